@@ -1,0 +1,19 @@
+//! Portico's types and rules. No IO, no async, no SQL: every rule here is
+//! unit-testable in microseconds, and every other layer trusts what it builds.
+#![forbid(unsafe_code)]
+
+pub mod account;
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod msg;
+pub mod national_id;
+pub mod org;
+pub mod password;
+pub mod permission;
+pub mod settings;
+pub mod text;
+pub mod time;
+
+pub use error::{Error, FieldError, Result};
+pub use msg::{Lang, Msg};

@@ -1,0 +1,137 @@
+//! System parameters (系統參數) an admin edits: the password policy,
+//! lockout, session timeout and the idle-disable period.
+use crate::account::LockoutPolicy;
+use crate::error::{Error, FieldError};
+use crate::msg::Msg;
+use crate::password::PasswordPolicy;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SystemSettings {
+    pub password: PasswordPolicy,
+    pub lockout: LockoutPolicy,
+    /// A session ends after this many idle minutes.
+    pub session_idle_minutes: u32,
+    /// Accounts unused this many days are disabled; 0 turns it off.
+    /// 002 §五: six months without use.
+    pub idle_disable_days: u32,
+    /// The official mail domain, which a backup e-mail may not use.
+    pub official_mail_domain: String,
+}
+
+impl Default for SystemSettings {
+    fn default() -> Self {
+        SystemSettings {
+            password: PasswordPolicy::default(),
+            lockout: LockoutPolicy::default(),
+            session_idle_minutes: 30,
+            idle_disable_days: 180,
+            official_mail_domain: "mail.tainan.gov.tw".into(),
+        }
+    }
+}
+
+impl SystemSettings {
+    pub fn validate(&self) -> Result<(), Error> {
+        let mut errs: Vec<FieldError> = Vec::new();
+        let mut push = |prefix: &'static str, list: Vec<(&'static str, Msg)>| {
+            for (f, m) in list {
+                let field: &'static str = match (prefix, f) {
+                    ("password", "min_len") => "password.min_len",
+                    ("password", "max_len") => "password.max_len",
+                    ("password", "history") => "password.history",
+                    ("password", "max_age_days") => "password.max_age_days",
+                    ("lockout", "max_failures") => "lockout.max_failures",
+                    ("lockout", "window_minutes") => "lockout.window_minutes",
+                    ("lockout", "lock_minutes") => "lockout.lock_minutes",
+                    _ => f,
+                };
+                errs.push(FieldError { field, message: m });
+            }
+        };
+        if let Err(e) = self.password.validate() {
+            push("password", e);
+        }
+        if let Err(e) = self.lockout.validate() {
+            push("lockout", e);
+        }
+        if !(5..=480).contains(&self.session_idle_minutes) {
+            errs.push(FieldError {
+                field: "session_idle_minutes",
+                message: Msg::new(
+                    "閒置登出時間須介於 5 至 480 分鐘",
+                    "The idle timeout must be 5 to 480 minutes",
+                ),
+            });
+        }
+        if self.idle_disable_days != 0 && !(30..=3650).contains(&self.idle_disable_days) {
+            errs.push(FieldError {
+                field: "idle_disable_days",
+                message: Msg::new(
+                    "閒置停用天數須為 0（不停用）或 30 至 3650 天",
+                    "Idle disable must be 0 (off) or 30 to 3650 days",
+                ),
+            });
+        }
+        let d = self.official_mail_domain.trim();
+        if d.is_empty() || d.contains('@') || !d.contains('.') || d.chars().any(char::is_whitespace)
+        {
+            errs.push(FieldError {
+                field: "official_mail_domain",
+                message: Msg::new(
+                    "公務信箱網域格式不正確，例如 mail.tainan.gov.tw",
+                    "The official mail domain is not valid, e.g. mail.tainan.gov.tw",
+                ),
+            });
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(errs))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_seeds() {
+        let s = SystemSettings::default();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.session_idle_minutes, 30);
+        assert_eq!(s.idle_disable_days, 180);
+        assert_eq!(
+            (
+                s.lockout.max_failures,
+                s.lockout.window_minutes,
+                s.lockout.lock_minutes
+            ),
+            (5, 15, 15)
+        );
+        assert_eq!(
+            (
+                s.password.min_len,
+                s.password.max_len,
+                s.password.history,
+                s.password.max_age_days
+            ),
+            (8, 15, 3, 90)
+        );
+    }
+
+    #[test]
+    fn each_bad_number_is_named() {
+        let s = SystemSettings {
+            session_idle_minutes: 1,
+            idle_disable_days: 5,
+            ..Default::default()
+        };
+        let Err(Error::Invalid(errs)) = s.validate() else {
+            panic!("expected invalid")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["session_idle_minutes", "idle_disable_days"]);
+    }
+}
