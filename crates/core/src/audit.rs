@@ -47,6 +47,7 @@ pub struct EventFields<'a> {
     pub target_kind: &'a str,
     pub target_id: Option<i64>,
     pub target_label: &'a str,
+    pub scope_path: &'a str,
     pub ip: &'a str,
     pub user_agent: &'a str,
     pub outcome: &'a str,
@@ -80,6 +81,7 @@ impl EventFields<'_> {
             .unwrap_or_default()
             .as_bytes());
         put(self.target_label.as_bytes());
+        put(self.scope_path.as_bytes());
         put(self.ip.as_bytes());
         put(self.user_agent.as_bytes());
         put(self.outcome.as_bytes());
@@ -180,6 +182,7 @@ mod tests {
             target_kind: "account",
             target_id: Some(2),
             target_label: "wang",
+            scope_path: "/1/",
             ip: "127.0.0.1",
             user_agent: "test",
             outcome: "ok",

@@ -1,0 +1,802 @@
+//! Accounts: the personal account page (004 §第三節參 一–五) and the admin
+//! console's account management (帳號管理).
+use crate::auth::{Session, admin_event, self_event};
+use crate::{App, Ctx, Result};
+use portico_core::account::AccountState;
+use portico_core::error::Collector;
+use portico_core::ids::{AccountId, OrgUnitId, RoleId};
+use portico_core::permission::{Admin, AdminOf, Principal, RoleKind};
+use portico_core::text::{OfficePhone, PersonName, clean_text, parse_extension};
+use portico_core::{Error, Msg};
+use portico_store::accounts::{self, Account, AccountRow, Change, Profile, Search};
+use portico_store::{Page, audit, db_err, orgs, roles, sessions};
+
+/// The personal and official data a person edits (strings as typed).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub office_phone: String,
+    #[serde(default)]
+    pub office_ext: String,
+    #[serde(default)]
+    pub birthday: String,
+    #[serde(default)]
+    pub home_address: String,
+    #[serde(default)]
+    pub work_address: String,
+}
+
+impl ProfileForm {
+    /// Validates every field at once; returns the clean profile.
+    pub fn validate(&self, today: time::Date) -> Result<Profile> {
+        let mut c = Collector::new();
+        let name = c.take("name", PersonName::parse(&self.name));
+        let title = c.take("title", clean_text(&self.title, 0, 30));
+        let phone = c.take("office_phone", OfficePhone::parse(&self.office_phone));
+        let ext = c.take("office_ext", parse_extension(&self.office_ext));
+        let birthday = if self.birthday.trim().is_empty() {
+            Some(String::new())
+        } else {
+            match portico_core::time::parse_date(&self.birthday) {
+                Some(d) if d > today => {
+                    c.push(
+                        "birthday",
+                        Msg::new("生日不可晚於今天", "The birthday cannot be in the future"),
+                    );
+                    None
+                }
+                Some(d) if d.year() < 1900 => {
+                    c.push(
+                        "birthday",
+                        Msg::new("生日年份不正確", "The birth year is not valid"),
+                    );
+                    None
+                }
+                Some(d) => Some(portico_core::time::date_str(d)),
+                None => {
+                    c.push(
+                        "birthday",
+                        Msg::new("生日格式為 YYYY-MM-DD", "Enter the birthday as YYYY-MM-DD"),
+                    );
+                    None
+                }
+            }
+        };
+        let home = c.take("home_address", clean_text(&self.home_address, 0, 100));
+        let work = c.take("work_address", clean_text(&self.work_address, 0, 100));
+        c.finish()?;
+        match (name, title, phone, ext, birthday, home, work) {
+            (
+                Some(name),
+                Some(title),
+                Some(phone),
+                Some(ext),
+                Some(birthday),
+                Some(home),
+                Some(work),
+            ) => Ok(Profile {
+                name: name.as_str().to_owned(),
+                title,
+                office_phone: phone.as_str().to_owned(),
+                office_ext: ext,
+                birthday,
+                home_address: home,
+                work_address: work,
+            }),
+            _ => Err(Error::internal("validated profile incomplete")),
+        }
+    }
+}
+
+pub const AVATAR_MAX_BYTES: usize = 2 * 1024 * 1024;
+const AVATAR_SIDE: u32 = 256;
+
+/// Decodes an uploaded avatar (PNG or JPEG only, by content, not by name),
+/// and re-encodes it as a PNG of at most 256×256, which drops whatever else
+/// the file carried.
+pub fn reencode_avatar(bytes: &[u8]) -> Result<Vec<u8>> {
+    let bad = |zh: &'static str, en: &'static str| Error::invalid("avatar", Msg::new(zh, en));
+    if bytes.is_empty() {
+        return Err(bad("請選擇圖片檔案", "Choose an image file"));
+    }
+    if bytes.len() > AVATAR_MAX_BYTES {
+        return Err(bad("圖片不可超過 2 MB", "The image must be at most 2 MB"));
+    }
+    let format = image::guess_format(bytes).map_err(|_| {
+        bad(
+            "僅接受 PNG 或 JPEG 圖片",
+            "Only PNG or JPEG images are accepted",
+        )
+    })?;
+    if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
+        return Err(bad(
+            "僅接受 PNG 或 JPEG 圖片",
+            "Only PNG or JPEG images are accepted",
+        ));
+    }
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8000);
+    limits.max_image_height = Some(8000);
+    limits.max_alloc = Some(128 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|_| {
+        bad(
+            "圖片無法讀取，檔案可能已損壞",
+            "The image cannot be read; the file may be damaged",
+        )
+    })?;
+    let img = img.thumbnail(AVATAR_SIDE, AVATAR_SIDE);
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| Error::internal(format!("png: {e}")))?;
+    Ok(out.into_inner())
+}
+
+/// The account page's view of oneself.
+pub struct Me {
+    pub account: Account,
+    pub roles: Vec<roles::Grant>,
+    pub active_sessions: i64,
+}
+
+/// One account as the admin console opens it.
+pub struct Managed {
+    pub account: Account,
+    pub roles: Vec<roles::Grant>,
+    pub locked: bool,
+}
+
+impl App {
+    /// Anyone signed in: their own account.
+    pub async fn me(&self, s: &Session) -> Result<Me> {
+        let mut c = self.db.read().await?;
+        let account = accounts::get(&mut c, s.principal.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let roles = roles::of_account(&mut c, account.id).await?;
+        let active_sessions = sessions::count_of(&mut c, account.id).await?;
+        Ok(Me {
+            account,
+            roles,
+            active_sessions,
+        })
+    }
+
+    /// Anyone signed in: edits their own name, title, phone, birthday and
+    /// addresses.
+    pub async fn update_my_profile(
+        &self,
+        s: &Session,
+        form: &ProfileForm,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let now = self.now();
+        let p = form.validate(now.to_offset(portico_core::time::TAIPEI).date())?;
+        let mut tx = self.db.begin().await?;
+        let before = accounts::get(&mut tx, s.principal.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        accounts::update_profile(
+            &mut tx,
+            before.id,
+            &p,
+            &Change {
+                at: now,
+                by: &s.principal.login,
+                note: "個人資料修改",
+            },
+        )
+        .await?;
+        let mut e = self_event(ctx, "account.profile.update", &s.principal);
+        e.detail = changed_fields(&before, &p);
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Anyone signed in: changes their own password (old, new, confirm).
+    /// Other sessions end; this one stays.
+    pub async fn change_my_password(
+        &self,
+        s: &Session,
+        old: &str,
+        new: &str,
+        confirm: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let settings = self.settings().await?;
+        let account = accounts::get(&mut *self.db.read().await?, s.principal.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mut c = Collector::new();
+        if !self
+            .hasher
+            .verify(old, account.password_hash.as_deref())
+            .await
+        {
+            c.push(
+                "old_password",
+                Msg::new("目前的密碼不正確", "The current password is wrong"),
+            );
+        }
+        for m in settings.password.check(new, &account.login) {
+            c.push("new_password", m);
+        }
+        if new != confirm {
+            c.push(
+                "confirm_password",
+                Msg::new("兩次輸入的新密碼不一致", "The two new passwords differ"),
+            );
+        }
+        if c.is_empty() && !old.is_empty() && old == new {
+            c.push(
+                "new_password",
+                Msg::new(
+                    "新密碼不可與目前的密碼相同",
+                    "The new password must differ from the current one",
+                ),
+            );
+        }
+        if c.is_empty() {
+            self.check_history(account.id, new, settings.password.history, &mut c)
+                .await?;
+        }
+        if let Err(e) = c.finish() {
+            let mut tx = self.db.begin().await?;
+            let mut ev = self_event(ctx, "account.password.change", &s.principal);
+            ev.outcome = Some(portico_core::audit::Outcome::Failed);
+            ev.reason = "invalid".into();
+            audit::append(&mut tx, &ev, self.now()).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Err(e);
+        }
+        let hash = self.hasher.hash(new).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        accounts::set_password(&mut tx, account.id, &hash, false, now).await?;
+        accounts::note_change(
+            &mut tx,
+            account.id,
+            &Change {
+                at: now,
+                by: &s.principal.login,
+                note: "密碼修改",
+            },
+        )
+        .await?;
+        sessions::delete_others_of(&mut tx, account.id, &s.id_hash).await?;
+        audit::append(
+            &mut tx,
+            &self_event(ctx, "account.password.change", &s.principal),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Refuses the current password and the last `n` ones.
+    async fn check_history(
+        &self,
+        id: AccountId,
+        new: &str,
+        n: u32,
+        c: &mut Collector,
+    ) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut conn = self.db.read().await?;
+        let current = accounts::get(&mut conn, id)
+            .await?
+            .and_then(|a| a.password_hash);
+        // The current password counts as one of the last n.
+        let mut hashes =
+            accounts::recent_password_hashes(&mut conn, id, n.saturating_sub(1)).await?;
+        drop(conn);
+        hashes.extend(current);
+        for h in hashes {
+            if self.hasher.verify(new, Some(&h)).await {
+                c.push(
+                    "new_password",
+                    Msg::owned(
+                        format!("新密碼不可與最近 {n} 次使用過的密碼相同"),
+                        format!("The new password must differ from your last {n} passwords"),
+                    ),
+                );
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn set_my_avatar(&self, s: &Session, upload: &[u8], ctx: &Ctx) -> Result<()> {
+        let upload = upload.to_vec();
+        let png = tokio::task::spawn_blocking(move || reencode_avatar(&upload))
+            .await
+            .map_err(|e| Error::internal(format!("avatar task: {e}")))??;
+        let mut tx = self.db.begin().await?;
+        accounts::set_avatar(&mut tx, s.principal.account_id, &png, self.now()).await?;
+        audit::append(
+            &mut tx,
+            &self_event(ctx, "account.avatar.set", &s.principal),
+            self.now(),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub async fn remove_my_avatar(&self, s: &Session, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        accounts::remove_avatar(&mut tx, s.principal.account_id).await?;
+        audit::append(
+            &mut tx,
+            &self_event(ctx, "account.avatar.remove", &s.principal),
+            self.now(),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Anyone signed in may see any colleague's avatar (it is on the
+    /// directory too).
+    pub async fn avatar(&self, id: AccountId) -> Result<Option<Vec<u8>>> {
+        accounts::avatar(&mut *self.db.read().await?, id).await
+    }
+
+    /// Remembers the language and theme a person chose.
+    pub async fn set_my_prefs(
+        &self,
+        s: &Session,
+        lang: Option<&str>,
+        theme: Option<&str>,
+    ) -> Result<()> {
+        let lang = lang
+            .map(|l| portico_core::Lang::from_code(l).code())
+            .unwrap_or(&s.lang);
+        let theme = match theme.unwrap_or(&s.theme) {
+            "dark" => "dark",
+            _ => "light",
+        };
+        let mut tx = self.db.begin().await?;
+        accounts::set_prefs(&mut tx, s.principal.account_id, lang, theme).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    // ---- admin console -------------------------------------------------
+
+    /// Any admin: searches accounts within their scope.
+    pub async fn search_accounts(
+        &self,
+        actor: &Principal,
+        q: &Search,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<AccountRow>> {
+        let admin = actor.admin()?;
+        let per_page = per_page.clamp(1, 200);
+        accounts::search(
+            &mut *self.db.read().await?,
+            &admin.scope,
+            q,
+            self.now(),
+            page,
+            per_page,
+        )
+        .await
+    }
+
+    /// Loads an account and proves the admin may manage it.
+    async fn managed<'a>(
+        &self,
+        c: &mut portico_store::Conn,
+        admin: &Admin<'a>,
+        id: AccountId,
+    ) -> Result<(Account, AdminOf<'a>)> {
+        let a = accounts::get(c, id).await?.ok_or(Error::NotFound)?;
+        let of = admin.of(a.id, &a.unit_path)?;
+        Ok((a, of))
+    }
+
+    /// Any admin, for an account in scope: the account and its roles.
+    pub async fn managed_account(&self, actor: &Principal, id: AccountId) -> Result<Managed> {
+        let admin = actor.admin()?;
+        let mut c = self.db.read().await?;
+        let (account, _) = self.managed(&mut c, &admin, id).await?;
+        let roles = roles::of_account(&mut c, id).await?;
+        let locked = account.locked_until.is_some_and(|u| u > self.now());
+        Ok(Managed {
+            account,
+            roles,
+            locked,
+        })
+    }
+
+    /// Refuses when the account is the only active agency admin of any
+    /// agency. 004 (三) 2: hand the role over first.
+    async fn guard_only_agency_admin(
+        &self,
+        c: &mut portico_store::Conn,
+        account: &Account,
+    ) -> Result<()> {
+        for g in roles::of_account(c, account.id).await? {
+            if g.kind != RoleKind::AgencyAdmin {
+                continue;
+            }
+            let Some(agency) = g.scope_unit_id else {
+                continue;
+            };
+            if account.state == AccountState::Active
+                && roles::count_active_agency_admins(c, agency).await? <= 1
+            {
+                return Err(Error::Refused(Msg::owned(
+                    format!(
+                        "{}（{}）是「{}」唯一的機關管理者，請先指派同機關其他人為機關管理者。",
+                        account.name, account.login, g.scope_name
+                    ),
+                    format!(
+                        "{} ({}) is the only agency administrator of {}. Appoint another administrator in the agency first.",
+                        account.name, account.login, g.scope_name
+                    ),
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Any admin, for an account in scope: disables it with a reason, and
+    /// signs it out everywhere.
+    pub async fn disable_account(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
+        if id == actor.account_id {
+            return Err(Error::Refused(Msg::new(
+                "不可停用自己的帳號",
+                "You cannot disable your own account",
+            )));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        let to = a.state.disable().map_err(Error::Refused)?;
+        self.guard_only_agency_admin(&mut tx, &a).await?;
+        if !accounts::transition(&mut tx, of.target, a.state, to, now).await? {
+            return Err(changed_meanwhile());
+        }
+        accounts::note_change(
+            &mut tx,
+            a.id,
+            &Change {
+                at: now,
+                by: &actor.login,
+                note: &reason,
+            },
+        )
+        .await?;
+        sessions::delete_all_of(&mut tx, a.id).await?;
+        let mut e = admin_event(ctx, "account.disable", actor, &a);
+        e.reason = reason;
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Any admin, for an account in scope: enables a disabled account.
+    pub async fn enable_account(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let reason = clean_text(reason, 0, 200).map_err(|m| Error::invalid("reason", m))?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        let to = a
+            .state
+            .enable(a.password_hash.is_some())
+            .map_err(Error::Refused)?;
+        if !accounts::transition(&mut tx, of.target, a.state, to, now).await? {
+            return Err(changed_meanwhile());
+        }
+        accounts::note_change(
+            &mut tx,
+            a.id,
+            &Change {
+                at: now,
+                by: &actor.login,
+                note: if reason.is_empty() { "啟用" } else { &reason },
+            },
+        )
+        .await?;
+        let mut e = admin_event(ctx, "account.enable", actor, &a);
+        e.reason = reason;
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Any admin, for an account in scope: lifts a lockout.
+    pub async fn unlock_account(&self, actor: &Principal, id: AccountId, ctx: &Ctx) -> Result<()> {
+        let admin = actor.admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        if !a.locked_until.is_some_and(|u| u > now) {
+            return Err(Error::Refused(Msg::new(
+                "此帳號目前未被鎖定",
+                "This account is not locked",
+            )));
+        }
+        accounts::unlock(&mut tx, of.target).await?;
+        accounts::note_change(
+            &mut tx,
+            a.id,
+            &Change {
+                at: now,
+                by: &actor.login,
+                note: "解除鎖定",
+            },
+        )
+        .await?;
+        audit::append(&mut tx, &admin_event(ctx, "account.unlock", actor, &a), now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Any admin, for an account in scope: the person must choose a new
+    /// password at the next sign-in; every session ends now.
+    pub async fn force_password_reset(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        accounts::set_must_change_password(&mut tx, of.target, true).await?;
+        accounts::note_change(
+            &mut tx,
+            a.id,
+            &Change {
+                at: now,
+                by: &actor.login,
+                note: "強制重設密碼",
+            },
+        )
+        .await?;
+        sessions::delete_all_of(&mut tx, a.id).await?;
+        audit::append(
+            &mut tx,
+            &admin_event(ctx, "account.password.force_reset", actor, &a),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Any admin: grants a role to an account in scope, scoped inside their
+    /// own scope and no higher than their own role.
+    pub async fn grant_role(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        kind: RoleKind,
+        scope_unit: Option<OrgUnitId>,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        let scope = match (kind, scope_unit) {
+            (RoleKind::SystemAdmin, _) => None,
+            (_, Some(u)) => Some(orgs::get(&mut tx, u).await?.ok_or_else(|| {
+                Error::invalid(
+                    "scope_unit",
+                    Msg::new("找不到所選的單位", "The chosen unit does not exist"),
+                )
+            })?),
+            (_, None) => None,
+        };
+        if let Some(u) = &scope {
+            let want = if kind == RoleKind::AgencyAdmin {
+                portico_core::org::OrgKind::Agency
+            } else {
+                portico_core::org::OrgKind::Unit
+            };
+            if kind == RoleKind::AgencyAdmin && u.kind != want {
+                return Err(Error::invalid(
+                    "scope_unit",
+                    Msg::new(
+                        "機關管理者的範圍必須是機關",
+                        "An agency administrator's scope must be an agency",
+                    ),
+                ));
+            }
+            if kind == RoleKind::UnitAdmin && u.kind == portico_core::org::OrgKind::Group {
+                return Err(Error::invalid(
+                    "scope_unit",
+                    Msg::new(
+                        "單位管理者的範圍必須是機關或單位",
+                        "A unit administrator's scope must be an agency or unit",
+                    ),
+                ));
+            }
+        }
+        admin.may_grant(kind, scope.as_ref().map(|u| &u.path))?;
+        roles::grant(
+            &mut tx,
+            of.target,
+            kind,
+            scope.as_ref().map(|u| u.id),
+            actor.account_id,
+            now,
+        )
+        .await?;
+        accounts::note_change(
+            &mut tx,
+            a.id,
+            &Change {
+                at: now,
+                by: &actor.login,
+                note: "角色指派",
+            },
+        )
+        .await?;
+        let mut e = admin_event(ctx, "account.role.grant", actor, &a);
+        e.detail = serde_json::json!({"role": kind.as_str(), "scope_unit": scope.as_ref().map(|u| u.id.0), "scope_name": scope.as_ref().map(|u| u.name.clone())}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Any admin: revokes a role they could have granted.
+    pub async fn revoke_role(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        role: RoleId,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        let grants = roles::of_account(&mut tx, a.id).await?;
+        let g = grants
+            .iter()
+            .find(|g| g.id == role)
+            .ok_or(Error::NotFound)?;
+        admin.may_grant(g.kind, g.scope_path.as_ref())?;
+        if g.kind == RoleKind::AgencyAdmin
+            && let Some(agency) = g.scope_unit_id
+            && a.state == AccountState::Active
+            && roles::count_active_agency_admins(&mut tx, agency).await? <= 1
+        {
+            return Err(Error::Refused(Msg::owned(
+                format!(
+                    "{} 是「{}」唯一的機關管理者，請先指派其他機關管理者再移除。",
+                    a.name, g.scope_name
+                ),
+                format!(
+                    "{} is the only agency administrator of {}; appoint another before removing this role.",
+                    a.name, g.scope_name
+                ),
+            )));
+        }
+        if g.kind == RoleKind::SystemAdmin && a.id == actor.account_id {
+            return Err(Error::Refused(Msg::new(
+                "不可移除自己的系統管理者角色",
+                "You cannot remove your own system administrator role",
+            )));
+        }
+        roles::revoke(&mut tx, of.target, role).await?;
+        accounts::note_change(
+            &mut tx,
+            a.id,
+            &Change {
+                at: now,
+                by: &actor.login,
+                note: "角色移除",
+            },
+        )
+        .await?;
+        let mut e = admin_event(ctx, "account.role.revoke", actor, &a);
+        e.detail = serde_json::json!({"role": g.kind.as_str(), "scope_unit": g.scope_unit_id.map(|u| u.0), "scope_name": g.scope_name}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
+
+fn changed_meanwhile() -> Error {
+    Error::Conflict {
+        field: "state",
+        message: Msg::new(
+            "此帳號已被其他管理者異動，請重新整理後再試",
+            "Another administrator changed this account; reload and try again",
+        ),
+    }
+}
+
+/// The names of the fields a profile edit changed, as JSON for the audit.
+fn changed_fields(before: &Account, p: &Profile) -> String {
+    let mut changed = Vec::new();
+    for (name, a, b) in [
+        ("name", &before.name, &p.name),
+        ("title", &before.title, &p.title),
+        ("office_phone", &before.office_phone, &p.office_phone),
+        ("office_ext", &before.office_ext, &p.office_ext),
+        ("birthday", &before.birthday, &p.birthday),
+        ("home_address", &before.home_address, &p.home_address),
+        ("work_address", &before.work_address, &p.work_address),
+    ] {
+        if a != b {
+            changed.push(name);
+        }
+    }
+    serde_json::json!({ "changed": changed }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 11 - 23)
+    }
+
+    #[test]
+    fn profile_form_reports_every_bad_field() {
+        let f = ProfileForm {
+            name: "".into(),
+            office_phone: "06-123".into(),
+            birthday: "2030-01-01".into(),
+            ..Default::default()
+        };
+        let Err(Error::Invalid(errs)) = f.validate(today()) else {
+            panic!("expected invalid")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "office_phone", "birthday"]);
+    }
+
+    #[test]
+    fn profile_form_keeps_markup_as_text() {
+        let f = ProfileForm {
+            name: "<script>x</script>".into(),
+            office_phone: "2991111".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.validate(today()).unwrap().name, "<script>x</script>");
+    }
+
+    #[test]
+    fn avatar_must_be_png_or_jpeg_and_is_reencoded() {
+        assert!(reencode_avatar(b"GIF89a....").is_err());
+        assert!(reencode_avatar(b"").is_err());
+        let img = image::RgbImage::from_pixel(600, 300, image::Rgb([200, 10, 10]));
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+        let png = reencode_avatar(&jpeg.into_inner()).unwrap();
+        let back = image::load_from_memory(&png).unwrap();
+        assert_eq!(image::guess_format(&png).unwrap(), image::ImageFormat::Png);
+        assert_eq!((back.width(), back.height()), (256, 128));
+    }
+
+    #[test]
+    fn a_damaged_png_is_refused_not_a_crash() {
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.extend_from_slice(&[0u8; 64]);
+        assert!(matches!(reencode_avatar(&bytes), Err(Error::Invalid(_))));
+    }
+}

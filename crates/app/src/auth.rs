@@ -1,0 +1,342 @@
+//! Password sign-in, sessions and sign-out. 004 §第一節 五 (一般登入):
+//! login name, password and an image captcha.
+use crate::{App, Ctx, Result, event, random_token, token_hash};
+use portico_core::account::{SignInRefusal, sign_in_gate};
+use portico_core::audit::Outcome;
+use portico_core::ids::AccountId;
+use portico_core::permission::Principal;
+use portico_core::{Error, Msg};
+use portico_store::{accounts, audit, db_err, roles, sessions};
+use time::{Duration, OffsetDateTime};
+
+/// Why a sign-in failed, with what the page says.
+#[derive(Debug)]
+pub enum SignInError {
+    /// Wrong login or password: one generic message, whatever was wrong.
+    BadCredentials,
+    /// The captcha was wrong, expired or already used.
+    BadCaptcha,
+    /// The credentials were right (or the account is locked), but the
+    /// account may not sign in now.
+    Refused(SignInRefusal),
+    Other(Error),
+}
+
+impl SignInError {
+    pub fn message(&self) -> Msg {
+        match self {
+            SignInError::BadCredentials => {
+                Msg::new("帳號或密碼錯誤", "Wrong login name or password")
+            }
+            SignInError::BadCaptcha => Msg::new(
+                "驗證碼錯誤或已過期，請重新輸入新的驗證碼",
+                "The captcha is wrong or expired; enter the new one",
+            ),
+            SignInError::Refused(r) => r.message(),
+            SignInError::Other(_) => Msg::new(
+                "系統暫時無法登入，請稍後再試",
+                "Sign-in is unavailable right now; try again shortly",
+            ),
+        }
+    }
+}
+
+impl From<Error> for SignInError {
+    fn from(e: Error) -> Self {
+        SignInError::Other(e)
+    }
+}
+
+/// A new session: the cookie's secret token (only its hash is stored).
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub account_id: AccountId,
+    /// The password has expired or an admin asked for a new one.
+    pub must_change_password: bool,
+}
+
+pub struct Credentials<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub captcha_id: &'a str,
+    pub captcha_answer: &'a str,
+}
+
+/// Everything a page needs about the signed-in person, from one session
+/// lookup.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub principal: Principal,
+    pub csrf: String,
+    pub lang: String,
+    pub theme: String,
+    pub has_avatar: bool,
+    /// Seconds until the session ends if nothing happens.
+    pub idle_remaining: i64,
+    /// Days until the password expires, when it expires at all.
+    pub password_days_left: Option<i64>,
+    pub must_change_password: bool,
+}
+
+impl App {
+    /// Signs in with login name, password and captcha.
+    pub async fn sign_in(
+        &self,
+        cred: &Credentials<'_>,
+        ctx: &Ctx,
+    ) -> Result<NewSession, SignInError> {
+        let settings = self.settings().await?;
+        let login_label: String = cred.login.trim().chars().take(40).collect();
+        let mut fail = event(ctx, "auth.sign_in");
+        fail.actor_login = login_label.clone();
+        fail.target_kind = "account".into();
+        fail.target_label = login_label.clone();
+        fail.detail = r#"{"method":"password"}"#.into();
+
+        // The captcha is spent first, in its own transaction, so a wrong
+        // guess at it cannot be retried.
+        let mut tx = self.db.begin().await?;
+        let captcha_ok = self
+            .spend_captcha(&mut tx, cred.captcha_id, cred.captcha_answer)
+            .await?;
+        if !captcha_ok {
+            fail.outcome = Some(Outcome::Failed);
+            fail.reason = "captcha".into();
+            audit::append(&mut tx, &fail, self.now()).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Err(SignInError::BadCaptcha);
+        }
+        tx.commit().await.map_err(db_err)?;
+
+        let account = match portico_core::text::LoginName::parse(cred.login) {
+            Ok(l) => accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?,
+            Err(_) => None,
+        };
+        let Some(account) = account else {
+            let _ = self.hasher.verify(cred.password, None).await;
+            let mut tx = self.db.begin().await?;
+            fail.outcome = Some(Outcome::Failed);
+            fail.reason = "unknown_login".into();
+            audit::append(&mut tx, &fail, self.now()).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Err(SignInError::BadCredentials);
+        };
+        fail.target_id = Some(account.id.0);
+        fail.scope_path = account.unit_path.as_str().to_owned();
+
+        // A locked account is refused without looking at the password, so
+        // guessing cannot go on while it is locked.
+        if let Err(r @ SignInRefusal::Locked { .. }) =
+            sign_in_gate(account.state, account.locked_until, self.now())
+        {
+            let mut tx = self.db.begin().await?;
+            fail.outcome = Some(Outcome::Refused);
+            fail.reason = r.code().into();
+            audit::append(&mut tx, &fail, self.now()).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Err(SignInError::Refused(r));
+        }
+
+        let ok = self
+            .hasher
+            .verify(cred.password, account.password_hash.as_deref())
+            .await;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        accounts::lock(&mut tx, account.id).await?;
+        // Re-read under the lock: another attempt may have counted meanwhile.
+        let fresh = accounts::get(&mut tx, account.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !ok {
+            let prev = fresh
+                .failed_window_start
+                .map(|s| (fresh.failed_count.max(0) as u32, s));
+            let f = settings.lockout.register_failure(prev, now);
+            accounts::record_failure(&mut tx, account.id, &f).await?;
+            fail.outcome = Some(Outcome::Failed);
+            fail.reason = if f.locked_until.is_some() {
+                "bad_password_locked".into()
+            } else {
+                "bad_password".into()
+            };
+            audit::append(&mut tx, &fail, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Err(SignInError::BadCredentials);
+        }
+        if let Err(r) = sign_in_gate(fresh.state, fresh.locked_until, now) {
+            fail.outcome = Some(Outcome::Refused);
+            fail.reason = r.code().into();
+            audit::append(&mut tx, &fail, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Err(SignInError::Refused(r));
+        }
+        let expired = fresh
+            .password_changed_at
+            .and_then(|t| settings.password.days_left(t, now))
+            .is_some_and(|d| d < 0);
+        let must_change = fresh.must_change_password || expired;
+        accounts::record_sign_in(&mut tx, account.id, now).await?;
+        let token = random_token(32)?;
+        let csrf = random_token(24)?;
+        sessions::insert(
+            &mut tx,
+            &token_hash(&token),
+            account.id,
+            &csrf,
+            now,
+            &ctx.ip,
+            &ctx.user_agent,
+        )
+        .await?;
+        let mut ok_ev = fail.clone();
+        ok_ev.actor_id = Some(account.id.0);
+        ok_ev.actor_login = account.login.clone();
+        ok_ev.target_label = account.login.clone();
+        ok_ev.outcome = Some(Outcome::Ok);
+        ok_ev.reason = if must_change {
+            "password_change_required".into()
+        } else {
+            String::new()
+        };
+        audit::append(&mut tx, &ok_ev, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(NewSession {
+            token,
+            account_id: account.id,
+            must_change_password: must_change,
+        })
+    }
+
+    /// Finds the session behind a cookie token. Ends it when idle too long.
+    /// Refreshes its idle clock at most once a minute, so most requests are
+    /// reads only.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let id_hash = token_hash(token);
+        let settings = self.settings().await?;
+        let now = self.now();
+        let idle = Duration::minutes(i64::from(settings.session_idle_minutes));
+        let mut c = self.db.read().await?;
+        let Some(s) = sessions::get(&mut c, &id_hash).await? else {
+            return Ok(None);
+        };
+        if s.last_seen_at + idle <= now {
+            drop(c);
+            let mut tx = self.db.begin().await?;
+            sessions::delete(&mut tx, &id_hash).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(None);
+        }
+        let Some(a) = accounts::get(&mut c, s.account_id).await? else {
+            return Ok(None);
+        };
+        if a.state != portico_core::account::AccountState::Active {
+            return Ok(None);
+        }
+        let grants = roles::of_account(&mut c, a.id).await?;
+        drop(c);
+        let mut last_seen = s.last_seen_at;
+        if now - s.last_seen_at >= Duration::minutes(1) {
+            let mut tx = self.db.begin().await?;
+            sessions::touch(&mut tx, &id_hash, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            last_seen = now;
+        }
+        let days_left = a
+            .password_changed_at
+            .and_then(|t| settings.password.days_left(t, now));
+        Ok(Some(Session {
+            id_hash,
+            principal: Principal {
+                account_id: a.id,
+                login: a.login,
+                name: a.name,
+                unit_path: a.unit_path,
+                roles: grants.iter().map(|g| g.role()).collect(),
+            },
+            csrf: s.csrf,
+            lang: a.lang,
+            theme: a.theme,
+            has_avatar: a.has_avatar,
+            idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
+            password_days_left: days_left,
+            must_change_password: a.must_change_password || days_left.is_some_and(|d| d < 0),
+        }))
+    }
+
+    /// "延長作業時間": restarts the idle clock now.
+    pub async fn extend_session(&self, s: &Session) -> Result<i64> {
+        let settings = self.settings().await?;
+        let mut tx = self.db.begin().await?;
+        sessions::touch(&mut tx, &s.id_hash, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(i64::from(settings.session_idle_minutes) * 60)
+    }
+
+    /// Signs out of this session only.
+    pub async fn sign_out(&self, s: &Session, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        sessions::delete(&mut tx, &s.id_hash).await?;
+        let mut e = self_event(ctx, "auth.sign_out", &s.principal);
+        e.detail = r#"{"method":"password"}"#.into();
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Signs out of every session of this account, on every device.
+    pub async fn sign_out_everywhere(&self, s: &Session, ctx: &Ctx) -> Result<u64> {
+        let mut tx = self.db.begin().await?;
+        let n = sessions::delete_all_of(&mut tx, s.principal.account_id).await?;
+        let mut e = self_event(ctx, "auth.sign_out_everywhere", &s.principal);
+        e.detail = format!(r#"{{"sessions":{n}}}"#);
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+
+    /// Removes sessions idle past the timeout (a periodic job).
+    pub async fn purge_idle_sessions(&self) -> Result<u64> {
+        let settings = self.settings().await?;
+        let cutoff: OffsetDateTime =
+            self.now() - Duration::minutes(i64::from(settings.session_idle_minutes));
+        let mut tx = self.db.begin().await?;
+        let n = sessions::delete_idle(&mut tx, cutoff).await?;
+        portico_store::captchas::delete_expired(&mut tx, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+}
+
+/// An event a person causes about their own account.
+pub(crate) fn self_event(ctx: &Ctx, action: &str, p: &Principal) -> audit::NewEvent {
+    let mut e = event(ctx, action);
+    e.actor_id = Some(p.account_id.0);
+    e.actor_login = p.login.clone();
+    e.target_kind = "account".into();
+    e.target_id = Some(p.account_id.0);
+    e.target_label = p.login.clone();
+    e.scope_path = p.unit_path.as_str().to_owned();
+    e
+}
+
+/// An event an admin causes about an account.
+pub(crate) fn admin_event(
+    ctx: &Ctx,
+    action: &str,
+    actor: &Principal,
+    target: &accounts::Account,
+) -> audit::NewEvent {
+    let mut e = event(ctx, action);
+    e.actor_id = Some(actor.account_id.0);
+    e.actor_login = actor.login.clone();
+    e.target_kind = "account".into();
+    e.target_id = Some(target.id.0);
+    e.target_label = target.login.clone();
+    e.scope_path = target.unit_path.as_str().to_owned();
+    e
+}

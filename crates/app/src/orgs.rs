@@ -1,0 +1,317 @@
+//! The org tree (組織管理): everyone reads it (forms pick units from it);
+//! system admins change it.
+use crate::{App, Ctx, Result, event};
+use portico_core::error::Collector;
+use portico_core::ids::OrgUnitId;
+use portico_core::org::{GovOid, OrgKind, check_move, check_oid_under_parent, parse_unit_name};
+use portico_core::permission::Principal;
+use portico_core::{Error, Msg};
+use portico_store::orgs::{self, NewUnit, OrgUnit};
+use portico_store::{audit, db_err};
+use std::collections::HashMap;
+
+/// The whole tree, in display order.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub units: Vec<OrgUnit>,
+    /// Depth-first order: (index into `units`, depth).
+    pub order: Vec<(usize, usize)>,
+    /// Accounts directly in each unit.
+    pub counts: HashMap<OrgUnitId, i64>,
+}
+
+impl Tree {
+    pub fn build(units: Vec<OrgUnit>, counts: HashMap<OrgUnitId, i64>) -> Tree {
+        let mut children: HashMap<Option<OrgUnitId>, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            children.entry(u.parent_id).or_default().push(i);
+        }
+        for v in children.values_mut() {
+            v.sort_by_key(|i| (units[*i].sort_order, units[*i].id));
+        }
+        let mut order = Vec::with_capacity(units.len());
+        let mut stack: Vec<(usize, usize)> = children
+            .get(&None)
+            .map(|v| v.iter().rev().map(|i| (*i, 0)).collect())
+            .unwrap_or_default();
+        while let Some((i, d)) = stack.pop() {
+            order.push((i, d));
+            if let Some(kids) = children.get(&Some(units[i].id)) {
+                stack.extend(kids.iter().rev().map(|k| (*k, d + 1)));
+            }
+        }
+        Tree {
+            units,
+            order,
+            counts,
+        }
+    }
+
+    pub fn get(&self, id: OrgUnitId) -> Option<&OrgUnit> {
+        self.units.iter().find(|u| u.id == id)
+    }
+
+    pub fn agencies(&self) -> impl Iterator<Item = &OrgUnit> {
+        self.order
+            .iter()
+            .map(|(i, _)| &self.units[*i])
+            .filter(|u| u.kind == OrgKind::Agency)
+    }
+
+    /// Accounts in a unit and all below it.
+    pub fn subtree_count(&self, u: &OrgUnit) -> i64 {
+        self.units
+            .iter()
+            .filter(|x| u.path.contains(&x.path))
+            .map(|x| self.counts.get(&x.id).copied().unwrap_or(0))
+            .sum()
+    }
+}
+
+/// The fields of the unit form, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UnitForm {
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub oid: String,
+    #[serde(default)]
+    pub sort_order: Option<i64>,
+    #[serde(default)]
+    pub enabled: Option<String>,
+}
+
+fn unit_event(ctx: &Ctx, action: &str, actor: &Principal, u: &OrgUnit) -> audit::NewEvent {
+    let mut e = event(ctx, action);
+    e.actor_id = Some(actor.account_id.0);
+    e.actor_login = actor.login.clone();
+    e.target_kind = "org_unit".into();
+    e.target_id = Some(u.id.0);
+    e.target_label = u.name.clone();
+    e.scope_path = u.path.as_str().to_owned();
+    e
+}
+
+impl App {
+    /// Anyone signed in: the tree with account counts.
+    pub async fn org_tree(&self) -> Result<Tree> {
+        let mut c = self.db.read().await?;
+        let units = orgs::list_all(&mut c).await?;
+        let counts = orgs::account_counts(&mut c).await?.into_iter().collect();
+        Ok(Tree::build(units, counts))
+    }
+
+    /// System admins: adds a unit below a parent (or a top-level group).
+    pub async fn create_unit(&self, actor: &Principal, f: &UnitForm, ctx: &Ctx) -> Result<OrgUnit> {
+        actor.system_admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let parent = match f.parent_id {
+            Some(p) => Some(orgs::get(&mut tx, OrgUnitId(p)).await?.ok_or_else(|| {
+                Error::invalid(
+                    "parent_id",
+                    Msg::new("找不到上層單位", "The parent unit does not exist"),
+                )
+            })?),
+            None => None,
+        };
+        let mut c = Collector::new();
+        let kind = c.take(
+            "kind",
+            OrgKind::parse(&f.kind).ok_or(Msg::new("請選擇類型", "Choose a kind")),
+        );
+        let name = c.take("name", parse_unit_name(&f.name));
+        let oid = c.take("oid", GovOid::parse(&f.oid));
+        if let (Some(k), Some(o)) = (kind, &oid) {
+            if !k.may_be_child_of(parent.as_ref().map(|p| p.kind)) {
+                c.push("kind", nesting_msg());
+            }
+            if let Some(p) = &parent {
+                let parent_oid =
+                    GovOid::parse(&p.oid).map_err(|_| Error::internal("stored OID invalid"))?;
+                c.take("oid", check_oid_under_parent(o, Some(&parent_oid)));
+            }
+        }
+        c.finish()?;
+        let (Some(kind), Some(name), Some(oid)) = (kind, name, oid) else {
+            return Err(Error::internal("validated unit incomplete"));
+        };
+        let u = orgs::insert(
+            &mut tx,
+            NewUnit {
+                parent: parent.as_ref(),
+                kind,
+                name: &name,
+                oid: oid.as_str(),
+                sort_order: f.sort_order.unwrap_or(0),
+            },
+            now,
+        )
+        .await?;
+        audit::append(&mut tx, &unit_event(ctx, "org.create", actor, &u), now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(u)
+    }
+
+    /// System admins: renames, re-numbers, reorders, disables or enables.
+    pub async fn update_unit(
+        &self,
+        actor: &Principal,
+        id: OrgUnitId,
+        f: &UnitForm,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        actor.system_admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let u = orgs::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let parent = match u.parent_id {
+            Some(p) => orgs::get(&mut tx, p).await?,
+            None => None,
+        };
+        let mut c = Collector::new();
+        let name = c.take("name", parse_unit_name(&f.name));
+        let oid = c.take("oid", GovOid::parse(&f.oid));
+        if let (Some(o), Some(p)) = (&oid, &parent) {
+            let parent_oid =
+                GovOid::parse(&p.oid).map_err(|_| Error::internal("stored OID invalid"))?;
+            c.take("oid", check_oid_under_parent(o, Some(&parent_oid)));
+        }
+        if let Some(o) = &oid
+            && o.as_str() != u.oid
+            && orgs::count_children(&mut tx, id).await? > 0
+        {
+            c.push(
+                "oid",
+                Msg::new(
+                    "此單位下仍有下層單位，無法變更 OID",
+                    "This unit has units below it; its OID cannot change",
+                ),
+            );
+        }
+        c.finish()?;
+        let (Some(name), Some(oid)) = (name, oid) else {
+            return Err(Error::internal("validated unit incomplete"));
+        };
+        let enabled = f
+            .enabled
+            .as_deref()
+            .is_some_and(|v| v == "on" || v == "true" || v == "1");
+        orgs::update(
+            &mut tx,
+            id,
+            &name,
+            oid.as_str(),
+            f.sort_order.unwrap_or(u.sort_order),
+            enabled,
+            now,
+        )
+        .await?;
+        let mut e = unit_event(ctx, "org.update", actor, &u);
+        e.detail = serde_json::json!({"name": [u.name, name], "oid": [u.oid, oid.as_str()], "enabled": [u.enabled, enabled]}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// System admins: moves a unit and its subtree under another parent,
+    /// with the new OID it takes there.
+    pub async fn move_unit(
+        &self,
+        actor: &Principal,
+        id: OrgUnitId,
+        new_parent: OrgUnitId,
+        new_oid: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        actor.system_admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let u = orgs::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let p = orgs::get(&mut tx, new_parent).await?.ok_or_else(|| {
+            Error::invalid(
+                "parent_id",
+                Msg::new("找不到新的上層單位", "The new parent does not exist"),
+            )
+        })?;
+        check_move(&u.path, &p.path).map_err(|m| Error::invalid("parent_id", m))?;
+        if !u.kind.may_be_child_of(Some(p.kind)) {
+            return Err(Error::invalid("parent_id", nesting_msg()));
+        }
+        let oid = GovOid::parse(new_oid).map_err(|m| Error::invalid("oid", m))?;
+        let parent_oid =
+            GovOid::parse(&p.oid).map_err(|_| Error::internal("stored OID invalid"))?;
+        check_oid_under_parent(&oid, Some(&parent_oid)).map_err(|m| Error::invalid("oid", m))?;
+        if oid.as_str() != u.oid && orgs::count_children(&mut tx, id).await? > 0 {
+            return Err(Error::invalid(
+                "oid",
+                Msg::new(
+                    "此單位下仍有下層單位，請先移動下層單位或沿用原 OID",
+                    "This unit has units below it; keep its OID",
+                ),
+            ));
+        }
+        orgs::update(
+            &mut tx,
+            id,
+            &u.name,
+            oid.as_str(),
+            u.sort_order,
+            u.enabled,
+            now,
+        )
+        .await?;
+        orgs::move_subtree(&mut tx, &u, &p, now).await?;
+        let mut e = unit_event(ctx, "org.move", actor, &u);
+        e.detail = serde_json::json!({"from_parent": u.parent_id.map(|x| x.0), "to_parent": p.id.0, "oid": [u.oid, oid.as_str()]}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// System admins: deletes an empty unit. A unit with accounts or units
+    /// below it cannot be deleted (disable it instead).
+    pub async fn delete_unit(&self, actor: &Principal, id: OrgUnitId, ctx: &Ctx) -> Result<()> {
+        actor.system_admin()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let u = orgs::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let n = orgs::count_accounts_in_subtree(&mut tx, &u.path).await?;
+        if n > 0 {
+            return Err(Error::Refused(Msg::owned(
+                format!(
+                    "「{}」仍有 {n} 個帳號，無法刪除；請先將帳號移至其他單位，或改為停用此單位。",
+                    u.name
+                ),
+                format!(
+                    "{} still has {n} accounts and cannot be deleted; move them first, or disable the unit instead.",
+                    u.name
+                ),
+            )));
+        }
+        if orgs::count_children(&mut tx, id).await? > 0 {
+            return Err(Error::Refused(Msg::new(
+                "此單位下仍有下層單位，請先刪除或移動下層單位",
+                "This unit has units below it; delete or move them first",
+            )));
+        }
+        if portico_store::roles::count_scoped_to(&mut tx, id).await? > 0 {
+            return Err(Error::Refused(Msg::new(
+                "仍有管理者角色以此單位為範圍，請先移除這些角色",
+                "Administrator roles are scoped to this unit; remove them first",
+            )));
+        }
+        orgs::delete(&mut tx, id).await?;
+        audit::append(&mut tx, &unit_event(ctx, "org.delete", actor, &u), now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+}
+
+fn nesting_msg() -> Msg {
+    Msg::new(
+        "類型與上層不符：第一層為分類，分類下為機關，機關下為單位",
+        "The kind does not fit its parent: groups at the top, agencies under groups, units under agencies",
+    )
+}

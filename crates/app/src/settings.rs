@@ -1,0 +1,48 @@
+//! System parameters (系統參數管理): system admins only.
+use crate::{App, Ctx, Result, event};
+use portico_core::permission::Principal;
+use portico_core::settings::SystemSettings;
+use portico_store::{Db, audit, db_err};
+
+const KEY: &str = "system";
+
+/// Reads the parameters; defaults where none were saved.
+pub(crate) async fn load(db: &Db) -> Result<SystemSettings> {
+    let raw = portico_store::settings::get(&mut *db.read().await?, KEY).await?;
+    Ok(match raw {
+        Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "stored system settings unreadable; using defaults");
+            SystemSettings::default()
+        }),
+        None => SystemSettings::default(),
+    })
+}
+
+impl App {
+    /// System admins: replaces the parameters after checking them.
+    pub async fn update_settings(
+        &self,
+        actor: &Principal,
+        new: &SystemSettings,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.system_admin()?;
+        new.validate()?;
+        let old = load(&self.db).await?;
+        let json = serde_json::to_string(new).map_err(portico_core::Error::internal)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        portico_store::settings::put(&mut tx, KEY, &json, &admin.principal.login, now).await?;
+        let mut e = event(ctx, "settings.update");
+        e.actor_id = Some(actor.account_id.0);
+        e.actor_login = actor.login.clone();
+        e.target_kind = "settings".into();
+        e.target_label = KEY.into();
+        e.scope_path = actor.unit_path.as_str().to_owned();
+        e.detail = serde_json::json!({ "before": old, "after": new }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.forget_settings();
+        Ok(())
+    }
+}

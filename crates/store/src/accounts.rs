@@ -1,0 +1,565 @@
+//! SQL for accounts, their avatars and password history.
+use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms, unique_on};
+use portico_core::account::AccountState;
+use portico_core::ids::{AccountId, OrgUnitId};
+use portico_core::org::TreePath;
+use portico_core::permission::AdminScope;
+use portico_core::{Error, Msg};
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+/// An account with its unit and agency, as pages show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub login: String,
+    #[serde(skip)]
+    pub national_id: Option<String>,
+    pub name: String,
+    pub unit_id: OrgUnitId,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_path: TreePath,
+    pub agency_id: Option<OrgUnitId>,
+    pub agency_name: String,
+    pub title: String,
+    pub office_phone: String,
+    pub office_ext: String,
+    pub mobile: String,
+    pub backup_email: String,
+    pub official_email: String,
+    pub birthday: String,
+    pub home_address: String,
+    pub work_address: String,
+    pub state: AccountState,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub password_changed_at: Option<OffsetDateTime>,
+    pub must_change_password: bool,
+    #[serde(skip)]
+    pub failed_count: i64,
+    #[serde(skip)]
+    pub failed_window_start: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub locked_until: Option<OffsetDateTime>,
+    pub sign_in_count: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_sign_in_at: Option<OffsetDateTime>,
+    pub lang: String,
+    pub theme: String,
+    pub has_avatar: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub applied_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_change_at: Option<OffsetDateTime>,
+    pub last_change_by: String,
+    pub last_change_note: String,
+}
+
+const COLS: &str = "a.id, a.login, a.national_id, a.name, a.unit_id, u.name AS unit_name, u.path AS unit_path, \
+    u.agency_id, COALESCE(g.name, '') AS agency_name, a.title, a.office_phone, a.office_ext, a.mobile, a.backup_email, \
+    a.official_email, a.birthday, a.home_address, a.work_address, a.state, a.password_hash, a.password_changed_at, \
+    a.must_change_password, a.failed_count, a.failed_window_start, a.locked_until, a.sign_in_count, a.last_sign_in_at, \
+    a.lang, a.theme, a.has_avatar, a.applied_at, a.last_change_at, a.last_change_by, a.last_change_note";
+const FROM: &str = "FROM accounts a JOIN org_units u ON u.id = a.unit_id LEFT JOIN org_units g ON g.id = u.agency_id";
+
+fn from_row(r: &AnyRow) -> Result<Account> {
+    Ok(Account {
+        id: AccountId(r.i64("id")?),
+        login: r.text("login")?,
+        national_id: r.opt_text("national_id")?,
+        name: r.text("name")?,
+        unit_id: OrgUnitId(r.i64("unit_id")?),
+        unit_name: r.text("unit_name")?,
+        unit_path: TreePath::from_stored(r.text("unit_path")?),
+        agency_id: r.opt_i64("agency_id")?.map(OrgUnitId),
+        agency_name: r.text("agency_name")?,
+        title: r.text("title")?,
+        office_phone: r.text("office_phone")?,
+        office_ext: r.text("office_ext")?,
+        mobile: r.text("mobile")?,
+        backup_email: r.text("backup_email")?,
+        official_email: r.text("official_email")?,
+        birthday: r.text("birthday")?,
+        home_address: r.text("home_address")?,
+        work_address: r.text("work_address")?,
+        state: AccountState::parse(&r.text("state")?)
+            .ok_or_else(|| Error::internal("bad account state"))?,
+        password_hash: r.opt_text("password_hash")?,
+        password_changed_at: r.opt_i64("password_changed_at")?.map(at),
+        must_change_password: r.flag("must_change_password")?,
+        failed_count: r.i64("failed_count")?,
+        failed_window_start: r.opt_i64("failed_window_start")?.map(at),
+        locked_until: r.opt_i64("locked_until")?.map(at),
+        sign_in_count: r.i64("sign_in_count")?,
+        last_sign_in_at: r.opt_i64("last_sign_in_at")?.map(at),
+        lang: r.text("lang")?,
+        theme: r.text("theme")?,
+        has_avatar: r.flag("has_avatar")?,
+        applied_at: at(r.i64("applied_at")?),
+        last_change_at: r.opt_i64("last_change_at")?.map(at),
+        last_change_by: r.text("last_change_by")?,
+        last_change_note: r.text("last_change_note")?,
+    })
+}
+
+async fn one(c: &mut Conn, where_: &str, v: crate::Val) -> Result<Option<Account>> {
+    let mut b = SqlBuf::new(&format!("SELECT {COLS} {FROM} WHERE {where_}"));
+    b.bind(v);
+    let row = b.query().fetch_optional(&mut *c).await.map_err(db_err)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn get(c: &mut Conn, id: AccountId) -> Result<Option<Account>> {
+    one(c, "a.id = ", crate::Val::I(id.0)).await
+}
+
+pub async fn find_by_login(c: &mut Conn, login: &str) -> Result<Option<Account>> {
+    one(c, "a.login = ", crate::Val::T(login.to_owned())).await
+}
+
+/// The fields a new account starts with.
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub national_id: Option<&'a str>,
+    pub name: &'a str,
+    pub unit_id: OrgUnitId,
+    pub title: &'a str,
+    pub office_phone: &'a str,
+    pub office_ext: &'a str,
+    pub mobile: &'a str,
+    pub backup_email: &'a str,
+    pub official_email: &'a str,
+    pub state: AccountState,
+    pub password_hash: Option<&'a str>,
+}
+
+pub fn login_taken() -> Msg {
+    Msg::new(
+        "此帳號已被使用，請改用其他帳號",
+        "This login name is taken; choose another",
+    )
+}
+
+pub async fn insert(c: &mut Conn, n: &NewAccount<'_>, now: OffsetDateTime) -> Result<AccountId> {
+    let row = sqlx::query(
+        "INSERT INTO accounts (login, national_id, name, unit_id, title, office_phone, office_ext, mobile, backup_email, \
+         official_email, state, password_hash, password_changed_at, applied_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14) RETURNING id",
+    )
+    .bind(n.login)
+    .bind(n.national_id)
+    .bind(n.name)
+    .bind(n.unit_id.0)
+    .bind(n.title)
+    .bind(n.office_phone)
+    .bind(n.office_ext)
+    .bind(n.mobile)
+    .bind(n.backup_email)
+    .bind(n.official_email)
+    .bind(n.state.as_str())
+    .bind(n.password_hash)
+    .bind(n.password_hash.map(|_| ms(now)))
+    .bind(ms(now))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(|e| {
+        let msg = e.as_database_error().map(|d| d.message().to_owned()).unwrap_or_default();
+        if msg.contains("national_id") {
+            unique_on("national_id", Msg::new("此身分證號已有帳號", "An account with this national ID exists"))(e)
+        } else {
+            unique_on("login", login_taken())(e)
+        }
+    })?;
+    Ok(AccountId(row.i64("id")?))
+}
+
+/// Takes the account's row lock for the rest of the transaction (a no-op
+/// write: portable, and on SQLite the writer already serialises).
+pub async fn lock(c: &mut Conn, id: AccountId) -> Result<()> {
+    let r = sqlx::query("UPDATE accounts SET failed_count = failed_count WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    if r.rows_affected() == 0 {
+        Err(Error::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// What an admin searches by. Prefixes use index ranges.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub name_prefix: Option<String>,
+    pub login_prefix: Option<String>,
+    pub title_prefix: Option<String>,
+    /// Only accounts in this subtree (an agency or unit).
+    pub within: Option<TreePath>,
+    pub state: Option<AccountState>,
+    pub locked_at: Option<OffsetDateTime>,
+}
+
+/// One row of a search result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountRow {
+    pub id: AccountId,
+    pub login: String,
+    pub name: String,
+    pub title: String,
+    pub unit_name: String,
+    pub agency_name: String,
+    pub state: AccountState,
+    pub locked: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_sign_in_at: Option<OffsetDateTime>,
+}
+
+/// Searches the accounts an admin may see: the scope is part of the query.
+pub async fn search(
+    c: &mut Conn,
+    scope: &AdminScope,
+    s: &Search,
+    now: OffsetDateTime,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<AccountRow>> {
+    let mut filter = SqlBuf::new(" WHERE 1 = 1");
+    filter.scope(scope, "u.path");
+    for (col, v) in [
+        ("a.name", &s.name_prefix),
+        ("a.login", &s.login_prefix),
+        ("a.title", &s.title_prefix),
+    ] {
+        if let Some(p) = v.as_deref().filter(|p| !p.is_empty()) {
+            let (lo, hi) = portico_core::text::prefix_range(p);
+            filter
+                .push(" AND ")
+                .push(col)
+                .push(" >= ")
+                .t(lo)
+                .push(" AND ")
+                .push(col)
+                .push(" < ")
+                .t(hi);
+        }
+    }
+    if let Some(w) = &s.within {
+        filter
+            .push(" AND u.path >= ")
+            .t(w.as_str())
+            .push(" AND u.path < ")
+            .t(w.range_end());
+    }
+    if let Some(st) = s.state {
+        filter.push(" AND a.state = ").t(st.as_str());
+    }
+    if let Some(now) = s.locked_at {
+        filter.push(" AND a.locked_until > ").i(ms(now));
+    }
+    let mut count =
+        SqlBuf::new("SELECT COUNT(*) AS n FROM accounts a JOIN org_units u ON u.id = a.unit_id");
+    count.push(&filter.sql);
+    count.vals = filter.vals.clone();
+    let total = count
+        .query()
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")?;
+
+    let mut q = SqlBuf::new(
+        "SELECT a.id, a.login, a.name, a.title, u.name AS unit_name, COALESCE(g.name, '') AS agency_name, a.state, \
+         a.locked_until, a.last_sign_in_at FROM accounts a JOIN org_units u ON u.id = a.unit_id \
+         LEFT JOIN org_units g ON g.id = u.agency_id",
+    );
+    q.push(&filter.sql);
+    q.vals = filter.vals;
+    q.push(" ORDER BY a.name, a.id LIMIT ")
+        .i(i64::from(per_page))
+        .push(" OFFSET ")
+        .i(Page::<()>::offset(page, per_page));
+    let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    let now_ms = ms(now);
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(AccountRow {
+                id: AccountId(r.i64("id")?),
+                login: r.text("login")?,
+                name: r.text("name")?,
+                title: r.text("title")?,
+                unit_name: r.text("unit_name")?,
+                agency_name: r.text("agency_name")?,
+                state: AccountState::parse(&r.text("state")?)
+                    .ok_or_else(|| Error::internal("bad account state"))?,
+                locked: r.opt_i64("locked_until")?.is_some_and(|u| u > now_ms),
+                last_sign_in_at: r.opt_i64("last_sign_in_at")?.map(at),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total,
+        page: page.max(1),
+        per_page,
+    })
+}
+
+/// The editable personal and official data (004 §參 五).
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub name: String,
+    pub title: String,
+    pub office_phone: String,
+    pub office_ext: String,
+    pub birthday: String,
+    pub home_address: String,
+    pub work_address: String,
+}
+
+/// Who changed an account last, shown on the account page.
+pub struct Change<'a> {
+    pub at: OffsetDateTime,
+    pub by: &'a str,
+    pub note: &'a str,
+}
+
+pub async fn update_profile(
+    c: &mut Conn,
+    id: AccountId,
+    p: &Profile,
+    ch: &Change<'_>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET name = $1, title = $2, office_phone = $3, office_ext = $4, birthday = $5, home_address = $6, \
+         work_address = $7, updated_at = $8, last_change_at = $8, last_change_by = $9, last_change_note = $10 WHERE id = $11",
+    )
+    .bind(&p.name)
+    .bind(&p.title)
+    .bind(&p.office_phone)
+    .bind(&p.office_ext)
+    .bind(&p.birthday)
+    .bind(&p.home_address)
+    .bind(&p.work_address)
+    .bind(ms(ch.at))
+    .bind(ch.by)
+    .bind(ch.note)
+    .bind(id.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn note_change(c: &mut Conn, id: AccountId, ch: &Change<'_>) -> Result<()> {
+    sqlx::query("UPDATE accounts SET updated_at = $1, last_change_at = $1, last_change_by = $2, last_change_note = $3 WHERE id = $4")
+        .bind(ms(ch.at))
+        .bind(ch.by)
+        .bind(ch.note)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Sets a new password hash, keeps the old one in the history, and clears
+/// any lock.
+pub async fn set_password(
+    c: &mut Conn,
+    id: AccountId,
+    hash: &str,
+    must_change: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO password_history (account_id, hash, created_at) \
+         SELECT id, password_hash, $1 FROM accounts WHERE id = $2 AND password_hash IS NOT NULL",
+    )
+    .bind(ms(now))
+    .bind(id.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, password_changed_at = $2, must_change_password = $3, failed_count = 0, \
+         failed_window_start = NULL, locked_until = NULL, updated_at = $2 WHERE id = $4",
+    )
+    .bind(hash)
+    .bind(ms(now))
+    .bind(i64::from(must_change))
+    .bind(id.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The newest `n` previous password hashes (the current one excluded).
+pub async fn recent_password_hashes(c: &mut Conn, id: AccountId, n: u32) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT hash FROM password_history WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(id.0)
+    .bind(i64::from(n))
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(|r| r.text("hash")).collect()
+}
+
+pub async fn set_must_change_password(c: &mut Conn, id: AccountId, v: bool) -> Result<()> {
+    sqlx::query("UPDATE accounts SET must_change_password = $1 WHERE id = $2")
+        .bind(i64::from(v))
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn record_failure(
+    c: &mut Conn,
+    id: AccountId,
+    f: &portico_core::account::Failures,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET failed_count = $1, failed_window_start = $2, locked_until = $3 WHERE id = $4")
+        .bind(i64::from(f.count))
+        .bind(ms(f.window_start))
+        .bind(f.locked_until.map(ms))
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn record_sign_in(c: &mut Conn, id: AccountId, now: OffsetDateTime) -> Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET failed_count = 0, failed_window_start = NULL, locked_until = NULL, \
+         sign_in_count = sign_in_count + 1, last_sign_in_at = $1 WHERE id = $2",
+    )
+    .bind(ms(now))
+    .bind(id.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn unlock(c: &mut Conn, id: AccountId) -> Result<()> {
+    sqlx::query("UPDATE accounts SET failed_count = 0, failed_window_start = NULL, locked_until = NULL WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Moves the account from `from` to `to`, only if it is still in `from`:
+/// of two admins acting at once, exactly one succeeds.
+pub async fn transition(
+    c: &mut Conn,
+    id: AccountId,
+    from: AccountState,
+    to: AccountState,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let r =
+        sqlx::query("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+            .bind(to.as_str())
+            .bind(ms(now))
+            .bind(id.0)
+            .bind(from.as_str())
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_prefs(c: &mut Conn, id: AccountId, lang: &str, theme: &str) -> Result<()> {
+    sqlx::query("UPDATE accounts SET lang = $1, theme = $2 WHERE id = $3")
+        .bind(lang)
+        .bind(theme)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn set_avatar(
+    c: &mut Conn,
+    id: AccountId,
+    png: &[u8],
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query("DELETE FROM avatars WHERE account_id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("INSERT INTO avatars (account_id, image, updated_at) VALUES ($1, $2, $3)")
+        .bind(id.0)
+        .bind(png.to_vec())
+        .bind(ms(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("UPDATE accounts SET has_avatar = 1 WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn remove_avatar(c: &mut Conn, id: AccountId) -> Result<()> {
+    sqlx::query("DELETE FROM avatars WHERE account_id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("UPDATE accounts SET has_avatar = 0 WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub async fn avatar(c: &mut Conn, id: AccountId) -> Result<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT image FROM avatars WHERE account_id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| sqlx::Row::try_get::<Vec<u8>, _>(&r, "image").map_err(db_err))
+        .transpose()
+}
+
+pub async fn count(c: &mut Conn) -> Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM accounts")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")
+}
+
+/// Sets when the password was last changed (the demo's "about to expire").
+pub async fn backdate_password(
+    c: &mut Conn,
+    id: AccountId,
+    changed_at: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET password_changed_at = $1 WHERE id = $2")
+        .bind(ms(changed_at))
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

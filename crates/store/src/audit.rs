@@ -1,0 +1,287 @@
+//! SQL for the audit trail. Appending takes the chain's head row inside the
+//! caller's transaction, so events are numbered and chained in commit order
+//! on every node.
+use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
+use portico_core::audit::{EventFields, Outcome};
+use portico_core::permission::AdminScope;
+use portico_core::{Error, ids::AccountId};
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+/// An event about to be written.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub actor_id: Option<i64>,
+    pub actor_login: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<i64>,
+    pub target_label: String,
+    /// The org path the event belongs to (the target's unit, else the
+    /// actor's), so agency admins see the events of their subtree.
+    pub scope_path: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub outcome: Option<Outcome>,
+    pub reason: String,
+    /// JSON with the event's particulars (method, changed fields …).
+    pub detail: String,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Event {
+    pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<i64>,
+    pub actor_login: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<i64>,
+    pub target_label: String,
+    pub scope_path: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub outcome: String,
+    pub reason: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Event {
+    pub fn fields(&self) -> EventFields<'_> {
+        EventFields {
+            seq: self.seq,
+            at_ms: ms(self.at),
+            actor_id: self.actor_id,
+            actor_login: &self.actor_login,
+            action: &self.action,
+            target_kind: &self.target_kind,
+            target_id: self.target_id,
+            target_label: &self.target_label,
+            scope_path: &self.scope_path,
+            ip: &self.ip,
+            user_agent: &self.user_agent,
+            outcome: &self.outcome,
+            reason: &self.reason,
+            detail: &self.detail,
+        }
+    }
+}
+
+const COLS: &str = "seq, at, actor_id, actor_login, action, target_kind, target_id, target_label, scope_path, ip, user_agent, outcome, reason, detail, prev_hash, hash";
+
+fn from_row(r: &AnyRow) -> Result<Event> {
+    Ok(Event {
+        seq: r.i64("seq")?,
+        at: at(r.i64("at")?),
+        actor_id: r.opt_i64("actor_id")?,
+        actor_login: r.text("actor_login")?,
+        action: r.text("action")?,
+        target_kind: r.text("target_kind")?,
+        target_id: r.opt_i64("target_id")?,
+        target_label: r.text("target_label")?,
+        scope_path: r.text("scope_path")?,
+        ip: r.text("ip")?,
+        user_agent: r.text("user_agent")?,
+        outcome: r.text("outcome")?,
+        reason: r.text("reason")?,
+        detail: r.text("detail")?,
+        prev_hash: r.text("prev_hash")?,
+        hash: r.text("hash")?,
+    })
+}
+
+/// Appends an event to the chain, inside the caller's transaction.
+pub async fn append(c: &mut Conn, e: &NewEvent, now: OffsetDateTime) -> Result<i64> {
+    // Advancing the head first takes its lock until commit (PostgreSQL) and
+    // the write lock (SQLite): appends are serialised, the chain stays linear.
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let seq = head.i64("seq")?;
+    let prev = head.text("hash")?;
+    let outcome = e.outcome.unwrap_or(Outcome::Ok).as_str();
+    let at_ms = ms(now);
+    let fields = EventFields {
+        seq,
+        at_ms,
+        actor_id: e.actor_id,
+        actor_login: &e.actor_login,
+        action: &e.action,
+        target_kind: &e.target_kind,
+        target_id: e.target_id,
+        target_label: &e.target_label,
+        scope_path: &e.scope_path,
+        ip: &e.ip,
+        user_agent: &e.user_agent,
+        outcome,
+        reason: &e.reason,
+        detail: &e.detail,
+    };
+    let hash = fields.chain_hash(&prev);
+    let sql = format!(
+        "INSERT INTO audit_events ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(seq)
+        .bind(at_ms)
+        .bind(e.actor_id)
+        .bind(&e.actor_login)
+        .bind(&e.action)
+        .bind(&e.target_kind)
+        .bind(e.target_id)
+        .bind(&e.target_label)
+        .bind(&e.scope_path)
+        .bind(&e.ip)
+        .bind(&e.user_agent)
+        .bind(outcome)
+        .bind(&e.reason)
+        .bind(&e.detail)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(seq)
+}
+
+/// Filters for browsing the trail.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    pub actor_login: Option<String>,
+    /// An action or an action family (`auth.` matches every sign-in event).
+    pub action_prefix: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub target_id: Option<i64>,
+    pub actor_id: Option<AccountId>,
+    pub ip: Option<String>,
+}
+
+fn filtered(scope: &AdminScope, f: &Filter) -> SqlBuf {
+    let mut b = SqlBuf::new(" WHERE 1 = 1");
+    b.scope(scope, "scope_path");
+    if let Some(t) = f.from {
+        b.push(" AND at >= ").i(ms(t));
+    }
+    if let Some(t) = f.until {
+        b.push(" AND at < ").i(ms(t));
+    }
+    if let Some(l) = f.actor_login.as_deref().filter(|s| !s.is_empty()) {
+        b.push(" AND actor_login = ").t(l);
+    }
+    if let Some(a) = f.action_prefix.as_deref().filter(|s| !s.is_empty()) {
+        let (lo, hi) = portico_core::text::prefix_range(a);
+        b.push(" AND action >= ").t(lo).push(" AND action < ").t(hi);
+    }
+    if let Some(o) = f.outcome {
+        b.push(" AND outcome = ").t(o.as_str());
+    }
+    if let Some(t) = f.target_id {
+        b.push(" AND target_id = ").i(t);
+    }
+    if let Some(a) = f.actor_id {
+        b.push(" AND actor_id = ").i(a.0);
+    }
+    if let Some(ip) = f.ip.as_deref().filter(|s| !s.is_empty()) {
+        b.push(" AND ip = ").t(ip);
+    }
+    b
+}
+
+/// A page of events, newest first, within the admin's scope.
+pub async fn list(
+    c: &mut Conn,
+    scope: &AdminScope,
+    f: &Filter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Event>> {
+    let w = filtered(scope, f);
+    let mut count = SqlBuf::new("SELECT COUNT(*) AS n FROM audit_events");
+    count.push(&w.sql);
+    count.vals = w.vals.clone();
+    let total = count
+        .query()
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")?;
+    let mut q = SqlBuf::new(&format!("SELECT {COLS} FROM audit_events"));
+    q.push(&w.sql);
+    q.vals = w.vals;
+    q.push(" ORDER BY seq DESC LIMIT ")
+        .i(i64::from(per_page))
+        .push(" OFFSET ")
+        .i(Page::<()>::offset(page, per_page));
+    let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total,
+        page: page.max(1),
+        per_page,
+    })
+}
+
+/// Every event matching, newest first, up to `limit` (for exports).
+pub async fn export(
+    c: &mut Conn,
+    scope: &AdminScope,
+    f: &Filter,
+    limit: i64,
+) -> Result<Vec<Event>> {
+    let w = filtered(scope, f);
+    let mut q = SqlBuf::new(&format!("SELECT {COLS} FROM audit_events"));
+    q.push(&w.sql);
+    q.vals = w.vals;
+    q.push(" ORDER BY seq DESC LIMIT ").i(limit);
+    let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn get(c: &mut Conn, seq: i64) -> Result<Option<Event>> {
+    let sql = format!("SELECT {COLS} FROM audit_events WHERE seq = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(seq)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Events in sequence order from `after` on, `limit` at a time (for
+/// verifying the chain without loading it whole).
+pub async fn batch(c: &mut Conn, after: i64, limit: i64) -> Result<Vec<Event>> {
+    let sql = format!("SELECT {COLS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn head(c: &mut Conn) -> Result<(i64, String)> {
+    let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok((r.i64("seq")?, r.text("hash")?))
+}
+
+/// Reports a missing head as an internal error (the migration creates it).
+pub fn missing_head() -> Error {
+    Error::internal("audit head row missing")
+}

@@ -1,0 +1,73 @@
+//! Versioned schema migrations, one folder per backend, embedded in the
+//! binary. Run by `portico migrate` and at start-up; `/readyz` reports
+//! whether the database is current.
+use crate::{Backend, Db, Result, db_err};
+use sqlx::Row;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+async fn ensure_table(db: &Db) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
+}
+
+/// The version the database is at (0 when empty).
+pub async fn current(db: &Db) -> Result<i64> {
+    ensure_table(db).await?;
+    let mut c = db.read().await?;
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.try_get::<i64, _>("v").map_err(db_err)
+}
+
+/// Applies every migration not yet applied, each in its own transaction.
+/// Returns how many ran.
+pub async fn run(db: &Db) -> Result<usize> {
+    let have = current(db).await?;
+    let mut ran = 0;
+    for m in MIGRATIONS.iter().filter(|m| m.version > have) {
+        let sql = match db.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let mut tx = db.begin().await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| {
+            portico_core::Error::internal(format!("migration {} ({}): {e}", m.version, m.name))
+        })?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(crate::ms(time::OffsetDateTime::now_utc()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+        ran += 1;
+    }
+    Ok(ran)
+}

@@ -1,0 +1,133 @@
+//! SQL for role grants.
+use crate::{Conn, Result, RowExt, db_err, ms, unique_on};
+use portico_core::ids::{AccountId, OrgUnitId, RoleId};
+use portico_core::org::TreePath;
+use portico_core::permission::{Role, RoleKind};
+use portico_core::{Error, Msg};
+use time::OffsetDateTime;
+
+/// A grant as the admin console lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Grant {
+    pub id: RoleId,
+    pub kind: RoleKind,
+    pub scope_unit_id: Option<OrgUnitId>,
+    pub scope_name: String,
+    #[serde(skip)]
+    pub scope_path: Option<TreePath>,
+}
+
+impl Grant {
+    pub fn role(&self) -> Role {
+        Role {
+            kind: self.kind,
+            scope: self.scope_unit_id.zip(self.scope_path.clone()),
+        }
+    }
+}
+
+pub async fn of_account(c: &mut Conn, id: AccountId) -> Result<Vec<Grant>> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.kind, r.scope_unit_id, COALESCE(u.name, '') AS scope_name, u.path AS scope_path \
+         FROM roles r LEFT JOIN org_units u ON u.id = r.scope_unit_id WHERE r.account_id = $1 ORDER BY r.id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Grant {
+                id: RoleId(r.i64("id")?),
+                kind: RoleKind::parse(&r.text("kind")?)
+                    .ok_or_else(|| Error::internal("bad role kind"))?,
+                scope_unit_id: r.opt_i64("scope_unit_id")?.map(OrgUnitId),
+                scope_name: r.text("scope_name")?,
+                scope_path: r.opt_text("scope_path")?.map(TreePath::from_stored),
+            })
+        })
+        .collect()
+}
+
+pub async fn grant(
+    c: &mut Conn,
+    account: AccountId,
+    kind: RoleKind,
+    scope: Option<OrgUnitId>,
+    by: AccountId,
+    now: OffsetDateTime,
+) -> Result<RoleId> {
+    let row = sqlx::query("INSERT INTO roles (account_id, kind, scope_unit_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(account.0)
+        .bind(kind.as_str())
+        .bind(scope.map(|s| s.0))
+        .bind(by.0)
+        .bind(ms(now))
+        .fetch_one(&mut *c)
+        .await
+        .map_err(unique_on("role", Msg::new("此帳號已有相同的角色", "The account already holds this role")))?;
+    Ok(RoleId(row.i64("id")?))
+}
+
+pub async fn revoke(c: &mut Conn, account: AccountId, role: RoleId) -> Result<()> {
+    let r = sqlx::query("DELETE FROM roles WHERE id = $1 AND account_id = $2")
+        .bind(role.0)
+        .bind(account.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    if r.rows_affected() == 0 {
+        Err(Error::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// How many enabled accounts hold agency admin for `agency`.
+pub async fn count_active_agency_admins(c: &mut Conn, agency: OrgUnitId) -> Result<i64> {
+    sqlx::query(
+        "SELECT COUNT(DISTINCT r.account_id) AS n FROM roles r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.kind = 'agency_admin' AND r.scope_unit_id = $1 AND a.state = 'active'",
+    )
+    .bind(agency.0)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?
+    .i64("n")
+}
+
+/// The agency admins of an agency: name, login, phone, mail.
+pub async fn agency_admins(
+    c: &mut Conn,
+    agency: OrgUnitId,
+) -> Result<Vec<(AccountId, String, String, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT a.id, a.name, a.login, a.office_phone, a.office_ext FROM roles r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.kind = 'agency_admin' AND r.scope_unit_id = $1 AND a.state = 'active' ORDER BY a.name",
+    )
+    .bind(agency.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                AccountId(r.i64("id")?),
+                r.text("name")?,
+                r.text("login")?,
+                r.text("office_phone")?,
+                r.text("office_ext")?,
+            ))
+        })
+        .collect()
+}
+
+/// How many grants are scoped to a unit.
+pub async fn count_scoped_to(c: &mut Conn, unit: OrgUnitId) -> Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM roles WHERE scope_unit_id = $1")
+        .bind(unit.0)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")
+}
