@@ -179,23 +179,16 @@ pub fn render(answer: &str, seed: u64) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-/// A new captcha: its id (for the form) and its picture.
-pub struct Captcha {
-    pub id: String,
-    pub png: Vec<u8>,
-}
-
 impl App {
-    /// Draws a new one-use captcha and remembers its answer.
-    pub async fn new_captcha(&self) -> Result<Captcha> {
-        let bytes = random_bytes(LEN + 8)?;
-        let answer: String = bytes[..LEN]
+    /// Creates a new one-use captcha and returns its id; the picture is
+    /// drawn from the stored answer by [`App::captcha_png`].
+    pub async fn new_captcha(&self) -> Result<String> {
+        let bytes = random_bytes(LEN)?;
+        let answer: String = bytes
             .iter()
             .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
             .collect();
-        let seed = u64::from_le_bytes(bytes[LEN..LEN + 8].try_into().unwrap_or([7; 8]));
         let id = random_token(16)?;
-        let png = render(&answer, seed)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         portico_store::captchas::delete_expired(&mut tx, now).await?;
@@ -207,7 +200,26 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(portico_store::db_err)?;
-        Ok(Captcha { id, png })
+        Ok(id)
+    }
+
+    /// The captcha's picture, while it is unspent and fresh.
+    pub async fn captcha_png(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        if id.is_empty() || id.len() > 64 {
+            return Ok(None);
+        }
+        let Some((answer, expires)) =
+            portico_store::captchas::peek(&mut *self.db.read().await?, id).await?
+        else {
+            return Ok(None);
+        };
+        if expires <= self.now() {
+            return Ok(None);
+        }
+        let seed = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        render(&answer, seed).map(Some)
     }
 
     /// Spends a captcha: true when the answer matches (case-insensitive) and

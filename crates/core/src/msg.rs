@@ -68,3 +68,9 @@ impl fmt::Display for Msg {
         write!(f, "{} / {}", self.zh, self.en)
     }
 }
+
+impl AsRef<Msg> for Msg {
+    fn as_ref(&self) -> &Msg {
+        self
+    }
+}

@@ -1,1 +1,342 @@
-fn main() {}
+//! The `portico` command: serve, demo, migrate, admin and audit.
+#![forbid(unsafe_code)]
+
+use clap::{Parser, Subcommand};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use portico_app::App;
+use portico_store::Db;
+use portico_web::{AppState, WebConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "portico",
+    version,
+    about = "Portico: the government staff portal with single sign-on"
+)]
+struct Cli {
+    /// A TOML file with the settings; every setting can also come from a
+    /// `PORTICO_*` environment variable (PORTICO_DATABASE_URL …).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Runs the server.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Runs the demo: an embedded SQLite database seeded with Tainan's org
+    /// tree and thousands of accounts; prints the sign-in credentials.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where the demo keeps its database (reused on the next run).
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        /// Start over with a new database.
+        #[arg(long)]
+        fresh: bool,
+        /// How many accounts to seed.
+        #[arg(long, default_value_t = 5000)]
+        accounts: usize,
+    },
+    /// Applies pending database migrations.
+    Migrate,
+    /// Account administration from the command line.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Creates a system administrator with a one-time password that must be
+    /// changed at first sign-in.
+    CreateSystemAdmin {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// The OID of the unit the account belongs to; without it, a unit is
+        /// created when the org tree is empty.
+        #[arg(long)]
+        unit_oid: Option<String>,
+    },
+    /// Sets a new one-time password for an account (to be changed at the
+    /// next sign-in) and lifts any lock.
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Checks the hash chain and names the first broken event.
+    Verify,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Config {
+    database_url: String,
+    listen: String,
+    cookie_secure: bool,
+    trust_proxy: bool,
+    /// `json` for structured logs, anything else for text.
+    log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/portico.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            cookie_secure: true,
+            trust_proxy: false,
+            log_format: "text".into(),
+        }
+    }
+}
+
+fn load_config(path: Option<&PathBuf>) -> Result<Config, String> {
+    let mut f = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(p) = path {
+        f = f.merge(Toml::file_exact(p));
+    }
+    f.merge(Env::prefixed("PORTICO_"))
+        .extract()
+        .map_err(|e| format!("configuration: {e}"))
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTICO_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("portico: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("portico: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<App, String> {
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    let db = Db::connect(url).await.map_err(|e| e.to_string())?;
+    portico_store::migrate::run(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(App::new(db))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let cfg = load_config(cli.config.as_ref())?;
+    match cli.cmd {
+        Cmd::Serve { listen } => {
+            init_logs(&cfg.log_format);
+            let app = open(&cfg.database_url).await?;
+            let web = WebConfig {
+                cookie_secure: cfg.cookie_secure,
+                trust_proxy: cfg.trust_proxy,
+            };
+            serve(app, web, &listen.unwrap_or(cfg.listen)).await?;
+        }
+        Cmd::Demo {
+            listen,
+            data,
+            fresh,
+            accounts,
+        } => {
+            init_logs(&cfg.log_format);
+            if fresh && data.exists() {
+                std::fs::remove_dir_all(&data)
+                    .map_err(|e| format!("removing {}: {e}", data.display()))?;
+            }
+            std::fs::create_dir_all(&data)
+                .map_err(|e| format!("creating {}: {e}", data.display()))?;
+            let url = format!("sqlite://{}/portico.db", data.display());
+            let app = open(&url).await?;
+            let started = std::time::Instant::now();
+            let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("binding {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("Portico listening on http://{addr}");
+            if seeded {
+                println!(
+                    "Seeded {accounts} demo accounts in {:.1} s into {}",
+                    started.elapsed().as_secs_f64(),
+                    data.display()
+                );
+            }
+            println!(
+                "Demo password for every account below: {}",
+                portico_app::demo::DEMO_PASSWORD
+            );
+            for a in portico_app::demo::named_accounts() {
+                println!("  {:<14} {}", a.login, a.what);
+            }
+            // Browsers accept Secure cookies on http://127.0.0.1 and localhost only.
+            let local = addr.ip().is_loopback();
+            let web = WebConfig {
+                cookie_secure: local || cfg.cookie_secure,
+                trust_proxy: false,
+            };
+            run_server(app, web, listener).await?;
+        }
+        Cmd::Migrate => {
+            let db = Db::connect(&cfg.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let n = portico_store::migrate::run(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Applied {n} migration(s); the database is at version {}.",
+                portico_store::migrate::latest()
+            );
+        }
+        Cmd::Admin { cmd } => {
+            let app = open(&cfg.database_url).await?;
+            match cmd {
+                AdminCmd::CreateSystemAdmin {
+                    login,
+                    name,
+                    unit_oid,
+                } => {
+                    let pw = app
+                        .create_system_admin(&login, &name, unit_oid.as_deref())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!(
+                        "Created system administrator {login}. One-time password (change at first sign-in): {pw}"
+                    );
+                }
+                AdminCmd::ResetPassword { login } => {
+                    let pw = app
+                        .reset_password_cli(&login)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!("New one-time password for {login} (change at next sign-in): {pw}");
+                }
+            }
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify,
+        } => {
+            let app = open(&cfg.database_url).await?;
+            let v = app.verify_audit_chain().await.map_err(|e| e.to_string())?;
+            return Ok(match v.first_break {
+                None => {
+                    println!(
+                        "Audit chain intact: {} events checked, head at {}.",
+                        v.checked, v.head_seq
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some(b) => {
+                    println!(
+                        "Audit chain BROKEN after {} good events: {}",
+                        v.checked,
+                        describe(&b)
+                    );
+                    ExitCode::from(2)
+                }
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(b: &portico_core::audit::Break) -> String {
+    use portico_core::audit::Break;
+    match b {
+        Break::Altered { seq } => {
+            format!("event {seq} was altered (its hash does not match its content)")
+        }
+        Break::Relinked { seq } => format!("event {seq} does not link to the event before it"),
+        Break::Gap {
+            expected_seq,
+            found_seq,
+        } => format!(
+            "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
+        ),
+    }
+}
+
+async fn serve(app: App, web: WebConfig, listen: &str) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("binding {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Portico listening on http://{addr}");
+    run_server(app, web, listener).await
+}
+
+async fn run_server(
+    app: App,
+    web: WebConfig,
+    listener: tokio::net::TcpListener,
+) -> Result<(), String> {
+    let janitor = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = janitor.purge_idle_sessions().await {
+                tracing::warn!(error = %e, "purging idle sessions failed");
+            }
+        }
+    });
+    let state = AppState {
+        app,
+        cfg: Arc::new(web),
+    };
+    portico_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}

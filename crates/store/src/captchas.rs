@@ -38,3 +38,14 @@ pub async fn delete_expired(c: &mut Conn, now: OffsetDateTime) -> Result<u64> {
         .map_err(db_err)?;
     Ok(r.rows_affected())
 }
+
+/// The answer, without spending it (to draw the picture).
+pub async fn peek(c: &mut Conn, id: &str) -> Result<Option<(String, OffsetDateTime)>> {
+    let row = sqlx::query("SELECT answer, expires_at FROM captchas WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| Ok((r.text("answer")?, at(r.i64("expires_at")?))))
+        .transpose()
+}

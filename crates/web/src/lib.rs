@@ -1,1 +1,97 @@
+//! Portico's HTTP surface: server-rendered pages and the JSON API under
+//! `/api/v1`. Handlers are thin: extract, call one use case, render.
 #![forbid(unsafe_code)]
+
+mod admin;
+mod api;
+mod assets;
+mod error;
+mod extract;
+mod pages;
+mod view;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use portico_app::App;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use error::WebError;
+
+/// What the web layer needs besides the application.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (on everywhere but plain-HTTP development).
+    pub cookie_secure: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted
+    /// load balancer only).
+    pub trust_proxy: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            cookie_secure: true,
+            trust_proxy: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub app: App,
+    pub cfg: Arc<WebConfig>,
+}
+
+/// Requests larger than this are refused before any handler runs; the
+/// avatar upload has its own, larger limit.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(admin::router())
+        .nest("/api/v1", api::router())
+        .merge(assets::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Headers every response carries: no framing, no sniffing, a strict
+/// content security policy (all assets come from this server).
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    if !h.contains_key("cache-control") {
+        h.insert("cache-control", HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Serves until `shutdown` resolves. Tests bind `127.0.0.1:0` and pass the
+/// listener in.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,105 @@
+//! The one place errors become HTTP: 4xx with the person's message, 5xx
+//! logged with context and never echoed.
+use crate::view::{Chrome, ErrorPage};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use portico_core::{Error, Lang, Msg};
+
+#[derive(Debug)]
+pub struct WebError {
+    pub err: Error,
+    pub lang: Lang,
+    pub json: bool,
+}
+
+impl WebError {
+    pub fn page(err: Error, lang: Lang) -> WebError {
+        WebError {
+            err,
+            lang,
+            json: false,
+        }
+    }
+    pub fn api(err: Error) -> WebError {
+        WebError {
+            err,
+            lang: Lang::ZhTw,
+            json: true,
+        }
+    }
+}
+
+/// The status and the message a person sees for an error.
+pub fn status_and_message(err: &Error) -> (StatusCode, &'static str, Msg) {
+    match err {
+        Error::Invalid(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            Msg::new(
+                "輸入資料有誤，請修正後再送出",
+                "Some input is not valid; correct it and submit again",
+            ),
+        ),
+        Error::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            Msg::new("找不到這個頁面或資料", "The page or record was not found"),
+        ),
+        Error::Conflict { message, .. } => (StatusCode::CONFLICT, "conflict", message.clone()),
+        Error::Refused(m) => (StatusCode::CONFLICT, "refused", m.clone()),
+        Error::Forbidden => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Msg::new(
+                "您沒有權限執行此操作",
+                "You do not have permission to do this",
+            ),
+        ),
+        Error::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            Msg::new("請先登入", "Please sign in first"),
+        ),
+        Error::Internal(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            Msg::new(
+                "系統發生錯誤，請稍後再試；若持續發生請聯絡系統管理者",
+                "Something went wrong; try again later, and tell the administrators if it persists",
+            ),
+        ),
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let Error::Internal(detail) = &self.err {
+            tracing::error!(%detail, "request failed");
+        }
+        let (status, code, msg) = status_and_message(&self.err);
+        if self.json {
+            let fields: Vec<_> = match &self.err {
+                Error::Invalid(errs) => errs
+                    .iter()
+                    .map(|e| serde_json::json!({"field": e.field, "message": e.message}))
+                    .collect(),
+                Error::Conflict { field, message } => {
+                    vec![serde_json::json!({"field": field, "message": message})]
+                }
+                _ => vec![],
+            };
+            let body = serde_json::json!({ "error": code, "message": msg, "fields": fields });
+            return (status, axum::Json(body)).into_response();
+        }
+        let page = ErrorPage {
+            c: Chrome::bare(self.lang),
+            status: status.as_u16(),
+            message: msg.get(self.lang).to_owned(),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, msg.get(self.lang).to_owned()).into_response(),
+        }
+    }
+}

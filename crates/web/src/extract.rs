@@ -1,0 +1,288 @@
+//! Extractors: who is asking (session), from where (audit context), in
+//! which language, and forms whose rejection becomes a clear message.
+use crate::{AppState, WebError};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_app::Ctx;
+use portico_app::auth::Session;
+use portico_core::{Error, Lang, Msg};
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "portico_session";
+pub const LANG_COOKIE: &str = "portico_lang";
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// The language of a signed-out visitor: their cookie, else the browser's.
+pub fn visitor_lang(headers: &HeaderMap) -> Lang {
+    if let Some(l) = cookie(headers, LANG_COOKIE) {
+        return Lang::from_code(l);
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("en") {
+        Lang::En
+    } else {
+        Lang::ZhTw
+    }
+}
+
+/// The audit context: client address and user agent.
+pub struct ReqCtx(pub Ctx);
+
+impl FromRequestParts<AppState> for ReqCtx {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        let ip = if state.cfg.trust_proxy {
+            parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|s| s.trim().chars().take(45).collect())
+                .unwrap_or(peer)
+        } else {
+            peer
+        };
+        let ua = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Ok(ReqCtx(Ctx::new(ip, ua)))
+    }
+}
+
+/// Paths a person whose password must change may still use.
+fn allowed_while_password_due(path: &str) -> bool {
+    matches!(
+        path,
+        "/account/password" | "/logout" | "/logout/all" | "/session/extend" | "/prefs"
+    )
+}
+
+/// A signed-in person, for pages. Signed-out visitors are sent to the
+/// sign-in page; a person whose password has expired is sent to change it.
+pub struct Signed(pub Session);
+
+impl Signed {
+    pub fn lang(&self) -> Lang {
+        Lang::from_code(&self.0.lang)
+    }
+
+    /// Every state-changing form carries the session's CSRF token.
+    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
+        if !token.is_empty() && constant_time_eq(token.as_bytes(), self.0.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(WebError::page(Error::Refused(csrf_msg()), self.lang()))
+        }
+    }
+}
+
+pub fn csrf_msg() -> Msg {
+    Msg::new(
+        "表單已過期或來源不明，請重新整理頁面後再試",
+        "The form has expired or did not come from this site; reload the page and try again",
+    )
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub enum SignedRejection {
+    ToLogin(String),
+    ToPasswordChange,
+    Failed(WebError),
+}
+
+impl IntoResponse for SignedRejection {
+    fn into_response(self) -> Response {
+        match self {
+            SignedRejection::ToLogin(next) => {
+                Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
+            }
+            SignedRejection::ToPasswordChange => Redirect::to("/account/password").into_response(),
+            SignedRejection::Failed(e) => e.into_response(),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<Session>, Error> {
+    match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => state.app.session(token).await,
+        None => Ok(None),
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = SignedRejection;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = visitor_lang(&parts.headers);
+        match session_of(parts, state).await {
+            Ok(Some(s)) => {
+                if s.must_change_password && !allowed_while_password_due(parts.uri.path()) {
+                    return Err(SignedRejection::ToPasswordChange);
+                }
+                Ok(Signed(s))
+            }
+            Ok(None) => {
+                let next = if parts.method == Method::GET {
+                    parts.uri.path().to_owned()
+                } else {
+                    "/".to_owned()
+                };
+                Err(SignedRejection::ToLogin(next))
+            }
+            Err(e) => Err(SignedRejection::Failed(WebError::page(e, lang))),
+        }
+    }
+}
+
+/// A visitor who may or may not be signed in.
+pub struct MaybeSigned(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeSigned {
+    type Rejection = WebError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        session_of(parts, state)
+            .await
+            .map(MaybeSigned)
+            .map_err(|e| WebError::page(e, visitor_lang(&parts.headers)))
+    }
+}
+
+/// A caller of the JSON API: the session cookie, and for every write the
+/// `X-CSRF-Token` header.
+pub struct ApiUser(pub Session);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = WebError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let s = session_of(parts, state)
+            .await
+            .map_err(WebError::api)?
+            .ok_or(WebError::api(Error::Unauthenticated))?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !constant_time_eq(sent.as_bytes(), s.csrf.as_bytes()) {
+                return Err(WebError::api(Error::Refused(csrf_msg())));
+            }
+        }
+        Ok(ApiUser(s))
+    }
+}
+
+/// A URL-encoded form. A body that is not a form, is not UTF-8, or lacks
+/// fields becomes a 400 page with a message, never a crash or a raw text.
+pub struct Form<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Form<T> {
+    type Rejection = WebError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = visitor_lang(req.headers());
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(rej) => {
+                tracing::debug!(error = %rej, "form rejected");
+                Err(WebError::page(
+                    Error::invalid(
+                        "form",
+                        Msg::new(
+                            "表單內容無法解析，請重新整理頁面後再試",
+                            "The form could not be read; reload the page and try again",
+                        ),
+                    ),
+                    lang,
+                ))
+            }
+        }
+    }
+}
+
+/// A JSON body for the API, with the same treatment.
+pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Json<T> {
+    type Rejection = WebError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(rej) => Err(WebError::api(Error::invalid(
+                "body",
+                Msg::owned(
+                    format!("JSON 內容無法解析：{}", rej.body_text()),
+                    format!("The JSON body could not be read: {}", rej.body_text()),
+                ),
+            ))),
+        }
+    }
+}
+
+/// A query string that fails to parse is treated as empty, not an error:
+/// filters in links people edit by hand should never crash a list page.
+pub struct LenientQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Default + Send> FromRequestParts<AppState>
+    for LenientQuery<T>
+{
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        Ok(LenientQuery(serde_urlencoded_lenient(q)))
+    }
+}
+
+fn serde_urlencoded_lenient<T: serde::de::DeserializeOwned + Default>(q: &str) -> T {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().unwrap_or_default())
+        .map(|x| x.0)
+        .unwrap_or_default()
+}

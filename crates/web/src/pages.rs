@@ -1,0 +1,889 @@
+//! Pages for everyone: sign-in, home, the personal account page, records,
+//! preferences, health checks.
+use crate::extract::{
+    Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, SESSION_COOKIE, Signed, visitor_lang,
+};
+use crate::view::*;
+use crate::{AppState, WebError};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Router, extract::DefaultBodyLimit};
+use portico_app::accounts::ProfileForm;
+use portico_app::auth::{Credentials, SignInError};
+use portico_core::{Error, Lang, Msg, ids::AccountId};
+use portico_store::audit::Filter;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/captcha/{file}", get(captcha))
+        .route("/logout", post(logout))
+        .route("/logout/all", post(logout_all))
+        .route("/session/extend", post(extend))
+        .route("/prefs", post(prefs))
+        .route("/account", get(account))
+        .route("/account/profile", post(save_profile))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
+        .route(
+            "/account/avatar",
+            post(upload_avatar).layer(DefaultBodyLimit::max(
+                portico_app::accounts::AVATAR_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/account/avatar/delete", post(remove_avatar))
+        .route("/avatar/{id}", get(avatar))
+        .route("/records/sign-in", get(sign_in_records))
+        .route("/records/usage", get(usage_records))
+        .route("/records/{seq}", get(record))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+}
+
+pub(crate) fn render(t: impl Template, lang: Lang) -> Result<Response, WebError> {
+    t.render()
+        .map(|h| Html(h).into_response())
+        .map_err(|e| WebError::page(Error::internal(format!("template: {e}")), lang))
+}
+
+/// Maps `?ok=…` after a redirect to the message shown at the top.
+pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
+    Some(match code? {
+        "profile" => Msg::new("個人資料已儲存", "Your data was saved"),
+        "password" => Msg::new(
+            "密碼已變更，其他裝置上的登入已登出",
+            "Password changed; your other sessions were signed out",
+        ),
+        "avatar" => Msg::new("個人圖像已更新", "Avatar updated"),
+        "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
+        "disabled" => Msg::new(
+            "帳號已停用，並已登出其所有裝置",
+            "The account was disabled and signed out everywhere",
+        ),
+        "enabled" => Msg::new("帳號已啟用", "The account was enabled"),
+        "unlocked" => Msg::new("帳號已解除鎖定", "The account was unlocked"),
+        "reset" => Msg::new(
+            "已要求此帳號於下次登入時變更密碼",
+            "The account must set a new password at next sign-in",
+        ),
+        "granted" => Msg::new(
+            "角色已指派，於下次登入時生效",
+            "Role granted; it applies from the next sign-in",
+        ),
+        "revoked" => Msg::new("角色已移除", "Role revoked"),
+        "settings" => Msg::new("系統參數已儲存", "Settings saved"),
+        "unit" => Msg::new("單位已儲存", "Unit saved"),
+        "unit-deleted" => Msg::new("單位已刪除", "Unit deleted"),
+        "moved" => Msg::new("單位已移動", "Unit moved"),
+        _ => return None,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct OkQuery {
+    pub ok: Option<String>,
+}
+
+const TILES: &[Tile] = &[
+    Tile {
+        href: "/account",
+        zh: "個人帳號管理",
+        en: "My account",
+        desc_zh: "個人資料、圖像與密碼",
+        desc_en: "Your data, avatar and password",
+    },
+    Tile {
+        href: "/records/sign-in",
+        zh: "帳號登入紀錄",
+        en: "Sign-in records",
+        desc_zh: "檢查自己的登入情形",
+        desc_en: "Check where and when you signed in",
+    },
+    Tile {
+        href: "/records/usage",
+        zh: "帳號使用紀錄",
+        en: "Usage records",
+        desc_zh: "自己做過的操作",
+        desc_en: "What you have done",
+    },
+];
+
+/// Anyone signed in: the home page. Signed-out visitors get the sign-in
+/// page.
+async fn home(
+    State(st): State<AppState>,
+    MaybeSigned(s): MaybeSigned,
+    headers: HeaderMap,
+    LenientQuery(q): LenientQuery<OkQuery>,
+) -> Result<Response, WebError> {
+    let Some(s) = s else {
+        return login_page(State(st), headers, LenientQuery(LoginQuery::default())).await;
+    };
+    if s.must_change_password {
+        return Ok(Redirect::to("/account/password").into_response());
+    }
+    let me = st
+        .app
+        .me(&s)
+        .await
+        .map_err(|e| WebError::page(e, Lang::from_code(&s.lang)))?;
+    let c = Chrome::of(&s, "home").with_flash(flash(q.ok.as_deref()));
+    let lang = c.lang;
+    let mut tiles: Vec<Tile> = TILES.to_vec();
+    if s.principal.admin_scope().is_some() {
+        tiles.push(Tile {
+            href: "/admin/accounts",
+            zh: "帳號管理",
+            en: "Accounts",
+            desc_zh: "審核與管理所轄帳號",
+            desc_en: "Manage the accounts in your scope",
+        });
+    }
+    render(
+        HomePage {
+            c,
+            tiles,
+            last_sign_in: me
+                .account
+                .last_sign_in_at
+                .map(portico_core::time::display)
+                .unwrap_or_default(),
+        },
+        lang,
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+/// Only same-site paths are followed after sign-in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 200 =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+async fn login_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    LenientQuery(q): LenientQuery<LoginQuery>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let error = if q.expired.is_some() {
+        Msg::new(
+            "您已閒置過久，已自動登出，請重新登入。",
+            "You were signed out after a period of inactivity. Please sign in again.",
+        )
+        .get(lang)
+        .to_owned()
+    } else {
+        String::new()
+    };
+    login_form(
+        &st,
+        lang,
+        String::new(),
+        safe_next(q.next.as_deref()),
+        error,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn login_form(
+    st: &AppState,
+    lang: Lang,
+    login: String,
+    next: String,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let captcha_id = st
+        .app
+        .new_captcha()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let mut r = render(
+        LoginPage {
+            c: Chrome::bare(lang),
+            captcha_id,
+            login,
+            next,
+            error,
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn session_cookie(st: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let cred = Credentials {
+        login: &f.login,
+        password: &f.password,
+        captcha_id: &f.captcha_id,
+        captcha_answer: &f.captcha,
+    };
+    match st.app.sign_in(&cred, &ctx).await {
+        Ok(ns) => {
+            let to = if ns.must_change_password {
+                "/account/password".to_owned()
+            } else {
+                safe_next(Some(&f.next))
+            };
+            let mut r = Redirect::to(&to).into_response();
+            r.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(&st, &ns.token, None));
+            Ok(r)
+        }
+        Err(SignInError::Other(e)) => Err(WebError::page(e, lang)),
+        Err(e) => {
+            let status = if matches!(e, SignInError::Refused(_)) {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let login: String = f.login.chars().take(40).collect();
+            login_form(
+                &st,
+                lang,
+                login,
+                safe_next(Some(&f.next)),
+                e.message().get(lang).to_owned(),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+async fn captcha(State(st): State<AppState>, Path(file): Path<String>) -> Response {
+    let id = file.strip_suffix(".png").unwrap_or(&file);
+    match st.app.captcha_png(id).await {
+        Ok(Some(png)) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            png,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => WebError::page(e, Lang::ZhTw).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
+/// Anyone signed in: ends this session.
+async fn logout(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .sign_out(&s.0, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&st, "", Some(0)));
+    Ok(r)
+}
+
+/// Anyone signed in: ends every session of the account.
+async fn logout_all(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .sign_out_everywhere(&s.0, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&st, "", Some(0)));
+    Ok(r)
+}
+
+/// Anyone signed in: restarts the idle clock. Scripts get JSON (with the
+/// CSRF header); a plain form post goes back where it came from.
+async fn extend(
+    State(st): State<AppState>,
+    s: Signed,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            String::from_utf8_lossy(&body)
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("_csrf=").map(str::to_owned))
+                .unwrap_or_default()
+        });
+    s.check_csrf(&token)?;
+    let secs = st
+        .app
+        .extend_session(&s.0)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    if headers.contains_key("x-csrf-token") {
+        return Ok(axum::Json(serde_json::json!({ "remaining": secs })).into_response());
+    }
+    Ok(Redirect::to(&back_to(&headers)).into_response())
+}
+
+fn back_to(headers: &HeaderMap) -> String {
+    let referer = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("/");
+    let path = referer
+        .find("://")
+        .and_then(|i| referer[i + 3..].find('/').map(|j| &referer[i + 3 + j..]))
+        .unwrap_or(referer);
+    safe_next(Some(path))
+}
+
+#[derive(serde::Deserialize)]
+struct PrefsForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    lang: Option<String>,
+    theme: Option<String>,
+}
+
+/// Anyone: the language (remembered per person, or in a cookie before
+/// sign-in) and the theme.
+async fn prefs(
+    State(st): State<AppState>,
+    MaybeSigned(s): MaybeSigned,
+    headers: HeaderMap,
+    Form(f): Form<PrefsForm>,
+) -> Result<Response, WebError> {
+    let back = back_to(&headers);
+    match s {
+        Some(s) => {
+            let s = Signed(s);
+            s.check_csrf(&f.csrf)?;
+            st.app
+                .set_my_prefs(&s.0, f.lang.as_deref(), f.theme.as_deref())
+                .await
+                .map_err(|e| WebError::page(e, s.lang()))?;
+            Ok(Redirect::to(&back).into_response())
+        }
+        None => {
+            let lang = Lang::from_code(f.lang.as_deref().unwrap_or("zh-TW"));
+            let mut r = Redirect::to(&back).into_response();
+            let v = format!(
+                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                lang.code()
+            );
+            if let Ok(h) = HeaderValue::from_str(&v) {
+                r.headers_mut().insert(header::SET_COOKIE, h);
+            }
+            Ok(r)
+        }
+    }
+}
+
+fn profile_of(a: &portico_store::accounts::Account) -> ProfileForm {
+    ProfileForm {
+        name: a.name.clone(),
+        title: a.title.clone(),
+        office_phone: a.office_phone.clone(),
+        office_ext: a.office_ext.clone(),
+        birthday: a.birthday.clone(),
+        home_address: a.home_address.clone(),
+        work_address: a.work_address.clone(),
+    }
+}
+
+async fn account_page(
+    st: &AppState,
+    s: &Signed,
+    profile: Option<ProfileForm>,
+    errs: Vec<portico_core::FieldError>,
+    flash_code: Option<&str>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let me = st.app.me(&s.0).await.map_err(|e| WebError::page(e, lang))?;
+    let policy = st
+        .app
+        .settings()
+        .await
+        .map_err(|e| WebError::page(e, lang))?
+        .password
+        .clone();
+    let status = if errs.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let profile = profile.unwrap_or_else(|| profile_of(&me.account));
+    let mut r = render(
+        AccountPage {
+            c: Chrome::of(&s.0, "account").with_flash(flash(flash_code)),
+            me,
+            profile,
+            errs: Errors::new(errs, lang),
+            policy,
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// Anyone signed in: the personal account page.
+async fn account(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<OkQuery>,
+) -> Result<Response, WebError> {
+    account_page(&st, &s, None, vec![], q.ok.as_deref()).await
+}
+
+#[derive(serde::Deserialize)]
+struct ProfilePost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    form: ProfileForm,
+}
+
+async fn save_profile(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<ProfilePost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st.app.update_my_profile(&s.0, &f.form, &ctx).await {
+        Ok(()) => Ok(Redirect::to("/account?ok=profile").into_response()),
+        Err(Error::Invalid(errs)) => account_page(&st, &s, Some(f.form), errs, None).await,
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
+}
+
+/// Anyone signed in (also while a password change is due).
+async fn password_page(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let policy = st
+        .app
+        .settings()
+        .await
+        .map_err(|e| WebError::page(e, lang))?
+        .password
+        .clone();
+    render(
+        PasswordPage {
+            c: Chrome::of(&s.0, "account"),
+            errs: Errors::new(vec![], lang),
+            policy,
+            forced: s.0.must_change_password,
+        },
+        lang,
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordPost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    old_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<PasswordPost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let lang = s.lang();
+    match st
+        .app
+        .change_my_password(
+            &s.0,
+            &f.old_password,
+            &f.new_password,
+            &f.confirm_password,
+            &ctx,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account?ok=password").into_response()),
+        Err(Error::Invalid(errs)) => {
+            let policy = st
+                .app
+                .settings()
+                .await
+                .map_err(|e| WebError::page(e, lang))?
+                .password
+                .clone();
+            let mut r = render(
+                PasswordPage {
+                    c: Chrome::of(&s.0, "account"),
+                    errs: Errors::new(errs, lang),
+                    policy,
+                    forced: s.0.must_change_password,
+                },
+                lang,
+            )?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(WebError::page(e, lang)),
+    }
+}
+
+async fn upload_avatar(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let bad = |m: Msg| WebError::page(Error::invalid("avatar", m), lang);
+    let mut csrf = String::new();
+    let mut data: Option<Vec<u8>> = None;
+    while let Some(field) = mp.next_field().await.map_err(|_| {
+        bad(Msg::new(
+            "上傳內容無法讀取，檔案可能超過 2 MB",
+            "The upload could not be read; the file may exceed 2 MB",
+        ))
+    })? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("avatar") => {
+                data = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|_| {
+                            bad(Msg::new(
+                                "圖片不可超過 2 MB",
+                                "The image must be at most 2 MB",
+                            ))
+                        })?
+                        .to_vec(),
+                )
+            }
+            _ => {}
+        }
+    }
+    s.check_csrf(&csrf)?;
+    match st
+        .app
+        .set_my_avatar(&s.0, &data.unwrap_or_default(), &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account?ok=avatar").into_response()),
+        Err(Error::Invalid(errs)) => account_page(&st, &s, None, errs, None).await,
+        Err(e) => Err(WebError::page(e, lang)),
+    }
+}
+
+async fn remove_avatar(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .remove_my_avatar(&s.0, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to("/account?ok=avatar-removed").into_response())
+}
+
+/// Anyone signed in: a colleague's avatar.
+async fn avatar(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    match st
+        .app
+        .avatar(AccountId(id))
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?
+    {
+        Some(png) => Ok((
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "private, max-age=60"),
+            ],
+            png,
+        )
+            .into_response()),
+        None => Ok(StatusCode::NOT_FOUND.into_response()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct RecordsQuery {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub ip: String,
+    #[serde(default)]
+    pub actor: String,
+    pub page: Option<u32>,
+}
+
+impl RecordsQuery {
+    /// The filter, or the fields that are wrong (a reversed range, a date
+    /// that is not a date).
+    pub(crate) fn filter(&self) -> (Filter, Vec<portico_core::FieldError>) {
+        let mut errs = Vec::new();
+        let mut date = |field: &'static str, s: &str| -> Option<time::Date> {
+            if s.trim().is_empty() {
+                return None;
+            }
+            let d = portico_core::time::parse_date(s);
+            if d.is_none() {
+                errs.push(portico_core::FieldError {
+                    field,
+                    message: Msg::new("日期格式為 YYYY-MM-DD", "Dates are YYYY-MM-DD"),
+                });
+            }
+            d
+        };
+        let from = date("from", &self.from);
+        let until = date("until", &self.until);
+        if let (Some(a), Some(b)) = (from, until)
+            && a > b
+        {
+            errs.push(portico_core::FieldError {
+                field: "until",
+                message: Msg::new(
+                    "迄日不可早於起日",
+                    "The end date cannot be before the start date",
+                ),
+            });
+        }
+        let f = Filter {
+            from: from.map(portico_core::time::taipei_day_start),
+            until: until
+                .and_then(|d| d.next_day())
+                .map(portico_core::time::taipei_day_start),
+            outcome: portico_core::audit::Outcome::parse(&self.outcome),
+            action_prefix: (!self.action.is_empty())
+                .then(|| self.action.chars().take(60).collect()),
+            ip: (!self.ip.is_empty()).then(|| self.ip.chars().take(45).collect()),
+            actor_login: (!self.actor.is_empty()).then(|| self.actor.chars().take(40).collect()),
+            ..Filter::default()
+        };
+        (f, errs)
+    }
+
+    pub(crate) fn query_string(&self) -> String {
+        use crate::extract::urlencode as e;
+        format!(
+            "from={}&amp;until={}&amp;outcome={}&amp;action={}&amp;ip={}&amp;actor={}",
+            e(&self.from),
+            e(&self.until),
+            e(&self.outcome),
+            e(&self.action),
+            e(&self.ip),
+            e(&self.actor)
+        )
+    }
+
+    fn view(&self) -> RecordQuery {
+        RecordQuery {
+            from: self.from.clone(),
+            until: self.until.clone(),
+            outcome: self.outcome.clone(),
+            action: self.action.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+async fn records(
+    st: &AppState,
+    s: &Signed,
+    q: RecordsQuery,
+    kind: &'static str,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let (f, errs) = q.filter();
+    let page = if !errs.is_empty() {
+        portico_store::Page {
+            items: vec![],
+            total: 0,
+            page: 1,
+            per_page: 20,
+        }
+    } else if kind == "sign-in" {
+        st.app
+            .my_sign_in_records(&s.0, &f, q.page.unwrap_or(1))
+            .await
+            .map_err(|e| WebError::page(e, lang))?
+    } else {
+        st.app
+            .my_usage_records(&s.0, &f, q.page.unwrap_or(1))
+            .await
+            .map_err(|e| WebError::page(e, lang))?
+    };
+    let nav = if kind == "sign-in" {
+        "sign-in"
+    } else {
+        "usage"
+    };
+    render(
+        RecordsPage {
+            c: Chrome::of(&s.0, nav),
+            kind,
+            page,
+            q: q.view(),
+            query_string: q.query_string(),
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+    )
+}
+
+/// Anyone signed in: their sign-in records.
+async fn sign_in_records(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<RecordsQuery>,
+) -> Result<Response, WebError> {
+    records(&st, &s, q, "sign-in").await
+}
+
+/// Anyone signed in: their usage records.
+async fn usage_records(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<RecordsQuery>,
+) -> Result<Response, WebError> {
+    records(&st, &s, q, "usage").await
+}
+
+#[derive(serde::Deserialize, Default)]
+struct BackQuery {
+    back: Option<String>,
+}
+
+/// Anyone signed in: one of their own records.
+async fn record(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(seq): Path<i64>,
+    LenientQuery(q): LenientQuery<BackQuery>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let e = st
+        .app
+        .my_record(&s.0, seq)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let back = if q.back.as_deref() == Some("usage") {
+        "/records/usage"
+    } else {
+        "/records/sign-in"
+    };
+    render(
+        RecordPage {
+            c: Chrome::of(
+                &s.0,
+                if back.ends_with("usage") {
+                    "usage"
+                } else {
+                    "sign-in"
+                },
+            ),
+            e,
+            back: back.into(),
+        },
+        lang,
+    )
+}
+
+/// For load balancers: the database answers and its schema is current.
+async fn readyz(State(st): State<AppState>) -> Response {
+    let ok = st.app.db.ping().await.is_ok()
+        && portico_store::migrate::current(&st.app.db)
+            .await
+            .map(|v| v == portico_store::migrate::latest())
+            .unwrap_or(false);
+    if ok {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
+    }
+}

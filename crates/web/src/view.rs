@@ -1,0 +1,394 @@
+//! The page shell and the template structs. Every template receives a
+//! `Chrome` (language, theme, the person, the menu) and speaks both
+//! languages through `c.tr(zh, en)`, so no string exists in only one.
+use askama::Template;
+use portico_app::auth::Session;
+use portico_core::{FieldError, Lang, Msg};
+
+pub struct UserBar {
+    pub name: String,
+    pub account_id: i64,
+    pub has_avatar: bool,
+    pub is_admin: bool,
+    pub is_system_admin: bool,
+    pub csrf: String,
+    pub idle_remaining: i64,
+    pub password_days_left: Option<i64>,
+}
+
+pub struct Chrome {
+    pub lang: Lang,
+    pub theme: String,
+    pub user: Option<UserBar>,
+    /// The menu entry to mark as current.
+    pub nav: &'static str,
+    pub flash: Option<Msg>,
+}
+
+impl Chrome {
+    pub fn bare(lang: Lang) -> Chrome {
+        Chrome {
+            lang,
+            theme: "light".into(),
+            user: None,
+            nav: "",
+            flash: None,
+        }
+    }
+
+    pub fn of(s: &Session, nav: &'static str) -> Chrome {
+        let p = &s.principal;
+        Chrome {
+            lang: Lang::from_code(&s.lang),
+            theme: s.theme.clone(),
+            user: Some(UserBar {
+                name: p.name.clone(),
+                account_id: p.account_id.0,
+                has_avatar: s.has_avatar,
+                is_admin: p.admin_scope().is_some(),
+                is_system_admin: p.is_system_admin(),
+                csrf: s.csrf.clone(),
+                idle_remaining: s.idle_remaining,
+                password_days_left: s.password_days_left,
+            }),
+            nav,
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, m: Option<Msg>) -> Chrome {
+        self.flash = m;
+        self
+    }
+
+    pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::ZhTw => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// Takes `Msg`, `&Msg` or `&&Msg` (templates hand over any of them).
+    pub fn msg<M: AsRef<Msg>>(&self, m: M) -> String {
+        m.as_ref().get(self.lang).to_owned()
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::ZhTw => "zh-Hant-TW",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map(|u| u.csrf.as_str()).unwrap_or("")
+    }
+
+    pub fn current(&self, nav: &str) -> &'static str {
+        if self.nav == nav { "page" } else { "false" }
+    }
+
+    pub fn time<T: std::borrow::Borrow<time::OffsetDateTime>>(&self, t: T) -> String {
+        portico_core::time::display(*t.borrow())
+    }
+
+    pub fn time_opt<T: std::borrow::Borrow<Option<time::OffsetDateTime>>>(&self, t: T) -> String {
+        t.borrow()
+            .map(portico_core::time::display)
+            .unwrap_or_else(|| "—".into())
+    }
+
+    pub fn secs<T: std::borrow::Borrow<time::OffsetDateTime>>(&self, t: T) -> String {
+        portico_core::time::display_seconds(*t.borrow())
+    }
+}
+
+/// Field errors of a submitted form, for the page to show beside each field.
+#[derive(Default)]
+pub struct Errors {
+    pub list: Vec<FieldError>,
+    pub lang: Lang,
+}
+
+impl Errors {
+    pub fn new(list: Vec<FieldError>, lang: Lang) -> Errors {
+        Errors { list, lang }
+    }
+    /// The message for `field`, or "" when it is fine.
+    pub fn of(&self, field: &str) -> String {
+        self.list
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.get(self.lang).to_owned())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+    pub fn any(&self) -> bool {
+        !self.list.is_empty()
+    }
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.list.iter().any(|e| e.field == field) {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub c: Chrome,
+    pub status: u16,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub c: Chrome,
+    pub captcha_id: String,
+    pub login: String,
+    pub next: String,
+    pub error: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct Tile {
+    pub href: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub desc_zh: &'static str,
+    pub desc_en: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub c: Chrome,
+    pub tiles: Vec<Tile>,
+    pub last_sign_in: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub c: Chrome,
+    pub me: portico_app::accounts::Me,
+    pub profile: portico_app::accounts::ProfileForm,
+    pub errs: Errors,
+    pub policy: portico_core::password::PasswordPolicy,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub c: Chrome,
+    pub errs: Errors,
+    pub policy: portico_core::password::PasswordPolicy,
+    pub forced: bool,
+}
+
+pub struct RecordQuery {
+    pub from: String,
+    pub until: String,
+    pub outcome: String,
+    pub action: String,
+    pub ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "records.html")]
+pub struct RecordsPage {
+    pub c: Chrome,
+    /// "sign-in" or "usage".
+    pub kind: &'static str,
+    pub page: portico_store::Page<portico_store::audit::Event>,
+    pub q: RecordQuery,
+    pub query_string: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+pub struct RecordPage {
+    pub c: Chrome,
+    pub e: portico_store::audit::Event,
+    pub back: String,
+}
+
+/// A browser name from a user agent, for the records table.
+pub fn browser(ua: &str) -> &'static str {
+    if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("HeadlessChrome") {
+        "Chrome"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.is_empty() {
+        "—"
+    } else {
+        "其他 Other"
+    }
+}
+
+/// What an action code means to a person.
+pub fn action_label(action: &str) -> Msg {
+    match action {
+        "auth.sign_in" => Msg::new("登入", "Sign in"),
+        "auth.sign_out" => Msg::new("登出", "Sign out"),
+        "auth.sign_out_everywhere" => Msg::new("登出所有裝置", "Sign out everywhere"),
+        "account.profile.update" => Msg::new("修改個人資料", "Profile updated"),
+        "account.password.change" => Msg::new("修改密碼", "Password changed"),
+        "account.password.force_reset" => Msg::new("強制重設密碼", "Password reset forced"),
+        "account.avatar.set" => Msg::new("更新個人圖像", "Avatar updated"),
+        "account.avatar.remove" => Msg::new("移除個人圖像", "Avatar removed"),
+        "account.disable" => Msg::new("停用帳號", "Account disabled"),
+        "account.enable" => Msg::new("啟用帳號", "Account enabled"),
+        "account.unlock" => Msg::new("解除鎖定", "Account unlocked"),
+        "account.role.grant" => Msg::new("指派角色", "Role granted"),
+        "account.role.revoke" => Msg::new("移除角色", "Role revoked"),
+        "org.create" => Msg::new("新增單位", "Unit created"),
+        "org.update" => Msg::new("修改單位", "Unit updated"),
+        "org.move" => Msg::new("移動單位", "Unit moved"),
+        "org.delete" => Msg::new("刪除單位", "Unit deleted"),
+        "settings.update" => Msg::new("修改系統參數", "Settings changed"),
+        "demo.seed" => Msg::new("建立示範資料", "Demo data created"),
+        other => Msg::owned(other.to_owned(), other.to_owned()),
+    }
+}
+
+pub fn outcome_label(o: &str) -> Msg {
+    portico_core::audit::Outcome::parse(o)
+        .map(|o| o.label())
+        .unwrap_or_else(|| Msg::owned(o.to_owned(), o.to_owned()))
+}
+
+/// Why a sign-in failed, in words.
+pub fn reason_label(r: &str) -> Msg {
+    match r {
+        "" => Msg::new("", ""),
+        "captcha" => Msg::new("驗證碼錯誤", "Wrong captcha"),
+        "unknown_login" => Msg::new("帳號不存在", "Unknown login name"),
+        "bad_password" => Msg::new("密碼錯誤", "Wrong password"),
+        "bad_password_locked" => Msg::new("密碼錯誤，帳號已鎖定", "Wrong password; account locked"),
+        "locked" => Msg::new("帳號鎖定中", "Account locked"),
+        "disabled" => Msg::new("帳號已停用", "Account disabled"),
+        "pending" => Msg::new("帳號待審核", "Pending review"),
+        "awaiting_activation" => Msg::new("帳號待開通", "Awaiting activation"),
+        "password_change_required" => Msg::new("須變更密碼", "Password change required"),
+        "invalid" => Msg::new("輸入資料有誤", "Invalid input"),
+        other => Msg::owned(other.to_owned(), other.to_owned()),
+    }
+}
+
+/// Page numbers to link: the first, the last, and a window around the
+/// current one.
+pub fn page_links<A: std::borrow::Borrow<u32>, B: std::borrow::Borrow<u32>>(
+    page: A,
+    pages: B,
+) -> Vec<u32> {
+    let (page, pages) = (*page.borrow(), *pages.borrow());
+    let mut v: Vec<u32> = (1..=pages)
+        .filter(|p| *p == 1 || *p == pages || p.abs_diff(page) <= 2)
+        .collect();
+    v.dedup();
+    v
+}
+
+pub struct AccountQueryView {
+    pub name: String,
+    pub login: String,
+    pub title: String,
+    pub agency: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_accounts.html")]
+pub struct AdminAccountsPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::accounts::AccountRow>,
+    pub q: AccountQueryView,
+    pub agencies: Vec<(i64, String)>,
+    pub query_string: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_account.html")]
+pub struct AdminAccountPage {
+    pub c: Chrome,
+    pub m: portico_app::accounts::Managed,
+    /// Units the admin may scope a role to: (id, indented name).
+    pub scopes: Vec<(i64, String)>,
+    /// The scope preselected: the account's agency.
+    pub default_scope: i64,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_org.html")]
+pub struct AdminOrgPage {
+    pub c: Chrome,
+    pub rows: Vec<OrgRow>,
+    pub form: portico_app::orgs::UnitForm,
+    pub errs: Errors,
+    pub parents: Vec<Choice>,
+}
+
+/// One option of a select, with whether it is chosen.
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct OrgRow {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+    pub kind: Msg,
+    pub oid: String,
+    pub enabled: bool,
+    pub accounts: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_unit.html")]
+pub struct AdminUnitPage {
+    pub c: Chrome,
+    pub unit: portico_store::orgs::OrgUnit,
+    pub form: portico_app::orgs::UnitForm,
+    pub errs: Errors,
+    pub parents: Vec<Choice>,
+    pub accounts: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+pub struct AdminSettingsPage {
+    pub c: Chrome,
+    pub s: portico_core::settings::SystemSettings,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+pub struct AdminAuditPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::audit::Event>,
+    pub q: RecordQuery,
+    pub actor: String,
+    pub query_string: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+pub struct AdminEventPage {
+    pub c: Chrome,
+    pub e: portico_store::audit::Event,
+    pub back: String,
+}
