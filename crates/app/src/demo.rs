@@ -186,9 +186,9 @@ pub fn named_accounts() -> Vec<DemoAccount> {
         ("staff", "一般使用者 General user (民政局)"),
         ("expiring", "密碼即將到期 Password about to expire"),
         ("locked_user", "已鎖定 Locked (15 minutes)"),
-        ("disabled_user", "已停用 Disabled"),
-        ("pending_user", "待審核 Pending review"),
-        ("approved_user", "待開通 Awaiting activation"),
+        ("disabled", "已停用 Disabled"),
+        ("pending", "待審核 Pending review"),
+        ("approved", "待開通 Awaiting activation"),
     ]
     .into_iter()
     .map(|(l, w)| DemoAccount {
@@ -340,21 +340,21 @@ impl App {
                 AccountState::Active,
             ),
             (
-                "disabled_user",
+                "disabled",
                 "劉怡君",
                 civil_admin_unit.clone(),
                 "科員",
                 AccountState::Disabled,
             ),
             (
-                "pending_user",
+                "pending",
                 "蔡宗翰",
                 civil_admin_unit.clone(),
                 "約僱人員",
                 AccountState::Pending,
             ),
             (
-                "approved_user",
+                "approved",
                 "楊佩珊",
                 civil_admin_unit.clone(),
                 "技士",

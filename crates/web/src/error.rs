@@ -11,6 +11,8 @@ pub struct WebError {
     pub err: Error,
     pub lang: Lang,
     pub json: bool,
+    /// A status other than the error kind's (413 for an oversized body).
+    pub status: Option<StatusCode>,
 }
 
 impl WebError {
@@ -19,6 +21,7 @@ impl WebError {
             err,
             lang,
             json: false,
+            status: None,
         }
     }
     pub fn api(err: Error) -> WebError {
@@ -26,6 +29,7 @@ impl WebError {
             err,
             lang: Lang::ZhTw,
             json: true,
+            status: None,
         }
     }
 }
@@ -78,6 +82,7 @@ impl IntoResponse for WebError {
             tracing::error!(%detail, "request failed");
         }
         let (status, code, msg) = status_and_message(&self.err);
+        let status = self.status.unwrap_or(status);
         if self.json {
             let fields: Vec<_> = match &self.err {
                 Error::Invalid(errs) => errs

@@ -229,6 +229,34 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Form<T> {
     type Rejection = WebError;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = visitor_lang(req.headers());
+        let unreadable = || {
+            WebError::page(
+                Error::invalid(
+                    "form",
+                    Msg::new(
+                        "表單內容無法解析，請重新整理頁面後再試",
+                        "The form could not be read; reload the page and try again",
+                    ),
+                ),
+                lang,
+            )
+        };
+        // Invalid UTF-8, raw or percent-encoded, is refused rather than
+        // decoded lossily into a stored replacement character.
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, crate::BODY_LIMIT)
+            .await
+            .map_err(|_| WebError {
+                status: Some(axum::http::StatusCode::PAYLOAD_TOO_LARGE),
+                ..WebError::page(
+                    Error::invalid("form", Msg::new("表單內容過大", "The form is too large")),
+                    lang,
+                )
+            })?;
+        if !form_is_utf8(&bytes) {
+            return Err(unreadable());
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Form(v)),
             Err(rej) => {
@@ -246,6 +274,35 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Form<T> {
             }
         }
     }
+}
+
+/// True when the URL-encoded body decodes to valid UTF-8 in every field.
+fn form_is_utf8(body: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    body.split(|b| *b == b'&').all(|pair| {
+        let mut out = Vec::with_capacity(pair.len());
+        let mut i = 0;
+        while i < pair.len() {
+            match pair[i] {
+                b'%' if i + 2 < pair.len() => match (hex(pair[i + 1]), hex(pair[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 3;
+                    }
+                    _ => return false,
+                },
+                b'+' => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        std::str::from_utf8(&out).is_ok()
+    })
 }
 
 /// A JSON body for the API, with the same treatment.

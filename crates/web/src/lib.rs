@@ -45,7 +45,7 @@ pub struct AppState {
 
 /// Requests larger than this are refused before any handler runs; the
 /// avatar upload has its own, larger limit.
-const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()

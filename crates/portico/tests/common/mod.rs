@@ -1,0 +1,284 @@
+//! A real server on 127.0.0.1:0 with a fresh database per test: SQLite in a
+//! temporary folder, or a new PostgreSQL database when `PORTICO_TEST_PG`
+//! names a server (`postgres://postgres@127.0.0.1:55432/postgres`).
+#![allow(dead_code)]
+
+use portico_app::{App, ManualClock};
+use portico_store::Db;
+use portico_web::{AppState, WebConfig};
+use reqwest::redirect::Policy;
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub base: String,
+    pub app: App,
+    pub clock: ManualClock,
+    pub db_url: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _dir: Option<TempDir>,
+}
+
+/// A folder removed when the test ends.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{}_{}", std::process::id(), t)
+}
+
+async fn fresh_db() -> (String, Option<TempDir>) {
+    match std::env::var("PORTICO_TEST_PG") {
+        Ok(admin) if !admin.is_empty() => {
+            sqlx::any::install_default_drivers();
+            let name = format!("t_{}", unique());
+            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut c)
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin);
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("portico-test-{}", unique()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            (
+                format!("sqlite://{}/t.db", dir.display()),
+                Some(TempDir(dir)),
+            )
+        }
+    }
+}
+
+impl TestServer {
+    /// A server with the demo tree and `accounts` accounts.
+    pub async fn start(accounts: usize) -> TestServer {
+        let (db_url, dir) = fresh_db().await;
+        let db = Db::connect(&db_url).await.expect("db");
+        portico_store::migrate::run(&db).await.expect("migrate");
+        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+        // Cheap hashing keeps the suite fast; the OWASP parameters have their
+        // own test and the benchmark.
+        let app = App::with(
+            db,
+            Arc::new(clock.clone()),
+            portico_app::passwords::Hasher::with_params(1024, 1, 1),
+        );
+        app.seed_demo(accounts).await.expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState {
+            app: app.clone(),
+            cfg: Arc::new(WebConfig {
+                cookie_secure: false,
+                trust_proxy: false,
+            }),
+        };
+        tokio::spawn(portico_web::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            base,
+            app,
+            clock,
+            db_url,
+            _shutdown: tx,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+            cookie: String::new(),
+        }
+    }
+
+    /// The answer of a captcha, read from the test's own database.
+    pub async fn captcha_answer(&self, id: &str) -> String {
+        let mut c = self.app.db.read().await.expect("conn");
+        let row = sqlx::query("SELECT answer FROM captchas WHERE id = $1")
+            .bind(id.to_owned())
+            .fetch_one(&mut *c)
+            .await
+            .expect("captcha row");
+        sqlx::Row::get::<String, _>(&row, "answer")
+    }
+
+    /// Signs in through the page, returning the client, the status and the
+    /// page or redirect target.
+    pub async fn sign_in(&self, login: &str, password: &str) -> (Client, u16, String) {
+        let mut c = self.client();
+        let page = c.get("/login").await.1;
+        let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+        let answer = self.captcha_answer(&cid).await;
+        let (status, body, location) = c
+            .post_form(
+                "/login",
+                &[
+                    ("login", login),
+                    ("password", password),
+                    ("captcha_id", &cid),
+                    ("captcha", &answer.to_lowercase()),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        (c, status, if status == 303 { location } else { body })
+    }
+
+    pub async fn signed_in(&self, login: &str) -> Client {
+        let (c, status, _) = self.sign_in(login, portico_app::demo::DEMO_PASSWORD).await;
+        assert_eq!(status, 303, "{login} should sign in");
+        c
+    }
+
+    pub async fn account_id(&self, login: &str) -> i64 {
+        let mut c = self.app.db.read().await.expect("conn");
+        portico_store::accounts::find_by_login(&mut c, login)
+            .await
+            .expect("query")
+            .expect("account")
+            .id
+            .0
+    }
+}
+
+pub fn between(s: &str, start: &str, end: &str) -> String {
+    let i = s
+        .find(start)
+        .map(|i| i + start.len())
+        .unwrap_or_else(|| panic!("{start:?} not in page"));
+    let j = s[i..].find(end).map(|j| i + j).unwrap_or(s.len());
+    s[i..j].to_owned()
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: String,
+}
+
+impl Client {
+    fn remember(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all("set-cookie") {
+            if let Ok(v) = v.to_str()
+                && let Some(kv) = v.split(';').next()
+                && kv.starts_with("portico_session=")
+            {
+                self.cookie = kv.to_owned();
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get");
+        self.remember(&r);
+        let s = r.status().as_u16();
+        (s, r.text().await.unwrap_or_default())
+    }
+
+    /// Posts a form; returns status, body and the redirect target.
+    pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        self.remember(&r);
+        let s = r.status().as_u16();
+        let loc = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (s, r.text().await.unwrap_or_default(), loc)
+    }
+
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        let s = r.status().as_u16();
+        (s, r.text().await.unwrap_or_default())
+    }
+
+    /// The CSRF token on any signed-in page.
+    pub async fn csrf(&mut self) -> String {
+        let page = self.get("/account").await.1;
+        between(&page, "name=\"csrf-token\" content=\"", "\"")
+    }
+
+    pub async fn api_post(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        json: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/v1{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", csrf)
+            .json(&json)
+            .send()
+            .await
+            .expect("api post");
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn api_get(&mut self, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/v1{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("api get");
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}

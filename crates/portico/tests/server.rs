@@ -1,0 +1,412 @@
+//! The foundation through its pages and API, on a real server and a real
+//! database (SQLite, or PostgreSQL when PORTICO_TEST_PG is set).
+mod common;
+
+use common::{TestServer, between};
+use portico_app::demo::DEMO_PASSWORD;
+
+#[tokio::test]
+async fn sign_in_with_captcha_shows_the_portal_shell() {
+    let s = TestServer::start(40).await;
+    let mut c = s.signed_in("staff").await;
+    let (status, home) = c.get("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("王小明"), "name in the shell");
+    assert!(
+        home.contains("密碼將於") && home.contains("天後到期"),
+        "password countdown on every page"
+    );
+    assert!(
+        home.contains("後回登入頁") && home.contains("延長作業時間"),
+        "idle countdown and extend"
+    );
+    assert!(
+        home.contains("帳號登入紀錄") && !home.contains("管理主控台"),
+        "a general user has no admin menu"
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_one_generic_message() {
+    let s = TestServer::start(20).await;
+    let (_, st1, body1) = s.sign_in("staff", "Wrong#Pass1").await;
+    let (_, st2, body2) = s.sign_in("nobody_here", "Wrong#Pass1").await;
+    assert_eq!((st1, st2), (401, 401));
+    assert!(body1.contains("帳號或密碼錯誤") && body2.contains("帳號或密碼錯誤"));
+}
+
+#[tokio::test]
+async fn five_failures_within_15_minutes_lock_for_15_minutes() {
+    let s = TestServer::start(20).await;
+    for _ in 0..5 {
+        let (_, st, _) = s.sign_in("staff", "Wrong#Pass1").await;
+        assert_eq!(st, 401);
+    }
+    // Even the right password is refused while locked, and the person is told why.
+    let (_, st, body) = s.sign_in("staff", DEMO_PASSWORD).await;
+    assert_eq!(st, 403);
+    assert!(body.contains("鎖定"), "locked message");
+    s.clock.advance(time::Duration::minutes(16));
+    let (_, st, _) = s.sign_in("staff", DEMO_PASSWORD).await;
+    assert_eq!(st, 303, "the lock ends after 15 minutes");
+}
+
+#[tokio::test]
+async fn captcha_is_checked_and_single_use() {
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    let page = c.get("/login").await.1;
+    let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+    let answer = s.captcha_answer(&cid).await;
+    let (st, body, _) = c
+        .post_form(
+            "/login",
+            &[
+                ("login", "staff"),
+                ("password", DEMO_PASSWORD),
+                ("captcha_id", &cid),
+                ("captcha", "WRONG"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 401);
+    assert!(body.contains("驗證碼錯誤"));
+    // The right answer no longer works: the captcha was spent.
+    let (st, _, _) = c
+        .post_form(
+            "/login",
+            &[
+                ("login", "staff"),
+                ("password", DEMO_PASSWORD),
+                ("captcha_id", &cid),
+                ("captcha", &answer),
+            ],
+        )
+        .await;
+    assert_eq!(st, 401);
+}
+
+#[tokio::test]
+async fn disabled_pending_and_unactivated_accounts_are_told_why() {
+    let s = TestServer::start(20).await;
+    let (_, st, body) = s.sign_in("disabled", DEMO_PASSWORD).await;
+    assert_eq!(st, 403);
+    assert!(body.contains("帳號已停用"));
+    let (_, st, body) = s.sign_in("pending", DEMO_PASSWORD).await;
+    // No password yet: the generic answer, nothing learned.
+    assert_eq!(st, 401, "{body}");
+}
+
+#[tokio::test]
+async fn agency_admin_cannot_read_or_disable_account_outside_subtree() {
+    let s = TestServer::start(200).await;
+    let outsider = s.account_id("edu_admin").await; // 教育局, not 民政局
+    let insider = s.account_id("staff").await; // 民政局
+    let mut c = s.signed_in("civil_admin").await;
+    assert_eq!(c.get(&format!("/admin/accounts/{outsider}")).await.0, 404);
+    assert_eq!(c.get(&format!("/admin/accounts/{insider}")).await.0, 200);
+    let csrf = c.csrf().await;
+    let (st, _) = c
+        .api_post(
+            &format!("/accounts/{outsider}/disable"),
+            &csrf,
+            serde_json::json!({"reason": "test"}),
+        )
+        .await;
+    assert_eq!(st, 404);
+    let (st, _) = c.api_get(&format!("/accounts/{outsider}")).await;
+    assert_eq!(st, 404);
+    // The search only lists 民政局's accounts.
+    let (_, list) = c.api_get("/accounts?login=chen").await;
+    for item in list["items"].as_array().unwrap() {
+        assert_eq!(item["agency_name"], "民政局", "{item}");
+    }
+    // Still active.
+    let mut admin = s.signed_in("admin").await;
+    let page = admin.get(&format!("/admin/accounts/{outsider}")).await.1;
+    assert!(page.contains("停用帳號"), "outsider still enabled");
+}
+
+#[tokio::test]
+async fn agency_admin_disables_account_in_scope_and_its_sessions_end() {
+    let s = TestServer::start(40).await;
+    let mut victim = s.signed_in("staff").await;
+    let id = s.account_id("staff").await;
+    let mut c = s.signed_in("civil_admin").await;
+    let csrf = c.csrf().await;
+    let (st, _, loc) = c
+        .post_form(
+            &format!("/admin/accounts/{id}/disable"),
+            &[("_csrf", &csrf), ("reason", "離職")],
+        )
+        .await;
+    assert_eq!(st, 303, "{loc}");
+    assert_eq!(victim.get("/").await.0, 200, "the login page, signed out");
+    assert!(victim.get("/account").await.0 == 303, "no session any more");
+    let (_, st, body) = s.sign_in("staff", DEMO_PASSWORD).await;
+    assert_eq!(st, 403);
+    assert!(body.contains("帳號已停用"));
+}
+
+#[tokio::test]
+async fn the_only_agency_admin_cannot_be_disabled() {
+    let s = TestServer::start(20).await;
+    let id = s.account_id("edu_admin").await;
+    let mut c = s.signed_in("admin").await;
+    let csrf = c.csrf().await;
+    let (st, body, _) = c
+        .post_form(
+            &format!("/admin/accounts/{id}/disable"),
+            &[("_csrf", &csrf), ("reason", "退休")],
+        )
+        .await;
+    assert_eq!(st, 409);
+    assert!(body.contains("唯一的機關管理者"), "says what to hand over");
+}
+
+#[tokio::test]
+async fn two_admins_disabling_at_once_exactly_one_wins() {
+    let s = TestServer::start(40).await;
+    let id = s.account_id("staff").await;
+    let mut a = s.signed_in("admin").await;
+    let mut b = s.signed_in("civil_admin").await;
+    let (ca, cb) = (a.csrf().await, b.csrf().await);
+    let pa = format!("/accounts/{id}/disable");
+    let (ra, rb) = tokio::join!(
+        a.api_post(&pa, &ca, serde_json::json!({"reason": "A"})),
+        b.api_post(&pa, &cb, serde_json::json!({"reason": "B"}))
+    );
+    let mut codes = [ra.0, rb.0];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "{ra:?} {rb:?}");
+}
+
+#[tokio::test]
+async fn writes_without_the_csrf_token_are_refused_and_change_nothing() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (st, _, _) = c
+        .post_form(
+            "/account/profile",
+            &[("name", "改名"), ("office_phone", "2991111")],
+        )
+        .await;
+    assert_eq!(st, 409);
+    let (st, _) = c
+        .api_post("/accounts/1/unlock", "wrong", serde_json::json!({}))
+        .await;
+    assert_eq!(st, 409);
+    assert!(c.get("/account").await.1.contains("王小明"));
+}
+
+#[tokio::test]
+async fn malformed_input_never_produces_a_500_and_markup_is_escaped() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let csrf = c.csrf().await;
+    let mut bad = format!("_csrf={csrf}&office_phone=2991111&name=").into_bytes();
+    bad.extend_from_slice(b"\xc3\x28");
+    let (st, _) = c
+        .post_raw("/account/profile", "application/x-www-form-urlencoded", bad)
+        .await;
+    assert_eq!(st, 422, "raw invalid UTF-8");
+    let (st, _) = c
+        .post_raw(
+            "/account/profile",
+            "application/x-www-form-urlencoded",
+            format!("_csrf={csrf}&office_phone=2991111&name=%C3%28").into_bytes(),
+        )
+        .await;
+    assert_eq!(st, 422, "percent-encoded invalid UTF-8");
+    let (st, _) = c
+        .post_raw("/login", "application/json", b"{not json".to_vec())
+        .await;
+    assert!(st < 500, "{st}");
+    let (st, _) = c
+        .post_raw(
+            "/account/profile",
+            "application/x-www-form-urlencoded",
+            vec![b'a'; 200_000],
+        )
+        .await;
+    assert_eq!(st, 413);
+    let (st, body, _) = c
+        .post_form(
+            "/account/profile",
+            &[
+                ("_csrf", &csrf),
+                ("name", "<b>x</b>'; DROP TABLE a"),
+                ("office_phone", "2991111"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303, "{body}");
+    let page = c.get("/account").await.1;
+    assert!(
+        page.contains("&#60;b&#62;x&#60;/b&#62;") || page.contains("&lt;b&gt;x&lt;/b&gt;"),
+        "escaped on output"
+    );
+    assert!(!page.contains("<b>x</b>"));
+    // A bad phone is refused with its own message and nothing changes.
+    let (st, body, _) = c
+        .post_form(
+            "/account/profile",
+            &[
+                ("_csrf", &csrf),
+                ("name", "王大明"),
+                ("office_phone", "06-2991111"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("公務電話只能輸入數字"));
+    let page = c.get("/account").await.1;
+    assert!(
+        page.contains("DROP TABLE"),
+        "unchanged by the refused edits"
+    );
+    assert!(!page.contains('\u{FFFD}'), "no lossy decoding stored");
+}
+
+#[tokio::test]
+async fn password_change_follows_the_seed_policy_and_history() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let csrf = c.csrf().await;
+    let (st, body, _) = c
+        .post_form(
+            "/account/password",
+            &[
+                ("_csrf", &csrf),
+                ("old_password", DEMO_PASSWORD),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("密碼長度須為 8 至 15 個字元"));
+    let (st, body, _) = c
+        .post_form(
+            "/account/password",
+            &[
+                ("_csrf", &csrf),
+                ("old_password", DEMO_PASSWORD),
+                ("new_password", "Quote'Pass1"),
+                ("confirm_password", "Quote'Pass1"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("單引號"));
+    let (st, _, _) = c
+        .post_form(
+            "/account/password",
+            &[
+                ("_csrf", &csrf),
+                ("old_password", DEMO_PASSWORD),
+                ("new_password", "Tainan#2027"),
+                ("confirm_password", "Tainan#2027"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303);
+    // Back to the previous password: refused by the history rule.
+    let (st, body, _) = c
+        .post_form(
+            "/account/password",
+            &[
+                ("_csrf", &csrf),
+                ("old_password", "Tainan#2027"),
+                ("new_password", DEMO_PASSWORD),
+                ("confirm_password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("最近 3 次"));
+    let (_, st, _) = s.sign_in("staff", "Tainan#2027").await;
+    assert_eq!(st, 303);
+}
+
+#[tokio::test]
+async fn an_expired_password_forces_a_change() {
+    let s = TestServer::start(20).await;
+    s.clock.advance(time::Duration::days(6)); // "expiring" had 5 days left
+    let (mut c, st, to) = s.sign_in("expiring", DEMO_PASSWORD).await;
+    assert_eq!((st, to.as_str()), (303, "/account/password"));
+    assert_eq!(
+        c.get("/").await.0,
+        303,
+        "every page sends the person to change it"
+    );
+    assert!(c.get("/account/password").await.1.contains("密碼已到期"));
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_30_minutes() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    s.clock.advance(time::Duration::minutes(29));
+    assert_eq!(c.get("/account").await.0, 200);
+    s.clock.advance(time::Duration::minutes(31));
+    assert_eq!(c.get("/account").await.0, 303);
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session() {
+    let s = TestServer::start(20).await;
+    let mut a = s.signed_in("staff").await;
+    let mut b = s.signed_in("staff").await;
+    let csrf = a.csrf().await;
+    let (st, _, _) = a.post_form("/logout/all", &[("_csrf", &csrf)]).await;
+    assert_eq!(st, 303);
+    assert_eq!(b.get("/account").await.0, 303);
+    assert_eq!(a.get("/account").await.0, 303);
+}
+
+#[tokio::test]
+async fn sign_in_records_show_attempts_with_method_ip_and_result() {
+    let s = TestServer::start(20).await;
+    let _ = s.sign_in("staff", "Wrong#Pass1").await;
+    let mut c = s.signed_in("staff").await;
+    let page = c.get("/records/sign-in").await.1;
+    assert!(page.contains("127.0.0.1"));
+    assert!(page.contains("失敗") && page.contains("成功"));
+    let (st, body) = c
+        .get("/records/sign-in?from=2030-01-02&until=2030-01-01")
+        .await;
+    assert_eq!(st, 200);
+    assert!(body.contains("迄日不可早於起日"));
+}
+
+#[tokio::test]
+async fn an_edited_audit_row_is_caught_by_verify() {
+    let s = TestServer::start(20).await;
+    let _ = s.signed_in("staff").await;
+    let v = s.app.verify_audit_chain().await.unwrap();
+    assert!(v.first_break.is_none() && v.checked >= 2);
+    // The database refuses edits; a tamperer would first drop the guard.
+    let mut tx = s.app.db.begin().await.unwrap();
+    let refused = sqlx::query("UPDATE audit_events SET reason = 'x' WHERE seq = 2")
+        .execute(&mut *tx)
+        .await;
+    assert!(refused.is_err(), "append-only at the database");
+    drop(tx);
+    let drop_guard = match s.app.db.backend() {
+        portico_store::Backend::Sqlite => "DROP TRIGGER audit_events_no_update",
+        portico_store::Backend::Postgres => "DROP TRIGGER audit_events_no_update ON audit_events",
+    };
+    let mut tx = s.app.db.begin().await.unwrap();
+    sqlx::raw_sql(drop_guard).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE audit_events SET reason = 'edited' WHERE seq = 2")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let v = s.app.verify_audit_chain().await.unwrap();
+    assert_eq!(
+        v.first_break,
+        Some(portico_core::audit::Break::Altered { seq: 2 })
+    );
+}
