@@ -175,8 +175,7 @@ impl App {
         }
         let expired = fresh
             .password_changed_at
-            .and_then(|t| settings.password.days_left(t, now))
-            .is_some_and(|d| d < 0);
+            .is_some_and(|t| settings.password.is_expired(t, now));
         let must_change = fresh.must_change_password || expired;
         accounts::record_sign_in(&mut tx, account.id, now).await?;
         let token = random_token(32)?;
@@ -265,7 +264,9 @@ impl App {
             has_avatar: a.has_avatar,
             idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
             password_days_left: days_left,
-            must_change_password: a.must_change_password || days_left.is_some_and(|d| d < 0),
+            must_change_password: a.must_change_password
+                || a.password_changed_at
+                    .is_some_and(|t| settings.password.is_expired(t, now)),
         }))
     }
 

@@ -138,8 +138,9 @@ impl PasswordPolicy {
         out
     }
 
-    /// Days left before the password expires (negative once expired), or
-    /// `None` when passwords never expire.
+    /// Days left before the password expires, rounded up ("4 days 23
+    /// hours" reads as 5), and negative exactly when it has expired; `None`
+    /// when passwords never expire.
     pub fn days_left(
         &self,
         changed_at: time::OffsetDateTime,
@@ -148,10 +149,21 @@ impl PasswordPolicy {
         if self.max_age_days == 0 {
             return None;
         }
-        let expires = changed_at + time::Duration::days(i64::from(self.max_age_days));
-        let secs = (expires - now).whole_seconds();
-        // Round towards the expiry: a password with 23 hours left has 0 days left.
-        Some(secs.div_euclid(86_400))
+        let secs = (self.expires_at(changed_at) - now).whole_seconds();
+        Some(if secs > 0 {
+            (secs + 86_399) / 86_400
+        } else {
+            secs.div_euclid(86_400).min(-1)
+        })
+    }
+
+    /// True once the password is past its lifetime.
+    pub fn is_expired(&self, changed_at: time::OffsetDateTime, now: time::OffsetDateTime) -> bool {
+        self.max_age_days != 0 && now >= self.expires_at(changed_at)
+    }
+
+    fn expires_at(&self, changed_at: time::OffsetDateTime) -> time::OffsetDateTime {
+        changed_at + time::Duration::days(i64::from(self.max_age_days))
     }
 }
 
@@ -207,6 +219,25 @@ mod tests {
         assert_eq!(p().days_left(t0, t0), Some(90));
         assert_eq!(p().days_left(t0, t0 + time::Duration::days(20)), Some(70));
         assert_eq!(p().days_left(t0, t0 + time::Duration::days(91)), Some(-1));
+        // Part of a day counts as a day while the password is valid …
+        assert_eq!(
+            p().days_left(t0, t0 + time::Duration::days(85) + time::Duration::hours(1)),
+            Some(5)
+        );
+        assert_eq!(
+            p().days_left(
+                t0,
+                t0 + time::Duration::days(90) - time::Duration::seconds(1)
+            ),
+            Some(1)
+        );
+        // … and the moment it expires, it is negative.
+        assert_eq!(p().days_left(t0, t0 + time::Duration::days(90)), Some(-1));
+        assert!(p().is_expired(t0, t0 + time::Duration::days(90)));
+        assert!(!p().is_expired(
+            t0,
+            t0 + time::Duration::days(90) - time::Duration::seconds(1)
+        ));
         let never = PasswordPolicy {
             max_age_days: 0,
             ..p()
