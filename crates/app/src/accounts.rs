@@ -531,7 +531,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
-        if !a.locked_until.is_some_and(|u| u > now) {
+        if a.locked_until.is_none_or(|u| u <= now) {
             return Err(Error::Refused(Msg::new(
                 "此帳號目前未被鎖定",
                 "This account is not locked",
@@ -747,60 +747,6 @@ fn changed_fields(before: &Account, p: &Profile) -> String {
     serde_json::json!({ "changed": changed }).to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn today() -> time::Date {
-        time::macros::date!(2026 - 11 - 23)
-    }
-
-    #[test]
-    fn profile_form_reports_every_bad_field() {
-        let f = ProfileForm {
-            name: "".into(),
-            office_phone: "06-123".into(),
-            birthday: "2030-01-01".into(),
-            ..Default::default()
-        };
-        let Err(Error::Invalid(errs)) = f.validate(today()) else {
-            panic!("expected invalid")
-        };
-        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["name", "office_phone", "birthday"]);
-    }
-
-    #[test]
-    fn profile_form_keeps_markup_as_text() {
-        let f = ProfileForm {
-            name: "<script>x</script>".into(),
-            office_phone: "2991111".into(),
-            ..Default::default()
-        };
-        assert_eq!(f.validate(today()).unwrap().name, "<script>x</script>");
-    }
-
-    #[test]
-    fn avatar_must_be_png_or_jpeg_and_is_reencoded() {
-        assert!(reencode_avatar(b"GIF89a....").is_err());
-        assert!(reencode_avatar(b"").is_err());
-        let img = image::RgbImage::from_pixel(600, 300, image::Rgb([200, 10, 10]));
-        let mut jpeg = std::io::Cursor::new(Vec::new());
-        img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
-        let png = reencode_avatar(&jpeg.into_inner()).unwrap();
-        let back = image::load_from_memory(&png).unwrap();
-        assert_eq!(image::guess_format(&png).unwrap(), image::ImageFormat::Png);
-        assert_eq!((back.width(), back.height()), (256, 128));
-    }
-
-    #[test]
-    fn a_damaged_png_is_refused_not_a_crash() {
-        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-        bytes.extend_from_slice(&[0u8; 64]);
-        assert!(matches!(reencode_avatar(&bytes), Err(Error::Invalid(_))));
-    }
-}
-
 /// A random password that meets the default policy, for one-time use.
 pub fn one_time_password() -> Result<String> {
     let t = crate::random_token(6)?;
@@ -938,5 +884,59 @@ impl App {
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(pw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 11 - 23)
+    }
+
+    #[test]
+    fn profile_form_reports_every_bad_field() {
+        let f = ProfileForm {
+            name: "".into(),
+            office_phone: "06-123".into(),
+            birthday: "2030-01-01".into(),
+            ..Default::default()
+        };
+        let Err(Error::Invalid(errs)) = f.validate(today()) else {
+            panic!("expected invalid")
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "office_phone", "birthday"]);
+    }
+
+    #[test]
+    fn profile_form_keeps_markup_as_text() {
+        let f = ProfileForm {
+            name: "<script>x</script>".into(),
+            office_phone: "2991111".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.validate(today()).unwrap().name, "<script>x</script>");
+    }
+
+    #[test]
+    fn avatar_must_be_png_or_jpeg_and_is_reencoded() {
+        assert!(reencode_avatar(b"GIF89a....").is_err());
+        assert!(reencode_avatar(b"").is_err());
+        let img = image::RgbImage::from_pixel(600, 300, image::Rgb([200, 10, 10]));
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+        let png = reencode_avatar(&jpeg.into_inner()).unwrap();
+        let back = image::load_from_memory(&png).unwrap();
+        assert_eq!(image::guess_format(&png).unwrap(), image::ImageFormat::Png);
+        assert_eq!((back.width(), back.height()), (256, 128));
+    }
+
+    #[test]
+    fn a_damaged_png_is_refused_not_a_crash() {
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.extend_from_slice(&[0u8; 64]);
+        assert!(matches!(reencode_avatar(&bytes), Err(Error::Invalid(_))));
     }
 }

@@ -443,6 +443,7 @@ impl App {
             let name = format!("{sur}{}", rng.pick(GIVEN));
             let login = format!("{rom}{i:05}");
             let unit = &leaf_units[(rng.next() % leaf_units.len() as u64) as usize];
+            let title = *rng.pick(TITLES);
             let state = match rng.below(100) {
                 0 if pending_made < 40 => {
                     pending_made += 1;
@@ -462,7 +463,7 @@ impl App {
                     national_id: nid.as_deref(),
                     name: &name,
                     unit_id: unit.id,
-                    title: *rng.pick(TITLES),
+                    title,
                     office_phone: &format!("{}", 2_000_000 + rng.below(8_000_000)),
                     office_ext: &format!("{}", 1000 + rng.below(9000)),
                     mobile: "",

@@ -81,13 +81,15 @@ impl Ctx {
 /// one node reaches every node within this time.
 const SETTINGS_TTL: Duration = Duration::from_secs(5);
 
+type CachedSettings = (Instant, Arc<SystemSettings>);
+
 /// The application: the database, the clock and the password hasher.
 #[derive(Debug, Clone)]
 pub struct App {
     pub db: Db,
     clock: Arc<dyn Clock>,
     pub hasher: passwords::Hasher,
-    settings_cache: Arc<Mutex<Option<(Instant, Arc<SystemSettings>)>>>,
+    settings_cache: Arc<Mutex<Option<CachedSettings>>>,
 }
 
 impl App {
