@@ -17,11 +17,16 @@ async fn main() {
     let conc: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(4);
     let dir = std::env::temp_dir().join(format!("portico-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let db = Db::connect(&format!("sqlite://{}/b.db", dir.display())).await.expect("db");
+    let db = Db::connect(&format!("sqlite://{}/b.db", dir.display()))
+        .await
+        .expect("db");
     portico_store::migrate::run(&db).await.expect("migrate");
     let app = App::new(db);
     app.seed_demo(200).await.expect("seed");
-    let stored = app.hasher.hash_now(portico_app::demo::DEMO_PASSWORD).expect("hash");
+    let stored = app
+        .hasher
+        .hash_now(portico_app::demo::DEMO_PASSWORD)
+        .expect("hash");
 
     // Baseline: raw verifications of the same hash, same parameters.
     let raw = run(secs, conc, {
@@ -29,7 +34,12 @@ async fn main() {
         let stored = Arc::new(stored);
         move || {
             let (h, stored) = (h.clone(), stored.clone());
-            async move { assert!(h.verify(portico_app::demo::DEMO_PASSWORD, Some(&stored)).await) }
+            async move {
+                assert!(
+                    h.verify(portico_app::demo::DEMO_PASSWORD, Some(&stored))
+                        .await
+                )
+            }
         }
     })
     .await;
@@ -45,16 +55,32 @@ async fn main() {
                 let id = app.new_captcha().await.expect("captcha");
                 let answer = {
                     let mut c = app.db.read().await.expect("conn");
-                    let r = sqlx::query("SELECT answer FROM captchas WHERE id = $1").bind(id.clone()).fetch_one(&mut *c).await.expect("row");
+                    let r = sqlx::query("SELECT answer FROM captchas WHERE id = $1")
+                        .bind(id.clone())
+                        .fetch_one(&mut *c)
+                        .await
+                        .expect("row");
                     sqlx::Row::get::<String, _>(&r, "answer")
                 };
-                let cred = Credentials { login: "staff", password: portico_app::demo::DEMO_PASSWORD, captcha_id: &id, captcha_answer: &answer };
-                app.sign_in(&cred, &Ctx::new("127.0.0.1", "bench")).await.expect("sign in");
+                let cred = Credentials {
+                    login: "staff",
+                    password: portico_app::demo::DEMO_PASSWORD,
+                    captcha_id: &id,
+                    captcha_answer: &answer,
+                };
+                app.sign_in(&cred, &Ctx::new("127.0.0.1", "bench"))
+                    .await
+                    .expect("sign in");
             }
         }
     })
     .await;
-    println!("cores: {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "cores: {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     println!("concurrency: {conc}, {secs} s each");
     println!("raw Argon2id verifications/s (m=19456, t=2, p=1): {raw:.1}");
     println!("password sign-ins/s (captcha + verify + session + audit): {full:.1}");

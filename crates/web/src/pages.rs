@@ -217,6 +217,13 @@ async fn login_form(
         .new_captcha()
         .await
         .map_err(|e| WebError::page(e, lang))?;
+    let lockout = st
+        .app
+        .settings()
+        .await
+        .map_err(|e| WebError::page(e, lang))?
+        .lockout
+        .clone();
     let mut r = render(
         LoginPage {
             c: Chrome::bare(lang),
@@ -224,6 +231,7 @@ async fn login_form(
             login,
             next,
             error,
+            lockout,
         },
         lang,
     )?;

@@ -151,6 +151,8 @@ pub struct LoginPage {
     pub login: String,
     pub next: String,
     pub error: String,
+    /// The lockout parameters, stated on the page as they are set.
+    pub lockout: portico_core::account::LockoutPolicy,
 }
 
 #[derive(Clone, Copy)]
