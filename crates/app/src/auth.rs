@@ -78,6 +78,8 @@ pub struct Session {
     /// Days until the password expires, when it expires at all.
     pub password_days_left: Option<i64>,
     pub must_change_password: bool,
+    /// When this person last signed in (this sign-in included).
+    pub last_sign_in_at: Option<OffsetDateTime>,
 }
 
 impl App {
@@ -264,6 +266,7 @@ impl App {
             has_avatar: a.has_avatar,
             idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
             password_days_left: days_left,
+            last_sign_in_at: a.last_sign_in_at,
             must_change_password: a.must_change_password
                 || a.password_changed_at
                     .is_some_and(|t| settings.password.is_expired(t, now)),

@@ -128,11 +128,7 @@ async fn home(
     if s.must_change_password {
         return Ok(Redirect::to("/account/password").into_response());
     }
-    let me = st
-        .app
-        .me(&s)
-        .await
-        .map_err(|e| WebError::page(e, Lang::from_code(&s.lang)))?;
+
     let c = Chrome::of(&s, "home").with_flash(flash(q.ok.as_deref()));
     let lang = c.lang;
     let mut tiles: Vec<Tile> = TILES.to_vec();
@@ -149,8 +145,7 @@ async fn home(
         HomePage {
             c,
             tiles,
-            last_sign_in: me
-                .account
+            last_sign_in: s
                 .last_sign_in_at
                 .map(portico_core::time::display)
                 .unwrap_or_default(),
@@ -769,7 +764,7 @@ impl RecordsQuery {
         )
     }
 
-    fn view(&self) -> RecordQuery {
+    pub(crate) fn view(&self) -> RecordQuery {
         RecordQuery {
             from: self.from.clone(),
             until: self.until.clone(),
