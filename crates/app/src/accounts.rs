@@ -747,6 +747,22 @@ fn changed_fields(before: &Account, p: &Profile) -> String {
     serde_json::json!({ "changed": changed }).to_string()
 }
 
+/// An event the command line causes about an account.
+fn cli_event(
+    action: &str,
+    target: AccountId,
+    login: &str,
+    unit: &portico_core::org::TreePath,
+) -> audit::NewEvent {
+    let mut e = crate::event(&crate::Ctx::new("cli", "portico admin"), action);
+    e.actor_login = "cli".into();
+    e.target_kind = "account".into();
+    e.target_id = Some(target.0);
+    e.target_label = login.to_owned();
+    e.scope_path = unit.as_str().to_owned();
+    e
+}
+
 /// A random password that meets the default policy, for one-time use.
 pub fn one_time_password() -> Result<String> {
     let t = crate::random_token(6)?;
@@ -834,15 +850,12 @@ impl App {
         .await?;
         accounts::set_must_change_password(&mut tx, id, true).await?;
         roles::grant(&mut tx, id, RoleKind::SystemAdmin, None, id, now).await?;
-        let mut e = crate::event(
-            &crate::Ctx::new("cli", "portico admin"),
+        let e = cli_event(
             "account.create_system_admin",
+            id,
+            login.as_str(),
+            &unit.path,
         );
-        e.actor_login = "cli".into();
-        e.target_kind = "account".into();
-        e.target_id = Some(id.0);
-        e.target_label = login.as_str().to_owned();
-        e.scope_path = unit.path.as_str().to_owned();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(pw)
@@ -872,15 +885,7 @@ impl App {
         )
         .await?;
         sessions::delete_all_of(&mut tx, a.id).await?;
-        let mut e = crate::event(
-            &crate::Ctx::new("cli", "portico admin"),
-            "account.password.reset",
-        );
-        e.actor_login = "cli".into();
-        e.target_kind = "account".into();
-        e.target_id = Some(a.id.0);
-        e.target_label = a.login.clone();
-        e.scope_path = a.unit_path.as_str().to_owned();
+        let e = cli_event("account.password.reset", a.id, &a.login, &a.unit_path);
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(pw)

@@ -259,24 +259,18 @@ pub async fn search(
     if let Some(now) = s.locked_at {
         filter.push(" AND a.locked_until > ").i(ms(now));
     }
-    let mut count =
-        SqlBuf::new("SELECT COUNT(*) AS n FROM accounts a JOIN org_units u ON u.id = a.unit_id");
-    count.push(&filter.sql);
-    count.vals = filter.vals.clone();
-    let total = count
+    let total = filter
+        .under("SELECT COUNT(*) AS n FROM accounts a JOIN org_units u ON u.id = a.unit_id")
         .query()
         .fetch_one(&mut *c)
         .await
         .map_err(db_err)?
         .i64("n")?;
-
-    let mut q = SqlBuf::new(
+    let mut q = filter.under(
         "SELECT a.id, a.login, a.name, a.title, u.name AS unit_name, COALESCE(g.name, '') AS agency_name, a.state, \
          a.locked_until, a.last_sign_in_at FROM accounts a JOIN org_units u ON u.id = a.unit_id \
          LEFT JOIN org_units g ON g.id = u.agency_id",
     );
-    q.push(&filter.sql);
-    q.vals = filter.vals;
     q.push(" ORDER BY a.name, a.id LIMIT ")
         .i(i64::from(per_page))
         .push(" OFFSET ")

@@ -208,18 +208,14 @@ pub async fn list(
     per_page: u32,
 ) -> Result<Page<Event>> {
     let w = filtered(scope, f);
-    let mut count = SqlBuf::new("SELECT COUNT(*) AS n FROM audit_events");
-    count.push(&w.sql);
-    count.vals = w.vals.clone();
-    let total = count
+    let total = w
+        .under("SELECT COUNT(*) AS n FROM audit_events")
         .query()
         .fetch_one(&mut *c)
         .await
         .map_err(db_err)?
         .i64("n")?;
-    let mut q = SqlBuf::new(&format!("SELECT {COLS} FROM audit_events"));
-    q.push(&w.sql);
-    q.vals = w.vals;
+    let mut q = w.under(&format!("SELECT {COLS} FROM audit_events"));
     q.push(" ORDER BY seq DESC LIMIT ")
         .i(i64::from(per_page))
         .push(" OFFSET ")
@@ -242,9 +238,7 @@ pub async fn export(
     limit: i64,
 ) -> Result<Vec<Event>> {
     let w = filtered(scope, f);
-    let mut q = SqlBuf::new(&format!("SELECT {COLS} FROM audit_events"));
-    q.push(&w.sql);
-    q.vals = w.vals;
+    let mut q = w.under(&format!("SELECT {COLS} FROM audit_events"));
     q.push(" ORDER BY seq DESC LIMIT ").i(limit);
     let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
     rows.iter().map(from_row).collect()

@@ -288,6 +288,15 @@ impl SqlBuf {
         }
     }
 
+    /// `head` followed by this buffer's SQL, with the same binds: the count
+    /// and the page of a filtered list share one filter.
+    pub(crate) fn under(&self, head: &str) -> SqlBuf {
+        SqlBuf {
+            sql: format!("{head}{}", self.sql),
+            vals: self.vals.clone(),
+        }
+    }
+
     pub(crate) fn query(&self) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.sql.clone()));
         for v in &self.vals {

@@ -762,13 +762,7 @@ async fn audit(
             per_page: 30,
         }
     };
-    let qv = RecordQuery {
-        from: q.from.clone(),
-        until: q.until.clone(),
-        outcome: q.outcome.clone(),
-        action: q.action.clone(),
-        ip: q.ip.clone(),
-    };
+    let qv = q.view();
     render(
         AdminAuditPage {
             c: Chrome::of(&s.0, "admin-audit"),
