@@ -165,6 +165,70 @@ test("an agency admin disables an account in scope and cannot reach one outside"
   }
 });
 
+// Presses Tab until `pred(document.activeElement)` holds; fails after `max`.
+async function tabUntil(page, pred, what, max = 60) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(pred)) return;
+  }
+  assert.fail(`Tab never reached ${what}`);
+}
+
+// The focused element shows a visible focus ring (WCAG 2.4.7).
+async function focusVisible(page) {
+  return page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement);
+    return s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+  });
+}
+
+test("keyboard alone: sign in, skip to content, open the name menu, switch language", async () => {
+  const [ctx, page] = await fresh();
+  try {
+    await page.goto(`${base}/login`);
+    const id = await page.inputValue('input[name="captcha_id"]');
+    await tabUntil(page, () => document.activeElement?.id === "login", "the login field");
+    assert.ok(await focusVisible(page), "focus ring on the login field");
+    await page.keyboard.type("staff");
+    await tabUntil(page, () => document.activeElement?.id === "password", "the password field");
+    await page.keyboard.type(PASSWORD);
+    await tabUntil(page, () => document.activeElement?.id === "captcha", "the captcha field");
+    await page.keyboard.type(captchaAnswer(id));
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${base}/`);
+
+    // The first Tab on a page lands on the skip link, which moves focus to main.
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+    assert.ok(await focusVisible(page), "focus ring on the skip link");
+    await page.screenshot({ path: join(shots, "keyboard-skip.png") });
+    await page.keyboard.press("Enter");
+    assert.match(page.url(), /#main$/);
+
+    // The name menu opens with Enter, and its buttons are reachable by Tab.
+    await tabUntil(page, () => document.activeElement?.tagName === "SUMMARY", "the name menu");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.getAttribute(".name-menu", "open"), "");
+    await tabUntil(page, () => document.activeElement?.getAttribute("value") === "en", "English");
+    assert.ok(await focusVisible(page), "focus ring on the language button");
+    await page.keyboard.press("Enter");
+    await page.waitForLoadState();
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+
+    // A form fills and submits from the keyboard: the profile's title.
+    await page.goto(`${base}/account`);
+    await tabUntil(page, () => document.activeElement?.id === "title", "the title field");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("股長");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/ok=profile/);
+    assert.equal(await page.inputValue("#title"), "股長");
+    await axe(page, "account after a keyboard edit");
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("a phone-width screen keeps every control reachable", async () => {
   const ctx = await browser.newContext({ bypassCSP: true, locale: "zh-TW", viewport: { width: 375, height: 800 } });
   const page = await ctx.newPage();

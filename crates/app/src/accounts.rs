@@ -609,6 +609,17 @@ impl App {
             })?),
             (_, None) => None,
         };
+        if let Some(u) = &scope
+            && orgs::is_disabled_on_path(&mut tx, &u.path).await?
+        {
+            return Err(Error::invalid(
+                "scope_unit",
+                Msg::owned(
+                    format!("「{}」已停用，不能作為管理範圍", u.name),
+                    format!("{} is disabled and cannot be a scope", u.name),
+                ),
+            ));
+        }
         if let Some(u) = &scope {
             let want = if kind == RoleKind::AgencyAdmin {
                 portico_core::org::OrgKind::Agency

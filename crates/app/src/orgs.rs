@@ -58,6 +58,15 @@ impl Tree {
             .filter(|u| u.kind == OrgKind::Agency)
     }
 
+    /// True when the node and every ancestor are enabled: only such units
+    /// are offered where something new is placed (a role scope, an account).
+    pub fn is_live(&self, u: &OrgUnit) -> bool {
+        u.path
+            .ids()
+            .iter()
+            .all(|id| self.get(*id).is_none_or(|x| x.enabled))
+    }
+
     /// Accounts in a unit and all below it.
     pub fn subtree_count(&self, u: &OrgUnit) -> i64 {
         self.units

@@ -130,6 +130,22 @@ pub async fn count_children(c: &mut Conn, id: OrgUnitId) -> Result<i64> {
     r.i64("n")
 }
 
+/// True when the node or any of its ancestors is disabled: nothing new
+/// (a role scope, an account) may be placed there.
+pub async fn is_disabled_on_path(c: &mut Conn, path: &TreePath) -> Result<bool> {
+    let mut b =
+        crate::SqlBuf::new("SELECT COUNT(*) AS n FROM org_units WHERE enabled = 0 AND id IN (");
+    for (i, id) in path.ids().iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.i(id.0);
+    }
+    b.push(")");
+    let r = b.query().fetch_one(&mut *c).await.map_err(db_err)?;
+    Ok(r.i64("n")? > 0)
+}
+
 pub async fn count_accounts_in_subtree(c: &mut Conn, path: &TreePath) -> Result<i64> {
     let r = sqlx::query("SELECT COUNT(*) AS n FROM accounts a JOIN org_units u ON u.id = a.unit_id WHERE u.path >= $1 AND u.path < $2")
         .bind(path.as_str())

@@ -151,7 +151,7 @@ async fn account_view(
         .order
         .iter()
         .map(|(i, d)| (&tree.units[*i], *d))
-        .filter(|(u, _)| u.kind != OrgKind::Group && admin.scope.covers(&u.path))
+        .filter(|(u, _)| u.kind != OrgKind::Group && admin.scope.covers(&u.path) && tree.is_live(u))
         .map(|(u, d)| {
             (
                 u.id.0,

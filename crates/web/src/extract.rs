@@ -207,6 +207,20 @@ impl FromRequestParts<AppState> for ApiUser {
             .await
             .map_err(WebError::api)?
             .ok_or(WebError::api(Error::Unauthenticated))?;
+        // Inside the nested router the path has lost its `/api/v1` prefix.
+        let path = parts.uri.path();
+        let path = path.strip_prefix("/api/v1").unwrap_or(path);
+        if s.must_change_password
+            && !matches!(
+                path,
+                "/me" | "/me/password" | "/me/prefs" | "/me/sign-out-everywhere"
+            )
+        {
+            return Err(WebError::api(Error::Refused(Msg::new(
+                "密碼已到期，請先變更密碼（POST /api/v1/me/password）",
+                "Your password has expired; change it first (POST /api/v1/me/password)",
+            ))));
+        }
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             let sent = parts
                 .headers

@@ -55,7 +55,32 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(trace_layer())
         .with_state(state)
+}
+
+/// One span per request (method and route, never the query string, which
+/// may carry a token), so every log line a use case writes names the
+/// request it served. Responses are logged at debug (`PORTICO_LOG=debug`);
+/// server errors at error, always.
+fn trace_layer() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::extract::Request) -> tracing::Span + Clone,
+    (),
+    tower_http::trace::DefaultOnResponse,
+> {
+    use tower_http::trace::{DefaultOnResponse, TraceLayer};
+    TraceLayer::new_for_http()
+        .make_span_with(|req: &axum::extract::Request| {
+            let route = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| req.uri().path().chars().take(200).collect());
+            tracing::info_span!("request", method = %req.method(), route = %route)
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG))
 }
 
 /// Headers every response carries: no framing, no sniffing, a strict

@@ -247,7 +247,12 @@ impl Client {
 
     /// The CSRF token on any signed-in page.
     pub async fn csrf(&mut self) -> String {
-        let page = self.get("/account").await.1;
+        self.csrf_from("/account").await
+    }
+
+    /// The CSRF token on the page at `path`.
+    pub async fn csrf_from(&mut self, path: &str) -> String {
+        let page = self.get(path).await.1;
         between(&page, "name=\"csrf-token\" content=\"", "\"")
     }
 
@@ -266,6 +271,53 @@ impl Client {
             .send()
             .await
             .expect("api post");
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Any API call: a method, a path under `/api/v1`, the CSRF token and an
+    /// optional JSON body.
+    pub async fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        csrf: &str,
+        json: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut r = self
+            .http
+            .request(m, format!("{}/api/v1{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", csrf);
+        if let Some(j) = json {
+            r = r.json(&j);
+        }
+        let r = r.send().await.expect("api call");
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A raw body to the API (an avatar upload).
+    pub async fn api_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        csrf: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let r = self
+            .http
+            .request(m, format!("{}/api/v1{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", csrf)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("api call");
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(serde_json::Value::Null))
     }

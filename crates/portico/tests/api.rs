@@ -1,0 +1,484 @@
+//! The JSON API under `/api/v1`: every write the pages offer, with the same
+//! rules, the same scope and the same refusals, on a real server and a real
+//! database (SQLite, or PostgreSQL when PORTICO_TEST_PG is set).
+mod common;
+
+use common::TestServer;
+use serde_json::{Value, json};
+
+/// The id of the unit at `agency/section` in the org tree the API returns.
+async fn unit_id(c: &mut common::Client, agency: &str, section: Option<&str>) -> i64 {
+    let (_, org) = c.api_get("/org").await;
+    let items = org["items"].as_array().expect("items");
+    let agency_at = items
+        .iter()
+        .position(|i| i["unit"]["name"] == agency)
+        .unwrap_or_else(|| panic!("{agency} in the tree"));
+    let Some(section) = section else {
+        return items[agency_at]["unit"]["id"].as_i64().expect("id");
+    };
+    let path = items[agency_at]["unit"]["path"].as_str().expect("path");
+    items
+        .iter()
+        .find(|i| {
+            i["unit"]["name"] == section
+                && i["unit"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(path))
+        })
+        .and_then(|i| i["unit"]["id"].as_i64())
+        .unwrap_or_else(|| panic!("{agency}/{section} in the tree"))
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([30, 120, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_person_edits_their_profile_password_avatar_and_prefs_through_the_api() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let csrf = c.csrf().await;
+
+    let (st, _) = c
+        .api(
+            "PUT",
+            "/me/profile",
+            &csrf,
+            Some(json!({"name": "王小明", "title": "股長", "office_phone": "2991111", "office_ext": "8123"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, me) = c.api_get("/me").await;
+    assert_eq!(me["account"]["title"], "股長");
+
+    // 004 §參: the official phone is digits only, without the area code.
+    let (st, body) = c
+        .api(
+            "PUT",
+            "/me/profile",
+            &csrf,
+            Some(json!({"name": "王小明", "title": "科員", "office_phone": "(06)299-1111"})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(body["fields"][0]["field"], "office_phone", "{body}");
+    assert!(body["fields"][0]["message"]["zh"].as_str().is_some());
+    assert_eq!(
+        c.api_get("/me").await.1["account"]["title"],
+        "股長",
+        "unchanged"
+    );
+
+    // The password policy holds through the API too: the quote is refused.
+    let (st, body) = c
+        .api(
+            "POST",
+            "/me/password",
+            &csrf,
+            Some(json!({"old_password": portico_app::demo::DEMO_PASSWORD, "new_password": "Abcdef1'x", "confirm_password": "Abcdef1'x"})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    let (st, body) = c
+        .api(
+            "POST",
+            "/me/password",
+            &csrf,
+            Some(json!({"old_password": portico_app::demo::DEMO_PASSWORD, "new_password": "Newpass#2027", "confirm_password": "Newpass#2027"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let (_, st, _) = s.sign_in("staff", "Newpass#2027").await;
+    assert_eq!(st, 303, "the new password signs in");
+
+    let (st, body) = c
+        .api_bytes("PUT", "/me/avatar", &csrf, "image/png", png(600, 400))
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let id = s.account_id("staff").await;
+    let stored = s
+        .app
+        .avatar(portico_core::ids::AccountId(id))
+        .await
+        .unwrap();
+    let stored = image::load_from_memory(&stored.expect("avatar stored")).expect("png");
+    assert!(
+        stored.width() <= 256 && stored.height() <= 256,
+        "re-encoded"
+    );
+    let (st, body) = c
+        .api_bytes(
+            "PUT",
+            "/me/avatar",
+            &csrf,
+            "image/gif",
+            b"GIF89a....".to_vec(),
+        )
+        .await;
+    assert_eq!(st, 422, "only PNG or JPEG: {body}");
+    let (st, _) = c.api("DELETE", "/me/avatar", &csrf, None).await;
+    assert_eq!(st, 200);
+    assert!(
+        s.app
+            .avatar(portico_core::ids::AccountId(id))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let (st, body) = c
+        .api("PUT", "/me/prefs", &csrf, Some(json!({"lang": "fr"})))
+        .await;
+    assert_eq!(
+        (st, body["fields"][0]["field"].clone()),
+        (422, json!("lang"))
+    );
+    let (st, _) = c
+        .api(
+            "PUT",
+            "/me/prefs",
+            &csrf,
+            Some(json!({"lang": "en", "theme": "dark"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let home = c.get("/").await.1;
+    assert!(home.contains("lang=\"en\""), "the shell speaks English now");
+
+    let (st, usage) = c.api_get("/me/usage-records").await;
+    assert_eq!(st, 200);
+    let actions: Vec<&str> = usage["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"account.profile.update"), "{actions:?}");
+    assert!(actions.contains(&"account.avatar.remove"), "{actions:?}");
+    let seq = usage["items"][0]["seq"].as_i64().unwrap();
+    assert_eq!(c.api_get(&format!("/me/records/{seq}")).await.0, 200);
+    let (st, _) = c.api_get("/me/usage-records?from=2026-13-40").await;
+    assert_eq!(st, 422, "a date that is not a date");
+}
+
+#[tokio::test]
+async fn an_expired_password_allows_only_the_password_change_through_the_api() {
+    let s = TestServer::start(20).await;
+    let (mut c, _, _) = s
+        .sign_in("expiring", portico_app::demo::DEMO_PASSWORD)
+        .await;
+    s.clock.advance(time::Duration::days(6));
+    let (mut c2, st, _) = s
+        .sign_in("expiring", portico_app::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(st, 303);
+    let csrf = c2.csrf_from("/account/password").await;
+    let (st, body) = c2
+        .api("PUT", "/me/profile", &csrf, Some(json!({"name": "李淑芬"})))
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(
+        body["message"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("密碼已到期")
+    );
+    assert_eq!(c2.api_get("/me").await.0, 200);
+    let (st, _) = c2
+        .api(
+            "POST",
+            "/me/password",
+            &csrf,
+            Some(json!({"old_password": portico_app::demo::DEMO_PASSWORD, "new_password": "Renewed#2027", "confirm_password": "Renewed#2027"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // Changing the password ended the other session.
+    assert_eq!(c.api_get("/me").await.0, 401);
+}
+
+#[tokio::test]
+async fn a_system_admin_runs_the_org_tree_and_settings_through_the_api() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("admin").await;
+    let csrf = c.csrf().await;
+    let civil = unit_id(&mut c, "民政局", None).await;
+    let (_, parent) = c.api_get(&format!("/org/{civil}")).await;
+    let civil_oid = parent["unit"]["oid"].as_str().unwrap().to_owned();
+
+    // OIDs must stand under the parent's OID.
+    let (st, body) = c
+        .api(
+            "POST",
+            "/org",
+            &csrf,
+            Some(json!({"parent_id": civil, "kind": "unit", "name": "資訊股", "oid": "2.16.886.1.1"})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(body["fields"][0]["field"], "oid");
+    let (st, body) = c
+        .api(
+            "POST",
+            "/org",
+            &csrf,
+            Some(json!({"parent_id": civil, "kind": "unit", "name": "資訊股", "oid": format!("{civil_oid}.77")})),
+        )
+        .await;
+    assert_eq!(st, 201, "{body}");
+    let new = body["unit"]["id"].as_i64().unwrap();
+    let (st, _) = c
+        .api(
+            "PUT",
+            &format!("/org/{new}"),
+            &csrf,
+            Some(json!({"name": "資訊管理股"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        c.api_get(&format!("/org/{new}")).await.1["unit"]["name"],
+        "資訊管理股"
+    );
+
+    // Move it under 教育局 with an OID there.
+    let edu = unit_id(&mut c, "教育局", None).await;
+    let edu_oid = c.api_get(&format!("/org/{edu}")).await.1["unit"]["oid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (st, body) = c
+        .api(
+            "POST",
+            &format!("/org/{new}/move"),
+            &csrf,
+            Some(json!({"parent_id": edu, "oid": format!("{edu_oid}.77")})),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        c.api_get(&format!("/org/{new}")).await.1["unit"]["parent_id"],
+        edu
+    );
+
+    // A unit with accounts cannot be deleted; an empty one can.
+    let (st, _) = c.api("DELETE", &format!("/org/{civil}"), &csrf, None).await;
+    assert_eq!(st, 409);
+    let (st, _) = c.api("DELETE", &format!("/org/{new}"), &csrf, None).await;
+    assert_eq!(st, 200);
+    assert_eq!(c.api_get(&format!("/org/{new}")).await.0, 404);
+
+    // Settings: a merge patch changes one value and keeps the rest.
+    let (st, before) = c.api_get("/settings").await;
+    assert_eq!(st, 200);
+    let (st, after) = c
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"lockout": {"max_failures": 6}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{after}");
+    assert_eq!(after["lockout"]["max_failures"], 6);
+    assert_eq!(after["password"], before["password"]);
+    // 004 §貳: a policy shorter than 8 characters is refused, nothing changes.
+    let (st, body) = c
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"password": {"min_len": 4}})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    let (st, body) = c
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"session_idle_minutes": "thirty"})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(
+        c.api_get("/settings").await.1["password"]["min_len"],
+        before["password"]["min_len"]
+    );
+
+    // Only system admins see or change the parameters.
+    let mut agency = s.signed_in("civil_admin").await;
+    let acsrf = agency.csrf().await;
+    assert_eq!(agency.api_get("/settings").await.0, 403);
+    let (st, _) = agency
+        .api(
+            "PUT",
+            "/settings",
+            &acsrf,
+            Some(json!({"lockout": {"max_failures": 99}})),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = agency
+        .api("POST", "/org", &acsrf, Some(json!({"parent_id": civil, "kind": "unit", "name": "x", "oid": format!("{civil_oid}.78")})))
+        .await;
+    assert_eq!(st, 403);
+}
+
+#[tokio::test]
+async fn agency_admin_cannot_reset_or_grant_outside_subtree_through_the_api() {
+    let s = TestServer::start(40).await;
+    let outsider = s.account_id("edu_admin").await;
+    let insider = s.account_id("staff").await;
+    let mut c = s.signed_in("civil_admin").await;
+    let csrf = c.csrf().await;
+    let civil_section = unit_id(&mut c, "民政局", Some("行政科")).await;
+    let edu = unit_id(&mut c, "教育局", None).await;
+
+    for (method, path, body) in [
+        ("POST", format!("/accounts/{outsider}/reset-password"), None),
+        ("POST", format!("/accounts/{outsider}/unlock"), None),
+        (
+            "POST",
+            format!("/accounts/{outsider}/roles"),
+            Some(json!({"kind": "unit_admin", "scope_unit": civil_section})),
+        ),
+        ("DELETE", format!("/accounts/{outsider}/roles/1"), None),
+    ] {
+        let (st, r) = c.api(method, &path, &csrf, body).await;
+        assert_eq!(st, 404, "{method} {path}: {r}");
+    }
+    // In scope, but a scope outside the admin's own subtree is refused.
+    let (st, r) = c
+        .api(
+            "POST",
+            &format!("/accounts/{insider}/roles"),
+            &csrf,
+            Some(json!({"kind": "unit_admin", "scope_unit": edu})),
+        )
+        .await;
+    assert_eq!(st, 403, "{r}");
+    let (st, r) = c
+        .api(
+            "POST",
+            &format!("/accounts/{insider}/roles"),
+            &csrf,
+            Some(json!({"kind": "unit_admin", "scope_unit": civil_section})),
+        )
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let (_, acct) = c.api_get(&format!("/accounts/{insider}")).await;
+    let role = acct["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "unit_admin")
+        .expect("granted");
+    let role_id = role["id"].as_i64().unwrap();
+    let (st, _) = c
+        .api(
+            "DELETE",
+            &format!("/accounts/{insider}/roles/{role_id}"),
+            &csrf,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = c
+        .api(
+            "POST",
+            &format!("/accounts/{insider}/reset-password"),
+            &csrf,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, st, to) = s.sign_in("staff", portico_app::demo::DEMO_PASSWORD).await;
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/account/password"),
+        "must change at sign-in"
+    );
+
+    // The outsider's roles are untouched: still edu's agency admin.
+    let mut admin = s.signed_in("admin").await;
+    let (_, o) = admin.api_get(&format!("/accounts/{outsider}")).await;
+    assert!(
+        o["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "agency_admin")
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_unit_cannot_be_a_role_scope() {
+    let s = TestServer::start(20).await;
+    let staff = s.account_id("staff").await;
+    let mut c = s.signed_in("admin").await;
+    let csrf = c.csrf().await;
+    let section = unit_id(&mut c, "民政局", Some("業務一科")).await;
+    let (st, _) = c
+        .api(
+            "PUT",
+            &format!("/org/{section}"),
+            &csrf,
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, body) = c
+        .api(
+            "POST",
+            &format!("/accounts/{staff}/roles"),
+            &csrf,
+            Some(json!({"kind": "unit_admin", "scope_unit": section})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    assert!(
+        body["fields"][0]["message"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("已停用")
+    );
+    let (_, acct) = c.api_get(&format!("/accounts/{staff}")).await;
+    assert!(
+        acct["roles"].as_array().unwrap().is_empty(),
+        "nothing granted"
+    );
+    // Nor is it offered on the page.
+    let page = c.get(&format!("/admin/accounts/{staff}")).await.1;
+    assert!(
+        !page.contains(&format!("<option value=\"{section}\"")),
+        "not offered"
+    );
+}
+
+#[tokio::test]
+async fn the_api_answers_json_errors_never_500() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("admin").await;
+    let csrf = c.csrf().await;
+    let bodies: [Value; 4] = [json!(null), json!([1, 2]), json!("x"), json!({"kind": 5})];
+    for path in ["/me/profile", "/settings", "/org/1", "/accounts/1/roles"] {
+        for b in &bodies {
+            let method = if path.ends_with("roles") {
+                "POST"
+            } else {
+                "PUT"
+            };
+            let (st, r) = c.api(method, path, &csrf, Some(b.clone())).await;
+            assert!((400..500).contains(&st), "{method} {path} {b}: {st} {r}");
+            assert!(r["error"].is_string(), "{path}: {r}");
+        }
+    }
+    let (st, _) = c.api_get("/audit/export.xlsx").await;
+    assert_eq!(st, 200);
+}
