@@ -189,7 +189,8 @@ test("keyboard alone: sign in, skip to content, open the name menu, switch langu
     const id = await page.inputValue('input[name="captcha_id"]');
     await tabUntil(page, () => document.activeElement?.id === "login", "the login field");
     assert.ok(await focusVisible(page), "focus ring on the login field");
-    await page.keyboard.type("staff");
+    // Not "staff": another journey disables that account.
+    await page.keyboard.type("anping_admin");
     await tabUntil(page, () => document.activeElement?.id === "password", "the password field");
     await page.keyboard.type(PASSWORD);
     await tabUntil(page, () => document.activeElement?.id === "captcha", "the captcha field");
