@@ -279,7 +279,7 @@ impl App {
     }
 
     /// Refuses the current password and the last `n` ones.
-    async fn check_history(
+    pub(crate) async fn check_history(
         &self,
         id: AccountId,
         new: &str,

@@ -4,14 +4,18 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod captcha;
 pub mod demo;
 pub mod export;
+pub mod mail;
 pub mod orgs;
+pub mod outbox;
 pub mod passwords;
 pub mod settings;
+pub mod verify;
 
 use portico_core::settings::SystemSettings;
 use portico_store::Db;
@@ -83,13 +87,15 @@ const SETTINGS_TTL: Duration = Duration::from_secs(5);
 
 type CachedSettings = (Instant, Arc<SystemSettings>);
 
-/// The application: the database, the clock and the password hasher.
+/// The application: the database, the clock, the password hasher and the
+/// outbox's peers.
 #[derive(Debug, Clone)]
 pub struct App {
     pub db: Db,
     clock: Arc<dyn Clock>,
     pub hasher: passwords::Hasher,
     settings_cache: Arc<Mutex<Option<CachedSettings>>>,
+    pub(crate) delivery: outbox::Delivery,
 }
 
 impl App {
@@ -103,7 +109,14 @@ impl App {
             clock,
             hasher,
             settings_cache: Arc::new(Mutex::new(None)),
+            delivery: outbox::Delivery::default(),
         }
+    }
+
+    /// Where mail and SMS go (recorded only, until this is called).
+    pub fn with_delivery(mut self, d: outbox::Delivery) -> App {
+        self.delivery = d;
+        self
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -142,6 +155,11 @@ pub fn random_token(bytes: usize) -> Result<String> {
     let mut b = vec![0u8; bytes];
     getrandom::fill(&mut b).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
     Ok(portico_core::audit::hex(&b))
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// SHA-256 of a secret token, hex-encoded: what the database keeps.

@@ -67,6 +67,12 @@ impl Tree {
             .all(|id| self.get(*id).is_none_or(|x| x.enabled))
     }
 
+    /// True when nothing hangs below the node: the deepest level, which an
+    /// applicant must choose.
+    pub fn is_leaf(&self, u: &OrgUnit) -> bool {
+        !self.units.iter().any(|x| x.parent_id == Some(u.id))
+    }
+
     /// Accounts in a unit and all below it.
     pub fn subtree_count(&self, u: &OrgUnit) -> i64 {
         self.units

@@ -16,14 +16,18 @@ pub enum AccountState {
     Active,
     /// 停用: disabled by an admin, by idleness or by an agency change.
     Disabled,
+    /// 申請退回: the application was rejected; the applicant may correct it
+    /// and submit it again (修改個人帳號申請內容).
+    Rejected,
 }
 
 impl AccountState {
-    pub const ALL: [AccountState; 4] = [
+    pub const ALL: [AccountState; 5] = [
         AccountState::Pending,
         AccountState::Approved,
         AccountState::Active,
         AccountState::Disabled,
+        AccountState::Rejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +36,7 @@ impl AccountState {
             AccountState::Approved => "approved",
             AccountState::Active => "active",
             AccountState::Disabled => "disabled",
+            AccountState::Rejected => "rejected",
         }
     }
 
@@ -45,6 +50,7 @@ impl AccountState {
             AccountState::Approved => Msg::new("待開通", "Awaiting activation"),
             AccountState::Active => Msg::new("啟用", "Active"),
             AccountState::Disabled => Msg::new("停用", "Disabled"),
+            AccountState::Rejected => Msg::new("申請退回", "Application rejected"),
         }
     }
 
@@ -58,9 +64,9 @@ impl AccountState {
                 "此帳號已是停用狀態",
                 "This account is already disabled",
             )),
-            AccountState::Pending => Err(Msg::new(
-                "待審核的申請請於待簽核中核准或退回，無法停用",
-                "A pending application is approved or rejected in the review queue, not disabled",
+            AccountState::Pending | AccountState::Rejected => Err(Msg::new(
+                "帳號申請請於待簽核中核准或退回，無法停用",
+                "An application is approved or rejected in the review queue, not disabled",
             )),
         }
     }
@@ -87,6 +93,7 @@ pub enum SignInRefusal {
     Disabled,
     Pending,
     AwaitingActivation,
+    Rejected,
 }
 
 impl SignInRefusal {
@@ -114,6 +121,10 @@ impl SignInRefusal {
                 "帳號已核准但尚未開通，請先至「開通帳號」設定密碼。",
                 "Your account is approved but not activated yet. Activate it and set a password first.",
             ),
+            SignInRefusal::Rejected => Msg::new(
+                "帳號申請未通過審核，請至「修改個人帳號申請內容」修正後重新送出。",
+                "Your application was not approved. Correct it under 'Modify my application' and submit it again.",
+            ),
         }
     }
 
@@ -123,6 +134,7 @@ impl SignInRefusal {
             SignInRefusal::Disabled => "disabled",
             SignInRefusal::Pending => "pending",
             SignInRefusal::AwaitingActivation => "awaiting_activation",
+            SignInRefusal::Rejected => "rejected",
         }
     }
 }
@@ -142,6 +154,7 @@ pub fn sign_in_gate(
         AccountState::Disabled => Err(SignInRefusal::Disabled),
         AccountState::Pending => Err(SignInRefusal::Pending),
         AccountState::Approved => Err(SignInRefusal::AwaitingActivation),
+        AccountState::Rejected => Err(SignInRefusal::Rejected),
     }
 }
 

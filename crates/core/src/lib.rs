@@ -9,11 +9,14 @@ pub mod ids;
 pub mod msg;
 pub mod national_id;
 pub mod org;
+pub mod outbox;
 pub mod password;
 pub mod permission;
+pub mod request;
 pub mod settings;
 pub mod text;
 pub mod time;
+pub mod verify;
 
 pub use error::{Error, FieldError, Result};
 pub use msg::{Lang, Msg};

@@ -119,6 +119,58 @@ pub async fn find_by_login(c: &mut Conn, login: &str) -> Result<Option<Account>>
     one(c, "a.login = ", crate::Val::T(login.to_owned())).await
 }
 
+/// The account whose backup e-mail this is (addresses are stored lower-case).
+pub async fn find_by_backup_email(c: &mut Conn, email: &str) -> Result<Option<Account>> {
+    one(c, "a.backup_email = ", crate::Val::T(email.to_lowercase())).await
+}
+
+/// Is this login name or national ID taken?
+pub async fn login_exists(c: &mut Conn, login: &str) -> Result<bool> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE login = $1")
+        .bind(login)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.i64("n")? > 0)
+}
+
+/// The fields an applicant fills in, beyond the profile: whether they want
+/// an official mailbox, and a note to the reviewer.
+pub async fn set_application(
+    c: &mut Conn,
+    id: AccountId,
+    a: &Application<'_>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET name = $1, unit_id = $2, title = $3, office_phone = $4, office_ext = $5, \
+         needs_official_mail = $6, note = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(a.name)
+    .bind(a.unit_id.0)
+    .bind(a.title)
+    .bind(a.office_phone)
+    .bind(a.office_ext)
+    .bind(i64::from(a.needs_official_mail))
+    .bind(a.note)
+    .bind(ms(now))
+    .bind(id.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub struct Application<'a> {
+    pub name: &'a str,
+    pub unit_id: OrgUnitId,
+    pub title: &'a str,
+    pub office_phone: &'a str,
+    pub office_ext: &'a str,
+    pub needs_official_mail: bool,
+    pub note: &'a str,
+}
+
 /// The fields a new account starts with.
 pub struct NewAccount<'a> {
     pub login: &'a str,
@@ -172,7 +224,46 @@ pub async fn insert(c: &mut Conn, n: &NewAccount<'_>, now: OffsetDateTime) -> Re
             unique_on("login", login_taken())(e)
         }
     })?;
-    Ok(AccountId(row.i64("id")?))
+    let id = AccountId(row.i64("id")?);
+    if !n.backup_email.is_empty() {
+        bind_email(c, id, n.backup_email, now).await?;
+    }
+    Ok(id)
+}
+
+pub fn email_taken() -> Msg {
+    Msg::new(
+        "此電子郵件已綁定過帳號，不可再使用",
+        "This e-mail address has been bound to an account before and cannot be used",
+    )
+}
+
+/// Records that `email` is bound to `id`. 004 §參: an address that was ever
+/// bound to an account is never accepted again.
+pub async fn bind_email(
+    c: &mut Conn,
+    id: AccountId,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query("INSERT INTO bound_emails (email, account_id, bound_at) VALUES ($1, $2, $3)")
+        .bind(email.to_lowercase())
+        .bind(id.0)
+        .bind(ms(now))
+        .execute(&mut *c)
+        .await
+        .map_err(unique_on("backup_email", email_taken()))?;
+    Ok(())
+}
+
+/// Has this address ever been bound to an account?
+pub async fn email_ever_bound(c: &mut Conn, email: &str) -> Result<bool> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM bound_emails WHERE email = $1")
+        .bind(email.to_lowercase())
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.i64("n")? > 0)
 }
 
 /// Takes the account's row lock for the rest of the transaction (a no-op
@@ -472,6 +563,23 @@ pub async fn transition(
             .await
             .map_err(db_err)?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Moves the account to another unit (an agency change).
+pub async fn move_to_unit(
+    c: &mut Conn,
+    id: AccountId,
+    unit: OrgUnitId,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET unit_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(unit.0)
+        .bind(ms(now))
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }
 
 pub async fn set_prefs(c: &mut Conn, id: AccountId, lang: &str, theme: &str) -> Result<()> {

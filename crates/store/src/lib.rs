@@ -9,8 +9,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod captchas;
+pub mod codes;
 pub mod migrate;
 pub mod orgs;
+pub mod outbox;
+pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod settings;

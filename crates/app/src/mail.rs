@@ -1,0 +1,213 @@
+//! What Portico writes to people: every mail and SMS, Traditional Chinese
+//! first and English below it.
+use portico_core::request::{Decision, RequestKind};
+use portico_core::verify::Purpose;
+
+/// A message's subject and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub subject: String,
+    pub body: String,
+}
+
+const SIGNATURE: &str = "臺南市政府公務入口網 Tainan City Government staff portal\n（本信件由系統自動發送，請勿直接回覆。This message was sent automatically; please do not reply.）";
+
+fn text(subject_zh: &str, subject_en: &str, zh: &str, en: &str) -> Text {
+    Text {
+        subject: format!("【臺南市政府公務入口網】{subject_zh} / {subject_en}"),
+        body: format!("{zh}\n\n{en}\n\n--\n{SIGNATURE}\n"),
+    }
+}
+
+/// A one-time code. The code is on a line of its own, easy to copy.
+pub fn code(purpose: Purpose, code: &str, minutes: i64) -> Text {
+    let what = purpose.label();
+    text(
+        &format!("{}驗證碼", what.zh),
+        &format!("your code for {}", what.en),
+        &format!(
+            "您的{}驗證碼為：\n\n    {code}\n\n驗證碼於 {minutes} 分鐘內有效，且只能使用一次。若您並未進行此操作，請忽略本信件。",
+            what.zh
+        ),
+        &format!(
+            "Your code for {} is:\n\n    {code}\n\nIt is valid for {minutes} minutes and can be used once. If you did not ask for it, ignore this message.",
+            what.en
+        ),
+    )
+}
+
+/// The same code, short enough for one SMS.
+pub fn code_sms(purpose: Purpose, code: &str, minutes: i64) -> Text {
+    Text {
+        subject: String::new(),
+        body: format!(
+            "臺南市政府公務入口網{}驗證碼：{code}，{minutes}分鐘內有效。",
+            purpose.label().zh
+        ),
+    }
+}
+
+/// An address that was bound to an account before cannot apply again; it
+/// is told so by mail, not on the page, so the page reveals nothing.
+pub fn address_already_bound() -> Text {
+    text(
+        "此信箱無法用於申請帳號",
+        "this address cannot be used to apply",
+        "您剛才以此電子郵件申請公務帳號。此信箱已綁定過公務帳號，依規定不可再用於申請。\n若您已有帳號，請使用「忘記密碼」或「個人帳號復用」；若需協助，請洽所屬機關管理者。",
+        "Somebody used this address to apply for an official account. It has been bound to an account before and cannot be used again.\nIf you have an account, use 'Forgot password' or 'Reinstate my account'; for help, contact your agency administrator.",
+    )
+}
+
+/// Somebody asked to change an application with an address that has none.
+pub fn no_application_found() -> Text {
+    text(
+        "查無待審核的申請",
+        "no application found",
+        "您剛才要求修改帳號申請內容，但此電子郵件沒有待審核或被退回的申請。若您尚未申請，請使用「個人帳號申請」。",
+        "Somebody asked to change an account application, but this address has no application waiting for review or rejected.\nTo apply, use 'Apply for an account'.",
+    )
+}
+
+pub fn application_received(name: &str, login: &str, unit: &str) -> Text {
+    text(
+        "已收到您的帳號申請",
+        "your application was received",
+        &format!(
+            "{name} 您好：\n\n已收到您的個人公務帳號申請（帳號：{login}，單位：{unit}）。申請將由機關管理者審核，審核通過後會再通知您，屆時請使用「開通帳號」設定密碼。\n審核前如需修改，請使用「修改個人帳號申請內容」。"
+        ),
+        &format!(
+            "Dear {name},\n\nWe received your application for an official account (login: {login}, unit: {unit}). Your agency administrator will review it and you will be told the result; then activate the account and set a password.\nTo change the application before the review, use 'Modify my application'."
+        ),
+    )
+}
+
+/// The reviewer's decision, with what to do next.
+pub fn decision(kind: RequestKind, d: Decision, login: &str, note: &str) -> Text {
+    let k = kind.label();
+    let (zh_result, en_result) = match d {
+        Decision::Approve => ("審核通過", "approved"),
+        Decision::Reject => ("未通過（退回）", "not approved"),
+    };
+    let (zh_next, en_next) = match (kind, d) {
+        (RequestKind::NewAccount | RequestKind::Reinstate, Decision::Approve) => (
+            "請至公務入口網「開通帳號」驗證身分並設定密碼後即可登入。",
+            "Go to 'Activate my account' on the portal, verify yourself and set a password; then sign in.",
+        ),
+        (RequestKind::NewAccount, Decision::Reject) => (
+            "您可至「修改個人帳號申請內容」修正後重新送出。",
+            "You may correct the application under 'Modify my application' and submit it again.",
+        ),
+        (RequestKind::AgencyChange, Decision::Approve) => (
+            "您的帳號已移至新單位並恢復啟用，請重新登入。",
+            "Your account is in the new unit and active again; sign in.",
+        ),
+        (RequestKind::AgencyChange, Decision::Reject) => (
+            "您的帳號已回到原單位與原狀態。",
+            "Your account is back in its old unit and state.",
+        ),
+        (RequestKind::AdminRights, Decision::Approve) => (
+            "下一次登入時，您的帳號權限即為機關管理者。",
+            "From your next sign-in, your account has agency administrator rights.",
+        ),
+        _ => (
+            "如有疑問請洽所屬機關管理者。",
+            "Ask your agency administrator if anything is unclear.",
+        ),
+    };
+    let note_zh = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\n審核說明：{note}")
+    };
+    let note_en = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\nReviewer's note: {note}")
+    };
+    text(
+        &format!("{}{}", k.zh, zh_result),
+        &format!("{} {}", k.en.to_lowercase(), en_result),
+        &format!(
+            "您的「{}」申請（帳號：{login}）{zh_result}。{note_zh}\n\n{zh_next}",
+            k.zh
+        ),
+        &format!(
+            "Your request ({}, login {login}) was {en_result}.{note_en}\n\n{en_next}",
+            k.en.to_lowercase()
+        ),
+    )
+}
+
+/// The password was set (activation) or reset: if it was not the owner,
+/// they learn it at once.
+pub fn password_set(login: &str, activation: bool) -> Text {
+    let (zh, en) = if activation {
+        ("帳號已開通", "account activated")
+    } else {
+        ("密碼已重設", "password reset")
+    };
+    text(
+        zh,
+        en,
+        &format!(
+            "您的帳號 {login} {zh}，現在可以使用新密碼登入。\n若這不是您本人的操作，請立即聯絡所屬機關管理者。"
+        ),
+        &format!(
+            "Your account {login}: {en}. You can sign in with the new password now.\nIf this was not you, contact your agency administrator at once."
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mail_speaks_both_languages_and_signs_off() {
+        for t in [
+            code(Purpose::Apply, "123456", 10),
+            address_already_bound(),
+            no_application_found(),
+            application_received("王小明", "wang", "民政局"),
+            decision(
+                RequestKind::NewAccount,
+                Decision::Reject,
+                "wang",
+                "單位錯誤",
+            ),
+            password_set("wang", true),
+        ] {
+            assert!(t.subject.contains(" / "), "{}", t.subject);
+            assert!(t.body.contains(SIGNATURE));
+            assert!(
+                t.body
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            );
+            assert!(t.body.contains("the"), "English part: {}", t.body);
+        }
+    }
+
+    #[test]
+    fn the_code_stands_on_its_own_line_and_a_rejection_carries_the_note() {
+        assert!(
+            code(Purpose::Activate, "042917", 10)
+                .body
+                .contains("\n    042917\n")
+        );
+        let t = decision(
+            RequestKind::NewAccount,
+            Decision::Reject,
+            "wang",
+            "單位選錯",
+        );
+        assert!(t.body.contains("審核說明：單位選錯"));
+        assert!(
+            code_sms(Purpose::ResetPassword, "042917", 10)
+                .body
+                .chars()
+                .count()
+                <= 70
+        );
+    }
+}

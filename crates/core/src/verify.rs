@@ -1,0 +1,182 @@
+//! Proving who you are before a signed-out step (apply, activate, forgot
+//! password, reinstate): a one-time code sent to an address the person
+//! controls. Other methods (citizen certificate, mobile ID) plug in beside
+//! it as further [`Method`]s.
+use crate::msg::Msg;
+use time::Duration;
+
+/// Codes are six digits. Issue 3 / security baseline: single use, short
+/// lived, few tries, and sending is rate-limited.
+pub const CODE_DIGITS: usize = 6;
+pub const CODE_TTL: Duration = Duration::minutes(10);
+pub const MAX_TRIES: u32 = 5;
+/// Codes sent to one address within [`SEND_WINDOW`].
+pub const MAX_SENDS_PER_ADDRESS: i64 = 5;
+/// Codes sent for one client address within [`SEND_WINDOW`].
+pub const MAX_SENDS_PER_IP: i64 = 20;
+pub const SEND_WINDOW: Duration = Duration::hours(1);
+/// After a code is accepted, the next step must be finished within this.
+pub const VERIFIED_TTL: Duration = Duration::minutes(30);
+
+/// What a code is for; a code for one purpose never proves another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Verify a backup e-mail before applying for an account.
+    Apply,
+    /// Verify again to modify a pending application.
+    ModifyApplication,
+    /// Verify before setting the first password (開通帳號).
+    Activate,
+    /// Verify before setting a new password (忘記密碼).
+    ResetPassword,
+    /// Verify before applying for reinstatement (帳號復用).
+    Reinstate,
+    /// Verify before looking up the agency's administrators.
+    FindAdmins,
+    /// Confirm a new backup e-mail or mobile phone of a signed-in person.
+    BindAddress,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 7] = [
+        Purpose::Apply,
+        Purpose::ModifyApplication,
+        Purpose::Activate,
+        Purpose::ResetPassword,
+        Purpose::Reinstate,
+        Purpose::FindAdmins,
+        Purpose::BindAddress,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Apply => "apply",
+            Purpose::ModifyApplication => "modify",
+            Purpose::Activate => "activate",
+            Purpose::ResetPassword => "reset",
+            Purpose::Reinstate => "reinstate",
+            Purpose::FindAdmins => "find_admins",
+            Purpose::BindAddress => "bind",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+    /// What the person is doing, for the mail that carries the code.
+    pub fn label(self) -> Msg {
+        match self {
+            Purpose::Apply => Msg::new("申請帳號", "account application"),
+            Purpose::ModifyApplication => Msg::new("修改帳號申請", "changing your application"),
+            Purpose::Activate => Msg::new("開通帳號", "account activation"),
+            Purpose::ResetPassword => Msg::new("忘記密碼", "password reset"),
+            Purpose::Reinstate => Msg::new("帳號復用", "account reinstatement"),
+            Purpose::FindAdmins => Msg::new("機關管理員查詢", "finding your administrators"),
+            Purpose::BindAddress => Msg::new("綁定聯絡資料", "confirming contact details"),
+        }
+    }
+}
+
+/// How identity is proven. 004 §第一節: backup-email code, SMS code,
+/// citizen certificate, mobile ID; the last two arrive with strong sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    EmailCode,
+    SmsCode,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::EmailCode => "email",
+            Method::SmsCode => "sms",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Method> {
+        match s {
+            "email" => Some(Method::EmailCode),
+            "sms" => Some(Method::SmsCode),
+            _ => None,
+        }
+    }
+}
+
+/// Checks the shape of a typed code: six digits, spaces ignored.
+pub fn parse_code(input: &str) -> Result<String, Msg> {
+    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.len() == CODE_DIGITS && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s)
+    } else {
+        Err(Msg::new("驗證碼為 6 位數字", "The code is 6 digits"))
+    }
+}
+
+/// Why a typed code was not accepted. Deliberately the same words whether
+/// the code was wrong, expired or never sent, so nothing is revealed.
+pub fn code_refused() -> Msg {
+    Msg::new(
+        "驗證碼錯誤或已失效，請重新取得驗證碼",
+        "The code is wrong or no longer valid; request a new one",
+    )
+}
+
+pub fn too_many_sends() -> Msg {
+    Msg::new(
+        "驗證碼寄送次數過多，請一小時後再試",
+        "Too many codes were requested; try again in an hour",
+    )
+}
+
+/// 004 §參: the backup e-mail may not be on the official mail domain (it is
+/// how a person gets in when the official account is unavailable).
+pub fn check_backup_email(email: &crate::text::Email, official_domain: &str) -> Result<(), Msg> {
+    let d = email.domain();
+    let official = official_domain.trim().to_ascii_lowercase();
+    if !official.is_empty() && (d == official || d.ends_with(&format!(".{official}"))) {
+        return Err(Msg::owned(
+            format!("備用電子郵件不可使用公務信箱（{official}）"),
+            format!("The backup e-mail cannot be an official address ({official})"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Email;
+
+    #[test]
+    fn codes_are_six_digits() {
+        assert_eq!(parse_code(" 123 456 ").as_deref(), Ok("123456"));
+        for bad in ["12345", "1234567", "12345a", "", "１２３４５６"] {
+            assert!(parse_code(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn backup_email_must_not_be_on_the_official_mail_domain() {
+        let official = "mail.tainan.gov.tw";
+        for bad in [
+            "a@mail.tainan.gov.tw",
+            "a@MAIL.tainan.gov.tw",
+            "a@x.mail.tainan.gov.tw",
+        ] {
+            let e = Email::parse(bad).unwrap();
+            assert!(check_backup_email(&e, official).is_err(), "{bad}");
+        }
+        for ok in [
+            "a@gmail.com",
+            "a@tainan.gov.tw",
+            "a@notmail.tainan.gov.tw.example",
+        ] {
+            let e = Email::parse(ok).unwrap();
+            assert!(check_backup_email(&e, official).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn purposes_round_trip() {
+        for p in Purpose::ALL {
+            assert_eq!(Purpose::parse(p.as_str()), Some(p));
+        }
+    }
+}
