@@ -480,11 +480,13 @@ impl App {
                         requests::update_details(
                             &mut tx,
                             r.id,
-                            a.unit.id,
-                            &a.unit.path,
-                            &a.title,
-                            a.needs_official_mail,
-                            &a.name,
+                            &requests::Details {
+                                unit: a.unit.id,
+                                scope_path: &a.unit.path,
+                                title: &a.title,
+                                needs_official_mail: a.needs_official_mail,
+                                applicant_name: &a.name,
+                            },
                             now,
                         )
                         .await?

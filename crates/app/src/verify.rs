@@ -147,6 +147,14 @@ impl App {
         Ok(v)
     }
 
+    /// Removes expired proofs and old codes (the janitor).
+    pub async fn purge_verification(&self) -> Result<u64> {
+        let mut tx = self.db.begin().await?;
+        let n = codes::purge(&mut tx, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
+    }
+
     /// Ends a proof inside the step's transaction: a second submit of the
     /// same step finds it gone.
     pub(crate) async fn end_proof(&self, tx: &mut Tx, token: &str) -> Result<()> {

@@ -98,6 +98,12 @@ struct Config {
     trust_proxy: bool,
     /// `json` for structured logs, anything else for text.
     log_format: String,
+    /// Where mail goes: `smtp://host:port`, `smtp://host:587?tls=required`
+    /// or `smtps://user:pass@host`. Empty: mail is recorded in the outbox
+    /// page only, never sent.
+    smtp_url: String,
+    /// The sender of every mail.
+    mail_from: String,
 }
 
 impl Default for Config {
@@ -108,6 +114,8 @@ impl Default for Config {
             cookie_secure: true,
             trust_proxy: false,
             log_format: "text".into(),
+            smtp_url: String::new(),
+            mail_from: "臺南市政府公務入口網 <noreply@portico.invalid>".into(),
         }
     }
 }
@@ -175,7 +183,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.cmd {
         Cmd::Serve { listen } => {
             init_logs(&cfg.log_format);
-            let app = open(&cfg.database_url).await?;
+            let mut app = open(&cfg.database_url).await?;
+            if cfg.smtp_url.is_empty() {
+                tracing::warn!("smtp_url is not set: mail is recorded in the outbox, not sent");
+            } else {
+                let mailer = portico_app::outbox::SmtpMailer::new(&cfg.smtp_url, &cfg.mail_from)
+                    .map_err(|e| e.to_string())?;
+                app = app.with_delivery(portico_app::outbox::Delivery::new(
+                    Arc::new(mailer),
+                    Arc::new(portico_app::outbox::Recording),
+                ));
+            }
             let web = WebConfig {
                 cookie_secure: cfg.cookie_secure,
                 trust_proxy: cfg.trust_proxy,
@@ -328,8 +346,13 @@ async fn run_server(
             if let Err(e) = janitor.purge_idle_sessions().await {
                 tracing::warn!(error = %e, "purging idle sessions failed");
             }
+            if let Err(e) = janitor.purge_verification().await {
+                tracing::warn!(error = %e, "purging verification codes failed");
+            }
         }
     });
+    let worker = app.clone();
+    tokio::spawn(async move { worker.run_outbox(std::future::pending()).await });
     let state = AppState {
         app,
         cfg: Arc::new(web),

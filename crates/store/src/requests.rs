@@ -160,27 +160,33 @@ pub async fn latest_of(
     row.as_ref().map(from_row).transpose()
 }
 
-/// An applicant corrects a pending request (unit, title, official-mail
-/// wish): the reviewers' scope follows the unit.
+/// What an applicant may correct in a pending request.
+pub struct Details<'a> {
+    pub unit: OrgUnitId,
+    /// The reviewers' scope follows the unit.
+    pub scope_path: &'a TreePath,
+    pub title: &'a str,
+    pub needs_official_mail: bool,
+    pub applicant_name: &'a str,
+}
+
+/// An applicant corrects a pending request: false when it was decided
+/// meanwhile.
 pub async fn update_details(
     c: &mut Conn,
     id: i64,
-    unit: OrgUnitId,
-    scope_path: &TreePath,
-    title: &str,
-    needs_official_mail: bool,
-    applicant_name: &str,
+    d: &Details<'_>,
     now: OffsetDateTime,
 ) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE requests SET unit_id = $1, scope_path = $2, title = $3, needs_official_mail = $4, applicant_name = $5, \
          updated_at = $6 WHERE id = $7 AND state = 'pending'",
     )
-    .bind(unit.0)
-    .bind(scope_path.as_str())
-    .bind(title)
-    .bind(i64::from(needs_official_mail))
-    .bind(applicant_name)
+    .bind(d.unit.0)
+    .bind(d.scope_path.as_str())
+    .bind(d.title)
+    .bind(i64::from(d.needs_official_mail))
+    .bind(d.applicant_name)
     .bind(ms(now))
     .bind(id)
     .execute(&mut *c)

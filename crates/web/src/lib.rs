@@ -4,9 +4,11 @@
 
 mod admin;
 mod api;
+mod applications;
 mod assets;
 mod error;
 mod extract;
+mod outbox;
 mod pages;
 mod view;
 
@@ -51,6 +53,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(admin::router())
+        .merge(applications::router())
+        .merge(outbox::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

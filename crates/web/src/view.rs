@@ -394,3 +394,144 @@ pub struct AdminEventPage {
     pub e: portico_store::audit::Event,
     pub back: String,
 }
+
+// ---- the account lifecycle ----------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "services.html")]
+pub struct ServicesPage {
+    pub c: Chrome,
+}
+
+#[derive(Template)]
+#[template(path = "verify_email.html")]
+pub struct VerifyEmailPage {
+    pub c: Chrome,
+    pub title: Msg,
+    pub intro: Msg,
+    /// `/apply` or `/apply/modify`: the steps post to `{action}/email` and
+    /// `{action}/code`.
+    pub action: &'static str,
+    /// `email` (enter the address) or `code` (enter the code).
+    pub stage: &'static str,
+    pub email: String,
+    pub error: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "verify_account.html")]
+pub struct VerifyAccountPage {
+    pub c: Chrome,
+    pub title: Msg,
+    pub intro: Msg,
+    pub action: &'static str,
+    pub stage: &'static str,
+    pub login: String,
+    pub method: String,
+    pub error: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "set_password.html")]
+pub struct SetPasswordPage {
+    pub c: Chrome,
+    pub title: Msg,
+    pub action: &'static str,
+    pub login: String,
+    pub policy: portico_core::password::PasswordPolicy,
+    pub error: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+pub struct ApplicationPage {
+    pub c: Chrome,
+    pub title: Msg,
+    pub action: &'static str,
+    /// Modifying: the national ID and login are shown, not editable.
+    pub fixed: bool,
+    pub national_id_masked: String,
+    pub backup_email: String,
+    pub notice: String,
+    pub f: portico_app::applications::ApplicationForm,
+    /// (group label, [(unit id, unit label)]): the deepest units only.
+    pub units: Vec<(String, Vec<(i64, String)>)>,
+    pub login_ok: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub c: Chrome,
+    pub title: Msg,
+    pub message: Msg,
+    pub link: &'static str,
+    pub link_text: Msg,
+}
+
+pub struct RequestQueryView {
+    pub kind: String,
+    pub state: String,
+    pub who: String,
+}
+
+impl RequestQueryView {
+    pub fn state_or_pending(&self) -> &str {
+        if self.state.is_empty() {
+            "pending"
+        } else {
+            &self.state
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_requests.html")]
+pub struct AdminRequestsPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::requests::Request>,
+    pub q: RequestQueryView,
+    pub query_string: String,
+    pub pending_shown: bool,
+    pub outcome: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_request.html")]
+pub struct AdminRequestPage {
+    pub c: Chrome,
+    pub r: portico_store::requests::Request,
+    pub a: portico_store::accounts::Account,
+    pub national_id_masked: String,
+    pub note: String,
+    pub note_error: String,
+    pub error: String,
+}
+
+pub struct OutboxQueryView {
+    pub state: String,
+    pub channel: String,
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_outbox.html")]
+pub struct AdminOutboxPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::outbox::Message>,
+    pub counts: Vec<(portico_core::outbox::DeliveryState, i64)>,
+    pub q: OutboxQueryView,
+    pub query_string: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_message.html")]
+pub struct AdminMessagePage {
+    pub c: Chrome,
+    pub m: portico_store::outbox::Message,
+}

@@ -112,6 +112,7 @@ impl TestServer {
                 .expect("client"),
             base: self.base.clone(),
             cookie: String::new(),
+            jar: Vec::new(),
         }
     }
 
@@ -154,6 +155,47 @@ impl TestServer {
         c
     }
 
+    /// The newest message the outbox holds for `to`: (subject, body).
+    pub async fn last_message_to(&self, to: &str) -> Option<(String, String)> {
+        let mut c = self.app.db.read().await.expect("conn");
+        let row = sqlx::query(
+            "SELECT subject, body FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(to.to_owned())
+        .fetch_optional(&mut *c)
+        .await
+        .expect("outbox query")?;
+        Some((
+            sqlx::Row::get::<String, _>(&row, "subject"),
+            sqlx::Row::get::<String, _>(&row, "body"),
+        ))
+    }
+
+    /// The code in the newest message to `to`, read as a person reads it.
+    pub async fn code_sent_to(&self, to: &str) -> String {
+        let (_, body) = self
+            .last_message_to(to)
+            .await
+            .unwrap_or_else(|| panic!("no message to {to}"));
+        code_in(&body).unwrap_or_else(|| panic!("no code in: {body}"))
+    }
+
+    /// How many messages the outbox holds for `to`.
+    pub async fn messages_to(&self, to: &str) -> i64 {
+        let mut c = self.app.db.read().await.expect("conn");
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = $1")
+            .bind(to.to_owned())
+            .fetch_one(&mut *c)
+            .await
+            .expect("outbox count");
+        sqlx::Row::get::<i64, _>(&row, "n")
+    }
+
+    pub async fn account_count(&self) -> i64 {
+        let mut c = self.app.db.read().await.expect("conn");
+        portico_store::accounts::count(&mut c).await.expect("count")
+    }
+
     pub async fn account_id(&self, login: &str) -> i64 {
         let mut c = self.app.db.read().await.expect("conn");
         portico_store::accounts::find_by_login(&mut c, login)
@@ -163,6 +205,14 @@ impl TestServer {
             .id
             .0
     }
+}
+
+/// A six-digit code standing on a line of its own.
+pub fn code_in(body: &str) -> Option<String> {
+    body.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
 }
 
 pub fn between(s: &str, start: &str, end: &str) -> String {
@@ -177,19 +227,32 @@ pub fn between(s: &str, start: &str, end: &str) -> String {
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    /// The `Cookie` header sent with every request.
     pub cookie: String,
+    jar: Vec<(String, String)>,
 }
 
 impl Client {
+    /// Keeps every cookie the server sets (the session, a verification
+    /// flow), and forgets one set to expire.
     fn remember(&mut self, r: &reqwest::Response) {
         for v in r.headers().get_all("set-cookie") {
-            if let Ok(v) = v.to_str()
-                && let Some(kv) = v.split(';').next()
-                && kv.starts_with("portico_session=")
-            {
-                self.cookie = kv.to_owned();
+            let Ok(v) = v.to_str() else { continue };
+            let Some((name, value)) = v.split(';').next().and_then(|kv| kv.split_once('=')) else {
+                continue;
+            };
+            let expired = v.contains("Max-Age=0") || value.is_empty();
+            self.jar.retain(|(n, _)| n != name);
+            if !expired {
+                self.jar.push((name.to_owned(), value.to_owned()));
             }
         }
+        self.cookie = self
+            .jar
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
     }
 
     pub async fn get(&mut self, path: &str) -> (u16, String) {

@@ -1,0 +1,577 @@
+//! The account lifecycle through its pages (issue 3): apply after verifying
+//! a backup e-mail, modify, review, activate, forgot password — on a real
+//! server and database. Mail goes to the outbox, where the tests read codes
+//! the way a person reads their mail.
+mod common;
+
+use common::{Client, TestServer, between};
+use portico_app::demo::DEMO_PASSWORD;
+use portico_core::national_id::NationalId;
+
+fn nid(n: u32) -> String {
+    NationalId::with_check_digit('Z', &format!("1{n:07}"))
+        .expect("valid id")
+        .as_str()
+        .to_owned()
+}
+
+/// The id of a deepest unit: `agency/section`.
+async fn leaf(s: &TestServer, agency: &str, section: &str) -> i64 {
+    let tree = s.app.org_tree().await.expect("tree");
+    let a = tree
+        .units
+        .iter()
+        .find(|u| u.name == agency)
+        .expect("agency");
+    tree.units
+        .iter()
+        .find(|u| u.name == section && a.path.contains(&u.path) && tree.is_leaf(u))
+        .map(|u| u.id.0)
+        .expect("leaf unit")
+}
+
+/// Verifies `email` for an application; returns the client holding the proof.
+async fn verified_for_apply(s: &TestServer, email: &str) -> Client {
+    let mut c = s.client();
+    assert_eq!(c.get("/apply").await.0, 200);
+    let (st, page, _) = c.post_form("/apply/email", &[("email", email)]).await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("驗證碼已寄至"), "{page}");
+    let code = s.code_sent_to(email).await;
+    let (st, _, to) = c
+        .post_form("/apply/code", &[("email", email), ("code", &code)])
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/apply/form"));
+    c
+}
+
+#[allow(clippy::too_many_arguments)]
+fn application<'a>(
+    national_id: &'a str,
+    login: &'a str,
+    name: &'a str,
+    unit: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("national_id", national_id),
+        ("login", login),
+        ("needs_official_mail", "yes"),
+        ("name", name),
+        ("unit", unit),
+        ("title", "科員"),
+        ("office_phone", "2991111"),
+        ("office_ext", "8123"),
+        ("note", "新進人員"),
+    ]
+}
+
+/// Applies for `login` in 民政局/業務一科; returns the account id.
+async fn apply(s: &TestServer, email: &str, login: &str, n: u32) -> i64 {
+    let mut c = verified_for_apply(s, email).await;
+    let unit = leaf(s, "民政局", "業務一科").await.to_string();
+    let id = nid(n);
+    let (st, page, _) = c
+        .post_form("/apply/form", &application(&id, login, "陳小華", &unit))
+        .await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("已送出申請"), "{page}");
+    s.account_id(login).await
+}
+
+async fn request_id_of(s: &TestServer, account: i64) -> i64 {
+    let mut c = s.app.db.read().await.expect("conn");
+    let r = portico_store::requests::open_of(
+        &mut c,
+        portico_core::ids::AccountId(account),
+        portico_core::request::RequestKind::NewAccount,
+    )
+    .await
+    .expect("query")
+    .expect("an open request");
+    r.id
+}
+
+async fn state_of(s: &TestServer, login: &str) -> String {
+    let mut c = s.app.db.read().await.expect("conn");
+    portico_store::accounts::find_by_login(&mut c, login)
+        .await
+        .expect("query")
+        .expect("account")
+        .state
+        .as_str()
+        .to_owned()
+}
+
+async fn approve(admin: &mut Client, ids: &[i64], decision: &str, note: &str) -> (u16, String) {
+    let csrf = admin.csrf().await;
+    let mut form: Vec<(&str, String)> = vec![
+        ("_csrf", csrf),
+        ("decision", decision.to_owned()),
+        ("note", note.to_owned()),
+    ];
+    for id in ids {
+        form.push(("ids", id.to_string()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, body, loc) = admin.post_form("/admin/requests/decide", &form).await;
+    (st, if st == 303 { loc } else { body })
+}
+
+async fn activate(s: &TestServer, login: &str, password: &str) -> (u16, String) {
+    let mut c = s.client();
+    let (st, page, _) = c
+        .post_form("/activate/send", &[("login", login), ("method", "email")])
+        .await;
+    assert_eq!(st, 200, "{page}");
+    let a = s.account_id(login).await;
+    let email = {
+        let mut conn = s.app.db.read().await.expect("conn");
+        portico_store::accounts::get(&mut conn, portico_core::ids::AccountId(a))
+            .await
+            .unwrap()
+            .unwrap()
+            .backup_email
+    };
+    let code = s.code_sent_to(&email).await;
+    let (st, _, to) = c
+        .post_form("/activate/code", &[("login", login), ("code", &code)])
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/activate/password"));
+    let (st, page, _) = c
+        .post_form(
+            "/activate/password",
+            &[("new_password", password), ("confirm_password", password)],
+        )
+        .await;
+    (st, page)
+}
+
+#[tokio::test]
+async fn apply_then_approve_then_activate_then_sign_in() {
+    let s = TestServer::start(40).await;
+    let before = s.account_count().await;
+    let id = apply(&s, "chen.hua@example.org", "chenhua", 1).await;
+    assert_eq!(s.account_count().await, before + 1);
+    assert_eq!(state_of(&s, "chenhua").await, "pending");
+    let (subject, body) = s.last_message_to("chen.hua@example.org").await.unwrap();
+    assert!(subject.contains("已收到您的帳號申請"), "{subject}");
+    assert!(body.contains("chenhua"));
+
+    // Pending: there is no password yet, so nothing signs in.
+    let (_, st, _) = s.sign_in("chenhua", "Whatever#2026").await;
+    assert_eq!(st, 401);
+
+    // The agency admin of 民政局 sees it; 教育局's does not.
+    let req = request_id_of(&s, id).await;
+    let mut edu = s.signed_in("edu_admin").await;
+    assert!(!edu.get("/admin/requests").await.1.contains("陳小華"));
+    assert_eq!(edu.get(&format!("/admin/requests/{req}")).await.0, 404);
+    let (st, _) = approve(&mut edu, &[req], "approve", "").await;
+    assert_eq!(st, 303);
+    assert_eq!(
+        state_of(&s, "chenhua").await,
+        "pending",
+        "outside scope: nothing changed"
+    );
+
+    let mut civil = s.signed_in("civil_admin").await;
+    let queue = civil.get("/admin/requests").await.1;
+    assert!(
+        queue.contains("陳小華") && queue.contains("帳號申請"),
+        "{queue}"
+    );
+    let detail = civil.get(&format!("/admin/requests/{req}")).await.1;
+    assert!(detail.contains("Z10****"), "the ID is masked: {detail}");
+    let (st, to) = approve(&mut civil, &[req], "approve", "歡迎").await;
+    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=1&already=0"));
+    assert_eq!(state_of(&s, "chenhua").await, "approved");
+    let (subject, body) = s.last_message_to("chen.hua@example.org").await.unwrap();
+    assert!(subject.contains("審核通過"), "{subject}");
+    assert!(body.contains("開通帳號") && body.contains("歡迎"), "{body}");
+
+    // Activation enforces the password policy, then the account is active.
+    let (st, page) = activate(&s, "chenhua", "Ab#1").await;
+    assert_eq!(st, 422, "too short");
+    assert!(page.contains("密碼長度須為 8 至 15 個字元"), "{page}");
+    let (st, page) = activate(&s, "chenhua", "Tainan#2027x").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("帳號已開通"));
+    assert_eq!(state_of(&s, "chenhua").await, "active");
+    let (_, st, _) = s.sign_in("chenhua", "Tainan#2027x").await;
+    assert_eq!(st, 303, "signs in");
+
+    // Every step is in the audit trail.
+    let mut admin = s.signed_in("admin").await;
+    let (_, trail) = admin.api_get("/audit?actor=chenhua").await;
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in ["application.submit", "account.activate"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    let (_, trail) = admin.api_get("/audit?action=request.approve").await;
+    assert_eq!(trail["items"][0]["reason"], "歡迎");
+}
+
+#[tokio::test]
+async fn backup_email_rules_004_official_domain_refused_and_bound_address_told_by_mail() {
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    let (st, page, _) = c
+        .post_form("/apply/email", &[("email", "someone@mail.tainan.gov.tw")])
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("備用電子郵件不可使用公務信箱"), "{page}");
+    let (st, page, _) = c
+        .post_form("/apply/email", &[("email", "not-an-address")])
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("電子郵件格式不正確"));
+    assert_eq!(s.messages_to("someone@mail.tainan.gov.tw").await, 0);
+
+    // staff@example.net is bound to a demo account: the page answers as for
+    // any address; the mail says it cannot be used, and carries no code.
+    let (st, page, _) = c
+        .post_form("/apply/email", &[("email", "Staff@Example.NET")])
+        .await;
+    assert_eq!(st, 200);
+    assert!(page.contains("驗證碼已寄至"));
+    let (subject, body) = s.last_message_to("staff@example.net").await.unwrap();
+    assert!(subject.contains("無法用於申請"), "{subject}");
+    assert!(common::code_in(&body).is_none());
+}
+
+#[tokio::test]
+async fn codes_are_single_use_expire_and_die_after_five_wrong_tries() {
+    let s = TestServer::start(20).await;
+    let email = "codes@example.org";
+    let mut c = s.client();
+    c.post_form("/apply/email", &[("email", email)]).await;
+    let code = s.code_sent_to(email).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        let (st, page, _) = c
+            .post_form("/apply/code", &[("email", email), ("code", wrong)])
+            .await;
+        assert_eq!(st, 422);
+        assert!(page.contains("驗證碼錯誤或已失效"));
+    }
+    let (st, _, _) = c
+        .post_form("/apply/code", &[("email", email), ("code", &code)])
+        .await;
+    assert_eq!(st, 422, "the right code after five wrong tries is refused");
+    let (st, page, _) = c
+        .post_form("/apply/code", &[("email", email), ("code", "12ab")])
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("驗證碼為 6 位數字"));
+
+    // A new code works once, and not after 10 minutes.
+    c.post_form("/apply/email", &[("email", email)]).await;
+    let code = s.code_sent_to(email).await;
+    let (st, _, _) = c
+        .post_form("/apply/code", &[("email", email), ("code", &code)])
+        .await;
+    assert_eq!(st, 303);
+    let mut other = s.client();
+    let (st, _, _) = other
+        .post_form("/apply/code", &[("email", email), ("code", &code)])
+        .await;
+    assert_eq!(st, 422, "single use");
+    other.post_form("/apply/email", &[("email", email)]).await;
+    let code = s.code_sent_to(email).await;
+    s.clock.advance(time::Duration::minutes(11));
+    let (st, _, _) = other
+        .post_form("/apply/code", &[("email", email), ("code", &code)])
+        .await;
+    assert_eq!(st, 422, "expired");
+}
+
+#[tokio::test]
+async fn sending_codes_is_rate_limited_per_address() {
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    for _ in 0..5 {
+        let (st, _, _) = c
+            .post_form("/forgot/send", &[("login", "staff"), ("method", "email")])
+            .await;
+        assert_eq!(st, 200);
+    }
+    let (st, page, _) = c
+        .post_form("/forgot/send", &[("login", "staff"), ("method", "email")])
+        .await;
+    assert_eq!(st, 409);
+    assert!(page.contains("驗證碼寄送次數過多"), "{page}");
+    // An unknown login meets the same limit: the answer reveals nothing.
+    for _ in 0..5 {
+        c.post_form(
+            "/forgot/send",
+            &[("login", "nobody_here"), ("method", "email")],
+        )
+        .await;
+    }
+    let (st, _, _) = c
+        .post_form(
+            "/forgot/send",
+            &[("login", "nobody_here"), ("method", "email")],
+        )
+        .await;
+    assert_eq!(st, 409);
+}
+
+#[tokio::test]
+async fn a_bad_application_gets_every_field_message_and_creates_nothing() {
+    let s = TestServer::start(20).await;
+    let mut c = verified_for_apply(&s, "bad.apply@example.org").await;
+    let before = s.account_count().await;
+    let agency = {
+        let tree = s.app.org_tree().await.unwrap();
+        tree.units.iter().find(|u| u.name == "民政局").unwrap().id.0
+    };
+    let bad_id = "A123456788"; // checksum wrong
+    let agency = agency.to_string();
+    let mut form = application(bad_id, "ab", "", &agency);
+    form.retain(|(k, _)| *k != "needs_official_mail" && *k != "office_phone");
+    form.push(("office_phone", "(06)2991111"));
+    let (st, page, _) = c.post_form("/apply/form", &form).await;
+    assert_eq!(st, 422, "{page}");
+    for field in [
+        "national_id",
+        "login",
+        "needs_official_mail",
+        "name",
+        "unit",
+        "office_phone",
+    ] {
+        let p = between(&page, &format!("id=\"{field}-err\""), "</p>");
+        let err = p.split_once('>').map(|(_, m)| m).unwrap_or("");
+        assert!(!err.is_empty(), "{field} has a message");
+    }
+    assert!(page.contains("請選擇到最後一層"), "004: the deepest unit");
+    // 004 §參: the login may not contain the ID's digits.
+    let id = nid(77);
+    let digits = &id[2..6];
+    let login = format!("wang{digits}");
+    let unit = leaf(&s, "民政局", "業務一科").await.to_string();
+    let (st, page, _) = c
+        .post_form("/apply/form", &application(&id, &login, "王大明", &unit))
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("不可為身分證號"), "{page}");
+    // A login that is taken.
+    let (st, page, _) = c
+        .post_form("/apply/form", &application(&id, "staff", "王大明", &unit))
+        .await;
+    assert_eq!(st, 409);
+    assert!(page.contains("此帳號已被使用"));
+    assert_eq!(s.account_count().await, before, "nothing created");
+
+    // The availability check answers beside the field.
+    let (_, page, _) = c
+        .post_form("/apply/check-login", &application(&id, "staff", "", &unit))
+        .await;
+    assert!(page.contains("此帳號已被使用"));
+    let (_, page, _) = c
+        .post_form(
+            "/apply/check-login",
+            &application(&id, "free_name", "", &unit),
+        )
+        .await;
+    assert!(page.contains("此帳號可以使用"));
+}
+
+#[tokio::test]
+async fn a_proof_is_needed_for_the_form_and_works_once() {
+    let s = TestServer::start(20).await;
+    let mut stranger = s.client();
+    let (st, page) = stranger.get("/apply/form").await;
+    assert_eq!(st, 401);
+    assert!(page.contains("身分驗證已逾時"));
+    let mut c = verified_for_apply(&s, "once@example.org").await;
+    let unit = leaf(&s, "民政局", "業務一科").await.to_string();
+    let id = nid(5);
+    let form = application(&id, "once_user", "林一", &unit);
+    assert_eq!(c.post_form("/apply/form", &form).await.0, 200);
+    let id2 = nid(6);
+    let again = application(&id2, "twice_user", "林二", &unit);
+    let (st, _, _) = c.post_form("/apply/form", &again).await;
+    assert_eq!(st, 401, "the proof was used up");
+}
+
+#[tokio::test]
+async fn two_admins_deciding_the_same_application_exactly_one_counts() {
+    let s = TestServer::start(20).await;
+    let id = apply(&s, "race@example.org", "racer", 2).await;
+    let req = request_id_of(&s, id).await;
+    let mut a = s.signed_in("admin").await;
+    let mut b = s.signed_in("civil_admin").await;
+    let one = [req];
+    let (ra, rb) = tokio::join!(
+        approve(&mut a, &one, "approve", ""),
+        approve(&mut b, &one, "reject", "資料不符")
+    );
+    let outcomes = [ra.1.clone(), rb.1.clone()];
+    let done: usize = outcomes.iter().filter(|o| o.contains("done=1")).count();
+    let lost: usize = outcomes
+        .iter()
+        .filter(|o| o.contains("done=0&already=1"))
+        .count();
+    assert_eq!((done, lost), (1, 1), "{outcomes:?}");
+    let state = state_of(&s, "racer").await;
+    assert!(state == "approved" || state == "rejected");
+    // Exactly one decision mail.
+    let mut c = s.app.db.read().await.unwrap();
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = 'race@example.org' AND subject LIKE '%帳號申請%'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(n, 2, "the receipt and one decision");
+}
+
+#[tokio::test]
+async fn batch_approval_and_a_rejection_needs_a_note() {
+    let s = TestServer::start(20).await;
+    let mut reqs = vec![];
+    for (i, login) in ["batch_a", "batch_b", "batch_c"].iter().enumerate() {
+        let id = apply(&s, &format!("{login}@example.org"), login, 10 + i as u32).await;
+        reqs.push(request_id_of(&s, id).await);
+    }
+    let mut civil = s.signed_in("civil_admin").await;
+    let (st, page) = approve(&mut civil, &reqs, "reject", "").await;
+    assert_eq!(st, 422);
+    assert!(page.contains("退回時請填寫審核說明"), "{page}");
+    assert_eq!(state_of(&s, "batch_a").await, "pending");
+    let (st, to) = approve(&mut civil, &reqs, "approve", "").await;
+    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=3&already=0"));
+    for l in ["batch_a", "batch_b", "batch_c"] {
+        assert_eq!(state_of(&s, l).await, "approved");
+    }
+    assert!(civil.get(&to).await.1.contains("已完成審核 3 件"));
+}
+
+#[tokio::test]
+async fn a_rejected_application_is_corrected_and_resubmitted_with_id_and_email_fixed() {
+    let s = TestServer::start(20).await;
+    let id = apply(&s, "fixme@example.org", "fixme", 3).await;
+    let req = request_id_of(&s, id).await;
+    let mut civil = s.signed_in("civil_admin").await;
+    approve(&mut civil, &[req], "reject", "單位選錯").await;
+    assert_eq!(state_of(&s, "fixme").await, "rejected");
+
+    let mut c = s.client();
+    c.post_form("/apply/modify/email", &[("email", "fixme@example.org")])
+        .await;
+    let code = s.code_sent_to("fixme@example.org").await;
+    let (st, _, to) = c
+        .post_form(
+            "/apply/modify/code",
+            &[("email", "fixme@example.org"), ("code", &code)],
+        )
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/apply/modify/form"));
+    let page = c.get("/apply/modify/form").await.1;
+    assert!(page.contains("單位選錯"), "the reviewer's note is shown");
+    assert!(page.contains("readonly"), "ID and login are fixed");
+    let unit = leaf(&s, "民政局", "行政科").await.to_string();
+    let other_id = nid(99);
+    let mut form = application(&other_id, "changed", "陳小華", &unit);
+    form.retain(|(k, _)| *k != "title");
+    form.push(("title", "技士"));
+    let (st, page, _) = c.post_form("/apply/modify/form", &form).await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("已更新申請內容"));
+    let mut conn = s.app.db.read().await.unwrap();
+    let a = portico_store::accounts::find_by_login(&mut conn, "fixme")
+        .await
+        .unwrap()
+        .expect("the login did not change");
+    assert_eq!(a.state.as_str(), "pending");
+    assert_eq!(a.title, "技士");
+    assert_eq!(a.national_id.as_deref(), Some(nid(3).as_str()), "ID fixed");
+    assert_eq!(a.backup_email, "fixme@example.org");
+    drop(conn);
+    let again = request_id_of(&s, id).await;
+    assert_ne!(again, req, "a new request in the queue");
+}
+
+#[tokio::test]
+async fn forgot_password_sets_a_new_one_and_ends_every_session() {
+    let s = TestServer::start(20).await;
+    let mut old_session = s.signed_in("staff").await;
+    let mut c = s.client();
+    c.post_form("/forgot/send", &[("login", "staff"), ("method", "email")])
+        .await;
+    let code = s.code_sent_to("staff@example.net").await;
+    let (st, _, to) = c
+        .post_form("/forgot/code", &[("login", "staff"), ("code", &code)])
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/forgot/password"));
+    // The last passwords cannot come back.
+    let (st, page, _) = c
+        .post_form(
+            "/forgot/password",
+            &[
+                ("new_password", DEMO_PASSWORD),
+                ("confirm_password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("最近"), "{page}");
+    let (st, page, _) = c
+        .post_form(
+            "/forgot/password",
+            &[
+                ("new_password", "Fresh#Start9"),
+                ("confirm_password", "Fresh#Start9"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("密碼已重設"));
+    assert_eq!(
+        old_session.get("/account").await.0,
+        303,
+        "signed out everywhere"
+    );
+    assert_eq!(s.sign_in("staff", DEMO_PASSWORD).await.1, 401);
+    assert_eq!(s.sign_in("staff", "Fresh#Start9").await.1, 303);
+    let (subject, _) = s.last_message_to("staff@example.net").await.unwrap();
+    assert!(subject.contains("密碼已重設"), "{subject}");
+}
+
+#[tokio::test]
+async fn account_flows_answer_the_same_for_unknown_and_ineligible_accounts() {
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    let (st_known, known, _) = c
+        .post_form("/activate/send", &[("login", "staff"), ("method", "email")])
+        .await;
+    let (st_unknown, unknown, _) = c
+        .post_form(
+            "/activate/send",
+            &[("login", "no_such_one"), ("method", "email")],
+        )
+        .await;
+    assert_eq!((st_known, st_unknown), (200, 200));
+    let strip = |p: &str, l: &str| p.replace(l, "LOGIN");
+    assert_eq!(strip(&known, "staff"), strip(&unknown, "no_such_one"));
+    // staff is active, not awaiting activation: no code was sent.
+    assert!(
+        s.last_message_to("staff@example.net").await.is_none(),
+        "nothing mailed"
+    );
+    // "approved" awaits activation and gets a code.
+    c.post_form(
+        "/activate/send",
+        &[("login", "approved"), ("method", "email")],
+    )
+    .await;
+    assert!(s.last_message_to("approved@example.net").await.is_some());
+}
