@@ -67,6 +67,14 @@ async fn fresh_db() -> (String, Option<TempDir>) {
 impl TestServer {
     /// A server with the demo tree and `accounts` accounts.
     pub async fn start(accounts: usize) -> TestServer {
+        TestServer::start_with(accounts, portico_app::outbox::Delivery::default()).await
+    }
+
+    /// The same, with mail and SMS going where `delivery` says.
+    pub async fn start_with(
+        accounts: usize,
+        delivery: portico_app::outbox::Delivery,
+    ) -> TestServer {
         let (db_url, dir) = fresh_db().await;
         let db = Db::connect(&db_url).await.expect("db");
         portico_store::migrate::run(&db).await.expect("migrate");
@@ -77,7 +85,8 @@ impl TestServer {
             db,
             Arc::new(clock.clone()),
             portico_app::passwords::Hasher::with_params(1024, 1, 1),
-        );
+        )
+        .with_delivery(delivery);
         app.seed_demo(accounts).await.expect("seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

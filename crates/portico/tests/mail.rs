@@ -1,0 +1,195 @@
+//! Mail through a real SMTP server (Python's aiosmtpd, started here on a
+//! free loopback port): the durable outbox delivers what was committed,
+//! survives an outage, and sends nothing twice.
+mod common;
+
+use common::TestServer;
+use portico_app::outbox::{Delivery, Recording, SmtpMailer};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// An aiosmtpd process writing each message it receives into a maildir.
+struct Smtpd {
+    child: Child,
+}
+
+impl Smtpd {
+    fn start(port: u16, dir: &Path) -> Smtpd {
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            // aiosmtpd makes the maildir itself (tmp, new, cur).
+            .arg(dir.join("box"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (./scripts/test installs it: pip install aiosmtpd)");
+        // Ready when it accepts a connection; bounded.
+        let until = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < until, "aiosmtpd did not start on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Smtpd { child }
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn maildir() -> common::TempDir {
+    let d = std::env::temp_dir().join(format!(
+        "portico-mail-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&d).expect("maildir");
+    common::TempDir(d)
+}
+
+/// The raw messages the server received.
+fn received(dir: &Path) -> Vec<String> {
+    let new: PathBuf = dir.join("box").join("new");
+    let Ok(rd) = std::fs::read_dir(&new) else {
+        return vec![];
+    };
+    rd.filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect()
+}
+
+fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+    msg.lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+}
+
+async fn server_mailing_to(port: u16) -> TestServer {
+    let mailer = SmtpMailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "臺南市政府公務入口網 <noreply@portico.test>",
+    )
+    .expect("mailer");
+    TestServer::start_with(20, Delivery::new(Arc::new(mailer), Arc::new(Recording))).await
+}
+
+#[tokio::test]
+async fn an_smtp_outage_loses_nothing_and_sends_nothing_twice() {
+    let port = free_port();
+    let dir = maildir();
+    let s = server_mailing_to(port).await;
+    // The SMTP server is down: five people ask for application codes.
+    let mut c = s.client();
+    let to: Vec<String> = (0..5).map(|i| format!("outage{i}@example.org")).collect();
+    for addr in &to {
+        let (st, _, _) = c.post_form("/apply/email", &[("email", addr)]).await;
+        assert_eq!(st, 200);
+    }
+    let r = s.app.deliver_due().await.expect("round");
+    let mut admin = s.signed_in("admin").await;
+    assert_eq!((r.sent, r.retrying), (0, 5), "{r:?}");
+    // Not due again before the back-off.
+    assert_eq!(s.app.deliver_due().await.unwrap().claimed(), 0);
+    let page = admin.get("/admin/outbox?state=pending").await.1;
+    assert!(page.contains("outage0@example.org"), "{page}");
+    assert!(page.contains("Connection refused"), "the outbox shows why");
+
+    let _smtpd = Smtpd::start(port, &dir.0);
+    s.clock.advance(time::Duration::seconds(31));
+    let r = s.app.deliver_due().await.expect("round");
+    assert_eq!(r.sent, 5, "{r:?}");
+    assert_eq!(
+        s.app.deliver_due().await.unwrap().claimed(),
+        0,
+        "nothing left"
+    );
+
+    let got = received(&dir.0);
+    assert_eq!(got.len(), 5, "five mails, none twice");
+    let mut recipients: Vec<&str> = got.iter().filter_map(|m| header(m, "To")).collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        to.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let mut ids: Vec<&str> = got.iter().filter_map(|m| header(m, "Message-ID")).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "distinct Message-IDs");
+    assert!(ids.iter().all(|i| i.ends_with("@portico>")));
+    let page = admin.get("/admin/outbox?state=sent").await.1;
+    assert!(page.contains("outage4@example.org"));
+}
+
+#[tokio::test]
+async fn the_worker_delivers_a_committed_code_that_then_verifies() {
+    let port = free_port();
+    let dir = maildir();
+    let _smtpd = Smtpd::start(port, &dir.0);
+    let s = server_mailing_to(port).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = s.app.clone();
+    let task = tokio::spawn(async move {
+        worker
+            .run_outbox(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let mut c = s.client();
+    c.post_form("/apply/email", &[("email", "live@example.org")])
+        .await;
+    let until = Instant::now() + Duration::from_secs(20);
+    let mail = loop {
+        if let Some(m) = received(&dir.0).pop() {
+            break m;
+        }
+        assert!(Instant::now() < until, "the worker delivered nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let _ = stop.send(());
+    let _ = task.await;
+    // The body is UTF-8 text, possibly base64 or quoted-printable: decode
+    // with Python's own mail parser, as a mail client would.
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys,email;from email import policy;m=email.message_from_string(sys.stdin.read(),policy=policy.default);print(m['Subject']);print(m.get_content())",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut p| {
+            use std::io::Write;
+            p.stdin.take().expect("stdin").write_all(mail.as_bytes())?;
+            p.wait_with_output()
+        })
+        .expect("python3 parses the mail");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("申請帳號驗證碼"), "{text}");
+    let code = common::code_in(&text).expect("a code in the mail");
+    let (st, _, to) = c
+        .post_form(
+            "/apply/code",
+            &[("email", "live@example.org"), ("code", &code)],
+        )
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/apply/form"));
+}
