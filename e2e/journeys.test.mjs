@@ -48,6 +48,25 @@ function captchaAnswer(id) {
   return execFileSync("python3", ["-c", "import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute('select answer from captchas where id=?',(sys.argv[2],)).fetchone()[0])", join(data, "portico.db"), id]).toString().trim();
 }
 
+// The newest code mailed to `to`, read from the demo's outbox (the demo
+// records mail instead of sending it; the admin's outbox page shows it).
+function codeSentTo(to) {
+  const body = execFileSync("python3", ["-c", "import sqlite3,sys;r=sqlite3.connect(sys.argv[1]).execute('select body from outbox where recipient=? order by id desc limit 1',(sys.argv[2],)).fetchone();print(r[0] if r else '')", join(data, "portico.db"), to]).toString();
+  const m = body.match(/^\s+(\d{6})$/m);
+  assert.ok(m, `a code in the mail to ${to}: ${body}`);
+  return m[1];
+}
+
+// A valid national ID check digit for a letter and eight digits.
+function checkDigit(nine) {
+  const codes = { A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, I: 34, J: 18, K: 19, L: 20, M: 21, N: 22, O: 35, P: 23, Q: 24, R: 25, S: 26, T: 27, U: 28, V: 29, W: 32, X: 30, Y: 31, Z: 33 };
+  const l = codes[nine[0]];
+  const d = [Math.floor(l / 10), l % 10, ...nine.slice(1).split("").map(Number)];
+  const w = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+  const sum = d.reduce((a, x, i) => a + x * w[i], 0);
+  return String((10 - (sum % 10)) % 10);
+}
+
 async function axe(page, name) {
   await page.addScriptTag({ content: axeSource });
   const r = await page.evaluate(async () => await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
@@ -225,6 +244,127 @@ test("keyboard alone: sign in, skip to content, open the name menu, switch langu
     await page.waitForURL(/ok=profile/);
     assert.equal(await page.inputValue("#title"), "股長");
     await axe(page, "account after a keyboard edit");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("apply, an agency admin approves, activate, sign in", async () => {
+  const [ctx, page] = await fresh();
+  const email = "new.hire@example.org";
+  try {
+    await page.goto(`${base}/login`);
+    await page.click('a:has-text("個人帳號申請/修改/復用")');
+    await axe(page, "account services");
+    await page.click('a:has-text("個人帳號申請")');
+    await axe(page, "apply: e-mail");
+    await page.fill("#email", email);
+    await page.click('button:has-text("寄送驗證碼")');
+    assert.match(await page.textContent("main"), /驗證碼已寄至/);
+    await axe(page, "apply: code");
+    await page.fill("#code", codeSentTo(email));
+    await page.click('button:has-text("驗證")');
+    await page.waitForURL(/\/apply\/form$/);
+    await axe(page, "application form");
+    await page.fill("#national_id", "Z10000005" + checkDigit("Z10000005"));
+    await page.fill("#login", "newhire");
+    await page.click('button:has-text("檢查帳號是否可用")');
+    assert.match(await page.textContent("main"), /此帳號可以使用/);
+    await page.check('input[name="needs_official_mail"][value="no"]');
+    await page.fill("#name", "林新進");
+    const unit = await page.$eval("#unit", (sel) => [...sel.querySelectorAll("optgroup")].find((g) => g.label.endsWith("民政局")).querySelector("option").value);
+    await page.selectOption("#unit", unit);
+    await page.fill("#title", "科員");
+    await page.fill("#office_phone", "2991234");
+    await page.click('button:has-text("確定送出")');
+    assert.match(await page.textContent("main"), /已送出申請/);
+    await axe(page, "application submitted");
+    await page.screenshot({ path: join(shots, "apply-submitted.png"), fullPage: true });
+
+    const [actx, admin] = await fresh();
+    try {
+      await signIn(admin, "civil_admin");
+      await admin.waitForURL(`${base}/`);
+      await admin.goto(`${base}/admin/requests`);
+      await axe(admin, "review queue");
+      await admin.click('a:has-text("林新進")');
+      await axe(admin, "request detail");
+      await admin.fill("#note", "歡迎加入");
+      await admin.click('button:has-text("通過")');
+      assert.match(await admin.textContent("main"), /審核通過/);
+      await admin.screenshot({ path: join(shots, "request-approved.png"), fullPage: true });
+    } finally {
+      await actx.close();
+    }
+
+    await page.goto(`${base}/activate`);
+    await axe(page, "activate");
+    await page.fill("#login", "newhire");
+    await page.click('button:has-text("寄送驗證碼")');
+    await page.fill("#code", codeSentTo(email));
+    await page.click('button:has-text("驗證")');
+    await page.waitForURL(/\/activate\/password$/);
+    await axe(page, "activate: password");
+    await page.fill("#new_password", "Newhire#2027");
+    await page.fill("#confirm_password", "Newhire#2027");
+    await page.click('button:has-text("設定密碼")');
+    assert.match(await page.textContent("main"), /帳號已開通/);
+    await signIn(page, "newhire", "Newhire#2027");
+    await page.waitForURL(`${base}/`);
+    assert.match(await page.textContent("header"), /林新進/);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("forgot password: verify by backup e-mail, set a new one, old sessions end", async () => {
+  const [octx, old] = await fresh();
+  const [ctx, page] = await fresh();
+  try {
+    await signIn(old, "edu_admin");
+    await old.waitForURL(`${base}/`);
+    await page.goto(`${base}/login`);
+    await page.click('a:has-text("忘記密碼")');
+    await axe(page, "forgot password");
+    await page.fill("#login", "edu_admin");
+    await page.click('button:has-text("寄送驗證碼")');
+    await page.fill("#code", codeSentTo("edu_admin@example.net"));
+    await page.click('button:has-text("驗證")');
+    await page.waitForURL(/\/forgot\/password$/);
+    await page.fill("#new_password", "Reset#2027ok");
+    await page.fill("#confirm_password", "Reset#2027ok");
+    await page.click('button:has-text("設定密碼")');
+    assert.match(await page.textContent("main"), /密碼已重設/);
+    await axe(page, "password reset done");
+    await old.goto(`${base}/account`);
+    assert.match(old.url(), /\/login/, "the old session ended");
+    await signIn(page, "edu_admin", "Reset#2027ok");
+    await page.waitForURL(`${base}/`);
+  } finally {
+    await ctx.close();
+    await octx.close();
+  }
+});
+
+test("batch approval in the review queue", async () => {
+  const [ctx, page] = await fresh();
+  try {
+    await signIn(page, "admin");
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/admin/requests`);
+    const boxes = page.locator('input[name="ids"]');
+    assert.ok((await boxes.count()) >= 2, "the demo has pending applications");
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.click('#batch button:has-text("通過")');
+    await page.waitForURL(/done=2/);
+    assert.match(await page.textContent("main"), /已完成審核 2 件/);
+    await axe(page, "review queue after a batch");
+    await page.goto(`${base}/admin/outbox`);
+    await axe(page, "outbox");
+    await page.click("tbody a >> nth=0");
+    await axe(page, "outbox message");
+    await page.screenshot({ path: join(shots, "outbox-message.png"), fullPage: true });
   } finally {
     await ctx.close();
   }

@@ -476,6 +476,8 @@ impl App {
             )
             .await?;
         }
+        // The pending applications wait in their agencies' review queues.
+        portico_store::requests::open_for_pending_accounts(&mut tx).await?;
         // A few more agency admins, so most agencies have someone to ask.
         let crowd_admins = portico_store::accounts::search(
             &mut tx,

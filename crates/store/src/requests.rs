@@ -115,6 +115,19 @@ pub async fn insert(c: &mut Conn, n: &NewRequest<'_>, now: OffsetDateTime) -> Re
     row.i64("id")
 }
 
+/// Puts every pending account without an open application request in the
+/// review queue (accounts created outside the application form: the demo,
+/// imports).
+pub async fn open_for_pending_accounts(c: &mut Conn) -> Result<u64> {
+    let r = sqlx::query(
+        "INSERT INTO requests (kind, state, account_id, unit_id, scope_path, from_unit_id, from_state, title, reason, needs_official_mail, applicant_name, applicant_login, created_at, updated_at) SELECT 'new_account', 'pending', a.id, a.unit_id, u.path, NULL, 'pending', a.title, '', 0, a.name, a.login, a.applied_at, a.applied_at FROM accounts a JOIN org_units u ON u.id = a.unit_id WHERE a.state = 'pending' AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.account_id = a.id AND r.state = 'pending') ",
+    )
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected())
+}
+
 pub async fn get(c: &mut Conn, id: i64) -> Result<Option<Request>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} {FROM} WHERE r.id = $1"

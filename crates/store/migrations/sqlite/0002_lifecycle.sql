@@ -96,3 +96,8 @@ CREATE INDEX accounts_last_sign_in ON accounts(state, last_sign_in_at);
 INSERT INTO bound_emails (email, account_id, bound_at)
   SELECT lower(backup_email), MIN(id), MIN(created_at) FROM accounts WHERE backup_email <> '' GROUP BY lower(backup_email);
 CREATE INDEX accounts_backup_email ON accounts(backup_email);
+-- Applications that predate the review queue join it.
+INSERT INTO requests (kind, state, account_id, unit_id, scope_path, from_unit_id, from_state, title, reason, needs_official_mail, applicant_name, applicant_login, created_at, updated_at)
+  SELECT 'new_account', 'pending', a.id, a.unit_id, u.path, NULL, 'pending', a.title, '', 0, a.name, a.login, a.applied_at, a.applied_at
+  FROM accounts a JOIN org_units u ON u.id = a.unit_id
+  WHERE a.state = 'pending' AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.account_id = a.id AND r.state = 'pending');
