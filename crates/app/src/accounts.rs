@@ -417,7 +417,7 @@ impl App {
 
     /// Refuses when the account is the only active agency admin of any
     /// agency. 004 (三) 2: hand the role over first.
-    async fn guard_only_agency_admin(
+    pub(crate) async fn guard_only_agency_admin(
         &self,
         c: &mut portico_store::Conn,
         account: &Account,

@@ -182,7 +182,7 @@ pub struct Submitted {
     pub unit_name: String,
 }
 
-fn applicant_event(ctx: &Ctx, action: &str, a: &Account) -> audit::NewEvent {
+pub(crate) fn applicant_event(ctx: &Ctx, action: &str, a: &Account) -> audit::NewEvent {
     let mut e = event(ctx, action);
     e.actor_id = Some(a.id.0);
     e.actor_login = a.login.clone();
@@ -204,7 +204,7 @@ fn login_key(login: &LoginName) -> String {
 }
 
 impl App {
-    async fn put_mail(
+    pub(crate) async fn put_mail(
         &self,
         tx: &mut Tx,
         to: &str,
@@ -700,13 +700,13 @@ impl App {
             });
         }
         match (r.kind, decision) {
+            // The unit changes only on approval: a rejection leaves the
+            // account where it was.
             (RequestKind::AgencyChange, Decision::Approve) => {
-                accounts::move_to_unit(tx, a.id, r.unit_id, now).await?;
+                accounts::move_to_unit(tx, a.id, r.unit_id, None, now).await?;
             }
-            (RequestKind::AgencyChange, Decision::Reject) => {
-                if let Some(old) = r.from_unit_id {
-                    accounts::move_to_unit(tx, a.id, old, now).await?;
-                }
+            (RequestKind::Reinstate, Decision::Approve) => {
+                accounts::move_to_unit(tx, a.id, r.unit_id, Some(&r.title), now).await?;
             }
             (RequestKind::AdminRights, Decision::Approve) => {
                 let agency = a.agency_id.ok_or_else(|| {
@@ -882,10 +882,16 @@ impl App {
 }
 
 /// Which accounts an account flow serves.
-fn eligible(purpose: Purpose, state: AccountState) -> bool {
+pub(crate) fn eligible(purpose: Purpose, state: AccountState) -> bool {
     match purpose {
         Purpose::Activate => state == AccountState::Approved,
         Purpose::ResetPassword => state == AccountState::Active,
+        // 004 §伍: reinstatement is for disabled accounts.
+        Purpose::Reinstate => state == AccountState::Disabled,
+        Purpose::FindAdmins => matches!(
+            state,
+            AccountState::Active | AccountState::Approved | AccountState::Disabled
+        ),
         _ => false,
     }
 }

@@ -8,12 +8,14 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod captcha;
+pub mod contacts;
 pub mod demo;
 pub mod export;
 pub mod mail;
 pub mod orgs;
 pub mod outbox;
 pub mod passwords;
+pub mod requests;
 pub mod settings;
 pub mod verify;
 

@@ -81,6 +81,34 @@ pub fn application_received(name: &str, login: &str, unit: &str) -> Text {
     )
 }
 
+/// A reinstatement, agency change or admin-rights request was received.
+pub fn request_received(kind: RequestKind, name: &str, login: &str, unit: &str) -> Text {
+    let k = kind.label();
+    let (zh_more, en_more) = match kind {
+        RequestKind::AgencyChange => (
+            "\n審核期間帳號暫停使用；審核通過後即可於新單位登入，若未通過則回復原單位與原狀態。",
+            "\nThe account is suspended during the review; once approved you sign in with the new unit, otherwise it returns to its old unit and state.",
+        ),
+        RequestKind::Reinstate => (
+            "\n審核通過後請使用「開通帳號」重新設定密碼。",
+            "\nOnce approved, use 'Activate my account' to set a password again.",
+        ),
+        _ => ("", ""),
+    };
+    text(
+        &format!("已收到您的{}申請", k.zh),
+        &format!("your {} request was received", k.en.to_lowercase()),
+        &format!(
+            "{name} 您好：\n\n已收到您的「{}」申請（帳號：{login}，單位：{unit}），將由機關管理者審核，結果會再通知您。{zh_more}",
+            k.zh
+        ),
+        &format!(
+            "Dear {name},\n\nWe received your request ({}, login {login}, unit {unit}). An agency administrator will review it and you will be told the result.{en_more}",
+            k.en.to_lowercase()
+        ),
+    )
+}
+
 /// The reviewer's decision, with what to do next.
 pub fn decision(kind: RequestKind, d: Decision, login: &str, note: &str) -> Text {
     let k = kind.label();
@@ -134,6 +162,25 @@ pub fn decision(kind: RequestKind, d: Decision, login: &str, note: &str) -> Text
         &format!(
             "Your request ({}, login {login}) was {en_result}.{note_en}\n\n{en_next}",
             k.en.to_lowercase()
+        ),
+    )
+}
+
+/// A contact detail used for verification changed: the old address hears
+/// of it.
+pub fn contact_changed(login: &str, what: &str) -> Text {
+    let (zh, en) = match what {
+        "backup_email" => ("備用信箱", "backup e-mail"),
+        _ => ("手機號碼", "mobile number"),
+    };
+    text(
+        &format!("{zh}已變更"),
+        &format!("your {en} changed"),
+        &format!(
+            "您的帳號 {login} 的{zh}已變更，此信箱之後不再收到驗證碼。\n若這不是您本人的操作，請立即聯絡所屬機關管理者。"
+        ),
+        &format!(
+            "The {en} of your account {login} was changed; this address gets no more codes.\nIf this was not you, contact your agency administrator at once."
         ),
     )
 }

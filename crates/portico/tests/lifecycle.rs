@@ -575,3 +575,375 @@ async fn account_flows_answer_the_same_for_unknown_and_ineligible_accounts() {
     .await;
     assert!(s.last_message_to("approved@example.net").await.is_some());
 }
+
+/// Verifies `login` through an account flow (`/reinstate`, `/admins`,
+/// `/forgot` …) by a code to `to`; returns the client and where it went.
+async fn verified_account(
+    s: &TestServer,
+    flow: &str,
+    login: &str,
+    method: &str,
+    to: &str,
+) -> (Client, String) {
+    let mut c = s.client();
+    let (st, page, _) = c
+        .post_form(
+            &format!("{flow}/send"),
+            &[("login", login), ("method", method)],
+        )
+        .await;
+    assert_eq!(st, 200, "{page}");
+    let code = s.code_sent_to(to).await;
+    let (st, _, next) = c
+        .post_form(
+            &format!("{flow}/code"),
+            &[("login", login), ("code", &code)],
+        )
+        .await;
+    assert_eq!(st, 303);
+    (c, next)
+}
+
+async fn open_request(
+    s: &TestServer,
+    login: &str,
+    kind: portico_core::request::RequestKind,
+) -> Option<portico_store::requests::Request> {
+    let id = s.account_id(login).await;
+    let mut c = s.app.db.read().await.unwrap();
+    portico_store::requests::open_of(&mut c, portico_core::ids::AccountId(id), kind)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_reinstated_in_its_new_unit_and_activated_again() {
+    let s = TestServer::start(20).await;
+    let (mut c, next) = verified_account(
+        &s,
+        "/reinstate",
+        "disabled",
+        "email",
+        "disabled@example.net",
+    )
+    .await;
+    assert_eq!(next, "/reinstate/form");
+    let page = c.get("/reinstate/form").await.1;
+    assert!(page.contains("個人帳號復用"));
+    let unit = leaf(&s, "教育局", "行政科").await.to_string();
+    let (st, page, _) = c
+        .post_form(
+            "/reinstate/form",
+            &[("unit", ""), ("title", ""), ("reason", "")],
+        )
+        .await;
+    assert_eq!(st, 422, "{page}");
+    let (st, page, _) = c
+        .post_form(
+            "/reinstate/form",
+            &[("unit", &unit), ("title", "輔導員"), ("reason", "復職")],
+        )
+        .await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("已送出復用申請"));
+    let r = open_request(
+        &s,
+        "disabled",
+        portico_core::request::RequestKind::Reinstate,
+    )
+    .await
+    .expect("queued");
+    // The new unit's agency decides: 教育局, not 民政局.
+    let mut civil = s.signed_in("civil_admin").await;
+    assert_eq!(civil.get(&format!("/admin/requests/{}", r.id)).await.0, 404);
+    let mut edu = s.signed_in("edu_admin").await;
+    let (st, to) = approve(&mut edu, &[r.id], "approve", "").await;
+    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=1&already=0"));
+    let mut conn = s.app.db.read().await.unwrap();
+    let a = portico_store::accounts::find_by_login(&mut conn, "disabled")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        (a.state.as_str(), a.agency_name.as_str(), a.title.as_str()),
+        ("approved", "教育局", "輔導員")
+    );
+    let (st, _) = activate(&s, "disabled", "Back#Again2027").await;
+    assert_eq!(st, 200);
+    assert_eq!(s.sign_in("disabled", "Back#Again2027").await.1, 303);
+}
+
+#[tokio::test]
+async fn an_agency_change_disables_at_once_and_the_new_agency_decides() {
+    let s = TestServer::start(20).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let unit = leaf(&s, "教育局", "行政科").await.to_string();
+    let (st, page, _) = staff
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "科員"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422, "a reason is required: {page}");
+    let (st, page, _) = staff
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "科員"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("帳號已停用並登出所有裝置"));
+    assert_eq!(staff.get("/account").await.0, 303, "signed out");
+    assert_eq!(state_of(&s, "staff").await, "disabled");
+    let (_, st, body) = s.sign_in("staff", DEMO_PASSWORD).await;
+    assert_eq!(st, 403);
+    assert!(body.contains("帳號已停用"));
+    let r = open_request(
+        &s,
+        "staff",
+        portico_core::request::RequestKind::AgencyChange,
+    )
+    .await
+    .expect("queued");
+    let mut edu = s.signed_in("edu_admin").await;
+    approve(&mut edu, &[r.id], "approve", "歡迎").await;
+    assert_eq!(state_of(&s, "staff").await, "active");
+    let mut c = s.signed_in("staff").await;
+    let (_, me) = c.api_get("/me").await;
+    assert_eq!(me["account"]["agency_name"], "教育局");
+}
+
+#[tokio::test]
+async fn a_rejected_agency_change_returns_the_account_to_its_old_unit_and_state() {
+    let s = TestServer::start(20).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let unit = leaf(&s, "教育局", "行政科").await.to_string();
+    staff
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "科員"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    let r = open_request(
+        &s,
+        "staff",
+        portico_core::request::RequestKind::AgencyChange,
+    )
+    .await
+    .expect("queued");
+    let mut edu = s.signed_in("edu_admin").await;
+    approve(&mut edu, &[r.id], "reject", "查無此調令").await;
+    assert_eq!(state_of(&s, "staff").await, "active");
+    let mut c = s.signed_in("staff").await;
+    let (_, me) = c.api_get("/me").await;
+    assert_eq!(me["account"]["agency_name"], "民政局");
+}
+
+#[tokio::test]
+async fn the_only_agency_admin_cannot_move_away_004_guard() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("civil_admin").await;
+    let csrf = c.csrf().await;
+    let unit = leaf(&s, "教育局", "行政科").await.to_string();
+    let (st, page, _) = c
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "專員"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 409, "{page}");
+    assert!(page.contains("唯一的機關管理者"), "says what to hand over");
+    assert_eq!(state_of(&s, "civil_admin").await, "active");
+    assert!(
+        open_request(
+            &s,
+            "civil_admin",
+            portico_core::request::RequestKind::AgencyChange
+        )
+        .await
+        .is_none()
+    );
+}
+
+#[tokio::test]
+async fn admin_rights_are_requested_with_a_reason_and_the_agency_admin_grants_them() {
+    let s = TestServer::start(20).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let (st, _, _) = staff
+        .post_form(
+            "/account/requests/admin-rights",
+            &[("_csrf", &csrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    let (st, _, to) = staff
+        .post_form(
+            "/account/requests/admin-rights",
+            &[("_csrf", &csrf), ("reason", "協助本局帳號管理")],
+        )
+        .await;
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/account/requests?ok=admin-rights")
+    );
+    assert!(
+        staff.get(&to).await.1.contains("機關管理者申請"),
+        "the open request is listed"
+    );
+    let (st, _, _) = staff
+        .post_form(
+            "/account/requests/admin-rights",
+            &[("_csrf", &csrf), ("reason", "再一次")],
+        )
+        .await;
+    assert_eq!(st, 409, "one open request at a time");
+    let r = open_request(&s, "staff", portico_core::request::RequestKind::AdminRights)
+        .await
+        .expect("queued");
+    // A unit admin below the agency does not decide agency rights.
+    let mut unit_admin = s.signed_in("unit_admin").await;
+    assert_eq!(
+        unit_admin.get(&format!("/admin/requests/{}", r.id)).await.0,
+        404
+    );
+    let mut civil = s.signed_in("civil_admin").await;
+    approve(&mut civil, &[r.id], "approve", "").await;
+    let (_, me) = staff.api_get("/me").await;
+    assert!(
+        me["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["kind"] == "agency_admin"),
+        "{me}"
+    );
+}
+
+#[tokio::test]
+async fn a_verified_person_finds_their_agency_administrators() {
+    let s = TestServer::start(20).await;
+    let (mut c, next) =
+        verified_account(&s, "/admins", "staff", "email", "staff@example.net").await;
+    assert_eq!(next, "/admins/list");
+    let page = c.get("/admins/list").await.1;
+    assert!(
+        page.contains("林美玲") && page.contains("civil_admin@mail.tainan.gov.tw"),
+        "{page}"
+    );
+    let mut stranger = s.client();
+    let page = stranger.get("/admins/list").await.1;
+    assert!(!page.contains("林美玲"), "nothing without verification");
+}
+
+#[tokio::test]
+async fn backup_email_and_mobile_change_only_with_a_code_from_the_new_address() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let csrf = c.csrf().await;
+    for (bad, why) in [
+        ("me@mail.tainan.gov.tw", "公務信箱"),
+        ("edu_admin@example.net", "已綁定過帳號"),
+    ] {
+        let (st, page, _) = c
+            .post_form(
+                "/account/contacts/email",
+                &[("_csrf", &csrf), ("email", bad)],
+            )
+            .await;
+        assert_eq!(st, 422, "{bad}");
+        assert!(page.contains(why), "{bad}: {page}");
+    }
+    let (st, page, _) = c
+        .post_form(
+            "/account/contacts/email",
+            &[("_csrf", &csrf), ("email", "wang.new@example.org")],
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert!(page.contains("驗證碼已寄至 wang.new@example.org"));
+    let (st, _, _) = c
+        .post_form(
+            "/account/contacts/email/confirm",
+            &[
+                ("_csrf", &csrf),
+                ("email", "wang.new@example.org"),
+                ("code", "000001"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422, "a wrong code changes nothing");
+    let code = s.code_sent_to("wang.new@example.org").await;
+    let (st, _, to) = c
+        .post_form(
+            "/account/contacts/email/confirm",
+            &[
+                ("_csrf", &csrf),
+                ("email", "wang.new@example.org"),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/account/contacts?ok=email"));
+    let (_, me) = c.api_get("/me").await;
+    assert_eq!(me["account"]["backup_email"], "wang.new@example.org");
+    let (subject, _) = s.last_message_to("staff@example.net").await.unwrap();
+    assert!(
+        subject.contains("備用信箱已變更"),
+        "the old address is told"
+    );
+
+    let (st, page, _) = c
+        .post_form(
+            "/account/contacts/mobile",
+            &[("_csrf", &csrf), ("mobile", "12345")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("09 開頭的 10 位數字"));
+    c.post_form(
+        "/account/contacts/mobile",
+        &[("_csrf", &csrf), ("mobile", "0912-345-678")],
+    )
+    .await;
+    let code = s.code_sent_to("0912345678").await;
+    let (st, _, _) = c
+        .post_form(
+            "/account/contacts/mobile/confirm",
+            &[("_csrf", &csrf), ("mobile", "0912345678"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(st, 303);
+    // Now a forgotten password can be verified by SMS.
+    let (_, next) = verified_account(&s, "/forgot", "staff", "sms", "0912345678").await;
+    assert_eq!(next, "/forgot/password");
+    let (st, _, _) = c
+        .post_form("/account/contacts/mobile/remove", &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, 303);
+    let (_, me) = c.api_get("/me").await;
+    assert_eq!(me["account"]["mobile"], "");
+}

@@ -565,20 +565,44 @@ pub async fn transition(
     Ok(r.rows_affected() == 1)
 }
 
-/// Moves the account to another unit (an agency change).
+/// Moves the account to another unit (an agency change, a reinstatement),
+/// with a new title when one is given.
 pub async fn move_to_unit(
     c: &mut Conn,
     id: AccountId,
     unit: OrgUnitId,
+    title: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<()> {
-    sqlx::query("UPDATE accounts SET unit_id = $1, updated_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE accounts SET unit_id = $1, title = COALESCE($2, title), updated_at = $3 WHERE id = $4")
         .bind(unit.0)
+        .bind(title)
         .bind(ms(now))
         .bind(id.0)
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
+    Ok(())
+}
+
+/// The backup e-mail or mobile a person confirmed with a code.
+pub async fn set_contact(
+    c: &mut Conn,
+    id: AccountId,
+    backup_email: Option<&str>,
+    mobile: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE accounts SET backup_email = COALESCE($1, backup_email), mobile = COALESCE($2, mobile), updated_at = $3 WHERE id = $4",
+    )
+    .bind(backup_email)
+    .bind(mobile)
+    .bind(ms(now))
+    .bind(id.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 

@@ -45,6 +45,20 @@ pub fn router() -> Router<AppState> {
         .route("/forgot/send", post(forgot_send))
         .route("/forgot/code", post(forgot_code))
         .route("/forgot/password", get(forgot_password).post(forgot_set))
+        .route("/reinstate", get(reinstate_start))
+        .route("/reinstate/send", post(reinstate_send))
+        .route("/reinstate/code", post(reinstate_code))
+        .route(
+            "/reinstate/form",
+            get(reinstate_form).post(reinstate_submit),
+        )
+        .route("/admins", get(admins_start))
+        .route("/admins/send", post(admins_send))
+        .route("/admins/code", post(admins_code))
+        .route("/admins/list", get(admins_list))
+        .route("/account/requests", get(my_requests))
+        .route("/account/requests/admin-rights", post(admin_rights))
+        .route("/account/requests/agency-change", post(agency_change))
         .route("/admin/requests", get(queue))
         .route("/admin/requests/decide", post(decide))
         .route("/admin/requests/{id}", get(request_page))
@@ -686,6 +700,8 @@ async fn modify_submit(
 enum AccountFlow {
     Activate,
     Forgot,
+    Reinstate,
+    FindAdmins,
 }
 
 impl AccountFlow {
@@ -693,18 +709,33 @@ impl AccountFlow {
         match self {
             AccountFlow::Activate => Purpose::Activate,
             AccountFlow::Forgot => Purpose::ResetPassword,
+            AccountFlow::Reinstate => Purpose::Reinstate,
+            AccountFlow::FindAdmins => Purpose::FindAdmins,
         }
     }
     fn action(self) -> &'static str {
         match self {
             AccountFlow::Activate => "/activate",
             AccountFlow::Forgot => "/forgot",
+            AccountFlow::Reinstate => "/reinstate",
+            AccountFlow::FindAdmins => "/admins",
+        }
+    }
+    /// Where a verified person goes next.
+    fn next(self) -> &'static str {
+        match self {
+            AccountFlow::Activate => "/activate/password",
+            AccountFlow::Forgot => "/forgot/password",
+            AccountFlow::Reinstate => "/reinstate/form",
+            AccountFlow::FindAdmins => "/admins/list",
         }
     }
     fn title(self) -> Msg {
         match self {
             AccountFlow::Activate => Msg::new("開通帳號", "Activate my account"),
             AccountFlow::Forgot => Msg::new("忘記密碼", "Forgot password"),
+            AccountFlow::Reinstate => Msg::new("個人帳號復用", "Reinstate my account"),
+            AccountFlow::FindAdmins => Msg::new("機關管理員查詢", "Find my administrators"),
         }
     }
     fn intro(self) -> Msg {
@@ -716,6 +747,14 @@ impl AccountFlow {
             AccountFlow::Forgot => Msg::new(
                 "驗證身分後即可設定新密碼；設定完成後，此帳號在所有裝置上的登入都會登出。",
                 "Verify yourself, then set a new password; every session of the account ends.",
+            ),
+            AccountFlow::Reinstate => Msg::new(
+                "帳號停用後（例如復職）須復用時，請先驗證身分，再更新隸屬單位與職稱後送出，由機關管理者審核；通過後請使用「開通帳號」重新設定密碼。",
+                "To use a disabled account again (for example on returning to work), verify yourself, update your unit and title and submit; an agency administrator reviews it, then activate the account again.",
+            ),
+            AccountFlow::FindAdmins => Msg::new(
+                "驗證身分後，即可查看您所屬機關的機關管理者及聯絡方式。",
+                "Verify yourself to see your agency's administrators and how to reach them.",
             ),
         }
     }
@@ -820,7 +859,7 @@ async fn account_code(
         .await
     {
         Ok(token) => {
-            let mut r = Redirect::to(&format!("{}/password", flow.action())).into_response();
+            let mut r = Redirect::to(flow.next()).into_response();
             r.headers_mut().insert(
                 header::SET_COOKIE,
                 flow_cookie(
@@ -880,10 +919,7 @@ async fn password_form(
             SetPasswordPage {
                 c: Chrome::bare(lang),
                 title: flow.title(),
-                action: match flow {
-                    AccountFlow::Activate => "/activate/password",
-                    AccountFlow::Forgot => "/forgot/password",
-                },
+                action: flow.next(),
                 login,
                 policy,
                 error,
@@ -924,7 +960,7 @@ async fn set_password(
     {
         Ok(login) => {
             let (title, zh, en) = match flow {
-                AccountFlow::Activate => (
+                AccountFlow::Activate | AccountFlow::Reinstate | AccountFlow::FindAdmins => (
                     Msg::new("帳號已開通", "Account activated"),
                     "帳號已開通，現在可以使用新密碼登入",
                     "activated; sign in with your new password",
@@ -1048,6 +1084,355 @@ async fn forgot_set(
     Form(f): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
     set_password(&st, &headers, &ctx, AccountFlow::Forgot, f).await
+}
+
+/// Anyone: 個人帳號復用, step 1.
+async fn reinstate_start(headers: HeaderMap) -> Result<Response, WebError> {
+    account_start(headers, AccountFlow::Reinstate).await
+}
+/// Anyone: sends the reinstatement code.
+async fn reinstate_send(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    account_send(&st, &headers, &ctx, AccountFlow::Reinstate, f).await
+}
+/// Anyone: checks the reinstatement code.
+async fn reinstate_code(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    account_code(&st, &headers, AccountFlow::Reinstate, f).await
+}
+
+async fn reinstate_page(
+    st: &AppState,
+    lang: Lang,
+    a: &portico_store::accounts::Account,
+    f: portico_app::requests::MoveForm,
+    errs: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let tree = st
+        .app
+        .org_tree()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    Ok(with_status(
+        render(
+            ReinstatePage {
+                c: Chrome::bare(lang),
+                login: a.login.clone(),
+                name: a.name.clone(),
+                current: format!("{}／{}", a.agency_name, a.unit_name),
+                f,
+                units: unit_choices(&tree),
+                errs: Errors::new(errs, lang),
+            },
+            lang,
+        )?,
+        status,
+    ))
+}
+
+/// Anyone holding a reinstatement proof: the form (unit, title, reason).
+async fn reinstate_form(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let Ok(a) = st.app.reinstatement_account(&flow_token(&headers)).await else {
+        return password_form(
+            &st,
+            &headers,
+            AccountFlow::Reinstate,
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        )
+        .await;
+    };
+    let f = portico_app::requests::MoveForm {
+        unit: a.unit_id.0.to_string(),
+        title: a.title.clone(),
+        reason: String::new(),
+    };
+    reinstate_page(&st, lang, &a, f, vec![], StatusCode::OK).await
+}
+
+/// Anyone holding a reinstatement proof: submits the request.
+async fn reinstate_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<portico_app::requests::MoveForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let token = flow_token(&headers);
+    let Ok(a) = st.app.reinstatement_account(&token).await else {
+        return password_form(
+            &st,
+            &headers,
+            AccountFlow::Reinstate,
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        )
+        .await;
+    };
+    match st.app.submit_reinstatement(&token, &f, &ctx).await {
+        Ok(done) => {
+            let mut r = render(
+                NoticePage {
+                    c: Chrome::bare(lang),
+                    title: Msg::new("已送出復用申請", "Reinstatement requested"),
+                    message: Msg::owned(
+                        format!(
+                            "已送出帳號 {} 的復用申請（單位：{}）。將由機關管理者審核，結果會寄至您的備用信箱；通過後請使用「開通帳號」重新設定密碼。",
+                            done.login, done.unit_name
+                        ),
+                        format!(
+                            "Reinstatement of {} requested (unit {}). An agency administrator will review it and mail you the result; once approved, use 'Activate my account' to set a password.",
+                            done.login, done.unit_name
+                        ),
+                    ),
+                    link: "/login",
+                    link_text: Msg::new("回登入頁", "Back to sign-in"),
+                },
+                lang,
+            )?;
+            r.headers_mut()
+                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
+            Ok(r)
+        }
+        Err(e) => {
+            let (mut errs, error, status) = split(e, lang)?;
+            if !error.is_empty() {
+                errs.push(FieldError {
+                    field: "form",
+                    message: Msg::owned(error.clone(), error),
+                });
+            }
+            reinstate_page(&st, lang, &a, f, errs, status).await
+        }
+    }
+}
+
+/// Anyone: 機關管理員查詢, step 1.
+async fn admins_start(headers: HeaderMap) -> Result<Response, WebError> {
+    account_start(headers, AccountFlow::FindAdmins).await
+}
+/// Anyone: sends the code.
+async fn admins_send(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    account_send(&st, &headers, &ctx, AccountFlow::FindAdmins, f).await
+}
+/// Anyone: checks the code.
+async fn admins_code(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    account_code(&st, &headers, AccountFlow::FindAdmins, f).await
+}
+/// Anyone holding a proof: their agency's administrators.
+async fn admins_list(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let Ok((a, admins)) = st.app.my_agency_admins(&flow_token(&headers)).await else {
+        return password_form(
+            &st,
+            &headers,
+            AccountFlow::FindAdmins,
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        )
+        .await;
+    };
+    render(
+        AdminContactsPage {
+            c: Chrome::bare(lang),
+            agency: a.agency_name,
+            admins,
+        },
+        lang,
+    )
+}
+
+// ---- a signed-in person's own requests ---------------------------------------
+
+#[allow(clippy::too_many_arguments)]
+async fn my_requests_page(
+    st: &AppState,
+    s: &Signed,
+    f: portico_app::requests::MoveForm,
+    reason: String,
+    errs: Vec<FieldError>,
+    notice: Option<Msg>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let p = &s.0.principal;
+    // A refusal is shown at the top, like the notice after a submit.
+    let (error, flash) = match notice {
+        Some(m) if status.is_success() => (String::new(), Some(m)),
+        Some(m) => (m.get(lang).to_owned(), None),
+        None => (String::new(), None),
+    };
+    let err = |e| WebError::page(e, lang);
+    let me = st.app.me(&s.0).await.map_err(err)?;
+    let open = st.app.my_open_requests(p.account_id).await.map_err(err)?;
+    let tree = st.app.org_tree().await.map_err(err)?;
+    let f = if f.title.is_empty() && f.unit.is_empty() {
+        portico_app::requests::MoveForm {
+            title: me.account.title.clone(),
+            ..f
+        }
+    } else {
+        f
+    };
+    Ok(with_status(
+        render(
+            MyRequestsPage {
+                c: Chrome::of(&s.0, "my-requests").with_flash(flash),
+                open,
+                is_agency_admin: p.roles.iter().any(|r| {
+                    matches!(
+                        r.kind,
+                        portico_core::permission::RoleKind::AgencyAdmin
+                            | portico_core::permission::RoleKind::SystemAdmin
+                    )
+                }),
+                current: format!("{}／{}", me.account.agency_name, me.account.unit_name),
+                f,
+                reason,
+                units: unit_choices(&tree),
+                errs: Errors::new(errs, lang),
+                error,
+            },
+            lang,
+        )?,
+        status,
+    ))
+}
+
+/// Anyone signed in: their open requests, and the forms to ask for admin
+/// rights or an agency change.
+async fn my_requests(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<crate::pages::OkQuery>,
+) -> Result<Response, WebError> {
+    let done = (q.ok.as_deref() == Some("admin-rights")).then(|| {
+        Msg::new(
+            "已送出申請，待機關管理者審核；結果會寄至您的備用信箱",
+            "Request sent; your agency's administrators will review it and mail you the result",
+        )
+    });
+    my_requests_page(
+        &st,
+        &s,
+        Default::default(),
+        String::new(),
+        vec![],
+        done,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct ReasonPost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Anyone signed in who is not an agency admin.
+async fn admin_rights(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<ReasonPost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let lang = s.lang();
+    match st.app.request_admin_rights(&s.0, &f.reason, &ctx).await {
+        Ok(()) => Ok(Redirect::to("/account/requests?ok=admin-rights").into_response()),
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            let notice = (!error.is_empty()).then(|| Msg::owned(error.clone(), error));
+            let errs = errs
+                .into_iter()
+                .map(|e| FieldError {
+                    field: if e.field == "reason" {
+                        "rights_reason"
+                    } else {
+                        e.field
+                    },
+                    message: e.message,
+                })
+                .collect();
+            my_requests_page(&st, &s, Default::default(), f.reason, errs, notice, status).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct MovePost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    form: portico_app::requests::MoveForm,
+}
+
+/// Anyone signed in: asks to move; the account is disabled and signed out
+/// at once.
+async fn agency_change(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<MovePost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let lang = s.lang();
+    match st.app.request_agency_change(&s.0, &f.form, &ctx).await {
+        Ok(()) => {
+            let mut r = render(
+                NoticePage {
+                    c: Chrome::bare(lang),
+                    title: Msg::new("已送出機關異動申請", "Move requested"),
+                    message: Msg::new(
+                        "帳號已停用並登出所有裝置。新機關的機關管理者審核通過後，即可再次登入；審核結果會寄至您的備用信箱。",
+                        "Your account is disabled and signed out everywhere. Sign in again once the new agency's administrator approves; the result is mailed to your backup e-mail.",
+                    ),
+                    link: "/login",
+                    link_text: Msg::new("回登入頁", "Back to sign-in"),
+                },
+                lang,
+            )?;
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                HeaderValue::from_static(
+                    "portico_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+                ),
+            );
+            Ok(r)
+        }
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            let notice = (!error.is_empty()).then(|| Msg::owned(error.clone(), error));
+            my_requests_page(&st, &s, f.form, String::new(), errs, notice, status).await
+        }
+    }
 }
 
 // ---- the review queue (待簽核) ---------------------------------------------------

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod applications;
 mod assets;
+mod contacts;
 mod error;
 mod extract;
 mod outbox;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(applications::router())
         .merge(outbox::router())
+        .merge(contacts::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -535,3 +535,51 @@ pub struct AdminMessagePage {
     pub c: Chrome,
     pub m: portico_store::outbox::Message,
 }
+
+#[derive(Template)]
+#[template(path = "reinstate.html")]
+pub struct ReinstatePage {
+    pub c: Chrome,
+    pub login: String,
+    pub name: String,
+    pub current: String,
+    pub f: portico_app::requests::MoveForm,
+    pub units: Vec<(String, Vec<(i64, String)>)>,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "admin_contacts.html")]
+pub struct AdminContactsPage {
+    pub c: Chrome,
+    pub agency: String,
+    pub admins: Vec<portico_app::requests::AdminContact>,
+}
+
+#[derive(Template)]
+#[template(path = "my_requests.html")]
+pub struct MyRequestsPage {
+    pub c: Chrome,
+    pub open: Vec<portico_store::requests::Request>,
+    pub is_agency_admin: bool,
+    pub current: String,
+    pub f: portico_app::requests::MoveForm,
+    pub reason: String,
+    pub units: Vec<(String, Vec<(i64, String)>)>,
+    pub errs: Errors,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+pub struct ContactsPage {
+    pub c: Chrome,
+    pub backup_email: String,
+    pub mobile: String,
+    /// `address` or `code`, for each of the two forms.
+    pub email_stage: &'static str,
+    pub mobile_stage: &'static str,
+    pub new_email: String,
+    pub new_mobile: String,
+    pub errs: Errors,
+}

@@ -216,12 +216,19 @@ impl TestServer {
     }
 }
 
-/// A six-digit code standing on a line of its own.
+/// The six-digit code in a mail (on a line of its own) or an SMS (the only
+/// run of six digits).
 pub fn code_in(body: &str) -> Option<String> {
-    body.lines()
+    let own_line = body
+        .lines()
         .map(str::trim)
         .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
-        .map(str::to_owned)
+        .map(str::to_owned);
+    own_line.or_else(|| {
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .map(str::to_owned)
+    })
 }
 
 pub fn between(s: &str, start: &str, end: &str) -> String {

@@ -1,0 +1,321 @@
+//! Requests besides a new account (004 §第二節 伍, §第三節參 六–九): a
+//! disabled account's reinstatement (復用), an agency change (機關(單位)異動),
+//! an admin-rights request (機關管理者申請), and finding one's agency
+//! administrators (機關管理員查詢). Each request waits in the review queue
+//! of the agency that must decide it.
+use crate::applications::{Submitted, applicant_event, check_unit, eligible};
+use crate::auth::{Session, self_event};
+use crate::{App, Ctx, Result, mail};
+use portico_core::account::AccountState;
+use portico_core::error::Collector;
+use portico_core::ids::AccountId;
+use portico_core::permission::RoleKind;
+use portico_core::request::RequestKind;
+use portico_core::text::clean_text;
+use portico_core::verify::Purpose;
+use portico_core::{Error, Msg};
+use portico_store::accounts::{self, Account};
+use portico_store::orgs::OrgUnit;
+use portico_store::requests::{self, NewRequest};
+use portico_store::{audit, db_err, roles, sessions};
+
+/// A new unit and title, and why: the reinstatement and agency-change forms.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+struct CleanMove {
+    unit: OrgUnit,
+    title: String,
+    reason: String,
+}
+
+impl MoveForm {
+    fn validate(&self, tree: &crate::orgs::Tree, reason_required: bool) -> Result<CleanMove> {
+        let mut c = Collector::new();
+        let unit = c.take("unit", check_unit(tree, &self.unit));
+        let title = c.take("title", clean_text(&self.title, 1, 30));
+        let reason = c.take(
+            "reason",
+            clean_text(&self.reason, usize::from(reason_required), 200),
+        );
+        c.finish()?;
+        match (unit, title, reason) {
+            (Some(unit), Some(title), Some(reason)) => Ok(CleanMove {
+                unit,
+                title,
+                reason,
+            }),
+            _ => Err(Error::internal("validated move incomplete")),
+        }
+    }
+}
+
+/// An agency administrator as a person looking for help sees them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AdminContact {
+    pub name: String,
+    pub office_phone: String,
+    pub office_ext: String,
+    pub mail: String,
+}
+
+impl App {
+    async fn proven_account(&self, token: &str, purpose: Purpose) -> Result<Account> {
+        let p = self.proof(token, purpose).await?;
+        let id = p.account_id.ok_or_else(crate::verify::proof_expired)?;
+        accounts::get(&mut *self.db.read().await?, id)
+            .await?
+            .filter(|a| eligible(purpose, a.state))
+            .ok_or_else(crate::verify::proof_expired)
+    }
+
+    /// The disabled account behind a reinstatement proof.
+    pub async fn reinstatement_account(&self, token: &str) -> Result<Account> {
+        self.proven_account(token, Purpose::Reinstate).await
+    }
+
+    /// Anyone holding a reinstatement proof: asks for the disabled account
+    /// back, in the unit and with the title they have now. 004 §伍: the
+    /// agency admin reviews; then the person activates it again.
+    pub async fn submit_reinstatement(
+        &self,
+        token: &str,
+        form: &MoveForm,
+        ctx: &Ctx,
+    ) -> Result<Submitted> {
+        let a = self.reinstatement_account(token).await?;
+        let tree = self.org_tree().await?;
+        let m = form.validate(&tree, false)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.end_proof(&mut tx, token).await?;
+        requests::insert(
+            &mut tx,
+            &NewRequest {
+                kind: RequestKind::Reinstate,
+                account_id: a.id,
+                unit_id: m.unit.id,
+                scope_path: &m.unit.path,
+                from_unit_id: Some(a.unit_id),
+                from_state: Some(a.state),
+                title: &m.title,
+                reason: &m.reason,
+                needs_official_mail: false,
+                applicant_name: &a.name,
+                applicant_login: &a.login,
+            },
+            now,
+        )
+        .await?;
+        let mut e = applicant_event(ctx, "reinstate.submit", &a);
+        e.reason = m.reason.clone();
+        e.detail = serde_json::json!({"unit": m.unit.name, "title": m.title}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        self.put_mail(
+            &mut tx,
+            &a.backup_email,
+            mail::request_received(RequestKind::Reinstate, &a.name, &a.login, &m.unit.name),
+            Some(a.id),
+            m.unit.path.as_str(),
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(Submitted {
+            login: a.login,
+            name: a.name,
+            unit_name: m.unit.name,
+        })
+    }
+
+    /// Anyone holding a proof: the administrators of their agency, whom to
+    /// ask about their account.
+    pub async fn my_agency_admins(&self, token: &str) -> Result<(Account, Vec<AdminContact>)> {
+        let a = self.proven_account(token, Purpose::FindAdmins).await?;
+        let mut c = self.db.read().await?;
+        let mut out = Vec::new();
+        if let Some(agency) = a.agency_id {
+            for (id, name, _login, phone, ext) in roles::agency_admins(&mut c, agency).await? {
+                let mail = accounts::get(&mut c, id)
+                    .await?
+                    .map(|x| x.official_email)
+                    .unwrap_or_default();
+                out.push(AdminContact {
+                    name,
+                    office_phone: phone,
+                    office_ext: ext,
+                    mail,
+                });
+            }
+        }
+        Ok((a, out))
+    }
+
+    /// Anyone signed in who is not an agency admin: asks to become their
+    /// agency's administrator. 004 §陸: the agency's admins review it.
+    pub async fn request_admin_rights(&self, s: &Session, reason: &str, ctx: &Ctx) -> Result<()> {
+        let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
+        if s.principal
+            .roles
+            .iter()
+            .any(|r| matches!(r.kind, RoleKind::AgencyAdmin | RoleKind::SystemAdmin))
+        {
+            return Err(Error::Refused(Msg::new(
+                "您已是機關管理者，不需再申請",
+                "You are already an agency administrator",
+            )));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let a = accounts::get(&mut tx, s.principal.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let agency_id = a.agency_id.ok_or_else(|| {
+            Error::Refused(Msg::new(
+                "您的帳號不屬於任何機關",
+                "Your account belongs to no agency",
+            ))
+        })?;
+        let agency = portico_store::orgs::get(&mut tx, agency_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        requests::insert(
+            &mut tx,
+            &NewRequest {
+                kind: RequestKind::AdminRights,
+                account_id: a.id,
+                unit_id: a.unit_id,
+                // The agency's admins decide, not a unit admin below it.
+                scope_path: &agency.path,
+                from_unit_id: None,
+                from_state: Some(a.state),
+                title: &a.title,
+                reason: &reason,
+                needs_official_mail: false,
+                applicant_name: &a.name,
+                applicant_login: &a.login,
+            },
+            now,
+        )
+        .await?;
+        let mut e = self_event(ctx, "admin_rights.request", &s.principal);
+        e.reason = reason;
+        audit::append(&mut tx, &e, now).await?;
+        if !a.backup_email.is_empty() {
+            self.put_mail(
+                &mut tx,
+                &a.backup_email,
+                mail::request_received(RequestKind::AdminRights, &a.name, &a.login, &a.agency_name),
+                Some(a.id),
+                agency.path.as_str(),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Anyone signed in: asks to move to another agency or unit. 004 §柒:
+    /// the account is disabled and signed out at once; the new agency's
+    /// admin approves (the account becomes active in the new unit) or
+    /// rejects (it returns to its old state). Refused while the person is
+    /// their agency's only agency admin.
+    pub async fn request_agency_change(
+        &self,
+        s: &Session,
+        form: &MoveForm,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let tree = self.org_tree().await?;
+        let m = form.validate(&tree, true)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        accounts::lock(&mut tx, s.principal.account_id).await?;
+        let a = accounts::get(&mut tx, s.principal.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if m.unit.id == a.unit_id {
+            return Err(Error::invalid(
+                "unit",
+                Msg::new(
+                    "請選擇不同於目前的單位",
+                    "Choose a unit other than your current one",
+                ),
+            ));
+        }
+        self.guard_only_agency_admin(&mut tx, &a).await?;
+        requests::insert(
+            &mut tx,
+            &NewRequest {
+                kind: RequestKind::AgencyChange,
+                account_id: a.id,
+                unit_id: m.unit.id,
+                scope_path: &m.unit.path,
+                from_unit_id: Some(a.unit_id),
+                from_state: Some(a.state),
+                title: &m.title,
+                reason: &m.reason,
+                needs_official_mail: false,
+                applicant_name: &a.name,
+                applicant_login: &a.login,
+            },
+            now,
+        )
+        .await?;
+        if !accounts::transition(
+            &mut tx,
+            a.id,
+            AccountState::Active,
+            AccountState::Disabled,
+            now,
+        )
+        .await?
+        {
+            return Err(Error::Conflict {
+                field: "state",
+                message: Msg::new(
+                    "帳號狀態已變更，請重新登入後再試",
+                    "The account changed meanwhile; sign in again and retry",
+                ),
+            });
+        }
+        sessions::delete_all_of(&mut tx, a.id).await?;
+        let mut e = self_event(ctx, "agency_change.request", &s.principal);
+        e.reason = m.reason.clone();
+        e.detail = serde_json::json!({"from": a.unit_name, "to": m.unit.name}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        if !a.backup_email.is_empty() {
+            self.put_mail(
+                &mut tx,
+                &a.backup_email,
+                mail::request_received(RequestKind::AgencyChange, &a.name, &a.login, &m.unit.name),
+                Some(a.id),
+                m.unit.path.as_str(),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// The account's open requests, for its owner's page.
+    pub async fn my_open_requests(&self, id: AccountId) -> Result<Vec<requests::Request>> {
+        let mut c = self.db.read().await?;
+        let mut out = Vec::new();
+        for k in [RequestKind::AdminRights, RequestKind::AgencyChange] {
+            if let Some(r) = requests::open_of(&mut c, id, k).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
