@@ -11,6 +11,7 @@ pub mod captcha;
 pub mod contacts;
 pub mod demo;
 pub mod export;
+pub mod jobs;
 pub mod mail;
 pub mod orgs;
 pub mod outbox;

@@ -185,6 +185,20 @@ pub fn contact_changed(login: &str, what: &str) -> Text {
     )
 }
 
+/// The idle sweep could not disable an agency's only administrator.
+pub fn idle_admin_kept(name: &str, login: &str, days: u32, agency: &str) -> Text {
+    text(
+        "閒置帳號未停用：須先移交機關管理者",
+        "an idle account was kept: hand over the admin role",
+        &format!(
+            "{name}（{login}）已超過 {days} 天未使用，依規定應停用；但此帳號是「{agency}」唯一的機關管理者，因此暫不停用。\n請指派同機關其他人為機關管理者後，再停用此帳號。"
+        ),
+        &format!(
+            "{name} ({login}) has not been used for over {days} days and should be disabled, but is the only agency administrator of {agency}, so it was kept.\nAppoint another administrator in the agency, then disable this account."
+        ),
+    )
+}
+
 /// The password was set (activation) or reset: if it was not the owner,
 /// they learn it at once.
 pub fn password_set(login: &str, activation: bool) -> Text {

@@ -349,6 +349,9 @@ async fn run_server(
             if let Err(e) = janitor.purge_verification().await {
                 tracing::warn!(error = %e, "purging verification codes failed");
             }
+            if let Err(e) = janitor.run_due_jobs().await {
+                tracing::warn!(error = %e, "a periodic job failed");
+            }
         }
     });
     let worker = app.clone();

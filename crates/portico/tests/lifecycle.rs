@@ -947,3 +947,46 @@ async fn backup_email_and_mobile_change_only_with_a_code_from_the_new_address() 
     let (_, me) = c.api_get("/me").await;
     assert_eq!(me["account"]["mobile"], "");
 }
+
+#[tokio::test]
+async fn idle_accounts_are_disabled_after_180_days_but_not_an_agencys_only_admin_002() {
+    let s = TestServer::start(20).await;
+    let mut session = s.signed_in("staff").await;
+    s.clock.advance(time::Duration::days(179));
+    let first = s
+        .app
+        .run_due_jobs()
+        .await
+        .unwrap()
+        .expect("the daily sweep ran");
+    // Demo accounts that never signed in are idle already; staff signed in.
+    assert!(
+        !first.disabled.contains(&"staff".to_owned()),
+        "not yet: {first:?}"
+    );
+    assert!(s.app.run_due_jobs().await.unwrap().is_none(), "once a day");
+    s.clock.advance(time::Duration::days(2));
+    let sweep = s.app.run_due_jobs().await.unwrap().expect("due again");
+    assert!(sweep.disabled.contains(&"staff".to_owned()), "{sweep:?}");
+    assert_eq!(state_of(&s, "staff").await, "disabled");
+    assert_eq!(session.get("/account").await.0, 303, "signed out");
+    // 民政局's only agency admin is kept, and the agency is told.
+    assert!(sweep.kept.contains(&"civil_admin".to_owned()), "{sweep:?}");
+    assert_eq!(state_of(&s, "civil_admin").await, "active");
+    let (subject, body) = s
+        .last_message_to("civil_admin@mail.tainan.gov.tw")
+        .await
+        .expect("told");
+    assert!(subject.contains("須先移交機關管理者"), "{subject}");
+    assert!(body.contains("180"));
+    // The sweep is in the audit trail with its reason.
+    let mut admin_conn = s.app.db.read().await.unwrap();
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'account.disable.idle' AND target_label = 'staff'")
+            .fetch_one(&mut *admin_conn)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(n, 1);
+}

@@ -124,6 +124,17 @@ pub async fn find_by_backup_email(c: &mut Conn, email: &str) -> Result<Option<Ac
     one(c, "a.backup_email = ", crate::Val::T(email.to_lowercase())).await
 }
 
+/// Active accounts unused since `cutoff`: no sign-in (or, never signed in,
+/// no activation) after it. 002 §五: disabled after six months unused.
+pub async fn idle_since(c: &mut Conn, cutoff: OffsetDateTime, limit: i64) -> Result<Vec<Account>> {
+    let mut b = SqlBuf::new(&format!(
+        "SELECT {COLS} {FROM} WHERE a.state = 'active' AND COALESCE(a.last_sign_in_at, a.password_changed_at, a.applied_at) < "
+    ));
+    b.i(ms(cutoff)).push(" ORDER BY a.id LIMIT ").i(limit);
+    let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Is this login name or national ID taken?
 pub async fn login_exists(c: &mut Conn, login: &str) -> Result<bool> {
     let r = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE login = $1")

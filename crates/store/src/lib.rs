@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod captchas;
 pub mod codes;
+pub mod jobs;
 pub mod migrate;
 pub mod orgs;
 pub mod outbox;

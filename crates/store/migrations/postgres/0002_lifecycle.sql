@@ -101,3 +101,9 @@ INSERT INTO requests (kind, state, account_id, unit_id, scope_path, from_unit_id
   SELECT 'new_account', 'pending', a.id, a.unit_id, u.path, NULL, 'pending', a.title, '', 0, a.name, a.login, a.applied_at, a.applied_at
   FROM accounts a JOIN org_units u ON u.id = a.unit_id
   WHERE a.state = 'pending' AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.account_id = a.id AND r.state = 'pending');
+-- Periodic jobs (the idle-account sweep): a node runs one only after
+-- claiming it here, so several nodes do not repeat it.
+CREATE TABLE jobs (
+  name TEXT PRIMARY KEY,
+  last_run BIGINT NOT NULL
+);

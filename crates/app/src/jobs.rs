@@ -1,0 +1,135 @@
+//! Periodic jobs. Each is claimed in the database before it runs, so with
+//! several nodes it runs once per period.
+use crate::{App, Ctx, Result, event, mail};
+use portico_core::Error;
+use portico_core::account::AccountState;
+use portico_store::accounts::{self, Change};
+use portico_store::{audit, db_err, jobs, roles, sessions};
+use time::Duration;
+
+/// What one idle sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct IdleSweep {
+    pub disabled: Vec<String>,
+    /// Kept because they are their agency's only administrator; the
+    /// agency's administrators were told.
+    pub kept: Vec<String>,
+}
+
+/// Accounts handled per sweep, so one run stays short.
+const SWEEP_LIMIT: i64 = 2_000;
+
+impl App {
+    /// Runs the jobs that are due: the daily idle sweep.
+    pub async fn run_due_jobs(&self) -> Result<Option<IdleSweep>> {
+        let mut tx = self.db.begin().await?;
+        let due = jobs::claim(&mut tx, "idle_disable", Duration::days(1), self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        if due {
+            Ok(Some(self.disable_idle_accounts().await?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// 002 §五: accounts unused for the configured period (default 180
+    /// days; 0 turns it off) are disabled and signed out. 004 §(三): an
+    /// agency's only administrator is not; the agency's administrators are
+    /// told to hand the role over.
+    pub async fn disable_idle_accounts(&self) -> Result<IdleSweep> {
+        let days = self.settings().await?.idle_disable_days;
+        let mut out = IdleSweep::default();
+        if days == 0 {
+            return Ok(out);
+        }
+        let now = self.now();
+        let cutoff = now - Duration::days(i64::from(days));
+        let idle = accounts::idle_since(&mut *self.db.read().await?, cutoff, SWEEP_LIMIT).await?;
+        let ctx = Ctx::new("system", "portico idle sweep");
+        for a in idle {
+            let mut tx = self.db.begin().await?;
+            accounts::lock(&mut tx, a.id).await?;
+            match self.guard_only_agency_admin(&mut tx, &a).await {
+                Err(Error::Refused(_)) => {
+                    if let Some(agency) = a.agency_id {
+                        for (id, ..) in roles::agency_admins(&mut tx, agency).await? {
+                            let Some(admin) = accounts::get(&mut tx, id).await? else {
+                                continue;
+                            };
+                            let to = if admin.official_email.is_empty() {
+                                admin.backup_email.clone()
+                            } else {
+                                admin.official_email.clone()
+                            };
+                            if !to.is_empty() {
+                                self.put_mail(
+                                    &mut tx,
+                                    &to,
+                                    mail::idle_admin_kept(&a.name, &a.login, days, &a.agency_name),
+                                    Some(admin.id),
+                                    a.unit_path.as_str(),
+                                )
+                                .await?;
+                            }
+                        }
+                    }
+                    let mut e = system_event(&ctx, "account.disable.idle", &a);
+                    e.outcome = Some(portico_core::audit::Outcome::Failed);
+                    e.reason = "only agency admin".into();
+                    audit::append(&mut tx, &e, now).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    out.kept.push(a.login);
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {
+                    if !accounts::transition(
+                        &mut tx,
+                        a.id,
+                        AccountState::Active,
+                        AccountState::Disabled,
+                        now,
+                    )
+                    .await?
+                    {
+                        continue;
+                    }
+                    sessions::delete_all_of(&mut tx, a.id).await?;
+                    accounts::note_change(
+                        &mut tx,
+                        a.id,
+                        &Change {
+                            at: now,
+                            by: "system",
+                            note: "閒置停用",
+                        },
+                    )
+                    .await?;
+                    let mut e = system_event(&ctx, "account.disable.idle", &a);
+                    e.reason = format!("{days} 天未使用 / unused for {days} days");
+                    audit::append(&mut tx, &e, now).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    out.disabled.push(a.login);
+                }
+            }
+        }
+        if !out.kept.is_empty() {
+            self.wake_outbox();
+        }
+        tracing::info!(
+            disabled = out.disabled.len(),
+            kept = out.kept.len(),
+            "idle sweep"
+        );
+        Ok(out)
+    }
+}
+
+fn system_event(ctx: &Ctx, action: &str, a: &accounts::Account) -> audit::NewEvent {
+    let mut e = event(ctx, action);
+    e.actor_login = "system".into();
+    e.target_kind = "account".into();
+    e.target_id = Some(a.id.0);
+    e.target_label = a.login.clone();
+    e.scope_path = a.unit_path.as_str().to_owned();
+    e
+}
