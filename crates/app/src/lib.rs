@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod requests;
 pub mod settings;
+pub mod sms;
 pub mod verify;
 
 use portico_core::settings::SystemSettings;

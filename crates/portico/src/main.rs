@@ -50,6 +50,16 @@ enum Cmd {
     },
     /// Applies pending database migrations.
     Migrate,
+    /// Runs a simulator of the Mitake SMS API (for trials where the carrier
+    /// cannot be reached); point `sms_url` at it.
+    SmsSimulator {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        #[arg(long, default_value = "portico")]
+        username: String,
+        #[arg(long, default_value = "portico")]
+        password: String,
+    },
     /// Account administration from the command line.
     Admin {
         #[command(subcommand)]
@@ -104,6 +114,11 @@ struct Config {
     smtp_url: String,
     /// The sender of every mail.
     mail_from: String,
+    /// The Mitake SMS API (`https://smsapi.mitake.com.tw`); empty: SMS is
+    /// recorded in the outbox page only, never sent.
+    sms_url: String,
+    sms_username: String,
+    sms_password: String,
 }
 
 impl Default for Config {
@@ -116,6 +131,9 @@ impl Default for Config {
             log_format: "text".into(),
             smtp_url: String::new(),
             mail_from: "臺南市政府公務入口網 <noreply@portico.invalid>".into(),
+            sms_url: String::new(),
+            sms_username: String::new(),
+            sms_password: String::new(),
         }
     }
 }
@@ -183,17 +201,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.cmd {
         Cmd::Serve { listen } => {
             init_logs(&cfg.log_format);
-            let mut app = open(&cfg.database_url).await?;
-            if cfg.smtp_url.is_empty() {
-                tracing::warn!("smtp_url is not set: mail is recorded in the outbox, not sent");
-            } else {
-                let mailer = portico_app::outbox::SmtpMailer::new(&cfg.smtp_url, &cfg.mail_from)
-                    .map_err(|e| e.to_string())?;
-                app = app.with_delivery(portico_app::outbox::Delivery::new(
-                    Arc::new(mailer),
-                    Arc::new(portico_app::outbox::Recording),
-                ));
-            }
+            let app = open(&cfg.database_url)
+                .await?
+                .with_delivery(delivery(&cfg)?);
             let web = WebConfig {
                 cookie_secure: cfg.cookie_secure,
                 trust_proxy: cfg.trust_proxy,
@@ -243,6 +253,25 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 trust_proxy: false,
             };
             run_server(app, web, listener).await?;
+        }
+        Cmd::SmsSimulator {
+            listen,
+            username,
+            password,
+        } => {
+            init_logs(&cfg.log_format);
+            let sim = portico_web::mitake_sim::MitakeSim::new(&username, &password);
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("binding {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("Mitake SMS simulator listening on http://{addr} (messages at /sim/messages)");
+            axum::serve(listener, sim.router())
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Cmd::Migrate => {
             let db = Db::connect(&cfg.database_url)
@@ -322,6 +351,28 @@ fn describe(b: &portico_core::audit::Break) -> String {
             "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
         ),
     }
+}
+
+/// Where mail and SMS go: the configured SMTP server and Mitake account, or
+/// the outbox page alone when one is not configured.
+fn delivery(cfg: &Config) -> Result<portico_app::outbox::Delivery, String> {
+    use portico_app::outbox::{Delivery, Mailer, Recording, SmsGateway, SmtpMailer};
+    let mailer: Arc<dyn Mailer> = if cfg.smtp_url.is_empty() {
+        tracing::warn!("smtp_url is not set: mail is recorded in the outbox, not sent");
+        Arc::new(Recording)
+    } else {
+        Arc::new(SmtpMailer::new(&cfg.smtp_url, &cfg.mail_from).map_err(|e| e.to_string())?)
+    };
+    let sms: Arc<dyn SmsGateway> = if cfg.sms_url.is_empty() {
+        tracing::warn!("sms_url is not set: SMS is recorded in the outbox, not sent");
+        Arc::new(Recording)
+    } else {
+        Arc::new(
+            portico_app::sms::MitakeSms::new(&cfg.sms_url, &cfg.sms_username, &cfg.sms_password)
+                .map_err(|e| e.to_string())?,
+        )
+    };
+    Ok(Delivery::new(mailer, sms))
 }
 
 async fn serve(app: App, web: WebConfig, listen: &str) -> Result<(), String> {

@@ -193,3 +193,100 @@ async fn the_worker_delivers_a_committed_code_that_then_verifies() {
         .await;
     assert_eq!((st, to.as_str()), (303, "/apply/form"));
 }
+
+/// The Mitake simulator on a free loopback port.
+async fn mitake() -> (portico_web::mitake_sim::MitakeSim, String) {
+    let sim = portico_web::mitake_sim::MitakeSim::new("portico", "s3cret");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = sim.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (sim, base)
+}
+
+fn sms_message(to: &str, key: &str) -> portico_store::outbox::Message {
+    portico_store::outbox::Message {
+        id: 1,
+        channel: portico_core::outbox::Channel::Sms,
+        recipient: to.into(),
+        subject: String::new(),
+        body: "臺南市政府公務入口網驗證碼：123456".into(),
+        idem_key: key.into(),
+        state: portico_core::outbox::DeliveryState::Pending,
+        attempts: 1,
+        next_at: time::OffsetDateTime::now_utc(),
+        last_error: String::new(),
+        account_id: None,
+        created_at: time::OffsetDateTime::now_utc(),
+        sent_at: None,
+    }
+}
+
+#[tokio::test]
+async fn the_mitake_client_speaks_the_published_protocol() {
+    use portico_app::outbox::{DeliveryError, SmsGateway};
+    use portico_app::sms::MitakeSms;
+    let (sim, base) = mitake().await;
+    let ok = MitakeSms::new(&base, "portico", "s3cret").unwrap();
+    assert_eq!(ok.send(&sms_message("0912345678", "key-1")).await, Ok(()));
+    // The same clientid again: Mitake answers Duplicate=Y, nothing is sent twice.
+    assert_eq!(ok.send(&sms_message("0912345678", "key-1")).await, Ok(()));
+    assert_eq!(sim.messages().len(), 1);
+    assert!(matches!(
+        ok.send(&sms_message("12345", "key-2")).await,
+        Err(DeliveryError::Permanent(e)) if e.contains("statuscode=v")
+    ));
+    let wrong = MitakeSms::new(&base, "portico", "wrong").unwrap();
+    assert!(matches!(
+        wrong.send(&sms_message("0912345678", "key-3")).await,
+        Err(DeliveryError::Transient(e)) if e.contains("statuscode=e")
+    ));
+    sim.set_down(true);
+    assert!(matches!(
+        ok.send(&sms_message("0912345678", "key-4")).await,
+        Err(DeliveryError::Transient(_))
+    ));
+    assert_eq!(sim.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_mobile_is_bound_and_a_password_reset_by_sms_through_a_carrier_outage() {
+    let (sim, base) = mitake().await;
+    let sms = portico_app::sms::MitakeSms::new(&base, "portico", "s3cret").unwrap();
+    let s = TestServer::start_with(20, Delivery::new(Arc::new(Recording), Arc::new(sms))).await;
+    let mut c = s.signed_in("staff").await;
+    let csrf = c.csrf().await;
+    c.post_form(
+        "/account/contacts/mobile",
+        &[("_csrf", &csrf), ("mobile", "0988123456")],
+    )
+    .await;
+    assert_eq!(s.app.deliver_due().await.unwrap().sent, 1);
+    let text = sim.messages().pop().expect("an SMS").smbody;
+    let code = common::code_in(&text).expect("code in the SMS");
+    let (st, _, _) = c
+        .post_form(
+            "/account/contacts/mobile/confirm",
+            &[("_csrf", &csrf), ("mobile", "0988123456"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(st, 303);
+
+    sim.set_down(true);
+    let mut f = s.client();
+    f.post_form("/forgot/send", &[("login", "staff"), ("method", "sms")])
+        .await;
+    assert_eq!(s.app.deliver_due().await.unwrap().retrying, 1);
+    sim.set_down(false);
+    s.clock.advance(time::Duration::seconds(31));
+    assert_eq!(s.app.deliver_due().await.unwrap().sent, 1);
+    let msgs = sim.messages();
+    assert_eq!(msgs.len(), 2, "one per message, none twice");
+    let code = common::code_in(&msgs[1].smbody).unwrap();
+    let (st, _, to) = f
+        .post_form("/forgot/code", &[("login", "staff"), ("code", &code)])
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/forgot/password"));
+}

@@ -9,6 +9,7 @@ mod assets;
 mod contacts;
 mod error;
 mod extract;
+pub mod mitake_sim;
 mod outbox;
 mod pages;
 mod view;

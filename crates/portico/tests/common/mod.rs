@@ -114,6 +114,8 @@ impl TestServer {
     }
 
     pub fn client(&self) -> Client {
+        // One TLS provider for every HTTP client in the process.
+        portico_app::sms::install_tls_provider();
         Client {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
