@@ -301,6 +301,15 @@ impl SqlBuf {
         }
     }
 
+    /// This buffer's SQL between `head` and `tail`, with the same binds: a
+    /// filtered query used as a subquery.
+    pub(crate) fn wrap(&self, head: &str, tail: &str) -> SqlBuf {
+        SqlBuf {
+            sql: format!("{head}{}{tail}", self.sql),
+            vals: self.vals.clone(),
+        }
+    }
+
     pub(crate) fn query(&self) -> sqlx::query::Query<'static, Any, sqlx::any::AnyArguments> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(self.sql.clone()));
         for v in &self.vals {

@@ -280,11 +280,17 @@ pub async fn list(
         .await
         .map_err(db_err)?
         .i64("n")?;
-    let mut q = filter.under(&format!("SELECT {COLS} {FROM}"));
+    // The page is cut from `requests` alone, then joined: the unit and
+    // agency names are looked up for 50 rows, not for the whole queue.
+    let mut q = filter.under("SELECT * FROM requests r");
     q.push(" ORDER BY r.created_at, r.id LIMIT ")
         .i(i64::from(per_page))
         .push(" OFFSET ")
         .i(Page::<()>::offset(page, per_page));
+    let q = q.wrap(
+        &format!("SELECT {COLS} FROM ("),
+        ") r JOIN org_units u ON u.id = r.unit_id LEFT JOIN org_units g ON g.id = u.agency_id ORDER BY r.created_at, r.id",
+    );
     let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
     Ok(Page {
         items: rows.iter().map(from_row).collect::<Result<_>>()?,
