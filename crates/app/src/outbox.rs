@@ -154,7 +154,7 @@ pub(crate) async fn put(c: &mut Conn, m: Outgoing<'_>, now: time::OffsetDateTime
     .await
 }
 
-/// How many messages a worker claims at once.
+/// How many messages a worker claims, and sends in parallel, at once.
 const BATCH: i64 = 20;
 
 /// What one round of delivery did.
@@ -187,12 +187,22 @@ impl App {
             tx.commit().await.map_err(db_err)?;
             m
         };
-        let mut round = Round::default();
+        // The claimed messages go out at once: a peer's round trip (an SMTP
+        // dialogue is several) is paid in parallel, not once per message.
+        let mut sending = tokio::task::JoinSet::new();
         for m in claimed {
-            let r = match m.channel {
-                Channel::Mail => self.delivery.mailer.send(&m).await,
-                Channel::Sms => self.delivery.sms.send(&m).await,
-            };
+            let d = self.delivery.clone();
+            sending.spawn(async move {
+                let r = match m.channel {
+                    Channel::Mail => d.mailer.send(&m).await,
+                    Channel::Sms => d.sms.send(&m).await,
+                };
+                (m, r)
+            });
+        }
+        let mut round = Round::default();
+        while let Some(done) = sending.join_next().await {
+            let (m, r) = done.map_err(|e| Error::internal(format!("delivery task: {e}")))?;
             let now = self.now();
             let mut tx = self.db.begin().await?;
             match r {
