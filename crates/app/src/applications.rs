@@ -162,6 +162,17 @@ impl ApplicationForm {
     }
 }
 
+/// A reviewer's decision on one or many requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict<'a> {
+    pub decision: Decision,
+    /// Optional when approving, required when rejecting.
+    pub note: &'a str,
+    /// For a new account that asked for an official mailbox: grant it or
+    /// not. `None` grants what was asked (a batch).
+    pub official_mail: Option<bool>,
+}
+
 /// What a batch of decisions did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Decided {
@@ -590,12 +601,12 @@ impl App {
         &self,
         actor: &Principal,
         ids: &[i64],
-        decision: Decision,
-        note: &str,
+        v: &Verdict<'_>,
         ctx: &Ctx,
     ) -> Result<Decided> {
         let admin = actor.admin()?;
-        let note = check_note(decision, note).map_err(|m| Error::invalid("note", m))?;
+        let note = check_note(v.decision, v.note).map_err(|m| Error::invalid("note", m))?;
+        let v = Verdict { note: &note, ..*v };
         if ids.is_empty() {
             return Err(Error::invalid(
                 "ids",
@@ -604,7 +615,7 @@ impl App {
         }
         let mut out = Decided::default();
         for &id in ids.iter().take(200) {
-            match self.decide_one(&admin, id, decision, &note, ctx).await {
+            match self.decide_one(&admin, id, &v, ctx).await {
                 Ok(()) => out.done.push(id),
                 Err(Error::NotFound) => out.missing.push(id),
                 Err(Error::Conflict { .. }) => out.already.push(id),
@@ -622,10 +633,10 @@ impl App {
         &self,
         admin: &portico_core::permission::Admin<'_>,
         id: i64,
-        decision: Decision,
-        note: &str,
+        v: &Verdict<'_>,
         ctx: &Ctx,
     ) -> Result<()> {
+        let (decision, note) = (v.decision, v.note);
         let actor = admin.principal;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -647,6 +658,22 @@ impl App {
             .ok_or(Error::NotFound)?;
         self.apply_decision(&mut tx, actor, &r, &a, decision, account_to, now)
             .await?;
+        // 004 §參: the applicant asks for an official mailbox; the reviewer
+        // decides (a batch grants what was asked).
+        let mailbox = if r.kind == RequestKind::NewAccount
+            && decision == Decision::Approve
+            && r.needs_official_mail
+        {
+            let granted = v.official_mail.unwrap_or(true);
+            let domain = self.settings().await?.official_mail_domain.clone();
+            let address = format!("{}@{domain}", a.login);
+            if granted {
+                accounts::set_official_email(&mut tx, a.id, &address).await?;
+            }
+            Some((granted, address))
+        } else {
+            None
+        };
         accounts::note_change(
             &mut tx,
             a.id,
@@ -663,13 +690,13 @@ impl App {
         let mut e =
             crate::auth::admin_event(ctx, &format!("request.{}", decision.as_str()), actor, &a);
         e.reason = note.to_owned();
-        e.detail = serde_json::json!({"request": id, "kind": r.kind.as_str()}).to_string();
+        e.detail = serde_json::json!({"request": id, "kind": r.kind.as_str(), "official_mail": mailbox.as_ref().map(|m| m.0)}).to_string();
         audit::append(&mut tx, &e, now).await?;
         if !a.backup_email.is_empty() {
             self.put_mail(
                 &mut tx,
                 &a.backup_email,
-                mail::decision(r.kind, decision, &a.login, note),
+                mail::decision(r.kind, decision, &a.login, note, mailbox.as_ref()),
                 Some(a.id),
                 r.scope_path.as_str(),
             )

@@ -110,7 +110,13 @@ pub fn request_received(kind: RequestKind, name: &str, login: &str, unit: &str) 
 }
 
 /// The reviewer's decision, with what to do next.
-pub fn decision(kind: RequestKind, d: Decision, login: &str, note: &str) -> Text {
+pub fn decision(
+    kind: RequestKind,
+    d: Decision,
+    login: &str,
+    note: &str,
+    mailbox: Option<&(bool, String)>,
+) -> Text {
     let k = kind.label();
     let (zh_result, en_result) = match d {
         Decision::Approve => ("審核通過", "approved"),
@@ -142,16 +148,27 @@ pub fn decision(kind: RequestKind, d: Decision, login: &str, note: &str) -> Text
             "Ask your agency administrator if anything is unclear.",
         ),
     };
-    let note_zh = if note.is_empty() {
+    let mut note_zh = if note.is_empty() {
         String::new()
     } else {
         format!("\n審核說明：{note}")
     };
-    let note_en = if note.is_empty() {
+    let mut note_en = if note.is_empty() {
         String::new()
     } else {
         format!("\nReviewer's note: {note}")
     };
+    match mailbox {
+        Some((true, address)) => {
+            note_zh.push_str(&format!("\n公務郵件：已核可（{address}）"));
+            note_en.push_str(&format!("\nOfficial mailbox: granted ({address})"));
+        }
+        Some((false, _)) => {
+            note_zh.push_str("\n公務郵件：未核可");
+            note_en.push_str("\nOfficial mailbox: not granted");
+        }
+        None => {}
+    }
     text(
         &format!("{}{}", k.zh, zh_result),
         &format!("{} {}", k.en.to_lowercase(), en_result),

@@ -990,3 +990,81 @@ async fn idle_accounts_are_disabled_after_180_days_but_not_an_agencys_only_admin
     );
     assert_eq!(n, 1);
 }
+
+async fn official_email_of(s: &TestServer, login: &str) -> String {
+    let mut c = s.app.db.read().await.unwrap();
+    portico_store::accounts::find_by_login(&mut c, login)
+        .await
+        .unwrap()
+        .unwrap()
+        .official_email
+}
+
+#[tokio::test]
+async fn the_reviewer_decides_whether_to_grant_the_official_mailbox_004() {
+    let s = TestServer::start(20).await;
+    let a = apply(&s, "mail.yes@example.org", "mailyes", 21).await;
+    let b = apply(&s, "mail.no@example.org", "mailno", 22).await;
+    let (ra, rb) = (request_id_of(&s, a).await, request_id_of(&s, b).await);
+    let mut civil = s.signed_in("civil_admin").await;
+    assert!(
+        civil
+            .get(&format!("/admin/requests/{rb}"))
+            .await
+            .1
+            .contains("核可公務郵件帳號")
+    );
+    // The detail page, box unticked: approved without a mailbox.
+    let csrf = civil.csrf().await;
+    let rb_s = rb.to_string();
+    let (st, _, _) = civil
+        .post_form(
+            "/admin/requests/decide",
+            &[
+                ("_csrf", &csrf),
+                ("ids", &rb_s),
+                ("back", "one"),
+                ("mail_decided", "1"),
+                ("decision", "approve"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303);
+    assert_eq!(official_email_of(&s, "mailno").await, "");
+    let (_, body) = s.last_message_to("mail.no@example.org").await.unwrap();
+    assert!(body.contains("公務郵件：未核可"), "{body}");
+    // A batch grants what was asked.
+    approve(&mut civil, &[ra], "approve", "").await;
+    assert_eq!(
+        official_email_of(&s, "mailyes").await,
+        "mailyes@mail.tainan.gov.tw"
+    );
+    let (_, body) = s.last_message_to("mail.yes@example.org").await.unwrap();
+    assert!(
+        body.contains("公務郵件：已核可（mailyes@mail.tainan.gov.tw）"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn sending_codes_is_rate_limited_per_client_address() {
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    for i in 0..20 {
+        let (st, _, _) = c
+            .post_form("/apply/email", &[("email", &format!("ip{i}@example.org"))])
+            .await;
+        assert_eq!(st, 200, "send {i}");
+    }
+    let (st, page, _) = c
+        .post_form("/apply/email", &[("email", "ip20@example.org")])
+        .await;
+    assert_eq!(st, 409, "the 21st from one address in an hour");
+    assert!(page.contains("驗證碼寄送次數過多"));
+    s.clock.advance(time::Duration::minutes(61));
+    let (st, _, _) = c
+        .post_form("/apply/email", &[("email", "ip20@example.org")])
+        .await;
+    assert_eq!(st, 200, "an hour later");
+}

@@ -3,7 +3,7 @@
 //! survives an outage, and sends nothing twice.
 mod common;
 
-use common::TestServer;
+use common::{TestServer, between};
 use portico_app::outbox::{Delivery, Recording, SmtpMailer};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -289,4 +289,59 @@ async fn a_mobile_is_bound_and_a_password_reset_by_sms_through_a_carrier_outage(
         .post_form("/forgot/code", &[("login", "staff"), ("code", &code)])
         .await;
     assert_eq!((st, to.as_str()), (303, "/forgot/password"));
+}
+
+/// A mail peer that refuses every message for good until told otherwise.
+#[derive(Debug, Default)]
+struct Refusing(std::sync::atomic::AtomicBool);
+
+impl portico_app::outbox::Mailer for Refusing {
+    fn send<'a>(
+        &'a self,
+        _m: &'a portico_store::outbox::Message,
+    ) -> portico_app::outbox::BoxFut<'a, Result<(), portico_app::outbox::DeliveryError>> {
+        Box::pin(async move {
+            if self.0.load(std::sync::atomic::Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err(portico_app::outbox::DeliveryError::Permanent(
+                    "550 mailbox unavailable".into(),
+                ))
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_failed_message_is_shown_and_an_admin_sends_it_again() {
+    let peer = Arc::new(Refusing::default());
+    let s = TestServer::start_with(20, Delivery::new(peer.clone(), Arc::new(Recording))).await;
+    let mut c = s.client();
+    c.post_form("/apply/email", &[("email", "refused@example.org")])
+        .await;
+    let r = s.app.deliver_due().await.unwrap();
+    assert_eq!(r.failed, 1, "a permanent refusal is not retried: {r:?}");
+    let mut admin = s.signed_in("admin").await;
+    let page = admin.get("/admin/outbox?state=failed").await.1;
+    assert!(
+        page.contains("refused@example.org") && page.contains("550 mailbox unavailable"),
+        "{page}"
+    );
+    let id = between(&page, "href=\"/admin/outbox/", "\"");
+    let detail = admin.get(&format!("/admin/outbox/{id}")).await.1;
+    assert!(detail.contains("重新寄送"));
+    // Only a system admin sees the outbox.
+    let mut civil = s.signed_in("civil_admin").await;
+    assert_eq!(civil.get("/admin/outbox").await.0, 403);
+    peer.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    let csrf = admin.csrf().await;
+    let (st, _, _) = admin
+        .post_form(&format!("/admin/outbox/{id}/retry"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, 303);
+    assert_eq!(s.app.deliver_due().await.unwrap().sent, 1);
+    let (st, page, _) = admin
+        .post_form(&format!("/admin/outbox/{id}/retry"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, 409, "a sent message is not sent again: {page}");
 }

@@ -596,6 +596,17 @@ pub async fn move_to_unit(
     Ok(())
 }
 
+/// The official mailbox a reviewer granted.
+pub async fn set_official_email(c: &mut Conn, id: AccountId, email: &str) -> Result<()> {
+    sqlx::query("UPDATE accounts SET official_email = $1 WHERE id = $2")
+        .bind(email)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 /// The backup e-mail or mobile a person confirmed with a code.
 pub async fn set_contact(
     c: &mut Conn,

@@ -1636,7 +1636,18 @@ async fn decide(
     let r = match Decision::parse(get("decision")) {
         Some(d) => {
             st.app
-                .decide_requests(&s.0.principal, &ids, d, &note, &ctx)
+                .decide_requests(
+                    &s.0.principal,
+                    &ids,
+                    &portico_app::applications::Verdict {
+                        decision: d,
+                        note: &note,
+                        // The detail page asks; a batch grants what was asked.
+                        official_mail: (get("mail_decided") == "1")
+                            .then(|| get("official_mail") == "on"),
+                    },
+                    &ctx,
+                )
                 .await
         }
         None => Err(Error::invalid(
