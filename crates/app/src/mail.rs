@@ -252,6 +252,7 @@ mod tests {
                 Decision::Reject,
                 "wang",
                 "單位錯誤",
+                None,
             ),
             password_set("wang", true),
         ] {
@@ -279,6 +280,7 @@ mod tests {
             Decision::Reject,
             "wang",
             "單位選錯",
+            None,
         );
         assert!(t.body.contains("審核說明：單位選錯"));
         assert!(
