@@ -52,7 +52,8 @@ function captchaAnswer(id) {
 // records mail instead of sending it; the admin's outbox page shows it).
 function codeSentTo(to) {
   const body = execFileSync("python3", ["-c", "import sqlite3,sys;r=sqlite3.connect(sys.argv[1]).execute('select body from outbox where recipient=? order by id desc limit 1',(sys.argv[2],)).fetchone();print(r[0] if r else '')", join(data, "portico.db"), to]).toString();
-  const m = body.match(/^\s+(\d{6})$/m);
+  // A mail has the code on a line of its own; an SMS has one run of six digits.
+  const m = body.match(/^\s+(\d{6})$/m) || body.match(/(?<!\d)(\d{6})(?!\d)/);
   assert.ok(m, `a code in the mail to ${to}: ${body}`);
   return m[1];
 }
@@ -232,8 +233,7 @@ test("keyboard alone: sign in, skip to content, open the name menu, switch langu
     await tabUntil(page, () => document.activeElement?.getAttribute("value") === "en", "English");
     assert.ok(await focusVisible(page), "focus ring on the language button");
     await page.keyboard.press("Enter");
-    await page.waitForLoadState();
-    assert.equal(await page.getAttribute("html", "lang"), "en");
+    await page.waitForFunction(() => document.documentElement.lang === "en");
 
     // A form fills and submits from the keyboard: the profile's title.
     await page.goto(`${base}/account`);
@@ -249,7 +249,7 @@ test("keyboard alone: sign in, skip to content, open the name menu, switch langu
   }
 });
 
-test("apply, an agency admin approves, activate, sign in", async () => {
+test("apply, an agency admin approves, activate, sign in, bind a mobile, move to another agency", async () => {
   const [ctx, page] = await fresh();
   const email = "new.hire@example.org";
   try {
@@ -272,6 +272,10 @@ test("apply, an agency admin approves, activate, sign in", async () => {
     assert.match(await page.textContent("main"), /此帳號可以使用/);
     await page.check('input[name="needs_official_mail"][value="no"]');
     await page.fill("#name", "林新進");
+    // The 府內單位/府外機關/區公所 tabs narrow the list.
+    await page.check('input[name="unit_group"][value="區公所"]');
+    assert.equal(await page.$eval("#unit", (sel) => [...sel.querySelectorAll("optgroup")].filter((g) => !g.hidden).every((g) => g.label.startsWith("區公所"))), true);
+    await page.check('input[name="unit_group"][value="府內單位"]');
     const unit = await page.$eval("#unit", (sel) => [...sel.querySelectorAll("optgroup")].find((g) => g.label.endsWith("民政局")).querySelector("option").value);
     await page.selectOption("#unit", unit);
     await page.fill("#title", "科員");
@@ -312,6 +316,72 @@ test("apply, an agency admin approves, activate, sign in", async () => {
     await signIn(page, "newhire", "Newhire#2027");
     await page.waitForURL(`${base}/`);
     assert.match(await page.textContent("header"), /林新進/);
+
+    // The backup e-mail and mobile page, then an agency change to 教育局:
+    // the account is disabled and signed out at once; 教育局's admin approves.
+    await page.goto(`${base}/account/contacts`);
+    await axe(page, "contacts");
+    await page.fill("#mobile", "0911222333");
+    await page.click('#mobile-h ~ form button:has-text("寄送驗證碼")');
+    await page.fill("#mobile-code", codeSentTo("0911222333"));
+    await page.click('button:has-text("確認綁定")');
+    assert.match(await page.textContent("main"), /手機號碼已綁定/);
+    await page.click('a:has-text("帳號異動申請")');
+    await axe(page, "my requests");
+    page.on("dialog", (d) => d.accept());
+    const edu = await page.$eval("#unit", (sel) => [...sel.querySelectorAll("optgroup")].find((g) => g.label.endsWith("教育局")).querySelector("option").value);
+    await page.selectOption("#unit", edu);
+    await page.fill("#reason", "調任教育局");
+    await page.click('button:has-text("送出異動申請")');
+    assert.match(await page.textContent("main"), /帳號已停用並登出所有裝置/);
+    await axe(page, "agency change submitted");
+    await page.goto(`${base}/account`);
+    assert.match(page.url(), /\/login/, "signed out");
+
+    const [ectx, eduAdmin] = await fresh();
+    try {
+      await signIn(eduAdmin, "edu_admin");
+      await eduAdmin.waitForURL(`${base}/`);
+      await eduAdmin.goto(`${base}/admin/requests?kind=agency_change`);
+      await eduAdmin.click('a:has-text("林新進")');
+      await eduAdmin.click('button:has-text("通過")');
+      assert.match(await eduAdmin.textContent("main"), /審核通過/);
+    } finally {
+      await ectx.close();
+    }
+    await signIn(page, "newhire", "Newhire#2027");
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/account`);
+    assert.match(await page.textContent("main"), /教育局/);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("signed-out services: reinstatement and finding one's administrators", async () => {
+  const [ctx, page] = await fresh();
+  try {
+    await page.goto(`${base}/services`);
+    await page.click('a:has-text("機關管理員查詢")');
+    await axe(page, "find admins");
+    await page.fill("#login", "approved");
+    await page.click('button:has-text("寄送驗證碼")');
+    await page.fill("#code", codeSentTo("approved@example.net"));
+    await page.click('button:has-text("驗證")');
+    await page.waitForURL(/\/admins\/list$/);
+    assert.match(await page.textContent("main"), /林美玲/);
+    await axe(page, "admin contacts");
+    await page.goto(`${base}/reinstate`);
+    await axe(page, "reinstate");
+    await page.fill("#login", "disabled");
+    await page.click('button:has-text("寄送驗證碼")');
+    await page.fill("#code", codeSentTo("disabled@example.net"));
+    await page.click('button:has-text("驗證")');
+    await page.waitForURL(/\/reinstate\/form$/);
+    await axe(page, "reinstate form");
+    await page.fill("#reason", "復職");
+    await page.click('button:has-text("確定送出")');
+    assert.match(await page.textContent("main"), /已送出復用申請/);
   } finally {
     await ctx.close();
   }

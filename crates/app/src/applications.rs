@@ -581,16 +581,20 @@ impl App {
         .await
     }
 
-    /// Any admin: one request within their scope.
-    pub async fn review_request(&self, actor: &Principal, id: i64) -> Result<Request> {
+    /// Any admin: one request within their scope, with the applicant's
+    /// account. The request's scope decides, not the account's: a person
+    /// moving in from another agency is reviewed by the agency they join.
+    pub async fn review_request(&self, actor: &Principal, id: i64) -> Result<(Request, Account)> {
         let admin = actor.admin()?;
-        let r = requests::get(&mut *self.db.read().await?, id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let mut c = self.db.read().await?;
+        let r = requests::get(&mut c, id).await?.ok_or(Error::NotFound)?;
         if !admin.scope.covers(&r.scope_path) {
             return Err(Error::NotFound);
         }
-        Ok(r)
+        let a = accounts::get(&mut c, r.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((r, a))
     }
 
     /// Any admin: approves or rejects requests in their scope, one or many,

@@ -718,6 +718,10 @@ async fn an_agency_change_disables_at_once_and_the_new_agency_decides() {
     .await
     .expect("queued");
     let mut edu = s.signed_in("edu_admin").await;
+    // The joining agency reviews a person who is not in its subtree yet.
+    let detail = edu.get(&format!("/admin/requests/{}", r.id)).await;
+    assert_eq!(detail.0, 200);
+    assert!(detail.1.contains("王小明") && detail.1.contains("staff@example.net"));
     approve(&mut edu, &[r.id], "approve", "歡迎").await;
     assert_eq!(state_of(&s, "staff").await, "active");
     let mut c = s.signed_in("staff").await;

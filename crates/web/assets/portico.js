@@ -30,6 +30,23 @@
       if (!window.confirm(f.getAttribute("data-confirm"))) { ev.preventDefault(); }
     });
   });
+  // 004 §參: the unit is picked under the 府內單位 / 府外機關 / 區公所 tabs.
+  // Without the script the tabs stay hidden and the list shows every group.
+  document.querySelectorAll("[data-unit-tabs]").forEach(function (tabs) {
+    var select = document.getElementById("unit");
+    if (!select) { return; }
+    tabs.hidden = false;
+    tabs.addEventListener("change", function (ev) {
+      var want = ev.target.value;
+      select.querySelectorAll("optgroup").forEach(function (g) {
+        var show = !want || g.label.indexOf(want) === 0;
+        g.hidden = !show;
+        g.disabled = !show;
+      });
+      var chosen = select.options[select.selectedIndex];
+      if (chosen && chosen.parentNode.disabled) { select.value = ""; }
+    });
+  });
   document.querySelectorAll("a[data-back]").forEach(function (a) {
     a.addEventListener("click", function (ev) { ev.preventDefault(); history.back(); });
   });

@@ -1563,17 +1563,11 @@ async fn one_request_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let r = st
+    let (r, a) = st
         .app
         .review_request(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    let a = st
-        .app
-        .managed_account(&s.0.principal, r.account_id)
-        .await
-        .map_err(|e| WebError::page(e, lang))?
-        .account;
     Ok(with_status(
         render(
             AdminRequestPage {
