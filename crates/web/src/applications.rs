@@ -9,7 +9,8 @@ use crate::pages::render;
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,46 +26,35 @@ pub const FLOW_COOKIE: &str = "portico_flow";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/services", get(services))
-        .route("/apply", get(apply_start))
-        .route("/apply/email", post(apply_email))
-        .route("/apply/code", post(apply_code))
+        .route("/apply", get(email_start))
+        .route("/apply/email", post(email_send))
+        .route("/apply/code", post(email_code))
         .route("/apply/form", get(apply_form).post(apply_submit))
         .route("/apply/check-login", post(check_login))
-        .route("/apply/modify", get(modify_start))
-        .route("/apply/modify/email", post(modify_email))
-        .route("/apply/modify/code", post(modify_code))
+        .route("/apply/modify", get(email_start))
+        .route("/apply/modify/email", post(email_send))
+        .route("/apply/modify/code", post(email_code))
         .route("/apply/modify/form", get(modify_form).post(modify_submit))
-        .route("/activate", get(activate_start))
-        .route("/activate/send", post(activate_send))
-        .route("/activate/code", post(activate_code))
-        .route(
-            "/activate/password",
-            get(activate_password).post(activate_set),
-        )
-        .route("/forgot", get(forgot_start))
-        .route("/forgot/send", post(forgot_send))
-        .route("/forgot/code", post(forgot_code))
-        .route("/forgot/password", get(forgot_password).post(forgot_set))
-        .route("/reinstate", get(reinstate_start))
-        .route("/reinstate/send", post(reinstate_send))
-        .route("/reinstate/code", post(reinstate_code))
-        .route(
-            "/reinstate/form",
-            get(reinstate_form).post(reinstate_submit),
-        )
-        .route("/admins", get(admins_start))
-        .route("/admins/send", post(admins_send))
-        .route("/admins/code", post(admins_code))
-        .route("/admins/list", get(admins_list))
-        .route("/account/requests", get(my_requests))
-        .route("/account/requests/admin-rights", post(admin_rights))
-        .route("/account/requests/agency-change", post(agency_change))
+        .route("/activate", get(flow_start))
+        .route("/activate/send", post(flow_send))
+        .route("/activate/code", post(flow_code))
+        .route("/activate/password", get(flow_password).post(flow_set))
+        .route("/forgot", get(flow_start))
+        .route("/forgot/send", post(flow_send))
+        .route("/forgot/code", post(flow_code))
+        .route("/forgot/password", get(flow_password).post(flow_set))
+        .route("/reinstate", get(flow_start))
+        .route("/reinstate/send", post(flow_send))
+        .route("/reinstate/code", post(flow_code))
+        .route("/admins", get(flow_start))
+        .route("/admins/send", post(flow_send))
+        .route("/admins/code", post(flow_code))
         .route("/admin/requests", get(queue))
         .route("/admin/requests/decide", post(decide))
         .route("/admin/requests/{id}", get(request_page))
 }
 
-fn flow_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn flow_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
     let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{FLOW_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
@@ -72,7 +62,7 @@ fn flow_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
     .unwrap_or(HeaderValue::from_static(""))
 }
 
-fn flow_token(headers: &HeaderMap) -> String {
+pub(crate) fn flow_token(headers: &HeaderMap) -> String {
     cookie(headers, FLOW_COOKIE)
         .unwrap_or("")
         .chars()
@@ -80,14 +70,17 @@ fn flow_token(headers: &HeaderMap) -> String {
         .collect()
 }
 
-fn with_status(mut r: Response, s: StatusCode) -> Response {
+pub(crate) fn with_status(mut r: Response, s: StatusCode) -> Response {
     *r.status_mut() = s;
     r
 }
 
 /// Splits an error into field errors (shown beside fields) and a message
 /// for the top of the page; an internal error is passed on.
-fn split(e: Error, lang: Lang) -> Result<(Vec<FieldError>, String, StatusCode), WebError> {
+pub(crate) fn split(
+    e: Error,
+    lang: Lang,
+) -> Result<(Vec<FieldError>, String, StatusCode), WebError> {
     match e {
         Error::Invalid(errs) => Ok((errs, String::new(), StatusCode::UNPROCESSABLE_ENTITY)),
         Error::Conflict { field, message } => Ok((
@@ -187,11 +180,22 @@ fn email_page(
     ))
 }
 
-/// Anyone: step 1 of applying.
-async fn apply_start(headers: HeaderMap) -> Result<Response, WebError> {
+impl FromRequestParts<AppState> for EmailFlow {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(if parts.uri.path().starts_with("/apply/modify") {
+            EmailFlow::Modify
+        } else {
+            EmailFlow::Apply
+        })
+    }
+}
+
+/// Anyone: step 1 of applying, or of modifying an application.
+async fn email_start(flow: EmailFlow, headers: HeaderMap) -> Result<Response, WebError> {
     email_page(
         visitor_lang(&headers),
-        EmailFlow::Apply,
+        flow,
         "email",
         String::new(),
         vec![],
@@ -200,17 +204,25 @@ async fn apply_start(headers: HeaderMap) -> Result<Response, WebError> {
     )
 }
 
-/// Anyone: step 1 of modifying an application.
-async fn modify_start(headers: HeaderMap) -> Result<Response, WebError> {
-    email_page(
-        visitor_lang(&headers),
-        EmailFlow::Modify,
-        "email",
-        String::new(),
-        vec![],
-        String::new(),
-        StatusCode::OK,
-    )
+/// Anyone: sends the code to the backup e-mail.
+async fn email_send(
+    State(st): State<AppState>,
+    flow: EmailFlow,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    send_email_code(&st, &headers, &ctx, flow, f).await
+}
+
+/// Anyone: checks the code from the backup e-mail.
+async fn email_code(
+    State(st): State<AppState>,
+    flow: EmailFlow,
+    headers: HeaderMap,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    check_email_code(&st, &headers, flow, f).await
 }
 
 async fn send_email_code(
@@ -273,48 +285,10 @@ async fn check_email_code(
     }
 }
 
-/// Anyone: sends the code for an application.
-async fn apply_email(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<EmailForm>,
-) -> Result<Response, WebError> {
-    send_email_code(&st, &headers, &ctx, EmailFlow::Apply, f).await
-}
-
-/// Anyone: checks the code for an application.
-async fn apply_code(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<EmailForm>,
-) -> Result<Response, WebError> {
-    check_email_code(&st, &headers, EmailFlow::Apply, f).await
-}
-
-/// Anyone: sends the code for modifying an application.
-async fn modify_email(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<EmailForm>,
-) -> Result<Response, WebError> {
-    send_email_code(&st, &headers, &ctx, EmailFlow::Modify, f).await
-}
-
-/// Anyone: checks the code for modifying an application.
-async fn modify_code(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<EmailForm>,
-) -> Result<Response, WebError> {
-    check_email_code(&st, &headers, EmailFlow::Modify, f).await
-}
-
 // ---- the application form ------------------------------------------------------
 
 /// The deepest units, grouped under "top group／agency", in tree order.
-fn unit_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
+pub(crate) fn unit_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
     let mut groups: Vec<(String, Vec<(i64, String)>)> = Vec::new();
     for (i, _) in &tree.order {
         let u = &tree.units[*i];
@@ -697,7 +671,7 @@ async fn modify_submit(
 // ---- activation and forgotten passwords ---------------------------------------
 
 #[derive(Clone, Copy)]
-enum AccountFlow {
+pub(crate) enum AccountFlow {
     Activate,
     Forgot,
     Reinstate,
@@ -756,6 +730,26 @@ impl AccountFlow {
                 "驗證身分後，即可查看您所屬機關的機關管理者及聯絡方式。",
                 "Verify yourself to see your agency's administrators and how to reach them.",
             ),
+        }
+    }
+}
+
+/// The flow is the first segment of the path: `/activate/…`, `/forgot/…`,
+/// `/reinstate/…`, `/admins/…`.
+impl FromRequestParts<AppState> for AccountFlow {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let first = parts.uri.path().trim_start_matches('/');
+        let first = first.split('/').next().unwrap_or("");
+        match first {
+            "activate" => Ok(AccountFlow::Activate),
+            "forgot" => Ok(AccountFlow::Forgot),
+            "reinstate" => Ok(AccountFlow::Reinstate),
+            "admins" => Ok(AccountFlow::FindAdmins),
+            _ => Err(WebError::page(
+                Error::NotFound,
+                visitor_lang(&parts.headers),
+            )),
         }
     }
 }
@@ -877,7 +871,7 @@ async fn account_code(
     }
 }
 
-async fn password_form(
+pub(crate) async fn password_form(
     st: &AppState,
     headers: &HeaderMap,
     flow: AccountFlow,
@@ -995,444 +989,50 @@ async fn set_password(
     }
 }
 
-/// Anyone: 開通帳號, step 1.
-async fn activate_start(headers: HeaderMap) -> Result<Response, WebError> {
-    account_start(headers, AccountFlow::Activate).await
+/// Anyone: step 1 of an account flow (login name and method).
+async fn flow_start(flow: AccountFlow, headers: HeaderMap) -> Result<Response, WebError> {
+    account_start(headers, flow).await
 }
-/// Anyone: sends the activation code.
-async fn activate_send(
+
+/// Anyone: sends the flow's code to the account's address.
+async fn flow_send(
     State(st): State<AppState>,
+    flow: AccountFlow,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
     Form(f): Form<AccountVerifyForm>,
 ) -> Result<Response, WebError> {
-    account_send(&st, &headers, &ctx, AccountFlow::Activate, f).await
+    account_send(&st, &headers, &ctx, flow, f).await
 }
-/// Anyone: checks the activation code.
-async fn activate_code(
+
+/// Anyone: checks the flow's code.
+async fn flow_code(
     State(st): State<AppState>,
+    flow: AccountFlow,
     headers: HeaderMap,
     Form(f): Form<AccountVerifyForm>,
 ) -> Result<Response, WebError> {
-    account_code(&st, &headers, AccountFlow::Activate, f).await
+    account_code(&st, &headers, flow, f).await
 }
-/// Anyone holding an activation proof: the password form.
-async fn activate_password(
+
+/// Anyone holding an activation or reset proof: the password form.
+async fn flow_password(
     State(st): State<AppState>,
+    flow: AccountFlow,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    password_form(
-        &st,
-        &headers,
-        AccountFlow::Activate,
-        vec![],
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    password_form(&st, &headers, flow, vec![], String::new(), StatusCode::OK).await
 }
-/// Anyone holding an activation proof: sets the first password.
-async fn activate_set(
+
+/// Anyone holding an activation or reset proof: sets the password.
+async fn flow_set(
     State(st): State<AppState>,
+    flow: AccountFlow,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
     Form(f): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    set_password(&st, &headers, &ctx, AccountFlow::Activate, f).await
-}
-/// Anyone: 忘記密碼, step 1.
-async fn forgot_start(headers: HeaderMap) -> Result<Response, WebError> {
-    account_start(headers, AccountFlow::Forgot).await
-}
-/// Anyone: sends the reset code.
-async fn forgot_send(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_send(&st, &headers, &ctx, AccountFlow::Forgot, f).await
-}
-/// Anyone: checks the reset code.
-async fn forgot_code(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_code(&st, &headers, AccountFlow::Forgot, f).await
-}
-/// Anyone holding a reset proof: the password form.
-async fn forgot_password(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    password_form(
-        &st,
-        &headers,
-        AccountFlow::Forgot,
-        vec![],
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-/// Anyone holding a reset proof: sets the new password.
-async fn forgot_set(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<NewPasswordForm>,
-) -> Result<Response, WebError> {
-    set_password(&st, &headers, &ctx, AccountFlow::Forgot, f).await
-}
-
-/// Anyone: 個人帳號復用, step 1.
-async fn reinstate_start(headers: HeaderMap) -> Result<Response, WebError> {
-    account_start(headers, AccountFlow::Reinstate).await
-}
-/// Anyone: sends the reinstatement code.
-async fn reinstate_send(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_send(&st, &headers, &ctx, AccountFlow::Reinstate, f).await
-}
-/// Anyone: checks the reinstatement code.
-async fn reinstate_code(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_code(&st, &headers, AccountFlow::Reinstate, f).await
-}
-
-async fn reinstate_page(
-    st: &AppState,
-    lang: Lang,
-    a: &portico_store::accounts::Account,
-    f: portico_app::requests::MoveForm,
-    errs: Vec<FieldError>,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let tree = st
-        .app
-        .org_tree()
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    Ok(with_status(
-        render(
-            ReinstatePage {
-                c: Chrome::bare(lang),
-                login: a.login.clone(),
-                name: a.name.clone(),
-                current: format!("{}／{}", a.agency_name, a.unit_name),
-                f,
-                units: unit_choices(&tree),
-                errs: Errors::new(errs, lang),
-            },
-            lang,
-        )?,
-        status,
-    ))
-}
-
-/// Anyone holding a reinstatement proof: the form (unit, title, reason).
-async fn reinstate_form(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(&headers);
-    let Ok(a) = st.app.reinstatement_account(&flow_token(&headers)).await else {
-        return password_form(
-            &st,
-            &headers,
-            AccountFlow::Reinstate,
-            vec![],
-            String::new(),
-            StatusCode::OK,
-        )
-        .await;
-    };
-    let f = portico_app::requests::MoveForm {
-        unit: a.unit_id.0.to_string(),
-        title: a.title.clone(),
-        reason: String::new(),
-    };
-    reinstate_page(&st, lang, &a, f, vec![], StatusCode::OK).await
-}
-
-/// Anyone holding a reinstatement proof: submits the request.
-async fn reinstate_submit(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<portico_app::requests::MoveForm>,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(&headers);
-    let token = flow_token(&headers);
-    let Ok(a) = st.app.reinstatement_account(&token).await else {
-        return password_form(
-            &st,
-            &headers,
-            AccountFlow::Reinstate,
-            vec![],
-            String::new(),
-            StatusCode::OK,
-        )
-        .await;
-    };
-    match st.app.submit_reinstatement(&token, &f, &ctx).await {
-        Ok(done) => {
-            let mut r = render(
-                NoticePage {
-                    c: Chrome::bare(lang),
-                    title: Msg::new("已送出復用申請", "Reinstatement requested"),
-                    message: Msg::owned(
-                        format!(
-                            "已送出帳號 {} 的復用申請（單位：{}）。將由機關管理者審核，結果會寄至您的備用信箱；通過後請使用「開通帳號」重新設定密碼。",
-                            done.login, done.unit_name
-                        ),
-                        format!(
-                            "Reinstatement of {} requested (unit {}). An agency administrator will review it and mail you the result; once approved, use 'Activate my account' to set a password.",
-                            done.login, done.unit_name
-                        ),
-                    ),
-                    link: "/login",
-                    link_text: Msg::new("回登入頁", "Back to sign-in"),
-                },
-                lang,
-            )?;
-            r.headers_mut()
-                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
-            Ok(r)
-        }
-        Err(e) => {
-            let (mut errs, error, status) = split(e, lang)?;
-            if !error.is_empty() {
-                errs.push(FieldError {
-                    field: "form",
-                    message: Msg::owned(error.clone(), error),
-                });
-            }
-            reinstate_page(&st, lang, &a, f, errs, status).await
-        }
-    }
-}
-
-/// Anyone: 機關管理員查詢, step 1.
-async fn admins_start(headers: HeaderMap) -> Result<Response, WebError> {
-    account_start(headers, AccountFlow::FindAdmins).await
-}
-/// Anyone: sends the code.
-async fn admins_send(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_send(&st, &headers, &ctx, AccountFlow::FindAdmins, f).await
-}
-/// Anyone: checks the code.
-async fn admins_code(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_code(&st, &headers, AccountFlow::FindAdmins, f).await
-}
-/// Anyone holding a proof: their agency's administrators.
-async fn admins_list(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let lang = visitor_lang(&headers);
-    let Ok((a, admins)) = st.app.my_agency_admins(&flow_token(&headers)).await else {
-        return password_form(
-            &st,
-            &headers,
-            AccountFlow::FindAdmins,
-            vec![],
-            String::new(),
-            StatusCode::OK,
-        )
-        .await;
-    };
-    render(
-        AdminContactsPage {
-            c: Chrome::bare(lang),
-            agency: a.agency_name,
-            admins,
-        },
-        lang,
-    )
-}
-
-// ---- a signed-in person's own requests ---------------------------------------
-
-#[allow(clippy::too_many_arguments)]
-async fn my_requests_page(
-    st: &AppState,
-    s: &Signed,
-    f: portico_app::requests::MoveForm,
-    reason: String,
-    errs: Vec<FieldError>,
-    notice: Option<Msg>,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let p = &s.0.principal;
-    // A refusal is shown at the top, like the notice after a submit.
-    let (error, flash) = match notice {
-        Some(m) if status.is_success() => (String::new(), Some(m)),
-        Some(m) => (m.get(lang).to_owned(), None),
-        None => (String::new(), None),
-    };
-    let err = |e| WebError::page(e, lang);
-    let me = st.app.me(&s.0).await.map_err(err)?;
-    let open = st.app.my_open_requests(p.account_id).await.map_err(err)?;
-    let tree = st.app.org_tree().await.map_err(err)?;
-    let f = if f.title.is_empty() && f.unit.is_empty() {
-        portico_app::requests::MoveForm {
-            title: me.account.title.clone(),
-            ..f
-        }
-    } else {
-        f
-    };
-    Ok(with_status(
-        render(
-            MyRequestsPage {
-                c: Chrome::of(&s.0, "my-requests").with_flash(flash),
-                open,
-                is_agency_admin: p.roles.iter().any(|r| {
-                    matches!(
-                        r.kind,
-                        portico_core::permission::RoleKind::AgencyAdmin
-                            | portico_core::permission::RoleKind::SystemAdmin
-                    )
-                }),
-                current: format!("{}／{}", me.account.agency_name, me.account.unit_name),
-                f,
-                reason,
-                units: unit_choices(&tree),
-                errs: Errors::new(errs, lang),
-                error,
-            },
-            lang,
-        )?,
-        status,
-    ))
-}
-
-/// Anyone signed in: their open requests, and the forms to ask for admin
-/// rights or an agency change.
-async fn my_requests(
-    State(st): State<AppState>,
-    s: Signed,
-    LenientQuery(q): LenientQuery<crate::pages::OkQuery>,
-) -> Result<Response, WebError> {
-    let done = (q.ok.as_deref() == Some("admin-rights")).then(|| {
-        Msg::new(
-            "已送出申請，待機關管理者審核；結果會寄至您的備用信箱",
-            "Request sent; your agency's administrators will review it and mail you the result",
-        )
-    });
-    my_requests_page(
-        &st,
-        &s,
-        Default::default(),
-        String::new(),
-        vec![],
-        done,
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[derive(serde::Deserialize)]
-struct ReasonPost {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-}
-
-/// Anyone signed in who is not an agency admin.
-async fn admin_rights(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<ReasonPost>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    let lang = s.lang();
-    match st.app.request_admin_rights(&s.0, &f.reason, &ctx).await {
-        Ok(()) => Ok(Redirect::to("/account/requests?ok=admin-rights").into_response()),
-        Err(e) => {
-            let (errs, error, status) = split(e, lang)?;
-            let notice = (!error.is_empty()).then(|| Msg::owned(error.clone(), error));
-            let errs = errs
-                .into_iter()
-                .map(|e| FieldError {
-                    field: if e.field == "reason" {
-                        "rights_reason"
-                    } else {
-                        e.field
-                    },
-                    message: e.message,
-                })
-                .collect();
-            my_requests_page(&st, &s, Default::default(), f.reason, errs, notice, status).await
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct MovePost {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    #[serde(flatten)]
-    form: portico_app::requests::MoveForm,
-}
-
-/// Anyone signed in: asks to move; the account is disabled and signed out
-/// at once.
-async fn agency_change(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<MovePost>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    let lang = s.lang();
-    match st.app.request_agency_change(&s.0, &f.form, &ctx).await {
-        Ok(()) => {
-            let mut r = render(
-                NoticePage {
-                    c: Chrome::bare(lang),
-                    title: Msg::new("已送出機關異動申請", "Move requested"),
-                    message: Msg::new(
-                        "帳號已停用並登出所有裝置。新機關的機關管理者審核通過後，即可再次登入；審核結果會寄至您的備用信箱。",
-                        "Your account is disabled and signed out everywhere. Sign in again once the new agency's administrator approves; the result is mailed to your backup e-mail.",
-                    ),
-                    link: "/login",
-                    link_text: Msg::new("回登入頁", "Back to sign-in"),
-                },
-                lang,
-            )?;
-            r.headers_mut().insert(
-                header::SET_COOKIE,
-                HeaderValue::from_static(
-                    "portico_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-                ),
-            );
-            Ok(r)
-        }
-        Err(e) => {
-            let (errs, error, status) = split(e, lang)?;
-            let notice = (!error.is_empty()).then(|| Msg::owned(error.clone(), error));
-            my_requests_page(&st, &s, f.form, String::new(), errs, notice, status).await
-        }
-    }
+    set_password(&st, &headers, &ctx, flow, f).await
 }
 
 // ---- the review queue (待簽核) ---------------------------------------------------

@@ -12,6 +12,7 @@ mod extract;
 pub mod mitake_sim;
 mod outbox;
 mod pages;
+mod requests;
 mod view;
 
 use axum::Router;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(applications::router())
         .merge(outbox::router())
         .merge(contacts::router())
+        .merge(requests::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
