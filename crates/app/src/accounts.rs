@@ -429,6 +429,9 @@ impl App {
             let Some(agency) = g.scope_unit_id else {
                 continue;
             };
+            // Two of an agency's last admins leaving at once: the second
+            // waits here and counts after the first.
+            orgs::lock(c, agency).await?;
             if account.state == AccountState::Active
                 && roles::count_active_agency_admins(c, agency).await? <= 1
             {

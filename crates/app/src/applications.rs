@@ -13,7 +13,9 @@ use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::national_id::NationalId;
 use portico_core::outbox::Channel;
 use portico_core::permission::{Principal, RoleKind};
-use portico_core::request::{Decision, RequestKind, check_note, decide};
+use portico_core::request::{
+    Decision, RequestKind, account_changed, check_note, decide, waiting_state,
+};
 use portico_core::text::{Email, LoginName, OfficePhone, PersonName, clean_text, parse_extension};
 use portico_core::verify::{Method, Purpose, check_backup_email};
 use portico_core::{Error, Msg};
@@ -232,6 +234,7 @@ impl App {
                 body: t.body,
                 account,
                 scope_path,
+                secret: false,
             },
             self.now(),
         )
@@ -654,13 +657,26 @@ impl App {
         };
         let (to, account_to) =
             decide(r.kind, r.state, decision, r.from_state).map_err(|_| already())?;
-        if !requests::decide(&mut tx, id, to, actor.account_id, &actor.login, note, now).await? {
+        if !requests::decide(
+            &mut tx,
+            id,
+            &r.scope_path,
+            to,
+            actor.account_id,
+            &actor.login,
+            note,
+            now,
+        )
+        .await?
+        {
             return Err(already());
         }
+        accounts::lock(&mut tx, r.account_id).await?;
         let a = accounts::get(&mut tx, r.account_id)
             .await?
             .ok_or(Error::NotFound)?;
-        self.apply_decision(&mut tx, actor, &r, &a, decision, account_to, now)
+        let revoked = self
+            .apply_decision(&mut tx, actor, &r, &a, decision, account_to, now)
             .await?;
         // 004 §參: the applicant asks for an official mailbox; the reviewer
         // decides (a batch grants what was asked).
@@ -694,7 +710,7 @@ impl App {
         let mut e =
             crate::auth::admin_event(ctx, &format!("request.{}", decision.as_str()), actor, &a);
         e.reason = note.to_owned();
-        e.detail = serde_json::json!({"request": id, "kind": r.kind.as_str(), "official_mail": mailbox.as_ref().map(|m| m.0)}).to_string();
+        e.detail = serde_json::json!({"request": id, "kind": r.kind.as_str(), "official_mail": mailbox.as_ref().map(|m| m.0), "roles_revoked": revoked}).to_string();
         audit::append(&mut tx, &e, now).await?;
         if !a.backup_email.is_empty() {
             self.put_mail(
@@ -709,7 +725,10 @@ impl App {
         tx.commit().await.map_err(db_err)
     }
 
-    /// What a decision does to the account.
+    /// What a decision does to the account. An approval applies only to an
+    /// account still in the state its request left it; a rejection of a
+    /// request whose account changed meanwhile leaves the account alone.
+    /// Returns the roles a move took away.
     #[allow(clippy::too_many_arguments)]
     async fn apply_decision(
         &self,
@@ -720,48 +739,66 @@ impl App {
         decision: Decision,
         account_to: Option<AccountState>,
         now: time::OffsetDateTime,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
+        let unchanged = a.state == waiting_state(r.kind);
+        if decision == Decision::Approve && !unchanged {
+            return Err(Error::Refused(account_changed()));
+        }
         if let Some(to) = account_to
+            && unchanged
             && to != a.state
             && !accounts::transition(tx, a.id, a.state, to, now).await?
         {
-            return Err(Error::Conflict {
-                field: "state",
-                message: portico_core::request::already_decided(),
-            });
+            return Err(Error::Refused(account_changed()));
         }
+        let mut revoked = Vec::new();
         match (r.kind, decision) {
             // The unit changes only on approval: a rejection leaves the
-            // account where it was.
-            (RequestKind::AgencyChange, Decision::Approve) => {
-                accounts::move_to_unit(tx, a.id, r.unit_id, None, now).await?;
-            }
-            (RequestKind::Reinstate, Decision::Approve) => {
-                accounts::move_to_unit(tx, a.id, r.unit_id, Some(&r.title), now).await?;
+            // account where it was. Admin roles of the old place go.
+            (RequestKind::AgencyChange | RequestKind::Reinstate, Decision::Approve) => {
+                let title = (r.kind == RequestKind::Reinstate).then_some(r.title.as_str());
+                accounts::move_to_unit(tx, a.id, r.unit_id, title, now).await?;
+                let unit = portico_store::orgs::get(tx, r.unit_id)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                for g in roles::of_account(tx, a.id).await? {
+                    if let Some(p) = &g.scope_path
+                        && !p.contains(&unit.path)
+                    {
+                        roles::revoke(tx, a.id, g.id).await?;
+                        revoked.push(format!("{}:{}", g.kind.as_str(), g.scope_name));
+                    }
+                }
             }
             (RequestKind::AdminRights, Decision::Approve) => {
-                let agency = a.agency_id.ok_or_else(|| {
-                    Error::Refused(Msg::new(
-                        "此帳號不屬於任何機關，無法成為機關管理者",
-                        "This account belongs to no agency",
-                    ))
-                })?;
-                roles::grant(
-                    tx,
-                    a.id,
-                    RoleKind::AgencyAdmin,
-                    Some(agency),
-                    actor.account_id,
-                    now,
-                )
-                .await?;
+                // The agency whose admins decided: the account must still be
+                // in it.
+                let agency = r.scope_path.ids().last().copied();
+                if agency.is_none() || a.agency_id != agency {
+                    return Err(Error::Refused(account_changed()));
+                }
+                let held = roles::of_account(tx, a.id)
+                    .await?
+                    .iter()
+                    .any(|g| g.kind == RoleKind::AgencyAdmin && g.scope_unit_id == agency);
+                if !held {
+                    roles::grant(
+                        tx,
+                        a.id,
+                        RoleKind::AgencyAdmin,
+                        agency,
+                        actor.account_id,
+                        now,
+                    )
+                    .await?;
+                }
             }
             _ => {}
         }
         if r.kind == RequestKind::AgencyChange || account_to == Some(AccountState::Disabled) {
             sessions::delete_all_of(tx, a.id).await?;
         }
-        Ok(())
+        Ok(revoked)
     }
 
     // ---- activation and forgotten passwords ---------------------------------

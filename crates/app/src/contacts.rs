@@ -141,7 +141,10 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(db_err)
+        self.tell_backup_address(&mut tx, s).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
     }
 
     /// Anyone signed in: removes the bound mobile (SMS codes stop).
@@ -155,6 +158,28 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(db_err)
+        self.tell_backup_address(&mut tx, s).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// A new mobile can reset the password by SMS: the backup address hears
+    /// of every change, so a stolen session cannot add one unnoticed.
+    async fn tell_backup_address(&self, tx: &mut portico_store::Tx, s: &Session) -> Result<()> {
+        let a = accounts::get(tx, s.principal.account_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !a.backup_email.is_empty() {
+            self.put_mail(
+                tx,
+                &a.backup_email,
+                mail::contact_changed(&a.login, "mobile"),
+                Some(a.id),
+                a.unit_path.as_str(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

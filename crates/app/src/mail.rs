@@ -194,10 +194,10 @@ pub fn contact_changed(login: &str, what: &str) -> Text {
         &format!("{zh}已變更"),
         &format!("your {en} changed"),
         &format!(
-            "您的帳號 {login} 的{zh}已變更，此信箱之後不再收到驗證碼。\n若這不是您本人的操作，請立即聯絡所屬機關管理者。"
+            "您的帳號 {login} 的{zh}已變更（新增、更換或解除），驗證碼將寄送至新的{zh}。\n若這不是您本人的操作，請立即聯絡所屬機關管理者。"
         ),
         &format!(
-            "The {en} of your account {login} was changed; this address gets no more codes.\nIf this was not you, contact your agency administrator at once."
+            "The {en} of your account {login} was changed (added, replaced or removed); codes now go to the new one.\nIf this was not you, contact your agency administrator at once."
         ),
     )
 }

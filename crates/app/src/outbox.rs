@@ -28,11 +28,21 @@ pub enum DeliveryError {
 /// Sends mail. The real one speaks SMTP; the demo's records only.
 pub trait Mailer: Send + Sync + std::fmt::Debug {
     fn send<'a>(&'a self, m: &'a Message) -> BoxFut<'a, Result<(), DeliveryError>>;
+    /// True when the outbox page is the only copy (the demo): codes stay
+    /// readable there. A real peer has the message, so its codes are
+    /// removed from the outbox once sent.
+    fn records_only(&self) -> bool {
+        false
+    }
 }
 
 /// Sends SMS. The real one is the Mitake HTTP API.
 pub trait SmsGateway: Send + Sync + std::fmt::Debug {
     fn send<'a>(&'a self, m: &'a Message) -> BoxFut<'a, Result<(), DeliveryError>>;
+    /// As for [`Mailer::records_only`].
+    fn records_only(&self) -> bool {
+        false
+    }
 }
 
 /// Accepts every message without sending it: the demo shows them on the
@@ -44,11 +54,17 @@ impl Mailer for Recording {
     fn send<'a>(&'a self, _m: &'a Message) -> BoxFut<'a, Result<(), DeliveryError>> {
         Box::pin(async { Ok(()) })
     }
+    fn records_only(&self) -> bool {
+        true
+    }
 }
 
 impl SmsGateway for Recording {
     fn send<'a>(&'a self, _m: &'a Message) -> BoxFut<'a, Result<(), DeliveryError>> {
         Box::pin(async { Ok(()) })
+    }
+    fn records_only(&self) -> bool {
+        true
     }
 }
 
@@ -132,6 +148,8 @@ pub(crate) struct Outgoing<'a> {
     pub body: String,
     pub account: Option<AccountId>,
     pub scope_path: &'a str,
+    /// The body carries a code.
+    pub secret: bool,
 }
 
 /// Writes a message in the caller's transaction. Call
@@ -148,6 +166,7 @@ pub(crate) async fn put(c: &mut Conn, m: Outgoing<'_>, now: time::OffsetDateTime
             idem_key: &idem,
             account_id: m.account,
             scope_path: m.scope_path,
+            secret: m.secret,
         },
         now,
     )
@@ -204,23 +223,33 @@ impl App {
         while let Some(done) = sending.join_next().await {
             let (m, r) = done.map_err(|e| Error::internal(format!("delivery task: {e}")))?;
             let now = self.now();
+            let redact = !match m.channel {
+                Channel::Mail => self.delivery.mailer.records_only(),
+                Channel::Sms => self.delivery.sms.records_only(),
+            };
             let mut tx = self.db.begin().await?;
-            match r {
+            let held = match r {
                 Ok(()) => {
-                    outbox::mark_sent(&mut tx, m.id, now).await?;
                     round.sent += 1;
+                    outbox::mark_sent(&mut tx, &m, now, redact).await?
                 }
                 Err(DeliveryError::Transient(e)) if (m.attempts as u32) < MAX_ATTEMPTS => {
                     tracing::warn!(id = m.id, attempts = m.attempts, error = %e, "delivery failed; will retry");
-                    let at = now + backoff(m.attempts as u32);
-                    outbox::mark_failed(&mut tx, m.id, &e, Some(at)).await?;
                     round.retrying += 1;
+                    let at = now + backoff(m.attempts as u32);
+                    outbox::mark_failed(&mut tx, &m, &e, Some(at)).await?
                 }
                 Err(DeliveryError::Transient(e) | DeliveryError::Permanent(e)) => {
                     tracing::error!(id = m.id, attempts = m.attempts, error = %e, "delivery failed for good");
-                    outbox::mark_failed(&mut tx, m.id, &e, None).await?;
                     round.failed += 1;
+                    outbox::mark_failed(&mut tx, &m, &e, None).await?
                 }
+            };
+            if !held {
+                tracing::warn!(
+                    id = m.id,
+                    "the lease ran out before the outcome was recorded"
+                );
             }
             tx.commit().await.map_err(db_err)?;
         }

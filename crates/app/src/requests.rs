@@ -96,6 +96,15 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, token).await?;
+        if requests::open_of(&mut tx, a.id, RequestKind::AgencyChange)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Refused(Msg::new(
+                "此帳號有機關異動申請審核中，請待審核結果後再申請復用",
+                "An agency change of this account waits for review; apply for reinstatement after its result",
+            )));
+        }
         requests::insert(
             &mut tx,
             &NewRequest {

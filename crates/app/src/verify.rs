@@ -82,6 +82,7 @@ impl App {
                     body: t.body,
                     account: d.account,
                     scope_path: d.scope_path,
+                    secret: true,
                 },
                 now,
             )
@@ -90,9 +91,9 @@ impl App {
         Ok(())
     }
 
-    /// Checks a typed code. A wrong code counts a try (kept even though the
-    /// answer is an error); the right one is used up and a proof issued,
-    /// returned as the token the next step presents.
+    /// Checks a typed code. Every try counts (kept even when the answer is
+    /// an error); the right one is used up and a proof issued, returned as
+    /// the token the next step presents.
     pub(crate) async fn check_code(
         &self,
         purpose: Purpose,
@@ -107,14 +108,18 @@ impl App {
         let Some(open) = codes::open(&mut tx, purpose.as_str(), key).await? else {
             return Err(refused());
         };
-        if open.expires_at <= now || open.tries >= i64::from(MAX_TRIES) {
+        if open.expires_at <= now {
+            return Err(refused());
+        }
+        // The try is counted before the comparison, under the row's update:
+        // parallel guesses cannot get past the limit together.
+        if !codes::claim_try(&mut tx, open.id, i64::from(MAX_TRIES)).await? {
             return Err(refused());
         }
         if !crate::constant_time_eq(
             code_hash(purpose, key, &typed).as_bytes(),
             open.code_hash.as_bytes(),
         ) {
-            codes::add_try(&mut tx, open.id).await?;
             tx.commit().await.map_err(db_err)?;
             return Err(refused());
         }
@@ -147,10 +152,13 @@ impl App {
         Ok(v)
     }
 
-    /// Removes expired proofs and old codes (the janitor).
+    /// Removes expired proofs, old codes, and sent messages older than 30
+    /// days (the janitor).
     pub async fn purge_verification(&self) -> Result<u64> {
         let mut tx = self.db.begin().await?;
-        let n = codes::purge(&mut tx, self.now()).await?;
+        let n = codes::purge(&mut tx, self.now()).await?
+            + portico_store::outbox::purge_sent(&mut tx, self.now() - time::Duration::days(30))
+                .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }

@@ -107,6 +107,24 @@ impl Decision {
     }
 }
 
+/// The state the applicant's account is in while a request of this kind
+/// waits: a decision applies only to an account still in it.
+pub fn waiting_state(kind: RequestKind) -> AccountState {
+    match kind {
+        RequestKind::NewAccount => AccountState::Pending,
+        RequestKind::Reinstate | RequestKind::AgencyChange => AccountState::Disabled,
+        RequestKind::AdminRights => AccountState::Active,
+    }
+}
+
+/// The message for an account that changed while its request waited.
+pub fn account_changed() -> Msg {
+    Msg::new(
+        "申請人的帳號狀態已在審核期間變更，此申請無法通過，請退回",
+        "The applicant's account changed while the request waited; it cannot be approved, reject it",
+    )
+}
+
 /// The message for a request somebody else decided first.
 pub fn already_decided() -> Msg {
     Msg::new(

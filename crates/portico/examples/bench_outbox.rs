@@ -67,6 +67,8 @@ async fn main() {
         next_at: time::OffsetDateTime::now_utc(),
         last_error: String::new(),
         account_id: None,
+        secret: false,
+        lease_until: None,
         created_at: time::OffsetDateTime::now_utc(),
         sent_at: None,
     };

@@ -941,6 +941,11 @@ async fn backup_email_and_mobile_change_only_with_a_code_from_the_new_address() 
         )
         .await;
     assert_eq!(st, 303);
+    let (subject, _) = s.last_message_to("wang.new@example.org").await.unwrap();
+    assert!(
+        subject.contains("手機號碼已變更"),
+        "the backup address hears of it: {subject}"
+    );
     // Now a forgotten password can be verified by SMS.
     let (_, next) = verified_account(&s, "/forgot", "staff", "sms", "0912345678").await;
     assert_eq!(next, "/forgot/password");
@@ -1071,4 +1076,77 @@ async fn sending_codes_is_rate_limited_per_client_address() {
         .post_form("/apply/email", &[("email", "ip20@example.org")])
         .await;
     assert_eq!(st, 200, "an hour later");
+}
+
+#[tokio::test]
+async fn a_move_takes_away_admin_roles_of_the_old_place_and_a_stale_request_cannot_pass() {
+    let s = TestServer::start(20).await;
+    // staff asks for admin rights in 民政局, then asks to move to 教育局.
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    staff
+        .post_form(
+            "/account/requests/admin-rights",
+            &[("_csrf", &csrf), ("reason", "協助管理")],
+        )
+        .await;
+    let unit = leaf(&s, "教育局", "行政科").await.to_string();
+    staff
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "科員"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    // 民政局's admin can no longer make a person who is leaving its admin.
+    let rights = open_request(&s, "staff", portico_core::request::RequestKind::AdminRights)
+        .await
+        .expect("queued");
+    let mut civil = s.signed_in("civil_admin").await;
+    let (st, to) = approve(&mut civil, &[rights.id], "approve", "").await;
+    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=0&already=1"));
+    let (st, _) = approve(&mut civil, &[rights.id], "reject", "已調離").await;
+    assert_eq!(st, 303, "a stale request can still be rejected");
+    assert_eq!(
+        state_of(&s, "staff").await,
+        "disabled",
+        "the rejection left the move alone"
+    );
+
+    // unit_admin of 民政局/行政科 moves to 教育局: the old scope goes.
+    let mut ua = s.signed_in("unit_admin").await;
+    let csrf = ua.csrf().await;
+    let (st, _, _) = ua
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "股長"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mv = open_request(
+        &s,
+        "unit_admin",
+        portico_core::request::RequestKind::AgencyChange,
+    )
+    .await
+    .expect("queued");
+    let mut edu = s.signed_in("edu_admin").await;
+    approve(&mut edu, &[mv.id], "approve", "").await;
+    let mut ua = s.signed_in("unit_admin").await;
+    let (_, me) = ua.api_get("/me").await;
+    assert_eq!(me["roles"].as_array().unwrap().len(), 0, "{me}");
+    assert_eq!(
+        ua.get("/admin/accounts").await.0,
+        403,
+        "no admin console any more"
+    );
 }

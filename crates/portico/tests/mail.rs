@@ -166,6 +166,9 @@ async fn the_worker_delivers_a_committed_code_that_then_verifies() {
     };
     let _ = stop.send(());
     let _ = task.await;
+    // Once the SMTP server has it, the code is gone from the outbox.
+    let (_, stored) = s.last_message_to("live@example.org").await.unwrap();
+    assert_eq!(stored, portico_store::outbox::REDACTED);
     // The body is UTF-8 text, possibly base64 or quoted-printable: decode
     // with Python's own mail parser, as a mail client would.
     let out = Command::new("python3")
@@ -219,6 +222,8 @@ fn sms_message(to: &str, key: &str) -> portico_store::outbox::Message {
         next_at: time::OffsetDateTime::now_utc(),
         last_error: String::new(),
         account_id: None,
+        secret: true,
+        lease_until: None,
         created_at: time::OffsetDateTime::now_utc(),
         sent_at: None,
     }

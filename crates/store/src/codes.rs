@@ -90,14 +90,18 @@ pub async fn open(c: &mut Conn, purpose: &str, address: &str) -> Result<Option<O
     .transpose()
 }
 
-/// Counts one wrong try.
-pub async fn add_try(c: &mut Conn, id: i64) -> Result<()> {
-    sqlx::query("UPDATE verification_codes SET tries = tries + 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+/// Counts one try, if the code has tries left and is unused: false when
+/// it has none (the limit holds under parallel guesses).
+pub async fn claim_try(c: &mut Conn, id: i64, max: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE verification_codes SET tries = tries + 1 WHERE id = $1 AND tries < $2 AND used_at IS NULL",
+    )
+    .bind(id)
+    .bind(max)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Uses the code up, once: false when another request used it first.

@@ -130,6 +130,17 @@ pub async fn count_children(c: &mut Conn, id: OrgUnitId) -> Result<i64> {
     r.i64("n")
 }
 
+/// Takes the unit's row lock for the rest of the transaction (a no-op
+/// write): checks that count an agency's admins serialise on it.
+pub async fn lock(c: &mut Conn, id: OrgUnitId) -> Result<()> {
+    sqlx::query("UPDATE org_units SET updated_at = updated_at WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 /// True when the node or any of its ancestors is disabled: nothing new
 /// (a role scope, an account) may be placed there.
 pub async fn is_disabled_on_path(c: &mut Conn, path: &TreePath) -> Result<bool> {

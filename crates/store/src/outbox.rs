@@ -23,13 +23,18 @@ pub struct Message {
     pub next_at: OffsetDateTime,
     pub last_error: String,
     pub account_id: Option<AccountId>,
+    pub secret: bool,
+    /// Until when the worker that claimed it owns it (epoch ms); the
+    /// worker's updates name it, so a late one cannot overwrite another's.
+    #[serde(skip)]
+    pub lease_until: Option<i64>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub sent_at: Option<OffsetDateTime>,
 }
 
-const COLS: &str = "id, channel, recipient, subject, body, idem_key, state, attempts, next_at, last_error, account_id, created_at, sent_at";
+const COLS: &str = "id, channel, recipient, subject, body, idem_key, state, attempts, next_at, last_error, account_id, secret, lease_until, created_at, sent_at";
 
 fn from_row(r: &AnyRow) -> Result<Message> {
     Ok(Message {
@@ -46,6 +51,8 @@ fn from_row(r: &AnyRow) -> Result<Message> {
         next_at: at(r.i64("next_at")?),
         last_error: r.text("last_error")?,
         account_id: r.opt_i64("account_id")?.map(AccountId),
+        secret: r.flag("secret")?,
+        lease_until: r.opt_i64("lease_until")?,
         created_at: at(r.i64("created_at")?),
         sent_at: r.opt_i64("sent_at")?.map(at),
     })
@@ -59,14 +66,16 @@ pub struct NewMessage<'a> {
     pub idem_key: &'a str,
     pub account_id: Option<AccountId>,
     pub scope_path: &'a str,
+    /// The body carries a code: it is removed once a real peer has it.
+    pub secret: bool,
 }
 
 /// Adds a message, due now, in the caller's transaction: it is delivered
 /// only if the change that caused it commits.
 pub async fn enqueue(c: &mut Conn, m: &NewMessage<'_>, now: OffsetDateTime) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO outbox (channel, recipient, subject, body, idem_key, state, attempts, next_at, account_id, scope_path, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $6) RETURNING id",
+        "INSERT INTO outbox (channel, recipient, subject, body, idem_key, state, attempts, next_at, account_id, scope_path, secret, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9, $6) RETURNING id",
     )
     .bind(m.channel.as_str())
     .bind(m.recipient)
@@ -76,6 +85,7 @@ pub async fn enqueue(c: &mut Conn, m: &NewMessage<'_>, now: OffsetDateTime) -> R
     .bind(ms(now))
     .bind(m.account_id.map(|a| a.0))
     .bind(m.scope_path)
+    .bind(i64::from(m.secret))
     .fetch_one(&mut *c)
     .await
     .map_err(db_err)?;
@@ -115,39 +125,76 @@ pub async fn claim(
     Ok(out)
 }
 
-pub async fn mark_sent(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<()> {
-    sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = '' WHERE id = $2")
-        .bind(ms(now))
-        .bind(id)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+/// The text kept of a code-carrying message once a real peer has it:
+/// nobody, an admin included, can read a live code from the outbox.
+pub const REDACTED: &str =
+    "（本訊息含驗證碼，送出後已自內容移除）\n(This message carried a code, removed after sending.)";
+
+/// Marks a claimed message sent, if this worker still holds its lease
+/// (false when the lease ran out and another took it). `redact` replaces a
+/// code-carrying body.
+pub async fn mark_sent(
+    c: &mut Conn,
+    m: &Message,
+    now: OffsetDateTime,
+    redact: bool,
+) -> Result<bool> {
+    let body = if redact && m.secret {
+        REDACTED
+    } else {
+        m.body.as_str()
+    };
+    let r = sqlx::query(
+        "UPDATE outbox SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = '', body = $2 \
+         WHERE id = $3 AND lease_until = $4",
+    )
+    .bind(ms(now))
+    .bind(body)
+    .bind(m.id)
+    .bind(m.lease_until)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
 }
 
-/// Records a failed try: due again at `retry_at`, or failed for good.
+/// Records a failed try of a claimed message (if this worker still holds
+/// its lease): due again at `retry_at`, or failed for good.
 pub async fn mark_failed(
     c: &mut Conn,
-    id: i64,
+    m: &Message,
     error: &str,
     retry_at: Option<OffsetDateTime>,
-) -> Result<()> {
+) -> Result<bool> {
     let error: String = error.chars().take(500).collect();
     let q = match retry_at {
         Some(t) => sqlx::query(
-            "UPDATE outbox SET next_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
+            "UPDATE outbox SET next_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3 AND lease_until = $4",
         )
         .bind(ms(t)),
         None => sqlx::query(
-            "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $1 WHERE id = $2",
+            "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $1 WHERE id = $2 AND lease_until = $3",
         ),
     };
-    q.bind(error)
-        .bind(id)
+    let r = q
+        .bind(error)
+        .bind(m.id)
+        .bind(m.lease_until)
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes sent messages older than `before` (the outbox is a queue, not
+/// the record: the audit trail is).
+pub async fn purge_sent(c: &mut Conn, before: OffsetDateTime) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM outbox WHERE state = 'sent' AND sent_at < $1")
+        .bind(ms(before))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected())
 }
 
 /// An admin sends a failed message again: due now, with fresh attempts.

@@ -208,11 +208,14 @@ pub async fn update_details(
     Ok(r.rows_affected() == 1)
 }
 
-/// Records a decision, only if the request is still pending: false when
-/// another reviewer decided first.
+/// Records a decision, only if the request is still pending and in the
+/// scope the reviewer saw (an applicant may move it meanwhile): false
+/// otherwise.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide(
     c: &mut Conn,
     id: i64,
+    seen_scope: &TreePath,
     to: RequestState,
     by: AccountId,
     by_login: &str,
@@ -221,7 +224,7 @@ pub async fn decide(
 ) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE requests SET state = $1, decided_at = $2, decided_by = $3, decided_by_login = $4, decision_note = $5, \
-         updated_at = $2 WHERE id = $6 AND state = 'pending'",
+         updated_at = $2 WHERE id = $6 AND state = 'pending' AND scope_path = $7",
     )
     .bind(to.as_str())
     .bind(ms(now))
@@ -229,6 +232,7 @@ pub async fn decide(
     .bind(by_login)
     .bind(note)
     .bind(id)
+    .bind(seen_scope.as_str())
     .execute(&mut *c)
     .await
     .map_err(db_err)?;

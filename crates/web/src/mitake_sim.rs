@@ -126,7 +126,7 @@ async fn send(
     if !clientid.is_empty() {
         g.by_client.insert(clientid, msgid.clone());
     }
-    let points = 1000 - g.messages.len();
+    let points = 1000usize.saturating_sub(g.messages.len());
     ini(&[
         ("msgid", msgid),
         ("statuscode", "1".into()),

@@ -18,6 +18,8 @@ CREATE TABLE outbox (
   next_at INTEGER NOT NULL,
   lease_until INTEGER,
   last_error TEXT NOT NULL DEFAULT '',
+  -- 1 when the body carries a code: removed once a real peer has it.
+  secret INTEGER NOT NULL DEFAULT 0,
   account_id INTEGER,
   scope_path TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
