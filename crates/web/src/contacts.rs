@@ -5,8 +5,9 @@ use crate::pages::{CsrfForm, OkQuery, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::{Error, FieldError, Msg};
@@ -14,10 +15,10 @@ use portico_core::{Error, FieldError, Msg};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account/contacts", get(page))
-        .route("/account/contacts/email", post(send_email))
-        .route("/account/contacts/email/confirm", post(confirm_email))
-        .route("/account/contacts/mobile", post(send_mobile))
-        .route("/account/contacts/mobile/confirm", post(confirm_mobile))
+        .route("/account/contacts/email", post(send))
+        .route("/account/contacts/email/confirm", post(confirm))
+        .route("/account/contacts/mobile", post(send))
+        .route("/account/contacts/mobile/confirm", post(confirm))
         .route("/account/contacts/mobile/remove", post(remove_mobile))
 }
 
@@ -115,33 +116,86 @@ struct AddressPost {
     code: String,
 }
 
-/// Anyone signed in: a code to a new backup e-mail.
-async fn send_email(
+/// Which of the two addresses a request is about, from its path.
+#[derive(Clone, Copy)]
+enum Address {
+    Email,
+    Mobile,
+}
+
+impl FromRequestParts<AppState> for Address {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(
+            if parts.uri.path().starts_with("/account/contacts/mobile") {
+                Address::Mobile
+            } else {
+                Address::Email
+            },
+        )
+    }
+}
+
+impl Address {
+    fn field(self) -> &'static str {
+        match self {
+            Address::Email => "email",
+            Address::Mobile => "mobile",
+        }
+    }
+    fn code_field(self) -> &'static str {
+        match self {
+            Address::Email => "email_code",
+            Address::Mobile => "mobile_code",
+        }
+    }
+    fn typed(self, f: &AddressPost) -> &str {
+        match self {
+            Address::Email => &f.email,
+            Address::Mobile => &f.mobile,
+        }
+    }
+    /// The page with this address's form at `stage` (`address` or `code`).
+    fn view(self, stage: &'static str, value: String, errs: Vec<FieldError>) -> View {
+        match self {
+            Address::Email => View {
+                email_stage: stage,
+                new_email: value,
+                errs,
+                ..View::default()
+            },
+            Address::Mobile => View {
+                mobile_stage: stage,
+                new_mobile: value,
+                errs,
+                ..View::default()
+            },
+        }
+    }
+}
+
+/// Anyone signed in: a code to a new backup e-mail, or by SMS to a mobile.
+async fn send(
     State(st): State<AppState>,
     s: Signed,
+    kind: Address,
     ReqCtx(ctx): ReqCtx,
     Form(f): Form<AddressPost>,
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
-    match st.app.start_bind_email(&s.0, &f.email, &ctx).await {
-        Ok(email) => {
-            let v = View {
-                email_stage: "code",
-                new_email: email,
-                ..View::default()
-            };
-            show(&st, &s, v, StatusCode::OK).await
-        }
+    let typed = kind.typed(&f);
+    let r = match kind {
+        Address::Email => st.app.start_bind_email(&s.0, typed, &ctx).await,
+        Address::Mobile => st.app.start_bind_mobile(&s.0, typed, &ctx).await,
+    };
+    match r {
+        Ok(clean) => show(&st, &s, kind.view("code", clean, vec![]), StatusCode::OK).await,
         Err(e) => {
-            let (errs, status) = on("email", e, s.lang())?;
+            let (errs, status) = on(kind.field(), e, s.lang())?;
             show(
                 &st,
                 &s,
-                View {
-                    new_email: f.email,
-                    errs,
-                    ..View::default()
-                },
+                kind.view("address", typed.to_owned(), errs),
                 status,
             )
             .await
@@ -149,90 +203,27 @@ async fn send_email(
     }
 }
 
-/// Anyone signed in: the code binds the new backup e-mail.
-async fn confirm_email(
+/// Anyone signed in: the code from the new address binds it.
+async fn confirm(
     State(st): State<AppState>,
     s: Signed,
+    kind: Address,
     ReqCtx(ctx): ReqCtx,
     Form(f): Form<AddressPost>,
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
-    match st
-        .app
-        .confirm_bind_email(&s.0, &f.email, &f.code, &ctx)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/account/contacts?ok=email").into_response()),
-        Err(e) => {
-            let (errs, status) = on("email_code", e, s.lang())?;
-            let v = View {
-                email_stage: "code",
-                new_email: f.email,
-                errs,
-                ..View::default()
-            };
-            show(&st, &s, v, status).await
-        }
-    }
-}
-
-/// Anyone signed in: a code by SMS to a mobile to bind.
-async fn send_mobile(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<AddressPost>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    match st.app.start_bind_mobile(&s.0, &f.mobile, &ctx).await {
-        Ok(m) => {
-            let v = View {
-                mobile_stage: "code",
-                new_mobile: m,
-                ..View::default()
-            };
-            show(&st, &s, v, StatusCode::OK).await
+    let typed = kind.typed(&f);
+    let r = match kind {
+        Address::Email => st.app.confirm_bind_email(&s.0, typed, &f.code, &ctx).await,
+        Address::Mobile => st.app.confirm_bind_mobile(&s.0, typed, &f.code, &ctx).await,
+    };
+    match r {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/account/contacts?ok={}", kind.field())).into_response())
         }
         Err(e) => {
-            let (errs, status) = on("mobile", e, s.lang())?;
-            show(
-                &st,
-                &s,
-                View {
-                    new_mobile: f.mobile,
-                    errs,
-                    ..View::default()
-                },
-                status,
-            )
-            .await
-        }
-    }
-}
-
-/// Anyone signed in: the code binds the mobile.
-async fn confirm_mobile(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<AddressPost>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    match st
-        .app
-        .confirm_bind_mobile(&s.0, &f.mobile, &f.code, &ctx)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/account/contacts?ok=mobile").into_response()),
-        Err(e) => {
-            let (errs, status) = on("mobile_code", e, s.lang())?;
-            let v = View {
-                mobile_stage: "code",
-                new_mobile: f.mobile,
-                errs,
-                ..View::default()
-            };
-            show(&st, &s, v, status).await
+            let (errs, status) = on(kind.code_field(), e, s.lang())?;
+            show(&st, &s, kind.view("code", typed.to_owned(), errs), status).await
         }
     }
 }
