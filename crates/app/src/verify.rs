@@ -175,9 +175,14 @@ impl App {
 }
 
 /// The message when a verified step has timed out or was already finished.
-pub fn proof_expired() -> Error {
-    Error::Refused(Msg::new(
+pub fn proof_expired_msg() -> Msg {
+    Msg::new(
         "身分驗證已逾時或已使用，請重新驗證",
         "Your verification has expired or was already used; verify again",
-    ))
+    )
+}
+
+/// [`proof_expired_msg`] as the error a use case returns.
+pub fn proof_expired() -> Error {
+    Error::Refused(proof_expired_msg())
 }

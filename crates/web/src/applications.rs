@@ -212,30 +212,10 @@ async fn email_send(
     ReqCtx(ctx): ReqCtx,
     Form(f): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    send_email_code(&st, &headers, &ctx, flow, f).await
-}
-
-/// Anyone: checks the code from the backup e-mail.
-async fn email_code(
-    State(st): State<AppState>,
-    flow: EmailFlow,
-    headers: HeaderMap,
-    Form(f): Form<EmailForm>,
-) -> Result<Response, WebError> {
-    check_email_code(&st, &headers, flow, f).await
-}
-
-async fn send_email_code(
-    st: &AppState,
-    headers: &HeaderMap,
-    ctx: &portico_app::Ctx,
-    flow: EmailFlow,
-    f: EmailForm,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(headers);
+    let lang = visitor_lang(&headers);
     let r = match flow {
-        EmailFlow::Apply => st.app.start_application(&f.email, ctx).await,
-        EmailFlow::Modify => st.app.start_modify(&f.email, ctx).await,
+        EmailFlow::Apply => st.app.start_application(&f.email, &ctx).await,
+        EmailFlow::Modify => st.app.start_modify(&f.email, &ctx).await,
     };
     match r {
         Ok(()) => email_page(
@@ -254,13 +234,14 @@ async fn send_email_code(
     }
 }
 
-async fn check_email_code(
-    st: &AppState,
-    headers: &HeaderMap,
+/// Anyone: checks the code from the backup e-mail.
+async fn email_code(
+    State(st): State<AppState>,
     flow: EmailFlow,
-    f: EmailForm,
+    headers: HeaderMap,
+    Form(f): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    let lang = visitor_lang(headers);
+    let lang = visitor_lang(&headers);
     let r = match flow {
         EmailFlow::Apply => st.app.confirm_application_email(&f.email, &f.code).await,
         EmailFlow::Modify => st.app.confirm_modify(&f.email, &f.code).await,
@@ -271,7 +252,7 @@ async fn check_email_code(
             r.headers_mut().insert(
                 header::SET_COOKIE,
                 flow_cookie(
-                    st,
+                    &st,
                     &token,
                     portico_core::verify::VERIFIED_TTL.whole_seconds(),
                 ),
@@ -393,12 +374,9 @@ fn verify_again(lang: Lang, flow: EmailFlow) -> Result<Response, WebError> {
         "email",
         String::new(),
         vec![],
-        Msg::new(
-            "身分驗證已逾時或已使用，請重新驗證",
-            "Your verification has expired or was already used; verify again",
-        )
-        .get(lang)
-        .to_owned(),
+        portico_app::verify::proof_expired_msg()
+            .get(lang)
+            .to_owned(),
         StatusCode::UNAUTHORIZED,
     )
 }
@@ -794,83 +772,6 @@ fn account_page(
     ))
 }
 
-async fn account_start(headers: HeaderMap, flow: AccountFlow) -> Result<Response, WebError> {
-    account_page(
-        visitor_lang(&headers),
-        flow,
-        "login",
-        "",
-        "email",
-        vec![],
-        String::new(),
-        StatusCode::OK,
-    )
-}
-
-async fn account_send(
-    st: &AppState,
-    headers: &HeaderMap,
-    ctx: &portico_app::Ctx,
-    flow: AccountFlow,
-    f: AccountVerifyForm,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(headers);
-    let method = Method::parse(&f.method).unwrap_or(Method::EmailCode);
-    match st
-        .app
-        .start_account_verification(flow.purpose(), &f.login, method, ctx)
-        .await
-    {
-        Ok(()) => account_page(
-            lang,
-            flow,
-            "code",
-            f.login.trim(),
-            method.as_str(),
-            vec![],
-            String::new(),
-            StatusCode::OK,
-        ),
-        Err(e) => {
-            let (errs, error, status) = split(e, lang)?;
-            account_page(
-                lang, flow, "login", &f.login, &f.method, errs, error, status,
-            )
-        }
-    }
-}
-
-async fn account_code(
-    st: &AppState,
-    headers: &HeaderMap,
-    flow: AccountFlow,
-    f: AccountVerifyForm,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(headers);
-    match st
-        .app
-        .confirm_account_verification(flow.purpose(), &f.login, &f.code)
-        .await
-    {
-        Ok(token) => {
-            let mut r = Redirect::to(flow.next()).into_response();
-            r.headers_mut().insert(
-                header::SET_COOKIE,
-                flow_cookie(
-                    st,
-                    &token,
-                    portico_core::verify::VERIFIED_TTL.whole_seconds(),
-                ),
-            );
-            Ok(r)
-        }
-        Err(e) => {
-            let (errs, error, status) = split(e, lang)?;
-            account_page(lang, flow, "code", &f.login, "email", errs, error, status)
-        }
-    }
-}
-
 pub(crate) async fn password_form(
     st: &AppState,
     headers: &HeaderMap,
@@ -892,12 +793,9 @@ pub(crate) async fn password_form(
             "",
             "email",
             vec![],
-            Msg::new(
-                "身分驗證已逾時或已使用，請重新驗證",
-                "Your verification has expired or was already used; verify again",
-            )
-            .get(lang)
-            .to_owned(),
+            portico_app::verify::proof_expired_msg()
+                .get(lang)
+                .to_owned(),
             StatusCode::UNAUTHORIZED,
         );
     };
@@ -933,22 +831,112 @@ struct NewPasswordForm {
     confirm_password: String,
 }
 
-async fn set_password(
-    st: &AppState,
-    headers: &HeaderMap,
-    ctx: &portico_app::Ctx,
+/// Anyone: step 1 of an account flow (login name and method).
+async fn flow_start(flow: AccountFlow, headers: HeaderMap) -> Result<Response, WebError> {
+    account_page(
+        visitor_lang(&headers),
+        flow,
+        "login",
+        "",
+        "email",
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+/// Anyone: sends the flow's code to the account's address.
+async fn flow_send(
+    State(st): State<AppState>,
     flow: AccountFlow,
-    f: NewPasswordForm,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<AccountVerifyForm>,
 ) -> Result<Response, WebError> {
-    let lang = visitor_lang(headers);
+    let lang = visitor_lang(&headers);
+    let method = Method::parse(&f.method).unwrap_or(Method::EmailCode);
+    match st
+        .app
+        .start_account_verification(flow.purpose(), &f.login, method, &ctx)
+        .await
+    {
+        Ok(()) => account_page(
+            lang,
+            flow,
+            "code",
+            f.login.trim(),
+            method.as_str(),
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            account_page(
+                lang, flow, "login", &f.login, &f.method, errs, error, status,
+            )
+        }
+    }
+}
+
+/// Anyone: checks the flow's code.
+async fn flow_code(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    match st
+        .app
+        .confirm_account_verification(flow.purpose(), &f.login, &f.code)
+        .await
+    {
+        Ok(token) => {
+            let mut r = Redirect::to(flow.next()).into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                flow_cookie(
+                    &st,
+                    &token,
+                    portico_core::verify::VERIFIED_TTL.whole_seconds(),
+                ),
+            );
+            Ok(r)
+        }
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            account_page(lang, flow, "code", &f.login, "email", errs, error, status)
+        }
+    }
+}
+
+/// Anyone holding an activation or reset proof: the password form.
+async fn flow_password(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    password_form(&st, &headers, flow, vec![], String::new(), StatusCode::OK).await
+}
+
+/// Anyone holding an activation or reset proof: sets the password.
+async fn flow_set(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
     match st
         .app
         .set_password_with_proof(
             flow.purpose(),
-            &flow_token(headers),
+            &flow_token(&headers),
             &f.new_password,
             &f.confirm_password,
-            ctx,
+            &ctx,
         )
         .await
     {
@@ -979,60 +967,14 @@ async fn set_password(
                 lang,
             )?;
             r.headers_mut()
-                .insert(header::SET_COOKIE, flow_cookie(st, "", 0));
+                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
             Ok(r)
         }
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            password_form(st, headers, flow, errs, error, status).await
+            password_form(&st, &headers, flow, errs, error, status).await
         }
     }
-}
-
-/// Anyone: step 1 of an account flow (login name and method).
-async fn flow_start(flow: AccountFlow, headers: HeaderMap) -> Result<Response, WebError> {
-    account_start(headers, flow).await
-}
-
-/// Anyone: sends the flow's code to the account's address.
-async fn flow_send(
-    State(st): State<AppState>,
-    flow: AccountFlow,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_send(&st, &headers, &ctx, flow, f).await
-}
-
-/// Anyone: checks the flow's code.
-async fn flow_code(
-    State(st): State<AppState>,
-    flow: AccountFlow,
-    headers: HeaderMap,
-    Form(f): Form<AccountVerifyForm>,
-) -> Result<Response, WebError> {
-    account_code(&st, &headers, flow, f).await
-}
-
-/// Anyone holding an activation or reset proof: the password form.
-async fn flow_password(
-    State(st): State<AppState>,
-    flow: AccountFlow,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    password_form(&st, &headers, flow, vec![], String::new(), StatusCode::OK).await
-}
-
-/// Anyone holding an activation or reset proof: sets the password.
-async fn flow_set(
-    State(st): State<AppState>,
-    flow: AccountFlow,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<NewPasswordForm>,
-) -> Result<Response, WebError> {
-    set_password(&st, &headers, &ctx, flow, f).await
 }
 
 // ---- the review queue (待簽核) ---------------------------------------------------
