@@ -18,6 +18,10 @@ pub struct Tree {
     pub order: Vec<(usize, usize)>,
     /// Accounts directly in each unit.
     pub counts: HashMap<OrgUnitId, i64>,
+    /// Where each unit is in `units`, and which units have children: pages
+    /// ask both for every unit they list.
+    index: HashMap<OrgUnitId, usize>,
+    parents: std::collections::HashSet<OrgUnitId>,
 }
 
 impl Tree {
@@ -40,15 +44,19 @@ impl Tree {
                 stack.extend(kids.iter().rev().map(|k| (*k, d + 1)));
             }
         }
+        let index = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+        let parents = units.iter().filter_map(|u| u.parent_id).collect();
         Tree {
             units,
             order,
             counts,
+            index,
+            parents,
         }
     }
 
     pub fn get(&self, id: OrgUnitId) -> Option<&OrgUnit> {
-        self.units.iter().find(|u| u.id == id)
+        self.index.get(&id).map(|i| &self.units[*i])
     }
 
     pub fn agencies(&self) -> impl Iterator<Item = &OrgUnit> {
@@ -70,7 +78,7 @@ impl Tree {
     /// True when nothing hangs below the node: the deepest level, which an
     /// applicant must choose.
     pub fn is_leaf(&self, u: &OrgUnit) -> bool {
-        !self.units.iter().any(|x| x.parent_id == Some(u.id))
+        !self.parents.contains(&u.id)
     }
 
     /// Accounts in a unit and all below it.
