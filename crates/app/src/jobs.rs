@@ -52,14 +52,11 @@ impl App {
             match self.guard_only_agency_admin(&mut tx, &a).await {
                 Err(Error::Refused(_)) => {
                     if let Some(agency) = a.agency_id {
-                        for (id, ..) in roles::agency_admins(&mut tx, agency).await? {
-                            let Some(admin) = accounts::get(&mut tx, id).await? else {
-                                continue;
-                            };
+                        for admin in roles::agency_admins(&mut tx, agency).await? {
                             let to = if admin.official_email.is_empty() {
-                                admin.backup_email.clone()
+                                admin.backup_email
                             } else {
-                                admin.official_email.clone()
+                                admin.official_email
                             };
                             if !to.is_empty() {
                                 self.put_mail(

@@ -148,22 +148,19 @@ impl App {
     /// ask about their account.
     pub async fn my_agency_admins(&self, token: &str) -> Result<(Account, Vec<AdminContact>)> {
         let a = self.proven_account(token, Purpose::FindAdmins).await?;
-        let mut c = self.db.read().await?;
-        let mut out = Vec::new();
-        if let Some(agency) = a.agency_id {
-            for (id, name, _login, phone, ext) in roles::agency_admins(&mut c, agency).await? {
-                let mail = accounts::get(&mut c, id)
-                    .await?
-                    .map(|x| x.official_email)
-                    .unwrap_or_default();
-                out.push(AdminContact {
-                    name,
-                    office_phone: phone,
-                    office_ext: ext,
-                    mail,
-                });
-            }
-        }
+        let out = match a.agency_id {
+            Some(agency) => roles::agency_admins(&mut *self.db.read().await?, agency)
+                .await?
+                .into_iter()
+                .map(|x| AdminContact {
+                    name: x.name,
+                    office_phone: x.office_phone,
+                    office_ext: x.office_ext,
+                    mail: x.official_email,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         Ok((a, out))
     }
 

@@ -96,13 +96,22 @@ pub async fn count_active_agency_admins(c: &mut Conn, agency: OrgUnitId) -> Resu
     .i64("n")
 }
 
-/// The agency admins of an agency: name, login, phone, mail.
-pub async fn agency_admins(
-    c: &mut Conn,
-    agency: OrgUnitId,
-) -> Result<Vec<(AccountId, String, String, String, String)>> {
+/// An agency's active administrators, with how to reach them.
+#[derive(Debug, Clone)]
+pub struct AgencyAdmin {
+    pub id: AccountId,
+    pub name: String,
+    pub login: String,
+    pub office_phone: String,
+    pub office_ext: String,
+    pub official_email: String,
+    pub backup_email: String,
+}
+
+pub async fn agency_admins(c: &mut Conn, agency: OrgUnitId) -> Result<Vec<AgencyAdmin>> {
     let rows = sqlx::query(
-        "SELECT DISTINCT a.id, a.name, a.login, a.office_phone, a.office_ext FROM roles r JOIN accounts a ON a.id = r.account_id \
+        "SELECT DISTINCT a.id, a.name, a.login, a.office_phone, a.office_ext, a.official_email, a.backup_email \
+         FROM roles r JOIN accounts a ON a.id = r.account_id \
          WHERE r.kind = 'agency_admin' AND r.scope_unit_id = $1 AND a.state = 'active' ORDER BY a.name",
     )
     .bind(agency.0)
@@ -111,13 +120,15 @@ pub async fn agency_admins(
     .map_err(db_err)?;
     rows.iter()
         .map(|r| {
-            Ok((
-                AccountId(r.i64("id")?),
-                r.text("name")?,
-                r.text("login")?,
-                r.text("office_phone")?,
-                r.text("office_ext")?,
-            ))
+            Ok(AgencyAdmin {
+                id: AccountId(r.i64("id")?),
+                name: r.text("name")?,
+                login: r.text("login")?,
+                office_phone: r.text("office_phone")?,
+                office_ext: r.text("office_ext")?,
+                official_email: r.text("official_email")?,
+                backup_email: r.text("backup_email")?,
+            })
         })
         .collect()
 }
