@@ -309,12 +309,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, token).await?;
-        if accounts::email_ever_bound(&mut tx, &proof.address).await? {
-            return Err(Error::Conflict {
-                field: "backup_email",
-                message: accounts::email_taken(),
-            });
-        }
+        // An address bound meanwhile is refused by `bound_emails`' key.
         let id = accounts::insert(
             &mut tx,
             &NewAccount {
