@@ -80,6 +80,8 @@ pub struct Session {
     pub must_change_password: bool,
     /// When this person last signed in (this sign-in included).
     pub last_sign_in_at: Option<OffsetDateTime>,
+    /// When this session's sign-in happened (OIDC `auth_time`).
+    pub auth_time: OffsetDateTime,
 }
 
 impl App {
@@ -89,14 +91,6 @@ impl App {
         cred: &Credentials<'_>,
         ctx: &Ctx,
     ) -> Result<NewSession, SignInError> {
-        let settings = self.settings().await?;
-        let login_label: String = cred.login.trim().chars().take(40).collect();
-        let mut fail = event(ctx, "auth.sign_in");
-        fail.actor_login = login_label.clone();
-        fail.target_kind = "account".into();
-        fail.target_label = login_label.clone();
-        fail.detail = r#"{"method":"password"}"#.into();
-
         // The captcha is spent first, in its own transaction, so a wrong
         // guess at it cannot be retried.
         let mut tx = self.db.begin().await?;
@@ -104,6 +98,7 @@ impl App {
             .spend_captcha(&mut tx, cred.captcha_id, cred.captcha_answer)
             .await?;
         if !captcha_ok {
+            let mut fail = attempt_event(ctx, cred.login, "password");
             fail.outcome = Some(Outcome::Failed);
             fail.reason = "captcha".into();
             audit::append(&mut tx, &fail, self.now()).await?;
@@ -112,12 +107,62 @@ impl App {
         }
         tx.commit().await.map_err(db_err)?;
 
-        let account = match portico_core::text::LoginName::parse(cred.login) {
+        let checked = self
+            .check_password(cred.login, cred.password, ctx, "password", "")
+            .await?;
+        let mut tx = checked.tx;
+        let now = self.now();
+        accounts::record_sign_in(&mut tx, checked.account.id, now).await?;
+        let token = random_token(32)?;
+        let csrf = random_token(24)?;
+        sessions::insert(
+            &mut tx,
+            &token_hash(&token),
+            checked.account.id,
+            &csrf,
+            now,
+            &ctx.ip,
+            &ctx.user_agent,
+        )
+        .await?;
+        let mut ok_ev = checked.event;
+        if checked.password_due {
+            ok_ev.reason = "password_change_required".into();
+        }
+        audit::append(&mut tx, &ok_ev, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(NewSession {
+            token,
+            account_id: checked.account.id,
+            must_change_password: checked.password_due,
+        })
+    }
+
+    /// Checks a login name and password under the sign-in rules: the
+    /// lockout counter, the account's state, password expiry. Every failure
+    /// is audited (as `auth.sign_in` with the given method) and committed;
+    /// on success the caller gets the open transaction, the account row
+    /// locked, and the success event to append after its own writes.
+    /// `via` names an application for the account-verification API.
+    pub(crate) async fn check_password(
+        &self,
+        login: &str,
+        password: &str,
+        ctx: &Ctx,
+        method: &str,
+        via: &str,
+    ) -> Result<CheckedPassword, SignInError> {
+        let settings = self.settings().await?;
+        let mut fail = attempt_event(ctx, login, method);
+        if !via.is_empty() {
+            fail.detail = serde_json::json!({"method": method, "app": via}).to_string();
+        }
+        let account = match portico_core::text::LoginName::parse(login) {
             Ok(l) => accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?,
             Err(_) => None,
         };
         let Some(account) = account else {
-            let _ = self.hasher.verify(cred.password, None).await;
+            let _ = self.hasher.verify(password, None).await;
             let mut tx = self.db.begin().await?;
             fail.outcome = Some(Outcome::Failed);
             fail.reason = "unknown_login".into();
@@ -143,7 +188,7 @@ impl App {
 
         let ok = self
             .hasher
-            .verify(cred.password, account.password_hash.as_deref())
+            .verify(password, account.password_hash.as_deref())
             .await;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -178,36 +223,16 @@ impl App {
         let expired = fresh
             .password_changed_at
             .is_some_and(|t| settings.password.is_expired(t, now));
-        let must_change = fresh.must_change_password || expired;
-        accounts::record_sign_in(&mut tx, account.id, now).await?;
-        let token = random_token(32)?;
-        let csrf = random_token(24)?;
-        sessions::insert(
-            &mut tx,
-            &token_hash(&token),
-            account.id,
-            &csrf,
-            now,
-            &ctx.ip,
-            &ctx.user_agent,
-        )
-        .await?;
-        let mut ok_ev = fail.clone();
+        let mut ok_ev = fail;
         ok_ev.actor_id = Some(account.id.0);
         ok_ev.actor_login = account.login.clone();
         ok_ev.target_label = account.login.clone();
         ok_ev.outcome = Some(Outcome::Ok);
-        ok_ev.reason = if must_change {
-            "password_change_required".into()
-        } else {
-            String::new()
-        };
-        audit::append(&mut tx, &ok_ev, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(NewSession {
-            token,
-            account_id: account.id,
-            must_change_password: must_change,
+        Ok(CheckedPassword {
+            tx,
+            password_due: fresh.must_change_password || expired,
+            account: fresh,
+            event: ok_ev,
         })
     }
 
@@ -267,6 +292,7 @@ impl App {
             idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
             password_days_left: days_left,
             last_sign_in_at: a.last_sign_in_at,
+            auth_time: s.created_at,
             must_change_password: a.must_change_password
                 || a.password_changed_at
                     .is_some_and(|t| settings.password.is_expired(t, now)),
@@ -314,6 +340,27 @@ impl App {
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }
+}
+
+/// The audit event of a sign-in attempt, before its outcome is known.
+fn attempt_event(ctx: &Ctx, login: &str, method: &str) -> audit::NewEvent {
+    let label: String = login.trim().chars().take(40).collect();
+    let mut e = event(ctx, "auth.sign_in");
+    e.actor_login = label.clone();
+    e.target_kind = "account".into();
+    e.target_label = label;
+    e.detail = serde_json::json!({ "method": method }).to_string();
+    e
+}
+
+/// A password that passed [`App::check_password`].
+pub(crate) struct CheckedPassword {
+    pub tx: portico_store::Tx,
+    pub account: accounts::Account,
+    /// The password has expired or an admin asked for a new one.
+    pub password_due: bool,
+    /// The success event, to append once the caller's writes are done.
+    pub event: audit::NewEvent,
 }
 
 /// An event a person causes about their own account.

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod captcha;
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod export;
 pub mod jobs;
 pub mod mail;
+pub mod oidc;
 pub mod orgs;
 pub mod outbox;
 pub mod passwords;
@@ -100,6 +102,7 @@ pub struct App {
     pub hasher: passwords::Hasher,
     settings_cache: Arc<Mutex<Option<CachedSettings>>>,
     pub(crate) delivery: outbox::Delivery,
+    pub(crate) oidc: Arc<oidc::Provider>,
 }
 
 impl App {
@@ -114,6 +117,7 @@ impl App {
             hasher,
             settings_cache: Arc::new(Mutex::new(None)),
             delivery: outbox::Delivery::default(),
+            oidc: Arc::new(oidc::Provider::default()),
         }
     }
 

@@ -236,6 +236,34 @@ pub fn password_set(login: &str, activation: bool) -> Text {
     )
 }
 
+/// A system admin decided an application for an integration service.
+pub fn service_decision(app: &str, service: &portico_core::Msg, approved: bool, note: &str) -> Text {
+    let (zh_result, en_result) = if approved {
+        ("審核通過", "approved")
+    } else {
+        ("未通過（退回）", "not approved")
+    };
+    let (zh_next, en_next) = if approved {
+        (
+            "請至公務入口網「應用系統服務介接申請」查看用戶端識別碼，並產生用戶端密鑰（僅顯示一次）。",
+            "Open 'Application integration' on the portal for the client id, and generate the client secret (shown once).",
+        )
+    } else {
+        (
+            "您可依審核說明修正後重新申請。",
+            "You may apply again after following the reviewer's note.",
+        )
+    };
+    let note_zh = if note.is_empty() { String::new() } else { format!("\n審核說明：{note}") };
+    let note_en = if note.is_empty() { String::new() } else { format!("\nReviewer's note: {note}") };
+    text(
+        &format!("應用系統「{app}」的{}服務申請{zh_result}", service.zh),
+        &format!("{} for application {app} {en_result}", service.en),
+        &format!("您好：\n\n應用系統「{app}」申請的「{}」服務{zh_result}。{note_zh}\n{zh_next}", service.zh),
+        &format!("Hello,\n\nThe {} service requested for the application {app} was {en_result}.{note_en}\n{en_next}", service.en),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +283,12 @@ mod tests {
                 None,
             ),
             password_set("wang", true),
+            service_decision(
+                "差勤系統",
+                &portico_core::sso::ServiceKind::Sso.label(),
+                true,
+                "",
+            ),
         ] {
             assert!(t.subject.contains(" / "), "{}", t.subject);
             assert!(t.body.contains(SIGNATURE));

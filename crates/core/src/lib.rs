@@ -14,6 +14,7 @@ pub mod password;
 pub mod permission;
 pub mod request;
 pub mod settings;
+pub mod sso;
 pub mod text;
 pub mod time;
 pub mod verify;

@@ -17,6 +17,12 @@ pub struct SystemSettings {
     pub idle_disable_days: u32,
     /// The official mail domain, which a backup e-mail may not use.
     pub official_mail_domain: String,
+    /// Requests per minute one application may make to the token endpoint
+    /// and the application APIs (per node); 0: no limit.
+    pub oauth_client_per_minute: u32,
+    /// Account-verification calls per minute for one login name, across
+    /// applications (per node), besides the lockout after failures.
+    pub verify_account_per_minute: u32,
 }
 
 impl Default for SystemSettings {
@@ -27,6 +33,8 @@ impl Default for SystemSettings {
             session_idle_minutes: 30,
             idle_disable_days: 180,
             official_mail_domain: "mail.tainan.gov.tw".into(),
+            oauth_client_per_minute: 6000,
+            verify_account_per_minute: 10,
         }
     }
 }
@@ -70,6 +78,24 @@ impl SystemSettings {
                 message: Msg::new(
                     "閒置停用天數須為 0（不停用）或 30 至 3650 天",
                     "Idle disable must be 0 (off) or 30 to 3650 days",
+                ),
+            });
+        }
+        if self.oauth_client_per_minute > 1_000_000 {
+            errs.push(FieldError {
+                field: "oauth_client_per_minute",
+                message: Msg::new(
+                    "每個應用系統每分鐘請求上限須為 0（不限）至 1000000",
+                    "Requests per application per minute must be 0 (no limit) to 1000000",
+                ),
+            });
+        }
+        if !(1..=600).contains(&self.verify_account_per_minute) {
+            errs.push(FieldError {
+                field: "verify_account_per_minute",
+                message: Msg::new(
+                    "每個帳號每分鐘驗證次數上限須介於 1 至 600",
+                    "Verifications per account per minute must be 1 to 600",
                 ),
             });
         }

@@ -7,11 +7,13 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod captchas;
 pub mod codes;
 pub mod jobs;
 pub mod migrate;
+pub mod oauth;
 pub mod orgs;
 pub mod outbox;
 pub mod requests;
@@ -320,4 +322,16 @@ impl SqlBuf {
         }
         q
     }
+}
+
+/// Escapes `%`, `_` and backslash for a `LIKE … ESCAPE` pattern.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }

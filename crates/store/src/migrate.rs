@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0002_lifecycle.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sso",
+        sqlite: include_str!("../migrations/sqlite/0003_sso.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sso.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

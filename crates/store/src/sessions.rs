@@ -74,9 +74,19 @@ pub async fn delete(c: &mut Conn, id_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of an account; returns how many ended.
+/// Ends every session of an account, and what the sessions granted to
+/// applications (their refresh tokens); returns how many sessions ended.
+/// Every way of signing a person out everywhere (disable, password reset,
+/// agency change, sign out everywhere) goes through here. Such tokens get
+/// `revoked_at = 0`: revoked, at the time the audit event of the sign-out
+/// records.
 pub async fn delete_all_of(c: &mut Conn, account: AccountId) -> Result<u64> {
     let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("UPDATE oauth_refresh SET revoked_at = 0 WHERE account_id = $1 AND revoked_at IS NULL")
         .bind(account.0)
         .execute(&mut *c)
         .await
@@ -102,9 +112,16 @@ pub async fn count_of(c: &mut Conn, account: AccountId) -> Result<i64> {
         .i64("n")
 }
 
-/// Ends every session of an account but `keep` (after a password change).
+/// Ends every session of an account but `keep` (after a password change),
+/// with the application grants made under them.
 pub async fn delete_others_of(c: &mut Conn, account: AccountId, keep: &str) -> Result<u64> {
     let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+        .bind(account.0)
+        .bind(keep)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("UPDATE oauth_refresh SET revoked_at = 0 WHERE account_id = $1 AND session_hash <> $2 AND revoked_at IS NULL")
         .bind(account.0)
         .bind(keep)
         .execute(&mut *c)

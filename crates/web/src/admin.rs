@@ -694,6 +694,8 @@ fn parse_settings(
     s.lockout.lock_minutes = num("lockout.lock_minutes", s.lockout.lock_minutes);
     s.session_idle_minutes = num("session_idle_minutes", s.session_idle_minutes);
     s.idle_disable_days = num("idle_disable_days", s.idle_disable_days);
+    s.oauth_client_per_minute = num("oauth_client_per_minute", s.oauth_client_per_minute);
+    s.verify_account_per_minute = num("verify_account_per_minute", s.verify_account_per_minute);
     let flag = |k: &str| f.get(k).is_some_and(|v| v == "on");
     s.password.require_upper = flag("password.require_upper");
     s.password.require_lower = flag("password.require_lower");

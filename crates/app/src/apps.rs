@@ -1,0 +1,773 @@
+//! 應用系統服務介接 (004 §捌 七): a signed-in person registers an
+//! application and applies for its services; a system admin reviews each
+//! application; the approved services are what the OpenID provider, the
+//! account-verification API, the portal tiles and the SMS API allow.
+use crate::auth::{SignInError, self_event};
+use crate::oidc::{Client, day_of};
+use crate::outbox::Outgoing;
+use crate::{App, Ctx, Result, event, mail, random_token, token_hash};
+use portico_core::audit::Outcome;
+use portico_core::error::Collector;
+use portico_core::ids::OrgUnitId;
+use portico_core::org::OrgKind;
+use portico_core::outbox::Channel;
+use portico_core::permission::Principal;
+use portico_core::request::{Decision, check_note};
+use portico_core::sso::{
+    self, AppInput, Claim, ClientType, ServiceKind, SigningAlg, claims_to_stored, ips_to_stored,
+};
+use portico_core::text::{MobilePhone, clean_text};
+use portico_core::{Error, Msg};
+use portico_store::apps::{self as store_apps, AppRow, ListFilter, Listed, NewService, Service};
+use portico_store::{Page, accounts, audit, db_err, oauth, orgs};
+use serde_json::{Map, Value, json};
+use time::Duration;
+
+/// An application as its page shows it.
+#[derive(Debug, Clone)]
+pub struct AppView {
+    pub app: store_apps::App,
+    /// Every application for a service, newest first.
+    pub services: Vec<Service>,
+    /// Usage per day over the last 30 days.
+    pub usage: Vec<store_apps::DayUsage>,
+}
+
+impl AppView {
+    pub fn approved(&self, kind: ServiceKind) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.kind == kind && s.state == sso::ServiceState::Approved)
+    }
+    pub fn pending(&self, kind: ServiceKind) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.kind == kind && s.state == sso::ServiceState::Pending)
+    }
+    /// May the owner generate a secret? Once any service is approved.
+    pub fn may_have_secret(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.state == sso::ServiceState::Approved)
+    }
+}
+
+/// What a person types to apply for a service. Fields that do not belong
+/// to the kind are ignored.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceInput {
+    pub kind: String,
+    pub claims: Vec<String>,
+    pub redirect_uris: String,
+    pub post_logout_uris: String,
+    pub client_type: String,
+    pub signing_alg: String,
+    pub api_access: bool,
+    pub initiate_login_uri: String,
+    pub tile_agencies: Vec<i64>,
+    pub sms_quota: String,
+    pub reason: String,
+}
+
+/// The answer of the account-verification API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verified {
+    pub ok: bool,
+    /// Why not: `bad_credentials`, `locked`, `disabled`, `pending`,
+    /// `password_expired`, `rate_limited`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Map<String, Value>>,
+}
+
+fn may_see(actor: &Principal, app: &store_apps::App) -> bool {
+    actor.is_system_admin() || app.owner_id == actor.account_id
+}
+
+fn not_approved(kind: ServiceKind) -> Error {
+    Error::Refused(Msg::owned(
+        format!("此應用系統尚未核准「{}」服務", kind.label().zh),
+        format!(
+            "This application is not approved for {}",
+            kind.label().en.to_lowercase()
+        ),
+    ))
+}
+
+fn from_registered_ip() -> Error {
+    Error::Refused(Msg::new(
+        "呼叫來源不是此應用系統登記的正式 IP",
+        "The call does not come from one of the application's registered production IPs",
+    ))
+}
+
+impl App {
+    /// 新增應用系統: anyone signed in registers an application they are
+    /// responsible for; its managing agency is an agency of the tree.
+    pub async fn register_app(
+        &self,
+        actor: &Principal,
+        input: &AppInput<'_>,
+        agency: i64,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let (fields, agency) = self.check_app(input, agency).await?;
+        let client_id = format!("portico-{}", random_token(10)?);
+        let ips = ips_to_stored(&fields.ips);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let id = store_apps::insert(
+            &mut tx,
+            &client_id,
+            &row(&fields, agency, &ips),
+            actor.account_id,
+            now,
+        )
+        .await?;
+        let mut e = app_event(ctx, "app.create", actor, id, &fields.name);
+        e.detail = json!({"client_id": client_id, "ips": ips}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn check_app(
+        &self,
+        input: &AppInput<'_>,
+        agency: i64,
+    ) -> Result<(sso::AppFields, OrgUnitId)> {
+        let mut errs = match input.check() {
+            Ok(_) => Vec::new(),
+            Err(Error::Invalid(e)) => e,
+            Err(e) => return Err(e),
+        };
+        let unit = orgs::get(&mut *self.db.read().await?, OrgUnitId(agency)).await?;
+        if !unit.is_some_and(|u| u.kind == OrgKind::Agency && u.enabled) {
+            errs.push(portico_core::FieldError {
+                field: "agency",
+                message: Msg::new("請選擇管理機關", "Choose the managing agency"),
+            });
+        }
+        if !errs.is_empty() {
+            return Err(Error::Invalid(errs));
+        }
+        Ok((input.check()?, OrgUnitId(agency)))
+    }
+
+    /// Edits an application's registration (owner or system admin).
+    pub async fn edit_app(
+        &self,
+        actor: &Principal,
+        id: i64,
+        input: &AppInput<'_>,
+        agency: i64,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let app = self.app_for(actor, id).await?;
+        let (fields, agency) = self.check_app(input, agency).await?;
+        let ips = ips_to_stored(&fields.ips);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store_apps::update(&mut tx, app.id, &row(&fields, agency, &ips), now).await?;
+        let mut e = app_event(ctx, "app.update", actor, app.id, &fields.name);
+        e.detail = json!({"ips": ips, "url": fields.url}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn app_for(&self, actor: &Principal, id: i64) -> Result<store_apps::App> {
+        store_apps::get(&mut *self.db.read().await?, id)
+            .await?
+            .filter(|a| may_see(actor, a))
+            .ok_or(Error::NotFound)
+    }
+
+    /// An application with its services and usage, for its owner or a
+    /// system admin (anyone else: not found).
+    pub async fn app_view(&self, actor: &Principal, id: i64) -> Result<AppView> {
+        let app = self.app_for(actor, id).await?;
+        let mut c = self.db.read().await?;
+        let services = store_apps::services_of(&mut c, id).await?;
+        let since = day_of(self.now() - Duration::days(30));
+        let usage = store_apps::usage_of(&mut c, id, &since).await?;
+        Ok(AppView {
+            app,
+            services,
+            usage,
+        })
+    }
+
+    /// The applications a person registered; a system admin sees all
+    /// when `all` is asked.
+    pub async fn list_apps(
+        &self,
+        actor: &Principal,
+        all: bool,
+        name: &str,
+        pending_only: bool,
+        page: u32,
+    ) -> Result<Page<Listed>> {
+        if all {
+            actor.system_admin()?;
+        }
+        let f = ListFilter {
+            owner: if all { None } else { Some(actor.account_id) },
+            name: name.chars().take(60).collect(),
+            pending_only,
+        };
+        let since = day_of(self.now() - Duration::days(30));
+        store_apps::list(&mut *self.db.read().await?, &f, &since, page.max(1), 20).await
+    }
+
+    /// 我要申請: applies for one service of an application.
+    pub async fn apply_service(
+        &self,
+        actor: &Principal,
+        app_id: i64,
+        input: &ServiceInput,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let app = self.app_for(actor, app_id).await?;
+        let kind = ServiceKind::parse(&input.kind)
+            .ok_or_else(|| Error::invalid("kind", Msg::new("請選擇服務", "Choose a service")))?;
+        let mut c = Collector::new();
+        let claims = if kind.has_claims() {
+            c.take("claims", sso::parse_claims(&input.claims))
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let (redirect_uris, post_logout_uris) = if kind == ServiceKind::Sso {
+            (
+                c.take("redirect_uris", sso::redirect_uris(&input.redirect_uris, true))
+                    .unwrap_or_default(),
+                c.take(
+                    "post_logout_uris",
+                    sso::redirect_uris(&input.post_logout_uris, false),
+                )
+                .unwrap_or_default(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let client_type = if kind == ServiceKind::Sso {
+            c.take(
+                "client_type",
+                ClientType::parse(&input.client_type).ok_or(Msg::new(
+                    "請選擇應用系統類型",
+                    "Choose the kind of application",
+                )),
+            )
+            .unwrap_or(ClientType::Confidential)
+        } else {
+            ClientType::Confidential
+        };
+        let signing_alg = if kind == ServiceKind::Sso {
+            c.take(
+                "signing_alg",
+                SigningAlg::parse(&input.signing_alg).ok_or(Msg::new(
+                    "請選擇簽章演算法",
+                    "Choose the signing algorithm",
+                )),
+            )
+            .unwrap_or(SigningAlg::ES256)
+        } else {
+            SigningAlg::ES256
+        };
+        let initiate = if kind == ServiceKind::Tile {
+            c.take(
+                "initiate_login_uri",
+                sso::redirect_uri(&input.initiate_login_uri),
+            )
+            .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let mut agencies = Vec::new();
+        if kind == ServiceKind::Tile {
+            let tree = self.org_tree().await?;
+            for id in &input.tile_agencies {
+                match tree.get(OrgUnitId(*id)) {
+                    Some(u) if u.kind == OrgKind::Agency => agencies.push(OrgUnitId(*id)),
+                    _ => c.push(
+                        "tile_agencies",
+                        Msg::new("請從清單選擇機關", "Choose agencies from the list"),
+                    ),
+                }
+            }
+            agencies.sort();
+            agencies.dedup();
+        }
+        let quota = if kind == ServiceKind::Sms {
+            c.take(
+                "sms_quota",
+                input
+                    .sms_quota
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|q| (1..=10_000).contains(q))
+                    .ok_or(Msg::new(
+                        "每日簡訊上限須介於 1 至 10000 則",
+                        "The daily SMS quota must be 1 to 10000",
+                    )),
+            )
+            .unwrap_or(0)
+        } else {
+            0
+        };
+        let reason = c.take("reason", clean_text(&input.reason, 1, 500));
+        c.finish()?;
+        let reason = reason.unwrap_or_default();
+        let now = self.now();
+        let stored_claims = claims_to_stored(&claims);
+        let mut tx = self.db.begin().await?;
+        let id = store_apps::insert_service(
+            &mut tx,
+            &NewService {
+                app_id: app.id,
+                kind,
+                claims: &stored_claims,
+                redirect_uris: &redirect_uris,
+                post_logout_uris: &post_logout_uris,
+                client_type,
+                signing_alg,
+                api_access: kind == ServiceKind::Sso && input.api_access,
+                initiate_login_uri: &initiate,
+                tile_agencies: &agencies,
+                sms_quota: quota,
+                reason: &reason,
+                submitted_by: actor.account_id,
+                submitted_login: &actor.login,
+            },
+            now,
+        )
+        .await?;
+        let mut e = app_event(ctx, "app.service.apply", actor, app.id, &app.name);
+        e.detail = json!({"service": kind.as_str(), "application": id}).to_string();
+        e.reason = reason;
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    /// One service application (審核紀錄, printable), for the app's owner
+    /// or a system admin.
+    pub async fn service_view(
+        &self,
+        actor: &Principal,
+        service_id: i64,
+    ) -> Result<(store_apps::App, Service)> {
+        let s = store_apps::service(&mut *self.db.read().await?, service_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let app = self.app_for(actor, s.app_id).await?;
+        Ok((app, s))
+    }
+
+    /// A system admin approves or rejects a service application; the
+    /// application's contact is mailed. Of two reviewers one decides.
+    pub async fn decide_service(
+        &self,
+        actor: &Principal,
+        service_id: i64,
+        decision: Decision,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        actor.system_admin()?;
+        let note = check_note(decision, note).map_err(|m| Error::invalid("note", m))?;
+        let (app, s) = self.service_view(actor, service_id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store_apps::lock(&mut tx, app.id).await?;
+        let approve = decision == Decision::Approve;
+        if !store_apps::decide_service(&mut tx, &s, approve, &actor.login, &note, now).await? {
+            return Err(Error::Conflict {
+                field: "state",
+                message: portico_core::request::already_decided(),
+            });
+        }
+        let action = if approve {
+            "app.service.approve"
+        } else {
+            "app.service.reject"
+        };
+        let mut e = app_event(ctx, action, actor, app.id, &app.name);
+        e.detail = json!({"service": s.kind.as_str(), "application": s.id}).to_string();
+        e.reason = note.clone();
+        audit::append(&mut tx, &e, now).await?;
+        let t = mail::service_decision(&app.name, &s.kind.label(), approve, &note);
+        crate::outbox::put(
+            &mut tx,
+            Outgoing {
+                channel: Channel::Mail,
+                to: &app.contact_email,
+                subject: t.subject,
+                body: t.body,
+                account: None,
+                scope_path: "",
+                secret: false,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Generates (or rotates) the client secret and returns it: the only
+    /// time anyone sees it. The previous secret stops working at once.
+    pub async fn generate_secret(&self, actor: &Principal, app_id: i64, ctx: &Ctx) -> Result<String> {
+        let view = self.app_view(actor, app_id).await?;
+        if !view.may_have_secret() {
+            return Err(Error::Refused(Msg::new(
+                "應用系統至少須有一項服務核准後才能產生用戶端密鑰",
+                "A client secret can be generated once a service is approved",
+            )));
+        }
+        let secret = random_token(32)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store_apps::set_secret(&mut tx, app_id, &token_hash(&secret), now).await?;
+        let action = if view.app.secret_hash.is_some() {
+            "app.secret.rotate"
+        } else {
+            "app.secret.create"
+        };
+        audit::append(
+            &mut tx,
+            &app_event(ctx, action, actor, app_id, &view.app.name),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(secret)
+    }
+
+    /// A system admin suspends (停用) or reactivates an application. A
+    /// suspended client gets no tokens, and its refresh tokens stop.
+    pub async fn set_app_suspended(
+        &self,
+        actor: &Principal,
+        app_id: i64,
+        suspended: bool,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        actor.system_admin()?;
+        let note = if suspended {
+            clean_text(note, 1, 200).map_err(|_| {
+                Error::invalid(
+                    "note",
+                    Msg::new(
+                        "停用時請填寫原因（200 字內）",
+                        "Give a reason (at most 200 characters) for suspending",
+                    ),
+                )
+            })?
+        } else {
+            String::new()
+        };
+        let app = self.app_for(actor, app_id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store_apps::set_suspended(&mut tx, app_id, suspended, &note, now).await? {
+            return Err(Error::Conflict {
+                field: "state",
+                message: Msg::new(
+                    "應用系統已是此狀態，請重新整理頁面",
+                    "The application is already in that state; reload the page",
+                ),
+            });
+        }
+        if suspended {
+            oauth::revoke_app(&mut tx, app_id, now).await?;
+        }
+        let action = if suspended {
+            "app.suspend"
+        } else {
+            "app.reactivate"
+        };
+        let mut e = app_event(ctx, action, actor, app_id, &app.name);
+        e.reason = note;
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// The home page's tiles for a person: applications approved for this
+    /// person's agency.
+    pub async fn tiles(&self, actor: &Principal) -> Result<Vec<store_apps::Tile>> {
+        let mut c = self.db.read().await?;
+        let agency = accounts::get(&mut c, actor.account_id)
+            .await?
+            .and_then(|a| a.agency_id);
+        store_apps::tiles_for(&mut c, agency).await
+    }
+
+    /// 轉登: the URL that starts the application's sign-in (OpenID Connect
+    /// Core §4, third-party initiated login). The application then asks for
+    /// a code and, the person being signed in here, gets one at once.
+    pub async fn launch_tile(&self, actor: &Principal, app_id: i64, ctx: &Ctx) -> Result<String> {
+        let tiles = self.tiles(actor).await?;
+        if !tiles.iter().any(|t| t.app_id == app_id) {
+            return Err(Error::NotFound);
+        }
+        let mut c = self.db.read().await?;
+        let app = store_apps::get(&mut c, app_id).await?.ok_or(Error::NotFound)?;
+        let tile = store_apps::approved_of(&mut c, app_id)
+            .await?
+            .into_iter()
+            .find(|s| s.kind == ServiceKind::Tile)
+            .ok_or(Error::NotFound)?;
+        drop(c);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut e = self_event(ctx, "app.launch", actor);
+        e.detail = json!({"app": app.name, "client_id": app.client_id}).to_string();
+        e.outcome = Some(Outcome::Ok);
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        let sep = if tile.initiate_login_uri.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Ok(format!(
+            "{}{sep}iss={}&target_link_uri={}&login_hint={}",
+            tile.initiate_login_uri,
+            crate::oidc::form_encode(self.issuer()),
+            crate::oidc::form_encode(&app.url),
+            crate::oidc::form_encode(&actor.login),
+        ))
+    }
+
+    /// The account-verification API (帳號驗證, 004 §捌 七 (二)): an
+    /// application with its own login form asks whether a login and
+    /// password are right. The sign-in page's rules apply: lockout, state,
+    /// password expiry; every attempt is audited.
+    pub async fn verify_account(
+        &self,
+        client: &Client,
+        login: &str,
+        password: &str,
+        ctx: &Ctx,
+    ) -> Result<Verified> {
+        let service = client
+            .service(ServiceKind::Verify)
+            .ok_or_else(|| not_approved(ServiceKind::Verify))?;
+        if !sso::ip_allowed(&client.app.ips, &ctx.ip) {
+            self.refuse_app_call(client, ctx, "app.verify", "ip_not_registered")
+                .await?;
+            return Err(from_registered_ip());
+        }
+        let settings = self.settings().await?;
+        let key = format!("verify:{}", login.trim().to_ascii_lowercase());
+        if !self
+            .oidc
+            .limiter
+            .allow(&key, settings.verify_account_per_minute)
+        {
+            self.refuse_app_call(client, ctx, "app.verify", "rate_limited")
+                .await?;
+            return Ok(Verified {
+                ok: false,
+                reason: "rate_limited".into(),
+                message: "此帳號驗證次數過多，請稍後再試 / Too many verifications for this login; try again later".into(),
+                claims: None,
+            });
+        }
+        let lang = portico_core::Lang::ZhTw;
+        match self
+            .check_password(login, password, ctx, "verify_api", &client.app.name)
+            .await
+        {
+            Ok(checked) => {
+                let mut tx = checked.tx;
+                let now = self.now();
+                let mut ev = checked.event;
+                store_apps::count_usage(
+                    &mut tx,
+                    client.app.id,
+                    &day_of(now),
+                    store_apps::Usage::Verify,
+                )
+                .await?;
+                if checked.password_due {
+                    ev.outcome = Some(Outcome::Refused);
+                    ev.reason = "password_expired".into();
+                    audit::append(&mut tx, &ev, now).await?;
+                    tx.commit().await.map_err(db_err)?;
+                    return Ok(Verified {
+                        ok: false,
+                        reason: "password_expired".into(),
+                        message: "密碼已到期，請先至公務入口網變更密碼 / The password has expired; change it on the portal first".into(),
+                        claims: None,
+                    });
+                }
+                audit::append(&mut tx, &ev, now).await?;
+                tx.commit().await.map_err(db_err)?;
+                let mut claims = Map::new();
+                claims.insert("sub".into(), json!(checked.account.id.0.to_string()));
+                claims.extend(
+                    self.person_claims(&checked.account, &service.claims)
+                        .await?,
+                );
+                Ok(Verified {
+                    ok: true,
+                    reason: String::new(),
+                    message: String::new(),
+                    claims: Some(claims),
+                })
+            }
+            Err(SignInError::Other(e)) => Err(e),
+            Err(e) => {
+                let reason = match &e {
+                    SignInError::Refused(r) => r.code().to_owned(),
+                    _ => "bad_credentials".to_owned(),
+                };
+                let m = e.message();
+                Ok(Verified {
+                    ok: false,
+                    reason,
+                    message: format!("{} / {}", m.get(lang), m.en),
+                    claims: None,
+                })
+            }
+        }
+    }
+
+    async fn refuse_app_call(
+        &self,
+        client: &Client,
+        ctx: &Ctx,
+        action: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let mut e = event(ctx, action);
+        e.target_kind = "app".into();
+        e.target_id = Some(client.app.id);
+        e.target_label = client.app.name.clone();
+        e.outcome = Some(Outcome::Refused);
+        e.reason = reason.into();
+        let mut tx = self.db.begin().await?;
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// The SMS API (簡訊發送, 004 §捌 七 (四)): an application sends an SMS
+    /// through the portal's outbox and gateway, within its daily quota.
+    /// Returns the outbox message id.
+    pub async fn app_send_sms(
+        &self,
+        client: &Client,
+        mobile: &str,
+        message: &str,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let service = client
+            .service(ServiceKind::Sms)
+            .ok_or_else(|| not_approved(ServiceKind::Sms))?;
+        if !sso::ip_allowed(&client.app.ips, &ctx.ip) {
+            self.refuse_app_call(client, ctx, "app.sms", "ip_not_registered")
+                .await?;
+            return Err(from_registered_ip());
+        }
+        let mut c = Collector::new();
+        let to = c.take("mobile", MobilePhone::parse(mobile));
+        let text = c.take("message", sso::sms_text(message));
+        c.finish()?;
+        let (Some(to), Some(text)) = (to, text) else {
+            return Err(Error::internal("collector missed an error"));
+        };
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store_apps::take_sms_quota(&mut tx, client.app.id, &day_of(now), service.sms_quota)
+            .await?
+        {
+            drop(tx);
+            self.refuse_app_call(client, ctx, "app.sms", "quota_exceeded")
+                .await?;
+            return Err(Error::Refused(Msg::owned(
+                format!("今日簡訊已達核准上限 {} 則", service.sms_quota),
+                format!(
+                    "Today's approved quota of {} messages is used up",
+                    service.sms_quota
+                ),
+            )));
+        }
+        let id = crate::outbox::put(
+            &mut tx,
+            Outgoing {
+                channel: Channel::Sms,
+                to: to.as_str(),
+                subject: client.app.name.clone(),
+                body: text,
+                account: None,
+                scope_path: "",
+                secret: false,
+            },
+            now,
+        )
+        .await?;
+        let mut e = event(ctx, "app.sms");
+        e.target_kind = "app".into();
+        e.target_id = Some(client.app.id);
+        e.target_label = client.app.name.clone();
+        e.outcome = Some(Outcome::Ok);
+        e.detail = json!({"message": id, "to": mask_mobile(to.as_str())}).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(id)
+    }
+}
+
+/// `0912***678`: enough to tell messages apart in the audit log.
+fn mask_mobile(m: &str) -> String {
+    if m.len() < 7 {
+        return "***".into();
+    }
+    format!("{}***{}", &m[..4], &m[m.len() - 3..])
+}
+
+fn row<'a>(f: &'a sso::AppFields, agency: OrgUnitId, ips: &'a str) -> AppRow<'a> {
+    AppRow {
+        name: &f.name,
+        short_name: &f.short_name,
+        agency_id: agency,
+        contact_name: &f.contact_name,
+        contact_phone: &f.contact_phone,
+        contact_email: &f.contact_email,
+        vendor: &f.vendor,
+        description: &f.description,
+        url: &f.url,
+        ips,
+    }
+}
+
+fn app_event(
+    ctx: &Ctx,
+    action: &str,
+    actor: &Principal,
+    app_id: i64,
+    name: &str,
+) -> audit::NewEvent {
+    let mut e = event(ctx, action);
+    e.actor_id = Some(actor.account_id.0);
+    e.actor_login = actor.login.clone();
+    e.target_kind = "app".into();
+    e.target_id = Some(app_id);
+    e.target_label = name.to_owned();
+    e.outcome = Some(Outcome::Ok);
+    e
+}
+
+/// The claims a service form offers, with their labels.
+pub fn claim_choices() -> Vec<(Claim, Msg)> {
+    Claim::ALL.iter().map(|c| (*c, c.label())).collect()
+}
