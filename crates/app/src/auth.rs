@@ -273,30 +273,49 @@ impl App {
             tx.commit().await.map_err(db_err)?;
             last_seen = now;
         }
-        let days_left = a
-            .password_changed_at
-            .and_then(|t| settings.password.days_left(t, now));
-        Ok(Some(Session {
-            id_hash,
-            principal: Principal {
-                account_id: a.id,
-                login: a.login,
-                name: a.name,
-                unit_path: a.unit_path,
-                roles: grants.iter().map(|g| g.role()).collect(),
+        Ok(Some(session_of(
+            a,
+            grants,
+            &settings,
+            now,
+            SessionBits {
+                id_hash,
+                csrf: s.csrf,
+                idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
+                auth_time: s.created_at,
             },
-            csrf: s.csrf,
-            lang: a.lang,
-            theme: a.theme,
-            has_avatar: a.has_avatar,
-            idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
-            password_days_left: days_left,
-            last_sign_in_at: a.last_sign_in_at,
-            auth_time: s.created_at,
-            must_change_password: a.must_change_password
-                || a.password_changed_at
-                    .is_some_and(|t| settings.password.is_expired(t, now)),
-        }))
+        )))
+    }
+
+    /// The person behind an OAuth access token allowed to call the JSON API
+    /// (scope `portico.api`), as a session without a cookie: no CSRF token
+    /// (a bearer token is not sent by browsers on their own), no idle clock.
+    pub async fn bearer_session(&self, token: &str) -> Result<Option<Session>> {
+        let Some(t) = self.verify_access_token(token).await? else {
+            return Ok(None);
+        };
+        let (Some(account), true) = (t.account, t.has_scope("portico.api")) else {
+            return Ok(None);
+        };
+        let settings = self.settings().await?;
+        let mut c = self.db.read().await?;
+        let Some(a) = accounts::get(&mut c, account).await? else {
+            return Ok(None);
+        };
+        let grants = roles::of_account(&mut c, a.id).await?;
+        let now = self.now();
+        Ok(Some(session_of(
+            a,
+            grants,
+            &settings,
+            now,
+            SessionBits {
+                id_hash: String::new(),
+                csrf: String::new(),
+                idle_remaining: (t.exp - now.unix_timestamp()).max(0),
+                auth_time: now,
+            },
+        )))
     }
 
     /// "延長作業時間": restarts the idle clock now.
@@ -339,6 +358,46 @@ impl App {
         portico_store::captchas::delete_expired(&mut tx, self.now()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
+    }
+}
+
+struct SessionBits {
+    id_hash: String,
+    csrf: String,
+    idle_remaining: i64,
+    auth_time: OffsetDateTime,
+}
+
+fn session_of(
+    a: accounts::Account,
+    grants: Vec<roles::Grant>,
+    settings: &portico_core::settings::SystemSettings,
+    now: OffsetDateTime,
+    b: SessionBits,
+) -> Session {
+    let days_left = a
+        .password_changed_at
+        .and_then(|t| settings.password.days_left(t, now));
+    Session {
+        id_hash: b.id_hash,
+        principal: Principal {
+            account_id: a.id,
+            login: a.login,
+            name: a.name,
+            unit_path: a.unit_path,
+            roles: grants.iter().map(|g| g.role()).collect(),
+        },
+        csrf: b.csrf,
+        lang: a.lang,
+        theme: a.theme,
+        has_avatar: a.has_avatar,
+        idle_remaining: b.idle_remaining,
+        password_days_left: days_left,
+        last_sign_in_at: a.last_sign_in_at,
+        auth_time: b.auth_time,
+        must_change_password: a.must_change_password
+            || a.password_changed_at
+                .is_some_and(|t| settings.password.is_expired(t, now)),
     }
 }
 

@@ -70,6 +70,24 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// The OpenID provider's token signing keys.
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Creates a new signing key for an algorithm; the old key stays in
+    /// the JWKS for an hour, until every token it signed has expired.
+    Rotate {
+        /// ES256 (the default for applications) or RS256.
+        #[arg(long, default_value = "ES256")]
+        alg: String,
+    },
+    /// Lists the published keys.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -119,6 +137,14 @@ struct Config {
     sms_url: String,
     sms_username: String,
     sms_password: String,
+    /// The portal's public base URL, as people and applications reach it
+    /// (`https://portal.tainan.gov.tw`): the OpenID issuer. Empty: taken
+    /// from `listen`, which suits trials on one machine only.
+    public_url: String,
+    /// The master key that seals the token signing keys in the database:
+    /// 32 random bytes, base64, created when missing. Every node needs the
+    /// same file; back it up apart from the database.
+    key_file: String,
 }
 
 impl Default for Config {
@@ -134,6 +160,8 @@ impl Default for Config {
             sms_url: String::new(),
             sms_username: String::new(),
             sms_password: String::new(),
+            public_url: String::new(),
+            key_file: "data/portico.key".into(),
         }
     }
 }
@@ -201,14 +229,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.cmd {
         Cmd::Serve { listen } => {
             init_logs(&cfg.log_format);
-            let app = open(&cfg.database_url)
-                .await?
+            let listen = listen.unwrap_or(cfg.listen.clone());
+            let issuer = if cfg.public_url.is_empty() {
+                format!("http://{listen}")
+            } else {
+                cfg.public_url.clone()
+            };
+            let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
                 .with_delivery(delivery(&cfg)?);
             let web = WebConfig {
                 cookie_secure: cfg.cookie_secure,
                 trust_proxy: cfg.trust_proxy,
             };
-            serve(app, web, &listen.unwrap_or(cfg.listen)).await?;
+            serve(app, web, &listen).await?;
         }
         Cmd::Demo {
             listen,
@@ -224,13 +257,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             std::fs::create_dir_all(&data)
                 .map_err(|e| format!("creating {}: {e}", data.display()))?;
             let url = format!("sqlite://{}/portico.db", data.display());
-            let app = open(&url).await?;
-            let started = std::time::Instant::now();
-            let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .map_err(|e| format!("binding {listen}: {e}"))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let key_file = data.join("portico.key");
+            let app = with_keys(
+                open(&url).await?,
+                &format!("http://{addr}"),
+                &key_file.to_string_lossy(),
+            )?;
+            let started = std::time::Instant::now();
+            let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
             println!("Portico listening on http://{addr}");
             if seeded {
                 println!(
@@ -246,6 +284,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             for a in portico_app::demo::named_accounts() {
                 println!("  {:<14} {}", a.login, a.what);
             }
+            println!(
+                "OpenID provider: http://{addr}/.well-known/openid-configuration\n  sample application: client_id {} client_secret {} (run examples/sample-rp, then open {})",
+                portico_app::demo::SAMPLE_CLIENT_ID,
+                portico_app::demo::SAMPLE_CLIENT_SECRET,
+                portico_app::demo::SAMPLE_APP_URL
+            );
             // Browsers accept Secure cookies on http://127.0.0.1 and localhost only.
             let local = addr.ip().is_loopback();
             let web = WebConfig {
@@ -310,6 +354,29 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
+        Cmd::Keys { cmd } => {
+            let issuer = if cfg.public_url.is_empty() {
+                format!("http://{}", cfg.listen)
+            } else {
+                cfg.public_url.clone()
+            };
+            let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?;
+            match cmd {
+                KeysCmd::Rotate { alg } => {
+                    let alg = portico_core::sso::SigningAlg::parse(&alg)
+                        .ok_or_else(|| format!("unknown algorithm {alg}: use ES256 or RS256"))?;
+                    let kid = app
+                        .rotate_signing_key(alg)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!("New {} signing key {kid}; the previous one stays published for an hour.", alg.as_str());
+                }
+                KeysCmd::List => {
+                    let ring = app.key_ring().await.map_err(|e| e.to_string())?;
+                    println!("{}", ring.jwks());
+                }
+            }
+        }
         Cmd::Audit {
             cmd: AuditCmd::Verify,
         } => {
@@ -351,6 +418,17 @@ fn describe(b: &portico_core::audit::Break) -> String {
             "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
         ),
     }
+}
+
+/// Gives the app its OpenID issuer and the master key from `key_file`.
+fn with_keys(app: App, issuer: &str, key_file: &str) -> Result<App, String> {
+    let (master, created) =
+        portico_app::oidc::keys::MasterKey::load_or_create(std::path::Path::new(key_file))
+            .map_err(|e| e.to_string())?;
+    if created {
+        tracing::warn!(key_file, "created a new master key: back it up apart from the database");
+    }
+    Ok(app.with_oidc(issuer, master))
 }
 
 /// Where mail and SMS go: the configured SMTP server and Mitake account, or
@@ -399,6 +477,9 @@ async fn run_server(
             }
             if let Err(e) = janitor.purge_verification().await {
                 tracing::warn!(error = %e, "purging verification codes failed");
+            }
+            if let Err(e) = janitor.purge_oauth().await {
+                tracing::warn!(error = %e, "purging spent OAuth codes and tokens failed");
             }
             if let Err(e) = janitor.run_due_jobs().await {
                 tracing::warn!(error = %e, "a periodic job failed");

@@ -59,6 +59,8 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("get", "/audit", get(audit)),
         ("get", "/audit/export.xlsx", get(audit_export)),
         ("get", "/audit/{seq}", get(audit_event)),
+        ("post", "/apps/verify", post(app_verify)),
+        ("post", "/apps/sms", post(app_sms)),
     ]
 }
 
@@ -752,4 +754,59 @@ mod tests {
         );
         assert_eq!(out, ["lockout.max_failure", "y"]);
     }
+}
+
+// ---- application APIs (client credentials) --------------------------------
+
+#[derive(serde::Deserialize)]
+struct VerifyBody {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// An application with the account-verification service, from one of its
+/// registered IPs: is this login and password right? 200 with `ok` true
+/// (and the approved claims) or false (and why).
+async fn app_verify(
+    State(st): State<AppState>,
+    crate::oidc::AppCaller(client): crate::oidc::AppCaller,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<VerifyBody>,
+) -> ApiResult {
+    let v = st
+        .app
+        .verify_account(&client, &b.login, &b.password, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    Ok(axum::Json(v).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct SmsBody {
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// An application with the SMS service sends one message; 202 with the
+/// outbox id once it is queued.
+async fn app_sms(
+    State(st): State<AppState>,
+    crate::oidc::AppCaller(client): crate::oidc::AppCaller,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<SmsBody>,
+) -> ApiResult {
+    let id = st
+        .app
+        .app_send_sms(&client, &b.mobile, &b.message, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        axum::Json(json!({ "queued": true, "id": id })),
+    )
+        .into_response())
 }

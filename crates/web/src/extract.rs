@@ -194,7 +194,9 @@ impl FromRequestParts<AppState> for MaybeSigned {
 }
 
 /// A caller of the JSON API: the session cookie, and for every write the
-/// `X-CSRF-Token` header.
+/// `X-CSRF-Token` header; or an OAuth access token with the `portico.api`
+/// scope in `Authorization: Bearer` (no CSRF token: browsers never send a
+/// bearer token by themselves).
 pub struct ApiUser(pub Session);
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -203,10 +205,20 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let s = session_of(parts, state)
-            .await
-            .map_err(WebError::api)?
-            .ok_or(WebError::api(Error::Unauthenticated))?;
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let (s, by_token) = match bearer {
+            Some(t) => (
+                state.app.bearer_session(t).await.map_err(WebError::api)?,
+                true,
+            ),
+            None => (session_of(parts, state).await.map_err(WebError::api)?, false),
+        };
+        let s = s.ok_or(WebError::api(Error::Unauthenticated))?;
         // Inside the nested router the path has lost its `/api/v1` prefix.
         let path = parts.uri.path();
         let path = path.strip_prefix("/api/v1").unwrap_or(path);
@@ -221,7 +233,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 "Your password has expired; change it first (POST /api/v1/me/password)",
             ))));
         }
-        if !matches!(parts.method, Method::GET | Method::HEAD) {
+        if !by_token && !matches!(parts.method, Method::GET | Method::HEAD) {
             let sent = parts
                 .headers
                 .get("x-csrf-token")

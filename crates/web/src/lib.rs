@@ -10,6 +10,7 @@ mod contacts;
 mod error;
 mod extract;
 pub mod mitake_sim;
+mod oidc;
 mod outbox;
 mod pages;
 mod requests;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(outbox::router())
         .merge(contacts::router())
         .merge(requests::router())
+        .merge(oidc::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

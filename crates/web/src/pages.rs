@@ -141,10 +141,16 @@ async fn home(
             desc_en: "Manage the accounts in your scope",
         });
     }
+    let apps = st
+        .app
+        .tiles(&s.principal)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
     render(
         HomePage {
             c,
             tiles,
+            apps,
             last_sign_in: s
                 .last_sign_in_at
                 .map(portico_core::time::display)
@@ -158,18 +164,47 @@ async fn home(
 struct LoginQuery {
     next: Option<String>,
     expired: Option<String>,
+    /// A login name to fill in (an application's `login_hint`).
+    login: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in.
+/// Only same-site paths are followed after sign-in. An authorization
+/// request waiting for the sign-in may be long (PKCE, state, nonce).
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 200 =>
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && (n.len() < 200 || (n.starts_with("/oauth2/authorize?") && n.len() < 4096)) =>
         {
             n.to_owned()
         }
         _ => "/".to_owned(),
     }
+}
+
+/// The name of the application a sign-in is for, when `next` is an
+/// authorization request of a registered client.
+async fn app_of_next(st: &AppState, next: &str) -> String {
+    let Some(q) = next.strip_prefix("/oauth2/authorize?") else {
+        return String::new();
+    };
+    let Ok(req) = axum::extract::Query::<portico_app::oidc::AuthRequest>::try_from_uri(
+        &format!("/?{q}").parse().unwrap_or_default(),
+    ) else {
+        return String::new();
+    };
+    match st.app.client(&req.client_id).await {
+        Ok(Some(c)) if c.sso().is_some() && !c.app.suspended => c.app.name,
+        _ => String::new(),
+    }
+}
+
+/// The cookie that ends the session in the browser.
+pub(crate) fn clear_session_cookie(st: &AppState) -> HeaderValue {
+    session_cookie(st, "", Some(0))
 }
 
 async fn login_page(
@@ -188,10 +223,16 @@ async fn login_page(
     } else {
         String::new()
     };
+    let login = q
+        .login
+        .as_deref()
+        .filter(|l| portico_core::text::LoginName::parse(l).is_ok())
+        .unwrap_or("")
+        .to_owned();
     login_form(
         &st,
         lang,
-        String::new(),
+        login,
         safe_next(q.next.as_deref()),
         error,
         StatusCode::OK,
@@ -219,14 +260,17 @@ async fn login_form(
         .map_err(|e| WebError::page(e, lang))?
         .lockout
         .clone();
+    let app_name = app_of_next(st, &next).await;
     let mut r = render(
         LoginPage {
             c: Chrome::bare(lang),
             captcha_id,
             login,
+            next_q: crate::extract::urlencode(&next),
             next,
             error,
             lockout,
+            app_name,
         },
         lang,
     )?;
@@ -279,7 +323,13 @@ async fn login(
             } else {
                 safe_next(Some(&f.next))
             };
-            let mut r = Redirect::to(&to).into_response();
+            // Back to an application: its redirect leaves this site, which
+            // the form-action policy forbids right after a form post.
+            let mut r = if to.starts_with("/oauth2/") {
+                crate::oidc::continue_page(&to, lang)
+            } else {
+                Redirect::to(&to).into_response()
+            };
             r.headers_mut()
                 .insert(header::SET_COOKIE, session_cookie(&st, &ns.token, None));
             Ok(r)

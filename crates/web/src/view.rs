@@ -150,9 +150,13 @@ pub struct LoginPage {
     pub captcha_id: String,
     pub login: String,
     pub next: String,
+    /// `next`, URL-encoded for links.
+    pub next_q: String,
     pub error: String,
     /// The lockout parameters, stated on the page as they are set.
     pub lockout: portico_core::account::LockoutPolicy,
+    /// The application the sign-in is for, if any.
+    pub app_name: String,
 }
 
 #[derive(Clone, Copy)]
@@ -169,6 +173,8 @@ pub struct Tile {
 pub struct HomePage {
     pub c: Chrome,
     pub tiles: Vec<Tile>,
+    /// 轉登: applications this person's agency reaches from here.
+    pub apps: Vec<portico_store::apps::Tile>,
     pub last_sign_in: String,
 }
 
@@ -582,4 +588,23 @@ pub struct ContactsPage {
     pub new_email: String,
     pub new_mobile: String,
     pub errs: Errors,
+}
+
+/// Moves on to another page by itself (after a form post whose next stop
+/// is another site).
+#[derive(Template)]
+#[template(path = "continue.html")]
+pub struct ContinuePage {
+    pub c: Chrome,
+    pub url: String,
+}
+
+/// An application asked to sign the person out, without proof that it
+/// speaks for them: the person confirms.
+#[derive(Template)]
+#[template(path = "oauth_logout.html")]
+pub(crate) struct LogoutPage {
+    pub c: Chrome,
+    pub app_name: String,
+    pub q: crate::oidc::LogoutQuery,
 }

@@ -1,0 +1,648 @@
+//! The OpenID provider's endpoints: discovery, JWKS, authorize, token,
+//! userinfo, introspection, revocation and RP-initiated logout; and the
+//! application APIs (account verification, SMS) that clients call with
+//! their credentials.
+use crate::extract::{Form, MaybeSigned, ReqCtx, visitor_lang};
+use crate::view::{Chrome, ContinuePage, LogoutPage};
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use base64::Engine;
+use portico_app::oidc::{AuthRequest, Authorize, Client, ClientAuth, OAuthError, TokenRequest};
+use portico_core::sso::Claim;
+use portico_core::{Error, Lang, Msg};
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/oauth2/jwks", get(jwks))
+        .route("/oauth2/authorize", get(authorize_get).post(authorize_post))
+        .route("/oauth2/token", axum::routing::post(token).options(preflight))
+        .route(
+            "/oauth2/userinfo",
+            get(userinfo).post(userinfo).options(preflight),
+        )
+        .route(
+            "/oauth2/introspect",
+            axum::routing::post(introspect).options(preflight),
+        )
+        .route(
+            "/oauth2/revoke",
+            axum::routing::post(revoke).options(preflight),
+        )
+        .route("/oauth2/logout", get(logout_get).post(logout_post))
+        .route("/apps/{id}/launch", get(launch))
+}
+
+/// Endpoints a browser application calls across origins carry no cookies,
+/// so any origin may call them (CORS).
+fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    r
+}
+
+async fn preflight() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    let h = r.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    h.insert("access-control-max-age", HeaderValue::from_static("600"));
+    r
+}
+
+fn json_ok(v: serde_json::Value) -> Response {
+    let mut r = axum::Json(v).into_response();
+    r.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    cors(r)
+}
+
+/// An OAuth error response (RFC 6749 §5.2).
+fn oauth_error(e: OAuthError, basic: bool) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = (
+        status,
+        axum::Json(json!({"error": e.error, "error_description": e.description})),
+    )
+        .into_response();
+    if e.status == 401 {
+        let v = if basic {
+            "Basic realm=\"portico\""
+        } else {
+            "Basic realm=\"portico\", error=\"invalid_client\""
+        };
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(v));
+    }
+    if e.status == 429 {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
+    cors(r)
+}
+
+async fn discovery(State(st): State<AppState>) -> Response {
+    let iss = st.app.issuer();
+    let claims: Vec<&str> = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid"]
+        .into_iter()
+        .chain(Claim::ALL.iter().flat_map(|c| c.members().iter().copied()))
+        .collect();
+    let mut r = axum::Json(json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/oauth2/authorize"),
+        "token_endpoint": format!("{iss}/oauth2/token"),
+        "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
+        "jwks_uri": format!("{iss}/oauth2/jwks"),
+        "end_session_endpoint": format!("{iss}/oauth2/logout"),
+        "introspection_endpoint": format!("{iss}/oauth2/introspect"),
+        "revocation_endpoint": format!("{iss}/oauth2/revoke"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "userinfo_signing_alg_values_supported": ["none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": portico_core::sso::SCOPES,
+        "claims_supported": claims,
+        "prompt_values_supported": ["none", "login"],
+        "ui_locales_supported": ["zh-TW", "en"],
+        "authorization_response_iss_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
+    }))
+    .into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    cors(r)
+}
+
+async fn jwks(State(st): State<AppState>) -> Result<Response, WebError> {
+    let ring = st.app.key_ring().await.map_err(WebError::api)?;
+    let mut r = axum::Json(ring.jwks()).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(cors(r))
+}
+
+async fn authorize_get(
+    State(st): State<AppState>,
+    MaybeSigned(s): MaybeSigned,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Query(req): Query<AuthRequest>,
+) -> Result<Response, WebError> {
+    authorize(st, s, headers, ctx, req).await
+}
+
+async fn authorize_post(
+    State(st): State<AppState>,
+    MaybeSigned(s): MaybeSigned,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(req): Form<AuthRequest>,
+) -> Result<Response, WebError> {
+    authorize(st, s, headers, ctx, req).await
+}
+
+/// The authorization request as a same-site URL, for coming back after
+/// sign-in. `prompt=login` is dropped: the sign-in it asked for is the one
+/// about to happen.
+fn continuation(req: &AuthRequest) -> String {
+    let mut r = req.clone();
+    r.prompt = r
+        .prompt
+        .split(' ')
+        .filter(|p| !p.is_empty() && *p != "login")
+        .collect::<Vec<_>>()
+        .join(" ");
+    r.max_age = None;
+    let q = serde_urlencoded_pairs(&r);
+    format!("/oauth2/authorize?{q}")
+}
+
+fn serde_urlencoded_pairs(r: &AuthRequest) -> String {
+    let pairs: [(&str, &str); 12] = [
+        ("client_id", &r.client_id),
+        ("redirect_uri", &r.redirect_uri),
+        ("response_type", &r.response_type),
+        ("scope", &r.scope),
+        ("state", &r.state),
+        ("nonce", &r.nonce),
+        ("code_challenge", &r.code_challenge),
+        ("code_challenge_method", &r.code_challenge_method),
+        ("prompt", &r.prompt),
+        ("login_hint", &r.login_hint),
+        ("response_mode", &r.response_mode),
+        ("ui_locales", &r.ui_locales),
+    ];
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", portico_app::oidc::form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn authorize(
+    st: AppState,
+    s: Option<portico_app::auth::Session>,
+    headers: HeaderMap,
+    ctx: portico_app::Ctx,
+    req: AuthRequest,
+) -> Result<Response, WebError> {
+    let lang = s
+        .as_ref()
+        .map(|s| Lang::from_code(&s.lang))
+        .unwrap_or_else(|| visitor_lang(&headers));
+    match st
+        .app
+        .authorize(&req, s.as_ref(), &ctx)
+        .await
+        .map_err(|e| WebError::page(e, lang))?
+    {
+        Authorize::Page(m) => Err(WebError {
+            status: Some(StatusCode::BAD_REQUEST),
+            ..WebError::page(Error::Refused(m), lang)
+        }),
+        Authorize::Redirect(url) => Ok(Redirect::to(&url).into_response()),
+        Authorize::SignIn { .. } => {
+            let next = continuation(&req);
+            let mut hint = String::new();
+            if !req.login_hint.is_empty() && req.login_hint.len() <= 40 {
+                hint = format!("&login={}", crate::extract::urlencode(&req.login_hint));
+            }
+            Ok(Redirect::to(&format!(
+                "/login?next={}{hint}",
+                crate::extract::urlencode(&next)
+            ))
+            .into_response())
+        }
+        Authorize::ChangePassword => Ok(Redirect::to("/account/password").into_response()),
+    }
+}
+
+/// Reads client credentials: HTTP Basic (RFC 6749 §2.3.1, each part
+/// form-encoded) or the form's `client_id` / `client_secret`; both at once
+/// is refused.
+fn client_auth(headers: &HeaderMap, form_id: &str, form_secret: &str) -> Result<ClientAuth, OAuthError> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(b) = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))
+    {
+        if !form_secret.is_empty() {
+            return Err(OAuthError::new(
+                "invalid_request",
+                "use one client authentication method, not two",
+            ));
+        }
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(OAuthError::invalid_client)?;
+        let (id, secret) = raw.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+        let dec = |s: &str| {
+            form_urlencoded_decode(s).ok_or_else(OAuthError::invalid_client)
+        };
+        let id = dec(id)?;
+        if !form_id.is_empty() && form_id != id {
+            return Err(OAuthError::new("invalid_request", "client_id differs from the Basic credentials"));
+        }
+        return Ok(ClientAuth {
+            client_id: id,
+            secret: Some(dec(secret)?),
+            basic: true,
+        });
+    }
+    if form_id.is_empty() {
+        return Err(OAuthError::invalid_client());
+    }
+    Ok(ClientAuth {
+        client_id: form_id.to_owned(),
+        secret: (!form_secret.is_empty()).then(|| form_secret.to_owned()),
+        basic: false,
+    })
+}
+
+fn form_urlencoded_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let h = (b[i + 1] as char).to_digit(16)?;
+                let l = (b[i + 2] as char).to_digit(16)?;
+                out.push((h * 16 + l) as u8);
+                i += 2;
+            }
+            b'%' => return None,
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn token(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    body: axum::body::Bytes,
+) -> Response {
+    let req: TokenRequest = match serde_urlencoded_form(&body) {
+        Some(r) => r,
+        None => {
+            return oauth_error(
+                OAuthError::new("invalid_request", "the body must be application/x-www-form-urlencoded"),
+                false,
+            );
+        }
+    };
+    let auth = match client_auth(&headers, &req.client_id, &req.client_secret) {
+        Ok(a) => a,
+        Err(e) => return oauth_error(e, true),
+    };
+    match st.app.token(&auth, &req, &ctx).await {
+        Ok(t) => json_ok(serde_json::to_value(t).unwrap_or_default()),
+        Err(e) => oauth_error(e, auth.basic),
+    }
+}
+
+fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    let s = std::str::from_utf8(body).ok()?;
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{s}").parse().ok()?)
+        .ok()
+        .map(|q| q.0)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
+fn invalid_token() -> Response {
+    let mut r = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({"error": "invalid_token", "error_description": "the access token is not valid"})),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    cors(r)
+}
+
+async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let Some(t) = bearer(&headers) else {
+        let mut r = StatusCode::UNAUTHORIZED.into_response();
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return Ok(cors(r));
+    };
+    match st.app.userinfo(t).await.map_err(WebError::api)? {
+        Some(m) => Ok(json_ok(serde_json::Value::Object(m))),
+        None => Ok(invalid_token()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    token: String,
+    token_type_hint: String,
+    client_id: String,
+    client_secret: String,
+}
+
+async fn authenticated(
+    st: &AppState,
+    headers: &HeaderMap,
+    ctx: &portico_app::Ctx,
+    body: &[u8],
+) -> Result<(Client, TokenForm), Response> {
+    let f: TokenForm = serde_urlencoded_form(body).ok_or_else(|| {
+        oauth_error(
+            OAuthError::new("invalid_request", "the body must be application/x-www-form-urlencoded"),
+            false,
+        )
+    })?;
+    let auth = client_auth(headers, &f.client_id, &f.client_secret).map_err(|e| oauth_error(e, true))?;
+    let c = st
+        .app
+        .authenticate_client(&auth, ctx)
+        .await
+        .map_err(|e| oauth_error(e, auth.basic))?;
+    Ok((c, f))
+}
+
+async fn introspect(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    body: axum::body::Bytes,
+) -> Response {
+    let (client, f) = match authenticated(&st, &headers, &ctx, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    // A public client cannot keep its introspection results to itself.
+    if client.app.secret_hash.is_none() {
+        return oauth_error(OAuthError::invalid_client(), false);
+    }
+    let _ = f.token_type_hint;
+    match st.app.introspect(&client, f.token.trim()).await {
+        Ok(v) => json_ok(v),
+        Err(e) => oauth_error(OAuthError::from(e), false),
+    }
+}
+
+async fn revoke(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    body: axum::body::Bytes,
+) -> Response {
+    let (client, f) = match authenticated(&st, &headers, &ctx, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if f.token.is_empty() {
+        return oauth_error(OAuthError::new("invalid_request", "token is missing"), false);
+    }
+    match st.app.revoke(&client, f.token.trim(), &ctx).await {
+        Ok(()) => cors(StatusCode::OK.into_response()),
+        Err(e) => oauth_error(OAuthError::from(e), false),
+    }
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+pub(crate) struct LogoutQuery {
+    pub id_token_hint: String,
+    pub post_logout_redirect_uri: String,
+    pub state: String,
+    pub client_id: String,
+    #[serde(rename = "_csrf")]
+    pub csrf: String,
+}
+
+/// Where to go after an application's logout: the registered
+/// post-logout URI it named (exactly), else the portal's sign-in page.
+async fn logout_target(st: &AppState, q: &LogoutQuery) -> Result<(Option<Client>, String, Option<String>), Error> {
+    let hint = if q.id_token_hint.is_empty() {
+        None
+    } else {
+        st.app.id_token_hint(&q.id_token_hint).await?
+    };
+    let client_id = hint
+        .as_ref()
+        .map(|h| h.0.clone())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| q.client_id.clone());
+    if !q.client_id.is_empty() && q.client_id != client_id {
+        return Err(Error::Refused(Msg::new(
+            "登出請求的應用系統資料不一致",
+            "The logout request names two different applications",
+        )));
+    }
+    let client = if client_id.is_empty() {
+        None
+    } else {
+        st.app.client(&client_id).await?
+    };
+    let mut target = "/login".to_owned();
+    if !q.post_logout_redirect_uri.is_empty() {
+        let registered = client
+            .as_ref()
+            .and_then(|c| c.sso())
+            .is_some_and(|s| s.post_logout_uris.iter().any(|u| *u == q.post_logout_redirect_uri));
+        if !registered {
+            return Err(Error::Refused(Msg::new(
+                "登出後的導回網址未向公務入口網註冊，已停止導回",
+                "The post-logout redirect URI is not registered, so you were not sent there",
+            )));
+        }
+        target = q.post_logout_redirect_uri.clone();
+        if !q.state.is_empty() {
+            let sep = if target.contains('?') { '&' } else { '?' };
+            target = format!("{target}{sep}state={}", portico_app::oidc::form_encode(&q.state));
+        }
+    }
+    Ok((client, target, hint.map(|h| h.1)))
+}
+
+async fn logout_get(
+    State(st): State<AppState>,
+    MaybeSigned(s): MaybeSigned,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Query(q): Query<LogoutQuery>,
+) -> Result<Response, WebError> {
+    let lang = s
+        .as_ref()
+        .map(|s| Lang::from_code(&s.lang))
+        .unwrap_or_else(|| visitor_lang(&headers));
+    let (client, target, hint_sub) = logout_target(&st, &q)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let Some(s) = s else {
+        // Nobody to sign out here: straight back.
+        return Ok(Redirect::to(&target).into_response());
+    };
+    // With an ID token naming this person the application's word is
+    // enough; otherwise the person confirms, so a link on another site
+    // cannot sign anyone out.
+    if hint_sub.as_deref() == Some(s.principal.account_id.0.to_string().as_str()) {
+        st.app
+            .end_session(&s, client.as_ref(), &ctx)
+            .await
+            .map_err(|e| WebError::page(e, lang))?;
+        return Ok(signed_out_redirect(&st, &target));
+    }
+    crate::pages::render(
+        LogoutPage {
+            c: Chrome::of(&s, ""),
+            app_name: client.map(|c| c.app.name).unwrap_or_default(),
+            q,
+        },
+        lang,
+    )
+}
+
+async fn logout_post(
+    State(st): State<AppState>,
+    MaybeSigned(s): MaybeSigned,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(q): Form<LogoutQuery>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let (client, target, _) = logout_target(&st, &q)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let Some(s) = s else {
+        return Ok(continue_page(&target, lang));
+    };
+    crate::extract::Signed(s.clone()).check_csrf(&q.csrf)?;
+    st.app
+        .end_session(&s, client.as_ref(), &ctx)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let mut r = continue_page(&target, lang);
+    r.headers_mut()
+        .insert(header::SET_COOKIE, crate::pages::clear_session_cookie(&st));
+    Ok(r)
+}
+
+fn signed_out_redirect(st: &AppState, target: &str) -> Response {
+    let mut r = Redirect::to(target).into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, crate::pages::clear_session_cookie(st));
+    r
+}
+
+/// A page that moves on to `url` by itself. Used after a form post whose
+/// next stop is another site: the form-action policy would stop a
+/// redirect, a fresh navigation is fine.
+pub(crate) fn continue_page(url: &str, lang: Lang) -> Response {
+    match crate::pages::render(
+        ContinuePage {
+            c: Chrome::bare(lang),
+            url: url.to_owned(),
+        },
+        lang,
+    ) {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn launch(
+    State(st): State<AppState>,
+    s: crate::extract::Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let url = st
+        .app
+        .launch_tile(&s.0.principal, id, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// An application calling an application API: HTTP Basic with its client
+/// id and secret, or a bearer token from the client credentials grant with
+/// the API's scope.
+pub(crate) struct AppCaller(pub Client);
+
+impl FromRequestParts<AppState> for AppCaller {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = crate::extract::ReqCtx::from_request_parts(parts, st)
+            .await
+            .map(|c| c.0)
+            .unwrap_or_default();
+        if let Some(t) = bearer(&parts.headers) {
+            let scope = match parts.uri.path().rsplit('/').next() {
+                Some("verify") => "account.verify",
+                _ => "sms.send",
+            };
+            let tok = st
+                .app
+                .verify_access_token(t)
+                .await
+                .map_err(|e| WebError::api(e).into_response())?;
+            let Some(tok) = tok.filter(|t| t.account.is_none() && t.has_scope(scope)) else {
+                return Err(invalid_token());
+            };
+            let c = st
+                .app
+                .client(&tok.client_id)
+                .await
+                .map_err(|e| WebError::api(e).into_response())?
+                .ok_or_else(invalid_token)?;
+            return Ok(AppCaller(c));
+        }
+        let auth = client_auth(&parts.headers, "", "").map_err(|e| oauth_error(e, true))?;
+        if auth.secret.is_none() {
+            return Err(oauth_error(OAuthError::invalid_client(), true));
+        }
+        st.app
+            .authenticate_client(&auth, &ctx)
+            .await
+            .map(AppCaller)
+            .map_err(|e| oauth_error(e, true))
+    }
+}
