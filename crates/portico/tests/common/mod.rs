@@ -78,6 +78,10 @@ impl TestServer {
         let (db_url, dir) = fresh_db().await;
         let db = Db::connect(&db_url).await.expect("db");
         portico_store::migrate::run(&db).await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let clock = ManualClock::new(time::OffsetDateTime::now_utc());
         // Cheap hashing keeps the suite fast; the OWASP parameters have their
         // own test and the benchmark.
@@ -86,12 +90,12 @@ impl TestServer {
             Arc::new(clock.clone()),
             portico_app::passwords::Hasher::with_params(1024, 1, 1),
         )
-        .with_delivery(delivery);
+        .with_delivery(delivery)
+        .with_oidc(
+            &base,
+            portico_app::oidc::keys::MasterKey::from_bytes(&[7u8; 32]).expect("master key"),
+        );
         app.seed_demo(accounts).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = AppState {
             app: app.clone(),
@@ -271,6 +275,41 @@ impl Client {
             .map(|(n, v)| format!("{n}={v}"))
             .collect::<Vec<_>>()
             .join("; ");
+    }
+
+    /// A GET whose redirect target matters: status, body, `Location`.
+    /// `url` may be a path or a full URL.
+    pub async fn get_loc(&mut self, url: &str) -> (u16, String, String) {
+        let full = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let r = self
+            .http
+            .get(full)
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get");
+        self.remember(&r);
+        let s = r.status().as_u16();
+        let loc = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (s, r.text().await.unwrap_or_default(), loc)
+    }
+
+    /// The session token this client holds.
+    pub fn session_token(&self) -> String {
+        self.jar
+            .iter()
+            .find(|(n, _)| n == "portico_session")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     pub async fn get(&mut self, path: &str) -> (u16, String) {

@@ -1,0 +1,914 @@
+//! Single sign-on over HTTP against a real server: the OpenID provider's
+//! flows and every refusal the issue names, application registration and
+//! review, the account-verification and SMS APIs, tiles, bearer tokens on
+//! the JSON API, key rotation. 004 §捌 七 rules are named in the tests.
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::{Client, TestServer};
+use portico_app::Ctx;
+use portico_app::apps::ServiceInput;
+use portico_core::permission::Principal;
+use portico_core::request::Decision;
+use portico_core::sso::AppInput;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const ID: &str = portico_app::demo::SAMPLE_CLIENT_ID;
+const SECRET: &str = portico_app::demo::SAMPLE_CLIENT_SECRET;
+const CB: &str = "http://127.0.0.1:8081/callback";
+
+fn enc(s: &str) -> String {
+    portico_app::oidc::form_encode(s)
+}
+
+fn pkce() -> (String, String) {
+    let verifier = format!("v{}", portico_app::random_token(32).unwrap());
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+fn auth_url(client_id: &str, redirect: &str, challenge: &str, extra: &str) -> String {
+    format!(
+        "/oauth2/authorize?client_id={}&redirect_uri={}&response_type=code&scope=openid%20profile&state=st8&nonce=n0nce&code_challenge={challenge}&code_challenge_method=S256{extra}",
+        enc(client_id),
+        enc(redirect)
+    )
+}
+
+fn param(url: &str, name: &str) -> Option<String> {
+    let q = url.split_once('?')?.1;
+    q.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| {
+            let v = v.replace('+', " ");
+            let mut out = Vec::new();
+            let b = v.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] == b'%' && i + 2 < b.len() {
+                    out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap_or(b'?'));
+                    i += 3;
+                } else {
+                    out.push(b[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    })
+}
+
+/// The claims of a JWT, unverified (the verification is the server's, and
+/// the stock clients' in the e2e suite).
+fn claims(jwt: &str) -> Value {
+    let p = jwt.split('.').nth(1).expect("payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
+}
+
+fn header(jwt: &str) -> Value {
+    let p = jwt.split('.').next().expect("header");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
+}
+
+async fn token(
+    s: &TestServer,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> (u16, Value) {
+    let http = s.client().http;
+    let mut r = http.post(format!("{}/oauth2/token", s.base)).form(form);
+    if let Some((u, p)) = basic {
+        r = r.basic_auth(u, Some(p));
+    }
+    let r = r.send().await.expect("token");
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post_client(
+    s: &TestServer,
+    path: &str,
+    form: &[(&str, &str)],
+    basic: (&str, &str),
+) -> (u16, Value) {
+    let r = s
+        .client()
+        .http
+        .post(format!("{}{path}", s.base))
+        .basic_auth(basic.0, Some(basic.1))
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn bearer_get(s: &TestServer, path: &str, t: &str) -> (u16, Value) {
+    let r = s
+        .client()
+        .http
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(t)
+        .send()
+        .await
+        .expect("get");
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Signs `login` in and runs the authorization request of the sample
+/// application: the code and the PKCE verifier.
+async fn code_for(s: &TestServer, c: &mut Client) -> (String, String) {
+    let (verifier, challenge) = pkce();
+    let (st, _, loc) = c.get_loc(&auth_url(ID, CB, &challenge, "")).await;
+    assert_eq!(st, 303, "a signed-in person gets a code at once: {loc}");
+    assert!(loc.starts_with(CB), "{loc}");
+    assert_eq!(param(&loc, "state").as_deref(), Some("st8"));
+    assert_eq!(param(&loc, "iss").as_deref(), Some(s.base.as_str()));
+    (param(&loc, "code").expect("code"), verifier)
+}
+
+async fn exchange(s: &TestServer, code: &str, verifier: &str) -> (u16, Value) {
+    token(
+        s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CB),
+            ("code_verifier", verifier),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await
+}
+
+async fn audit_reasons(s: &TestServer, action: &str) -> Vec<String> {
+    let mut c = s.app.db.read().await.expect("conn");
+    sqlx::query("SELECT reason FROM audit_events WHERE action = $1 ORDER BY seq")
+        .bind(action.to_owned())
+        .fetch_all(&mut *c)
+        .await
+        .expect("audit")
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, "reason"))
+        .collect()
+}
+
+async fn principal(s: &TestServer, c: &Client) -> Principal {
+    s.app
+        .session(&c.session_token())
+        .await
+        .expect("session")
+        .expect("signed in")
+        .principal
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_refresh_rotation_introspection_revocation_and_logout() {
+    let s = TestServer::start(30).await;
+    let mut c = s.signed_in("staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (st, t) = exchange(&s, &code, &verifier).await;
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["token_type"], "Bearer");
+    assert_eq!(t["expires_in"], 600);
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(header(t["id_token"].as_str().unwrap())["alg"], "ES256");
+    assert_eq!(id["iss"], s.base.as_str());
+    assert_eq!(id["aud"], ID);
+    assert_eq!(id["nonce"], "n0nce");
+    assert_eq!(id["name"], "王小明");
+    assert_eq!(id["preferred_username"], "staff");
+    assert_eq!(id["agency"], "民政局");
+    assert!(id["agency_oid"].as_str().unwrap().starts_with("2.16.886.101"));
+    assert_eq!(id["sub"], s.account_id("staff").await.to_string());
+    let at = t["access_token"].as_str().unwrap();
+    assert_eq!(header(at)["typ"], "at+jwt");
+
+    // Userinfo: exactly the approved claims (all seven for the sample).
+    let (st, ui) = bearer_get(&s, "/oauth2/userinfo", at).await;
+    assert_eq!(st, 200);
+    assert_eq!(ui["email"], "staff@mail.tainan.gov.tw");
+    assert_eq!(ui["unit"], "行政科");
+
+    // Refresh rotates; the old refresh token presented again revokes the
+    // whole family, the new one included (RFC 9700 §4.14.2).
+    let r1 = t["refresh_token"].as_str().unwrap().to_owned();
+    let (st, t2) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", &r1)],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(st, 200, "{t2}");
+    let r2 = t2["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(r1, r2);
+    let (st, intro) = post_client(
+        &s,
+        "/oauth2/introspect",
+        &[("token", t2["access_token"].as_str().unwrap())],
+        (ID, SECRET),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(intro["active"], true);
+    assert_eq!(intro["username"], "staff");
+    let (st, e) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", &r1)],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")));
+    let (_, e) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", &r2)],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant", "the family went with the reuse");
+    // …and so did the access tokens of that grant.
+    let (st, _) = bearer_get(&s, "/oauth2/userinfo", t2["access_token"].as_str().unwrap()).await;
+    assert_eq!(st, 401);
+    assert!(audit_reasons(&s, "oauth.token").await.contains(&"refresh_reuse".to_owned()));
+
+    // A fresh grant: revocation of its refresh token (RFC 7009) ends it.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t3) = exchange(&s, &code, &verifier).await;
+    let r3 = t3["refresh_token"].as_str().unwrap();
+    let (st, _) = post_client(&s, "/oauth2/revoke", &[("token", r3)], (ID, SECRET)).await;
+    assert_eq!(st, 200);
+    let (_, intro) = post_client(&s, "/oauth2/introspect", &[("token", r3)], (ID, SECRET)).await;
+    assert_eq!(intro["active"], false);
+    // An access token revoked on its own.
+    let a3 = t3["access_token"].as_str().unwrap();
+    let (st, _) = post_client(&s, "/oauth2/revoke", &[("token", a3)], (ID, SECRET)).await;
+    assert_eq!(st, 200);
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", a3).await.0, 401);
+
+    // RP-initiated logout with the ID token: the portal session ends and
+    // the browser goes to the registered post-logout URI with its state.
+    let hint = t3["id_token"].as_str().unwrap();
+    let (st, _, loc) = c
+        .get_loc(&format!(
+            "/oauth2/logout?id_token_hint={hint}&post_logout_redirect_uri={}&state=bye",
+            enc("http://127.0.0.1:8081/")
+        ))
+        .await;
+    assert_eq!(st, 303);
+    assert_eq!(loc, "http://127.0.0.1:8081/?state=bye");
+    let (st, _, loc) = c.get_loc("/account").await;
+    assert_eq!((st, loc.starts_with("/login")), (303, true), "signed out");
+}
+
+#[tokio::test]
+async fn authorization_requests_that_cannot_be_trusted_never_redirect() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (_, ch) = pkce();
+    // Unknown client, and redirect URIs that are not exactly registered:
+    // a page, no redirect (no open redirect).
+    for url in [
+        auth_url("nobody", CB, &ch, ""),
+        auth_url(ID, "http://127.0.0.1:8081/callback/", &ch, ""),
+        auth_url(ID, "http://127.0.0.1:8081/callback?x=1", &ch, ""),
+        auth_url(ID, "https://evil.example/callback", &ch, ""),
+        auth_url(ID, "http://127.0.0.1:8081/callbac", &ch, ""),
+    ] {
+        let (st, body, loc) = c.get_loc(&url).await;
+        assert_eq!(st, 400, "{url}");
+        assert!(loc.is_empty(), "{url} redirected to {loc}");
+        assert!(body.contains("應用系統"), "{body}");
+    }
+    assert!(
+        audit_reasons(&s, "oauth.authorize")
+            .await
+            .iter()
+            .filter(|r| *r == "redirect_uri_mismatch")
+            .count()
+            >= 4
+    );
+    // Errors the client should hear go back to it with its state.
+    let cases = [
+        (auth_url(ID, CB, &ch, "").replace("response_type=code", "response_type=token"), "unsupported_response_type"),
+        (auth_url(ID, CB, &ch, "").replace("code_challenge_method=S256", "code_challenge_method=plain"), "invalid_request"),
+        (auth_url(ID, CB, "short", ""), "invalid_request"),
+        (auth_url(ID, CB, &ch, "").replace("scope=openid%20profile", "scope=bogus"), "invalid_scope"),
+    ];
+    for (url, err) in cases {
+        let (st, _, loc) = c.get_loc(&url).await;
+        assert_eq!(st, 303, "{url}");
+        assert!(loc.starts_with(CB), "{loc}");
+        assert_eq!(param(&loc, "error").as_deref(), Some(err), "{url}");
+        assert_eq!(param(&loc, "state").as_deref(), Some("st8"));
+    }
+    // Signed out: prompt=none answers login_required; otherwise the sign-in
+    // page, which comes back to the same request.
+    let mut anon = s.client();
+    let (_, _, loc) = anon.get_loc(&auth_url(ID, CB, &ch, "&prompt=none")).await;
+    assert_eq!(param(&loc, "error").as_deref(), Some("login_required"));
+    let (st, _, loc) = anon.get_loc(&auth_url(ID, CB, &ch, "&login_hint=staff")).await;
+    assert_eq!(st, 303);
+    assert!(loc.starts_with("/login?next=/oauth2/authorize%3Fclient_id"), "{loc}");
+    assert!(loc.ends_with("&login=staff"), "{loc}");
+    let (_, page) = anon.get(&loc).await;
+    assert!(page.contains("登入後將返回「<strong>範例應用系統</strong>」"), "the app is named");
+    assert!(page.contains("value=\"staff\""), "login_hint fills the login");
+}
+
+#[tokio::test]
+async fn token_endpoint_refusals_use_the_rfc_codes_and_are_audited() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+
+    // Wrong secret, unknown client: 401 invalid_client.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CB),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let (st, e) = token(&s, &form, Some((ID, "wrong"))).await;
+    assert_eq!((st, e["error"].as_str()), (401, Some("invalid_client")));
+    let (st, _) = token(&s, &form, Some(("nobody", "x"))).await;
+    assert_eq!(st, 401);
+    // PKCE mismatch spends the code.
+    let bad = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CB),
+        ("code_verifier", "x".repeat(43).leak() as &str),
+    ];
+    let (st, e) = token(&s, &bad, Some((ID, SECRET))).await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")));
+    let (_, e) = token(&s, &form, Some((ID, SECRET))).await;
+    assert_eq!(e["error"], "invalid_grant", "a spent code stays spent");
+
+    // A code used twice: the second exchange fails and revokes the first's
+    // refresh token (RFC 6749 §4.1.2).
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (st, t) = exchange(&s, &code, &verifier).await;
+    assert_eq!(st, 200);
+    let (st, e) = exchange(&s, &code, &verifier).await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")));
+    let (_, e) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant");
+
+    // Another redirect URI than the request's.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, e) = token(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:8081/other"),
+            ("code_verifier", &verifier),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant");
+
+    // Codes live 60 seconds.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    s.clock.advance(time::Duration::seconds(61));
+    let (_, e) = exchange(&s, &code, &verifier).await;
+    assert_eq!(e["error"], "invalid_grant");
+
+    // Unknown grant type, missing grant type.
+    let (_, e) = token(&s, &[("grant_type", "password")], Some((ID, SECRET))).await;
+    assert_eq!(e["error"], "unsupported_grant_type");
+
+    let reasons = audit_reasons(&s, "oauth.token").await;
+    for r in ["pkce_mismatch", "code_replay", "redirect_uri_mismatch", "code_expired"] {
+        assert!(reasons.contains(&r.to_owned()), "{r} in {reasons:?}");
+    }
+    assert!(audit_reasons(&s, "oauth.client_auth").await.contains(&"bad_secret".to_owned()));
+}
+
+#[tokio::test]
+async fn a_disabled_account_gets_no_tokens_and_its_tokens_stop() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    let (code2, verifier2) = code_for(&s, &mut c).await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let id = s.account_id("staff").await;
+    let (st, body) = admin
+        .api_post(&format!("/accounts/{id}/disable"), &csrf, json!({"reason": "離職"}))
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let (_, e) = exchange(&s, &code2, &verifier2).await;
+    assert_eq!(e["error"], "invalid_grant", "a code of a disabled account");
+    let (_, e) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant");
+    let (st, _) = bearer_get(&s, "/oauth2/userinfo", t["access_token"].as_str().unwrap()).await;
+    assert_eq!(st, 401);
+}
+
+#[tokio::test]
+async fn tampered_and_foreign_tokens_are_refused() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    let at = t["access_token"].as_str().unwrap();
+    let parts: Vec<&str> = at.split('.').collect();
+    // Another subject, same signature.
+    let mut cl = claims(at);
+    cl["sub"] = json!(s.account_id("admin").await.to_string());
+    let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(cl.to_string()), parts[2]);
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", &forged).await.0, 401);
+    // alg none.
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt"}"#),
+        parts[1]
+    );
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", &none).await.0, 401);
+    // Signed with a key the server never had.
+    let der = portico_app::oidc::keys::Key::generate(portico_core::sso::SigningAlg::ES256).unwrap();
+    let kid = header(at)["kid"].as_str().unwrap().to_owned();
+    let k = portico_app::oidc::keys::Key::from_pkcs8(&kid, portico_core::sso::SigningAlg::ES256, &der, false).unwrap();
+    let foreign = k.sign("at+jwt", &claims(at)).unwrap();
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", &foreign).await.0, 401);
+    // An ID token is not an access token.
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", t["id_token"].as_str().unwrap()).await.0, 401);
+    // Expired.
+    s.clock.advance(time::Duration::minutes(11));
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", at).await.0, 401);
+}
+
+async fn register(s: &TestServer, owner: &Principal, name: &str, ips: &str) -> i64 {
+    let agency = {
+        let tree = s.app.org_tree().await.unwrap();
+        tree.units
+            .iter()
+            .find(|u| u.name == "民政局")
+            .map(|u| u.id.0)
+            .unwrap()
+    };
+    s.app
+        .register_app(
+            owner,
+            &AppInput {
+                name,
+                short_name: "",
+                contact_name: "王小明",
+                contact_phone: "062991111",
+                contact_email: "ops@example.net",
+                vendor: "OO科技",
+                description: "測試介接使用",
+                url: "https://app.tainan.gov.tw/",
+                ips,
+            },
+            agency,
+            &Ctx::new("127.0.0.1", "test"),
+        )
+        .await
+        .expect("register")
+}
+
+async fn apply(s: &TestServer, owner: &Principal, app: i64, input: ServiceInput) -> i64 {
+    s.app
+        .apply_service(owner, app, &input, &Ctx::new("127.0.0.1", "test"))
+        .await
+        .expect("apply")
+}
+
+fn sso_input(alg: &str, client_type: &str) -> ServiceInput {
+    ServiceInput {
+        kind: "sso".into(),
+        claims: vec!["name".into(), "login".into()],
+        redirect_uris: "https://app.tainan.gov.tw/cb\nhttp://127.0.0.1:9/cb".into(),
+        client_type: client_type.into(),
+        signing_alg: alg.into(),
+        reason: "單一登入".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn seed_004_registration_review_and_a_race_between_two_reviewers() {
+    let s = TestServer::start(20).await;
+    let staff = principal(&s, &s.signed_in("staff").await).await;
+    let admin = principal(&s, &s.signed_in("admin").await).await;
+    let ctx = Ctx::new("127.0.0.1", "test");
+    // §捌 七 (六): at most five production IPs; every bad field named.
+    let e = s
+        .app
+        .register_app(
+            &staff,
+            &AppInput {
+                name: "x",
+                ips: "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6",
+                ..Default::default()
+            },
+            0,
+            &ctx,
+        )
+        .await
+        .unwrap_err();
+    let portico_core::Error::Invalid(errs) = e else { panic!("invalid") };
+    let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+    assert!(fields.contains(&"ips") && fields.contains(&"agency") && fields.contains(&"url"), "{fields:?}");
+
+    let app = register(&s, &staff, "公文系統", "127.0.0.1").await;
+    // Another person cannot see it.
+    let other = principal(&s, &s.signed_in("civil_admin").await).await;
+    assert!(matches!(s.app.app_view(&other, app).await, Err(portico_core::Error::NotFound)));
+    // No secret before approval.
+    assert!(s.app.generate_secret(&staff, app, &ctx).await.is_err());
+    let sid = apply(&s, &staff, app, sso_input("RS256", "confidential")).await;
+    // One pending application per service.
+    let again = s.app.apply_service(&staff, app, &sso_input("ES256", "confidential"), &ctx).await;
+    assert!(matches!(again, Err(portico_core::Error::Conflict { .. })));
+    // A redirect URI with a wildcard or plain http elsewhere is refused.
+    let mut bad = sso_input("ES256", "confidential");
+    bad.redirect_uris = "https://*.tainan.gov.tw/cb".into();
+    assert!(matches!(s.app.apply_service(&staff, app, &bad, &ctx).await, Err(portico_core::Error::Invalid(_))));
+
+    // Only a system admin reviews; a rejection needs a note.
+    assert!(s.app.decide_service(&staff, sid, Decision::Approve, "", &ctx).await.is_err());
+    assert!(s.app.decide_service(&admin, sid, Decision::Reject, "", &ctx).await.is_err());
+    // Two reviewers at once: exactly one decides.
+    let (a, b) = tokio::join!(
+        s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx),
+        s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx),
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
+    assert!(s.last_message_to("ops@example.net").await.unwrap().0.contains("審核通過"));
+
+    // The secret is shown once; rotating replaces it.
+    let secret = s.app.generate_secret(&staff, app, &ctx).await.unwrap();
+    let view = s.app.app_view(&staff, app).await.unwrap();
+    let client_id = view.app.client_id.clone();
+    assert_ne!(view.app.secret_hash.as_deref(), Some(secret.as_str()));
+
+    // RS256 as asked, for this client's tokens.
+    let mut c = s.signed_in("staff").await;
+    let (verifier, challenge) = pkce();
+    let (_, _, loc) = c
+        .get_loc(&auth_url(&client_id, "http://127.0.0.1:9/cb", &challenge, ""))
+        .await;
+    let code = param(&loc, "code").expect(&loc);
+    let (st, t) = token(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("code_verifier", &verifier),
+        ],
+        Some((&client_id, &secret)),
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let id = t["id_token"].as_str().unwrap();
+    assert_eq!(header(id)["alg"], "RS256");
+    // Exactly the approved claims: name and login, no agency, no mail.
+    let cl = claims(id);
+    assert_eq!(cl["name"], "王小明");
+    assert!(cl.get("agency").is_none() && cl.get("email").is_none(), "{cl}");
+
+    let rotated = s.app.generate_secret(&staff, app, &ctx).await.unwrap();
+    let (st, _) = token(&s, &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())], Some((&client_id, &secret))).await;
+    assert_eq!(st, 401, "the old secret stopped");
+    let (st, _) = token(&s, &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())], Some((&client_id, &rotated))).await;
+    assert_eq!(st, 200);
+
+    // Suspension: no tokens, refresh tokens stop.
+    s.app.set_app_suspended(&admin, app, true, "資安事件", &ctx).await.unwrap();
+    let (st, _) = token(&s, &[("grant_type", "client_credentials")], Some((&client_id, &rotated))).await;
+    assert_eq!(st, 401);
+    let (_, _, loc) = c
+        .get_loc(&auth_url(&client_id, "http://127.0.0.1:9/cb", &challenge, ""))
+        .await;
+    assert_eq!(param(&loc, "error").as_deref(), Some("unauthorized_client"));
+}
+
+#[tokio::test]
+async fn a_public_client_must_use_pkce_and_cannot_use_client_credentials() {
+    let s = TestServer::start(20).await;
+    let staff = principal(&s, &s.signed_in("staff").await).await;
+    let admin = principal(&s, &s.signed_in("admin").await).await;
+    let ctx = Ctx::new("127.0.0.1", "test");
+    let app = register(&s, &staff, "行動 App", "127.0.0.1").await;
+    let sid = apply(&s, &staff, app, sso_input("ES256", "public")).await;
+    s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx).await.unwrap();
+    let client_id = s.app.app_view(&staff, app).await.unwrap().app.client_id;
+    let mut c = s.signed_in("staff").await;
+    let url = format!(
+        "/oauth2/authorize?client_id={client_id}&redirect_uri={}&response_type=code&scope=openid&state=s",
+        enc("http://127.0.0.1:9/cb")
+    );
+    let (_, _, loc) = c.get_loc(&url).await;
+    assert_eq!(param(&loc, "error").as_deref(), Some("invalid_request"), "{loc}");
+    let (verifier, challenge) = pkce();
+    let (_, _, loc) = c.get_loc(&auth_url(&client_id, "http://127.0.0.1:9/cb", &challenge, "")).await;
+    let code = param(&loc, "code").unwrap();
+    // No secret: the client names itself in the form.
+    let (st, t) = token(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("code_verifier", &verifier),
+            ("client_id", &client_id),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let (st, e) = token(&s, &[("grant_type", "client_credentials"), ("client_id", &client_id)], None).await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("unauthorized_client")));
+}
+
+#[tokio::test]
+async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
+    let s = TestServer::start(20).await;
+    let http = s.client().http;
+    let call = |login: &str, pw: &str| {
+        http.post(format!("{}/api/v1/apps/verify", s.base))
+            .basic_auth(ID, Some(SECRET))
+            .json(&json!({"login": login, "password": pw}))
+            .send()
+    };
+    let r = call("staff", portico_app::demo::DEMO_PASSWORD).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["ok"], true);
+    // The verification service's approved claims: agency, login, name.
+    assert_eq!(v["claims"]["name"], "王小明");
+    assert_eq!(v["claims"]["agency"], "民政局");
+    assert!(v["claims"].get("email").is_none());
+
+    // Five wrong passwords lock the account, as on the sign-in page; then
+    // even the right one is refused.
+    for _ in 0..5 {
+        let v: Value = call("staff", "Wrong#2026").await.unwrap().json().await.unwrap();
+        assert_eq!(v["reason"], "bad_credentials");
+    }
+    let v: Value = call("staff", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    assert_eq!((v["ok"].as_bool(), v["reason"].as_str()), (Some(false), Some("locked")));
+    // The per-login rate limit (10 a minute by default): calls 8 to 10
+    // still reach the password check, the 11th does not.
+    for _ in 8..=10 {
+        let v: Value = call("staff", "x").await.unwrap().json().await.unwrap();
+        assert_eq!(v["reason"], "locked");
+    }
+    let v: Value = call("staff", "x").await.unwrap().json().await.unwrap();
+    assert_eq!(v["reason"], "rate_limited");
+    // A disabled account, an expired password.
+    let v: Value = call("disabled", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    assert_eq!(v["ok"], false);
+    let v: Value = call("expiring", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    assert_eq!(v["ok"], true, "not expired yet: {v}");
+    s.clock.advance(time::Duration::days(6));
+    let v: Value = call("expiring", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    assert_eq!(v["reason"], "password_expired");
+    // Every attempt is in the audit trail, with the application's name.
+    let mut c = s.app.db.read().await.unwrap();
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'auth.sign_in' AND detail LIKE '%verify_api%' AND detail LIKE '%範例應用系統%'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert!(n >= 8, "{n}");
+    drop(c);
+
+    // Wrong client secret: 401. A client token with the verify scope works.
+    let r = http
+        .post(format!("{}/api/v1/apps/verify", s.base))
+        .basic_auth(ID, Some("nope"))
+        .json(&json!({"login": "admin", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let (_, t) = token(&s, &[("grant_type", "client_credentials"), ("scope", "account.verify")], Some((ID, SECRET))).await;
+    let r = http
+        .post(format!("{}/api/v1/apps/verify", s.base))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .json(&json!({"login": "admin", "password": portico_app::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["ok"], true);
+    // A token without that scope does not.
+    let (_, t) = token(&s, &[("grant_type", "client_credentials"), ("scope", "sms.send")], Some((ID, SECRET))).await;
+    let r = http
+        .post(format!("{}/api/v1/apps/verify", s.base))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .json(&json!({"login": "admin", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn verification_and_sms_only_from_registered_ips_and_sms_within_quota() {
+    let s = TestServer::start(20).await;
+    let staff = principal(&s, &s.signed_in("staff").await).await;
+    let admin = principal(&s, &s.signed_in("admin").await).await;
+    let ctx = Ctx::new("127.0.0.1", "test");
+    let far = register(&s, &staff, "遠端系統", "10.9.9.9").await;
+    let sid = apply(
+        &s,
+        &staff,
+        far,
+        ServiceInput {
+            kind: "verify".into(),
+            claims: vec!["name".into()],
+            reason: "驗證".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx).await.unwrap();
+    let secret = s.app.generate_secret(&staff, far, &ctx).await.unwrap();
+    let cid = s.app.app_view(&staff, far).await.unwrap().app.client_id;
+    let r = s
+        .client()
+        .http
+        .post(format!("{}/api/v1/apps/verify", s.base))
+        .basic_auth(&cid, Some(&secret))
+        .json(&json!({"login": "staff", "password": portico_app::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "refused from an unregistered address");
+    assert!(audit_reasons(&s, "app.verify").await.contains(&"ip_not_registered".to_owned()));
+
+    // SMS: the sample is approved for 100 a day; a new app for 3.
+    let sms = register(&s, &staff, "簡訊系統", "127.0.0.1").await;
+    let sid = apply(
+        &s,
+        &staff,
+        sms,
+        ServiceInput {
+            kind: "sms".into(),
+            sms_quota: "3".into(),
+            reason: "通知".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx).await.unwrap();
+    let secret = s.app.generate_secret(&staff, sms, &ctx).await.unwrap();
+    let cid = s.app.app_view(&staff, sms).await.unwrap().app.client_id;
+    let http = s.client().http;
+    let send = |to: &'static str| {
+        http.post(format!("{}/api/v1/apps/sms", s.base))
+            .basic_auth(&cid, Some(&secret))
+            .json(&json!({"mobile": to, "message": "明日上午停電，請提早關機"}))
+            .send()
+    };
+    let r = send("12345").await.unwrap();
+    assert_eq!(r.status(), 422, "a bad number changes nothing");
+    // Five at once against a quota of three: exactly three queued.
+    let rs = futures_join(vec![send("0912345678"), send("0912345678"), send("0912345678"), send("0912345678"), send("0912345678")]).await;
+    let ok = rs.iter().filter(|s| **s == 202).count();
+    assert_eq!(ok, 3, "{rs:?}");
+    assert_eq!(s.messages_to("0912345678").await, 3);
+}
+
+async fn futures_join<F>(fs: Vec<F>) -> Vec<u16>
+where
+    F: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    let mut hs = Vec::new();
+    for f in fs {
+        hs.push(f);
+    }
+    let mut out = Vec::new();
+    let rs = join_all(hs).await;
+    for r in rs {
+        out.push(r.map(|r| r.status().as_u16()).unwrap_or(0));
+    }
+    out
+}
+
+async fn join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = fs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("ready")).collect()
+}
+
+#[tokio::test]
+async fn tiles_sign_in_through_third_party_initiated_login() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (_, home) = c.get("/").await;
+    assert!(home.contains("範例應用系統"), "the sample's tile is on the home page");
+    let (_, pending) = (0, home.contains("差勤管理系統"));
+    assert!(!pending, "an application under review has no tile");
+    let app_id = common::between(&home, "href=\"/apps/", "/launch\"");
+    let (st, _, loc) = c.get_loc(&format!("/apps/{app_id}/launch")).await;
+    assert_eq!(st, 303);
+    assert!(loc.starts_with("http://127.0.0.1:8081/login?iss="), "{loc}");
+    assert_eq!(param(&loc, "iss").as_deref(), Some(s.base.as_str()));
+    assert_eq!(param(&loc, "target_link_uri").as_deref(), Some("http://127.0.0.1:8081/"));
+    assert_eq!(param(&loc, "login_hint").as_deref(), Some("staff"));
+    // The application then asks for a code; the person is signed in.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    assert_eq!(exchange(&s, &code, &verifier).await.0, 200);
+    // A made-up tile id is not found.
+    assert_eq!(c.get_loc("/apps/99999/launch").await.0, 404);
+}
+
+#[tokio::test]
+async fn the_json_api_accepts_bearer_tokens_with_the_api_scope() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (verifier, challenge) = pkce();
+    let url = auth_url(ID, CB, &challenge, "").replace("scope=openid%20profile", "scope=openid%20portico.api");
+    let (_, _, loc) = c.get_loc(&url).await;
+    let (_, t) = exchange(&s, &param(&loc, "code").unwrap(), &verifier).await;
+    let (st, me) = bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap()).await;
+    assert_eq!(st, 200, "{me}");
+    assert_eq!(me["account"]["login"], "staff");
+    // A write needs no CSRF token with a bearer token.
+    let r = s
+        .client()
+        .http
+        .put(format!("{}/api/v1/me/prefs", s.base))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .json(&json!({"lang": "en", "theme": "dark"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Without the scope: not accepted.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    assert_eq!(bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap()).await.0, 401);
+}
+
+#[tokio::test]
+async fn rotated_keys_stay_published_until_their_tokens_expire() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    let old_kid = header(t["access_token"].as_str().unwrap())["kid"].as_str().unwrap().to_owned();
+    let new_kid = s.app.rotate_signing_key(portico_core::sso::SigningAlg::ES256).await.unwrap();
+    let (_, jwks) = bearer_get(&s, "/oauth2/jwks", "").await;
+    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert!(kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()), "{kids:?}");
+    // Old tokens still verify; new ones use the new key.
+    assert_eq!(bearer_get(&s, "/oauth2/userinfo", t["access_token"].as_str().unwrap()).await.0, 200);
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t2) = exchange(&s, &code, &verifier).await;
+    assert_eq!(header(t2["access_token"].as_str().unwrap())["kid"], new_kid.as_str());
+    // An hour later the old key is gone from the JWKS.
+    s.clock.advance(time::Duration::minutes(61));
+    s.app.rotate_signing_key(portico_core::sso::SigningAlg::RS256).await.unwrap();
+    let (_, jwks) = bearer_get(&s, "/oauth2/jwks", "").await;
+    assert!(!jwks.to_string().contains(&old_kid));
+    // The key material in the database is sealed, not PKCS#8.
+    let mut db = s.app.db.read().await.unwrap();
+    let sealed: String = sqlx::Row::get(
+        &sqlx::query("SELECT sealed FROM oauth_keys WHERE kid = $1").bind(new_kid).fetch_one(&mut *db).await.unwrap(),
+        "sealed",
+    );
+    assert!(!sealed.starts_with("MIG"), "a PKCS#8 DER in base64 starts with MIG");
+}
