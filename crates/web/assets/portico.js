@@ -50,4 +50,8 @@
   document.querySelectorAll("a[data-back]").forEach(function (a) {
     a.addEventListener("click", function (ev) { ev.preventDefault(); history.back(); });
   });
+  document.querySelectorAll("button[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
 })();

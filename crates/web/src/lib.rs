@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod applications;
+mod apps;
 mod assets;
 mod contacts;
 mod error;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(contacts::router())
         .merge(requests::router())
         .merge(oidc::router())
+        .merge(apps::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -608,3 +608,73 @@ pub(crate) struct LogoutPage {
     pub app_name: String,
     pub q: crate::oidc::LogoutQuery,
 }
+
+#[derive(Template)]
+#[template(path = "apps.html")]
+pub(crate) struct AppsPage {
+    pub c: Chrome,
+    /// The system admin's list of every application.
+    pub admin: bool,
+    pub q: crate::apps::ListQuery,
+    pub query_string: String,
+    pub page: portico_store::Page<portico_store::apps::Listed>,
+}
+
+#[derive(Template)]
+#[template(path = "app_form.html")]
+pub(crate) struct AppFormPage {
+    pub c: Chrome,
+    /// `None` for a new application.
+    pub id: Option<i64>,
+    pub agencies: Vec<(String, Vec<(i64, String)>)>,
+    pub f: crate::apps::AppForm,
+    pub errs: Errors,
+}
+
+/// One service on an application's page.
+pub(crate) struct ServiceRow {
+    pub kind: portico_core::sso::ServiceKind,
+    pub approved: Option<portico_store::apps::Service>,
+    pub pending: Option<portico_store::apps::Service>,
+    /// The tile's agencies, named.
+    pub agencies: String,
+}
+
+#[derive(Template)]
+#[template(path = "app.html")]
+pub(crate) struct AppPage {
+    pub c: Chrome,
+    pub admin: bool,
+    pub v: portico_app::apps::AppView,
+    pub rows: Vec<ServiceRow>,
+    pub may_have_secret: bool,
+    pub issuer: String,
+    pub error: String,
+    /// A secret just generated: shown this once.
+    pub secret: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "app_apply.html")]
+pub(crate) struct ApplyPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub app_name: String,
+    pub kind: portico_core::sso::ServiceKind,
+    pub agencies: Vec<(String, Vec<(i64, String)>)>,
+    pub f: crate::apps::ServiceForm,
+    pub errs: Errors,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "app_service.html")]
+pub(crate) struct ServiceRecordPage {
+    pub c: Chrome,
+    pub admin: bool,
+    pub app: portico_store::apps::App,
+    pub svc: portico_store::apps::Service,
+    pub agencies: String,
+    pub errs: Errors,
+    pub error: String,
+}
