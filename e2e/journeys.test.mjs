@@ -4,48 +4,25 @@
 // would read the picture: the shipped binary has no back door.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { startDemo, launch, shots, PASSWORD, captchaAnswer as answerIn, axe } from "./lib.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = process.env.PORTICO_BIN || join(here, "..", "target", "debug", "portico");
-const shots = join(here, "artifacts");
-mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
-const PASSWORD = "Portico#2026";
-
-let server, base, data, browser;
+let demo, base, data, browser;
 
 before(async () => {
-  data = mkdtempSync(join(tmpdir(), "portico-e2e-"));
-  server = spawn(bin, ["demo", "--listen", "127.0.0.1:0", "--data", data, "--accounts", "600"], { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
-    let buf = "";
-    server.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/Portico listening on (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (c) => reject(new Error(`portico exited ${c}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  demo = await startDemo(600);
+  ({ base, data } = demo);
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGINT");
-  if (data) rmSync(data, { recursive: true, force: true });
+  demo?.stop();
 });
 
 function captchaAnswer(id) {
-  return execFileSync("python3", ["-c", "import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute('select answer from captchas where id=?',(sys.argv[2],)).fetchone()[0])", join(data, "portico.db"), id]).toString().trim();
+  return answerIn(demo.db, id);
 }
 
 // The newest code mailed to `to`, read from the demo's outbox (the demo
@@ -66,13 +43,6 @@ function checkDigit(nine) {
   const w = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1];
   const sum = d.reduce((a, x, i) => a + x * w[i], 0);
   return String((10 - (sum % 10)) % 10);
-}
-
-async function axe(page, name) {
-  await page.addScriptTag({ content: axeSource });
-  const r = await page.evaluate(async () => await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const v = r.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
-  assert.deepEqual(v, [], `axe on ${name}`);
 }
 
 async function signIn(page, login, password = PASSWORD) {

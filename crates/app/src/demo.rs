@@ -531,6 +531,8 @@ impl App {
 
 /// The sample relying application (`examples/sample-rp`) and its client.
 pub const SAMPLE_CLIENT_ID: &str = "portico-sample";
+/// The sample's twin whose tokens are signed RS256.
+pub const SAMPLE_RS256_CLIENT_ID: &str = "portico-sample-rs256";
 /// The demo prints it; a real client's secret is shown once to its owner.
 pub const SAMPLE_CLIENT_SECRET: &str = "sample-secret-for-the-demo-only";
 /// Where the sample application listens.
@@ -615,6 +617,36 @@ async fn seed_demo_apps(
         let s = apps::service(tx, id).await?.ok_or(crate::Error::NotFound)?;
         apps::decide_service(tx, &s, true, "admin", "示範資料", now).await?;
     }
+    // The same sample under a second client whose tokens are signed RS256,
+    // as many government Java applications expect.
+    let rsa = apps::insert(
+        tx,
+        SAMPLE_RS256_CLIENT_ID,
+        &app(
+            "範例應用系統（RS256）",
+            "範例 RS256",
+            "與範例應用系統相同，權杖以 RS256 簽章",
+            "http://127.0.0.1:8081/",
+        ),
+        admin,
+        now,
+    )
+    .await?;
+    apps::set_secret(tx, rsa, &crate::token_hash(SAMPLE_CLIENT_SECRET), now).await?;
+    let id = apps::insert_service(
+        tx,
+        &NewService {
+            app_id: rsa,
+            redirect_uris: &redirect,
+            post_logout_uris: &logout,
+            signing_alg: SigningAlg::RS256,
+            ..svc(ServiceKind::Sso, "agency,login,name")
+        },
+        now,
+    )
+    .await?;
+    let s = apps::service(tx, id).await?.ok_or(crate::Error::NotFound)?;
+    apps::decide_service(tx, &s, true, "admin", "示範資料", now).await?;
     let waiting = apps::insert(
         tx,
         "portico-leave-demo",
