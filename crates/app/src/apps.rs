@@ -242,8 +242,11 @@ impl App {
         };
         let (redirect_uris, post_logout_uris) = if kind == ServiceKind::Sso {
             (
-                c.take("redirect_uris", sso::redirect_uris(&input.redirect_uris, true))
-                    .unwrap_or_default(),
+                c.take(
+                    "redirect_uris",
+                    sso::redirect_uris(&input.redirect_uris, true),
+                )
+                .unwrap_or_default(),
                 c.take(
                     "post_logout_uris",
                     sso::redirect_uris(&input.post_logout_uris, false),
@@ -268,10 +271,8 @@ impl App {
         let signing_alg = if kind == ServiceKind::Sso {
             c.take(
                 "signing_alg",
-                SigningAlg::parse(&input.signing_alg).ok_or(Msg::new(
-                    "請選擇簽章演算法",
-                    "Choose the signing algorithm",
-                )),
+                SigningAlg::parse(&input.signing_alg)
+                    .ok_or(Msg::new("請選擇簽章演算法", "Choose the signing algorithm")),
             )
             .unwrap_or(SigningAlg::ES256)
         } else {
@@ -422,7 +423,12 @@ impl App {
 
     /// Generates (or rotates) the client secret and returns it: the only
     /// time anyone sees it. The previous secret stops working at once.
-    pub async fn generate_secret(&self, actor: &Principal, app_id: i64, ctx: &Ctx) -> Result<String> {
+    pub async fn generate_secret(
+        &self,
+        actor: &Principal,
+        app_id: i64,
+        ctx: &Ctx,
+    ) -> Result<String> {
         let view = self.app_view(actor, app_id).await?;
         if !view.may_have_secret() {
             return Err(Error::Refused(Msg::new(
@@ -518,7 +524,9 @@ impl App {
             return Err(Error::NotFound);
         }
         let mut c = self.db.read().await?;
-        let app = store_apps::get(&mut c, app_id).await?.ok_or(Error::NotFound)?;
+        let app = store_apps::get(&mut c, app_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let tile = store_apps::approved_of(&mut c, app_id)
             .await?
             .into_iter()

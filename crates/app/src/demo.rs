@@ -548,18 +548,19 @@ async fn seed_demo_apps(
 ) -> Result<()> {
     use portico_core::sso::{Claim, ClientType, ServiceKind, SigningAlg, claims_to_stored};
     use portico_store::apps::{self, AppRow, NewService};
-    let app = |name: &'static str, short: &'static str, desc: &'static str, url: &'static str| AppRow {
-        name,
-        short_name: short,
-        agency_id: agency,
-        contact_name: "系統管理者",
-        contact_phone: "062991111#8101",
-        contact_email: "admin@mail.tainan.gov.tw",
-        vendor: "Portico",
-        description: desc,
-        url,
-        ips: "127.0.0.1,::1",
-    };
+    let app =
+        |name: &'static str, short: &'static str, desc: &'static str, url: &'static str| AppRow {
+            name,
+            short_name: short,
+            agency_id: agency,
+            contact_name: "系統管理者",
+            contact_phone: "062991111#8101",
+            contact_email: "admin@mail.tainan.gov.tw",
+            vendor: "Portico",
+            description: desc,
+            url,
+            ips: "127.0.0.1,::1",
+        };
     let sample = apps::insert(
         tx,
         SAMPLE_CLIENT_ID,
@@ -575,22 +576,24 @@ async fn seed_demo_apps(
     .await?;
     apps::set_secret(tx, sample, &crate::token_hash(SAMPLE_CLIENT_SECRET), now).await?;
     let all = claims_to_stored(&Claim::ALL);
-    let svc = |kind, claims: &'static str| -> NewService<'static> { NewService {
-        app_id: sample,
-        kind,
-        claims,
-        redirect_uris: &[],
-        post_logout_uris: &[],
-        client_type: ClientType::Confidential,
-        signing_alg: SigningAlg::ES256,
-        api_access: false,
-        initiate_login_uri: "",
-        tile_agencies: &[],
-        sms_quota: 0,
-        reason: "示範用",
-        submitted_by: admin,
-        submitted_login: "admin",
-    }};
+    let svc = |kind, claims: &'static str| -> NewService<'static> {
+        NewService {
+            app_id: sample,
+            kind,
+            claims,
+            redirect_uris: &[],
+            post_logout_uris: &[],
+            client_type: ClientType::Confidential,
+            signing_alg: SigningAlg::ES256,
+            api_access: false,
+            initiate_login_uri: "",
+            tile_agencies: &[],
+            sms_quota: 0,
+            reason: "示範用",
+            submitted_by: admin,
+            submitted_login: "admin",
+        }
+    };
     let redirect = [format!("{SAMPLE_APP_URL}/callback")];
     let logout = [format!("{SAMPLE_APP_URL}/")];
     let initiate = format!("{SAMPLE_APP_URL}/login");

@@ -237,7 +237,12 @@ pub fn password_set(login: &str, activation: bool) -> Text {
 }
 
 /// A system admin decided an application for an integration service.
-pub fn service_decision(app: &str, service: &portico_core::Msg, approved: bool, note: &str) -> Text {
+pub fn service_decision(
+    app: &str,
+    service: &portico_core::Msg,
+    approved: bool,
+    note: &str,
+) -> Text {
     let (zh_result, en_result) = if approved {
         ("審核通過", "approved")
     } else {
@@ -254,13 +259,27 @@ pub fn service_decision(app: &str, service: &portico_core::Msg, approved: bool, 
             "You may apply again after following the reviewer's note.",
         )
     };
-    let note_zh = if note.is_empty() { String::new() } else { format!("\n審核說明：{note}") };
-    let note_en = if note.is_empty() { String::new() } else { format!("\nReviewer's note: {note}") };
+    let note_zh = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\n審核說明：{note}")
+    };
+    let note_en = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\nReviewer's note: {note}")
+    };
     text(
         &format!("應用系統「{app}」的{}服務申請{zh_result}", service.zh),
         &format!("{} for application {app} {en_result}", service.en),
-        &format!("您好：\n\n應用系統「{app}」申請的「{}」服務{zh_result}。{note_zh}\n{zh_next}", service.zh),
-        &format!("Hello,\n\nThe {} service requested for the application {app} was {en_result}.{note_en}\n{en_next}", service.en),
+        &format!(
+            "您好：\n\n應用系統「{app}」申請的「{}」服務{zh_result}。{note_zh}\n{zh_next}",
+            service.zh
+        ),
+        &format!(
+            "Hello,\n\nThe {} service requested for the application {app} was {en_result}.{note_en}\n{en_next}",
+            service.en
+        ),
     )
 }
 

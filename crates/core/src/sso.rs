@@ -400,7 +400,10 @@ pub fn parse_ips(input: &str) -> Result<Vec<IpAddr>, Msg> {
     {
         let ip: IpAddr = part.parse().map_err(|_| {
             Msg::owned(
-                format!("「{}」不是正確的 IP 位址", part.chars().take(40).collect::<String>()),
+                format!(
+                    "「{}」不是正確的 IP 位址",
+                    part.chars().take(40).collect::<String>()
+                ),
                 format!(
                     "\"{}\" is not an IP address",
                     part.chars().take(40).collect::<String>()
@@ -514,10 +517,7 @@ pub fn redirect_uris(input: &str, required: bool) -> Result<Vec<String>, Msg> {
         ));
     }
     if out.len() > 10 {
-        return Err(Msg::new(
-            "導回網址最多 10 個",
-            "At most 10 redirect URIs",
-        ));
+        return Err(Msg::new("導回網址最多 10 個", "At most 10 redirect URIs"));
     }
     Ok(out)
 }

@@ -369,7 +369,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         .rotate_signing_key(alg)
                         .await
                         .map_err(|e| e.to_string())?;
-                    println!("New {} signing key {kid}; the previous one stays published for an hour.", alg.as_str());
+                    println!(
+                        "New {} signing key {kid}; the previous one stays published for an hour.",
+                        alg.as_str()
+                    );
                 }
                 KeysCmd::List => {
                     let ring = app.key_ring().await.map_err(|e| e.to_string())?;
@@ -426,7 +429,10 @@ fn with_keys(app: App, issuer: &str, key_file: &str) -> Result<App, String> {
         portico_app::oidc::keys::MasterKey::load_or_create(std::path::Path::new(key_file))
             .map_err(|e| e.to_string())?;
     if created {
-        tracing::warn!(key_file, "created a new master key: back it up apart from the database");
+        tracing::warn!(
+            key_file,
+            "created a new master key: back it up apart from the database"
+        );
     }
     Ok(app.with_oidc(issuer, master))
 }

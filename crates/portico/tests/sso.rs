@@ -72,11 +72,7 @@ fn header(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
 }
 
-async fn token(
-    s: &TestServer,
-    form: &[(&str, &str)],
-    basic: Option<(&str, &str)>,
-) -> (u16, Value) {
+async fn token(s: &TestServer, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (u16, Value) {
     let http = s.client().http;
     let mut r = http.post(format!("{}/oauth2/token", s.base)).form(form);
     if let Some((u, p)) = basic {
@@ -183,7 +179,12 @@ async fn code_flow_with_pkce_refresh_rotation_introspection_revocation_and_logou
     assert_eq!(id["name"], "王小明");
     assert_eq!(id["preferred_username"], "staff");
     assert_eq!(id["agency"], "民政局");
-    assert!(id["agency_oid"].as_str().unwrap().starts_with("2.16.886.101"));
+    assert!(
+        id["agency_oid"]
+            .as_str()
+            .unwrap()
+            .starts_with("2.16.886.101")
+    );
     assert_eq!(id["sub"], s.account_id("staff").await.to_string());
     let at = t["access_token"].as_str().unwrap();
     assert_eq!(header(at)["typ"], "at+jwt");
@@ -229,11 +230,18 @@ async fn code_flow_with_pkce_refresh_rotation_introspection_revocation_and_logou
         Some((ID, SECRET)),
     )
     .await;
-    assert_eq!(e["error"], "invalid_grant", "the family went with the reuse");
+    assert_eq!(
+        e["error"], "invalid_grant",
+        "the family went with the reuse"
+    );
     // …and so did the access tokens of that grant.
     let (st, _) = bearer_get(&s, "/oauth2/userinfo", t2["access_token"].as_str().unwrap()).await;
     assert_eq!(st, 401);
-    assert!(audit_reasons(&s, "oauth.token").await.contains(&"refresh_reuse".to_owned()));
+    assert!(
+        audit_reasons(&s, "oauth.token")
+            .await
+            .contains(&"refresh_reuse".to_owned())
+    );
 
     // A fresh grant: revocation of its refresh token (RFC 7009) ends it.
     let (code, verifier) = code_for(&s, &mut c).await;
@@ -293,10 +301,20 @@ async fn authorization_requests_that_cannot_be_trusted_never_redirect() {
     );
     // Errors the client should hear go back to it with its state.
     let cases = [
-        (auth_url(ID, CB, &ch, "").replace("response_type=code", "response_type=token"), "unsupported_response_type"),
-        (auth_url(ID, CB, &ch, "").replace("code_challenge_method=S256", "code_challenge_method=plain"), "invalid_request"),
+        (
+            auth_url(ID, CB, &ch, "").replace("response_type=code", "response_type=token"),
+            "unsupported_response_type",
+        ),
+        (
+            auth_url(ID, CB, &ch, "")
+                .replace("code_challenge_method=S256", "code_challenge_method=plain"),
+            "invalid_request",
+        ),
         (auth_url(ID, CB, "short", ""), "invalid_request"),
-        (auth_url(ID, CB, &ch, "").replace("scope=openid%20profile", "scope=bogus"), "invalid_scope"),
+        (
+            auth_url(ID, CB, &ch, "").replace("scope=openid%20profile", "scope=bogus"),
+            "invalid_scope",
+        ),
     ];
     for (url, err) in cases {
         let (st, _, loc) = c.get_loc(&url).await;
@@ -310,13 +328,24 @@ async fn authorization_requests_that_cannot_be_trusted_never_redirect() {
     let mut anon = s.client();
     let (_, _, loc) = anon.get_loc(&auth_url(ID, CB, &ch, "&prompt=none")).await;
     assert_eq!(param(&loc, "error").as_deref(), Some("login_required"));
-    let (st, _, loc) = anon.get_loc(&auth_url(ID, CB, &ch, "&login_hint=staff")).await;
+    let (st, _, loc) = anon
+        .get_loc(&auth_url(ID, CB, &ch, "&login_hint=staff"))
+        .await;
     assert_eq!(st, 303);
-    assert!(loc.starts_with("/login?next=/oauth2/authorize%3Fclient_id"), "{loc}");
+    assert!(
+        loc.starts_with("/login?next=/oauth2/authorize%3Fclient_id"),
+        "{loc}"
+    );
     assert!(loc.ends_with("&login=staff"), "{loc}");
     let (_, page) = anon.get(&loc).await;
-    assert!(page.contains("登入後將返回「<strong>範例應用系統</strong>」"), "the app is named");
-    assert!(page.contains("value=\"staff\""), "login_hint fills the login");
+    assert!(
+        page.contains("登入後將返回「<strong>範例應用系統</strong>」"),
+        "the app is named"
+    );
+    assert!(
+        page.contains("value=\"staff\""),
+        "login_hint fills the login"
+    );
 }
 
 #[tokio::test]
@@ -357,7 +386,10 @@ async fn token_endpoint_refusals_use_the_rfc_codes_and_are_audited() {
     assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")));
     let (_, e) = token(
         &s,
-        &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
         Some((ID, SECRET)),
     )
     .await;
@@ -389,10 +421,19 @@ async fn token_endpoint_refusals_use_the_rfc_codes_and_are_audited() {
     assert_eq!(e["error"], "unsupported_grant_type");
 
     let reasons = audit_reasons(&s, "oauth.token").await;
-    for r in ["pkce_mismatch", "code_replay", "redirect_uri_mismatch", "code_expired"] {
+    for r in [
+        "pkce_mismatch",
+        "code_replay",
+        "redirect_uri_mismatch",
+        "code_expired",
+    ] {
         assert!(reasons.contains(&r.to_owned()), "{r} in {reasons:?}");
     }
-    assert!(audit_reasons(&s, "oauth.client_auth").await.contains(&"bad_secret".to_owned()));
+    assert!(
+        audit_reasons(&s, "oauth.client_auth")
+            .await
+            .contains(&"bad_secret".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -406,14 +447,21 @@ async fn a_disabled_account_gets_no_tokens_and_its_tokens_stop() {
     let csrf = admin.csrf().await;
     let id = s.account_id("staff").await;
     let (st, body) = admin
-        .api_post(&format!("/accounts/{id}/disable"), &csrf, json!({"reason": "離職"}))
+        .api_post(
+            &format!("/accounts/{id}/disable"),
+            &csrf,
+            json!({"reason": "離職"}),
+        )
         .await;
     assert_eq!(st, 200, "{body}");
     let (_, e) = exchange(&s, &code2, &verifier2).await;
     assert_eq!(e["error"], "invalid_grant", "a code of a disabled account");
     let (_, e) = token(
         &s,
-        &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
         Some((ID, SECRET)),
     )
     .await;
@@ -433,7 +481,12 @@ async fn tampered_and_foreign_tokens_are_refused() {
     // Another subject, same signature.
     let mut cl = claims(at);
     cl["sub"] = json!(s.account_id("admin").await.to_string());
-    let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(cl.to_string()), parts[2]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(cl.to_string()),
+        parts[2]
+    );
     assert_eq!(bearer_get(&s, "/oauth2/userinfo", &forged).await.0, 401);
     // alg none.
     let none = format!(
@@ -445,11 +498,22 @@ async fn tampered_and_foreign_tokens_are_refused() {
     // Signed with a key the server never had.
     let der = portico_app::oidc::keys::Key::generate(portico_core::sso::SigningAlg::ES256).unwrap();
     let kid = header(at)["kid"].as_str().unwrap().to_owned();
-    let k = portico_app::oidc::keys::Key::from_pkcs8(&kid, portico_core::sso::SigningAlg::ES256, &der, false).unwrap();
+    let k = portico_app::oidc::keys::Key::from_pkcs8(
+        &kid,
+        portico_core::sso::SigningAlg::ES256,
+        &der,
+        false,
+    )
+    .unwrap();
     let foreign = k.sign("at+jwt", &claims(at)).unwrap();
     assert_eq!(bearer_get(&s, "/oauth2/userinfo", &foreign).await.0, 401);
     // An ID token is not an access token.
-    assert_eq!(bearer_get(&s, "/oauth2/userinfo", t["id_token"].as_str().unwrap()).await.0, 401);
+    assert_eq!(
+        bearer_get(&s, "/oauth2/userinfo", t["id_token"].as_str().unwrap())
+            .await
+            .0,
+        401
+    );
     // Expired.
     s.clock.advance(time::Duration::minutes(11));
     assert_eq!(bearer_get(&s, "/oauth2/userinfo", at).await.0, 401);
@@ -525,35 +589,67 @@ async fn seed_004_registration_review_and_a_race_between_two_reviewers() {
         )
         .await
         .unwrap_err();
-    let portico_core::Error::Invalid(errs) = e else { panic!("invalid") };
+    let portico_core::Error::Invalid(errs) = e else {
+        panic!("invalid")
+    };
     let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-    assert!(fields.contains(&"ips") && fields.contains(&"agency") && fields.contains(&"url"), "{fields:?}");
+    assert!(
+        fields.contains(&"ips") && fields.contains(&"agency") && fields.contains(&"url"),
+        "{fields:?}"
+    );
 
     let app = register(&s, &staff, "公文系統", "127.0.0.1").await;
     // Another person cannot see it.
     let other = principal(&s, &s.signed_in("civil_admin").await).await;
-    assert!(matches!(s.app.app_view(&other, app).await, Err(portico_core::Error::NotFound)));
+    assert!(matches!(
+        s.app.app_view(&other, app).await,
+        Err(portico_core::Error::NotFound)
+    ));
     // No secret before approval.
     assert!(s.app.generate_secret(&staff, app, &ctx).await.is_err());
     let sid = apply(&s, &staff, app, sso_input("RS256", "confidential")).await;
     // One pending application per service.
-    let again = s.app.apply_service(&staff, app, &sso_input("ES256", "confidential"), &ctx).await;
+    let again = s
+        .app
+        .apply_service(&staff, app, &sso_input("ES256", "confidential"), &ctx)
+        .await;
     assert!(matches!(again, Err(portico_core::Error::Conflict { .. })));
     // A redirect URI with a wildcard or plain http elsewhere is refused.
     let mut bad = sso_input("ES256", "confidential");
     bad.redirect_uris = "https://*.tainan.gov.tw/cb".into();
-    assert!(matches!(s.app.apply_service(&staff, app, &bad, &ctx).await, Err(portico_core::Error::Invalid(_))));
+    assert!(matches!(
+        s.app.apply_service(&staff, app, &bad, &ctx).await,
+        Err(portico_core::Error::Invalid(_))
+    ));
 
     // Only a system admin reviews; a rejection needs a note.
-    assert!(s.app.decide_service(&staff, sid, Decision::Approve, "", &ctx).await.is_err());
-    assert!(s.app.decide_service(&admin, sid, Decision::Reject, "", &ctx).await.is_err());
+    assert!(
+        s.app
+            .decide_service(&staff, sid, Decision::Approve, "", &ctx)
+            .await
+            .is_err()
+    );
+    assert!(
+        s.app
+            .decide_service(&admin, sid, Decision::Reject, "", &ctx)
+            .await
+            .is_err()
+    );
     // Two reviewers at once: exactly one decides.
     let (a, b) = tokio::join!(
-        s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx),
-        s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx),
+        s.app
+            .decide_service(&admin, sid, Decision::Approve, "", &ctx),
+        s.app
+            .decide_service(&admin, sid, Decision::Approve, "", &ctx),
     );
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
-    assert!(s.last_message_to("ops@example.net").await.unwrap().0.contains("審核通過"));
+    assert!(
+        s.last_message_to("ops@example.net")
+            .await
+            .unwrap()
+            .0
+            .contains("審核通過")
+    );
 
     // The secret is shown once; rotating replaces it.
     let secret = s.app.generate_secret(&staff, app, &ctx).await.unwrap();
@@ -565,7 +661,12 @@ async fn seed_004_registration_review_and_a_race_between_two_reviewers() {
     let mut c = s.signed_in("staff").await;
     let (verifier, challenge) = pkce();
     let (_, _, loc) = c
-        .get_loc(&auth_url(&client_id, "http://127.0.0.1:9/cb", &challenge, ""))
+        .get_loc(&auth_url(
+            &client_id,
+            "http://127.0.0.1:9/cb",
+            &challenge,
+            "",
+        ))
         .await;
     let code = param(&loc, "code").expect(&loc);
     let (st, t) = token(
@@ -585,20 +686,52 @@ async fn seed_004_registration_review_and_a_race_between_two_reviewers() {
     // Exactly the approved claims: name and login, no agency, no mail.
     let cl = claims(id);
     assert_eq!(cl["name"], "王小明");
-    assert!(cl.get("agency").is_none() && cl.get("email").is_none(), "{cl}");
+    assert!(
+        cl.get("agency").is_none() && cl.get("email").is_none(),
+        "{cl}"
+    );
 
     let rotated = s.app.generate_secret(&staff, app, &ctx).await.unwrap();
-    let (st, _) = token(&s, &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())], Some((&client_id, &secret))).await;
+    let (st, _) = token(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+        Some((&client_id, &secret)),
+    )
+    .await;
     assert_eq!(st, 401, "the old secret stopped");
-    let (st, _) = token(&s, &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())], Some((&client_id, &rotated))).await;
+    let (st, _) = token(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+        Some((&client_id, &rotated)),
+    )
+    .await;
     assert_eq!(st, 200);
 
     // Suspension: no tokens, refresh tokens stop.
-    s.app.set_app_suspended(&admin, app, true, "資安事件", &ctx).await.unwrap();
-    let (st, _) = token(&s, &[("grant_type", "client_credentials")], Some((&client_id, &rotated))).await;
+    s.app
+        .set_app_suspended(&admin, app, true, "資安事件", &ctx)
+        .await
+        .unwrap();
+    let (st, _) = token(
+        &s,
+        &[("grant_type", "client_credentials")],
+        Some((&client_id, &rotated)),
+    )
+    .await;
     assert_eq!(st, 401);
     let (_, _, loc) = c
-        .get_loc(&auth_url(&client_id, "http://127.0.0.1:9/cb", &challenge, ""))
+        .get_loc(&auth_url(
+            &client_id,
+            "http://127.0.0.1:9/cb",
+            &challenge,
+            "",
+        ))
         .await;
     assert_eq!(param(&loc, "error").as_deref(), Some("unauthorized_client"));
 }
@@ -611,7 +744,10 @@ async fn a_public_client_must_use_pkce_and_cannot_use_client_credentials() {
     let ctx = Ctx::new("127.0.0.1", "test");
     let app = register(&s, &staff, "行動 App", "127.0.0.1").await;
     let sid = apply(&s, &staff, app, sso_input("ES256", "public")).await;
-    s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx).await.unwrap();
+    s.app
+        .decide_service(&admin, sid, Decision::Approve, "", &ctx)
+        .await
+        .unwrap();
     let client_id = s.app.app_view(&staff, app).await.unwrap().app.client_id;
     let mut c = s.signed_in("staff").await;
     let url = format!(
@@ -619,9 +755,20 @@ async fn a_public_client_must_use_pkce_and_cannot_use_client_credentials() {
         enc("http://127.0.0.1:9/cb")
     );
     let (_, _, loc) = c.get_loc(&url).await;
-    assert_eq!(param(&loc, "error").as_deref(), Some("invalid_request"), "{loc}");
+    assert_eq!(
+        param(&loc, "error").as_deref(),
+        Some("invalid_request"),
+        "{loc}"
+    );
     let (verifier, challenge) = pkce();
-    let (_, _, loc) = c.get_loc(&auth_url(&client_id, "http://127.0.0.1:9/cb", &challenge, "")).await;
+    let (_, _, loc) = c
+        .get_loc(&auth_url(
+            &client_id,
+            "http://127.0.0.1:9/cb",
+            &challenge,
+            "",
+        ))
+        .await;
     let code = param(&loc, "code").unwrap();
     // No secret: the client names itself in the form.
     let (st, t) = token(
@@ -637,8 +784,19 @@ async fn a_public_client_must_use_pkce_and_cannot_use_client_credentials() {
     )
     .await;
     assert_eq!(st, 200, "{t}");
-    let (st, e) = token(&s, &[("grant_type", "client_credentials"), ("client_id", &client_id)], None).await;
-    assert_eq!((st, e["error"].as_str()), (400, Some("unauthorized_client")));
+    let (st, e) = token(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (400, Some("unauthorized_client"))
+    );
 }
 
 #[tokio::test]
@@ -651,7 +809,9 @@ async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
             .json(&json!({"login": login, "password": pw}))
             .send()
     };
-    let r = call("staff", portico_app::demo::DEMO_PASSWORD).await.unwrap();
+    let r = call("staff", portico_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["ok"], true);
@@ -663,11 +823,24 @@ async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
     // Five wrong passwords lock the account, as on the sign-in page; then
     // even the right one is refused.
     for _ in 0..5 {
-        let v: Value = call("staff", "Wrong#2026").await.unwrap().json().await.unwrap();
+        let v: Value = call("staff", "Wrong#2026")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(v["reason"], "bad_credentials");
     }
-    let v: Value = call("staff", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
-    assert_eq!((v["ok"].as_bool(), v["reason"].as_str()), (Some(false), Some("locked")));
+    let v: Value = call("staff", portico_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (v["ok"].as_bool(), v["reason"].as_str()),
+        (Some(false), Some("locked"))
+    );
     // The per-login rate limit (10 a minute by default): calls 8 to 10
     // still reach the password check, the 11th does not.
     for _ in 8..=10 {
@@ -677,12 +850,27 @@ async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
     let v: Value = call("staff", "x").await.unwrap().json().await.unwrap();
     assert_eq!(v["reason"], "rate_limited");
     // A disabled account, an expired password.
-    let v: Value = call("disabled", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    let v: Value = call("disabled", portico_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["ok"], false);
-    let v: Value = call("expiring", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    let v: Value = call("expiring", portico_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["ok"], true, "not expired yet: {v}");
     s.clock.advance(time::Duration::days(6));
-    let v: Value = call("expiring", portico_app::demo::DEMO_PASSWORD).await.unwrap().json().await.unwrap();
+    let v: Value = call("expiring", portico_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["reason"], "password_expired");
     // Every attempt is in the audit trail, with the application's name.
     let mut c = s.app.db.read().await.unwrap();
@@ -705,7 +893,15 @@ async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let (_, t) = token(&s, &[("grant_type", "client_credentials"), ("scope", "account.verify")], Some((ID, SECRET))).await;
+    let (_, t) = token(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "account.verify"),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await;
     let r = http
         .post(format!("{}/api/v1/apps/verify", s.base))
         .bearer_auth(t["access_token"].as_str().unwrap())
@@ -716,7 +912,12 @@ async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["ok"], true);
     // A token without that scope does not.
-    let (_, t) = token(&s, &[("grant_type", "client_credentials"), ("scope", "sms.send")], Some((ID, SECRET))).await;
+    let (_, t) = token(
+        &s,
+        &[("grant_type", "client_credentials"), ("scope", "sms.send")],
+        Some((ID, SECRET)),
+    )
+    .await;
     let r = http
         .post(format!("{}/api/v1/apps/verify", s.base))
         .bearer_auth(t["access_token"].as_str().unwrap())
@@ -746,7 +947,10 @@ async fn verification_and_sms_only_from_registered_ips_and_sms_within_quota() {
         },
     )
     .await;
-    s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx).await.unwrap();
+    s.app
+        .decide_service(&admin, sid, Decision::Approve, "", &ctx)
+        .await
+        .unwrap();
     let secret = s.app.generate_secret(&staff, far, &ctx).await.unwrap();
     let cid = s.app.app_view(&staff, far).await.unwrap().app.client_id;
     let r = s
@@ -759,7 +963,11 @@ async fn verification_and_sms_only_from_registered_ips_and_sms_within_quota() {
         .await
         .unwrap();
     assert_eq!(r.status(), 409, "refused from an unregistered address");
-    assert!(audit_reasons(&s, "app.verify").await.contains(&"ip_not_registered".to_owned()));
+    assert!(
+        audit_reasons(&s, "app.verify")
+            .await
+            .contains(&"ip_not_registered".to_owned())
+    );
 
     // SMS: the sample is approved for 100 a day; a new app for 3.
     let sms = register(&s, &staff, "簡訊系統", "127.0.0.1").await;
@@ -775,7 +983,10 @@ async fn verification_and_sms_only_from_registered_ips_and_sms_within_quota() {
         },
     )
     .await;
-    s.app.decide_service(&admin, sid, Decision::Approve, "", &ctx).await.unwrap();
+    s.app
+        .decide_service(&admin, sid, Decision::Approve, "", &ctx)
+        .await
+        .unwrap();
     let secret = s.app.generate_secret(&staff, sms, &ctx).await.unwrap();
     let cid = s.app.app_view(&staff, sms).await.unwrap().app.client_id;
     let http = s.client().http;
@@ -788,7 +999,14 @@ async fn verification_and_sms_only_from_registered_ips_and_sms_within_quota() {
     let r = send("12345").await.unwrap();
     assert_eq!(r.status(), 422, "a bad number changes nothing");
     // Five at once against a quota of three: exactly three queued.
-    let rs = futures_join(vec![send("0912345678"), send("0912345678"), send("0912345678"), send("0912345678"), send("0912345678")]).await;
+    let rs = futures_join(vec![
+        send("0912345678"),
+        send("0912345678"),
+        send("0912345678"),
+        send("0912345678"),
+        send("0912345678"),
+    ])
+    .await;
     let ok = rs.iter().filter(|s| **s == 202).count();
     assert_eq!(ok, 3, "{rs:?}");
     assert_eq!(s.messages_to("0912345678").await, 3);
@@ -838,7 +1056,10 @@ async fn tiles_sign_in_through_third_party_initiated_login() {
     let s = TestServer::start(20).await;
     let mut c = s.signed_in("staff").await;
     let (_, home) = c.get("/").await;
-    assert!(home.contains("範例應用系統"), "the sample's tile is on the home page");
+    assert!(
+        home.contains("範例應用系統"),
+        "the sample's tile is on the home page"
+    );
     let (_, pending) = (0, home.contains("差勤管理系統"));
     assert!(!pending, "an application under review has no tile");
     let app_id = common::between(&home, "href=\"/apps/", "/launch\"");
@@ -846,7 +1067,10 @@ async fn tiles_sign_in_through_third_party_initiated_login() {
     assert_eq!(st, 303);
     assert!(loc.starts_with("http://127.0.0.1:8081/login?iss="), "{loc}");
     assert_eq!(param(&loc, "iss").as_deref(), Some(s.base.as_str()));
-    assert_eq!(param(&loc, "target_link_uri").as_deref(), Some("http://127.0.0.1:8081/"));
+    assert_eq!(
+        param(&loc, "target_link_uri").as_deref(),
+        Some("http://127.0.0.1:8081/")
+    );
     assert_eq!(param(&loc, "login_hint").as_deref(), Some("staff"));
     // The application then asks for a code; the person is signed in.
     let (code, verifier) = code_for(&s, &mut c).await;
@@ -860,7 +1084,8 @@ async fn the_json_api_accepts_bearer_tokens_with_the_api_scope() {
     let s = TestServer::start(20).await;
     let mut c = s.signed_in("staff").await;
     let (verifier, challenge) = pkce();
-    let url = auth_url(ID, CB, &challenge, "").replace("scope=openid%20profile", "scope=openid%20portico.api");
+    let url = auth_url(ID, CB, &challenge, "")
+        .replace("scope=openid%20profile", "scope=openid%20portico.api");
     let (_, _, loc) = c.get_loc(&url).await;
     let (_, t) = exchange(&s, &param(&loc, "code").unwrap(), &verifier).await;
     let (st, me) = bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap()).await;
@@ -880,7 +1105,12 @@ async fn the_json_api_accepts_bearer_tokens_with_the_api_scope() {
     // Without the scope: not accepted.
     let (code, verifier) = code_for(&s, &mut c).await;
     let (_, t) = exchange(&s, &code, &verifier).await;
-    assert_eq!(bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap()).await.0, 401);
+    assert_eq!(
+        bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap())
+            .await
+            .0,
+        401
+    );
 }
 
 #[tokio::test]
@@ -889,26 +1119,172 @@ async fn rotated_keys_stay_published_until_their_tokens_expire() {
     let mut c = s.signed_in("staff").await;
     let (code, verifier) = code_for(&s, &mut c).await;
     let (_, t) = exchange(&s, &code, &verifier).await;
-    let old_kid = header(t["access_token"].as_str().unwrap())["kid"].as_str().unwrap().to_owned();
-    let new_kid = s.app.rotate_signing_key(portico_core::sso::SigningAlg::ES256).await.unwrap();
+    let old_kid = header(t["access_token"].as_str().unwrap())["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_kid = s
+        .app
+        .rotate_signing_key(portico_core::sso::SigningAlg::ES256)
+        .await
+        .unwrap();
     let (_, jwks) = bearer_get(&s, "/oauth2/jwks", "").await;
-    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
-    assert!(kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()), "{kids:?}");
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert!(
+        kids.contains(&old_kid.as_str()) && kids.contains(&new_kid.as_str()),
+        "{kids:?}"
+    );
     // Old tokens still verify; new ones use the new key.
-    assert_eq!(bearer_get(&s, "/oauth2/userinfo", t["access_token"].as_str().unwrap()).await.0, 200);
+    assert_eq!(
+        bearer_get(&s, "/oauth2/userinfo", t["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
     let (code, verifier) = code_for(&s, &mut c).await;
     let (_, t2) = exchange(&s, &code, &verifier).await;
-    assert_eq!(header(t2["access_token"].as_str().unwrap())["kid"], new_kid.as_str());
+    assert_eq!(
+        header(t2["access_token"].as_str().unwrap())["kid"],
+        new_kid.as_str()
+    );
     // An hour later the old key is gone from the JWKS.
     s.clock.advance(time::Duration::minutes(61));
-    s.app.rotate_signing_key(portico_core::sso::SigningAlg::RS256).await.unwrap();
+    s.app
+        .rotate_signing_key(portico_core::sso::SigningAlg::RS256)
+        .await
+        .unwrap();
     let (_, jwks) = bearer_get(&s, "/oauth2/jwks", "").await;
     assert!(!jwks.to_string().contains(&old_kid));
     // The key material in the database is sealed, not PKCS#8.
     let mut db = s.app.db.read().await.unwrap();
     let sealed: String = sqlx::Row::get(
-        &sqlx::query("SELECT sealed FROM oauth_keys WHERE kid = $1").bind(new_kid).fetch_one(&mut *db).await.unwrap(),
+        &sqlx::query("SELECT sealed FROM oauth_keys WHERE kid = $1")
+            .bind(new_kid)
+            .fetch_one(&mut *db)
+            .await
+            .unwrap(),
         "sealed",
     );
-    assert!(!sealed.starts_with("MIG"), "a PKCS#8 DER in base64 starts with MIG");
+    assert!(
+        !sealed.starts_with("MIG"),
+        "a PKCS#8 DER in base64 starts with MIG"
+    );
+}
+
+#[tokio::test]
+async fn the_json_api_registers_applies_decides_and_rotates() {
+    let s = TestServer::start(20).await;
+    let mut owner = s.signed_in("staff").await;
+    let csrf = owner.csrf().await;
+    let agency = s
+        .app
+        .org_tree()
+        .await
+        .unwrap()
+        .units
+        .iter()
+        .find(|u| u.name == "民政局")
+        .unwrap()
+        .id
+        .0;
+    let (st, bad) = owner
+        .api_post("/apps", &csrf, json!({"name": "", "agency": agency}))
+        .await;
+    assert_eq!(st, 422);
+    let fields: Vec<&str> = bad["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"name") && fields.contains(&"ips"),
+        "{fields:?}"
+    );
+    let (st, app) = owner
+        .api_post(
+            "/apps",
+            &csrf,
+            json!({"name": "線上報名", "agency": agency, "contact_name": "王小明", "contact_phone": "062991111",
+                   "contact_email": "ops@example.net", "vendor": "OO", "description": "報名", "url": "https://signup.tainan.gov.tw/", "ips": "127.0.0.1"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{app}");
+    let id = app["app"]["id"].as_i64().unwrap();
+    let (st, svc) = owner
+        .api_post(&format!("/apps/{id}/services"), &csrf, json!({"kind": "sso", "claims": ["name"], "redirect_uris": ["https://signup.tainan.gov.tw/cb"], "reason": "登入"}))
+        .await;
+    assert_eq!(st, 201, "{svc}");
+    assert_eq!(svc["state"], "pending");
+    let sid = svc["id"].as_i64().unwrap();
+    // The owner cannot decide; a system admin can, once.
+    let (st, _) = owner
+        .api_post(
+            &format!("/app-services/{sid}/decision"),
+            &csrf,
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let mut admin = s.signed_in("admin").await;
+    let acsrf = admin.csrf().await;
+    let (st, _) = admin
+        .api_post(
+            &format!("/app-services/{sid}/decision"),
+            &acsrf,
+            json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(st, 422, "a rejection needs a note");
+    let (st, d) = admin
+        .api_post(
+            &format!("/app-services/{sid}/decision"),
+            &acsrf,
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!((st, d["state"].as_str()), (200, Some("approved")));
+    let (st, _) = admin
+        .api_post(
+            &format!("/app-services/{sid}/decision"),
+            &acsrf,
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, 409, "already decided");
+    let (st, sec) = owner
+        .api_post(&format!("/apps/{id}/secret"), &csrf, json!({}))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(sec["client_secret"].as_str().unwrap().len(), 64);
+    let (_, got) = owner.api_get(&format!("/apps/{id}")).await;
+    assert!(
+        got.to_string()
+            .find(sec["client_secret"].as_str().unwrap())
+            .is_none(),
+        "never shown again"
+    );
+    let (_, list) = admin.api_get("/apps?all=true").await;
+    assert!(list["total"].as_i64().unwrap() >= 4);
+    let (st, _) = owner.api_get("/apps?all=true").await;
+    assert_eq!(st, 403);
+    let (st, _) = admin
+        .api_post(&format!("/apps/{id}/suspend"), &acsrf, json!({"note": ""}))
+        .await;
+    assert_eq!(st, 422, "suspending needs a reason");
+    let (st, _) = admin
+        .api_post(
+            &format!("/apps/{id}/suspend"),
+            &acsrf,
+            json!({"note": "停用測試"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, got) = admin.api_get(&format!("/apps/{id}")).await;
+    assert_eq!(got["app"]["suspended"], true);
 }

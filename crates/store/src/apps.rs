@@ -180,13 +180,15 @@ pub async fn lock(c: &mut Conn, id: i64) -> Result<()> {
 }
 
 pub async fn set_secret(c: &mut Conn, id: i64, hash: &str, now: OffsetDateTime) -> Result<()> {
-    sqlx::query("UPDATE apps SET secret_hash = $1, secret_set_at = $2, updated_at = $2 WHERE id = $3")
-        .bind(hash)
-        .bind(ms(now))
-        .bind(id)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(
+        "UPDATE apps SET secret_hash = $1, secret_set_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(ms(now))
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 
@@ -593,12 +595,14 @@ pub async fn count_usage(c: &mut Conn, app_id: i64, day: &str, what: Usage) -> R
 /// Counts one SMS against the day's quota: false when the quota is spent.
 /// The conditional update makes parallel senders stop at the quota exactly.
 pub async fn take_sms_quota(c: &mut Conn, app_id: i64, day: &str, quota: i64) -> Result<bool> {
-    sqlx::query("INSERT INTO app_usage (app_id, day) VALUES ($1, $2) ON CONFLICT (app_id, day) DO NOTHING")
-        .bind(app_id)
-        .bind(day)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO app_usage (app_id, day) VALUES ($1, $2) ON CONFLICT (app_id, day) DO NOTHING",
+    )
+    .bind(app_id)
+    .bind(day)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     let r = sqlx::query(
         "UPDATE app_usage SET sms = sms + 1 WHERE app_id = $1 AND day = $2 AND sms < $3",
     )

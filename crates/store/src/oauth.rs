@@ -162,12 +162,13 @@ pub async fn code(c: &mut Conn, code_hash: &str) -> Result<Option<StoredCode>> {
 
 /// Spends a code: false when it was spent already.
 pub async fn spend_code(c: &mut Conn, code_hash: &str, now: OffsetDateTime) -> Result<bool> {
-    let r = sqlx::query("UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
-        .bind(ms(now))
-        .bind(code_hash)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r =
+        sqlx::query("UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
+            .bind(ms(now))
+            .bind(code_hash)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -247,35 +248,41 @@ pub async fn spend_refresh(c: &mut Conn, token_hash: &str, now: OffsetDateTime) 
 
 /// Revokes every refresh token of a family.
 pub async fn revoke_family(c: &mut Conn, family: &str, now: OffsetDateTime) -> Result<u64> {
-    let r = sqlx::query("UPDATE oauth_refresh SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL")
-        .bind(ms(now))
-        .bind(family)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r = sqlx::query(
+        "UPDATE oauth_refresh SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(family)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(r.rows_affected())
 }
 
 /// Revokes every refresh token an account holds (sign-out everywhere,
 /// disable, password reset).
 pub async fn revoke_account(c: &mut Conn, account: AccountId, now: OffsetDateTime) -> Result<u64> {
-    let r = sqlx::query("UPDATE oauth_refresh SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(ms(now))
-        .bind(account.0)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r = sqlx::query(
+        "UPDATE oauth_refresh SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(account.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(r.rows_affected())
 }
 
 /// Revokes every refresh token of an application (suspension).
 pub async fn revoke_app(c: &mut Conn, app_id: i64, now: OffsetDateTime) -> Result<u64> {
-    let r = sqlx::query("UPDATE oauth_refresh SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL")
-        .bind(ms(now))
-        .bind(app_id)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r = sqlx::query(
+        "UPDATE oauth_refresh SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(app_id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(r.rows_affected())
 }
 
@@ -285,42 +292,50 @@ pub async fn revoke_session(c: &mut Conn, session_hash: &str, now: OffsetDateTim
     if session_hash.is_empty() {
         return Ok(0);
     }
-    let r = sqlx::query("UPDATE oauth_refresh SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL")
-        .bind(ms(now))
-        .bind(session_hash)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r = sqlx::query(
+        "UPDATE oauth_refresh SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(session_hash)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(r.rows_affected())
 }
 
 /// Has any token of this grant been revoked (the grant with it)?
 pub async fn family_revoked(c: &mut Conn, family: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 AS x FROM oauth_refresh WHERE family = $1 AND revoked_at IS NOT NULL LIMIT 1")
-        .bind(family)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?
-        .is_some())
+    Ok(sqlx::query(
+        "SELECT 1 AS x FROM oauth_refresh WHERE family = $1 AND revoked_at IS NOT NULL LIMIT 1",
+    )
+    .bind(family)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?
+    .is_some())
 }
 
 pub async fn revoke_access(c: &mut Conn, jti: &str, expires: OffsetDateTime) -> Result<()> {
-    sqlx::query("INSERT INTO oauth_revoked (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
-        .bind(jti)
-        .bind(ms(expires))
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO oauth_revoked (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+    )
+    .bind(jti)
+    .bind(ms(expires))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 
 pub async fn access_revoked(c: &mut Conn, jti: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 AS x FROM oauth_revoked WHERE jti = $1")
-        .bind(jti)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?
-        .is_some())
+    Ok(
+        sqlx::query("SELECT 1 AS x FROM oauth_revoked WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?
+            .is_some(),
+    )
 }
 
 /// Removes expired codes, refresh tokens and revocations (a periodic job).

@@ -86,11 +86,13 @@ pub async fn delete_all_of(c: &mut Conn, account: AccountId) -> Result<u64> {
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
-    sqlx::query("UPDATE oauth_refresh SET revoked_at = 0 WHERE account_id = $1 AND revoked_at IS NULL")
-        .bind(account.0)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    sqlx::query(
+        "UPDATE oauth_refresh SET revoked_at = 0 WHERE account_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(account.0)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(r.rows_affected())
 }
 

@@ -275,7 +275,15 @@ async fn edit_form(
         .app_view(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    form_page(&st, &s, Some(id), AppForm::of(&v.app), vec![], StatusCode::OK).await
+    form_page(
+        &st,
+        &s,
+        Some(id),
+        AppForm::of(&v.app),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The owner or a system admin: edits the registration.
@@ -425,6 +433,7 @@ fn kind_of(kind: &str, lang: Lang) -> Result<ServiceKind, WebError> {
     ServiceKind::parse(kind).ok_or_else(|| WebError::page(Error::NotFound, lang))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn apply_page(
     st: &AppState,
     s: &Signed,
@@ -553,11 +562,7 @@ async fn apply(
         sms_quota: f.sms_quota.clone(),
         reason: f.reason.clone(),
     };
-    match st
-        .app
-        .apply_service(&s.0.principal, id, &input, &ctx)
-        .await
-    {
+    match st.app.apply_service(&s.0.principal, id, &input, &ctx).await {
         Ok(sid) => Ok(Redirect::to(&format!("/apps/services/{sid}?ok=applied")).into_response()),
         Err(e) => {
             let (errs, msg, status) = split(e, lang)?;
@@ -574,7 +579,16 @@ async fn service_record(
     Path(sid): Path<i64>,
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
-    record_page(&st, &s, sid, flash_of(&q.ok), vec![], String::new(), StatusCode::OK).await
+    record_page(
+        &st,
+        &s,
+        sid,
+        flash_of(&q.ok),
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -689,7 +703,11 @@ async fn set_suspended(
         .await
     {
         Ok(()) => {
-            let ok = if suspended { "suspended" } else { "reactivated" };
+            let ok = if suspended {
+                "suspended"
+            } else {
+                "reactivated"
+            };
             Ok(Redirect::to(&format!("/apps/{id}?ok={ok}")).into_response())
         }
         Err(e) => {

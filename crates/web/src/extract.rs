@@ -216,7 +216,10 @@ impl FromRequestParts<AppState> for ApiUser {
                 state.app.bearer_session(t).await.map_err(WebError::api)?,
                 true,
             ),
-            None => (session_of(parts, state).await.map_err(WebError::api)?, false),
+            None => (
+                session_of(parts, state).await.map_err(WebError::api)?,
+                false,
+            ),
         };
         let s = s.ok_or(WebError::api(Error::Unauthenticated))?;
         // Inside the nested router the path has lost its `/api/v1` prefix.

@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/oauth2/jwks", get(jwks))
         .route("/oauth2/authorize", get(authorize_get).post(authorize_post))
-        .route("/oauth2/token", axum::routing::post(token).options(preflight))
+        .route(
+            "/oauth2/token",
+            axum::routing::post(token).options(preflight),
+        )
         .route(
             "/oauth2/userinfo",
             get(userinfo).post(userinfo).options(preflight),
@@ -96,10 +99,20 @@ fn oauth_error(e: OAuthError, basic: bool) -> Response {
 
 async fn discovery(State(st): State<AppState>) -> Response {
     let iss = st.app.issuer();
-    let claims: Vec<&str> = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid"]
-        .into_iter()
-        .chain(Claim::ALL.iter().flat_map(|c| c.members().iter().copied()))
-        .collect();
+    let claims: Vec<&str> = [
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "amr",
+        "sid",
+    ]
+    .into_iter()
+    .chain(Claim::ALL.iter().flat_map(|c| c.members().iter().copied()))
+    .collect();
     let mut r = axum::Json(json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/oauth2/authorize"),
@@ -248,11 +261,17 @@ async fn authorize(
 /// Reads client credentials: HTTP Basic (RFC 6749 §2.3.1, each part
 /// form-encoded) or the form's `client_id` / `client_secret`; both at once
 /// is refused.
-fn client_auth(headers: &HeaderMap, form_id: &str, form_secret: &str) -> Result<ClientAuth, OAuthError> {
+fn client_auth(
+    headers: &HeaderMap,
+    form_id: &str,
+    form_secret: &str,
+) -> Result<ClientAuth, OAuthError> {
     if let Some(v) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        && let Some(b) = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))
+        && let Some(b) = v
+            .strip_prefix("Basic ")
+            .or_else(|| v.strip_prefix("basic "))
     {
         if !form_secret.is_empty() {
             return Err(OAuthError::new(
@@ -266,12 +285,13 @@ fn client_auth(headers: &HeaderMap, form_id: &str, form_secret: &str) -> Result<
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(OAuthError::invalid_client)?;
         let (id, secret) = raw.split_once(':').ok_or_else(OAuthError::invalid_client)?;
-        let dec = |s: &str| {
-            form_urlencoded_decode(s).ok_or_else(OAuthError::invalid_client)
-        };
+        let dec = |s: &str| form_urlencoded_decode(s).ok_or_else(OAuthError::invalid_client);
         let id = dec(id)?;
         if !form_id.is_empty() && form_id != id {
-            return Err(OAuthError::new("invalid_request", "client_id differs from the Basic credentials"));
+            return Err(OAuthError::new(
+                "invalid_request",
+                "client_id differs from the Basic credentials",
+            ));
         }
         return Ok(ClientAuth {
             client_id: id,
@@ -320,7 +340,10 @@ async fn token(
         Some(r) => r,
         None => {
             return oauth_error(
-                OAuthError::new("invalid_request", "the body must be application/x-www-form-urlencoded"),
+                OAuthError::new(
+                    "invalid_request",
+                    "the body must be application/x-www-form-urlencoded",
+                ),
                 false,
             );
         }
@@ -346,14 +369,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
 }
 
 fn invalid_token() -> Response {
     let mut r = (
         StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"error": "invalid_token", "error_description": "the access token is not valid"})),
+        axum::Json(
+            json!({"error": "invalid_token", "error_description": "the access token is not valid"}),
+        ),
     )
         .into_response();
     r.headers_mut().insert(
@@ -393,11 +421,15 @@ async fn authenticated(
 ) -> Result<(Client, TokenForm), Response> {
     let f: TokenForm = serde_urlencoded_form(body).ok_or_else(|| {
         oauth_error(
-            OAuthError::new("invalid_request", "the body must be application/x-www-form-urlencoded"),
+            OAuthError::new(
+                "invalid_request",
+                "the body must be application/x-www-form-urlencoded",
+            ),
             false,
         )
     })?;
-    let auth = client_auth(headers, &f.client_id, &f.client_secret).map_err(|e| oauth_error(e, true))?;
+    let auth =
+        client_auth(headers, &f.client_id, &f.client_secret).map_err(|e| oauth_error(e, true))?;
     let c = st
         .app
         .authenticate_client(&auth, ctx)
@@ -438,7 +470,10 @@ async fn revoke(
         Err(r) => return r,
     };
     if f.token.is_empty() {
-        return oauth_error(OAuthError::new("invalid_request", "token is missing"), false);
+        return oauth_error(
+            OAuthError::new("invalid_request", "token is missing"),
+            false,
+        );
     }
     match st.app.revoke(&client, f.token.trim(), &ctx).await {
         Ok(()) => cors(StatusCode::OK.into_response()),
@@ -459,7 +494,10 @@ pub(crate) struct LogoutQuery {
 
 /// Where to go after an application's logout: the registered
 /// post-logout URI it named (exactly), else the portal's sign-in page.
-async fn logout_target(st: &AppState, q: &LogoutQuery) -> Result<(Option<Client>, String, Option<String>), Error> {
+async fn logout_target(
+    st: &AppState,
+    q: &LogoutQuery,
+) -> Result<(Option<Client>, String, Option<String>), Error> {
     let hint = if q.id_token_hint.is_empty() {
         None
     } else {
@@ -486,7 +524,7 @@ async fn logout_target(st: &AppState, q: &LogoutQuery) -> Result<(Option<Client>
         let registered = client
             .as_ref()
             .and_then(|c| c.sso())
-            .is_some_and(|s| s.post_logout_uris.iter().any(|u| *u == q.post_logout_redirect_uri));
+            .is_some_and(|s| s.post_logout_uris.contains(&q.post_logout_redirect_uri));
         if !registered {
             return Err(Error::Refused(Msg::new(
                 "登出後的導回網址未向公務入口網註冊，已停止導回",
@@ -496,7 +534,10 @@ async fn logout_target(st: &AppState, q: &LogoutQuery) -> Result<(Option<Client>
         target = q.post_logout_redirect_uri.clone();
         if !q.state.is_empty() {
             let sep = if target.contains('?') { '&' } else { '?' };
-            target = format!("{target}{sep}state={}", portico_app::oidc::form_encode(&q.state));
+            target = format!(
+                "{target}{sep}state={}",
+                portico_app::oidc::form_encode(&q.state)
+            );
         }
     }
     Ok((client, target, hint.map(|h| h.1)))

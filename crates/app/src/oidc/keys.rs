@@ -92,7 +92,8 @@ impl MasterKey {
             return Err(Error::internal("sealed key too short"));
         }
         let (n, ct) = raw.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(n).map_err(|_| Error::internal("bad nonce"))?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(n).map_err(|_| Error::internal("bad nonce"))?;
         let mut buf = ct.to_vec();
         let plain = self
             .0
@@ -159,12 +160,11 @@ impl Key {
     /// A new key: its private half as PKCS#8 DER.
     pub fn generate(alg: SigningAlg) -> Result<Vec<u8>> {
         match alg {
-            SigningAlg::ES256 => EcdsaKeyPair::generate_pkcs8(
-                &ECDSA_P256_SHA256_FIXED_SIGNING,
-                &SystemRandom::new(),
-            )
-            .map(|d| d.as_ref().to_vec())
-            .map_err(|_| Error::internal("EC key generation failed")),
+            SigningAlg::ES256 => {
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                    .map(|d| d.as_ref().to_vec())
+                    .map_err(|_| Error::internal("EC key generation failed"))
+            }
             SigningAlg::RS256 => {
                 let kp = RsaKeyPair::generate(KeySize::Rsa2048)
                     .map_err(|_| Error::internal("RSA key generation failed"))?;
@@ -202,7 +202,8 @@ impl Key {
                     "n": b64(pk.modulus().big_endian_without_leading_zero()),
                     "e": b64(pk.exponent().big_endian_without_leading_zero()),
                 });
-                let v = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pk.as_ref()).map_err(bad)?;
+                let v =
+                    ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pk.as_ref()).map_err(bad)?;
                 (Signer::Rsa(kp), v, jwk)
             }
         };
@@ -285,7 +286,8 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, JwtError> {
         return Err(JwtError::Malformed);
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::Malformed);
     };
@@ -314,7 +316,10 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, JwtError> {
 impl Parsed<'_> {
     /// Checks the signature with `key` (whose algorithm must be the one the
     /// header names) and returns the claims.
-    pub fn verify(&self, key: &Key) -> Result<serde_json::Map<String, serde_json::Value>, JwtError> {
+    pub fn verify(
+        &self,
+        key: &Key,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, JwtError> {
         if self.alg != key.alg.as_str() || self.kid != key.kid {
             return Err(JwtError::BadSignature);
         }

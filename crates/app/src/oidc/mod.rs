@@ -475,8 +475,14 @@ impl App {
             Some(_) => "",
         };
         if !reason.is_empty() {
-            self.audit_client(ctx, "oauth.client_auth", &auth.client_id, client.as_ref(), reason)
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.client_auth",
+                &auth.client_id,
+                client.as_ref(),
+                reason,
+            )
+            .await?;
             return Err(OAuthError::invalid_client());
         }
         client.ok_or_else(OAuthError::invalid_client)
@@ -498,7 +504,8 @@ impl App {
             .unwrap_or_else(|| client_id.chars().take(64).collect());
         e.outcome = Some(Outcome::Refused);
         e.reason = reason.into();
-        e.detail = json!({ "client_id": client_id.chars().take(64).collect::<String>() }).to_string();
+        e.detail =
+            json!({ "client_id": client_id.chars().take(64).collect::<String>() }).to_string();
         let mut tx = self.db.begin().await?;
         audit::append(&mut tx, &e, self.now()).await?;
         tx.commit().await.map_err(db_err)
@@ -543,8 +550,14 @@ impl App {
         let client = self.client(&req.client_id).await?;
         let sso = client.as_ref().and_then(|c| c.sso().cloned());
         let (Some(client), Some(sso)) = (client, sso) else {
-            self.audit_client(ctx, "oauth.authorize", &req.client_id, None, "unknown_client")
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.authorize",
+                &req.client_id,
+                None,
+                "unknown_client",
+            )
+            .await?;
             return Ok(Authorize::Page(Msg::new(
                 "此應用系統未註冊或未核准單一登入服務，請洽應用系統管理者",
                 "This application is not registered or not approved for single sign-on; contact its administrator",
@@ -582,8 +595,14 @@ impl App {
             ))
         };
         if client.app.suspended {
-            self.audit_client(ctx, "oauth.authorize", &req.client_id, Some(&client), "suspended")
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.authorize",
+                &req.client_id,
+                Some(&client),
+                "suspended",
+            )
+            .await?;
             return Ok(fail("unauthorized_client", "the application is suspended"));
         }
         if req.response_type != "code" {
@@ -593,7 +612,10 @@ impl App {
             ));
         }
         if !req.response_mode.is_empty() && req.response_mode != "query" {
-            return Ok(fail("invalid_request", "only response_mode=query is supported"));
+            return Ok(fail(
+                "invalid_request",
+                "only response_mode=query is supported",
+            ));
         }
         if !req.code_challenge.is_empty() || !req.code_challenge_method.is_empty() {
             if req.code_challenge_method != "S256" {
@@ -629,13 +651,17 @@ impl App {
             None | Some("") => None,
             Some(s) => match s.parse::<i64>() {
                 Ok(v) if v >= 0 => Some(v),
-                _ => return Ok(fail("invalid_request", "max_age must be a number of seconds")),
+                _ => {
+                    return Ok(fail(
+                        "invalid_request",
+                        "max_age must be a number of seconds",
+                    ));
+                }
             },
         };
         let now = self.now();
-        let fresh_enough = |s: &Session| {
-            max_age.is_none_or(|m| now - s.auth_time <= Duration::seconds(m))
-        };
+        let fresh_enough =
+            |s: &Session| max_age.is_none_or(|m| now - s.auth_time <= Duration::seconds(m));
         let session = match session {
             Some(s) if fresh_enough(s) && !prompts.contains(&"login") => s,
             _ if prompts.contains(&"none") => {
@@ -675,10 +701,23 @@ impl App {
             now + CODE_TTL,
         )
         .await?;
-        store_apps::count_usage(&mut tx, client.app.id, &day_of(now), store_apps::Usage::SignIn)
-            .await?;
+        store_apps::count_usage(
+            &mut tx,
+            client.app.id,
+            &day_of(now),
+            store_apps::Usage::SignIn,
+        )
+        .await?;
         let e = self
-            .account_event(&mut tx, ctx, "oauth.authorize", &client, account, Outcome::Ok, "")
+            .account_event(
+                &mut tx,
+                ctx,
+                "oauth.authorize",
+                &client,
+                account,
+                Outcome::Ok,
+                "",
+            )
             .await?;
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
@@ -731,8 +770,14 @@ impl App {
         let now = self.now();
         let stored = oauth::code(&mut *self.db.read().await?, &hash).await?;
         let Some(stored) = stored.filter(|s| s.grant.app_id == client.app.id) else {
-            self.audit_client(ctx, "oauth.token", &client.app.client_id, Some(client), "unknown_code")
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.token",
+                &client.app.client_id,
+                Some(client),
+                "unknown_code",
+            )
+            .await?;
             return Err(OAuthError::invalid_grant("the code is unknown"));
         };
         let g = &stored.grant;
@@ -742,7 +787,15 @@ impl App {
             // §4.1.2).
             oauth::revoke_family(&mut tx, &g.family, now).await?;
             let e = self
-                .account_event(&mut tx, ctx, "oauth.token", client, g.account_id, Outcome::Refused, "code_replay")
+                .account_event(
+                    &mut tx,
+                    ctx,
+                    "oauth.token",
+                    client,
+                    g.account_id,
+                    Outcome::Refused,
+                    "code_replay",
+                )
                 .await?;
             audit::append(&mut tx, &e, now).await?;
             tx.commit().await.map_err(db_err)?;
@@ -751,29 +804,59 @@ impl App {
         let refuse = if stored.expires_at <= now {
             Some(("code_expired", "the code has expired"))
         } else if g.redirect_uri != req.redirect_uri
-            && !(req.redirect_uri.is_empty() && client.sso().is_some_and(|s| s.redirect_uris.len() == 1))
+            && !(req.redirect_uri.is_empty()
+                && client.sso().is_some_and(|s| s.redirect_uris.len() == 1))
         {
-            Some(("redirect_uri_mismatch", "redirect_uri differs from the authorization request"))
-        } else if !g.code_challenge.is_empty() && !sso::pkce_s256_matches(&req.code_verifier, &g.code_challenge) {
-            Some(("pkce_mismatch", "code_verifier does not match the code_challenge"))
+            Some((
+                "redirect_uri_mismatch",
+                "redirect_uri differs from the authorization request",
+            ))
+        } else if !g.code_challenge.is_empty()
+            && !sso::pkce_s256_matches(&req.code_verifier, &g.code_challenge)
+        {
+            Some((
+                "pkce_mismatch",
+                "code_verifier does not match the code_challenge",
+            ))
         } else if g.code_challenge.is_empty() && !req.code_verifier.is_empty() {
-            Some(("pkce_unexpected", "code_verifier sent for a request without code_challenge"))
+            Some((
+                "pkce_unexpected",
+                "code_verifier sent for a request without code_challenge",
+            ))
         } else {
             None
         };
         if let Some((reason, desc)) = refuse {
             // The spent code stays spent: a failed exchange cannot be retried.
             let e = self
-                .account_event(&mut tx, ctx, "oauth.token", client, g.account_id, Outcome::Refused, reason)
+                .account_event(
+                    &mut tx,
+                    ctx,
+                    "oauth.token",
+                    client,
+                    g.account_id,
+                    Outcome::Refused,
+                    reason,
+                )
                 .await?;
             audit::append(&mut tx, &e, now).await?;
             tx.commit().await.map_err(db_err)?;
             return Err(OAuthError::invalid_grant(desc));
         }
-        let account = self.account_may_have_tokens(&mut tx, g.account_id, now).await?;
+        let account = self
+            .account_may_have_tokens(&mut tx, g.account_id, now)
+            .await?;
         let Some(account) = account else {
             let e = self
-                .account_event(&mut tx, ctx, "oauth.token", client, g.account_id, Outcome::Refused, "account_inactive")
+                .account_event(
+                    &mut tx,
+                    ctx,
+                    "oauth.token",
+                    client,
+                    g.account_id,
+                    Outcome::Refused,
+                    "account_inactive",
+                )
                 .await?;
             audit::append(&mut tx, &e, now).await?;
             tx.commit().await.map_err(db_err)?;
@@ -798,7 +881,15 @@ impl App {
         )
         .await?;
         let e = self
-            .account_event(&mut tx, ctx, "oauth.token", client, g.account_id, Outcome::Ok, "")
+            .account_event(
+                &mut tx,
+                ctx,
+                "oauth.token",
+                client,
+                g.account_id,
+                Outcome::Ok,
+                "",
+            )
             .await?;
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
@@ -815,9 +906,9 @@ impl App {
         id: AccountId,
         now: OffsetDateTime,
     ) -> Result<Option<accounts::Account>> {
-        Ok(accounts::get(c, id).await?.filter(|a| {
-            a.state == AccountState::Active && a.locked_until.is_none_or(|u| u <= now)
-        }))
+        Ok(accounts::get(c, id)
+            .await?
+            .filter(|a| a.state == AccountState::Active && a.locked_until.is_none_or(|u| u <= now)))
     }
 
     async fn user_tokens(
@@ -911,7 +1002,10 @@ impl App {
                         } else {
                             format!(";ext={}", a.office_ext)
                         };
-                        m.insert("phone_number".into(), json!(format!("{}{ext}", a.office_phone)));
+                        m.insert(
+                            "phone_number".into(),
+                            json!(format!("{}{ext}", a.office_phone)),
+                        );
                     }
                 }
                 Claim::Unit => {
@@ -942,14 +1036,23 @@ impl App {
         ctx: &Ctx,
     ) -> Result<TokenResponse, OAuthError> {
         if req.refresh_token.is_empty() || req.refresh_token.len() > 128 {
-            return Err(OAuthError::new("invalid_request", "refresh_token is missing"));
+            return Err(OAuthError::new(
+                "invalid_request",
+                "refresh_token is missing",
+            ));
         }
         let hash = token_hash(&req.refresh_token);
         let now = self.now();
         let stored = oauth::refresh(&mut *self.db.read().await?, &hash).await?;
         let Some(r) = stored.filter(|r| r.app_id == client.app.id) else {
-            self.audit_client(ctx, "oauth.token", &client.app.client_id, Some(client), "unknown_refresh_token")
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.token",
+                &client.app.client_id,
+                Some(client),
+                "unknown_refresh_token",
+            )
+            .await?;
             return Err(OAuthError::invalid_grant("the refresh token is unknown"));
         };
         // A narrower scope may be asked for, never a wider one; checked
@@ -960,7 +1063,10 @@ impl App {
             sso::parse_scope(&req.scope)
         };
         if scope.iter().any(|s| !r.scope.split(' ').any(|x| x == *s)) {
-            return Err(OAuthError::new("invalid_scope", "a refresh cannot widen the scope"));
+            return Err(OAuthError::new(
+                "invalid_scope",
+                "a refresh cannot widen the scope",
+            ));
         }
         let mut tx = self.db.begin().await?;
         let mut reason = if r.revoked {
@@ -977,7 +1083,9 @@ impl App {
         };
         let mut account = None;
         if reason.is_none() {
-            account = self.account_may_have_tokens(&mut tx, r.account_id, now).await?;
+            account = self
+                .account_may_have_tokens(&mut tx, r.account_id, now)
+                .await?;
             if account.is_none() {
                 oauth::revoke_account(&mut tx, r.account_id, now).await?;
                 reason = Some("account_inactive");
@@ -1036,8 +1144,14 @@ impl App {
         ctx: &Ctx,
     ) -> Result<TokenResponse, OAuthError> {
         if client.is_public() || client.app.secret_hash.is_none() {
-            self.audit_client(ctx, "oauth.token", &client.app.client_id, Some(client), "public_client")
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.token",
+                &client.app.client_id,
+                Some(client),
+                "public_client",
+            )
+            .await?;
             return Err(OAuthError::new(
                 "unauthorized_client",
                 "client credentials need a confidential client",
@@ -1100,7 +1214,13 @@ impl App {
         let Ok(claims) = parsed.verify(&key) else {
             return Ok(None);
         };
-        let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let s = |k: &str| {
+            claims
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         let n = |k: &str| claims.get(k).and_then(Value::as_i64).unwrap_or(0);
         let now = epoch(self.now());
         if s("iss") != self.oidc.issuer || n("exp") <= now {
@@ -1141,7 +1261,11 @@ impl App {
             client_id,
             app_id: app.id,
             account,
-            scope: s("scope").split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect(),
+            scope: s("scope")
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect(),
             jti: s("jti"),
             family,
             exp: n("exp"),
@@ -1165,7 +1289,10 @@ impl App {
         };
         let mut m = Map::new();
         m.insert("sub".into(), json!(account.0.to_string()));
-        m.extend(self.person_claims(&a, &client.claims(ServiceKind::Sso)).await?);
+        m.extend(
+            self.person_claims(&a, &client.claims(ServiceKind::Sso))
+                .await?,
+        );
         Ok(Some(m))
     }
 
@@ -1185,7 +1312,11 @@ impl App {
                 "scope": t.scope.join(" "), "exp": t.exp, "iat": t.iat,
                 "iss": self.oidc.issuer, "aud": t.client_id, "jti": t.jti,
             });
-            v["sub"] = json!(t.account.map(|a| a.0.to_string()).unwrap_or(t.client_id.clone()));
+            v["sub"] = json!(
+                t.account
+                    .map(|a| a.0.to_string())
+                    .unwrap_or(t.client_id.clone())
+            );
             if let Some(a) = t.account
                 && caller.claims(ServiceKind::Sso).contains(&Claim::Login)
                 && let Some(acc) = accounts::get(&mut *self.db.read().await?, a).await?
@@ -1229,8 +1360,12 @@ impl App {
                 && t.app_id == caller.app.id
             {
                 let mut tx = self.db.begin().await?;
-                oauth::revoke_access(&mut tx, &t.jti, portico_core::time::from_millis(t.exp * 1000))
-                    .await?;
+                oauth::revoke_access(
+                    &mut tx,
+                    &t.jti,
+                    portico_core::time::from_millis(t.exp * 1000),
+                )
+                .await?;
                 tx.commit().await.map_err(db_err)?;
             }
             return Ok(());
@@ -1243,7 +1378,15 @@ impl App {
             let mut tx = self.db.begin().await?;
             oauth::revoke_family(&mut tx, &r.family, now).await?;
             let e = self
-                .account_event(&mut tx, ctx, "oauth.revoke", caller, r.account_id, Outcome::Ok, "")
+                .account_event(
+                    &mut tx,
+                    ctx,
+                    "oauth.revoke",
+                    caller,
+                    r.account_id,
+                    Outcome::Ok,
+                    "",
+                )
                 .await?;
             audit::append(&mut tx, &e, now).await?;
             tx.commit().await.map_err(db_err)?;
@@ -1264,7 +1407,13 @@ impl App {
         let Ok(claims) = parsed.verify(&key) else {
             return Ok(None);
         };
-        let s = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let s = |k: &str| {
+            claims
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         if s("iss") != self.oidc.issuer {
             return Ok(None);
         }
@@ -1305,5 +1454,8 @@ impl App {
 
 /// Scope of a client token that lets it call an application API.
 pub fn client_scope_for(kind: ServiceKind) -> Option<&'static str> {
-    CLIENT_SCOPES.iter().find(|(_, k)| *k == kind).map(|(s, _)| *s)
+    CLIENT_SCOPES
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map(|(s, _)| *s)
 }
