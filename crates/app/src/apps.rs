@@ -175,7 +175,9 @@ impl App {
         let mut e = app_event(ctx, "app.update", actor, app.id, &fields.name);
         e.detail = json!({"ips": ips, "url": fields.url}).to_string();
         audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        self.forget_clients();
+        Ok(())
     }
 
     async fn app_for(&self, actor: &Principal, id: i64) -> Result<store_apps::App> {
@@ -417,6 +419,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(db_err)?;
+        self.forget_clients();
         self.wake_outbox();
         Ok(())
     }
@@ -452,6 +455,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(db_err)?;
+        self.forget_clients();
         Ok(secret)
     }
 
@@ -502,7 +506,9 @@ impl App {
         let mut e = app_event(ctx, action, actor, app_id, &app.name);
         e.reason = note;
         audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        self.forget_clients();
+        Ok(())
     }
 
     /// The home page's tiles for a person: applications approved for this

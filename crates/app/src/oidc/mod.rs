@@ -50,7 +50,15 @@ pub struct Provider {
     /// database.
     forced: Mutex<Option<Instant>>,
     pub limiter: RateLimiter,
+    /// Clients read in the last few seconds: every token request and every
+    /// token check needs one. A change made on this node clears it; other
+    /// nodes see a change (a suspension, a new secret) within
+    /// [`CLIENT_TTL`].
+    clients: Mutex<std::collections::HashMap<String, (Instant, Option<Arc<Client>>)>>,
 }
+
+/// How long a client read from the database is reused.
+pub const CLIENT_TTL: StdDuration = StdDuration::from_secs(5);
 
 impl Provider {
     pub fn new(issuer: &str, master: Option<MasterKey>) -> Provider {
@@ -60,6 +68,7 @@ impl Provider {
             ring: Mutex::new(None),
             forced: Mutex::new(None),
             limiter: RateLimiter::default(),
+            clients: Mutex::new(std::collections::HashMap::new()),
         }
     }
 }
@@ -436,12 +445,46 @@ impl App {
 
     /// The client behind a `client_id`, with its approved services.
     pub async fn client(&self, client_id: &str) -> Result<Option<Client>> {
-        let mut c = self.db.read().await?;
-        let Some(app) = store_apps::by_client_id(&mut c, client_id).await? else {
+        Ok(self.cached_client(client_id).await?.map(|c| (*c).clone()))
+    }
+
+    async fn cached_client(&self, client_id: &str) -> Result<Option<Arc<Client>>> {
+        if client_id.is_empty() || client_id.len() > 64 {
             return Ok(None);
+        }
+        if let Some((at, c)) = self
+            .oidc
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(client_id)
+            && at.elapsed() < CLIENT_TTL
+        {
+            return Ok(c.clone());
+        }
+        let mut c = self.db.read().await?;
+        let client = match store_apps::by_client_id(&mut c, client_id).await? {
+            Some(app) => {
+                let services = store_apps::approved_of(&mut c, app.id).await?;
+                Some(Arc::new(Client { app, services }))
+            }
+            None => None,
         };
-        let services = store_apps::approved_of(&mut c, app.id).await?;
-        Ok(Some(Client { app, services }))
+        let mut m = self.oidc.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() > 10_000 {
+            m.clear();
+        }
+        m.insert(client_id.to_owned(), (Instant::now(), client.clone()));
+        Ok(client)
+    }
+
+    /// Forgets cached clients after a change to an application.
+    pub(crate) fn forget_clients(&self) {
+        self.oidc
+            .clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Authenticates a client at the token, introspection and revocation
@@ -1226,15 +1269,17 @@ impl App {
         if s("iss") != self.oidc.issuer || n("exp") <= now {
             return Ok(None);
         }
-        let mut c = self.db.read().await?;
-        if oauth::access_revoked(&mut c, &s("jti")).await? {
-            return Ok(None);
-        }
+        // The client first: reading it may take a pooled connection of its
+        // own, which must not wait while this request holds another.
         let client_id = s("client_id");
-        let Some(app) = store_apps::by_client_id(&mut c, &client_id).await? else {
+        let Some(client) = self.cached_client(&client_id).await? else {
             return Ok(None);
         };
-        if app.suspended {
+        if client.app.suspended {
+            return Ok(None);
+        }
+        let mut c = self.db.read().await?;
+        if oauth::access_revoked(&mut c, &s("jti")).await? {
             return Ok(None);
         }
         let family = s("gid");
@@ -1259,7 +1304,7 @@ impl App {
         };
         Ok(Some(AccessToken {
             client_id,
-            app_id: app.id,
+            app_id: client.app.id,
             account,
             scope: s("scope")
                 .split(' ')
