@@ -23,6 +23,9 @@ pub struct SystemSettings {
     /// Account-verification calls per minute for one login name, across
     /// applications (per node), besides the lockout after failures.
     pub verify_account_per_minute: u32,
+    /// Token requests (code exchange, refresh) per minute for one account,
+    /// across applications (per node).
+    pub oauth_account_per_minute: u32,
 }
 
 impl Default for SystemSettings {
@@ -35,6 +38,7 @@ impl Default for SystemSettings {
             official_mail_domain: "mail.tainan.gov.tw".into(),
             oauth_client_per_minute: 6000,
             verify_account_per_minute: 10,
+            oauth_account_per_minute: 120,
         }
     }
 }
@@ -96,6 +100,15 @@ impl SystemSettings {
                 message: Msg::new(
                     "每個帳號每分鐘驗證次數上限須介於 1 至 600",
                     "Verifications per account per minute must be 1 to 600",
+                ),
+            });
+        }
+        if !(1..=100_000).contains(&self.oauth_account_per_minute) {
+            errs.push(FieldError {
+                field: "oauth_account_per_minute",
+                message: Msg::new(
+                    "每個帳號每分鐘權杖請求上限須介於 1 至 100000",
+                    "Token requests per account per minute must be 1 to 100000",
                 ),
             });
         }

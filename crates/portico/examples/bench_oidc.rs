@@ -50,7 +50,11 @@ fn jwt_rates() {
         let k = Key::from_pkcs8("bench", alg, &Key::generate(alg).unwrap(), false).unwrap();
         let claims = serde_json::json!({"iss": "http://127.0.0.1", "sub": "1234", "aud": "portico-sample",
             "iat": 1_795_000_000i64, "exp": 1_795_000_600i64, "jti": "0123456789abcdef0123456789abcdef", "scope": "openid profile"});
-        let n_sign = if alg == SigningAlg::RS256 { 2_000 } else { 20_000 };
+        let n_sign = if alg == SigningAlg::RS256 {
+            2_000
+        } else {
+            20_000
+        };
         let t = Instant::now();
         let mut last = String::new();
         for _ in 0..n_sign {
@@ -181,6 +185,7 @@ async fn main() {
         .unwrap();
     let mut settings = (*app.settings().await.unwrap()).clone();
     settings.oauth_client_per_minute = 0;
+    settings.oauth_account_per_minute = 100_000;
     let mut c = db.begin().await.unwrap();
     portico_store::settings::put(
         &mut c,
@@ -207,7 +212,14 @@ async fn main() {
         .build()
         .unwrap();
 
-    println!("== HTTP on loopback ({})", if url.starts_with("sqlite") { "SQLite" } else { "PostgreSQL" });
+    println!(
+        "== HTTP on loopback ({})",
+        if url.starts_with("sqlite") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    );
     let (h, b) = (http.clone(), base.clone());
     let disco = load(64, secs, move |_| {
         let (h, b) = (h.clone(), b.clone());
@@ -246,7 +258,8 @@ async fn main() {
     let challenge = {
         use base64::Engine;
         use sha2::Digest;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()))
     };
     let n_codes = 4_000;
     let t = Instant::now();
@@ -263,8 +276,21 @@ async fn main() {
             .await
             .unwrap();
         authz.push(t1.elapsed().as_secs_f64() * 1e3);
-        let loc = r.headers().get("location").unwrap().to_str().unwrap().to_owned();
-        let code = loc.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+        let loc = r
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let code = loc
+            .split("code=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned();
         codes.push(code);
     }
     println!(
@@ -282,7 +308,14 @@ async fn main() {
     let t0 = Instant::now();
     let mut hs = Vec::new();
     for _ in 0..32 {
-        let (h, b, cs, nx, v, tk) = (http.clone(), base.clone(), codes.clone(), next.clone(), verifier.clone(), tokens.clone());
+        let (h, b, cs, nx, v, tk) = (
+            http.clone(),
+            base.clone(),
+            codes.clone(),
+            next.clone(),
+            verifier.clone(),
+            tokens.clone(),
+        );
         hs.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             loop {
@@ -292,7 +325,12 @@ async fn main() {
                 let r = h
                     .post(format!("{b}/oauth2/token"))
                     .basic_auth(ID, Some(SECRET))
-                    .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CB), ("code_verifier", &v)])
+                    .form(&[
+                        ("grant_type", "authorization_code"),
+                        ("code", code),
+                        ("redirect_uri", CB),
+                        ("code_verifier", &v),
+                    ])
                     .send()
                     .await
                     .expect("token request");

@@ -1288,3 +1288,98 @@ async fn the_json_api_registers_applies_decides_and_rotates() {
     let (_, got) = admin.api_get(&format!("/apps/{id}")).await;
     assert_eq!(got["app"]["suspended"], true);
 }
+
+#[tokio::test]
+async fn a_client_learns_nothing_about_another_clients_tokens_and_token_requests_are_limited_per_account()
+ {
+    let s = TestServer::start(20).await;
+    let staff = principal(&s, &s.signed_in("staff").await).await;
+    let admin_p = principal(&s, &s.signed_in("admin").await).await;
+    let ctx = Ctx::new("127.0.0.1", "test");
+    // Client B, with its own secret.
+    let b = register(&s, &staff, "另一系統", "127.0.0.1").await;
+    let sid = apply(&s, &staff, b, sso_input("ES256", "confidential")).await;
+    s.app
+        .decide_service(&admin_p, sid, Decision::Approve, "", &ctx)
+        .await
+        .unwrap();
+    let b_secret = s.app.generate_secret(&staff, b, &ctx).await.unwrap();
+    let b_id = s.app.app_view(&staff, b).await.unwrap().app.client_id;
+
+    let mut c = s.signed_in("staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    // Wrong audience: B introspecting A's tokens learns nothing, and B
+    // cannot revoke them.
+    for tok in [
+        t["access_token"].as_str().unwrap(),
+        t["refresh_token"].as_str().unwrap(),
+    ] {
+        let (st, v) = post_client(
+            &s,
+            "/oauth2/introspect",
+            &[("token", tok)],
+            (&b_id, &b_secret),
+        )
+        .await;
+        assert_eq!((st, v["active"].as_bool()), (200, Some(false)));
+        let (st, _) =
+            post_client(&s, "/oauth2/revoke", &[("token", tok)], (&b_id, &b_secret)).await;
+        assert_eq!(st, 200, "RFC 7009: the answer does not tell");
+    }
+    let (_, v) = post_client(
+        &s,
+        "/oauth2/introspect",
+        &[("token", t["refresh_token"].as_str().unwrap())],
+        (ID, SECRET),
+    )
+    .await;
+    assert_eq!(
+        v["active"], true,
+        "A's refresh token survived B's revocation"
+    );
+    // B cannot exchange A's code.
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, e) = token(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", &verifier),
+        ],
+        Some((&b_id, &b_secret)),
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant");
+
+    // Per account: with a limit of 3 token requests a minute, the exchange
+    // above and two refreshes pass; the next ones answer 429.
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let (st, _) = admin
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"oauth_account_per_minute": 3})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(5100)).await; // the settings cache
+    let mut refresh = t["refresh_token"].as_str().unwrap().to_owned();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let (st, t2) = token(
+            &s,
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            Some((ID, SECRET)),
+        )
+        .await;
+        statuses.push(st);
+        if st == 200 {
+            refresh = t2["refresh_token"].as_str().unwrap().to_owned();
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 429, 429]);
+}

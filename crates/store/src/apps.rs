@@ -289,7 +289,7 @@ pub async fn list(
             }
         }
         let sign_ins = sqlx::query(
-            "SELECT COALESCE(SUM(sign_ins), 0) AS n FROM app_usage WHERE app_id = $1 AND day >= $2",
+            "SELECT CAST(COALESCE(SUM(sign_ins), 0) AS BIGINT) AS n FROM app_usage WHERE app_id = $1 AND day >= $2",
         )
         .bind(app.id)
         .bind(since_day)

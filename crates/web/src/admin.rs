@@ -696,6 +696,7 @@ fn parse_settings(
     s.idle_disable_days = num("idle_disable_days", s.idle_disable_days);
     s.oauth_client_per_minute = num("oauth_client_per_minute", s.oauth_client_per_minute);
     s.verify_account_per_minute = num("verify_account_per_minute", s.verify_account_per_minute);
+    s.oauth_account_per_minute = num("oauth_account_per_minute", s.oauth_account_per_minute);
     let flag = |k: &str| f.get(k).is_some_and(|v| v == "on");
     s.password.require_upper = flag("password.require_upper");
     s.password.require_lower = flag("password.require_lower");

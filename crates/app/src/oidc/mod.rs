@@ -824,6 +824,7 @@ impl App {
             return Err(OAuthError::invalid_grant("the code is unknown"));
         };
         let g = &stored.grant;
+        self.account_rate(g.account_id).await?;
         let mut tx = self.db.begin().await?;
         if !oauth::spend_code(&mut tx, &hash, now).await? {
             // A replayed code: whatever it granted is revoked (RFC 6749
@@ -940,6 +941,20 @@ impl App {
         self.user_tokens(client, &account, &scope, g, Some(refresh), now)
             .await
             .map_err(OAuthError::from)
+    }
+
+    /// The per-account limit on token requests, across applications.
+    async fn account_rate(&self, account: AccountId) -> Result<(), OAuthError> {
+        let limit = self.settings().await?.oauth_account_per_minute;
+        if self
+            .oidc
+            .limiter
+            .allow(&format!("account:{}", account.0), limit)
+        {
+            Ok(())
+        } else {
+            Err(OAuthError::slow_down())
+        }
     }
 
     /// The account, when it may hold tokens: active and not locked.
@@ -1098,6 +1113,7 @@ impl App {
             .await?;
             return Err(OAuthError::invalid_grant("the refresh token is unknown"));
         };
+        self.account_rate(r.account_id).await?;
         // A narrower scope may be asked for, never a wider one; checked
         // before the token is spent, so a bad request does not cost it.
         let scope: Vec<&str> = if req.scope.trim().is_empty() {
