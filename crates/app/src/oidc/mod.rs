@@ -54,8 +54,11 @@ pub struct Provider {
     /// token check needs one. A change made on this node clears it; other
     /// nodes see a change (a suspension, a new secret) within
     /// [`CLIENT_TTL`].
-    clients: Mutex<std::collections::HashMap<String, (Instant, Option<Arc<Client>>)>>,
+    clients: Mutex<std::collections::HashMap<String, CachedClient>>,
 }
+
+/// When a client was read, and what (`None`: no such client).
+type CachedClient = (Instant, Option<Arc<Client>>);
 
 /// How long a client read from the database is reused.
 pub const CLIENT_TTL: StdDuration = StdDuration::from_secs(5);
