@@ -168,6 +168,20 @@ impl App {
     ) -> Result<()> {
         let app = self.app_for(actor, id).await?;
         let (fields, agency) = self.check_app(input, agency).await?;
+        // The addresses the APIs trust and the address people are sent to
+        // were part of what was approved: once a service is approved, only
+        // a system admin changes them.
+        if !actor.is_system_admin()
+            && (fields.ips != app.ips || fields.url != app.url)
+            && !store_apps::approved_of(&mut *self.db.read().await?, id)
+                .await?
+                .is_empty()
+        {
+            return Err(Error::Refused(Msg::new(
+                "服務核准後，正式 IP 與應用系統網址的變更請洽系統管理者辦理",
+                "Once a service is approved, ask a system administrator to change the production IPs or the URL",
+            )));
+        }
         let ips = ips_to_stored(&fields.ips);
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -533,11 +547,16 @@ impl App {
         let app = store_apps::get(&mut c, app_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let tile = store_apps::approved_of(&mut c, app_id)
-            .await?
-            .into_iter()
+        let approved = store_apps::approved_of(&mut c, app_id).await?;
+        let tile = approved
+            .iter()
             .find(|s| s.kind == ServiceKind::Tile)
             .ok_or(Error::NotFound)?;
+        // The login name goes along as a hint only to an application
+        // approved to know it.
+        let hint_allowed = approved
+            .iter()
+            .any(|s| s.kind == ServiceKind::Sso && s.claims.contains(&Claim::Login));
         drop(c);
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -551,13 +570,17 @@ impl App {
         } else {
             '?'
         };
-        Ok(format!(
-            "{}{sep}iss={}&target_link_uri={}&login_hint={}",
+        let mut url = format!(
+            "{}{sep}iss={}&target_link_uri={}",
             tile.initiate_login_uri,
             crate::oidc::form_encode(self.issuer()),
             crate::oidc::form_encode(&app.url),
-            crate::oidc::form_encode(&actor.login),
-        ))
+        );
+        if hint_allowed {
+            url.push_str("&login_hint=");
+            url.push_str(&crate::oidc::form_encode(&actor.login));
+        }
+        Ok(url)
     }
 
     /// The account-verification API (帳號驗證, 004 §捌 七 (二)): an
@@ -694,6 +717,10 @@ impl App {
         let mut c = Collector::new();
         let to = c.take("mobile", MobilePhone::parse(mobile));
         let text = c.take("message", sso::sms_text(message));
+        if !c.is_empty() {
+            self.refuse_app_call(client, ctx, "app.sms", "invalid_input")
+                .await?;
+        }
         c.finish()?;
         let (Some(to), Some(text)) = (to, text) else {
             return Err(Error::internal("collector missed an error"));

@@ -294,7 +294,8 @@ impl App {
         let Some(t) = self.verify_access_token(token).await? else {
             return Ok(None);
         };
-        let (Some(account), true) = (t.account, t.has_scope("portico.api")) else {
+        // The scope was granted, and the client is still approved for it.
+        let (Some(account), true) = (t.account, t.has_scope("portico.api") && t.api_access) else {
             return Ok(None);
         };
         let settings = self.settings().await?;
@@ -327,10 +328,12 @@ impl App {
         Ok(i64::from(settings.session_idle_minutes) * 60)
     }
 
-    /// Signs out of this session only.
+    /// Signs out of this session only, and of what it granted to
+    /// applications (their refresh tokens).
     pub async fn sign_out(&self, s: &Session, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
         sessions::delete(&mut tx, &s.id_hash).await?;
+        portico_store::oauth::revoke_session(&mut tx, &s.id_hash, self.now()).await?;
         let mut e = self_event(ctx, "auth.sign_out", &s.principal);
         e.detail = r#"{"method":"password"}"#.into();
         audit::append(&mut tx, &e, self.now()).await?;

@@ -651,6 +651,37 @@ async fn seed_004_registration_review_and_a_race_between_two_reviewers() {
             .contains("審核通過")
     );
 
+    // After approval the owner cannot move the IPs or URL alone.
+    let agency = s
+        .app
+        .org_tree()
+        .await
+        .unwrap()
+        .units
+        .iter()
+        .find(|u| u.name == "民政局")
+        .unwrap()
+        .id
+        .0;
+    let moved = AppInput {
+        name: "公文系統",
+        short_name: "",
+        contact_name: "王小明",
+        contact_phone: "062991111",
+        contact_email: "ops@example.net",
+        vendor: "OO科技",
+        description: "測試介接使用",
+        url: "https://app.tainan.gov.tw/",
+        ips: "203.0.113.66",
+    };
+    assert!(matches!(
+        s.app.edit_app(&staff, app, &moved, agency, &ctx).await,
+        Err(portico_core::Error::Refused(_))
+    ));
+    s.app
+        .edit_app(&admin, app, &moved, agency, &ctx)
+        .await
+        .expect("a system admin may");
     // The secret is shown once; rotating replaces it.
     let secret = s.app.generate_secret(&staff, app, &ctx).await.unwrap();
     let view = s.app.app_view(&staff, app).await.unwrap();
@@ -1102,6 +1133,17 @@ async fn the_json_api_accepts_bearer_tokens_with_the_api_scope() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Administration and the registry need the person's own session.
+    let r = s
+        .client()
+        .http
+        .post(format!("{}/api/v1/apps", s.base))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
     // Without the scope: not accepted.
     let (code, verifier) = code_for(&s, &mut c).await;
     let (_, t) = exchange(&s, &code, &verifier).await;
@@ -1382,4 +1424,68 @@ async fn a_client_learns_nothing_about_another_clients_tokens_and_token_requests
         }
     }
     assert_eq!(statuses, vec![200, 200, 429, 429]);
+}
+
+#[tokio::test]
+async fn a_lock_pauses_tokens_without_ending_them_and_an_old_id_token_cannot_sign_out_a_new_session()
+ {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    // Five wrong passwords by anyone lock the account for 15 minutes.
+    for _ in 0..5 {
+        let (_, st, _) = s.sign_in("staff", "Wrong#2026").await;
+        assert_eq!(st, 401);
+    }
+    let refresh = t["refresh_token"].as_str().unwrap();
+    let (_, e) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_grant", "no tokens while locked");
+    assert!(
+        audit_reasons(&s, "oauth.token")
+            .await
+            .contains(&"account_locked".to_owned())
+    );
+    // The refused refresh spent the token; its family lives on, and the
+    // person's session is untouched: a new sign-in to the app after the
+    // lock works, and nothing was revoked.
+    s.clock.advance(time::Duration::minutes(16));
+    let (_, v) = post_client(
+        &s,
+        "/oauth2/introspect",
+        &[("token", refresh)],
+        (ID, SECRET),
+    )
+    .await;
+    assert_eq!(v["active"], false, "spent");
+    let (code, verifier) = code_for(&s, &mut c).await;
+    assert_eq!(exchange(&s, &code, &verifier).await.0, 200);
+
+    // An ID token from this session signs out at once; one from an older
+    // session only brings the confirmation page.
+    let old_hint = t["id_token"].as_str().unwrap().to_owned();
+    let mut fresh = s.signed_in("staff").await;
+    let (st, page, loc) = fresh
+        .get_loc(&format!(
+            "/oauth2/logout?id_token_hint={old_hint}&post_logout_redirect_uri={}",
+            enc("http://127.0.0.1:8081/")
+        ))
+        .await;
+    assert_eq!((st, loc.as_str()), (200, ""), "asks first");
+    assert!(page.contains("登出公務入口網？"));
+    assert_eq!(fresh.get_loc("/account").await.0, 200, "still signed in");
+    // An access token is not an ID token hint.
+    let (st, _, _) = fresh
+        .get_loc(&format!(
+            "/oauth2/logout?id_token_hint={}",
+            t["access_token"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(fresh.get_loc("/account").await.0, 200);
 }

@@ -55,17 +55,7 @@ impl FromRequestParts<AppState> for ReqCtx {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_default();
-        let ip = if state.cfg.trust_proxy {
-            parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|s| s.trim().chars().take(45).collect())
-                .unwrap_or(peer)
-        } else {
-            peer
-        };
+        let ip = client_ip(&parts.headers, peer, state.cfg.trust_proxy);
         let ua = parts
             .headers
             .get(header::USER_AGENT)
@@ -73,6 +63,24 @@ impl FromRequestParts<AppState> for ReqCtx {
             .unwrap_or("");
         Ok(ReqCtx(Ctx::new(ip, ua)))
     }
+}
+
+/// The client's address. Behind one trusted proxy it is the last entry of
+/// `X-Forwarded-For`, the address that proxy saw: the entries before it are
+/// whatever the client wrote, and a forged one must not pass an IP check.
+pub(crate) fn client_ip(headers: &HeaderMap, peer: String, trust_proxy: bool) -> String {
+    if !trust_proxy {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|s| !s.is_empty())
+        .map(|s| s.chars().take(45).collect())
+        .unwrap_or(peer)
 }
 
 /// Paths a person whose password must change may still use.
@@ -222,6 +230,19 @@ impl FromRequestParts<AppState> for ApiUser {
             ),
         };
         let s = s.ok_or(WebError::api(Error::Unauthenticated))?;
+        // A token acts as the person: it reads what they may read, and
+        // writes only their own account. Administration and the application
+        // registry need a session of the person themself.
+        if by_token && !matches!(parts.method, Method::GET | Method::HEAD) {
+            let p = parts.uri.path();
+            let p = p.strip_prefix("/api/v1").unwrap_or(p);
+            if !(p == "/me" || p.starts_with("/me/")) {
+                return Err(WebError::api(Error::Refused(Msg::new(
+                    "以存取權杖呼叫時只能變更自己的帳號；管理作業請登入公務入口網",
+                    "With an access token only your own account can be changed; sign in to the portal for administration",
+                ))));
+            }
+        }
         // Inside the nested router the path has lost its `/api/v1` prefix.
         let path = parts.uri.path();
         let path = path.strip_prefix("/api/v1").unwrap_or(path);
@@ -371,4 +392,23 @@ fn serde_urlencoded_lenient<T: serde::de::DeserializeOwned + Default>(q: &str) -
     axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().unwrap_or_default())
         .map(|x| x.0)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behind_a_proxy_the_last_forwarded_address_counts_not_the_clients_own() {
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "127.0.0.1, 203.0.113.9".parse().unwrap());
+        assert_eq!(client_ip(&h, "10.0.0.1".into(), true), "203.0.113.9");
+        h.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
+        assert_eq!(client_ip(&h, "10.0.0.1".into(), true), "198.51.100.7");
+        assert_eq!(client_ip(&h, "10.0.0.1".into(), false), "10.0.0.1");
+        assert_eq!(
+            client_ip(&HeaderMap::new(), "10.0.0.1".into(), true),
+            "10.0.0.1"
+        );
+    }
 }

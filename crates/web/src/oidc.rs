@@ -438,6 +438,15 @@ async fn authenticated(
     Ok((c, f))
 }
 
+/// Did the request carry a client secret (Basic or the form)?
+fn secret_sent(headers: &HeaderMap, body: &[u8]) -> bool {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic "));
+    basic || serde_urlencoded_form::<TokenForm>(body).is_some_and(|f| !f.client_secret.is_empty())
+}
+
 async fn introspect(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -448,8 +457,9 @@ async fn introspect(
         Ok(x) => x,
         Err(r) => return r,
     };
-    // A public client cannot keep its introspection results to itself.
-    if client.app.secret_hash.is_none() {
+    // Introspection needs the client's secret: a public client cannot keep
+    // the answers to itself.
+    if client.app.secret_hash.is_none() || !secret_sent(&headers, &body) {
         return oauth_error(OAuthError::invalid_client(), false);
     }
     let _ = f.token_type_hint;
@@ -540,7 +550,7 @@ async fn logout_target(
             );
         }
     }
-    Ok((client, target, hint.map(|h| h.1)))
+    Ok((client, target, hint.map(|h| h.2)))
 }
 
 async fn logout_get(
@@ -554,17 +564,17 @@ async fn logout_get(
         .as_ref()
         .map(|s| Lang::from_code(&s.lang))
         .unwrap_or_else(|| visitor_lang(&headers));
-    let (client, target, hint_sub) = logout_target(&st, &q)
+    let (client, target, hint_sid) = logout_target(&st, &q)
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let Some(s) = s else {
         // Nobody to sign out here: straight back.
         return Ok(Redirect::to(&target).into_response());
     };
-    // With an ID token naming this person the application's word is
-    // enough; otherwise the person confirms, so a link on another site
-    // cannot sign anyone out.
-    if hint_sub.as_deref() == Some(s.principal.account_id.0.to_string().as_str()) {
+    // With an ID token issued under this very session the application's
+    // word is enough; otherwise (no hint, or an old ID token) the person
+    // confirms, so a link on another site cannot sign anyone out.
+    if hint_sid.is_some_and(|sid| !sid.is_empty() && sid == portico_app::App::sid_of(&s)) {
         st.app
             .end_session(&s, client.as_ref(), &ctx)
             .await
@@ -668,6 +678,16 @@ impl FromRequestParts<AppState> for AppCaller {
             let Some(tok) = tok.filter(|t| t.account.is_none() && t.has_scope(scope)) else {
                 return Err(invalid_token());
             };
+            // A client token gets the same per-application limit as the
+            // client's own credentials would.
+            if !st
+                .app
+                .client_rate(&tok.client_id, &ctx)
+                .await
+                .map_err(|e| WebError::api(e).into_response())?
+            {
+                return Err(oauth_error(OAuthError::slow_down(), false));
+            }
             let c = st
                 .app
                 .client(&tok.client_id)

@@ -23,6 +23,11 @@ impl RateLimiter {
         let mut m = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if m.len() > 100_000 {
             m.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            // Still full of live keys: a flood of distinct ones. Forget
+            // them rather than grow without bound.
+            if m.len() > 100_000 {
+                m.clear();
+            }
         }
         let w = m.entry(key.to_owned()).or_insert((now, 0));
         if now.duration_since(w.0) >= WINDOW {

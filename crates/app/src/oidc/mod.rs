@@ -301,6 +301,8 @@ pub struct AccessToken {
     pub family: String,
     pub exp: i64,
     pub iat: i64,
+    /// The client is approved, now, to call the portal's API as the person.
+    pub api_access: bool,
 }
 
 impl AccessToken {
@@ -497,13 +499,17 @@ impl App {
         auth: &ClientAuth,
         ctx: &Ctx,
     ) -> Result<Client, OAuthError> {
-        if !self.oidc.limiter.allow(
-            &format!("client:{}", auth.client_id),
-            self.settings().await?.oauth_client_per_minute,
-        ) {
+        let client = self.client(&auth.client_id).await?;
+        if client.is_none() {
+            // Nobody's allowance is spent on made-up client ids: they count
+            // against the caller's address, and once over the limit they
+            // are no longer audited one by one.
+            if !self.client_rate("unknown", ctx).await? {
+                return Err(OAuthError::slow_down());
+            }
+        } else if !self.client_rate(&auth.client_id, ctx).await? {
             return Err(OAuthError::slow_down());
         }
-        let client = self.client(&auth.client_id).await?;
         let ok = match (&client, &auth.secret) {
             (Some(c), Some(secret)) => c.app.secret_hash.as_deref().is_some_and(|h| {
                 crate::constant_time_eq(h.as_bytes(), token_hash(secret).as_bytes())
@@ -532,6 +538,17 @@ impl App {
             return Err(OAuthError::invalid_client());
         }
         client.ok_or_else(OAuthError::invalid_client)
+    }
+
+    /// The per-application limit, counted per calling address, so that
+    /// requests naming an application from elsewhere cannot use up its
+    /// allowance.
+    pub async fn client_rate(&self, client_id: &str, ctx: &Ctx) -> Result<bool> {
+        let limit = self.settings().await?.oauth_client_per_minute;
+        Ok(self
+            .oidc
+            .limiter
+            .allow(&format!("client:{client_id}:{}", ctx.ip), limit))
     }
 
     async fn audit_client(
@@ -596,14 +613,18 @@ impl App {
         let client = self.client(&req.client_id).await?;
         let sso = client.as_ref().and_then(|c| c.sso().cloned());
         let (Some(client), Some(sso)) = (client, sso) else {
-            self.audit_client(
-                ctx,
-                "oauth.authorize",
-                &req.client_id,
-                None,
-                "unknown_client",
-            )
-            .await?;
+            // Made-up client ids count against the caller's address; past
+            // the limit they are no longer audited one by one.
+            if self.client_rate("unknown", ctx).await? {
+                self.audit_client(
+                    ctx,
+                    "oauth.authorize",
+                    &req.client_id,
+                    None,
+                    "unknown_client",
+                )
+                .await?;
+            }
             return Ok(Authorize::Page(Msg::new(
                 "此應用系統未註冊或未核准單一登入服務，請洽應用系統管理者",
                 "This application is not registered or not approved for single sign-on; contact its administrator",
@@ -629,79 +650,136 @@ impl App {
                 "The application's redirect URI does not match its registration, so sign-in stopped to protect your account; contact the application's administrator",
             )));
         };
-        let fail = |error: &str, desc: &str| {
-            Authorize::Redirect(with_params(
-                &redirect,
-                &[
-                    ("error", error),
-                    ("error_description", desc),
-                    ("state", &req.state),
-                    ("iss", &self.oidc.issuer),
-                ],
-            ))
-        };
+
         if client.app.suspended {
-            self.audit_client(
-                ctx,
-                "oauth.authorize",
-                &req.client_id,
-                Some(&client),
-                "suspended",
-            )
-            .await?;
-            return Ok(fail("unauthorized_client", "the application is suspended"));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "unauthorized_client",
+                    "the application is suspended",
+                )
+                .await;
         }
         if req.response_type != "code" {
-            return Ok(fail(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            ));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "unsupported_response_type",
+                    "only response_type=code is supported",
+                )
+                .await;
         }
         if !req.response_mode.is_empty() && req.response_mode != "query" {
-            return Ok(fail(
-                "invalid_request",
-                "only response_mode=query is supported",
-            ));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "only response_mode=query is supported",
+                )
+                .await;
         }
         if !req.code_challenge.is_empty() || !req.code_challenge_method.is_empty() {
             if req.code_challenge_method != "S256" {
-                return Ok(fail(
-                    "invalid_request",
-                    "code_challenge_method must be S256",
-                ));
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "invalid_request",
+                        "code_challenge_method must be S256",
+                    )
+                    .await;
             }
             if !sso::pkce_challenge_ok(&req.code_challenge) {
-                return Ok(fail("invalid_request", "code_challenge is malformed"));
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "invalid_request",
+                        "code_challenge is malformed",
+                    )
+                    .await;
             }
         } else if client.is_public() {
-            return Ok(fail(
-                "invalid_request",
-                "PKCE (code_challenge with S256) is required for this client",
-            ));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "PKCE (code_challenge with S256) is required for this client",
+                )
+                .await;
         }
         if req.nonce.len() > 255 || req.state.len() > 1024 {
-            return Ok(fail("invalid_request", "state or nonce is too long"));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "state or nonce is too long",
+                )
+                .await;
         }
         let mut scope = sso::parse_scope(&req.scope);
         if !sso.api_access {
             scope.retain(|s| *s != "portico.api");
         }
         if scope.is_empty() {
-            return Ok(fail("invalid_scope", "no known scope was requested"));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_scope",
+                    "no known scope was requested",
+                )
+                .await;
         }
         let prompts: Vec<&str> = req.prompt.split(' ').filter(|p| !p.is_empty()).collect();
         if prompts.contains(&"none") && prompts.len() > 1 {
-            return Ok(fail("invalid_request", "prompt=none cannot be combined"));
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "prompt=none cannot be combined",
+                )
+                .await;
         }
         let max_age = match req.max_age.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => match s.parse::<i64>() {
                 Ok(v) if v >= 0 => Some(v),
                 _ => {
-                    return Ok(fail(
-                        "invalid_request",
-                        "max_age must be a number of seconds",
-                    ));
+                    return self
+                        .authorize_failed(
+                            ctx,
+                            &client,
+                            &redirect,
+                            req,
+                            "invalid_request",
+                            "max_age must be a number of seconds",
+                        )
+                        .await;
                 }
             },
         };
@@ -711,7 +789,16 @@ impl App {
         let session = match session {
             Some(s) if fresh_enough(s) && !prompts.contains(&"login") => s,
             _ if prompts.contains(&"none") => {
-                return Ok(fail("login_required", "the person is not signed in"));
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "login_required",
+                        "the person is not signed in",
+                    )
+                    .await;
             }
             _ => {
                 return Ok(Authorize::SignIn {
@@ -721,7 +808,16 @@ impl App {
         };
         if session.must_change_password {
             if prompts.contains(&"none") {
-                return Ok(fail("interaction_required", "the password must be changed"));
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "interaction_required",
+                        "the password must be changed",
+                    )
+                    .await;
             }
             return Ok(Authorize::ChangePassword);
         }
@@ -771,6 +867,39 @@ impl App {
             &redirect,
             &[
                 ("code", &code),
+                ("state", &req.state),
+                ("iss", &self.oidc.issuer),
+            ],
+        )))
+    }
+
+    /// An authorization error the client should hear: audited, and sent
+    /// back to its redirect URI with its state.
+    #[allow(clippy::too_many_arguments)]
+    async fn authorize_failed(
+        &self,
+        ctx: &Ctx,
+        client: &Client,
+        redirect: &str,
+        req: &AuthRequest,
+        error: &str,
+        desc: &str,
+    ) -> Result<Authorize> {
+        let mut e = event(ctx, "oauth.authorize");
+        e.target_kind = "app".into();
+        e.target_id = Some(client.app.id);
+        e.target_label = client.app.name.clone();
+        e.outcome = Some(Outcome::Refused);
+        e.reason = error.into();
+        e.detail = json!({"client_id": client.app.client_id, "description": desc}).to_string();
+        let mut tx = self.db.begin().await?;
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Authorize::Redirect(with_params(
+            redirect,
+            &[
+                ("error", error),
+                ("error_description", desc),
                 ("state", &req.state),
                 ("iss", &self.oidc.issuer),
             ],
@@ -1124,11 +1253,36 @@ impl App {
         } else {
             sso::parse_scope(&req.scope)
         };
-        if scope.iter().any(|s| !r.scope.split(' ').any(|x| x == *s)) {
-            return Err(OAuthError::new(
-                "invalid_scope",
-                "a refresh cannot widen the scope",
-            ));
+        let widened = scope.iter().any(|s| !r.scope.split(' ').any(|x| x == *s));
+        let Some(sso) = client.sso().filter(|_| !widened) else {
+            self.audit_client(
+                ctx,
+                "oauth.token",
+                &client.app.client_id,
+                Some(client),
+                if widened {
+                    "scope_widened"
+                } else {
+                    "no_sso_service"
+                },
+            )
+            .await?;
+            return Err(if widened {
+                OAuthError::new("invalid_scope", "a refresh cannot widen the scope")
+            } else {
+                OAuthError::new(
+                    "unauthorized_client",
+                    "the application is no longer approved for single sign-on",
+                )
+            });
+        };
+        // What the application is approved for now bounds the grant: a
+        // withdrawn API permission is gone at the next refresh.
+        let mut scope = scope;
+        let mut stored_scope: Vec<&str> = r.scope.split(' ').collect();
+        if !sso.api_access {
+            scope.retain(|s| *s != "portico.api");
+            stored_scope.retain(|s| *s != "portico.api");
         }
         let mut tx = self.db.begin().await?;
         let mut reason = if r.revoked {
@@ -1138,6 +1292,11 @@ impl App {
             // neither the thief nor the client can go on (RFC 9700 §4.14.2).
             oauth::revoke_family(&mut tx, &r.family, now).await?;
             Some("refresh_reuse")
+        } else if oauth::family_revoked(&mut tx, &r.family).await? {
+            // A replay revoked the family while this token's predecessor was
+            // being rotated, and could not see this token yet.
+            oauth::revoke_family(&mut tx, &r.family, now).await?;
+            Some("refresh_revoked")
         } else if r.expires_at <= now {
             Some("refresh_expired")
         } else {
@@ -1145,12 +1304,19 @@ impl App {
         };
         let mut account = None;
         if reason.is_none() {
-            account = self
-                .account_may_have_tokens(&mut tx, r.account_id, now)
-                .await?;
-            if account.is_none() {
-                oauth::revoke_account(&mut tx, r.account_id, now).await?;
-                reason = Some("account_inactive");
+            match accounts::get(&mut tx, r.account_id).await? {
+                Some(a) if a.state != AccountState::Active => {
+                    oauth::revoke_account(&mut tx, r.account_id, now).await?;
+                    reason = Some("account_inactive");
+                }
+                // Locked: no tokens while the lock lasts, but nothing is
+                // revoked, or five wrong guesses by anyone would end the
+                // person's every application session.
+                Some(a) if a.locked_until.is_some_and(|u| u > now) => {
+                    reason = Some("account_locked");
+                }
+                Some(a) => account = Some(a),
+                None => reason = Some("account_inactive"),
             }
         }
         let (None, Some(account)) = (reason, account) else {
@@ -1177,6 +1343,7 @@ impl App {
                 expires_at: (now + REFRESH_TTL).min(r.auth_time + REFRESH_MAX),
                 used: false,
                 revoked: false,
+                scope: stored_scope.join(" "),
                 ..r.clone()
             },
             now,
@@ -1230,6 +1397,14 @@ impl App {
             allowed.clone()
         } else {
             if let Some(bad) = asked.iter().find(|s| !allowed.contains(s)) {
+                self.audit_client(
+                    ctx,
+                    "oauth.token",
+                    &client.app.client_id,
+                    Some(client),
+                    "scope_not_approved",
+                )
+                .await?;
                 return Err(OAuthError::new(
                     "invalid_scope",
                     format!("scope {bad} is not approved for this client"),
@@ -1334,6 +1509,7 @@ impl App {
             family,
             exp: n("exp"),
             iat: n("iat"),
+            api_access: client.sso().is_some_and(|s| s.api_access),
         }))
     }
 
@@ -1424,6 +1600,20 @@ impl App {
                 && t.app_id == caller.app.id
             {
                 let mut tx = self.db.begin().await?;
+                if let Some(a) = t.account {
+                    let e = self
+                        .account_event(
+                            &mut tx,
+                            ctx,
+                            "oauth.revoke",
+                            caller,
+                            a,
+                            Outcome::Ok,
+                            "access_token",
+                        )
+                        .await?;
+                    audit::append(&mut tx, &e, now).await?;
+                }
                 oauth::revoke_access(
                     &mut tx,
                     &t.jti,
@@ -1459,12 +1649,17 @@ impl App {
     }
 
     /// Reads an ID token hint (RP-initiated logout): our signature and
-    /// issuer; expiry does not matter. Returns (client_id, account id,
-    /// sid).
+    /// issuer; expiry does not matter (applications keep it for the whole
+    /// session), the session it names does. Returns (client_id, account
+    /// id, sid).
     pub async fn id_token_hint(&self, token: &str) -> Result<Option<(String, String, String)>> {
         let Ok(parsed) = keys::parse(token) else {
             return Ok(None);
         };
+        // An ID token, not an access token.
+        if parsed.typ != "JWT" {
+            return Ok(None);
+        }
         let Some(key) = self.key_for(&parsed.kid).await? else {
             return Ok(None);
         };
