@@ -261,6 +261,13 @@ test("register an application, apply for single sign-on, a system admin approves
     await page.goto(appUrl);
     assert.equal(await page.locator("#secret").count(), 0, "never shown again");
     assert.match(await page.textContent("main"), /重新產生用戶端密鑰/);
+
+    // A logout request without proof of this session asks first.
+    await page.goto(`${base}/oauth2/logout?client_id=portico-sample`);
+    assert.match(await page.textContent("h1"), /登出公務入口網？/);
+    await axe(page, "logout confirmation");
+    await page.click("text=留在公務入口網");
+    await page.waitForURL(`${base}/`);
   } finally {
     await ctx.close();
   }
