@@ -18,6 +18,7 @@ pub mod sso;
 pub mod text;
 pub mod time;
 pub mod verify;
+pub mod zone;
 
 pub use error::{Error, FieldError, Result};
 pub use msg::{Lang, Msg};
