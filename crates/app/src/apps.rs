@@ -510,7 +510,7 @@ impl App {
             });
         }
         if suspended {
-            oauth::revoke_app(&mut tx, app_id, now).await?;
+            oauth::revoke(&mut tx, oauth::Grants::App(app_id), now).await?;
         }
         let action = if suspended {
             "app.suspend"
@@ -598,8 +598,14 @@ impl App {
             .service(ServiceKind::Verify)
             .ok_or_else(|| not_approved(ServiceKind::Verify))?;
         if !sso::ip_allowed(&client.app.ips, &ctx.ip) {
-            self.refuse_app_call(client, ctx, "app.verify", "ip_not_registered")
-                .await?;
+            self.audit_client(
+                ctx,
+                "app.verify",
+                &client.app.client_id,
+                Some(client),
+                "ip_not_registered",
+            )
+            .await?;
             return Err(from_registered_ip());
         }
         let settings = self.settings().await?;
@@ -609,8 +615,14 @@ impl App {
             .limiter
             .allow(&key, settings.verify_account_per_minute)
         {
-            self.refuse_app_call(client, ctx, "app.verify", "rate_limited")
-                .await?;
+            self.audit_client(
+                ctx,
+                "app.verify",
+                &client.app.client_id,
+                Some(client),
+                "rate_limited",
+            )
+            .await?;
             return Ok(Verified {
                 ok: false,
                 reason: "rate_limited".into(),
@@ -678,24 +690,6 @@ impl App {
         }
     }
 
-    async fn refuse_app_call(
-        &self,
-        client: &Client,
-        ctx: &Ctx,
-        action: &str,
-        reason: &str,
-    ) -> Result<()> {
-        let mut e = event(ctx, action);
-        e.target_kind = "app".into();
-        e.target_id = Some(client.app.id);
-        e.target_label = client.app.name.clone();
-        e.outcome = Some(Outcome::Refused);
-        e.reason = reason.into();
-        let mut tx = self.db.begin().await?;
-        audit::append(&mut tx, &e, self.now()).await?;
-        tx.commit().await.map_err(db_err)
-    }
-
     /// The SMS API (簡訊發送, 004 §捌 七 (四)): an application sends an SMS
     /// through the portal's outbox and gateway, within its daily quota.
     /// Returns the outbox message id.
@@ -710,16 +704,28 @@ impl App {
             .service(ServiceKind::Sms)
             .ok_or_else(|| not_approved(ServiceKind::Sms))?;
         if !sso::ip_allowed(&client.app.ips, &ctx.ip) {
-            self.refuse_app_call(client, ctx, "app.sms", "ip_not_registered")
-                .await?;
+            self.audit_client(
+                ctx,
+                "app.sms",
+                &client.app.client_id,
+                Some(client),
+                "ip_not_registered",
+            )
+            .await?;
             return Err(from_registered_ip());
         }
         let mut c = Collector::new();
         let to = c.take("mobile", MobilePhone::parse(mobile));
         let text = c.take("message", sso::sms_text(message));
         if !c.is_empty() {
-            self.refuse_app_call(client, ctx, "app.sms", "invalid_input")
-                .await?;
+            self.audit_client(
+                ctx,
+                "app.sms",
+                &client.app.client_id,
+                Some(client),
+                "invalid_input",
+            )
+            .await?;
         }
         c.finish()?;
         let (Some(to), Some(text)) = (to, text) else {
@@ -731,8 +737,14 @@ impl App {
             .await?
         {
             drop(tx);
-            self.refuse_app_call(client, ctx, "app.sms", "quota_exceeded")
-                .await?;
+            self.audit_client(
+                ctx,
+                "app.sms",
+                &client.app.client_id,
+                Some(client),
+                "quota_exceeded",
+            )
+            .await?;
             return Err(Error::Refused(Msg::owned(
                 format!("今日簡訊已達核准上限 {} 則", service.sms_quota),
                 format!(

@@ -331,12 +331,30 @@ impl App {
     /// Signs out of this session only, and of what it granted to
     /// applications (their refresh tokens).
     pub async fn sign_out(&self, s: &Session, ctx: &Ctx) -> Result<()> {
+        self.end_session_with(s, ctx, r#"{"method":"password"}"#.into())
+            .await
+    }
+
+    /// Ends one session and the refresh tokens it granted; `detail` says
+    /// how, for the audit event.
+    pub(crate) async fn end_session_with(
+        &self,
+        s: &Session,
+        ctx: &Ctx,
+        detail: String,
+    ) -> Result<()> {
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         sessions::delete(&mut tx, &s.id_hash).await?;
-        portico_store::oauth::revoke_session(&mut tx, &s.id_hash, self.now()).await?;
+        portico_store::oauth::revoke(
+            &mut tx,
+            portico_store::oauth::Grants::Session(&s.id_hash),
+            now,
+        )
+        .await?;
         let mut e = self_event(ctx, "auth.sign_out", &s.principal);
-        e.detail = r#"{"method":"password"}"#.into();
-        audit::append(&mut tx, &e, self.now()).await?;
+        e.detail = detail;
+        audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
     }
 

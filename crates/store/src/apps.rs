@@ -270,39 +270,61 @@ pub async fn list(
         .push(" OFFSET ")
         .i(Page::<()>::offset(page, per_page));
     let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let app = from_row(r)?;
-        let mut approved = Vec::new();
-        let mut pending = Vec::new();
-        for s in sqlx::query("SELECT kind, state FROM app_services WHERE app_id = $1 AND state IN ('approved', 'pending')")
-            .bind(app.id)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db_err)?
-        {
-            let kind = ServiceKind::parse(&s.text("kind")?).ok_or_else(|| Error::internal("bad service kind"))?;
-            if s.text("state")? == "approved" {
-                approved.push(kind);
-            } else {
-                pending.push(kind);
+    let mut items: Vec<Listed> = rows
+        .iter()
+        .map(|r| {
+            Ok(Listed {
+                app: from_row(r)?,
+                approved: Vec::new(),
+                pending: Vec::new(),
+                sign_ins_30d: 0,
+            })
+        })
+        .collect::<Result<_>>()?;
+    if !items.is_empty() {
+        // The page's services and sign-ins, in one query each.
+        let ids = |b: &mut SqlBuf| {
+            b.push(" AND app_id IN (");
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.i(it.app.id);
+            }
+            b.push(")");
+        };
+        let mut sq = SqlBuf::new(
+            "SELECT app_id, kind, state FROM app_services WHERE state IN ('approved', 'pending')",
+        );
+        ids(&mut sq);
+        let services = sq.query().fetch_all(&mut *c).await.map_err(db_err)?;
+        let mut uq = SqlBuf::new(
+            "SELECT app_id, CAST(COALESCE(SUM(sign_ins), 0) AS BIGINT) AS n FROM app_usage WHERE day >= ",
+        );
+        uq.t(since_day);
+        ids(&mut uq);
+        uq.push(" GROUP BY app_id");
+        let usage = uq.query().fetch_all(&mut *c).await.map_err(db_err)?;
+        for it in &mut items {
+            for r in services
+                .iter()
+                .filter(|r| r.i64("app_id").ok() == Some(it.app.id))
+            {
+                let kind = ServiceKind::parse(&r.text("kind")?)
+                    .ok_or_else(|| Error::internal("bad service kind"))?;
+                if r.text("state")? == "approved" {
+                    it.approved.push(kind);
+                } else {
+                    it.pending.push(kind);
+                }
+            }
+            for r in usage
+                .iter()
+                .filter(|r| r.i64("app_id").ok() == Some(it.app.id))
+            {
+                it.sign_ins_30d = r.i64("n")?;
             }
         }
-        let sign_ins = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(sign_ins), 0) AS BIGINT) AS n FROM app_usage WHERE app_id = $1 AND day >= $2",
-        )
-        .bind(app.id)
-        .bind(since_day)
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?
-        .i64("n")?;
-        items.push(Listed {
-            app,
-            approved,
-            pending,
-            sign_ins_30d: sign_ins,
-        });
     }
     Ok(Page {
         items,

@@ -246,61 +246,44 @@ pub async fn spend_refresh(c: &mut Conn, token_hash: &str, now: OffsetDateTime) 
     Ok(r.rows_affected() == 1)
 }
 
-/// Revokes every refresh token of a family.
-pub async fn revoke_family(c: &mut Conn, family: &str, now: OffsetDateTime) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE oauth_refresh SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
-    )
-    .bind(ms(now))
-    .bind(family)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    Ok(r.rows_affected())
+/// Which refresh tokens a revocation ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Grants<'a> {
+    /// Every token descended from one code.
+    Family(&'a str),
+    /// Every token an account holds.
+    Account(AccountId),
+    /// Every token of an application (suspension).
+    App(i64),
+    /// The tokens issued under one portal session (its sign-out).
+    Session(&'a str),
 }
 
-/// Revokes every refresh token an account holds (sign-out everywhere,
-/// disable, password reset).
-pub async fn revoke_account(c: &mut Conn, account: AccountId, now: OffsetDateTime) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE oauth_refresh SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(ms(now))
-    .bind(account.0)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    Ok(r.rows_affected())
-}
-
-/// Revokes every refresh token of an application (suspension).
-pub async fn revoke_app(c: &mut Conn, app_id: i64, now: OffsetDateTime) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE oauth_refresh SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(ms(now))
-    .bind(app_id)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    Ok(r.rows_affected())
-}
-
-/// Revokes the refresh tokens issued under one portal session (RP-initiated
-/// logout ends the session and what it granted).
-pub async fn revoke_session(c: &mut Conn, session_hash: &str, now: OffsetDateTime) -> Result<u64> {
-    if session_hash.is_empty() {
-        return Ok(0);
-    }
-    let r = sqlx::query(
-        "UPDATE oauth_refresh SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL",
-    )
-    .bind(ms(now))
-    .bind(session_hash)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    Ok(r.rows_affected())
+/// Revokes refresh tokens; returns how many.
+pub async fn revoke(c: &mut Conn, which: Grants<'_>, now: OffsetDateTime) -> Result<u64> {
+    let q = match which {
+        Grants::Family(_) => {
+            "UPDATE oauth_refresh SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL"
+        }
+        Grants::Account(_) => {
+            "UPDATE oauth_refresh SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL"
+        }
+        Grants::App(_) => {
+            "UPDATE oauth_refresh SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL"
+        }
+        Grants::Session(_) => {
+            "UPDATE oauth_refresh SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL"
+        }
+    };
+    let q = sqlx::query(q).bind(ms(now));
+    let q = match which {
+        Grants::Family(f) => q.bind(f.to_owned()),
+        Grants::Session("") => return Ok(0),
+        Grants::Session(h) => q.bind(h.to_owned()),
+        Grants::Account(a) => q.bind(a.0),
+        Grants::App(a) => q.bind(a),
+    };
+    Ok(q.execute(&mut *c).await.map_err(db_err)?.rows_affected())
 }
 
 /// Has any token of this grant been revoked (the grant with it)?

@@ -213,13 +213,7 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let (s, by_token) = match bearer {
+        let (s, by_token) = match bearer(&parts.headers) {
             Some(t) => (
                 state.app.bearer_session(t).await.map_err(WebError::api)?,
                 true,
@@ -389,9 +383,26 @@ impl<T: serde::de::DeserializeOwned + Default + Send> FromRequestParts<AppState>
 }
 
 fn serde_urlencoded_lenient<T: serde::de::DeserializeOwned + Default>(q: &str) -> T {
-    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().unwrap_or_default())
+    parse_query(q).unwrap_or_default()
+}
+
+/// A query string (or form body) as `T`, or `None` when it does not fit.
+pub(crate) fn parse_query<T: serde::de::DeserializeOwned>(q: &str) -> Option<T> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().ok()?)
+        .ok()
         .map(|x| x.0)
-        .unwrap_or_default()
+}
+
+/// The token of an `Authorization: Bearer` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use portico_app::oidc::{AuthRequest, Authorize, Client, ClientAuth, OAuthError, 
 use portico_core::sso::Claim;
 use portico_core::{Error, Lang, Msg};
 use serde_json::json;
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -358,22 +359,9 @@ async fn token(
     }
 }
 
+/// A form-encoded body, or `None` when it is not one.
 fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
-    let s = std::str::from_utf8(body).ok()?;
-    axum::extract::Query::<T>::try_from_uri(&format!("/?{s}").parse().ok()?)
-        .ok()
-        .map(|q| q.0)
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+    crate::extract::parse_query(std::str::from_utf8(body).ok()?)
 }
 
 fn invalid_token() -> Response {
@@ -392,7 +380,7 @@ fn invalid_token() -> Response {
 }
 
 async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let Some(t) = bearer(&headers) else {
+    let Some(t) = crate::extract::bearer(&headers) else {
         let mut r = StatusCode::UNAUTHORIZED.into_response();
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -418,7 +406,7 @@ async fn authenticated(
     headers: &HeaderMap,
     ctx: &portico_app::Ctx,
     body: &[u8],
-) -> Result<(Client, TokenForm), Response> {
+) -> Result<(Arc<Client>, TokenForm), Response> {
     let f: TokenForm = serde_urlencoded_form(body).ok_or_else(|| {
         oauth_error(
             OAuthError::new(
@@ -507,7 +495,7 @@ pub(crate) struct LogoutQuery {
 async fn logout_target(
     st: &AppState,
     q: &LogoutQuery,
-) -> Result<(Option<Client>, String, Option<String>), Error> {
+) -> Result<(Option<Arc<Client>>, String, Option<String>), Error> {
     let hint = if q.id_token_hint.is_empty() {
         None
     } else {
@@ -576,7 +564,7 @@ async fn logout_get(
     // confirms, so a link on another site cannot sign anyone out.
     if hint_sid.is_some_and(|sid| !sid.is_empty() && sid == portico_app::App::sid_of(&s)) {
         st.app
-            .end_session(&s, client.as_ref(), &ctx)
+            .end_session(&s, client.as_deref(), &ctx)
             .await
             .map_err(|e| WebError::page(e, lang))?;
         return Ok(signed_out_redirect(&st, &target));
@@ -584,7 +572,7 @@ async fn logout_get(
     crate::pages::render(
         LogoutPage {
             c: Chrome::of(&s, ""),
-            app_name: client.map(|c| c.app.name).unwrap_or_default(),
+            app_name: client.map(|c| c.app.name.clone()).unwrap_or_default(),
             q,
         },
         lang,
@@ -607,7 +595,7 @@ async fn logout_post(
     };
     crate::extract::Signed(s.clone()).check_csrf(&q.csrf)?;
     st.app
-        .end_session(&s, client.as_ref(), &ctx)
+        .end_session(&s, client.as_deref(), &ctx)
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let mut r = continue_page(&target, lang);
@@ -656,7 +644,7 @@ async fn launch(
 /// An application calling an application API: HTTP Basic with its client
 /// id and secret, or a bearer token from the client credentials grant with
 /// the API's scope.
-pub(crate) struct AppCaller(pub Client);
+pub(crate) struct AppCaller(pub Arc<Client>);
 
 impl FromRequestParts<AppState> for AppCaller {
     type Rejection = Response;
@@ -665,7 +653,7 @@ impl FromRequestParts<AppState> for AppCaller {
             .await
             .map(|c| c.0)
             .unwrap_or_default();
-        if let Some(t) = bearer(&parts.headers) {
+        if let Some(t) = crate::extract::bearer(&parts.headers) {
             let scope = match parts.uri.path().rsplit('/').next() {
                 Some("verify") => "account.verify",
                 _ => "sms.send",

@@ -191,13 +191,11 @@ async fn app_of_next(st: &AppState, next: &str) -> String {
     let Some(q) = next.strip_prefix("/oauth2/authorize?") else {
         return String::new();
     };
-    let Ok(req) = axum::extract::Query::<portico_app::oidc::AuthRequest>::try_from_uri(
-        &format!("/?{q}").parse().unwrap_or_default(),
-    ) else {
+    let Some(req) = crate::extract::parse_query::<portico_app::oidc::AuthRequest>(q) else {
         return String::new();
     };
     match st.app.client(&req.client_id).await {
-        Ok(Some(c)) if c.sso().is_some() && !c.app.suspended => c.app.name,
+        Ok(Some(c)) if c.sso().is_some() && !c.app.suspended => c.app.name.clone(),
         _ => String::new(),
     }
 }

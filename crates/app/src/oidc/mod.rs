@@ -448,12 +448,9 @@ impl App {
         Ok(self.reload_ring().await?.by_kid(kid).cloned())
     }
 
-    /// The client behind a `client_id`, with its approved services.
-    pub async fn client(&self, client_id: &str) -> Result<Option<Client>> {
-        Ok(self.cached_client(client_id).await?.map(|c| (*c).clone()))
-    }
-
-    async fn cached_client(&self, client_id: &str) -> Result<Option<Arc<Client>>> {
+    /// The client behind a `client_id`, with its approved services, from a
+    /// short-lived cache.
+    pub async fn client(&self, client_id: &str) -> Result<Option<Arc<Client>>> {
         if client_id.is_empty() || client_id.len() > 64 {
             return Ok(None);
         }
@@ -498,7 +495,7 @@ impl App {
         &self,
         auth: &ClientAuth,
         ctx: &Ctx,
-    ) -> Result<Client, OAuthError> {
+    ) -> Result<Arc<Client>, OAuthError> {
         let client = self.client(&auth.client_id).await?;
         if client.is_none() {
             // Nobody's allowance is spent on made-up client ids: they count
@@ -531,7 +528,7 @@ impl App {
                 ctx,
                 "oauth.client_auth",
                 &auth.client_id,
-                client.as_ref(),
+                client.as_deref(),
                 reason,
             )
             .await?;
@@ -551,7 +548,9 @@ impl App {
             .allow(&format!("client:{client_id}:{}", ctx.ip), limit))
     }
 
-    async fn audit_client(
+    /// Audits a refusal concerning an application (or a client id that
+    /// names none).
+    pub(crate) async fn audit_client(
         &self,
         ctx: &Ctx,
         action: &str,
@@ -875,7 +874,6 @@ impl App {
 
     /// An authorization error the client should hear: audited, and sent
     /// back to its redirect URI with its state.
-    #[allow(clippy::too_many_arguments)]
     async fn authorize_failed(
         &self,
         ctx: &Ctx,
@@ -885,16 +883,14 @@ impl App {
         error: &str,
         desc: &str,
     ) -> Result<Authorize> {
-        let mut e = event(ctx, "oauth.authorize");
-        e.target_kind = "app".into();
-        e.target_id = Some(client.app.id);
-        e.target_label = client.app.name.clone();
-        e.outcome = Some(Outcome::Refused);
-        e.reason = error.into();
-        e.detail = json!({"client_id": client.app.client_id, "description": desc}).to_string();
-        let mut tx = self.db.begin().await?;
-        audit::append(&mut tx, &e, self.now()).await?;
-        tx.commit().await.map_err(db_err)?;
+        self.audit_client(
+            ctx,
+            "oauth.authorize",
+            &client.app.client_id,
+            Some(client),
+            error,
+        )
+        .await?;
         Ok(Authorize::Redirect(with_params(
             redirect,
             &[
@@ -961,7 +957,7 @@ impl App {
         if !oauth::spend_code(&mut tx, &hash, now).await? {
             // A replayed code: whatever it granted is revoked (RFC 6749
             // §4.1.2).
-            oauth::revoke_family(&mut tx, &g.family, now).await?;
+            oauth::revoke(&mut tx, oauth::Grants::Family(&g.family), now).await?;
             let e = self
                 .account_event(
                     &mut tx,
@@ -1168,8 +1164,18 @@ impl App {
         approved: &[Claim],
     ) -> Result<Map<String, Value>> {
         let mut m = Map::new();
-        for c in approved {
-            match c {
+        // One pooled connection for the unit and agency names, and only
+        // when they were approved.
+        let mut c = if approved
+            .iter()
+            .any(|c| matches!(c, Claim::Unit | Claim::Agency))
+        {
+            Some(self.db.read().await?)
+        } else {
+            None
+        };
+        for claim in approved {
+            match claim {
                 Claim::Name => {
                     m.insert("name".into(), json!(a.name));
                 }
@@ -1199,19 +1205,19 @@ impl App {
                     }
                 }
                 Claim::Unit => {
-                    let mut c = self.db.read().await?;
-                    if let Some(u) = orgs::get(&mut c, a.unit_id).await? {
+                    if let Some(c) = c.as_mut()
+                        && let Some(u) = orgs::get(c, a.unit_id).await?
+                    {
                         m.insert("unit".into(), json!(u.name));
                         m.insert("unit_oid".into(), json!(u.oid));
                     }
                 }
                 Claim::Agency => {
-                    if let Some(g) = a.agency_id {
-                        let mut c = self.db.read().await?;
-                        if let Some(u) = orgs::get(&mut c, g).await? {
-                            m.insert("agency".into(), json!(u.name));
-                            m.insert("agency_oid".into(), json!(u.oid));
-                        }
+                    if let (Some(g), Some(c)) = (a.agency_id, c.as_mut())
+                        && let Some(u) = orgs::get(c, g).await?
+                    {
+                        m.insert("agency".into(), json!(u.name));
+                        m.insert("agency_oid".into(), json!(u.oid));
                     }
                 }
             }
@@ -1290,12 +1296,12 @@ impl App {
         } else if !oauth::spend_refresh(&mut tx, &hash, now).await? {
             // Used before: somebody holds a copy. Revoke the whole family so
             // neither the thief nor the client can go on (RFC 9700 §4.14.2).
-            oauth::revoke_family(&mut tx, &r.family, now).await?;
+            oauth::revoke(&mut tx, oauth::Grants::Family(&r.family), now).await?;
             Some("refresh_reuse")
         } else if oauth::family_revoked(&mut tx, &r.family).await? {
             // A replay revoked the family while this token's predecessor was
             // being rotated, and could not see this token yet.
-            oauth::revoke_family(&mut tx, &r.family, now).await?;
+            oauth::revoke(&mut tx, oauth::Grants::Family(&r.family), now).await?;
             Some("refresh_revoked")
         } else if r.expires_at <= now {
             Some("refresh_expired")
@@ -1306,7 +1312,7 @@ impl App {
         if reason.is_none() {
             match accounts::get(&mut tx, r.account_id).await? {
                 Some(a) if a.state != AccountState::Active => {
-                    oauth::revoke_account(&mut tx, r.account_id, now).await?;
+                    oauth::revoke(&mut tx, oauth::Grants::Account(r.account_id), now).await?;
                     reason = Some("account_inactive");
                 }
                 // Locked: no tokens while the lock lasts, but nothing is
@@ -1435,20 +1441,31 @@ impl App {
         })
     }
 
-    /// Verifies an access token: signature by one of our keys, issuer,
-    /// expiry, type; not revoked; its grant not revoked; its client active;
-    /// for a person's token, the account still active.
-    pub async fn verify_access_token(&self, token: &str) -> Result<Option<AccessToken>> {
+    /// The claims of a JWT of ours: the given `typ`, signed by one of our
+    /// keys (which fixes the algorithm), issued by us. Expiry is the
+    /// caller's business.
+    async fn our_jwt(&self, token: &str, typ: &str) -> Result<Option<Map<String, Value>>> {
         let Ok(parsed) = keys::parse(token) else {
             return Ok(None);
         };
-        if parsed.typ != "at+jwt" {
+        if parsed.typ != typ {
             return Ok(None);
         }
         let Some(key) = self.key_for(&parsed.kid).await? else {
             return Ok(None);
         };
         let Ok(claims) = parsed.verify(&key) else {
+            return Ok(None);
+        };
+        let ours = claims.get("iss").and_then(Value::as_str) == Some(self.oidc.issuer.as_str());
+        Ok(ours.then_some(claims))
+    }
+
+    /// Verifies an access token: signature by one of our keys, issuer,
+    /// expiry, type; not revoked; its grant not revoked; its client active;
+    /// for a person's token, the account still active.
+    pub async fn verify_access_token(&self, token: &str) -> Result<Option<AccessToken>> {
+        let Some(claims) = self.our_jwt(token, "at+jwt").await? else {
             return Ok(None);
         };
         let s = |k: &str| {
@@ -1459,14 +1476,13 @@ impl App {
                 .to_owned()
         };
         let n = |k: &str| claims.get(k).and_then(Value::as_i64).unwrap_or(0);
-        let now = epoch(self.now());
-        if s("iss") != self.oidc.issuer || n("exp") <= now {
+        if n("exp") <= epoch(self.now()) {
             return Ok(None);
         }
         // The client first: reading it may take a pooled connection of its
         // own, which must not wait while this request holds another.
         let client_id = s("client_id");
-        let Some(client) = self.cached_client(&client_id).await? else {
+        let Some(client) = self.client(&client_id).await? else {
             return Ok(None);
         };
         if client.app.suspended {
@@ -1630,7 +1646,7 @@ impl App {
         let r = oauth::refresh(&mut *self.db.read().await?, &token_hash(token)).await?;
         if let Some(r) = r.filter(|r| r.app_id == caller.app.id) {
             let mut tx = self.db.begin().await?;
-            oauth::revoke_family(&mut tx, &r.family, now).await?;
+            oauth::revoke(&mut tx, oauth::Grants::Family(&r.family), now).await?;
             let e = self
                 .account_event(
                     &mut tx,
@@ -1653,17 +1669,8 @@ impl App {
     /// session), the session it names does. Returns (client_id, account
     /// id, sid).
     pub async fn id_token_hint(&self, token: &str) -> Result<Option<(String, String, String)>> {
-        let Ok(parsed) = keys::parse(token) else {
-            return Ok(None);
-        };
-        // An ID token, not an access token.
-        if parsed.typ != "JWT" {
-            return Ok(None);
-        }
-        let Some(key) = self.key_for(&parsed.kid).await? else {
-            return Ok(None);
-        };
-        let Ok(claims) = parsed.verify(&key) else {
+        // An ID token (typ JWT), not an access token.
+        let Some(claims) = self.our_jwt(token, "JWT").await? else {
             return Ok(None);
         };
         let s = |k: &str| {
@@ -1673,27 +1680,17 @@ impl App {
                 .unwrap_or("")
                 .to_owned()
         };
-        if s("iss") != self.oidc.issuer {
-            return Ok(None);
-        }
         Ok(Some((s("aud"), s("sub"), s("sid"))))
     }
 
     /// Ends a portal session from an application's logout (OpenID Connect
     /// RP-Initiated Logout 1.0), with the refresh tokens it granted.
     pub async fn end_session(&self, s: &Session, client: Option<&Client>, ctx: &Ctx) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        portico_store::sessions::delete(&mut tx, &s.id_hash).await?;
-        oauth::revoke_session(&mut tx, &s.id_hash, now).await?;
-        let mut e = crate::auth::self_event(ctx, "auth.sign_out", &s.principal);
-        e.detail = match client {
-            Some(c) => json!({"via": "oidc_logout", "app": c.app.name}).to_string(),
-            None => json!({"via": "oidc_logout"}).to_string(),
+        let detail = match client {
+            Some(c) => json!({"via": "oidc_logout", "app": c.app.name}),
+            None => json!({"via": "oidc_logout"}),
         };
-        e.outcome = Some(Outcome::Ok);
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)
+        self.end_session_with(s, ctx, detail.to_string()).await
     }
 
     /// The `sid` claim of a session, as ID tokens carry it.
