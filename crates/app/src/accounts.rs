@@ -149,6 +149,8 @@ pub struct Managed {
     pub account: Account,
     pub roles: Vec<roles::Grant>,
     pub locked: bool,
+    /// The sign-in methods the account has bound.
+    pub bound: portico_store::factors::Bound,
 }
 
 impl App {
@@ -390,7 +392,7 @@ impl App {
     }
 
     /// Loads an account and proves the admin may manage it.
-    async fn managed<'a>(
+    pub(crate) async fn managed<'a>(
         &self,
         c: &mut portico_store::Conn,
         admin: &Admin<'a>,
@@ -407,11 +409,13 @@ impl App {
         let mut c = self.db.read().await?;
         let (account, _) = self.managed(&mut c, &admin, id).await?;
         let roles = roles::of_account(&mut c, id).await?;
+        let bound = portico_store::factors::bound(&mut c, id).await?;
         let locked = account.locked_until.is_some_and(|u| u > self.now());
         Ok(Managed {
             account,
             roles,
             locked,
+            bound,
         })
     }
 

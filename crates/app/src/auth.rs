@@ -5,6 +5,7 @@ use portico_core::account::{SignInRefusal, sign_in_gate};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
 use portico_core::permission::Principal;
+use portico_core::zone::SignInMethod;
 use portico_core::{Error, Msg};
 use portico_store::{accounts, audit, db_err, roles, sessions};
 use time::{Duration, OffsetDateTime};
@@ -12,8 +13,11 @@ use time::{Duration, OffsetDateTime};
 /// Why a sign-in failed, with what the page says.
 #[derive(Debug)]
 pub enum SignInError {
-    /// Wrong login or password: one generic message, whatever was wrong.
-    BadCredentials,
+    /// Wrong login or secret: one generic message per method, whatever
+    /// was wrong.
+    BadCredentials(SignInMethod),
+    /// The method is not offered where the request comes from.
+    OutsideNetwork,
     /// The captcha was wrong, expired or already used.
     BadCaptcha,
     /// The credentials were right (or the account is locked), but the
@@ -25,9 +29,11 @@ pub enum SignInError {
 impl SignInError {
     pub fn message(&self) -> Msg {
         match self {
-            SignInError::BadCredentials => {
-                Msg::new("帳號或密碼錯誤", "Wrong login name or password")
-            }
+            SignInError::BadCredentials(m) => bad_credentials(*m),
+            SignInError::OutsideNetwork => Msg::new(
+                "您目前不在府內網路，此登入方式僅限府內使用；請改用自然人憑證、行動自然人憑證或通行金鑰登入。",
+                "You are outside the government network, where this method is not allowed; sign in with the citizen certificate card, mobile ID or a passkey.",
+            ),
             SignInError::BadCaptcha => Msg::new(
                 "驗證碼錯誤或已過期，請重新輸入新的驗證碼",
                 "The captcha is wrong or expired; enter the new one",
@@ -39,6 +45,56 @@ impl SignInError {
             ),
         }
     }
+}
+
+fn bad_credentials(m: SignInMethod) -> Msg {
+    match m {
+        SignInMethod::Totp => Msg::new(
+            "帳號或動態驗證碼錯誤",
+            "Wrong login name or authenticator code",
+        ),
+        SignInMethod::TempPassword => Msg::new(
+            "臨時密碼錯誤或已失效，請重新申請",
+            "The temporary password is wrong or no longer valid; ask for a new one",
+        ),
+        SignInMethod::Certificate => Msg::new(
+            "自然人憑證驗證失敗，或此憑證尚未綁定帳號",
+            "The card could not be verified, or it is not bound to an account",
+        ),
+        SignInMethod::MobileId => {
+            Msg::new("行動自然人憑證驗證失敗", "Mobile ID verification failed")
+        }
+        SignInMethod::Passkey => Msg::new(
+            "通行金鑰驗證失敗，或此通行金鑰未註冊",
+            "The passkey could not be verified, or it is not registered",
+        ),
+        SignInMethod::Password => Msg::new("帳號或密碼錯誤", "Wrong login name or password"),
+    }
+}
+
+/// The methods built so far; the sign-in page offers only these.
+pub const BUILT: &[SignInMethod] = &[
+    SignInMethod::Password,
+    SignInMethod::Totp,
+    SignInMethod::TempPassword,
+];
+
+/// Who a sign-in attempt names.
+pub(crate) enum Subject<'a> {
+    Login(&'a str),
+    Account(AccountId),
+}
+
+fn ctx_ip(ctx: &Ctx) -> Option<std::net::IpAddr> {
+    ctx.ip.parse().ok()
+}
+
+/// The method recorded in an attempt's event detail.
+fn method_of(e: &audit::NewEvent) -> SignInMethod {
+    serde_json::from_str::<serde_json::Value>(&e.detail)
+        .ok()
+        .and_then(|v| v.get("method")?.as_str().and_then(SignInMethod::parse))
+        .unwrap_or(SignInMethod::Password)
 }
 
 impl From<Error> for SignInError {
@@ -82,6 +138,8 @@ pub struct Session {
     pub last_sign_in_at: Option<OffsetDateTime>,
     /// When this session's sign-in happened (OIDC `auth_time`).
     pub auth_time: OffsetDateTime,
+    /// How this session signed in.
+    pub method: SignInMethod,
 }
 
 impl App {
@@ -91,25 +149,90 @@ impl App {
         cred: &Credentials<'_>,
         ctx: &Ctx,
     ) -> Result<NewSession, SignInError> {
-        // The captcha is spent first, in its own transaction, so a wrong
-        // guess at it cannot be retried.
-        let mut tx = self.db.begin().await?;
-        let captcha_ok = self
-            .spend_captcha(&mut tx, cred.captcha_id, cred.captcha_answer)
+        self.zone_gate(SignInMethod::Password, cred.login, ctx)
             .await?;
-        if !captcha_ok {
-            let mut fail = attempt_event(ctx, cred.login, "password");
-            fail.outcome = Some(Outcome::Failed);
-            fail.reason = "captcha".into();
-            audit::append(&mut tx, &fail, self.now()).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(SignInError::BadCaptcha);
-        }
-        tx.commit().await.map_err(db_err)?;
-
+        self.captcha_gate(
+            cred.captcha_id,
+            cred.captcha_answer,
+            cred.login,
+            SignInMethod::Password,
+            ctx,
+        )
+        .await?;
         let checked = self
             .check_password(cred.login, cred.password, ctx, "password", "")
             .await?;
+        self.start_session(checked, SignInMethod::Password, ctx)
+            .await
+    }
+
+    /// Spends a captcha in its own transaction, so a wrong guess at it
+    /// cannot be retried; a wrong one is audited as a failed sign-in.
+    pub(crate) async fn captcha_gate(
+        &self,
+        id: &str,
+        answer: &str,
+        login: &str,
+        method: SignInMethod,
+        ctx: &Ctx,
+    ) -> Result<(), SignInError> {
+        let mut tx = self.db.begin().await?;
+        let ok = self.spend_captcha(&mut tx, id, answer).await?;
+        if !ok {
+            let mut fail = attempt_event(ctx, login, method.as_str());
+            fail.outcome = Some(Outcome::Failed);
+            fail.reason = "captcha".into();
+            audit::append(&mut tx, &fail, self.now()).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        if ok {
+            Ok(())
+        } else {
+            Err(SignInError::BadCaptcha)
+        }
+    }
+
+    /// The sign-in methods offered to a request from this address.
+    pub async fn methods_for(&self, ctx: &Ctx) -> Result<(bool, Vec<SignInMethod>)> {
+        let zones = self.settings().await?.zones();
+        let internal = ctx_ip(ctx).is_some_and(|ip| zones.is_internal(ip));
+        let offered = SignInMethod::ALL
+            .into_iter()
+            .filter(|m| BUILT.contains(m) && (internal || zones.outside_methods.contains(m)))
+            .collect();
+        Ok((internal, offered))
+    }
+
+    /// Refuses, and audits, a method the request's network zone does not
+    /// allow (004 §第一節 壹: outside the government network only the
+    /// certificate methods).
+    pub(crate) async fn zone_gate(
+        &self,
+        method: SignInMethod,
+        login: &str,
+        ctx: &Ctx,
+    ) -> Result<(), SignInError> {
+        let zones = self.settings().await?.zones();
+        if ctx_ip(ctx).is_some_and(|ip| zones.allows(method, ip)) {
+            return Ok(());
+        }
+        let mut e = attempt_event(ctx, login, method.as_str());
+        e.outcome = Some(Outcome::Refused);
+        e.reason = "outside_network".into();
+        let mut tx = self.db.begin().await?;
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Err(SignInError::OutsideNetwork)
+    }
+
+    /// Starts the session of a sign-in that passed its checks, in the
+    /// checks' transaction, and commits.
+    pub(crate) async fn start_session(
+        &self,
+        checked: CheckedPassword,
+        method: SignInMethod,
+        ctx: &Ctx,
+    ) -> Result<NewSession, SignInError> {
         let mut tx = checked.tx;
         let now = self.now();
         accounts::record_sign_in(&mut tx, checked.account.id, now).await?;
@@ -117,12 +240,15 @@ impl App {
         let csrf = random_token(24)?;
         sessions::insert(
             &mut tx,
-            &token_hash(&token),
-            checked.account.id,
-            &csrf,
+            &sessions::NewSession {
+                id_hash: &token_hash(&token),
+                account: checked.account.id,
+                csrf: &csrf,
+                method: method.as_str(),
+                ip: &ctx.ip,
+                user_agent: &ctx.user_agent,
+            },
             now,
-            &ctx.ip,
-            &ctx.user_agent,
         )
         .await?;
         let mut ok_ev = checked.event;
@@ -152,28 +278,63 @@ impl App {
         method: &str,
         via: &str,
     ) -> Result<CheckedPassword, SignInError> {
-        let settings = self.settings().await?;
         let mut fail = attempt_event(ctx, login, method);
         if !via.is_empty() {
             fail.detail = serde_json::json!({"method": method, "app": via}).to_string();
         }
-        let account = match portico_core::text::LoginName::parse(login) {
-            Ok(l) => accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?,
-            Err(_) => None,
+        let found = self.sign_in_subject(Subject::Login(login), fail).await;
+        let (account, fail) = match found {
+            Ok(f) => f,
+            Err(e) => {
+                if matches!(e, SignInError::BadCredentials(_)) {
+                    // As slow as a real check, so timing does not tell
+                    // which logins exist.
+                    let _ = self.hasher.verify(password, None).await;
+                }
+                return Err(e);
+            }
+        };
+        let ok = self
+            .hasher
+            .verify(password, account.password_hash.as_deref())
+            .await;
+        self.sign_in_verdict(
+            account,
+            fail,
+            ok.then_some(()).ok_or("bad_password"),
+            SignInMethod::Password,
+        )
+        .await
+    }
+
+    /// The account a sign-in attempt names, unless it is unknown or locked
+    /// (both audited and committed). `fail` is the attempt's event.
+    pub(crate) async fn sign_in_subject(
+        &self,
+        who: Subject<'_>,
+        mut fail: audit::NewEvent,
+    ) -> Result<(accounts::Account, audit::NewEvent), SignInError> {
+        let method = method_of(&fail);
+        let account = match who {
+            Subject::Login(login) => match portico_core::text::LoginName::parse(login) {
+                Ok(l) => accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?,
+                Err(_) => None,
+            },
+            Subject::Account(id) => accounts::get(&mut *self.db.read().await?, id).await?,
         };
         let Some(account) = account else {
-            let _ = self.hasher.verify(password, None).await;
             let mut tx = self.db.begin().await?;
             fail.outcome = Some(Outcome::Failed);
             fail.reason = "unknown_login".into();
             audit::append(&mut tx, &fail, self.now()).await?;
             tx.commit().await.map_err(db_err)?;
-            return Err(SignInError::BadCredentials);
+            return Err(SignInError::BadCredentials(method));
         };
         fail.target_id = Some(account.id.0);
+        fail.target_label = account.login.clone();
         fail.scope_path = account.unit_path.as_str().to_owned();
 
-        // A locked account is refused without looking at the password, so
+        // A locked account is refused without looking at the secret, so
         // guessing cannot go on while it is locked.
         if let Err(r @ SignInRefusal::Locked { .. }) =
             sign_in_gate(account.state, account.locked_until, self.now())
@@ -185,11 +346,20 @@ impl App {
             tx.commit().await.map_err(db_err)?;
             return Err(SignInError::Refused(r));
         }
+        Ok((account, fail))
+    }
 
-        let ok = self
-            .hasher
-            .verify(password, account.password_hash.as_deref())
-            .await;
+    /// Concludes a sign-in attempt whose secret was checked: a wrong one
+    /// (`Err(reason)`) counts towards the lockout; a right one must still
+    /// pass the account's state. Failures are audited and committed.
+    pub(crate) async fn sign_in_verdict(
+        &self,
+        account: accounts::Account,
+        mut fail: audit::NewEvent,
+        check: std::result::Result<(), &str>,
+        method: SignInMethod,
+    ) -> Result<CheckedPassword, SignInError> {
+        let settings = self.settings().await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         accounts::lock(&mut tx, account.id).await?;
@@ -197,7 +367,7 @@ impl App {
         let fresh = accounts::get(&mut tx, account.id)
             .await?
             .ok_or(Error::NotFound)?;
-        if !ok {
+        if let Err(reason) = check {
             let prev = fresh
                 .failed_window_start
                 .map(|s| (fresh.failed_count.max(0) as u32, s));
@@ -205,13 +375,13 @@ impl App {
             accounts::record_failure(&mut tx, account.id, &f).await?;
             fail.outcome = Some(Outcome::Failed);
             fail.reason = if f.locked_until.is_some() {
-                "bad_password_locked".into()
+                format!("{reason}_locked")
             } else {
-                "bad_password".into()
+                reason.to_owned()
             };
             audit::append(&mut tx, &fail, now).await?;
             tx.commit().await.map_err(db_err)?;
-            return Err(SignInError::BadCredentials);
+            return Err(SignInError::BadCredentials(method));
         }
         if let Err(r) = sign_in_gate(fresh.state, fresh.locked_until, now) {
             fail.outcome = Some(Outcome::Refused);
@@ -283,6 +453,7 @@ impl App {
                 csrf: s.csrf,
                 idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
                 auth_time: s.created_at,
+                method: SignInMethod::parse(&s.method).unwrap_or(SignInMethod::Password),
             },
         )))
     }
@@ -315,6 +486,9 @@ impl App {
                 csrf: String::new(),
                 idle_remaining: (t.exp - now.unix_timestamp()).max(0),
                 auth_time: now,
+                // What the token's sign-in was is not carried in the
+                // token; a bearer session counts as the weakest.
+                method: SignInMethod::Password,
             },
         )))
     }
@@ -387,6 +561,7 @@ struct SessionBits {
     csrf: String,
     idle_remaining: i64,
     auth_time: OffsetDateTime,
+    method: SignInMethod,
 }
 
 fn session_of(
@@ -416,6 +591,7 @@ fn session_of(
         password_days_left: days_left,
         last_sign_in_at: a.last_sign_in_at,
         auth_time: b.auth_time,
+        method: b.method,
         must_change_password: a.must_change_password
             || a.password_changed_at
                 .is_some_and(|t| settings.password.is_expired(t, now)),
@@ -423,7 +599,7 @@ fn session_of(
 }
 
 /// The audit event of a sign-in attempt, before its outcome is known.
-fn attempt_event(ctx: &Ctx, login: &str, method: &str) -> audit::NewEvent {
+pub(crate) fn attempt_event(ctx: &Ctx, login: &str, method: &str) -> audit::NewEvent {
     let label: String = login.trim().chars().take(40).collect();
     let mut e = event(ctx, "auth.sign_in");
     e.actor_login = label.clone();

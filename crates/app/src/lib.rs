@@ -12,6 +12,7 @@ pub mod captcha;
 pub mod contacts;
 pub mod demo;
 pub mod export;
+pub mod factors;
 pub mod jobs;
 pub mod mail;
 pub mod oidc;

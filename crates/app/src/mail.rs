@@ -36,6 +36,20 @@ pub fn code(purpose: Purpose, code: &str, minutes: i64) -> Text {
     )
 }
 
+/// A temporary password (臨時密碼, 004 §第一節 四).
+pub fn temp_password(login: &str, code: &str, minutes: i64) -> Text {
+    text(
+        "臨時密碼",
+        "temporary password",
+        &format!(
+            "帳號 {login} 的臨時密碼為：\n\n    {code}\n\n請於 {minutes} 分鐘內在登入頁「臨時密碼」輸入，且只能使用一次。若您並未申請，請忽略本信件；您的密碼並未改變。"
+        ),
+        &format!(
+            "The temporary password for {login} is:\n\n    {code}\n\nEnter it under \"Temporary password\" on the sign-in page within {minutes} minutes; it works once. If you did not ask for it, ignore this message; your password has not changed."
+        ),
+    )
+}
+
 /// The same code, short enough for one SMS.
 pub fn code_sms(purpose: Purpose, code: &str, minutes: i64) -> Text {
     Text {

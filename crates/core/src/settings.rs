@@ -4,6 +4,7 @@ use crate::account::LockoutPolicy;
 use crate::error::{Error, FieldError};
 use crate::msg::Msg;
 use crate::password::PasswordPolicy;
+use crate::zone::{Cidr, SignInMethod, Zones, parse_ranges};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -26,6 +27,15 @@ pub struct SystemSettings {
     /// Token requests (code exchange, refresh) per minute for one account,
     /// across applications (per node).
     pub oauth_account_per_minute: u32,
+    /// The government network (府內環境): address ranges, one per line.
+    /// Sign-in from anywhere else offers only `outside_methods`.
+    pub internal_networks: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, one range per
+    /// line; empty: the peer address is the client.
+    pub trusted_proxies: String,
+    /// Methods offered outside the government network (004 §第一節 壹:
+    /// only the certificate methods; passkeys are as strong).
+    pub outside_methods: Vec<SignInMethod>,
 }
 
 impl Default for SystemSettings {
@@ -39,7 +49,36 @@ impl Default for SystemSettings {
             oauth_client_per_minute: 6000,
             verify_account_per_minute: 10,
             oauth_account_per_minute: 120,
+            internal_networks: DEFAULT_INTERNAL.into(),
+            trusted_proxies: String::new(),
+            outside_methods: vec![
+                SignInMethod::Certificate,
+                SignInMethod::MobileId,
+                SignInMethod::Passkey,
+            ],
         }
+    }
+}
+
+/// Private and loopback ranges: where a fresh install's staff sit until an
+/// admin enters the real government network.
+pub const DEFAULT_INTERNAL: &str =
+    "10.0.0.0/8\n172.16.0.0/12\n192.168.0.0/16\n127.0.0.0/8\n::1/128\nfc00::/7";
+
+impl SystemSettings {
+    /// The network zones. Ranges were checked when saved; an unreadable
+    /// line (an old row edited by hand) makes nothing internal.
+    pub fn zones(&self) -> Zones {
+        let internal = parse_ranges(&self.internal_networks)
+            .unwrap_or_else(|_| vec![Cidr::parse("255.255.255.255").expect("literal")]);
+        Zones {
+            internal,
+            outside_methods: self.outside_methods.clone(),
+        }
+    }
+    /// The trusted proxies; none when unreadable.
+    pub fn proxies(&self) -> Vec<Cidr> {
+        parse_ranges(&self.trusted_proxies).unwrap_or_default()
     }
 }
 
@@ -110,6 +149,29 @@ impl SystemSettings {
                     "每個帳號每分鐘權杖請求上限須介於 1 至 100000",
                     "Token requests per account per minute must be 1 to 100000",
                 ),
+            });
+        }
+        if let Err(m) = parse_ranges(&self.internal_networks) {
+            errs.push(FieldError {
+                field: "internal_networks",
+                message: m,
+            });
+        } else if self
+            .internal_networks
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .count()
+            > 200
+        {
+            errs.push(FieldError {
+                field: "internal_networks",
+                message: Msg::new("網段最多 200 筆", "At most 200 ranges"),
+            });
+        }
+        if let Err(m) = parse_ranges(&self.trusted_proxies) {
+            errs.push(FieldError {
+                field: "trusted_proxies",
+                message: m,
             });
         }
         let d = self.official_mail_domain.trim();

@@ -202,7 +202,6 @@ async fn main() {
         app: app.clone(),
         cfg: Arc::new(WebConfig {
             cookie_secure: false,
-            trust_proxy: false,
         }),
     };
     tokio::spawn(portico_web::serve(listener, state, std::future::pending()));

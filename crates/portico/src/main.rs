@@ -123,7 +123,6 @@ struct Config {
     database_url: String,
     listen: String,
     cookie_secure: bool,
-    trust_proxy: bool,
     /// `json` for structured logs, anything else for text.
     log_format: String,
     /// Where mail goes: `smtp://host:port`, `smtp://host:587?tls=required`
@@ -153,7 +152,6 @@ impl Default for Config {
             database_url: "sqlite://data/portico.db".into(),
             listen: "127.0.0.1:8080".into(),
             cookie_secure: true,
-            trust_proxy: false,
             log_format: "text".into(),
             smtp_url: String::new(),
             mail_from: "臺南市政府公務入口網 <noreply@portico.invalid>".into(),
@@ -239,7 +237,6 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .with_delivery(delivery(&cfg)?);
             let web = WebConfig {
                 cookie_secure: cfg.cookie_secure,
-                trust_proxy: cfg.trust_proxy,
             };
             serve(app, web, &listen).await?;
         }
@@ -294,7 +291,6 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let local = addr.ip().is_loopback();
             let web = WebConfig {
                 cookie_secure: local || cfg.cookie_secure,
-                trust_proxy: false,
             };
             run_server(app, web, listener).await?;
         }

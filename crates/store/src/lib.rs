@@ -11,6 +11,7 @@ pub mod apps;
 pub mod audit;
 pub mod captchas;
 pub mod codes;
+pub mod factors;
 pub mod jobs;
 pub mod migrate;
 pub mod oauth;

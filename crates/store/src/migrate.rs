@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_sso.sql"),
         postgres: include_str!("../migrations/postgres/0003_sso.sql"),
     },
+    Migration {
+        version: 4,
+        name: "strong",
+        sqlite: include_str!("../migrations/sqlite/0004_strong.sql"),
+        postgres: include_str!("../migrations/postgres/0004_strong.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -92,6 +92,8 @@ pub struct Grant {
     pub code_challenge: String,
     pub session_hash: String,
     pub auth_time: OffsetDateTime,
+    /// How the session signed in (`SignInMethod::as_str`).
+    pub method: String,
     /// The refresh-token family the code starts; a replayed code revokes it.
     pub family: String,
 }
@@ -105,7 +107,7 @@ pub async fn insert_code(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO oauth_codes (code_hash, app_id, account_id, redirect_uri, scope, nonce, code_challenge, session_hash, \
-         auth_time, family, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         auth_time, family, created_at, expires_at, method) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(code_hash)
     .bind(g.app_id)
@@ -119,6 +121,7 @@ pub async fn insert_code(
     .bind(&g.family)
     .bind(ms(now))
     .bind(ms(expires))
+    .bind(&g.method)
     .execute(&mut *c)
     .await
     .map_err(db_err)?;
@@ -136,7 +139,7 @@ pub struct StoredCode {
 pub async fn code(c: &mut Conn, code_hash: &str) -> Result<Option<StoredCode>> {
     let row = sqlx::query(
         "SELECT app_id, account_id, redirect_uri, scope, nonce, code_challenge, session_hash, auth_time, family, \
-         expires_at, used_at FROM oauth_codes WHERE code_hash = $1",
+         expires_at, used_at, method FROM oauth_codes WHERE code_hash = $1",
     )
     .bind(code_hash)
     .fetch_optional(&mut *c)
@@ -153,6 +156,7 @@ pub async fn code(c: &mut Conn, code_hash: &str) -> Result<Option<StoredCode>> {
             code_challenge: r.text("code_challenge")?,
             session_hash: r.text("session_hash")?,
             auth_time: at(r.i64("auth_time")?),
+            method: r.text("method")?,
             family: r.text("family")?,
         },
         expires_at: at(r.i64("expires_at")?),
@@ -180,6 +184,7 @@ pub struct Refresh {
     pub scope: String,
     pub session_hash: String,
     pub auth_time: OffsetDateTime,
+    pub method: String,
     pub expires_at: OffsetDateTime,
     pub used: bool,
     pub revoked: bool,
@@ -192,8 +197,8 @@ pub async fn insert_refresh(
     now: OffsetDateTime,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO oauth_refresh (token_hash, family, app_id, account_id, scope, session_hash, auth_time, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO oauth_refresh (token_hash, family, app_id, account_id, scope, session_hash, auth_time, created_at, expires_at, method) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(token_hash)
     .bind(&r.family)
@@ -204,6 +209,7 @@ pub async fn insert_refresh(
     .bind(ms(r.auth_time))
     .bind(ms(now))
     .bind(ms(r.expires_at))
+    .bind(&r.method)
     .execute(&mut *c)
     .await
     .map_err(db_err)?;
@@ -212,7 +218,7 @@ pub async fn insert_refresh(
 
 pub async fn refresh(c: &mut Conn, token_hash: &str) -> Result<Option<Refresh>> {
     let row = sqlx::query(
-        "SELECT family, app_id, account_id, scope, session_hash, auth_time, expires_at, used_at, revoked_at \
+        "SELECT family, app_id, account_id, scope, session_hash, auth_time, expires_at, used_at, revoked_at, method \
          FROM oauth_refresh WHERE token_hash = $1",
     )
     .bind(token_hash)
@@ -227,6 +233,7 @@ pub async fn refresh(c: &mut Conn, token_hash: &str) -> Result<Option<Refresh>> 
         scope: r.text("scope")?,
         session_hash: r.text("session_hash")?,
         auth_time: at(r.i64("auth_time")?),
+        method: r.text("method")?,
         expires_at: at(r.i64("expires_at")?),
         used: r.opt_i64("used_at")?.is_some(),
         revoked: r.opt_i64("revoked_at")?.is_some(),

@@ -11,24 +11,29 @@ pub struct Session {
     pub csrf: String,
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
+    /// How it signed in (`SignInMethod::as_str`).
+    pub method: String,
 }
 
-pub async fn insert(
-    c: &mut Conn,
-    id_hash: &str,
-    account: AccountId,
-    csrf: &str,
-    now: OffsetDateTime,
-    ip: &str,
-    ua: &str,
-) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (id, account_id, csrf, created_at, last_seen_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6)")
-        .bind(id_hash)
-        .bind(account.0)
-        .bind(csrf)
+/// A session to start.
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub account: AccountId,
+    pub csrf: &'a str,
+    pub method: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub async fn insert(c: &mut Conn, s: &NewSession<'_>, now: OffsetDateTime) -> Result<()> {
+    sqlx::query("INSERT INTO sessions (id, account_id, csrf, created_at, last_seen_at, ip, user_agent, method) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
+        .bind(s.id_hash)
+        .bind(s.account.0)
+        .bind(s.csrf)
         .bind(ms(now))
-        .bind(ip)
-        .bind(ua)
+        .bind(s.ip)
+        .bind(s.user_agent)
+        .bind(s.method)
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
@@ -37,7 +42,7 @@ pub async fn insert(
 
 pub async fn get(c: &mut Conn, id_hash: &str) -> Result<Option<Session>> {
     let row = sqlx::query(
-        "SELECT id, account_id, csrf, created_at, last_seen_at FROM sessions WHERE id = $1",
+        "SELECT id, account_id, csrf, created_at, last_seen_at, method FROM sessions WHERE id = $1",
     )
     .bind(id_hash)
     .fetch_optional(&mut *c)
@@ -50,6 +55,7 @@ pub async fn get(c: &mut Conn, id_hash: &str) -> Result<Option<Session>> {
             csrf: r.text("csrf")?,
             created_at: at(r.i64("created_at")?),
             last_seen_at: at(r.i64("last_seen_at")?),
+            method: r.text("method")?,
         })
     })
     .transpose()

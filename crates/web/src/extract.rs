@@ -53,9 +53,14 @@ impl FromRequestParts<AppState> for ReqCtx {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| c.0.ip());
+        let proxies = match state.app.settings().await {
+            Ok(s) => s.proxies(),
+            Err(_) => Vec::new(),
+        };
+        let ip = peer
+            .map(|p| client_ip(&parts.headers, p, &proxies))
             .unwrap_or_default();
-        let ip = client_ip(&parts.headers, peer, state.cfg.trust_proxy);
         let ua = parts
             .headers
             .get(header::USER_AGENT)
@@ -65,22 +70,22 @@ impl FromRequestParts<AppState> for ReqCtx {
     }
 }
 
-/// The client's address. Behind one trusted proxy it is the last entry of
-/// `X-Forwarded-For`, the address that proxy saw: the entries before it are
-/// whatever the client wrote, and a forged one must not pass an IP check.
-pub(crate) fn client_ip(headers: &HeaderMap, peer: String, trust_proxy: bool) -> String {
-    if !trust_proxy {
-        return peer;
-    }
-    headers
+/// The client's address: the peer's, unless the peer is a trusted proxy
+/// (system parameter 可信任的反向代理); then the nearest `X-Forwarded-For`
+/// entry that is not one. Entries further left are whatever the client
+/// wrote, and a forged one must not make a request internal or pass an
+/// IP check.
+pub(crate) fn client_ip(
+    headers: &HeaderMap,
+    peer: std::net::IpAddr,
+    proxies: &[portico_core::zone::Cidr],
+) -> String {
+    let xff: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .rfind(|s| !s.is_empty())
-        .map(|s| s.chars().take(45).collect())
-        .unwrap_or(peer)
+        .collect();
+    portico_core::zone::client_address(peer, &xff, proxies).to_string()
 }
 
 /// Paths a person whose password must change may still use.
@@ -411,15 +416,14 @@ mod tests {
 
     #[test]
     fn behind_a_proxy_the_last_forwarded_address_counts_not_the_clients_own() {
+        let proxies = portico_core::zone::parse_ranges("10.0.0.1").unwrap();
+        let peer: std::net::IpAddr = "10.0.0.1".parse().unwrap();
         let mut h = HeaderMap::new();
         h.append("x-forwarded-for", "127.0.0.1, 203.0.113.9".parse().unwrap());
-        assert_eq!(client_ip(&h, "10.0.0.1".into(), true), "203.0.113.9");
+        assert_eq!(client_ip(&h, peer, &proxies), "203.0.113.9");
         h.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
-        assert_eq!(client_ip(&h, "10.0.0.1".into(), true), "198.51.100.7");
-        assert_eq!(client_ip(&h, "10.0.0.1".into(), false), "10.0.0.1");
-        assert_eq!(
-            client_ip(&HeaderMap::new(), "10.0.0.1".into(), true),
-            "10.0.0.1"
-        );
+        assert_eq!(client_ip(&h, peer, &proxies), "198.51.100.7");
+        assert_eq!(client_ip(&h, peer, &[]), "10.0.0.1", "no trusted proxy");
+        assert_eq!(client_ip(&HeaderMap::new(), peer, &proxies), "10.0.0.1");
     }
 }

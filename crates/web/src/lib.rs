@@ -15,6 +15,7 @@ mod oidc;
 mod outbox;
 mod pages;
 mod requests;
+mod signin;
 mod view;
 
 use axum::Router;
@@ -30,16 +31,12 @@ pub use error::WebError;
 pub struct WebConfig {
     /// Mark cookies `Secure` (on everywhere but plain-HTTP development).
     pub cookie_secure: bool,
-    /// Take the client address from `X-Forwarded-For` (behind a trusted
-    /// load balancer only).
-    pub trust_proxy: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             cookie_secure: true,
-            trust_proxy: false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Pages for everyone: sign-in, home, the personal account page, records,
 //! preferences, health checks.
 use crate::extract::{
-    Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, SESSION_COOKIE, Signed, visitor_lang,
+    Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, SESSION_COOKIE, Signed,
 };
 use crate::view::*;
 use crate::{AppState, WebError};
@@ -12,14 +12,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, extract::DefaultBodyLimit};
 use portico_app::accounts::ProfileForm;
-use portico_app::auth::{Credentials, SignInError};
 use portico_core::{Error, Lang, Msg, ids::AccountId};
 use portico_store::audit::Filter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/login", get(login_page).post(login))
+        .merge(crate::signin::router())
         .route("/captcha/{file}", get(captcha))
         .route("/logout", post(logout))
         .route("/logout/all", post(logout_all))
@@ -120,10 +119,17 @@ async fn home(
     State(st): State<AppState>,
     MaybeSigned(s): MaybeSigned,
     headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
     let Some(s) = s else {
-        return login_page(State(st), headers, LenientQuery(LoginQuery::default())).await;
+        return crate::signin::login_page(
+            State(st),
+            headers,
+            ReqCtx(ctx),
+            LenientQuery(Default::default()),
+        )
+        .await;
     };
     if s.must_change_password {
         return Ok(Redirect::to("/account/password").into_response());
@@ -160,17 +166,25 @@ async fn home(
     )
 }
 
-#[derive(serde::Deserialize, Default)]
-struct LoginQuery {
-    next: Option<String>,
-    expired: Option<String>,
-    /// A login name to fill in (an application's `login_hint`).
-    login: Option<String>,
+/// The cookie that ends the session in the browser.
+pub(crate) fn clear_session_cookie(st: &AppState) -> HeaderValue {
+    session_cookie(st, "", Some(0))
+}
+
+pub(crate) fn session_cookie(st: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
 }
 
 /// Only same-site paths are followed after sign-in. An authorization
 /// request waiting for the sign-in may be long (PKCE, state, nonce).
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -182,174 +196,6 @@ fn safe_next(next: Option<&str>) -> String {
             n.to_owned()
         }
         _ => "/".to_owned(),
-    }
-}
-
-/// The name of the application a sign-in is for, when `next` is an
-/// authorization request of a registered client.
-async fn app_of_next(st: &AppState, next: &str) -> String {
-    let Some(q) = next.strip_prefix("/oauth2/authorize?") else {
-        return String::new();
-    };
-    let Some(req) = crate::extract::parse_query::<portico_app::oidc::AuthRequest>(q) else {
-        return String::new();
-    };
-    match st.app.client(&req.client_id).await {
-        Ok(Some(c)) if c.sso().is_some() && !c.app.suspended => c.app.name.clone(),
-        _ => String::new(),
-    }
-}
-
-/// The cookie that ends the session in the browser.
-pub(crate) fn clear_session_cookie(st: &AppState) -> HeaderValue {
-    session_cookie(st, "", Some(0))
-}
-
-async fn login_page(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    LenientQuery(q): LenientQuery<LoginQuery>,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(&headers);
-    let error = if q.expired.is_some() {
-        Msg::new(
-            "您已閒置過久，已自動登出，請重新登入。",
-            "You were signed out after a period of inactivity. Please sign in again.",
-        )
-        .get(lang)
-        .to_owned()
-    } else {
-        String::new()
-    };
-    let login = q
-        .login
-        .as_deref()
-        .filter(|l| portico_core::text::LoginName::parse(l).is_ok())
-        .unwrap_or("")
-        .to_owned();
-    login_form(
-        &st,
-        lang,
-        login,
-        safe_next(q.next.as_deref()),
-        error,
-        StatusCode::OK,
-    )
-    .await
-}
-
-async fn login_form(
-    st: &AppState,
-    lang: Lang,
-    login: String,
-    next: String,
-    error: String,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let captcha_id = st
-        .app
-        .new_captcha()
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    let lockout = st
-        .app
-        .settings()
-        .await
-        .map_err(|e| WebError::page(e, lang))?
-        .lockout
-        .clone();
-    let app_name = app_of_next(st, &next).await;
-    let mut r = render(
-        LoginPage {
-            c: Chrome::bare(lang),
-            captcha_id,
-            login,
-            next_q: crate::extract::urlencode(&next),
-            next,
-            error,
-            lockout,
-            app_name,
-        },
-        lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
-}
-
-#[derive(serde::Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    login: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    captcha_id: String,
-    #[serde(default)]
-    captcha: String,
-    #[serde(default)]
-    next: String,
-}
-
-fn session_cookie(st: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
-    let age = max_age
-        .map(|a| format!("; Max-Age={a}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
-}
-
-async fn login(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<LoginForm>,
-) -> Result<Response, WebError> {
-    let lang = visitor_lang(&headers);
-    let cred = Credentials {
-        login: &f.login,
-        password: &f.password,
-        captcha_id: &f.captcha_id,
-        captcha_answer: &f.captcha,
-    };
-    match st.app.sign_in(&cred, &ctx).await {
-        Ok(ns) => {
-            let to = if ns.must_change_password {
-                "/account/password".to_owned()
-            } else {
-                safe_next(Some(&f.next))
-            };
-            // Back to an application: its redirect leaves this site, which
-            // the form-action policy forbids right after a form post.
-            let mut r = if to.starts_with("/oauth2/") {
-                crate::oidc::continue_page(&to, lang)
-            } else {
-                Redirect::to(&to).into_response()
-            };
-            r.headers_mut()
-                .insert(header::SET_COOKIE, session_cookie(&st, &ns.token, None));
-            Ok(r)
-        }
-        Err(SignInError::Other(e)) => Err(WebError::page(e, lang)),
-        Err(e) => {
-            let status = if matches!(e, SignInError::Refused(_)) {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            let login: String = f.login.chars().take(40).collect();
-            login_form(
-                &st,
-                lang,
-                login,
-                safe_next(Some(&f.next)),
-                e.message().get(lang).to_owned(),
-                status,
-            )
-            .await
-        }
     }
 }
 

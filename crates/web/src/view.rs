@@ -157,6 +157,26 @@ pub struct LoginPage {
     pub lockout: portico_core::account::LockoutPolicy,
     /// The application the sign-in is for, if any.
     pub app_name: String,
+    /// What the page says besides an error (a mail was sent).
+    pub notice: String,
+    /// The method whose form is shown (`SignInMethod::as_str`); empty when
+    /// none is offered here.
+    pub method: &'static str,
+    pub method_label: String,
+    /// The methods offered where the request comes from.
+    pub tabs: Vec<LoginTab>,
+    /// The request comes from the government network.
+    pub internal: bool,
+    /// The application asked for a strong method.
+    pub strong: bool,
+    /// Step two of the temporary password: the ticket the form carries.
+    pub ticket: String,
+}
+
+pub struct LoginTab {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
 }
 
 #[derive(Clone, Copy)]

@@ -66,7 +66,7 @@ impl MasterKey {
         }
     }
 
-    fn seal(&self, kid: &str, plain: &[u8]) -> Result<String> {
+    pub(crate) fn seal(&self, kid: &str, plain: &[u8]) -> Result<String> {
         let mut nonce = [0u8; NONCE_LEN];
         SystemRandom::new()
             .fill(&mut nonce)
@@ -84,7 +84,7 @@ impl MasterKey {
         Ok(STANDARD.encode(out))
     }
 
-    fn open(&self, kid: &str, sealed: &str) -> Result<Vec<u8>> {
+    pub(crate) fn open(&self, kid: &str, sealed: &str) -> Result<Vec<u8>> {
         let raw = STANDARD
             .decode(sealed)
             .map_err(|_| Error::internal("sealed key is not base64"))?;

@@ -13,6 +13,7 @@ use portico_core::account::AccountState;
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
 use portico_core::sso::{self, Claim, ClientType, ServiceKind, SigningAlg};
+use portico_core::zone::SignInMethod;
 use portico_core::{Error, Msg};
 use portico_store::apps::{self as store_apps, Service};
 use portico_store::{accounts, audit, db_err, oauth, orgs};
@@ -199,6 +200,20 @@ pub struct AuthRequest {
     pub login_hint: String,
     pub response_mode: String,
     pub ui_locales: String,
+    /// Requested authentication context classes (OIDC Core §3.1.2.1);
+    /// [`ACR_STRONG`] asks for a certificate, mobile ID or passkey sign-in.
+    pub acr_values: String,
+}
+
+/// `acr` of a sign-in with a password, an authenticator code or a
+/// temporary password.
+pub const ACR_BASIC: &str = "urn:portico:acr:basic";
+/// `acr` of a sign-in with the certificate card, mobile ID or a passkey
+/// (`SignInMethod::is_strong`).
+pub const ACR_STRONG: &str = "urn:portico:acr:strong";
+
+pub fn acr_of(m: SignInMethod) -> &'static str {
+    if m.is_strong() { ACR_STRONG } else { ACR_BASIC }
 }
 
 /// What the authorization endpoint answers.
@@ -210,8 +225,9 @@ pub enum Authorize {
     /// Send the browser back to the client with this URL (a code or an
     /// error).
     Redirect(String),
-    /// Sign in first, then come back to the same request.
-    SignIn { app_name: String },
+    /// Sign in first, then come back to the same request; `strong`: with a
+    /// strong method (the application asked for [`ACR_STRONG`]).
+    SignIn { app_name: String, strong: bool },
     /// The password must be changed before any application is reached.
     ChangePassword,
 }
@@ -329,7 +345,7 @@ impl App {
         &self.oidc.issuer
     }
 
-    fn master(&self) -> Result<&MasterKey> {
+    pub(crate) fn master(&self) -> Result<&MasterKey> {
         self.oidc.master.as_ref().ok_or_else(|| {
             Error::internal("no master key: set key_file so signing keys can be sealed")
         })
@@ -783,8 +799,11 @@ impl App {
             },
         };
         let now = self.now();
-        let fresh_enough =
-            |s: &Session| max_age.is_none_or(|m| now - s.auth_time <= Duration::seconds(m));
+        let strong = req.acr_values.split(' ').any(|v| v == ACR_STRONG);
+        let fresh_enough = |s: &Session| {
+            max_age.is_none_or(|m| now - s.auth_time <= Duration::seconds(m))
+                && (!strong || s.method.is_strong())
+        };
         let session = match session {
             Some(s) if fresh_enough(s) && !prompts.contains(&"login") => s,
             _ if prompts.contains(&"none") => {
@@ -802,6 +821,7 @@ impl App {
             _ => {
                 return Ok(Authorize::SignIn {
                     app_name: client.app.name.clone(),
+                    strong,
                 });
             }
         };
@@ -836,6 +856,7 @@ impl App {
                 code_challenge: req.code_challenge.clone(),
                 session_hash: session.id_hash.clone(),
                 auth_time: session.auth_time,
+                method: session.method.as_str().to_owned(),
                 family,
             },
             now,
@@ -1045,6 +1066,7 @@ impl App {
                 scope: g.scope.clone(),
                 session_hash: g.session_hash.clone(),
                 auth_time: g.auth_time,
+                method: g.method.clone(),
                 expires_at: (now + REFRESH_TTL).min(g.auth_time + REFRESH_MAX),
                 used: false,
                 revoked: false,
@@ -1130,7 +1152,9 @@ impl App {
             claims.insert("iat".into(), json!(epoch(now)));
             claims.insert("exp".into(), json!(exp));
             claims.insert("auth_time".into(), json!(epoch(g.auth_time)));
-            claims.insert("amr".into(), json!(["pwd"]));
+            let method = SignInMethod::parse(&g.method).unwrap_or(SignInMethod::Password);
+            claims.insert("amr".into(), json!(method.amr()));
+            claims.insert("acr".into(), json!(acr_of(method)));
             if !g.nonce.is_empty() {
                 claims.insert("nonce".into(), json!(g.nonce));
             }
@@ -1365,6 +1389,7 @@ impl App {
             code_challenge: String::new(),
             session_hash: r.session_hash.clone(),
             auth_time: r.auth_time,
+            method: r.method.clone(),
             family: r.family.clone(),
         };
         self.user_tokens(client, &account, &scope, &grant, Some(next), now)

@@ -101,7 +101,6 @@ impl TestServer {
             app: app.clone(),
             cfg: Arc::new(WebConfig {
                 cookie_secure: false,
-                trust_proxy: false,
             }),
         };
         tokio::spawn(portico_web::serve(listener, state, async {

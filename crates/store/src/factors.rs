@@ -1,0 +1,234 @@
+//! SQL for the sign-in factors besides the password: authenticator-app
+//! secrets, temporary passwords, and what an admin sees of them.
+use crate::{Conn, Result, RowExt, at, db_err, ms};
+use portico_core::ids::AccountId;
+use time::OffsetDateTime;
+
+/// An authenticator-app (TOTP) secret, sealed.
+#[derive(Debug, Clone)]
+pub struct Totp {
+    pub sealed_secret: String,
+    /// `None` until the first code confirmed it.
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The last time step a code was accepted for.
+    pub last_step: i64,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn totp(c: &mut Conn, account: AccountId) -> Result<Option<Totp>> {
+    let row = sqlx::query(
+        "SELECT sealed_secret, confirmed_at, last_step, created_at FROM account_totp WHERE account_id = $1",
+    )
+    .bind(account.0)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    row.map(|r| {
+        Ok(Totp {
+            sealed_secret: r.text("sealed_secret")?,
+            confirmed_at: r.opt_i64("confirmed_at")?.map(at),
+            last_step: r.i64("last_step")?,
+            created_at: at(r.i64("created_at")?),
+        })
+    })
+    .transpose()
+}
+
+/// Replaces an unconfirmed secret (a new setup); false when a confirmed
+/// one exists, which only turning it off removes.
+pub async fn totp_begin(
+    c: &mut Conn,
+    account: AccountId,
+    sealed: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    sqlx::query("DELETE FROM account_totp WHERE account_id = $1 AND confirmed_at IS NULL")
+        .bind(account.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let r = sqlx::query(
+        "INSERT INTO account_totp (account_id, sealed_secret, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind(account.0)
+    .bind(sealed)
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Accepts a code's time step: confirms a pending secret, or uses a
+/// confirmed one. False when the step is not newer than the last accepted
+/// one (a replayed code) or the state differs from `confirming`.
+pub async fn totp_accept(
+    c: &mut Conn,
+    account: AccountId,
+    step: i64,
+    confirming: bool,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let q = if confirming {
+        sqlx::query(
+            "UPDATE account_totp SET last_step = $1, confirmed_at = $3 \
+             WHERE account_id = $2 AND confirmed_at IS NULL AND last_step < $1",
+        )
+        .bind(step)
+        .bind(account.0)
+        .bind(ms(now))
+    } else {
+        sqlx::query(
+            "UPDATE account_totp SET last_step = $1 \
+             WHERE account_id = $2 AND confirmed_at IS NOT NULL AND last_step < $1",
+        )
+        .bind(step)
+        .bind(account.0)
+    };
+    let r = q.execute(&mut *c).await.map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn totp_delete(c: &mut Conn, account: AccountId) -> Result<bool> {
+    let r = sqlx::query("DELETE FROM account_totp WHERE account_id = $1")
+        .bind(account.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// A temporary password waiting to be used.
+#[derive(Debug, Clone)]
+pub struct TempPassword {
+    pub account_id: AccountId,
+    pub code_hash: String,
+    pub expires_at: OffsetDateTime,
+    pub attempts: i64,
+    pub used: bool,
+}
+
+pub async fn temp_insert(
+    c: &mut Conn,
+    ticket_hash: &str,
+    account: AccountId,
+    code_hash: &str,
+    now: OffsetDateTime,
+    expires: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO temp_passwords (ticket_hash, account_id, code_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(ticket_hash)
+    .bind(account.0)
+    .bind(code_hash)
+    .bind(ms(now))
+    .bind(ms(expires))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// How many temporary passwords an account was sent since `since`.
+pub async fn temp_count_since(
+    c: &mut Conn,
+    account: AccountId,
+    since: OffsetDateTime,
+) -> Result<i64> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM temp_passwords WHERE account_id = $1 AND created_at >= $2",
+    )
+    .bind(account.0)
+    .bind(ms(since))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?
+    .i64("n")
+}
+
+pub async fn temp_get(c: &mut Conn, ticket_hash: &str) -> Result<Option<TempPassword>> {
+    let row = sqlx::query(
+        "SELECT account_id, code_hash, expires_at, attempts, used_at FROM temp_passwords WHERE ticket_hash = $1",
+    )
+    .bind(ticket_hash)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    row.map(|r| {
+        Ok(TempPassword {
+            account_id: AccountId(r.i64("account_id")?),
+            code_hash: r.text("code_hash")?,
+            expires_at: at(r.i64("expires_at")?),
+            attempts: r.i64("attempts")?,
+            used: r.opt_i64("used_at")?.is_some(),
+        })
+    })
+    .transpose()
+}
+
+/// Counts a wrong guess at a temporary password.
+pub async fn temp_fail(c: &mut Conn, ticket_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE temp_passwords SET attempts = attempts + 1 WHERE ticket_hash = $1")
+        .bind(ticket_hash)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Spends a temporary password: false when it was spent already.
+pub async fn temp_spend(c: &mut Conn, ticket_hash: &str, now: OffsetDateTime) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE temp_passwords SET used_at = $1 WHERE ticket_hash = $2 AND used_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(ticket_hash)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes expired temporary passwords and challenges.
+pub async fn purge(c: &mut Conn, now: OffsetDateTime) -> Result<u64> {
+    let a = sqlx::query("DELETE FROM temp_passwords WHERE expires_at < $1")
+        .bind(ms(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let b = sqlx::query("DELETE FROM auth_challenges WHERE expires_at < $1")
+        .bind(ms(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(a.rows_affected() + b.rows_affected())
+}
+
+/// The methods an account has bound, for the personal and admin pages.
+#[derive(Debug, Clone, Default)]
+pub struct Bound {
+    /// When the authenticator app was confirmed.
+    pub totp: Option<OffsetDateTime>,
+    pub passkeys: i64,
+    pub certificates: i64,
+}
+
+pub async fn bound(c: &mut Conn, account: AccountId) -> Result<Bound> {
+    let row = sqlx::query(
+        "SELECT (SELECT confirmed_at FROM account_totp WHERE account_id = $1) AS totp, \
+         (SELECT COUNT(*) FROM passkeys WHERE account_id = $1) AS passkeys, \
+         (SELECT COUNT(*) FROM account_certs WHERE account_id = $1) AS certs",
+    )
+    .bind(account.0)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(Bound {
+        totp: row.opt_i64("totp")?.map(at),
+        passkeys: row.i64("passkeys")?,
+        certificates: row.i64("certs")?,
+    })
+}

@@ -1,0 +1,315 @@
+//! The sign-in page (單一帳號認證平台, 004 §第一節 壹): one tab per method
+//! offered where the request comes from, and the forms behind them.
+use crate::extract::{Form, LenientQuery, ReqCtx, visitor_lang};
+use crate::pages::{render, safe_next, session_cookie};
+use crate::view::*;
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use portico_app::Ctx;
+use portico_app::auth::{Credentials, NewSession, SignInError};
+use portico_core::zone::SignInMethod;
+use portico_core::{Lang, Msg};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/login/totp", post(login_totp))
+        .route("/login/temp", post(temp_request))
+        .route("/login/temp/verify", post(temp_verify))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+    /// A login name to fill in (an application's `login_hint`).
+    login: Option<String>,
+    /// The tab to show.
+    method: Option<String>,
+    /// The application asked for a strong method (`acr_values`).
+    strong: Option<String>,
+}
+
+/// The name of the application a sign-in is for, when `next` is an
+/// authorization request of a registered client.
+async fn app_of_next(st: &AppState, next: &str) -> String {
+    let Some(q) = next.strip_prefix("/oauth2/authorize?") else {
+        return String::new();
+    };
+    let Some(req) = crate::extract::parse_query::<portico_app::oidc::AuthRequest>(q) else {
+        return String::new();
+    };
+    match st.app.client(&req.client_id).await {
+        Ok(Some(c)) if c.sso().is_some() && !c.app.suspended => c.app.name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// What the sign-in page shows besides its fixed parts.
+struct View {
+    method: Option<SignInMethod>,
+    login: String,
+    next: String,
+    strong: bool,
+    error: String,
+    notice: String,
+    /// Step two of the temporary password.
+    ticket: String,
+    status: StatusCode,
+}
+
+impl View {
+    fn new(next: String, strong: bool) -> View {
+        View {
+            method: None,
+            login: String::new(),
+            next,
+            strong,
+            error: String::new(),
+            notice: String::new(),
+            ticket: String::new(),
+            status: StatusCode::OK,
+        }
+    }
+}
+
+pub(crate) async fn login_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    LenientQuery(q): LenientQuery<LoginQuery>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let mut v = View::new(safe_next(q.next.as_deref()), q.strong.is_some());
+    if q.expired.is_some() {
+        v.error = Msg::new(
+            "您已閒置過久，已自動登出，請重新登入。",
+            "You were signed out after a period of inactivity. Please sign in again.",
+        )
+        .get(lang)
+        .to_owned();
+    }
+    v.login = q
+        .login
+        .as_deref()
+        .filter(|l| portico_core::text::LoginName::parse(l).is_ok())
+        .unwrap_or("")
+        .to_owned();
+    v.method = q.method.as_deref().and_then(SignInMethod::parse);
+    page(&st, lang, &ctx, v).await
+}
+
+async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response, WebError> {
+    let err = |e| WebError::page(e, lang);
+    let (internal, mut offered) = st.app.methods_for(ctx).await.map_err(err)?;
+    if v.strong {
+        offered.retain(|m| m.is_strong());
+    }
+    let method = v
+        .method
+        .filter(|m| offered.contains(m))
+        .or_else(|| {
+            offered
+                .contains(&SignInMethod::Password)
+                .then_some(SignInMethod::Password)
+        })
+        .or_else(|| offered.first().copied());
+    let needs_captcha = matches!(
+        method,
+        Some(SignInMethod::Password | SignInMethod::TempPassword)
+    );
+    let captcha_id = if needs_captcha {
+        st.app.new_captcha().await.map_err(err)?
+    } else {
+        String::new()
+    };
+    let lockout = st.app.settings().await.map_err(err)?.lockout.clone();
+    let app_name = app_of_next(st, &v.next).await;
+    let next_q = crate::extract::urlencode(&v.next);
+    let strong_q = if v.strong { "&strong=1" } else { "" };
+    let tabs = offered
+        .iter()
+        .map(|m| LoginTab {
+            href: format!("/login?method={}&next={next_q}{strong_q}", m.as_str()),
+            label: m.label().get(lang).to_owned(),
+            current: Some(*m) == method,
+        })
+        .collect();
+    let mut r = render(
+        LoginPage {
+            c: Chrome::bare(lang),
+            captcha_id,
+            login: v.login,
+            next_q,
+            next: v.next,
+            error: v.error,
+            notice: v.notice,
+            lockout,
+            app_name,
+            method: method.map(|m| m.as_str()).unwrap_or(""),
+            tabs,
+            internal,
+            strong: v.strong,
+            ticket: v.ticket,
+            method_label: method
+                .map(|m| m.label().get(lang).to_owned())
+                .unwrap_or_default(),
+        },
+        lang,
+    )?;
+    *r.status_mut() = v.status;
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    strong: String,
+}
+
+impl LoginForm {
+    fn view(&self, method: SignInMethod) -> View {
+        let mut v = View::new(safe_next(Some(&self.next)), !self.strong.is_empty());
+        v.method = Some(method);
+        v.login = self.login.chars().take(40).collect();
+        v
+    }
+}
+
+/// The answer to a sign-in attempt: into the session, or the same tab
+/// again with the message.
+async fn outcome(
+    st: &AppState,
+    lang: Lang,
+    ctx: &Ctx,
+    r: Result<NewSession, SignInError>,
+    mut v: View,
+) -> Result<Response, WebError> {
+    match r {
+        Ok(ns) => {
+            let to = if ns.must_change_password {
+                "/account/password".to_owned()
+            } else {
+                v.next
+            };
+            // Back to an application: its redirect leaves this site, which
+            // the form-action policy forbids right after a form post.
+            let mut r = if to.starts_with("/oauth2/") {
+                crate::oidc::continue_page(&to, lang)
+            } else {
+                Redirect::to(&to).into_response()
+            };
+            r.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(st, &ns.token, None));
+            Ok(r)
+        }
+        Err(SignInError::Other(e)) => Err(WebError::page(e, lang)),
+        Err(e) => {
+            v.status = match e {
+                SignInError::Refused(_) | SignInError::OutsideNetwork => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            v.error = e.message().get(lang).to_owned();
+            page(st, lang, ctx, v).await
+        }
+    }
+}
+
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let cred = Credentials {
+        login: &f.login,
+        password: &f.password,
+        captcha_id: &f.captcha_id,
+        captcha_answer: &f.captcha,
+    };
+    let r = st.app.sign_in(&cred, &ctx).await;
+    outcome(&st, lang, &ctx, r, f.view(SignInMethod::Password)).await
+}
+
+async fn login_totp(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let r = st.app.sign_in_totp(&f.login, &f.code, &ctx).await;
+    outcome(&st, lang, &ctx, r, f.view(SignInMethod::Totp)).await
+}
+
+/// 臨時密碼 step one: the backup e-mail and a captcha; then the form for
+/// the password from the mail.
+async fn temp_request(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let mut v = f.view(SignInMethod::TempPassword);
+    match st
+        .app
+        .request_temp_password(&f.email, &f.captcha_id, &f.captcha, &ctx)
+        .await
+    {
+        Ok(ticket) => {
+            v.ticket = ticket;
+            v.notice = Msg::new(
+                "若此備用信箱已綁定公務帳號，臨時密碼已寄出，10 分鐘內有效。請至信箱收信後輸入。",
+                "If this backup address is bound to an account, a temporary password has been sent; it is valid for 10 minutes. Enter it below.",
+            )
+            .get(lang)
+            .to_owned();
+            page(&st, lang, &ctx, v).await
+        }
+        Err(e) => outcome(&st, lang, &ctx, Err(e), v).await,
+    }
+}
+
+/// 臨時密碼 step two: the password from the mail and a new captcha.
+async fn temp_verify(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let r = st
+        .app
+        .sign_in_temp_password(&f.ticket, &f.code, &f.captcha_id, &f.captcha, &ctx)
+        .await;
+    let mut v = f.view(SignInMethod::TempPassword);
+    // A wrong captcha keeps the ticket, so the mail is not wasted; a wrong
+    // password counts against it.
+    if matches!(r, Err(SignInError::BadCaptcha)) || matches!(r, Err(SignInError::BadCredentials(_)))
+    {
+        v.ticket = f.ticket.chars().take(128).collect();
+    }
+    outcome(&st, lang, &ctx, r, v).await
+}
