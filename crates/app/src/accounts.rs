@@ -142,6 +142,8 @@ pub struct Me {
     pub account: Account,
     pub roles: Vec<roles::Grant>,
     pub active_sessions: i64,
+    /// The sign-in methods bound to the account.
+    pub bound: portico_store::factors::Bound,
 }
 
 /// One account as the admin console opens it.
@@ -162,10 +164,12 @@ impl App {
             .ok_or(Error::NotFound)?;
         let roles = roles::of_account(&mut c, account.id).await?;
         let active_sessions = sessions::count_of(&mut c, account.id).await?;
+        let bound = portico_store::factors::bound(&mut c, account.id).await?;
         Ok(Me {
             account,
             roles,
             active_sessions,
+            bound,
         })
     }
 

@@ -505,8 +505,8 @@ impl App {
     /// Signs out of this session only, and of what it granted to
     /// applications (their refresh tokens).
     pub async fn sign_out(&self, s: &Session, ctx: &Ctx) -> Result<()> {
-        self.end_session_with(s, ctx, r#"{"method":"password"}"#.into())
-            .await
+        let detail = serde_json::json!({ "method": s.method.as_str() }).to_string();
+        self.end_session_with(s, ctx, detail).await
     }
 
     /// Ends one session and the refresh tokens it granted; `detail` says
@@ -551,6 +551,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let n = sessions::delete_idle(&mut tx, cutoff).await?;
         portico_store::captchas::delete_expired(&mut tx, self.now()).await?;
+        portico_store::factors::purge(&mut tx, self.now()).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }

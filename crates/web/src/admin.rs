@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/enable", post(enable))
         .route("/admin/accounts/{id}/unlock", post(unlock))
         .route("/admin/accounts/{id}/reset-password", post(reset_password))
+        .route(
+            "/admin/accounts/{id}/methods/{method}/reset",
+            post(reset_method),
+        )
         .route("/admin/accounts/{id}/roles", post(grant))
         .route("/admin/accounts/{id}/roles/{role}/revoke", post(revoke))
         .route("/admin/org", get(org).post(create_unit))
@@ -215,6 +219,25 @@ async fn act(
         }
         Err(e) => Err(WebError::page(e, s.lang())),
     }
+}
+
+/// Removes a bound sign-in method (a lost phone, a lost card).
+async fn reset_method(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path((id, method)): Path<(i64, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let Some(method) = portico_core::zone::SignInMethod::parse(&method) else {
+        return Err(WebError::page(Error::NotFound, s.lang()));
+    };
+    let r = st
+        .app
+        .reset_method(&s.0.principal, AccountId(id), method, &ctx)
+        .await;
+    act(&st, &s, id, r, "method-reset").await
 }
 
 #[derive(serde::Deserialize)]
@@ -704,6 +727,18 @@ fn parse_settings(
     s.password.require_special = flag("password.require_special");
     if let Some(d) = f.get("official_mail_domain") {
         s.official_mail_domain = d.trim().to_ascii_lowercase();
+    }
+    if let Some(v) = f.get("internal_networks") {
+        s.internal_networks = v.trim().replace("\r\n", "\n");
+    }
+    if let Some(v) = f.get("trusted_proxies") {
+        s.trusted_proxies = v.trim().replace("\r\n", "\n");
+    }
+    if f.contains_key("outside_methods_shown") {
+        s.outside_methods = portico_core::zone::SignInMethod::ALL
+            .into_iter()
+            .filter(|m| flag(&format!("outside.{}", m.as_str())))
+            .collect();
     }
     if errs.is_empty() { Ok(s) } else { Err(errs) }
 }

@@ -10,6 +10,7 @@ mod assets;
 mod contacts;
 mod error;
 mod extract;
+mod factors;
 pub mod mitake_sim;
 mod oidc;
 mod outbox;

@@ -109,6 +109,7 @@ async fn discovery(State(st): State<AppState>) -> Response {
         "auth_time",
         "nonce",
         "amr",
+        "acr",
         "sid",
     ]
     .into_iter()
@@ -128,6 +129,7 @@ async fn discovery(State(st): State<AppState>) -> Response {
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "acr_values_supported": [portico_app::oidc::ACR_BASIC, portico_app::oidc::ACR_STRONG],
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
@@ -199,7 +201,7 @@ fn continuation(req: &AuthRequest) -> String {
 }
 
 fn serde_urlencoded_pairs(r: &AuthRequest) -> String {
-    let pairs: [(&str, &str); 12] = [
+    let pairs: [(&str, &str); 13] = [
         ("client_id", &r.client_id),
         ("redirect_uri", &r.redirect_uri),
         ("response_type", &r.response_type),
@@ -212,6 +214,7 @@ fn serde_urlencoded_pairs(r: &AuthRequest) -> String {
         ("login_hint", &r.login_hint),
         ("response_mode", &r.response_mode),
         ("ui_locales", &r.ui_locales),
+        ("acr_values", &r.acr_values),
     ];
     pairs
         .iter()
@@ -243,14 +246,15 @@ async fn authorize(
             ..WebError::page(Error::Refused(m), lang)
         }),
         Authorize::Redirect(url) => Ok(Redirect::to(&url).into_response()),
-        Authorize::SignIn { .. } => {
+        Authorize::SignIn { strong, .. } => {
             let next = continuation(&req);
             let mut hint = String::new();
             if !req.login_hint.is_empty() && req.login_hint.len() <= 40 {
                 hint = format!("&login={}", crate::extract::urlencode(&req.login_hint));
             }
+            let strong = if strong { "&strong=1" } else { "" };
             Ok(Redirect::to(&format!(
-                "/login?next={}{hint}",
+                "/login?next={}{hint}{strong}",
                 crate::extract::urlencode(&next)
             ))
             .into_response())

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .merge(crate::signin::router())
+        .merge(crate::factors::router())
         .route("/captcha/{file}", get(captcha))
         .route("/logout", post(logout))
         .route("/logout/all", post(logout_all))
@@ -60,6 +61,12 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
             "Password changed; your other sessions were signed out",
         ),
         "avatar" => Msg::new("個人圖像已更新", "Avatar updated"),
+        "totp-on" => Msg::new(
+            "動態驗證碼已啟用，下次可用「動態驗證碼」登入",
+            "The authenticator app is on; you can sign in with its codes from now on",
+        ),
+        "totp-off" => Msg::new("動態驗證碼已關閉", "The authenticator app is off"),
+        "method-reset" => Msg::new("已重設此帳號的登入方式綁定", "The sign-in method was reset"),
         "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
         "disabled" => Msg::new(
             "帳號已停用，並已登出其所有裝置",
@@ -353,7 +360,7 @@ fn profile_of(a: &portico_store::accounts::Account) -> ProfileForm {
     }
 }
 
-async fn account_page(
+pub(crate) async fn account_page(
     st: &AppState,
     s: &Signed,
     profile: Option<ProfileForm>,

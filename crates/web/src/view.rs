@@ -209,6 +209,17 @@ pub struct AccountPage {
 }
 
 #[derive(Template)]
+#[template(path = "totp.html")]
+pub struct TotpPage {
+    pub c: Chrome,
+    /// The key in groups of four.
+    pub secret: String,
+    pub qr_svg: String,
+    pub uri: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
 #[template(path = "password.html")]
 pub struct PasswordPage {
     pub c: Chrome,
@@ -268,6 +279,11 @@ pub fn action_label(action: &str) -> Msg {
         "auth.sign_in" => Msg::new("登入", "Sign in"),
         "auth.sign_out" => Msg::new("登出", "Sign out"),
         "auth.sign_out_everywhere" => Msg::new("登出所有裝置", "Sign out everywhere"),
+        "auth.temp_password.request" => Msg::new("申請臨時密碼", "Temporary password requested"),
+        "account.totp.begin" => Msg::new("開始 OTP 驗證綁定", "Authenticator setup started"),
+        "account.totp.enable" => Msg::new("啟用 OTP 驗證", "Authenticator app turned on"),
+        "account.totp.disable" => Msg::new("關閉 OTP 驗證", "Authenticator app turned off"),
+        "account.method.reset" => Msg::new("重設登入方式綁定", "Sign-in method reset"),
         "account.profile.update" => Msg::new("修改個人資料", "Profile updated"),
         "account.password.change" => Msg::new("修改密碼", "Password changed"),
         "account.password.force_reset" => Msg::new("強制重設密碼", "Password reset forced"),
@@ -295,6 +311,19 @@ pub fn outcome_label(o: &str) -> Msg {
 }
 
 /// Why a sign-in failed, in words.
+/// The sign-in method an event's detail names (`{"method": …}`).
+pub fn method_label(detail: &str) -> Msg {
+    serde_json::from_str::<serde_json::Value>(detail)
+        .ok()
+        .and_then(|v| {
+            v.get("method")?
+                .as_str()
+                .and_then(portico_core::zone::SignInMethod::parse)
+        })
+        .map(|m| m.label())
+        .unwrap_or_else(|| Msg::new("", ""))
+}
+
 pub fn reason_label(r: &str) -> Msg {
     match r {
         "" => Msg::new("", ""),
@@ -308,6 +337,25 @@ pub fn reason_label(r: &str) -> Msg {
         "awaiting_activation" => Msg::new("帳號待開通", "Awaiting activation"),
         "password_change_required" => Msg::new("須變更密碼", "Password change required"),
         "invalid" => Msg::new("輸入資料有誤", "Invalid input"),
+        "outside_network" => Msg::new(
+            "府外網路不允許此登入方式",
+            "Method not allowed outside the government network",
+        ),
+        "bad_code" | "bad_code_locked" => Msg::new("動態驗證碼錯誤", "Wrong authenticator code"),
+        "code_replay" | "code_replay_locked" => {
+            Msg::new("動態驗證碼已使用過", "Authenticator code already used")
+        }
+        "no_totp" | "no_totp_locked" => Msg::new("未綁定 OTP 驗證", "No authenticator app set up"),
+        "bad_temp_password" | "bad_temp_password_locked" => {
+            Msg::new("臨時密碼錯誤", "Wrong temporary password")
+        }
+        "temp_password_used" => Msg::new("臨時密碼已使用過", "Temporary password already used"),
+        "temp_password_expired" => Msg::new("臨時密碼已過期", "Temporary password expired"),
+        "unknown_ticket" => Msg::new("臨時密碼不存在", "Unknown temporary password"),
+        "too_many_attempts" => Msg::new("錯誤次數過多", "Too many wrong attempts"),
+        "too_many" => Msg::new("申請次數過多", "Asked too often"),
+        "unknown_email" => Msg::new("信箱未綁定帳號", "Address not bound"),
+        "account_inactive" => Msg::new("帳號無法使用", "Account not active"),
         other => Msg::owned(other.to_owned(), other.to_owned()),
     }
 }

@@ -3,6 +3,8 @@
 //! names a server (`postgres://postgres@127.0.0.1:55432/postgres`).
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use portico_app::{App, ManualClock};
 use portico_store::Db;
 use portico_web::{AppState, WebConfig};
@@ -127,6 +129,7 @@ impl TestServer {
             base: self.base.clone(),
             cookie: String::new(),
             jar: Vec::new(),
+            forwarded_for: String::new(),
         }
     }
 
@@ -251,6 +254,8 @@ pub struct Client {
     /// The `Cookie` header sent with every request.
     pub cookie: String,
     jar: Vec<(String, String)>,
+    /// An `X-Forwarded-For` header sent with every request, when set.
+    pub forwarded_for: String,
 }
 
 impl Client {
@@ -288,6 +293,7 @@ impl Client {
             .http
             .get(full)
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .send()
             .await
             .expect("get");
@@ -316,6 +322,7 @@ impl Client {
             .http
             .get(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .send()
             .await
             .expect("get");
@@ -330,6 +337,7 @@ impl Client {
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .form(form)
             .send()
             .await
@@ -355,6 +363,7 @@ impl Client {
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -385,6 +394,7 @@ impl Client {
             .http
             .post(format!("{}/api/v1{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .header("x-csrf-token", csrf)
             .json(&json)
             .send()
@@ -408,6 +418,7 @@ impl Client {
             .http
             .request(m, format!("{}/api/v1{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .header("x-csrf-token", csrf);
         if let Some(j) = json {
             r = r.json(&j);
@@ -431,6 +442,7 @@ impl Client {
             .http
             .request(m, format!("{}/api/v1{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .header("x-csrf-token", csrf)
             .header("content-type", content_type)
             .body(body)
@@ -446,6 +458,7 @@ impl Client {
             .http
             .get(format!("{}/api/v1{path}", self.base))
             .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
             .send()
             .await
             .expect("api get");

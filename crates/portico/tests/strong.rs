@@ -1,0 +1,530 @@
+//! Strong sign-in over HTTP against a real server: the authenticator app
+//! (004 §第一節 三, §參 十一), the temporary password by mail (§第一節 四),
+//! network zones (§第一節 壹: outside the government network only the
+//! certificate methods), the method in records and ID tokens, and the
+//! admin's view and reset of bound methods.
+mod common;
+
+use common::oidc::*;
+use common::{Client, TestServer, between};
+use serde_json::json;
+use time::Duration;
+
+const STAFF: &str = "staff";
+
+/// The code an authenticator app shows `offset` seconds from the server's
+/// clock, computed by totp-rs from the key the page printed.
+fn app_code(s: &TestServer, key: &str, offset: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(key.replace(' ', "")).expect("base32 key");
+    let t = totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("totp");
+    let now = portico_app::Clock::now(&s.clock).unix_timestamp() + offset;
+    t.generate(now as u64).to_string()
+}
+
+/// Sets up the authenticator app for a signed-in person; returns the key.
+async fn set_up_totp(s: &TestServer, c: &mut Client) -> String {
+    let csrf = c.csrf().await;
+    let (st, _, loc) = c
+        .post_form("/account/totp/begin", &[("_csrf", &csrf)])
+        .await;
+    assert_eq!((st, loc.as_str()), (303, "/account/totp"));
+    let (st, page) = c.get("/account/totp").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("<svg"), "the QR code is on the page");
+    assert!(
+        page.contains("otpauth://totp/"),
+        "and the link for this phone"
+    );
+    let key = between(&page, "id=\"totp-key\">", "<");
+    // A wrong first code is refused with a message, and nothing is on yet.
+    let (st, body, _) = c
+        .post_form(
+            "/account/totp/confirm",
+            &[("_csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("驗證碼不正確"), "{body}");
+    let (st, _, loc) = c
+        .post_form(
+            "/account/totp/confirm",
+            &[("_csrf", &csrf), ("code", &app_code(s, &key, 0))],
+        )
+        .await;
+    assert_eq!((st, loc.as_str()), (303, "/account?ok=totp-on#methods"));
+    key
+}
+
+async fn sign_in_totp(s: &TestServer, login: &str, code: &str) -> (Client, u16, String) {
+    let mut c = s.client();
+    let (st, body, loc) = c
+        .post_form(
+            "/login/totp",
+            &[("login", login), ("code", code), ("next", "/")],
+        )
+        .await;
+    (c, st, if st == 303 { loc } else { body })
+}
+
+async fn reasons(s: &TestServer, action: &str) -> Vec<String> {
+    let mut c = s.app.db.read().await.expect("conn");
+    sqlx::query("SELECT reason FROM audit_events WHERE action = $1 ORDER BY seq")
+        .bind(action.to_owned())
+        .fetch_all(&mut *c)
+        .await
+        .expect("audit")
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, "reason"))
+        .collect()
+}
+
+async fn session_method(s: &TestServer, c: &Client) -> portico_core::zone::SignInMethod {
+    s.app
+        .session(&c.session_token())
+        .await
+        .expect("session")
+        .expect("signed in")
+        .method
+}
+
+#[tokio::test]
+async fn seed_004_totp_is_set_up_with_a_first_code_works_once_per_code_and_is_turned_off_with_the_password()
+ {
+    let s = TestServer::start(0).await;
+    let mut me = s.signed_in(STAFF).await;
+    let (_, page) = me.get("/account").await;
+    assert!(page.contains("進行「OTP 驗證」"), "offered while off");
+    let key = set_up_totp(&s, &mut me).await;
+    let (_, page) = me.get("/account").await;
+    assert!(page.contains("關閉「OTP 驗證」"), "now on");
+    assert!(
+        me.get("/account/totp").await.1.is_empty(),
+        "the key is never shown again"
+    );
+
+    // The login page offers the method; the confirming code cannot sign in
+    // (one use per code, RFC 6238 §5.2).
+    let (_, login) = s.client().get("/login?method=totp").await;
+    assert!(login.contains("action=\"/login/totp\""), "{login}");
+    let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
+    assert_eq!(st, 401, "the confirming code was spent");
+    s.clock.advance(Duration::seconds(30));
+    let code = app_code(&s, &key, 0);
+    let (c, st, loc) = sign_in_totp(&s, STAFF, &code).await;
+    assert_eq!((st, loc.as_str()), (303, "/"));
+    assert_eq!(
+        session_method(&s, &c).await,
+        portico_core::zone::SignInMethod::Totp
+    );
+    let (_, st, body) = sign_in_totp(&s, STAFF, &code).await;
+    assert_eq!(st, 401, "a replayed code is refused");
+    assert!(body.contains("帳號或動態驗證碼錯誤"), "{body}");
+    // One step of drift is accepted: the phone's clock runs 30 s ahead.
+    s.clock.advance(Duration::seconds(60));
+    let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 30)).await;
+    assert_eq!(st, 303, "one step ahead");
+    s.clock.advance(Duration::seconds(120));
+    let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, -90)).await;
+    assert_eq!(st, 401, "three steps behind is too far");
+    let r = reasons(&s, "auth.sign_in").await;
+    assert!(r.contains(&"code_replay".to_owned()), "{r:?}");
+    assert!(r.contains(&"bad_code".to_owned()), "{r:?}");
+
+    // The sign-in records name the method of every attempt.
+    let (_, records) = me.get("/records/sign-in").await;
+    assert!(records.contains("動態驗證碼"), "method shown");
+    assert!(records.contains("動態驗證碼已使用過"), "reason shown");
+
+    // Turning it off needs the password again.
+    let csrf = me.csrf().await;
+    let (st, body, _) = me
+        .post_form(
+            "/account/totp/disable",
+            &[("_csrf", &csrf), ("password", "wrong-Password1!")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("密碼不正確"), "{body}");
+    let (st, _, loc) = me
+        .post_form(
+            "/account/totp/disable",
+            &[
+                ("_csrf", &csrf),
+                ("password", portico_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!((st, loc.as_str()), (303, "/account?ok=totp-off#methods"));
+    s.clock.advance(Duration::seconds(30));
+    let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
+    assert_eq!(st, 401, "off means off");
+    assert_eq!(
+        reasons(&s, "auth.sign_in").await.last().map(String::as_str),
+        Some("no_totp")
+    );
+}
+
+#[tokio::test]
+async fn wrong_authenticator_codes_count_towards_the_lockout() {
+    let s = TestServer::start(0).await;
+    let mut me = s.signed_in(STAFF).await;
+    let key = set_up_totp(&s, &mut me).await;
+    s.clock.advance(Duration::seconds(30));
+    for _ in 0..5 {
+        let (_, st, _) = sign_in_totp(&s, STAFF, "123456").await;
+        assert_eq!(st, 401);
+    }
+    // Locked: even the right code is refused now (004 §貳: 15 minutes).
+    let (_, st, body) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body.contains("鎖定"), "{body}");
+    let r = reasons(&s, "auth.sign_in").await;
+    assert!(r.contains(&"bad_code_locked".to_owned()), "{r:?}");
+    // Two requests with one code at once: exactly one signs in.
+    s.clock.advance(Duration::minutes(16));
+    let code = app_code(&s, &key, 0);
+    let (a, b) = tokio::join!(
+        sign_in_totp(&s, STAFF, &code),
+        sign_in_totp(&s, STAFF, &code)
+    );
+    let mut statuses = [a.1, b.1];
+    statuses.sort();
+    assert_eq!(statuses, [303, 401], "one code, one sign-in");
+}
+
+async fn backup_email(s: &TestServer, login: &str) -> String {
+    let mut c = s.app.db.read().await.expect("conn");
+    portico_store::accounts::find_by_login(&mut c, login)
+        .await
+        .expect("account")
+        .expect("exists")
+        .backup_email
+}
+
+/// Step one of the temporary password: the page with the ticket.
+async fn ask_temp_password(s: &TestServer, c: &mut Client, email: &str) -> (u16, String) {
+    let (_, page) = c.get("/login?method=temp_password").await;
+    let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+    let answer = s.captcha_answer(&cid).await;
+    let (st, body, _) = c
+        .post_form(
+            "/login/temp",
+            &[("email", email), ("captcha_id", &cid), ("captcha", &answer)],
+        )
+        .await;
+    (st, body)
+}
+
+/// Step two, with the ticket on `page` and a fresh captcha.
+async fn use_temp_password(
+    s: &TestServer,
+    c: &mut Client,
+    page: &str,
+    code: &str,
+) -> (u16, String, String) {
+    let ticket = between(page, "name=\"ticket\" value=\"", "\"");
+    let fresh = c.get("/login?method=temp_password").await.1;
+    let cid = between(&fresh, "name=\"captcha_id\" value=\"", "\"");
+    let answer = s.captcha_answer(&cid).await;
+    c.post_form(
+        "/login/temp/verify",
+        &[
+            ("ticket", &ticket),
+            ("code", code),
+            ("captcha_id", &cid),
+            ("captcha", &answer),
+            ("next", "/"),
+        ],
+    )
+    .await
+}
+
+/// The temporary password in the newest mail to `to`: the line of ten
+/// capitals and digits.
+async fn temp_password_sent_to(s: &TestServer, to: &str) -> String {
+    let (subject, body) = s.last_message_to(to).await.expect("a mail");
+    assert!(subject.contains("臨時密碼"), "{subject}");
+    body.lines()
+        .map(str::trim)
+        .find(|l| {
+            l.len() == 10
+                && l.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+        .unwrap_or_else(|| panic!("no temporary password in {body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn seed_004_a_temporary_password_by_mail_works_once_within_ten_minutes() {
+    let s = TestServer::start(0).await;
+    let email = backup_email(&s, STAFF).await;
+    assert!(!email.is_empty());
+
+    // An address bound to nobody gets the same answer and no mail.
+    let mut c = s.client();
+    let (st, page) = ask_temp_password(&s, &mut c, "nobody@example.org").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("若此備用信箱已綁定公務帳號"), "{page}");
+    assert_eq!(s.messages_to("nobody@example.org").await, 0);
+
+    let mut c = s.client();
+    let (st, page) = ask_temp_password(&s, &mut c, &email.to_uppercase()).await;
+    assert_eq!(st, 200);
+    let code = temp_password_sent_to(&s, &email).await;
+    // A wrong one counts, and keeps the ticket for another try.
+    let (st, again, _) = use_temp_password(&s, &mut c, &page, "WRONGWRONG").await;
+    assert_eq!(st, 401);
+    assert!(again.contains("臨時密碼錯誤或已失效"), "{again}");
+    let (st, _, loc) = use_temp_password(&s, &mut c, &again, &code.to_lowercase()).await;
+    assert_eq!((st, loc.as_str()), (303, "/"));
+    assert_eq!(
+        session_method(&s, &c).await,
+        portico_core::zone::SignInMethod::TempPassword
+    );
+    let mut other = s.client();
+    let (st, _, _) = use_temp_password(&s, &mut other, &again, &code).await;
+    assert_eq!(st, 401, "it works once");
+
+    // Ten minutes, then it is gone.
+    let mut c = s.client();
+    let (_, page) = ask_temp_password(&s, &mut c, &email).await;
+    let code = temp_password_sent_to(&s, &email).await;
+    s.clock
+        .advance(Duration::minutes(10) + Duration::seconds(1));
+    let (st, _, _) = use_temp_password(&s, &mut c, &page, &code).await;
+    assert_eq!(st, 401, "expired");
+    let r = reasons(&s, "auth.sign_in").await;
+    for want in [
+        "bad_temp_password",
+        "temp_password_used",
+        "temp_password_expired",
+    ] {
+        assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
+    }
+
+    // At most three mails per ten minutes to one account.
+    let before = s.messages_to(&email).await;
+    for _ in 0..4 {
+        let mut c = s.client();
+        assert_eq!(ask_temp_password(&s, &mut c, &email).await.0, 200);
+    }
+    assert_eq!(s.messages_to(&email).await - before, 3);
+    assert!(
+        reasons(&s, "auth.temp_password.request")
+            .await
+            .contains(&"too_many".to_owned())
+    );
+}
+
+async fn put_settings(admin: &mut Client, patch: serde_json::Value) -> (u16, serde_json::Value) {
+    let csrf = admin.csrf().await;
+    admin.api("PUT", "/settings", &csrf, Some(patch)).await
+}
+
+#[tokio::test]
+async fn seed_004_outside_the_government_network_only_certificate_methods_and_a_forged_forwarded_for_changes_nothing()
+ {
+    let s = TestServer::start(0).await;
+    // Signed in from inside; the session outlives the change of zones.
+    let mut admin = s.signed_in("admin").await;
+    // Bad ranges are refused by field, and change nothing.
+    let (st, body) = put_settings(&mut admin, json!({"internal_networks": "10.0.0.0/33"})).await;
+    assert_eq!(st, 422, "{body}");
+    assert!(body.to_string().contains("internal_networks"), "{body}");
+    // The tests connect from 127.0.0.1: outside once the network is 10/8.
+    let (st, body) = put_settings(&mut admin, json!({"internal_networks": "10.0.0.0/8"})).await;
+    assert_eq!(st, 200, "{body}");
+
+    let mut c = s.client();
+    let (st, page) = c.get("/login").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("id=\"zone-note\""), "told they are outside");
+    assert!(!page.contains("action=\"/login\""), "no password form");
+    let (st, body) = {
+        let (st, body, _) = c
+            .post_form(
+                "/login",
+                &[
+                    ("login", STAFF),
+                    ("password", portico_app::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        (st, body)
+    };
+    assert_eq!(st, 403, "a password from outside is refused");
+    assert!(body.contains("您目前不在府內網路"), "{body}");
+    let (_, st, _) = sign_in_totp(&s, STAFF, "123456").await;
+    assert_eq!(st, 403, "so is an authenticator code");
+    let r = reasons(&s, "auth.sign_in").await;
+    assert_eq!(
+        r.iter().filter(|r| *r == "outside_network").count(),
+        2,
+        "{r:?}"
+    );
+
+    // A forwarded-for header from an untrusted peer counts for nothing.
+    c.forwarded_for = "10.1.2.3".into();
+    let (st, page) = c.get("/login").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("id=\"zone-note\""), "still outside");
+
+    // Once the peer is a trusted proxy, the address it saw counts; the
+    // client's own entries further left do not.
+    let (st, _) = put_settings(&mut admin, json!({"trusted_proxies": "127.0.0.1/32"})).await;
+    assert_eq!(st, 200);
+    let (_, page) = c.get("/login").await;
+    assert!(
+        !page.contains("id=\"zone-note\""),
+        "inside through the proxy"
+    );
+    let (mut inside, st, _) = {
+        let mut c2 = s.client();
+        c2.forwarded_for = "10.1.2.3".into();
+        let page = c2.get("/login").await.1;
+        let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+        let answer = s.captcha_answer(&cid).await;
+        let (st, _, loc) = c2
+            .post_form(
+                "/login",
+                &[
+                    ("login", STAFF),
+                    ("password", portico_app::demo::DEMO_PASSWORD),
+                    ("captcha_id", &cid),
+                    ("captcha", &answer),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        (c2, st, loc)
+    };
+    assert_eq!(st, 303);
+    assert_eq!(inside.get("/account").await.0, 200);
+    c.forwarded_for = "10.1.2.3, 203.0.113.7".into();
+    let (_, page) = c.get("/login").await;
+    assert!(
+        page.contains("id=\"zone-note\""),
+        "the proxy saw 203.0.113.7"
+    );
+
+    // Which methods work outside is a setting.
+    let (st, _) = put_settings(
+        &mut admin,
+        json!({"outside_methods": ["certificate", "mobile_id", "passkey", "password"]}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (_, page) = c.get("/login").await;
+    assert!(
+        page.contains("action=\"/login\""),
+        "password offered outside now"
+    );
+}
+
+#[tokio::test]
+async fn id_tokens_report_the_method_and_an_application_can_require_a_strong_one() {
+    let s = TestServer::start(0).await;
+    let mut me = s.signed_in(STAFF).await;
+    let key = set_up_totp(&s, &mut me).await;
+    s.clock.advance(Duration::seconds(30));
+    let (mut c, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
+    assert_eq!(st, 303);
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (st, t) = exchange(&s, &code, &verifier).await;
+    assert_eq!(st, 200, "{t}");
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id["amr"], json!(["otp"]));
+    assert_eq!(id["acr"], portico_app::oidc::ACR_BASIC);
+    // A refreshed ID token still tells how the person signed in.
+    let (st, t2) = token(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!(st, 200, "{t2}");
+    assert_eq!(
+        claims(t2["id_token"].as_str().unwrap())["amr"],
+        json!(["otp"])
+    );
+
+    // acr_values asking for a strong method: the code-based session is not
+    // enough; the person is sent to sign in with a strong method.
+    let (_, challenge) = pkce();
+    let extra = format!("&acr_values={}", enc(portico_app::oidc::ACR_STRONG));
+    let (st, _, loc) = c.get_loc(&auth_url(ID, CB, &challenge, &extra)).await;
+    assert_eq!(st, 303);
+    assert!(
+        loc.starts_with("/login?") && loc.ends_with("&strong=1"),
+        "{loc}"
+    );
+    assert!(
+        loc.contains("acr_values"),
+        "the request comes back intact: {loc}"
+    );
+    let (_, page) = c.get(&loc).await;
+    assert!(page.contains("id=\"strong-note\""), "{page}");
+    assert!(
+        !page.contains("action=\"/login/totp\""),
+        "weak methods not offered"
+    );
+    let (st, _, loc) = c
+        .get_loc(&auth_url(
+            ID,
+            CB,
+            &challenge,
+            &format!("{extra}&prompt=none"),
+        ))
+        .await;
+    assert_eq!(st, 303);
+    assert_eq!(param(&loc, "error").as_deref(), Some("login_required"));
+
+    let (_, disco) = c.get("/.well-known/openid-configuration").await;
+    assert!(disco.contains(portico_app::oidc::ACR_STRONG), "{disco}");
+}
+
+#[tokio::test]
+async fn an_admin_sees_bound_methods_and_resets_them_within_scope() {
+    let s = TestServer::start(0).await;
+    let mut me = s.signed_in(STAFF).await;
+    let key = set_up_totp(&s, &mut me).await;
+    let id = s.account_id(STAFF).await;
+
+    // An admin of another agency may not touch it: to them it does not
+    // exist.
+    let mut edu = s.signed_in("edu_admin").await;
+    let csrf = edu.csrf().await;
+    let (st, _, _) = edu
+        .post_form(
+            &format!("/admin/accounts/{id}/methods/totp/reset"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 404);
+
+    let mut admin = s.signed_in("civil_admin").await;
+    let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
+    let bound = between(&page, "id=\"bound-methods\"", "</ul>");
+    assert!(bound.contains("已啟用"), "{bound}");
+    let csrf = admin.csrf().await;
+    let (st, _, loc) = admin
+        .post_form(
+            &format!("/admin/accounts/{id}/methods/totp/reset"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 303, "{loc}");
+    let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
+    assert!(between(&page, "id=\"bound-methods\"", "</ul>").contains("未啟用"));
+    assert_eq!(reasons(&s, "account.method.reset").await.len(), 1);
+    s.clock.advance(Duration::seconds(30));
+    let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
+    assert_eq!(st, 401, "the reset secret no longer signs in");
+}
