@@ -77,6 +77,7 @@ pub const BUILT: &[SignInMethod] = &[
     SignInMethod::Password,
     SignInMethod::Totp,
     SignInMethod::TempPassword,
+    SignInMethod::Passkey,
 ];
 
 /// Who a sign-in attempt names.
@@ -305,6 +306,22 @@ impl App {
             SignInMethod::Password,
         )
         .await
+    }
+
+    /// Audits an attempt that failed before it could name an account (an
+    /// unknown ticket, challenge or credential), and refuses it.
+    pub(crate) async fn failed_attempt(
+        &self,
+        mut fail: audit::NewEvent,
+        reason: &str,
+        method: SignInMethod,
+    ) -> Result<NewSession, SignInError> {
+        fail.outcome = Some(Outcome::Failed);
+        fail.reason = reason.to_owned();
+        let mut tx = self.db.begin().await?;
+        audit::append(&mut tx, &fail, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Err(SignInError::BadCredentials(method))
     }
 
     /// The account a sign-in attempt names, unless it is unknown or locked

@@ -388,13 +388,8 @@ impl App {
             Some(_) => None,
         };
         if let (Some(reason), row) = (unusable, &row) {
-            fail.outcome = Some(Outcome::Failed);
-            fail.reason = reason.into();
             fail.target_id = row.as_ref().map(|r| r.account_id.0);
-            let mut tx = self.db.begin().await?;
-            audit::append(&mut tx, &fail, now).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(SignInError::BadCredentials(method));
+            return self.failed_attempt(fail, reason, method).await;
         }
         let row = row.ok_or(Error::NotFound)?;
         let (account, fail) = self
@@ -436,6 +431,7 @@ impl App {
         let (a, _) = self.managed(&mut tx, &admin, account).await?;
         let removed = match method {
             SignInMethod::Totp => factors::totp_delete(&mut tx, a.id).await?,
+            SignInMethod::Passkey => factors::passkey_delete(&mut tx, a.id, None).await? > 0,
             _ => {
                 return Err(Error::Refused(Msg::new(
                     "此登入方式沒有可重設的綁定",

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod oidc;
 pub mod orgs;
 pub mod outbox;
+pub mod passkeys;
 pub mod passwords;
 pub mod requests;
 pub mod settings;
@@ -104,6 +105,8 @@ pub struct App {
     settings_cache: Arc<Mutex<Option<CachedSettings>>>,
     pub(crate) delivery: outbox::Delivery,
     pub(crate) oidc: Arc<oidc::Provider>,
+    /// The passkey relying party, from the public URL.
+    pub(crate) webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             settings_cache: Arc::new(Mutex::new(None)),
             delivery: outbox::Delivery::default(),
             oidc: Arc::new(oidc::Provider::default()),
+            webauthn: None,
         }
     }
 

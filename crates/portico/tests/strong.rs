@@ -5,6 +5,7 @@
 //! admin's view and reset of bound methods.
 mod common;
 
+use common::authenticator::SoftKey;
 use common::oidc::*;
 use common::{Client, TestServer, between};
 use serde_json::json;
@@ -527,4 +528,211 @@ async fn an_admin_sees_bound_methods_and_resets_them_within_scope() {
     s.clock.advance(Duration::seconds(30));
     let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
     assert_eq!(st, 401, "the reset secret no longer signs in");
+}
+
+/// The relying party the test server's passkeys use: `localhost` on the
+/// server's port (browsers refuse WebAuthn on an IP address).
+fn rp_of(s: &TestServer) -> (String, String) {
+    let port = s.base.rsplit(':').next().unwrap_or("");
+    ("localhost".into(), format!("http://localhost:{port}"))
+}
+
+/// Registers a passkey for a signed-in person through the page's endpoints.
+async fn add_passkey(
+    s: &TestServer,
+    me: &mut Client,
+    name: &str,
+) -> (u16, serde_json::Value, SoftKey) {
+    let (rp, origin) = rp_of(s);
+    let mut key = SoftKey::new(&rp, &origin);
+    let csrf = me.csrf().await;
+    let (st, c) = me
+        .post_json("/account/passkeys/options", &csrf, &json!({}))
+        .await;
+    assert_eq!(st, 200, "{c}");
+    let cred = key.register(&c["options"]);
+    let (st, body) = me
+        .post_json(
+            "/account/passkeys",
+            &csrf,
+            &json!({"handle": c["handle"], "name": name, "credential": cred}),
+        )
+        .await;
+    (st, body, key)
+}
+
+/// Signs in with a passkey: the options, the authenticator's answer, the
+/// finish. Returns the client, status and body.
+async fn passkey_sign_in(
+    s: &TestServer,
+    answer: impl FnOnce(&serde_json::Value) -> serde_json::Value,
+) -> (Client, u16, serde_json::Value) {
+    let mut c = s.client();
+    let (st, opts) = c.post_json("/login/passkey/options", "", &json!({})).await;
+    assert_eq!(st, 200, "{opts}");
+    let cred = answer(&opts["options"]);
+    let (st, body) = c
+        .post_json(
+            "/login/passkey",
+            "",
+            &json!({"handle": opts["handle"], "credential": cred, "next": "/"}),
+        )
+        .await;
+    (c, st, body)
+}
+
+async fn failed_count(s: &TestServer, login: &str) -> i64 {
+    let mut c = s.app.db.read().await.expect("conn");
+    portico_store::accounts::find_by_login(&mut c, login)
+        .await
+        .expect("account")
+        .expect("exists")
+        .failed_count
+}
+
+#[tokio::test]
+async fn passkeys_register_sign_in_without_a_password_and_forgeries_are_refused() {
+    let s = TestServer::start(0).await;
+    let mut me = s.signed_in(STAFF).await;
+    let (st, body, _) = add_passkey(&s, &mut me, "  ").await;
+    assert_eq!(st, 422, "a passkey needs a name: {body}");
+    let (st, body, mut key) = add_passkey(&s, &mut me, "辦公室電腦").await;
+    assert_eq!(st, 200, "{body}");
+    let (_, page) = me.get("/account").await;
+    assert!(page.contains("辦公室電腦"), "listed by name");
+
+    // Signing in needs no login name and no password.
+    let (mut c, st, body) = passkey_sign_in(&s, |o| key.assert(o)).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["redirect"], "/");
+    assert_eq!(
+        session_method(&s, &c).await,
+        portico_core::zone::SignInMethod::Passkey
+    );
+    // It is strong: an application asking for a strong method gets a code,
+    // and the ID token says how.
+    let (verifier, challenge) = pkce();
+    let extra = format!("&acr_values={}", enc(portico_app::oidc::ACR_STRONG));
+    let (st, _, loc) = c.get_loc(&auth_url(ID, CB, &challenge, &extra)).await;
+    assert_eq!(st, 303);
+    let code = param(&loc, "code").expect("a code at once");
+    let (st, t) = exchange(&s, &code, &verifier).await;
+    assert_eq!(st, 200, "{t}");
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id["acr"], portico_app::oidc::ACR_STRONG);
+    assert_eq!(id["amr"], json!(["hwk", "user"]));
+
+    // A signature over another challenge: refused, and counted.
+    let before = failed_count(&s, STAFF).await;
+    let mut stale = s.client();
+    let (_, old_opts) = stale
+        .post_json("/login/passkey/options", "", &json!({}))
+        .await;
+    let old_answer = key.assert(&old_opts["options"]);
+    let (_, st, body) = passkey_sign_in(&s, |_| old_answer.clone()).await;
+    assert_eq!(st, 401, "{body}");
+    assert!(
+        body["message"]["zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("通行金鑰"),
+        "{body}"
+    );
+    assert_eq!(
+        failed_count(&s, STAFF).await,
+        before + 1,
+        "counts towards the lockout"
+    );
+    // A counter that did not go up since the last sign-in: a cloned key.
+    let (_, st, _) = passkey_sign_in(&s, |o| key.assert(o)).await;
+    assert_eq!(st, 200);
+    let counter = key.counter;
+    let (_, st, _) = passkey_sign_in(&s, |o| key.assert_with_counter(o, counter)).await;
+    assert_eq!(st, 401, "the same counter again");
+    // A key nobody registered.
+    let (rp, origin) = rp_of(&s);
+    let mut stranger = SoftKey::new(&rp, &origin);
+    stranger.user_handle = key.user_handle.clone();
+    let (_, st, _) = passkey_sign_in(&s, |o| stranger.assert(o)).await;
+    assert_eq!(st, 401, "unknown credential");
+    // A challenge works once.
+    let (_, opts) = stale
+        .post_json("/login/passkey/options", "", &json!({}))
+        .await;
+    let answer = key.assert(&opts["options"]);
+    let finish = json!({"handle": opts["handle"], "credential": answer, "next": "/"});
+    assert_eq!(stale.post_json("/login/passkey", "", &finish).await.0, 200);
+    assert_eq!(stale.post_json("/login/passkey", "", &finish).await.0, 401);
+    let r = reasons(&s, "auth.sign_in").await;
+    for want in [
+        "bad_passkey",
+        "passkey_counter",
+        "unknown_passkey",
+        "unknown_challenge",
+    ] {
+        assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
+    }
+
+    // Rename and remove on the personal page.
+    let id = {
+        let mut db = s.app.db.read().await.expect("conn");
+        let acc = portico_core::ids::AccountId(s.account_id(STAFF).await);
+        portico_store::factors::passkeys_of(&mut db, acc)
+            .await
+            .expect("list")[0]
+            .id
+    };
+    let csrf = me.csrf().await;
+    let (st, _, loc) = me
+        .post_form(
+            &format!("/account/passkeys/{id}/rename"),
+            &[("_csrf", &csrf), ("name", "我的手機")],
+        )
+        .await;
+    assert_eq!(
+        (st, loc.as_str()),
+        (303, "/account?ok=passkey-renamed#methods")
+    );
+    assert!(me.get("/account").await.1.contains("我的手機"));
+    let (st, _, _) = me
+        .post_form(
+            &format!("/account/passkeys/{id}/delete"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let (_, st, _) = passkey_sign_in(&s, |o| key.assert(o)).await;
+    assert_eq!(st, 401, "a removed passkey signs nobody in");
+}
+
+#[tokio::test]
+async fn seed_004_passkeys_work_outside_the_government_network_and_an_admin_can_remove_them() {
+    let s = TestServer::start(0).await;
+    let mut admin = s.signed_in("admin").await;
+    let mut me = s.signed_in(STAFF).await;
+    let (st, _, mut key) = add_passkey(&s, &mut me, "筆電").await;
+    assert_eq!(st, 200);
+    let (st, _) = put_settings(&mut admin, json!({"internal_networks": "10.0.0.0/8"})).await;
+    assert_eq!(st, 200);
+    let (_, page) = s.client().get("/login").await;
+    assert!(
+        page.contains("data-passkey-sign-in"),
+        "the passkey is offered outside"
+    );
+    let (_, st, body) = passkey_sign_in(&s, |o| key.assert(o)).await;
+    assert_eq!(st, 200, "{body}");
+
+    let id = s.account_id(STAFF).await;
+    let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
+    assert!(between(&page, "id=\"bound-methods\"", "</ul>").contains("通行金鑰：1"));
+    let csrf = admin.csrf().await;
+    let (st, _, _) = admin
+        .post_form(
+            &format!("/admin/accounts/{id}/methods/passkey/reset"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let (_, st, _) = passkey_sign_in(&s, |o| key.assert(o)).await;
+    assert_eq!(st, 401, "removed by the admin");
 }

@@ -232,3 +232,184 @@ pub async fn bound(c: &mut Conn, account: AccountId) -> Result<Bound> {
         certificates: row.i64("certs")?,
     })
 }
+
+/// A passkey as the personal page lists it.
+#[derive(Debug, Clone)]
+pub struct PasskeyRow {
+    pub id: i64,
+    pub name: String,
+    pub credential_id: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+pub async fn passkeys_of(c: &mut Conn, account: AccountId) -> Result<Vec<PasskeyRow>> {
+    let rows = sqlx::query(
+        "SELECT id, name, credential_id, created_at, last_used_at FROM passkeys \
+         WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(PasskeyRow {
+                id: r.i64("id")?,
+                name: r.text("name")?,
+                credential_id: r.text("credential_id")?,
+                created_at: at(r.i64("created_at")?),
+                last_used_at: r.opt_i64("last_used_at")?.map(at),
+            })
+        })
+        .collect()
+}
+
+/// A stored passkey found by its credential id: (row id, account, the
+/// credential as the WebAuthn library serialised it).
+pub async fn passkey_by_credential(
+    c: &mut Conn,
+    credential_id: &str,
+) -> Result<Option<(i64, AccountId, String)>> {
+    let row = sqlx::query("SELECT id, account_id, passkey FROM passkeys WHERE credential_id = $1")
+        .bind(credential_id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.map(|r| {
+        Ok((
+            r.i64("id")?,
+            AccountId(r.i64("account_id")?),
+            r.text("passkey")?,
+        ))
+    })
+    .transpose()
+}
+
+pub async fn passkey_insert(
+    c: &mut Conn,
+    account: AccountId,
+    credential_id: &str,
+    name: &str,
+    passkey: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO passkeys (account_id, credential_id, name, passkey, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(account.0)
+    .bind(credential_id)
+    .bind(name)
+    .bind(passkey)
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(crate::unique_on(
+        "credential",
+        portico_core::Msg::new("此通行金鑰已註冊", "This passkey is registered already"),
+    ))?;
+    Ok(())
+}
+
+/// Stores a used passkey's new counter, only if `before` is still what is
+/// stored: of two sign-ins with one assertion, one updates.
+pub async fn passkey_used(
+    c: &mut Conn,
+    id: i64,
+    before: &str,
+    after: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE id = $3 AND passkey = $4",
+    )
+    .bind(after)
+    .bind(ms(now))
+    .bind(id)
+    .bind(before)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn passkey_rename(c: &mut Conn, account: AccountId, id: i64, name: &str) -> Result<bool> {
+    let r = sqlx::query("UPDATE passkeys SET name = $1 WHERE id = $2 AND account_id = $3")
+        .bind(name)
+        .bind(id)
+        .bind(account.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes one passkey (`Some(id)`) or all of an account's.
+pub async fn passkey_delete(c: &mut Conn, account: AccountId, id: Option<i64>) -> Result<u64> {
+    let r = match id {
+        Some(id) => sqlx::query("DELETE FROM passkeys WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account.0),
+        None => sqlx::query("DELETE FROM passkeys WHERE account_id = $1").bind(account.0),
+    }
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected())
+}
+
+/// Keeps a ceremony's state under the hash of the handle the browser gets.
+pub async fn challenge_put(
+    c: &mut Conn,
+    id_hash: &str,
+    kind: &str,
+    account: Option<AccountId>,
+    data: &str,
+    now: OffsetDateTime,
+    expires: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO auth_challenges (id, kind, account_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id_hash)
+    .bind(kind)
+    .bind(account.map(|a| a.0))
+    .bind(data)
+    .bind(ms(now))
+    .bind(ms(expires))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Spends a challenge of `kind`: its account and state, once, before it
+/// expires; `None` when unknown, spent, expired or of another kind.
+pub async fn challenge_take(
+    c: &mut Conn,
+    id_hash: &str,
+    kind: &str,
+    now: OffsetDateTime,
+) -> Result<Option<(Option<AccountId>, String)>> {
+    let r = sqlx::query(
+        "UPDATE auth_challenges SET used_at = $1 WHERE id = $2 AND kind = $3 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(ms(now))
+    .bind(id_hash)
+    .bind(kind)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    if r.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT account_id, data FROM auth_challenges WHERE id = $1")
+        .bind(id_hash)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(Some((
+        row.opt_i64("account_id")?.map(AccountId),
+        row.text("data")?,
+    )))
+}

@@ -55,3 +55,109 @@
     b.addEventListener("click", function () { window.print(); });
   });
 })();
+// Passkeys (WebAuthn): registering one on the personal page, signing in
+// with one. Binary fields travel as base64url, as the server's library
+// writes and reads them.
+(function () {
+  "use strict";
+  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in]")) { return; }
+  var lang = document.documentElement.lang === "en" ? "en" : "zh";
+  var b64 = function (buf) {
+    var s = "", bytes = new Uint8Array(buf);
+    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  };
+  var unb64 = function (s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) { s += "="; }
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out.buffer;
+  };
+  var csrf = function () {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.getAttribute("content") : "";
+  };
+  var post = function (url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify(body || {})
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) { throw j; }
+        return j;
+      });
+    });
+  };
+  var say = function (el, err) {
+    var m = err && err.message ? (err.message[lang] || err.message.zh) : "";
+    if (!m) {
+      m = lang === "en" ? "The passkey was not used. Try again." : "未使用通行金鑰，請再試一次。";
+    }
+    el.textContent = m;
+    el.hidden = false;
+  };
+  var credentialJson = function (c) {
+    var r = c.response, out = {
+      id: c.id, rawId: b64(c.rawId), type: c.type,
+      extensions: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
+      response: { clientDataJSON: b64(r.clientDataJSON) }
+    };
+    if (r.attestationObject) { out.response.attestationObject = b64(r.attestationObject); }
+    if (r.authenticatorData) {
+      out.response.authenticatorData = b64(r.authenticatorData);
+      out.response.signature = b64(r.signature);
+      if (r.userHandle) { out.response.userHandle = b64(r.userHandle); }
+    }
+    return out;
+  };
+  var wrongHost = function (box) {
+    var rp = box.getAttribute("data-rp-id");
+    if (rp && location.hostname !== rp) {
+      var note = box.querySelector("#passkey-host");
+      if (note) { note.hidden = false; }
+      return true;
+    }
+    return !window.PublicKeyCredential;
+  };
+  var reg = document.querySelector("[data-passkey-register]");
+  if (reg) {
+    var regErr = document.getElementById("passkey-reg-error");
+    document.getElementById("passkey-register").addEventListener("click", function () {
+      regErr.textContent = "";
+      if (wrongHost(reg)) { return; }
+      var name = document.getElementById("passkey-name").value;
+      post("/account/passkeys/options").then(function (c) {
+        var o = c.options.publicKey;
+        o.challenge = unb64(o.challenge);
+        o.user.id = unb64(o.user.id);
+        (o.excludeCredentials || []).forEach(function (x) { x.id = unb64(x.id); });
+        return navigator.credentials.create({ publicKey: o }).then(function (cred) {
+          return post("/account/passkeys", { handle: c.handle, name: name, credential: credentialJson(cred) });
+        });
+      }).then(function (j) { window.location.href = j.redirect; })
+        .catch(function (e) {
+          var f = e && e.fields && e.fields[0];
+          say(regErr, f || e);
+        });
+    });
+  }
+  var box = document.querySelector("[data-passkey-sign-in]");
+  if (box) {
+    var err = document.getElementById("passkey-error");
+    document.getElementById("passkey-sign-in").addEventListener("click", function () {
+      err.hidden = true;
+      if (wrongHost(box)) { return; }
+      post("/login/passkey/options").then(function (c) {
+        var o = c.options.publicKey;
+        o.challenge = unb64(o.challenge);
+        (o.allowCredentials || []).forEach(function (x) { x.id = unb64(x.id); });
+        return navigator.credentials.get({ publicKey: o }).then(function (cred) {
+          return post("/login/passkey", { handle: c.handle, credential: credentialJson(cred), next: box.getAttribute("data-next") });
+        });
+      }).then(function (j) { window.location.href = j.redirect; })
+        .catch(function (e) { say(err, e); });
+    });
+  }
+})();

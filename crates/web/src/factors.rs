@@ -1,12 +1,13 @@
 //! The personal page's sign-in methods (個人帳號管理 > OTP 驗證, 004 §參
-//! 十一): setting up and turning off the authenticator app.
-use crate::extract::{Form, ReqCtx, Signed};
+//! 十一): setting up and turning off the authenticator app; registering,
+//! naming and removing passkeys.
+use crate::extract::{Form, Json, ReqCtx, Signed};
 use crate::pages::{account_page, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::Error;
@@ -17,6 +18,101 @@ pub fn router() -> Router<AppState> {
         .route("/account/totp/begin", post(totp_begin))
         .route("/account/totp/confirm", post(totp_confirm))
         .route("/account/totp/disable", post(totp_disable))
+        .route("/account/passkeys/options", post(passkey_options))
+        .route("/account/passkeys", post(passkey_add))
+        .route("/account/passkeys/{id}/rename", post(passkey_rename))
+        .route("/account/passkeys/{id}/delete", post(passkey_delete))
+}
+
+/// The CSRF token of a script's request.
+fn header_csrf(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Starts registering a passkey: the options for `navigator.credentials.create`.
+async fn passkey_options(
+    State(st): State<AppState>,
+    s: Signed,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    s.check_csrf(header_csrf(&headers))
+        .map_err(|e| WebError::api(e.err))?;
+    let c = st
+        .app
+        .passkey_register_start(&s.0)
+        .await
+        .map_err(WebError::api)?;
+    Ok(axum::Json(c).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct NewPasskey {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    credential: serde_json::Value,
+}
+
+async fn passkey_add(
+    State(st): State<AppState>,
+    s: Signed,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<NewPasskey>,
+) -> Result<Response, WebError> {
+    s.check_csrf(header_csrf(&headers))
+        .map_err(|e| WebError::api(e.err))?;
+    st.app
+        .passkey_register_finish(&s.0, &b.handle, &b.name, &b.credential, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    Ok(
+        axum::Json(serde_json::json!({ "redirect": "/account?ok=passkey-added#methods" }))
+            .into_response(),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct NameForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn passkey_rename(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st.app.passkey_rename(&s.0, id, &f.name, &ctx).await {
+        Ok(()) => Ok(Redirect::to("/account?ok=passkey-renamed#methods").into_response()),
+        Err(Error::Invalid(errs)) => account_page(&st, &s, None, errs, None).await,
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
+}
+
+async fn passkey_delete(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .passkey_remove(&s.0, id, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to("/account?ok=passkey-removed#methods").into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -66,6 +66,12 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
             "The authenticator app is on; you can sign in with its codes from now on",
         ),
         "totp-off" => Msg::new("動態驗證碼已關閉", "The authenticator app is off"),
+        "passkey-added" => Msg::new(
+            "通行金鑰已新增，下次可直接以通行金鑰登入",
+            "Passkey added; you can sign in with it from now on",
+        ),
+        "passkey-renamed" => Msg::new("通行金鑰名稱已更新", "Passkey renamed"),
+        "passkey-removed" => Msg::new("通行金鑰已移除", "Passkey removed"),
         "method-reset" => Msg::new("已重設此帳號的登入方式綁定", "The sign-in method was reset"),
         "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
         "disabled" => Msg::new(
@@ -382,6 +388,11 @@ pub(crate) async fn account_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let profile = profile.unwrap_or_else(|| profile_of(&me.account));
+    let passkeys = st
+        .app
+        .my_passkeys(s.0.principal.account_id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
     let mut r = render(
         AccountPage {
             c: Chrome::of(&s.0, "account").with_flash(flash(flash_code)),
@@ -389,6 +400,8 @@ pub(crate) async fn account_page(
             profile,
             errs: Errors::new(errs, lang),
             policy,
+            passkeys,
+            rp_id: st.app.passkey_rp_id(),
         },
         lang,
     )?;

@@ -1,6 +1,6 @@
 //! The sign-in page (單一帳號認證平台, 004 §第一節 壹): one tab per method
 //! offered where the request comes from, and the forms behind them.
-use crate::extract::{Form, LenientQuery, ReqCtx, visitor_lang};
+use crate::extract::{Form, Json, LenientQuery, ReqCtx, visitor_lang};
 use crate::pages::{render, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
@@ -20,6 +20,66 @@ pub fn router() -> Router<AppState> {
         .route("/login/totp", post(login_totp))
         .route("/login/temp", post(temp_request))
         .route("/login/temp/verify", post(temp_verify))
+        .route("/login/passkey/options", post(passkey_options))
+        .route("/login/passkey", post(passkey_finish))
+}
+
+/// A refused sign-in as JSON for the page's script: status and message.
+fn json_refusal(e: SignInError) -> Response {
+    let status = match e {
+        SignInError::Other(e) => return WebError::api(e).into_response(),
+        SignInError::Refused(_) | SignInError::OutsideNetwork => StatusCode::FORBIDDEN,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": "sign_in_refused", "message": e.message() })),
+    )
+        .into_response()
+}
+
+/// Starts a passkey sign-in: the options for `navigator.credentials.get`.
+async fn passkey_options(State(st): State<AppState>, ReqCtx(ctx): ReqCtx) -> Response {
+    match st.app.passkey_sign_in_start(&ctx).await {
+        Ok(c) => axum::Json(c).into_response(),
+        Err(e) => json_refusal(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PasskeyAnswer {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    credential: serde_json::Value,
+    #[serde(default)]
+    next: String,
+}
+
+/// Finishes a passkey sign-in: the session cookie, and where to go.
+async fn passkey_finish(
+    State(st): State<AppState>,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<PasskeyAnswer>,
+) -> Response {
+    match st
+        .app
+        .passkey_sign_in_finish(&b.handle, &b.credential, &ctx)
+        .await
+    {
+        Ok(ns) => {
+            let to = if ns.must_change_password {
+                "/account/password".to_owned()
+            } else {
+                safe_next(Some(&b.next))
+            };
+            let mut r = axum::Json(serde_json::json!({ "redirect": to })).into_response();
+            r.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(&st, &ns.token, None));
+            r
+        }
+        Err(e) => json_refusal(e),
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -155,6 +215,7 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
             internal,
             strong: v.strong,
             ticket: v.ticket,
+            rp_id: st.app.passkey_rp_id(),
             method_label: method
                 .map(|m| m.label().get(lang).to_owned())
                 .unwrap_or_default(),

@@ -171,6 +171,8 @@ pub struct LoginPage {
     pub strong: bool,
     /// Step two of the temporary password: the ticket the form carries.
     pub ticket: String,
+    /// Where passkeys work (the relying party's host name).
+    pub rp_id: String,
 }
 
 pub struct LoginTab {
@@ -206,6 +208,9 @@ pub struct AccountPage {
     pub profile: portico_app::accounts::ProfileForm,
     pub errs: Errors,
     pub policy: portico_core::password::PasswordPolicy,
+    pub passkeys: Vec<portico_store::factors::PasskeyRow>,
+    /// Where passkeys work (the relying party's host name).
+    pub rp_id: String,
 }
 
 #[derive(Template)]

@@ -338,6 +338,13 @@ impl App {
     /// that seals the signing keys.
     pub fn with_oidc(mut self, issuer: &str, master: MasterKey) -> App {
         self.oidc = Arc::new(Provider::new(issuer, Some(master)));
+        self.webauthn = match crate::passkeys::relying_party(issuer) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "passkeys are off");
+                None
+            }
+        };
         self
     }
 

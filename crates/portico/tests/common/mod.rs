@@ -3,6 +3,7 @@
 //! names a server (`postgres://postgres@127.0.0.1:55432/postgres`).
 #![allow(dead_code)]
 
+pub mod authenticator;
 pub mod oidc;
 
 use portico_app::{App, ManualClock};
@@ -400,6 +401,29 @@ impl Client {
             .send()
             .await
             .expect("api post");
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A page script's JSON post (outside `/api/v1`): the CSRF header, and
+    /// cookies kept.
+    pub async fn post_json(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        json: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
+            .header("x-csrf-token", csrf)
+            .json(json)
+            .send()
+            .await
+            .expect("json post");
+        self.remember(&r);
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(serde_json::Value::Null))
     }
