@@ -153,8 +153,14 @@ impl App {
         Ok(r)
     }
 
-    /// Starts registering a passkey for the signed-in person.
-    pub async fn passkey_register_start(&self, s: &Session) -> Result<Ceremony<serde_json::Value>> {
+    /// Starts registering a passkey for the signed-in person; the name is
+    /// checked first, so a missing one is told before the device asks.
+    pub async fn passkey_register_start(
+        &self,
+        s: &Session,
+        name: &str,
+    ) -> Result<Ceremony<serde_json::Value>> {
+        check_name(name)?;
         let account = s.principal.account_id;
         let existing = self.stored_passkeys(account).await?;
         if existing.len() >= MAX_PASSKEYS {

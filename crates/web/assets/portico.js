@@ -128,7 +128,7 @@
       regErr.textContent = "";
       if (wrongHost(reg)) { return; }
       var name = document.getElementById("passkey-name").value;
-      post("/account/passkeys/options").then(function (c) {
+      post("/account/passkeys/options", { name: name }).then(function (c) {
         var o = c.options.publicKey;
         o.challenge = unb64(o.challenge);
         o.user.id = unb64(o.user.id);

@@ -32,17 +32,19 @@ fn header_csrf(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-/// Starts registering a passkey: the options for `navigator.credentials.create`.
+/// Starts registering a passkey named in the body: the options for
+/// `navigator.credentials.create`.
 async fn passkey_options(
     State(st): State<AppState>,
     s: Signed,
     headers: HeaderMap,
+    Json(b): Json<NewPasskey>,
 ) -> Result<Response, WebError> {
     s.check_csrf(header_csrf(&headers))
         .map_err(|e| WebError::api(e.err))?;
     let c = st
         .app
-        .passkey_register_start(&s.0)
+        .passkey_register_start(&s.0, &b.name)
         .await
         .map_err(WebError::api)?;
     Ok(axum::Json(c).into_response())
