@@ -9,6 +9,7 @@ pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod captcha;
+pub mod card;
 pub mod contacts;
 pub mod demo;
 pub mod export;

@@ -1,0 +1,894 @@
+//! The citizen certificate card (自然人憑證, MOICA; 004 §參 十, §第一節 二):
+//! the page has the HiPKI local sign server sign the portal's one-time
+//! challenge with the card (PKCS#7 / CMS SignedData); the portal checks the
+//! signature over its own challenge, the signed attributes, the chain to the
+//! configured trust anchors, revocation (the CRL named in the certificate),
+//! and reads the holder's national-ID digits to compare with the account.
+use crate::{Error, Result};
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::asn1::{ObjectIdentifier as Oid, OctetString};
+use der::{Decode, Encode};
+use portico_core::Msg;
+use rustls_pki_types::{CertificateDer, UnixTime};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+use time::OffsetDateTime;
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{CrlDistributionPoints, SubjectDirectoryAttributes};
+
+const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ID_CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+/// The card number attribute HiPKI adds when asked `withCardSN`.
+pub const ID_CARD_NUMBER: Oid = Oid::new_unwrap("2.16.886.1.100.2.204");
+/// The holder's national-ID last four digits, in Subject Directory
+/// Attributes (INTEGRATIONS.md).
+pub const ID_LAST4: Oid = Oid::new_unwrap("2.16.886.1.100.2.51");
+/// A signature made longer ago than this (by the card's clock) is stale.
+const SIGNING_SKEW: i64 = 600;
+
+/// Why a card signature was refused: each is audited under `code()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardRefusal {
+    /// Not a CMS SignedData we can read.
+    Malformed,
+    /// Signed, but not over the challenge the portal issued.
+    WrongChallenge,
+    BadSignature,
+    /// The chain does not lead to a configured trust anchor.
+    Untrusted,
+    Expired,
+    Revoked,
+    /// The CRL could not be fetched or read: refused, not let through.
+    RevocationUnknown,
+    /// The certificate carries no national-ID digits.
+    NoIdDigits,
+}
+
+impl CardRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            CardRefusal::Malformed => "card_malformed",
+            CardRefusal::WrongChallenge => "card_wrong_challenge",
+            CardRefusal::BadSignature => "card_bad_signature",
+            CardRefusal::Untrusted => "card_untrusted",
+            CardRefusal::Expired => "card_expired",
+            CardRefusal::Revoked => "card_revoked",
+            CardRefusal::RevocationUnknown => "card_revocation_unknown",
+            CardRefusal::NoIdDigits => "card_no_id",
+        }
+    }
+    pub fn message(self) -> Msg {
+        match self {
+            CardRefusal::Expired => Msg::new(
+                "此自然人憑證已過期，請至戶政事務所辦理展期",
+                "This certificate has expired; renew it at a household registration office",
+            ),
+            CardRefusal::Revoked => Msg::new(
+                "此自然人憑證已被廢止，無法使用",
+                "This certificate has been revoked",
+            ),
+            CardRefusal::RevocationUnknown => Msg::new(
+                "目前無法確認憑證廢止狀態，請稍後再試",
+                "The certificate's revocation status cannot be checked now; try again later",
+            ),
+            CardRefusal::Untrusted => Msg::new(
+                "此憑證非由受信任的憑證機構簽發",
+                "This certificate was not issued by a trusted authority",
+            ),
+            _ => Msg::new(
+                "自然人憑證簽章驗證失敗，請重新插卡並輸入 PIN 碼",
+                "The card's signature could not be verified; reinsert the card and enter the PIN",
+            ),
+        }
+    }
+}
+
+/// What a verified card signature tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardIdentity {
+    /// The certificate's serial, upper-case hex.
+    pub serial: String,
+    pub issuer: String,
+    pub subject: String,
+    pub not_after: OffsetDateTime,
+    /// The holder's national-ID last four digits.
+    pub id_last4: String,
+    /// The card number, when the signature carries it.
+    pub card_number: String,
+}
+
+/// A card signature, parsed: the signer's certificate, the others sent
+/// with it, and what the signature covers.
+pub struct Signed {
+    signer: Vec<u8>,
+    others: Vec<Vec<u8>>,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+    alg: &'static dyn rustls_pki_types::SignatureVerificationAlgorithm,
+    signing_time: Option<i64>,
+    card_number: String,
+}
+
+fn attr_value<'a>(attrs: &'a x509_cert::attr::Attributes, oid: Oid) -> Option<&'a der::Any> {
+    attrs
+        .iter()
+        .find(|a| a.oid == oid)
+        .and_then(|a| a.values.iter().next())
+}
+
+/// A string-valued attribute (PrintableString, UTF8String, IA5String).
+fn any_text(v: &der::Any) -> String {
+    String::from_utf8_lossy(v.value()).into_owned()
+}
+
+/// Parses a base64 CMS SignedData and checks that it covers `challenge`.
+pub fn parse(signature_b64: &str, challenge: &[u8]) -> Result<Signed, CardRefusal> {
+    use base64::Engine;
+    let clean: String = signature_b64
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(clean.as_bytes())
+        .map_err(|_| CardRefusal::Malformed)?;
+    let ci = ContentInfo::from_der(&der).map_err(|_| CardRefusal::Malformed)?;
+    if ci.content_type != ID_SIGNED_DATA {
+        return Err(CardRefusal::Malformed);
+    }
+    let sd: SignedData = ci.content.decode_as().map_err(|_| CardRefusal::Malformed)?;
+    // The content is the challenge, attached or detached.
+    let content: Vec<u8> = match &sd.encap_content_info.econtent {
+        Some(any) => {
+            let os: OctetString = any.decode_as().map_err(|_| CardRefusal::Malformed)?;
+            os.as_bytes().to_vec()
+        }
+        None => challenge.to_vec(),
+    };
+    if content != challenge {
+        return Err(CardRefusal::WrongChallenge);
+    }
+    let si = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or(CardRefusal::Malformed)?;
+    let certs: Vec<Certificate> = sd
+        .certificates
+        .as_ref()
+        .map(|s| {
+            s.0.iter()
+                .filter_map(|c| match c {
+                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_signer = |c: &Certificate| match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            c.tbs_certificate().issuer() == &ias.issuer
+                && c.tbs_certificate().serial_number() == &ias.serial_number
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => c
+            .tbs_certificate()
+            .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, k)| k.0 == ski.0),
+    };
+    let signer = certs
+        .iter()
+        .find(|c| is_signer(c))
+        .ok_or(CardRefusal::Malformed)?;
+    let signer_der = signer.to_der().map_err(|_| CardRefusal::Malformed)?;
+    let others = certs
+        .iter()
+        .filter(|c| !is_signer(c))
+        .filter_map(|c| c.to_der().ok())
+        .collect();
+    if si.digest_alg.oid != ID_SHA256 {
+        return Err(CardRefusal::BadSignature);
+    }
+    let alg: &'static dyn rustls_pki_types::SignatureVerificationAlgorithm =
+        match si.signature_algorithm.oid {
+            o if o == RSA_ENCRYPTION || o == SHA256_WITH_RSA => {
+                webpki::ring::RSA_PKCS1_2048_8192_SHA256
+            }
+            o if o == ECDSA_WITH_SHA256 => webpki::ring::ECDSA_P256_SHA256,
+            _ => return Err(CardRefusal::BadSignature),
+        };
+    let mut signing_time = None;
+    let mut card_number = String::new();
+    let message = match &si.signed_attrs {
+        Some(attrs) => {
+            // RFC 5652 §5.4: the digest of the content is among the signed
+            // attributes, and the signature covers their DER as a SET.
+            let digest = attr_value(attrs, ID_MESSAGE_DIGEST)
+                .and_then(|v| v.decode_as::<OctetString>().ok())
+                .ok_or(CardRefusal::BadSignature)?;
+            if digest.as_bytes() != &Sha256::digest(&content)[..] {
+                return Err(CardRefusal::WrongChallenge);
+            }
+            if attr_value(attrs, ID_CONTENT_TYPE)
+                .and_then(|v| v.decode_as::<Oid>().ok())
+                .is_some_and(|o| o != ID_DATA)
+            {
+                return Err(CardRefusal::Malformed);
+            }
+            signing_time = attr_value(attrs, ID_SIGNING_TIME)
+                .and_then(|v| v.decode_as::<x509_cert::time::Time>().ok())
+                .map(|t| t.to_unix_duration().as_secs() as i64);
+            card_number = attr_value(attrs, ID_CARD_NUMBER)
+                .map(any_text)
+                .unwrap_or_default();
+            attrs.to_der().map_err(|_| CardRefusal::Malformed)?
+        }
+        None => content,
+    };
+    Ok(Signed {
+        signer: signer_der,
+        others,
+        message,
+        signature: si.signature.as_bytes().to_vec(),
+        alg,
+        signing_time,
+        card_number,
+    })
+}
+
+impl Signed {
+    /// The signer certificate's CRL distribution points (http URLs).
+    pub fn crl_urls(&self) -> Vec<String> {
+        let Ok(cert) = Certificate::from_der(&self.signer) else {
+            return Vec::new();
+        };
+        let Ok(Some((_, dps))) = cert
+            .tbs_certificate()
+            .get_extension::<CrlDistributionPoints>()
+        else {
+            return Vec::new();
+        };
+        dps.0
+            .iter()
+            .filter_map(|dp| match &dp.distribution_point {
+                Some(DistributionPointName::FullName(names)) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|n| match n {
+                GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+                _ => None,
+            })
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .collect()
+    }
+
+    /// Checks the signature, its time, the chain to `anchors` at `now`,
+    /// and revocation against `crls` (DER); reads the identity.
+    pub fn verify(
+        &self,
+        anchors: &[CertificateDer<'static>],
+        crls: &[Vec<u8>],
+        now: OffsetDateTime,
+    ) -> Result<CardIdentity, CardRefusal> {
+        let ee_der = CertificateDer::from(self.signer.as_slice());
+        let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|_| CardRefusal::Malformed)?;
+        ee.verify_signature(self.alg, &self.message, &self.signature)
+            .map_err(|_| CardRefusal::BadSignature)?;
+        if let Some(t) = self.signing_time
+            && (t - now.unix_timestamp()).abs() > SIGNING_SKEW
+        {
+            return Err(CardRefusal::WrongChallenge);
+        }
+        let trust: Vec<_> = anchors
+            .iter()
+            .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
+            .collect();
+        let intermediates: Vec<CertificateDer<'_>> = self
+            .others
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let parsed: Vec<webpki::CertRevocationList<'_>> = crls
+            .iter()
+            .filter_map(|c| webpki::BorrowedCertRevocationList::from_der(c).ok())
+            .map(Into::into)
+            .collect();
+        let refs: Vec<&webpki::CertRevocationList<'_>> = parsed.iter().collect();
+        let revocation = webpki::RevocationOptionsBuilder::new(&refs)
+            .map_err(|_| CardRefusal::RevocationUnknown)?
+            .with_depth(webpki::RevocationCheckDepth::EndEntity)
+            .with_status_policy(webpki::UnknownStatusPolicy::Deny)
+            .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+            .build();
+        let at =
+            UnixTime::since_unix_epoch(StdDuration::from_secs(now.unix_timestamp().max(0) as u64));
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &trust,
+            &intermediates,
+            at,
+            webpki::KeyUsage::client_auth(),
+            Some(revocation),
+            None,
+        )
+        .map_err(|e| match e {
+            webpki::Error::CertRevoked => CardRefusal::Revoked,
+            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
+                CardRefusal::Expired
+            }
+            webpki::Error::UnknownRevocationStatus | webpki::Error::CrlExpired { .. } => {
+                CardRefusal::RevocationUnknown
+            }
+            _ => CardRefusal::Untrusted,
+        })?;
+        let cert = Certificate::from_der(&self.signer).map_err(|_| CardRefusal::Malformed)?;
+        let tbs = cert.tbs_certificate();
+        let id_last4 = tbs
+            .get_extension::<SubjectDirectoryAttributes>()
+            .ok()
+            .flatten()
+            .and_then(|(_, sda)| {
+                sda.0
+                    .iter()
+                    .find(|a| a.oid == ID_LAST4)
+                    .and_then(|a| a.values.iter().next().map(any_text))
+            })
+            .filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or(CardRefusal::NoIdDigits)?;
+        let not_after = tbs.validity().not_after.to_unix_duration().as_secs() as i64;
+        Ok(CardIdentity {
+            serial: portico_core::audit::hex(tbs.serial_number().as_bytes()).to_uppercase(),
+            issuer: tbs.issuer().to_string(),
+            subject: tbs.subject().to_string(),
+            not_after: OffsetDateTime::from_unix_timestamp(not_after)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            id_last4,
+            card_number: self.card_number.clone(),
+        })
+    }
+}
+
+/// Where card signatures are checked: the trust anchors (GRCA, MOICA), and
+/// CRLs fetched from the certificates' distribution points, kept until an
+/// hour has passed.
+#[derive(Debug, Default)]
+pub struct CardTrust {
+    pub anchors: Vec<CertificateDer<'static>>,
+    crls: Mutex<HashMap<String, (Instant, Arc<Vec<u8>>)>>,
+}
+
+const CRL_TTL: StdDuration = StdDuration::from_secs(3600);
+
+impl CardTrust {
+    /// Trust anchors from a PEM bundle.
+    pub fn from_pem(pem: &str) -> Result<CardTrust> {
+        let certs = Certificate::load_pem_chain(pem.as_bytes())
+            .map_err(|e| Error::internal(format!("card trust anchors: {e}")))?;
+        let anchors = certs
+            .iter()
+            .map(|c| c.to_der().map(CertificateDer::from))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::internal(format!("card trust anchors: {e}")))?;
+        if anchors.is_empty() {
+            return Err(Error::internal(
+                "card trust anchors: no certificate in the file",
+            ));
+        }
+        Ok(CardTrust {
+            anchors,
+            crls: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The CRLs at `urls`, from the cache or fetched now; those that cannot
+    /// be fetched are left out (and revocation is then unknown).
+    pub async fn crls(&self, urls: &[String]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for url in urls.iter().take(4) {
+            let cached = self
+                .crls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(url)
+                .filter(|(at, _)| at.elapsed() < CRL_TTL)
+                .map(|(_, c)| c.clone());
+            if let Some(c) = cached {
+                out.push((*c).clone());
+                continue;
+            }
+            match fetch(url).await {
+                Ok(body) => {
+                    let body = Arc::new(body);
+                    self.crls
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(url.clone(), (Instant::now(), body.clone()));
+                    out.push((*body).clone());
+                }
+                Err(e) => tracing::warn!(%url, error = %e, "CRL fetch failed"),
+            }
+        }
+        out
+    }
+
+    /// Forgets fetched CRLs (a test revokes a certificate and wants the
+    /// new list at once).
+    pub fn forget_crls(&self) {
+        self.crls.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+async fn fetch(url: &str) -> std::result::Result<Vec<u8>, String> {
+    crate::sms::install_tls_provider();
+    let client = reqwest::Client::builder()
+        .timeout(StdDuration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let r = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !r.status().is_success() {
+        return Err(format!("HTTP {}", r.status()));
+    }
+    let body = r.bytes().await.map_err(|e| e.to_string())?;
+    if body.len() > 20 * 1024 * 1024 {
+        return Err("CRL larger than 20 MB".into());
+    }
+    // A PEM CRL is accepted too.
+    if body.starts_with(b"-----BEGIN") {
+        use base64::Engine;
+        let text = String::from_utf8_lossy(&body);
+        let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|e| e.to_string());
+    }
+    Ok(body.to_vec())
+}
+
+/// Signing as the card does, for the HiPKI stand-in and tests: a CMS
+/// SignedData over `tbs` (attached), with the signed attributes HiPKI
+/// writes (content type, signing time, message digest, nonce, card
+/// number), the signer's certificate and its chain.
+pub mod sign {
+    use super::*;
+    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+    use cms::content_info::CmsVersion;
+    use cms::signed_data::{CertificateSet, EncapsulatedContentInfo, SignerInfo, SignerInfos};
+    use der::Any;
+    use der::asn1::SetOfVec;
+    use x509_cert::attr::Attribute;
+    use x509_cert::spki::AlgorithmIdentifierOwned;
+
+    const ID_NONCE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.25.3");
+
+    fn attr(oid: Oid, value: Any) -> Result<Attribute> {
+        Ok(Attribute {
+            oid,
+            values: SetOfVec::try_from(vec![value]).map_err(der_err)?,
+        })
+    }
+
+    fn der_err(e: der::Error) -> Error {
+        Error::internal(format!("cms: {e}"))
+    }
+
+    /// The card's key: an RSA or ECDSA P-256 key in PKCS#8.
+    pub enum CardKey {
+        Rsa(aws_lc_rs::signature::RsaKeyPair),
+        Ec(aws_lc_rs::signature::EcdsaKeyPair),
+    }
+
+    impl CardKey {
+        pub fn from_pkcs8(der: &[u8]) -> Result<CardKey> {
+            use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, RsaKeyPair};
+            if let Ok(k) = RsaKeyPair::from_pkcs8(der) {
+                return Ok(CardKey::Rsa(k));
+            }
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der)
+                .map(CardKey::Ec)
+                .map_err(|e| Error::internal(format!("card key: {e}")))
+        }
+        fn sign(&self, msg: &[u8]) -> Result<(Oid, Vec<u8>)> {
+            let rng = aws_lc_rs::rand::SystemRandom::new();
+            match self {
+                CardKey::Rsa(k) => {
+                    let mut sig = vec![0u8; k.public_modulus_len()];
+                    k.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
+                        .map_err(|e| Error::internal(format!("card sign: {e}")))?;
+                    Ok((RSA_ENCRYPTION, sig))
+                }
+                CardKey::Ec(k) => {
+                    let sig = k
+                        .sign(&rng, msg)
+                        .map_err(|e| Error::internal(format!("card sign: {e}")))?;
+                    Ok((ECDSA_WITH_SHA256, sig.as_ref().to_vec()))
+                }
+            }
+        }
+    }
+
+    /// The base64 CMS SignedData a card returns for `tbs`.
+    pub fn sign_tbs(
+        cert_der: &[u8],
+        chain: &[Vec<u8>],
+        key: &CardKey,
+        tbs: &[u8],
+        card_number: &str,
+        nonce: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<String> {
+        use base64::Engine;
+        let cert = Certificate::from_der(cert_der).map_err(der_err)?;
+        let when = x509_cert::time::Time::UtcTime(
+            der::asn1::UtcTime::from_unix_duration(StdDuration::from_secs(
+                at.unix_timestamp().max(0) as u64,
+            ))
+            .map_err(der_err)?,
+        );
+        let mut attrs = vec![
+            attr(
+                ID_CONTENT_TYPE,
+                Any::encode_from(&ID_DATA).map_err(der_err)?,
+            )?,
+            attr(ID_SIGNING_TIME, Any::encode_from(&when).map_err(der_err)?)?,
+            attr(
+                ID_MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(Sha256::digest(tbs).to_vec()).map_err(der_err)?)
+                    .map_err(der_err)?,
+            )?,
+        ];
+        if !nonce.is_empty() {
+            attrs.push(attr(
+                ID_NONCE,
+                Any::encode_from(&OctetString::new(nonce.to_vec()).map_err(der_err)?)
+                    .map_err(der_err)?,
+            )?);
+        }
+        if !card_number.is_empty() {
+            attrs.push(attr(
+                ID_CARD_NUMBER,
+                Any::encode_from(
+                    &der::asn1::PrintableStringRef::new(card_number).map_err(der_err)?,
+                )
+                .map_err(der_err)?,
+            )?);
+        }
+        let signed_attrs = SetOfVec::try_from(attrs).map_err(der_err)?;
+        let (sig_oid, signature) = key.sign(&signed_attrs.to_der().map_err(der_err)?)?;
+        let sha256 = AlgorithmIdentifierOwned {
+            oid: ID_SHA256,
+            parameters: None,
+        };
+        let si = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: cert.tbs_certificate().issuer().clone(),
+                serial_number: cert.tbs_certificate().serial_number().clone(),
+            }),
+            digest_alg: sha256.clone(),
+            signed_attrs: Some(signed_attrs),
+            signature_algorithm: AlgorithmIdentifierOwned {
+                oid: sig_oid,
+                parameters: (sig_oid == RSA_ENCRYPTION).then_some(Any::null()),
+            },
+            signature: OctetString::new(signature).map_err(der_err)?,
+            unsigned_attrs: None,
+        };
+        let mut certs = vec![CertificateChoices::Certificate(cert)];
+        for c in chain {
+            certs.push(CertificateChoices::Certificate(
+                Certificate::from_der(c).map_err(der_err)?,
+            ));
+        }
+        let sd = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![sha256]).map_err(der_err)?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: ID_DATA,
+                econtent: Some(
+                    Any::encode_from(&OctetString::new(tbs.to_vec()).map_err(der_err)?)
+                        .map_err(der_err)?,
+                ),
+            },
+            certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(der_err)?)),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![si]).map_err(der_err)?),
+        };
+        let ci = ContentInfo {
+            content_type: ID_SIGNED_DATA,
+            content: Any::encode_from(&sd).map_err(der_err)?,
+        };
+        Ok(base64::engine::general_purpose::STANDARD.encode(ci.to_der().map_err(der_err)?))
+    }
+}
+
+/// A stand-in certificate authority for the demo and the tests: a root
+/// (the GRCA's place) that issues card certificates with the MOICA
+/// extensions (the holder's ID digits, a CRL distribution point), and
+/// their CRL. Never a production trust anchor.
+pub mod test_ca {
+    use super::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+        CustomExtension, DnType, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+        RevocationReason, RevokedCertParams, SerialNumber,
+    };
+
+    fn rc(e: rcgen::Error) -> Error {
+        Error::internal(format!("test CA: {e}"))
+    }
+
+    pub struct TestCa {
+        /// The CA certificate (a trust anchor for the demo and tests).
+        pub cert_der: Vec<u8>,
+        pub cert_pem: String,
+        issuer: Issuer<'static, KeyPair>,
+        /// Where the card certificates say their CRL is.
+        pub crl_url: String,
+    }
+
+    /// A card: its certificate and PKCS#8 key.
+    pub struct Card {
+        pub cert_der: Vec<u8>,
+        pub key_pkcs8: Vec<u8>,
+        pub serial: u64,
+    }
+
+    /// Subject Directory Attributes holding the ID's last four digits:
+    /// SEQUENCE { SEQUENCE { OID, SET { PrintableString } } }.
+    fn id_digits_extension(last4: &str) -> Result<Vec<u8>> {
+        use der::asn1::{PrintableStringRef, SetOfVec};
+        let value = der::Any::encode_from(&PrintableStringRef::new(last4).map_err(sign_err)?)
+            .map_err(sign_err)?;
+        let sda = SubjectDirectoryAttributes(vec![x509_cert::attr::Attribute {
+            oid: ID_LAST4,
+            values: SetOfVec::try_from(vec![value]).map_err(sign_err)?,
+        }]);
+        sda.to_der().map_err(sign_err)
+    }
+
+    fn sign_err(e: der::Error) -> Error {
+        Error::internal(format!("test CA: {e}"))
+    }
+
+    impl TestCa {
+        pub fn new(name: &str, crl_url: &str) -> Result<TestCa> {
+            let mut p = CertificateParams::new(Vec::<String>::new()).map_err(rc)?;
+            p.distinguished_name.push(DnType::CountryName, "TW");
+            p.distinguished_name
+                .push(DnType::OrganizationName, "Portico test CA");
+            p.distinguished_name.push(DnType::CommonName, name);
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.key_usages = vec![
+                KeyUsagePurpose::KeyCertSign,
+                KeyUsagePurpose::CrlSign,
+                KeyUsagePurpose::DigitalSignature,
+            ];
+            p.not_before = OffsetDateTime::now_utc() - time::Duration::days(365);
+            p.not_after = OffsetDateTime::now_utc() + time::Duration::days(3650);
+            let key = KeyPair::generate().map_err(rc)?;
+            let cert = p.self_signed(&key).map_err(rc)?;
+            Ok(TestCa {
+                cert_der: cert.der().to_vec(),
+                cert_pem: cert.pem(),
+                issuer: Issuer::new(p, key),
+                crl_url: crl_url.to_owned(),
+            })
+        }
+
+        /// Issues a card certificate for a holder whose ID ends in
+        /// `id_last4`, valid from `not_before` to `not_after`.
+        pub fn issue(
+            &self,
+            holder: &str,
+            id_last4: &str,
+            serial: u64,
+            not_before: OffsetDateTime,
+            not_after: OffsetDateTime,
+        ) -> Result<Card> {
+            let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+                .map_err(rc)?;
+            let mut p = CertificateParams::new(Vec::<String>::new()).map_err(rc)?;
+            p.distinguished_name.push(DnType::CountryName, "TW");
+            p.distinguished_name.push(DnType::CommonName, holder);
+            p.serial_number = Some(SerialNumber::from(serial));
+            p.not_before = not_before;
+            p.not_after = not_after;
+            p.key_usages = vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::ContentCommitment,
+            ];
+            p.use_authority_key_identifier_extension = true;
+            p.crl_distribution_points = vec![CrlDistributionPoint {
+                uris: vec![self.crl_url.clone()],
+            }];
+            p.custom_extensions = vec![CustomExtension::from_oid_content(
+                &[2, 5, 29, 9],
+                id_digits_extension(id_last4)?,
+            )];
+            let cert = p.signed_by(&key, &self.issuer).map_err(rc)?;
+            Ok(Card {
+                cert_der: cert.der().to_vec(),
+                key_pkcs8: key.serialize_der(),
+                serial,
+            })
+        }
+
+        /// The CRL listing `revoked` serials, valid for a day from `now`.
+        pub fn crl(&self, revoked: &[u64], now: OffsetDateTime) -> Result<Vec<u8>> {
+            let p = CertificateRevocationListParams {
+                this_update: now - time::Duration::minutes(5),
+                next_update: now + time::Duration::days(1),
+                crl_number: SerialNumber::from(now.unix_timestamp().max(1) as u64),
+                issuing_distribution_point: None,
+                revoked_certs: revoked
+                    .iter()
+                    .map(|s| RevokedCertParams {
+                        serial_number: SerialNumber::from(*s),
+                        revocation_time: now - time::Duration::minutes(5),
+                        reason_code: Some(RevocationReason::KeyCompromise),
+                        invalidity_date: None,
+                    })
+                    .collect(),
+                key_identifier_method: KeyIdMethod::Sha256,
+            };
+            Ok(p.signed_by(&self.issuer).map_err(rc)?.der().to_vec())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sign::{CardKey, sign_tbs};
+    use super::test_ca::TestCa;
+    use super::*;
+    use time::Duration;
+
+    struct Fixture {
+        ca: TestCa,
+        card: test_ca::Card,
+        key: CardKey,
+        now: OffsetDateTime,
+    }
+
+    fn fixture() -> Fixture {
+        let ca = TestCa::new("Test MOICA", "http://127.0.0.1:9/crl").unwrap();
+        let now = OffsetDateTime::now_utc();
+        let card = ca
+            .issue(
+                "王小明",
+                "6789",
+                7,
+                now - Duration::days(1),
+                now + Duration::days(30),
+            )
+            .unwrap();
+        let key = CardKey::from_pkcs8(&card.key_pkcs8).unwrap();
+        Fixture { ca, card, key, now }
+    }
+
+    fn signed(f: &Fixture, tbs: &[u8]) -> String {
+        sign_tbs(
+            &f.card.cert_der,
+            &[],
+            &f.key,
+            tbs,
+            "TP03000000000001",
+            b"n",
+            f.now,
+        )
+        .unwrap()
+    }
+
+    fn check(
+        f: &Fixture,
+        sig: &str,
+        challenge: &[u8],
+        revoked: &[u64],
+    ) -> Result<CardIdentity, CardRefusal> {
+        let anchors = [CertificateDer::from(f.ca.cert_der.clone())];
+        let crl = f.ca.crl(revoked, f.now).unwrap();
+        parse(sig, challenge)?.verify(&anchors, &[crl], f.now)
+    }
+
+    #[test]
+    fn a_card_signature_over_our_challenge_names_the_holder() {
+        let f = fixture();
+        let id = check(&f, &signed(&f, b"challenge-1"), b"challenge-1", &[]).unwrap();
+        assert_eq!(id.id_last4, "6789");
+        assert_eq!(id.serial, "07");
+        assert_eq!(id.card_number, "TP03000000000001");
+        assert!(id.subject.contains("王小明"), "{}", id.subject);
+        assert_eq!(
+            parse(&signed(&f, b"x"), b"x").unwrap().crl_urls(),
+            vec!["http://127.0.0.1:9/crl".to_owned()]
+        );
+    }
+
+    #[test]
+    fn forgeries_and_bad_certificates_are_refused_by_name() {
+        let f = fixture();
+        let sig = signed(&f, b"challenge-1");
+        assert_eq!(
+            check(&f, &sig, b"challenge-2", &[]).unwrap_err(),
+            CardRefusal::WrongChallenge,
+            "a signature over another challenge"
+        );
+        assert_eq!(
+            check(&f, &sig, b"challenge-1", &[7]).unwrap_err(),
+            CardRefusal::Revoked
+        );
+        assert_eq!(
+            check(&f, "not base64!", b"c", &[]).unwrap_err(),
+            CardRefusal::Malformed
+        );
+        // Another CA's card.
+        let other = fixture();
+        let anchors = [CertificateDer::from(f.ca.cert_der.clone())];
+        let crl = f.ca.crl(&[], f.now).unwrap();
+        assert_eq!(
+            parse(&signed(&other, b"c"), b"c")
+                .unwrap()
+                .verify(&anchors, &[crl.clone()], f.now)
+                .unwrap_err(),
+            CardRefusal::Untrusted
+        );
+        // Without the CRL, revocation is unknown: refused, not let through.
+        assert_eq!(
+            parse(&sig, b"challenge-1")
+                .unwrap()
+                .verify(&anchors, &[], f.now)
+                .unwrap_err(),
+            CardRefusal::RevocationUnknown
+        );
+        // An expired card.
+        let old =
+            f.ca.issue(
+                "舊卡",
+                "6789",
+                8,
+                f.now - Duration::days(400),
+                f.now - Duration::days(1),
+            )
+            .unwrap();
+        let old_key = CardKey::from_pkcs8(&old.key_pkcs8).unwrap();
+        let old_sig = sign_tbs(&old.cert_der, &[], &old_key, b"c", "", b"", f.now).unwrap();
+        assert_eq!(
+            parse(&old_sig, b"c")
+                .unwrap()
+                .verify(&anchors, &[crl.clone()], f.now)
+                .unwrap_err(),
+            CardRefusal::Expired
+        );
+        // A signature by another key under this card's certificate.
+        let forged = sign_tbs(
+            &f.card.cert_der,
+            &[],
+            &CardKey::from_pkcs8(&old.key_pkcs8).unwrap(),
+            b"c",
+            "",
+            b"",
+            f.now,
+        )
+        .unwrap();
+        assert_eq!(
+            parse(&forged, b"c")
+                .unwrap()
+                .verify(&anchors, &[crl], f.now)
+                .unwrap_err(),
+            CardRefusal::BadSignature
+        );
+    }
+}
