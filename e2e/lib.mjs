@@ -22,7 +22,7 @@ export const PASSWORD = "Portico#2026";
 /// and data folder.
 export async function startDemo(accounts = 600, listen = "127.0.0.1:0") {
   const data = mkdtempSync(join(tmpdir(), "portico-e2e-"));
-  const server = spawn(bin, ["demo", "--listen", listen, "--data", data, "--accounts", String(accounts)], { stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn(bin, ["demo", "--listen", listen, "--data", data, "--accounts", String(accounts), "--card-agent", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
   const base = await new Promise((resolve, reject) => {
     let buf = "";
     server.stdout.on("data", (d) => {

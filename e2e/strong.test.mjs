@@ -156,6 +156,37 @@ test("passkeys: add one, name it, sign in with it alone", async () => {
   }
 });
 
+test("the citizen certificate card: bind it with the PIN, sign in with it", async () => {
+  const [ctx, page, base] = await fresh();
+  try {
+    await passwordSignIn(page, base, "staff");
+    await page.goto(`${base}/account#methods`);
+    // A wrong PIN: the card refuses, the page says so.
+    await page.fill("#card-pin", "000000");
+    await page.click("#card-bind");
+    await page.waitForFunction(() => document.getElementById("card-error").textContent !== "");
+    assert.match(await page.textContent("#card-error"), /PIN/);
+    await page.fill("#card-pin", "123456");
+    await page.click("#card-bind");
+    await page.waitForURL(/ok=card-bound/);
+    assert.match(await page.textContent("#card-list"), /王小明/);
+    await axe(page, "account with a bound card");
+    await page.screenshot({ path: join(shots, "account-card.png"), fullPage: true });
+
+    await ctx.clearCookies();
+    await page.goto(`${base}/login?method=certificate`);
+    await axe(page, "login: certificate card");
+    await page.screenshot({ path: join(shots, "login-card.png"), fullPage: true });
+    await page.fill("#card-pin", "123456");
+    await page.click("#card-sign-in");
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/records/sign-in`);
+    assert.match(await page.textContent("table"), /自然人憑證/);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("outside the government network the page offers only strong methods", async () => {
   const [ctx, page, base] = await fresh();
   try {
@@ -173,7 +204,11 @@ test("outside the government network the page offers only strong methods", async
     await outside.goto(`${base}/login`);
     assert.match(await outside.textContent("#zone-note"), /不在府內網路/);
     assert.equal(await outside.locator("#password").count(), 0, "no password form");
-    assert.equal(await outside.locator("[data-passkey-sign-in]").count(), 1, "the passkey is offered");
+    const tabs = await outside.textContent(".method-tabs");
+    assert.match(tabs, /自然人憑證/);
+    assert.match(tabs, /通行金鑰/);
+    assert.doesNotMatch(tabs, /一般登入|動態驗證碼|臨時密碼/);
+    assert.equal(await outside.locator("[data-card-sign-in]").count(), 1, "the card is the first offered");
     await axe(outside, "login from outside");
     await outside.screenshot({ path: join(shots, "login-outside.png"), fullPage: true });
     await other.close();

@@ -78,6 +78,7 @@ pub const BUILT: &[SignInMethod] = &[
     SignInMethod::Totp,
     SignInMethod::TempPassword,
     SignInMethod::Passkey,
+    SignInMethod::Certificate,
 ];
 
 /// Who a sign-in attempt names.
@@ -199,9 +200,20 @@ impl App {
         let internal = ctx_ip(ctx).is_some_and(|ip| zones.is_internal(ip));
         let offered = SignInMethod::ALL
             .into_iter()
-            .filter(|m| BUILT.contains(m) && (internal || zones.outside_methods.contains(m)))
+            .filter(|m| {
+                self.method_available(*m) && (internal || zones.outside_methods.contains(m))
+            })
             .collect();
         Ok((internal, offered))
+    }
+
+    /// Whether a method is built and configured here.
+    pub fn method_available(&self, m: SignInMethod) -> bool {
+        match m {
+            SignInMethod::Certificate => self.card_enabled(),
+            SignInMethod::Passkey => self.webauthn.is_some(),
+            _ => BUILT.contains(&m),
+        }
     }
 
     /// Refuses, and audits, a method the request's network zone does not

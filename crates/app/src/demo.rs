@@ -695,3 +695,14 @@ async fn adjust_special_accounts(
     accounts::record_failure(tx, locked, &f).await?;
     accounts::backdate_password(tx, expiring, now - Duration::days(85)).await
 }
+
+impl App {
+    /// The national ID of a demo account, for issuing it a test card.
+    pub async fn demo_national_id(&self, login: &str) -> Result<Option<String>> {
+        Ok(
+            portico_store::accounts::find_by_login(&mut *self.db.read().await?, login)
+                .await?
+                .and_then(|a| a.national_id),
+        )
+    }
+}

@@ -432,6 +432,7 @@ impl App {
         let removed = match method {
             SignInMethod::Totp => factors::totp_delete(&mut tx, a.id).await?,
             SignInMethod::Passkey => factors::passkey_delete(&mut tx, a.id, None).await? > 0,
+            SignInMethod::Certificate => factors::cert_delete(&mut tx, a.id, None).await? > 0,
             _ => {
                 return Err(Error::Refused(Msg::new(
                     "此登入方式沒有可重設的綁定",

@@ -108,6 +108,8 @@ pub struct App {
     pub(crate) oidc: Arc<oidc::Provider>,
     /// The passkey relying party, from the public URL.
     pub(crate) webauthn: Option<Arc<webauthn_rs::Webauthn>>,
+    /// Citizen certificate cards: trust anchors and the signer's address.
+    pub(crate) card: Option<Arc<card::CardSetup>>,
 }
 
 impl App {
@@ -124,6 +126,7 @@ impl App {
             delivery: outbox::Delivery::default(),
             oidc: Arc::new(oidc::Provider::default()),
             webauthn: None,
+            card: None,
         }
     }
 

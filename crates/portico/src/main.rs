@@ -47,6 +47,11 @@ enum Cmd {
         /// How many accounts to seed.
         #[arg(long, default_value_t = 5000)]
         accounts: usize,
+        /// Where the stand-in for the HiPKI local sign server (with a test
+        /// citizen certificate card in its reader) listens; the real one
+        /// uses 127.0.0.1:61161.
+        #[arg(long, default_value = "127.0.0.1:61161")]
+        card_agent: String,
     },
     /// Applies pending database migrations.
     Migrate,
@@ -140,6 +145,11 @@ struct Config {
     /// (`https://portal.tainan.gov.tw`): the OpenID issuer. Empty: taken
     /// from `listen`, which suits trials on one machine only.
     public_url: String,
+    /// Trust anchors for citizen certificate cards (GRCA and MOICA
+    /// certificates, PEM). Empty: card sign-in is off.
+    card_trust_file: String,
+    /// The HiPKI local sign server the pages talk to.
+    card_agent_url: String,
     /// The master key that seals the token signing keys in the database:
     /// 32 random bytes, base64, created when missing. Every node needs the
     /// same file; back it up apart from the database.
@@ -160,6 +170,8 @@ impl Default for Config {
             sms_password: String::new(),
             public_url: String::new(),
             key_file: "data/portico.key".into(),
+            card_trust_file: String::new(),
+            card_agent_url: "http://127.0.0.1:61161".into(),
         }
     }
 }
@@ -233,8 +245,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 cfg.public_url.clone()
             };
-            let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
+            let mut app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
                 .with_delivery(delivery(&cfg)?);
+            if !cfg.card_trust_file.is_empty() {
+                let pem = std::fs::read_to_string(&cfg.card_trust_file)
+                    .map_err(|e| format!("reading {}: {e}", cfg.card_trust_file))?;
+                app = app.with_card(portico_app::card::CardSetup {
+                    trust: portico_app::card::CardTrust::from_pem(&pem)
+                        .map_err(|e| e.to_string())?,
+                    agent_url: cfg.card_agent_url.clone(),
+                });
+            }
             let web = WebConfig {
                 cookie_secure: cfg.cookie_secure,
             };
@@ -245,6 +266,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             data,
             fresh,
             accounts,
+            card_agent,
         } => {
             init_logs(&cfg.log_format);
             if fresh && data.exists() {
@@ -266,6 +288,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             )?;
             let started = std::time::Instant::now();
             let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
+            let (app, card_note) = demo_card(app, &card_agent).await?;
             println!("Portico listening on http://{addr}");
             if seeded {
                 println!(
@@ -286,6 +309,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 portico_app::demo::SAMPLE_CLIENT_ID,
                 portico_app::demo::SAMPLE_CLIENT_SECRET,
                 portico_app::demo::SAMPLE_APP_URL
+            );
+            println!("{card_note}");
+            println!(
+                "Passkeys need a host name: open http://localhost:{}/ to add and use them.",
+                addr.port()
             );
             // Browsers accept Secure cookies on http://127.0.0.1 and localhost only.
             let local = addr.ip().is_loopback();
@@ -420,6 +448,82 @@ fn describe(b: &portico_core::audit::Break) -> String {
 }
 
 /// Gives the app its OpenID issuer and the master key from `key_file`.
+/// The demo's citizen certificate card: a stand-in CA trusted by the demo
+/// alone, a card for `staff` in the reader of a HiPKI stand-in, and its
+/// CRL served there.
+async fn demo_card(app: App, listen: &str) -> Result<(App, String), String> {
+    use portico_app::card::test_ca::TestCa;
+    const PIN: &str = "123456";
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(%listen, error = %e, "card stand-in on another port");
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let agent = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let ca = TestCa::new(
+        "Portico 測試用自然人憑證管理中心",
+        &format!("{agent}/crl/test-moica.crl"),
+    )
+    .map_err(|e| e.to_string())?;
+    let id = app
+        .demo_national_id("staff")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| "A000000000".into());
+    let now = time::OffsetDateTime::now_utc();
+    let card = ca
+        .issue(
+            "王小明",
+            &id[id.len().saturating_sub(4)..],
+            0x5001,
+            now - time::Duration::days(1),
+            now + time::Duration::days(365),
+        )
+        .map_err(|e| e.to_string())?;
+    let sim = portico_web::hipki_sim::HipkiSim::new();
+    sim.insert(portico_web::hipki_sim::SimCard {
+        cert_der: card.cert_der.clone(),
+        chain: Vec::new(),
+        key: portico_app::card::sign::CardKey::from_pkcs8(&card.key_pkcs8)
+            .map_err(|e| e.to_string())?,
+        pin: PIN.into(),
+        card_number: "TP03000000005001".into(),
+    });
+    sim.set_crl(ca.crl(&[], now).map_err(|e| e.to_string())?);
+    let router = sim.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let anchor = ca.cert_der.clone();
+    // A fresh CRL every hour, as the real CA publishes.
+    let refresher = sim.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            if let Ok(crl) = ca.crl(&[], time::OffsetDateTime::now_utc()) {
+                refresher.set_crl(crl);
+            }
+        }
+    });
+    let app = app.with_card(portico_app::card::CardSetup {
+        trust: portico_app::card::CardTrust::from_der(vec![anchor]),
+        agent_url: agent.clone(),
+    });
+    Ok((
+        app,
+        format!(
+            "Citizen certificate card: a HiPKI stand-in at {agent} holds 王小明's (staff) test card, PIN {PIN}; bind it on the account page, then sign in with it."
+        ),
+    ))
+}
+
 fn with_keys(app: App, issuer: &str, key_file: &str) -> Result<App, String> {
     let (master, created) =
         portico_app::oidc::keys::MasterKey::load_or_create(std::path::Path::new(key_file))

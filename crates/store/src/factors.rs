@@ -413,3 +413,115 @@ pub async fn challenge_take(
         row.text("data")?,
     )))
 }
+
+/// A citizen certificate bound to an account.
+#[derive(Debug, Clone)]
+pub struct BoundCert {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub issuer: String,
+    pub serial: String,
+    pub subject: String,
+    pub not_after: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+const CERT_COLS: &str =
+    "id, account_id, issuer, serial, subject, not_after, created_at, last_used_at";
+
+fn bound_cert(r: &sqlx::any::AnyRow) -> Result<BoundCert> {
+    Ok(BoundCert {
+        id: r.i64("id")?,
+        account_id: AccountId(r.i64("account_id")?),
+        issuer: r.text("issuer")?,
+        serial: r.text("serial")?,
+        subject: r.text("subject")?,
+        not_after: at(r.i64("not_after")?),
+        created_at: at(r.i64("created_at")?),
+        last_used_at: r.opt_i64("last_used_at")?.map(at),
+    })
+}
+
+pub async fn certs_of(c: &mut Conn, account: AccountId) -> Result<Vec<BoundCert>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CERT_COLS} FROM account_certs WHERE account_id = $1 ORDER BY id"
+    )))
+    .bind(account.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(bound_cert)
+    .collect()
+}
+
+pub async fn cert_by_serial(c: &mut Conn, issuer: &str, serial: &str) -> Result<Option<BoundCert>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CERT_COLS} FROM account_certs WHERE issuer = $1 AND serial = $2"
+    )))
+    .bind(issuer)
+    .bind(serial)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?
+    .as_ref()
+    .map(bound_cert)
+    .transpose()
+}
+
+/// Binds a certificate; a conflict when it is bound already (to anyone).
+pub async fn cert_insert(
+    c: &mut Conn,
+    account: AccountId,
+    issuer: &str,
+    serial: &str,
+    subject: &str,
+    not_after: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO account_certs (account_id, issuer, serial, subject, not_after, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(account.0)
+    .bind(issuer)
+    .bind(serial)
+    .bind(subject)
+    .bind(ms(not_after))
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(crate::unique_on(
+        "certificate",
+        portico_core::Msg::new(
+            "此自然人憑證已綁定帳號；如需改綁，請先於原帳號解除綁定",
+            "This card is bound to an account already; unbind it there first",
+        ),
+    ))?;
+    Ok(())
+}
+
+pub async fn cert_used(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<()> {
+    sqlx::query("UPDATE account_certs SET last_used_at = $1 WHERE id = $2")
+        .bind(ms(now))
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Unbinds one certificate (`Some(id)`) or all of an account's.
+pub async fn cert_delete(c: &mut Conn, account: AccountId, id: Option<i64>) -> Result<u64> {
+    let r = match id {
+        Some(id) => sqlx::query("DELETE FROM account_certs WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account.0),
+        None => sqlx::query("DELETE FROM account_certs WHERE account_id = $1").bind(account.0),
+    }
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected())
+}

@@ -60,7 +60,7 @@
 // writes and reads them.
 (function () {
   "use strict";
-  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in]")) { return; }
+  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in], [data-card-bind], [data-card-sign-in]")) { return; }
   var lang = document.documentElement.lang === "en" ? "en" : "zh";
   var b64 = function (buf) {
     var s = "", bytes = new Uint8Array(buf);
@@ -158,6 +158,62 @@
         });
       }).then(function (j) { window.location.href = j.redirect; })
         .catch(function (e) { say(err, e); });
+    });
+  }
+  // The citizen certificate card, through the HiPKI local sign server: its
+  // popup asks for the text to sign, signs it with the card and the PIN,
+  // and answers with a PKCS#7 signature (INTEGRATIONS.md).
+  var hipki = function (agent, tbs, pin) {
+    return new Promise(function (resolve, reject) {
+      var origin = new URL(agent).origin, done = false;
+      var popup = window.open(agent + "/popupForm", "hipki", "height=200,width=200,left=100,top=20");
+      var finish = function (f, v) {
+        if (done) { return; }
+        done = true;
+        window.removeEventListener("message", onMessage);
+        window.clearTimeout(timer);
+        f(v);
+      };
+      var noAgent = { message: { zh: "無法連線至 HiCOS 跨平台網頁元件，請確認已安裝並啟動後再試。", en: "The HiCOS web component does not answer; make sure it is installed and running." } };
+      var timer = window.setTimeout(function () { finish(reject, noAgent); }, 30000);
+      var onMessage = function (ev) {
+        if (ev.origin !== origin) { return; }
+        var ret;
+        try { ret = JSON.parse(ev.data); } catch (e) { return; }
+        if (ret.func === "getTbs") {
+          popup.postMessage(JSON.stringify({ func: "MakeSignature", signatureType: "PKCS7", tbs: tbs, tbsEncoding: "NONE", hashAlgorithm: "SHA256", withCardSN: "true", pin: pin, nonce: "" }), origin);
+        } else if (ret.func === "sign") {
+          if (ret.ret_code === 0) { finish(resolve, ret.signature); }
+          else { finish(reject, { message: { zh: "憑證簽章失敗（" + (ret.message || ret.ret_code) + "），請確認卡片與 PIN 碼。", en: "The card could not sign (" + (ret.message || ret.ret_code) + "); check the card and the PIN." } }); }
+        }
+      };
+      window.addEventListener("message", onMessage);
+      if (!popup) { finish(reject, noAgent); }
+    });
+  };
+  var cardFlow = function (optionsUrl, finishUrl, pinBox, errBox, extra) {
+    errBox.textContent = "";
+    if (errBox.hasAttribute("hidden")) { errBox.hidden = true; }
+    var pin = pinBox.value;
+    post(optionsUrl).then(function (c) {
+      return hipki(c.agent, c.tbs, pin).then(function (sig) {
+        var body = { handle: c.handle, signature: sig };
+        Object.keys(extra).forEach(function (k) { body[k] = extra[k]; });
+        return post(finishUrl, body);
+      });
+    }).then(function (j) { window.location.href = j.redirect; })
+      .catch(function (e) { say(errBox, e); });
+  };
+  var bind = document.querySelector("[data-card-bind]");
+  if (bind) {
+    document.getElementById("card-bind").addEventListener("click", function () {
+      cardFlow("/account/card/options", "/account/card", document.getElementById("card-pin"), document.getElementById("card-error"), {});
+    });
+  }
+  var cardIn = document.querySelector("[data-card-sign-in]");
+  if (cardIn) {
+    document.getElementById("card-sign-in").addEventListener("click", function () {
+      cardFlow("/login/card/options", "/login/card", document.getElementById("card-pin"), document.getElementById("card-error"), { next: cardIn.getAttribute("data-next") });
     });
   }
 })();

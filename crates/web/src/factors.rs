@@ -22,6 +22,63 @@ pub fn router() -> Router<AppState> {
         .route("/account/passkeys", post(passkey_add))
         .route("/account/passkeys/{id}/rename", post(passkey_rename))
         .route("/account/passkeys/{id}/delete", post(passkey_delete))
+        .route("/account/card/options", post(card_options))
+        .route("/account/card", post(card_bind))
+        .route("/account/card/{id}/delete", post(card_unbind))
+}
+
+/// Starts binding a card: the challenge for it to sign.
+async fn card_options(
+    State(st): State<AppState>,
+    s: Signed,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    s.check_csrf(header_csrf(&headers))
+        .map_err(|e| WebError::api(e.err))?;
+    let c = st.app.card_bind_start(&s.0).await.map_err(WebError::api)?;
+    Ok(axum::Json(c).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct CardSignature {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    signature: String,
+}
+
+async fn card_bind(
+    State(st): State<AppState>,
+    s: Signed,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<CardSignature>,
+) -> Result<Response, WebError> {
+    s.check_csrf(header_csrf(&headers))
+        .map_err(|e| WebError::api(e.err))?;
+    st.app
+        .card_bind_finish(&s.0, &b.handle, &b.signature, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    Ok(
+        axum::Json(serde_json::json!({ "redirect": "/account?ok=card-bound#methods" }))
+            .into_response(),
+    )
+}
+
+async fn card_unbind(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .card_unbind(&s.0, id, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to("/account?ok=card-unbound#methods").into_response())
 }
 
 /// The CSRF token of a script's request.

@@ -11,6 +11,7 @@ mod contacts;
 mod error;
 mod extract;
 mod factors;
+pub mod hipki_sim;
 pub mod mitake_sim;
 mod oidc;
 mod outbox;

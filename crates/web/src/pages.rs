@@ -71,6 +71,11 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
             "Passkey added; you can sign in with it from now on",
         ),
         "passkey-renamed" => Msg::new("通行金鑰名稱已更新", "Passkey renamed"),
+        "card-bound" => Msg::new(
+            "自然人憑證已綁定，下次可插卡輸入 PIN 碼登入",
+            "The card is bound; you can sign in with it and its PIN from now on",
+        ),
+        "card-unbound" => Msg::new("已解除自然人憑證綁定", "The card was unbound"),
         "passkey-removed" => Msg::new("通行金鑰已移除", "Passkey removed"),
         "method-reset" => Msg::new("已重設此帳號的登入方式綁定", "The sign-in method was reset"),
         "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
@@ -402,6 +407,12 @@ pub(crate) async fn account_page(
             policy,
             passkeys,
             rp_id: st.app.passkey_rp_id(),
+            cards: st
+                .app
+                .my_cards(s.0.principal.account_id)
+                .await
+                .map_err(|e| WebError::page(e, lang))?,
+            card_enabled: st.app.card_enabled(),
         },
         lang,
     )?;

@@ -22,6 +22,36 @@ pub fn router() -> Router<AppState> {
         .route("/login/temp/verify", post(temp_verify))
         .route("/login/passkey/options", post(passkey_options))
         .route("/login/passkey", post(passkey_finish))
+        .route("/login/card/options", post(card_options))
+        .route("/login/card", post(card_finish))
+}
+
+/// Starts a card sign-in: the challenge for the card to sign.
+async fn card_options(State(st): State<AppState>, ReqCtx(ctx): ReqCtx) -> Response {
+    match st.app.card_sign_in_start(&ctx).await {
+        Ok(c) => axum::Json(c).into_response(),
+        Err(e) => json_refusal(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CardAnswer {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    signature: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Finishes a card sign-in with the card's signature.
+async fn card_finish(
+    State(st): State<AppState>,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<CardAnswer>,
+) -> Response {
+    let r = st.app.sign_in_card(&b.handle, &b.signature, &ctx).await;
+    signed_in_json(&st, r, &b.next)
 }
 
 /// A refused sign-in as JSON for the page's script: status and message.
@@ -62,20 +92,26 @@ async fn passkey_finish(
     ReqCtx(ctx): ReqCtx,
     Json(b): Json<PasskeyAnswer>,
 ) -> Response {
-    match st
+    let r = st
         .app
         .passkey_sign_in_finish(&b.handle, &b.credential, &ctx)
-        .await
-    {
+        .await;
+    signed_in_json(&st, r, &b.next)
+}
+
+/// A script's sign-in answered: the session cookie and where to go, or
+/// the refusal.
+fn signed_in_json(st: &AppState, r: Result<NewSession, SignInError>, next: &str) -> Response {
+    match r {
         Ok(ns) => {
             let to = if ns.must_change_password {
                 "/account/password".to_owned()
             } else {
-                safe_next(Some(&b.next))
+                safe_next(Some(next))
             };
             let mut r = axum::Json(serde_json::json!({ "redirect": to })).into_response();
             r.headers_mut()
-                .insert(header::SET_COOKIE, session_cookie(&st, &ns.token, None));
+                .insert(header::SET_COOKIE, session_cookie(st, &ns.token, None));
             r
         }
         Err(e) => json_refusal(e),

@@ -211,6 +211,8 @@ pub struct AccountPage {
     pub passkeys: Vec<portico_store::factors::PasskeyRow>,
     /// Where passkeys work (the relying party's host name).
     pub rp_id: String,
+    pub cards: Vec<portico_store::factors::BoundCert>,
+    pub card_enabled: bool,
 }
 
 #[derive(Template)]
