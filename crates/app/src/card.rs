@@ -111,6 +111,8 @@ pub struct CardIdentity {
 /// A card signature, parsed: the signer's certificate, the others sent
 /// with it, and what the signature covers.
 pub struct Signed {
+    /// The signed content is the challenge (and the digest matches it).
+    covers_challenge: bool,
     signer: Vec<u8>,
     others: Vec<Vec<u8>>,
     message: Vec<u8>,
@@ -132,7 +134,8 @@ fn any_text(v: &der::Any) -> String {
     String::from_utf8_lossy(v.value()).into_owned()
 }
 
-/// Parses a base64 CMS SignedData and checks that it covers `challenge`.
+/// Parses a base64 CMS SignedData made for `challenge` ([`Signed::verify`]
+/// checks that it covers it).
 pub fn parse(signature_b64: &str, challenge: &[u8]) -> Result<Signed, CardRefusal> {
     use base64::Engine;
     let clean: String = signature_b64
@@ -155,9 +158,9 @@ pub fn parse(signature_b64: &str, challenge: &[u8]) -> Result<Signed, CardRefusa
         }
         None => challenge.to_vec(),
     };
-    if content != challenge {
-        return Err(CardRefusal::WrongChallenge);
-    }
+    // Checked in `verify`, after the signer is known: a signature over
+    // another challenge still names whose card it claims to be.
+    let mut covers_challenge = content == challenge;
     let si = sd
         .signer_infos
         .0
@@ -219,7 +222,7 @@ pub fn parse(signature_b64: &str, challenge: &[u8]) -> Result<Signed, CardRefusa
                 .and_then(|v| v.decode_as::<OctetString>().ok())
                 .ok_or(CardRefusal::BadSignature)?;
             if digest.as_bytes() != &Sha256::digest(&content)[..] {
-                return Err(CardRefusal::WrongChallenge);
+                covers_challenge = false;
             }
             if attr_value(attrs, ID_CONTENT_TYPE)
                 .and_then(|v| v.decode_as::<Oid>().ok())
@@ -238,6 +241,7 @@ pub fn parse(signature_b64: &str, challenge: &[u8]) -> Result<Signed, CardRefusa
         None => content,
     };
     Ok(Signed {
+        covers_challenge,
         signer: signer_der,
         others,
         message,
@@ -298,6 +302,9 @@ impl Signed {
         let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|_| CardRefusal::Malformed)?;
         ee.verify_signature(self.alg, &self.message, &self.signature)
             .map_err(|_| CardRefusal::BadSignature)?;
+        if !self.covers_challenge {
+            return Err(CardRefusal::WrongChallenge);
+        }
         if let Some(t) = self.signing_time
             && (t - now.unix_timestamp()).abs() > SIGNING_SKEW
         {
@@ -312,6 +319,30 @@ impl Signed {
             .iter()
             .map(|c| CertificateDer::from(c.as_slice()))
             .collect();
+        let at =
+            UnixTime::since_unix_epoch(StdDuration::from_secs(now.unix_timestamp().max(0) as u64));
+        let refusal = |e: webpki::Error| match e {
+            webpki::Error::CertRevoked => CardRefusal::Revoked,
+            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
+                CardRefusal::Expired
+            }
+            webpki::Error::UnknownRevocationStatus | webpki::Error::CrlExpired { .. } => {
+                CardRefusal::RevocationUnknown
+            }
+            _ => CardRefusal::Untrusted,
+        };
+        // The chain first, so an untrusted or expired card is named as
+        // such; then revocation, which needs the CRL.
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &trust,
+            &intermediates,
+            at,
+            webpki::KeyUsage::client_auth(),
+            None,
+            None,
+        )
+        .map_err(refusal)?;
         let parsed: Vec<webpki::CertRevocationList<'_>> = crls
             .iter()
             .filter_map(|c| webpki::BorrowedCertRevocationList::from_der(c).ok())
@@ -324,8 +355,6 @@ impl Signed {
             .with_status_policy(webpki::UnknownStatusPolicy::Deny)
             .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
             .build();
-        let at =
-            UnixTime::since_unix_epoch(StdDuration::from_secs(now.unix_timestamp().max(0) as u64));
         ee.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
             &trust,
@@ -335,16 +364,7 @@ impl Signed {
             Some(revocation),
             None,
         )
-        .map_err(|e| match e {
-            webpki::Error::CertRevoked => CardRefusal::Revoked,
-            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
-                CardRefusal::Expired
-            }
-            webpki::Error::UnknownRevocationStatus | webpki::Error::CrlExpired { .. } => {
-                CardRefusal::RevocationUnknown
-            }
-            _ => CardRefusal::Untrusted,
-        })?;
+        .map_err(refusal)?;
         let cert = Certificate::from_der(&self.signer).map_err(|_| CardRefusal::Malformed)?;
         let tbs = cert.tbs_certificate();
         let id_last4 = tbs
@@ -963,6 +983,13 @@ mod use_cases {
                     "Citizen certificate cards are not configured on this portal",
                 ))
             })
+        }
+
+        /// Forgets fetched CRLs, so the next check fetches them again.
+        pub fn forget_card_crls(&self) {
+            if let Some(c) = &self.card {
+                c.trust.forget_crls();
+            }
         }
 
         /// Whether cards can be used here (a trust anchor is configured).

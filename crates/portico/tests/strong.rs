@@ -736,3 +736,209 @@ async fn seed_004_passkeys_work_outside_the_government_network_and_an_admin_can_
     let (_, st, _) = passkey_sign_in(&s, |o| key.assert(o)).await;
     assert_eq!(st, 401, "removed by the admin");
 }
+
+/// A server that trusts a test CA, with a HiPKI stand-in serving its CRL
+/// and holding the cards the tests insert.
+struct CardRig {
+    s: TestServer,
+    ca: portico_app::card::test_ca::TestCa,
+    sim: portico_web::hipki_sim::HipkiSim,
+    agent: String,
+}
+
+impl CardRig {
+    async fn start() -> CardRig {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let agent = format!("http://{}", listener.local_addr().unwrap());
+        let ca = portico_app::card::test_ca::TestCa::new(
+            "Test MOICA",
+            &format!("{agent}/crl/test-moica.crl"),
+        )
+        .unwrap();
+        let sim = portico_web::hipki_sim::HipkiSim::new();
+        sim.set_crl(ca.crl(&[], time::OffsetDateTime::now_utc()).unwrap());
+        let router = sim.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let anchor = ca.cert_der.clone();
+        let a = agent.clone();
+        let s = TestServer::start_configured(0, Default::default(), move |app| {
+            app.with_card(portico_app::card::CardSetup {
+                trust: portico_app::card::CardTrust::from_der(vec![anchor]),
+                agent_url: a,
+            })
+        })
+        .await;
+        CardRig { s, ca, sim, agent }
+    }
+
+    /// Puts a card for `login` (or with `digits`) in the reader.
+    async fn insert(
+        &self,
+        ca: &portico_app::card::test_ca::TestCa,
+        login: &str,
+        serial: u64,
+        days: (i64, i64),
+    ) {
+        let mut c = self.s.app.db.read().await.unwrap();
+        let id = portico_store::accounts::find_by_login(&mut c, login)
+            .await
+            .unwrap()
+            .and_then(|a| a.national_id)
+            .unwrap_or_else(|| "A000000000".into());
+        let now = time::OffsetDateTime::now_utc();
+        let card = ca
+            .issue(
+                login,
+                &id[id.len() - 4..],
+                serial,
+                now + Duration::days(days.0),
+                now + Duration::days(days.1),
+            )
+            .unwrap();
+        self.sim.insert(portico_web::hipki_sim::SimCard {
+            cert_der: card.cert_der,
+            chain: Vec::new(),
+            key: portico_app::card::sign::CardKey::from_pkcs8(&card.key_pkcs8).unwrap(),
+            pin: "123456".into(),
+            card_number: format!("TP{serial:014}"),
+        });
+    }
+
+    /// The card in the reader signs `tbs`, as the popup has it do.
+    async fn sign(&self, tbs: &str, pin: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .post(format!("{}/sign", self.agent))
+            .json(&json!({"func": "MakeSignature", "tbs": tbs, "pin": pin, "withCardSN": "true"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn bind(&self, me: &mut Client) -> (u16, serde_json::Value) {
+        let csrf = me.csrf().await;
+        let (st, c) = me
+            .post_json("/account/card/options", &csrf, &json!({}))
+            .await;
+        assert_eq!(st, 200, "{c}");
+        assert_eq!(c["agent"], self.agent.as_str());
+        let sig = self.sign(c["tbs"].as_str().unwrap(), "123456").await;
+        assert_eq!(sig["ret_code"], 0, "{sig}");
+        me.post_json(
+            "/account/card",
+            &csrf,
+            &json!({"handle": c["handle"], "signature": sig["signature"]}),
+        )
+        .await
+    }
+
+    /// Signs in with the card in the reader; `tamper` may swap the text
+    /// the card signs.
+    async fn sign_in(&self, tamper: Option<&str>) -> (Client, u16, serde_json::Value) {
+        let mut c = self.s.client();
+        let (st, opts) = c.post_json("/login/card/options", "", &json!({})).await;
+        assert_eq!(st, 200, "{opts}");
+        let tbs = tamper.unwrap_or(opts["tbs"].as_str().unwrap()).to_owned();
+        let sig = self.sign(&tbs, "123456").await;
+        let (st, body) = c
+            .post_json(
+                "/login/card",
+                "",
+                &json!({"handle": opts["handle"], "signature": sig["signature"], "next": "/"}),
+            )
+            .await;
+        (c, st, body)
+    }
+}
+
+#[tokio::test]
+async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs_in_with_its_pin() {
+    let rig = CardRig::start().await;
+    let s = &rig.s;
+    let mut me = s.signed_in(STAFF).await;
+
+    // Another person's card: the ID digits differ.
+    rig.insert(&rig.ca, "civil_admin", 11, (-1, 365)).await;
+    let (st, body) = rig.bind(&mut me).await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.to_string().contains("末四碼"), "{body}");
+    // An expired card.
+    rig.insert(&rig.ca, STAFF, 12, (-400, -1)).await;
+    assert_eq!(rig.bind(&mut me).await.0, 409, "expired");
+    // A card from a CA the portal does not trust.
+    let stranger =
+        portico_app::card::test_ca::TestCa::new("Other CA", "http://127.0.0.1:9/crl").unwrap();
+    rig.insert(&stranger, STAFF, 13, (-1, 365)).await;
+    assert_eq!(rig.bind(&mut me).await.0, 409, "untrusted");
+    let r = reasons(s, "account.card.bind").await;
+    for want in ["card_id_mismatch", "card_expired", "card_untrusted"] {
+        assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
+    }
+
+    // Staff's own card binds, and then signs in without a login name.
+    rig.insert(&rig.ca, STAFF, 14, (-1, 365)).await;
+    let (st, body) = rig.bind(&mut me).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(
+        me.get("/account").await.1.contains("序號 0E"),
+        "listed with its serial"
+    );
+    assert_eq!(rig.bind(&mut me).await.0, 409, "bound once");
+    let (c, st, body) = rig.sign_in(None).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        session_method(s, &c).await,
+        portico_core::zone::SignInMethod::Certificate
+    );
+
+    // A signature over another challenge: refused and counted.
+    let before = failed_count(s, STAFF).await;
+    let (_, st, _) = rig.sign_in(Some("portico-an-old-challenge")).await;
+    assert_eq!(st, 401);
+    assert_eq!(failed_count(s, STAFF).await, before + 1);
+    // Revoked: the CA's next CRL lists the card.
+    rig.sim
+        .set_crl(rig.ca.crl(&[14], time::OffsetDateTime::now_utc()).unwrap());
+    s.app.forget_card_crls();
+    let (_, st, body) = rig.sign_in(None).await;
+    assert_eq!(st, 401, "{body}");
+    let r = reasons(s, "auth.sign_in").await;
+    for want in ["card_wrong_challenge", "card_revoked"] {
+        assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
+    }
+    // Without a CRL the status is unknown: refused, not let through.
+    rig.sim.set_crl(Vec::new());
+    s.app.forget_card_crls();
+    let (_, st, _) = rig.sign_in(None).await;
+    assert_eq!(st, 401);
+    assert_eq!(
+        reasons(s, "auth.sign_in").await.last().map(String::as_str),
+        Some("card_revocation_unknown")
+    );
+
+    // Unbound, the card signs nobody in.
+    rig.sim
+        .set_crl(rig.ca.crl(&[], time::OffsetDateTime::now_utc()).unwrap());
+    s.app.forget_card_crls();
+    let id = {
+        let mut db = s.app.db.read().await.unwrap();
+        let acc = portico_core::ids::AccountId(s.account_id(STAFF).await);
+        portico_store::factors::certs_of(&mut db, acc)
+            .await
+            .unwrap()[0]
+            .id
+    };
+    let csrf = me.csrf().await;
+    let (st, _, _) = me
+        .post_form(&format!("/account/card/{id}/delete"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, 303);
+    let (_, st, _) = rig.sign_in(None).await;
+    assert_eq!(st, 401);
+    assert_eq!(
+        reasons(s, "auth.sign_in").await.last().map(String::as_str),
+        Some("card_not_bound")
+    );
+}

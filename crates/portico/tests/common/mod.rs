@@ -78,6 +78,15 @@ impl TestServer {
         accounts: usize,
         delivery: portico_app::outbox::Delivery,
     ) -> TestServer {
+        TestServer::start_configured(accounts, delivery, |a| a).await
+    }
+
+    /// The same, with the application configured further (cards).
+    pub async fn start_configured(
+        accounts: usize,
+        delivery: portico_app::outbox::Delivery,
+        configure: impl FnOnce(App) -> App,
+    ) -> TestServer {
         let (db_url, dir) = fresh_db().await;
         let db = Db::connect(&db_url).await.expect("db");
         portico_store::migrate::run(&db).await.expect("migrate");
@@ -98,6 +107,7 @@ impl TestServer {
             &base,
             portico_app::oidc::keys::MasterKey::from_bytes(&[7u8; 32]).expect("master key"),
         );
+        let app = configure(app);
         app.seed_demo(accounts).await.expect("seed");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = AppState {
