@@ -514,6 +514,20 @@ async fn an_admin_sees_bound_methods_and_resets_them_within_scope() {
     let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
     let bound = between(&page, "id=\"bound-methods\"", "</ul>");
     assert!(bound.contains("已啟用"), "{bound}");
+    // The JSON API says the same.
+    let (st, a) = admin.api_get(&format!("/accounts/{id}")).await;
+    assert_eq!(st, 200);
+    assert!(a["bound_methods"]["totp"].is_string(), "{a}");
+    let csrf = admin.csrf().await;
+    let (st, _) = admin
+        .api(
+            "DELETE",
+            &format!("/accounts/{id}/methods/sms"),
+            &csrf,
+            None,
+        )
+        .await;
+    assert_eq!(st, 404, "no such method");
     let csrf = admin.csrf().await;
     let (st, _, loc) = admin
         .post_form(

@@ -208,9 +208,10 @@ pub async fn purge(c: &mut Conn, now: OffsetDateTime) -> Result<u64> {
 }
 
 /// The methods an account has bound, for the personal and admin pages.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Bound {
     /// When the authenticator app was confirmed.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub totp: Option<OffsetDateTime>,
     pub passkeys: i64,
     pub certificates: i64,

@@ -47,6 +47,11 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
             post(reset_password),
         ),
         ("post", "/accounts/{id}/roles", post(grant)),
+        (
+            "delete",
+            "/accounts/{id}/methods/{method}",
+            delete(reset_method),
+        ),
         ("delete", "/accounts/{id}/roles/{role}", delete(revoke)),
         ("get", "/org", get(org)),
         ("post", "/org", post(create_unit)),
@@ -115,7 +120,7 @@ async fn openapi() -> Response {
 /// Anyone signed in.
 async fn me(State(st): State<AppState>, ApiUser(s): ApiUser) -> ApiResult {
     let me = st.app.me(&s).await.map_err(WebError::api)?;
-    Ok(axum::Json(json!({ "account": me.account, "roles": me.roles, "active_sessions": me.active_sessions, "password_days_left": s.password_days_left })).into_response())
+    Ok(axum::Json(json!({ "account": me.account, "roles": me.roles, "active_sessions": me.active_sessions, "password_days_left": s.password_days_left, "bound_methods": me.bound })).into_response())
 }
 
 /// Anyone signed in: their name, title, phone, birthday and addresses.
@@ -317,7 +322,7 @@ async fn account(
         .await
         .map_err(WebError::api)?;
     Ok(
-        axum::Json(json!({ "account": m.account, "roles": m.roles, "locked": m.locked }))
+        axum::Json(json!({ "account": m.account, "roles": m.roles, "locked": m.locked, "bound_methods": m.bound }))
             .into_response(),
     )
 }
@@ -381,6 +386,23 @@ async fn reset_password(
 ) -> ApiResult {
     st.app
         .force_password_reset(&s.principal, AccountId(id), &ctx)
+        .await
+        .map_err(WebError::api)?;
+    ok()
+}
+
+/// Any admin, for an account in scope: removes a bound sign-in method
+/// (`totp`, `passkey`, `certificate`).
+async fn reset_method(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    ReqCtx(ctx): ReqCtx,
+    Path((id, method)): Path<(i64, String)>,
+) -> ApiResult {
+    let method = portico_core::zone::SignInMethod::parse(&method)
+        .ok_or_else(|| WebError::api(portico_core::Error::NotFound))?;
+    st.app
+        .reset_method(&s.principal, AccountId(id), method, &ctx)
         .await
         .map_err(WebError::api)?;
     ok()
