@@ -266,28 +266,7 @@ impl Signed {
 
     /// The signer certificate's CRL distribution points (http URLs).
     pub fn crl_urls(&self) -> Vec<String> {
-        let Ok(cert) = Certificate::from_der(&self.signer) else {
-            return Vec::new();
-        };
-        let Ok(Some((_, dps))) = cert
-            .tbs_certificate()
-            .get_extension::<CrlDistributionPoints>()
-        else {
-            return Vec::new();
-        };
-        dps.0
-            .iter()
-            .filter_map(|dp| match &dp.distribution_point {
-                Some(DistributionPointName::FullName(names)) => Some(names),
-                _ => None,
-            })
-            .flatten()
-            .filter_map(|n| match n {
-                GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
-                _ => None,
-            })
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-            .collect()
+        crl_urls_of(&self.signer)
     }
 
     /// Checks the signature, its time, the chain to `anchors` at `now`,
@@ -310,86 +289,130 @@ impl Signed {
         {
             return Err(CardRefusal::WrongChallenge);
         }
-        let trust: Vec<_> = anchors
-            .iter()
-            .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
-            .collect();
-        let intermediates: Vec<CertificateDer<'_>> = self
-            .others
-            .iter()
-            .map(|c| CertificateDer::from(c.as_slice()))
-            .collect();
-        let at =
-            UnixTime::since_unix_epoch(StdDuration::from_secs(now.unix_timestamp().max(0) as u64));
-        let refusal = |e: webpki::Error| match e {
-            webpki::Error::CertRevoked => CardRefusal::Revoked,
-            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
-                CardRefusal::Expired
-            }
-            webpki::Error::UnknownRevocationStatus | webpki::Error::CrlExpired { .. } => {
-                CardRefusal::RevocationUnknown
-            }
-            _ => CardRefusal::Untrusted,
-        };
-        // The chain first, so an untrusted or expired card is named as
-        // such; then revocation, which needs the CRL.
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &trust,
-            &intermediates,
-            at,
-            webpki::KeyUsage::client_auth(),
-            None,
-            None,
-        )
-        .map_err(refusal)?;
-        let parsed: Vec<webpki::CertRevocationList<'_>> = crls
-            .iter()
-            .filter_map(|c| webpki::BorrowedCertRevocationList::from_der(c).ok())
-            .map(Into::into)
-            .collect();
-        let refs: Vec<&webpki::CertRevocationList<'_>> = parsed.iter().collect();
-        let revocation = webpki::RevocationOptionsBuilder::new(&refs)
-            .map_err(|_| CardRefusal::RevocationUnknown)?
-            .with_depth(webpki::RevocationCheckDepth::EndEntity)
-            .with_status_policy(webpki::UnknownStatusPolicy::Deny)
-            .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
-            .build();
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &trust,
-            &intermediates,
-            at,
-            webpki::KeyUsage::client_auth(),
-            Some(revocation),
-            None,
-        )
-        .map_err(refusal)?;
-        let cert = Certificate::from_der(&self.signer).map_err(|_| CardRefusal::Malformed)?;
-        let tbs = cert.tbs_certificate();
-        let id_last4 = tbs
-            .get_extension::<SubjectDirectoryAttributes>()
-            .ok()
-            .flatten()
-            .and_then(|(_, sda)| {
-                sda.0
-                    .iter()
-                    .find(|a| a.oid == ID_LAST4)
-                    .and_then(|a| a.values.iter().next().map(any_text))
-            })
-            .filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or(CardRefusal::NoIdDigits)?;
-        let not_after = tbs.validity().not_after.to_unix_duration().as_secs() as i64;
-        Ok(CardIdentity {
-            serial: portico_core::audit::hex(tbs.serial_number().as_bytes()).to_uppercase(),
-            issuer: tbs.issuer().to_string(),
-            subject: tbs.subject().to_string(),
-            not_after: OffsetDateTime::from_unix_timestamp(not_after)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            id_last4,
-            card_number: self.card_number.clone(),
-        })
+        check_chain(&self.signer, &self.others, anchors, crls, now)?;
+        identity_of(&self.signer, &self.card_number)
     }
+}
+
+/// A certificate's CRL distribution points (http URLs).
+pub fn crl_urls_of(cert_der: &[u8]) -> Vec<String> {
+    let Ok(cert) = Certificate::from_der(cert_der) else {
+        return Vec::new();
+    };
+    let Ok(Some((_, dps))) = cert
+        .tbs_certificate()
+        .get_extension::<CrlDistributionPoints>()
+    else {
+        return Vec::new();
+    };
+    dps.0
+        .iter()
+        .filter_map(|dp| match &dp.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|n| match n {
+            GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+            _ => None,
+        })
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .collect()
+}
+
+/// Checks a certificate's chain to `anchors` at `now` (named refusals for
+/// an untrusted or expired one), then its revocation against `crls`.
+pub fn check_chain(
+    signer: &[u8],
+    others: &[Vec<u8>],
+    anchors: &[CertificateDer<'static>],
+    crls: &[Vec<u8>],
+    now: OffsetDateTime,
+) -> Result<(), CardRefusal> {
+    let ee_der = CertificateDer::from(signer);
+    let ee = webpki::EndEntityCert::try_from(&ee_der).map_err(|_| CardRefusal::Malformed)?;
+    let trust: Vec<_> = anchors
+        .iter()
+        .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
+        .collect();
+    let intermediates: Vec<CertificateDer<'_>> = others
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let at = UnixTime::since_unix_epoch(StdDuration::from_secs(now.unix_timestamp().max(0) as u64));
+    let refusal = |e: webpki::Error| match e {
+        webpki::Error::CertRevoked => CardRefusal::Revoked,
+        webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
+            CardRefusal::Expired
+        }
+        webpki::Error::UnknownRevocationStatus | webpki::Error::CrlExpired { .. } => {
+            CardRefusal::RevocationUnknown
+        }
+        _ => CardRefusal::Untrusted,
+    };
+    // The chain first, so an untrusted or expired card is named as
+    // such; then revocation, which needs the CRL.
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &trust,
+        &intermediates,
+        at,
+        webpki::KeyUsage::client_auth(),
+        None,
+        None,
+    )
+    .map_err(refusal)?;
+    let parsed: Vec<webpki::CertRevocationList<'_>> = crls
+        .iter()
+        .filter_map(|c| webpki::BorrowedCertRevocationList::from_der(c).ok())
+        .map(Into::into)
+        .collect();
+    let refs: Vec<&webpki::CertRevocationList<'_>> = parsed.iter().collect();
+    let revocation = webpki::RevocationOptionsBuilder::new(&refs)
+        .map_err(|_| CardRefusal::RevocationUnknown)?
+        .with_depth(webpki::RevocationCheckDepth::EndEntity)
+        .with_status_policy(webpki::UnknownStatusPolicy::Deny)
+        .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+        .build();
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &trust,
+        &intermediates,
+        at,
+        webpki::KeyUsage::client_auth(),
+        Some(revocation),
+        None,
+    )
+    .map_err(refusal)?;
+    Ok(())
+}
+
+/// What a holder's certificate says: serial, names, validity, ID digits.
+pub fn identity_of(signer: &[u8], card_number: &str) -> Result<CardIdentity, CardRefusal> {
+    let cert = Certificate::from_der(signer).map_err(|_| CardRefusal::Malformed)?;
+    let tbs = cert.tbs_certificate();
+    let id_last4 = tbs
+        .get_extension::<SubjectDirectoryAttributes>()
+        .ok()
+        .flatten()
+        .and_then(|(_, sda)| {
+            sda.0
+                .iter()
+                .find(|a| a.oid == ID_LAST4)
+                .and_then(|a| a.values.iter().next().map(any_text))
+        })
+        .filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or(CardRefusal::NoIdDigits)?;
+    let not_after = tbs.validity().not_after.to_unix_duration().as_secs() as i64;
+    Ok(CardIdentity {
+        serial: portico_core::audit::hex(tbs.serial_number().as_bytes()).to_uppercase(),
+        issuer: tbs.issuer().to_string(),
+        subject: tbs.subject().to_string(),
+        not_after: OffsetDateTime::from_unix_timestamp(not_after)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        id_last4,
+        card_number: card_number.to_owned(),
+    })
 }
 
 /// Where card signatures are checked: the trust anchors (GRCA, MOICA), and

@@ -16,6 +16,7 @@ pub mod export;
 pub mod factors;
 pub mod jobs;
 pub mod mail;
+pub mod mobile_id;
 pub mod oidc;
 pub mod orgs;
 pub mod outbox;

@@ -120,6 +120,10 @@ pub async fn find_by_login(c: &mut Conn, login: &str) -> Result<Option<Account>>
 }
 
 /// The account whose backup e-mail this is (addresses are stored lower-case).
+pub async fn find_by_national_id(c: &mut Conn, id: &str) -> Result<Option<Account>> {
+    one(c, "a.national_id = ", crate::Val::T(id.to_uppercase())).await
+}
+
 pub async fn find_by_backup_email(c: &mut Conn, email: &str) -> Result<Option<Account>> {
     one(c, "a.backup_email = ", crate::Val::T(email.to_lowercase())).await
 }

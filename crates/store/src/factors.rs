@@ -526,3 +526,44 @@ pub async fn cert_delete(c: &mut Conn, account: AccountId, id: Option<i64>) -> R
     .map_err(db_err)?;
     Ok(r.rows_affected())
 }
+
+/// A live challenge of `kind` (not spent, not expired): its account and
+/// state, without spending it (a mobile-ID transaction being polled).
+pub async fn challenge_peek(
+    c: &mut Conn,
+    id_hash: &str,
+    kind: &str,
+    now: OffsetDateTime,
+) -> Result<Option<(Option<AccountId>, String)>> {
+    let row = sqlx::query(
+        "SELECT account_id, data FROM auth_challenges WHERE id = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(id_hash)
+    .bind(kind)
+    .bind(ms(now))
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    row.map(|r| Ok((r.opt_i64("account_id")?.map(AccountId), r.text("data")?)))
+        .transpose()
+}
+
+/// Replaces a live challenge's state, only if it is still `before`: of two
+/// polls at once, one goes to the outside service.
+pub async fn challenge_update(
+    c: &mut Conn,
+    id_hash: &str,
+    before: &str,
+    after: &str,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE auth_challenges SET data = $1 WHERE id = $2 AND data = $3 AND used_at IS NULL",
+    )
+    .bind(after)
+    .bind(id_hash)
+    .bind(before)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
