@@ -22,12 +22,13 @@ export const PASSWORD = "Portico#2026";
 /// and data folder.
 export async function startDemo(accounts = 600, listen = "127.0.0.1:0") {
   const data = mkdtempSync(join(tmpdir(), "portico-e2e-"));
-  const server = spawn(bin, ["demo", "--listen", listen, "--data", data, "--accounts", String(accounts), "--card-agent", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn(bin, ["demo", "--listen", listen, "--data", data, "--accounts", String(accounts), "--card-agent", "127.0.0.1:0", "--mobile-id-sim", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  let buf = "";
   const base = await new Promise((resolve, reject) => {
-    let buf = "";
     server.stdout.on("data", (d) => {
       buf += d;
-      const m = buf.match(/Portico listening on (http:\/\/\S+)/);
+      // The whole banner: the simulators' addresses come after the first line.
+      const m = buf.match(/Portico listening on (http:\/\/\S+)[\s\S]*Passkeys need/);
       if (m) resolve(m[1]);
     });
     server.on("exit", (c) => reject(new Error(`portico exited ${c}`)));
@@ -35,6 +36,8 @@ export async function startDemo(accounts = 600, listen = "127.0.0.1:0") {
   return {
     base,
     data,
+    /// What the demo printed (credentials, simulator addresses).
+    banner: buf,
     db: join(data, "portico.db"),
     stop() {
       server.kill("SIGINT");

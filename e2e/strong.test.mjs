@@ -187,6 +187,42 @@ test("the citizen certificate card: bind it with the PIN, sign in with it", asyn
   }
 });
 
+test("mobile ID: push to the phone, approve there, signed in; a declined QR request says so", async () => {
+  const [ctx, page, base] = await fresh();
+  try {
+    const m = demo.banner.match(/national ID (\w+) and approve on the phone page (\S+)\./);
+    assert.ok(m, demo.banner);
+    const [, idNum, phoneUrl] = m;
+    await page.goto(`${base}/login?method=mobile_id`);
+    await axe(page, "login: mobile ID");
+    await page.fill("#id_num", idNum);
+    await page.click('button[value="push"].primary');
+    assert.match(await page.textContent("#mobile-status"), /已推播至您的手機/);
+    await axe(page, "mobile ID: waiting for the phone");
+    await page.screenshot({ path: join(shots, "login-mobile-id-push.png"), fullPage: true });
+    const phone = await ctx.newPage();
+    await phone.goto(phoneUrl);
+    await phone.click("text=同意並簽章");
+    await page.waitForURL(`${base}/`, { timeout: 20000 });
+    await page.goto(`${base}/records/sign-in`);
+    assert.match(await page.textContent("table"), /行動自然人憑證/);
+
+    await ctx.clearCookies();
+    await page.goto(`${base}/login?method=mobile_id`);
+    await page.fill("#id_num", idNum);
+    await page.click('button[value="qr"]');
+    assert.equal(await page.locator("figure.qr svg").count(), 1, "a QR code to scan");
+    await axe(page, "mobile ID: QR code");
+    await page.screenshot({ path: join(shots, "login-mobile-id-qr.png"), fullPage: true });
+    await phone.goto(phoneUrl);
+    await phone.click("text=拒絕");
+    await page.waitForFunction(() => !document.getElementById("mobile-error").hidden, null, { timeout: 20000 });
+    assert.match(await page.textContent("#mobile-error"), /拒絕/);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("outside the government network the page offers only strong methods", async () => {
   const [ctx, page, base] = await fresh();
   try {

@@ -18,6 +18,9 @@ pub enum SignInError {
     BadCredentials(SignInMethod),
     /// The method is not offered where the request comes from.
     OutsideNetwork,
+    /// An outside service (mobile ID) refused or could not answer; the
+    /// message says what to do.
+    Service(Msg),
     /// The captcha was wrong, expired or already used.
     BadCaptcha,
     /// The credentials were right (or the account is locked), but the
@@ -39,6 +42,7 @@ impl SignInError {
                 "The captcha is wrong or expired; enter the new one",
             ),
             SignInError::Refused(r) => r.message(),
+            SignInError::Service(m) => m.clone(),
             SignInError::Other(_) => Msg::new(
                 "系統暫時無法登入，請稍後再試",
                 "Sign-in is unavailable right now; try again shortly",
@@ -79,6 +83,7 @@ pub const BUILT: &[SignInMethod] = &[
     SignInMethod::TempPassword,
     SignInMethod::Passkey,
     SignInMethod::Certificate,
+    SignInMethod::MobileId,
 ];
 
 /// Who a sign-in attempt names.
@@ -212,6 +217,7 @@ impl App {
         match m {
             SignInMethod::Certificate => self.card_enabled(),
             SignInMethod::Passkey => self.webauthn.is_some(),
+            SignInMethod::MobileId => self.mobile_id_enabled(),
             _ => BUILT.contains(&m),
         }
     }

@@ -565,6 +565,12 @@ pub mod sign {
                 .map(CardKey::Ec)
                 .map_err(|e| Error::internal(format!("card key: {e}")))
         }
+        /// A raw PKCS#1 v1.5 (RSA) or ASN.1 ECDSA signature with SHA-256,
+        /// as the mobile ID app returns it.
+        pub fn sign_raw(&self, msg: &[u8]) -> Result<Vec<u8>> {
+            self.sign(msg).map(|(_, s)| s)
+        }
+
         fn sign(&self, msg: &[u8]) -> Result<(Oid, Vec<u8>)> {
             let rng = aws_lc_rs::rand::SystemRandom::new();
             match self {

@@ -111,6 +111,8 @@ pub struct App {
     pub(crate) webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// Citizen certificate cards: trust anchors and the signer's address.
     pub(crate) card: Option<Arc<card::CardSetup>>,
+    /// The mobile ID service.
+    pub(crate) mobile_id: Option<Arc<mobile_id::MobileIdSetup>>,
 }
 
 impl App {
@@ -128,6 +130,7 @@ impl App {
             oidc: Arc::new(oidc::Provider::default()),
             webauthn: None,
             card: None,
+            mobile_id: None,
         }
     }
 

@@ -373,3 +373,241 @@ mod tests {
         assert!(ticket_fields("no-dot").is_none());
     }
 }
+
+/// How the portal reaches the mobile ID service, and the anchors its
+/// certificates chain to.
+#[derive(Debug)]
+pub struct MobileIdSetup {
+    pub client: MobileIdClient,
+    pub trust: CardTrust,
+}
+
+/// A mobile-ID sign-in started: the handle the page polls with, and the
+/// QR code to scan in QR mode.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub handle: String,
+    pub mode: Mode,
+    pub qr_svg: String,
+}
+
+/// What a poll finds.
+#[derive(Debug)]
+pub enum Poll {
+    Pending,
+    SignedIn(crate::auth::NewSession),
+}
+
+/// A transaction as the challenge row keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Txn {
+    tx: String,
+    ticket_id: String,
+    id_num: String,
+    challenge: String,
+    mode: Mode,
+    /// Unix seconds of the last call to the service.
+    last_poll: i64,
+}
+
+mod use_cases {
+    use super::*;
+    use crate::auth::{SignInError, Subject, attempt_event};
+    use crate::{App, Ctx, random_token, token_hash};
+    use portico_core::zone::SignInMethod;
+    use portico_store::{accounts, db_err, factors};
+    use std::sync::Arc;
+
+    const KIND: &str = "mobile_id";
+
+    impl App {
+        pub fn with_mobile_id(mut self, setup: MobileIdSetup) -> App {
+            self.mobile_id = Some(Arc::new(setup));
+            self
+        }
+
+        pub fn mobile_id_enabled(&self) -> bool {
+            self.mobile_id.is_some()
+        }
+
+        fn mobile_id(&self) -> Result<&MobileIdSetup> {
+            self.mobile_id
+                .as_deref()
+                .ok_or_else(|| Error::internal("mobile ID is not configured"))
+        }
+
+        /// Starts a mobile-ID sign-in for a national ID: a push to the
+        /// phone, or a QR code (004 §第一節 一). Asking again is 重新發送推播.
+        pub async fn mobile_id_start(
+            &self,
+            id_num: &str,
+            mode: Mode,
+            ctx: &Ctx,
+        ) -> Result<Started, SignInError> {
+            let method = SignInMethod::MobileId;
+            let id = id_num.trim().to_uppercase();
+            self.zone_gate(method, &id, ctx).await?;
+            let setup = self.mobile_id()?;
+            let fail = attempt_event(ctx, &mask(&id), method.as_str());
+            if portico_core::national_id::NationalId::parse(&id).is_err() {
+                self.failed_attempt(fail, "bad_national_id", method).await.ok();
+                return Err(SignInError::Service(Msg::new(
+                    "身分證字號格式不正確",
+                    "The national ID is not valid",
+                )));
+            }
+            let mut challenge = [0u8; 32];
+            getrandom::fill(&mut challenge)
+                .map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+            let sign_data = STANDARD.encode(challenge);
+            let t = random_token(16)?;
+            let tx = format!("{}-{}-{}-{}-{}", &t[..8], &t[8..12], &t[12..16], &t[16..20], &t[20..]);
+            let ticket = match setup
+                .client
+                .request(&tx, &id, mode, "登入臺南市政府公務入口網", &sign_data)
+                .await
+            {
+                Ok(t) => t,
+                Err(e) => {
+                    self.failed_attempt(fail, e.short(), method).await.ok();
+                    return Err(SignInError::Service(e.message()));
+                }
+            };
+            let Some(ticket_id) = ticket_fields(&ticket)
+                .and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
+            else {
+                self.failed_attempt(fail, "bad_ticket", method).await.ok();
+                return Err(SignInError::Service(ServiceError::BadChecksum.message()));
+            };
+            let handle = random_token(24)?;
+            let now = self.now();
+            let data = serde_json::to_string(&Txn {
+                tx,
+                ticket_id,
+                id_num: id,
+                challenge: sign_data,
+                mode,
+                last_poll: now.unix_timestamp(),
+            })
+            .map_err(|e| Error::internal(e.to_string()))?;
+            let mut tx = self.db.begin().await?;
+            factors::challenge_put(
+                &mut tx,
+                &token_hash(&handle),
+                KIND,
+                None,
+                &data,
+                now,
+                now + time::Duration::seconds(TIME_LIMIT_SECS + 30),
+            )
+            .await?;
+            tx.commit().await.map_err(db_err)?;
+            let qr_svg = if mode == Mode::Qr {
+                qrcode::QrCode::new(ticket.as_bytes())
+                    .map(|q| {
+                        q.render::<qrcode::render::svg::Color>()
+                            .min_dimensions(220, 220)
+                            .build()
+                    })
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            Ok(Started {
+                handle,
+                mode,
+                qr_svg,
+            })
+        }
+
+        /// Asks the service how a sign-in stands, no more often than every
+        /// four seconds; on approval checks the signature over the
+        /// challenge and the certificate, and signs the person in.
+        pub async fn mobile_id_poll(&self, handle: &str, ctx: &Ctx) -> Result<Poll, SignInError> {
+            let method = SignInMethod::MobileId;
+            let setup = self.mobile_id()?;
+            let fail = attempt_event(ctx, "", method.as_str());
+            let now = self.now();
+            let hash = token_hash(handle);
+            let peeked = if handle.is_empty() || handle.len() > 128 {
+                None
+            } else {
+                factors::challenge_peek(&mut *self.db.read().await?, &hash, KIND, now).await?
+            };
+            let Some((_, data)) = peeked else {
+                return self
+                    .failed_attempt(fail, "unknown_challenge", method)
+                    .await
+                    .map(Poll::SignedIn);
+            };
+            let mut t: Txn = serde_json::from_str(&data).map_err(|e| Error::internal(e.to_string()))?;
+            if now.unix_timestamp() - t.last_poll < POLL_INTERVAL.whole_seconds() {
+                return Ok(Poll::Pending);
+            }
+            t.last_poll = now.unix_timestamp();
+            let after = serde_json::to_string(&t).map_err(|e| Error::internal(e.to_string()))?;
+            let mut tx = self.db.begin().await?;
+            let mine = factors::challenge_update(&mut tx, &hash, &data, &after).await?;
+            tx.commit().await.map_err(db_err)?;
+            if !mine {
+                return Ok(Poll::Pending);
+            }
+            let outcome = setup.client.result(&t.tx, &t.ticket_id).await;
+            if matches!(outcome, Ok(Outcome::Pending)) {
+                return Ok(Poll::Pending);
+            }
+            // Settled one way or the other: the transaction is spent.
+            let mut tx = self.db.begin().await?;
+            let spent = factors::challenge_take(&mut tx, &hash, KIND, now).await?.is_some();
+            tx.commit().await.map_err(db_err)?;
+            if !spent {
+                return Ok(Poll::Pending);
+            }
+            let mut fail = fail;
+            fail.actor_login = mask(&t.id_num);
+            fail.target_label = mask(&t.id_num);
+            let account =
+                accounts::find_by_national_id(&mut *self.db.read().await?, &t.id_num).await?;
+            let (signature, cert) = match outcome {
+                Ok(Outcome::Signed { signature, cert, .. }) => (signature, cert),
+                Ok(Outcome::Pending) => return Ok(Poll::Pending),
+                Err(e) => {
+                    // A forged answer counts against the account it names;
+                    // a refusal by the person or the service does not.
+                    if let (ServiceError::BadChecksum, Some(a)) = (&e, account) {
+                        let (a, fail) = self.sign_in_subject(Subject::Account(a.id), fail).await?;
+                        self.sign_in_verdict(a, fail, Err("mobile_id_checksum"), method)
+                            .await?;
+                        return Err(SignInError::BadCredentials(method));
+                    }
+                    self.failed_attempt(fail, e.short(), method).await.ok();
+                    return Err(SignInError::Service(e.message()));
+                }
+            };
+            let Some(account) = account else {
+                self.failed_attempt(fail, "no_account", method).await.ok();
+                return Err(SignInError::Service(Msg::new(
+                    "此身分證字號沒有公務帳號；請先申請帳號",
+                    "No official account has this national ID; apply for one first",
+                )));
+            };
+            let (account, fail) = self.sign_in_subject(Subject::Account(account.id), fail).await?;
+            let challenge = STANDARD.decode(t.challenge.as_bytes()).unwrap_or_default();
+            let check = match verify_signed(&setup.trust, &challenge, &signature, &cert, now).await {
+                Err(r) => Err(r.code()),
+                Ok(who) if !t.id_num.ends_with(&who.id_last4) => Err("mobile_id_mismatch"),
+                Ok(_) => Ok(()),
+            };
+            let checked = self.sign_in_verdict(account, fail, check, method).await?;
+            self.start_session(checked, method, ctx).await.map(Poll::SignedIn)
+        }
+    }
+
+    /// A national ID as the audit trail shows it: A1******89.
+    fn mask(id: &str) -> String {
+        if id.len() < 4 {
+            return String::new();
+        }
+        format!("{}******{}", &id[..2], &id[id.len() - 2..])
+    }
+}

@@ -52,6 +52,10 @@ enum Cmd {
         /// uses 127.0.0.1:61161.
         #[arg(long, default_value = "127.0.0.1:61161")]
         card_agent: String,
+        /// Where the mobile ID service simulator (with its phone page)
+        /// listens.
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        mobile_id_sim: String,
     },
     /// Applies pending database migrations.
     Migrate,
@@ -150,6 +154,14 @@ struct Config {
     card_trust_file: String,
     /// The HiPKI local sign server the pages talk to.
     card_agent_url: String,
+    /// The mobile ID SP API (`https://fidoapi.moi.gov.tw/moise/sp`); empty:
+    /// mobile ID is off.
+    mobile_id_url: String,
+    /// The service id and AES key (base64) issued at onboarding.
+    mobile_id_service_id: String,
+    mobile_id_key: String,
+    /// Trust anchors for mobile ID certificates (PEM); empty: the card's.
+    mobile_id_trust_file: String,
     /// The master key that seals the token signing keys in the database:
     /// 32 random bytes, base64, created when missing. Every node needs the
     /// same file; back it up apart from the database.
@@ -172,6 +184,10 @@ impl Default for Config {
             key_file: "data/portico.key".into(),
             card_trust_file: String::new(),
             card_agent_url: "http://127.0.0.1:61161".into(),
+            mobile_id_url: String::new(),
+            mobile_id_service_id: String::new(),
+            mobile_id_key: String::new(),
+            mobile_id_trust_file: String::new(),
         }
     }
 }
@@ -256,6 +272,27 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     agent_url: cfg.card_agent_url.clone(),
                 });
             }
+            if !cfg.mobile_id_url.is_empty() {
+                let file = if cfg.mobile_id_trust_file.is_empty() {
+                    &cfg.card_trust_file
+                } else {
+                    &cfg.mobile_id_trust_file
+                };
+                let pem = std::fs::read_to_string(file)
+                    .map_err(|e| format!("reading mobile ID trust anchors {file}: {e}"))?;
+                let key = portico_app::mobile_id::parse_key(&cfg.mobile_id_key)
+                    .map_err(|e| e.to_string())?;
+                app = app.with_mobile_id(portico_app::mobile_id::MobileIdSetup {
+                    client: portico_app::mobile_id::MobileIdClient::new(
+                        &cfg.mobile_id_url,
+                        &cfg.mobile_id_service_id,
+                        key,
+                    )
+                    .map_err(|e| e.to_string())?,
+                    trust: portico_app::card::CardTrust::from_pem(&pem)
+                        .map_err(|e| e.to_string())?,
+                });
+            }
             let web = WebConfig {
                 cookie_secure: cfg.cookie_secure,
             };
@@ -267,6 +304,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             fresh,
             accounts,
             card_agent,
+            mobile_id_sim,
         } => {
             init_logs(&cfg.log_format);
             if fresh && data.exists() {
@@ -288,7 +326,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             )?;
             let started = std::time::Instant::now();
             let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
-            let (app, card_note) = demo_card(app, &card_agent).await?;
+            let (app, card_note) = demo_card(app, &card_agent, &mobile_id_sim).await?;
             println!("Portico listening on http://{addr}");
             if seeded {
                 println!(
@@ -451,18 +489,10 @@ fn describe(b: &portico_core::audit::Break) -> String {
 /// The demo's citizen certificate card: a stand-in CA trusted by the demo
 /// alone, a card for `staff` in the reader of a HiPKI stand-in, and its
 /// CRL served there.
-async fn demo_card(app: App, listen: &str) -> Result<(App, String), String> {
+async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, String), String> {
     use portico_app::card::test_ca::TestCa;
     const PIN: &str = "123456";
-    let listener = match tokio::net::TcpListener::bind(listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(%listen, error = %e, "card stand-in on another port");
-            tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(|e| e.to_string())?
-        }
-    };
+    let listener = bind_or_any(listen).await?;
     let agent = format!(
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
@@ -497,6 +527,36 @@ async fn demo_card(app: App, listen: &str) -> Result<(App, String), String> {
         card_number: "TP03000000005001".into(),
     });
     sim.set_crl(ca.crl(&[], now).map_err(|e| e.to_string())?);
+    // 王小明's mobile ID, in the simulated service's register.
+    let phone_cert = ca
+        .issue(
+            "王小明",
+            &id[id.len().saturating_sub(4)..],
+            0x6001,
+            now - time::Duration::days(1),
+            now + time::Duration::days(365),
+        )
+        .map_err(|e| e.to_string())?;
+    // The demo's AES key; a real one is issued at onboarding.
+    let key: [u8; 32] = *b"portico-demo-mobile-id-aes-key!!";
+    let fido = portico_web::twfido_sim::TwFidoSim::new("PORTICO-DEMO", key);
+    fido.enroll(
+        &id,
+        portico_web::twfido_sim::Enrolled {
+            cert_der: phone_cert.cert_der,
+            key: portico_app::card::sign::CardKey::from_pkcs8(&phone_cert.key_pkcs8)
+                .map_err(|e| e.to_string())?,
+        },
+    );
+    let fido_listener = bind_or_any(mobile_listen).await?;
+    let fido_base = format!(
+        "http://{}",
+        fido_listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let fido_router = fido.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(fido_listener, fido_router).await;
+    });
     let router = sim.router();
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -512,16 +572,39 @@ async fn demo_card(app: App, listen: &str) -> Result<(App, String), String> {
             }
         }
     });
-    let app = app.with_card(portico_app::card::CardSetup {
-        trust: portico_app::card::CardTrust::from_der(vec![anchor]),
-        agent_url: agent.clone(),
-    });
+    let app = app
+        .with_card(portico_app::card::CardSetup {
+            trust: portico_app::card::CardTrust::from_der(vec![anchor.clone()]),
+            agent_url: agent.clone(),
+        })
+        .with_mobile_id(portico_app::mobile_id::MobileIdSetup {
+            client: portico_app::mobile_id::MobileIdClient::new(
+                &format!("{fido_base}/moise/sp"),
+                "PORTICO-DEMO",
+                key,
+            )
+            .map_err(|e| e.to_string())?,
+            trust: portico_app::card::CardTrust::from_der(vec![anchor]),
+        });
     Ok((
         app,
         format!(
-            "Citizen certificate card: a HiPKI stand-in at {agent} holds 王小明's (staff) test card, PIN {PIN}; bind it on the account page, then sign in with it."
+            "Citizen certificate card: a HiPKI stand-in at {agent} holds 王小明's (staff) test card, PIN {PIN}; bind it on the account page, then sign in with it.\nMobile ID: a simulator of the service at {fido_base}; sign in with 王小明's national ID {id} and approve on the phone page {fido_base}/sim/phone."
         ),
     ))
+}
+
+/// Binds `addr`, or any free port when it is taken (a second demo).
+async fn bind_or_any(addr: &str) -> Result<tokio::net::TcpListener, String> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => Ok(l),
+        Err(e) => {
+            tracing::warn!(%addr, error = %e, "simulator on another port");
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
 }
 
 fn with_keys(app: App, issuer: &str, key_file: &str) -> Result<App, String> {

@@ -60,7 +60,7 @@
 // writes and reads them.
 (function () {
   "use strict";
-  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in], [data-card-bind], [data-card-sign-in]")) { return; }
+  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in], [data-card-bind], [data-card-sign-in], [data-mobile-id]")) { return; }
   var lang = document.documentElement.lang === "en" ? "en" : "zh";
   var b64 = function (buf) {
     var s = "", bytes = new Uint8Array(buf);
@@ -215,5 +215,20 @@
     document.getElementById("card-sign-in").addEventListener("click", function () {
       cardFlow("/login/card/options", "/login/card", document.getElementById("card-pin"), document.getElementById("card-error"), { next: cardIn.getAttribute("data-next") });
     });
+  }
+  // Mobile ID: ask every four seconds whether the phone has answered
+  // (the service's own advice; the server holds the same line).
+  var mobile = document.querySelector("[data-mobile-id]");
+  if (mobile) {
+    var mErr = document.getElementById("mobile-error");
+    var ask = function () {
+      post("/login/mobile-id/poll", { handle: mobile.getAttribute("data-handle"), next: mobile.getAttribute("data-next") })
+        .then(function (j) {
+          if (j.redirect) { window.location.href = j.redirect; return; }
+          window.setTimeout(ask, 4000);
+        })
+        .catch(function (e) { say(mErr, e); });
+    };
+    window.setTimeout(ask, 4000);
   }
 })();

@@ -13,6 +13,7 @@ mod extract;
 mod factors;
 pub mod hipki_sim;
 pub mod mitake_sim;
+pub mod twfido_sim;
 mod oidc;
 mod outbox;
 mod pages;

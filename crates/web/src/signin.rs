@@ -24,6 +24,105 @@ pub fn router() -> Router<AppState> {
         .route("/login/passkey", post(passkey_finish))
         .route("/login/card/options", post(card_options))
         .route("/login/card", post(card_finish))
+        .route("/login/mobile-id", post(mobile_start))
+        .route("/login/mobile-id/poll", post(mobile_poll))
+}
+
+/// Starts a mobile-ID sign-in: a push, or the QR code; then the page that
+/// waits for the phone.
+async fn mobile_start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let mode = if f.mode == "qr" {
+        portico_app::mobile_id::Mode::Qr
+    } else {
+        portico_app::mobile_id::Mode::Push
+    };
+    let mut v = f.view(SignInMethod::MobileId);
+    v.login = f.id_num.chars().take(10).collect();
+    match st.app.mobile_id_start(&f.id_num, mode, &ctx).await {
+        Ok(started) => {
+            v.mobile = Some(started);
+            page(&st, lang, &ctx, v).await
+        }
+        Err(e) => outcome(&st, lang, &ctx, Err(e), v).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PollForm {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The page's script asks every four seconds; without the script the
+/// person presses 「我已在手機上完成驗證」 and gets the same answer as a page.
+async fn mobile_poll(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    body: axum::body::Bytes,
+) -> Response {
+    let lang = visitor_lang(&headers);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let f: PollForm = if json {
+        serde_json::from_slice(&body).unwrap_or(PollForm {
+            handle: String::new(),
+            next: String::new(),
+        })
+    } else {
+        crate::extract::parse_query(&String::from_utf8_lossy(&body)).unwrap_or(PollForm {
+            handle: String::new(),
+            next: String::new(),
+        })
+    };
+    let r = st.app.mobile_id_poll(&f.handle, &ctx).await;
+    match (r, json) {
+        (Ok(portico_app::mobile_id::Poll::Pending), true) => {
+            axum::Json(serde_json::json!({ "state": "pending" })).into_response()
+        }
+        (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), true) => signed_in_json(&st, Ok(ns), &f.next),
+        (Err(e), true) => json_refusal(e),
+        (Ok(portico_app::mobile_id::Poll::Pending), false) => {
+            let mut v = View::new(safe_next(Some(&f.next)), false);
+            v.method = Some(SignInMethod::MobileId);
+            v.notice = Msg::new(
+                "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
+                "The phone has not answered yet; finish in the app, then press again.",
+            )
+            .get(lang)
+            .to_owned();
+            v.mobile = Some(portico_app::mobile_id::Started {
+                handle: f.handle.chars().take(128).collect(),
+                mode: portico_app::mobile_id::Mode::Push,
+                qr_svg: String::new(),
+            });
+            page(&st, lang, &ctx, v).await.unwrap_or_else(|e| e.into_response())
+        }
+        (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), false) => {
+            let mut v = View::new(safe_next(Some(&f.next)), false);
+            v.method = Some(SignInMethod::MobileId);
+            outcome(&st, lang, &ctx, Ok(ns), v)
+                .await
+                .unwrap_or_else(|e| e.into_response())
+        }
+        (Err(e), false) => {
+            let mut v = View::new(safe_next(Some(&f.next)), false);
+            v.method = Some(SignInMethod::MobileId);
+            outcome(&st, lang, &ctx, Err(e), v)
+                .await
+                .unwrap_or_else(|e| e.into_response())
+        }
+    }
 }
 
 /// Starts a card sign-in: the challenge for the card to sign.
@@ -155,6 +254,8 @@ struct View {
     notice: String,
     /// Step two of the temporary password.
     ticket: String,
+    /// A mobile-ID sign-in waiting for the phone.
+    mobile: Option<portico_app::mobile_id::Started>,
     status: StatusCode,
 }
 
@@ -168,6 +269,7 @@ impl View {
             error: String::new(),
             notice: String::new(),
             ticket: String::new(),
+            mobile: None,
             status: StatusCode::OK,
         }
     }
@@ -251,6 +353,8 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
             internal,
             strong: v.strong,
             ticket: v.ticket,
+            mobile_handle: v.mobile.as_ref().map(|m| m.handle.clone()).unwrap_or_default(),
+            mobile_qr: v.mobile.as_ref().map(|m| m.qr_svg.clone()).unwrap_or_default(),
             rp_id: st.app.passkey_rp_id(),
             method_label: method
                 .map(|m| m.label().get(lang).to_owned())
@@ -282,6 +386,11 @@ struct LoginForm {
     next: String,
     #[serde(default)]
     strong: String,
+    #[serde(default)]
+    id_num: String,
+    /// Mobile ID: `push` or `qr`.
+    #[serde(default)]
+    mode: String,
 }
 
 impl LoginForm {

@@ -171,6 +171,10 @@ pub struct LoginPage {
     pub strong: bool,
     /// Step two of the temporary password: the ticket the form carries.
     pub ticket: String,
+    /// A mobile-ID sign-in waiting for the phone: its handle, and the QR
+    /// code (an SVG document) in QR mode.
+    pub mobile_handle: String,
+    pub mobile_qr: String,
     /// Where passkeys work (the relying party's host name).
     pub rp_id: String,
 }
