@@ -220,17 +220,23 @@ impl MobileIdClient {
         let (name, payload, mut body) = match mode {
             Mode::Push => (
                 "requestAthOrSignPush",
-                format!("{transaction_id}{}{id_num}{}SIGN{hint}{sign_data}", self.service_id, ""),
+                format!(
+                    "{transaction_id}{}{id_num}{}SIGN{hint}{sign_data}",
+                    self.service_id, ""
+                ),
                 json!({}),
             ),
             Mode::Qr => (
                 "getSpTicket",
-                format!("{transaction_id}{}{id_num}SIGNI-SCAN{hint}{sign_data}", self.service_id),
+                format!(
+                    "{transaction_id}{}{id_num}SIGNI-SCAN{hint}{sign_data}",
+                    self.service_id
+                ),
                 json!({ "op_mode": "I-SCAN" }),
             ),
         };
-        let sum = checksum(&self.key, &payload)
-            .map_err(|e| ServiceError::Unreachable(e.to_string()))?;
+        let sum =
+            checksum(&self.key, &payload).map_err(|e| ServiceError::Unreachable(e.to_string()))?;
         for (k, v) in [
             ("transaction_id", json!(transaction_id)),
             ("sp_service_id", json!(self.service_id)),
@@ -335,9 +341,13 @@ pub async fn verify_signed(
 ) -> std::result::Result<CardIdentity, CardRefusal> {
     let der = rustls_pki_types::CertificateDer::from(cert);
     let ee = webpki::EndEntityCert::try_from(&der).map_err(|_| CardRefusal::Malformed)?;
-    ee.verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, challenge, signature)
-        .or_else(|_| ee.verify_signature(webpki::ring::ECDSA_P256_SHA256, challenge, signature))
-        .map_err(|_| CardRefusal::BadSignature)?;
+    ee.verify_signature(
+        webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+        challenge,
+        signature,
+    )
+    .or_else(|_| ee.verify_signature(webpki::ring::ECDSA_P256_SHA256, challenge, signature))
+    .map_err(|_| CardRefusal::BadSignature)?;
     let urls = crate::card::crl_urls_of(cert);
     let crls = trust.crls(&urls).await;
     check_chain(cert, &[], &trust.anchors, &crls, now)?;
@@ -354,11 +364,24 @@ mod tests {
         let sum = checksum(&key, "tx1svcA123456789SIGNhint").unwrap();
         assert_eq!(sum.len(), 184, "hex(12 + 64 + 16)");
         assert!(sum.starts_with("000000000000000000000000"), "zero IV");
-        assert!(sum.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert!(
+            sum.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         assert!(checksum_ok(&key, "tx1svcA123456789SIGNhint", &sum));
-        assert!(checksum_ok(&key, "tx1svcA123456789SIGNhint", &sum.to_uppercase()));
-        assert!(!checksum_ok(&key, "tx1svcA123456789SIGNhinT", &sum), "another payload");
-        assert!(!checksum_ok(&[8u8; 32], "tx1svcA123456789SIGNhint", &sum), "another key");
+        assert!(checksum_ok(
+            &key,
+            "tx1svcA123456789SIGNhint",
+            &sum.to_uppercase()
+        ));
+        assert!(
+            !checksum_ok(&key, "tx1svcA123456789SIGNhinT", &sum),
+            "another payload"
+        );
+        assert!(
+            !checksum_ok(&[8u8; 32], "tx1svcA123456789SIGNhint", &sum),
+            "another key"
+        );
         assert!(!checksum_ok(&key, "x", "zz"), "not hex");
         // Deterministic with the zero IV, as the reference client is.
         assert_eq!(sum, checksum(&key, "tx1svcA123456789SIGNhint").unwrap());
@@ -367,7 +390,10 @@ mod tests {
     #[test]
     fn tickets_carry_a_digest_of_their_body() {
         let body = URL_SAFE_NO_PAD.encode(br#"{"transaction_id":"t","sp_ticket_id":"k"}"#);
-        let ticket = format!("{body}.{}", URL_SAFE_NO_PAD.encode(Sha256::digest(body.as_bytes())));
+        let ticket = format!(
+            "{body}.{}",
+            URL_SAFE_NO_PAD.encode(Sha256::digest(body.as_bytes()))
+        );
         assert_eq!(ticket_fields(&ticket).unwrap()["sp_ticket_id"], "k");
         assert!(ticket_fields(&format!("{body}.AAAA")).is_none());
         assert!(ticket_fields("no-dot").is_none());
@@ -450,7 +476,9 @@ mod use_cases {
             let setup = self.mobile_id()?;
             let fail = attempt_event(ctx, &mask(&id), method.as_str());
             if portico_core::national_id::NationalId::parse(&id).is_err() {
-                self.failed_attempt(fail, "bad_national_id", method).await.ok();
+                self.failed_attempt(fail, "bad_national_id", method)
+                    .await
+                    .ok();
                 return Err(SignInError::Service(Msg::new(
                     "身分證字號格式不正確",
                     "The national ID is not valid",
@@ -461,7 +489,14 @@ mod use_cases {
                 .map_err(|e| Error::internal(format!("no randomness: {e}")))?;
             let sign_data = STANDARD.encode(challenge);
             let t = random_token(16)?;
-            let tx = format!("{}-{}-{}-{}-{}", &t[..8], &t[8..12], &t[12..16], &t[16..20], &t[20..]);
+            let tx = format!(
+                "{}-{}-{}-{}-{}",
+                &t[..8],
+                &t[8..12],
+                &t[12..16],
+                &t[16..20],
+                &t[20..]
+            );
             let ticket = match setup
                 .client
                 .request(&tx, &id, mode, "登入臺南市政府公務入口網", &sign_data)
@@ -473,8 +508,8 @@ mod use_cases {
                     return Err(SignInError::Service(e.message()));
                 }
             };
-            let Some(ticket_id) = ticket_fields(&ticket)
-                .and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
+            let Some(ticket_id) =
+                ticket_fields(&ticket).and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
             else {
                 self.failed_attempt(fail, "bad_ticket", method).await.ok();
                 return Err(SignInError::Service(ServiceError::BadChecksum.message()));
@@ -540,7 +575,8 @@ mod use_cases {
                     .await
                     .map(Poll::SignedIn);
             };
-            let mut t: Txn = serde_json::from_str(&data).map_err(|e| Error::internal(e.to_string()))?;
+            let mut t: Txn =
+                serde_json::from_str(&data).map_err(|e| Error::internal(e.to_string()))?;
             if now.unix_timestamp() - t.last_poll < POLL_INTERVAL.whole_seconds() {
                 return Ok(Poll::Pending);
             }
@@ -558,7 +594,9 @@ mod use_cases {
             }
             // Settled one way or the other: the transaction is spent.
             let mut tx = self.db.begin().await?;
-            let spent = factors::challenge_take(&mut tx, &hash, KIND, now).await?.is_some();
+            let spent = factors::challenge_take(&mut tx, &hash, KIND, now)
+                .await?
+                .is_some();
             tx.commit().await.map_err(db_err)?;
             if !spent {
                 return Ok(Poll::Pending);
@@ -569,7 +607,9 @@ mod use_cases {
             let account =
                 accounts::find_by_national_id(&mut *self.db.read().await?, &t.id_num).await?;
             let (signature, cert) = match outcome {
-                Ok(Outcome::Signed { signature, cert, .. }) => (signature, cert),
+                Ok(Outcome::Signed {
+                    signature, cert, ..
+                }) => (signature, cert),
                 Ok(Outcome::Pending) => return Ok(Poll::Pending),
                 Err(e) => {
                     // A forged answer counts against the account it names;
@@ -591,15 +631,20 @@ mod use_cases {
                     "No official account has this national ID; apply for one first",
                 )));
             };
-            let (account, fail) = self.sign_in_subject(Subject::Account(account.id), fail).await?;
+            let (account, fail) = self
+                .sign_in_subject(Subject::Account(account.id), fail)
+                .await?;
             let challenge = STANDARD.decode(t.challenge.as_bytes()).unwrap_or_default();
-            let check = match verify_signed(&setup.trust, &challenge, &signature, &cert, now).await {
+            let check = match verify_signed(&setup.trust, &challenge, &signature, &cert, now).await
+            {
                 Err(r) => Err(r.code()),
                 Ok(who) if !t.id_num.ends_with(&who.id_last4) => Err("mobile_id_mismatch"),
                 Ok(_) => Ok(()),
             };
             let checked = self.sign_in_verdict(account, fail, check, method).await?;
-            self.start_session(checked, method, ctx).await.map(Poll::SignedIn)
+            self.start_session(checked, method, ctx)
+                .await
+                .map(Poll::SignedIn)
         }
     }
 

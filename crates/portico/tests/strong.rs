@@ -760,7 +760,12 @@ struct CardRig {
     ca: portico_app::card::test_ca::TestCa,
     sim: portico_web::hipki_sim::HipkiSim,
     agent: String,
+    /// The mobile ID service's simulator, and its address.
+    fido: portico_web::twfido_sim::TwFidoSim,
+    fido_base: String,
 }
+
+const FIDO_KEY: [u8; 32] = [9u8; 32];
 
 impl CardRig {
     async fn start() -> CardRig {
@@ -775,16 +780,98 @@ impl CardRig {
         sim.set_crl(ca.crl(&[], time::OffsetDateTime::now_utc()).unwrap());
         let router = sim.router();
         tokio::spawn(async move { axum::serve(listener, router).await });
+        let fido = portico_web::twfido_sim::TwFidoSim::new("SVC-TEST", FIDO_KEY);
+        let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let fido_base = format!("http://{}", fl.local_addr().unwrap());
+        let fr = fido.router();
+        tokio::spawn(async move { axum::serve(fl, fr).await });
         let anchor = ca.cert_der.clone();
         let a = agent.clone();
+        let fb = fido_base.clone();
         let s = TestServer::start_configured(0, Default::default(), move |app| {
             app.with_card(portico_app::card::CardSetup {
-                trust: portico_app::card::CardTrust::from_der(vec![anchor]),
+                trust: portico_app::card::CardTrust::from_der(vec![anchor.clone()]),
                 agent_url: a,
+            })
+            .with_mobile_id(portico_app::mobile_id::MobileIdSetup {
+                client: portico_app::mobile_id::MobileIdClient::new(
+                    &format!("{fb}/moise/sp"),
+                    "SVC-TEST",
+                    FIDO_KEY,
+                )
+                .unwrap(),
+                trust: portico_app::card::CardTrust::from_der(vec![anchor]),
             })
         })
         .await;
-        CardRig { s, ca, sim, agent }
+        CardRig {
+            s,
+            ca,
+            sim,
+            agent,
+            fido,
+            fido_base,
+        }
+    }
+
+    /// The national ID of a seeded account.
+    async fn national_id(&self, login: &str) -> String {
+        let mut c = self.s.app.db.read().await.unwrap();
+        portico_store::accounts::find_by_login(&mut c, login)
+            .await
+            .unwrap()
+            .and_then(|a| a.national_id)
+            .unwrap()
+    }
+
+    /// Registers `login`'s phone with the simulated service.
+    async fn enroll_phone(&self, login: &str) -> String {
+        let id = self.national_id(login).await;
+        let now = time::OffsetDateTime::now_utc();
+        let cert = self
+            .ca
+            .issue(
+                login,
+                &id[id.len() - 4..],
+                99,
+                now - Duration::days(1),
+                now + Duration::days(365),
+            )
+            .unwrap();
+        self.fido.enroll(
+            &id,
+            portico_web::twfido_sim::Enrolled {
+                cert_der: cert.cert_der,
+                key: portico_app::card::sign::CardKey::from_pkcs8(&cert.key_pkcs8).unwrap(),
+            },
+        );
+        id
+    }
+
+    /// Starts a mobile-ID sign-in on the page: status, and the handle the
+    /// page polls with (empty on a refusal).
+    async fn mobile_start(&self, c: &mut Client, id: &str, mode: &str) -> (u16, String, String) {
+        let (st, page, _) = c
+            .post_form(
+                "/login/mobile-id",
+                &[("id_num", id), ("mode", mode), ("next", "/")],
+            )
+            .await;
+        let handle = if page.contains("data-handle=\"") {
+            between(&page, "data-handle=\"", "\"")
+        } else {
+            String::new()
+        };
+        (st, page, handle)
+    }
+
+    async fn mobile_poll(&self, c: &mut Client, handle: &str) -> (u16, serde_json::Value) {
+        c.post_json(
+            "/login/mobile-id/poll",
+            "",
+            &json!({"handle": handle, "next": "/"}),
+        )
+        .await
     }
 
     /// Puts a card for `login` (or with `digits`) in the reader.
@@ -956,5 +1043,140 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     assert_eq!(
         reasons(s, "auth.sign_in").await.last().map(String::as_str),
         Some("card_not_bound")
+    );
+}
+
+#[tokio::test]
+async fn seed_004_mobile_id_by_push_or_qr_polls_every_four_seconds_and_checks_checksums_and_the_signature()
+ {
+    let rig = CardRig::start().await;
+    let s = &rig.s;
+    let four = Duration::seconds(4);
+    // An ID with no mobile ID: the page says what to do.
+    let mut c = s.client();
+    let id = rig.national_id(STAFF).await;
+    let (st, page, _) = rig.mobile_start(&mut c, &id, "push").await;
+    assert_eq!(st, 401);
+    assert!(page.contains("尚未註冊行動自然人憑證"), "{page}");
+    let (st, page, _) = rig.mobile_start(&mut c, "A12345678X", "push").await;
+    assert_eq!(st, 401);
+    assert!(page.contains("身分證字號格式不正確"));
+
+    rig.enroll_phone(STAFF).await;
+    let (st, page, handle) = rig.mobile_start(&mut c, &id, "push").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("已推播至您的手機"));
+    assert!(page.contains("重新發送推播"));
+    // Asked at once, the service is not called again (four seconds apart).
+    assert_eq!(rig.mobile_poll(&mut c, &handle).await.1["state"], "pending");
+    s.clock.advance(four);
+    assert_eq!(
+        rig.mobile_poll(&mut c, &handle).await.1["state"],
+        "pending",
+        "the phone has not answered"
+    );
+    assert!(rig.fido.answer(&id, true));
+    assert_eq!(
+        rig.mobile_poll(&mut c, &handle).await.1["state"],
+        "pending",
+        "too soon to ask"
+    );
+    s.clock.advance(four);
+    let (st, body) = rig.mobile_poll(&mut c, &handle).await;
+    assert_eq!((st, &body["redirect"]), (200, &json!("/")), "{body}");
+    assert_eq!(
+        session_method(s, &c).await,
+        portico_core::zone::SignInMethod::MobileId
+    );
+    assert_eq!(
+        rig.mobile_poll(&mut c, &handle).await.0,
+        401,
+        "a transaction works once"
+    );
+
+    // QR mode shows the ticket as a QR code; declining on the phone ends it.
+    let mut c = s.client();
+    let (st, page, handle) = rig.mobile_start(&mut c, &id, "qr").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("<svg"), "the QR code");
+    rig.fido.answer(&id, false);
+    s.clock.advance(four);
+    let (st, body) = rig.mobile_poll(&mut c, &handle).await;
+    assert_eq!(st, 401);
+    assert!(
+        body["message"]["zh"].as_str().unwrap().contains("拒絕"),
+        "{body}"
+    );
+
+    // An answer with a wrong checksum, or a signature over something else,
+    // is refused and counts against the account.
+    for (fault, reason) in [
+        ("checksum", "mobile_id_checksum"),
+        ("signature", "card_bad_signature"),
+    ] {
+        let before = failed_count(s, STAFF).await;
+        let mut c = s.client();
+        let (_, _, handle) = rig.mobile_start(&mut c, &id, "push").await;
+        rig.fido.answer(&id, true);
+        if fault == "checksum" {
+            rig.fido.corrupt_next_checksum();
+        } else {
+            rig.fido.corrupt_next_signature();
+        }
+        s.clock.advance(four);
+        let (st, body) = rig.mobile_poll(&mut c, &handle).await;
+        assert_eq!(st, 401, "{fault}: {body}");
+        assert_eq!(failed_count(s, STAFF).await, before + 1, "{fault} counted");
+        assert_eq!(
+            reasons(s, "auth.sign_in").await.last().map(String::as_str),
+            Some(reason)
+        );
+    }
+    let r = reasons(s, "auth.sign_in").await;
+    for want in ["IDNUM_USERPROF_NF", "APP_USER_CANCEL", "bad_national_id"] {
+        assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_mobile_id_service_refuses_a_request_with_a_wrong_checksum() {
+    let rig = CardRig::start().await;
+    let id = rig.enroll_phone(STAFF).await;
+    let wrong = portico_app::mobile_id::MobileIdClient::new(
+        &format!("{}/moise/sp", rig.fido_base),
+        "SVC-TEST",
+        [1u8; 32],
+    )
+    .unwrap();
+    let r = wrong
+        .request("tx-1", &id, portico_app::mobile_id::Mode::Push, "", "AAAA")
+        .await;
+    assert_eq!(
+        r,
+        Err(portico_app::mobile_id::ServiceError::Code(
+            "SP-API-ATH-03-INV_SP_CHECKSUM".into()
+        ))
+    );
+    let right = portico_app::mobile_id::MobileIdClient::new(
+        &format!("{}/moise/sp", rig.fido_base),
+        "SVC-TEST",
+        FIDO_KEY,
+    )
+    .unwrap();
+    let ticket = right
+        .request("tx-2", &id, portico_app::mobile_id::Mode::Qr, "", "AAAA")
+        .await
+        .unwrap();
+    let f = portico_app::mobile_id::ticket_fields(&ticket).unwrap();
+    assert_eq!(f["transaction_id"], "tx-2");
+    assert_eq!(f["op_mode"], "I-SCAN");
+    // A transaction id is never reused.
+    assert_eq!(
+        right
+            .request("tx-2", &id, portico_app::mobile_id::Mode::Qr, "", "AAAA")
+            .await,
+        Err(portico_app::mobile_id::ServiceError::Code(
+            "SP-API-ATH-01-TXNLOG_INS_ERR".into()
+        ))
     );
 }

@@ -13,12 +13,12 @@ mod extract;
 mod factors;
 pub mod hipki_sim;
 pub mod mitake_sim;
-pub mod twfido_sim;
 mod oidc;
 mod outbox;
 mod pages;
 mod requests;
 mod signin;
+pub mod twfido_sim;
 mod view;
 
 use axum::Router;

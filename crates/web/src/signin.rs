@@ -90,7 +90,9 @@ async fn mobile_poll(
         (Ok(portico_app::mobile_id::Poll::Pending), true) => {
             axum::Json(serde_json::json!({ "state": "pending" })).into_response()
         }
-        (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), true) => signed_in_json(&st, Ok(ns), &f.next),
+        (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), true) => {
+            signed_in_json(&st, Ok(ns), &f.next)
+        }
         (Err(e), true) => json_refusal(e),
         (Ok(portico_app::mobile_id::Poll::Pending), false) => {
             let mut v = View::new(safe_next(Some(&f.next)), false);
@@ -106,7 +108,9 @@ async fn mobile_poll(
                 mode: portico_app::mobile_id::Mode::Push,
                 qr_svg: String::new(),
             });
-            page(&st, lang, &ctx, v).await.unwrap_or_else(|e| e.into_response())
+            page(&st, lang, &ctx, v)
+                .await
+                .unwrap_or_else(|e| e.into_response())
         }
         (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), false) => {
             let mut v = View::new(safe_next(Some(&f.next)), false);
@@ -353,8 +357,16 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
             internal,
             strong: v.strong,
             ticket: v.ticket,
-            mobile_handle: v.mobile.as_ref().map(|m| m.handle.clone()).unwrap_or_default(),
-            mobile_qr: v.mobile.as_ref().map(|m| m.qr_svg.clone()).unwrap_or_default(),
+            mobile_handle: v
+                .mobile
+                .as_ref()
+                .map(|m| m.handle.clone())
+                .unwrap_or_default(),
+            mobile_qr: v
+                .mobile
+                .as_ref()
+                .map(|m| m.qr_svg.clone())
+                .unwrap_or_default(),
             rp_id: st.app.passkey_rp_id(),
             method_label: method
                 .map(|m| m.label().get(lang).to_owned())

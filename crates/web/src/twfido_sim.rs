@@ -103,7 +103,11 @@ impl TwFidoSim {
             .max_by_key(|(_, t)| t.expires);
         match newest {
             Some((_, t)) => {
-                t.state = if approve { Phase::Approved } else { Phase::Denied };
+                t.state = if approve {
+                    Phase::Approved
+                } else {
+                    Phase::Denied
+                };
                 true
             }
             None => false,
@@ -156,7 +160,10 @@ impl TwFidoSim {
     fn ticket(&self, interface: &str, b: &Value, op_mode: &'static str) -> Response {
         let s = |k: &str| b[k].as_str().unwrap_or("").to_owned();
         let (tx, id, hint) = (s("transaction_id"), s("id_num"), s("hint"));
-        let sign_data = b["sign_info"]["sign_data"].as_str().unwrap_or("").to_owned();
+        let sign_data = b["sign_info"]["sign_data"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
         if s("sp_service_id") != self.service_id {
             return self.error(interface, "SPSVCID_NF");
         }
@@ -168,7 +175,12 @@ impl TwFidoSim {
                 s("op_code")
             )
         } else {
-            format!("{tx}{}{id}{}{}{hint}{sign_data}", self.service_id, s("op_code"), s("op_mode"))
+            format!(
+                "{tx}{}{id}{}{}{hint}{sign_data}",
+                self.service_id,
+                s("op_code"),
+                s("op_mode")
+            )
         };
         if !checksum_ok(&self.key, &payload, &s("sp_checksum")) {
             return self.error(interface, "INV_SP_CHECKSUM");
@@ -219,7 +231,12 @@ impl TwFidoSim {
             },
         );
         drop(g);
-        self.envelope(&tx, "0", json!({ "sp_ticket": ticket }), &format!("{tx}0{ticket}"))
+        self.envelope(
+            &tx,
+            "0",
+            json!({ "sp_ticket": ticket }),
+            &format!("{tx}0{ticket}"),
+        )
     }
 }
 
@@ -300,8 +317,16 @@ async fn phone(State(sim): State<TwFidoSim>) -> Response {
     let g = sim.lock();
     let now = OffsetDateTime::now_utc();
     let mut rows = String::new();
-    for (ticket, t) in g.txns.iter().filter(|(_, t)| t.state == Phase::Waiting && t.expires > now) {
-        let masked = format!("{}******{}", &t.id_num[..2], &t.id_num[t.id_num.len() - 2..]);
+    for (ticket, t) in g
+        .txns
+        .iter()
+        .filter(|(_, t)| t.state == Phase::Waiting && t.expires > now)
+    {
+        let masked = format!(
+            "{}******{}",
+            &t.id_num[..2],
+            &t.id_num[t.id_num.len() - 2..]
+        );
         let hint = t
             .hint
             .replace('&', "&amp;")
