@@ -434,17 +434,34 @@ struct Txn {
     mode: Mode,
     /// Unix seconds of the last call to the service.
     last_poll: i64,
+    /// An identity check: what for, and for which login (empty for a
+    /// sign-in).
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    login: String,
+}
+
+/// Where a transaction stands after a poll.
+enum Advance {
+    /// No such live transaction (unknown, spent or expired).
+    Unknown,
+    Pending,
+    /// Settled: the transaction, and the service's answer.
+    Settled(Txn, std::result::Result<(Vec<u8>, Vec<u8>), ServiceError>),
 }
 
 mod use_cases {
     use super::*;
     use crate::auth::{SignInError, Subject, attempt_event};
     use crate::{App, Ctx, random_token, token_hash};
+    use portico_core::verify::Purpose;
     use portico_core::zone::SignInMethod;
     use portico_store::{accounts, db_err, factors};
     use std::sync::Arc;
 
-    const KIND: &str = "mobile_id";
+    const SIGN_IN: &str = "mobile_id";
+    const VERIFY: &str = "mobile_id_verify";
 
     impl App {
         pub fn with_mobile_id(mut self, setup: MobileIdSetup) -> App {
@@ -462,33 +479,23 @@ mod use_cases {
                 .ok_or_else(|| Error::internal("mobile ID is not configured"))
         }
 
-        /// Starts a mobile-ID sign-in for a national ID: a push to the
-        /// phone, or a QR code (004 §第一節 一). Asking again is 重新發送推播.
-        pub async fn mobile_id_start(
+        /// Asks the service to have the person sign a fresh challenge;
+        /// keeps the transaction under a handle for the page to poll with.
+        async fn mobile_id_request(
             &self,
+            kind: &str,
             id_num: &str,
             mode: Mode,
-            ctx: &Ctx,
-        ) -> Result<Started, SignInError> {
-            let method = SignInMethod::MobileId;
-            let id = id_num.trim().to_uppercase();
-            self.zone_gate(method, &id, ctx).await?;
-            let setup = self.mobile_id()?;
-            let fail = attempt_event(ctx, &mask(&id), method.as_str());
-            if portico_core::national_id::NationalId::parse(&id).is_err() {
-                self.failed_attempt(fail, "bad_national_id", method)
-                    .await
-                    .ok();
-                return Err(SignInError::Service(Msg::new(
-                    "身分證字號格式不正確",
-                    "The national ID is not valid",
-                )));
-            }
+            purpose: &str,
+            login: &str,
+        ) -> std::result::Result<Started, ServiceError> {
+            let internal = |e: Error| ServiceError::Unreachable(e.to_string());
+            let setup = self.mobile_id().map_err(internal)?;
             let mut challenge = [0u8; 32];
             getrandom::fill(&mut challenge)
-                .map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+                .map_err(|e| ServiceError::Unreachable(format!("no randomness: {e}")))?;
             let sign_data = STANDARD.encode(challenge);
-            let t = random_token(16)?;
+            let t = random_token(16).map_err(internal)?;
             let tx = format!(
                 "{}-{}-{}-{}-{}",
                 &t[..8],
@@ -497,46 +504,46 @@ mod use_cases {
                 &t[16..20],
                 &t[20..]
             );
-            let ticket = match setup
+            let hint = if kind == SIGN_IN {
+                "登入臺南市政府公務入口網"
+            } else {
+                "臺南市政府公務入口網身分驗證"
+            };
+            let ticket = setup
                 .client
-                .request(&tx, &id, mode, "登入臺南市政府公務入口網", &sign_data)
-                .await
-            {
-                Ok(t) => t,
-                Err(e) => {
-                    self.failed_attempt(fail, e.short(), method).await.ok();
-                    return Err(SignInError::Service(e.message()));
-                }
-            };
-            let Some(ticket_id) =
-                ticket_fields(&ticket).and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
-            else {
-                self.failed_attempt(fail, "bad_ticket", method).await.ok();
-                return Err(SignInError::Service(ServiceError::BadChecksum.message()));
-            };
-            let handle = random_token(24)?;
+                .request(&tx, id_num, mode, hint, &sign_data)
+                .await?;
+            let ticket_id = ticket_fields(&ticket)
+                .and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
+                .ok_or(ServiceError::BadChecksum)?;
+            let handle = random_token(24).map_err(internal)?;
             let now = self.now();
             let data = serde_json::to_string(&Txn {
                 tx,
                 ticket_id,
-                id_num: id,
+                id_num: id_num.to_owned(),
                 challenge: sign_data,
                 mode,
                 last_poll: now.unix_timestamp(),
+                purpose: purpose.to_owned(),
+                login: login.to_owned(),
             })
-            .map_err(|e| Error::internal(e.to_string()))?;
-            let mut tx = self.db.begin().await?;
+            .map_err(|e| ServiceError::Unreachable(e.to_string()))?;
+            let mut db = self.db.begin().await.map_err(internal)?;
             factors::challenge_put(
-                &mut tx,
+                &mut db,
                 &token_hash(&handle),
-                KIND,
+                kind,
                 None,
                 &data,
                 now,
                 now + time::Duration::seconds(TIME_LIMIT_SECS + 30),
             )
-            .await?;
-            tx.commit().await.map_err(db_err)?;
+            .await
+            .map_err(internal)?;
+            db.commit()
+                .await
+                .map_err(|e| ServiceError::Unreachable(e.to_string()))?;
             let qr_svg = if mode == Mode::Qr {
                 qrcode::QrCode::new(ticket.as_bytes())
                     .map(|q| {
@@ -555,62 +562,124 @@ mod use_cases {
             })
         }
 
-        /// Asks the service how a sign-in stands, no more often than every
-        /// four seconds; on approval checks the signature over the
-        /// challenge and the certificate, and signs the person in.
-        pub async fn mobile_id_poll(&self, handle: &str, ctx: &Ctx) -> Result<Poll, SignInError> {
-            let method = SignInMethod::MobileId;
+        /// Asks the service how a transaction stands, no more often than
+        /// every four seconds (of two polls at once, one asks); a settled
+        /// transaction is spent.
+        async fn mobile_id_advance(&self, kind: &str, handle: &str) -> Result<Advance> {
             let setup = self.mobile_id()?;
-            let fail = attempt_event(ctx, "", method.as_str());
             let now = self.now();
             let hash = token_hash(handle);
             let peeked = if handle.is_empty() || handle.len() > 128 {
                 None
             } else {
-                factors::challenge_peek(&mut *self.db.read().await?, &hash, KIND, now).await?
+                factors::challenge_peek(&mut *self.db.read().await?, &hash, kind, now).await?
             };
             let Some((_, data)) = peeked else {
-                return self
-                    .failed_attempt(fail, "unknown_challenge", method)
-                    .await
-                    .map(Poll::SignedIn);
+                return Ok(Advance::Unknown);
             };
             let mut t: Txn =
                 serde_json::from_str(&data).map_err(|e| Error::internal(e.to_string()))?;
             if now.unix_timestamp() - t.last_poll < POLL_INTERVAL.whole_seconds() {
-                return Ok(Poll::Pending);
+                return Ok(Advance::Pending);
             }
             t.last_poll = now.unix_timestamp();
             let after = serde_json::to_string(&t).map_err(|e| Error::internal(e.to_string()))?;
-            let mut tx = self.db.begin().await?;
-            let mine = factors::challenge_update(&mut tx, &hash, &data, &after).await?;
-            tx.commit().await.map_err(db_err)?;
+            let mut db = self.db.begin().await?;
+            let mine = factors::challenge_update(&mut db, &hash, &data, &after).await?;
+            db.commit().await.map_err(db_err)?;
             if !mine {
-                return Ok(Poll::Pending);
+                return Ok(Advance::Pending);
             }
-            let outcome = setup.client.result(&t.tx, &t.ticket_id).await;
-            if matches!(outcome, Ok(Outcome::Pending)) {
-                return Ok(Poll::Pending);
-            }
-            // Settled one way or the other: the transaction is spent.
-            let mut tx = self.db.begin().await?;
-            let spent = factors::challenge_take(&mut tx, &hash, KIND, now)
+            let answer = match setup.client.result(&t.tx, &t.ticket_id).await {
+                Ok(Outcome::Pending) => return Ok(Advance::Pending),
+                Ok(Outcome::Signed {
+                    signature, cert, ..
+                }) => Ok((signature, cert)),
+                Err(e) => Err(e),
+            };
+            let mut db = self.db.begin().await?;
+            let spent = factors::challenge_take(&mut db, &hash, kind, now)
                 .await?
                 .is_some();
-            tx.commit().await.map_err(db_err)?;
-            if !spent {
-                return Ok(Poll::Pending);
+            db.commit().await.map_err(db_err)?;
+            Ok(if spent {
+                Advance::Settled(t, answer)
+            } else {
+                Advance::Pending
+            })
+        }
+
+        /// Checks the person's signature over the transaction's challenge
+        /// and their certificate, and that it names `id_num`.
+        async fn mobile_id_check(
+            &self,
+            t: &Txn,
+            signature: &[u8],
+            cert: &[u8],
+        ) -> Result<std::result::Result<(), &'static str>> {
+            let setup = self.mobile_id()?;
+            let challenge = STANDARD.decode(t.challenge.as_bytes()).unwrap_or_default();
+            Ok(
+                match verify_signed(&setup.trust, &challenge, signature, cert, self.now()).await {
+                    Err(r) => Err(r.code()),
+                    Ok(who) if !t.id_num.ends_with(&who.id_last4) => Err("mobile_id_mismatch"),
+                    Ok(_) => Ok(()),
+                },
+            )
+        }
+
+        /// Starts a mobile-ID sign-in for a national ID: a push to the
+        /// phone, or a QR code (004 §第一節 一). Asking again is 重新發送推播.
+        pub async fn mobile_id_start(
+            &self,
+            id_num: &str,
+            mode: Mode,
+            ctx: &Ctx,
+        ) -> Result<Started, SignInError> {
+            let method = SignInMethod::MobileId;
+            let id = id_num.trim().to_uppercase();
+            self.zone_gate(method, &id, ctx).await?;
+            self.mobile_id()?;
+            let fail = attempt_event(ctx, &mask(&id), method.as_str());
+            if portico_core::national_id::NationalId::parse(&id).is_err() {
+                self.failed_attempt(fail, "bad_national_id", method)
+                    .await
+                    .ok();
+                return Err(SignInError::Service(Msg::new(
+                    "身分證字號格式不正確",
+                    "The national ID is not valid",
+                )));
             }
-            let mut fail = fail;
+            match self.mobile_id_request(SIGN_IN, &id, mode, "", "").await {
+                Ok(s) => Ok(s),
+                Err(e) => {
+                    self.failed_attempt(fail, e.short(), method).await.ok();
+                    Err(SignInError::Service(e.message()))
+                }
+            }
+        }
+
+        /// Asks how a sign-in stands; on approval checks the signature over
+        /// the challenge and the certificate, and signs the person in.
+        pub async fn mobile_id_poll(&self, handle: &str, ctx: &Ctx) -> Result<Poll, SignInError> {
+            let method = SignInMethod::MobileId;
+            let mut fail = attempt_event(ctx, "", method.as_str());
+            let (t, answer) = match self.mobile_id_advance(SIGN_IN, handle).await? {
+                Advance::Pending => return Ok(Poll::Pending),
+                Advance::Unknown => {
+                    return self
+                        .failed_attempt(fail, "unknown_challenge", method)
+                        .await
+                        .map(Poll::SignedIn);
+                }
+                Advance::Settled(t, a) => (t, a),
+            };
             fail.actor_login = mask(&t.id_num);
             fail.target_label = mask(&t.id_num);
             let account =
                 accounts::find_by_national_id(&mut *self.db.read().await?, &t.id_num).await?;
-            let (signature, cert) = match outcome {
-                Ok(Outcome::Signed {
-                    signature, cert, ..
-                }) => (signature, cert),
-                Ok(Outcome::Pending) => return Ok(Poll::Pending),
+            let (signature, cert) = match answer {
+                Ok(sc) => sc,
                 Err(e) => {
                     // A forged answer counts against the account it names;
                     // a refusal by the person or the service does not.
@@ -634,17 +703,126 @@ mod use_cases {
             let (account, fail) = self
                 .sign_in_subject(Subject::Account(account.id), fail)
                 .await?;
-            let challenge = STANDARD.decode(t.challenge.as_bytes()).unwrap_or_default();
-            let check = match verify_signed(&setup.trust, &challenge, &signature, &cert, now).await
-            {
-                Err(r) => Err(r.code()),
-                Ok(who) if !t.id_num.ends_with(&who.id_last4) => Err("mobile_id_mismatch"),
-                Ok(_) => Ok(()),
-            };
+            let check = self.mobile_id_check(&t, &signature, &cert).await?;
             let checked = self.sign_in_verdict(account, fail, check, method).await?;
             self.start_session(checked, method, ctx)
                 .await
                 .map(Poll::SignedIn)
+        }
+
+        /// Anyone: mobile ID as the identity check of an account flow
+        /// (開通帳號, 忘記密碼, 帳號復用, 機關管理員查詢). The push goes to the
+        /// national ID on the account, if the account may use the flow;
+        /// otherwise nothing is sent, and the page answers the same.
+        pub async fn start_mobile_id_verification(
+            &self,
+            purpose: Purpose,
+            login: &str,
+            ctx: &Ctx,
+        ) -> Result<Started> {
+            let login = portico_core::text::LoginName::parse(login)
+                .map_err(|m| Error::invalid("login", m))?;
+            let a = accounts::find_by_login(&mut *self.db.read().await?, login.as_str())
+                .await?
+                .filter(|a| crate::applications::eligible(purpose, a.state));
+            let mut e = crate::event(ctx, "auth.mobile_id.verify");
+            e.target_kind = "account".into();
+            e.target_label = login.as_str().to_owned();
+            let started = match a.as_ref().and_then(|a| a.national_id.clone()) {
+                Some(id) => {
+                    e.target_id = a.as_ref().map(|a| a.id.0);
+                    match self
+                        .mobile_id_request(
+                            VERIFY,
+                            &id,
+                            Mode::Push,
+                            purpose.as_str(),
+                            login.as_str(),
+                        )
+                        .await
+                    {
+                        Ok(s) => Some(s),
+                        Err(err) => {
+                            e.outcome = Some(portico_core::audit::Outcome::Failed);
+                            e.reason = err.short().to_owned();
+                            None
+                        }
+                    }
+                }
+                None => {
+                    e.outcome = Some(portico_core::audit::Outcome::Failed);
+                    e.reason = "not_eligible".into();
+                    None
+                }
+            };
+            let mut db = self.db.begin().await?;
+            portico_store::audit::append(&mut db, &e, self.now()).await?;
+            db.commit().await.map_err(db_err)?;
+            Ok(match started {
+                Some(s) => s,
+                // A handle that never settles: the page looks the same.
+                None => Started {
+                    handle: random_token(24)?,
+                    mode: Mode::Push,
+                    qr_svg: String::new(),
+                },
+            })
+        }
+
+        /// Polls an account flow's mobile-ID check: `None` while waiting,
+        /// then the proof the flow's next step accepts.
+        pub async fn poll_mobile_id_verification(
+            &self,
+            purpose: Purpose,
+            handle: &str,
+            ctx: &Ctx,
+        ) -> Result<Option<String>> {
+            let refused = |m: Msg| Err(Error::Refused(m));
+            let (t, answer) = match self.mobile_id_advance(VERIFY, handle).await? {
+                Advance::Pending => return Ok(None),
+                Advance::Unknown => return refused(crate::verify::proof_expired_msg()),
+                Advance::Settled(t, a) => (t, a),
+            };
+            let mut e = crate::event(ctx, "auth.mobile_id.verify");
+            e.target_kind = "account".into();
+            e.target_label = t.login.clone();
+            let a = accounts::find_by_login(&mut *self.db.read().await?, &t.login)
+                .await?
+                .filter(|a| crate::applications::eligible(purpose, a.state));
+            let outcome = match (&a, answer) {
+                _ if t.purpose != purpose.as_str() => Err((
+                    "wrong_purpose".to_owned(),
+                    crate::verify::proof_expired_msg(),
+                )),
+                (None, _) => Err((
+                    "not_eligible".to_owned(),
+                    crate::verify::proof_expired_msg(),
+                )),
+                (Some(_), Err(err)) => Err((err.short().to_owned(), err.message())),
+                (Some(_), Ok((sig, cert))) => match self.mobile_id_check(&t, &sig, &cert).await? {
+                    Ok(()) => Ok(()),
+                    Err(code) => Err((code.to_owned(), CardRefusal::BadSignature.message())),
+                },
+            };
+            let mut db = self.db.begin().await?;
+            let r = match (outcome, a) {
+                (Ok(()), Some(a)) => {
+                    e.target_id = Some(a.id.0);
+                    let token = self
+                        .issue_proof(&mut db, purpose, &format!("login:{}", t.login), Some(a.id))
+                        .await?;
+                    Ok(Some(token))
+                }
+                (Err((code, m)), _) => {
+                    e.outcome = Some(portico_core::audit::Outcome::Failed);
+                    e.reason = code;
+                    Err(Error::Refused(m))
+                }
+                (Ok(()), None) => Err(Error::Refused(crate::verify::proof_expired_msg())),
+            };
+            portico_store::audit::append(&mut db, &e, self.now()).await?;
+            db.commit().await.map_err(db_err)?;
+            r
         }
     }
 

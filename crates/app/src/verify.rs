@@ -126,9 +126,24 @@ impl App {
         if !codes::consume(&mut tx, open.id, now).await? {
             return Err(refused());
         }
+        let token = self.issue_proof(&mut tx, purpose, key, proof_for).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(token)
+    }
+
+    /// A proof that `key` (and the account, if any) passed an identity
+    /// check for `purpose`: the token the next step presents.
+    pub(crate) async fn issue_proof(
+        &self,
+        tx: &mut Tx,
+        purpose: Purpose,
+        key: &str,
+        proof_for: Option<AccountId>,
+    ) -> Result<String> {
+        let now = self.now();
         let token = crate::random_token(24)?;
         codes::insert_verified(
-            &mut tx,
+            tx,
             &token_hash(&token),
             &Verified {
                 purpose: purpose.as_str().to_owned(),
@@ -139,7 +154,6 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(db_err)?;
         Ok(token)
     }
 

@@ -1180,3 +1180,51 @@ async fn the_mobile_id_service_refuses_a_request_with_a_wrong_checksum() {
         ))
     );
 }
+
+#[tokio::test]
+async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_account_flows() {
+    let rig = CardRig::start().await;
+    let s = &rig.s;
+    let id = rig.enroll_phone(STAFF).await;
+    let mut c = s.client();
+    let (st, page) = c.get("/forgot").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("value=\"mobile_id\""), "offered as a method");
+    let (st, page, _) = c
+        .post_form("/forgot/send", &[("login", STAFF), ("method", "mobile_id")])
+        .await;
+    assert_eq!(st, 200, "{page}");
+    let handle = between(&page, "data-handle=\"", "\"");
+    let (_, body) = c
+        .post_json("/forgot/mobile", "", &json!({ "handle": handle }))
+        .await;
+    assert_eq!(body["state"], "pending");
+    rig.fido.answer(&id, true);
+    s.clock.advance(Duration::seconds(4));
+    let (st, body) = c
+        .post_json("/forgot/mobile", "", &json!({ "handle": handle }))
+        .await;
+    assert_eq!(
+        (st, &body["redirect"]),
+        (200, &json!("/forgot/password")),
+        "{body}"
+    );
+    // The proof opens the password form for staff.
+    let (st, page) = c.get("/forgot/password").await;
+    assert_eq!(st, 200);
+    assert!(page.contains(STAFF), "{page}");
+
+    // An account that may not use the flow gets the same page and no push.
+    let mut c = s.client();
+    let (st, page, _) = c
+        .post_form(
+            "/activate/send",
+            &[("login", STAFF), ("method", "mobile_id")],
+        )
+        .await;
+    assert_eq!(st, 200, "the same page: {page}");
+    assert!(page.contains("data-handle"));
+    assert!(!rig.fido.answer(&id, true), "nothing was pushed");
+    let r = reasons(s, "auth.mobile_id.verify").await;
+    assert!(r.contains(&"not_eligible".to_owned()), "{r:?}");
+}

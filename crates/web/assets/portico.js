@@ -222,7 +222,7 @@
   if (mobile) {
     var mErr = document.getElementById("mobile-error");
     var ask = function () {
-      post("/login/mobile-id/poll", { handle: mobile.getAttribute("data-handle"), next: mobile.getAttribute("data-next") })
+      post(mobile.getAttribute("data-poll") || "/login/mobile-id/poll", { handle: mobile.getAttribute("data-handle"), next: mobile.getAttribute("data-next") })
         .then(function (j) {
           if (j.redirect) { window.location.href = j.redirect; return; }
           window.setTimeout(ask, 4000);

@@ -38,17 +38,21 @@ pub fn router() -> Router<AppState> {
         .route("/activate", get(flow_start))
         .route("/activate/send", post(flow_send))
         .route("/activate/code", post(flow_code))
+        .route("/activate/mobile", post(flow_mobile))
         .route("/activate/password", get(flow_password).post(flow_set))
         .route("/forgot", get(flow_start))
         .route("/forgot/send", post(flow_send))
         .route("/forgot/code", post(flow_code))
+        .route("/forgot/mobile", post(flow_mobile))
         .route("/forgot/password", get(flow_password).post(flow_set))
         .route("/reinstate", get(flow_start))
         .route("/reinstate/send", post(flow_send))
         .route("/reinstate/code", post(flow_code))
+        .route("/reinstate/mobile", post(flow_mobile))
         .route("/admins", get(flow_start))
         .route("/admins/send", post(flow_send))
         .route("/admins/code", post(flow_code))
+        .route("/admins/mobile", post(flow_mobile))
         .route("/admin/requests", get(queue))
         .route("/admin/requests/decide", post(decide))
         .route("/admin/requests/{id}", get(request_page))
@@ -744,6 +748,7 @@ struct AccountVerifyForm {
 
 #[allow(clippy::too_many_arguments)]
 fn account_page(
+    st: &AppState,
     lang: Lang,
     flow: AccountFlow,
     stage: &'static str,
@@ -762,9 +767,15 @@ fn account_page(
                 action: flow.action(),
                 stage,
                 login: login.chars().take(40).collect(),
-                method: if method == "sms" { "sms" } else { "email" }.into(),
+                method: match method {
+                    "sms" | "mobile_id" => method,
+                    _ => "email",
+                }
+                .into(),
                 error,
                 errs: Errors::new(errs, lang),
+                mobile_enabled: st.app.mobile_id_enabled(),
+                handle: String::new(),
             },
             lang,
         )?,
@@ -787,6 +798,7 @@ pub(crate) async fn password_form(
         .await
     else {
         return account_page(
+            st,
             lang,
             flow,
             "login",
@@ -832,8 +844,13 @@ struct NewPasswordForm {
 }
 
 /// Anyone: step 1 of an account flow (login name and method).
-async fn flow_start(flow: AccountFlow, headers: HeaderMap) -> Result<Response, WebError> {
+async fn flow_start(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     account_page(
+        &st,
         visitor_lang(&headers),
         flow,
         "login",
@@ -854,6 +871,21 @@ async fn flow_send(
     Form(f): Form<AccountVerifyForm>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
+    if f.method == "mobile_id" && st.app.mobile_id_enabled() {
+        return match st
+            .app
+            .start_mobile_id_verification(flow.purpose(), &f.login, &ctx)
+            .await
+        {
+            Ok(started) => mobile_wait_page(&st, lang, flow, f.login.trim(), &started.handle, ""),
+            Err(e) => {
+                let (errs, error, status) = split(e, lang)?;
+                account_page(
+                    &st, lang, flow, "login", &f.login, &f.method, errs, error, status,
+                )
+            }
+        };
+    }
     let method = Method::parse(&f.method).unwrap_or(Method::EmailCode);
     match st
         .app
@@ -861,6 +893,7 @@ async fn flow_send(
         .await
     {
         Ok(()) => account_page(
+            &st,
             lang,
             flow,
             "code",
@@ -873,7 +906,116 @@ async fn flow_send(
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
             account_page(
-                lang, flow, "login", &f.login, &f.method, errs, error, status,
+                &st, lang, flow, "login", &f.login, &f.method, errs, error, status,
+            )
+        }
+    }
+}
+
+/// The page that waits for the phone in an account flow.
+fn mobile_wait_page(
+    st: &AppState,
+    lang: Lang,
+    flow: AccountFlow,
+    login: &str,
+    handle: &str,
+    notice: &str,
+) -> Result<Response, WebError> {
+    render(
+        VerifyAccountPage {
+            c: Chrome::bare(lang),
+            title: flow.title(),
+            intro: flow.intro(),
+            action: flow.action(),
+            stage: "mobile",
+            login: login.chars().take(40).collect(),
+            method: "mobile_id".into(),
+            error: notice.to_owned(),
+            errs: Errors::new(vec![], lang),
+            mobile_enabled: st.app.mobile_id_enabled(),
+            handle: handle.chars().take(128).collect(),
+        },
+        lang,
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+struct MobilePoll {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    login: String,
+}
+
+/// Anyone: how the flow's mobile-ID check stands. The page's script asks
+/// every four seconds (JSON); without it the person presses a button.
+async fn flow_mobile(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let f: MobilePoll = if json {
+        serde_json::from_slice(&body).unwrap_or_default()
+    } else {
+        crate::extract::parse_query(&String::from_utf8_lossy(&body)).unwrap_or_default()
+    };
+    let r = st
+        .app
+        .poll_mobile_id_verification(flow.purpose(), &f.handle, &ctx)
+        .await;
+    let cookie = |token: &str| {
+        flow_cookie(
+            &st,
+            token,
+            portico_core::verify::VERIFIED_TTL.whole_seconds(),
+        )
+    };
+    match (r, json) {
+        (Ok(None), true) => {
+            Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response())
+        }
+        (Ok(Some(token)), true) => {
+            let mut r = axum::Json(serde_json::json!({ "redirect": flow.next() })).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
+            Ok(r)
+        }
+        (Err(e), true) => Err(WebError::api(e)),
+        (Ok(None), false) => mobile_wait_page(
+            &st,
+            lang,
+            flow,
+            &f.login,
+            &f.handle,
+            Msg::new(
+                "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
+                "The phone has not answered yet; finish in the app, then press again.",
+            )
+            .get(lang),
+        ),
+        (Ok(Some(token)), false) => {
+            let mut r = Redirect::to(flow.next()).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
+            Ok(r)
+        }
+        (Err(e), false) => {
+            let (errs, error, status) = split(e, lang)?;
+            account_page(
+                &st,
+                lang,
+                flow,
+                "login",
+                &f.login,
+                "mobile_id",
+                errs,
+                error,
+                status,
             )
         }
     }
@@ -906,7 +1048,9 @@ async fn flow_code(
         }
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            account_page(lang, flow, "code", &f.login, "email", errs, error, status)
+            account_page(
+                &st, lang, flow, "code", &f.login, "email", errs, error, status,
+            )
         }
     }
 }

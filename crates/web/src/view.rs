@@ -516,6 +516,10 @@ pub struct VerifyAccountPage {
     pub method: String,
     pub error: String,
     pub errs: Errors,
+    /// Mobile ID can be the identity check here.
+    pub mobile_enabled: bool,
+    /// The mobile-ID transaction the page waits for (stage "mobile").
+    pub handle: String,
 }
 
 #[derive(Template)]
