@@ -448,7 +448,10 @@ enum Advance {
     Unknown,
     Pending,
     /// Settled: the transaction, and the service's answer.
-    Settled(Txn, std::result::Result<(Vec<u8>, Vec<u8>), ServiceError>),
+    Settled(
+        Box<Txn>,
+        std::result::Result<(Vec<u8>, Vec<u8>), ServiceError>,
+    ),
 }
 
 mod use_cases {
@@ -603,7 +606,7 @@ mod use_cases {
                 .is_some();
             db.commit().await.map_err(db_err)?;
             Ok(if spent {
-                Advance::Settled(t, answer)
+                Advance::Settled(Box::new(t), answer)
             } else {
                 Advance::Pending
             })
