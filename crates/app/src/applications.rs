@@ -951,6 +951,10 @@ pub(crate) fn eligible(purpose: Purpose, state: AccountState) -> bool {
         Purpose::ResetPassword => state == AccountState::Active,
         // 004 §伍: reinstatement is for disabled accounts.
         Purpose::Reinstate => state == AccountState::Disabled,
+        // 004: a pending or rejected application can be corrected.
+        Purpose::ModifyApplication => {
+            matches!(state, AccountState::Pending | AccountState::Rejected)
+        }
         Purpose::FindAdmins => matches!(
             state,
             AccountState::Active | AccountState::Approved | AccountState::Disabled

@@ -434,12 +434,24 @@ struct Txn {
     mode: Mode,
     /// Unix seconds of the last call to the service.
     last_poll: i64,
-    /// An identity check: what for, and for which login (empty for a
-    /// sign-in).
+    /// An identity check: what for, the key its proof is issued under
+    /// (`login:NAME`, or the application's e-mail), and the account (all
+    /// empty for a sign-in).
     #[serde(default)]
     purpose: String,
     #[serde(default)]
-    login: String,
+    key: String,
+    #[serde(default)]
+    account: Option<i64>,
+}
+
+/// Whose identity an account flow checks.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// An account flow names the account by login.
+    Login(&'a str),
+    /// Modifying an application names it by its backup e-mail.
+    Email(&'a str),
 }
 
 /// Where a transaction stands after a poll.
@@ -490,7 +502,8 @@ mod use_cases {
             id_num: &str,
             mode: Mode,
             purpose: &str,
-            login: &str,
+            key: &str,
+            account: Option<i64>,
         ) -> std::result::Result<Started, ServiceError> {
             let internal = |e: Error| ServiceError::Unreachable(e.to_string());
             let setup = self.mobile_id().map_err(internal)?;
@@ -529,7 +542,8 @@ mod use_cases {
                 mode,
                 last_poll: now.unix_timestamp(),
                 purpose: purpose.to_owned(),
-                login: login.to_owned(),
+                key: key.to_owned(),
+                account,
             })
             .map_err(|e| ServiceError::Unreachable(e.to_string()))?;
             let mut db = self.db.begin().await.map_err(internal)?;
@@ -653,7 +667,10 @@ mod use_cases {
                     "The national ID is not valid",
                 )));
             }
-            match self.mobile_id_request(SIGN_IN, &id, mode, "", "").await {
+            match self
+                .mobile_id_request(SIGN_IN, &id, mode, "", "", None)
+                .await
+            {
                 Ok(s) => Ok(s),
                 Err(e) => {
                     self.failed_attempt(fail, e.short(), method).await.ok();
@@ -713,34 +730,62 @@ mod use_cases {
                 .map(Poll::SignedIn)
         }
 
+        /// The account an identity check is about, if it may use the step.
+        async fn verification_subject(
+            &self,
+            purpose: Purpose,
+            who: Who<'_>,
+        ) -> Result<(String, Option<accounts::Account>)> {
+            let mut c = self.db.read().await?;
+            let (key, a) = match who {
+                Who::Login(login) => {
+                    let login = portico_core::text::LoginName::parse(login)
+                        .map_err(|m| Error::invalid("login", m))?;
+                    let a = accounts::find_by_login(&mut c, login.as_str()).await?;
+                    (format!("login:{}", login.as_str()), a)
+                }
+                Who::Email(email) => {
+                    let email = portico_core::text::Email::parse(email)
+                        .map_err(|m| Error::invalid("email", m))?;
+                    let a = accounts::find_by_backup_email(&mut c, email.as_str()).await?;
+                    (email.as_str().to_owned(), a)
+                }
+            };
+            Ok((
+                key,
+                a.filter(|a| crate::applications::eligible(purpose, a.state)),
+            ))
+        }
+
         /// Anyone: mobile ID as the identity check of an account flow
-        /// (開通帳號, 忘記密碼, 帳號復用, 機關管理員查詢). The push goes to the
-        /// national ID on the account, if the account may use the flow;
-        /// otherwise nothing is sent, and the page answers the same.
+        /// (開通帳號, 忘記密碼, 帳號復用, 機關管理員查詢) or of modifying an
+        /// application. The push goes to the national ID on the account, if
+        /// the account may use the step; otherwise nothing is sent, and the
+        /// page answers the same.
         pub async fn start_mobile_id_verification(
             &self,
             purpose: Purpose,
-            login: &str,
+            who: Who<'_>,
             ctx: &Ctx,
         ) -> Result<Started> {
-            let login = portico_core::text::LoginName::parse(login)
-                .map_err(|m| Error::invalid("login", m))?;
-            let a = accounts::find_by_login(&mut *self.db.read().await?, login.as_str())
-                .await?
-                .filter(|a| crate::applications::eligible(purpose, a.state));
+            let (key, a) = self.verification_subject(purpose, who).await?;
             let mut e = crate::event(ctx, "auth.mobile_id.verify");
             e.target_kind = "account".into();
-            e.target_label = login.as_str().to_owned();
-            let started = match a.as_ref().and_then(|a| a.national_id.clone()) {
-                Some(id) => {
-                    e.target_id = a.as_ref().map(|a| a.id.0);
+            e.target_label = key.trim_start_matches("login:").chars().take(60).collect();
+            let started = match a
+                .as_ref()
+                .and_then(|a| a.national_id.clone().map(|n| (a.id, n)))
+            {
+                Some((account, id)) => {
+                    e.target_id = Some(account.0);
                     match self
                         .mobile_id_request(
                             VERIFY,
                             &id,
                             Mode::Push,
                             purpose.as_str(),
-                            login.as_str(),
+                            &key,
+                            Some(account.0),
                         )
                         .await
                     {
@@ -772,50 +817,54 @@ mod use_cases {
             })
         }
 
-        /// Polls an account flow's mobile-ID check: `None` while waiting,
-        /// then the proof the flow's next step accepts.
+        /// Polls a mobile-ID identity check: `None` while waiting, then the
+        /// proof the step after it accepts.
         pub async fn poll_mobile_id_verification(
             &self,
             purpose: Purpose,
             handle: &str,
             ctx: &Ctx,
         ) -> Result<Option<String>> {
-            let refused = |m: Msg| Err(Error::Refused(m));
             let (t, answer) = match self.mobile_id_advance(VERIFY, handle).await? {
                 Advance::Pending => return Ok(None),
-                Advance::Unknown => return refused(crate::verify::proof_expired_msg()),
+                Advance::Unknown => return Err(Error::Refused(crate::verify::proof_expired_msg())),
                 Advance::Settled(t, a) => (t, a),
             };
             let mut e = crate::event(ctx, "auth.mobile_id.verify");
             e.target_kind = "account".into();
-            e.target_label = t.login.clone();
-            let a = accounts::find_by_login(&mut *self.db.read().await?, &t.login)
+            e.target_label = t
+                .key
+                .trim_start_matches("login:")
+                .chars()
+                .take(60)
+                .collect();
+            e.target_id = t.account;
+            let a = match t.account {
+                Some(id) => accounts::get(
+                    &mut *self.db.read().await?,
+                    portico_core::ids::AccountId(id),
+                )
                 .await?
-                .filter(|a| crate::applications::eligible(purpose, a.state));
-            let outcome = match (&a, answer) {
-                _ if t.purpose != purpose.as_str() => Err((
-                    "wrong_purpose".to_owned(),
-                    crate::verify::proof_expired_msg(),
-                )),
-                (None, _) => Err((
-                    "not_eligible".to_owned(),
-                    crate::verify::proof_expired_msg(),
-                )),
-                (Some(_), Err(err)) => Err((err.short().to_owned(), err.message())),
+                .filter(|a| crate::applications::eligible(purpose, a.state)),
+                None => None,
+            };
+            let outcome: std::result::Result<(), (String, Msg)> = match (&a, answer) {
+                _ if t.purpose != purpose.as_str() => {
+                    Err(("wrong_purpose".into(), crate::verify::proof_expired_msg()))
+                }
+                (None, _) => Err(("not_eligible".into(), crate::verify::proof_expired_msg())),
+                (Some(_), Err(err)) => Err((err.short().into(), err.message())),
                 (Some(_), Ok((sig, cert))) => match self.mobile_id_check(&t, &sig, &cert).await? {
                     Ok(()) => Ok(()),
-                    Err(code) => Err((code.to_owned(), CardRefusal::BadSignature.message())),
+                    Err(code) => Err((code.into(), CardRefusal::BadSignature.message())),
                 },
             };
             let mut db = self.db.begin().await?;
             let r = match (outcome, a) {
-                (Ok(()), Some(a)) => {
-                    e.target_id = Some(a.id.0);
-                    let token = self
-                        .issue_proof(&mut db, purpose, &format!("login:{}", t.login), Some(a.id))
-                        .await?;
-                    Ok(Some(token))
-                }
+                (Ok(()), Some(a)) => Ok(Some(
+                    self.issue_proof(&mut db, purpose, &t.key, Some(a.id))
+                        .await?,
+                )),
                 (Err((code, m)), _) => {
                     e.outcome = Some(portico_core::audit::Outcome::Failed);
                     e.reason = code;

@@ -1228,3 +1228,38 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
     let r = reasons(s, "auth.mobile_id.verify").await;
     assert!(r.contains(&"not_eligible".to_owned()), "{r:?}");
 }
+
+#[tokio::test]
+async fn seed_004_mobile_id_verifies_the_applicant_before_an_application_is_modified() {
+    let rig = CardRig::start().await;
+    let s = &rig.s;
+    let id = rig.enroll_phone("pending").await;
+    let email = backup_email(s, "pending").await;
+    let mut c = s.client();
+    let (_, page) = c.get("/apply/modify").await;
+    assert!(page.contains("改以行動自然人憑證驗證"), "offered");
+    let (st, page, _) = c
+        .post_form(
+            "/apply/modify/email",
+            &[("email", &email), ("method", "mobile_id")],
+        )
+        .await;
+    assert_eq!(st, 200, "{page}");
+    let handle = between(&page, "data-handle=\"", "\"");
+    assert!(
+        rig.fido.answer(&id, true),
+        "the push went to the applicant's ID"
+    );
+    s.clock.advance(Duration::seconds(4));
+    let (st, body) = c
+        .post_json("/apply/modify/mobile", "", &json!({ "handle": handle }))
+        .await;
+    assert_eq!(
+        (st, &body["redirect"]),
+        (200, &json!("/apply/modify/form")),
+        "{body}"
+    );
+    let (st, form) = c.get("/apply/modify/form").await;
+    assert_eq!(st, 200);
+    assert!(form.contains(&email), "the application opens");
+}

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/apply/modify", get(email_start))
         .route("/apply/modify/email", post(email_send))
         .route("/apply/modify/code", post(email_code))
+        .route("/apply/modify/mobile", post(modify_mobile))
         .route("/apply/modify/form", get(modify_form).post(modify_submit))
         .route("/activate", get(flow_start))
         .route("/activate/send", post(flow_send))
@@ -116,6 +117,9 @@ struct EmailForm {
     email: String,
     #[serde(default)]
     code: String,
+    /// `mobile_id` to verify by mobile ID instead of a mailed code.
+    #[serde(default)]
+    method: String,
 }
 
 #[derive(Clone, Copy)]
@@ -157,7 +161,9 @@ impl EmailFlow {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn email_page(
+    st: &AppState,
     lang: Lang,
     flow: EmailFlow,
     stage: &'static str,
@@ -177,6 +183,7 @@ fn email_page(
                 email: email.chars().take(254).collect(),
                 error,
                 errs: Errors::new(errs, lang),
+                mobile_enabled: matches!(flow, EmailFlow::Modify) && st.app.mobile_id_enabled(),
             },
             lang,
         )?,
@@ -196,8 +203,13 @@ impl FromRequestParts<AppState> for EmailFlow {
 }
 
 /// Anyone: step 1 of applying, or of modifying an application.
-async fn email_start(flow: EmailFlow, headers: HeaderMap) -> Result<Response, WebError> {
+async fn email_start(
+    State(st): State<AppState>,
+    flow: EmailFlow,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     email_page(
+        &st,
         visitor_lang(&headers),
         flow,
         "email",
@@ -217,12 +229,37 @@ async fn email_send(
     Form(f): Form<EmailForm>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
+    if matches!(flow, EmailFlow::Modify) && f.method == "mobile_id" && st.app.mobile_id_enabled() {
+        return match st
+            .app
+            .start_mobile_id_verification(
+                portico_core::verify::Purpose::ModifyApplication,
+                portico_app::mobile_id::Who::Email(&f.email),
+                &ctx,
+            )
+            .await
+        {
+            Ok(started) => mobile_wait(
+                &st,
+                lang,
+                (flow.title(), flow.intro(), flow.action()),
+                f.email.trim(),
+                &started.handle,
+                "",
+            ),
+            Err(e) => {
+                let (errs, error, status) = split(e, lang)?;
+                email_page(&st, lang, flow, "email", f.email, errs, error, status)
+            }
+        };
+    }
     let r = match flow {
         EmailFlow::Apply => st.app.start_application(&f.email, &ctx).await,
         EmailFlow::Modify => st.app.start_modify(&f.email, &ctx).await,
     };
     match r {
         Ok(()) => email_page(
+            &st,
             lang,
             flow,
             "code",
@@ -233,7 +270,7 @@ async fn email_send(
         ),
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            email_page(lang, flow, "email", f.email, errs, error, status)
+            email_page(&st, lang, flow, "email", f.email, errs, error, status)
         }
     }
 }
@@ -265,7 +302,7 @@ async fn email_code(
         }
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            email_page(lang, flow, "code", f.email, errs, error, status)
+            email_page(&st, lang, flow, "code", f.email, errs, error, status)
         }
     }
 }
@@ -371,8 +408,9 @@ async fn application_page(
 }
 
 /// The page for a flow whose verification is missing or over.
-fn verify_again(lang: Lang, flow: EmailFlow) -> Result<Response, WebError> {
+fn verify_again(st: &AppState, lang: Lang, flow: EmailFlow) -> Result<Response, WebError> {
     email_page(
+        st,
         lang,
         flow,
         "email",
@@ -389,7 +427,7 @@ fn verify_again(lang: Lang, flow: EmailFlow) -> Result<Response, WebError> {
 async fn apply_form(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
     let Ok(proof) = st.app.proof(&flow_token(&headers), Purpose::Apply).await else {
-        return verify_again(lang, EmailFlow::Apply);
+        return verify_again(&st, lang, EmailFlow::Apply);
     };
     let f = ApplicationForm {
         needs_official_mail: String::new(),
@@ -422,14 +460,14 @@ async fn apply_submit(
     let lang = visitor_lang(&headers);
     let token = flow_token(&headers);
     let Ok(proof) = st.app.proof(&token, Purpose::Apply).await else {
-        return verify_again(lang, EmailFlow::Apply);
+        return verify_again(&st, lang, EmailFlow::Apply);
     };
     match st.app.submit_application(&token, &f, &ctx).await {
         Ok(done) => submitted(&st, lang, done, false),
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
             if !error.is_empty() {
-                return verify_again(lang, EmailFlow::Apply);
+                return verify_again(&st, lang, EmailFlow::Apply);
             }
             application_page(
                 &st,
@@ -506,7 +544,7 @@ async fn check_login(
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
     let Ok(proof) = st.app.proof(&flow_token(&headers), Purpose::Apply).await else {
-        return verify_again(lang, EmailFlow::Apply);
+        return verify_again(&st, lang, EmailFlow::Apply);
     };
     let (errs, ok) = match st.app.login_available(&f.login).await {
         Ok(()) => (
@@ -561,7 +599,7 @@ fn masked_id(a: &portico_store::accounts::Account) -> String {
 async fn modify_form(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
     let Ok((a, r)) = st.app.application_of(&flow_token(&headers)).await else {
-        return verify_again(lang, EmailFlow::Modify);
+        return verify_again(&st, lang, EmailFlow::Modify);
     };
     let (note, mail) = r
         .as_ref()
@@ -611,7 +649,7 @@ async fn modify_submit(
     let lang = visitor_lang(&headers);
     let token = flow_token(&headers);
     let Ok((a, _)) = st.app.application_of(&token).await else {
-        return verify_again(lang, EmailFlow::Modify);
+        return verify_again(&st, lang, EmailFlow::Modify);
     };
     match st.app.modify_application(&token, &f, &ctx).await {
         Ok(done) => submitted(&st, lang, done, true),
@@ -874,7 +912,11 @@ async fn flow_send(
     if f.method == "mobile_id" && st.app.mobile_id_enabled() {
         return match st
             .app
-            .start_mobile_id_verification(flow.purpose(), &f.login, &ctx)
+            .start_mobile_id_verification(
+                flow.purpose(),
+                portico_app::mobile_id::Who::Login(&f.login),
+                &ctx,
+            )
             .await
         {
             Ok(started) => mobile_wait_page(&st, lang, flow, f.login.trim(), &started.handle, ""),
@@ -921,12 +963,31 @@ fn mobile_wait_page(
     handle: &str,
     notice: &str,
 ) -> Result<Response, WebError> {
+    mobile_wait(
+        st,
+        lang,
+        (flow.title(), flow.intro(), flow.action()),
+        login,
+        handle,
+        notice,
+    )
+}
+
+/// The page that waits for the phone: (title, intro, the step's path).
+fn mobile_wait(
+    st: &AppState,
+    lang: Lang,
+    (title, intro, action): (Msg, Msg, &'static str),
+    login: &str,
+    handle: &str,
+    notice: &str,
+) -> Result<Response, WebError> {
     render(
         VerifyAccountPage {
             c: Chrome::bare(lang),
-            title: flow.title(),
-            intro: flow.intro(),
-            action: flow.action(),
+            title,
+            intro,
+            action,
             stage: "mobile",
             login: login.chars().take(40).collect(),
             method: "mobile_id".into(),
@@ -957,15 +1018,7 @@ async fn flow_mobile(
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let f: MobilePoll = if json {
-        serde_json::from_slice(&body).unwrap_or_default()
-    } else {
-        crate::extract::parse_query(&String::from_utf8_lossy(&body)).unwrap_or_default()
-    };
+    let (f, json) = poll_body(&headers, &body);
     let r = st
         .app
         .poll_mobile_id_verification(flow.purpose(), &f.handle, &ctx)
@@ -1019,6 +1072,80 @@ async fn flow_mobile(
             )
         }
     }
+}
+
+/// Anyone: how the mobile-ID check of modifying an application stands.
+async fn modify_mobile(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let (f, json) = poll_body(&headers, &body);
+    let flow = EmailFlow::Modify;
+    let r = st
+        .app
+        .poll_mobile_id_verification(
+            portico_core::verify::Purpose::ModifyApplication,
+            &f.handle,
+            &ctx,
+        )
+        .await;
+    let cookie = |token: &str| {
+        flow_cookie(
+            &st,
+            token,
+            portico_core::verify::VERIFIED_TTL.whole_seconds(),
+        )
+    };
+    match (r, json) {
+        (Ok(None), true) => {
+            Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response())
+        }
+        (Ok(Some(token)), true) => {
+            let mut r =
+                axum::Json(serde_json::json!({ "redirect": "/apply/modify/form" })).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
+            Ok(r)
+        }
+        (Err(e), true) => Err(WebError::api(e)),
+        (Ok(None), false) => mobile_wait(
+            &st,
+            lang,
+            (flow.title(), flow.intro(), flow.action()),
+            &f.login,
+            &f.handle,
+            Msg::new(
+                "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
+                "The phone has not answered yet; finish in the app, then press again.",
+            )
+            .get(lang),
+        ),
+        (Ok(Some(token)), false) => {
+            let mut r = Redirect::to("/apply/modify/form").into_response();
+            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
+            Ok(r)
+        }
+        (Err(e), false) => {
+            let (errs, error, status) = split(e, lang)?;
+            email_page(&st, lang, flow, "email", f.login, errs, error, status)
+        }
+    }
+}
+
+/// A poll's body: JSON from the page's script, or the form's fields.
+fn poll_body(headers: &HeaderMap, body: &[u8]) -> (MobilePoll, bool) {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let f = if json {
+        serde_json::from_slice(body).unwrap_or_default()
+    } else {
+        crate::extract::parse_query(&String::from_utf8_lossy(body)).unwrap_or_default()
+    };
+    (f, json)
 }
 
 /// Anyone: checks the flow's code.

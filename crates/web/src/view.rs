@@ -502,6 +502,8 @@ pub struct VerifyEmailPage {
     pub email: String,
     pub error: String,
     pub errs: Errors,
+    /// Mobile ID can verify instead of a mailed code (modify only).
+    pub mobile_enabled: bool,
 }
 
 #[derive(Template)]
