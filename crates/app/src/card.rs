@@ -271,10 +271,11 @@ impl Signed {
 
     /// Checks the signature, its time, the chain to `anchors` at `now`,
     /// and revocation against `crls` (DER); reads the identity.
+    /// With `crls` `None`, everything but revocation.
     pub fn verify(
         &self,
         anchors: &[CertificateDer<'static>],
-        crls: &[Vec<u8>],
+        crls: Option<&[Vec<u8>]>,
         now: OffsetDateTime,
     ) -> Result<CardIdentity, CardRefusal> {
         let ee_der = CertificateDer::from(self.signer.as_slice());
@@ -321,12 +322,14 @@ pub fn crl_urls_of(cert_der: &[u8]) -> Vec<String> {
 }
 
 /// Checks a certificate's chain to `anchors` at `now` (named refusals for
-/// an untrusted or expired one), then its revocation against `crls`.
+/// an untrusted or expired one), then, given CRLs, its revocation. The
+/// caller checks the chain alone first and only then fetches the CRLs the
+/// certificate names: a stranger's certificate sends the server nowhere.
 pub fn check_chain(
     signer: &[u8],
     others: &[Vec<u8>],
     anchors: &[CertificateDer<'static>],
-    crls: &[Vec<u8>],
+    crls: Option<&[Vec<u8>]>,
     now: OffsetDateTime,
 ) -> Result<(), CardRefusal> {
     let ee_der = CertificateDer::from(signer);
@@ -362,6 +365,9 @@ pub fn check_chain(
         None,
     )
     .map_err(refusal)?;
+    let Some(crls) = crls else {
+        return Ok(());
+    };
     let parsed: Vec<webpki::CertRevocationList<'_>> = crls
         .iter()
         .filter_map(|c| webpki::BorrowedCertRevocationList::from_der(c).ok())
@@ -477,10 +483,13 @@ impl CardTrust {
             match fetch(url).await {
                 Ok(body) => {
                     let body = Arc::new(body);
-                    self.crls
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(url.clone(), (Instant::now(), body.clone()));
+                    let mut cache = self.crls.lock().unwrap_or_else(|e| e.into_inner());
+                    // A handful of CAs publish CRLs; more entries than
+                    // that is a flood, not a cache.
+                    if cache.len() >= 64 {
+                        cache.clear();
+                    }
+                    cache.insert(url.clone(), (Instant::now(), body.clone()));
                     out.push((*body).clone());
                 }
                 Err(e) => tracing::warn!(%url, error = %e, "CRL fetch failed"),
@@ -497,29 +506,39 @@ impl CardTrust {
 }
 
 async fn fetch(url: &str) -> std::result::Result<Vec<u8>, String> {
+    const LIMIT: usize = 20 * 1024 * 1024;
     crate::sms::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(StdDuration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let r = client.get(url).send().await.map_err(|e| e.to_string())?;
+    let mut r = client.get(url).send().await.map_err(|e| e.to_string())?;
     if !r.status().is_success() {
         return Err(format!("HTTP {}", r.status()));
     }
-    let body = r.bytes().await.map_err(|e| e.to_string())?;
-    if body.len() > 20 * 1024 * 1024 {
-        return Err("CRL larger than 20 MB".into());
+    // Read up to the limit, never the whole of an endless answer.
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > LIMIT {
+            return Err("CRL larger than 20 MB".into());
+        }
+        body.extend_from_slice(&chunk);
     }
     // A PEM CRL is accepted too.
-    if body.starts_with(b"-----BEGIN") {
+    let der = if body.starts_with(b"-----BEGIN") {
         use base64::Engine;
         let text = String::from_utf8_lossy(&body);
         let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-        return base64::engine::general_purpose::STANDARD
+        base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
-            .map_err(|e| e.to_string());
-    }
-    Ok(body.to_vec())
+            .map_err(|e| e.to_string())?
+    } else {
+        body
+    };
+    // Only a CRL is worth keeping.
+    webpki::BorrowedCertRevocationList::from_der(&der).map_err(|e| format!("not a CRL: {e:?}"))?;
+    Ok(der)
 }
 
 /// Signing as the card does, for the HiPKI stand-in and tests: a CMS
@@ -871,7 +890,7 @@ mod tests {
     ) -> Result<CardIdentity, CardRefusal> {
         let anchors = [CertificateDer::from(f.ca.cert_der.clone())];
         let crl = f.ca.crl(revoked, f.now).unwrap();
-        parse(sig, challenge)?.verify(&anchors, &[crl], f.now)
+        parse(sig, challenge)?.verify(&anchors, Some(&[crl]), f.now)
     }
 
     #[test]
@@ -912,7 +931,7 @@ mod tests {
         assert_eq!(
             parse(&signed(&other, b"c"), b"c")
                 .unwrap()
-                .verify(&anchors, std::slice::from_ref(&crl), f.now)
+                .verify(&anchors, Some(std::slice::from_ref(&crl)), f.now)
                 .unwrap_err(),
             CardRefusal::Untrusted
         );
@@ -920,7 +939,7 @@ mod tests {
         assert_eq!(
             parse(&sig, b"challenge-1")
                 .unwrap()
-                .verify(&anchors, &[], f.now)
+                .verify(&anchors, Some(&[]), f.now)
                 .unwrap_err(),
             CardRefusal::RevocationUnknown
         );
@@ -939,7 +958,7 @@ mod tests {
         assert_eq!(
             parse(&old_sig, b"c")
                 .unwrap()
-                .verify(&anchors, std::slice::from_ref(&crl), f.now)
+                .verify(&anchors, Some(std::slice::from_ref(&crl)), f.now)
                 .unwrap_err(),
             CardRefusal::Expired
         );
@@ -957,7 +976,7 @@ mod tests {
         assert_eq!(
             parse(&forged, b"c")
                 .unwrap()
-                .verify(&anchors, &[crl], f.now)
+                .verify(&anchors, Some(&[crl]), f.now)
                 .unwrap_err(),
             CardRefusal::BadSignature
         );
@@ -1078,9 +1097,14 @@ mod use_cases {
             };
             let signed = parse(signature, tbs.as_bytes()).map_err(|r| (r, None))?;
             let claimed = signed.claimed();
+            // Revocation last: only a certificate that chains to an anchor
+            // gets its CRL fetched.
+            signed
+                .verify(&setup.trust.anchors, None, self.now())
+                .map_err(|r| (r, claimed.clone()))?;
             let crls = setup.trust.crls(&signed.crl_urls()).await;
             signed
-                .verify(&setup.trust.anchors, &crls, self.now())
+                .verify(&setup.trust.anchors, Some(&crls), self.now())
                 .map_err(|r| (r, claimed))
         }
 

@@ -348,9 +348,10 @@ pub async fn verify_signed(
     )
     .or_else(|_| ee.verify_signature(webpki::ring::ECDSA_P256_SHA256, challenge, signature))
     .map_err(|_| CardRefusal::BadSignature)?;
-    let urls = crate::card::crl_urls_of(cert);
-    let crls = trust.crls(&urls).await;
-    check_chain(cert, &[], &trust.anchors, &crls, now)?;
+    // The chain first: only a trusted certificate's CRL is fetched.
+    check_chain(cert, &[], &trust.anchors, None, now)?;
+    let crls = trust.crls(&crate::card::crl_urls_of(cert)).await;
+    check_chain(cert, &[], &trust.anchors, Some(&crls), now)?;
     identity_of(cert, "")
 }
 

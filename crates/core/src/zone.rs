@@ -95,29 +95,27 @@ pub fn in_any(ranges: &[Cidr], ip: IpAddr) -> bool {
 /// The client's address: the peer, unless the peer is a trusted proxy; then
 /// `X-Forwarded-For` is read from the right, skipping trusted proxies, and
 /// the first address that is not one is the client. Entries further left
-/// were written by the client and are never believed.
-pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> IpAddr {
+/// were written by the client and are never believed. `None` when a
+/// trusted proxy forwarded no readable client address (an empty or broken
+/// header, or only proxies): such a request is nobody's, and counts as
+/// outside.
+pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> Option<IpAddr> {
     if !in_any(trusted, peer) {
-        return unmap(peer);
+        return Some(unmap(peer));
     }
-    let mut last = unmap(peer);
     for entry in forwarded_for
         .iter()
         .rev()
         .flat_map(|h| h.split(',').rev())
         .map(str::trim)
+        .filter(|e| !e.is_empty())
     {
-        let Ok(ip) = entry.parse::<IpAddr>() else {
-            // Garbage in the chain: stop at the last address we could read.
-            return last;
-        };
-        let ip = unmap(ip);
+        let ip = unmap(entry.parse::<IpAddr>().ok()?);
         if !in_any(trusted, ip) {
-            return ip;
+            return Some(ip);
         }
-        last = ip;
     }
-    last
+    None
 }
 
 /// The ways to sign in (004 §第一節 壹 一–五, plus passkeys), with their
@@ -258,24 +256,34 @@ mod tests {
         // From an untrusted peer the header is ignored.
         assert_eq!(
             client_address(ip("203.0.113.9"), &["10.1.1.1"], &proxies),
-            ip("203.0.113.9")
+            Some(ip("203.0.113.9"))
         );
         // Through the trusted proxy: the address it added, not the client's
         // own claim further left.
         assert_eq!(
             client_address(ip("10.0.0.5"), &["10.1.1.1, 203.0.113.9"], &proxies),
-            ip("203.0.113.9")
+            Some(ip("203.0.113.9"))
         );
         // Two trusted proxies in a row are skipped.
         let two = parse_ranges("10.0.0.5, 10.0.0.6").unwrap();
         assert_eq!(
             client_address(ip("10.0.0.5"), &["198.51.100.2, 10.0.0.6"], &two),
-            ip("198.51.100.2")
+            Some(ip("198.51.100.2"))
         );
-        assert_eq!(
-            client_address(ip("10.0.0.5"), &[], &proxies),
-            ip("10.0.0.5")
-        );
+        // Nothing readable behind the proxy: nobody's, so never inside.
+        for broken in [
+            &[][..],
+            &[""],
+            &["10.0.0.6"],
+            &["203.0.113.9:443"],
+            &["garbage"],
+        ] {
+            assert_eq!(
+                client_address(ip("10.0.0.5"), broken, &two),
+                None,
+                "{broken:?}"
+            );
+        }
     }
 
     #[test]

@@ -149,6 +149,11 @@ struct Config {
     /// (`https://portal.tainan.gov.tw`): the OpenID issuer. Empty: taken
     /// from `listen`, which suits trials on one machine only.
     public_url: String,
+    /// Removed: the system parameter 可信任的反向代理 (trusted proxies)
+    /// replaces it. Present in a configuration, it stops the start, so a
+    /// proxy's address is never taken for every client's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trust_proxy: Option<bool>,
     /// Trust anchors for citizen certificate cards (GRCA and MOICA
     /// certificates, PEM). Empty: card sign-in is off.
     card_trust_file: String,
@@ -182,6 +187,7 @@ impl Default for Config {
             sms_password: String::new(),
             public_url: String::new(),
             key_file: "data/portico.key".into(),
+            trust_proxy: None,
             card_trust_file: String::new(),
             card_agent_url: "http://127.0.0.1:61161".into(),
             mobile_id_url: String::new(),
@@ -252,6 +258,9 @@ async fn open(url: &str) -> Result<App, String> {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let cfg = load_config(cli.config.as_ref())?;
+    if cfg.trust_proxy.is_some() {
+        return Err("the trust_proxy setting is gone: enter the proxies' addresses under 系統參數管理 → 可信任的反向代理 (trusted_proxies) instead, and remove trust_proxy from the configuration".into());
+    }
     match cli.cmd {
         Cmd::Serve { listen } => {
             init_logs(&cfg.log_format);

@@ -970,11 +970,21 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     // An expired card.
     rig.insert(&rig.ca, STAFF, 12, (-400, -1)).await;
     assert_eq!(rig.bind(&mut me).await.0, 409, "expired");
-    // A card from a CA the portal does not trust.
-    let stranger =
-        portico_app::card::test_ca::TestCa::new("Other CA", "http://127.0.0.1:9/crl").unwrap();
+    // A card from a CA the portal does not trust; its certificate names
+    // a CRL, which the server never fetches for a stranger.
+    let stranger = portico_app::card::test_ca::TestCa::new(
+        "Other CA",
+        &format!("{}/crl/test-moica.crl", rig.agent),
+    )
+    .unwrap();
     rig.insert(&stranger, STAFF, 13, (-1, 365)).await;
+    let hits = rig.sim.crl_hits();
     assert_eq!(rig.bind(&mut me).await.0, 409, "untrusted");
+    assert_eq!(
+        rig.sim.crl_hits(),
+        hits,
+        "no fetch for an untrusted certificate"
+    );
     let r = reasons(s, "account.card.bind").await;
     for want in ["card_id_mismatch", "card_expired", "card_untrusted"] {
         assert!(r.contains(&want.to_owned()), "{want} in {r:?}");

@@ -665,6 +665,7 @@ async fn delete_unit(
 async fn settings(
     State(st): State<AppState>,
     s: Signed,
+    ReqCtx(ctx): ReqCtx,
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
@@ -673,11 +674,17 @@ async fn settings(
     render(
         AdminSettingsPage {
             c: Chrome::of(&s.0, "admin-settings").with_flash(flash(q.ok.as_deref())),
+            seen_inside: seen_inside(&cur, &ctx),
+            seen_ip: ctx.ip.clone(),
             s: cur,
             errs: Errors::new(vec![], lang),
         },
         lang,
     )
+}
+
+fn seen_inside(s: &SystemSettings, ctx: &portico_app::Ctx) -> bool {
+    ctx.ip.parse().is_ok_and(|ip| s.zones().is_internal(ip))
 }
 
 /// The settings form: numbers as typed, so a typo is a field error.
@@ -752,6 +759,7 @@ async fn save_settings(
     s.check_csrf(&f.csrf)?;
     let lang = s.lang();
     let base = (*st.app.settings().await.map_err(page_err(lang))?).clone();
+    let inside = seen_inside(&base, &ctx);
     let r = match parse_settings(&f.fields, &base) {
         Ok(new) => st
             .app
@@ -766,6 +774,8 @@ async fn save_settings(
             let mut r = render(
                 AdminSettingsPage {
                     c: Chrome::of(&s.0, "admin-settings"),
+                    seen_inside: inside,
+                    seen_ip: ctx.ip.clone(),
                     s: shown,
                     errs: Errors::new(errs, lang),
                 },

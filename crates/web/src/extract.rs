@@ -74,7 +74,8 @@ impl FromRequestParts<AppState> for ReqCtx {
 /// (system parameter 可信任的反向代理); then the nearest `X-Forwarded-For`
 /// entry that is not one. Entries further left are whatever the client
 /// wrote, and a forged one must not make a request internal or pass an
-/// IP check.
+/// IP check. A proxy that forwards no readable address gives an empty
+/// address, which is outside every range and passes no IP check.
 pub(crate) fn client_ip(
     headers: &HeaderMap,
     peer: std::net::IpAddr,
@@ -85,7 +86,9 @@ pub(crate) fn client_ip(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    portico_core::zone::client_address(peer, &xff, proxies).to_string()
+    portico_core::zone::client_address(peer, &xff, proxies)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
 }
 
 /// Paths a person whose password must change may still use.
@@ -424,6 +427,10 @@ mod tests {
         h.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
         assert_eq!(client_ip(&h, peer, &proxies), "198.51.100.7");
         assert_eq!(client_ip(&h, peer, &[]), "10.0.0.1", "no trusted proxy");
-        assert_eq!(client_ip(&HeaderMap::new(), peer, &proxies), "10.0.0.1");
+        assert_eq!(
+            client_ip(&HeaderMap::new(), peer, &proxies),
+            "",
+            "nothing forwarded"
+        );
     }
 }

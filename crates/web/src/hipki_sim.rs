@@ -26,6 +26,8 @@ struct Inner {
     crl: Vec<u8>,
     /// Wrong PINs in a row; the card locks at three, as cards do.
     wrong_pins: u32,
+    /// How often the CRL was fetched.
+    crl_hits: u64,
 }
 
 #[derive(Clone, Default)]
@@ -53,6 +55,11 @@ impl HipkiSim {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).crl = der;
     }
 
+    /// How often the CRL was fetched.
+    pub fn crl_hits(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).crl_hits
+    }
+
     pub fn router(&self) -> Router {
         Router::new()
             .route("/popupForm", get(popup))
@@ -63,7 +70,11 @@ impl HipkiSim {
 }
 
 async fn crl(State(sim): State<HipkiSim>) -> Response {
-    let der = sim.0.lock().unwrap_or_else(|e| e.into_inner()).crl.clone();
+    let der = {
+        let mut g = sim.0.lock().unwrap_or_else(|e| e.into_inner());
+        g.crl_hits += 1;
+        g.crl.clone()
+    };
     if der.is_empty() {
         return StatusCode::NOT_FOUND.into_response();
     }

@@ -459,6 +459,10 @@ pub struct AdminSettingsPage {
     pub c: Chrome,
     pub s: portico_core::settings::SystemSettings,
     pub errs: Errors,
+    /// The address the server sees for this request, and whether the
+    /// saved zones count it as inside: proof the proxy setting is right.
+    pub seen_ip: String,
+    pub seen_inside: bool,
 }
 
 #[derive(Template)]
