@@ -234,10 +234,16 @@ impl App {
         &self,
         login: &str,
         code: &str,
+        captcha_id: &str,
+        captcha_answer: &str,
         ctx: &Ctx,
     ) -> Result<NewSession, SignInError> {
         let method = SignInMethod::Totp;
         self.zone_gate(method, login, ctx).await?;
+        // A captcha, as on the password tab: five scripted guesses would
+        // otherwise lock anyone's account.
+        self.captcha_gate(captcha_id, captcha_answer, login, method, ctx)
+            .await?;
         let fail = crate::auth::attempt_event(ctx, login, method.as_str());
         let (account, fail) = self.sign_in_subject(Subject::Login(login), fail).await?;
         let check = self.totp_check(account.id, code).await?;
@@ -392,9 +398,15 @@ impl App {
             return self.failed_attempt(fail, reason, method).await;
         }
         let row = row.ok_or(Error::NotFound)?;
-        let (account, fail) = self
+        // A locked account answers like a wrong password here: otherwise six
+        // guesses would tell which addresses are bound.
+        let (account, fail) = match self
             .sign_in_subject(Subject::Account(row.account_id), fail)
-            .await?;
+            .await
+        {
+            Err(SignInError::Refused(_)) => return Err(SignInError::BadCredentials(method)),
+            r => r?,
+        };
         let typed = code.trim().to_uppercase();
         let right = constant_time_eq(token_hash(&typed).as_bytes(), row.code_hash.as_bytes());
         let mut tx = self.db.begin().await?;

@@ -25,6 +25,17 @@ pub const POLL_INTERVAL: time::Duration = time::Duration::seconds(4);
 pub const TIME_LIMIT_SECS: i64 = 180;
 /// "Not finished yet" (display code 9007).
 pub const PENDING: &str = "SPTKTID_TXNLOG_NF";
+/// Requests one national ID may cause per minute (on this node).
+const PUSHES_PER_ID_PER_MINUTE: u32 = 5;
+/// Requests one client address may cause per minute (on this node).
+const PUSHES_PER_IP_PER_MINUTE: u32 = 10;
+
+fn too_many_pushes() -> Msg {
+    Msg::new(
+        "推播次數過多，請一分鐘後再試",
+        "Too many requests; try again in a minute",
+    )
+}
 
 fn hex(b: &[u8]) -> String {
     portico_core::audit::hex(b)
@@ -291,7 +302,9 @@ impl MobileIdClient {
         let code = code_of(&v);
         if code != "0" {
             let short = code.rsplit('-').next().unwrap_or(&code);
-            if short == PENDING {
+            // Other clients of the service also read 20002 and 20003 as
+            // "not yet".
+            if short == PENDING || short == "20002" || short == "20003" {
                 return Ok(Outcome::Pending);
             }
             return Err(ServiceError::Code(code));
@@ -416,6 +429,9 @@ pub struct Started {
     pub handle: String,
     pub mode: Mode,
     pub qr_svg: String,
+    /// Two digits the phone shows in the request's hint and the page shows
+    /// beside it: the person approves only the request they started.
+    pub confirm: String,
 }
 
 /// What a poll finds.
@@ -521,14 +537,18 @@ mod use_cases {
                 &t[16..20],
                 &t[20..]
             );
+            let mut two = [0u8; 1];
+            getrandom::fill(&mut two)
+                .map_err(|e| ServiceError::Unreachable(format!("no randomness: {e}")))?;
+            let confirm = format!("{:02}", two[0] % 100);
             let hint = if kind == SIGN_IN {
-                "登入臺南市政府公務入口網"
+                format!("登入臺南市政府公務入口網（確認碼 {confirm}）")
             } else {
-                "臺南市政府公務入口網身分驗證"
+                format!("臺南市政府公務入口網身分驗證（確認碼 {confirm}）")
             };
             let ticket = setup
                 .client
-                .request(&tx, id_num, mode, hint, &sign_data)
+                .request(&tx, id_num, mode, &hint, &sign_data)
                 .await?;
             let ticket_id = ticket_fields(&ticket)
                 .and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
@@ -577,6 +597,7 @@ mod use_cases {
                 handle,
                 mode,
                 qr_svg,
+                confirm,
             })
         }
 
@@ -597,7 +618,9 @@ mod use_cases {
             };
             let mut t: Txn =
                 serde_json::from_str(&data).map_err(|e| Error::internal(e.to_string()))?;
-            if now.unix_timestamp() - t.last_poll < POLL_INTERVAL.whole_seconds() {
+            // A decoy (an account that may not use the step) never settles.
+            if t.tx.is_empty() || now.unix_timestamp() - t.last_poll < POLL_INTERVAL.whole_seconds()
+            {
                 return Ok(Advance::Pending);
             }
             t.last_poll = now.unix_timestamp();
@@ -610,6 +633,11 @@ mod use_cases {
             }
             let answer = match setup.client.result(&t.tx, &t.ticket_id).await {
                 Ok(Outcome::Pending) => return Ok(Advance::Pending),
+                // A blip is not an answer: the person may still approve.
+                Err(ServiceError::Unreachable(e)) => {
+                    tracing::warn!(error = %e, "mobile ID service unreachable");
+                    return Ok(Advance::Pending);
+                }
                 Ok(Outcome::Signed {
                     signature, cert, ..
                 }) => Ok((signature, cert)),
@@ -655,11 +683,11 @@ mod use_cases {
             ctx: &Ctx,
         ) -> Result<Started, SignInError> {
             let method = SignInMethod::MobileId;
-            let id = id_num.trim().to_uppercase();
-            self.zone_gate(method, &id, ctx).await?;
             self.mobile_id()?;
-            let fail = attempt_event(ctx, &mask(&id), method.as_str());
-            if portico_core::national_id::NationalId::parse(&id).is_err() {
+            let id = id_num.trim().to_uppercase();
+            // Checked first: nothing unchecked reaches the audit trail.
+            let Ok(id) = portico_core::national_id::NationalId::parse(&id) else {
+                let fail = attempt_event(ctx, "", method.as_str());
                 self.failed_attempt(fail, "bad_national_id", method)
                     .await
                     .ok();
@@ -667,6 +695,15 @@ mod use_cases {
                     "身分證字號格式不正確",
                     "The national ID is not valid",
                 )));
+            };
+            let id = id.as_str().to_owned();
+            self.zone_gate(method, &mask(&id), ctx).await?;
+            let fail = attempt_event(ctx, &mask(&id), method.as_str());
+            if !self.mobile_id_rate(&id, ctx) {
+                self.failed_attempt(fail, "too_many_pushes", method)
+                    .await
+                    .ok();
+                return Err(SignInError::Service(too_many_pushes()));
             }
             match self
                 .mobile_id_request(SIGN_IN, &id, mode, "", "", None)
@@ -678,6 +715,17 @@ mod use_cases {
                     Err(SignInError::Service(e.message()))
                 }
             }
+        }
+
+        /// Pushes to one national ID, and from one address, are limited:
+        /// nobody can flood a phone until its owner taps "approve".
+        fn mobile_id_rate(&self, id: &str, ctx: &Ctx) -> bool {
+            let l = &self.oidc.limiter;
+            l.allow(&format!("mobile_id:id:{id}"), PUSHES_PER_ID_PER_MINUTE)
+                && l.allow(
+                    &format!("mobile_id:ip:{}", ctx.ip),
+                    PUSHES_PER_IP_PER_MINUTE,
+                )
         }
 
         /// Asks how a sign-in stands; on approval checks the signature over
@@ -770,6 +818,13 @@ mod use_cases {
             ctx: &Ctx,
         ) -> Result<Started> {
             let (key, a) = self.verification_subject(purpose, who).await?;
+            let nid = a
+                .as_ref()
+                .and_then(|a| a.national_id.clone())
+                .unwrap_or_default();
+            if !self.mobile_id_rate(&format!("{nid}{key}"), ctx) {
+                return Err(Error::Refused(too_many_pushes()));
+            }
             let mut e = crate::event(ctx, "auth.mobile_id.verify");
             e.target_kind = "account".into();
             e.target_label = key.trim_start_matches("login:").chars().take(60).collect();
@@ -809,12 +864,48 @@ mod use_cases {
             db.commit().await.map_err(db_err)?;
             Ok(match started {
                 Some(s) => s,
-                // A handle that never settles: the page looks the same.
-                None => Started {
-                    handle: random_token(24)?,
-                    mode: Mode::Push,
-                    qr_svg: String::new(),
-                },
+                None => self.mobile_id_decoy().await?,
+            })
+        }
+
+        /// A transaction that never settles, for an account that may not
+        /// use the step: it waits, then expires, like a real one nobody
+        /// approves, so the page tells nothing.
+        async fn mobile_id_decoy(&self) -> Result<Started> {
+            let handle = random_token(24)?;
+            let now = self.now();
+            let data = serde_json::to_string(&Txn {
+                tx: String::new(),
+                ticket_id: String::new(),
+                id_num: String::new(),
+                challenge: String::new(),
+                mode: Mode::Push,
+                last_poll: now.unix_timestamp(),
+                purpose: String::new(),
+                key: String::new(),
+                account: None,
+            })
+            .map_err(|e| Error::internal(e.to_string()))?;
+            let mut db = self.db.begin().await?;
+            factors::challenge_put(
+                &mut db,
+                &token_hash(&handle),
+                VERIFY,
+                None,
+                &data,
+                now,
+                now + time::Duration::seconds(TIME_LIMIT_SECS + 30),
+            )
+            .await?;
+            db.commit().await.map_err(db_err)?;
+            let mut two = [0u8; 1];
+            getrandom::fill(&mut two)
+                .map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+            Ok(Started {
+                handle,
+                mode: Mode::Push,
+                qr_svg: String::new(),
+                confirm: format!("{:02}", two[0] % 100),
             })
         }
 
@@ -828,7 +919,12 @@ mod use_cases {
         ) -> Result<Option<String>> {
             let (t, answer) = match self.mobile_id_advance(VERIFY, handle).await? {
                 Advance::Pending => return Ok(None),
-                Advance::Unknown => return Err(Error::Refused(crate::verify::proof_expired_msg())),
+                // The same words as a request nobody approved in time.
+                Advance::Unknown => {
+                    return Err(Error::Refused(
+                        ServiceError::Code("SPTKT_OVD".into()).message(),
+                    ));
+                }
                 Advance::Settled(t, a) => (t, a),
             };
             let mut e = crate::event(ctx, "auth.mobile_id.verify");
@@ -881,9 +977,14 @@ mod use_cases {
 
     /// A national ID as the audit trail shows it: A1******89.
     fn mask(id: &str) -> String {
-        if id.len() < 4 {
+        let c: Vec<char> = id.chars().collect();
+        if c.len() < 4 {
             return String::new();
         }
-        format!("{}******{}", &id[..2], &id[id.len() - 2..])
+        format!(
+            "{}******{}",
+            c[..2].iter().collect::<String>(),
+            c[c.len() - 2..].iter().collect::<String>()
+        )
     }
 }

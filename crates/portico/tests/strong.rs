@@ -61,10 +61,25 @@ async fn set_up_totp(s: &TestServer, c: &mut Client) -> String {
 
 async fn sign_in_totp(s: &TestServer, login: &str, code: &str) -> (Client, u16, String) {
     let mut c = s.client();
+    let page = c.get("/login?method=totp").await.1;
+    // From outside the page has no such tab, hence no captcha.
+    let (cid, answer) = if page.contains("action=\"/login/totp\"") {
+        let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+        let answer = s.captcha_answer(&cid).await;
+        (cid, answer)
+    } else {
+        (String::new(), String::new())
+    };
     let (st, body, loc) = c
         .post_form(
             "/login/totp",
-            &[("login", login), ("code", code), ("next", "/")],
+            &[
+                ("login", login),
+                ("code", code),
+                ("captcha_id", &cid),
+                ("captcha", &answer),
+                ("next", "/"),
+            ],
         )
         .await;
     (c, st, if st == 303 { loc } else { body })
@@ -1077,6 +1092,10 @@ async fn seed_004_mobile_id_by_push_or_qr_polls_every_four_seconds_and_checks_ch
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("已推播至您的手機"));
     assert!(page.contains("重新發送推播"));
+    assert!(
+        page.contains("id=\"mobile-confirm\""),
+        "the code to match on the phone"
+    );
     // Asked at once, the service is not called again (four seconds apart).
     assert_eq!(rig.mobile_poll(&mut c, &handle).await.1["state"], "pending");
     s.clock.advance(four);
@@ -1142,8 +1161,18 @@ async fn seed_004_mobile_id_by_push_or_qr_polls_every_four_seconds_and_checks_ch
             Some(reason)
         );
     }
+    // Five requests for one ID in a minute; the sixth is refused, so no
+    // one can flood a phone until its owner taps "approve".
+    let (st, page, _) = rig.mobile_start(&mut s.client(), &id, "push").await;
+    assert_eq!(st, 401);
+    assert!(page.contains("推播次數過多"), "{page}");
     let r = reasons(s, "auth.sign_in").await;
-    for want in ["IDNUM_USERPROF_NF", "APP_USER_CANCEL", "bad_national_id"] {
+    for want in [
+        "IDNUM_USERPROF_NF",
+        "APP_USER_CANCEL",
+        "bad_national_id",
+        "too_many_pushes",
+    ] {
         assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
     }
 }

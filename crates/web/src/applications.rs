@@ -244,7 +244,7 @@ async fn email_send(
                 lang,
                 (flow.title(), flow.intro(), flow.action()),
                 f.email.trim(),
-                &started.handle,
+                (&started.handle, &started.confirm),
                 "",
             ),
             Err(e) => {
@@ -814,6 +814,7 @@ fn account_page(
                 errs: Errors::new(errs, lang),
                 mobile_enabled: st.app.mobile_id_enabled(),
                 handle: String::new(),
+                confirm: String::new(),
             },
             lang,
         )?,
@@ -919,7 +920,14 @@ async fn flow_send(
             )
             .await
         {
-            Ok(started) => mobile_wait_page(&st, lang, flow, f.login.trim(), &started.handle, ""),
+            Ok(started) => mobile_wait_page(
+                &st,
+                lang,
+                flow,
+                f.login.trim(),
+                (&started.handle, &started.confirm),
+                "",
+            ),
             Err(e) => {
                 let (errs, error, status) = split(e, lang)?;
                 account_page(
@@ -960,7 +968,7 @@ fn mobile_wait_page(
     lang: Lang,
     flow: AccountFlow,
     login: &str,
-    handle: &str,
+    handle: (&str, &str),
     notice: &str,
 ) -> Result<Response, WebError> {
     mobile_wait(
@@ -974,12 +982,13 @@ fn mobile_wait_page(
 }
 
 /// The page that waits for the phone: (title, intro, the step's path).
+/// `handle` is the transaction's handle and the two digits the phone shows.
 fn mobile_wait(
     st: &AppState,
     lang: Lang,
     (title, intro, action): (Msg, Msg, &'static str),
     login: &str,
-    handle: &str,
+    (handle, confirm): (&str, &str),
     notice: &str,
 ) -> Result<Response, WebError> {
     render(
@@ -995,6 +1004,7 @@ fn mobile_wait(
             errs: Errors::new(vec![], lang),
             mobile_enabled: st.app.mobile_id_enabled(),
             handle: handle.chars().take(128).collect(),
+            confirm: confirm.chars().take(2).collect(),
         },
         lang,
     )
@@ -1045,7 +1055,7 @@ async fn flow_mobile(
             lang,
             flow,
             &f.login,
-            &f.handle,
+            (&f.handle, ""),
             Msg::new(
                 "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
                 "The phone has not answered yet; finish in the app, then press again.",
@@ -1115,7 +1125,7 @@ async fn modify_mobile(
             lang,
             (flow.title(), flow.intro(), flow.action()),
             &f.login,
-            &f.handle,
+            (&f.handle, ""),
             Msg::new(
                 "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
                 "The phone has not answered yet; finish in the app, then press again.",

@@ -107,6 +107,7 @@ async fn mobile_poll(
                 handle: f.handle.chars().take(128).collect(),
                 mode: portico_app::mobile_id::Mode::Push,
                 qr_svg: String::new(),
+                confirm: String::new(),
             });
             page(&st, lang, &ctx, v)
                 .await
@@ -322,7 +323,7 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
         .or_else(|| offered.first().copied());
     let needs_captcha = matches!(
         method,
-        Some(SignInMethod::Password | SignInMethod::TempPassword)
+        Some(SignInMethod::Password | SignInMethod::Totp | SignInMethod::TempPassword)
     );
     let captcha_id = if needs_captcha {
         st.app.new_captcha().await.map_err(err)?
@@ -366,6 +367,11 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
                 .mobile
                 .as_ref()
                 .map(|m| m.qr_svg.clone())
+                .unwrap_or_default(),
+            mobile_confirm: v
+                .mobile
+                .as_ref()
+                .map(|m| m.confirm.clone())
                 .unwrap_or_default(),
             rp_id: st.app.passkey_rp_id(),
             method_label: method
@@ -477,7 +483,10 @@ async fn login_totp(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
-    let r = st.app.sign_in_totp(&f.login, &f.code, &ctx).await;
+    let r = st
+        .app
+        .sign_in_totp(&f.login, &f.code, &f.captcha_id, &f.captcha, &ctx)
+        .await;
     outcome(&st, lang, &ctx, r, f.view(SignInMethod::Totp)).await
 }
 

@@ -175,6 +175,8 @@ pub struct LoginPage {
     /// code (an SVG document) in QR mode.
     pub mobile_handle: String,
     pub mobile_qr: String,
+    /// The two digits the phone shows with the request.
+    pub mobile_confirm: String,
     /// Where passkeys work (the relying party's host name).
     pub rp_id: String,
 }
@@ -524,8 +526,10 @@ pub struct VerifyAccountPage {
     pub errs: Errors,
     /// Mobile ID can be the identity check here.
     pub mobile_enabled: bool,
-    /// The mobile-ID transaction the page waits for (stage "mobile").
+    /// The mobile-ID transaction the page waits for (stage "mobile"), and
+    /// the two digits the phone shows with it.
     pub handle: String,
+    pub confirm: String,
 }
 
 #[derive(Template)]
