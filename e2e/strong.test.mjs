@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
-import { startDemo, launch, shots, sql, captchaAnswer, axe, fillSignIn } from "./lib.mjs";
+import { startDemo, launch, shots, sql, captchaAnswer, axe, fillSignIn, PASSWORD } from "./lib.mjs";
 
 let demo, browser;
 
@@ -131,6 +131,7 @@ test("passkeys: add one, name it, sign in with it alone", async () => {
     await page.waitForFunction(() => document.getElementById("passkey-reg-error").textContent !== "");
     assert.match(await page.textContent("#passkey-reg-error"), /請為通行金鑰命名/);
     await page.fill("#passkey-name", "辦公室電腦");
+    await page.fill("#passkey-password", PASSWORD);
     await page.click("#passkey-register");
     await page.waitForURL(/ok=passkey-added/);
     assert.match(await page.textContent("#passkey-list"), /辦公室電腦/);

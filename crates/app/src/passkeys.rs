@@ -153,15 +153,35 @@ impl App {
         Ok(r)
     }
 
-    /// Starts registering a passkey for the signed-in person; the name is
-    /// checked first, so a missing one is told before the device asks.
+    /// Starts registering a passkey for the signed-in person, who enters
+    /// the password again; the name is checked first, so a missing one is
+    /// told before the device asks.
     pub async fn passkey_register_start(
         &self,
         s: &Session,
         name: &str,
+        password: &str,
     ) -> Result<Ceremony<serde_json::Value>> {
         check_name(name)?;
         let account = s.principal.account_id;
+        // The password again: a passkey is a strong method, and a stolen
+        // session must not mint one.
+        let a = portico_store::accounts::get(&mut *self.db.read().await?, account)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !self
+            .hasher
+            .verify(password, a.password_hash.as_deref())
+            .await
+        {
+            return Err(Error::invalid(
+                "password",
+                Msg::new(
+                    "密碼不正確，請輸入目前的密碼以確認是您本人",
+                    "The password is wrong; enter your current password to confirm it is you",
+                ),
+            ));
+        }
         let existing = self.stored_passkeys(account).await?;
         if existing.len() >= MAX_PASSKEYS {
             return Err(Error::Refused(Msg::new(
@@ -330,7 +350,7 @@ impl App {
     ) -> Result<NewSession, SignInError> {
         let method = SignInMethod::Passkey;
         self.zone_gate(method, "", ctx).await?;
-        let mut fail = crate::auth::attempt_event(ctx, "", method.as_str());
+        let fail = crate::auth::attempt_event(ctx, "", method.as_str());
         let now = self.now();
         let refuse = |fail, reason| self.failed_attempt(fail, reason, method);
         let Some((_, state)) = self.take_ceremony("passkey_sign_in", handle).await? else {
@@ -349,13 +369,16 @@ impl App {
         let Some((row_id, account, json)) = stored else {
             return refuse(fail, "unknown_passkey").await;
         };
-        if account_of_handle(uuid) != Some(account) {
-            fail.target_id = Some(account.0);
-            return refuse(fail, "wrong_user_handle").await;
-        }
         let (acc, fail) = self
             .sign_in_subject(Subject::Account(account), fail)
             .await?;
+        if account_of_handle(uuid) != Some(account) {
+            // A known key answering for someone else: counted against the
+            // key's account.
+            self.sign_in_verdict(acc, fail, Err("wrong_user_handle"), method)
+                .await?;
+            return Err(SignInError::BadCredentials(method));
+        }
         let mut pk: Passkey = serde_json::from_str(&json).map_err(json_err)?;
         #[allow(deprecated)] // the _v2 form needs the library's credential internals
         let verified =

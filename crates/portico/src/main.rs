@@ -494,10 +494,9 @@ fn describe(b: &portico_core::audit::Break) -> String {
     }
 }
 
-/// Gives the app its OpenID issuer and the master key from `key_file`.
-/// The demo's citizen certificate card: a stand-in CA trusted by the demo
-/// alone, a card for `staff` in the reader of a HiPKI stand-in, and its
-/// CRL served there.
+/// The demo's strong methods: a stand-in CA trusted by the demo alone; a
+/// card for `staff` in the reader of a HiPKI stand-in, which also serves
+/// the CA's CRL; and `staff`'s mobile ID in a simulator of the service.
 async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, String), String> {
     use portico_app::card::test_ca::TestCa;
     const PIN: &str = "123456";
@@ -616,6 +615,7 @@ async fn bind_or_any(addr: &str) -> Result<tokio::net::TcpListener, String> {
     }
 }
 
+/// Gives the app its OpenID issuer and the master key from `key_file`.
 fn with_keys(app: App, issuer: &str, key_file: &str) -> Result<App, String> {
     let (master, created) =
         portico_app::oidc::keys::MasterKey::load_or_create(std::path::Path::new(key_file))

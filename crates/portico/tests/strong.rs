@@ -576,7 +576,11 @@ async fn add_passkey(
     let mut key = SoftKey::new(&rp, &origin);
     let csrf = me.csrf().await;
     let (st, c) = me
-        .post_json("/account/passkeys/options", &csrf, &json!({ "name": name }))
+        .post_json(
+            "/account/passkeys/options",
+            &csrf,
+            &json!({ "name": name, "password": portico_app::demo::DEMO_PASSWORD }),
+        )
         .await;
     if st != 200 {
         return (st, c, key);
@@ -627,6 +631,16 @@ async fn passkeys_register_sign_in_without_a_password_and_forgeries_are_refused(
     let mut me = s.signed_in(STAFF).await;
     let (st, body, _) = add_passkey(&s, &mut me, "  ").await;
     assert_eq!(st, 422, "a passkey needs a name: {body}");
+    let csrf = me.csrf().await;
+    let (st, body) = me
+        .post_json(
+            "/account/passkeys/options",
+            &csrf,
+            &json!({ "name": "筆電", "password": "not-my-password" }),
+        )
+        .await;
+    assert_eq!(st, 422, "the password again: {body}");
+    assert_eq!(body["fields"][0]["field"], "password");
     let (st, body, mut key) = add_passkey(&s, &mut me, "辦公室電腦").await;
     assert_eq!(st, 200, "{body}");
     let (_, page) = me.get("/account").await;
@@ -1301,4 +1315,37 @@ async fn seed_004_mobile_id_verifies_the_applicant_before_an_application_is_modi
     let (st, form) = c.get("/apply/modify/form").await;
     assert_eq!(st, 200);
     assert!(form.contains(&email), "the application opens");
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_by_another_site_is_refused() {
+    let s = TestServer::start(0).await;
+    let http = s.client().http;
+    for path in [
+        "/login",
+        "/login/totp",
+        "/login/temp/verify",
+        "/login/mobile-id/poll",
+    ] {
+        let r = http
+            .post(format!("{}{path}", s.base))
+            .header("sec-fetch-site", "cross-site")
+            .form(&[
+                ("login", STAFF),
+                ("password", portico_app::demo::DEMO_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{path}");
+    }
+    // The portal's own page is fine (and a browser without the header too).
+    let r = http
+        .post(format!("{}/login", s.base))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("login", STAFF), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401, "an ordinary failed sign-in");
 }

@@ -119,11 +119,12 @@ pub async fn find_by_login(c: &mut Conn, login: &str) -> Result<Option<Account>>
     one(c, "a.login = ", crate::Val::T(login.to_owned())).await
 }
 
-/// The account whose backup e-mail this is (addresses are stored lower-case).
+/// The account with this national ID (stored upper-case).
 pub async fn find_by_national_id(c: &mut Conn, id: &str) -> Result<Option<Account>> {
     one(c, "a.national_id = ", crate::Val::T(id.to_uppercase())).await
 }
 
+/// The account whose backup e-mail this is (addresses are stored lower-case).
 pub async fn find_by_backup_email(c: &mut Conn, email: &str) -> Result<Option<Account>> {
     one(c, "a.backup_email = ", crate::Val::T(email.to_lowercase())).await
 }

@@ -128,7 +128,8 @@
       regErr.textContent = "";
       if (wrongHost(reg)) { return; }
       var name = document.getElementById("passkey-name").value;
-      post("/account/passkeys/options", { name: name }).then(function (c) {
+      var pw = document.getElementById("passkey-password").value;
+      post("/account/passkeys/options", { name: name, password: pw }).then(function (c) {
         var o = c.options.publicKey;
         o.challenge = unb64(o.challenge);
         o.user.id = unb64(o.user.id);

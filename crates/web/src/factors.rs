@@ -101,7 +101,7 @@ async fn passkey_options(
         .map_err(|e| WebError::api(e.err))?;
     let c = st
         .app
-        .passkey_register_start(&s.0, &b.name)
+        .passkey_register_start(&s.0, &b.name, &b.password)
         .await
         .map_err(WebError::api)?;
     Ok(axum::Json(c).into_response())
@@ -113,6 +113,8 @@ struct NewPasskey {
     handle: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    password: String,
     #[serde(default)]
     credential: serde_json::Value,
 }

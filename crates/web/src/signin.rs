@@ -26,6 +26,34 @@ pub fn router() -> Router<AppState> {
         .route("/login/card", post(card_finish))
         .route("/login/mobile-id", post(mobile_start))
         .route("/login/mobile-id/poll", post(mobile_poll))
+        .route_layer(axum::middleware::from_fn(same_site_only))
+}
+
+/// Sign-in posts come from the portal's own pages. One sent by another
+/// site (a browser says so in `Sec-Fetch-Site`) could sign a person into
+/// the sender's account (login CSRF), so it is refused.
+async fn same_site_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let cross = req.method() == axum::http::Method::POST
+        && req
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            == Some("cross-site");
+    if cross {
+        let lang = visitor_lang(req.headers());
+        return WebError {
+            status: Some(StatusCode::FORBIDDEN),
+            ..WebError::page(
+                portico_core::Error::Refused(Msg::new(
+                    "請由公務入口網的登入頁登入",
+                    "Sign in from the portal's own sign-in page",
+                )),
+                lang,
+            )
+        }
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Starts a mobile-ID sign-in: a push, or the QR code; then the page that
