@@ -1,6 +1,6 @@
 //! Network zones (004 §第一節 壹: 府外環境 offers only the certificate
 //! methods): address ranges, the client address behind trusted proxies, and
-//! which sign-in methods a zone allows. Not wired into sign-in yet (issue 5).
+//! which sign-in methods a zone allows.
 use crate::msg::Msg;
 use std::net::IpAddr;
 
