@@ -76,7 +76,6 @@ fn bad_credentials(m: SignInMethod) -> Msg {
     }
 }
 
-
 /// Who a sign-in attempt names.
 pub(crate) enum Subject<'a> {
     Login(&'a str),

@@ -194,7 +194,7 @@
   };
   var cardFlow = function (optionsUrl, finishUrl, pinBox, errBox, extra) {
     errBox.textContent = "";
-    if (errBox.hasAttribute("hidden")) { errBox.hidden = true; }
+    errBox.hidden = true;
     var pin = pinBox.value;
     post(optionsUrl).then(function (c) {
       return hipki(c.agent, c.tbs, pin).then(function (sig) {

@@ -1,0 +1,250 @@
+//! The card's use cases: a challenge to sign, binding and unbinding a
+//! card, and signing in with it.
+use super::*;
+use crate::auth::{NewSession, Session, SignInError, Subject, self_event};
+use crate::{App, Ctx, random_token, token_hash};
+use portico_core::audit::Outcome;
+use portico_core::ids::AccountId;
+use portico_core::zone::SignInMethod;
+use portico_store::{accounts, audit, db_err, factors};
+
+fn last4(national_id: Option<&str>) -> Option<String> {
+    national_id
+        .filter(|n| n.len() >= 4)
+        .map(|n| n[n.len() - 4..].to_owned())
+}
+
+impl App {
+    pub fn with_card(mut self, setup: CardSetup) -> App {
+        self.card = Some(Arc::new(setup));
+        self
+    }
+
+    fn card_setup(&self) -> Result<&CardSetup> {
+        self.card.as_deref().ok_or_else(|| {
+            Error::Refused(Msg::new(
+                "本系統尚未設定自然人憑證的信任憑證機構",
+                "Citizen certificate cards are not configured on this portal",
+            ))
+        })
+    }
+
+    /// Forgets fetched CRLs, so the next check fetches them again.
+    pub fn forget_card_crls(&self) {
+        if let Some(c) = &self.card {
+            c.trust.forget_crls();
+        }
+    }
+
+    /// Whether cards can be used here (a trust anchor is configured).
+    pub fn card_enabled(&self) -> bool {
+        self.card.is_some()
+    }
+
+    /// A one-time challenge for a card to sign (`kind`: bind or sign-in).
+    async fn card_challenge(
+        &self,
+        kind: &str,
+        account: Option<AccountId>,
+    ) -> Result<CardChallenge> {
+        let agent = self.card_setup()?.agent_url.clone();
+        let handle = random_token(24)?;
+        let tbs = format!("portico-{}", random_token(16)?);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        factors::challenge_put(
+            &mut tx,
+            &token_hash(&handle),
+            kind,
+            account,
+            &tbs,
+            now,
+            now + CARD_TTL,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(CardChallenge { handle, tbs, agent })
+    }
+
+    async fn card_take(
+        &self,
+        kind: &str,
+        handle: &str,
+    ) -> Result<Option<(Option<AccountId>, String)>> {
+        if handle.is_empty() || handle.len() > 128 {
+            return Ok(None);
+        }
+        let mut tx = self.db.begin().await?;
+        let r = factors::challenge_take(&mut tx, &token_hash(handle), kind, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(r)
+    }
+
+    /// Parses and verifies a card signature over `tbs`, revocation
+    /// included.
+    async fn card_verify(
+        &self,
+        signature: &str,
+        tbs: &str,
+    ) -> std::result::Result<CardIdentity, (CardRefusal, Option<(String, String)>)> {
+        let setup = match self.card_setup() {
+            Ok(s) => s,
+            Err(_) => return Err((CardRefusal::Untrusted, None)),
+        };
+        let signed = parse(signature, tbs.as_bytes()).map_err(|r| (r, None))?;
+        let claimed = signed.claimed();
+        // Revocation last: only a certificate that chains to an anchor
+        // gets its CRL fetched.
+        signed
+            .verify(&setup.trust.anchors, None, self.now())
+            .map_err(|r| (r, claimed.clone()))?;
+        let crls = setup.trust.crls(&signed.crl_urls()).await;
+        signed
+            .verify(&setup.trust.anchors, Some(&crls), self.now())
+            .map_err(|r| (r, claimed))
+    }
+
+    pub async fn card_bind_start(&self, s: &Session) -> Result<CardChallenge> {
+        self.card_challenge("card_bind", Some(s.principal.account_id))
+            .await
+    }
+
+    /// Binds the card that signed the challenge to the signed-in
+    /// person, when the ID digits in its certificate match theirs.
+    pub async fn card_bind_finish(
+        &self,
+        s: &Session,
+        handle: &str,
+        signature: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let account = s.principal.account_id;
+        let refused = |m: Msg| Err(Error::Refused(m));
+        let Some((Some(owner), tbs)) = self.card_take("card_bind", handle).await? else {
+            return refused(Msg::new(
+                "綁定逾時，請重新開始",
+                "The binding timed out; start again",
+            ));
+        };
+        if owner != account {
+            return refused(Msg::new(
+                "綁定逾時，請重新開始",
+                "The binding timed out; start again",
+            ));
+        }
+        let now = self.now();
+        let mut e = self_event(ctx, "account.card.bind", &s.principal);
+        let verified = self.card_verify(signature, &tbs).await;
+        let a = accounts::get(&mut *self.db.read().await?, account)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let outcome = match verified {
+            Err((r, _)) => Err((r.code(), r.message())),
+            Ok(id) if last4(a.national_id.as_deref()).as_deref() != Some(id.id_last4.as_str()) => {
+                Err((
+                    "card_id_mismatch",
+                    Msg::new(
+                        "憑證上的身分證字號末四碼與您的帳號不符，無法綁定",
+                        "The ID digits on the card do not match your account",
+                    ),
+                ))
+            }
+            Ok(id) => Ok(id),
+        };
+        let mut tx = self.db.begin().await?;
+        match outcome {
+            Err((code, m)) => {
+                e.outcome = Some(Outcome::Failed);
+                e.reason = code.into();
+                audit::append(&mut tx, &e, now).await?;
+                tx.commit().await.map_err(db_err)?;
+                Err(Error::Refused(m))
+            }
+            Ok(id) => {
+                factors::cert_insert(
+                    &mut tx,
+                    account,
+                    &id.issuer,
+                    &id.serial,
+                    &id.subject,
+                    id.not_after,
+                    now,
+                )
+                .await?;
+                e.detail =
+                    serde_json::json!({"serial": id.serial, "issuer": id.issuer}).to_string();
+                audit::append(&mut tx, &e, now).await?;
+                tx.commit().await.map_err(db_err)
+            }
+        }
+    }
+
+    pub async fn my_cards(&self, account: AccountId) -> Result<Vec<factors::BoundCert>> {
+        factors::certs_of(&mut *self.db.read().await?, account).await
+    }
+
+    pub async fn card_unbind(&self, s: &Session, id: i64, ctx: &Ctx) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        if factors::cert_delete(&mut tx, s.principal.account_id, Some(id)).await? == 0 {
+            return Err(Error::NotFound);
+        }
+        let mut e = self_event(ctx, "account.card.unbind", &s.principal);
+        e.detail = serde_json::json!({ "id": id }).to_string();
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub async fn card_sign_in_start(&self, ctx: &Ctx) -> Result<CardChallenge, SignInError> {
+        self.zone_gate(SignInMethod::Certificate, "", ctx).await?;
+        Ok(self.card_challenge("card_sign_in", None).await?)
+    }
+
+    /// Signs in with the card (004 §第一節 二: card and PIN; the PIN
+    /// stays between the page and the card). A forged or refused card
+    /// whose certificate is bound counts towards that account's lockout.
+    pub async fn sign_in_card(
+        &self,
+        handle: &str,
+        signature: &str,
+        ctx: &Ctx,
+    ) -> Result<NewSession, SignInError> {
+        let method = SignInMethod::Certificate;
+        self.zone_gate(method, "", ctx).await?;
+        let fail = crate::auth::attempt_event(ctx, "", method.as_str());
+        let Some((_, tbs)) = self.card_take("card_sign_in", handle).await? else {
+            return self.failed_attempt(fail, "unknown_challenge", method).await;
+        };
+        let verified = self.card_verify(signature, &tbs).await;
+        let (issuer, serial) = match &verified {
+            Ok(id) => (id.issuer.clone(), id.serial.clone()),
+            Err((_, Some(claimed))) => claimed.clone(),
+            Err((r, None)) => return self.failed_attempt(fail, r.code(), method).await,
+        };
+        let bound = factors::cert_by_serial(&mut *self.db.read().await?, &issuer, &serial).await?;
+        let Some(bound) = bound else {
+            let reason = match &verified {
+                Ok(_) => "card_not_bound",
+                Err((r, _)) => r.code(),
+            };
+            return self.failed_attempt(fail, reason, method).await;
+        };
+        let (account, fail) = self
+            .sign_in_subject(Subject::Account(bound.account_id), fail)
+            .await?;
+        let check = match &verified {
+            Err((r, _)) => Err(r.code()),
+            Ok(id)
+                if last4(account.national_id.as_deref()).as_deref()
+                    != Some(id.id_last4.as_str()) =>
+            {
+                Err("card_id_mismatch")
+            }
+            Ok(_) => Ok(()),
+        };
+        let mut checked = self.sign_in_verdict(account, fail, check, method).await?;
+        // In the sign-in's own transaction: a second one would wait
+        // for it (SQLite has one writer).
+        factors::cert_used(&mut checked.tx, bound.id, self.now()).await?;
+        self.start_session(checked, method, ctx).await
+    }
+}
