@@ -54,6 +54,7 @@ test("the authenticator app: set up with a QR code, sign in with a code", async 
   try {
     await passwordSignIn(page, base, "staff");
     await page.goto(`${base}/account#methods`);
+    await page.fill("#totp-password", PASSWORD);
     await page.click("text=進行「OTP 驗證」");
     await page.waitForURL(`${base}/account/totp`);
     await axe(page, "totp setup");

@@ -317,6 +317,53 @@ impl App {
         .await
     }
 
+    /// The signed-in person enters the password again before binding or
+    /// removing a sign-in method. A wrong one is audited under `action`
+    /// and counts towards the lockout, as at sign-in: a stolen session
+    /// cannot guess it freely.
+    pub(crate) async fn reauthenticate(
+        &self,
+        p: &Principal,
+        password: &str,
+        action: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let wrong = || {
+            Error::invalid(
+                "password",
+                Msg::new(
+                    "密碼不正確，請輸入目前的密碼以確認是您本人",
+                    "The password is wrong; enter your current password to confirm it is you",
+                ),
+            )
+        };
+        let fail = self_event(ctx, action, p);
+        let as_error = |e: SignInError| match e {
+            SignInError::Other(e) => e,
+            SignInError::Refused(r) => Error::Refused(r.message()),
+            _ => wrong(),
+        };
+        let (account, fail) = self
+            .sign_in_subject(Subject::Account(p.account_id), fail)
+            .await
+            .map_err(as_error)?;
+        let ok = self
+            .hasher
+            .verify(password, account.password_hash.as_deref())
+            .await;
+        let checked = self
+            .sign_in_verdict(
+                account,
+                fail,
+                ok.then_some(()).ok_or("bad_password"),
+                SignInMethod::Password,
+            )
+            .await
+            .map_err(as_error)?;
+        // Right: nothing to write; the caller audits what it does next.
+        checked.tx.commit().await.map_err(db_err)
+    }
+
     /// Audits an attempt that failed before it could name an account (an
     /// unknown ticket, challenge or credential), and refuses it.
     pub(crate) async fn failed_attempt(

@@ -97,7 +97,14 @@ impl App {
 
     /// Starts (or restarts) setting up the authenticator app: a new secret,
     /// unconfirmed until [`App::totp_confirm`].
-    pub async fn totp_begin(&self, s: &crate::auth::Session, ctx: &Ctx) -> Result<TotpSetup> {
+    pub async fn totp_begin(
+        &self,
+        s: &crate::auth::Session,
+        password: &str,
+        ctx: &Ctx,
+    ) -> Result<TotpSetup> {
+        self.reauthenticate(&s.principal, password, "account.totp.begin", ctx)
+            .await?;
         let account = s.principal.account_id;
         let mut secret = [0u8; 20];
         getrandom::fill(&mut secret).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
@@ -199,31 +206,17 @@ impl App {
         password: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        let account = accounts::get(&mut *self.db.read().await?, s.principal.account_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let ok = self
-            .hasher
-            .verify(password, account.password_hash.as_deref())
-            .await;
+        self.reauthenticate(&s.principal, password, "account.totp.disable", ctx)
+            .await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let mut e = self_event(ctx, "account.totp.disable", &s.principal);
-        if !ok {
-            e.outcome = Some(Outcome::Failed);
-            e.reason = "bad_password".into();
-            audit::append(&mut tx, &e, now).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(Error::invalid(
-                "password",
-                Msg::new(
-                    "密碼不正確，請輸入目前的密碼以確認是您本人",
-                    "The password is wrong; enter your current password to confirm it is you",
-                ),
-            ));
-        }
-        factors::totp_delete(&mut tx, account.id).await?;
-        audit::append(&mut tx, &e, now).await?;
+        factors::totp_delete(&mut tx, s.principal.account_id).await?;
+        audit::append(
+            &mut tx,
+            &self_event(ctx, "account.totp.disable", &s.principal),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -161,27 +161,14 @@ impl App {
         s: &Session,
         name: &str,
         password: &str,
+        ctx: &Ctx,
     ) -> Result<Ceremony<serde_json::Value>> {
         check_name(name)?;
         let account = s.principal.account_id;
         // The password again: a passkey is a strong method, and a stolen
         // session must not mint one.
-        let a = portico_store::accounts::get(&mut *self.db.read().await?, account)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if !self
-            .hasher
-            .verify(password, a.password_hash.as_deref())
-            .await
-        {
-            return Err(Error::invalid(
-                "password",
-                Msg::new(
-                    "密碼不正確，請輸入目前的密碼以確認是您本人",
-                    "The password is wrong; enter your current password to confirm it is you",
-                ),
-            ));
-        }
+        self.reauthenticate(&s.principal, password, "account.passkey.add", ctx)
+            .await?;
         let existing = self.stored_passkeys(account).await?;
         if existing.len() >= MAX_PASSKEYS {
             return Err(Error::Refused(Msg::new(

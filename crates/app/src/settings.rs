@@ -45,4 +45,36 @@ impl App {
         self.forget_settings();
         Ok(())
     }
+
+    /// From the server's console (`portico admin network`): sets the
+    /// government network and the trusted proxies. The way back in when
+    /// the zones keep everybody outside (a proxy not yet entered).
+    pub async fn set_network_cli(
+        &self,
+        internal: Option<&str>,
+        proxies: Option<&str>,
+    ) -> Result<SystemSettings> {
+        let old = load(&self.db).await?;
+        let mut new = old.clone();
+        if let Some(v) = internal {
+            new.internal_networks = v.replace(',', "\n");
+        }
+        if let Some(v) = proxies {
+            new.trusted_proxies = v.replace(',', "\n");
+        }
+        new.validate()?;
+        let json = serde_json::to_string(&new).map_err(portico_core::Error::internal)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        portico_store::settings::put(&mut tx, KEY, &json, "cli", now).await?;
+        let mut e = event(&Ctx::new("", "portico admin network"), "settings.update");
+        e.actor_login = "cli".into();
+        e.target_kind = "settings".into();
+        e.target_label = KEY.into();
+        e.detail = serde_json::json!({ "before": old, "after": new }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.forget_settings();
+        Ok(new)
+    }
 }

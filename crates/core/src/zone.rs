@@ -97,11 +97,18 @@ pub fn in_any(ranges: &[Cidr], ip: IpAddr) -> bool {
 /// the first address that is not one is the client. Entries further left
 /// were written by the client and are never believed. `None` when a
 /// trusted proxy forwarded no readable client address (an empty or broken
-/// header, or only proxies): such a request is nobody's, and counts as
-/// outside.
+/// header, or only proxies), or when an untrusted peer sends the header at
+/// all: such a request is nobody's, and counts as outside.
 pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> Option<IpAddr> {
     if !in_any(trusted, peer) {
-        return Some(unmap(peer));
+        // A forwarded-for header from a peer nobody said is a proxy: a
+        // reverse proxy not yet entered (whose own address would make the
+        // whole internet look inside), or a client's forgery. Either way
+        // the client is unknown: outside.
+        let forwarded = forwarded_for
+            .iter()
+            .any(|h| h.split(',').any(|e| !e.trim().is_empty()));
+        return (!forwarded).then_some(unmap(peer));
     }
     for entry in forwarded_for
         .iter()
@@ -253,10 +260,17 @@ mod tests {
     #[test]
     fn a_forged_forwarded_for_does_not_make_a_request_internal() {
         let proxies = parse_ranges("10.0.0.5").unwrap();
-        // From an untrusted peer the header is ignored.
+        // From an untrusted peer the header makes the client unknown:
+        // a forgery gains nothing, and an unentered proxy fails closed.
         assert_eq!(
             client_address(ip("203.0.113.9"), &["10.1.1.1"], &proxies),
-            Some(ip("203.0.113.9"))
+            None
+        );
+        assert_eq!(client_address(ip("10.9.9.9"), &["203.0.113.9"], &[]), None);
+        assert_eq!(
+            client_address(ip("203.0.113.9"), &[" "], &proxies),
+            Some(ip("203.0.113.9")),
+            "an empty header is no header"
         );
         // Through the trusted proxy: the address it added, not the client's
         // own claim further left.

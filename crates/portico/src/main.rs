@@ -119,6 +119,15 @@ enum AdminCmd {
         #[arg(long)]
         login: String,
     },
+    /// Sets the government network's ranges and the trusted reverse
+    /// proxies (comma-separated CIDRs), as 系統參數管理 does: the way in
+    /// when a proxy not yet entered makes every request look outside.
+    Network {
+        #[arg(long)]
+        internal: Option<String>,
+        #[arg(long)]
+        trusted_proxies: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -414,6 +423,31 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         .map_err(|e| e.to_string())?;
                     println!(
                         "Created system administrator {login}. One-time password (change at first sign-in): {pw}"
+                    );
+                }
+                AdminCmd::Network {
+                    internal,
+                    trusted_proxies,
+                } => {
+                    let s = app
+                        .set_network_cli(internal.as_deref(), trusted_proxies.as_deref())
+                        .await
+                        .map_err(|e| match e {
+                            portico_core::Error::Invalid(errs) => errs
+                                .iter()
+                                .map(|f| format!("{}: {}", f.field, f.message.en))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                            e => e.to_string(),
+                        })?;
+                    println!(
+                        "Government network: {}\nTrusted proxies: {}",
+                        s.internal_networks.replace('\n', ", "),
+                        if s.trusted_proxies.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            s.trusted_proxies.replace('\n', ", ")
+                        }
                     );
                 }
                 AdminCmd::ResetPassword { login } => {

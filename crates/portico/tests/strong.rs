@@ -29,7 +29,13 @@ fn app_code(s: &TestServer, key: &str, offset: i64) -> String {
 async fn set_up_totp(s: &TestServer, c: &mut Client) -> String {
     let csrf = c.csrf().await;
     let (st, _, loc) = c
-        .post_form("/account/totp/begin", &[("_csrf", &csrf)])
+        .post_form(
+            "/account/totp/begin",
+            &[
+                ("_csrf", &csrf),
+                ("password", portico_app::demo::DEMO_PASSWORD),
+            ],
+        )
         .await;
     assert_eq!((st, loc.as_str()), (303, "/account/totp"));
     let (st, page) = c.get("/account/totp").await;
@@ -113,6 +119,22 @@ async fn seed_004_totp_is_set_up_with_a_first_code_works_once_per_code_and_is_tu
     let mut me = s.signed_in(STAFF).await;
     let (_, page) = me.get("/account").await;
     assert!(page.contains("進行「OTP 驗證」"), "offered while off");
+    // Binding a method needs the password again; a wrong one is audited
+    // and counted.
+    let csrf = me.csrf().await;
+    let (st, body, _) = me
+        .post_form(
+            "/account/totp/begin",
+            &[("_csrf", &csrf), ("password", "not-my-password")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("密碼不正確"), "{body}");
+    assert_eq!(failed_count(&s, STAFF).await, 1);
+    assert_eq!(
+        reasons(&s, "account.totp.begin").await,
+        vec!["bad_password"]
+    );
     let key = set_up_totp(&s, &mut me).await;
     let (_, page) = me.get("/account").await;
     assert!(page.contains("關閉「OTP 驗證」"), "now on");
@@ -694,6 +716,17 @@ async fn passkeys_register_sign_in_without_a_password_and_forgeries_are_refused(
     let counter = key.counter;
     let (_, st, _) = passkey_sign_in(&s, |o| key.assert_with_counter(o, counter)).await;
     assert_eq!(st, 401, "the same counter again");
+    // The right key answering for another account (its user handle): it
+    // counts against the key's own account.
+    let before = failed_count(&s, STAFF).await;
+    let own = key.user_handle.clone();
+    let mut other = 0x706f_7274_6963_6f00u64.to_be_bytes().to_vec();
+    other.extend_from_slice(&(s.account_id("admin").await as u64).to_be_bytes());
+    key.user_handle = other;
+    let (_, st, _) = passkey_sign_in(&s, |o| key.assert(o)).await;
+    assert_eq!(st, 401, "another account's handle");
+    assert_eq!(failed_count(&s, STAFF).await, before + 1);
+    key.user_handle = own;
     // A key nobody registered.
     let (rp, origin) = rp_of(&s);
     let mut stranger = SoftKey::new(&rp, &origin);
@@ -714,6 +747,7 @@ async fn passkeys_register_sign_in_without_a_password_and_forgeries_are_refused(
         "passkey_counter",
         "unknown_passkey",
         "unknown_challenge",
+        "wrong_user_handle",
     ] {
         assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
     }
@@ -1007,6 +1041,7 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     )
     .unwrap();
     rig.insert(&stranger, STAFF, 13, (-1, 365)).await;
+    s.app.forget_card_crls();
     let hits = rig.sim.crl_hits();
     assert_eq!(rig.bind(&mut me).await.0, 409, "untrusted");
     assert_eq!(
@@ -1040,6 +1075,38 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     let (_, st, _) = rig.sign_in(Some("portico-an-old-challenge")).await;
     assert_eq!(st, 401);
     assert_eq!(failed_count(s, STAFF).await, before + 1);
+    // A signature by another key, claiming staff's card (certificates are
+    // public): refused and audited, but not counted, or anyone could lock
+    // any card holder out.
+    let before = failed_count(s, STAFF).await;
+    let c = {
+        let mut db = s.app.db.read().await.unwrap();
+        let acc = portico_core::ids::AccountId(s.account_id(STAFF).await);
+        portico_store::factors::certs_of(&mut db, acc)
+            .await
+            .unwrap()[0]
+            .clone()
+    };
+    assert_eq!(c.serial, "0E");
+    let mut anyone = s.client();
+    let (_, opts) = anyone
+        .post_json("/login/card/options", "", &json!({}))
+        .await;
+    let genuine = rig.sign(opts["tbs"].as_str().unwrap(), "123456").await;
+    let forged = forge_signature(genuine["signature"].as_str().unwrap());
+    let (st, _) = anyone
+        .post_json(
+            "/login/card",
+            "",
+            &json!({"handle": opts["handle"], "signature": forged, "next": "/"}),
+        )
+        .await;
+    assert_eq!(st, 401);
+    assert_eq!(failed_count(s, STAFF).await, before, "not counted");
+    assert_eq!(
+        reasons(s, "auth.sign_in").await.last().map(String::as_str),
+        Some("card_bad_signature")
+    );
     // Revoked: the CA's next CRL lists the card.
     rig.sim
         .set_crl(rig.ca.crl(&[14], time::OffsetDateTime::now_utc()).unwrap());
@@ -1278,6 +1345,15 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
     assert_eq!(st, 200, "the same page: {page}");
     assert!(page.contains("data-handle"));
     assert!(!rig.fido.answer(&id, true), "nothing was pushed");
+    // And the page waits as for a real request nobody approves.
+    let decoy = between(&page, "data-handle=\"", "\"");
+    for _ in 0..2 {
+        s.clock.advance(Duration::seconds(4));
+        let (st, body) = c
+            .post_json("/activate/mobile", "", &json!({ "handle": decoy }))
+            .await;
+        assert_eq!((st, &body["state"]), (200, &json!("pending")), "{body}");
+    }
     let r = reasons(s, "auth.mobile_id.verify").await;
     assert!(r.contains(&"not_eligible".to_owned()), "{r:?}");
 }
@@ -1339,7 +1415,21 @@ async fn a_sign_in_posted_by_another_site_is_refused() {
             .unwrap();
         assert_eq!(r.status().as_u16(), 403, "{path}");
     }
-    // The portal's own page is fine (and a browser without the header too).
+    // A sibling site, and an older browser's foreign Origin, are refused too.
+    for (name, value) in [
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let r = http
+            .post(format!("{}/login", s.base))
+            .header(name, value)
+            .form(&[("login", STAFF), ("password", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{name}: {value}");
+    }
+    // The portal's own page is fine (and a client without either header).
     let r = http
         .post(format!("{}/login", s.base))
         .header("sec-fetch-site", "same-origin")
@@ -1348,4 +1438,17 @@ async fn a_sign_in_posted_by_another_site_is_refused() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401, "an ordinary failed sign-in");
+}
+
+/// A card signature with its last signature byte flipped: the same
+/// certificate and challenge, a signature that no longer verifies.
+fn forge_signature(b64: &str) -> String {
+    use base64::Engine;
+    let e = base64::engine::general_purpose::STANDARD;
+    let mut der = e.decode(b64).unwrap();
+    // The signature value is the last OCTET STRING in the CMS: its final
+    // byte is the last byte of the structure.
+    let n = der.len() - 1;
+    der[n] ^= 0x01;
+    e.encode(der)
 }

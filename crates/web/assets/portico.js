@@ -228,7 +228,11 @@
           if (j.redirect) { window.location.href = j.redirect; return; }
           window.setTimeout(ask, 4000);
         })
-        .catch(function (e) { say(mErr, e); });
+        .catch(function (e) {
+          // A network blip or a server hiccup is not an answer: ask again.
+          if (!e || typeof e.message !== "object" || e.error === "internal") { window.setTimeout(ask, 4000); return; }
+          say(mErr, e);
+        });
     };
     window.setTimeout(ask, 4000);
   }

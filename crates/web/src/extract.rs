@@ -426,7 +426,16 @@ mod tests {
         assert_eq!(client_ip(&h, peer, &proxies), "203.0.113.9");
         h.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
         assert_eq!(client_ip(&h, peer, &proxies), "198.51.100.7");
-        assert_eq!(client_ip(&h, peer, &[]), "10.0.0.1", "no trusted proxy");
+        assert_eq!(
+            client_ip(&h, peer, &[]),
+            "",
+            "a header from an untrusted peer"
+        );
+        assert_eq!(
+            client_ip(&HeaderMap::new(), peer, &[]),
+            "10.0.0.1",
+            "no proxy, no header"
+        );
         assert_eq!(
             client_ip(&HeaderMap::new(), peer, &proxies),
             "",

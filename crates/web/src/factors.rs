@@ -95,13 +95,14 @@ async fn passkey_options(
     State(st): State<AppState>,
     s: Signed,
     headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
     Json(b): Json<NewPasskey>,
 ) -> Result<Response, WebError> {
     s.check_csrf(header_csrf(&headers))
         .map_err(|e| WebError::api(e.err))?;
     let c = st
         .app
-        .passkey_register_start(&s.0, &b.name, &b.password)
+        .passkey_register_start(&s.0, &b.name, &b.password, &ctx)
         .await
         .map_err(WebError::api)?;
     Ok(axum::Json(c).into_response())
@@ -193,11 +194,11 @@ async fn totp_begin(
     Form(f): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
-    st.app
-        .totp_begin(&s.0, &ctx)
-        .await
-        .map_err(|e| WebError::page(e, s.lang()))?;
-    Ok(Redirect::to("/account/totp").into_response())
+    match st.app.totp_begin(&s.0, &f.password, &ctx).await {
+        Ok(_) => Ok(Redirect::to("/account/totp").into_response()),
+        Err(Error::Invalid(errs)) => account_page(&st, &s, None, errs, None).await,
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
 }
 
 async fn totp_page(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {

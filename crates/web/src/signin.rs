@@ -30,15 +30,21 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Sign-in posts come from the portal's own pages. One sent by another
-/// site (a browser says so in `Sec-Fetch-Site`) could sign a person into
-/// the sender's account (login CSRF), so it is refused.
+/// site, even a sibling under the same domain, could sign a person into
+/// the sender's account (login CSRF), so it is refused: browsers say where
+/// a post comes from in `Sec-Fetch-Site`, and older ones in `Origin`.
 async fn same_site_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let h = req.headers();
+    let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
     let cross = req.method() == axum::http::Method::POST
-        && req
-            .headers()
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            == Some("cross-site");
+        && match (text("sec-fetch-site"), text("origin")) {
+            (Some(site), _) => site != "same-origin" && site != "none",
+            (None, Some(origin)) => {
+                let host = text("host").unwrap_or("");
+                origin.split("://").nth(1) != Some(host)
+            }
+            (None, None) => false,
+        };
     if cross {
         let lang = visitor_lang(req.headers());
         return WebError {

@@ -228,6 +228,21 @@ impl App {
             };
             return self.failed_attempt(fail, reason, method).await;
         };
+        // Certificates are public (the MOICA directory): a signature that
+        // does not verify under the certificate it claims proves nothing
+        // about its holder, and counting it would let anyone lock any card
+        // holder's account. It is audited against that account, not
+        // counted. A verified signature that is wrong otherwise (another
+        // challenge, a revoked card) came from the card, and counts.
+        if let Err((
+            r @ (CardRefusal::BadSignature | CardRefusal::Malformed | CardRefusal::Untrusted),
+            _,
+        )) = &verified
+        {
+            let mut fail = fail;
+            fail.target_id = Some(bound.account_id.0);
+            return self.failed_attempt(fail, r.code(), method).await;
+        }
         let (account, fail) = self
             .sign_in_subject(Subject::Account(bound.account_id), fail)
             .await?;

@@ -25,15 +25,14 @@ pub const POLL_INTERVAL: time::Duration = time::Duration::seconds(4);
 pub const TIME_LIMIT_SECS: i64 = 180;
 /// "Not finished yet" (display code 9007).
 pub const PENDING: &str = "SPTKTID_TXNLOG_NF";
-/// Requests one national ID may cause per minute (on this node).
-const PUSHES_PER_ID_PER_MINUTE: u32 = 5;
-/// Requests one client address may cause per minute (on this node).
-const PUSHES_PER_IP_PER_MINUTE: u32 = 10;
+/// Requests one national ID may cause per hour, sign-in and identity
+/// checks together: enough to resend, too few to wear a person down.
+const PUSHES_PER_ID_PER_HOUR: i64 = 5;
 
 fn too_many_pushes() -> Msg {
     Msg::new(
-        "推播次數過多，請一分鐘後再試",
-        "Too many requests; try again in a minute",
+        "推播次數過多，請一小時後再試",
+        "Too many requests; try again in an hour",
     )
 }
 
@@ -320,12 +319,13 @@ impl MobileIdClient {
         ) {
             return Err(ServiceError::BadChecksum);
         }
+        // A broken answer is an answer (refused), not a blip to wait out.
         let signature = STANDARD
             .decode(signed.as_bytes())
-            .map_err(|_| ServiceError::Unreachable("signed_response is not base64".into()))?;
+            .map_err(|_| ServiceError::Code("malformed_signed_response".into()))?;
         let cert = STANDARD
             .decode(r["cert"].as_str().unwrap_or("").as_bytes())
-            .map_err(|_| ServiceError::Unreachable("cert is not base64".into()))?;
+            .map_err(|_| ServiceError::Code("malformed_cert".into()))?;
         Ok(Outcome::Signed {
             hashed_id_num: hashed,
             signature,

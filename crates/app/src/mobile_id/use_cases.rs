@@ -213,7 +213,7 @@ impl App {
         let id = id.as_str().to_owned();
         self.zone_gate(method, &mask(&id), ctx).await?;
         let fail = attempt_event(ctx, &mask(&id), method.as_str());
-        if !self.mobile_id_rate(&id, ctx) {
+        if !self.mobile_id_rate(&id, ctx).await? {
             self.failed_attempt(fail, "too_many_pushes", method)
                 .await
                 .ok();
@@ -231,15 +231,35 @@ impl App {
         }
     }
 
-    /// Pushes to one national ID, and from one address, are limited:
-    /// nobody can flood a phone until its owner taps "approve".
-    fn mobile_id_rate(&self, id: &str, ctx: &Ctx) -> bool {
-        let l = &self.oidc.limiter;
-        l.allow(&format!("mobile_id:id:{id}"), PUSHES_PER_ID_PER_MINUTE)
-            && l.allow(
-                &format!("mobile_id:ip:{}", ctx.ip),
-                PUSHES_PER_IP_PER_MINUTE,
-            )
+    /// Pushes to one national ID (5 an hour) and from one address (the
+    /// send limit of codes) are limited, in the database so every node
+    /// counts them: nobody can wear a phone's owner down until they tap
+    /// "approve". A refused request uses up nothing.
+    async fn mobile_id_rate(&self, id: &str, ctx: &Ctx) -> Result<bool> {
+        use portico_core::verify::{MAX_SENDS_PER_IP, SEND_WINDOW};
+        let key = format!("mobile_id:{id}");
+        let now = self.now();
+        let mut db = self.db.begin().await?;
+        let (by_id, by_ip) =
+            portico_store::codes::sends_since(&mut db, &key, &ctx.ip, now - SEND_WINDOW).await?;
+        if by_ip >= MAX_SENDS_PER_IP || by_id >= PUSHES_PER_ID_PER_HOUR {
+            return Ok(false);
+        }
+        // Logged beside the codes sent, so both limits see it.
+        portico_store::codes::insert(
+            &mut db,
+            &portico_store::codes::NewCode {
+                purpose: "mobile_id",
+                address: &key,
+                code_hash: "",
+                expires_at: now,
+                ip: &ctx.ip,
+            },
+            now,
+        )
+        .await?;
+        db.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
     /// Asks how a sign-in stands; on approval checks the signature over
@@ -331,13 +351,6 @@ impl App {
         ctx: &Ctx,
     ) -> Result<Started> {
         let (key, a) = self.verification_subject(purpose, who).await?;
-        let nid = a
-            .as_ref()
-            .and_then(|a| a.national_id.clone())
-            .unwrap_or_default();
-        if !self.mobile_id_rate(&format!("{nid}{key}"), ctx) {
-            return Err(Error::Refused(too_many_pushes()));
-        }
         let mut e = crate::event(ctx, "auth.mobile_id.verify");
         e.target_kind = "account".into();
         e.target_label = key.trim_start_matches("login:").chars().take(60).collect();
@@ -345,6 +358,13 @@ impl App {
             .as_ref()
             .and_then(|a| a.national_id.clone().map(|n| (a.id, n)))
         {
+            // Past the limit: the decoy, so the answer says nothing.
+            Some((account, id)) if !self.mobile_id_rate(&id, ctx).await? => {
+                e.target_id = Some(account.0);
+                e.outcome = Some(portico_core::audit::Outcome::Refused);
+                e.reason = "too_many_pushes".into();
+                None
+            }
             Some((account, id)) => {
                 e.target_id = Some(account.0);
                 match self
@@ -407,7 +427,7 @@ impl App {
             None,
             &data,
             now,
-            now + time::Duration::seconds(TIME_LIMIT_SECS + 30),
+            now + time::Duration::seconds(TIME_LIMIT_SECS),
         )
         .await?;
         db.commit().await.map_err(db_err)?;
