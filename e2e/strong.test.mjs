@@ -230,6 +230,18 @@ test("outside the government network the page offers only strong methods", async
   const [ctx, page, base] = await fresh();
   try {
     await passwordSignIn(page, base, "admin");
+    // The methods staff bound in the journeys above, and their reset.
+    await page.goto(`${base}/admin/accounts?login=staff`);
+    await page.click('a:has-text("王小明")');
+    const bound = await page.textContent("#bound-methods");
+    assert.match(bound, /動態驗證碼：已啟用/);
+    assert.match(bound, /自然人憑證：1/);
+    await axe(page, "admin account with bound methods");
+    await page.screenshot({ path: join(shots, "admin-bound-methods.png"), fullPage: true });
+    page.once("dialog", (d) => d.accept());
+    await page.click('#bound-methods button:has-text("重設")');
+    await page.waitForURL(/ok=method-reset/);
+    assert.match(await page.textContent("#bound-methods"), /動態驗證碼：未啟用/);
     await page.goto(`${base}/admin/settings`);
     await page.fill("#inet", "10.0.0.0/33");
     await page.click('button[type="submit"].primary');
