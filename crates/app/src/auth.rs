@@ -223,7 +223,12 @@ impl App {
         ctx: &Ctx,
     ) -> Result<(), SignInError> {
         let zones = self.settings().await?.zones();
-        if ctx_ip(ctx).is_some_and(|ip| zones.allows(method, ip)) {
+        // An unknown address (a proxy forwarded none) is outside.
+        let allowed = match ctx_ip(ctx) {
+            Some(ip) => zones.allows(method, ip),
+            None => zones.outside_methods.contains(&method),
+        };
+        if allowed {
             return Ok(());
         }
         let mut e = attempt_event(ctx, login, method.as_str());

@@ -69,6 +69,28 @@ enum Cmd {
         #[arg(long, default_value = "portico")]
         password: String,
     },
+    /// Runs the identity stand-ins for trials of `portico serve`: a test
+    /// CA, the HiPKI local sign server with one person's card, and the
+    /// mobile ID service with that person's app. Prints the settings that
+    /// point the portal at them; never for production.
+    IdSimulators {
+        #[arg(long, default_value = "127.0.0.1:61161")]
+        card_listen: String,
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        mobile_id_listen: String,
+        /// The holder's name and national ID (the account's).
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        national_id: String,
+        #[arg(long, default_value = "123456")]
+        pin: String,
+        #[arg(long, default_value = "PORTICO-TRIAL")]
+        service_id: String,
+        /// Where the test CA's certificate goes (for `card_trust_file`).
+        #[arg(long, default_value = "data/test-ca.pem")]
+        ca_out: PathBuf,
+    },
     /// Account administration from the command line.
     Admin {
         #[command(subcommand)]
@@ -378,6 +400,54 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             run_server(app, web, listener).await?;
         }
+        Cmd::IdSimulators {
+            card_listen,
+            mobile_id_listen,
+            name,
+            national_id,
+            pin,
+            service_id,
+            ca_out,
+        } => {
+            init_logs(&cfg.log_format);
+            let id = portico_core::national_id::NationalId::parse(&national_id)
+                .map_err(|m| format!("--national-id: {}", m.en))?;
+            let mut key = [0u8; 32];
+            portico_app::random_token(32)
+                .ok()
+                .and_then(|hex| {
+                    (0..32)
+                        .map(|i| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).ok())
+                        .collect::<Option<Vec<u8>>>()
+                })
+                .map(|b| key.copy_from_slice(&b))
+                .ok_or("no randomness")?;
+            let holder = Holder {
+                name: &name,
+                national_id: id.as_str(),
+                pin: &pin,
+                service_id: &service_id,
+                key,
+            };
+            let sims = start_id_sims(&card_listen, &mobile_id_listen, &holder).await?;
+            if let Some(dir) = ca_out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            }
+            std::fs::write(&ca_out, &sims.anchor_pem)
+                .map_err(|e| format!("writing {}: {e}", ca_out.display()))?;
+            use base64::Engine;
+            println!(
+                "Identity stand-ins for trials (never production). Put in portico.toml:\n\ncard_trust_file = \"{}\"\ncard_agent_url = \"{}\"\nmobile_id_url = \"{}/moise/sp\"\nmobile_id_service_id = \"{service_id}\"\nmobile_id_key = \"{}\"\n\n{name}'s card is in the reader, PIN {pin}; approve mobile-ID requests for {} at {}/sim/phone.",
+                ca_out.display(),
+                sims.agent,
+                sims.fido_base,
+                base64::engine::general_purpose::STANDARD.encode(key),
+                id.as_str(),
+                sims.fido_base
+            );
+            let _ = tokio::signal::ctrl_c().await;
+        }
         Cmd::SmsSimulator {
             listen,
             username,
@@ -528,13 +598,35 @@ fn describe(b: &portico_core::audit::Break) -> String {
     }
 }
 
-/// The demo's strong methods: a stand-in CA trusted by the demo alone; a
-/// card for `staff` in the reader of a HiPKI stand-in, which also serves
-/// the CA's CRL; and `staff`'s mobile ID in a simulator of the service.
-async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, String), String> {
+/// The identity stand-ins: a test CA (trusted by whoever is told so, never
+/// in production); a card for the holder in the reader of a HiPKI
+/// stand-in, which also serves the CA's CRL; and the holder's mobile ID
+/// in a simulator of the service.
+struct IdSims {
+    /// The HiPKI stand-in's address and the mobile ID simulator's.
+    agent: String,
+    fido_base: String,
+    /// The CA certificate (DER and PEM), the trust anchor for both.
+    anchor: Vec<u8>,
+    anchor_pem: String,
+}
+
+struct Holder<'a> {
+    name: &'a str,
+    national_id: &'a str,
+    pin: &'a str,
+    service_id: &'a str,
+    key: [u8; 32],
+}
+
+async fn start_id_sims(
+    card_listen: &str,
+    mobile_listen: &str,
+    h: &Holder<'_>,
+) -> Result<IdSims, String> {
     use portico_app::card::test_ca::TestCa;
-    const PIN: &str = "123456";
-    let listener = bind_or_any(listen).await?;
+    let e = |e: portico_app::Error| e.to_string();
+    let listener = bind_or_any(card_listen).await?;
     let agent = format!(
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
@@ -543,51 +635,36 @@ async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, 
         "Portico 測試用自然人憑證管理中心",
         &format!("{agent}/crl/test-moica.crl"),
     )
-    .map_err(|e| e.to_string())?;
-    let id = app
-        .demo_national_id("staff")
-        .await
-        .map_err(|e| e.to_string())?
-        .unwrap_or_else(|| "A000000000".into());
+    .map_err(e)?;
+    let id = h.national_id;
+    let last4 = &id[id.len().saturating_sub(4)..];
     let now = time::OffsetDateTime::now_utc();
-    let card = ca
-        .issue(
-            "王小明",
-            &id[id.len().saturating_sub(4)..],
-            0x5001,
+    let year = |serial| {
+        ca.issue(
+            h.name,
+            last4,
+            serial,
             now - time::Duration::days(1),
             now + time::Duration::days(365),
         )
-        .map_err(|e| e.to_string())?;
+    };
+    let card = year(0x5001).map_err(e)?;
+    let phone = year(0x6001).map_err(e)?;
     let sim = portico_web::hipki_sim::HipkiSim::new();
     sim.insert(portico_web::hipki_sim::SimCard {
-        cert_der: card.cert_der.clone(),
+        cert_der: card.cert_der,
         chain: Vec::new(),
-        key: portico_app::card::sign::CardKey::from_pkcs8(&card.key_pkcs8)
-            .map_err(|e| e.to_string())?,
-        pin: PIN.into(),
+        key: portico_app::card::sign::CardKey::from_pkcs8(&card.key_pkcs8).map_err(e)?,
+        pin: h.pin.into(),
         card_number: "TP03000000005001".into(),
     });
-    sim.set_crl(ca.crl(&[], now).map_err(|e| e.to_string())?);
-    // 王小明's mobile ID, in the simulated service's register.
-    let phone_cert = ca
-        .issue(
-            "王小明",
-            &id[id.len().saturating_sub(4)..],
-            0x6001,
-            now - time::Duration::days(1),
-            now + time::Duration::days(365),
-        )
-        .map_err(|e| e.to_string())?;
-    // The demo's AES key; a real one is issued at onboarding.
-    let key: [u8; 32] = *b"portico-demo-mobile-id-aes-key!!";
-    let fido = portico_web::twfido_sim::TwFidoSim::new("PORTICO-DEMO", key);
+    sim.set_crl(ca.crl(&[], now).map_err(e)?);
+    let fido = portico_web::twfido_sim::TwFidoSim::new(h.service_id, h.key);
     fido.enroll(
-        &id,
+        id,
         portico_web::twfido_sim::Enrolled {
-            cert_der: phone_cert.cert_der,
-            key: portico_app::card::sign::CardKey::from_pkcs8(&phone_cert.key_pkcs8)
-                .map_err(|e| e.to_string())?,
+            cert_der: phone.cert_der,
+            key: portico_app::card::sign::CardKey::from_pkcs8(&phone.key_pkcs8).map_err(e)?,
         },
     );
     let fido_listener = bind_or_any(mobile_listen).await?;
@@ -603,20 +680,47 @@ async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, 
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    let anchor = ca.cert_der.clone();
+    let sims = IdSims {
+        agent,
+        fido_base,
+        anchor: ca.cert_der.clone(),
+        anchor_pem: ca.cert_pem.clone(),
+    };
     // A fresh CRL every hour, as the real CA publishes.
-    let refresher = sim.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
             if let Ok(crl) = ca.crl(&[], time::OffsetDateTime::now_utc()) {
-                refresher.set_crl(crl);
+                sim.set_crl(crl);
             }
         }
     });
+    Ok(sims)
+}
+
+/// The demo's strong methods: the stand-ins with 王小明's (`staff`) card
+/// and mobile ID, trusted by the demo alone.
+async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, String), String> {
+    const PIN: &str = "123456";
+    let id = app
+        .demo_national_id("staff")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| "A000000000".into());
+    // The demo's AES key; a real one is issued at onboarding.
+    let key: [u8; 32] = *b"portico-demo-mobile-id-aes-key!!";
+    let holder = Holder {
+        name: "王小明",
+        national_id: &id,
+        pin: PIN,
+        service_id: "PORTICO-DEMO",
+        key,
+    };
+    let sims = start_id_sims(listen, mobile_listen, &holder).await?;
+    let (agent, fido_base) = (sims.agent.clone(), sims.fido_base.clone());
     let app = app
         .with_card(portico_app::card::CardSetup {
-            trust: portico_app::card::CardTrust::from_der(vec![anchor.clone()]),
+            trust: portico_app::card::CardTrust::from_der(vec![sims.anchor.clone()]),
             agent_url: agent.clone(),
         })
         .with_mobile_id(portico_app::mobile_id::MobileIdSetup {
@@ -626,7 +730,7 @@ async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, 
                 key,
             )
             .map_err(|e| e.to_string())?,
-            trust: portico_app::card::CardTrust::from_der(vec![anchor]),
+            trust: portico_app::card::CardTrust::from_der(vec![sims.anchor]),
         });
     Ok((
         app,

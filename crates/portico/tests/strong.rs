@@ -420,6 +420,15 @@ async fn seed_004_outside_the_government_network_only_certificate_methods_and_a_
         !page.contains("id=\"zone-note\""),
         "inside through the proxy"
     );
+    // Through the proxy with no address forwarded: nobody's, so outside,
+    // where the strong methods still work.
+    let mut bare = s.client();
+    let (_, page) = bare.get("/login").await;
+    assert!(page.contains("id=\"zone-note\""), "unknown is outside");
+    let (st, body) = bare
+        .post_json("/login/passkey/options", "", &json!({}))
+        .await;
+    assert_eq!(st, 200, "a strong method from an unknown address: {body}");
     let (mut inside, st, _) = {
         let mut c2 = s.client();
         c2.forwarded_for = "10.1.2.3".into();
