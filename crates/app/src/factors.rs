@@ -63,18 +63,6 @@ fn normalize_code(code: &str) -> String {
     code.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn pct(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn wrong_code() -> Error {
     Error::invalid(
         "code",
@@ -86,6 +74,49 @@ fn wrong_code() -> Error {
 }
 
 impl App {
+    /// Keeps a ceremony's state (a card's challenge, a WebAuthn ceremony, a
+    /// mobile-ID transaction) for `ttl` under a fresh handle for the
+    /// browser; only the handle's hash is stored.
+    pub(crate) async fn put_challenge(
+        &self,
+        kind: &str,
+        account: Option<AccountId>,
+        data: &str,
+        ttl: Duration,
+    ) -> Result<String> {
+        let handle = random_token(24)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        factors::challenge_put(
+            &mut tx,
+            &token_hash(&handle),
+            kind,
+            account,
+            data,
+            now,
+            now + ttl,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(handle)
+    }
+
+    /// Spends a challenge of `kind`: its account and state, once, before it
+    /// expires; `None` for anything else.
+    pub(crate) async fn take_challenge(
+        &self,
+        kind: &str,
+        handle: &str,
+    ) -> Result<Option<(Option<AccountId>, String)>> {
+        if handle.is_empty() || handle.len() > 128 {
+            return Ok(None);
+        }
+        let mut tx = self.db.begin().await?;
+        let r = factors::challenge_take(&mut tx, &token_hash(handle), kind, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(r)
+    }
+
     pub async fn totp_state(&self, account: AccountId) -> Result<TotpState> {
         let t = factors::totp(&mut *self.db.read().await?, account).await?;
         Ok(match t {
@@ -146,9 +177,9 @@ impl App {
         let b32 = t.secret().to_base32();
         let uri = format!(
             "otpauth://totp/{}:{}?secret={b32}&issuer={}&algorithm=SHA1&digits=6&period=30",
-            pct(TOTP_ISSUER),
-            pct(login),
-            pct(TOTP_ISSUER)
+            crate::oidc::form_encode(TOTP_ISSUER),
+            crate::oidc::form_encode(login),
+            crate::oidc::form_encode(TOTP_ISSUER)
         );
         let qr =
             qrcode::QrCode::new(uri.as_bytes()).map_err(|e| Error::internal(format!("qr: {e}")))?;

@@ -2,7 +2,7 @@
 //! there; signing in with one needs no login name and no password (a
 //! discoverable credential with user verification).
 use crate::auth::{NewSession, Session, SignInError, Subject, self_event};
-use crate::{App, Ctx, Result, random_token, token_hash};
+use crate::{App, Ctx, Result};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
 use portico_core::zone::SignInMethod;
@@ -122,35 +122,8 @@ impl App {
         account: Option<AccountId>,
         state: &T,
     ) -> Result<String> {
-        let handle = random_token(24)?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        factors::challenge_put(
-            &mut tx,
-            &token_hash(&handle),
-            kind,
-            account,
-            &serde_json::to_string(state).map_err(json_err)?,
-            now,
-            now + CEREMONY_TTL,
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(handle)
-    }
-
-    async fn take_ceremony(
-        &self,
-        kind: &str,
-        handle: &str,
-    ) -> Result<Option<(Option<AccountId>, String)>> {
-        if handle.is_empty() || handle.len() > 128 {
-            return Ok(None);
-        }
-        let mut tx = self.db.begin().await?;
-        let r = factors::challenge_take(&mut tx, &token_hash(handle), kind, self.now()).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(r)
+        let data = serde_json::to_string(state).map_err(json_err)?;
+        self.put_challenge(kind, account, &data, CEREMONY_TTL).await
     }
 
     /// Starts registering a passkey for the signed-in person, who enters
@@ -231,7 +204,7 @@ impl App {
                 "The registration timed out or was finished already; start again",
             ))
         };
-        let Some((Some(owner), state)) = self.take_ceremony("passkey_register", handle).await?
+        let Some((Some(owner), state)) = self.take_challenge("passkey_register", handle).await?
         else {
             return Err(expired());
         };
@@ -340,7 +313,7 @@ impl App {
         let fail = crate::auth::attempt_event(ctx, "", method.as_str());
         let now = self.now();
         let refuse = |fail, reason| self.failed_attempt(fail, reason, method);
-        let Some((_, state)) = self.take_ceremony("passkey_sign_in", handle).await? else {
+        let Some((_, state)) = self.take_challenge("passkey_sign_in", handle).await? else {
             return refuse(fail, "unknown_challenge").await;
         };
         let state: DiscoverableAuthentication = serde_json::from_str(&state).map_err(json_err)?;

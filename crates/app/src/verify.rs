@@ -50,8 +50,7 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let now = self.now();
-        let (by_key, by_ip) = codes::sends_since(tx, key, &ctx.ip, now - SEND_WINDOW).await?;
-        if by_key >= MAX_SENDS_PER_ADDRESS || by_ip >= MAX_SENDS_PER_IP {
+        if !self.within_send_limits(tx, key, ctx).await? {
             return Err(Error::Refused(too_many_sends()));
         }
         let code = new_code()?;
@@ -89,6 +88,20 @@ impl App {
             .await?;
         }
         Ok(())
+    }
+
+    /// Whether one more message may go to `key` (an address, or a national
+    /// ID for a mobile-ID push) from this client: 5 an hour per key, 20 per
+    /// client. What was sent is the codes table, pushes included.
+    pub(crate) async fn within_send_limits(
+        &self,
+        tx: &mut Tx,
+        key: &str,
+        ctx: &Ctx,
+    ) -> Result<bool> {
+        let (by_key, by_ip) =
+            codes::sends_since(tx, key, &ctx.ip, self.now() - SEND_WINDOW).await?;
+        Ok(by_key < MAX_SENDS_PER_ADDRESS && by_ip < MAX_SENDS_PER_IP)
     }
 
     /// Checks a typed code. Every try counts (kept even when the answer is

@@ -322,11 +322,7 @@ async fn phone(State(sim): State<TwFidoSim>) -> Response {
         .iter()
         .filter(|(_, t)| t.state == Phase::Waiting && t.expires > now)
     {
-        let masked = format!(
-            "{}******{}",
-            &t.id_num[..2],
-            &t.id_num[t.id_num.len() - 2..]
-        );
+        let masked = portico_app::mobile_id::mask(&t.id_num);
         let hint = t
             .hint
             .replace('&', "&amp;")

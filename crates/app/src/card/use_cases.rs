@@ -2,7 +2,7 @@
 //! card, and signing in with it.
 use super::*;
 use crate::auth::{NewSession, Session, SignInError, Subject, self_event};
-use crate::{App, Ctx, random_token, token_hash};
+use crate::{App, Ctx, random_token};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
 use portico_core::zone::SignInMethod;
@@ -48,36 +48,9 @@ impl App {
         account: Option<AccountId>,
     ) -> Result<CardChallenge> {
         let agent = self.card_setup()?.agent_url.clone();
-        let handle = random_token(24)?;
         let tbs = format!("portico-{}", random_token(16)?);
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        factors::challenge_put(
-            &mut tx,
-            &token_hash(&handle),
-            kind,
-            account,
-            &tbs,
-            now,
-            now + CARD_TTL,
-        )
-        .await?;
-        tx.commit().await.map_err(db_err)?;
+        let handle = self.put_challenge(kind, account, &tbs, CARD_TTL).await?;
         Ok(CardChallenge { handle, tbs, agent })
-    }
-
-    async fn card_take(
-        &self,
-        kind: &str,
-        handle: &str,
-    ) -> Result<Option<(Option<AccountId>, String)>> {
-        if handle.is_empty() || handle.len() > 128 {
-            return Ok(None);
-        }
-        let mut tx = self.db.begin().await?;
-        let r = factors::challenge_take(&mut tx, &token_hash(handle), kind, self.now()).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(r)
     }
 
     /// Parses and verifies a card signature over `tbs`, revocation
@@ -120,7 +93,7 @@ impl App {
     ) -> Result<()> {
         let account = s.principal.account_id;
         let refused = |m: Msg| Err(Error::Refused(m));
-        let Some((Some(owner), tbs)) = self.card_take("card_bind", handle).await? else {
+        let Some((Some(owner), tbs)) = self.take_challenge("card_bind", handle).await? else {
             return refused(Msg::new(
                 "綁定逾時，請重新開始",
                 "The binding timed out; start again",
@@ -211,7 +184,7 @@ impl App {
         let method = SignInMethod::Certificate;
         self.zone_gate(method, "", ctx).await?;
         let fail = crate::auth::attempt_event(ctx, "", method.as_str());
-        let Some((_, tbs)) = self.card_take("card_sign_in", handle).await? else {
+        let Some((_, tbs)) = self.take_challenge("card_sign_in", handle).await? else {
             return self.failed_attempt(fail, "unknown_challenge", method).await;
         };
         let verified = self.card_verify(signature, &tbs).await;

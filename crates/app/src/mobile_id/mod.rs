@@ -25,10 +25,6 @@ pub const POLL_INTERVAL: time::Duration = time::Duration::seconds(4);
 pub const TIME_LIMIT_SECS: i64 = 180;
 /// "Not finished yet" (display code 9007).
 pub const PENDING: &str = "SPTKTID_TXNLOG_NF";
-/// Requests one national ID may cause per hour, sign-in and identity
-/// checks together: enough to resend, too few to wear a person down.
-const PUSHES_PER_ID_PER_HOUR: i64 = 5;
-
 fn too_many_pushes() -> Msg {
     Msg::new(
         "推播次數過多，請一小時後再試",
@@ -335,6 +331,20 @@ impl MobileIdClient {
 }
 
 /// `error_code`, a string ("0") or, in some deployments, a number.
+/// A national ID as the audit trail and the simulator's phone show it:
+/// A1******89.
+pub fn mask(id: &str) -> String {
+    let c: Vec<char> = id.chars().collect();
+    if c.len() < 4 {
+        return String::new();
+    }
+    format!(
+        "{}******{}",
+        c[..2].iter().collect::<String>(),
+        c[c.len() - 2..].iter().collect::<String>()
+    )
+}
+
 fn code_of(v: &Value) -> String {
     match &v["error_code"] {
         Value::String(s) => s.clone(),

@@ -69,7 +69,6 @@ impl App {
         let ticket_id = ticket_fields(&ticket)
             .and_then(|f| f["sp_ticket_id"].as_str().map(str::to_owned))
             .ok_or(ServiceError::BadChecksum)?;
-        let handle = random_token(24).map_err(internal)?;
         let now = self.now();
         let data = serde_json::to_string(&Txn {
             tx,
@@ -83,21 +82,15 @@ impl App {
             account,
         })
         .map_err(|e| ServiceError::Unreachable(e.to_string()))?;
-        let mut db = self.db.begin().await.map_err(internal)?;
-        factors::challenge_put(
-            &mut db,
-            &token_hash(&handle),
-            kind,
-            None,
-            &data,
-            now,
-            now + time::Duration::seconds(TIME_LIMIT_SECS + 30),
-        )
-        .await
-        .map_err(internal)?;
-        db.commit()
+        let handle = self
+            .put_challenge(
+                kind,
+                None,
+                &data,
+                time::Duration::seconds(TIME_LIMIT_SECS + 30),
+            )
             .await
-            .map_err(|e| ServiceError::Unreachable(e.to_string()))?;
+            .map_err(internal)?;
         let qr_svg = if mode == Mode::Qr {
             qrcode::QrCode::new(ticket.as_bytes())
                 .map(|q| {
@@ -236,16 +229,13 @@ impl App {
     /// counts them: nobody can wear a phone's owner down until they tap
     /// "approve". A refused request uses up nothing.
     async fn mobile_id_rate(&self, id: &str, ctx: &Ctx) -> Result<bool> {
-        use portico_core::verify::{MAX_SENDS_PER_IP, SEND_WINDOW};
         let key = format!("mobile_id:{id}");
         let now = self.now();
         let mut db = self.db.begin().await?;
-        let (by_id, by_ip) =
-            portico_store::codes::sends_since(&mut db, &key, &ctx.ip, now - SEND_WINDOW).await?;
-        if by_ip >= MAX_SENDS_PER_IP || by_id >= PUSHES_PER_ID_PER_HOUR {
+        if !self.within_send_limits(&mut db, &key, ctx).await? {
             return Ok(false);
         }
-        // Logged beside the codes sent, so both limits see it.
+        // The push is logged beside the codes sent; it has no code.
         portico_store::codes::insert(
             &mut db,
             &portico_store::codes::NewCode {
@@ -405,7 +395,6 @@ impl App {
     /// use the step: it waits, then expires, like a real one nobody
     /// approves, so the page tells nothing.
     async fn mobile_id_decoy(&self) -> Result<Started> {
-        let handle = random_token(24)?;
         let now = self.now();
         let data = serde_json::to_string(&Txn {
             tx: String::new(),
@@ -419,18 +408,14 @@ impl App {
             account: None,
         })
         .map_err(|e| Error::internal(e.to_string()))?;
-        let mut db = self.db.begin().await?;
-        factors::challenge_put(
-            &mut db,
-            &token_hash(&handle),
-            VERIFY,
-            None,
-            &data,
-            now,
-            now + time::Duration::seconds(TIME_LIMIT_SECS),
-        )
-        .await?;
-        db.commit().await.map_err(db_err)?;
+        let handle = self
+            .put_challenge(
+                VERIFY,
+                None,
+                &data,
+                time::Duration::seconds(TIME_LIMIT_SECS),
+            )
+            .await?;
         let mut two = [0u8; 1];
         getrandom::fill(&mut two).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
         Ok(Started {
@@ -505,17 +490,4 @@ impl App {
         db.commit().await.map_err(db_err)?;
         r
     }
-}
-
-/// A national ID as the audit trail shows it: A1******89.
-fn mask(id: &str) -> String {
-    let c: Vec<char> = id.chars().collect();
-    if c.len() < 4 {
-        return String::new();
-    }
-    format!(
-        "{}******{}",
-        c[..2].iter().collect::<String>(),
-        c[c.len() - 2..].iter().collect::<String>()
-    )
 }
