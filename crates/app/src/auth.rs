@@ -191,7 +191,7 @@ impl App {
 
     /// The sign-in methods offered to a request from this address.
     pub async fn methods_for(&self, ctx: &Ctx) -> Result<(bool, Vec<SignInMethod>)> {
-        let zones = self.settings().await?.zones();
+        let zones = self.zones().await?;
         let internal = ctx_ip(ctx).is_some_and(|ip| zones.is_internal(ip));
         let offered = SignInMethod::ALL
             .into_iter()
@@ -222,7 +222,7 @@ impl App {
         login: &str,
         ctx: &Ctx,
     ) -> Result<(), SignInError> {
-        let zones = self.settings().await?.zones();
+        let zones = self.zones().await?;
         // An unknown address (a proxy forwarded none) is outside.
         let allowed = match ctx_ip(ctx) {
             Some(ip) => zones.allows(method, ip),

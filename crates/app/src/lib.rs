@@ -28,6 +28,7 @@ pub mod sms;
 pub mod verify;
 
 use portico_core::settings::SystemSettings;
+use portico_core::zone::Zones;
 use portico_store::Db;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -95,7 +96,8 @@ impl Ctx {
 /// one node reaches every node within this time.
 const SETTINGS_TTL: Duration = Duration::from_secs(5);
 
-type CachedSettings = (Instant, Arc<SystemSettings>);
+/// The settings read, when, and their network zones parsed once.
+type CachedSettings = (Instant, Arc<SystemSettings>, Arc<Zones>);
 
 /// The application: the database, the clock, the password hasher and the
 /// outbox's peers.
@@ -146,21 +148,32 @@ impl App {
 
     /// The system parameters, from a short-lived cache.
     pub async fn settings(&self) -> Result<Arc<SystemSettings>> {
-        if let Some((at, s)) = self
+        Ok(self.cached_settings().await?.1)
+    }
+
+    /// The network zones of the current parameters, parsed when they are
+    /// read, not on every request that needs the client's address.
+    pub async fn zones(&self) -> Result<Arc<Zones>> {
+        Ok(self.cached_settings().await?.2)
+    }
+
+    async fn cached_settings(&self) -> Result<CachedSettings> {
+        if let Some(c) = self
             .settings_cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            && at.elapsed() < SETTINGS_TTL
+            && c.0.elapsed() < SETTINGS_TTL
         {
-            return Ok(s.clone());
+            return Ok(c.clone());
         }
         let s = Arc::new(settings::load(&self.db).await?);
+        let c = (Instant::now(), s.clone(), Arc::new(s.zones()));
         *self
             .settings_cache
             .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), s.clone()));
-        Ok(s)
+            .unwrap_or_else(|e| e.into_inner()) = Some(c.clone());
+        Ok(c)
     }
 
     pub(crate) fn forget_settings(&self) {

@@ -67,18 +67,16 @@ pub const DEFAULT_INTERNAL: &str =
 
 impl SystemSettings {
     /// The network zones. Ranges were checked when saved; an unreadable
-    /// line (an old row edited by hand) makes nothing internal.
+    /// line (an old row edited by hand) makes nothing internal and no peer
+    /// a proxy.
     pub fn zones(&self) -> Zones {
         let internal = parse_ranges(&self.internal_networks)
             .unwrap_or_else(|_| vec![Cidr::parse("255.255.255.255").expect("literal")]);
         Zones {
             internal,
             outside_methods: self.outside_methods.clone(),
+            proxies: parse_ranges(&self.trusted_proxies).unwrap_or_default(),
         }
-    }
-    /// The trusted proxies; none when unreadable.
-    pub fn proxies(&self) -> Vec<Cidr> {
-        parse_ranges(&self.trusted_proxies).unwrap_or_default()
     }
 }
 

@@ -199,6 +199,8 @@ pub struct Zones {
     pub internal: Vec<Cidr>,
     /// Methods allowed from outside the government network.
     pub outside_methods: Vec<SignInMethod>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub proxies: Vec<Cidr>,
 }
 
 impl Zones {
@@ -309,6 +311,7 @@ mod tests {
                 SignInMethod::MobileId,
                 SignInMethod::Passkey,
             ],
+            proxies: Vec::new(),
         };
         for m in SignInMethod::ALL {
             assert!(z.allows(m, ip("10.3.4.5")), "{m:?} inside");

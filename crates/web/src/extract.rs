@@ -54,12 +54,10 @@ impl FromRequestParts<AppState> for ReqCtx {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let proxies = match state.app.settings().await {
-            Ok(s) => s.proxies(),
-            Err(_) => Vec::new(),
-        };
+        let zones = state.app.zones().await.ok();
+        let proxies = zones.as_ref().map(|z| z.proxies.as_slice()).unwrap_or(&[]);
         let ip = peer
-            .map(|p| client_ip(&parts.headers, p, &proxies))
+            .map(|p| client_ip(&parts.headers, p, proxies))
             .unwrap_or_default();
         let ua = parts
             .headers

@@ -275,7 +275,7 @@ impl Signed {
     pub fn verify(
         &self,
         anchors: &[CertificateDer<'static>],
-        crls: Option<&[Vec<u8>]>,
+        crls: Option<&[&[u8]]>,
         now: OffsetDateTime,
     ) -> Result<CardIdentity, CardRefusal> {
         let ee_der = CertificateDer::from(self.signer.as_slice());
@@ -329,7 +329,7 @@ pub fn check_chain(
     signer: &[u8],
     others: &[Vec<u8>],
     anchors: &[CertificateDer<'static>],
-    crls: Option<&[Vec<u8>]>,
+    crls: Option<&[&[u8]]>,
     now: OffsetDateTime,
 ) -> Result<(), CardRefusal> {
     let ee_der = CertificateDer::from(signer);
@@ -353,18 +353,22 @@ pub fn check_chain(
         }
         _ => CardRefusal::Untrusted,
     };
+    let verify = |revocation| {
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &trust,
+            &intermediates,
+            at,
+            webpki::KeyUsage::client_auth(),
+            revocation,
+            None,
+        )
+        .map(|_| ())
+        .map_err(refusal)
+    };
     // The chain first, so an untrusted or expired card is named as
     // such; then revocation, which needs the CRL.
-    ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &trust,
-        &intermediates,
-        at,
-        webpki::KeyUsage::client_auth(),
-        None,
-        None,
-    )
-    .map_err(refusal)?;
+    verify(None)?;
     let Some(crls) = crls else {
         return Ok(());
     };
@@ -380,17 +384,7 @@ pub fn check_chain(
         .with_status_policy(webpki::UnknownStatusPolicy::Deny)
         .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
         .build();
-    ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &trust,
-        &intermediates,
-        at,
-        webpki::KeyUsage::client_auth(),
-        Some(revocation),
-        None,
-    )
-    .map_err(refusal)?;
-    Ok(())
+    verify(Some(revocation))
 }
 
 /// What a holder's certificate says: serial, names, validity, ID digits.
@@ -465,8 +459,9 @@ impl CardTrust {
     }
 
     /// The CRLs at `urls`, from the cache or fetched now; those that cannot
-    /// be fetched are left out (and revocation is then unknown).
-    pub async fn crls(&self, urls: &[String]) -> Vec<Vec<u8>> {
+    /// be fetched are left out (and revocation is then unknown). Shared,
+    /// not copied: a CRL can be megabytes.
+    pub async fn crls(&self, urls: &[String]) -> Vec<Arc<Vec<u8>>> {
         let mut out = Vec::new();
         for url in urls.iter().take(4) {
             let cached = self
@@ -477,7 +472,7 @@ impl CardTrust {
                 .filter(|(at, _)| at.elapsed() < CRL_TTL)
                 .map(|(_, c)| c.clone());
             if let Some(c) = cached {
-                out.push((*c).clone());
+                out.push(c);
                 continue;
             }
             match fetch(url).await {
@@ -490,7 +485,7 @@ impl CardTrust {
                         cache.clear();
                     }
                     cache.insert(url.clone(), (Instant::now(), body.clone()));
-                    out.push((*body).clone());
+                    out.push(body);
                 }
                 Err(e) => tracing::warn!(%url, error = %e, "CRL fetch failed"),
             }
@@ -595,7 +590,7 @@ mod tests {
     ) -> Result<CardIdentity, CardRefusal> {
         let anchors = [CertificateDer::from(f.ca.cert_der.clone())];
         let crl = f.ca.crl(revoked, f.now).unwrap();
-        parse(sig, challenge)?.verify(&anchors, Some(&[crl]), f.now)
+        parse(sig, challenge)?.verify(&anchors, Some(&[crl.as_slice()]), f.now)
     }
 
     #[test]
@@ -636,7 +631,7 @@ mod tests {
         assert_eq!(
             parse(&signed(&other, b"c"), b"c")
                 .unwrap()
-                .verify(&anchors, Some(std::slice::from_ref(&crl)), f.now)
+                .verify(&anchors, Some(&[crl.as_slice()]), f.now)
                 .unwrap_err(),
             CardRefusal::Untrusted
         );
@@ -663,7 +658,7 @@ mod tests {
         assert_eq!(
             parse(&old_sig, b"c")
                 .unwrap()
-                .verify(&anchors, Some(std::slice::from_ref(&crl)), f.now)
+                .verify(&anchors, Some(&[crl.as_slice()]), f.now)
                 .unwrap_err(),
             CardRefusal::Expired
         );
@@ -681,7 +676,7 @@ mod tests {
         assert_eq!(
             parse(&forged, b"c")
                 .unwrap()
-                .verify(&anchors, Some(&[crl]), f.now)
+                .verify(&anchors, Some(&[crl.as_slice()]), f.now)
                 .unwrap_err(),
             CardRefusal::BadSignature
         );

@@ -72,6 +72,7 @@ impl App {
             .verify(&setup.trust.anchors, None, self.now())
             .map_err(|r| (r, claimed.clone()))?;
         let crls = setup.trust.crls(&signed.crl_urls()).await;
+        let crls: Vec<&[u8]> = crls.iter().map(|c| c.as_slice()).collect();
         signed
             .verify(&setup.trust.anchors, Some(&crls), self.now())
             .map_err(|r| (r, claimed))

@@ -374,6 +374,7 @@ pub async fn verify_signed(
     // The chain first: only a trusted certificate's CRL is fetched.
     check_chain(cert, &[], &trust.anchors, None, now)?;
     let crls = trust.crls(&crate::card::crl_urls_of(cert)).await;
+    let crls: Vec<&[u8]> = crls.iter().map(|c| c.as_slice()).collect();
     check_chain(cert, &[], &trust.anchors, Some(&crls), now)?;
     identity_of(cert, "")
 }
