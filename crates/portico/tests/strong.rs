@@ -91,18 +91,6 @@ async fn sign_in_totp(s: &TestServer, login: &str, code: &str) -> (Client, u16, 
     (c, st, if st == 303 { loc } else { body })
 }
 
-async fn reasons(s: &TestServer, action: &str) -> Vec<String> {
-    let mut c = s.app.db.read().await.expect("conn");
-    sqlx::query("SELECT reason FROM audit_events WHERE action = $1 ORDER BY seq")
-        .bind(action.to_owned())
-        .fetch_all(&mut *c)
-        .await
-        .expect("audit")
-        .iter()
-        .map(|r| sqlx::Row::get::<String, _>(r, "reason"))
-        .collect()
-}
-
 async fn session_method(s: &TestServer, c: &Client) -> portico_core::zone::SignInMethod {
     s.app
         .session(&c.session_token())
@@ -132,7 +120,7 @@ async fn seed_004_totp_is_set_up_with_a_first_code_works_once_per_code_and_is_tu
     assert!(body.contains("密碼不正確"), "{body}");
     assert_eq!(failed_count(&s, STAFF).await, 1);
     assert_eq!(
-        reasons(&s, "account.totp.begin").await,
+        audit_reasons(&s, "account.totp.begin").await,
         vec!["bad_password"]
     );
     let key = set_up_totp(&s, &mut me).await;
@@ -167,7 +155,7 @@ async fn seed_004_totp_is_set_up_with_a_first_code_works_once_per_code_and_is_tu
     s.clock.advance(Duration::seconds(120));
     let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, -90)).await;
     assert_eq!(st, 401, "three steps behind is too far");
-    let r = reasons(&s, "auth.sign_in").await;
+    let r = audit_reasons(&s, "auth.sign_in").await;
     assert!(r.contains(&"code_replay".to_owned()), "{r:?}");
     assert!(r.contains(&"bad_code".to_owned()), "{r:?}");
 
@@ -200,7 +188,10 @@ async fn seed_004_totp_is_set_up_with_a_first_code_works_once_per_code_and_is_tu
     let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
     assert_eq!(st, 401, "off means off");
     assert_eq!(
-        reasons(&s, "auth.sign_in").await.last().map(String::as_str),
+        audit_reasons(&s, "auth.sign_in")
+            .await
+            .last()
+            .map(String::as_str),
         Some("no_totp")
     );
 }
@@ -219,7 +210,7 @@ async fn wrong_authenticator_codes_count_towards_the_lockout() {
     let (_, st, body) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
     assert_eq!(st, 403, "{body}");
     assert!(body.contains("鎖定"), "{body}");
-    let r = reasons(&s, "auth.sign_in").await;
+    let r = audit_reasons(&s, "auth.sign_in").await;
     assert!(r.contains(&"bad_code_locked".to_owned()), "{r:?}");
     // Two requests with one code at once: exactly one signs in.
     s.clock.advance(Duration::minutes(16));
@@ -335,7 +326,7 @@ async fn seed_004_a_temporary_password_by_mail_works_once_within_ten_minutes() {
         .advance(Duration::minutes(10) + Duration::seconds(1));
     let (st, _, _) = use_temp_password(&s, &mut c, &page, &code).await;
     assert_eq!(st, 401, "expired");
-    let r = reasons(&s, "auth.sign_in").await;
+    let r = audit_reasons(&s, "auth.sign_in").await;
     for want in [
         "bad_temp_password",
         "temp_password_used",
@@ -352,7 +343,7 @@ async fn seed_004_a_temporary_password_by_mail_works_once_within_ten_minutes() {
     }
     assert_eq!(s.messages_to(&email).await - before, 3);
     assert!(
-        reasons(&s, "auth.temp_password.request")
+        audit_reasons(&s, "auth.temp_password.request")
             .await
             .contains(&"too_many".to_owned())
     );
@@ -398,7 +389,7 @@ async fn seed_004_outside_the_government_network_only_certificate_methods_and_a_
     assert!(body.contains("您目前不在府內網路"), "{body}");
     let (_, st, _) = sign_in_totp(&s, STAFF, "123456").await;
     assert_eq!(st, 403, "so is an authenticator code");
-    let r = reasons(&s, "auth.sign_in").await;
+    let r = audit_reasons(&s, "auth.sign_in").await;
     assert_eq!(
         r.iter().filter(|r| *r == "outside_network").count(),
         2,
@@ -584,7 +575,7 @@ async fn an_admin_sees_bound_methods_and_resets_them_within_scope() {
     assert_eq!(st, 303, "{loc}");
     let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
     assert!(between(&page, "id=\"bound-methods\"", "</ul>").contains("未啟用"));
-    assert_eq!(reasons(&s, "account.method.reset").await.len(), 1);
+    assert_eq!(audit_reasons(&s, "account.method.reset").await.len(), 1);
     s.clock.advance(Duration::seconds(30));
     let (_, st, _) = sign_in_totp(&s, STAFF, &app_code(&s, &key, 0)).await;
     assert_eq!(st, 401, "the reset secret no longer signs in");
@@ -750,7 +741,7 @@ async fn passkeys_register_sign_in_without_a_password_and_forgeries_are_refused(
     let finish = json!({"handle": opts["handle"], "credential": answer, "next": "/"});
     assert_eq!(stale.post_json("/login/passkey", "", &finish).await.0, 200);
     assert_eq!(stale.post_json("/login/passkey", "", &finish).await.0, 401);
-    let r = reasons(&s, "auth.sign_in").await;
+    let r = audit_reasons(&s, "auth.sign_in").await;
     for want in [
         "bad_passkey",
         "passkey_counter",
@@ -1058,7 +1049,7 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
         hits,
         "no fetch for an untrusted certificate"
     );
-    let r = reasons(s, "account.card.bind").await;
+    let r = audit_reasons(s, "account.card.bind").await;
     for want in ["card_id_mismatch", "card_expired", "card_untrusted"] {
         assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
     }
@@ -1113,7 +1104,10 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     assert_eq!(st, 401);
     assert_eq!(failed_count(s, STAFF).await, before, "not counted");
     assert_eq!(
-        reasons(s, "auth.sign_in").await.last().map(String::as_str),
+        audit_reasons(s, "auth.sign_in")
+            .await
+            .last()
+            .map(String::as_str),
         Some("card_bad_signature")
     );
     // Revoked: the CA's next CRL lists the card.
@@ -1122,7 +1116,7 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     s.app.forget_card_crls();
     let (_, st, body) = rig.sign_in(None).await;
     assert_eq!(st, 401, "{body}");
-    let r = reasons(s, "auth.sign_in").await;
+    let r = audit_reasons(s, "auth.sign_in").await;
     for want in ["card_wrong_challenge", "card_revoked"] {
         assert!(r.contains(&want.to_owned()), "{want} in {r:?}");
     }
@@ -1132,7 +1126,10 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     let (_, st, _) = rig.sign_in(None).await;
     assert_eq!(st, 401);
     assert_eq!(
-        reasons(s, "auth.sign_in").await.last().map(String::as_str),
+        audit_reasons(s, "auth.sign_in")
+            .await
+            .last()
+            .map(String::as_str),
         Some("card_revocation_unknown")
     );
 
@@ -1156,7 +1153,10 @@ async fn seed_004_a_citizen_certificate_card_is_bound_by_its_id_digits_and_signs
     let (_, st, _) = rig.sign_in(None).await;
     assert_eq!(st, 401);
     assert_eq!(
-        reasons(s, "auth.sign_in").await.last().map(String::as_str),
+        audit_reasons(s, "auth.sign_in")
+            .await
+            .last()
+            .map(String::as_str),
         Some("card_not_bound")
     );
 }
@@ -1247,7 +1247,10 @@ async fn seed_004_mobile_id_by_push_or_qr_polls_every_four_seconds_and_checks_ch
         assert_eq!(st, 401, "{fault}: {body}");
         assert_eq!(failed_count(s, STAFF).await, before + 1, "{fault} counted");
         assert_eq!(
-            reasons(s, "auth.sign_in").await.last().map(String::as_str),
+            audit_reasons(s, "auth.sign_in")
+                .await
+                .last()
+                .map(String::as_str),
             Some(reason)
         );
     }
@@ -1256,7 +1259,7 @@ async fn seed_004_mobile_id_by_push_or_qr_polls_every_four_seconds_and_checks_ch
     let (st, page, _) = rig.mobile_start(&mut s.client(), &id, "push").await;
     assert_eq!(st, 401);
     assert!(page.contains("推播次數過多"), "{page}");
-    let r = reasons(s, "auth.sign_in").await;
+    let r = audit_reasons(s, "auth.sign_in").await;
     for want in [
         "IDNUM_USERPROF_NF",
         "APP_USER_CANCEL",
@@ -1328,6 +1331,12 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
         .post_json("/forgot/mobile", "", &json!({ "handle": handle }))
         .await;
     assert_eq!(body["state"], "pending");
+    // Without the page's script, the button answers with the same page.
+    let (st, page, _) = c
+        .post_form("/forgot/mobile", &[("handle", &handle), ("login", STAFF)])
+        .await;
+    assert_eq!(st, 200);
+    assert!(page.contains("尚未收到手機上的確認"), "{page}");
     rig.fido.answer(&id, true);
     s.clock.advance(Duration::seconds(4));
     let (st, body) = c
@@ -1363,7 +1372,7 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
             .await;
         assert_eq!((st, &body["state"]), (200, &json!("pending")), "{body}");
     }
-    let r = reasons(s, "auth.mobile_id.verify").await;
+    let r = audit_reasons(s, "auth.mobile_id.verify").await;
     assert!(r.contains(&"not_eligible".to_owned()), "{r:?}");
 }
 

@@ -4,7 +4,7 @@
 //! A signed-out flow has no session: after a code is accepted, the proof
 //! travels in a short-lived HttpOnly cookie (`portico_flow`, SameSite
 //! Strict), never in a URL.
-use crate::extract::{Form, LenientQuery, ReqCtx, Signed, cookie, visitor_lang};
+use crate::extract::{Form, LenientQuery, ReqCtx, ScriptOrForm, Signed, cookie, visitor_lang};
 use crate::pages::render;
 use crate::view::*;
 use crate::{AppState, WebError};
@@ -1018,70 +1018,87 @@ struct MobilePoll {
     login: String,
 }
 
-/// Anyone: how the flow's mobile-ID check stands. The page's script asks
-/// every four seconds (JSON); without it the person presses a button.
+/// Anyone: how the flow's mobile-ID check stands.
 async fn flow_mobile(
     State(st): State<AppState>,
     flow: AccountFlow,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
-    body: axum::body::Bytes,
+    poll: ScriptOrForm<MobilePoll>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
-    let (f, json) = poll_body(&headers, &body);
-    let r = st
-        .app
-        .poll_mobile_id_verification(flow.purpose(), &f.handle, &ctx)
-        .await;
-    let cookie = |token: &str| {
-        flow_cookie(
-            &st,
-            token,
-            portico_core::verify::VERIFIED_TTL.whole_seconds(),
-        )
-    };
-    match (r, json) {
-        (Ok(None), true) => {
-            Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response())
-        }
-        (Ok(Some(token)), true) => {
-            let mut r = axum::Json(serde_json::json!({ "redirect": flow.next() })).into_response();
-            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
-            Ok(r)
-        }
-        (Err(e), true) => Err(WebError::api(e)),
-        (Ok(None), false) => mobile_wait_page(
-            &st,
-            lang,
-            flow,
-            &f.login,
-            (&f.handle, ""),
-            Msg::new(
-                "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
-                "The phone has not answered yet; finish in the app, then press again.",
-            )
-            .get(lang),
-        ),
-        (Ok(Some(token)), false) => {
-            let mut r = Redirect::to(flow.next()).into_response();
-            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
-            Ok(r)
-        }
-        (Err(e), false) => {
+    let step = (flow.title(), flow.intro(), flow.action());
+    mobile_check(
+        &st,
+        lang,
+        &ctx,
+        poll,
+        flow.purpose(),
+        flow.next(),
+        step,
+        |e, login| {
             let (errs, error, status) = split(e, lang)?;
             account_page(
                 &st,
                 lang,
                 flow,
                 "login",
-                &f.login,
+                login,
                 "mobile_id",
                 errs,
                 error,
                 status,
             )
+        },
+    )
+    .await
+}
+
+/// How a mobile-ID identity check stands. The page's script asks every
+/// four seconds (JSON); without it the person presses a button and gets
+/// the waiting page again. Settled, the proof's cookie and the step
+/// `next`, or the error on the step's first page.
+#[allow(clippy::too_many_arguments)]
+async fn mobile_check(
+    st: &AppState,
+    lang: Lang,
+    ctx: &portico_app::Ctx,
+    ScriptOrForm(f, script): ScriptOrForm<MobilePoll>,
+    purpose: portico_core::verify::Purpose,
+    next: &str,
+    step: (Msg, Msg, &'static str),
+    first_page: impl FnOnce(Error, &str) -> Result<Response, WebError>,
+) -> Result<Response, WebError> {
+    let r = st
+        .app
+        .poll_mobile_id_verification(purpose, &f.handle, ctx)
+        .await;
+    let token = match (r, script) {
+        (Ok(Some(token)), _) => token,
+        (Ok(None), true) => {
+            return Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response());
         }
-    }
+        (Err(e), true) => return Err(WebError::api(e)),
+        (Ok(None), false) => {
+            let notice = portico_app::mobile_id::not_yet();
+            return mobile_wait(st, lang, step, &f.login, (&f.handle, ""), notice.get(lang));
+        }
+        (Err(e), false) => return first_page(e, &f.login),
+    };
+    let mut r = if script {
+        axum::Json(serde_json::json!({ "redirect": next })).into_response()
+    } else {
+        Redirect::to(next).into_response()
+    };
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        flow_cookie(
+            st,
+            &token,
+            portico_core::verify::VERIFIED_TTL.whole_seconds(),
+        ),
+    );
+    Ok(r)
 }
 
 /// Anyone: how the mobile-ID check of modifying an application stands.
@@ -1089,73 +1106,35 @@ async fn modify_mobile(
     State(st): State<AppState>,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
-    body: axum::body::Bytes,
+    poll: ScriptOrForm<MobilePoll>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
-    let (f, json) = poll_body(&headers, &body);
     let flow = EmailFlow::Modify;
-    let r = st
-        .app
-        .poll_mobile_id_verification(
-            portico_core::verify::Purpose::ModifyApplication,
-            &f.handle,
-            &ctx,
-        )
-        .await;
-    let cookie = |token: &str| {
-        flow_cookie(
-            &st,
-            token,
-            portico_core::verify::VERIFIED_TTL.whole_seconds(),
-        )
-    };
-    match (r, json) {
-        (Ok(None), true) => {
-            Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response())
-        }
-        (Ok(Some(token)), true) => {
-            let mut r =
-                axum::Json(serde_json::json!({ "redirect": "/apply/modify/form" })).into_response();
-            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
-            Ok(r)
-        }
-        (Err(e), true) => Err(WebError::api(e)),
-        (Ok(None), false) => mobile_wait(
-            &st,
-            lang,
-            (flow.title(), flow.intro(), flow.action()),
-            &f.login,
-            (&f.handle, ""),
-            Msg::new(
-                "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
-                "The phone has not answered yet; finish in the app, then press again.",
-            )
-            .get(lang),
-        ),
-        (Ok(Some(token)), false) => {
-            let mut r = Redirect::to("/apply/modify/form").into_response();
-            r.headers_mut().insert(header::SET_COOKIE, cookie(&token));
-            Ok(r)
-        }
-        (Err(e), false) => {
+    let step = (flow.title(), flow.intro(), flow.action());
+    let purpose = portico_core::verify::Purpose::ModifyApplication;
+    mobile_check(
+        &st,
+        lang,
+        &ctx,
+        poll,
+        purpose,
+        "/apply/modify/form",
+        step,
+        |e, email| {
             let (errs, error, status) = split(e, lang)?;
-            email_page(&st, lang, flow, "email", f.login, errs, error, status)
-        }
-    }
-}
-
-/// A poll's body: JSON from the page's script, or the form's fields.
-fn poll_body(headers: &HeaderMap, body: &[u8]) -> (MobilePoll, bool) {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let f = if json {
-        serde_json::from_slice(body).unwrap_or_default()
-    } else {
-        crate::extract::parse_query(&String::from_utf8_lossy(body)).unwrap_or_default()
-    };
-    (f, json)
+            email_page(
+                &st,
+                lang,
+                flow,
+                "email",
+                email.to_owned(),
+                errs,
+                error,
+                status,
+            )
+        },
+    )
+    .await
 }
 
 /// Anyone: checks the flow's code.

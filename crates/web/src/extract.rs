@@ -374,6 +374,31 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Json<T> {
     }
 }
 
+/// A body from a page's script (JSON) or from its form when the script
+/// does not run; `.1` is true for the script. A body that does not fit is
+/// read as empty: the handler then answers as for an unknown request.
+pub struct ScriptOrForm<T>(pub T, pub bool);
+
+impl<T: serde::de::DeserializeOwned + Default + Send> FromRequest<AppState> for ScriptOrForm<T> {
+    type Rejection = WebError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| WebError::api(Error::NotFound))?;
+        let v = if json {
+            serde_json::from_slice(&body).unwrap_or_default()
+        } else {
+            parse_query(&String::from_utf8_lossy(&body)).unwrap_or_default()
+        };
+        Ok(ScriptOrForm(v, json))
+    }
+}
+
 /// A query string that fails to parse is treated as empty, not an error:
 /// filters in links people edit by hand should never crash a list page.
 pub struct LenientQuery<T>(pub T);

@@ -1,6 +1,6 @@
 //! The sign-in page (單一帳號認證平台, 004 §第一節 壹): one tab per method
 //! offered where the request comes from, and the forms behind them.
-use crate::extract::{Form, Json, LenientQuery, ReqCtx, visitor_lang};
+use crate::extract::{Form, Json, LenientQuery, ReqCtx, ScriptOrForm, visitor_lang};
 use crate::pages::{render, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
@@ -87,7 +87,7 @@ async fn mobile_start(
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 struct PollForm {
     #[serde(default)]
     handle: String,
@@ -101,67 +101,37 @@ async fn mobile_poll(
     State(st): State<AppState>,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
-    body: axum::body::Bytes,
+    ScriptOrForm(f, script): ScriptOrForm<PollForm>,
 ) -> Response {
+    use portico_app::mobile_id::Poll;
     let lang = visitor_lang(&headers);
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let f: PollForm = if json {
-        serde_json::from_slice(&body).unwrap_or(PollForm {
-            handle: String::new(),
-            next: String::new(),
-        })
-    } else {
-        crate::extract::parse_query(&String::from_utf8_lossy(&body)).unwrap_or(PollForm {
-            handle: String::new(),
-            next: String::new(),
-        })
-    };
     let r = st.app.mobile_id_poll(&f.handle, &ctx).await;
-    match (r, json) {
-        (Ok(portico_app::mobile_id::Poll::Pending), true) => {
-            axum::Json(serde_json::json!({ "state": "pending" })).into_response()
-        }
-        (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), true) => {
-            signed_in_json(&st, Ok(ns), &f.next)
-        }
-        (Err(e), true) => json_refusal(e),
-        (Ok(portico_app::mobile_id::Poll::Pending), false) => {
-            let mut v = View::new(safe_next(Some(&f.next)), false);
-            v.method = Some(SignInMethod::MobileId);
-            v.notice = Msg::new(
-                "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
-                "The phone has not answered yet; finish in the app, then press again.",
-            )
-            .get(lang)
-            .to_owned();
+    if script {
+        return match r {
+            Ok(Poll::Pending) => {
+                axum::Json(serde_json::json!({ "state": "pending" })).into_response()
+            }
+            Ok(Poll::SignedIn(ns)) => signed_in_json(&st, Ok(ns), &f.next),
+            Err(e) => json_refusal(e),
+        };
+    }
+    let mut v = View::new(safe_next(Some(&f.next)), false);
+    v.method = Some(SignInMethod::MobileId);
+    let page = match r {
+        Ok(Poll::Pending) => {
+            v.notice = portico_app::mobile_id::not_yet().get(lang).to_owned();
             v.mobile = Some(portico_app::mobile_id::Started {
                 handle: f.handle.chars().take(128).collect(),
                 mode: portico_app::mobile_id::Mode::Push,
                 qr_svg: String::new(),
                 confirm: String::new(),
             });
-            page(&st, lang, &ctx, v)
-                .await
-                .unwrap_or_else(|e| e.into_response())
+            page(&st, lang, &ctx, v).await
         }
-        (Ok(portico_app::mobile_id::Poll::SignedIn(ns)), false) => {
-            let mut v = View::new(safe_next(Some(&f.next)), false);
-            v.method = Some(SignInMethod::MobileId);
-            outcome(&st, lang, &ctx, Ok(ns), v)
-                .await
-                .unwrap_or_else(|e| e.into_response())
-        }
-        (Err(e), false) => {
-            let mut v = View::new(safe_next(Some(&f.next)), false);
-            v.method = Some(SignInMethod::MobileId);
-            outcome(&st, lang, &ctx, Err(e), v)
-                .await
-                .unwrap_or_else(|e| e.into_response())
-        }
-    }
+        Ok(Poll::SignedIn(ns)) => outcome(&st, lang, &ctx, Ok(ns), v).await,
+        Err(e) => outcome(&st, lang, &ctx, Err(e), v).await,
+    };
+    page.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Starts a card sign-in: the challenge for the card to sign.

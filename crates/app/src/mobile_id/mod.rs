@@ -25,6 +25,14 @@ pub const POLL_INTERVAL: time::Duration = time::Duration::seconds(4);
 pub const TIME_LIMIT_SECS: i64 = 180;
 /// "Not finished yet" (display code 9007).
 pub const PENDING: &str = "SPTKTID_TXNLOG_NF";
+/// The no-script page's answer while the phone has not answered.
+pub fn not_yet() -> Msg {
+    Msg::new(
+        "尚未收到手機上的確認，請於 APP 完成驗證後再按一次。",
+        "The phone has not answered yet; finish in the app, then press again.",
+    )
+}
+
 fn too_many_pushes() -> Msg {
     Msg::new(
         "推播次數過多，請一小時後再試",
