@@ -412,16 +412,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             init_logs(&cfg.log_format);
             let id = portico_core::national_id::NationalId::parse(&national_id)
                 .map_err(|m| format!("--national-id: {}", m.en))?;
-            let mut key = [0u8; 32];
-            portico_app::random_token(32)
-                .ok()
-                .and_then(|hex| {
-                    (0..32)
-                        .map(|i| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).ok())
-                        .collect::<Option<Vec<u8>>>()
-                })
-                .map(|b| key.copy_from_slice(&b))
-                .ok_or("no randomness")?;
+            let key = portico_app::mobile_id::new_key().map_err(|e| e.to_string())?;
             let holder = Holder {
                 name: &name,
                 national_id: id.as_str(),

@@ -101,6 +101,14 @@ pub fn parse_key(b64: &str) -> Result<[u8; 32]> {
         .map_err(|_| Error::internal("mobile_id_key must be 32 bytes"))
 }
 
+/// A fresh AES key, as onboarding issues one (for trials with the
+/// simulator).
+pub fn new_key() -> Result<[u8; 32]> {
+    let mut k = [0u8; 32];
+    getrandom::fill(&mut k).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    Ok(k)
+}
+
 /// The fields of an `sp_ticket` the portal uses: base64url JSON, a dot,
 /// base64url SHA-256 of the first part.
 pub fn ticket_fields(ticket: &str) -> Option<Value> {
