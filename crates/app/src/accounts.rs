@@ -5,7 +5,7 @@ use crate::{App, Ctx, Result};
 use portico_core::account::AccountState;
 use portico_core::error::Collector;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
-use portico_core::permission::{Admin, AdminOf, Principal, RoleKind};
+use portico_core::permission::{Admin, AdminOf, Principal, RoleKind, Target};
 use portico_core::text::{OfficePhone, PersonName, clean_text, parse_extension};
 use portico_core::{Error, Msg};
 use portico_store::accounts::{self, Account, AccountRow, Change, Profile, Search};
@@ -159,7 +159,7 @@ impl App {
     /// Anyone signed in: their own account.
     pub async fn me(&self, s: &Session) -> Result<Me> {
         let mut c = self.db.read().await?;
-        let account = accounts::get(&mut c, s.principal.account_id)
+        let account = accounts::get(&mut c, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         let roles = roles::of_account(&mut c, account.id).await?;
@@ -184,7 +184,7 @@ impl App {
         let now = self.now();
         let p = form.validate(now.to_offset(portico_core::time::TAIPEI).date())?;
         let mut tx = self.db.begin().await?;
-        let before = accounts::get(&mut tx, s.principal.account_id)
+        let before = accounts::get(&mut tx, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         accounts::update_profile(
@@ -193,7 +193,7 @@ impl App {
             &p,
             &Change {
                 at: now,
-                by: &s.principal.login,
+                by: s.principal.login(),
                 note: "個人資料修改",
             },
         )
@@ -215,14 +215,14 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let settings = self.settings().await?;
-        let account = accounts::get(&mut *self.db.read().await?, s.principal.account_id)
+        let account = accounts::get(&mut *self.db.read().await?, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         let mut c = Collector::new();
         if !self
             .hasher
             .verify(old, account.password_hash.as_deref())
-            .await
+            .await?
         {
             c.push(
                 "old_password",
@@ -269,7 +269,7 @@ impl App {
             account.id,
             &Change {
                 at: now,
-                by: &s.principal.login,
+                by: s.principal.login(),
                 note: "密碼修改",
             },
         )
@@ -305,7 +305,7 @@ impl App {
         drop(conn);
         hashes.extend(current);
         for h in hashes {
-            if self.hasher.verify(new, Some(&h)).await {
+            if self.hasher.verify(new, Some(&h)).await? {
                 c.push(
                     "new_password",
                     Msg::owned(
@@ -325,7 +325,7 @@ impl App {
             .await
             .map_err(|e| Error::internal(format!("avatar task: {e}")))??;
         let mut tx = self.db.begin().await?;
-        accounts::set_avatar(&mut tx, s.principal.account_id, &png, self.now()).await?;
+        accounts::set_avatar(&mut tx, s.principal.account_id(), &png, self.now()).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.avatar.set", &s.principal),
@@ -337,7 +337,7 @@ impl App {
 
     pub async fn remove_my_avatar(&self, s: &Session, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        accounts::remove_avatar(&mut tx, s.principal.account_id).await?;
+        accounts::remove_avatar(&mut tx, s.principal.account_id()).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.avatar.remove", &s.principal),
@@ -368,7 +368,7 @@ impl App {
             _ => "light",
         };
         let mut tx = self.db.begin().await?;
-        accounts::set_prefs(&mut tx, s.principal.account_id, lang, theme).await?;
+        accounts::set_prefs(&mut tx, s.principal.account_id(), lang, theme).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -386,7 +386,7 @@ impl App {
         let per_page = per_page.clamp(1, 200);
         accounts::search(
             &mut *self.db.read().await?,
-            &admin.scope,
+            admin.scope(),
             q,
             self.now(),
             page,
@@ -395,7 +395,8 @@ impl App {
         .await
     }
 
-    /// Loads an account and proves the admin may manage it.
+    /// Loads an account and proves the admin may act on it: in scope, and
+    /// outranking every admin role it holds.
     pub(crate) async fn managed<'a>(
         &self,
         c: &mut portico_store::Conn,
@@ -403,16 +404,32 @@ impl App {
         id: AccountId,
     ) -> Result<(Account, AdminOf<'a>)> {
         let a = accounts::get(c, id).await?.ok_or(Error::NotFound)?;
-        let of = admin.of(a.id, &a.unit_path)?;
+        let held: Vec<_> = roles::of_account(c, id)
+            .await?
+            .iter()
+            .map(|g| g.role())
+            .collect();
+        let of = admin.of(&Target {
+            id: a.id,
+            unit_path: &a.unit_path,
+            roles: &held,
+        })?;
         Ok((a, of))
     }
 
-    /// Any admin, for an account in scope: the account and its roles.
+    /// Any admin, for an account in scope holding no role above theirs:
+    /// the account and its roles.
     pub async fn managed_account(&self, actor: &Principal, id: AccountId) -> Result<Managed> {
         let admin = actor.admin()?;
         let mut c = self.db.read().await?;
-        let (account, _) = self.managed(&mut c, &admin, id).await?;
+        let account = accounts::get(&mut c, id).await?.ok_or(Error::NotFound)?;
         let roles = roles::of_account(&mut c, id).await?;
+        let held: Vec<_> = roles.iter().map(|g| g.role()).collect();
+        admin.view(&Target {
+            id,
+            unit_path: &account.unit_path,
+            roles: &held,
+        })?;
         let bound = portico_store::factors::bound(&mut c, id).await?;
         let locked = account.locked_until.is_some_and(|u| u > self.now());
         Ok(Managed {
@@ -423,14 +440,21 @@ impl App {
         })
     }
 
-    /// Refuses when the account is the only active agency admin of any
-    /// agency. 004 (三) 2: hand the role over first.
+    /// Refuses when disabling the account would leave the city without an
+    /// active system admin, or an agency without an active agency admin.
+    /// 004 (三) 2: hand the role over first.
     pub(crate) async fn guard_only_agency_admin(
         &self,
         c: &mut portico_store::Conn,
         account: &Account,
     ) -> Result<()> {
-        for g in roles::of_account(c, account.id).await? {
+        let held = roles::of_account(c, account.id).await?;
+        if account.state == AccountState::Active
+            && held.iter().any(|g| g.kind == RoleKind::SystemAdmin)
+        {
+            guard_last_system_admin(c, account).await?;
+        }
+        for g in held {
             if g.kind != RoleKind::AgencyAdmin {
                 continue;
             }
@@ -469,7 +493,7 @@ impl App {
     ) -> Result<()> {
         let admin = actor.admin()?;
         let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
-        if id == actor.account_id {
+        if id == actor.account_id() {
             return Err(Error::Refused(Msg::new(
                 "不可停用自己的帳號",
                 "You cannot disable your own account",
@@ -480,7 +504,7 @@ impl App {
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
         let to = a.state.disable().map_err(Error::Refused)?;
         self.guard_only_agency_admin(&mut tx, &a).await?;
-        if !accounts::transition(&mut tx, of.target, a.state, to, now).await? {
+        if !accounts::transition(&mut tx, of.target(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }
         accounts::note_change(
@@ -488,7 +512,7 @@ impl App {
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: &reason,
             },
         )
@@ -517,7 +541,7 @@ impl App {
             .state
             .enable(a.password_hash.is_some())
             .map_err(Error::Refused)?;
-        if !accounts::transition(&mut tx, of.target, a.state, to, now).await? {
+        if !accounts::transition(&mut tx, of.target(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }
         accounts::note_change(
@@ -525,7 +549,7 @@ impl App {
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: if reason.is_empty() { "啟用" } else { &reason },
             },
         )
@@ -548,13 +572,13 @@ impl App {
                 "This account is not locked",
             )));
         }
-        accounts::unlock(&mut tx, of.target).await?;
+        accounts::unlock(&mut tx, of.target()).await?;
         accounts::note_change(
             &mut tx,
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: "解除鎖定",
             },
         )
@@ -575,13 +599,13 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
-        accounts::set_must_change_password(&mut tx, of.target, true).await?;
+        accounts::set_must_change_password(&mut tx, of.target(), true).await?;
         accounts::note_change(
             &mut tx,
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: "強制重設密碼",
             },
         )
@@ -659,10 +683,10 @@ impl App {
         admin.may_grant(kind, scope.as_ref().map(|u| &u.path))?;
         roles::grant(
             &mut tx,
-            of.target,
+            of.target(),
             kind,
             scope.as_ref().map(|u| u.id),
-            actor.account_id,
+            actor.account_id(),
             now,
         )
         .await?;
@@ -671,7 +695,7 @@ impl App {
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: "角色指派",
             },
         )
@@ -716,19 +740,22 @@ impl App {
                 ),
             )));
         }
-        if g.kind == RoleKind::SystemAdmin && a.id == actor.account_id {
+        if g.kind == RoleKind::SystemAdmin && a.id == actor.account_id() {
             return Err(Error::Refused(Msg::new(
                 "不可移除自己的系統管理者角色",
                 "You cannot remove your own system administrator role",
             )));
         }
-        roles::revoke(&mut tx, of.target, role).await?;
+        if g.kind == RoleKind::SystemAdmin && a.state == AccountState::Active {
+            guard_last_system_admin(&mut tx, &a).await?;
+        }
+        roles::revoke(&mut tx, of.target(), role).await?;
         accounts::note_change(
             &mut tx,
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: "角色移除",
             },
         )
@@ -738,6 +765,24 @@ impl App {
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
     }
+}
+
+/// Refuses when `account` is the last active system admin: nobody could
+/// then manage the settings, the org tree or the admins themselves.
+async fn guard_last_system_admin(c: &mut portico_store::Conn, account: &Account) -> Result<()> {
+    if roles::lock_and_count_active_system_admins(c).await? <= 1 {
+        return Err(Error::Refused(Msg::owned(
+            format!(
+                "{}（{}）是唯一啟用中的系統管理者，請先指派另一位系統管理者。",
+                account.name, account.login
+            ),
+            format!(
+                "{} ({}) is the only active system administrator. Appoint another system administrator first.",
+                account.name, account.login
+            ),
+        )));
+    }
+    Ok(())
 }
 
 fn changed_meanwhile() -> Error {

@@ -571,7 +571,7 @@ impl App {
         let admin = actor.admin()?;
         requests::list(
             &mut *self.db.read().await?,
-            &admin.scope,
+            admin.scope(),
             f,
             page,
             per_page.clamp(1, 200),
@@ -586,7 +586,7 @@ impl App {
         let admin = actor.admin()?;
         let mut c = self.db.read().await?;
         let r = requests::get(&mut c, id).await?.ok_or(Error::NotFound)?;
-        if !admin.scope.covers(&r.scope_path) {
+        if !admin.scope().covers(&r.scope_path) {
             return Err(Error::NotFound);
         }
         let a = accounts::get(&mut c, r.account_id)
@@ -639,12 +639,21 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let (decision, note) = (v.decision, v.note);
-        let actor = admin.principal;
+        let actor = admin.principal();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let r = requests::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        if !admin.scope.covers(&r.scope_path) {
-            return Err(Error::NotFound);
+        let decider = admin.decider_of(id, &r.scope_path, r.account_id, None)?;
+        // A decision never grants what the decider could not grant directly.
+        if r.kind == RequestKind::AdminRights && decision == Decision::Approve {
+            admin
+                .may_grant(RoleKind::AgencyAdmin, Some(&r.scope_path))
+                .map_err(|_| {
+                    Error::Refused(Msg::new(
+                        "您不能核准此申請：核准後授予的機關管理者角色超出您可以直接指派的範圍",
+                        "You cannot approve this request: it grants an agency administrator role you could not grant directly",
+                    ))
+                })?;
         }
         let already = || Error::Conflict {
             field: "state",
@@ -654,11 +663,11 @@ impl App {
             decide(r.kind, r.state, decision, r.from_state).map_err(|_| already())?;
         if !requests::decide(
             &mut tx,
-            id,
+            decider.request(),
             &r.scope_path,
             to,
-            actor.account_id,
-            &actor.login,
+            actor.account_id(),
+            actor.login(),
             note,
             now,
         )
@@ -694,7 +703,7 @@ impl App {
             a.id,
             &Change {
                 at: now,
-                by: &actor.login,
+                by: actor.login(),
                 note: match decision {
                     Decision::Approve => "申請審核通過",
                     Decision::Reject => "申請退回",
@@ -782,7 +791,7 @@ impl App {
                         a.id,
                         RoleKind::AgencyAdmin,
                         agency,
-                        actor.account_id,
+                        actor.account_id(),
                         now,
                     )
                     .await?;

@@ -84,7 +84,7 @@ pub struct Verified {
 }
 
 fn may_see(actor: &Principal, app: &store_apps::App) -> bool {
-    actor.is_system_admin() || app.owner_id == actor.account_id
+    actor.is_system_admin() || app.owner_id == actor.account_id()
 }
 
 fn not_approved(kind: ServiceKind) -> Error {
@@ -123,7 +123,7 @@ impl App {
             &mut tx,
             &client_id,
             &row(&fields, agency, &ips),
-            actor.account_id,
+            actor.account_id(),
             now,
         )
         .await?;
@@ -230,7 +230,7 @@ impl App {
             actor.system_admin()?;
         }
         let f = ListFilter {
-            owner: if all { None } else { Some(actor.account_id) },
+            owner: if all { None } else { Some(actor.account_id()) },
             name: name.chars().take(60).collect(),
             pending_only,
         };
@@ -357,8 +357,8 @@ impl App {
                 tile_agencies: &agencies,
                 sms_quota: quota,
                 reason: &reason,
-                submitted_by: actor.account_id,
-                submitted_login: &actor.login,
+                submitted_by: actor.account_id(),
+                submitted_login: actor.login(),
             },
             now,
         )
@@ -402,7 +402,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         store_apps::lock(&mut tx, app.id).await?;
         let approve = decision == Decision::Approve;
-        if !store_apps::decide_service(&mut tx, &s, approve, &actor.login, &note, now).await? {
+        if !store_apps::decide_service(&mut tx, &s, approve, actor.login(), &note, now).await? {
             return Err(Error::Conflict {
                 field: "state",
                 message: portico_core::request::already_decided(),
@@ -529,7 +529,7 @@ impl App {
     /// person's agency.
     pub async fn tiles(&self, actor: &Principal) -> Result<Vec<store_apps::Tile>> {
         let mut c = self.db.read().await?;
-        let agency = accounts::get(&mut c, actor.account_id)
+        let agency = accounts::get(&mut c, actor.account_id())
             .await?
             .and_then(|a| a.agency_id);
         store_apps::tiles_for(&mut c, agency).await
@@ -578,7 +578,7 @@ impl App {
         );
         if hint_allowed {
             url.push_str("&login_hint=");
-            url.push_str(&crate::oidc::form_encode(&actor.login));
+            url.push_str(&crate::oidc::form_encode(actor.login()));
         }
         Ok(url)
     }
@@ -811,8 +811,8 @@ fn app_event(
     name: &str,
 ) -> audit::NewEvent {
     let mut e = event(ctx, action);
-    e.actor_id = Some(actor.account_id.0);
-    e.actor_login = actor.login.clone();
+    e.actor_id = Some(actor.account_id().0);
+    e.actor_login = actor.login().to_owned();
     e.target_kind = "app".into();
     e.target_id = Some(app_id);
     e.target_label = name.to_owned();

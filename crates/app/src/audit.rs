@@ -33,7 +33,7 @@ impl App {
         let admin = actor.admin()?;
         audit::list(
             &mut *self.db.read().await?,
-            &admin.scope,
+            admin.scope(),
             f,
             page,
             per_page.clamp(1, 200),
@@ -48,7 +48,7 @@ impl App {
             .await?
             .ok_or(Error::NotFound)?;
         if !admin
-            .scope
+            .scope()
             .covers(&portico_core::org::TreePath::from_stored(
                 e.scope_path.clone(),
             ))
@@ -67,7 +67,7 @@ impl App {
     ) -> Result<Vec<u8>> {
         let admin = actor.admin()?;
         let events =
-            audit::export(&mut *self.db.read().await?, &admin.scope, f, EXPORT_LIMIT).await?;
+            audit::export(&mut *self.db.read().await?, admin.scope(), f, EXPORT_LIMIT).await?;
         crate::export::audit_xlsx(&events, lang)
     }
 
@@ -80,7 +80,7 @@ impl App {
         page: u32,
     ) -> Result<Page<Event>> {
         let f = Filter {
-            target_id: Some(s.principal.account_id.0),
+            target_id: Some(s.principal.account_id().0),
             action_prefix: Some(
                 f.action_prefix
                     .clone()
@@ -102,7 +102,7 @@ impl App {
         page: u32,
     ) -> Result<Page<Event>> {
         let f = Filter {
-            actor_id: Some(s.principal.account_id),
+            actor_id: Some(s.principal.account_id()),
             target_id: None,
             actor_login: None,
             ..f.clone()
@@ -115,7 +115,7 @@ impl App {
         let e = audit::get(&mut *self.db.read().await?, seq)
             .await?
             .ok_or(Error::NotFound)?;
-        let me = s.principal.account_id.0;
+        let me = s.principal.account_id().0;
         if e.actor_id == Some(me) || e.target_id == Some(me) && e.target_kind == "account" {
             Ok(e)
         } else {

@@ -304,6 +304,7 @@ impl App {
                 if matches!(e, SignInError::BadCredentials(_)) {
                     // As slow as a real check, so timing does not tell
                     // which logins exist.
+                    // Busy here is as good as the wrong answer it hides.
                     let _ = self.hasher.verify(password, None).await;
                 }
                 return Err(e);
@@ -312,7 +313,7 @@ impl App {
         let ok = self
             .hasher
             .verify(password, account.password_hash.as_deref())
-            .await;
+            .await?;
         self.sign_in_verdict(
             account,
             fail,
@@ -349,13 +350,13 @@ impl App {
             _ => wrong(),
         };
         let (account, fail) = self
-            .sign_in_subject(Subject::Account(p.account_id), fail)
+            .sign_in_subject(Subject::Account(p.account_id()), fail)
             .await
             .map_err(as_error)?;
         let ok = self
             .hasher
             .verify(password, account.password_hash.as_deref())
-            .await;
+            .await?;
         let checked = self
             .sign_in_verdict(
                 account,
@@ -613,7 +614,7 @@ impl App {
     /// Signs out of every session of this account, on every device.
     pub async fn sign_out_everywhere(&self, s: &Session, ctx: &Ctx) -> Result<u64> {
         let mut tx = self.db.begin().await?;
-        let n = sessions::delete_all_of(&mut tx, s.principal.account_id).await?;
+        let n = sessions::delete_all_of(&mut tx, s.principal.account_id()).await?;
         let mut e = self_event(ctx, "auth.sign_out_everywhere", &s.principal);
         e.detail = format!(r#"{{"sessions":{n}}}"#);
         audit::append(&mut tx, &e, self.now()).await?;
@@ -655,13 +656,13 @@ fn session_of(
         .and_then(|t| settings.password.days_left(t, now));
     Session {
         id_hash: b.id_hash,
-        principal: Principal {
-            account_id: a.id,
-            login: a.login,
-            name: a.name,
-            unit_path: a.unit_path,
-            roles: grants.iter().map(|g| g.role()).collect(),
-        },
+        principal: Principal::from_session(
+            a.id,
+            a.login,
+            a.name,
+            a.unit_path,
+            grants.iter().map(|g| g.role()).collect(),
+        ),
         csrf: b.csrf,
         lang: a.lang,
         theme: a.theme,
@@ -701,12 +702,12 @@ pub(crate) struct CheckedPassword {
 /// An event a person causes about their own account.
 pub(crate) fn self_event(ctx: &Ctx, action: &str, p: &Principal) -> audit::NewEvent {
     let mut e = event(ctx, action);
-    e.actor_id = Some(p.account_id.0);
-    e.actor_login = p.login.clone();
+    e.actor_id = Some(p.account_id().0);
+    e.actor_login = p.login().to_owned();
     e.target_kind = "account".into();
-    e.target_id = Some(p.account_id.0);
-    e.target_label = p.login.clone();
-    e.scope_path = p.unit_path.as_str().to_owned();
+    e.target_id = Some(p.account_id().0);
+    e.target_label = p.login().to_owned();
+    e.scope_path = p.unit_path().as_str().to_owned();
     e
 }
 
@@ -718,8 +719,8 @@ pub(crate) fn admin_event(
     target: &accounts::Account,
 ) -> audit::NewEvent {
     let mut e = event(ctx, action);
-    e.actor_id = Some(actor.account_id.0);
-    e.actor_login = actor.login.clone();
+    e.actor_id = Some(actor.account_id().0);
+    e.actor_login = actor.login().to_owned();
     e.target_kind = "account".into();
     e.target_id = Some(target.id.0);
     e.target_label = target.login.clone();

@@ -11,7 +11,7 @@ use portico_core::verify::{Purpose, check_backup_email};
 use portico_store::{accounts, audit, db_err};
 
 fn bind_key(s: &Session, address: &str) -> String {
-    format!("bind:{}:{address}", s.principal.account_id)
+    format!("bind:{}:{address}", s.principal.account_id())
 }
 
 impl App {
@@ -30,8 +30,8 @@ impl App {
         let dest = Destination {
             channel: Channel::Mail,
             to: email.as_str(),
-            account: Some(s.principal.account_id),
-            scope_path: s.principal.unit_path.as_str(),
+            account: Some(s.principal.account_id()),
+            scope_path: s.principal.unit_path().as_str(),
         };
         self.issue_code(
             &mut tx,
@@ -62,13 +62,13 @@ impl App {
                 Purpose::BindAddress,
                 &bind_key(s, email.as_str()),
                 code,
-                Some(s.principal.account_id),
+                Some(s.principal.account_id()),
             )
             .await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, &token).await?;
-        let before = accounts::get(&mut tx, s.principal.account_id)
+        let before = accounts::get(&mut tx, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         accounts::bind_email(&mut tx, before.id, email.as_str(), now).await?;
@@ -98,8 +98,8 @@ impl App {
         let dest = Destination {
             channel: Channel::Sms,
             to: m.as_str(),
-            account: Some(s.principal.account_id),
-            scope_path: s.principal.unit_path.as_str(),
+            account: Some(s.principal.account_id()),
+            scope_path: s.principal.unit_path().as_str(),
         };
         self.issue_code(
             &mut tx,
@@ -128,13 +128,20 @@ impl App {
                 Purpose::BindAddress,
                 &bind_key(s, m.as_str()),
                 code,
-                Some(s.principal.account_id),
+                Some(s.principal.account_id()),
             )
             .await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, &token).await?;
-        accounts::set_contact(&mut tx, s.principal.account_id, None, Some(m.as_str()), now).await?;
+        accounts::set_contact(
+            &mut tx,
+            s.principal.account_id(),
+            None,
+            Some(m.as_str()),
+            now,
+        )
+        .await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.mobile.bind", &s.principal),
@@ -151,7 +158,7 @@ impl App {
     pub async fn unbind_mobile(&self, s: &Session, ctx: &Ctx) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        accounts::set_contact(&mut tx, s.principal.account_id, None, Some(""), now).await?;
+        accounts::set_contact(&mut tx, s.principal.account_id(), None, Some(""), now).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.mobile.unbind", &s.principal),
@@ -167,7 +174,7 @@ impl App {
     /// A new mobile can reset the password by SMS: the backup address hears
     /// of every change, so a stolen session cannot add one unnoticed.
     async fn tell_backup_address(&self, tx: &mut portico_store::Tx, s: &Session) -> Result<()> {
-        let a = accounts::get(tx, s.principal.account_id)
+        let a = accounts::get(tx, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         if !a.backup_email.is_empty() {

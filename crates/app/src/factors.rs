@@ -136,7 +136,7 @@ impl App {
     ) -> Result<TotpSetup> {
         self.reauthenticate(&s.principal, password, "account.totp.begin", ctx)
             .await?;
-        let account = s.principal.account_id;
+        let account = s.principal.account_id();
         let mut secret = [0u8; 20];
         getrandom::fill(&mut secret).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
         let sealed = self.master()?.seal(&totp_kid(account), &secret)?;
@@ -155,18 +155,18 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(db_err)?;
-        self.totp_setup_of(&s.principal.login, secret.to_vec())
+        self.totp_setup_of(s.principal.login(), secret.to_vec())
     }
 
     /// The pending setup again (the page was reloaded), if any.
     pub async fn totp_pending(&self, p: &Principal) -> Result<Option<TotpSetup>> {
-        let t = factors::totp(&mut *self.db.read().await?, p.account_id).await?;
+        let t = factors::totp(&mut *self.db.read().await?, p.account_id()).await?;
         match t {
             Some(t) if t.confirmed_at.is_none() => {
                 let secret = self
                     .master()?
-                    .open(&totp_kid(p.account_id), &t.sealed_secret)?;
-                self.totp_setup_of(&p.login, secret).map(Some)
+                    .open(&totp_kid(p.account_id()), &t.sealed_secret)?;
+                self.totp_setup_of(p.login(), secret).map(Some)
             }
             _ => Ok(None),
         }
@@ -202,7 +202,7 @@ impl App {
         code: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        let account = s.principal.account_id;
+        let account = s.principal.account_id();
         let t = factors::totp(&mut *self.db.read().await?, account)
             .await?
             .filter(|t| t.confirmed_at.is_none())
@@ -241,7 +241,7 @@ impl App {
             .await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        factors::totp_delete(&mut tx, s.principal.account_id).await?;
+        factors::totp_delete(&mut tx, s.principal.account_id()).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.totp.disable", &s.principal),

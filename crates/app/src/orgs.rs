@@ -110,8 +110,8 @@ pub struct UnitForm {
 
 fn unit_event(ctx: &Ctx, action: &str, actor: &Principal, u: &OrgUnit) -> audit::NewEvent {
     let mut e = event(ctx, action);
-    e.actor_id = Some(actor.account_id.0);
-    e.actor_login = actor.login.clone();
+    e.actor_id = Some(actor.account_id().0);
+    e.actor_login = actor.login().to_owned();
     e.target_kind = "org_unit".into();
     e.target_id = Some(u.id.0);
     e.target_label = u.name.clone();

@@ -315,12 +315,12 @@ impl App {
             )));
         }
         let mut e = event(ctx, "outbox.retry");
-        e.actor_id = Some(actor.account_id.0);
-        e.actor_login = actor.login.clone();
+        e.actor_id = Some(actor.account_id().0);
+        e.actor_login = actor.login().to_owned();
         e.target_kind = "outbox".into();
         e.target_id = Some(id);
         e.target_label = m.recipient.clone();
-        e.scope_path = actor.unit_path.as_str().to_owned();
+        e.scope_path = actor.unit_path().as_str().to_owned();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.wake_outbox();

@@ -137,7 +137,7 @@ impl App {
         ctx: &Ctx,
     ) -> Result<Ceremony<serde_json::Value>> {
         check_name(name)?;
-        let account = s.principal.account_id;
+        let account = s.principal.account_id();
         // The password again: a passkey is a strong method, and a stolen
         // session must not mint one.
         self.reauthenticate(&s.principal, password, "account.passkey.add", ctx)
@@ -154,8 +154,8 @@ impl App {
             .webauthn()?
             .start_passkey_registration(
                 user_handle(account),
-                &s.principal.login,
-                &s.principal.name,
+                s.principal.login(),
+                s.principal.name(),
                 Some(exclude),
             )
             .map_err(|e| Error::internal(format!("passkey registration: {e}")))?;
@@ -197,7 +197,7 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let name = check_name(name)?;
-        let account = s.principal.account_id;
+        let account = s.principal.account_id();
         let expired = || {
             Error::Refused(Msg::new(
                 "註冊逾時或已完成，請重新開始",
@@ -257,7 +257,7 @@ impl App {
     pub async fn passkey_rename(&self, s: &Session, id: i64, name: &str, ctx: &Ctx) -> Result<()> {
         let name = check_name(name)?;
         let mut tx = self.db.begin().await?;
-        if !factors::passkey_rename(&mut tx, s.principal.account_id, id, &name).await? {
+        if !factors::passkey_rename(&mut tx, s.principal.account_id(), id, &name).await? {
             return Err(Error::NotFound);
         }
         let mut e = self_event(ctx, "account.passkey.rename", &s.principal);
@@ -268,7 +268,7 @@ impl App {
 
     pub async fn passkey_remove(&self, s: &Session, id: i64, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        if factors::passkey_delete(&mut tx, s.principal.account_id, Some(id)).await? == 0 {
+        if factors::passkey_delete(&mut tx, s.principal.account_id(), Some(id)).await? == 0 {
             return Err(Error::NotFound);
         }
         let mut e = self_event(ctx, "account.passkey.remove", &s.principal);

@@ -169,7 +169,7 @@ impl App {
     pub async fn request_admin_rights(&self, s: &Session, reason: &str, ctx: &Ctx) -> Result<()> {
         let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
         if s.principal
-            .roles
+            .roles()
             .iter()
             .any(|r| matches!(r.kind, RoleKind::AgencyAdmin | RoleKind::SystemAdmin))
         {
@@ -180,7 +180,7 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let a = accounts::get(&mut tx, s.principal.account_id)
+        let a = accounts::get(&mut tx, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         let agency_id = a.agency_id.ok_or_else(|| {
@@ -244,8 +244,8 @@ impl App {
         let m = form.validate(&tree, true)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        accounts::lock(&mut tx, s.principal.account_id).await?;
-        let a = accounts::get(&mut tx, s.principal.account_id)
+        accounts::lock(&mut tx, s.principal.account_id()).await?;
+        let a = accounts::get(&mut tx, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
         if m.unit.id == a.unit_id {

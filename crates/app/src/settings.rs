@@ -32,13 +32,13 @@ impl App {
         let json = serde_json::to_string(new).map_err(portico_core::Error::internal)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        portico_store::settings::put(&mut tx, KEY, &json, &admin.principal.login, now).await?;
+        portico_store::settings::put(&mut tx, KEY, &json, admin.principal().login(), now).await?;
         let mut e = event(ctx, "settings.update");
-        e.actor_id = Some(actor.account_id.0);
-        e.actor_login = actor.login.clone();
+        e.actor_id = Some(actor.account_id().0);
+        e.actor_login = actor.login().to_owned();
         e.target_kind = "settings".into();
         e.target_label = KEY.into();
-        e.scope_path = actor.unit_path.as_str().to_owned();
+        e.scope_path = actor.unit_path().as_str().to_owned();
         e.detail = serde_json::json!({ "before": old, "after": new }).to_string();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;

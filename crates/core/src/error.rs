@@ -30,6 +30,10 @@ pub enum Error {
     /// Not signed in, or the session ended.
     #[error("unauthenticated")]
     Unauthenticated,
+    /// Too much is asked of the server at once (the password-hashing pool
+    /// is full); nothing was done and the same request may be sent again.
+    #[error("busy: {}", .0.en)]
+    Busy(Msg),
     /// Anything else: logged with context, never shown to a person.
     #[error("internal error: {0}")]
     Internal(String),

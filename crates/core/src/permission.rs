@@ -72,17 +72,98 @@ impl AdminScope {
     }
 }
 
-/// The signed-in person, as every use case sees them.
+/// The signed-in person, as every use case sees them. The fields are
+/// private: a `Principal` comes from a loaded session
+/// ([`Principal::from_session`], called by the session loader alone) or,
+/// for the console and tests, from the loudly named
+/// [`Principal::unchecked_for_command_line`]. Every admin handle below is
+/// built from one, by a check.
+///
+/// ```compile_fail
+/// // Outside core, nobody writes a principal (or any handle) by hand.
+/// use portico_core::ids::AccountId;
+/// use portico_core::org::TreePath;
+/// use portico_core::permission::{Principal, Role, RoleKind};
+/// let forged = Principal {
+///     account_id: AccountId(1),
+///     login: "x".into(),
+///     name: "x".into(),
+///     unit_path: TreePath::from_stored("/1/".into()),
+///     roles: vec![Role { kind: RoleKind::SystemAdmin, scope: None }],
+/// };
+/// ```
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub account_id: AccountId,
-    pub login: String,
-    pub name: String,
-    pub unit_path: TreePath,
-    pub roles: Vec<Role>,
+    account_id: AccountId,
+    login: String,
+    name: String,
+    unit_path: TreePath,
+    roles: Vec<Role>,
+}
+
+/// What a permission check knows of the account acted on: where it sits
+/// and the roles it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'t> {
+    pub id: AccountId,
+    pub unit_path: &'t TreePath,
+    pub roles: &'t [Role],
 }
 
 impl Principal {
+    /// The person a loaded session names, with the roles read with it.
+    /// Only the session loader (`app::auth`) calls this; the architecture
+    /// test holds it so.
+    pub fn from_session(
+        account_id: AccountId,
+        login: String,
+        name: String,
+        unit_path: TreePath,
+        roles: Vec<Role>,
+    ) -> Principal {
+        Principal {
+            account_id,
+            login,
+            name,
+            unit_path,
+            roles,
+        }
+    }
+
+    /// A person nobody signed in: for `portico admin …`, benchmarks and
+    /// tests only, named so a reader stops at it (lldap's
+    /// `unsafe_get_handler`). The architecture test keeps it out of the
+    /// web layer and the use cases.
+    pub fn unchecked_for_command_line(
+        account_id: AccountId,
+        login: String,
+        name: String,
+        unit_path: TreePath,
+        roles: Vec<Role>,
+    ) -> Principal {
+        Principal::from_session(account_id, login, name, unit_path, roles)
+    }
+
+    pub fn account_id(&self) -> AccountId {
+        self.account_id
+    }
+
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn unit_path(&self) -> &TreePath {
+        &self.unit_path
+    }
+
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
     pub fn is_system_admin(&self) -> bool {
         self.roles.iter().any(|r| r.kind == RoleKind::SystemAdmin)
     }
@@ -90,6 +171,20 @@ impl Principal {
     /// The highest role held, if any.
     pub fn top_role(&self) -> Option<RoleKind> {
         self.roles.iter().map(|r| r.kind).max()
+    }
+
+    /// The highest role whose scope covers `path`: what this person is
+    /// there. A unit admin in one place and agency admin in another is a
+    /// unit admin in the first place only.
+    pub fn rank_over(&self, path: &TreePath) -> Option<RoleKind> {
+        self.roles
+            .iter()
+            .filter(|r| match &r.scope {
+                None => r.kind == RoleKind::SystemAdmin,
+                Some((_, root)) => root.contains(path),
+            })
+            .map(|r| r.kind)
+            .max()
     }
 
     /// The admin scope, or `None` for a general user.
@@ -122,58 +217,176 @@ impl Principal {
             Err(Error::Forbidden)
         }
     }
+
+    /// Does this person outrank `role` where it applies? System admins
+    /// rank over everyone, other system admins included (the top rank has
+    /// nobody above it; the last one is kept by a guard, not by rank).
+    fn outranks(&self, role: &Role) -> bool {
+        if self.is_system_admin() {
+            return true;
+        }
+        match &role.scope {
+            None => false,
+            Some((_, path)) => self.rank_over(path).is_some_and(|mine| mine > role.kind),
+        }
+    }
 }
 
 /// Proof that the actor is some admin, with the scope they act in.
 #[derive(Debug, Clone)]
 pub struct Admin<'a> {
-    pub principal: &'a Principal,
-    pub scope: AdminScope,
+    principal: &'a Principal,
+    scope: AdminScope,
 }
 
 /// Proof that the actor is a system admin.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemAdmin<'a> {
-    pub principal: &'a Principal,
+    principal: &'a Principal,
+}
+
+impl<'a> SystemAdmin<'a> {
+    pub fn principal(&self) -> &'a Principal {
+        self.principal
+    }
 }
 
 /// Proof that an admin may act on one account: the only way into the
 /// privileged account operations.
 #[derive(Debug, Clone, Copy)]
 pub struct AdminOf<'a> {
-    pub actor: &'a Principal,
-    pub target: AccountId,
+    actor: &'a Principal,
+    target: AccountId,
+}
+
+impl<'a> AdminOf<'a> {
+    pub fn actor(&self) -> &'a Principal {
+        self.actor
+    }
+
+    pub fn target(&self) -> AccountId {
+        self.target
+    }
+}
+
+/// Proof that an admin may decide one request: in scope, not their own,
+/// not about themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct DeciderOf<'a> {
+    actor: &'a Principal,
+    request: i64,
+}
+
+impl<'a> DeciderOf<'a> {
+    pub fn actor(&self) -> &'a Principal {
+        self.actor
+    }
+
+    pub fn request(&self) -> i64 {
+        self.request
+    }
+}
+
+/// Why an admin may not act on an account they can see.
+fn outranked(held: RoleKind) -> Error {
+    let what = held.label();
+    Error::Refused(Msg::owned(
+        format!(
+            "此帳號是{}，與您同級或更高，請由更上一級的管理者處理",
+            what.zh
+        ),
+        format!(
+            "This account is an {}, at or above your rank; ask a higher-ranked administrator",
+            what.en.to_lowercase()
+        ),
+    ))
 }
 
 impl<'a> Admin<'a> {
-    /// An account outside the scope is reported as not found, so an admin
-    /// learns nothing about accounts they may not manage.
-    pub fn of(&self, target: AccountId, target_unit: &TreePath) -> Result<AdminOf<'a>, Error> {
-        if self.scope.covers(target_unit) {
-            Ok(AdminOf {
-                actor: self.principal,
-                target,
-            })
-        } else {
-            Err(Error::NotFound)
+    pub fn principal(&self) -> &'a Principal {
+        self.principal
+    }
+
+    pub fn scope(&self) -> &AdminScope {
+        &self.scope
+    }
+
+    /// May this admin see the account? Within the scope, and holding no
+    /// role above the admin's own there. Anything else is reported as not
+    /// found, so an admin learns nothing about accounts they may not manage.
+    pub fn view(&self, target: &Target<'_>) -> Result<(), Error> {
+        if !self.scope.covers(target.unit_path) {
+            return Err(Error::NotFound);
         }
+        let p = self.principal;
+        let above = target.roles.iter().any(|r| {
+            !p.is_system_admin()
+                && match &r.scope {
+                    None => true,
+                    Some((_, path)) => p.rank_over(path).is_none_or(|mine| mine < r.kind),
+                }
+        });
+        if above { Err(Error::NotFound) } else { Ok(()) }
+    }
+
+    /// May this admin act on the account? It must be in scope, and the
+    /// admin must outrank every admin role it holds: a unit admin never
+    /// resets the password of the agency admin sitting in that unit. An
+    /// account outside the scope, or above the admin, is not found; a peer
+    /// is refused by name.
+    pub fn of(&self, target: &Target<'_>) -> Result<AdminOf<'a>, Error> {
+        self.view(target)?;
+        if let Some(r) = target.roles.iter().find(|r| !self.principal.outranks(r)) {
+            return Err(outranked(r.kind));
+        }
+        Ok(AdminOf {
+            actor: self.principal,
+            target: target.id,
+        })
+    }
+
+    /// May this admin decide a request? Within the scope it names, and
+    /// neither made by them nor about them: nobody approves their own
+    /// request.
+    pub fn decider_of(
+        &self,
+        request: i64,
+        scope: &TreePath,
+        concerns: AccountId,
+        made_by: Option<AccountId>,
+    ) -> Result<DeciderOf<'a>, Error> {
+        if !self.scope.covers(scope) {
+            return Err(Error::NotFound);
+        }
+        let me = self.principal.account_id();
+        if concerns == me || made_by == Some(me) {
+            return Err(Error::Refused(Msg::new(
+                "不能審核自己提出或與自己有關的申請，請由其他管理者審核",
+                "You cannot decide a request you made or that concerns you; another administrator must",
+            )));
+        }
+        Ok(DeciderOf {
+            actor: self.principal,
+            request,
+        })
     }
 
     /// May this admin grant (or revoke) `kind` scoped at `scope_unit`? Only
     /// system admins make system admins; others grant roles no higher than
-    /// their own, inside their own scope.
+    /// the one they hold over that unit, inside their own scope.
     pub fn may_grant(&self, kind: RoleKind, scope_unit: Option<&TreePath>) -> Result<(), Error> {
-        let top = self.principal.top_role().ok_or(Error::Forbidden)?;
+        let p = self.principal;
         match (kind, scope_unit) {
-            (RoleKind::SystemAdmin, _) if top != RoleKind::SystemAdmin => Err(Error::Forbidden),
+            (RoleKind::SystemAdmin, _) if !p.is_system_admin() => Err(Error::Forbidden),
             (RoleKind::SystemAdmin, _) => Ok(()),
             (_, None) => Err(Error::invalid(
                 "scope_unit",
                 Msg::new("請選擇管理範圍", "Choose the scope of the role"),
             )),
-            (k, Some(_)) if k > top => Err(Error::Forbidden),
-            (_, Some(p)) if !self.scope.covers(p) => Err(Error::Forbidden),
-            _ => Ok(()),
+            (k, Some(path)) => match p.rank_over(path) {
+                Some(mine) if mine >= k => Ok(()),
+                _ => Err(Error::Forbidden),
+            },
         }
     }
 }
@@ -191,20 +404,40 @@ mod tests {
     }
 
     fn principal(roles: Vec<Role>) -> Principal {
-        Principal {
-            account_id: AccountId(1),
-            login: "a".into(),
-            name: "A".into(),
-            unit_path: path(&[1, 2, 3]),
+        Principal::from_session(
+            AccountId(1),
+            "a".into(),
+            "A".into(),
+            path(&[1, 2, 3]),
             roles,
+        )
+    }
+
+    fn role(kind: RoleKind, p: &[i64]) -> Role {
+        Role {
+            kind,
+            scope: Some((OrgUnitId(*p.last().unwrap()), path(p))),
+        }
+    }
+
+    fn system() -> Role {
+        Role {
+            kind: RoleKind::SystemAdmin,
+            scope: None,
         }
     }
 
     fn agency_admin_of(p: &[i64]) -> Principal {
-        principal(vec![Role {
-            kind: RoleKind::AgencyAdmin,
-            scope: Some((OrgUnitId(*p.last().unwrap()), path(p))),
-        }])
+        principal(vec![role(RoleKind::AgencyAdmin, p)])
+    }
+
+    /// A general user sitting at `unit`.
+    fn target<'t>(unit: &'t TreePath, roles: &'t [Role]) -> Target<'t> {
+        Target {
+            id: AccountId(9),
+            unit_path: unit,
+            roles,
+        }
     }
 
     #[test]
@@ -216,21 +449,74 @@ mod tests {
     fn agency_admin_cannot_reach_account_outside_subtree() {
         let p = agency_admin_of(&[1, 2]);
         let admin = p.admin().unwrap();
-        assert!(admin.of(AccountId(9), &path(&[1, 2, 7])).is_ok());
+        assert!(admin.of(&target(&path(&[1, 2, 7]), &[])).is_ok());
         assert!(matches!(
-            admin.of(AccountId(9), &path(&[1, 20, 7])),
+            admin.of(&target(&path(&[1, 20, 7]), &[])),
             Err(Error::NotFound)
         ));
     }
 
     #[test]
     fn system_admin_reaches_everything() {
-        let p = principal(vec![Role {
-            kind: RoleKind::SystemAdmin,
-            scope: None,
-        }]);
-        assert!(p.admin().unwrap().of(AccountId(9), &path(&[5, 6])).is_ok());
+        let p = principal(vec![system()]);
+        let other = [system()];
+        let a = p.admin().unwrap();
+        assert!(a.of(&target(&path(&[5, 6]), &[])).is_ok());
+        assert!(a.of(&target(&path(&[5, 6]), &other)).is_ok());
         assert!(p.system_admin().is_ok());
+    }
+
+    #[test]
+    fn unit_admin_cannot_act_on_the_agency_admin_sitting_in_their_unit() {
+        let p = principal(vec![role(RoleKind::UnitAdmin, &[1, 2, 3])]);
+        let held = [role(RoleKind::AgencyAdmin, &[1, 2])];
+        let a = p.admin().unwrap();
+        // Above the unit admin: not even seen.
+        assert!(matches!(
+            a.of(&target(&path(&[1, 2, 3]), &held)),
+            Err(Error::NotFound)
+        ));
+        assert!(a.view(&target(&path(&[1, 2, 3]), &held)).is_err());
+    }
+
+    #[test]
+    fn agency_admin_cannot_see_or_act_on_a_system_admin_in_their_subtree() {
+        let p = agency_admin_of(&[1, 2]);
+        let held = [system()];
+        let a = p.admin().unwrap();
+        assert!(matches!(
+            a.of(&target(&path(&[1, 2, 3]), &held)),
+            Err(Error::NotFound)
+        ));
+    }
+
+    #[test]
+    fn a_peer_admin_is_seen_but_refused_by_name() {
+        let p = agency_admin_of(&[1, 2]);
+        let peer = [role(RoleKind::AgencyAdmin, &[1, 2])];
+        let a = p.admin().unwrap();
+        let unit = path(&[1, 2, 3]);
+        let t = target(&unit, &peer);
+        assert!(a.view(&t).is_ok());
+        match a.of(&t) {
+            Err(Error::Refused(m)) => assert!(m.zh.contains("機關管理者"), "{}", m.zh),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_admin_role_held_outside_the_actors_scope_hides_the_account() {
+        // Unit admin elsewhere: the agency admin of 1/2 does not rank there.
+        let p = agency_admin_of(&[1, 2]);
+        let elsewhere = [role(RoleKind::UnitAdmin, &[1, 20, 5])];
+        let a = p.admin().unwrap();
+        assert!(matches!(
+            a.of(&target(&path(&[1, 2, 3]), &elsewhere)),
+            Err(Error::NotFound)
+        ));
+        // A unit admin inside the agency is outranked.
+        let inside = [role(RoleKind::UnitAdmin, &[1, 2, 5])];
+        assert!(a.of(&target(&path(&[1, 2, 3]), &inside)).is_ok());
     }
 
     #[test]
@@ -244,10 +530,7 @@ mod tests {
 
     #[test]
     fn unit_admin_cannot_grant_agency_admin() {
-        let p = principal(vec![Role {
-            kind: RoleKind::UnitAdmin,
-            scope: Some((OrgUnitId(3), path(&[1, 2, 3]))),
-        }]);
+        let p = principal(vec![role(RoleKind::UnitAdmin, &[1, 2, 3])]);
         let a = p.admin().unwrap();
         assert!(
             a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[1, 2, 3])))
@@ -264,6 +547,28 @@ mod tests {
     }
 
     #[test]
+    fn mixed_roles_grant_by_the_role_held_over_that_subtree() {
+        // Unit admin of 1/2/3, agency admin of 7: over 1/2/3 a unit admin.
+        let p = principal(vec![
+            role(RoleKind::UnitAdmin, &[1, 2, 3]),
+            role(RoleKind::AgencyAdmin, &[7]),
+        ]);
+        let a = p.admin().unwrap();
+        assert!(matches!(
+            a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[1, 2, 3]))),
+            Err(Error::Forbidden)
+        ));
+        assert!(
+            a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[7])))
+                .is_ok()
+        );
+        assert!(
+            a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2, 3])))
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn agency_admin_grants_only_inside_own_agency() {
         let p = agency_admin_of(&[1, 2]);
         let a = p.admin().unwrap();
@@ -276,5 +581,30 @@ mod tests {
                 .is_err()
         );
         assert!(!p.is_system_admin() && p.system_admin().is_err());
+    }
+
+    #[test]
+    fn nobody_decides_a_request_they_made_or_that_concerns_them() {
+        let p = agency_admin_of(&[1, 2]);
+        let a = p.admin().unwrap();
+        let scope = path(&[1, 2]);
+        assert!(matches!(
+            a.decider_of(5, &scope, p.account_id(), None),
+            Err(Error::Refused(_))
+        ));
+        assert!(matches!(
+            a.decider_of(5, &scope, AccountId(9), Some(p.account_id())),
+            Err(Error::Refused(_))
+        ));
+        assert!(matches!(
+            a.decider_of(5, &path(&[1, 20]), AccountId(9), None),
+            Err(Error::NotFound)
+        ));
+        assert_eq!(
+            a.decider_of(5, &scope, AccountId(9), None)
+                .unwrap()
+                .request(),
+            5
+        );
     }
 }

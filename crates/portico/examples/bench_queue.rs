@@ -114,16 +114,16 @@ async fn main() {
         db.backend(),
         t.elapsed().as_secs_f64()
     );
-    let admin = Principal {
-        account_id: AccountId(2),
-        login: "civil_admin".into(),
-        name: "林美玲".into(),
-        unit_path: civil.path.clone(),
-        roles: vec![Role {
+    let admin = Principal::unchecked_for_command_line(
+        AccountId(2),
+        "civil_admin".into(),
+        "林美玲".into(),
+        civil.path.clone(),
+        vec![Role {
             kind: RoleKind::AgencyAdmin,
             scope: Some((civil.id, civil.path.clone())),
         }],
-    };
+    );
     let f = Filter {
         state: Some(portico_core::request::RequestState::Pending),
         ..Filter::default()

@@ -38,6 +38,7 @@ async fn main() {
                 assert!(
                     h.verify(portico_app::demo::DEMO_PASSWORD, Some(&stored))
                         .await
+                        .expect("not busy")
                 )
             }
         }

@@ -96,6 +96,24 @@ pub async fn count_active_agency_admins(c: &mut Conn, agency: OrgUnitId) -> Resu
     .i64("n")
 }
 
+/// How many active accounts hold the system admin role, after taking the
+/// row locks of every system admin grant: of two admins removing the last
+/// two at once, the second counts after the first commits.
+pub async fn lock_and_count_active_system_admins(c: &mut Conn) -> Result<i64> {
+    sqlx::query("UPDATE roles SET kind = kind WHERE kind = 'system_admin'")
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(
+        "SELECT COUNT(DISTINCT r.account_id) AS n FROM roles r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.kind = 'system_admin' AND a.state = 'active'",
+    )
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?
+    .i64("n")
+}
+
 /// An agency's active administrators, with how to reach them.
 #[derive(Debug, Clone)]
 pub struct AgencyAdmin {

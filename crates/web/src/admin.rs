@@ -104,7 +104,7 @@ async fn accounts(
         .map_err(page_err(lang))?;
     let agencies = tree
         .agencies()
-        .filter(|a| admin.scope.covers(&a.path))
+        .filter(|a| admin.scope().covers(&a.path))
         .map(|a| (a.id.0, a.name.clone()))
         .collect();
     use crate::extract::urlencode as e;
@@ -155,7 +155,9 @@ async fn account_view(
         .order
         .iter()
         .map(|(i, d)| (&tree.units[*i], *d))
-        .filter(|(u, _)| u.kind != OrgKind::Group && admin.scope.covers(&u.path) && tree.is_live(u))
+        .filter(|(u, _)| {
+            u.kind != OrgKind::Group && admin.scope().covers(&u.path) && tree.is_live(u)
+        })
         .map(|(u, d)| {
             (
                 u.id.0,

@@ -237,7 +237,7 @@ async fn form_page(
 
 async fn new_form(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
     let f = AppForm {
-        contact_name: s.0.principal.name.clone(),
+        contact_name: s.0.principal.name().to_owned(),
         ..Default::default()
     };
     form_page(&st, &s, None, f, vec![], StatusCode::OK).await
@@ -364,7 +364,7 @@ async fn detail_page(
         })
         .collect();
     let admin = s.0.principal.is_system_admin();
-    let nav = if admin && v.app.owner_id != s.0.principal.account_id {
+    let nav = if admin && v.app.owner_id != s.0.principal.account_id() {
         "admin-apps"
     } else {
         "apps"

@@ -65,6 +65,7 @@ pub fn status_and_message(err: &Error) -> (StatusCode, &'static str, Msg) {
             "unauthenticated",
             Msg::new("請先登入", "Please sign in first"),
         ),
+        Error::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "busy", m.clone()),
         Error::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -83,6 +84,9 @@ impl IntoResponse for WebError {
         }
         let (status, code, msg) = status_and_message(&self.err);
         let status = self.status.unwrap_or(status);
+        // A busy server says when to come back (RFC 9110 §10.2.3).
+        let retry =
+            matches!(self.err, Error::Busy(_)).then_some([(axum::http::header::RETRY_AFTER, "2")]);
         if self.json {
             let fields: Vec<_> = match &self.err {
                 Error::Invalid(errs) => errs
@@ -95,7 +99,7 @@ impl IntoResponse for WebError {
                 _ => vec![],
             };
             let body = serde_json::json!({ "error": code, "message": msg, "fields": fields });
-            return (status, axum::Json(body)).into_response();
+            return (status, retry, axum::Json(body)).into_response();
         }
         let page = ErrorPage {
             c: Chrome::bare(self.lang),
@@ -103,8 +107,8 @@ impl IntoResponse for WebError {
             message: msg.get(self.lang).to_owned(),
         };
         match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, msg.get(self.lang).to_owned()).into_response(),
+            Ok(html) => (status, retry, Html(html)).into_response(),
+            Err(_) => (status, retry, msg.get(self.lang).to_owned()).into_response(),
         }
     }
 }

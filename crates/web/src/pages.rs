@@ -395,7 +395,7 @@ pub(crate) async fn account_page(
     let profile = profile.unwrap_or_else(|| profile_of(&me.account));
     let passkeys = st
         .app
-        .my_passkeys(s.0.principal.account_id)
+        .my_passkeys(s.0.principal.account_id())
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let mut r = render(
@@ -409,7 +409,7 @@ pub(crate) async fn account_page(
             rp_id: st.app.passkey_rp_id(),
             cards: st
                 .app
-                .my_cards(s.0.principal.account_id)
+                .my_cards(s.0.principal.account_id())
                 .await
                 .map_err(|e| WebError::page(e, lang))?,
             card_enabled: st.app.card_enabled(),

@@ -186,7 +186,7 @@ async fn my_requests_page(
     };
     let err = |e| WebError::page(e, lang);
     let me = st.app.me(&s.0).await.map_err(err)?;
-    let open = st.app.my_open_requests(p.account_id).await.map_err(err)?;
+    let open = st.app.my_open_requests(p.account_id()).await.map_err(err)?;
     let tree = st.app.org_tree().await.map_err(err)?;
     let f = if f.title.is_empty() && f.unit.is_empty() {
         portico_app::requests::MoveForm {
@@ -201,7 +201,7 @@ async fn my_requests_page(
             MyRequestsPage {
                 c: Chrome::of(&s.0, "my-requests").with_flash(flash),
                 open,
-                is_agency_admin: p.roles.iter().any(|r| {
+                is_agency_admin: p.roles().iter().any(|r| {
                     matches!(
                         r.kind,
                         portico_core::permission::RoleKind::AgencyAdmin

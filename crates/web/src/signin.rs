@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use portico_app::Ctx;
 use portico_app::auth::{Credentials, NewSession, SignInError};
 use portico_core::zone::SignInMethod;
-use portico_core::{Lang, Msg};
+use portico_core::{Error, Lang, Msg};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -450,6 +450,12 @@ async fn outcome(
             r.headers_mut()
                 .insert(header::SET_COOKIE, session_cookie(st, &ns.token, None));
             Ok(r)
+        }
+        // Busy: the same form again, to send once more in a moment.
+        Err(SignInError::Other(e @ Error::Busy(_))) => {
+            v.status = crate::error::status_and_message(&e).0;
+            v.error = crate::error::status_and_message(&e).2.get(lang).to_owned();
+            page(st, lang, ctx, v).await
         }
         Err(SignInError::Other(e)) => Err(WebError::page(e, lang)),
         Err(e) => {

@@ -42,8 +42,8 @@ impl Chrome {
             lang: Lang::from_code(&s.lang),
             theme: s.theme.clone(),
             user: Some(UserBar {
-                name: p.name.clone(),
-                account_id: p.account_id.0,
+                name: p.name().to_owned(),
+                account_id: p.account_id().0,
                 has_avatar: s.has_avatar,
                 is_admin: p.admin_scope().is_some(),
                 is_system_admin: p.is_system_admin(),

@@ -79,7 +79,7 @@ impl App {
     }
 
     pub async fn card_bind_start(&self, s: &Session) -> Result<CardChallenge> {
-        self.card_challenge("card_bind", Some(s.principal.account_id))
+        self.card_challenge("card_bind", Some(s.principal.account_id()))
             .await
     }
 
@@ -92,7 +92,7 @@ impl App {
         signature: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        let account = s.principal.account_id;
+        let account = s.principal.account_id();
         let refused = |m: Msg| Err(Error::Refused(m));
         let Some((Some(owner), tbs)) = self.take_challenge("card_bind", handle).await? else {
             return refused(Msg::new(
@@ -159,7 +159,7 @@ impl App {
 
     pub async fn card_unbind(&self, s: &Session, id: i64, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        if factors::cert_delete(&mut tx, s.principal.account_id, Some(id)).await? == 0 {
+        if factors::cert_delete(&mut tx, s.principal.account_id(), Some(id)).await? == 0 {
             return Err(Error::NotFound);
         }
         let mut e = self_event(ctx, "account.card.unbind", &s.principal);

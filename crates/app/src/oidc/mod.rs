@@ -849,7 +849,7 @@ impl App {
         }
         let code = random_token(32)?;
         let family = random_token(16)?;
-        let account = session.principal.account_id;
+        let account = session.principal.account_id();
         let mut tx = self.db.begin().await?;
         oauth::insert_code(
             &mut tx,

@@ -259,6 +259,7 @@ pub fn between(s: &str, start: &str, end: &str) -> String {
     s[i..j].to_owned()
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,

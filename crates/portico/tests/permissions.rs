@@ -1,0 +1,383 @@
+//! Rank as much as subtree (STYLE.md "Permission is a capability"): nobody
+//! acts on an admin who outranks them, decides their own request, grants
+//! more than the role they hold over that subtree, or leaves the city
+//! without an active system admin. Each rule through the pages and the API,
+//! on a real server (SQLite, or PostgreSQL when PORTICO_TEST_PG is set).
+mod common;
+
+use common::{Client, TestServer};
+use portico_core::request::RequestKind;
+use serde_json::json;
+
+/// The id of the org unit named `name` under `within` (or at the top).
+async fn unit(s: &TestServer, within: Option<&str>, name: &str) -> i64 {
+    let tree = s.app.org_tree().await.expect("tree");
+    let parent = within.map(|w| {
+        tree.units
+            .iter()
+            .find(|u| u.name == w)
+            .unwrap_or_else(|| panic!("{w}"))
+            .path
+            .clone()
+    });
+    tree.units
+        .iter()
+        .find(|u| u.name == name && parent.as_ref().is_none_or(|p| p.contains(&u.path)))
+        .map(|u| u.id.0)
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+/// The system admin grants `kind` over `scope` to `login`.
+async fn grant(s: &TestServer, admin: &mut Client, login: &str, kind: &str, scope: Option<i64>) {
+    let id = s.account_id(login).await;
+    let csrf = admin.csrf().await;
+    let (st, body) = admin
+        .api_post(
+            &format!("/accounts/{id}/roles"),
+            &csrf,
+            json!({"kind": kind, "scope_unit": scope}),
+        )
+        .await;
+    assert_eq!(st, 200, "grant {kind} to {login}: {body}");
+}
+
+async fn account_row(s: &TestServer, login: &str) -> portico_store::accounts::Account {
+    let mut c = s.app.db.read().await.expect("conn");
+    portico_store::accounts::find_by_login(&mut c, login)
+        .await
+        .expect("query")
+        .expect("account")
+}
+
+async fn roles_of(s: &TestServer, login: &str) -> Vec<String> {
+    let id = portico_core::ids::AccountId(s.account_id(login).await);
+    let mut c = s.app.db.read().await.expect("conn");
+    portico_store::roles::of_account(&mut c, id)
+        .await
+        .expect("roles")
+        .iter()
+        .map(|g| format!("{}:{}", g.kind.as_str(), g.scope_name))
+        .collect()
+}
+
+#[tokio::test]
+async fn unit_admin_cannot_act_on_the_agency_admin_sitting_in_their_unit() {
+    let s = TestServer::start(10).await;
+    // civil_admin (agency admin of 民政局) sits in 民政局/行政科, the unit
+    // admin's own unit.
+    let civil = s.account_id("civil_admin").await;
+    let mut unit_admin = s.signed_in("unit_admin").await;
+    let csrf = unit_admin.csrf().await;
+    let (st, _) = unit_admin.api_get(&format!("/accounts/{civil}")).await;
+    assert_eq!(st, 404, "not even seen through the API");
+    let (st, _) = unit_admin.get(&format!("/admin/accounts/{civil}")).await;
+    assert_eq!(st, 404, "not even seen on the page");
+    let (st, _) = unit_admin
+        .api_post(
+            &format!("/accounts/{civil}/reset-password"),
+            &csrf,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 404);
+    let (st, _, _) = unit_admin
+        .post_form(
+            &format!("/admin/accounts/{civil}/reset-password"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 404);
+    let (st, _) = unit_admin
+        .api_post(
+            &format!("/accounts/{civil}/disable"),
+            &csrf,
+            json!({"reason": "試圖停用上級"}),
+        )
+        .await;
+    assert_eq!(st, 404);
+    let a = account_row(&s, "civil_admin").await;
+    assert!(!a.must_change_password, "the reset did not happen");
+    assert_eq!(a.state.as_str(), "active", "the disable did not happen");
+    // A general user in the same unit is the unit admin's to manage.
+    let staff = s.account_id("staff").await;
+    let (st, body) = unit_admin
+        .api_post(
+            &format!("/accounts/{staff}/reset-password"),
+            &csrf,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+}
+
+#[tokio::test]
+async fn agency_admin_cannot_read_reset_or_disable_the_system_admin_in_their_agency() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    // staff becomes agency admin of 智慧發展中心, where the only system admin
+    // sits.
+    let agency = unit(&s, None, "智慧發展中心").await;
+    grant(&s, &mut admin, "staff", "agency_admin", Some(agency)).await;
+    let sys = s.account_id("admin").await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    assert_eq!(staff.api_get(&format!("/accounts/{sys}")).await.0, 404);
+    assert_eq!(staff.get(&format!("/admin/accounts/{sys}")).await.0, 404);
+    for action in ["reset-password", "unlock", "enable"] {
+        let (st, _) = staff
+            .api_post(&format!("/accounts/{sys}/{action}"), &csrf, json!({}))
+            .await;
+        assert_eq!(st, 404, "{action}");
+    }
+    let (st, _, _) = staff
+        .post_form(
+            &format!("/admin/accounts/{sys}/disable"),
+            &[("_csrf", &csrf), ("reason", "鎖死所有人")],
+        )
+        .await;
+    assert_eq!(st, 404);
+    let a = account_row(&s, "admin").await;
+    assert_eq!(a.state.as_str(), "active");
+    assert!(!a.must_change_password);
+    // The search may list the account; opening it is what is refused.
+    let (st, _) = staff.api_get("/accounts?q=admin").await;
+    assert_eq!(st, 200);
+}
+
+#[tokio::test]
+async fn a_peer_admin_is_seen_but_refused_by_name() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let civil_agency = unit(&s, None, "民政局").await;
+    grant(&s, &mut admin, "staff", "agency_admin", Some(civil_agency)).await;
+    let staff = s.account_id("staff").await;
+    let mut civil = s.signed_in("civil_admin").await;
+    let csrf = civil.csrf().await;
+    assert_eq!(civil.api_get(&format!("/accounts/{staff}")).await.0, 200);
+    let (st, body) = civil
+        .api_post(
+            &format!("/accounts/{staff}/disable"),
+            &csrf,
+            json!({"reason": "同級互停"}),
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(
+        body["message"]["zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("機關管理者") && m.contains("上一級")),
+        "{body}"
+    );
+    let (st, page, _) = civil
+        .post_form(
+            &format!("/admin/accounts/{staff}/reset-password"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 409, "{page}");
+    assert!(page.contains("上一級"), "the page names why");
+    assert_eq!(account_row(&s, "staff").await.state.as_str(), "active");
+    // The system admin outranks both.
+    let csrf = admin.csrf().await;
+    let (st, _) = admin
+        .api_post(
+            &format!("/accounts/{staff}/reset-password"),
+            &csrf,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200);
+}
+
+#[tokio::test]
+async fn nobody_approves_their_own_admin_rights_request_nor_grants_above_their_rank() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let civil_agency = unit(&s, None, "民政局").await;
+    // Two unit admins whose scope is the whole agency: it covers the
+    // agency an admin-rights request names.
+    grant(&s, &mut admin, "staff", "unit_admin", Some(civil_agency)).await;
+    grant(&s, &mut admin, "expiring", "unit_admin", Some(civil_agency)).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let (st, _, _) = staff
+        .post_form(
+            "/account/requests/admin-rights",
+            &[("_csrf", &csrf), ("reason", "協助本局帳號管理")],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let id = portico_core::ids::AccountId(s.account_id("staff").await);
+    let r = {
+        let mut c = s.app.db.read().await.expect("conn");
+        portico_store::requests::open_of(&mut c, id, RequestKind::AdminRights)
+            .await
+            .expect("query")
+            .expect("open")
+    };
+    let decide = |c: &mut Client, csrf: String| {
+        let form = [
+            ("_csrf".to_owned(), csrf),
+            ("decision".to_owned(), "approve".to_owned()),
+            ("note".to_owned(), String::new()),
+            ("ids".to_owned(), r.id.to_string()),
+            ("back".to_owned(), "one".to_owned()),
+        ];
+        let mut c = c.clone();
+        async move {
+            let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            c.post_form("/admin/requests/decide", &f).await
+        }
+    };
+    // Their own request: refused, by name.
+    let (st, page, _) = decide(&mut staff, csrf.clone()).await;
+    assert!(page.contains("不能審核自己"), "{st} {page}");
+    assert!(
+        !roles_of(&s, "staff")
+            .await
+            .iter()
+            .any(|r| r.starts_with("agency_admin"))
+    );
+    // Another unit admin of the agency could not grant agency admin
+    // directly, so may not by approving either.
+    let mut other = s.signed_in("expiring").await;
+    let csrf_other = other.csrf().await;
+    let (st, page, _) = decide(&mut other, csrf_other).await;
+    assert!(page.contains("超出您可以直接指派"), "{st} {page}");
+    assert!(
+        !roles_of(&s, "staff")
+            .await
+            .iter()
+            .any(|r| r.starts_with("agency_admin"))
+    );
+    // The agency admin may.
+    let mut civil = s.signed_in("civil_admin").await;
+    let csrf_civil = civil.csrf().await;
+    let (st, _, to) = decide(&mut civil, csrf_civil).await;
+    assert_eq!((st, to), (303, format!("/admin/requests/{}", r.id)));
+    assert!(
+        roles_of(&s, "staff")
+            .await
+            .iter()
+            .any(|r| r == "agency_admin:民政局")
+    );
+}
+
+#[tokio::test]
+async fn mixed_roles_grant_by_the_role_held_over_that_subtree() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let civil_agency = unit(&s, None, "民政局").await;
+    let edu = unit(&s, None, "教育局").await;
+    // staff: unit admin over all of 民政局, agency admin of 教育局.
+    grant(&s, &mut admin, "staff", "unit_admin", Some(civil_agency)).await;
+    grant(&s, &mut admin, "staff", "agency_admin", Some(edu)).await;
+    let target = s.account_id("locked_user").await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let (st, body) = staff
+        .api_post(
+            &format!("/accounts/{target}/roles"),
+            &csrf,
+            json!({"kind": "agency_admin", "scope_unit": civil_agency}),
+        )
+        .await;
+    assert_eq!(st, 403, "only a unit admin over 民政局: {body}");
+    let (st, _, _) = staff
+        .post_form(
+            &format!("/admin/accounts/{target}/roles"),
+            &[
+                ("_csrf", &csrf),
+                ("kind", "agency_admin"),
+                ("scope_unit", &civil_agency.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(st, 403, "the page refuses the same");
+    assert!(roles_of(&s, "locked_user").await.is_empty());
+    // What a unit admin over 民政局 may grant there, it grants.
+    let section = unit(&s, Some("民政局"), "行政科").await;
+    let (st, body) = staff
+        .api_post(
+            &format!("/accounts/{target}/roles"),
+            &csrf,
+            json!({"kind": "unit_admin", "scope_unit": section}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_last_active_system_admin_cannot_leave_by_an_agency_change() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let to = unit(&s, Some("教育局"), "行政科").await.to_string();
+    let (st, page, _) = admin
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &to),
+                ("title", "科員"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 409, "{page}");
+    assert!(page.contains("唯一啟用中的系統管理者"), "{page}");
+    assert_eq!(account_row(&s, "admin").await.state.as_str(), "active");
+}
+
+#[tokio::test]
+async fn two_system_admins_disabling_each_other_at_once_leave_exactly_one() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    grant(&s, &mut admin, "staff", "system_admin", None).await;
+    let mut staff = s.signed_in("staff").await;
+    let (a_id, s_id) = (s.account_id("admin").await, s.account_id("staff").await);
+    let (ca, cs) = (admin.csrf().await, staff.csrf().await);
+    let (mut c1, mut c2) = (admin.clone(), staff.clone());
+    let one = tokio::spawn(async move {
+        c1.api_post(
+            &format!("/accounts/{s_id}/disable"),
+            &ca,
+            json!({"reason": "互停"}),
+        )
+        .await
+        .0
+    });
+    let two = tokio::spawn(async move {
+        c2.api_post(
+            &format!("/accounts/{a_id}/disable"),
+            &cs,
+            json!({"reason": "互停"}),
+        )
+        .await
+        .0
+    });
+    let (one, two) = (one.await.expect("task"), two.await.expect("task"));
+    let admin_state = account_row(&s, "admin").await.state;
+    let staff_state = account_row(&s, "staff").await.state;
+    // Exactly one request won, and it is the one whose target is disabled.
+    assert_eq!(
+        [one, two].iter().filter(|&&st| st == 200).count(),
+        1,
+        "{one} {two}"
+    );
+    if one == 200 {
+        assert_eq!(
+            (staff_state.as_str(), admin_state.as_str()),
+            ("disabled", "active")
+        );
+    } else {
+        assert_eq!(
+            (admin_state.as_str(), staff_state.as_str()),
+            ("disabled", "active")
+        );
+    }
+    // The loser was refused by the guard, or found its session ended by the
+    // winner.
+    let loser = if one == 200 { two } else { one };
+    assert!(loser == 409 || loser == 401, "{loser}");
+}
