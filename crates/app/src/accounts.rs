@@ -5,7 +5,7 @@ use crate::{App, Ctx, Result};
 use portico_core::account::AccountState;
 use portico_core::error::Collector;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
-use portico_core::permission::{Admin, AdminOf, Principal, RoleKind, Target};
+use portico_core::permission::{Admin, AdminOf, Principal, RoleKind, Target, Unattended};
 use portico_core::text::{OfficePhone, PersonName, clean_text, parse_extension};
 use portico_core::{Error, Msg};
 use portico_store::accounts::{self, Account, AccountRow, Change, Profile, Search};
@@ -189,7 +189,7 @@ impl App {
             .ok_or(Error::NotFound)?;
         accounts::update_profile(
             &mut tx,
-            before.id,
+            s.principal.own_account(),
             &p,
             &Change {
                 at: now,
@@ -263,10 +263,10 @@ impl App {
         let hash = self.hasher.hash(new).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        accounts::set_password(&mut tx, account.id, &hash, false, now).await?;
+        accounts::set_password(&mut tx, s.principal.own_account(), &hash, false, now).await?;
         accounts::note_change(
             &mut tx,
-            account.id,
+            s.principal.own_account(),
             &Change {
                 at: now,
                 by: s.principal.login(),
@@ -325,7 +325,7 @@ impl App {
             .await
             .map_err(|e| Error::internal(format!("avatar task: {e}")))??;
         let mut tx = self.db.begin().await?;
-        accounts::set_avatar(&mut tx, s.principal.account_id(), &png, self.now()).await?;
+        accounts::set_avatar(&mut tx, s.principal.own_account(), &png, self.now()).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.avatar.set", &s.principal),
@@ -337,7 +337,7 @@ impl App {
 
     pub async fn remove_my_avatar(&self, s: &Session, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        accounts::remove_avatar(&mut tx, s.principal.account_id()).await?;
+        accounts::remove_avatar(&mut tx, s.principal.own_account()).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.avatar.remove", &s.principal),
@@ -368,7 +368,7 @@ impl App {
             _ => "light",
         };
         let mut tx = self.db.begin().await?;
-        accounts::set_prefs(&mut tx, s.principal.account_id(), lang, theme).await?;
+        accounts::set_prefs(&mut tx, s.principal.own_account(), lang, theme).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -504,12 +504,12 @@ impl App {
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
         let to = a.state.disable().map_err(Error::Refused)?;
         self.guard_only_agency_admin(&mut tx, &a).await?;
-        if !accounts::transition(&mut tx, of.target(), a.state, to, now).await? {
+        if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }
         accounts::note_change(
             &mut tx,
-            a.id,
+            of.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -541,12 +541,12 @@ impl App {
             .state
             .enable(a.password_hash.is_some())
             .map_err(Error::Refused)?;
-        if !accounts::transition(&mut tx, of.target(), a.state, to, now).await? {
+        if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }
         accounts::note_change(
             &mut tx,
-            a.id,
+            of.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -572,10 +572,10 @@ impl App {
                 "This account is not locked",
             )));
         }
-        accounts::unlock(&mut tx, of.target()).await?;
+        accounts::unlock(&mut tx, of.write()).await?;
         accounts::note_change(
             &mut tx,
-            a.id,
+            of.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -599,10 +599,10 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
-        accounts::set_must_change_password(&mut tx, of.target(), true).await?;
+        accounts::set_must_change_password(&mut tx, of.write(), true).await?;
         accounts::note_change(
             &mut tx,
-            a.id,
+            of.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -680,19 +680,11 @@ impl App {
                 ));
             }
         }
-        admin.may_grant(kind, scope.as_ref().map(|u| &u.path))?;
-        roles::grant(
-            &mut tx,
-            of.target(),
-            kind,
-            scope.as_ref().map(|u| u.id),
-            actor.account_id(),
-            now,
-        )
-        .await?;
+        let proof = of.grant(kind, scope.as_ref().map(|u| (u.id, &u.path)))?;
+        roles::grant(&mut tx, &proof, now).await?;
         accounts::note_change(
             &mut tx,
-            a.id,
+            of.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -723,7 +715,7 @@ impl App {
             .iter()
             .find(|g| g.id == role)
             .ok_or(Error::NotFound)?;
-        admin.may_grant(g.kind, g.scope_path.as_ref())?;
+        let proof = of.grant(g.kind, g.scope_unit_id.zip(g.scope_path.as_ref()))?;
         if g.kind == RoleKind::AgencyAdmin
             && let Some(agency) = g.scope_unit_id
             && a.state == AccountState::Active
@@ -749,10 +741,10 @@ impl App {
         if g.kind == RoleKind::SystemAdmin && a.state == AccountState::Active {
             guard_last_system_admin(&mut tx, &a).await?;
         }
-        roles::revoke(&mut tx, of.target(), role).await?;
+        roles::revoke(&mut tx, &proof, role).await?;
         accounts::note_change(
             &mut tx,
-            a.id,
+            of.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -845,6 +837,7 @@ impl App {
         name: &str,
         unit_oid: Option<&str>,
     ) -> Result<String> {
+        let cli = Unattended::unattended("portico admin create-system-admin");
         let login =
             portico_core::text::LoginName::parse(login).map_err(|m| Error::invalid("login", m))?;
         let name = PersonName::parse(name).map_err(|m| Error::invalid("name", m))?;
@@ -863,6 +856,7 @@ impl App {
             None if units.is_empty() => {
                 let g = orgs::insert(
                     &mut tx,
+                    cli.system(),
                     orgs::NewUnit {
                         parent: None,
                         kind: portico_core::org::OrgKind::Group,
@@ -875,6 +869,7 @@ impl App {
                 .await?;
                 orgs::insert(
                     &mut tx,
+                    cli.system(),
                     orgs::NewUnit {
                         parent: Some(&g),
                         kind: portico_core::org::OrgKind::Agency,
@@ -915,8 +910,13 @@ impl App {
             now,
         )
         .await?;
-        accounts::set_must_change_password(&mut tx, id, true).await?;
-        roles::grant(&mut tx, id, RoleKind::SystemAdmin, None, id, now).await?;
+        accounts::set_must_change_password(&mut tx, cli.account(id), true).await?;
+        roles::grant(
+            &mut tx,
+            &cli.grant(id, RoleKind::SystemAdmin, None, id),
+            now,
+        )
+        .await?;
         let e = cli_event(
             "account.create_system_admin",
             id,
@@ -931,6 +931,7 @@ impl App {
     /// The CLI: a new one-time password for an account, lock lifted, every
     /// session ended.
     pub async fn reset_password_cli(&self, login: &str) -> Result<String> {
+        let cli = Unattended::unattended("portico admin reset-password");
         let login =
             portico_core::text::LoginName::parse(login).map_err(|m| Error::invalid("login", m))?;
         let pw = one_time_password()?;
@@ -940,10 +941,10 @@ impl App {
         let a = accounts::find_by_login(&mut tx, login.as_str())
             .await?
             .ok_or(Error::NotFound)?;
-        accounts::set_password(&mut tx, a.id, &hash, true, now).await?;
+        accounts::set_password(&mut tx, cli.account(a.id), &hash, true, now).await?;
         accounts::note_change(
             &mut tx,
-            a.id,
+            cli.account(a.id),
             &Change {
                 at: now,
                 by: "cli",

@@ -12,7 +12,7 @@ use portico_core::error::Collector;
 use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::national_id::NationalId;
 use portico_core::outbox::Channel;
-use portico_core::permission::{Principal, RoleKind};
+use portico_core::permission::{DeciderOf, Principal, RoleGrant, RoleKind, Unattended};
 use portico_core::request::{
     Decision, RequestKind, account_changed, check_note, decide, waiting_state,
 };
@@ -23,6 +23,12 @@ use portico_store::accounts::{self, Account, Application, Change, NewAccount};
 use portico_store::orgs::OrgUnit;
 use portico_store::requests::{self, Filter, NewRequest, Request};
 use portico_store::{Page, Tx, audit, db_err, roles, sessions};
+
+/// The account flows signed out (apply, modify, activate, forgotten
+/// password) write accounts on the strength of a verified code or mobile
+/// ID, which the flow checked before (`verify::Proof`), not a session.
+const BY_PROOF: Unattended =
+    Unattended::unattended("a verified code or mobile ID proves the person");
 
 /// The application form of 004 §參, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -363,7 +369,7 @@ impl App {
     ) -> Result<()> {
         accounts::set_application(
             tx,
-            id,
+            BY_PROOF.account(id),
             &Application {
                 name: &a.name,
                 unit_id: a.unit.id,
@@ -512,7 +518,7 @@ impl App {
             AccountState::Rejected => {
                 if !accounts::transition(
                     &mut tx,
-                    account.id,
+                    BY_PROOF.account(account.id),
                     AccountState::Rejected,
                     AccountState::Pending,
                     now,
@@ -645,16 +651,19 @@ impl App {
         let r = requests::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
         let decider = admin.decider_of(id, &r.scope_path, r.account_id, None)?;
         // A decision never grants what the decider could not grant directly.
-        if r.kind == RequestKind::AdminRights && decision == Decision::Approve {
-            admin
-                .may_grant(RoleKind::AgencyAdmin, Some(&r.scope_path))
-                .map_err(|_| {
-                    Error::Refused(Msg::new(
-                        "您不能核准此申請：核准後授予的機關管理者角色超出您可以直接指派的範圍",
-                        "You cannot approve this request: it grants an agency administrator role you could not grant directly",
-                    ))
-                })?;
-        }
+        let grant = match (r.kind, decision, r.scope_path.ids().last()) {
+            (RequestKind::AdminRights, Decision::Approve, Some(&agency)) => Some(
+                decider
+                    .grant(RoleKind::AgencyAdmin, (agency, &r.scope_path))
+                    .map_err(|_| {
+                        Error::Refused(Msg::new(
+                            "您不能核准此申請：核准後授予的機關管理者角色超出您可以直接指派的範圍",
+                            "You cannot approve this request: it grants an agency administrator role you could not grant directly",
+                        ))
+                    })?,
+            ),
+            _ => None,
+        };
         let already = || Error::Conflict {
             field: "state",
             message: portico_core::request::already_decided(),
@@ -680,7 +689,16 @@ impl App {
             .await?
             .ok_or(Error::NotFound)?;
         let revoked = self
-            .apply_decision(&mut tx, actor, &r, &a, decision, account_to, now)
+            .apply_decision(
+                &mut tx,
+                &decider,
+                grant.as_ref(),
+                &r,
+                &a,
+                decision,
+                account_to,
+                now,
+            )
             .await?;
         // 004 §參: the applicant asks for an official mailbox; the reviewer
         // decides (a batch grants what was asked).
@@ -692,7 +710,7 @@ impl App {
             let domain = self.settings().await?.official_mail_domain.clone();
             let address = format!("{}@{domain}", a.login);
             if granted {
-                accounts::set_official_email(&mut tx, a.id, &address).await?;
+                accounts::set_official_email(&mut tx, decider.write(), &address).await?;
             }
             Some((granted, address))
         } else {
@@ -700,7 +718,7 @@ impl App {
         };
         accounts::note_change(
             &mut tx,
-            a.id,
+            decider.write(),
             &Change {
                 at: now,
                 by: actor.login(),
@@ -737,7 +755,8 @@ impl App {
     async fn apply_decision(
         &self,
         tx: &mut Tx,
-        actor: &Principal,
+        decider: &DeciderOf<'_>,
+        grant: Option<&RoleGrant>,
         r: &Request,
         a: &Account,
         decision: Decision,
@@ -751,7 +770,7 @@ impl App {
         if let Some(to) = account_to
             && unchanged
             && to != a.state
-            && !accounts::transition(tx, a.id, a.state, to, now).await?
+            && !accounts::transition(tx, decider.write(), a.state, to, now).await?
         {
             return Err(Error::Refused(account_changed()));
         }
@@ -761,17 +780,12 @@ impl App {
             // account where it was. Admin roles of the old place go.
             (RequestKind::AgencyChange | RequestKind::Reinstate, Decision::Approve) => {
                 let title = (r.kind == RequestKind::Reinstate).then_some(r.title.as_str());
-                accounts::move_to_unit(tx, a.id, r.unit_id, title, now).await?;
+                accounts::move_to_unit(tx, decider.write(), r.unit_id, title, now).await?;
                 let unit = portico_store::orgs::get(tx, r.unit_id)
                     .await?
                     .ok_or(Error::NotFound)?;
-                for g in roles::of_account(tx, a.id).await? {
-                    if let Some(p) = &g.scope_path
-                        && !p.contains(&unit.path)
-                    {
-                        roles::revoke(tx, a.id, g.id).await?;
-                        revoked.push(format!("{}:{}", g.kind.as_str(), g.scope_name));
-                    }
+                for g in roles::revoke_outside(tx, decider.write(), &unit.path).await? {
+                    revoked.push(format!("{}:{}", g.kind.as_str(), g.scope_name));
                 }
             }
             (RequestKind::AdminRights, Decision::Approve) => {
@@ -785,16 +799,8 @@ impl App {
                     .await?
                     .iter()
                     .any(|g| g.kind == RoleKind::AgencyAdmin && g.scope_unit_id == agency);
-                if !held {
-                    roles::grant(
-                        tx,
-                        a.id,
-                        RoleKind::AgencyAdmin,
-                        agency,
-                        actor.account_id(),
-                        now,
-                    )
-                    .await?;
+                if !held && let Some(g) = grant {
+                    roles::grant(tx, g, now).await?;
                 }
             }
             _ => {}
@@ -901,12 +907,12 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, token).await?;
-        accounts::set_password(&mut tx, a.id, &hash, false, now).await?;
+        accounts::set_password(&mut tx, BY_PROOF.account(a.id), &hash, false, now).await?;
         let activation = purpose == Purpose::Activate;
         if activation
             && !accounts::transition(
                 &mut tx,
-                a.id,
+                BY_PROOF.account(a.id),
                 AccountState::Approved,
                 AccountState::Active,
                 now,
@@ -918,7 +924,7 @@ impl App {
         sessions::delete_all_of(&mut tx, a.id).await?;
         accounts::note_change(
             &mut tx,
-            a.id,
+            BY_PROOF.account(a.id),
             &Change {
                 at: now,
                 by: &a.login,

@@ -226,11 +226,14 @@ impl App {
         pending_only: bool,
         page: u32,
     ) -> Result<Page<Listed>> {
-        if all {
-            actor.system_admin()?;
-        }
+        // Everyone's applications for system admins; one's own otherwise.
+        let owner = if all {
+            actor.system_admin().map(|_| None)?
+        } else {
+            Some(actor.account_id())
+        };
         let f = ListFilter {
-            owner: if all { None } else { Some(actor.account_id()) },
+            owner,
             name: name.chars().take(60).collect(),
             pending_only,
         };
@@ -395,14 +398,24 @@ impl App {
         note: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let note = check_note(decision, note).map_err(|m| Error::invalid("note", m))?;
         let (app, s) = self.service_view(actor, service_id).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store_apps::lock(&mut tx, app.id).await?;
         let approve = decision == Decision::Approve;
-        if !store_apps::decide_service(&mut tx, &s, approve, actor.login(), &note, now).await? {
+        if !store_apps::decide_service(
+            &mut tx,
+            admin.writes(),
+            &s,
+            approve,
+            actor.login(),
+            &note,
+            now,
+        )
+        .await?
+        {
             return Err(Error::Conflict {
                 field: "state",
                 message: portico_core::request::already_decided(),
@@ -483,7 +496,7 @@ impl App {
         note: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let note = if suspended {
             clean_text(note, 1, 200).map_err(|_| {
                 Error::invalid(
@@ -500,7 +513,9 @@ impl App {
         let app = self.app_for(actor, app_id).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        if !store_apps::set_suspended(&mut tx, app_id, suspended, &note, now).await? {
+        if !store_apps::set_suspended(&mut tx, admin.writes(), app_id, suspended, &note, now)
+            .await?
+        {
             return Err(Error::Conflict {
                 field: "state",
                 message: Msg::new(

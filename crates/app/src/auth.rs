@@ -4,11 +4,15 @@ use crate::{App, Ctx, Result, event, random_token, token_hash};
 use portico_core::account::{SignInRefusal, sign_in_gate};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
-use portico_core::permission::Principal;
+use portico_core::permission::{Principal, Unattended};
 use portico_core::zone::SignInMethod;
 use portico_core::{Error, Msg};
 use portico_store::{accounts, audit, db_err, roles, sessions};
 use time::{Duration, OffsetDateTime};
+
+/// Sign-in writes the account's own bookkeeping (the failure counter, the
+/// last sign-in) before any session exists.
+const SIGN_IN: Unattended = Unattended::unattended("sign-in bookkeeping");
 
 /// Why a sign-in failed, with what the page says.
 #[derive(Debug)]
@@ -250,7 +254,7 @@ impl App {
     ) -> Result<NewSession, SignInError> {
         let mut tx = checked.tx;
         let now = self.now();
-        accounts::record_sign_in(&mut tx, checked.account.id, now).await?;
+        accounts::record_sign_in(&mut tx, SIGN_IN.account(checked.account.id), now).await?;
         let token = random_token(32)?;
         let csrf = random_token(24)?;
         sessions::insert(
@@ -451,7 +455,7 @@ impl App {
                 .failed_window_start
                 .map(|s| (fresh.failed_count.max(0) as u32, s));
             let f = settings.lockout.register_failure(prev, now);
-            accounts::record_failure(&mut tx, account.id, &f).await?;
+            accounts::record_failure(&mut tx, SIGN_IN.account(account.id), &f).await?;
             fail.outcome = Some(Outcome::Failed);
             fail.reason = if f.locked_until.is_some() {
                 format!("{reason}_locked")

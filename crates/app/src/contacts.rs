@@ -71,8 +71,15 @@ impl App {
         let before = accounts::get(&mut tx, s.principal.account_id())
             .await?
             .ok_or(Error::NotFound)?;
-        accounts::bind_email(&mut tx, before.id, email.as_str(), now).await?;
-        accounts::set_contact(&mut tx, before.id, Some(email.as_str()), None, now).await?;
+        accounts::bind_email(&mut tx, s.principal.own_account(), email.as_str(), now).await?;
+        accounts::set_contact(
+            &mut tx,
+            s.principal.own_account(),
+            Some(email.as_str()),
+            None,
+            now,
+        )
+        .await?;
         let mut e = self_event(ctx, "account.backup_email.bind", &s.principal);
         e.detail = serde_json::json!({"email": email.as_str()}).to_string();
         audit::append(&mut tx, &e, now).await?;
@@ -136,7 +143,7 @@ impl App {
         self.end_proof(&mut tx, &token).await?;
         accounts::set_contact(
             &mut tx,
-            s.principal.account_id(),
+            s.principal.own_account(),
             None,
             Some(m.as_str()),
             now,
@@ -158,7 +165,7 @@ impl App {
     pub async fn unbind_mobile(&self, s: &Session, ctx: &Ctx) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        accounts::set_contact(&mut tx, s.principal.account_id(), None, Some(""), now).await?;
+        accounts::set_contact(&mut tx, s.principal.own_account(), None, Some(""), now).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.mobile.unbind", &s.principal),

@@ -14,6 +14,11 @@ use portico_store::orgs::{self, NewUnit, OrgUnit};
 use portico_store::{audit, db_err, roles};
 use time::Duration;
 
+/// The demo seeder writes its org tree, accounts and roles as the portal
+/// itself.
+const SEED: portico_core::permission::Unattended =
+    portico_core::permission::Unattended::unattended("the demo seeder");
+
 pub const DEMO_PASSWORD: &str = "Portico#2026";
 /// The city's OID; groups, agencies and units are numbered below it.
 pub const CITY_OID: &str = "2.16.886.101.90028";
@@ -223,6 +228,7 @@ impl App {
             let g_oid = format!("{CITY_OID}.{}", gi + 1);
             let group = orgs::insert(
                 &mut tx,
+                SEED.system(),
                 NewUnit {
                     parent: None,
                     kind: OrgKind::Group,
@@ -242,6 +248,7 @@ impl App {
                 let a_oid = format!("{g_oid}.{}", ai + 1);
                 let agency = orgs::insert(
                     &mut tx,
+                    SEED.system(),
                     NewUnit {
                         parent: Some(&group),
                         kind: OrgKind::Agency,
@@ -257,6 +264,7 @@ impl App {
                     let s_oid = format!("{a_oid}.{}", si + 1);
                     let unit = orgs::insert(
                         &mut tx,
+                        SEED.system(),
                         NewUnit {
                             parent: Some(&agency),
                             kind: OrgKind::Unit,
@@ -401,10 +409,7 @@ impl App {
         };
         roles::grant(
             &mut tx,
-            id("admin")?,
-            RoleKind::SystemAdmin,
-            None,
-            id("admin")?,
+            &SEED.grant(id("admin")?, RoleKind::SystemAdmin, None, id("admin")?),
             now,
         )
         .await?;
@@ -416,20 +421,24 @@ impl App {
         ] {
             roles::grant(
                 &mut tx,
-                id(l)?,
-                RoleKind::AgencyAdmin,
-                Some(agency(a)?),
-                id("admin")?,
+                &SEED.grant(
+                    id(l)?,
+                    RoleKind::AgencyAdmin,
+                    Some(agency(a)?),
+                    id("admin")?,
+                ),
                 now,
             )
             .await?;
         }
         roles::grant(
             &mut tx,
-            id("unit_admin")?,
-            RoleKind::UnitAdmin,
-            Some(civil_admin_unit.id),
-            id("admin")?,
+            &SEED.grant(
+                id("unit_admin")?,
+                RoleKind::UnitAdmin,
+                Some(civil_admin_unit.id),
+                id("admin")?,
+            ),
             now,
         )
         .await?;
@@ -502,10 +511,7 @@ impl App {
             {
                 roles::grant(
                     &mut tx,
-                    a.id,
-                    RoleKind::AgencyAdmin,
-                    Some(ag),
-                    id("admin")?,
+                    &SEED.grant(a.id, RoleKind::AgencyAdmin, Some(ag), id("admin")?),
                     now,
                 )
                 .await?;
@@ -618,7 +624,7 @@ async fn seed_demo_apps(
     for n in &services {
         let id = apps::insert_service(tx, n, now).await?;
         let s = apps::service(tx, id).await?.ok_or(crate::Error::NotFound)?;
-        apps::decide_service(tx, &s, true, "admin", "示範資料", now).await?;
+        apps::decide_service(tx, SEED.system(), &s, true, "admin", "示範資料", now).await?;
     }
     // The same sample under a second client whose tokens are signed RS256,
     // as many government Java applications expect.
@@ -649,7 +655,7 @@ async fn seed_demo_apps(
     )
     .await?;
     let s = apps::service(tx, id).await?.ok_or(crate::Error::NotFound)?;
-    apps::decide_service(tx, &s, true, "admin", "示範資料", now).await?;
+    apps::decide_service(tx, SEED.system(), &s, true, "admin", "示範資料", now).await?;
     let waiting = apps::insert(
         tx,
         "portico-leave-demo",
@@ -692,8 +698,8 @@ async fn adjust_special_accounts(
         window_start: now,
         locked_until: Some(now + Duration::minutes(15)),
     };
-    accounts::record_failure(tx, locked, &f).await?;
-    accounts::backdate_password(tx, expiring, now - Duration::days(85)).await
+    accounts::record_failure(tx, SEED.account(locked), &f).await?;
+    accounts::backdate_password(tx, SEED.account(expiring), now - Duration::days(85)).await
 }
 
 impl App {

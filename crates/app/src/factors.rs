@@ -241,7 +241,7 @@ impl App {
             .await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        factors::totp_delete(&mut tx, s.principal.account_id()).await?;
+        factors::totp_delete(&mut tx, s.principal.own_account()).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.totp.disable", &s.principal),
@@ -464,11 +464,11 @@ impl App {
         let admin = actor.admin()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let (a, _) = self.managed(&mut tx, &admin, account).await?;
+        let (a, of) = self.managed(&mut tx, &admin, account).await?;
         let removed = match method {
-            SignInMethod::Totp => factors::totp_delete(&mut tx, a.id).await?,
-            SignInMethod::Passkey => factors::passkey_delete(&mut tx, a.id, None).await? > 0,
-            SignInMethod::Certificate => factors::cert_delete(&mut tx, a.id, None).await? > 0,
+            SignInMethod::Totp => factors::totp_delete(&mut tx, of.write()).await?,
+            SignInMethod::Passkey => factors::passkey_delete(&mut tx, of.write(), None).await? > 0,
+            SignInMethod::Certificate => factors::cert_delete(&mut tx, of.write(), None).await? > 0,
             _ => {
                 return Err(Error::Refused(Msg::new(
                     "此登入方式沒有可重設的綁定",

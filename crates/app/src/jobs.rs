@@ -1,6 +1,11 @@
 //! Periodic jobs. Each is claimed in the database before it runs, so with
 //! several nodes it runs once per period.
 use crate::{App, Ctx, Result, event, mail};
+use portico_core::permission::Unattended;
+
+/// The daily idle sweep: 002 §五, accounts unused for the configured
+/// period are disabled by the portal itself.
+const SWEEP: Unattended = Unattended::unattended("the daily idle sweep");
 use portico_core::Error;
 use portico_core::account::AccountState;
 use portico_store::accounts::{self, Change};
@@ -81,7 +86,7 @@ impl App {
                 Ok(()) => {
                     if !accounts::transition(
                         &mut tx,
-                        a.id,
+                        SWEEP.account(a.id),
                         AccountState::Active,
                         AccountState::Disabled,
                         now,
@@ -93,7 +98,7 @@ impl App {
                     sessions::delete_all_of(&mut tx, a.id).await?;
                     accounts::note_change(
                         &mut tx,
-                        a.id,
+                        SWEEP.account(a.id),
                         &Change {
                             at: now,
                             by: "system",

@@ -4,7 +4,7 @@ use crate::{App, Ctx, Result, event};
 use portico_core::error::Collector;
 use portico_core::ids::OrgUnitId;
 use portico_core::org::{GovOid, OrgKind, check_move, check_oid_under_parent, parse_unit_name};
-use portico_core::permission::Principal;
+use portico_core::permission::{Principal, SystemAdmin};
 use portico_core::{Error, Msg};
 use portico_store::orgs::{self, NewUnit, OrgUnit};
 use portico_store::{audit, db_err};
@@ -128,9 +128,15 @@ impl App {
         Ok(Tree::build(units, counts))
     }
 
+    /// System admins: the tree as the org console edits it (the tree itself
+    /// is public; the console is not).
+    pub async fn org_console(&self, _: &SystemAdmin<'_>) -> Result<Tree> {
+        self.org_tree().await
+    }
+
     /// System admins: adds a unit below a parent (or a top-level group).
     pub async fn create_unit(&self, actor: &Principal, f: &UnitForm, ctx: &Ctx) -> Result<OrgUnit> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let parent = match f.parent_id {
@@ -165,6 +171,7 @@ impl App {
         };
         let u = orgs::insert(
             &mut tx,
+            admin.writes(),
             NewUnit {
                 parent: parent.as_ref(),
                 kind,
@@ -188,7 +195,7 @@ impl App {
         f: &UnitForm,
         ctx: &Ctx,
     ) -> Result<()> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let u = orgs::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
@@ -226,11 +233,14 @@ impl App {
             .is_some_and(|v| v == "on" || v == "true" || v == "1");
         orgs::update(
             &mut tx,
+            admin.writes(),
             id,
-            &name,
-            oid.as_str(),
-            f.sort_order.unwrap_or(u.sort_order),
-            enabled,
+            orgs::UnitEdit {
+                name: &name,
+                oid: oid.as_str(),
+                sort_order: f.sort_order.unwrap_or(u.sort_order),
+                enabled,
+            },
             now,
         )
         .await?;
@@ -250,7 +260,7 @@ impl App {
         new_oid: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let u = orgs::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
@@ -279,15 +289,18 @@ impl App {
         }
         orgs::update(
             &mut tx,
+            admin.writes(),
             id,
-            &u.name,
-            oid.as_str(),
-            u.sort_order,
-            u.enabled,
+            orgs::UnitEdit {
+                name: &u.name,
+                oid: oid.as_str(),
+                sort_order: u.sort_order,
+                enabled: u.enabled,
+            },
             now,
         )
         .await?;
-        orgs::move_subtree(&mut tx, &u, &p, now).await?;
+        orgs::move_subtree(&mut tx, admin.writes(), &u, &p, now).await?;
         let mut e = unit_event(ctx, "org.move", actor, &u);
         e.detail = serde_json::json!({"from_parent": u.parent_id.map(|x| x.0), "to_parent": p.id.0, "oid": [u.oid, oid.as_str()]}).to_string();
         audit::append(&mut tx, &e, now).await?;
@@ -297,7 +310,7 @@ impl App {
     /// System admins: deletes an empty unit. A unit with accounts or units
     /// below it cannot be deleted (disable it instead).
     pub async fn delete_unit(&self, actor: &Principal, id: OrgUnitId, ctx: &Ctx) -> Result<()> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let u = orgs::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
@@ -326,7 +339,7 @@ impl App {
                 "Administrator roles are scoped to this unit; remove them first",
             )));
         }
-        orgs::delete(&mut tx, id).await?;
+        orgs::delete(&mut tx, admin.writes(), id).await?;
         audit::append(&mut tx, &unit_event(ctx, "org.delete", actor, &u), now).await?;
         tx.commit().await.map_err(db_err)
     }

@@ -287,28 +287,30 @@ impl App {
         f: &Filter,
         page: u32,
     ) -> Result<(Page<Message>, Vec<(DeliveryState, i64)>)> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let mut c = self.db.read().await?;
-        let p = outbox::list(&mut c, f, page, 50).await?;
-        let counts = outbox::counts(&mut c).await?;
+        let p = outbox::list(&mut c, &admin, f, page, 50).await?;
+        let counts = outbox::counts(&mut c, &admin).await?;
         Ok((p, counts))
     }
 
     /// System admins: one message.
     pub async fn outbox_message(&self, actor: &Principal, id: i64) -> Result<Message> {
-        actor.system_admin()?;
-        outbox::get(&mut *self.db.read().await?, id)
+        let admin = actor.system_admin()?;
+        outbox::get(&mut *self.db.read().await?, &admin, id)
             .await?
             .ok_or(Error::NotFound)
     }
 
     /// System admins: sends a failed message again.
     pub async fn retry_message(&self, actor: &Principal, id: i64, ctx: &Ctx) -> Result<()> {
-        actor.system_admin()?;
+        let admin = actor.system_admin()?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let m = outbox::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        if !outbox::retry(&mut tx, id, now).await? {
+        let m = outbox::get(&mut tx, &admin, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !outbox::retry(&mut tx, admin.writes(), id, now).await? {
             return Err(Error::Refused(portico_core::Msg::new(
                 "只有傳送失敗的訊息可以重送",
                 "Only a failed message can be sent again",

@@ -268,7 +268,7 @@ impl App {
 
     pub async fn passkey_remove(&self, s: &Session, id: i64, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        if factors::passkey_delete(&mut tx, s.principal.account_id(), Some(id)).await? == 0 {
+        if factors::passkey_delete(&mut tx, s.principal.own_account(), Some(id)).await? == 0 {
             return Err(Error::NotFound);
         }
         let mut e = self_event(ctx, "account.passkey.remove", &s.principal);

@@ -278,7 +278,7 @@ impl App {
         .await?;
         if !accounts::transition(
             &mut tx,
-            a.id,
+            s.principal.own_account(),
             AccountState::Active,
             AccountState::Disabled,
             now,

@@ -1,8 +1,9 @@
 //! System parameters (系統參數管理): system admins only.
 use crate::{App, Ctx, Result, event};
-use portico_core::permission::Principal;
+use portico_core::permission::{Principal, SystemAdmin};
 use portico_core::settings::SystemSettings;
 use portico_store::{Db, audit, db_err};
+use std::sync::Arc;
 
 const KEY: &str = "system";
 
@@ -19,6 +20,11 @@ pub(crate) async fn load(db: &Db) -> Result<SystemSettings> {
 }
 
 impl App {
+    /// System admins: the parameters, as the settings console shows them.
+    pub async fn settings_console(&self, _: &SystemAdmin<'_>) -> Result<Arc<SystemSettings>> {
+        self.settings().await
+    }
+
     /// System admins: replaces the parameters after checking them.
     pub async fn update_settings(
         &self,
@@ -32,7 +38,15 @@ impl App {
         let json = serde_json::to_string(new).map_err(portico_core::Error::internal)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        portico_store::settings::put(&mut tx, KEY, &json, admin.principal().login(), now).await?;
+        portico_store::settings::put(
+            &mut tx,
+            admin.writes(),
+            KEY,
+            &json,
+            admin.principal().login(),
+            now,
+        )
+        .await?;
         let mut e = event(ctx, "settings.update");
         e.actor_id = Some(actor.account_id().0);
         e.actor_login = actor.login().to_owned();
@@ -66,7 +80,8 @@ impl App {
         let json = serde_json::to_string(&new).map_err(portico_core::Error::internal)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        portico_store::settings::put(&mut tx, KEY, &json, "cli", now).await?;
+        let cli = portico_core::permission::Unattended::unattended("portico admin network");
+        portico_store::settings::put(&mut tx, cli.system(), KEY, &json, "cli", now).await?;
         let mut e = event(&Ctx::new("", "portico admin network"), "settings.update");
         e.actor_login = "cli".into();
         e.target_kind = "settings".into();

@@ -164,6 +164,12 @@ impl Principal {
         &self.roles
     }
 
+    /// The right to change this person's own rows (profile, password,
+    /// preferences), from their own session.
+    pub fn own_account(&self) -> AccountWrite {
+        AccountWrite(self.account_id)
+    }
+
     pub fn is_system_admin(&self) -> bool {
         self.roles.iter().any(|r| r.kind == RoleKind::SystemAdmin)
     }
@@ -240,6 +246,14 @@ pub struct Admin<'a> {
 }
 
 /// Proof that the actor is a system admin.
+///
+/// ```compile_fail
+/// // Only `Principal::system_admin` makes one, after checking.
+/// use portico_core::permission::{Principal, SystemAdmin};
+/// fn forge(p: &Principal) -> SystemAdmin<'_> {
+///     SystemAdmin { principal: p }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SystemAdmin<'a> {
     principal: &'a Principal,
@@ -249,10 +263,36 @@ impl<'a> SystemAdmin<'a> {
     pub fn principal(&self) -> &'a Principal {
         self.principal
     }
+
+    /// The right to change the org tree and the system parameters.
+    pub fn writes(&self) -> SystemWrite {
+        SystemWrite {
+            by: Some(self.principal.account_id),
+        }
+    }
 }
 
 /// Proof that an admin may act on one account: the only way into the
 /// privileged account operations.
+///
+/// ```compile_fail
+/// // Only `Admin::of` makes one, after the scope and rank checks.
+/// use portico_core::ids::AccountId;
+/// use portico_core::permission::{AdminOf, Principal};
+/// fn forge(p: &Principal) -> AdminOf<'_> {
+///     AdminOf { actor: p, target: AccountId(1) }
+/// }
+/// ```
+///
+/// The same through the check compiles:
+///
+/// ```
+/// use portico_core::Error;
+/// use portico_core::permission::{AdminOf, Principal, Target};
+/// fn checked<'a>(p: &'a Principal, t: &Target<'_>) -> Result<AdminOf<'a>, Error> {
+///     p.admin()?.of(t)
+/// }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct AdminOf<'a> {
     actor: &'a Principal,
@@ -267,6 +307,134 @@ impl<'a> AdminOf<'a> {
     pub fn target(&self) -> AccountId {
         self.target
     }
+
+    /// The right to change the account's rows.
+    pub fn write(&self) -> AccountWrite {
+        AccountWrite(self.target)
+    }
+
+    /// The right to grant (or revoke) `kind` over `scope` to this account:
+    /// only system admins make system admins; others grant roles no higher
+    /// than the one they hold over that unit.
+    pub fn grant(
+        &self,
+        kind: RoleKind,
+        scope: Option<(OrgUnitId, &TreePath)>,
+    ) -> Result<RoleGrant, Error> {
+        may_grant(self.actor, kind, scope.map(|(_, p)| p))?;
+        Ok(RoleGrant {
+            account: self.target,
+            kind,
+            scope: scope.map(|(u, _)| u),
+            by: self.actor.account_id,
+        })
+    }
+}
+
+/// The right to change one account's rows. Store writes that change an
+/// account take this, never a bare id, and it comes only from a handle
+/// that proved the right: an admin's [`AdminOf::write`], the person's own
+/// session ([`Principal::own_account`]), or the portal acting on its own
+/// ([`Unattended::account`]).
+///
+/// ```compile_fail
+/// use portico_core::ids::AccountId;
+/// use portico_core::permission::AccountWrite;
+/// let forged = AccountWrite(AccountId(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountWrite(AccountId);
+
+impl AccountWrite {
+    pub fn id(&self) -> AccountId {
+        self.0
+    }
+}
+
+/// The right to grant one role to one account, proved by
+/// [`AdminOf::grant`] (in scope, outranking the account, and holding at
+/// least that role over the subtree) or given by [`Unattended::grant`].
+#[derive(Debug, Clone)]
+pub struct RoleGrant {
+    account: AccountId,
+    kind: RoleKind,
+    scope: Option<OrgUnitId>,
+    by: AccountId,
+}
+
+impl RoleGrant {
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+    pub fn kind(&self) -> RoleKind {
+        self.kind
+    }
+    pub fn scope(&self) -> Option<OrgUnitId> {
+        self.scope
+    }
+    /// Who granted it.
+    pub fn by(&self) -> AccountId {
+        self.by
+    }
+}
+
+/// The right to change the org tree or the system parameters: a system
+/// admin's ([`SystemAdmin::writes`]) or the portal's own
+/// ([`Unattended::system`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SystemWrite {
+    by: Option<AccountId>,
+}
+
+impl SystemWrite {
+    /// The system admin who writes, or `None` for the portal itself.
+    pub fn by(&self) -> Option<AccountId> {
+        self.by
+    }
+}
+
+/// The portal acting on its own, with no person's session behind it:
+/// scheduled jobs, the demo seeder, `portico admin …`, sign-in bookkeeping,
+/// and the account flows whose proof is a verified code rather than a
+/// session (activation, forgotten password). Loudly named, like lldap's
+/// `unsafe_get_handler`; the architecture test lists the modules that may
+/// use it, and the admin console is not among them.
+#[derive(Debug, Clone, Copy)]
+pub struct Unattended {
+    why: &'static str,
+}
+
+impl Unattended {
+    /// `why` says which unattended work this is, for a reader and a log.
+    /// The name repeats the type so that every call reads
+    /// `Unattended::unattended(…)`, which a reviewer stops at.
+    #[allow(clippy::self_named_constructors)]
+    pub const fn unattended(why: &'static str) -> Unattended {
+        Unattended { why }
+    }
+    pub fn why(&self) -> &'static str {
+        self.why
+    }
+    pub fn account(&self, id: AccountId) -> AccountWrite {
+        AccountWrite(id)
+    }
+    pub fn grant(
+        &self,
+        account: AccountId,
+        kind: RoleKind,
+        scope: Option<OrgUnitId>,
+        by: AccountId,
+    ) -> RoleGrant {
+        RoleGrant {
+            account,
+            kind,
+            scope,
+            by,
+        }
+    }
+    pub fn system(&self) -> SystemWrite {
+        SystemWrite { by: None }
+    }
 }
 
 /// Proof that an admin may decide one request: in scope, not their own,
@@ -275,6 +443,7 @@ impl<'a> AdminOf<'a> {
 pub struct DeciderOf<'a> {
     actor: &'a Principal,
     request: i64,
+    concerns: AccountId,
 }
 
 impl<'a> DeciderOf<'a> {
@@ -284,6 +453,24 @@ impl<'a> DeciderOf<'a> {
 
     pub fn request(&self) -> i64 {
         self.request
+    }
+
+    /// The right to change the account the request is about, as the
+    /// decision says.
+    pub fn write(&self) -> AccountWrite {
+        AccountWrite(self.concerns)
+    }
+
+    /// The role an approval grants, which must be one the decider could
+    /// grant directly: a decision never grants more.
+    pub fn grant(&self, kind: RoleKind, scope: (OrgUnitId, &TreePath)) -> Result<RoleGrant, Error> {
+        may_grant(self.actor, kind, Some(scope.1))?;
+        Ok(RoleGrant {
+            account: self.concerns,
+            kind,
+            scope: Some(scope.0),
+            by: self.actor.account_id,
+        })
     }
 }
 
@@ -368,6 +555,7 @@ impl<'a> Admin<'a> {
         Ok(DeciderOf {
             actor: self.principal,
             request,
+            concerns,
         })
     }
 
@@ -375,19 +563,22 @@ impl<'a> Admin<'a> {
     /// system admins make system admins; others grant roles no higher than
     /// the one they hold over that unit, inside their own scope.
     pub fn may_grant(&self, kind: RoleKind, scope_unit: Option<&TreePath>) -> Result<(), Error> {
-        let p = self.principal;
-        match (kind, scope_unit) {
-            (RoleKind::SystemAdmin, _) if !p.is_system_admin() => Err(Error::Forbidden),
-            (RoleKind::SystemAdmin, _) => Ok(()),
-            (_, None) => Err(Error::invalid(
-                "scope_unit",
-                Msg::new("請選擇管理範圍", "Choose the scope of the role"),
-            )),
-            (k, Some(path)) => match p.rank_over(path) {
-                Some(mine) if mine >= k => Ok(()),
-                _ => Err(Error::Forbidden),
-            },
-        }
+        may_grant(self.principal, kind, scope_unit)
+    }
+}
+
+fn may_grant(p: &Principal, kind: RoleKind, scope_unit: Option<&TreePath>) -> Result<(), Error> {
+    match (kind, scope_unit) {
+        (RoleKind::SystemAdmin, _) if !p.is_system_admin() => Err(Error::Forbidden),
+        (RoleKind::SystemAdmin, _) => Ok(()),
+        (_, None) => Err(Error::invalid(
+            "scope_unit",
+            Msg::new("請選擇管理範圍", "Choose the scope of the role"),
+        )),
+        (k, Some(path)) => match p.rank_over(path) {
+            Some(mine) if mine >= k => Ok(()),
+            _ => Err(Error::Forbidden),
+        },
     }
 }
 

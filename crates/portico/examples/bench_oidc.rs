@@ -189,6 +189,7 @@ async fn main() {
     let mut c = db.begin().await.unwrap();
     portico_store::settings::put(
         &mut c,
+        portico_core::permission::Unattended::unattended("the benchmark's limits").system(),
         "system",
         &serde_json::to_string(&settings).unwrap(),
         "bench",

@@ -3,7 +3,7 @@ use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms, unique_on};
 use portico_core::account::AccountState;
 use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::org::TreePath;
-use portico_core::permission::AdminScope;
+use portico_core::permission::{AccountWrite, AdminScope, Unattended};
 use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -154,10 +154,11 @@ pub async fn login_exists(c: &mut Conn, login: &str) -> Result<bool> {
 /// an official mailbox, and a note to the reviewer.
 pub async fn set_application(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     a: &Application<'_>,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query(
         "UPDATE accounts SET name = $1, unit_id = $2, title = $3, office_phone = $4, office_ext = $5, \
          needs_official_mail = $6, note = $7, updated_at = $8 WHERE id = $9",
@@ -242,7 +243,9 @@ pub async fn insert(c: &mut Conn, n: &NewAccount<'_>, now: OffsetDateTime) -> Re
     })?;
     let id = AccountId(row.i64("id")?);
     if !n.backup_email.is_empty() {
-        bind_email(c, id, n.backup_email, now).await?;
+        // The account was made just now, in this transaction.
+        let new = Unattended::unattended("a new account's backup email").account(id);
+        bind_email(c, new, n.backup_email, now).await?;
     }
     Ok(id)
 }
@@ -258,10 +261,11 @@ pub fn email_taken() -> Msg {
 /// bound to an account is never accepted again.
 pub async fn bind_email(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     email: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query("INSERT INTO bound_emails (email, account_id, bound_at) VALUES ($1, $2, $3)")
         .bind(email.to_lowercase())
         .bind(id.0)
@@ -430,10 +434,11 @@ pub struct Change<'a> {
 
 pub async fn update_profile(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     p: &Profile,
     ch: &Change<'_>,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query(
         "UPDATE accounts SET name = $1, title = $2, office_phone = $3, office_ext = $4, birthday = $5, home_address = $6, \
          work_address = $7, updated_at = $8, last_change_at = $8, last_change_by = $9, last_change_note = $10 WHERE id = $11",
@@ -455,7 +460,8 @@ pub async fn update_profile(
     Ok(())
 }
 
-pub async fn note_change(c: &mut Conn, id: AccountId, ch: &Change<'_>) -> Result<()> {
+pub async fn note_change(c: &mut Conn, w: AccountWrite, ch: &Change<'_>) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET updated_at = $1, last_change_at = $1, last_change_by = $2, last_change_note = $3 WHERE id = $4")
         .bind(ms(ch.at))
         .bind(ch.by)
@@ -471,11 +477,12 @@ pub async fn note_change(c: &mut Conn, id: AccountId, ch: &Change<'_>) -> Result
 /// any lock.
 pub async fn set_password(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     hash: &str,
     must_change: bool,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query(
         "INSERT INTO password_history (account_id, hash, created_at) \
          SELECT id, password_hash, $1 FROM accounts WHERE id = $2 AND password_hash IS NOT NULL",
@@ -512,7 +519,8 @@ pub async fn recent_password_hashes(c: &mut Conn, id: AccountId, n: u32) -> Resu
     rows.iter().map(|r| r.text("hash")).collect()
 }
 
-pub async fn set_must_change_password(c: &mut Conn, id: AccountId, v: bool) -> Result<()> {
+pub async fn set_must_change_password(c: &mut Conn, w: AccountWrite, v: bool) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET must_change_password = $1 WHERE id = $2")
         .bind(i64::from(v))
         .bind(id.0)
@@ -524,9 +532,10 @@ pub async fn set_must_change_password(c: &mut Conn, id: AccountId, v: bool) -> R
 
 pub async fn record_failure(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     f: &portico_core::account::Failures,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET failed_count = $1, failed_window_start = $2, locked_until = $3 WHERE id = $4")
         .bind(i64::from(f.count))
         .bind(ms(f.window_start))
@@ -538,7 +547,8 @@ pub async fn record_failure(
     Ok(())
 }
 
-pub async fn record_sign_in(c: &mut Conn, id: AccountId, now: OffsetDateTime) -> Result<()> {
+pub async fn record_sign_in(c: &mut Conn, w: AccountWrite, now: OffsetDateTime) -> Result<()> {
+    let id = w.id();
     sqlx::query(
         "UPDATE accounts SET failed_count = 0, failed_window_start = NULL, locked_until = NULL, \
          sign_in_count = sign_in_count + 1, last_sign_in_at = $1 WHERE id = $2",
@@ -551,7 +561,8 @@ pub async fn record_sign_in(c: &mut Conn, id: AccountId, now: OffsetDateTime) ->
     Ok(())
 }
 
-pub async fn unlock(c: &mut Conn, id: AccountId) -> Result<()> {
+pub async fn unlock(c: &mut Conn, w: AccountWrite) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET failed_count = 0, failed_window_start = NULL, locked_until = NULL WHERE id = $1")
         .bind(id.0)
         .execute(&mut *c)
@@ -564,11 +575,12 @@ pub async fn unlock(c: &mut Conn, id: AccountId) -> Result<()> {
 /// of two admins acting at once, exactly one succeeds.
 pub async fn transition(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     from: AccountState,
     to: AccountState,
     now: OffsetDateTime,
 ) -> Result<bool> {
+    let id = w.id();
     let r =
         sqlx::query("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
             .bind(to.as_str())
@@ -585,11 +597,12 @@ pub async fn transition(
 /// with a new title when one is given.
 pub async fn move_to_unit(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     unit: OrgUnitId,
     title: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET unit_id = $1, title = COALESCE($2, title), updated_at = $3 WHERE id = $4")
         .bind(unit.0)
         .bind(title)
@@ -602,7 +615,8 @@ pub async fn move_to_unit(
 }
 
 /// The official mailbox a reviewer granted.
-pub async fn set_official_email(c: &mut Conn, id: AccountId, email: &str) -> Result<()> {
+pub async fn set_official_email(c: &mut Conn, w: AccountWrite, email: &str) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET official_email = $1 WHERE id = $2")
         .bind(email)
         .bind(id.0)
@@ -615,11 +629,12 @@ pub async fn set_official_email(c: &mut Conn, id: AccountId, email: &str) -> Res
 /// The backup e-mail or mobile a person confirmed with a code.
 pub async fn set_contact(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     backup_email: Option<&str>,
     mobile: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query(
         "UPDATE accounts SET backup_email = COALESCE($1, backup_email), mobile = COALESCE($2, mobile), updated_at = $3 WHERE id = $4",
     )
@@ -633,7 +648,8 @@ pub async fn set_contact(
     Ok(())
 }
 
-pub async fn set_prefs(c: &mut Conn, id: AccountId, lang: &str, theme: &str) -> Result<()> {
+pub async fn set_prefs(c: &mut Conn, w: AccountWrite, lang: &str, theme: &str) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET lang = $1, theme = $2 WHERE id = $3")
         .bind(lang)
         .bind(theme)
@@ -646,10 +662,11 @@ pub async fn set_prefs(c: &mut Conn, id: AccountId, lang: &str, theme: &str) -> 
 
 pub async fn set_avatar(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     png: &[u8],
     now: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query("DELETE FROM avatars WHERE account_id = $1")
         .bind(id.0)
         .execute(&mut *c)
@@ -670,7 +687,8 @@ pub async fn set_avatar(
     Ok(())
 }
 
-pub async fn remove_avatar(c: &mut Conn, id: AccountId) -> Result<()> {
+pub async fn remove_avatar(c: &mut Conn, w: AccountWrite) -> Result<()> {
+    let id = w.id();
     sqlx::query("DELETE FROM avatars WHERE account_id = $1")
         .bind(id.0)
         .execute(&mut *c)
@@ -705,9 +723,10 @@ pub async fn count(c: &mut Conn) -> Result<i64> {
 /// Sets when the password was last changed (the demo's "about to expire").
 pub async fn backdate_password(
     c: &mut Conn,
-    id: AccountId,
+    w: AccountWrite,
     changed_at: OffsetDateTime,
 ) -> Result<()> {
+    let id = w.id();
     sqlx::query("UPDATE accounts SET password_changed_at = $1 WHERE id = $2")
         .bind(ms(changed_at))
         .bind(id.0)

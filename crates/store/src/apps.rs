@@ -3,6 +3,7 @@
 //! conditional update, so of two reviewers exactly one decides.
 use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
 use portico_core::ids::{AccountId, OrgUnitId};
+use portico_core::permission::SystemWrite;
 use portico_core::sso::{
     Claim, ClientType, ServiceKind, ServiceState, SigningAlg, claims_from_stored, ips_from_stored,
 };
@@ -194,6 +195,7 @@ pub async fn set_secret(c: &mut Conn, id: i64, hash: &str, now: OffsetDateTime) 
 
 pub async fn set_suspended(
     c: &mut Conn,
+    _w: SystemWrite,
     id: i64,
     suspended: bool,
     note: &str,
@@ -513,6 +515,7 @@ pub async fn approved_of(c: &mut Conn, app_id: i64) -> Result<Vec<Service>> {
 /// Approval supersedes the service's previously approved configuration.
 pub async fn decide_service(
     c: &mut Conn,
+    _w: SystemWrite,
     s: &Service,
     approve: bool,
     by_login: &str,

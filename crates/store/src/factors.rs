@@ -2,6 +2,7 @@
 //! secrets, temporary passwords, and what an admin sees of them.
 use crate::{Conn, Result, RowExt, at, db_err, ms};
 use portico_core::ids::AccountId;
+use portico_core::permission::AccountWrite;
 use time::OffsetDateTime;
 
 /// An authenticator-app (TOTP) secret, sealed.
@@ -90,7 +91,8 @@ pub async fn totp_accept(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn totp_delete(c: &mut Conn, account: AccountId) -> Result<bool> {
+pub async fn totp_delete(c: &mut Conn, w: AccountWrite) -> Result<bool> {
+    let account = w.id();
     let r = sqlx::query("DELETE FROM account_totp WHERE account_id = $1")
         .bind(account.0)
         .execute(&mut *c)
@@ -346,7 +348,8 @@ pub async fn passkey_rename(c: &mut Conn, account: AccountId, id: i64, name: &st
 }
 
 /// Removes one passkey (`Some(id)`) or all of an account's.
-pub async fn passkey_delete(c: &mut Conn, account: AccountId, id: Option<i64>) -> Result<u64> {
+pub async fn passkey_delete(c: &mut Conn, w: AccountWrite, id: Option<i64>) -> Result<u64> {
+    let account = w.id();
     let r = match id {
         Some(id) => sqlx::query("DELETE FROM passkeys WHERE id = $1 AND account_id = $2")
             .bind(id)
@@ -514,7 +517,8 @@ pub async fn cert_used(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<()>
 }
 
 /// Unbinds one certificate (`Some(id)`) or all of an account's.
-pub async fn cert_delete(c: &mut Conn, account: AccountId, id: Option<i64>) -> Result<u64> {
+pub async fn cert_delete(c: &mut Conn, w: AccountWrite, id: Option<i64>) -> Result<u64> {
+    let account = w.id();
     let r = match id {
         Some(id) => sqlx::query("DELETE FROM account_certs WHERE id = $1 AND account_id = $2")
             .bind(id)

@@ -2,6 +2,7 @@
 use crate::{Conn, Result, RowExt, at, db_err, ms, unique_on};
 use portico_core::ids::OrgUnitId;
 use portico_core::org::{OrgKind, TreePath};
+use portico_core::permission::SystemWrite;
 use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -56,7 +57,12 @@ pub struct NewUnit<'a> {
 }
 
 /// Inserts a node below `parent` and gives it its path and agency.
-pub async fn insert(c: &mut Conn, n: NewUnit<'_>, now: OffsetDateTime) -> Result<OrgUnit> {
+pub async fn insert(
+    c: &mut Conn,
+    _w: SystemWrite,
+    n: NewUnit<'_>,
+    now: OffsetDateTime,
+) -> Result<OrgUnit> {
     let row = sqlx::query(
         "INSERT INTO org_units (parent_id, agency_id, kind, name, oid, path, sort_order, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, '', $6, 1, $7, $7) RETURNING id",
@@ -167,15 +173,28 @@ pub async fn count_accounts_in_subtree(c: &mut Conn, path: &TreePath) -> Result<
     r.i64("n")
 }
 
+/// What an edit of a unit sets.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitEdit<'a> {
+    pub name: &'a str,
+    pub oid: &'a str,
+    pub sort_order: i64,
+    pub enabled: bool,
+}
+
 pub async fn update(
     c: &mut Conn,
+    _w: SystemWrite,
     id: OrgUnitId,
-    name: &str,
-    oid: &str,
-    sort_order: i64,
-    enabled: bool,
+    e: UnitEdit<'_>,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let UnitEdit {
+        name,
+        oid,
+        sort_order,
+        enabled,
+    } = e;
     let done = sqlx::query("UPDATE org_units SET name = $1, oid = $2, sort_order = $3, enabled = $4, updated_at = $5 WHERE id = $6")
         .bind(name)
         .bind(oid)
@@ -197,6 +216,7 @@ pub async fn update(
 /// the subtree and, when a unit changes agency, the agency of its units.
 pub async fn move_subtree(
     c: &mut Conn,
+    _w: SystemWrite,
     node: &OrgUnit,
     new_parent: &OrgUnit,
     now: OffsetDateTime,
@@ -234,7 +254,7 @@ pub async fn move_subtree(
     Ok(())
 }
 
-pub async fn delete(c: &mut Conn, id: OrgUnitId) -> Result<()> {
+pub async fn delete(c: &mut Conn, _w: SystemWrite, id: OrgUnitId) -> Result<()> {
     sqlx::query("DELETE FROM org_units WHERE id = $1")
         .bind(id.0)
         .execute(&mut *c)

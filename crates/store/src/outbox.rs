@@ -4,6 +4,7 @@ use crate::{Backend, Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
 use portico_core::Error;
 use portico_core::ids::AccountId;
 use portico_core::outbox::{Channel, DeliveryState};
+use portico_core::permission::{SystemAdmin, SystemWrite};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
@@ -199,7 +200,7 @@ pub async fn purge_sent(c: &mut Conn, before: OffsetDateTime) -> Result<u64> {
 
 /// An admin sends a failed message again: due now, with fresh attempts.
 /// Only a failed message can be retried (true when it was).
-pub async fn retry(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<bool> {
+pub async fn retry(c: &mut Conn, _w: SystemWrite, id: i64, now: OffsetDateTime) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE outbox SET state = 'pending', attempts = 0, next_at = $1, lease_until = NULL WHERE id = $2 AND state = 'failed'",
     )
@@ -211,7 +212,7 @@ pub async fn retry(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<bool> {
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn get(c: &mut Conn, id: i64) -> Result<Option<Message>> {
+pub async fn get(c: &mut Conn, _admin: &SystemAdmin<'_>, id: i64) -> Result<Option<Message>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM outbox WHERE id = $1"
     )))
@@ -230,7 +231,13 @@ pub struct Filter {
 }
 
 /// The outbox, newest first.
-pub async fn list(c: &mut Conn, f: &Filter, page: u32, per_page: u32) -> Result<Page<Message>> {
+pub async fn list(
+    c: &mut Conn,
+    _admin: &SystemAdmin<'_>,
+    f: &Filter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Message>> {
     let mut filter = SqlBuf::new(" WHERE 1 = 1");
     if let Some(s) = f.state {
         filter.push(" AND state = ").t(s.as_str());
@@ -263,7 +270,7 @@ pub async fn list(c: &mut Conn, f: &Filter, page: u32, per_page: u32) -> Result<
 }
 
 /// How many messages are in each state.
-pub async fn counts(c: &mut Conn) -> Result<Vec<(DeliveryState, i64)>> {
+pub async fn counts(c: &mut Conn, _admin: &SystemAdmin<'_>) -> Result<Vec<(DeliveryState, i64)>> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
         .fetch_all(&mut *c)
         .await

@@ -2,7 +2,7 @@
 use crate::{Conn, Result, RowExt, db_err, ms, unique_on};
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
 use portico_core::org::TreePath;
-use portico_core::permission::{Role, RoleKind};
+use portico_core::permission::{AccountWrite, Role, RoleGrant, RoleKind};
 use portico_core::{Error, Msg};
 use time::OffsetDateTime;
 
@@ -49,19 +49,13 @@ pub async fn of_account(c: &mut Conn, id: AccountId) -> Result<Vec<Grant>> {
         .collect()
 }
 
-pub async fn grant(
-    c: &mut Conn,
-    account: AccountId,
-    kind: RoleKind,
-    scope: Option<OrgUnitId>,
-    by: AccountId,
-    now: OffsetDateTime,
-) -> Result<RoleId> {
+/// Writes a grant that a handle proved ([`RoleGrant`]).
+pub async fn grant(c: &mut Conn, g: &RoleGrant, now: OffsetDateTime) -> Result<RoleId> {
     let row = sqlx::query("INSERT INTO roles (account_id, kind, scope_unit_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-        .bind(account.0)
-        .bind(kind.as_str())
-        .bind(scope.map(|s| s.0))
-        .bind(by.0)
+        .bind(g.account().0)
+        .bind(g.kind().as_str())
+        .bind(g.scope().map(|s| s.0))
+        .bind(g.by().0)
         .bind(ms(now))
         .fetch_one(&mut *c)
         .await
@@ -69,18 +63,45 @@ pub async fn grant(
     Ok(RoleId(row.i64("id")?))
 }
 
-pub async fn revoke(c: &mut Conn, account: AccountId, role: RoleId) -> Result<()> {
-    let r = sqlx::query("DELETE FROM roles WHERE id = $1 AND account_id = $2")
-        .bind(role.0)
-        .bind(account.0)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+/// Removes one grant, which must be of the account, kind and scope the
+/// proof covers.
+pub async fn revoke(c: &mut Conn, g: &RoleGrant, role: RoleId) -> Result<()> {
+    let r = sqlx::query(
+        "DELETE FROM roles WHERE id = $1 AND account_id = $2 AND kind = $3 \
+         AND COALESCE(scope_unit_id, 0) = COALESCE($4, 0)",
+    )
+    .bind(role.0)
+    .bind(g.account().0)
+    .bind(g.kind().as_str())
+    .bind(g.scope().map(|s| s.0))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     if r.rows_affected() == 0 {
         Err(Error::NotFound)
     } else {
         Ok(())
     }
+}
+
+/// Removes the account's roles scoped outside `unit` (the place it moved
+/// to) and returns them.
+pub async fn revoke_outside(c: &mut Conn, w: AccountWrite, unit: &TreePath) -> Result<Vec<Grant>> {
+    let mut gone = Vec::new();
+    for g in of_account(c, w.id()).await? {
+        if let Some(p) = &g.scope_path
+            && !p.contains(unit)
+        {
+            sqlx::query("DELETE FROM roles WHERE id = $1 AND account_id = $2")
+                .bind(g.id.0)
+                .bind(w.id().0)
+                .execute(&mut *c)
+                .await
+                .map_err(db_err)?;
+            gone.push(g);
+        }
+    }
+    Ok(gone)
 }
 
 /// How many enabled accounts hold agency admin for `agency`.

@@ -1,5 +1,6 @@
 //! SQL for system parameters: one JSON document under the key `system`.
 use crate::{Conn, Result, RowExt, db_err, ms};
+use portico_core::permission::SystemWrite;
 use time::OffsetDateTime;
 
 pub async fn get(c: &mut Conn, key: &str) -> Result<Option<String>> {
@@ -13,6 +14,7 @@ pub async fn get(c: &mut Conn, key: &str) -> Result<Option<String>> {
 
 pub async fn put(
     c: &mut Conn,
+    _w: SystemWrite,
     key: &str,
     value: &str,
     by: &str,

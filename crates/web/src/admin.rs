@@ -412,8 +412,11 @@ async fn org_page(
     ok: Option<&str>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    s.0.principal.system_admin().map_err(page_err(lang))?;
-    let tree = st.app.org_tree().await.map_err(page_err(lang))?;
+    let tree = st
+        .app
+        .org_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+        .await
+        .map_err(page_err(lang))?;
     let status = if errs.is_empty() {
         StatusCode::OK
     } else {
@@ -484,8 +487,11 @@ async fn unit_page(
     ok: Option<&str>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    s.0.principal.system_admin().map_err(page_err(lang))?;
-    let tree = st.app.org_tree().await.map_err(page_err(lang))?;
+    let tree = st
+        .app
+        .org_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+        .await
+        .map_err(page_err(lang))?;
     let unit = tree
         .get(OrgUnitId(id))
         .cloned()
@@ -671,8 +677,12 @@ async fn settings(
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    s.0.principal.system_admin().map_err(page_err(lang))?;
-    let cur = (*st.app.settings().await.map_err(page_err(lang))?).clone();
+    let cur = (*st
+        .app
+        .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+        .await
+        .map_err(page_err(lang))?)
+    .clone();
     render(
         AdminSettingsPage {
             c: Chrome::of(&s.0, "admin-settings").with_flash(flash(q.ok.as_deref())),
@@ -798,13 +808,16 @@ async fn audit(
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let (f, errs) = q.filter();
+    // A filter that does not parse shows its errors over an empty page,
+    // to admins only (the use case checks).
+    let page = st
+        .app
+        .audit_events(&s.0.principal, &f, q.page.unwrap_or(1), 30)
+        .await
+        .map_err(page_err(lang))?;
     let page = if errs.is_empty() {
-        st.app
-            .audit_events(&s.0.principal, &f, q.page.unwrap_or(1), 30)
-            .await
-            .map_err(page_err(lang))?
+        page
     } else {
-        s.0.principal.admin().map_err(page_err(lang))?;
         portico_store::Page {
             items: vec![],
             total: 0,

@@ -544,8 +544,11 @@ async fn update_unit(
     Path(id): Path<i64>,
     Json(b): Json<UnitBody>,
 ) -> ApiResult {
-    s.principal.system_admin().map_err(WebError::api)?;
-    let tree = st.app.org_tree().await.map_err(WebError::api)?;
+    let tree = st
+        .app
+        .org_console(&s.principal.system_admin().map_err(WebError::api)?)
+        .await
+        .map_err(WebError::api)?;
     let cur = tree
         .get(OrgUnitId(id))
         .ok_or(WebError::api(Error::NotFound))?;
@@ -602,8 +605,11 @@ async fn delete_unit(
 
 /// System admins.
 async fn settings(State(st): State<AppState>, ApiUser(s): ApiUser) -> ApiResult {
-    s.principal.system_admin().map_err(WebError::api)?;
-    let cur = st.app.settings().await.map_err(WebError::api)?;
+    let cur = st
+        .app
+        .settings_console(&s.principal.system_admin().map_err(WebError::api)?)
+        .await
+        .map_err(WebError::api)?;
     Ok(axum::Json(&*cur).into_response())
 }
 
@@ -615,8 +621,11 @@ async fn save_settings(
     ReqCtx(ctx): ReqCtx,
     Json(patch): Json<Value>,
 ) -> ApiResult {
-    s.principal.system_admin().map_err(WebError::api)?;
-    let cur = st.app.settings().await.map_err(WebError::api)?;
+    let cur = st
+        .app
+        .settings_console(&s.principal.system_admin().map_err(WebError::api)?)
+        .await
+        .map_err(WebError::api)?;
     let mut merged = serde_json::to_value(&*cur).map_err(|e| WebError::api(Error::internal(e)))?;
     let mut unknown = Vec::new();
     unknown_keys(&patch, &merged, "", &mut unknown);

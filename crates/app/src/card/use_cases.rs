@@ -159,7 +159,7 @@ impl App {
 
     pub async fn card_unbind(&self, s: &Session, id: i64, ctx: &Ctx) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        if factors::cert_delete(&mut tx, s.principal.account_id(), Some(id)).await? == 0 {
+        if factors::cert_delete(&mut tx, s.principal.own_account(), Some(id)).await? == 0 {
             return Err(Error::NotFound);
         }
         let mut e = self_event(ctx, "account.card.unbind", &s.principal);
