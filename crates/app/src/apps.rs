@@ -189,6 +189,8 @@ impl App {
         let mut e = app_event(ctx, "app.update", actor, app.id, &fields.name);
         e.detail = json!({"ips": ips, "url": fields.url}).to_string();
         audit::append(&mut tx, &e, now).await?;
+        // Every node's client cache reloads (versions.rs).
+        portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
         self.forget_clients();
         Ok(())
@@ -445,6 +447,8 @@ impl App {
             now,
         )
         .await?;
+        // Every node's client cache reloads (versions.rs).
+        portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
         self.forget_clients();
         self.wake_outbox();
@@ -481,6 +485,8 @@ impl App {
             now,
         )
         .await?;
+        // Every node's client cache reloads (versions.rs).
+        portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
         self.forget_clients();
         Ok(secret)
@@ -535,6 +541,8 @@ impl App {
         let mut e = app_event(ctx, action, actor, app_id, &app.name);
         e.reason = note;
         audit::append(&mut tx, &e, now).await?;
+        // Every node's client cache reloads (versions.rs).
+        portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
         self.forget_clients();
         Ok(())
@@ -626,9 +634,8 @@ impl App {
         let settings = self.settings().await?;
         let key = format!("verify:{}", login.trim().to_ascii_lowercase());
         if !self
-            .oidc
-            .limiter
-            .allow(&key, settings.verify_account_per_minute)
+            .rate_allow(&key, settings.verify_account_per_minute)
+            .await?
         {
             self.audit_client(
                 ctx,

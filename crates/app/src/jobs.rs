@@ -25,8 +25,16 @@ pub struct IdleSweep {
 const SWEEP_LIMIT: i64 = 2_000;
 
 impl App {
-    /// Runs the jobs that are due: the daily idle sweep.
+    /// Runs the jobs that are due: the daily idle sweep, and every ten
+    /// minutes forgetting the rate-limit windows that ended.
     pub async fn run_due_jobs(&self) -> Result<Option<IdleSweep>> {
+        let mut tx = self.db.begin().await?;
+        let rates_due =
+            jobs::claim(&mut tx, "rate_sweep", Duration::minutes(10), self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        if rates_due {
+            self.sweep_rate_windows().await?;
+        }
         let mut tx = self.db.begin().await?;
         let due = jobs::claim(&mut tx, "idle_disable", Duration::days(1), self.now()).await?;
         tx.commit().await.map_err(db_err)?;

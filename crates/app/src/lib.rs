@@ -15,6 +15,7 @@ pub mod demo;
 pub mod export;
 pub mod factors;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod mobile_id;
 pub mod oidc;
@@ -31,7 +32,6 @@ use portico_core::settings::SystemSettings;
 use portico_core::zone::Zones;
 use portico_store::Db;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use portico_core::{Error, Result};
@@ -92,12 +92,23 @@ impl Ctx {
     }
 }
 
-/// How long settings read from the database are reused. A change made on
-/// one node reaches every node within this time.
-const SETTINGS_TTL: Duration = Duration::from_secs(5);
+/// How often a node compares its caches' versions with the database's
+/// (`store::versions`): a change made on another node (settings, a
+/// suspended client, a rotated key) is honoured here within this time. A
+/// change made on this node is honoured at once.
+const VERSION_CHECK: time::Duration = time::Duration::seconds(1);
 
-/// The settings read, when, and their network zones parsed once.
-type CachedSettings = (Instant, Arc<SystemSettings>, Arc<Zones>);
+/// The settings read at a settings version, with their network zones
+/// parsed once.
+type CachedSettings = (i64, Arc<SystemSettings>, Arc<Zones>);
+
+/// What the caches were filled at, and when the database was last asked
+/// (by the app's clock, so tests move it by hand).
+#[derive(Debug, Default)]
+struct Caches {
+    versions: Mutex<Option<(OffsetDateTime, portico_store::versions::Versions)>>,
+    settings: Mutex<Option<CachedSettings>>,
+}
 
 /// The application: the database, the clock, the password hasher and the
 /// outbox's peers.
@@ -106,7 +117,7 @@ pub struct App {
     pub db: Db,
     clock: Arc<dyn Clock>,
     pub hasher: passwords::Hasher,
-    settings_cache: Arc<Mutex<Option<CachedSettings>>>,
+    caches: Arc<Caches>,
     pub(crate) delivery: outbox::Delivery,
     pub(crate) oidc: Arc<oidc::Provider>,
     /// The passkey relying party, from the public URL.
@@ -127,7 +138,7 @@ impl App {
             db,
             clock,
             hasher,
-            settings_cache: Arc::new(Mutex::new(None)),
+            caches: Arc::new(Caches::default()),
             delivery: outbox::Delivery::default(),
             oidc: Arc::new(oidc::Provider::default()),
             webauthn: None,
@@ -146,7 +157,7 @@ impl App {
         self.clock.now()
     }
 
-    /// The system parameters, from a short-lived cache.
+    /// The system parameters, as of the settings version.
     pub async fn settings(&self) -> Result<Arc<SystemSettings>> {
         Ok(self.cached_settings().await?.1)
     }
@@ -157,31 +168,54 @@ impl App {
         Ok(self.cached_settings().await?.2)
     }
 
+    /// The caches' versions in the database, asked at most once per
+    /// [`VERSION_CHECK`].
+    pub(crate) async fn versions(&self) -> Result<portico_store::versions::Versions> {
+        let now = self.now();
+        if let Some((at, v)) = *lock(&self.caches.versions)
+            && now - at < VERSION_CHECK
+            && now >= at
+        {
+            return Ok(v);
+        }
+        let v = portico_store::versions::all(&mut *self.db.read().await?).await?;
+        *lock(&self.caches.versions) = Some((now, v));
+        Ok(v)
+    }
+
+    /// After a change on this node: ask the database for the versions at
+    /// the next read, so the change is honoured here at once.
+    pub(crate) fn forget_versions(&self) {
+        *lock(&self.caches.versions) = None;
+    }
+
     async fn cached_settings(&self) -> Result<CachedSettings> {
-        if let Some(c) = self
-            .settings_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            && c.0.elapsed() < SETTINGS_TTL
+        let v = self.versions().await?.settings;
+        if let Some(c) = lock(&self.caches.settings).as_ref()
+            && c.0 == v
         {
             return Ok(c.clone());
         }
-        let s = Arc::new(settings::load(&self.db).await?);
-        let c = (Instant::now(), s.clone(), Arc::new(s.zones()));
-        *self
-            .settings_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(c.clone());
+        let s = Arc::new(settings::load(&self.db).await?.0);
+        let c = (v, s.clone(), Arc::new(s.zones()));
+        *lock(&self.caches.settings) = Some(c.clone());
         Ok(c)
     }
 
-    pub(crate) fn forget_settings(&self) {
-        *self
-            .settings_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+    /// For tools that write the database directly (benchmarks): honour
+    /// the change now rather than within the second.
+    pub fn refresh_caches(&self) {
+        self.forget_versions();
     }
+
+    pub(crate) fn forget_settings(&self) {
+        self.forget_versions();
+    }
+}
+
+/// A cache's lock; a panic elsewhere leaves the value usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Random bytes from the operating system, hex-encoded.

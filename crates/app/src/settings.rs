@@ -2,62 +2,123 @@
 use crate::{App, Ctx, Result, event};
 use portico_core::permission::{Principal, SystemAdmin};
 use portico_core::settings::SystemSettings;
+use portico_store::settings as store_settings;
 use portico_store::{Db, audit, db_err};
-use std::sync::Arc;
 
 const KEY: &str = "system";
 
-/// Reads the parameters; defaults where none were saved.
-pub(crate) async fn load(db: &Db) -> Result<SystemSettings> {
-    let raw = portico_store::settings::get(&mut *db.read().await?, KEY).await?;
+/// Reads the parameters and their version; defaults (version 0) where
+/// none were saved.
+pub(crate) async fn load(db: &Db) -> Result<(SystemSettings, i64)> {
+    let raw = store_settings::get(&mut *db.read().await?, KEY).await?;
     Ok(match raw {
-        Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "stored system settings unreadable; using defaults");
-            SystemSettings::default()
-        }),
-        None => SystemSettings::default(),
+        Some(s) => (parse(&s.value), s.version),
+        None => (SystemSettings::default(), 0),
     })
 }
 
+fn parse(json: &str) -> SystemSettings {
+    serde_json::from_str(json).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "stored system settings unreadable; using defaults");
+        SystemSettings::default()
+    })
+}
+
+/// What a save did.
+#[derive(Debug)]
+pub enum Saved {
+    /// Written as this version.
+    Done(i64),
+    /// Another admin saved since `base` and changed the same fields to
+    /// other values. Nothing was written; `kept` is the latest save with the
+    /// rest of this edit applied, to show and send again at `version`.
+    Conflict {
+        fields: Vec<&'static str>,
+        kept: SystemSettings,
+        version: i64,
+    },
+}
+
 impl App {
-    /// System admins: the parameters, as the settings console shows them.
-    pub async fn settings_console(&self, _: &SystemAdmin<'_>) -> Result<Arc<SystemSettings>> {
-        self.settings().await
+    /// System admins: the parameters and their version, as the settings
+    /// console shows them.
+    pub async fn settings_console(&self, _: &SystemAdmin<'_>) -> Result<(SystemSettings, i64)> {
+        load(&self.db).await
     }
 
-    /// System admins: replaces the parameters after checking them.
+    /// System admins: saves the parameters an admin edited from version
+    /// `base`. A save made meanwhile by someone else is kept: edits of
+    /// other fields are merged, and the same field changed twice is
+    /// refused by name ([`Saved::Conflict`]). The write is conditional on
+    /// the version, so of two saves at once exactly one is first.
     pub async fn update_settings(
         &self,
         actor: &Principal,
         new: &SystemSettings,
+        base: i64,
         ctx: &Ctx,
-    ) -> Result<()> {
+    ) -> Result<Saved> {
         let admin = actor.system_admin()?;
         new.validate()?;
-        let old = load(&self.db).await?;
-        let json = serde_json::to_string(new).map_err(portico_core::Error::internal)?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        portico_store::settings::put(
-            &mut tx,
-            admin.writes(),
-            KEY,
-            &json,
-            admin.principal().login(),
-            now,
-        )
-        .await?;
-        let mut e = event(ctx, "settings.update");
-        e.actor_id = Some(actor.account_id().0);
-        e.actor_login = actor.login().to_owned();
-        e.target_kind = "settings".into();
-        e.target_label = KEY.into();
-        e.scope_path = actor.unit_path().as_str().to_owned();
-        e.detail = serde_json::json!({ "before": old, "after": new }).to_string();
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        self.forget_settings();
-        Ok(())
+        loop {
+            let mut tx = self.db.begin().await?;
+            let (latest, version) = match store_settings::get(&mut tx, KEY).await? {
+                Some(s) => (parse(&s.value), s.version),
+                None => (SystemSettings::default(), 0),
+            };
+            let to_save = if version == base {
+                new.clone()
+            } else {
+                let at_base = match base {
+                    0 => Some(SystemSettings::default()),
+                    b => store_settings::at_version(&mut tx, KEY, b)
+                        .await?
+                        .map(|j| parse(&j)),
+                };
+                // A base nobody kept (older than the history): every field
+                // this edit and the latest disagree on is a conflict.
+                let at_base = at_base.unwrap_or_else(|| latest.clone());
+                let (merged, fields) = portico_core::settings::merge(&at_base, new, &latest);
+                if !fields.is_empty() {
+                    return Ok(Saved::Conflict {
+                        fields,
+                        kept: merged,
+                        version,
+                    });
+                }
+                merged.validate()?;
+                merged
+            };
+            let json = serde_json::to_string(&to_save).map_err(portico_core::Error::internal)?;
+            let now = self.now();
+            let Some(saved) = store_settings::put(
+                &mut tx,
+                admin.writes(),
+                KEY,
+                &json,
+                admin.principal().login(),
+                now,
+                version,
+            )
+            .await?
+            else {
+                // Another save committed between the read and the write:
+                // read again and merge with it.
+                continue;
+            };
+            let mut e = event(ctx, "settings.update");
+            e.actor_id = Some(actor.account_id().0);
+            e.actor_login = actor.login().to_owned();
+            e.target_kind = "settings".into();
+            e.target_label = KEY.into();
+            e.scope_path = actor.unit_path().as_str().to_owned();
+            e.detail = serde_json::json!({ "before": latest, "after": to_save, "version": saved })
+                .to_string();
+            audit::append(&mut tx, &e, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            self.forget_settings();
+            return Ok(Saved::Done(saved));
+        }
     }
 
     /// From the server's console (`portico admin network`): sets the
@@ -68,28 +129,35 @@ impl App {
         internal: Option<&str>,
         proxies: Option<&str>,
     ) -> Result<SystemSettings> {
-        let old = load(&self.db).await?;
-        let mut new = old.clone();
-        if let Some(v) = internal {
-            new.internal_networks = v.replace(',', "\n");
-        }
-        if let Some(v) = proxies {
-            new.trusted_proxies = v.replace(',', "\n");
-        }
-        new.validate()?;
-        let json = serde_json::to_string(&new).map_err(portico_core::Error::internal)?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
         let cli = portico_core::permission::Unattended::unattended("portico admin network");
-        portico_store::settings::put(&mut tx, cli.system(), KEY, &json, "cli", now).await?;
-        let mut e = event(&Ctx::new("", "portico admin network"), "settings.update");
-        e.actor_login = "cli".into();
-        e.target_kind = "settings".into();
-        e.target_label = KEY.into();
-        e.detail = serde_json::json!({ "before": old, "after": new }).to_string();
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        self.forget_settings();
-        Ok(new)
+        loop {
+            let (old, version) = load(&self.db).await?;
+            let mut new = old.clone();
+            if let Some(v) = internal {
+                new.internal_networks = v.replace(',', "\n");
+            }
+            if let Some(v) = proxies {
+                new.trusted_proxies = v.replace(',', "\n");
+            }
+            new.validate()?;
+            let json = serde_json::to_string(&new).map_err(portico_core::Error::internal)?;
+            let now = self.now();
+            let mut tx = self.db.begin().await?;
+            let Some(saved) =
+                store_settings::put(&mut tx, cli.system(), KEY, &json, "cli", now, version).await?
+            else {
+                continue;
+            };
+            let mut e = event(&Ctx::new("", "portico admin network"), "settings.update");
+            e.actor_login = "cli".into();
+            e.target_kind = "settings".into();
+            e.target_label = KEY.into();
+            e.detail =
+                serde_json::json!({ "before": old, "after": new, "version": saved }).to_string();
+            audit::append(&mut tx, &e, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            self.forget_settings();
+            return Ok(new);
+        }
     }
 }

@@ -191,9 +191,211 @@ impl SystemSettings {
     }
 }
 
+/// Every parameter's dotted name, as the form and the JSON API name it.
+pub const FIELDS: &[&str] = &[
+    "password.min_len",
+    "password.max_len",
+    "password.require_upper",
+    "password.require_lower",
+    "password.require_digit",
+    "password.require_special",
+    "password.history",
+    "password.max_age_days",
+    "lockout.max_failures",
+    "lockout.window_minutes",
+    "lockout.lock_minutes",
+    "session_idle_minutes",
+    "idle_disable_days",
+    "official_mail_domain",
+    "oauth_client_per_minute",
+    "verify_account_per_minute",
+    "oauth_account_per_minute",
+    "internal_networks",
+    "trusted_proxies",
+    "outside_methods",
+];
+
+/// The label of a parameter, by its dotted name (as in the form and the
+/// JSON API), for telling an admin which change conflicted.
+pub fn field_label(field: &str) -> Msg {
+    let (zh, en) = match field {
+        "password.min_len" => ("密碼最短長度", "Minimum password length"),
+        "password.max_len" => ("密碼最長長度", "Maximum password length"),
+        "password.require_upper" => ("密碼須含大寫字母", "Passwords need upper case"),
+        "password.require_lower" => ("密碼須含小寫字母", "Passwords need lower case"),
+        "password.require_digit" => ("密碼須含數字", "Passwords need a digit"),
+        "password.require_special" => ("密碼須含特殊符號", "Passwords need a symbol"),
+        "password.history" => (
+            "不可重複使用最近幾次密碼",
+            "Recent passwords that cannot be reused",
+        ),
+        "password.max_age_days" => ("密碼有效天數", "Password lifetime"),
+        "lockout.max_failures" => ("失敗次數上限", "Failures before lockout"),
+        "lockout.window_minutes" => ("失敗計算期間", "Counting window"),
+        "lockout.lock_minutes" => ("鎖定時間", "Lock duration"),
+        "session_idle_minutes" => ("閒置自動登出", "Idle sign-out"),
+        "idle_disable_days" => ("閒置停用天數", "Idle-account disable period"),
+        "official_mail_domain" => ("公務信箱網域", "Official mail domain"),
+        "oauth_client_per_minute" => (
+            "每個應用系統每分鐘請求上限",
+            "Requests per application per minute",
+        ),
+        "verify_account_per_minute" => (
+            "帳號驗證 API 每個帳號每分鐘次數上限",
+            "Account-verification calls per login per minute",
+        ),
+        "oauth_account_per_minute" => (
+            "每個帳號每分鐘權杖請求上限",
+            "Token requests per account per minute",
+        ),
+        "internal_networks" => ("府內網段", "Government network ranges"),
+        "trusted_proxies" => ("可信任的反向代理", "Trusted reverse proxies"),
+        "outside_methods" => ("府外可用的登入方式", "Methods allowed outside"),
+        _ => return Msg::owned(field.to_owned(), field.to_owned()),
+    };
+    Msg::new(zh, en)
+}
+
+/// What the second of two admins is told: which of their changes met
+/// another admin's, by name.
+pub fn conflict_message(fields: &[&str]) -> Msg {
+    let names = |zh: bool| {
+        fields
+            .iter()
+            .map(|f| {
+                let l = field_label(f);
+                if zh {
+                    format!("「{}」", l.zh)
+                } else {
+                    format!("“{}”", l.en)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(if zh { "、" } else { ", " })
+    };
+    Msg::owned(
+        format!(
+            "您編輯期間，其他管理者已儲存了新的設定，並修改了{}。這些欄位現在顯示他的值，您的其他變更仍保留在表單中；請確認後再儲存一次。",
+            names(true)
+        ),
+        format!(
+            "While you were editing, another administrator saved the settings and changed {}. Those fields now show their values and your other changes are still in the form; check them and save again.",
+            names(false)
+        ),
+    )
+}
+
+/// The parameters as dotted name → value (`password.min_len`).
+fn flatten(s: &SystemSettings) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut out = std::collections::BTreeMap::new();
+    if let Ok(serde_json::Value::Object(top)) = serde_json::to_value(s) {
+        for (k, v) in top {
+            match v {
+                serde_json::Value::Object(inner) => {
+                    for (k2, v2) in inner {
+                        out.insert(format!("{k}.{k2}"), v2);
+                    }
+                }
+                v => {
+                    out.insert(k, v);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn unflatten(flat: &std::collections::BTreeMap<String, serde_json::Value>) -> serde_json::Value {
+    let mut top = serde_json::Map::new();
+    for (k, v) in flat {
+        match k.split_once('.') {
+            Some((a, b)) => {
+                let inner = top
+                    .entry(a.to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if let serde_json::Value::Object(m) = inner {
+                    m.insert(b.to_owned(), v.clone());
+                }
+            }
+            None => {
+                top.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    serde_json::Value::Object(top)
+}
+
+/// Two admins edited the parameters from the same `base`; `theirs` was
+/// saved first. Keeps their changes and applies mine on top; where both
+/// changed a field to different values, keeps theirs and names the field
+/// (by dotted name, from [`FIELDS`]) so the second admin is told which
+/// change conflicted. No names: the merge is clean.
+pub fn merge(
+    base: &SystemSettings,
+    mine: &SystemSettings,
+    theirs: &SystemSettings,
+) -> (SystemSettings, Vec<&'static str>) {
+    let (b, m, t) = (flatten(base), flatten(mine), flatten(theirs));
+    let mut merged = t.clone();
+    let mut conflicts = Vec::new();
+    for (k, mv) in &m {
+        let bv = b.get(k);
+        let tv = t.get(k);
+        if bv == Some(mv) {
+            continue;
+        }
+        if tv != bv && tv != Some(mv) {
+            conflicts.push(
+                FIELDS
+                    .iter()
+                    .copied()
+                    .find(|f| f == k)
+                    .unwrap_or("settings"),
+            );
+        } else {
+            merged.insert(k.clone(), mv.clone());
+        }
+    }
+    let merged: SystemSettings =
+        serde_json::from_value(unflatten(&merged)).unwrap_or_else(|_| theirs.clone());
+    (merged, conflicts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_of_different_fields_from_the_same_version_both_count() {
+        let base = SystemSettings::default();
+        let mut mine = base.clone();
+        mine.session_idle_minutes = 45;
+        let mut theirs = base.clone();
+        theirs.password.min_len = 10;
+        let (m, conflicts) = merge(&base, &mine, &theirs);
+        assert!(conflicts.is_empty());
+        assert_eq!((m.session_idle_minutes, m.password.min_len), (45, 10));
+    }
+
+    #[test]
+    fn the_same_field_changed_twice_differently_is_named() {
+        let base = SystemSettings::default();
+        let mut mine = base.clone();
+        mine.password.min_len = 12;
+        mine.idle_disable_days = 90;
+        let mut theirs = base.clone();
+        theirs.password.min_len = 10;
+        let (kept, fields) = merge(&base, &mine, &theirs);
+        assert_eq!(fields, vec!["password.min_len"]);
+        // Theirs where they conflict, mine elsewhere.
+        assert_eq!((kept.password.min_len, kept.idle_disable_days), (10, 90));
+        assert_eq!(field_label("password.min_len").zh, "密碼最短長度");
+        // Both to the same value: no conflict.
+        theirs.password.min_len = 12;
+        let (m, conflicts) = merge(&base, &mine, &theirs);
+        assert!(conflicts.is_empty());
+        assert_eq!(m.idle_disable_days, 90);
+    }
 
     #[test]
     fn defaults_follow_the_seeds() {

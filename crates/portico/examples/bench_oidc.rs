@@ -187,6 +187,10 @@ async fn main() {
     settings.oauth_client_per_minute = 0;
     settings.oauth_account_per_minute = 100_000;
     let mut c = db.begin().await.unwrap();
+    let saved = portico_store::settings::get(&mut c, "system")
+        .await
+        .unwrap()
+        .map_or(0, |s| s.version);
     portico_store::settings::put(
         &mut c,
         portico_core::permission::Unattended::unattended("the benchmark's limits").system(),
@@ -194,11 +198,13 @@ async fn main() {
         &serde_json::to_string(&settings).unwrap(),
         "bench",
         time::OffsetDateTime::now_utc(),
+        saved,
     )
     .await
-    .unwrap();
+    .unwrap()
+    .expect("nobody else saves during the benchmark");
     c.commit().await.unwrap();
-    tokio::time::sleep(Duration::from_secs(6)).await; // the settings cache
+    app.refresh_caches();
     let state = AppState {
         app: app.clone(),
         cfg: Arc::new(WebConfig {

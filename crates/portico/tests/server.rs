@@ -433,7 +433,8 @@ async fn malformed_input_at_every_form_changes_nothing() {
             .unwrap();
         let settings = portico_store::settings::get(&mut conn, "system")
             .await
-            .unwrap();
+            .unwrap()
+            .map(|s| (s.value, s.version));
         let admin_roles =
             portico_store::roles::of_account(&mut conn, portico_core::ids::AccountId(1))
                 .await

@@ -1219,7 +1219,6 @@ async fn a_client_learns_nothing_about_another_clients_tokens_and_token_requests
         )
         .await;
     assert_eq!(st, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(5100)).await; // the settings cache
     let mut refresh = t["refresh_token"].as_str().unwrap().to_owned();
     let mut statuses = Vec::new();
     for _ in 0..4 {

@@ -17,10 +17,12 @@ pub mod migrate;
 pub mod oauth;
 pub mod orgs;
 pub mod outbox;
+pub mod rates;
 pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod settings;
+pub mod versions;
 
 use portico_core::{Error, Msg};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

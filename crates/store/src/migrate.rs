@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_strong.sql"),
         postgres: include_str!("../migrations/postgres/0004_strong.sql"),
     },
+    Migration {
+        version: 5,
+        name: "nodes",
+        sqlite: include_str!("../migrations/sqlite/0005_nodes.sql"),
+        postgres: include_str!("../migrations/postgres/0005_nodes.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -10,6 +10,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::orgs::UnitForm;
+use portico_app::settings::Saved;
+use portico_core::Msg;
 use portico_core::account::AccountState;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
 use portico_core::org::OrgKind;
@@ -677,18 +679,19 @@ async fn settings(
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let cur = (*st
+    let (cur, version) = st
         .app
         .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
         .await
-        .map_err(page_err(lang))?)
-    .clone();
+        .map_err(page_err(lang))?;
     render(
         AdminSettingsPage {
             c: Chrome::of(&s.0, "admin-settings").with_flash(flash(q.ok.as_deref())),
             seen_inside: seen_inside(&cur, &ctx),
             seen_ip: ctx.ip.clone(),
             s: cur,
+            version,
+            conflict: String::new(),
             errs: Errors::new(vec![], lang),
         },
         lang,
@@ -772,31 +775,71 @@ async fn save_settings(
     let lang = s.lang();
     let base = (*st.app.settings().await.map_err(page_err(lang))?).clone();
     let inside = seen_inside(&base, &ctx);
-    let r = match parse_settings(&f.fields, &base) {
-        Ok(new) => st
-            .app
-            .update_settings(&s.0.principal, &new, &ctx)
-            .await
-            .map_err(|e| (e, new)),
-        Err(errs) => Err((Error::Invalid(errs), base)),
+    // The version the form was read at; a form without one (an old page)
+    // counts as edited from the latest.
+    let from: i64 = f
+        .fields
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    let page = |shown, version, conflict, errs| AdminSettingsPage {
+        c: Chrome::of(&s.0, "admin-settings"),
+        seen_inside: inside,
+        seen_ip: ctx.ip.clone(),
+        s: shown,
+        version,
+        conflict,
+        errs: Errors::new(errs, lang),
     };
-    match r {
-        Ok(()) => Ok(Redirect::to("/admin/settings?ok=settings").into_response()),
-        Err((Error::Invalid(errs), shown)) => {
-            let mut r = render(
-                AdminSettingsPage {
-                    c: Chrome::of(&s.0, "admin-settings"),
-                    seen_inside: inside,
-                    seen_ip: ctx.ip.clone(),
-                    s: shown,
-                    errs: Errors::new(errs, lang),
-                },
-                lang,
-            )?;
+    let new = match parse_settings(&f.fields, &base) {
+        Ok(new) => new,
+        Err(errs) => {
+            let mut r = render(page(base, from, String::new(), errs), lang)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(r);
+        }
+    };
+    let from = if from < 0 {
+        st.app
+            .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+            .await
+            .map_err(page_err(lang))?
+            .1
+    } else {
+        from
+    };
+    match st
+        .app
+        .update_settings(&s.0.principal, &new, from, &ctx)
+        .await
+    {
+        Ok(Saved::Done(_)) => Ok(Redirect::to("/admin/settings?ok=settings").into_response()),
+        Ok(Saved::Conflict {
+            fields,
+            kept,
+            version,
+        }) => {
+            let m = portico_core::settings::conflict_message(&fields);
+            let errs = fields
+                .iter()
+                .map(|&field| portico_core::FieldError {
+                    field,
+                    message: Msg::new(
+                        "其他管理者剛修改了此欄位；這裡顯示的是他儲存的值",
+                        "Another administrator just changed this field; it shows their value",
+                    ),
+                })
+                .collect();
+            let mut r = render(page(kept, version, m.get(lang).to_owned(), errs), lang)?;
+            *r.status_mut() = StatusCode::CONFLICT;
+            Ok(r)
+        }
+        Err(Error::Invalid(errs)) => {
+            let mut r = render(page(new, from, String::new(), errs), lang)?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err((e, _)) => Err(WebError::page(e, lang)),
+        Err(e) => Err(WebError::page(e, lang)),
     }
 }
 

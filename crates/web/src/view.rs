@@ -460,6 +460,10 @@ pub struct AdminUnitPage {
 pub struct AdminSettingsPage {
     pub c: Chrome,
     pub s: portico_core::settings::SystemSettings,
+    /// The version `s` was read at, sent back with the form.
+    pub version: i64,
+    /// Another admin saved meanwhile and changed the same fields: which.
+    pub conflict: String,
     pub errs: Errors,
     /// The address the server sees for this request, and whether the
     /// saved zones count it as inside: proof the proxy setting is right.

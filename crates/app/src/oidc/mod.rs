@@ -4,7 +4,6 @@
 //! and RP-initiated logout. Tokens are JWTs signed with keys from
 //! [`keys`]; codes and refresh tokens are opaque and stored as hashes.
 pub mod keys;
-mod limit;
 
 use crate::auth::Session;
 use crate::{App, Ctx, Result, event, random_token, token_hash};
@@ -22,8 +21,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 use time::{Duration, OffsetDateTime};
 
-pub use limit::RateLimiter;
-
 /// Authorization codes live 60 seconds.
 pub const CODE_TTL: Duration = Duration::seconds(60);
 /// Access and ID tokens live 10 minutes.
@@ -35,10 +32,6 @@ pub const REFRESH_MAX: Duration = Duration::days(7);
 /// A retired key is published this long after retirement: longer than any
 /// token it signed can live.
 pub const KEY_OVERLAP: Duration = Duration::hours(1);
-/// How long an opened key ring is reused before the database is read again
-/// (a rotation on another node reaches this one within this time; an
-/// unknown `kid` triggers a read at once).
-const RING_TTL: StdDuration = StdDuration::from_secs(60);
 
 /// The provider's configuration and caches, shared by the app's clones.
 #[derive(Debug)]
@@ -46,23 +39,20 @@ pub struct Provider {
     /// The issuer: the portal's public base URL, no trailing slash.
     pub issuer: String,
     master: Option<MasterKey>,
-    ring: Mutex<Option<(Instant, Arc<KeyRing>)>>,
+    /// The key ring and the keys version it was read at.
+    ring: Mutex<Option<(i64, Arc<KeyRing>)>>,
     /// Last forced reload, so a flood of unknown `kid`s cannot hammer the
     /// database.
     forced: Mutex<Option<Instant>>,
-    pub limiter: RateLimiter,
-    /// Clients read in the last few seconds: every token request and every
-    /// token check needs one. A change made on this node clears it; other
-    /// nodes see a change (a suspension, a new secret) within
-    /// [`CLIENT_TTL`].
+    /// Clients as read at a clients version: every token request and every
+    /// token check needs one. A change anywhere moves the version, which
+    /// every node sees within a second (`App::versions`).
     clients: Mutex<std::collections::HashMap<String, CachedClient>>,
 }
 
-/// When a client was read, and what (`None`: no such client).
-type CachedClient = (Instant, Option<Arc<Client>>);
-
-/// How long a client read from the database is reused.
-pub const CLIENT_TTL: StdDuration = StdDuration::from_secs(5);
+/// The clients version a client was read at, and what (`None`: no such
+/// client).
+type CachedClient = (i64, Option<Arc<Client>>);
 
 impl Provider {
     pub fn new(issuer: &str, master: Option<MasterKey>) -> Provider {
@@ -71,7 +61,6 @@ impl Provider {
             master,
             ring: Mutex::new(None),
             forced: Mutex::new(None),
-            limiter: RateLimiter::default(),
             clients: Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -361,13 +350,14 @@ impl App {
     /// The opened key ring; creates the first key of each algorithm when
     /// there is none.
     pub async fn key_ring(&self) -> Result<Arc<KeyRing>> {
+        let v = self.versions().await?.keys;
         if let Some((at, r)) = self
             .oidc
             .ring
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            && at.elapsed() < RING_TTL
+            && *at == v
         {
             return Ok(r.clone());
         }
@@ -375,6 +365,7 @@ impl App {
     }
 
     async fn reload_ring(&self) -> Result<Arc<KeyRing>> {
+        let v = self.versions().await?.keys;
         let mut ring = self.read_ring().await?;
         if SigningAlg::ALL.iter().any(|a| ring.current(*a).is_none()) {
             for alg in SigningAlg::ALL {
@@ -385,8 +376,7 @@ impl App {
             ring = self.read_ring().await?;
         }
         let ring = Arc::new(ring);
-        *self.oidc.ring.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((Instant::now(), ring.clone()));
+        *self.oidc.ring.lock().unwrap_or_else(|e| e.into_inner()) = Some((v, ring.clone()));
         Ok(ring)
     }
 
@@ -435,7 +425,10 @@ impl App {
         .await?;
         oauth::retire_keys(&mut tx, alg.as_str(), &kid, now).await?;
         oauth::purge_keys(&mut tx, now - KEY_OVERLAP).await?;
+        // Every node's key ring reloads (versions.rs).
+        portico_store::versions::bump(&mut tx, portico_store::versions::KEYS).await?;
         tx.commit().await.map_err(db_err)?;
+        self.forget_versions();
         Ok(kid)
     }
 
@@ -477,13 +470,14 @@ impl App {
         if client_id.is_empty() || client_id.len() > 64 {
             return Ok(None);
         }
+        let v = self.versions().await?.clients;
         if let Some((at, c)) = self
             .oidc
             .clients
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(client_id)
-            && at.elapsed() < CLIENT_TTL
+            && *at == v
         {
             return Ok(c.clone());
         }
@@ -499,17 +493,14 @@ impl App {
         if m.len() > 10_000 {
             m.clear();
         }
-        m.insert(client_id.to_owned(), (Instant::now(), client.clone()));
+        m.insert(client_id.to_owned(), (v, client.clone()));
         Ok(client)
     }
 
-    /// Forgets cached clients after a change to an application.
+    /// After a change to an application on this node: read the versions
+    /// again now rather than within the second.
     pub(crate) fn forget_clients(&self) {
-        self.oidc
-            .clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.forget_versions();
     }
 
     /// Authenticates a client at the token, introspection and revocation
@@ -565,10 +556,8 @@ impl App {
     /// allowance.
     pub async fn client_rate(&self, client_id: &str, ctx: &Ctx) -> Result<bool> {
         let limit = self.settings().await?.oauth_client_per_minute;
-        Ok(self
-            .oidc
-            .limiter
-            .allow(&format!("client:{client_id}:{}", ctx.ip), limit))
+        self.rate_allow(&format!("client:{client_id}:{}", ctx.ip), limit)
+            .await
     }
 
     /// Audits a refusal concerning an application (or a client id that
@@ -1104,9 +1093,8 @@ impl App {
     async fn account_rate(&self, account: AccountId) -> Result<(), OAuthError> {
         let limit = self.settings().await?.oauth_account_per_minute;
         if self
-            .oidc
-            .limiter
-            .allow(&format!("account:{}", account.0), limit)
+            .rate_allow(&format!("account:{}", account.0), limit)
+            .await?
         {
             Ok(())
         } else {

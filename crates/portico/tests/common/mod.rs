@@ -129,6 +129,45 @@ impl TestServer {
         }
     }
 
+    /// Another node on the same database: its own caches and its own
+    /// clock (starting where this one is), nothing shared in memory.
+    pub async fn second_node(&self) -> (App, ManualClock) {
+        let db = Db::connect(&self.db_url).await.expect("db");
+        let clock = ManualClock::new(self.app.now());
+        let app = App::with(
+            db,
+            Arc::new(clock.clone()),
+            portico_app::passwords::Hasher::with_params(1024, 1, 1),
+        )
+        .with_oidc(
+            &self.base,
+            portico_app::oidc::keys::MasterKey::from_bytes(&[7u8; 32]).expect("master key"),
+        );
+        (app, clock)
+    }
+
+    /// A second node serving HTTP on the same database: its address, its
+    /// app and its clock. It runs until the test ends.
+    pub async fn serve_second_node(&self) -> (String, App, ManualClock) {
+        let (app, clock) = self.second_node().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState {
+            app: app.clone(),
+            cfg: Arc::new(WebConfig {
+                cookie_secure: false,
+            }),
+        };
+        tokio::spawn(portico_web::serve(
+            listener,
+            state,
+            std::future::pending::<()>(),
+        ));
+        (base, app, clock)
+    }
+
     pub fn client(&self) -> Client {
         // One TLS provider for every HTTP client in the process.
         portico_app::sms::install_tls_provider();

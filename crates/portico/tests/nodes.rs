@@ -1,0 +1,292 @@
+//! Several nodes on one database (DESIGN.md "Stateless nodes"): what one
+//! node changes, another honours within a second, by the caches' versions
+//! rather than by a timeout; two admins saving the system parameters at
+//! once lose nothing; rate limits count across nodes. A second node here is
+//! a second `App` on the same database, with its own caches and its own
+//! clock, so "within a second" is a clock moved by hand, not a sleep.
+mod common;
+
+use common::{Client, TestServer};
+use serde_json::json;
+
+/// The settings form as the page sends it, from version `version`, with
+/// `changes` (dotted name → value) applied to the defaults.
+async fn post_settings(c: &mut Client, version: i64, changes: &[(&str, &str)]) -> (u16, String) {
+    let csrf = c.csrf().await;
+    let v = version.to_string();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("version", &v),
+        ("password.require_upper", "on"),
+        ("password.require_lower", "on"),
+        ("password.require_digit", "on"),
+        ("password.require_special", "on"),
+    ];
+    form.extend_from_slice(changes);
+    let (st, body, _) = c.post_form("/admin/settings", &form).await;
+    (st, body)
+}
+
+/// The version the settings page was read at (its hidden field).
+async fn page_version(c: &mut Client) -> i64 {
+    let (_, page) = c.get("/admin/settings").await;
+    common::between(&page, "name=\"version\" value=\"", "\"")
+        .parse()
+        .expect("a version on the page")
+}
+
+#[tokio::test]
+async fn two_admins_saving_the_same_field_from_one_version_the_second_is_told_which() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let id = s.account_id("staff").await;
+    let csrf = admin.csrf().await;
+    admin
+        .api_post(
+            &format!("/accounts/{id}/roles"),
+            &csrf,
+            json!({"kind": "system_admin"}),
+        )
+        .await;
+    let mut other = s.signed_in("staff").await;
+    let v = page_version(&mut admin).await;
+    assert_eq!(
+        page_version(&mut other).await,
+        v,
+        "both read the same version"
+    );
+    let (st, _) = post_settings(&mut admin, v, &[("password.min_len", "10")]).await;
+    assert_eq!(st, 303);
+    let (st, page) = post_settings(
+        &mut other,
+        v,
+        &[("password.min_len", "12"), ("idle_disable_days", "90")],
+    )
+    .await;
+    assert_eq!(st, 409, "{page}");
+    assert!(
+        page.contains("「密碼最短長度」"),
+        "the field is named: {page}"
+    );
+    // The form shows the first admin's value there and keeps the rest of
+    // the second admin's edit.
+    assert!(
+        page.contains(r#"name="password.min_len" value="10""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"name="idle_disable_days" value="90""#),
+        "{page}"
+    );
+    let saved = s.app.settings().await.expect("settings");
+    assert_eq!(
+        (saved.password.min_len, saved.idle_disable_days),
+        (10, 180),
+        "nothing of the second save was written"
+    );
+    // Sent again from the version the conflict page carries, it counts.
+    let v2 = common::between(&page, "name=\"version\" value=\"", "\"")
+        .parse()
+        .expect("version");
+    let (st, _) = post_settings(
+        &mut other,
+        v2,
+        &[("password.min_len", "10"), ("idle_disable_days", "90")],
+    )
+    .await;
+    assert_eq!(st, 303);
+    let saved = s.app.settings().await.expect("settings");
+    assert_eq!((saved.password.min_len, saved.idle_disable_days), (10, 90));
+}
+
+#[tokio::test]
+async fn edits_of_different_fields_from_one_version_both_count() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let v = page_version(&mut admin).await;
+    let (st, _) = post_settings(&mut admin, v, &[("password.min_len", "10")]).await;
+    assert_eq!(st, 303);
+    let (st, _) = post_settings(&mut admin, v, &[("session_idle_minutes", "45")]).await;
+    assert_eq!(st, 303, "merged with the save made meanwhile");
+    let saved = s.app.settings().await.expect("settings");
+    assert_eq!(
+        (saved.password.min_len, saved.session_idle_minutes),
+        (10, 45)
+    );
+}
+
+#[tokio::test]
+async fn the_api_takes_if_match_and_names_the_conflicting_field() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let r = admin
+        .http
+        .get(format!("{}/api/v1/settings", admin.base))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .expect("get");
+    let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+    let put = |body: serde_json::Value, if_match: Option<String>| {
+        let mut req = admin
+            .http
+            .put(format!("{}/api/v1/settings", admin.base))
+            .header("cookie", &admin.cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&body);
+        if let Some(m) = if_match {
+            req = req.header("if-match", m);
+        }
+        async move {
+            let r = req.send().await.expect("put");
+            let st = r.status().as_u16();
+            (
+                st,
+                r.json::<serde_json::Value>().await.expect("a JSON body"),
+            )
+        }
+    };
+    let (st, _) = put(json!({"password": {"min_len": 10}}), Some(etag.clone())).await;
+    assert_eq!(st, 200);
+    let (st, body) = put(json!({"password": {"min_len": 12}}), Some(etag.clone())).await;
+    assert_eq!(st, 409, "{body}");
+    assert_eq!(body["fields"][0]["field"], "password.min_len", "{body}");
+    // Another field from the same version merges.
+    let (st, body) = put(json!({"session_idle_minutes": 45}), Some(etag)).await;
+    assert_eq!(st, 200, "{body}");
+    // Without If-Match a patch applies to the latest.
+    let (st, body) = put(json!({"idle_disable_days": 90}), None).await;
+    assert_eq!(st, 200, "{body}");
+    let saved = s.app.settings().await.expect("settings");
+    assert_eq!(
+        (
+            saved.password.min_len,
+            saved.session_idle_minutes,
+            saved.idle_disable_days
+        ),
+        (10, 45, 90)
+    );
+    let (st, _) = put(json!({"idle_disable_days": 90}), Some("\"x\"".into())).await;
+    assert_eq!(st, 422, "a malformed If-Match is refused");
+}
+
+#[tokio::test]
+async fn a_settings_save_on_one_node_is_honoured_by_the_other_within_a_second() {
+    let s = TestServer::start(10).await;
+    let (other, clock) = s.second_node().await;
+    assert_eq!(
+        other
+            .settings()
+            .await
+            .expect("settings")
+            .session_idle_minutes,
+        30
+    );
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let (st, _) = admin
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"session_idle_minutes": 45})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // The saving node honours it at once.
+    assert_eq!(
+        s.app
+            .settings()
+            .await
+            .expect("settings")
+            .session_idle_minutes,
+        45
+    );
+    clock.advance(time::Duration::seconds(1));
+    assert_eq!(
+        other
+            .settings()
+            .await
+            .expect("settings")
+            .session_idle_minutes,
+        45,
+        "the other node, a second later"
+    );
+}
+
+#[tokio::test]
+async fn a_suspended_client_on_one_node_is_refused_by_the_other_within_a_second() {
+    let s = TestServer::start(10).await;
+    let (other, clock) = s.second_node().await;
+    let id = portico_app::demo::SAMPLE_CLIENT_ID;
+    let before = other.client(id).await.expect("read").expect("client");
+    assert!(!before.app.suspended);
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let (st, body) = admin
+        .api_post(
+            &format!("/apps/{}/suspend", before.app.id),
+            &csrf,
+            json!({"note": "資安事件調查中"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    clock.advance(time::Duration::seconds(1));
+    let after = other.client(id).await.expect("read").expect("client");
+    assert!(after.app.suspended, "the other node sees the suspension");
+}
+
+#[tokio::test]
+async fn a_key_rotation_on_one_node_reaches_the_other_within_a_second() {
+    let s = TestServer::start(10).await;
+    let (other, clock) = s.second_node().await;
+    let before = other.key_ring().await.expect("ring").jwks();
+    let kid = s
+        .app
+        .rotate_signing_key(portico_core::sso::SigningAlg::ES256)
+        .await
+        .expect("rotate");
+    assert!(!before.to_string().contains(&kid));
+    clock.advance(time::Duration::seconds(1));
+    let after = other.key_ring().await.expect("ring").jwks();
+    assert!(after.to_string().contains(&kid), "{after}");
+}
+
+#[tokio::test]
+async fn a_rate_limit_counts_across_nodes() {
+    let s = TestServer::start(10).await;
+    let (b, _other, clock) = s.serve_second_node().await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let (st, _) = admin
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"oauth_client_per_minute": 3})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    clock.advance(time::Duration::seconds(1));
+    let http = s.client().http;
+    let grant = |base: String| {
+        let http = http.clone();
+        async move {
+            http.post(format!("{base}/oauth2/token"))
+                .basic_auth(common::oidc::ID, Some(common::oidc::SECRET))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .expect("token")
+                .status()
+                .as_u16()
+        }
+    };
+    // Alternating nodes: the limit of 3 a minute holds for the pair.
+    let mut statuses = Vec::new();
+    for base in [&s.base, &b, &s.base, &b] {
+        statuses.push(grant(base.clone()).await);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429]);
+}

@@ -1,0 +1,34 @@
+-- Several nodes on one database (PostgreSQL): what they share instead of process
+-- memory. Keep in step with ../sqlite/0005_nodes.sql (the parity test
+-- compares the two schemas).
+
+-- System parameters are saved with a version: a save names the version it
+-- started from and fails when another admin saved first, who is then told
+-- which fields conflicted. Each saved version is kept, for that comparison.
+ALTER TABLE settings ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+CREATE TABLE settings_history (
+  key TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  value TEXT NOT NULL,
+  saved_at BIGINT NOT NULL,
+  saved_by TEXT NOT NULL,
+  PRIMARY KEY (key, version)
+);
+
+-- One counter per cache (settings, clients, signing keys), bumped in the
+-- transaction that changes what it caches. Every node compares it with the
+-- version it holds, at most once a second, instead of waiting out a timeout.
+CREATE TABLE cache_versions (
+  name TEXT PRIMARY KEY,
+  version BIGINT NOT NULL
+);
+INSERT INTO cache_versions (name, version) VALUES ('settings', 1), ('clients', 1), ('keys', 1);
+
+-- Fixed-window rate limits (the token endpoint, the application APIs):
+-- counted here, so a limit holds across nodes.
+CREATE TABLE rate_windows (
+  key TEXT PRIMARY KEY,
+  window_start BIGINT NOT NULL,
+  hits BIGINT NOT NULL
+);
+CREATE INDEX rate_windows_start ON rate_windows(window_start);

@@ -1,0 +1,33 @@
+//! Fixed-window rate limits, counted in the database so that a limit holds
+//! across nodes (DESIGN.md "Stateless nodes").
+use crate::{Conn, Result, RowExt, db_err};
+
+/// Counts one hit for `key` in the window that starts at `window_start`
+/// (epoch milliseconds) and returns the hits in that window so far, this
+/// one included. One statement: two nodes counting at once each see the
+/// other's hit.
+pub async fn hit(c: &mut Conn, key: &str, window_start: i64) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           hits = CASE WHEN rate_windows.window_start = excluded.window_start THEN rate_windows.hits + 1 ELSE 1 END, \
+           window_start = excluded.window_start \
+         RETURNING hits",
+    )
+    .bind(key)
+    .bind(window_start)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?
+    .i64("hits")
+}
+
+/// Forgets windows that ended before `before`.
+pub async fn sweep(c: &mut Conn, before: i64) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM rate_windows WHERE window_start < $1")
+        .bind(before)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected())
+}
