@@ -118,6 +118,11 @@ pub struct App {
     clock: Arc<dyn Clock>,
     pub hasher: passwords::Hasher,
     caches: Arc<Caches>,
+    /// Audit events without a transaction of their own (audit.rs).
+    pub(crate) group_commit: Arc<audit::GroupCommit>,
+    /// Client-credentials grants are audited; off only in the benchmark's
+    /// baseline ([`App::without_grant_audit_for_benchmarks`]).
+    pub(crate) audit_grants: bool,
     pub(crate) delivery: outbox::Delivery,
     pub(crate) oidc: Arc<oidc::Provider>,
     /// The passkey relying party, from the public URL.
@@ -139,12 +144,22 @@ impl App {
             clock,
             hasher,
             caches: Arc::new(Caches::default()),
+            group_commit: Arc::new(audit::GroupCommit::default()),
+            audit_grants: true,
             delivery: outbox::Delivery::default(),
             oidc: Arc::new(oidc::Provider::default()),
             webauthn: None,
             card: None,
             mobile_id: None,
         }
+    }
+
+    /// The baseline `bench_oidc` measures the grant audit's cost against:
+    /// the same app with client-credentials grants unaudited. Never for a
+    /// server (the architecture test keeps it in the examples).
+    pub fn without_grant_audit_for_benchmarks(mut self) -> App {
+        self.audit_grants = false;
+        self
     }
 
     /// Where mail and SMS go (recorded only, until this is called).

@@ -212,6 +212,20 @@ async fn main() {
         }),
     };
     tokio::spawn(portico_web::serve(listener, state, std::future::pending()));
+    // The same app with client-credentials grants unaudited, on another
+    // port: the baseline for what auditing every grant costs.
+    let unaudited_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let unaudited = format!("http://{}", unaudited_listener.local_addr().unwrap());
+    tokio::spawn(portico_web::serve(
+        unaudited_listener,
+        AppState {
+            app: app.clone().without_grant_audit_for_benchmarks(),
+            cfg: Arc::new(WebConfig {
+                cookie_secure: false,
+            }),
+        },
+        std::future::pending(),
+    ));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(128)
@@ -239,20 +253,34 @@ async fn main() {
     .await;
     show("discovery (baseline), 64 conns", &disco);
 
-    let (h, b) = (http.clone(), base.clone());
-    let cc = load(32, secs, move |_| {
-        let (h, b) = (h.clone(), b.clone());
-        async move {
-            h.post(format!("{b}/oauth2/token"))
-                .basic_auth(ID, Some(SECRET))
-                .form(&[("grant_type", "client_credentials")])
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        }
-    })
-    .await;
-    show("client credentials, 32 conns", &cc);
+    let grants = |to: String| {
+        let h = http.clone();
+        load(32, secs, move |_| {
+            let (h, b) = (h.clone(), to.clone());
+            async move {
+                h.post(format!("{b}/oauth2/token"))
+                    .basic_auth(ID, Some(SECRET))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            }
+        })
+    };
+    // Interleaved, twice each, so the machine's noise falls on both.
+    let bare1 = grants(unaudited.clone()).await;
+    let cc = grants(base.clone()).await;
+    let bare2 = grants(unaudited.clone()).await;
+    let cc2 = grants(base.clone()).await;
+    show("client credentials unaudited (baseline), 32 conns", &bare1);
+    show("client credentials, every grant audited, 32 conns", &cc);
+    show("client credentials unaudited (baseline), again", &bare2);
+    show("client credentials, every grant audited, again", &cc2);
+    println!(
+        "  audited / unaudited grants per second: {:.2} and {:.2} (aim: at least 0.8)",
+        cc.rate / bare1.rate,
+        cc2.rate / bare2.rate
+    );
     println!(
         "  per CPU-second (server + load generator): {:.0} grants; Keycloak's sizing guide: 120 per vCPU",
         1e3 / cc.cpu_ms_per_op

@@ -121,6 +121,17 @@ fn unattended_writes_stay_in_the_modules_that_have_no_session() {
 }
 
 #[test]
+fn the_unaudited_grant_baseline_stays_in_the_benchmarks() {
+    assert_eq!(
+        used_outside(
+            "without_grant_audit_for_benchmarks(",
+            &["crates/app/src/lib.rs", "crates/portico/examples/"]
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn no_permission_check_is_discarded() {
     // `actor.system_admin()?;` proves something and throws the proof away:
     // the handle must reach what it guards.

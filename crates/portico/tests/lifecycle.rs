@@ -420,8 +420,13 @@ async fn two_admins_deciding_the_same_application_exactly_one_counts() {
         .filter(|o| o.contains("done=0&already=1"))
         .count();
     assert_eq!((done, lost), (1, 1), "{outcomes:?}");
-    let state = state_of(&s, "racer").await;
-    assert!(state == "approved" || state == "rejected");
+    // The final state is the winner's decision.
+    let winner = if ra.1.contains("done=1") {
+        "approved"
+    } else {
+        "rejected"
+    };
+    assert_eq!(state_of(&s, "racer").await, winner, "{outcomes:?}");
     // Exactly one decision mail.
     let mut c = s.app.db.read().await.unwrap();
     let n: i64 = sqlx::Row::get(

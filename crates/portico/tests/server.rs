@@ -116,13 +116,26 @@ async fn agency_admin_cannot_read_or_disable_account_outside_subtree() {
     assert_eq!(st, 404);
     let (st, _) = c.api_get(&format!("/accounts/{outsider}")).await;
     assert_eq!(st, 404);
-    // The search only lists 民政局's accounts.
-    let (_, list) = c.api_get("/accounts?login=chen").await;
-    for item in list["items"].as_array().unwrap() {
+    // The search only lists 民政局's accounts, and does list some.
+    let (_, list) = c.api_get("/accounts?per_page=200").await;
+    let items = list["items"].as_array().unwrap();
+    assert!(
+        items.len() > 3,
+        "the agency's own accounts are found: {list}"
+    );
+    for item in items {
         assert_eq!(item["agency_name"], "民政局", "{item}");
     }
-    // Still active.
+    // The system admin's search of the same finds more than the agency's.
     let mut admin = s.signed_in("admin").await;
+    let (_, all) = admin.api_get("/accounts?per_page=200").await;
+    assert!(
+        all["total"].as_i64() > list["total"].as_i64(),
+        "{} vs {}",
+        all["total"],
+        list["total"]
+    );
+    // Still active.
     let page = admin.get(&format!("/admin/accounts/{outsider}")).await.1;
     assert!(page.contains("停用帳號"), "outsider still enabled");
 }
@@ -141,8 +154,17 @@ async fn agency_admin_disables_account_in_scope_and_its_sessions_end() {
         )
         .await;
     assert_eq!(st, 303, "{loc}");
-    assert_eq!(victim.get("/").await.0, 200, "the login page, signed out");
-    assert!(victim.get("/account").await.0 == 303, "no session any more");
+    // Signed out: the home page answers with the sign-in form, not the
+    // person's shell.
+    let (st, home) = victim.get("/").await;
+    assert_eq!(st, 200);
+    assert!(
+        home.contains(r#"name="captcha_id""#) && !home.contains("王小明"),
+        "the login page, signed out"
+    );
+    let (st, _, to) = victim.get_loc("/account").await;
+    assert_eq!(st, 303, "no session any more");
+    assert!(to.starts_with("/login"), "{to}");
     let (_, st, body) = s.sign_in("staff", DEMO_PASSWORD).await;
     assert_eq!(st, 403);
     assert!(body.contains("帳號已停用"));
@@ -451,6 +473,16 @@ async fn malformed_input_at_every_form_changes_nothing() {
         )
     };
     let before = snapshot().await;
+    let head_before: i64 = {
+        let mut conn = s.app.db.read().await.unwrap();
+        sqlx::Row::get(
+            &sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM audit_events")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            "n",
+        )
+    };
     let forms = [
         "/login".to_owned(),
         "/prefs".into(),
@@ -496,10 +528,12 @@ async fn malformed_input_at_every_form_changes_nothing() {
         }
     }
     // The same paths with a valid token but nonsense values: refused field by field.
-    // (Force password reset takes no input: with a valid token it is simply done.)
+    // (Force password reset and removing the avatar take no input: with a
+    // valid token they are simply done.)
+    let mut refused = Vec::new();
     for path in forms[2..]
         .iter()
-        .filter(|p| !p.ends_with("/reset-password"))
+        .filter(|p| !p.ends_with("/reset-password") && !p.ends_with("/avatar/delete"))
     {
         let (st, _, _) = c
             .post_form(
@@ -515,8 +549,13 @@ async fn malformed_input_at_every_form_changes_nothing() {
                 ],
             )
             .await;
-        assert!(st < 500, "{path}: {st}");
+        refused.push((path.replace(&id.to_string(), "ID"), st));
     }
+    let expected: Vec<(String, u16)> = EXPECTED_REFUSALS
+        .iter()
+        .map(|(p, st)| ((*p).to_owned(), *st))
+        .collect();
+    assert_eq!(refused, expected, "each form refuses its nonsense by name");
     for path in [
         format!("/accounts/{id}/disable"),
         format!("/accounts/{id}/enable"),
@@ -548,4 +587,35 @@ async fn malformed_input_at_every_form_changes_nothing() {
     );
     assert_eq!(before.5, after.5, "settings unchanged");
     assert_eq!(before.6, after.6, "roles unchanged");
+    // The audit chain moved only by refusals: no change was recorded.
+    let mut conn = s.app.db.read().await.unwrap();
+    let changes: Vec<String> = sqlx::query(
+        "SELECT action FROM audit_events WHERE seq > $1 AND outcome = 'ok' ORDER BY seq",
+    )
+    .bind(head_before)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| sqlx::Row::get::<String, _>(r, "action"))
+    .collect();
+    assert_eq!(changes, Vec::<String>::new(), "changes recorded");
 }
+
+/// What each form answers to a valid token with nonsense values: the
+/// field errors (422), or the refusal the state calls for.
+const EXPECTED_REFUSALS: &[(&str, u16)] = &[
+    ("/account/profile", 422),
+    ("/account/password", 422),
+    ("/admin/accounts/ID/disable", 422),
+    // Already enabled, and not locked: the state refuses, by name.
+    ("/admin/accounts/ID/enable", 409),
+    ("/admin/accounts/ID/unlock", 409),
+    ("/admin/accounts/ID/roles", 422),
+    ("/admin/accounts/ID/roles/999999/revoke", 404),
+    ("/admin/org", 422),
+    ("/admin/org/1", 422),
+    ("/admin/org/1/move", 422),
+    ("/admin/org/1/delete", 422),
+    ("/admin/settings", 422),
+];

@@ -1299,3 +1299,50 @@ async fn a_lock_pauses_tokens_without_ending_them_and_an_old_id_token_cannot_sig
     assert_eq!(st, 200);
     assert_eq!(fresh.get_loc("/account").await.0, 200);
 }
+
+#[tokio::test]
+async fn every_client_credentials_grant_is_audited_with_its_token_id_and_the_chain_holds() {
+    let s = TestServer::start(10).await;
+    // Forty grants at once share group commits; each is in the trail.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (http, base) = (s.client().http, s.base.clone());
+        set.spawn(async move {
+            let r = http
+                .post(format!("{base}/oauth2/token"))
+                .basic_auth(ID, Some(SECRET))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .expect("token");
+            assert_eq!(r.status(), 200);
+            let t: Value = r.json().await.expect("json");
+            claims(t["access_token"].as_str().expect("token"))["jti"]
+                .as_str()
+                .expect("jti")
+                .to_owned()
+        });
+    }
+    let mut issued: Vec<String> = set.join_all().await;
+    issued.sort();
+    let mut c = s.app.db.read().await.expect("conn");
+    let mut audited: Vec<String> = sqlx::query(
+        "SELECT detail FROM audit_events WHERE action = 'oauth.token' AND outcome = 'ok' ORDER BY seq",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .expect("audit")
+    .iter()
+    .map(|r| {
+        let d: Value = serde_json::from_str(&sqlx::Row::get::<String, _>(r, "detail")).expect("json");
+        assert_eq!(d["grant"], "client_credentials");
+        assert_eq!(d["client_id"], ID);
+        d["jti"].as_str().expect("jti").to_owned()
+    })
+    .collect();
+    audited.sort();
+    assert_eq!(audited, issued, "each token issued is in the trail, once");
+    drop(c);
+    let v = s.app.verify_audit_chain().await.expect("verify");
+    assert!(v.first_break.is_none(), "{v:?}");
+}

@@ -96,62 +96,83 @@ fn from_row(r: &AnyRow) -> Result<Event> {
 
 /// Appends an event to the chain, inside the caller's transaction.
 pub async fn append(c: &mut Conn, e: &NewEvent, now: OffsetDateTime) -> Result<i64> {
+    let seqs = append_many(c, &[(e, now)]).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| portico_core::Error::internal("no event appended"))
+}
+
+/// Appends events to the chain in order, inside the caller's transaction,
+/// moving the head once for all of them: what a group commit writes.
+/// Returns their sequence numbers.
+pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -> Result<Vec<i64>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = events.len() as i64;
     // Advancing the head first takes its lock until commit (PostgreSQL) and
     // the write lock (SQLite): appends are serialised, the chain stays linear.
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
         .fetch_one(&mut *c)
         .await
         .map_err(db_err)?;
-    let seq = head.i64("seq")?;
-    let prev = head.text("hash")?;
-    let outcome = e.outcome.unwrap_or(Outcome::Ok).as_str();
-    let at_ms = ms(now);
-    let fields = EventFields {
-        seq,
-        at_ms,
-        actor_id: e.actor_id,
-        actor_login: &e.actor_login,
-        action: &e.action,
-        target_kind: &e.target_kind,
-        target_id: e.target_id,
-        target_label: &e.target_label,
-        scope_path: &e.scope_path,
-        ip: &e.ip,
-        user_agent: &e.user_agent,
-        outcome,
-        reason: &e.reason,
-        detail: &e.detail,
-    };
-    let hash = fields.chain_hash(&prev);
+    let last = head.i64("seq")?;
+    let mut prev = head.text("hash")?;
+    let mut seqs = Vec::with_capacity(events.len());
     let sql = format!(
         "INSERT INTO audit_events ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(seq)
-        .bind(at_ms)
-        .bind(e.actor_id)
-        .bind(&e.actor_login)
-        .bind(&e.action)
-        .bind(&e.target_kind)
-        .bind(e.target_id)
-        .bind(&e.target_label)
-        .bind(&e.scope_path)
-        .bind(&e.ip)
-        .bind(&e.user_agent)
-        .bind(outcome)
-        .bind(&e.reason)
-        .bind(&e.detail)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    for (i, (e, now)) in events.iter().enumerate() {
+        let seq = last - n + 1 + i as i64;
+        let outcome = e.outcome.unwrap_or(Outcome::Ok).as_str();
+        let at_ms = ms(*now);
+        let fields = EventFields {
+            seq,
+            at_ms,
+            actor_id: e.actor_id,
+            actor_login: &e.actor_login,
+            action: &e.action,
+            target_kind: &e.target_kind,
+            target_id: e.target_id,
+            target_label: &e.target_label,
+            scope_path: &e.scope_path,
+            ip: &e.ip,
+            user_agent: &e.user_agent,
+            outcome,
+            reason: &e.reason,
+            detail: &e.detail,
+        };
+        let hash = fields.chain_hash(&prev);
+        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(seq)
+            .bind(at_ms)
+            .bind(e.actor_id)
+            .bind(&e.actor_login)
+            .bind(&e.action)
+            .bind(&e.target_kind)
+            .bind(e.target_id)
+            .bind(&e.target_label)
+            .bind(&e.scope_path)
+            .bind(&e.ip)
+            .bind(&e.user_agent)
+            .bind(outcome)
+            .bind(&e.reason)
+            .bind(&e.detail)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
+        prev = hash;
+        seqs.push(seq);
+    }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
+        .bind(&prev)
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
-    Ok(seq)
+    Ok(seqs)
 }
 
 /// Filters for browsing the trail.

@@ -276,6 +276,19 @@ impl TestServer {
 
 /// The six-digit code in a mail (on a line of its own) or an SMS (the only
 /// run of six digits).
+/// A response's JSON body; an empty body is `null`. Anything else that is
+/// not JSON fails the test loudly, with the body, instead of passing as
+/// `null`.
+pub async fn json_body(r: reqwest::Response) -> serde_json::Value {
+    let status = r.status();
+    let text = r.text().await.expect("a response body");
+    if text.is_empty() {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("a {status} answer that is not JSON ({e}): {text}"))
+}
+
 pub fn code_in(body: &str) -> Option<String> {
     let own_line = body
         .lines()
@@ -452,7 +465,7 @@ impl Client {
             .await
             .expect("api post");
         let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+        (s, json_body(r).await)
     }
 
     /// A page script's JSON post (outside `/api/v1`): the CSRF header, and
@@ -475,7 +488,7 @@ impl Client {
             .expect("json post");
         self.remember(&r);
         let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+        (s, json_body(r).await)
     }
 
     /// Any API call: a method, a path under `/api/v1`, the CSRF token and an
@@ -499,7 +512,7 @@ impl Client {
         }
         let r = r.send().await.expect("api call");
         let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+        (s, json_body(r).await)
     }
 
     /// A raw body to the API (an avatar upload).
@@ -524,7 +537,7 @@ impl Client {
             .await
             .expect("api call");
         let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+        (s, json_body(r).await)
     }
 
     pub async fn api_get(&mut self, path: &str) -> (u16, serde_json::Value) {
@@ -537,6 +550,6 @@ impl Client {
             .await
             .expect("api get");
         let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(serde_json::Value::Null))
+        (s, json_body(r).await)
     }
 }

@@ -76,7 +76,7 @@ pub async fn token(
     }
     let r = r.send().await.expect("token");
     let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    (st, crate::common::json_body(r).await)
 }
 
 pub async fn post_client(
@@ -95,7 +95,7 @@ pub async fn post_client(
         .await
         .expect("post");
     let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    (st, crate::common::json_body(r).await)
 }
 
 pub async fn bearer_get(s: &TestServer, path: &str, t: &str) -> (u16, Value) {
@@ -108,7 +108,7 @@ pub async fn bearer_get(s: &TestServer, path: &str, t: &str) -> (u16, Value) {
         .await
         .expect("get");
     let st = r.status().as_u16();
-    (st, r.json().await.unwrap_or(Value::Null))
+    (st, crate::common::json_body(r).await)
 }
 
 /// Signs `login` in and runs the authorization request of the sample
