@@ -716,6 +716,13 @@ impl App {
             .find(|g| g.id == role)
             .ok_or(Error::NotFound)?;
         let proof = of.grant(g.kind, g.scope_unit_id.zip(g.scope_path.as_ref()))?;
+        // Two admins removing an agency's last two admins at once: the
+        // second waits on the agency's row and counts after the first.
+        if g.kind == RoleKind::AgencyAdmin
+            && let Some(agency) = g.scope_unit_id
+        {
+            orgs::lock(&mut tx, agency).await?;
+        }
         if g.kind == RoleKind::AgencyAdmin
             && let Some(agency) = g.scope_unit_id
             && a.state == AccountState::Active

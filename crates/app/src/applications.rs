@@ -592,9 +592,17 @@ impl App {
         let admin = actor.admin()?;
         let mut c = self.db.read().await?;
         let r = requests::get(&mut c, id).await?.ok_or(Error::NotFound)?;
-        if !admin.scope().covers(&r.scope_path) {
-            return Err(Error::NotFound);
-        }
+        let held: Vec<_> = roles::of_account(&mut c, r.account_id)
+            .await?
+            .iter()
+            .map(|g| g.role())
+            .collect();
+        // In the scope the request names, and about nobody above the admin.
+        admin.view(&portico_core::permission::Target {
+            id: r.account_id,
+            unit_path: &r.scope_path,
+            roles: &held,
+        })?;
         let a = accounts::get(&mut c, r.account_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -649,7 +657,23 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let r = requests::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let decider = admin.decider_of(id, &r.scope_path, r.account_id, None)?;
+        // The admin roles the account keeps whatever the decision: after an
+        // approved move only those scoped over the new place (and a system
+        // admin's), otherwise all of them.
+        let held = roles::of_account(&mut tx, r.account_id).await?;
+        let keeps: Vec<_> = held
+            .iter()
+            .filter(|g| {
+                let moves = matches!(r.kind, RequestKind::AgencyChange | RequestKind::Reinstate)
+                    && decision == Decision::Approve;
+                !moves
+                    || g.scope_path
+                        .as_ref()
+                        .is_none_or(|p| p.contains(&r.scope_path))
+            })
+            .map(|g| g.role())
+            .collect();
+        let decider = admin.decider_of(id, &r.scope_path, r.account_id, &keeps)?;
         // A decision never grants what the decider could not grant directly.
         let grant = match (r.kind, decision, r.scope_path.ids().last()) {
             (RequestKind::AdminRights, Decision::Approve, Some(&agency)) => Some(

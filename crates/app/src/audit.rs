@@ -10,52 +10,6 @@ use portico_core::{Error, ids::AccountId};
 use portico_store::Page;
 use portico_store::audit::{self, Event, Filter};
 
-/// Events waiting for the group commit, each with who to tell.
-type Pending = (
-    audit::NewEvent,
-    time::OffsetDateTime,
-    tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
-);
-
-/// The most events one group commit writes.
-const GROUP_MAX: usize = 512;
-
-/// The group commit: events that have no transaction of their own to ride
-/// in (a client-credentials grant writes nothing else) are queued, and one
-/// task writes whatever has queued meanwhile in one transaction, moving the
-/// chain's head once. A caller is answered when its event is committed, so
-/// nothing is issued unaudited; under load, many callers share a commit.
-#[derive(Debug, Default)]
-pub(crate) struct GroupCommit {
-    queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<Pending>>,
-}
-
-async fn group_writer(db: portico_store::Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
-    let mut batch: Vec<Pending> = Vec::new();
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < GROUP_MAX {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
-        let events: Vec<(&audit::NewEvent, time::OffsetDateTime)> =
-            batch.iter().map(|(e, at, _)| (e, *at)).collect();
-        let written = async {
-            let mut tx = db.begin().await?;
-            audit::append_many(&mut tx, &events).await?;
-            tx.commit().await.map_err(portico_store::db_err)
-        }
-        .await
-        .map_err(|e| e.to_string());
-        drop(events);
-        for (_, _, reply) in batch.drain(..) {
-            let _ = reply.send(written.clone());
-        }
-    }
-}
-
 /// The most rows one export carries.
 pub const EXPORT_LIMIT: i64 = 100_000;
 
@@ -68,24 +22,6 @@ pub struct Verification {
 }
 
 impl App {
-    /// Appends `e` through the group commit and returns once it is
-    /// committed.
-    pub(crate) async fn audit_committed(&self, e: audit::NewEvent) -> Result<()> {
-        let queue = self.group_commit.queue.get_or_init(|| {
-            let (tx, rx) = tokio::sync::mpsc::channel(16 * GROUP_MAX);
-            tokio::spawn(group_writer(self.db.clone(), rx));
-            tx
-        });
-        let (reply, done) = tokio::sync::oneshot::channel();
-        queue
-            .send((e, self.now(), reply))
-            .await
-            .map_err(|_| Error::internal("the audit group commit stopped"))?;
-        done.await
-            .map_err(|_| Error::internal("the audit group commit stopped"))?
-            .map_err(|e| Error::internal(format!("audit group commit: {e}")))
-    }
-
     /// Any admin: events within their scope, newest first.
     pub async fn audit_events(
         &self,

@@ -307,9 +307,9 @@ impl App {
             Err(e) => {
                 if matches!(e, SignInError::BadCredentials(_)) {
                     // As slow as a real check, so timing does not tell
-                    // which logins exist.
-                    // Busy here is as good as the wrong answer it hides.
-                    let _ = self.hasher.verify(password, None).await;
+                    // which logins exist; and busy like a real check, so a
+                    // full pool does not tell either.
+                    self.hasher.verify(password, None).await?;
                 }
                 return Err(e);
             }

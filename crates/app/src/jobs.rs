@@ -85,7 +85,7 @@ impl App {
                     }
                     let mut e = system_event(&ctx, "account.disable.idle", &a);
                     e.outcome = Some(portico_core::audit::Outcome::Failed);
-                    e.reason = "only agency admin".into();
+                    e.reason = "only admin (agency or system)".into();
                     audit::append(&mut tx, &e, now).await?;
                     tx.commit().await.map_err(db_err)?;
                     out.kept.push(a.login);

@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod demo;
 pub mod export;
 pub mod factors;
+mod group;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
@@ -118,8 +119,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     pub hasher: passwords::Hasher,
     caches: Arc<Caches>,
-    /// Audit events without a transaction of their own (audit.rs).
-    pub(crate) group_commit: Arc<audit::GroupCommit>,
+    /// Small writes without a transaction of their own (group.rs).
+    pub(crate) group_commit: Arc<group::GroupCommit>,
     /// Client-credentials grants are audited; off only in the benchmark's
     /// baseline ([`App::without_grant_audit_for_benchmarks`]).
     pub(crate) audit_grants: bool,
@@ -144,7 +145,7 @@ impl App {
             clock,
             hasher,
             caches: Arc::new(Caches::default()),
-            group_commit: Arc::new(audit::GroupCommit::default()),
+            group_commit: Arc::new(group::GroupCommit::default()),
             audit_grants: true,
             delivery: outbox::Delivery::default(),
             oidc: Arc::new(oidc::Provider::default()),

@@ -75,10 +75,16 @@ impl App {
                         .await?
                         .map(|j| parse(&j)),
                 };
-                // A base nobody kept (older than the history): every field
-                // this edit and the latest disagree on is a conflict.
-                let at_base = at_base.unwrap_or_else(|| latest.clone());
-                let (merged, fields) = portico_core::settings::merge(&at_base, new, &latest);
+                // A base nobody kept (a version that never was): every field
+                // this edit and the latest disagree on is a conflict, so
+                // nothing saved meanwhile is undone unseen.
+                let (merged, fields) = match at_base {
+                    Some(b) => portico_core::settings::merge(&b, new, &latest),
+                    None => (
+                        latest.clone(),
+                        portico_core::settings::differing(new, &latest),
+                    ),
+                };
                 if !fields.is_empty() {
                     return Ok(Saved::Conflict {
                         fields,

@@ -532,25 +532,36 @@ impl<'a> Admin<'a> {
         })
     }
 
-    /// May this admin decide a request? Within the scope it names, and
-    /// neither made by them nor about them: nobody approves their own
-    /// request.
+    /// May this admin decide a request? Within the scope it names, not
+    /// about themselves (a request is made by the person it concerns:
+    /// nobody approves their own), and outranking every admin role the
+    /// account keeps whatever the decision (`keeps`): a unit admin never
+    /// reinstates a disabled system admin, nor returns an agency admin from
+    /// an agency change, since either brings back a role above them.
     pub fn decider_of(
         &self,
         request: i64,
         scope: &TreePath,
         concerns: AccountId,
-        made_by: Option<AccountId>,
+        keeps: &[Role],
     ) -> Result<DeciderOf<'a>, Error> {
         if !self.scope.covers(scope) {
             return Err(Error::NotFound);
         }
-        let me = self.principal.account_id();
-        if concerns == me || made_by == Some(me) {
+        if concerns == self.principal.account_id {
             return Err(Error::Refused(Msg::new(
                 "不能審核自己提出或與自己有關的申請，請由其他管理者審核",
                 "You cannot decide a request you made or that concerns you; another administrator must",
             )));
+        }
+        // Above the admin: not even seen. A peer: refused by name.
+        self.view(&Target {
+            id: concerns,
+            unit_path: scope,
+            roles: keeps,
+        })?;
+        if let Some(r) = keeps.iter().find(|r| !self.principal.outranks(r)) {
+            return Err(outranked(r.kind));
         }
         Ok(DeciderOf {
             actor: self.principal,
@@ -780,22 +791,47 @@ mod tests {
         let a = p.admin().unwrap();
         let scope = path(&[1, 2]);
         assert!(matches!(
-            a.decider_of(5, &scope, p.account_id(), None),
+            a.decider_of(5, &scope, p.account_id(), &[]),
             Err(Error::Refused(_))
         ));
         assert!(matches!(
-            a.decider_of(5, &scope, AccountId(9), Some(p.account_id())),
-            Err(Error::Refused(_))
-        ));
-        assert!(matches!(
-            a.decider_of(5, &path(&[1, 20]), AccountId(9), None),
+            a.decider_of(5, &path(&[1, 20]), AccountId(9), &[]),
             Err(Error::NotFound)
         ));
         assert_eq!(
-            a.decider_of(5, &scope, AccountId(9), None)
+            a.decider_of(5, &scope, AccountId(9), &[])
                 .unwrap()
                 .request(),
             5
         );
+    }
+
+    #[test]
+    fn nobody_decides_for_an_account_that_keeps_a_role_above_them() {
+        let p = principal(vec![role(RoleKind::UnitAdmin, &[1, 2, 3])]);
+        let a = p.admin().unwrap();
+        let scope = path(&[1, 2, 3]);
+        assert!(a.decider_of(5, &scope, AccountId(9), &[system()]).is_err());
+        assert!(
+            a.decider_of(
+                5,
+                &scope,
+                AccountId(9),
+                &[role(RoleKind::AgencyAdmin, &[1, 2])]
+            )
+            .is_err()
+        );
+        // Rank is the role, not the depth: a unit admin of a sub-unit is a
+        // peer, refused by name.
+        assert!(matches!(
+            a.decider_of(
+                5,
+                &scope,
+                AccountId(9),
+                &[role(RoleKind::UnitAdmin, &[1, 2, 3, 4])]
+            ),
+            Err(Error::Refused(_))
+        ));
+        assert!(a.decider_of(5, &scope, AccountId(9), &[]).is_ok());
     }
 }

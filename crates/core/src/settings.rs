@@ -285,6 +285,16 @@ pub fn conflict_message(fields: &[&str]) -> Msg {
     )
 }
 
+/// The fields (by dotted name) on which `a` and `b` differ.
+pub fn differing(a: &SystemSettings, b: &SystemSettings) -> Vec<&'static str> {
+    let (fa, fb) = (flatten(a), flatten(b));
+    FIELDS
+        .iter()
+        .copied()
+        .filter(|f| fa.get(*f) != fb.get(*f))
+        .collect()
+}
+
 /// The parameters as dotted name → value (`password.min_len`).
 fn flatten(s: &SystemSettings) -> std::collections::BTreeMap<String, serde_json::Value> {
     let mut out = std::collections::BTreeMap::new();

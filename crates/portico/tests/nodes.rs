@@ -100,6 +100,53 @@ async fn two_admins_saving_the_same_field_from_one_version_the_second_is_told_wh
 }
 
 #[tokio::test]
+async fn a_form_from_a_version_nobody_kept_is_refused_on_every_field_it_would_undo() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let v0 = page_version(&mut admin).await;
+    let (st, _) = post_settings(&mut admin, v0, &[("password.min_len", "10")]).await;
+    assert_eq!(st, 303);
+    let v1 = page_version(&mut admin).await;
+    let (st, _) = post_settings(&mut admin, v1, &[("idle_disable_days", "90")]).await;
+    assert_eq!(st, 303);
+    // As on a database migrated before versions were kept: v1 is unknown.
+    {
+        let mut c = s.app.db.begin().await.expect("tx");
+        sqlx::query("DELETE FROM settings_history WHERE version = $1")
+            .bind(v1)
+            .execute(&mut *c)
+            .await
+            .expect("delete");
+        c.commit().await.expect("commit");
+    }
+    // A form opened at v1 that would put idle_disable_days back to 180.
+    let (st, page) = post_settings(&mut admin, v1, &[("idle_disable_days", "180")]).await;
+    assert_eq!(st, 409, "{page}");
+    assert!(page.contains("「閒置停用天數」"), "{page}");
+    assert_eq!(
+        s.app.settings().await.expect("settings").idle_disable_days,
+        90
+    );
+    // The API with an If-Match naming a version that never was, likewise.
+    let csrf = admin.csrf().await;
+    let r = admin
+        .http
+        .put(format!("{}/api/v1/settings", admin.base))
+        .header("cookie", &admin.cookie)
+        .header("x-csrf-token", &csrf)
+        .header("if-match", "\"999\"")
+        .json(&json!({"idle_disable_days": 30}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        s.app.settings().await.expect("settings").idle_disable_days,
+        90
+    );
+}
+
+#[tokio::test]
 async fn edits_of_different_fields_from_one_version_both_count() {
     let s = TestServer::start(10).await;
     let mut admin = s.signed_in("admin").await;

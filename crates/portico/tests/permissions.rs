@@ -238,12 +238,14 @@ async fn nobody_approves_their_own_admin_rights_request_nor_grants_above_their_r
             .iter()
             .any(|r| r.starts_with("agency_admin"))
     );
-    // Another unit admin of the agency could not grant agency admin
-    // directly, so may not by approving either.
+    // Another unit admin of the agency is their peer: refused by name.
     let mut other = s.signed_in("expiring").await;
     let csrf_other = other.csrf().await;
     let (st, page, _) = decide(&mut other, csrf_other).await;
-    assert!(page.contains("超出您可以直接指派"), "{st} {page}");
+    assert!(
+        page.contains("單位管理者") && page.contains("上一級"),
+        "{st} {page}"
+    );
     assert!(
         !roles_of(&s, "staff")
             .await
@@ -260,6 +262,77 @@ async fn nobody_approves_their_own_admin_rights_request_nor_grants_above_their_r
             .await
             .iter()
             .any(|r| r == "agency_admin:民政局")
+    );
+}
+
+#[tokio::test]
+async fn a_decision_never_grants_what_the_decider_could_not_grant_directly() {
+    let s = TestServer::start(200).await;
+    let mut admin = s.signed_in("admin").await;
+    let civil_agency = unit(&s, None, "民政局").await;
+    grant(&s, &mut admin, "expiring", "unit_admin", Some(civil_agency)).await;
+    // A general user of 民政局 asks for agency admin rights.
+    let login: String = {
+        let mut c = s.app.db.read().await.expect("conn");
+        sqlx::Row::get(
+            &sqlx::query(
+                "SELECT a.login FROM accounts a JOIN org_units u ON u.id = a.unit_id \
+                 JOIN org_units g ON g.id = u.agency_id WHERE g.name = '民政局' AND a.state = 'active' AND a.password_hash IS NOT NULL \
+                 AND a.login NOT IN ('civil_admin', 'unit_admin', 'staff', 'expiring', 'locked_user') \
+                 AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.account_id = a.id) ORDER BY a.id",
+            )
+            .fetch_one(&mut *c)
+            .await
+            .expect("a general user of 民政局"),
+            "login",
+        )
+    };
+    let mut person = s.signed_in(&login).await;
+    let csrf = person.csrf().await;
+    let (st, _, _) = person
+        .post_form(
+            "/account/requests/admin-rights",
+            &[("_csrf", &csrf), ("reason", "協助本局帳號管理")],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let id = portico_core::ids::AccountId(s.account_id(&login).await);
+    let r = {
+        let mut c = s.app.db.read().await.expect("conn");
+        portico_store::requests::open_of(&mut c, id, RequestKind::AdminRights)
+            .await
+            .expect("query")
+            .expect("open")
+    };
+    let rid = r.id.to_string();
+    let approve = |c: Client| {
+        let rid = rid.clone();
+        async move {
+            let mut c = c;
+            let csrf = c.csrf().await;
+            c.post_form(
+                "/admin/requests/decide",
+                &[
+                    ("_csrf", &csrf),
+                    ("decision", "approve"),
+                    ("note", ""),
+                    ("ids", &rid),
+                    ("back", "one"),
+                ],
+            )
+            .await
+        }
+    };
+    // A unit admin whose scope covers the agency could not grant agency
+    // admin directly, so may not by approving either.
+    let (st, page, _) = approve(s.signed_in("expiring").await).await;
+    assert!(page.contains("超出您可以直接指派"), "{st} {page}");
+    assert!(roles_of(&s, &login).await.is_empty());
+    let (st, _, _) = approve(s.signed_in("civil_admin").await).await;
+    assert_eq!(st, 303);
+    assert_eq!(
+        roles_of(&s, &login).await,
+        vec!["agency_admin:民政局".to_owned()]
     );
 }
 
@@ -380,4 +453,94 @@ async fn two_system_admins_disabling_each_other_at_once_leave_exactly_one() {
     // winner.
     let loser = if one == 200 { two } else { one };
     assert!(loser == 409 || loser == 401, "{loser}");
+}
+
+#[tokio::test]
+async fn a_unit_admin_cannot_bring_back_a_disabled_system_admin_by_reinstatement() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    grant(&s, &mut admin, "expiring", "system_admin", None).await;
+    let victim = s.account_id("expiring").await;
+    let csrf = admin.csrf().await;
+    let (st, _) = admin
+        .api_post(
+            &format!("/accounts/{victim}/disable"),
+            &csrf,
+            json!({"reason": "離職"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // The disabled system admin asks to come back into the unit admin's
+    // own unit (the proof of identity is the flow's business; the request
+    // is what the reviewer meets).
+    let unit_id = unit(&s, Some("民政局"), "行政科").await;
+    let rid = {
+        let tree = s.app.org_tree().await.expect("tree");
+        let u = tree
+            .units
+            .iter()
+            .find(|u| u.id.0 == unit_id)
+            .expect("unit")
+            .clone();
+        let mut tx = s.app.db.begin().await.expect("tx");
+        let id = portico_store::requests::insert(
+            &mut tx,
+            &portico_store::requests::NewRequest {
+                kind: RequestKind::Reinstate,
+                account_id: portico_core::ids::AccountId(victim),
+                unit_id: u.id,
+                scope_path: &u.path,
+                from_unit_id: None,
+                from_state: Some(portico_core::account::AccountState::Disabled),
+                title: "科員",
+                reason: "復職",
+                needs_official_mail: false,
+                applicant_name: "李淑芬",
+                applicant_login: "expiring",
+            },
+            s.app.now(),
+        )
+        .await
+        .expect("request");
+        tx.commit().await.expect("commit");
+        id
+    };
+    let mut unit_admin = s.signed_in("unit_admin").await;
+    assert_eq!(
+        unit_admin.get(&format!("/admin/requests/{rid}")).await.0,
+        404,
+        "a request about someone above them is not theirs to see"
+    );
+    let csrf = unit_admin.csrf().await;
+    let id = rid.to_string();
+    let (st, _, _) = unit_admin
+        .post_form(
+            "/admin/requests/decide",
+            &[
+                ("_csrf", &csrf),
+                ("decision", "approve"),
+                ("note", ""),
+                ("ids", &id),
+                ("back", "one"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 404, "nor to decide");
+    assert_eq!(account_row(&s, "expiring").await.state.as_str(), "disabled");
+    // The system admin may.
+    let csrf = admin.csrf().await;
+    let (st, _, to) = admin
+        .post_form(
+            "/admin/requests/decide",
+            &[
+                ("_csrf", &csrf),
+                ("decision", "approve"),
+                ("note", ""),
+                ("ids", &id),
+                ("back", "one"),
+            ],
+        )
+        .await;
+    assert_eq!((st, to), (303, format!("/admin/requests/{rid}")));
+    assert_eq!(account_row(&s, "expiring").await.state.as_str(), "approved");
 }

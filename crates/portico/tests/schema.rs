@@ -15,13 +15,14 @@ use std::collections::BTreeSet;
 type Schema = BTreeSet<String>;
 
 /// The types both dialects store through the `Any` driver.
-fn portable(t: &str) -> &'static str {
+fn portable(t: &str) -> String {
     match t.to_ascii_lowercase().as_str() {
-        "integer" | "bigint" | "int8" => "integer",
-        "text" | "character varying" => "text",
-        "blob" | "bytea" => "blob",
-        "real" | "double precision" => "real",
-        _ => "OTHER",
+        "integer" | "bigint" | "int8" => "integer".into(),
+        "text" | "character varying" => "text".into(),
+        "blob" | "bytea" => "blob".into(),
+        "real" | "double precision" => "real".into(),
+        // Anything else is named as it is, so two unknown types differ.
+        other => format!("unportable:{other}"),
     }
 }
 

@@ -32,3 +32,8 @@ CREATE TABLE rate_windows (
   hits BIGINT NOT NULL
 );
 CREATE INDEX rate_windows_start ON rate_windows(window_start);
+
+-- The parameters saved before versions existed are version 1: kept, so a
+-- form opened at version 1 can be compared with what was saved since.
+INSERT INTO settings_history (key, version, value, saved_at, saved_by)
+  SELECT key, version, value, updated_at, updated_by FROM settings;

@@ -1,0 +1,132 @@
+//! The group commit: the small writes that many requests make at once and
+//! that have no transaction of their own to ride in (a rate-limit hit, the
+//! audit event of a client-credentials grant) are queued, and one task
+//! writes whatever has queued meanwhile in one transaction. Under load many
+//! requests share a commit, and the audit chain's head moves once for all
+//! the events in it. A caller is answered only when its write is
+//! committed, so nothing is issued unaudited and no hit goes uncounted.
+use crate::{App, Result};
+use portico_core::Error;
+use portico_store::{Db, audit, db_err, rates};
+use time::OffsetDateTime;
+
+/// The most writes one commit carries.
+const GROUP_MAX: usize = 512;
+
+/// One queued write.
+#[derive(Debug)]
+enum Write {
+    /// An audit event, at the time it happened.
+    Audit(Box<audit::NewEvent>, OffsetDateTime),
+    /// A rate-limit hit for a key in the window starting then (epoch ms).
+    Hit(String, i64),
+}
+
+/// A write and who to tell: the hits counted so far in the window for a
+/// hit, the event's sequence number for an event.
+type Pending = (
+    Write,
+    tokio::sync::oneshot::Sender<std::result::Result<i64, String>>,
+);
+
+#[derive(Debug, Default)]
+pub(crate) struct GroupCommit {
+    /// The writer's queue; started on first use, and again if the writer
+    /// ended (a panic, or the runtime that started it went away).
+    queue: std::sync::Mutex<Option<tokio::sync::mpsc::Sender<Pending>>>,
+}
+
+async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::new();
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < GROUP_MAX {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let written = write(&db, &batch).await.map_err(|e| e.to_string());
+        match written {
+            Ok(answers) => {
+                for ((_, reply), a) in batch.drain(..).zip(answers) {
+                    let _ = reply.send(Ok(a));
+                }
+            }
+            Err(e) => {
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Writes a batch in one transaction; an answer per write, in order.
+async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    let mut answers = vec![0; batch.len()];
+    for (i, (w, _)) in batch.iter().enumerate() {
+        if let Write::Hit(key, window) = w {
+            answers[i] = rates::hit(&mut tx, key, *window).await?;
+        }
+    }
+    let events: Vec<(usize, (&audit::NewEvent, OffsetDateTime))> = batch
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (w, _))| match w {
+            Write::Audit(e, at) => Some((i, (&**e, *at))),
+            Write::Hit(..) => None,
+        })
+        .collect();
+    let only: Vec<_> = events.iter().map(|(_, e)| *e).collect();
+    let seqs = audit::append_many(&mut tx, &only).await?;
+    for ((i, _), seq) in events.iter().zip(seqs) {
+        answers[*i] = seq;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(answers)
+}
+
+impl App {
+    async fn group_write(&self, w: Write) -> Result<i64> {
+        let queue = {
+            let mut q = self
+                .group_commit
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            match q.as_ref() {
+                Some(tx) if !tx.is_closed() => tx.clone(),
+                _ => {
+                    let (tx, rx) = tokio::sync::mpsc::channel(16 * GROUP_MAX);
+                    tokio::spawn(writer(self.db.clone(), rx));
+                    *q = Some(tx.clone());
+                    tx
+                }
+            }
+        };
+        let (reply, done) = tokio::sync::oneshot::channel();
+        queue
+            .send((w, reply))
+            .await
+            .map_err(|_| Error::internal("the group commit stopped"))?;
+        done.await
+            .map_err(|_| Error::internal("the group commit stopped"))?
+            .map_err(|e| Error::internal(format!("group commit: {e}")))
+    }
+
+    /// Appends `e` through the group commit; returns its sequence number
+    /// once it is committed.
+    pub(crate) async fn audit_committed(&self, e: audit::NewEvent) -> Result<i64> {
+        self.group_write(Write::Audit(Box::new(e), self.now()))
+            .await
+    }
+
+    /// Counts a rate-limit hit through the group commit: the hits in the
+    /// window so far, this one included.
+    pub(crate) async fn rate_hit(&self, key: &str, window_start: i64) -> Result<i64> {
+        self.group_write(Write::Hit(key.to_owned(), window_start))
+            .await
+    }
+}
