@@ -22,6 +22,22 @@ impl App {
         Ok(hits <= i64::from(per_minute))
     }
 
+    /// The same, counted in the caller's transaction (one that writes
+    /// anyway): no commit of its own.
+    pub(crate) async fn rate_allow_in(
+        &self,
+        tx: &mut portico_store::Conn,
+        key: &str,
+        per_minute: u32,
+    ) -> Result<bool> {
+        if per_minute == 0 {
+            return Ok(true);
+        }
+        let now = portico_core::time::to_millis(self.now());
+        let hits = rates::hit(tx, key, now - now.rem_euclid(WINDOW_MS)).await?;
+        Ok(hits <= i64::from(per_minute))
+    }
+
     /// Forgets the windows that ended: run by the jobs every ten minutes.
     pub(crate) async fn sweep_rate_windows(&self) -> Result<u64> {
         let now = portico_core::time::to_millis(self.now());

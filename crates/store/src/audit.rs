@@ -119,10 +119,17 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
         .map_err(db_err)?;
     let last = head.i64("seq")?;
     let mut prev = head.text("hash")?;
-    let mut seqs = Vec::with_capacity(events.len());
-    let sql = format!(
-        "INSERT INTO audit_events ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-    );
+    // The chain is computed here, then written with one INSERT of all the
+    // rows: a group commit costs three statements whatever its size.
+    struct Row<'e> {
+        seq: i64,
+        at_ms: i64,
+        outcome: &'static str,
+        e: &'e NewEvent,
+        prev: String,
+        hash: String,
+    }
+    let mut rows = Vec::with_capacity(events.len());
     for (i, (e, now)) in events.iter().enumerate() {
         let seq = last - n + 1 + i as i64;
         let outcome = e.outcome.unwrap_or(Outcome::Ok).as_str();
@@ -144,29 +151,52 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
             detail: &e.detail,
         };
         let hash = fields.chain_hash(&prev);
-        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(seq)
-            .bind(at_ms)
-            .bind(e.actor_id)
-            .bind(&e.actor_login)
-            .bind(&e.action)
-            .bind(&e.target_kind)
-            .bind(e.target_id)
-            .bind(&e.target_label)
-            .bind(&e.scope_path)
-            .bind(&e.ip)
-            .bind(&e.user_agent)
-            .bind(outcome)
-            .bind(&e.reason)
-            .bind(&e.detail)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
-        prev = hash;
-        seqs.push(seq);
+        rows.push(Row {
+            seq,
+            at_ms,
+            outcome,
+            e,
+            prev: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
     }
+    let mut sql = format!("INSERT INTO audit_events ({COLS}) VALUES ");
+    for i in 0..rows.len() {
+        let b = i * 16;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(
+            &(1..=16)
+                .map(|k| format!("${}", b + k))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        sql.push(')');
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for r in &rows {
+        q = q
+            .bind(r.seq)
+            .bind(r.at_ms)
+            .bind(r.e.actor_id)
+            .bind(&r.e.actor_login)
+            .bind(&r.e.action)
+            .bind(&r.e.target_kind)
+            .bind(r.e.target_id)
+            .bind(&r.e.target_label)
+            .bind(&r.e.scope_path)
+            .bind(&r.e.ip)
+            .bind(&r.e.user_agent)
+            .bind(r.outcome)
+            .bind(&r.e.reason)
+            .bind(&r.e.detail)
+            .bind(&r.prev)
+            .bind(&r.hash);
+    }
+    q.execute(&mut *c).await.map_err(db_err)?;
+    let seqs = rows.iter().map(|r| r.seq).collect();
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&prev)
         .execute(&mut *c)

@@ -969,8 +969,9 @@ impl App {
             return Err(OAuthError::invalid_grant("the code is unknown"));
         };
         let g = &stored.grant;
-        self.account_rate(g.account_id).await?;
         let mut tx = self.db.begin().await?;
+        // Counted in the grant's own transaction (refused: rolled back).
+        self.account_rate_in(&mut tx, g.account_id).await?;
         if !oauth::spend_code(&mut tx, &hash, now).await? {
             // A replayed code: whatever it granted is revoked (RFC 6749
             // §4.1.2).
@@ -1089,11 +1090,17 @@ impl App {
             .map_err(OAuthError::from)
     }
 
-    /// The per-account limit on token requests, across applications.
-    async fn account_rate(&self, account: AccountId) -> Result<(), OAuthError> {
+    /// The per-account limit on token requests, across applications,
+    /// counted in the grant's transaction: no write of its own. Refused,
+    /// the caller drops the transaction, and the hit is not counted.
+    async fn account_rate_in(
+        &self,
+        tx: &mut portico_store::Conn,
+        account: AccountId,
+    ) -> Result<(), OAuthError> {
         let limit = self.settings().await?.oauth_account_per_minute;
         if self
-            .rate_allow(&format!("account:{}", account.0), limit)
+            .rate_allow_in(tx, &format!("account:{}", account.0), limit)
             .await?
         {
             Ok(())
@@ -1270,7 +1277,6 @@ impl App {
             .await?;
             return Err(OAuthError::invalid_grant("the refresh token is unknown"));
         };
-        self.account_rate(r.account_id).await?;
         // A narrower scope may be asked for, never a wider one; checked
         // before the token is spent, so a bad request does not cost it.
         let scope: Vec<&str> = if req.scope.trim().is_empty() {
@@ -1310,6 +1316,8 @@ impl App {
             stored_scope.retain(|s| *s != "portico.api");
         }
         let mut tx = self.db.begin().await?;
+        // Counted in the grant's own transaction (refused: rolled back).
+        self.account_rate_in(&mut tx, r.account_id).await?;
         let mut reason = if r.revoked {
             Some("refresh_revoked")
         } else if !oauth::spend_refresh(&mut tx, &hash, now).await? {
