@@ -510,6 +510,17 @@ impl App {
         auth: &ClientAuth,
         ctx: &Ctx,
     ) -> Result<Arc<Client>, OAuthError> {
+        self.authenticate_client_counted(auth, ctx, true).await
+    }
+
+    /// The same; with `count_known` false a known client's request is not
+    /// counted here, because the grant counts it in its own transaction.
+    async fn authenticate_client_counted(
+        &self,
+        auth: &ClientAuth,
+        ctx: &Ctx,
+        count_known: bool,
+    ) -> Result<Arc<Client>, OAuthError> {
         let client = self.client(&auth.client_id).await?;
         if client.is_none() {
             // Nobody's allowance is spent on made-up client ids: they count
@@ -518,7 +529,7 @@ impl App {
             if !self.client_rate("unknown", ctx).await? {
                 return Err(OAuthError::slow_down());
             }
-        } else if !self.client_rate(&auth.client_id, ctx).await? {
+        } else if count_known && !self.client_rate(&auth.client_id, ctx).await? {
             return Err(OAuthError::slow_down());
         }
         let ok = match (&client, &auth.secret) {
@@ -926,11 +937,37 @@ impl App {
         req: &TokenRequest,
         ctx: &Ctx,
     ) -> Result<TokenResponse, OAuthError> {
-        let client = self.authenticate_client(auth, ctx).await?;
-        match req.grant_type.as_str() {
+        // The grants that write count the client's request in their own
+        // transaction (`rates_in`); the others here.
+        let writes = matches!(
+            req.grant_type.as_str(),
+            "authorization_code" | "refresh_token"
+        );
+        let client = self.authenticate_client_counted(auth, ctx, !writes).await?;
+        let granted = match req.grant_type.as_str() {
             "authorization_code" => self.exchange_code(&client, req, ctx).await,
             "refresh_token" => self.refresh(&client, req, ctx).await,
-            "client_credentials" => self.client_credentials(&client, req, ctx).await,
+            _ => return self.other_grant(&client, req, ctx).await,
+        };
+        // A grant refused before its transaction (an unknown code, a
+        // widened scope) still counts against the client's allowance.
+        if let Err(e) = &granted
+            && e.error != "slow_down"
+            && !self.client_rate(&client.app.client_id, ctx).await?
+        {
+            return Err(OAuthError::slow_down());
+        }
+        granted
+    }
+
+    async fn other_grant(
+        &self,
+        client: &Client,
+        req: &TokenRequest,
+        ctx: &Ctx,
+    ) -> Result<TokenResponse, OAuthError> {
+        match req.grant_type.as_str() {
+            "client_credentials" => self.client_credentials(client, req, ctx).await,
             "" => Err(OAuthError::new("invalid_request", "grant_type is missing")),
             _ => Err(OAuthError::new(
                 "unsupported_grant_type",
@@ -971,7 +1008,7 @@ impl App {
         let g = &stored.grant;
         let mut tx = self.db.begin().await?;
         // Counted in the grant's own transaction (refused: rolled back).
-        self.account_rate_in(&mut tx, g.account_id).await?;
+        self.rates_in(&mut tx, client, g.account_id, ctx).await?;
         if !oauth::spend_code(&mut tx, &hash, now).await? {
             // A replayed code: whatever it granted is revoked (RFC 6749
             // §4.1.2).
@@ -1090,23 +1127,33 @@ impl App {
             .map_err(OAuthError::from)
     }
 
-    /// The per-account limit on token requests, across applications,
-    /// counted in the grant's transaction: no write of its own. Refused,
-    /// the caller drops the transaction, and the hit is not counted.
-    async fn account_rate_in(
+    /// The per-application limit (per calling address) and the per-account
+    /// limit on token requests, counted in the grant's transaction: no
+    /// write of their own. Refused, the caller drops the transaction, and
+    /// the hits are not counted.
+    async fn rates_in(
         &self,
         tx: &mut portico_store::Conn,
+        client: &Client,
         account: AccountId,
+        ctx: &Ctx,
     ) -> Result<(), OAuthError> {
-        let limit = self.settings().await?.oauth_account_per_minute;
-        if self
-            .rate_allow_in(tx, &format!("account:{}", account.0), limit)
+        let s = self.settings().await?;
+        let client_key = format!("client:{}:{}", client.app.client_id, ctx.ip);
+        if !self
+            .rate_allow_in(tx, &client_key, s.oauth_client_per_minute)
             .await?
+            || !self
+                .rate_allow_in(
+                    tx,
+                    &format!("account:{}", account.0),
+                    s.oauth_account_per_minute,
+                )
+                .await?
         {
-            Ok(())
-        } else {
-            Err(OAuthError::slow_down())
+            return Err(OAuthError::slow_down());
         }
+        Ok(())
     }
 
     /// The account, when it may hold tokens: active and not locked.
@@ -1317,7 +1364,7 @@ impl App {
         }
         let mut tx = self.db.begin().await?;
         // Counted in the grant's own transaction (refused: rolled back).
-        self.account_rate_in(&mut tx, r.account_id).await?;
+        self.rates_in(&mut tx, client, r.account_id, ctx).await?;
         let mut reason = if r.revoked {
             Some("refresh_revoked")
         } else if !oauth::spend_refresh(&mut tx, &hash, now).await? {
