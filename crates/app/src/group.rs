@@ -18,8 +18,9 @@ const GROUP_MAX: usize = 512;
 enum Write {
     /// An audit event, at the time it happened.
     Audit(Box<audit::NewEvent>, OffsetDateTime),
-    /// A rate-limit hit for a key in the window starting then (epoch ms).
-    Hit(String, i64),
+    /// Rate-limit hits (a count) for a key in the window starting then
+    /// (epoch ms).
+    Hit(String, i64, i64),
 }
 
 /// A write and who to tell: the hits counted so far in the window for a
@@ -67,8 +68,8 @@ async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<i64>> {
     let mut tx = db.begin().await?;
     let mut answers = vec![0; batch.len()];
     for (i, (w, _)) in batch.iter().enumerate() {
-        if let Write::Hit(key, window) = w {
-            answers[i] = rates::hit(&mut tx, key, *window).await?;
+        if let Write::Hit(key, window, n) = w {
+            answers[i] = rates::hit(&mut tx, key, *window, *n).await?;
         }
     }
     let events: Vec<(usize, (&audit::NewEvent, OffsetDateTime))> = batch
@@ -123,10 +124,10 @@ impl App {
             .await
     }
 
-    /// Counts a rate-limit hit through the group commit: the hits in the
-    /// window so far, this one included.
-    pub(crate) async fn rate_hit(&self, key: &str, window_start: i64) -> Result<i64> {
-        self.group_write(Write::Hit(key.to_owned(), window_start))
+    /// Counts `n` rate-limit hits through the group commit: the hits in
+    /// the window so far, these included.
+    pub(crate) async fn rate_hit(&self, key: &str, window_start: i64, n: i64) -> Result<i64> {
+        self.group_write(Write::Hit(key.to_owned(), window_start, n))
             .await
     }
 }

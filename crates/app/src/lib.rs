@@ -124,6 +124,8 @@ pub struct App {
     /// Client-credentials grants are audited; off only in the benchmark's
     /// baseline ([`App::without_grant_audit_for_benchmarks`]).
     pub(crate) audit_grants: bool,
+    /// The rate-limit hits this node has leased (limits.rs).
+    pub(crate) leases: Arc<limits::Leases>,
     pub(crate) delivery: outbox::Delivery,
     pub(crate) oidc: Arc<oidc::Provider>,
     /// The passkey relying party, from the public URL.
@@ -147,6 +149,7 @@ impl App {
             caches: Arc::new(Caches::default()),
             group_commit: Arc::new(group::GroupCommit::default()),
             audit_grants: true,
+            leases: Arc::new(limits::Leases::default()),
             delivery: outbox::Delivery::default(),
             oidc: Arc::new(oidc::Provider::default()),
             webauthn: None,

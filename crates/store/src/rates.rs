@@ -2,22 +2,24 @@
 //! across nodes (DESIGN.md "Stateless nodes").
 use crate::{Conn, Result, RowExt, db_err};
 
-/// Counts one hit for `key` in the window that starts at `window_start`
-/// (epoch milliseconds) and returns the hits in that window so far, this
-/// one included. One statement: two nodes counting at once each see the
-/// other's hit. Windows only move forward: a node whose clock is behind
+/// Counts `n` hits for `key` in the window that starts at `window_start`
+/// (epoch milliseconds) and returns the hits in that window so far, these
+/// included. One statement: two nodes counting at once each see the
+/// other's hits. Windows only move forward: a node whose clock is behind
 /// counts into the newer window rather than starting an older one over.
-pub async fn hit(c: &mut Conn, key: &str, window_start: i64) -> Result<i64> {
+pub async fn hit(c: &mut Conn, key: &str, window_start: i64, n: i64) -> Result<i64> {
     sqlx::query(
-        "INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, 1) \
+        "INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, $3) \
          ON CONFLICT (key) DO UPDATE SET \
-           hits = CASE WHEN excluded.window_start > rate_windows.window_start THEN 1 ELSE rate_windows.hits + 1 END, \
+           hits = CASE WHEN excluded.window_start > rate_windows.window_start THEN excluded.hits \
+             ELSE rate_windows.hits + excluded.hits END, \
            window_start = CASE WHEN excluded.window_start > rate_windows.window_start \
              THEN excluded.window_start ELSE rate_windows.window_start END \
          RETURNING hits",
     )
     .bind(key)
     .bind(window_start)
+    .bind(n)
     .fetch_one(&mut *c)
     .await
     .map_err(db_err)?

@@ -937,8 +937,8 @@ impl App {
         req: &TokenRequest,
         ctx: &Ctx,
     ) -> Result<TokenResponse, OAuthError> {
-        // The grants that write count the client's request in their own
-        // transaction (`rates_in`); the others here.
+        // The grants that write count the client's request with the
+        // account's (`token_rates`); the others here.
         let writes = matches!(
             req.grant_type.as_str(),
             "authorization_code" | "refresh_token"
@@ -1006,9 +1006,8 @@ impl App {
             return Err(OAuthError::invalid_grant("the code is unknown"));
         };
         let g = &stored.grant;
+        self.token_rates(client, g.account_id, ctx).await?;
         let mut tx = self.db.begin().await?;
-        // Counted in the grant's own transaction (refused: rolled back).
-        self.rates_in(&mut tx, client, g.account_id, ctx).await?;
         if !oauth::spend_code(&mut tx, &hash, now).await? {
             // A replayed code: whatever it granted is revoked (RFC 6749
             // §4.1.2).
@@ -1128,12 +1127,11 @@ impl App {
     }
 
     /// The per-application limit (per calling address) and the per-account
-    /// limit on token requests, counted in the grant's transaction: no
-    /// write of their own. Refused, the caller drops the transaction, and
-    /// the hits are not counted.
-    async fn rates_in(
+    /// limit on token requests, checked before the grant's transaction
+    /// begins (a lease refill goes through the group commit, which needs
+    /// the writer this transaction would hold).
+    async fn token_rates(
         &self,
-        tx: &mut portico_store::Conn,
         client: &Client,
         account: AccountId,
         ctx: &Ctx,
@@ -1141,11 +1139,10 @@ impl App {
         let s = self.settings().await?;
         let client_key = format!("client:{}:{}", client.app.client_id, ctx.ip);
         if !self
-            .rate_allow_in(tx, &client_key, s.oauth_client_per_minute)
+            .rate_allow(&client_key, s.oauth_client_per_minute)
             .await?
             || !self
-                .rate_allow_in(
-                    tx,
+                .rate_allow(
                     &format!("account:{}", account.0),
                     s.oauth_account_per_minute,
                 )
@@ -1362,9 +1359,8 @@ impl App {
             scope.retain(|s| *s != "portico.api");
             stored_scope.retain(|s| *s != "portico.api");
         }
+        self.token_rates(client, r.account_id, ctx).await?;
         let mut tx = self.db.begin().await?;
-        // Counted in the grant's own transaction (refused: rolled back).
-        self.rates_in(&mut tx, client, r.account_id, ctx).await?;
         let mut reason = if r.revoked {
             Some("refresh_revoked")
         } else if !oauth::spend_refresh(&mut tx, &hash, now).await? {
