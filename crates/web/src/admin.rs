@@ -1,5 +1,6 @@
 //! The admin console (管理主控台): accounts within the admin's scope, the
 //! org tree, system parameters and the audit trail.
+use crate::error::page_err;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::pages::{CsrfForm, OkQuery, RecordsQuery, flash, render};
 use crate::view::*;
@@ -10,14 +11,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::orgs::UnitForm;
-use portico_app::settings::Saved;
-use portico_core::Msg;
+use portico_core::Error;
 use portico_core::account::AccountState;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
 use portico_core::org::OrgKind;
 use portico_core::permission::RoleKind;
-use portico_core::settings::SystemSettings;
-use portico_core::{Error, Lang};
 use portico_store::accounts::Search;
 
 pub fn router() -> Router<AppState> {
@@ -38,14 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/org/{id}", get(unit).post(update_unit))
         .route("/admin/org/{id}/move", post(move_unit))
         .route("/admin/org/{id}/delete", post(delete_unit))
-        .route("/admin/settings", get(settings).post(save_settings))
         .route("/admin/audit", get(audit))
         .route("/admin/audit/export.xlsx", get(audit_export))
         .route("/admin/audit/{seq}", get(audit_event))
-}
-
-fn page_err(lang: Lang) -> impl Fn(Error) -> WebError {
-    move |e| WebError::page(e, lang)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -668,178 +661,6 @@ async fn delete_unit(
             unit_result(&st, &s, id, UnitForm::default(), Err(e), "").await
         }
         Err(e) => Err(WebError::page(e, s.lang())),
-    }
-}
-
-/// System admins: the system parameters.
-async fn settings(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    LenientQuery(q): LenientQuery<OkQuery>,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let (cur, version) = st
-        .app
-        .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
-        .await
-        .map_err(page_err(lang))?;
-    render(
-        AdminSettingsPage {
-            c: Chrome::of(&s.0, "admin-settings").with_flash(flash(q.ok.as_deref())),
-            seen_inside: seen_inside(&cur, &ctx),
-            seen_ip: ctx.ip.clone(),
-            s: cur,
-            version,
-            conflict: String::new(),
-            errs: Errors::new(vec![], lang),
-        },
-        lang,
-    )
-}
-
-fn seen_inside(s: &SystemSettings, ctx: &portico_app::Ctx) -> bool {
-    ctx.ip.parse().is_ok_and(|ip| s.zones().is_internal(ip))
-}
-
-/// The settings form: numbers as typed, so a typo is a field error.
-#[derive(serde::Deserialize)]
-struct SettingsPost {
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    #[serde(flatten)]
-    fields: std::collections::HashMap<String, String>,
-}
-
-fn parse_settings(
-    f: &std::collections::HashMap<String, String>,
-    base: &SystemSettings,
-) -> Result<SystemSettings, Vec<portico_core::FieldError>> {
-    let mut errs = Vec::new();
-    let mut num = |key: &'static str, cur: u32| -> u32 {
-        match f.get(key).map(|v| v.trim().parse::<u32>()) {
-            Some(Ok(v)) => v,
-            None => cur,
-            Some(Err(_)) => {
-                errs.push(portico_core::FieldError {
-                    field: key,
-                    message: portico_core::Msg::new("請輸入整數", "Enter a whole number"),
-                });
-                cur
-            }
-        }
-    };
-    let mut s = base.clone();
-    s.password.min_len = num("password.min_len", s.password.min_len);
-    s.password.max_len = num("password.max_len", s.password.max_len);
-    s.password.history = num("password.history", s.password.history);
-    s.password.max_age_days = num("password.max_age_days", s.password.max_age_days);
-    s.lockout.max_failures = num("lockout.max_failures", s.lockout.max_failures);
-    s.lockout.window_minutes = num("lockout.window_minutes", s.lockout.window_minutes);
-    s.lockout.lock_minutes = num("lockout.lock_minutes", s.lockout.lock_minutes);
-    s.session_idle_minutes = num("session_idle_minutes", s.session_idle_minutes);
-    s.idle_disable_days = num("idle_disable_days", s.idle_disable_days);
-    s.oauth_client_per_minute = num("oauth_client_per_minute", s.oauth_client_per_minute);
-    s.verify_account_per_minute = num("verify_account_per_minute", s.verify_account_per_minute);
-    s.oauth_account_per_minute = num("oauth_account_per_minute", s.oauth_account_per_minute);
-    let flag = |k: &str| f.get(k).is_some_and(|v| v == "on");
-    s.password.require_upper = flag("password.require_upper");
-    s.password.require_lower = flag("password.require_lower");
-    s.password.require_digit = flag("password.require_digit");
-    s.password.require_special = flag("password.require_special");
-    if let Some(d) = f.get("official_mail_domain") {
-        s.official_mail_domain = d.trim().to_ascii_lowercase();
-    }
-    if let Some(v) = f.get("internal_networks") {
-        s.internal_networks = v.trim().replace("\r\n", "\n");
-    }
-    if let Some(v) = f.get("trusted_proxies") {
-        s.trusted_proxies = v.trim().replace("\r\n", "\n");
-    }
-    if f.contains_key("outside_methods_shown") {
-        s.outside_methods = portico_core::zone::SignInMethod::ALL
-            .into_iter()
-            .filter(|m| flag(&format!("outside.{}", m.as_str())))
-            .collect();
-    }
-    if errs.is_empty() { Ok(s) } else { Err(errs) }
-}
-
-async fn save_settings(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(f): Form<SettingsPost>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    let lang = s.lang();
-    let base = (*st.app.settings().await.map_err(page_err(lang))?).clone();
-    let inside = seen_inside(&base, &ctx);
-    // The version the form was read at; a form without one (an old page)
-    // counts as edited from the latest.
-    let from: i64 = f
-        .fields
-        .get("version")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1);
-    let page = |shown, version, conflict, errs| AdminSettingsPage {
-        c: Chrome::of(&s.0, "admin-settings"),
-        seen_inside: inside,
-        seen_ip: ctx.ip.clone(),
-        s: shown,
-        version,
-        conflict,
-        errs: Errors::new(errs, lang),
-    };
-    let new = match parse_settings(&f.fields, &base) {
-        Ok(new) => new,
-        Err(errs) => {
-            let mut r = render(page(base, from, String::new(), errs), lang)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(r);
-        }
-    };
-    let from = if from < 0 {
-        st.app
-            .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
-            .await
-            .map_err(page_err(lang))?
-            .1
-    } else {
-        from
-    };
-    match st
-        .app
-        .update_settings(&s.0.principal, &new, from, &ctx)
-        .await
-    {
-        Ok(Saved::Done(_)) => Ok(Redirect::to("/admin/settings?ok=settings").into_response()),
-        Ok(Saved::Conflict {
-            fields,
-            kept,
-            version,
-        }) => {
-            let m = portico_core::settings::conflict_message(&fields);
-            let errs = fields
-                .iter()
-                .map(|&field| portico_core::FieldError {
-                    field,
-                    message: Msg::new(
-                        "其他管理者剛修改了此欄位；這裡顯示的是他儲存的值",
-                        "Another administrator just changed this field; it shows their value",
-                    ),
-                })
-                .collect();
-            let mut r = render(page(kept, version, m.get(lang).to_owned(), errs), lang)?;
-            *r.status_mut() = StatusCode::CONFLICT;
-            Ok(r)
-        }
-        Err(Error::Invalid(errs)) => {
-            let mut r = render(page(new, from, String::new(), errs), lang)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e) => Err(WebError::page(e, lang)),
     }
 }
 

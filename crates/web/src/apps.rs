@@ -3,7 +3,7 @@
 //! the service application forms, the printable record of an application,
 //! the client secret shown once; and the system admin's list, review and
 //! suspension.
-use crate::applications::split;
+use crate::error::split;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::pages::{CsrfForm, render};
 use crate::view::*;

@@ -4,7 +4,7 @@ use crate::view::{Chrome, ErrorPage};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use portico_core::{Error, Lang, Msg};
+use portico_core::{Error, FieldError, Lang, Msg};
 
 #[derive(Debug)]
 pub struct WebError {
@@ -111,4 +111,27 @@ impl IntoResponse for WebError {
             Err(_) => (status, retry, msg.get(self.lang).to_owned()).into_response(),
         }
     }
+}
+
+/// Splits an error into field errors (shown beside fields) and a message
+/// for the top of the page; an internal error is passed on.
+pub(crate) fn split(
+    e: Error,
+    lang: Lang,
+) -> Result<(Vec<FieldError>, String, StatusCode), WebError> {
+    match e {
+        Error::Invalid(errs) => Ok((errs, String::new(), StatusCode::UNPROCESSABLE_ENTITY)),
+        Error::Conflict { field, message } => Ok((
+            vec![FieldError { field, message }],
+            String::new(),
+            StatusCode::CONFLICT,
+        )),
+        Error::Refused(m) => Ok((vec![], m.get(lang).to_owned(), StatusCode::CONFLICT)),
+        e => Err(WebError::page(e, lang)),
+    }
+}
+
+/// Maps a use case's error to an error page in the person's language.
+pub(crate) fn page_err(lang: Lang) -> impl Fn(Error) -> WebError {
+    move |e| WebError::page(e, lang)
 }

@@ -2,6 +2,7 @@
 //! `/api/v1`. Handlers are thin: extract, call one use case, render.
 #![forbid(unsafe_code)]
 
+mod account_flows;
 mod admin;
 mod api;
 mod applications;
@@ -11,12 +12,16 @@ mod contacts;
 mod error;
 mod extract;
 mod factors;
+mod flow;
 pub mod hipki_sim;
 pub mod mitake_sim;
 mod oidc;
 mod outbox;
 mod pages;
+mod records;
 mod requests;
+mod review;
+mod settings;
 mod signin;
 pub mod twfido_sim;
 mod view;
@@ -59,6 +64,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(admin::router())
         .merge(applications::router())
+        .merge(review::router())
+        .merge(records::router())
+        .merge(settings::router())
+        .merge(account_flows::router())
         .merge(outbox::router())
         .merge(contacts::router())
         .merge(requests::router())

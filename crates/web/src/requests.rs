@@ -1,11 +1,12 @@
 //! Requests besides a new account, as pages: reinstatement (個人帳號復用)
 //! and finding one's administrators (機關管理員查詢) after verifying, and a
 //! signed-in person's admin-rights and agency-change requests (帳號異動申請).
-use crate::applications::{
-    AccountFlow, flow_cookie, flow_token, password_form, split, unit_choices, with_status,
-};
+use crate::account_flows::{AccountFlow, password_form};
+use crate::applications::unit_choices;
+use crate::error::split;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed, visitor_lang};
-use crate::pages::render;
+use crate::flow::{flow_cookie, flow_token};
+use crate::pages::{render, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

@@ -1,0 +1,551 @@
+//! The account flows verified by a code or mobile ID, signed out:
+//! 開通帳號 (activate), 忘記密碼 (forgot password), 帳號復用 (reinstate),
+//! 機關管理員查詢 (find the agency's admins), and the mobile-ID check of an
+//! application being modified.
+use crate::error::split;
+use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
+use crate::flow::{flow_cookie, flow_token};
+use crate::pages::{render, with_status};
+use crate::view::*;
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use portico_core::verify::{Method, Purpose};
+use portico_core::{Error, FieldError, Lang, Msg};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/activate", get(flow_start))
+        .route("/activate/send", post(flow_send))
+        .route("/activate/code", post(flow_code))
+        .route("/activate/mobile", post(flow_mobile))
+        .route("/activate/password", get(flow_password).post(flow_set))
+        .route("/forgot", get(flow_start))
+        .route("/forgot/send", post(flow_send))
+        .route("/forgot/code", post(flow_code))
+        .route("/forgot/mobile", post(flow_mobile))
+        .route("/forgot/password", get(flow_password).post(flow_set))
+        .route("/reinstate", get(flow_start))
+        .route("/reinstate/send", post(flow_send))
+        .route("/reinstate/code", post(flow_code))
+        .route("/reinstate/mobile", post(flow_mobile))
+        .route("/admins", get(flow_start))
+        .route("/admins/send", post(flow_send))
+        .route("/admins/code", post(flow_code))
+        .route("/admins/mobile", post(flow_mobile))
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum AccountFlow {
+    Activate,
+    Forgot,
+    Reinstate,
+    FindAdmins,
+}
+
+impl AccountFlow {
+    fn purpose(self) -> Purpose {
+        match self {
+            AccountFlow::Activate => Purpose::Activate,
+            AccountFlow::Forgot => Purpose::ResetPassword,
+            AccountFlow::Reinstate => Purpose::Reinstate,
+            AccountFlow::FindAdmins => Purpose::FindAdmins,
+        }
+    }
+    fn action(self) -> &'static str {
+        match self {
+            AccountFlow::Activate => "/activate",
+            AccountFlow::Forgot => "/forgot",
+            AccountFlow::Reinstate => "/reinstate",
+            AccountFlow::FindAdmins => "/admins",
+        }
+    }
+    /// Where a verified person goes next.
+    fn next(self) -> &'static str {
+        match self {
+            AccountFlow::Activate => "/activate/password",
+            AccountFlow::Forgot => "/forgot/password",
+            AccountFlow::Reinstate => "/reinstate/form",
+            AccountFlow::FindAdmins => "/admins/list",
+        }
+    }
+    fn title(self) -> Msg {
+        match self {
+            AccountFlow::Activate => Msg::new("開通帳號", "Activate my account"),
+            AccountFlow::Forgot => Msg::new("忘記密碼", "Forgot password"),
+            AccountFlow::Reinstate => Msg::new("個人帳號復用", "Reinstate my account"),
+            AccountFlow::FindAdmins => Msg::new("機關管理員查詢", "Find my administrators"),
+        }
+    }
+    fn intro(self) -> Msg {
+        match self {
+            AccountFlow::Activate => Msg::new(
+                "申請審核通過後，請先驗證身分，再設定密碼以開通帳號。",
+                "Once your application is approved, verify yourself and set a password to activate the account.",
+            ),
+            AccountFlow::Forgot => Msg::new(
+                "驗證身分後即可設定新密碼；設定完成後，此帳號在所有裝置上的登入都會登出。",
+                "Verify yourself, then set a new password; every session of the account ends.",
+            ),
+            AccountFlow::Reinstate => Msg::new(
+                "帳號停用後（例如復職）須復用時，請先驗證身分，再更新隸屬單位與職稱後送出，由機關管理者審核；通過後請使用「開通帳號」重新設定密碼。",
+                "To use a disabled account again (for example on returning to work), verify yourself, update your unit and title and submit; an agency administrator reviews it, then activate the account again.",
+            ),
+            AccountFlow::FindAdmins => Msg::new(
+                "驗證身分後，即可查看您所屬機關的機關管理者及聯絡方式。",
+                "Verify yourself to see your agency's administrators and how to reach them.",
+            ),
+        }
+    }
+}
+
+/// The flow is the first segment of the path: `/activate/…`, `/forgot/…`,
+/// `/reinstate/…`, `/admins/…`.
+impl FromRequestParts<AppState> for AccountFlow {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let first = parts.uri.path().trim_start_matches('/');
+        let first = first.split('/').next().unwrap_or("");
+        match first {
+            "activate" => Ok(AccountFlow::Activate),
+            "forgot" => Ok(AccountFlow::Forgot),
+            "reinstate" => Ok(AccountFlow::Reinstate),
+            "admins" => Ok(AccountFlow::FindAdmins),
+            _ => Err(WebError::page(
+                Error::NotFound,
+                visitor_lang(&parts.headers),
+            )),
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct AccountVerifyForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn account_page(
+    st: &AppState,
+    lang: Lang,
+    flow: AccountFlow,
+    stage: &'static str,
+    login: &str,
+    method: &str,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    Ok(with_status(
+        render(
+            VerifyAccountPage {
+                c: Chrome::bare(lang),
+                title: flow.title(),
+                intro: flow.intro(),
+                action: flow.action(),
+                stage,
+                login: login.chars().take(40).collect(),
+                method: match method {
+                    "sms" | "mobile_id" => method,
+                    _ => "email",
+                }
+                .into(),
+                error,
+                errs: Errors::new(errs, lang),
+                mobile_enabled: st.app.mobile_id_enabled(),
+                handle: String::new(),
+                confirm: String::new(),
+            },
+            lang,
+        )?,
+        status,
+    ))
+}
+
+pub(crate) async fn password_form(
+    st: &AppState,
+    headers: &HeaderMap,
+    flow: AccountFlow,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(headers);
+    let Ok(login) = st
+        .app
+        .proof_login(&flow_token(headers), flow.purpose())
+        .await
+    else {
+        return account_page(
+            st,
+            lang,
+            flow,
+            "login",
+            "",
+            "email",
+            vec![],
+            portico_app::verify::proof_expired_msg()
+                .get(lang)
+                .to_owned(),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let policy = st
+        .app
+        .settings()
+        .await
+        .map_err(|e| WebError::page(e, lang))?
+        .password
+        .clone();
+    Ok(with_status(
+        render(
+            SetPasswordPage {
+                c: Chrome::bare(lang),
+                title: flow.title(),
+                action: flow.next(),
+                login,
+                policy,
+                error,
+                errs: Errors::new(errs, lang),
+            },
+            lang,
+        )?,
+        status,
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NewPasswordForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+/// Anyone: step 1 of an account flow (login name and method).
+async fn flow_start(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    account_page(
+        &st,
+        visitor_lang(&headers),
+        flow,
+        "login",
+        "",
+        "email",
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+/// Anyone: sends the flow's code to the account's address.
+async fn flow_send(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    if f.method == "mobile_id" && st.app.mobile_id_enabled() {
+        return match st
+            .app
+            .start_mobile_id_verification(
+                flow.purpose(),
+                portico_app::mobile_id::Who::Login(&f.login),
+                &ctx,
+            )
+            .await
+        {
+            Ok(started) => mobile_wait_page(
+                &st,
+                lang,
+                flow,
+                f.login.trim(),
+                (&started.handle, &started.confirm),
+                "",
+            ),
+            Err(e) => {
+                let (errs, error, status) = split(e, lang)?;
+                account_page(
+                    &st, lang, flow, "login", &f.login, &f.method, errs, error, status,
+                )
+            }
+        };
+    }
+    let method = Method::parse(&f.method).unwrap_or(Method::EmailCode);
+    match st
+        .app
+        .start_account_verification(flow.purpose(), &f.login, method, &ctx)
+        .await
+    {
+        Ok(()) => account_page(
+            &st,
+            lang,
+            flow,
+            "code",
+            f.login.trim(),
+            method.as_str(),
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            account_page(
+                &st, lang, flow, "login", &f.login, &f.method, errs, error, status,
+            )
+        }
+    }
+}
+
+/// The page that waits for the phone in an account flow.
+fn mobile_wait_page(
+    st: &AppState,
+    lang: Lang,
+    flow: AccountFlow,
+    login: &str,
+    handle: (&str, &str),
+    notice: &str,
+) -> Result<Response, WebError> {
+    mobile_wait(
+        st,
+        lang,
+        (flow.title(), flow.intro(), flow.action()),
+        login,
+        handle,
+        notice,
+    )
+}
+
+/// The page that waits for the phone: (title, intro, the step's path).
+/// `handle` is the transaction's handle and the two digits the phone shows.
+pub(crate) fn mobile_wait(
+    st: &AppState,
+    lang: Lang,
+    (title, intro, action): (Msg, Msg, &'static str),
+    login: &str,
+    (handle, confirm): (&str, &str),
+    notice: &str,
+) -> Result<Response, WebError> {
+    render(
+        VerifyAccountPage {
+            c: Chrome::bare(lang),
+            title,
+            intro,
+            action,
+            stage: "mobile",
+            login: login.chars().take(40).collect(),
+            method: "mobile_id".into(),
+            error: notice.to_owned(),
+            errs: Errors::new(vec![], lang),
+            mobile_enabled: st.app.mobile_id_enabled(),
+            handle: handle.chars().take(128).collect(),
+            confirm: confirm.chars().take(2).collect(),
+        },
+        lang,
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct MobilePoll {
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    login: String,
+}
+
+/// Anyone: how the flow's mobile-ID check stands.
+async fn flow_mobile(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    poll: ScriptOrForm<MobilePoll>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let step = (flow.title(), flow.intro(), flow.action());
+    mobile_check(
+        &st,
+        lang,
+        &ctx,
+        poll,
+        flow.purpose(),
+        flow.next(),
+        step,
+        |e, login| {
+            let (errs, error, status) = split(e, lang)?;
+            account_page(
+                &st,
+                lang,
+                flow,
+                "login",
+                login,
+                "mobile_id",
+                errs,
+                error,
+                status,
+            )
+        },
+    )
+    .await
+}
+
+/// How a mobile-ID identity check stands. The page's script asks every
+/// four seconds (JSON); without it the person presses a button and gets
+/// the waiting page again. Settled, the proof's cookie and the step
+/// `next`, or the error on the step's first page.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn mobile_check(
+    st: &AppState,
+    lang: Lang,
+    ctx: &portico_app::Ctx,
+    ScriptOrForm(f, script): ScriptOrForm<MobilePoll>,
+    purpose: portico_core::verify::Purpose,
+    next: &str,
+    step: (Msg, Msg, &'static str),
+    first_page: impl FnOnce(Error, &str) -> Result<Response, WebError>,
+) -> Result<Response, WebError> {
+    let r = st
+        .app
+        .poll_mobile_id_verification(purpose, &f.handle, ctx)
+        .await;
+    let token = match (r, script) {
+        (Ok(Some(token)), _) => token,
+        (Ok(None), true) => {
+            return Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response());
+        }
+        (Err(e), true) => return Err(WebError::api(e)),
+        (Ok(None), false) => {
+            let notice = portico_app::mobile_id::not_yet();
+            return mobile_wait(st, lang, step, &f.login, (&f.handle, ""), notice.get(lang));
+        }
+        (Err(e), false) => return first_page(e, &f.login),
+    };
+    let mut r = if script {
+        axum::Json(serde_json::json!({ "redirect": next })).into_response()
+    } else {
+        Redirect::to(next).into_response()
+    };
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        flow_cookie(
+            st,
+            &token,
+            portico_core::verify::VERIFIED_TTL.whole_seconds(),
+        ),
+    );
+    Ok(r)
+}
+
+/// Anyone: checks the flow's code.
+async fn flow_code(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    Form(f): Form<AccountVerifyForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    match st
+        .app
+        .confirm_account_verification(flow.purpose(), &f.login, &f.code)
+        .await
+    {
+        Ok(token) => {
+            let mut r = Redirect::to(flow.next()).into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                flow_cookie(
+                    &st,
+                    &token,
+                    portico_core::verify::VERIFIED_TTL.whole_seconds(),
+                ),
+            );
+            Ok(r)
+        }
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            account_page(
+                &st, lang, flow, "code", &f.login, "email", errs, error, status,
+            )
+        }
+    }
+}
+
+/// Anyone holding an activation or reset proof: the password form.
+async fn flow_password(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    password_form(&st, &headers, flow, vec![], String::new(), StatusCode::OK).await
+}
+
+/// Anyone holding an activation or reset proof: sets the password.
+async fn flow_set(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    match st
+        .app
+        .set_password_with_proof(
+            flow.purpose(),
+            &flow_token(&headers),
+            &f.new_password,
+            &f.confirm_password,
+            &ctx,
+        )
+        .await
+    {
+        Ok(login) => {
+            let (title, zh, en) = match flow {
+                AccountFlow::Activate | AccountFlow::Reinstate | AccountFlow::FindAdmins => (
+                    Msg::new("帳號已開通", "Account activated"),
+                    "帳號已開通，現在可以使用新密碼登入",
+                    "activated; sign in with your new password",
+                ),
+                AccountFlow::Forgot => (
+                    Msg::new("密碼已重設", "Password reset"),
+                    "密碼已重設，所有裝置上的登入均已登出，請使用新密碼登入",
+                    "password reset; every session ended. Sign in with the new password",
+                ),
+            };
+            let mut r = render(
+                NoticePage {
+                    c: Chrome::bare(lang),
+                    title,
+                    message: Msg::owned(
+                        format!("帳號 {login}：{zh}。"),
+                        format!("Account {login}: {en}."),
+                    ),
+                    link: "/login",
+                    link_text: Msg::new("前往登入", "Sign in"),
+                },
+                lang,
+            )?;
+            r.headers_mut()
+                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
+            Ok(r)
+        }
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            password_form(&st, &headers, flow, errs, error, status).await
+        }
+    }
+}
