@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod captcha;
 pub mod card;
+pub mod console;
 pub mod contacts;
 pub mod demo;
 pub mod export;

@@ -110,7 +110,7 @@ fn unattended_writes_stay_in_the_modules_that_have_no_session() {
                 "crates/app/src/applications.rs",
                 "crates/app/src/jobs.rs",
                 "crates/app/src/demo.rs",
-                "crates/app/src/accounts.rs",
+                "crates/app/src/console.rs",
                 "crates/app/src/settings.rs",
                 "crates/store/src/accounts.rs",
                 "crates/portico/",
