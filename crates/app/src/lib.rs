@@ -227,10 +227,6 @@ impl App {
     pub fn refresh_caches(&self) {
         self.forget_versions();
     }
-
-    pub(crate) fn forget_settings(&self) {
-        self.forget_versions();
-    }
 }
 
 /// A cache's lock; a panic elsewhere leaves the value usable.

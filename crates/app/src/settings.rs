@@ -122,7 +122,7 @@ impl App {
                 .to_string();
             audit::append(&mut tx, &e, now).await?;
             tx.commit().await.map_err(db_err)?;
-            self.forget_settings();
+            self.forget_versions();
             return Ok(Saved::Done(saved));
         }
     }
@@ -162,7 +162,7 @@ impl App {
                 serde_json::json!({ "before": old, "after": new, "version": saved }).to_string();
             audit::append(&mut tx, &e, now).await?;
             tx.commit().await.map_err(db_err)?;
-            self.forget_settings();
+            self.forget_versions();
             return Ok(new);
         }
     }

@@ -194,7 +194,7 @@ impl App {
         // Every node's client cache reloads (versions.rs).
         portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
-        self.forget_clients();
+        self.forget_versions();
         Ok(())
     }
 
@@ -452,7 +452,7 @@ impl App {
         // Every node's client cache reloads (versions.rs).
         portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
-        self.forget_clients();
+        self.forget_versions();
         self.wake_outbox();
         Ok(())
     }
@@ -490,7 +490,7 @@ impl App {
         // Every node's client cache reloads (versions.rs).
         portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
-        self.forget_clients();
+        self.forget_versions();
         Ok(secret)
     }
 
@@ -546,7 +546,7 @@ impl App {
         // Every node's client cache reloads (versions.rs).
         portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
-        self.forget_clients();
+        self.forget_versions();
         Ok(())
     }
 

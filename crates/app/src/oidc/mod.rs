@@ -497,12 +497,6 @@ impl App {
         Ok(client)
     }
 
-    /// After a change to an application on this node: read the versions
-    /// again now rather than within the second.
-    pub(crate) fn forget_clients(&self) {
-        self.forget_versions();
-    }
-
     /// Authenticates a client at the token, introspection and revocation
     /// endpoints, and the application APIs.
     pub async fn authenticate_client(
