@@ -122,6 +122,9 @@ pub struct Delivery {
     pub mailer: Arc<dyn Mailer>,
     pub sms: Arc<dyn SmsGateway>,
     pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// How long a claimed message is this node's before another may take
+    /// it (`LEASE` unless the configuration says otherwise).
+    pub(crate) lease: time::Duration,
 }
 
 impl Default for Delivery {
@@ -136,7 +139,16 @@ impl Delivery {
             mailer,
             sms,
             wake: Arc::new(tokio::sync::Notify::new()),
+            lease: LEASE,
         }
+    }
+
+    /// A different lease: shorter where a dead node's messages must go out
+    /// sooner (a trial of several nodes), never shorter than a delivery
+    /// takes, or two nodes send the same message.
+    pub fn with_lease(mut self, lease: time::Duration) -> Delivery {
+        self.lease = lease;
+        self
     }
 }
 
@@ -202,7 +214,8 @@ impl App {
         let now = self.now();
         let claimed = {
             let mut tx = self.db.begin().await?;
-            let m = outbox::claim(&mut tx, self.db.backend(), now, LEASE, BATCH).await?;
+            let m =
+                outbox::claim(&mut tx, self.db.backend(), now, self.delivery.lease, BATCH).await?;
             tx.commit().await.map_err(db_err)?;
             m
         };

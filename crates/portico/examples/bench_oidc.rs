@@ -209,6 +209,7 @@ async fn main() {
         app: app.clone(),
         cfg: Arc::new(WebConfig {
             cookie_secure: false,
+            node: None,
         }),
     };
     tokio::spawn(portico_web::serve(listener, state, std::future::pending()));
@@ -222,6 +223,7 @@ async fn main() {
             app: app.clone().without_grant_audit_for_benchmarks(),
             cfg: Arc::new(WebConfig {
                 cookie_secure: false,
+                node: None,
             }),
         },
         std::future::pending(),

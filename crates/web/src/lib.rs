@@ -39,12 +39,16 @@ pub use error::WebError;
 pub struct WebConfig {
     /// Mark cookies `Secure` (on everywhere but plain-HTTP development).
     pub cookie_secure: bool,
+    /// The node's name, sent as `X-Portico-Node` on every response when
+    /// set (several nodes behind a balancer).
+    pub node: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             cookie_secure: true,
+            node: None,
         }
     }
 }
@@ -60,7 +64,12 @@ pub struct AppState {
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let node = state
+        .cfg
+        .node
+        .as_deref()
+        .and_then(|n| axum::http::HeaderValue::from_str(n).ok());
+    let r = Router::new()
         .merge(pages::router())
         .merge(admin::router())
         .merge(applications::router())
@@ -78,7 +87,19 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(trace_layer())
-        .with_state(state)
+        .with_state(state);
+    match node {
+        Some(name) => r.layer(axum::middleware::map_response(
+            move |mut res: axum::response::Response| {
+                let name = name.clone();
+                async move {
+                    res.headers_mut().insert("x-portico-node", name);
+                    res
+                }
+            },
+        )),
+        None => r,
+    }
 }
 
 /// One span per request (method and route, never the query string, which

@@ -114,6 +114,7 @@ impl TestServer {
             app: app.clone(),
             cfg: Arc::new(WebConfig {
                 cookie_secure: false,
+                node: None,
             }),
         };
         tokio::spawn(portico_web::serve(listener, state, async {
@@ -158,6 +159,7 @@ impl TestServer {
             app: app.clone(),
             cfg: Arc::new(WebConfig {
                 cookie_secure: false,
+                node: None,
             }),
         };
         tokio::spawn(portico_web::serve(

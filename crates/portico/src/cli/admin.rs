@@ -1,0 +1,190 @@
+//! The commands an operator runs by hand: migrations, the console's
+//! account tasks, the signing keys and the audit chain's check.
+use super::config::Config;
+use super::serve::{open, with_keys};
+use clap::Subcommand;
+use portico_store::Db;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum KeysCmd {
+    /// Creates a new signing key for an algorithm; the old key stays in
+    /// the JWKS for an hour, until every token it signed has expired.
+    Rotate {
+        /// ES256 (the default for applications) or RS256.
+        #[arg(long, default_value = "ES256")]
+        alg: String,
+    },
+    /// Lists the published keys.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCmd {
+    /// Creates a system administrator with a one-time password that must be
+    /// changed at first sign-in.
+    CreateSystemAdmin {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// The OID of the unit the account belongs to; without it, a unit is
+        /// created when the org tree is empty.
+        #[arg(long)]
+        unit_oid: Option<String>,
+    },
+    /// Sets a new one-time password for an account (to be changed at the
+    /// next sign-in) and lifts any lock.
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+    },
+    /// Sets the government network's ranges and the trusted reverse
+    /// proxies (comma-separated CIDRs), as 系統參數管理 does: the way in
+    /// when a proxy not yet entered makes every request look outside.
+    Network {
+        #[arg(long)]
+        internal: Option<String>,
+        #[arg(long)]
+        trusted_proxies: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCmd {
+    /// Checks the hash chain and names the first broken event.
+    Verify,
+}
+
+pub async fn migrate(cfg: &Config) -> Result<(), String> {
+    let db = Db::connect(&cfg.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let n = portico_store::migrate::run(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Applied {n} migration(s); the database is at version {}.",
+        portico_store::migrate::latest()
+    );
+    Ok(())
+}
+
+pub async fn admin(cfg: &Config, cmd: AdminCmd) -> Result<(), String> {
+    let app = open(&cfg.database_url).await?;
+    match cmd {
+        AdminCmd::CreateSystemAdmin {
+            login,
+            name,
+            unit_oid,
+        } => {
+            let pw = app
+                .create_system_admin(&login, &name, unit_oid.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Created system administrator {login}. One-time password (change at first sign-in): {pw}"
+            );
+        }
+        AdminCmd::Network {
+            internal,
+            trusted_proxies,
+        } => {
+            let s = app
+                .set_network_cli(internal.as_deref(), trusted_proxies.as_deref())
+                .await
+                .map_err(|e| match e {
+                    portico_core::Error::Invalid(errs) => errs
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message.en))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    e => e.to_string(),
+                })?;
+            println!(
+                "Government network: {}\nTrusted proxies: {}",
+                s.internal_networks.replace('\n', ", "),
+                if s.trusted_proxies.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    s.trusted_proxies.replace('\n', ", ")
+                }
+            );
+        }
+        AdminCmd::ResetPassword { login } => {
+            let pw = app
+                .reset_password_cli(&login)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("New one-time password for {login} (change at next sign-in): {pw}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn keys(cfg: &Config, cmd: KeysCmd) -> Result<(), String> {
+    let issuer = if cfg.public_url.is_empty() {
+        format!("http://{}", cfg.listen)
+    } else {
+        cfg.public_url.clone()
+    };
+    let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?;
+    match cmd {
+        KeysCmd::Rotate { alg } => {
+            let alg = portico_core::sso::SigningAlg::parse(&alg)
+                .ok_or_else(|| format!("unknown algorithm {alg}: use ES256 or RS256"))?;
+            let kid = app
+                .rotate_signing_key(alg)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "New {} signing key {kid}; the previous one stays published for an hour.",
+                alg.as_str()
+            );
+        }
+        KeysCmd::List => {
+            let ring = app.key_ring().await.map_err(|e| e.to_string())?;
+            println!("{}", ring.jwks());
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(cfg: &Config, cmd: AuditCmd) -> Result<ExitCode, String> {
+    let AuditCmd::Verify = cmd;
+    let app = open(&cfg.database_url).await?;
+    let v = app.verify_audit_chain().await.map_err(|e| e.to_string())?;
+    Ok(match v.first_break {
+        None => {
+            println!(
+                "Audit chain intact: {} events checked, head at {}.",
+                v.checked, v.head_seq
+            );
+            ExitCode::SUCCESS
+        }
+        Some(b) => {
+            println!(
+                "Audit chain BROKEN after {} good events: {}",
+                v.checked,
+                describe(&b)
+            );
+            ExitCode::from(2)
+        }
+    })
+}
+
+fn describe(b: &portico_core::audit::Break) -> String {
+    use portico_core::audit::Break;
+    match b {
+        Break::Altered { seq } => {
+            format!("event {seq} was altered (its hash does not match its content)")
+        }
+        Break::Relinked { seq } => format!("event {seq} does not link to the event before it"),
+        Break::Gap {
+            expected_seq,
+            found_seq,
+        } => format!(
+            "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
+        ),
+    }
+}

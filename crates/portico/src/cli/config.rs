@@ -1,0 +1,128 @@
+//! The settings every command reads: a TOML file and `PORTICO_*`
+//! environment variables over the defaults.
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use std::path::PathBuf;
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: String,
+    pub cookie_secure: bool,
+    /// `json` for structured logs, anything else for text.
+    pub log_format: String,
+    /// Where mail goes: `smtp://host:port`, `smtp://host:587?tls=required`
+    /// or `smtps://user:pass@host`. Empty: mail is recorded in the outbox
+    /// page only, never sent.
+    pub smtp_url: String,
+    /// The sender of every mail.
+    pub mail_from: String,
+    /// The Mitake SMS API (`https://smsapi.mitake.com.tw`); empty: SMS is
+    /// recorded in the outbox page only, never sent.
+    pub sms_url: String,
+    pub sms_username: String,
+    pub sms_password: String,
+    /// The portal's public base URL, as people and applications reach it
+    /// (`https://portal.tainan.gov.tw`): the OpenID issuer. Empty: taken
+    /// from `listen`, which suits trials on one machine only.
+    pub public_url: String,
+    /// Removed: the system parameter 可信任的反向代理 (trusted proxies)
+    /// replaces it. Present in a configuration, it stops the start, so a
+    /// proxy's address is never taken for every client's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_proxy: Option<bool>,
+    /// Trust anchors for citizen certificate cards (GRCA and MOICA
+    /// certificates, PEM). Empty: card sign-in is off.
+    pub card_trust_file: String,
+    /// The HiPKI local sign server the pages talk to.
+    pub card_agent_url: String,
+    /// The mobile ID SP API (`https://fidoapi.moi.gov.tw/moise/sp`); empty:
+    /// mobile ID is off.
+    pub mobile_id_url: String,
+    /// The service id and AES key (base64) issued at onboarding.
+    pub mobile_id_service_id: String,
+    pub mobile_id_key: String,
+    /// Trust anchors for mobile ID certificates (PEM); empty: the card's.
+    pub mobile_id_trust_file: String,
+    /// The master key that seals the token signing keys in the database:
+    /// 32 random bytes, base64, created when missing. Every node needs the
+    /// same file; back it up apart from the database.
+    pub key_file: String,
+    /// This node's name, sent with every response as `X-Portico-Node` so
+    /// an operator (or a test) behind a balancer sees which node answered.
+    /// Empty: the host name.
+    pub node_name: String,
+    /// Seconds between housekeeping rounds (purging spent sessions, codes
+    /// and tokens; the jobs that are due, each claimed once across nodes).
+    pub housekeeping_seconds: u64,
+    /// Seconds a node owns an outbox message it claimed before another node
+    /// may take it over (the first died mid-delivery). Keep it well above
+    /// the slowest delivery, or a slow message goes out twice.
+    pub outbox_lease_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/portico.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            cookie_secure: true,
+            log_format: "text".into(),
+            smtp_url: String::new(),
+            mail_from: "臺南市政府公務入口網 <noreply@portico.invalid>".into(),
+            sms_url: String::new(),
+            sms_username: String::new(),
+            sms_password: String::new(),
+            public_url: String::new(),
+            key_file: "data/portico.key".into(),
+            trust_proxy: None,
+            card_trust_file: String::new(),
+            card_agent_url: "http://127.0.0.1:61161".into(),
+            mobile_id_url: String::new(),
+            mobile_id_service_id: String::new(),
+            mobile_id_key: String::new(),
+            mobile_id_trust_file: String::new(),
+            node_name: String::new(),
+            housekeeping_seconds: 300,
+            outbox_lease_seconds: 60,
+        }
+    }
+}
+
+pub fn load_config(path: Option<&PathBuf>) -> Result<Config, String> {
+    let mut f = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(p) = path {
+        f = f.merge(Toml::file_exact(p));
+    }
+    f.merge(Env::prefixed("PORTICO_"))
+        .extract()
+        .map_err(|e| format!("configuration: {e}"))
+}
+
+pub fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTICO_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+impl Config {
+    /// The node's name: `node_name`, else the host name.
+    pub fn node(&self) -> String {
+        if !self.node_name.is_empty() {
+            return self.node_name.clone();
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "portico".to_owned())
+    }
+}
