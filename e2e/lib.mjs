@@ -10,7 +10,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const here = dirname(fileURLToPath(import.meta.url));
+export const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, "..");
 export const bin = process.env.PORTICO_BIN || join(root, "target", "debug", "portico");
 export const shots = join(here, "artifacts");
