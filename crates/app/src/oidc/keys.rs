@@ -18,6 +18,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use portico_core::sso::SigningAlg;
 use std::path::Path;
 
+mod ring;
+
 /// The server's master key: seals the signing keys at rest. Kept in a file
 /// outside the database (`key_file`), so a copy of the database alone does
 /// not yield the keys.

@@ -1,0 +1,320 @@
+//! The authorization endpoint (OpenID Connect Core §3.1.2): the request
+//! checked in order, the person's session and strength, the code issued.
+use crate::auth::Session;
+use crate::oidc::{ACR_STRONG, AuthRequest, Authorize, CODE_TTL, Client, day_of, with_params};
+use crate::{App, Ctx, Result, random_token, token_hash};
+use portico_core::Msg;
+use portico_core::audit::Outcome;
+use portico_core::sso::{self};
+use portico_store::apps::{self as store_apps};
+use portico_store::{audit, db_err, oauth};
+use time::Duration;
+
+impl App {
+    /// The authorization endpoint. `session` is the portal session, if
+    /// any; `started` is when the browser began this request (a `prompt=
+    /// login` sign-in must be newer).
+    pub async fn authorize(
+        &self,
+        req: &AuthRequest,
+        session: Option<&Session>,
+        ctx: &Ctx,
+    ) -> Result<Authorize> {
+        let client = self.client(&req.client_id).await?;
+        let sso = client.as_ref().and_then(|c| c.sso().cloned());
+        let (Some(client), Some(sso)) = (client, sso) else {
+            // Made-up client ids count against the caller's address; past
+            // the limit they are no longer audited one by one.
+            if self.client_rate("unknown", ctx).await? {
+                self.audit_client(
+                    ctx,
+                    "oauth.authorize",
+                    &req.client_id,
+                    None,
+                    "unknown_client",
+                )
+                .await?;
+            }
+            return Ok(Authorize::Page(Msg::new(
+                "此應用系統未註冊或未核准單一登入服務，請洽應用系統管理者",
+                "This application is not registered or not approved for single sign-on; contact its administrator",
+            )));
+        };
+        // The redirect URI, exactly as registered; one registered URI may
+        // be left out (RFC 6749 §3.1.2.3).
+        let redirect = if req.redirect_uri.is_empty() && sso.redirect_uris.len() == 1 {
+            sso.redirect_uris[0].clone()
+        } else if sso::redirect_registered(&sso.redirect_uris, &req.redirect_uri) {
+            req.redirect_uri.clone()
+        } else {
+            self.audit_client(
+                ctx,
+                "oauth.authorize",
+                &req.client_id,
+                Some(&client),
+                "redirect_uri_mismatch",
+            )
+            .await?;
+            return Ok(Authorize::Page(Msg::new(
+                "應用系統送來的導回網址與註冊的不符，為保護您的帳號已停止登入。請洽應用系統管理者",
+                "The application's redirect URI does not match its registration, so sign-in stopped to protect your account; contact the application's administrator",
+            )));
+        };
+
+        if client.app.suspended {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "unauthorized_client",
+                    "the application is suspended",
+                )
+                .await;
+        }
+        if req.response_type != "code" {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "unsupported_response_type",
+                    "only response_type=code is supported",
+                )
+                .await;
+        }
+        if !req.response_mode.is_empty() && req.response_mode != "query" {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "only response_mode=query is supported",
+                )
+                .await;
+        }
+        if !req.code_challenge.is_empty() || !req.code_challenge_method.is_empty() {
+            if req.code_challenge_method != "S256" {
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "invalid_request",
+                        "code_challenge_method must be S256",
+                    )
+                    .await;
+            }
+            if !sso::pkce_challenge_ok(&req.code_challenge) {
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "invalid_request",
+                        "code_challenge is malformed",
+                    )
+                    .await;
+            }
+        } else if client.is_public() {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "PKCE (code_challenge with S256) is required for this client",
+                )
+                .await;
+        }
+        if req.nonce.len() > 255 || req.state.len() > 1024 {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "state or nonce is too long",
+                )
+                .await;
+        }
+        let mut scope = sso::parse_scope(&req.scope);
+        if !sso.api_access {
+            scope.retain(|s| *s != "portico.api");
+        }
+        if scope.is_empty() {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_scope",
+                    "no known scope was requested",
+                )
+                .await;
+        }
+        let prompts: Vec<&str> = req.prompt.split(' ').filter(|p| !p.is_empty()).collect();
+        if prompts.contains(&"none") && prompts.len() > 1 {
+            return self
+                .authorize_failed(
+                    ctx,
+                    &client,
+                    &redirect,
+                    req,
+                    "invalid_request",
+                    "prompt=none cannot be combined",
+                )
+                .await;
+        }
+        let max_age = match req.max_age.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(v) if v >= 0 => Some(v),
+                _ => {
+                    return self
+                        .authorize_failed(
+                            ctx,
+                            &client,
+                            &redirect,
+                            req,
+                            "invalid_request",
+                            "max_age must be a number of seconds",
+                        )
+                        .await;
+                }
+            },
+        };
+        let now = self.now();
+        let strong = req.acr_values.split(' ').any(|v| v == ACR_STRONG);
+        let fresh_enough = |s: &Session| {
+            max_age.is_none_or(|m| now - s.auth_time <= Duration::seconds(m))
+                && (!strong || s.method.is_strong())
+        };
+        let session = match session {
+            Some(s) if fresh_enough(s) && !prompts.contains(&"login") => s,
+            _ if prompts.contains(&"none") => {
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "login_required",
+                        "the person is not signed in",
+                    )
+                    .await;
+            }
+            _ => {
+                return Ok(Authorize::SignIn {
+                    app_name: client.app.name.clone(),
+                    strong,
+                });
+            }
+        };
+        if session.must_change_password {
+            if prompts.contains(&"none") {
+                return self
+                    .authorize_failed(
+                        ctx,
+                        &client,
+                        &redirect,
+                        req,
+                        "interaction_required",
+                        "the password must be changed",
+                    )
+                    .await;
+            }
+            return Ok(Authorize::ChangePassword);
+        }
+        let code = random_token(32)?;
+        let family = random_token(16)?;
+        let account = session.principal.account_id();
+        let mut tx = self.db.begin().await?;
+        oauth::insert_code(
+            &mut tx,
+            &token_hash(&code),
+            &oauth::Grant {
+                app_id: client.app.id,
+                account_id: account,
+                redirect_uri: redirect.clone(),
+                scope: scope.join(" "),
+                nonce: req.nonce.clone(),
+                code_challenge: req.code_challenge.clone(),
+                session_hash: session.id_hash.clone(),
+                auth_time: session.auth_time,
+                method: session.method.as_str().to_owned(),
+                family,
+            },
+            now,
+            now + CODE_TTL,
+        )
+        .await?;
+        store_apps::count_usage(
+            &mut tx,
+            client.app.id,
+            &day_of(now),
+            store_apps::Usage::SignIn,
+        )
+        .await?;
+        let e = self
+            .account_event(
+                &mut tx,
+                ctx,
+                "oauth.authorize",
+                &client,
+                account,
+                Outcome::Ok,
+                "",
+            )
+            .await?;
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Authorize::Redirect(with_params(
+            &redirect,
+            &[
+                ("code", &code),
+                ("state", &req.state),
+                ("iss", &self.oidc.issuer),
+            ],
+        )))
+    }
+
+    /// An authorization error the client should hear: audited, and sent
+    /// back to its redirect URI with its state.
+    pub(crate) async fn authorize_failed(
+        &self,
+        ctx: &Ctx,
+        client: &Client,
+        redirect: &str,
+        req: &AuthRequest,
+        error: &str,
+        desc: &str,
+    ) -> Result<Authorize> {
+        self.audit_client(
+            ctx,
+            "oauth.authorize",
+            &client.app.client_id,
+            Some(client),
+            error,
+        )
+        .await?;
+        Ok(Authorize::Redirect(with_params(
+            redirect,
+            &[
+                ("error", error),
+                ("error_description", desc),
+                ("state", &req.state),
+                ("iss", &self.oidc.issuer),
+            ],
+        )))
+    }
+}
