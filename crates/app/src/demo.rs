@@ -553,9 +553,9 @@ async fn seed_demo_apps(
     now: time::OffsetDateTime,
 ) -> Result<()> {
     use portico_core::sso::{Claim, ClientType, ServiceKind, SigningAlg, claims_to_stored};
-    use portico_store::apps::{self, AppRow, NewService};
-    let app =
-        |name: &'static str, short: &'static str, desc: &'static str, url: &'static str| AppRow {
+    use portico_store::clients::{self, ClientRow, NewService};
+    let app = |name: &'static str, short: &'static str, desc: &'static str, url: &'static str| {
+        ClientRow {
             name,
             short_name: short,
             agency_id: agency,
@@ -566,8 +566,9 @@ async fn seed_demo_apps(
             description: desc,
             url,
             ips: "127.0.0.1,::1",
-        };
-    let sample = apps::insert(
+        }
+    };
+    let sample = clients::insert(
         tx,
         SAMPLE_CLIENT_ID,
         &app(
@@ -580,7 +581,7 @@ async fn seed_demo_apps(
         now,
     )
     .await?;
-    apps::set_secret(tx, sample, &crate::token_hash(SAMPLE_CLIENT_SECRET), now).await?;
+    clients::set_secret(tx, sample, &crate::token_hash(SAMPLE_CLIENT_SECRET), now).await?;
     let all = claims_to_stored(&Claim::ALL);
     let svc = |kind, claims: &'static str| -> NewService<'static> {
         NewService {
@@ -622,13 +623,15 @@ async fn seed_demo_apps(
         },
     ];
     for n in &services {
-        let id = apps::insert_service(tx, n, now).await?;
-        let s = apps::service(tx, id).await?.ok_or(crate::Error::NotFound)?;
-        apps::decide_service(tx, SEED.system(), &s, true, "admin", "示範資料", now).await?;
+        let id = clients::insert_service(tx, n, now).await?;
+        let s = clients::service(tx, id)
+            .await?
+            .ok_or(crate::Error::NotFound)?;
+        clients::decide_service(tx, SEED.system(), &s, true, "admin", "示範資料", now).await?;
     }
     // The same sample under a second client whose tokens are signed RS256,
     // as many government Java applications expect.
-    let rsa = apps::insert(
+    let rsa = clients::insert(
         tx,
         SAMPLE_RS256_CLIENT_ID,
         &app(
@@ -641,8 +644,8 @@ async fn seed_demo_apps(
         now,
     )
     .await?;
-    apps::set_secret(tx, rsa, &crate::token_hash(SAMPLE_CLIENT_SECRET), now).await?;
-    let id = apps::insert_service(
+    clients::set_secret(tx, rsa, &crate::token_hash(SAMPLE_CLIENT_SECRET), now).await?;
+    let id = clients::insert_service(
         tx,
         &NewService {
             app_id: rsa,
@@ -654,9 +657,11 @@ async fn seed_demo_apps(
         now,
     )
     .await?;
-    let s = apps::service(tx, id).await?.ok_or(crate::Error::NotFound)?;
-    apps::decide_service(tx, SEED.system(), &s, true, "admin", "示範資料", now).await?;
-    let waiting = apps::insert(
+    let s = clients::service(tx, id)
+        .await?
+        .ok_or(crate::Error::NotFound)?;
+    clients::decide_service(tx, SEED.system(), &s, true, "admin", "示範資料", now).await?;
+    let waiting = clients::insert(
         tx,
         "portico-leave-demo",
         &app(
@@ -670,7 +675,7 @@ async fn seed_demo_apps(
     )
     .await?;
     let cb = ["https://leave.tainan.gov.tw/oidc/callback".to_owned()];
-    apps::insert_service(
+    clients::insert_service(
         tx,
         &NewService {
             app_id: waiting,

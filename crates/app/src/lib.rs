@@ -4,15 +4,15 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
-pub mod applications;
-pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod captcha;
 pub mod card;
+pub mod clients;
 pub mod console;
 pub mod contacts;
 pub mod demo;
+pub mod enrolment;
 pub mod export;
 pub mod factors;
 mod group;

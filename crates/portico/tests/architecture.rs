@@ -107,7 +107,7 @@ fn unattended_writes_stay_in_the_modules_that_have_no_session() {
             &[
                 "crates/core/src/permission.rs",
                 "crates/app/src/auth.rs",
-                "crates/app/src/applications.rs",
+                "crates/app/src/enrolment.rs",
                 "crates/app/src/jobs.rs",
                 "crates/app/src/demo.rs",
                 "crates/app/src/console.rs",

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::TestServer;
 use common::oidc::*;
 use portico_app::Ctx;
-use portico_app::apps::ServiceInput;
+use portico_app::clients::ServiceInput;
 use portico_core::permission::Principal;
 use portico_core::request::Decision;
 use portico_core::sso::AppInput;

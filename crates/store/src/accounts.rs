@@ -155,7 +155,7 @@ pub async fn login_exists(c: &mut Conn, login: &str) -> Result<bool> {
 pub async fn set_application(
     c: &mut Conn,
     w: AccountWrite,
-    a: &Application<'_>,
+    a: &Enrolment<'_>,
     now: OffsetDateTime,
 ) -> Result<()> {
     let id = w.id();
@@ -178,7 +178,7 @@ pub async fn set_application(
     Ok(())
 }
 
-pub struct Application<'a> {
+pub struct Enrolment<'a> {
     pub name: &'a str,
     pub unit_id: OrgUnitId,
     pub title: &'a str,

@@ -7,9 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
-pub mod apps;
 pub mod audit;
 pub mod captchas;
+pub mod clients;
 pub mod codes;
 pub mod factors;
 pub mod jobs;

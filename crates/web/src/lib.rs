@@ -5,10 +5,10 @@
 mod account_flows;
 mod admin;
 mod api;
-mod applications;
-mod apps;
 mod assets;
+mod clients;
 mod contacts;
+mod enrolment;
 mod error;
 mod extract;
 mod factors;
@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .merge(pages::router())
         .merge(admin::router())
-        .merge(applications::router())
+        .merge(enrolment::router())
         .merge(review::router())
         .merge(records::router())
         .merge(settings::router())
@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(contacts::router())
         .merge(requests::router())
         .merge(oidc::router())
-        .merge(apps::router())
+        .merge(clients::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -2,7 +2,7 @@
 //! and finding one's administrators (機關管理員查詢) after verifying, and a
 //! signed-in person's admin-rights and agency-change requests (帳號異動申請).
 use crate::account_flows::{AccountFlow, password_form};
-use crate::applications::unit_choices;
+use crate::enrolment::unit_choices;
 use crate::error::split;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed, visitor_lang};
 use crate::flow::{flow_cookie, flow_token};

@@ -215,7 +215,7 @@ async fn decide(
                 .decide_requests(
                     &s.0.principal,
                     &ids,
-                    &portico_app::applications::Verdict {
+                    &portico_app::enrolment::Verdict {
                         decision: d,
                         note: &note,
                         // The detail page asks; a batch grants what was asked.

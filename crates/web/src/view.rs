@@ -136,7 +136,7 @@ impl Errors {
 }
 
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "layout/error.html")]
 pub struct ErrorPage {
     pub c: Chrome,
     pub status: u16,
@@ -144,7 +144,7 @@ pub struct ErrorPage {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "signin/login.html")]
 pub struct LoginPage {
     pub c: Chrome,
     pub captcha_id: String,
@@ -197,17 +197,17 @@ pub struct Tile {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "home/index.html")]
 pub struct HomePage {
     pub c: Chrome,
     pub tiles: Vec<Tile>,
     /// 轉登: applications this person's agency reaches from here.
-    pub apps: Vec<portico_store::apps::Tile>,
+    pub apps: Vec<portico_store::clients::Tile>,
     pub last_sign_in: String,
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "account/index.html")]
 pub struct AccountPage {
     pub c: Chrome,
     pub me: portico_app::accounts::Me,
@@ -222,7 +222,7 @@ pub struct AccountPage {
 }
 
 #[derive(Template)]
-#[template(path = "totp.html")]
+#[template(path = "factors/totp.html")]
 pub struct TotpPage {
     pub c: Chrome,
     /// The key in groups of four.
@@ -233,7 +233,7 @@ pub struct TotpPage {
 }
 
 #[derive(Template)]
-#[template(path = "password.html")]
+#[template(path = "account/password.html")]
 pub struct PasswordPage {
     pub c: Chrome,
     pub errs: Errors,
@@ -250,7 +250,7 @@ pub struct RecordQuery {
 }
 
 #[derive(Template)]
-#[template(path = "records.html")]
+#[template(path = "account/records.html")]
 pub struct RecordsPage {
     pub c: Chrome,
     /// "sign-in" or "usage".
@@ -262,7 +262,7 @@ pub struct RecordsPage {
 }
 
 #[derive(Template)]
-#[template(path = "record.html")]
+#[template(path = "account/record.html")]
 pub struct RecordPage {
     pub c: Chrome,
     pub e: portico_store::audit::Event,
@@ -396,7 +396,7 @@ pub struct AccountQueryView {
 }
 
 #[derive(Template)]
-#[template(path = "admin_accounts.html")]
+#[template(path = "admin/accounts.html")]
 pub struct AdminAccountsPage {
     pub c: Chrome,
     pub page: portico_store::Page<portico_store::accounts::AccountRow>,
@@ -406,7 +406,7 @@ pub struct AdminAccountsPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_account.html")]
+#[template(path = "admin/account.html")]
 pub struct AdminAccountPage {
     pub c: Chrome,
     pub m: portico_app::accounts::Managed,
@@ -418,7 +418,7 @@ pub struct AdminAccountPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_org.html")]
+#[template(path = "org/tree.html")]
 pub struct AdminOrgPage {
     pub c: Chrome,
     pub rows: Vec<OrgRow>,
@@ -445,7 +445,7 @@ pub struct OrgRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_unit.html")]
+#[template(path = "org/unit.html")]
 pub struct AdminUnitPage {
     pub c: Chrome,
     pub unit: portico_store::orgs::OrgUnit,
@@ -456,7 +456,7 @@ pub struct AdminUnitPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_settings.html")]
+#[template(path = "settings/index.html")]
 pub struct AdminSettingsPage {
     pub c: Chrome,
     pub s: portico_core::settings::SystemSettings,
@@ -472,7 +472,7 @@ pub struct AdminSettingsPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_audit.html")]
+#[template(path = "audit/index.html")]
 pub struct AdminAuditPage {
     pub c: Chrome,
     pub page: portico_store::Page<portico_store::audit::Event>,
@@ -483,7 +483,7 @@ pub struct AdminAuditPage {
 }
 
 #[derive(Template)]
-#[template(path = "record.html")]
+#[template(path = "account/record.html")]
 pub struct AdminEventPage {
     pub c: Chrome,
     pub e: portico_store::audit::Event,
@@ -493,13 +493,13 @@ pub struct AdminEventPage {
 // ---- the account lifecycle ----------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "services.html")]
+#[template(path = "enrolment/services.html")]
 pub struct ServicesPage {
     pub c: Chrome,
 }
 
 #[derive(Template)]
-#[template(path = "verify_email.html")]
+#[template(path = "enrolment/verify_email.html")]
 pub struct VerifyEmailPage {
     pub c: Chrome,
     pub title: Msg,
@@ -517,7 +517,7 @@ pub struct VerifyEmailPage {
 }
 
 #[derive(Template)]
-#[template(path = "verify_account.html")]
+#[template(path = "enrolment/verify_account.html")]
 pub struct VerifyAccountPage {
     pub c: Chrome,
     pub title: Msg,
@@ -537,7 +537,7 @@ pub struct VerifyAccountPage {
 }
 
 #[derive(Template)]
-#[template(path = "set_password.html")]
+#[template(path = "enrolment/set_password.html")]
 pub struct SetPasswordPage {
     pub c: Chrome,
     pub title: Msg,
@@ -549,8 +549,8 @@ pub struct SetPasswordPage {
 }
 
 #[derive(Template)]
-#[template(path = "application.html")]
-pub struct ApplicationPage {
+#[template(path = "enrolment/apply.html")]
+pub struct EnrolmentPage {
     pub c: Chrome,
     pub title: Msg,
     pub action: &'static str,
@@ -559,7 +559,7 @@ pub struct ApplicationPage {
     pub national_id_masked: String,
     pub backup_email: String,
     pub notice: String,
-    pub f: portico_app::applications::ApplicationForm,
+    pub f: portico_app::enrolment::EnrolmentForm,
     /// (group label, [(unit id, unit label)]): the deepest units only.
     pub units: Vec<(String, Vec<(i64, String)>)>,
     pub login_ok: String,
@@ -567,7 +567,7 @@ pub struct ApplicationPage {
 }
 
 #[derive(Template)]
-#[template(path = "notice.html")]
+#[template(path = "layout/notice.html")]
 pub struct NoticePage {
     pub c: Chrome,
     pub title: Msg,
@@ -593,7 +593,7 @@ impl RequestQueryView {
 }
 
 #[derive(Template)]
-#[template(path = "admin_requests.html")]
+#[template(path = "requests/queue.html")]
 pub struct AdminRequestsPage {
     pub c: Chrome,
     pub page: portico_store::Page<portico_store::requests::Request>,
@@ -605,7 +605,7 @@ pub struct AdminRequestsPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_request.html")]
+#[template(path = "requests/request.html")]
 pub struct AdminRequestPage {
     pub c: Chrome,
     pub r: portico_store::requests::Request,
@@ -623,7 +623,7 @@ pub struct OutboxQueryView {
 }
 
 #[derive(Template)]
-#[template(path = "admin_outbox.html")]
+#[template(path = "outbox/index.html")]
 pub struct AdminOutboxPage {
     pub c: Chrome,
     pub page: portico_store::Page<portico_store::outbox::Message>,
@@ -633,14 +633,14 @@ pub struct AdminOutboxPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_message.html")]
+#[template(path = "outbox/message.html")]
 pub struct AdminMessagePage {
     pub c: Chrome,
     pub m: portico_store::outbox::Message,
 }
 
 #[derive(Template)]
-#[template(path = "reinstate.html")]
+#[template(path = "enrolment/reinstate.html")]
 pub struct ReinstatePage {
     pub c: Chrome,
     pub login: String,
@@ -652,7 +652,7 @@ pub struct ReinstatePage {
 }
 
 #[derive(Template)]
-#[template(path = "admin_contacts.html")]
+#[template(path = "enrolment/find_admins.html")]
 pub struct AdminContactsPage {
     pub c: Chrome,
     pub agency: String,
@@ -660,7 +660,7 @@ pub struct AdminContactsPage {
 }
 
 #[derive(Template)]
-#[template(path = "my_requests.html")]
+#[template(path = "requests/mine.html")]
 pub struct MyRequestsPage {
     pub c: Chrome,
     pub open: Vec<portico_store::requests::Request>,
@@ -674,7 +674,7 @@ pub struct MyRequestsPage {
 }
 
 #[derive(Template)]
-#[template(path = "contacts.html")]
+#[template(path = "contacts/index.html")]
 pub struct ContactsPage {
     pub c: Chrome,
     pub backup_email: String,
@@ -690,7 +690,7 @@ pub struct ContactsPage {
 /// Moves on to another page by itself (after a form post whose next stop
 /// is another site).
 #[derive(Template)]
-#[template(path = "continue.html")]
+#[template(path = "oidc/continue.html")]
 pub struct ContinuePage {
     pub c: Chrome,
     pub url: String,
@@ -699,7 +699,7 @@ pub struct ContinuePage {
 /// An application asked to sign the person out, without proof that it
 /// speaks for them: the person confirms.
 #[derive(Template)]
-#[template(path = "oauth_logout.html")]
+#[template(path = "oidc/logout.html")]
 pub(crate) struct LogoutPage {
     pub c: Chrome,
     pub app_name: String,
@@ -707,42 +707,42 @@ pub(crate) struct LogoutPage {
 }
 
 #[derive(Template)]
-#[template(path = "apps.html")]
+#[template(path = "clients/list.html")]
 pub(crate) struct AppsPage {
     pub c: Chrome,
     /// The system admin's list of every application.
     pub admin: bool,
-    pub q: crate::apps::ListQuery,
+    pub q: crate::clients::ListQuery,
     pub query_string: String,
-    pub page: portico_store::Page<portico_store::apps::Listed>,
+    pub page: portico_store::Page<portico_store::clients::Listed>,
 }
 
 #[derive(Template)]
-#[template(path = "app_form.html")]
+#[template(path = "clients/form.html")]
 pub(crate) struct AppFormPage {
     pub c: Chrome,
     /// `None` for a new application.
     pub id: Option<i64>,
     pub agencies: Vec<(String, Vec<(i64, String)>)>,
-    pub f: crate::apps::AppForm,
+    pub f: crate::clients::AppForm,
     pub errs: Errors,
 }
 
 /// One service on an application's page.
 pub(crate) struct ServiceRow {
     pub kind: portico_core::sso::ServiceKind,
-    pub approved: Option<portico_store::apps::Service>,
-    pub pending: Option<portico_store::apps::Service>,
+    pub approved: Option<portico_store::clients::Service>,
+    pub pending: Option<portico_store::clients::Service>,
     /// The tile's agencies, named.
     pub agencies: String,
 }
 
 #[derive(Template)]
-#[template(path = "app.html")]
+#[template(path = "clients/client.html")]
 pub(crate) struct AppPage {
     pub c: Chrome,
     pub admin: bool,
-    pub v: portico_app::apps::AppView,
+    pub v: portico_app::clients::AppView,
     pub rows: Vec<ServiceRow>,
     pub may_have_secret: bool,
     pub issuer: String,
@@ -752,25 +752,25 @@ pub(crate) struct AppPage {
 }
 
 #[derive(Template)]
-#[template(path = "app_apply.html")]
+#[template(path = "clients/apply.html")]
 pub(crate) struct ApplyPage {
     pub c: Chrome,
     pub id: i64,
     pub app_name: String,
     pub kind: portico_core::sso::ServiceKind,
     pub agencies: Vec<(String, Vec<(i64, String)>)>,
-    pub f: crate::apps::ServiceForm,
+    pub f: crate::clients::ServiceForm,
     pub errs: Errors,
     pub error: String,
 }
 
 #[derive(Template)]
-#[template(path = "app_service.html")]
+#[template(path = "clients/service.html")]
 pub(crate) struct ServiceRecordPage {
     pub c: Chrome,
     pub admin: bool,
-    pub app: portico_store::apps::App,
-    pub svc: portico_store::apps::Service,
+    pub app: portico_store::clients::Client,
+    pub svc: portico_store::clients::Service,
     pub agencies: String,
     pub errs: Errors,
     pub error: String,

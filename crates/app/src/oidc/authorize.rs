@@ -6,7 +6,7 @@ use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::Msg;
 use portico_core::audit::Outcome;
 use portico_core::sso::{self};
-use portico_store::apps::{self as store_apps};
+use portico_store::clients::{self as store_clients};
 use portico_store::{audit, db_err, oauth};
 use time::Duration;
 
@@ -258,11 +258,11 @@ impl App {
             now + CODE_TTL,
         )
         .await?;
-        store_apps::count_usage(
+        store_clients::count_usage(
             &mut tx,
             client.app.id,
             &day_of(now),
-            store_apps::Usage::SignIn,
+            store_clients::Usage::SignIn,
         )
         .await?;
         let e = self

@@ -4,7 +4,7 @@
 use crate::oidc::{Client, ClientAuth, OAuthError};
 use crate::{App, Ctx, Result, event, token_hash};
 use portico_core::audit::Outcome;
-use portico_store::apps::{self as store_apps};
+use portico_store::clients::{self as store_clients};
 use portico_store::{audit, db_err};
 use serde_json::json;
 use std::sync::Arc;
@@ -28,9 +28,9 @@ impl App {
             return Ok(c.clone());
         }
         let mut c = self.db.read().await?;
-        let client = match store_apps::by_client_id(&mut c, client_id).await? {
+        let client = match store_clients::by_client_id(&mut c, client_id).await? {
             Some(app) => {
-                let services = store_apps::approved_of(&mut c, app.id).await?;
+                let services = store_clients::approved_of(&mut c, app.id).await?;
                 Some(Arc::new(Client { app, services }))
             }
             None => None,

@@ -21,7 +21,7 @@ use portico_core::ids::AccountId;
 use portico_core::sso::{Claim, ClientType, ServiceKind, SigningAlg};
 use portico_core::zone::SignInMethod;
 use portico_core::{Error, Msg};
-use portico_store::apps::{self as store_apps, Service};
+use portico_store::clients::{self as store_clients, Service};
 use portico_store::{accounts, audit, db_err, oauth};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -150,7 +150,7 @@ impl From<Error> for OAuthError {
 /// A registered application with its approved services: the OAuth client.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub app: store_apps::App,
+    pub app: store_clients::Client,
     pub services: Vec<Service>,
 }
 

@@ -21,9 +21,9 @@ use portico_core::permission::RoleKind;
 use portico_core::{Error, Lang, Msg};
 use serde_json::{Value, json};
 
-mod apps;
+mod clients;
 mod settings;
-use apps::*;
+use clients::*;
 use settings::*;
 
 /// Every API route: method, path (as in the OpenAPI document), handler.

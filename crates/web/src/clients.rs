@@ -1,0 +1,750 @@
+//! 應用系統服務介接 as pages (004 §捌 七): a person's applications, the
+//! registration form, the detail page with the services and their status,
+//! the service application forms, the printable record of an application,
+//! the client secret shown once; and the system admin's list, review and
+//! suspension.
+use crate::error::split;
+use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
+use crate::pages::{CsrfForm, render};
+use crate::view::*;
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use portico_app::clients::ServiceInput;
+use portico_core::org::OrgKind;
+use portico_core::request::Decision;
+use portico_core::sso::{AppInput, ServiceKind};
+use portico_core::{Error, FieldError, Lang, Msg};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/apps", get(list))
+        .route("/apps/new", get(new_form).post(create))
+        .route("/apps/{id}", get(detail))
+        .route("/apps/{id}/edit", get(edit_form).post(edit))
+        .route("/apps/{id}/apply/{kind}", get(apply_form).post(apply))
+        .route("/apps/{id}/secret", post(secret))
+        .route("/apps/services/{sid}", get(service_record))
+        .route("/admin/apps", get(admin_list))
+        .route("/admin/apps/services/{sid}/decide", post(decide))
+        .route("/admin/apps/{id}/suspend", post(suspend))
+        .route("/admin/apps/{id}/reactivate", post(reactivate))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub pending: String,
+    #[serde(default)]
+    pub page: Option<u32>,
+    #[serde(default)]
+    pub ok: String,
+}
+
+impl ListQuery {
+    fn query_string(&self) -> String {
+        format!(
+            "name={}&pending={}",
+            crate::extract::urlencode(&self.name),
+            crate::extract::urlencode(&self.pending)
+        )
+    }
+}
+
+fn flash_of(code: &str) -> Option<Msg> {
+    Some(match code {
+        "created" => Msg::new(
+            "已新增應用系統，請接著申請需要的介接服務",
+            "Application registered; now apply for the services it needs",
+        ),
+        "saved" => Msg::new("已儲存", "Saved"),
+        "applied" => Msg::new(
+            "申請已送出，將由系統管理者審核",
+            "Application sent; a system administrator will review it",
+        ),
+        "decided" => Msg::new(
+            "已完成審核並通知聯絡人",
+            "Decided; the contact has been told",
+        ),
+        "suspended" => Msg::new(
+            "已停用此應用系統，其權杖已失效",
+            "Application suspended; its tokens no longer work",
+        ),
+        "reactivated" => Msg::new("已重新啟用此應用系統", "Application reactivated"),
+        _ => return None,
+    })
+}
+
+async fn list_page(
+    st: &AppState,
+    s: &Signed,
+    q: ListQuery,
+    admin: bool,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let page = st
+        .app
+        .list_apps(
+            &s.0.principal,
+            admin,
+            &q.name,
+            q.pending == "1",
+            q.page.unwrap_or(1),
+        )
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let nav = if admin { "admin-apps" } else { "apps" };
+    render(
+        AppsPage {
+            c: Chrome::of(&s.0, nav).with_flash(flash_of(&q.ok)),
+            admin,
+            query_string: q.query_string(),
+            q,
+            page,
+        },
+        lang,
+    )
+}
+
+/// Anyone signed in: the applications they registered.
+async fn list(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<ListQuery>,
+) -> Result<Response, WebError> {
+    list_page(&st, &s, q, false).await
+}
+
+/// System admins: every application, those waiting for review first to
+/// hand.
+async fn admin_list(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<ListQuery>,
+) -> Result<Response, WebError> {
+    list_page(&st, &s, q, true).await
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+pub(crate) struct AppForm {
+    #[serde(rename = "_csrf")]
+    pub csrf: String,
+    pub name: String,
+    pub short_name: String,
+    pub agency: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+    pub vendor: String,
+    pub description: String,
+    pub url: String,
+    pub ips: String,
+}
+
+impl AppForm {
+    fn input(&self) -> AppInput<'_> {
+        AppInput {
+            name: &self.name,
+            short_name: &self.short_name,
+            contact_name: &self.contact_name,
+            contact_phone: &self.contact_phone,
+            contact_email: &self.contact_email,
+            vendor: &self.vendor,
+            description: &self.description,
+            url: &self.url,
+            ips: &self.ips,
+        }
+    }
+    fn of(a: &portico_store::clients::Client) -> AppForm {
+        AppForm {
+            csrf: String::new(),
+            name: a.name.clone(),
+            short_name: a.short_name.clone(),
+            agency: a.agency_id.0.to_string(),
+            contact_name: a.contact_name.clone(),
+            contact_phone: a.contact_phone.clone(),
+            contact_email: a.contact_email.clone(),
+            vendor: a.vendor.clone(),
+            description: a.description.clone(),
+            url: a.url.clone(),
+            ips: a
+                .ips
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+/// The agencies, grouped under their tab (府內單位, 府外機關, 區公所).
+pub(crate) async fn agency_choices(
+    st: &AppState,
+    lang: Lang,
+) -> Result<Vec<(String, Vec<(i64, String)>)>, WebError> {
+    let tree = st
+        .app
+        .org_tree()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let mut groups: Vec<(String, Vec<(i64, String)>)> = Vec::new();
+    for (i, _) in &tree.order {
+        let u = &tree.units[*i];
+        if u.kind != OrgKind::Agency || !u.enabled {
+            continue;
+        }
+        let group = u
+            .parent_id
+            .and_then(|p| tree.get(p))
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, v)) => v.push((u.id.0, u.name.clone())),
+            None => groups.push((group, vec![(u.id.0, u.name.clone())])),
+        }
+    }
+    Ok(groups)
+}
+
+async fn form_page(
+    st: &AppState,
+    s: &Signed,
+    id: Option<i64>,
+    f: AppForm,
+    errs: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let mut r = render(
+        AppFormPage {
+            c: Chrome::of(&s.0, "apps"),
+            id,
+            agencies: agency_choices(st, lang).await?,
+            f,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+async fn new_form(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    let f = AppForm {
+        contact_name: s.0.principal.name().to_owned(),
+        ..Default::default()
+    };
+    form_page(&st, &s, None, f, vec![], StatusCode::OK).await
+}
+
+/// Anyone signed in: 新增應用系統.
+async fn create(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<AppForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let agency = f.agency.trim().parse().unwrap_or(0);
+    match st
+        .app
+        .register_app(&s.0.principal, &f.input(), agency, &ctx)
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/apps/{id}?ok=created")).into_response()),
+        Err(e) => {
+            let (errs, _, status) = split(e, s.lang())?;
+            form_page(&st, &s, None, f, errs, status).await
+        }
+    }
+}
+
+async fn edit_form(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let v = st
+        .app
+        .app_view(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    form_page(
+        &st,
+        &s,
+        Some(id),
+        AppForm::of(&v.app),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The owner or a system admin: edits the registration.
+async fn edit(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<AppForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let agency = f.agency.trim().parse().unwrap_or(0);
+    match st
+        .app
+        .edit_app(&s.0.principal, id, &f.input(), agency, &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/apps/{id}?ok=saved")).into_response()),
+        Err(e) => {
+            let (errs, _, status) = split(e, s.lang())?;
+            form_page(&st, &s, Some(id), f, errs, status).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct OkQuery {
+    #[serde(default)]
+    ok: String,
+}
+
+/// The owner or a system admin: the application, its services and what
+/// can be done next.
+async fn detail(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    LenientQuery(q): LenientQuery<OkQuery>,
+) -> Result<Response, WebError> {
+    detail_page(&st, &s, id, flash_of(&q.ok), String::new(), None).await
+}
+
+async fn detail_page(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    flash: Option<Msg>,
+    error: String,
+    secret: Option<String>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let v = st
+        .app
+        .app_view(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let tree = st
+        .app
+        .org_tree()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let rows = ServiceKind::ALL
+        .iter()
+        .map(|k| ServiceRow {
+            kind: *k,
+            approved: v.approved(*k).cloned(),
+            pending: v.pending(*k).cloned(),
+            agencies: v
+                .approved(*k)
+                .map(|s| {
+                    s.tile_agencies
+                        .iter()
+                        .filter_map(|a| tree.get(*a).map(|u| u.name.clone()))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let admin = s.0.principal.is_system_admin();
+    let nav = if admin && v.app.owner_id != s.0.principal.account_id() {
+        "admin-apps"
+    } else {
+        "apps"
+    };
+    render(
+        AppPage {
+            c: Chrome::of(&s.0, nav).with_flash(flash),
+            admin,
+            may_have_secret: v.may_have_secret(),
+            issuer: st.app.issuer().to_owned(),
+            rows,
+            error,
+            secret,
+            v,
+        },
+        lang,
+    )
+}
+
+/// The owner or a system admin: generates or rotates the client secret
+/// and shows it, this once.
+async fn secret(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st.app.generate_secret(&s.0.principal, id, &ctx).await {
+        Ok(secret) => detail_page(&st, &s, id, None, String::new(), Some(secret)).await,
+        Err(e) => {
+            let (_, msg, _) = split(e, s.lang())?;
+            let mut r = detail_page(&st, &s, id, None, msg, None).await?;
+            *r.status_mut() = StatusCode::CONFLICT;
+            Ok(r)
+        }
+    }
+}
+
+/// What the service form shows and keeps between tries.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServiceForm {
+    pub claims: Vec<String>,
+    pub redirect_uris: String,
+    pub post_logout_uris: String,
+    pub client_type: String,
+    pub signing_alg: String,
+    pub api_access: bool,
+    pub initiate_login_uri: String,
+    pub tile_agencies: Vec<i64>,
+    pub sms_quota: String,
+    pub reason: String,
+}
+
+impl ServiceForm {
+    pub fn has_claim(&self, c: &portico_core::sso::Claim) -> bool {
+        self.claims.iter().any(|x| x == c.as_str())
+    }
+    pub fn has_agency(&self, id: &i64) -> bool {
+        self.tile_agencies.contains(id)
+    }
+}
+
+fn kind_of(kind: &str, lang: Lang) -> Result<ServiceKind, WebError> {
+    ServiceKind::parse(kind).ok_or_else(|| WebError::page(Error::NotFound, lang))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_page(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    kind: ServiceKind,
+    f: ServiceForm,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let v = st
+        .app
+        .app_view(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let mut r = render(
+        ApplyPage {
+            c: Chrome::of(&s.0, "apps"),
+            app_name: v.app.name.clone(),
+            id,
+            kind,
+            agencies: if kind == ServiceKind::Tile {
+                agency_choices(st, lang).await?
+            } else {
+                Vec::new()
+            },
+            f,
+            errs: Errors::new(errs, lang),
+            error,
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// 我要申請: the form for one service, filled from the approved
+/// configuration when there is one (a change is a new application).
+async fn apply_form(
+    State(st): State<AppState>,
+    s: Signed,
+    Path((id, kind)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let kind = kind_of(&kind, lang)?;
+    let v = st
+        .app
+        .app_view(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let f = match v.approved(kind) {
+        Some(a) => ServiceForm {
+            claims: a.claims.iter().map(|c| c.as_str().to_owned()).collect(),
+            redirect_uris: a.redirect_uris.join("\n"),
+            post_logout_uris: a.post_logout_uris.join("\n"),
+            client_type: a.client_type.as_str().into(),
+            signing_alg: a.signing_alg.as_str().into(),
+            api_access: a.api_access,
+            initiate_login_uri: a.initiate_login_uri.clone(),
+            tile_agencies: a.tile_agencies.iter().map(|u| u.0).collect(),
+            sms_quota: a.sms_quota.to_string(),
+            reason: String::new(),
+        },
+        None => ServiceForm {
+            claims: vec!["name".into(), "login".into()],
+            client_type: "confidential".into(),
+            signing_alg: "ES256".into(),
+            sms_quota: "100".into(),
+            ..Default::default()
+        },
+    };
+    apply_page(&st, &s, id, kind, f, vec![], String::new(), StatusCode::OK).await
+}
+
+/// Sends an application for a service to the system admins.
+async fn apply(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path((id, kind)): Path<(i64, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let kind = kind_of(&kind, lang)?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    s.check_csrf(&get("_csrf"))?;
+    let all = |k: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let f = ServiceForm {
+        claims: all("claims"),
+        redirect_uris: get("redirect_uris"),
+        post_logout_uris: get("post_logout_uris"),
+        client_type: get("client_type"),
+        signing_alg: get("signing_alg"),
+        api_access: get("api_access") == "on",
+        initiate_login_uri: get("initiate_login_uri"),
+        tile_agencies: all("tile_agencies")
+            .iter()
+            .map(|a| a.parse().unwrap_or(-1))
+            .collect(),
+        sms_quota: get("sms_quota"),
+        reason: get("reason"),
+    };
+    let input = ServiceInput {
+        kind: kind.as_str().into(),
+        claims: f.claims.clone(),
+        redirect_uris: f.redirect_uris.clone(),
+        post_logout_uris: f.post_logout_uris.clone(),
+        client_type: f.client_type.clone(),
+        signing_alg: f.signing_alg.clone(),
+        api_access: f.api_access,
+        initiate_login_uri: f.initiate_login_uri.clone(),
+        tile_agencies: f.tile_agencies.clone(),
+        sms_quota: f.sms_quota.clone(),
+        reason: f.reason.clone(),
+    };
+    match st.app.apply_service(&s.0.principal, id, &input, &ctx).await {
+        Ok(sid) => Ok(Redirect::to(&format!("/apps/services/{sid}?ok=applied")).into_response()),
+        Err(e) => {
+            let (errs, msg, status) = split(e, lang)?;
+            apply_page(&st, &s, id, kind, f, errs, msg, status).await
+        }
+    }
+}
+
+/// 審核紀錄: one application for a service, printable; a system admin
+/// decides it here.
+async fn service_record(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(sid): Path<i64>,
+    LenientQuery(q): LenientQuery<OkQuery>,
+) -> Result<Response, WebError> {
+    record_page(
+        &st,
+        &s,
+        sid,
+        flash_of(&q.ok),
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_page(
+    st: &AppState,
+    s: &Signed,
+    sid: i64,
+    flash: Option<Msg>,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let (app, svc) = st
+        .app
+        .service_view(&s.0.principal, sid)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let tree = st
+        .app
+        .org_tree()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let agencies = svc
+        .tile_agencies
+        .iter()
+        .filter_map(|a| tree.get(*a).map(|u| u.name.clone()))
+        .collect::<Vec<_>>()
+        .join("、");
+    let mut r = render(
+        ServiceRecordPage {
+            c: Chrome::of(&s.0, "apps").with_flash(flash),
+            admin: s.0.principal.is_system_admin(),
+            app,
+            agencies,
+            svc,
+            errs: Errors::new(errs, lang),
+            error,
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    decision: String,
+    note: String,
+}
+
+/// System admins: approves or rejects a service application.
+async fn decide(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(sid): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let lang = s.lang();
+    let Some(d) = Decision::parse(&f.decision) else {
+        return record_page(
+            &st,
+            &s,
+            sid,
+            None,
+            vec![],
+            Msg::new("請選擇通過或退回", "Choose approve or reject")
+                .get(lang)
+                .to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match st
+        .app
+        .decide_service(&s.0.principal, sid, d, &f.note, &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/apps/services/{sid}?ok=decided")).into_response()),
+        Err(e) => {
+            let (errs, msg, status) = split(e, lang)?;
+            record_page(&st, &s, sid, None, errs, msg, status).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NoteForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    note: String,
+}
+
+async fn set_suspended(
+    st: AppState,
+    s: Signed,
+    ctx: portico_app::Ctx,
+    id: i64,
+    f: NoteForm,
+    suspended: bool,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st
+        .app
+        .set_app_suspended(&s.0.principal, id, suspended, &f.note, &ctx)
+        .await
+    {
+        Ok(()) => {
+            let ok = if suspended {
+                "suspended"
+            } else {
+                "reactivated"
+            };
+            Ok(Redirect::to(&format!("/apps/{id}?ok={ok}")).into_response())
+        }
+        Err(e) => {
+            let (errs, msg, status) = split(e, s.lang())?;
+            let msg = if msg.is_empty() {
+                errs.iter()
+                    .map(|e| e.message.get(s.lang()).to_owned())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            } else {
+                msg
+            };
+            let mut r = detail_page(&st, &s, id, None, msg, None).await?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+    }
+}
+
+/// System admins: suspends an application (with a reason).
+async fn suspend(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, WebError> {
+    set_suspended(st, s, ctx, id, f, true).await
+}
+
+/// System admins: reactivates a suspended application.
+async fn reactivate(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, WebError> {
+    set_suspended(st, s, ctx, id, f, false).await
+}
