@@ -162,3 +162,94 @@ fn no_permission_check_is_discarded() {
         "checks whose handle is dropped: {found:#?}"
     );
 }
+
+/// The web crate's modules that every feature may use; they use no feature.
+const WEB_SUPPORT: [&str; 6] = ["support", "error", "extract", "view", "forms", "flow"];
+
+/// The `crate::…` modules a web source file names.
+fn web_uses(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + "crate::".len()..];
+        if let Some(list) = rest.strip_prefix('{') {
+            // `use crate::{a, b::c, D};`: each first segment.
+            let list = &list[..list.find("};").unwrap_or(list.len())];
+            for item in list.split(',') {
+                let head: String = item
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !head.is_empty() {
+                    out.insert(head);
+                }
+            }
+        } else {
+            let head: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            out.insert(head);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_web_support_modules_import_no_feature() {
+    let features: Vec<String> = sources("crates/web/src")
+        .iter()
+        .filter_map(|(p, _)| {
+            let name = p.strip_prefix("crates/web/src/")?.strip_suffix(".rs")?;
+            let name = name.split('/').next()?;
+            (!WEB_SUPPORT.contains(&name) && name != "lib").then(|| name.to_owned())
+        })
+        .collect();
+    assert!(features.len() > 10, "features found: {features:?}");
+    let mut wrong = Vec::new();
+    for m in WEB_SUPPORT {
+        let path = format!("crates/web/src/{m}.rs");
+        let text = std::fs::read_to_string(root().join(&path)).expect("support module");
+        for used in web_uses(&text) {
+            if features.contains(&used) {
+                wrong.push(format!("{path} uses crate::{used}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "support modules naming a feature: {wrong:#?}"
+    );
+}
+
+#[test]
+fn every_router_is_merged_once_at_the_root() {
+    let mut merged_elsewhere = Vec::new();
+    for (path, text) in sources("crates/web/src") {
+        if path == "crates/web/src/lib.rs" {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            if line.contains(".merge(") && line.contains("router()") {
+                merged_elsewhere.push(format!("{path}:{}", n + 1));
+            }
+        }
+    }
+    assert!(
+        merged_elsewhere.is_empty(),
+        "routers merged outside lib.rs: {merged_elsewhere:?}"
+    );
+    let lib = std::fs::read_to_string(root().join("crates/web/src/lib.rs")).expect("lib.rs");
+    for (path, text) in sources("crates/web/src") {
+        if text.contains("pub fn router() -> Router<AppState>") && !path.contains("/api/") {
+            let module = path
+                .trim_start_matches("crates/web/src/")
+                .trim_end_matches(".rs");
+            assert_eq!(
+                lib.matches(&format!(".merge({module}::router())")).count(),
+                1,
+                "{module}'s router merged once in lib.rs"
+            );
+        }
+    }
+}

@@ -4,8 +4,11 @@
 //! application being modified.
 use crate::error::split;
 use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
+use crate::flow::mobile_wait;
+use crate::flow::{MobilePoll, mobile_check};
 use crate::flow::{flow_cookie, flow_token};
-use crate::pages::{render, with_status};
+use crate::support::unit_choices;
+use crate::support::{render, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -30,6 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/forgot/mobile", post(flow_mobile))
         .route("/forgot/password", get(flow_password).post(flow_set))
         .route("/reinstate", get(flow_start))
+        .route(
+            "/reinstate/form",
+            get(reinstate_form).post(reinstate_submit),
+        )
+        .route("/admins/list", get(admins_list))
         .route("/reinstate/send", post(flow_send))
         .route("/reinstate/code", post(flow_code))
         .route("/reinstate/mobile", post(flow_mobile))
@@ -311,62 +319,6 @@ async fn flow_send(
     }
 }
 
-/// The page that waits for the phone in an account flow.
-fn mobile_wait_page(
-    st: &AppState,
-    lang: Lang,
-    flow: AccountFlow,
-    login: &str,
-    handle: (&str, &str),
-    notice: &str,
-) -> Result<Response, WebError> {
-    mobile_wait(
-        st,
-        lang,
-        (flow.title(), flow.intro(), flow.action()),
-        login,
-        handle,
-        notice,
-    )
-}
-
-/// The page that waits for the phone: (title, intro, the step's path).
-/// `handle` is the transaction's handle and the two digits the phone shows.
-pub(crate) fn mobile_wait(
-    st: &AppState,
-    lang: Lang,
-    (title, intro, action): (Msg, Msg, &'static str),
-    login: &str,
-    (handle, confirm): (&str, &str),
-    notice: &str,
-) -> Result<Response, WebError> {
-    render(
-        VerifyAccountPage {
-            c: Chrome::bare(lang),
-            title,
-            intro,
-            action,
-            stage: "mobile",
-            login: login.chars().take(40).collect(),
-            method: "mobile_id".into(),
-            error: notice.to_owned(),
-            errs: Errors::new(vec![], lang),
-            mobile_enabled: st.app.mobile_id_enabled(),
-            handle: handle.chars().take(128).collect(),
-            confirm: confirm.chars().take(2).collect(),
-        },
-        lang,
-    )
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct MobilePoll {
-    #[serde(default)]
-    handle: String,
-    #[serde(default)]
-    login: String,
-}
-
 /// Anyone: how the flow's mobile-ID check stands.
 async fn flow_mobile(
     State(st): State<AppState>,
@@ -401,53 +353,6 @@ async fn flow_mobile(
         },
     )
     .await
-}
-
-/// How a mobile-ID identity check stands. The page's script asks every
-/// four seconds (JSON); without it the person presses a button and gets
-/// the waiting page again. Settled, the proof's cookie and the step
-/// `next`, or the error on the step's first page.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn mobile_check(
-    st: &AppState,
-    lang: Lang,
-    ctx: &portico_app::Ctx,
-    ScriptOrForm(f, script): ScriptOrForm<MobilePoll>,
-    purpose: portico_core::verify::Purpose,
-    next: &str,
-    step: (Msg, Msg, &'static str),
-    first_page: impl FnOnce(Error, &str) -> Result<Response, WebError>,
-) -> Result<Response, WebError> {
-    let r = st
-        .app
-        .poll_mobile_id_verification(purpose, &f.handle, ctx)
-        .await;
-    let token = match (r, script) {
-        (Ok(Some(token)), _) => token,
-        (Ok(None), true) => {
-            return Ok(axum::Json(serde_json::json!({ "state": "pending" })).into_response());
-        }
-        (Err(e), true) => return Err(WebError::api(e)),
-        (Ok(None), false) => {
-            let notice = portico_app::mobile_id::not_yet();
-            return mobile_wait(st, lang, step, &f.login, (&f.handle, ""), notice.get(lang));
-        }
-        (Err(e), false) => return first_page(e, &f.login),
-    };
-    let mut r = if script {
-        axum::Json(serde_json::json!({ "redirect": next })).into_response()
-    } else {
-        Redirect::to(next).into_response()
-    };
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        flow_cookie(
-            st,
-            &token,
-            portico_core::verify::VERIFIED_TTL.whole_seconds(),
-        ),
-    );
-    Ok(r)
 }
 
 /// Anyone: checks the flow's code.
@@ -548,4 +453,160 @@ async fn flow_set(
             password_form(&st, &headers, flow, errs, error, status).await
         }
     }
+}
+
+async fn reinstate_page(
+    st: &AppState,
+    lang: Lang,
+    a: &portico_store::accounts::Account,
+    f: portico_app::requests::MoveForm,
+    errs: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let tree = st
+        .app
+        .org_tree()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    Ok(with_status(
+        render(
+            ReinstatePage {
+                c: Chrome::bare(lang),
+                login: a.login.clone(),
+                name: a.name.clone(),
+                current: format!("{}／{}", a.agency_name, a.unit_name),
+                f,
+                units: unit_choices(&tree),
+                errs: Errors::new(errs, lang),
+            },
+            lang,
+        )?,
+        status,
+    ))
+}
+
+/// Anyone holding a reinstatement proof: the form (unit, title, reason).
+async fn reinstate_form(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let Ok(a) = st.app.reinstatement_account(&flow_token(&headers)).await else {
+        return password_form(
+            &st,
+            &headers,
+            AccountFlow::Reinstate,
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        )
+        .await;
+    };
+    let f = portico_app::requests::MoveForm {
+        unit: a.unit_id.0.to_string(),
+        title: a.title.clone(),
+        reason: String::new(),
+    };
+    reinstate_page(&st, lang, &a, f, vec![], StatusCode::OK).await
+}
+
+/// Anyone holding a reinstatement proof: submits the request.
+async fn reinstate_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<portico_app::requests::MoveForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let token = flow_token(&headers);
+    let Ok(a) = st.app.reinstatement_account(&token).await else {
+        return password_form(
+            &st,
+            &headers,
+            AccountFlow::Reinstate,
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        )
+        .await;
+    };
+    match st.app.submit_reinstatement(&token, &f, &ctx).await {
+        Ok(done) => {
+            let mut r = render(
+                NoticePage {
+                    c: Chrome::bare(lang),
+                    title: Msg::new("已送出復用申請", "Reinstatement requested"),
+                    message: Msg::owned(
+                        format!(
+                            "已送出帳號 {} 的復用申請（單位：{}）。將由機關管理者審核，結果會寄至您的備用信箱；通過後請使用「開通帳號」重新設定密碼。",
+                            done.login, done.unit_name
+                        ),
+                        format!(
+                            "Reinstatement of {} requested (unit {}). An agency administrator will review it and mail you the result; once approved, use 'Activate my account' to set a password.",
+                            done.login, done.unit_name
+                        ),
+                    ),
+                    link: "/login",
+                    link_text: Msg::new("回登入頁", "Back to sign-in"),
+                },
+                lang,
+            )?;
+            r.headers_mut()
+                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
+            Ok(r)
+        }
+        Err(e) => {
+            let (mut errs, error, status) = split(e, lang)?;
+            if !error.is_empty() {
+                errs.push(FieldError {
+                    field: "form",
+                    message: Msg::owned(error.clone(), error),
+                });
+            }
+            reinstate_page(&st, lang, &a, f, errs, status).await
+        }
+    }
+}
+
+/// Anyone holding a proof: their agency's administrators.
+async fn admins_list(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    let Ok((a, admins)) = st.app.my_agency_admins(&flow_token(&headers)).await else {
+        return password_form(
+            &st,
+            &headers,
+            AccountFlow::FindAdmins,
+            vec![],
+            String::new(),
+            StatusCode::OK,
+        )
+        .await;
+    };
+    render(
+        AdminContactsPage {
+            c: Chrome::bare(lang),
+            agency: a.agency_name,
+            admins,
+        },
+        lang,
+    )
+}
+
+/// The page that waits for the phone in an account flow.
+fn mobile_wait_page(
+    st: &AppState,
+    lang: Lang,
+    flow: AccountFlow,
+    login: &str,
+    handle: (&str, &str),
+    notice: &str,
+) -> Result<Response, WebError> {
+    mobile_wait(
+        st,
+        lang,
+        (flow.title(), flow.intro(), flow.action()),
+        login,
+        handle,
+        notice,
+    )
 }

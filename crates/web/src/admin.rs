@@ -2,7 +2,8 @@
 //! org tree, system parameters and the audit trail.
 use crate::error::page_err;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::pages::{CsrfForm, OkQuery, RecordsQuery, flash, render};
+use crate::forms::AccountQuery;
+use crate::support::{CsrfForm, OkQuery, RecordsQuery, flash, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -12,11 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::orgs::UnitForm;
 use portico_core::Error;
-use portico_core::account::AccountState;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
 use portico_core::org::OrgKind;
 use portico_core::permission::RoleKind;
-use portico_store::accounts::Search;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,46 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(audit))
         .route("/admin/audit/export.xlsx", get(audit_export))
         .route("/admin/audit/{seq}", get(audit_event))
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct AccountQuery {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub login: String,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub agency: String,
-    #[serde(default)]
-    pub state: String,
-    pub page: Option<u32>,
-}
-
-impl AccountQuery {
-    pub(crate) fn search(
-        &self,
-        tree: &portico_app::orgs::Tree,
-        now: time::OffsetDateTime,
-    ) -> Search {
-        let within = self
-            .agency
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| tree.get(OrgUnitId(id)))
-            .map(|u| u.path.clone());
-        let trim =
-            |s: &str| Some(s.trim().chars().take(30).collect::<String>()).filter(|s| !s.is_empty());
-        Search {
-            name_prefix: trim(&self.name),
-            login_prefix: trim(&self.login).map(|s| s.to_ascii_lowercase()),
-            title_prefix: trim(&self.title),
-            within,
-            state: AccountState::parse(&self.state),
-            locked_at: (self.state == "locked").then_some(now),
-        }
-    }
 }
 
 /// Any admin: searches the accounts in their scope.

@@ -5,7 +5,8 @@
 //! suspension.
 use crate::error::split;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::pages::{CsrfForm, render};
+use crate::forms::{AppForm, ListQuery, ServiceForm};
+use crate::support::{CsrfForm, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -16,7 +17,7 @@ use axum::routing::{get, post};
 use portico_app::clients::ServiceInput;
 use portico_core::org::OrgKind;
 use portico_core::request::Decision;
-use portico_core::sso::{AppInput, ServiceKind};
+use portico_core::sso::ServiceKind;
 use portico_core::{Error, FieldError, Lang, Msg};
 
 pub fn router() -> Router<AppState> {
@@ -32,28 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/apps/services/{sid}/decide", post(decide))
         .route("/admin/apps/{id}/suspend", post(suspend))
         .route("/admin/apps/{id}/reactivate", post(reactivate))
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct ListQuery {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub pending: String,
-    #[serde(default)]
-    pub page: Option<u32>,
-    #[serde(default)]
-    pub ok: String,
-}
-
-impl ListQuery {
-    fn query_string(&self) -> String {
-        format!(
-            "name={}&pending={}",
-            crate::extract::urlencode(&self.name),
-            crate::extract::urlencode(&self.pending)
-        )
-    }
 }
 
 fn flash_of(code: &str) -> Option<Msg> {
@@ -128,59 +107,6 @@ async fn admin_list(
     LenientQuery(q): LenientQuery<ListQuery>,
 ) -> Result<Response, WebError> {
     list_page(&st, &s, q, true).await
-}
-
-#[derive(serde::Deserialize, Default, Clone)]
-#[serde(default)]
-pub(crate) struct AppForm {
-    #[serde(rename = "_csrf")]
-    pub csrf: String,
-    pub name: String,
-    pub short_name: String,
-    pub agency: String,
-    pub contact_name: String,
-    pub contact_phone: String,
-    pub contact_email: String,
-    pub vendor: String,
-    pub description: String,
-    pub url: String,
-    pub ips: String,
-}
-
-impl AppForm {
-    fn input(&self) -> AppInput<'_> {
-        AppInput {
-            name: &self.name,
-            short_name: &self.short_name,
-            contact_name: &self.contact_name,
-            contact_phone: &self.contact_phone,
-            contact_email: &self.contact_email,
-            vendor: &self.vendor,
-            description: &self.description,
-            url: &self.url,
-            ips: &self.ips,
-        }
-    }
-    fn of(a: &portico_store::clients::Client) -> AppForm {
-        AppForm {
-            csrf: String::new(),
-            name: a.name.clone(),
-            short_name: a.short_name.clone(),
-            agency: a.agency_id.0.to_string(),
-            contact_name: a.contact_name.clone(),
-            contact_phone: a.contact_phone.clone(),
-            contact_email: a.contact_email.clone(),
-            vendor: a.vendor.clone(),
-            description: a.description.clone(),
-            url: a.url.clone(),
-            ips: a
-                .ips
-                .iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        }
-    }
 }
 
 /// The agencies, grouped under their tab (府內單位, 府外機關, 區公所).
@@ -402,30 +328,6 @@ async fn secret(
             *r.status_mut() = StatusCode::CONFLICT;
             Ok(r)
         }
-    }
-}
-
-/// What the service form shows and keeps between tries.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ServiceForm {
-    pub claims: Vec<String>,
-    pub redirect_uris: String,
-    pub post_logout_uris: String,
-    pub client_type: String,
-    pub signing_alg: String,
-    pub api_access: bool,
-    pub initiate_login_uri: String,
-    pub tile_agencies: Vec<i64>,
-    pub sms_quota: String,
-    pub reason: String,
-}
-
-impl ServiceForm {
-    pub fn has_claim(&self, c: &portico_core::sso::Claim) -> bool {
-        self.claims.iter().any(|x| x == c.as_str())
-    }
-    pub fn has_agency(&self, id: &i64) -> bool {
-        self.tile_agencies.contains(id)
     }
 }
 

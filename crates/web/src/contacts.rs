@@ -1,7 +1,7 @@
 //! The backup e-mail and mobile page (備用信箱與手機): each change is
 //! confirmed by a code sent to the new address.
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::pages::{CsrfForm, OkQuery, render};
+use crate::support::{CsrfForm, OkQuery, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

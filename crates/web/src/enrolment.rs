@@ -5,11 +5,12 @@
 //! A signed-out flow has no session: after a code is accepted, the proof
 //! travels in a short-lived HttpOnly cookie (`portico_flow`, SameSite
 //! Strict), never in a URL.
-use crate::account_flows::{MobilePoll, mobile_check, mobile_wait};
 use crate::error::split;
 use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
+use crate::flow::{MobilePoll, mobile_check, mobile_wait};
 use crate::flow::{flow_cookie, flow_token};
-use crate::pages::{masked_id, render, with_status};
+use crate::support::unit_choices;
+use crate::support::{masked_id, render, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -19,8 +20,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::enrolment::EnrolmentForm;
-use portico_app::orgs::Tree;
-use portico_core::org::OrgKind;
 use portico_core::request::RequestState;
 use portico_core::verify::Purpose;
 use portico_core::{FieldError, Lang, Msg};
@@ -250,36 +249,6 @@ async fn email_code(
 }
 
 // ---- the application form ------------------------------------------------------
-
-/// The deepest units, grouped under "top group／agency", in tree order.
-pub(crate) fn unit_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
-    let mut groups: Vec<(String, Vec<(i64, String)>)> = Vec::new();
-    for (i, _) in &tree.order {
-        let u = &tree.units[*i];
-        if u.kind == OrgKind::Group || !tree.is_leaf(u) || !tree.is_live(u) {
-            continue;
-        }
-        let names: Vec<&str> = u
-            .path
-            .ids()
-            .iter()
-            .filter_map(|id| tree.get(*id).map(|x| x.name.as_str()))
-            .collect();
-        // [group, agency, …, unit]: the optgroup names the first two.
-        let (head, rest) = names.split_at(names.len().min(2));
-        let label = if rest.is_empty() {
-            names.last().copied().unwrap_or("").to_owned()
-        } else {
-            rest.join("／")
-        };
-        let group = head.join("／");
-        match groups.last_mut() {
-            Some((g, opts)) if *g == group => opts.push((u.id.0, label)),
-            _ => groups.push((group, vec![(u.id.0, label)])),
-        }
-    }
-    groups
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum AppFlow {

@@ -3,8 +3,11 @@
 use crate::view::{Chrome, ErrorPage};
 use askama::Template;
 use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
+use portico_app::oidc::OAuthError;
 use portico_core::{Error, FieldError, Lang, Msg};
+use serde_json::json;
 
 #[derive(Debug)]
 pub struct WebError {
@@ -134,4 +137,51 @@ pub(crate) fn split(
 /// Maps a use case's error to an error page in the person's language.
 pub(crate) fn page_err(lang: Lang) -> impl Fn(Error) -> WebError {
     move |e| WebError::page(e, lang)
+}
+
+/// Endpoints a browser application calls across origins carry no cookies,
+/// so any origin may call them (CORS).
+pub(crate) fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    r
+}
+
+/// An OAuth error response (RFC 6749 §5.2).
+pub(crate) fn oauth_error(e: OAuthError, basic: bool) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut r = (
+        status,
+        axum::Json(json!({"error": e.error, "error_description": e.description})),
+    )
+        .into_response();
+    if e.status == 401 {
+        let v = if basic {
+            "Basic realm=\"portico\""
+        } else {
+            "Basic realm=\"portico\", error=\"invalid_client\""
+        };
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(v));
+    }
+    if e.status == 429 {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
+    cors(r)
+}
+
+pub(crate) fn invalid_token() -> Response {
+    let mut r = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(
+            json!({"error": "invalid_token", "error_description": "the access token is not valid"}),
+        ),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    cors(r)
 }

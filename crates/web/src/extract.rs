@@ -1,14 +1,18 @@
 //! Extractors: who is asking (session), from where (audit context), in
 //! which language, and forms whose rejection becomes a clear message.
+use crate::error::{invalid_token, oauth_error};
 use crate::{AppState, WebError};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
 use portico_app::Ctx;
 use portico_app::auth::Session;
+use portico_app::oidc::{Client, ClientAuth, OAuthError};
 use portico_core::{Error, Lang, Msg};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "portico_session";
 pub const LANG_COOKIE: &str = "portico_lang";
@@ -434,6 +438,133 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
+}
+
+/// An application calling an application API: HTTP Basic with its client
+/// id and secret, or a bearer token from the client credentials grant with
+/// the API's scope.
+pub(crate) struct AppCaller(pub Arc<Client>);
+
+impl FromRequestParts<AppState> for AppCaller {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = crate::extract::ReqCtx::from_request_parts(parts, st)
+            .await
+            .map(|c| c.0)
+            .unwrap_or_default();
+        if let Some(t) = crate::extract::bearer(&parts.headers) {
+            let scope = match parts.uri.path().rsplit('/').next() {
+                Some("verify") => "account.verify",
+                _ => "sms.send",
+            };
+            let tok = st
+                .app
+                .verify_access_token(t)
+                .await
+                .map_err(|e| WebError::api(e).into_response())?;
+            let Some(tok) = tok.filter(|t| t.account.is_none() && t.has_scope(scope)) else {
+                return Err(invalid_token());
+            };
+            // A client token gets the same per-application limit as the
+            // client's own credentials would.
+            if !st
+                .app
+                .client_rate(&tok.client_id, &ctx)
+                .await
+                .map_err(|e| WebError::api(e).into_response())?
+            {
+                return Err(oauth_error(OAuthError::slow_down(), false));
+            }
+            let c = st
+                .app
+                .client(&tok.client_id)
+                .await
+                .map_err(|e| WebError::api(e).into_response())?
+                .ok_or_else(invalid_token)?;
+            return Ok(AppCaller(c));
+        }
+        let auth = client_auth(&parts.headers, "", "").map_err(|e| oauth_error(e, true))?;
+        if auth.secret.is_none() {
+            return Err(oauth_error(OAuthError::invalid_client(), true));
+        }
+        st.app
+            .authenticate_client(&auth, &ctx)
+            .await
+            .map(AppCaller)
+            .map_err(|e| oauth_error(e, true))
+    }
+}
+
+/// Reads client credentials: HTTP Basic (RFC 6749 §2.3.1, each part
+/// form-encoded) or the form's `client_id` / `client_secret`; both at once
+/// is refused.
+pub(crate) fn client_auth(
+    headers: &HeaderMap,
+    form_id: &str,
+    form_secret: &str,
+) -> Result<ClientAuth, OAuthError> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(b) = v
+            .strip_prefix("Basic ")
+            .or_else(|| v.strip_prefix("basic "))
+    {
+        if !form_secret.is_empty() {
+            return Err(OAuthError::new(
+                "invalid_request",
+                "use one client authentication method, not two",
+            ));
+        }
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(OAuthError::invalid_client)?;
+        let (id, secret) = raw.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+        let dec = |s: &str| form_urlencoded_decode(s).ok_or_else(OAuthError::invalid_client);
+        let id = dec(id)?;
+        if !form_id.is_empty() && form_id != id {
+            return Err(OAuthError::new(
+                "invalid_request",
+                "client_id differs from the Basic credentials",
+            ));
+        }
+        return Ok(ClientAuth {
+            client_id: id,
+            secret: Some(dec(secret)?),
+            basic: true,
+        });
+    }
+    if form_id.is_empty() {
+        return Err(OAuthError::invalid_client());
+    }
+    Ok(ClientAuth {
+        client_id: form_id.to_owned(),
+        secret: (!form_secret.is_empty()).then(|| form_secret.to_owned()),
+        basic: false,
+    })
+}
+
+fn form_urlencoded_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let h = (b[i + 1] as char).to_digit(16)?;
+                let l = (b[i + 2] as char).to_digit(16)?;
+                out.push((h * 16 + l) as u8);
+                i += 2;
+            }
+            b'%' => return None,
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

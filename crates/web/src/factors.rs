@@ -2,7 +2,8 @@
 //! 十一): setting up and turning off the authenticator app; registering,
 //! naming and removing passkeys.
 use crate::extract::{Form, Json, ReqCtx, Signed};
-use crate::pages::{account_page, render};
+use crate::pages::account_page;
+use crate::support::render;
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod factors;
 mod flow;
+mod forms;
 pub mod hipki_sim;
 pub mod mitake_sim;
 mod oidc;
@@ -23,6 +24,7 @@ mod requests;
 mod review;
 mod settings;
 mod signin;
+mod support;
 pub mod twfido_sim;
 mod view;
 
@@ -70,7 +72,10 @@ pub fn router(state: AppState) -> Router {
         .as_deref()
         .and_then(|n| axum::http::HeaderValue::from_str(n).ok());
     let r = Router::new()
+        .route("/", axum::routing::get(root))
         .merge(pages::router())
+        .merge(signin::router())
+        .merge(factors::router())
         .merge(admin::router())
         .merge(enrolment::router())
         .merge(review::router())
@@ -99,6 +104,29 @@ pub fn router(state: AppState) -> Router {
             },
         )),
         None => r,
+    }
+}
+
+/// `/`: the home page for someone signed in, the sign-in page for a
+/// visitor.
+async fn root(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    extract::MaybeSigned(s): extract::MaybeSigned,
+    headers: axum::http::HeaderMap,
+    ctx: extract::ReqCtx,
+    extract::LenientQuery(q): extract::LenientQuery<support::OkQuery>,
+) -> Result<axum::response::Response, WebError> {
+    match s {
+        Some(s) => pages::home(&st, &s, q).await,
+        None => {
+            signin::login_page(
+                axum::extract::State(st),
+                headers,
+                ctx,
+                extract::LenientQuery(Default::default()),
+            )
+            .await
+        }
     }
 }
 

@@ -2,17 +2,19 @@
 //! userinfo, introspection, revocation and RP-initiated logout; and the
 //! application APIs (account verification, SMS) that clients call with
 //! their credentials.
+use crate::error::{cors, invalid_token, oauth_error};
+use crate::extract::client_auth;
 use crate::extract::{Form, MaybeSigned, ReqCtx, visitor_lang};
-use crate::view::{Chrome, ContinuePage, LogoutPage};
+use crate::forms::LogoutQuery;
+use crate::support::continue_page;
+use crate::view::{Chrome, LogoutPage};
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use base64::Engine;
-use portico_app::oidc::{AuthRequest, Authorize, Client, ClientAuth, OAuthError, TokenRequest};
+use portico_app::oidc::{AuthRequest, Authorize, Client, OAuthError, TokenRequest};
 use portico_core::sso::Claim;
 use portico_core::{Error, Lang, Msg};
 use serde_json::json;
@@ -43,14 +45,6 @@ pub fn router() -> Router<AppState> {
         .route("/apps/{id}/launch", get(launch))
 }
 
-/// Endpoints a browser application calls across origins carry no cookies,
-/// so any origin may call them (CORS).
-fn cors(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    r
-}
-
 async fn preflight() -> Response {
     let mut r = StatusCode::NO_CONTENT.into_response();
     let h = r.headers_mut();
@@ -71,30 +65,6 @@ fn json_ok(v: serde_json::Value) -> Response {
     let mut r = axum::Json(v).into_response();
     r.headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    cors(r)
-}
-
-/// An OAuth error response (RFC 6749 §5.2).
-fn oauth_error(e: OAuthError, basic: bool) -> Response {
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut r = (
-        status,
-        axum::Json(json!({"error": e.error, "error_description": e.description})),
-    )
-        .into_response();
-    if e.status == 401 {
-        let v = if basic {
-            "Basic realm=\"portico\""
-        } else {
-            "Basic realm=\"portico\", error=\"invalid_client\""
-        };
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(v));
-    }
-    if e.status == 429 {
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-    }
     cors(r)
 }
 
@@ -263,78 +233,6 @@ async fn authorize(
     }
 }
 
-/// Reads client credentials: HTTP Basic (RFC 6749 §2.3.1, each part
-/// form-encoded) or the form's `client_id` / `client_secret`; both at once
-/// is refused.
-fn client_auth(
-    headers: &HeaderMap,
-    form_id: &str,
-    form_secret: &str,
-) -> Result<ClientAuth, OAuthError> {
-    if let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        && let Some(b) = v
-            .strip_prefix("Basic ")
-            .or_else(|| v.strip_prefix("basic "))
-    {
-        if !form_secret.is_empty() {
-            return Err(OAuthError::new(
-                "invalid_request",
-                "use one client authentication method, not two",
-            ));
-        }
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(b.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(OAuthError::invalid_client)?;
-        let (id, secret) = raw.split_once(':').ok_or_else(OAuthError::invalid_client)?;
-        let dec = |s: &str| form_urlencoded_decode(s).ok_or_else(OAuthError::invalid_client);
-        let id = dec(id)?;
-        if !form_id.is_empty() && form_id != id {
-            return Err(OAuthError::new(
-                "invalid_request",
-                "client_id differs from the Basic credentials",
-            ));
-        }
-        return Ok(ClientAuth {
-            client_id: id,
-            secret: Some(dec(secret)?),
-            basic: true,
-        });
-    }
-    if form_id.is_empty() {
-        return Err(OAuthError::invalid_client());
-    }
-    Ok(ClientAuth {
-        client_id: form_id.to_owned(),
-        secret: (!form_secret.is_empty()).then(|| form_secret.to_owned()),
-        basic: false,
-    })
-}
-
-fn form_urlencoded_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let h = (b[i + 1] as char).to_digit(16)?;
-                let l = (b[i + 2] as char).to_digit(16)?;
-                out.push((h * 16 + l) as u8);
-                i += 2;
-            }
-            b'%' => return None,
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 async fn token(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -366,21 +264,6 @@ async fn token(
 /// A form-encoded body, or `None` when it is not one.
 fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
     crate::extract::parse_query(std::str::from_utf8(body).ok()?)
-}
-
-fn invalid_token() -> Response {
-    let mut r = (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(
-            json!({"error": "invalid_token", "error_description": "the access token is not valid"}),
-        ),
-    )
-        .into_response();
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
-    cors(r)
 }
 
 async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
@@ -483,17 +366,6 @@ async fn revoke(
     }
 }
 
-#[derive(serde::Deserialize, Default, Clone)]
-#[serde(default)]
-pub(crate) struct LogoutQuery {
-    pub id_token_hint: String,
-    pub post_logout_redirect_uri: String,
-    pub state: String,
-    pub client_id: String,
-    #[serde(rename = "_csrf")]
-    pub csrf: String,
-}
-
 /// Where to go after an application's logout: the registered
 /// post-logout URI it named (exactly), else the portal's sign-in page.
 async fn logout_target(
@@ -573,7 +445,7 @@ async fn logout_get(
             .map_err(|e| WebError::page(e, lang))?;
         return Ok(signed_out_redirect(&st, &target));
     }
-    crate::pages::render(
+    crate::support::render(
         LogoutPage {
             c: Chrome::of(&s, ""),
             app_name: client.map(|c| c.app.name.clone()).unwrap_or_default(),
@@ -603,32 +475,18 @@ async fn logout_post(
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let mut r = continue_page(&target, lang);
-    r.headers_mut()
-        .insert(header::SET_COOKIE, crate::pages::clear_session_cookie(&st));
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        crate::support::clear_session_cookie(&st),
+    );
     Ok(r)
 }
 
 fn signed_out_redirect(st: &AppState, target: &str) -> Response {
     let mut r = Redirect::to(target).into_response();
     r.headers_mut()
-        .insert(header::SET_COOKIE, crate::pages::clear_session_cookie(st));
+        .insert(header::SET_COOKIE, crate::support::clear_session_cookie(st));
     r
-}
-
-/// A page that moves on to `url` by itself. Used after a form post whose
-/// next stop is another site: the form-action policy would stop a
-/// redirect, a fresh navigation is fine.
-pub(crate) fn continue_page(url: &str, lang: Lang) -> Response {
-    match crate::pages::render(
-        ContinuePage {
-            c: Chrome::bare(lang),
-            url: url.to_owned(),
-        },
-        lang,
-    ) {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    }
 }
 
 async fn launch(
@@ -643,59 +501,4 @@ async fn launch(
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
     Ok(Redirect::to(&url).into_response())
-}
-
-/// An application calling an application API: HTTP Basic with its client
-/// id and secret, or a bearer token from the client credentials grant with
-/// the API's scope.
-pub(crate) struct AppCaller(pub Arc<Client>);
-
-impl FromRequestParts<AppState> for AppCaller {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let ctx = crate::extract::ReqCtx::from_request_parts(parts, st)
-            .await
-            .map(|c| c.0)
-            .unwrap_or_default();
-        if let Some(t) = crate::extract::bearer(&parts.headers) {
-            let scope = match parts.uri.path().rsplit('/').next() {
-                Some("verify") => "account.verify",
-                _ => "sms.send",
-            };
-            let tok = st
-                .app
-                .verify_access_token(t)
-                .await
-                .map_err(|e| WebError::api(e).into_response())?;
-            let Some(tok) = tok.filter(|t| t.account.is_none() && t.has_scope(scope)) else {
-                return Err(invalid_token());
-            };
-            // A client token gets the same per-application limit as the
-            // client's own credentials would.
-            if !st
-                .app
-                .client_rate(&tok.client_id, &ctx)
-                .await
-                .map_err(|e| WebError::api(e).into_response())?
-            {
-                return Err(oauth_error(OAuthError::slow_down(), false));
-            }
-            let c = st
-                .app
-                .client(&tok.client_id)
-                .await
-                .map_err(|e| WebError::api(e).into_response())?
-                .ok_or_else(invalid_token)?;
-            return Ok(AppCaller(c));
-        }
-        let auth = client_auth(&parts.headers, "", "").map_err(|e| oauth_error(e, true))?;
-        if auth.secret.is_none() {
-            return Err(oauth_error(OAuthError::invalid_client(), true));
-        }
-        st.app
-            .authenticate_client(&auth, &ctx)
-            .await
-            .map(AppCaller)
-            .map_err(|e| oauth_error(e, true))
-    }
 }

@@ -1,7 +1,7 @@
 //! The outbox page (通知佇列): what the system mailed and texted, and what
 //! is waiting or failed. In the demo, mail is recorded here instead of sent.
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::pages::{CsrfForm, render};
+use crate::support::{CsrfForm, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

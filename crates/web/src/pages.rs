@@ -1,14 +1,12 @@
 //! Pages for everyone: sign-in, home, the personal account page, records,
 //! preferences, health checks.
-use crate::extract::{
-    Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, SESSION_COOKIE, Signed,
-};
+use crate::extract::{Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, Signed};
+use crate::support::{CsrfForm, OkQuery, RecordsQuery, flash, render, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
-use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, extract::DefaultBodyLimit};
 use portico_app::accounts::ProfileForm;
@@ -17,9 +15,6 @@ use portico_store::audit::Filter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
-        .merge(crate::signin::router())
-        .merge(crate::factors::router())
         .route("/captcha/{file}", get(captcha))
         .route("/logout", post(logout))
         .route("/logout/all", post(logout_all))
@@ -41,67 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/avatar/{id}", get(avatar))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-}
-
-pub(crate) fn render(t: impl Template, lang: Lang) -> Result<Response, WebError> {
-    t.render()
-        .map(|h| Html(h).into_response())
-        .map_err(|e| WebError::page(Error::internal(format!("template: {e}")), lang))
-}
-
-/// Maps `?ok=…` after a redirect to the message shown at the top.
-pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
-    Some(match code? {
-        "profile" => Msg::new("個人資料已儲存", "Your data was saved"),
-        "password" => Msg::new(
-            "密碼已變更，其他裝置上的登入已登出",
-            "Password changed; your other sessions were signed out",
-        ),
-        "avatar" => Msg::new("個人圖像已更新", "Avatar updated"),
-        "totp-on" => Msg::new(
-            "動態驗證碼已啟用，下次可用「動態驗證碼」登入",
-            "The authenticator app is on; you can sign in with its codes from now on",
-        ),
-        "totp-off" => Msg::new("動態驗證碼已關閉", "The authenticator app is off"),
-        "passkey-added" => Msg::new(
-            "通行金鑰已新增，下次可直接以通行金鑰登入",
-            "Passkey added; you can sign in with it from now on",
-        ),
-        "passkey-renamed" => Msg::new("通行金鑰名稱已更新", "Passkey renamed"),
-        "card-bound" => Msg::new(
-            "自然人憑證已綁定，下次可插卡輸入 PIN 碼登入",
-            "The card is bound; you can sign in with it and its PIN from now on",
-        ),
-        "card-unbound" => Msg::new("已解除自然人憑證綁定", "The card was unbound"),
-        "passkey-removed" => Msg::new("通行金鑰已移除", "Passkey removed"),
-        "method-reset" => Msg::new("已重設此帳號的登入方式綁定", "The sign-in method was reset"),
-        "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
-        "disabled" => Msg::new(
-            "帳號已停用，並已登出其所有裝置",
-            "The account was disabled and signed out everywhere",
-        ),
-        "enabled" => Msg::new("帳號已啟用", "The account was enabled"),
-        "unlocked" => Msg::new("帳號已解除鎖定", "The account was unlocked"),
-        "reset" => Msg::new(
-            "已要求此帳號於下次登入時變更密碼",
-            "The account must set a new password at next sign-in",
-        ),
-        "granted" => Msg::new(
-            "角色已指派，於下次登入時生效",
-            "Role granted; it applies from the next sign-in",
-        ),
-        "revoked" => Msg::new("角色已移除", "Role revoked"),
-        "settings" => Msg::new("系統參數已儲存", "Settings saved"),
-        "unit" => Msg::new("單位已儲存", "Unit saved"),
-        "unit-deleted" => Msg::new("單位已刪除", "Unit deleted"),
-        "moved" => Msg::new("單位已移動", "Unit moved"),
-        _ => return None,
-    })
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct OkQuery {
-    pub ok: Option<String>,
 }
 
 const TILES: &[Tile] = &[
@@ -128,24 +62,13 @@ const TILES: &[Tile] = &[
     },
 ];
 
-/// Anyone signed in: the home page. Signed-out visitors get the sign-in
-/// page.
-async fn home(
-    State(st): State<AppState>,
-    MaybeSigned(s): MaybeSigned,
-    headers: HeaderMap,
-    ReqCtx(ctx): ReqCtx,
-    LenientQuery(q): LenientQuery<OkQuery>,
+/// The home page of someone signed in (`/` for a visitor is the sign-in
+/// page: the root router decides).
+pub(crate) async fn home(
+    st: &AppState,
+    s: &portico_app::auth::Session,
+    q: OkQuery,
 ) -> Result<Response, WebError> {
-    let Some(s) = s else {
-        return crate::signin::login_page(
-            State(st),
-            headers,
-            ReqCtx(ctx),
-            LenientQuery(Default::default()),
-        )
-        .await;
-    };
     if s.must_change_password {
         return Ok(Redirect::to("/account/password").into_response());
     }
@@ -181,39 +104,6 @@ async fn home(
     )
 }
 
-/// The cookie that ends the session in the browser.
-pub(crate) fn clear_session_cookie(st: &AppState) -> HeaderValue {
-    session_cookie(st, "", Some(0))
-}
-
-pub(crate) fn session_cookie(st: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
-    let age = max_age
-        .map(|a| format!("; Max-Age={a}"))
-        .unwrap_or_default();
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
-}
-
-/// Only same-site paths are followed after sign-in. An authorization
-/// request waiting for the sign-in may be long (PKCE, state, nonce).
-pub(crate) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.chars().any(char::is_control)
-                && (n.len() < 200 || (n.starts_with("/oauth2/authorize?") && n.len() < 4096)) =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 async fn captcha(State(st): State<AppState>, Path(file): Path<String>) -> Response {
     let id = file.strip_suffix(".png").unwrap_or(&file);
     match st.app.captcha_png(id).await {
@@ -228,12 +118,6 @@ async fn captcha(State(st): State<AppState>, Path(file): Path<String>) -> Respon
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => WebError::page(e, Lang::ZhTw).into_response(),
     }
-}
-
-#[derive(serde::Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default, rename = "_csrf")]
-    pub csrf: String,
 }
 
 /// Anyone signed in: ends this session.
@@ -610,23 +494,6 @@ async fn avatar(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct RecordsQuery {
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub until: String,
-    #[serde(default)]
-    pub outcome: String,
-    #[serde(default)]
-    pub action: String,
-    #[serde(default)]
-    pub ip: String,
-    #[serde(default)]
-    pub actor: String,
-    pub page: Option<u32>,
-}
-
 impl RecordsQuery {
     /// The filter, or the fields that are wrong (a reversed range, a date
     /// that is not a date).
@@ -709,19 +576,4 @@ async fn readyz(State(st): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
     }
-}
-
-/// A response with another status (a page rendered for a refusal).
-pub(crate) fn with_status(mut r: Response, s: StatusCode) -> Response {
-    *r.status_mut() = s;
-    r
-}
-
-/// The account's national ID as pages show it: masked.
-pub(crate) fn masked_id(a: &portico_store::accounts::Account) -> String {
-    a.national_id
-        .as_deref()
-        .and_then(|i| portico_core::national_id::NationalId::parse(i).ok())
-        .map(|i| i.masked())
-        .unwrap_or_default()
 }

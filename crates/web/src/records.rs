@@ -1,7 +1,7 @@
 //! 帳號登入紀錄 and 帳號使用紀錄: everyone's own sign-in and usage
 //! records, with filters and one record's detail.
 use crate::extract::{LenientQuery, Signed};
-use crate::pages::{RecordsQuery, render};
+use crate::support::{RecordsQuery, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

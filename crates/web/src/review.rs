@@ -1,7 +1,7 @@
 //! The admins' review queue (待簽核): requests within their scope, one or
 //! a batch decided with a note.
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::pages::{masked_id, render, with_status};
+use crate::support::{masked_id, render, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

@@ -3,7 +3,7 @@
 //! conflicting fields named).
 use crate::error::page_err;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::pages::{OkQuery, flash, render};
+use crate::support::{OkQuery, flash, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;

@@ -1,7 +1,7 @@
 //! The sign-in page (單一帳號認證平台, 004 §第一節 壹): one tab per method
 //! offered where the request comes from, and the forms behind them.
 use crate::extract::{Form, Json, LenientQuery, ReqCtx, ScriptOrForm, visitor_lang};
-use crate::pages::{render, safe_next, session_cookie};
+use crate::support::{render, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -443,7 +443,7 @@ async fn outcome(
             // Back to an application: its redirect leaves this site, which
             // the form-action policy forbids right after a form post.
             let mut r = if to.starts_with("/oauth2/") {
-                crate::oidc::continue_page(&to, lang)
+                crate::support::continue_page(&to, lang)
             } else {
                 Redirect::to(&to).into_response()
             };

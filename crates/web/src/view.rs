@@ -703,7 +703,7 @@ pub struct ContinuePage {
 pub(crate) struct LogoutPage {
     pub c: Chrome,
     pub app_name: String,
-    pub q: crate::oidc::LogoutQuery,
+    pub q: crate::forms::LogoutQuery,
 }
 
 #[derive(Template)]
@@ -712,7 +712,7 @@ pub(crate) struct AppsPage {
     pub c: Chrome,
     /// The system admin's list of every application.
     pub admin: bool,
-    pub q: crate::clients::ListQuery,
+    pub q: crate::forms::ListQuery,
     pub query_string: String,
     pub page: portico_store::Page<portico_store::clients::Listed>,
 }
@@ -724,7 +724,7 @@ pub(crate) struct AppFormPage {
     /// `None` for a new application.
     pub id: Option<i64>,
     pub agencies: Vec<(String, Vec<(i64, String)>)>,
-    pub f: crate::clients::AppForm,
+    pub f: crate::forms::AppForm,
     pub errs: Errors,
 }
 
@@ -759,7 +759,7 @@ pub(crate) struct ApplyPage {
     pub app_name: String,
     pub kind: portico_core::sso::ServiceKind,
     pub agencies: Vec<(String, Vec<(i64, String)>)>,
-    pub f: crate::clients::ServiceForm,
+    pub f: crate::forms::ServiceForm,
     pub errs: Errors,
     pub error: String,
 }

@@ -15,7 +15,7 @@ pub(super) struct VerifyBody {
 /// (and the approved claims) or false (and why).
 pub(super) async fn app_verify(
     State(st): State<AppState>,
-    crate::oidc::AppCaller(client): crate::oidc::AppCaller,
+    crate::extract::AppCaller(client): crate::extract::AppCaller,
     ReqCtx(ctx): ReqCtx,
     Json(b): Json<VerifyBody>,
 ) -> ApiResult {
@@ -39,7 +39,7 @@ pub(super) struct SmsBody {
 /// outbox id once it is queued.
 pub(super) async fn app_sms(
     State(st): State<AppState>,
-    crate::oidc::AppCaller(client): crate::oidc::AppCaller,
+    crate::extract::AppCaller(client): crate::extract::AppCaller,
     ReqCtx(ctx): ReqCtx,
     Json(b): Json<SmsBody>,
 ) -> ApiResult {

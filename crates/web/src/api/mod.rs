@@ -103,7 +103,7 @@ fn page<T: serde::Serialize>(p: portico_store::Page<T>) -> ApiResult {
     .into_response())
 }
 
-fn filter_of(q: &crate::pages::RecordsQuery) -> Result<portico_store::audit::Filter, WebError> {
+fn filter_of(q: &crate::support::RecordsQuery) -> Result<portico_store::audit::Filter, WebError> {
     let (f, errs) = q.filter();
     if errs.is_empty() {
         Ok(f)
@@ -261,7 +261,7 @@ async fn sign_out_everywhere(
 async fn my_sign_ins(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
-    LenientQuery(q): LenientQuery<crate::pages::RecordsQuery>,
+    LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
 ) -> ApiResult {
     let f = filter_of(&q)?;
     page(
@@ -276,7 +276,7 @@ async fn my_sign_ins(
 async fn my_usage(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
-    LenientQuery(q): LenientQuery<crate::pages::RecordsQuery>,
+    LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
 ) -> ApiResult {
     let f = filter_of(&q)?;
     page(
@@ -303,7 +303,7 @@ async fn my_record(
 async fn search(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
-    LenientQuery(q): LenientQuery<crate::admin::AccountQuery>,
+    LenientQuery(q): LenientQuery<crate::forms::AccountQuery>,
 ) -> ApiResult {
     let tree = st.app.org_tree().await.map_err(WebError::api)?;
     let search = q.search(&tree, st.app.now());
@@ -612,7 +612,7 @@ async fn delete_unit(
 async fn audit(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
-    LenientQuery(q): LenientQuery<crate::pages::RecordsQuery>,
+    LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
 ) -> ApiResult {
     let f = filter_of(&q)?;
     page(
@@ -642,7 +642,7 @@ async fn audit_event(
 async fn audit_export(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
-    LenientQuery(q): LenientQuery<crate::pages::RecordsQuery>,
+    LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
 ) -> ApiResult {
     let f = filter_of(&q)?;
     let xlsx = st

@@ -1,0 +1,190 @@
+//! What every feature's handlers share, importing no feature: rendering
+//! a page, the flash message after a redirect, the session cookie, the
+//! CSRF-only form, a safe `next`, the unit picker's choices, the status of
+//! a page shown again with its errors.
+use crate::extract::SESSION_COOKIE;
+use crate::view::{Chrome, ContinuePage};
+use crate::{AppState, WebError};
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use portico_app::orgs::Tree;
+use portico_core::org::OrgKind;
+use portico_core::{Error, Lang, Msg};
+pub(crate) fn render(t: impl Template, lang: Lang) -> Result<Response, WebError> {
+    t.render()
+        .map(|h| Html(h).into_response())
+        .map_err(|e| WebError::page(Error::internal(format!("template: {e}")), lang))
+}
+
+/// Maps `?ok=…` after a redirect to the message shown at the top.
+pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
+    Some(match code? {
+        "profile" => Msg::new("個人資料已儲存", "Your data was saved"),
+        "password" => Msg::new(
+            "密碼已變更，其他裝置上的登入已登出",
+            "Password changed; your other sessions were signed out",
+        ),
+        "avatar" => Msg::new("個人圖像已更新", "Avatar updated"),
+        "totp-on" => Msg::new(
+            "動態驗證碼已啟用，下次可用「動態驗證碼」登入",
+            "The authenticator app is on; you can sign in with its codes from now on",
+        ),
+        "totp-off" => Msg::new("動態驗證碼已關閉", "The authenticator app is off"),
+        "passkey-added" => Msg::new(
+            "通行金鑰已新增，下次可直接以通行金鑰登入",
+            "Passkey added; you can sign in with it from now on",
+        ),
+        "passkey-renamed" => Msg::new("通行金鑰名稱已更新", "Passkey renamed"),
+        "card-bound" => Msg::new(
+            "自然人憑證已綁定，下次可插卡輸入 PIN 碼登入",
+            "The card is bound; you can sign in with it and its PIN from now on",
+        ),
+        "card-unbound" => Msg::new("已解除自然人憑證綁定", "The card was unbound"),
+        "passkey-removed" => Msg::new("通行金鑰已移除", "Passkey removed"),
+        "method-reset" => Msg::new("已重設此帳號的登入方式綁定", "The sign-in method was reset"),
+        "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
+        "disabled" => Msg::new(
+            "帳號已停用，並已登出其所有裝置",
+            "The account was disabled and signed out everywhere",
+        ),
+        "enabled" => Msg::new("帳號已啟用", "The account was enabled"),
+        "unlocked" => Msg::new("帳號已解除鎖定", "The account was unlocked"),
+        "reset" => Msg::new(
+            "已要求此帳號於下次登入時變更密碼",
+            "The account must set a new password at next sign-in",
+        ),
+        "granted" => Msg::new(
+            "角色已指派，於下次登入時生效",
+            "Role granted; it applies from the next sign-in",
+        ),
+        "revoked" => Msg::new("角色已移除", "Role revoked"),
+        "settings" => Msg::new("系統參數已儲存", "Settings saved"),
+        "unit" => Msg::new("單位已儲存", "Unit saved"),
+        "unit-deleted" => Msg::new("單位已刪除", "Unit deleted"),
+        "moved" => Msg::new("單位已移動", "Unit moved"),
+        _ => return None,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct OkQuery {
+    pub ok: Option<String>,
+}
+
+/// The cookie that ends the session in the browser.
+pub(crate) fn clear_session_cookie(st: &AppState) -> HeaderValue {
+    session_cookie(st, "", Some(0))
+}
+
+pub(crate) fn session_cookie(st: &AppState, token: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Only same-site paths are followed after sign-in. An authorization
+/// request waiting for the sign-in may be long (PKCE, state, nonce).
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && (n.len() < 200 || (n.starts_with("/oauth2/authorize?") && n.len() < 4096)) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct RecordsQuery {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub ip: String,
+    #[serde(default)]
+    pub actor: String,
+    pub page: Option<u32>,
+}
+
+/// A response with another status (a page rendered for a refusal).
+pub(crate) fn with_status(mut r: Response, s: StatusCode) -> Response {
+    *r.status_mut() = s;
+    r
+}
+
+/// The account's national ID as pages show it: masked.
+pub(crate) fn masked_id(a: &portico_store::accounts::Account) -> String {
+    a.national_id
+        .as_deref()
+        .and_then(|i| portico_core::national_id::NationalId::parse(i).ok())
+        .map(|i| i.masked())
+        .unwrap_or_default()
+}
+
+/// The deepest units, grouped under "top group／agency", in tree order.
+pub(crate) fn unit_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
+    let mut groups: Vec<(String, Vec<(i64, String)>)> = Vec::new();
+    for (i, _) in &tree.order {
+        let u = &tree.units[*i];
+        if u.kind == OrgKind::Group || !tree.is_leaf(u) || !tree.is_live(u) {
+            continue;
+        }
+        let names: Vec<&str> = u
+            .path
+            .ids()
+            .iter()
+            .filter_map(|id| tree.get(*id).map(|x| x.name.as_str()))
+            .collect();
+        // [group, agency, …, unit]: the optgroup names the first two.
+        let (head, rest) = names.split_at(names.len().min(2));
+        let label = if rest.is_empty() {
+            names.last().copied().unwrap_or("").to_owned()
+        } else {
+            rest.join("／")
+        };
+        let group = head.join("／");
+        match groups.last_mut() {
+            Some((g, opts)) if *g == group => opts.push((u.id.0, label)),
+            _ => groups.push((group, vec![(u.id.0, label)])),
+        }
+    }
+    groups
+}
+
+/// A page that moves on to `url` by itself. Used after a form post whose
+/// next stop is another site: the form-action policy would stop a
+/// redirect, a fresh navigation is fine.
+pub(crate) fn continue_page(url: &str, lang: Lang) -> Response {
+    match render(
+        ContinuePage {
+            c: Chrome::bare(lang),
+            url: url.to_owned(),
+        },
+        lang,
+    ) {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
