@@ -253,3 +253,36 @@ fn every_router_is_merged_once_at_the_root() {
         }
     }
 }
+
+#[test]
+fn every_refusal_status_is_decided_in_error_rs() {
+    // Handlers name the situation (`error::INVALID_INPUT`, `form_status`,
+    // `sign_in_status`…); which 4xx it is, error.rs alone says. The
+    // simulators of outside services answer as those services do.
+    let refusals = [
+        "StatusCode::BAD_REQUEST",
+        "StatusCode::UNAUTHORIZED",
+        "StatusCode::FORBIDDEN",
+        "StatusCode::NOT_FOUND",
+        "StatusCode::CONFLICT",
+        "StatusCode::PAYLOAD_TOO_LARGE",
+        "StatusCode::UNPROCESSABLE_ENTITY",
+        "StatusCode::TOO_MANY_REQUESTS",
+        "StatusCode::from_u16",
+    ];
+    let mut found = Vec::new();
+    for (path, text) in sources("crates/web/src") {
+        if path.ends_with("/error.rs") || path.ends_with("_sim.rs") {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            if refusals.iter().any(|r| line.contains(r)) {
+                found.push(format!("{path}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "statuses chosen outside error.rs: {found:#?}"
+    );
+}

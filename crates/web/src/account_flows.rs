@@ -204,7 +204,7 @@ pub(crate) async fn password_form(
             portico_app::verify::proof_expired_msg()
                 .get(lang)
                 .to_owned(),
-            StatusCode::UNAUTHORIZED,
+            crate::error::PROOF_EXPIRED,
         );
     };
     let policy = st

@@ -8,7 +8,7 @@ use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::orgs::UnitForm;
@@ -119,11 +119,7 @@ async fn account_view(
             )
         })
         .collect();
-    let status = if error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::CONFLICT
-    };
+    let status = crate::error::banner_status(&error);
     let default_scope = m.account.agency_id.map(|x| x.0).unwrap_or(0);
     let mut r = render(
         AdminAccountPage {
@@ -170,7 +166,7 @@ async fn act(
                 .collect::<Vec<_>>()
                 .join("；");
             let mut r = account_view(st, s, id, None, text).await?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            *r.status_mut() = crate::error::INVALID_INPUT;
             Ok(r)
         }
         Err(e) => Err(WebError::page(e, s.lang())),
@@ -371,11 +367,7 @@ async fn org_page(
         .org_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
         .await
         .map_err(page_err(lang))?;
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errs);
     let mut r = render(
         AdminOrgPage {
             c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),
@@ -467,11 +459,7 @@ async fn unit_page(
                 .is_some_and(|p| !unit.path.contains(&p.path))
         })
         .collect();
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errs);
     let mut r = render(
         AdminUnitPage {
             c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),

@@ -325,7 +325,7 @@ async fn secret(
         Err(e) => {
             let (_, msg, _) = split(e, s.lang())?;
             let mut r = detail_page(&st, &s, id, None, msg, None).await?;
-            *r.status_mut() = StatusCode::CONFLICT;
+            *r.status_mut() = crate::error::REFUSED;
             Ok(r)
         }
     }
@@ -565,7 +565,7 @@ async fn decide(
             Msg::new("請選擇通過或退回", "Choose approve or reject")
                 .get(lang)
                 .to_owned(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
         )
         .await;
     };

@@ -71,10 +71,10 @@ fn on(
                     message: x.message,
                 })
                 .collect(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            crate::error::INVALID_INPUT,
         )),
         Error::Conflict { message, .. } | Error::Refused(message) => {
-            Ok((vec![FieldError { field, message }], StatusCode::CONFLICT))
+            Ok((vec![FieldError { field, message }], crate::error::REFUSED))
         }
         e => Err(WebError::page(e, lang)),
     }

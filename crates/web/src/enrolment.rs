@@ -330,7 +330,7 @@ fn verify_again(st: &AppState, lang: Lang, flow: EmailFlow) -> Result<Response, 
         portico_app::verify::proof_expired_msg()
             .get(lang)
             .to_owned(),
-        StatusCode::UNAUTHORIZED,
+        crate::error::PROOF_EXPIRED,
     )
 }
 

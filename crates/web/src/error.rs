@@ -9,6 +9,18 @@ use portico_app::oidc::OAuthError;
 use portico_core::{Error, FieldError, Lang, Msg};
 use serde_json::json;
 
+/// Input a form shows again beside its fields.
+pub(crate) const INVALID_INPUT: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+/// A rule said no, or someone else got there first: the page says why.
+pub(crate) const REFUSED: StatusCode = StatusCode::CONFLICT;
+/// A signed-out flow's proof ran out: the flow starts over.
+pub(crate) const PROOF_EXPIRED: StatusCode = StatusCode::UNAUTHORIZED;
+/// A request that cannot be served as asked (an authorization request
+/// that may not be redirected back), shown as a page.
+pub(crate) const BAD_REQUEST: StatusCode = StatusCode::BAD_REQUEST;
+/// A body over the size limit.
+pub(crate) const TOO_LARGE: StatusCode = StatusCode::PAYLOAD_TOO_LARGE;
+
 #[derive(Debug)]
 pub struct WebError {
     pub err: Error,
@@ -41,7 +53,7 @@ impl WebError {
 pub fn status_and_message(err: &Error) -> (StatusCode, &'static str, Msg) {
     match err {
         Error::Invalid(_) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            INVALID_INPUT,
             "invalid",
             Msg::new(
                 "輸入資料有誤，請修正後再送出",
@@ -53,8 +65,8 @@ pub fn status_and_message(err: &Error) -> (StatusCode, &'static str, Msg) {
             "not_found",
             Msg::new("找不到這個頁面或資料", "The page or record was not found"),
         ),
-        Error::Conflict { message, .. } => (StatusCode::CONFLICT, "conflict", message.clone()),
-        Error::Refused(m) => (StatusCode::CONFLICT, "refused", m.clone()),
+        Error::Conflict { message, .. } => (REFUSED, "conflict", message.clone()),
+        Error::Refused(m) => (REFUSED, "refused", m.clone()),
         Error::Forbidden => (
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -123,14 +135,58 @@ pub(crate) fn split(
     lang: Lang,
 ) -> Result<(Vec<FieldError>, String, StatusCode), WebError> {
     match e {
-        Error::Invalid(errs) => Ok((errs, String::new(), StatusCode::UNPROCESSABLE_ENTITY)),
-        Error::Conflict { field, message } => Ok((
-            vec![FieldError { field, message }],
-            String::new(),
-            StatusCode::CONFLICT,
-        )),
-        Error::Refused(m) => Ok((vec![], m.get(lang).to_owned(), StatusCode::CONFLICT)),
+        Error::Invalid(errs) => Ok((errs, String::new(), INVALID_INPUT)),
+        Error::Conflict { field, message } => {
+            Ok((vec![FieldError { field, message }], String::new(), REFUSED))
+        }
+        Error::Refused(m) => Ok((vec![], m.get(lang).to_owned(), REFUSED)),
         e => Err(WebError::page(e, lang)),
+    }
+}
+
+/// The status of a refused sign-in (never `Other`, which is an error of
+/// its own): 403 when the account or the network may not sign in, 401 for
+/// wrong credentials or captcha.
+pub(crate) fn sign_in_status(e: &portico_app::auth::SignInError) -> StatusCode {
+    use portico_app::auth::SignInError;
+    match e {
+        SignInError::Refused(_) | SignInError::OutsideNetwork => StatusCode::FORBIDDEN,
+        SignInError::Other(e) => status_and_message(e).0,
+        _ => StatusCode::UNAUTHORIZED,
+    }
+}
+
+/// The status of a form page: 200 on first show, 422 shown again with
+/// field errors.
+pub(crate) fn form_status(errs: &[FieldError]) -> StatusCode {
+    if errs.is_empty() {
+        StatusCode::OK
+    } else {
+        INVALID_INPUT
+    }
+}
+
+/// The status of a page shown with a refusal at its top (a rule said no):
+/// 200 without one, 409 with one.
+pub(crate) fn banner_status(banner: &str) -> StatusCode {
+    if banner.is_empty() {
+        StatusCode::OK
+    } else {
+        REFUSED
+    }
+}
+
+/// The status an error gets when a page shows it in place of its content.
+pub(crate) fn status_of(e: &Error) -> StatusCode {
+    status_and_message(e).0
+}
+
+/// A request refused before any handler because it came from elsewhere
+/// (a cross-site form post): 403.
+pub(crate) fn cross_site(err: Error, lang: Lang) -> WebError {
+    WebError {
+        status: Some(StatusCode::FORBIDDEN),
+        ..WebError::page(err, lang)
     }
 }
 
@@ -184,4 +240,17 @@ pub(crate) fn invalid_token() -> Response {
         HeaderValue::from_static("Bearer error=\"invalid_token\""),
     );
     cors(r)
+}
+
+/// A bearer token was required and none came (RFC 6750 §3).
+pub(crate) fn missing_token() -> Response {
+    let mut r = StatusCode::UNAUTHORIZED.into_response();
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    cors(r)
+}
+
+/// An image or file that is not there: a bare 404, no page.
+pub(crate) fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
 }

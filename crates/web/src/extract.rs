@@ -301,7 +301,7 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequest<AppState> for Form<T> {
         let bytes = axum::body::to_bytes(body, crate::BODY_LIMIT)
             .await
             .map_err(|_| WebError {
-                status: Some(axum::http::StatusCode::PAYLOAD_TOO_LARGE),
+                status: Some(crate::error::TOO_LARGE),
                 ..WebError::page(
                     Error::invalid("form", Msg::new("表單內容過大", "The form is too large")),
                     lang,

@@ -8,7 +8,7 @@ use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::Error;
@@ -222,11 +222,7 @@ async fn setup_page(
     else {
         return Ok(Redirect::to("/account#methods").into_response());
     };
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errs);
     let mut r = render(
         TotpPage {
             c: Chrome::of(&s.0, "account"),

@@ -212,7 +212,7 @@ async fn authorize(
         .map_err(|e| WebError::page(e, lang))?
     {
         Authorize::Page(m) => Err(WebError {
-            status: Some(StatusCode::BAD_REQUEST),
+            status: Some(crate::error::BAD_REQUEST),
             ..WebError::page(Error::Refused(m), lang)
         }),
         Authorize::Redirect(url) => Ok(Redirect::to(&url).into_response()),
@@ -268,10 +268,7 @@ fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<
 
 async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let Some(t) = crate::extract::bearer(&headers) else {
-        let mut r = StatusCode::UNAUTHORIZED.into_response();
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return Ok(cors(r));
+        return Ok(crate::error::missing_token());
     };
     match st.app.userinfo(t).await.map_err(WebError::api)? {
         Some(m) => Ok(json_ok(serde_json::Value::Object(m))),

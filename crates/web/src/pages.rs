@@ -115,7 +115,7 @@ async fn captcha(State(st): State<AppState>, Path(file): Path<String>) -> Respon
             png,
         )
             .into_response(),
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Ok(None) => crate::error::not_found(),
         Err(e) => WebError::page(e, Lang::ZhTw).into_response(),
     }
 }
@@ -268,11 +268,7 @@ pub(crate) async fn account_page(
         .map_err(|e| WebError::page(e, lang))?
         .password
         .clone();
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::error::form_status(&errs);
     let profile = profile.unwrap_or_else(|| profile_of(&me.account));
     let passkeys = st
         .app
@@ -402,7 +398,7 @@ async fn change_password(
                 },
                 lang,
             )?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            *r.status_mut() = crate::error::INVALID_INPUT;
             Ok(r)
         }
         Err(e) => Err(WebError::page(e, lang)),
@@ -490,7 +486,7 @@ async fn avatar(
             png,
         )
             .into_response()),
-        None => Ok(StatusCode::NOT_FOUND.into_response()),
+        None => Ok(crate::error::not_found()),
     }
 }
 

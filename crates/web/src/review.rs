@@ -248,7 +248,7 @@ async fn decide(
                 note,
                 String::new(),
                 msg.get(lang).to_owned(),
-                StatusCode::CONFLICT,
+                crate::error::REFUSED,
             )
             .await
         }
@@ -272,7 +272,7 @@ async fn decide(
                     note,
                     text,
                     String::new(),
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    crate::error::INVALID_INPUT,
                 )
                 .await
             } else {
@@ -282,7 +282,7 @@ async fn decide(
                     RequestQuery::default(),
                     String::new(),
                     text,
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    crate::error::INVALID_INPUT,
                 )
                 .await
             }

@@ -8,7 +8,6 @@ use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use portico_app::settings::Saved;
@@ -143,7 +142,7 @@ async fn save_settings(
         Ok(new) => new,
         Err(errs) => {
             let mut r = render(page(base, from, String::new(), errs), lang)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            *r.status_mut() = crate::error::INVALID_INPUT;
             return Ok(r);
         }
     };
@@ -179,12 +178,12 @@ async fn save_settings(
                 })
                 .collect();
             let mut r = render(page(kept, version, m.get(lang).to_owned(), errs), lang)?;
-            *r.status_mut() = StatusCode::CONFLICT;
+            *r.status_mut() = crate::error::REFUSED;
             Ok(r)
         }
         Err(Error::Invalid(errs)) => {
             let mut r = render(page(new, from, String::new(), errs), lang)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            *r.status_mut() = crate::error::INVALID_INPUT;
             Ok(r)
         }
         Err(e) => Err(WebError::page(e, lang)),

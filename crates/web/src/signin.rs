@@ -47,16 +47,13 @@ async fn same_site_only(req: axum::extract::Request, next: axum::middleware::Nex
         };
     if cross {
         let lang = visitor_lang(req.headers());
-        return WebError {
-            status: Some(StatusCode::FORBIDDEN),
-            ..WebError::page(
-                portico_core::Error::Refused(Msg::new(
-                    "請由公務入口網的登入頁登入",
-                    "Sign in from the portal's own sign-in page",
-                )),
-                lang,
-            )
-        }
+        return crate::error::cross_site(
+            portico_core::Error::Refused(Msg::new(
+                "請由公務入口網的登入頁登入",
+                "Sign in from the portal's own sign-in page",
+            )),
+            lang,
+        )
         .into_response();
     }
     next.run(req).await
@@ -164,11 +161,10 @@ async fn card_finish(
 
 /// A refused sign-in as JSON for the page's script: status and message.
 fn json_refusal(e: SignInError) -> Response {
-    let status = match e {
-        SignInError::Other(e) => return WebError::api(e).into_response(),
-        SignInError::Refused(_) | SignInError::OutsideNetwork => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNAUTHORIZED,
-    };
+    if let SignInError::Other(e) = e {
+        return WebError::api(e).into_response();
+    }
+    let status = crate::error::sign_in_status(&e);
     (
         status,
         axum::Json(serde_json::json!({ "error": "sign_in_refused", "message": e.message() })),
@@ -453,16 +449,13 @@ async fn outcome(
         }
         // Busy: the same form again, to send once more in a moment.
         Err(SignInError::Other(e @ Error::Busy(_))) => {
-            v.status = crate::error::status_and_message(&e).0;
+            v.status = crate::error::status_of(&e);
             v.error = crate::error::status_and_message(&e).2.get(lang).to_owned();
             page(st, lang, ctx, v).await
         }
         Err(SignInError::Other(e)) => Err(WebError::page(e, lang)),
         Err(e) => {
-            v.status = match e {
-                SignInError::Refused(_) | SignInError::OutsideNetwork => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNAUTHORIZED,
-            };
+            v.status = crate::error::sign_in_status(&e);
             v.error = e.message().get(lang).to_owned();
             page(st, lang, ctx, v).await
         }

@@ -180,7 +180,7 @@ async fn upload_avatar(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult {
     let body = body.map_err(|_| WebError {
-        status: Some(axum::http::StatusCode::PAYLOAD_TOO_LARGE),
+        status: Some(crate::error::TOO_LARGE),
         ..WebError::api(Error::invalid(
             "avatar",
             Msg::new("圖片不可超過 2 MB", "The image must be at most 2 MB"),
