@@ -3,6 +3,8 @@
 //! same transaction, and commits.
 #![forbid(unsafe_code)]
 
+pub mod account;
+pub mod account_flows;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -26,6 +28,7 @@ pub mod outbox;
 pub mod passkeys;
 pub mod passwords;
 pub mod requests;
+pub mod review;
 pub mod settings;
 pub mod sms;
 pub mod verify;

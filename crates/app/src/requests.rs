@@ -3,8 +3,9 @@
 //! an admin-rights request (機關管理者申請), and finding one's agency
 //! administrators (機關管理員查詢). Each request waits in the review queue
 //! of the agency that must decide it.
+use crate::account_flows::eligible;
 use crate::auth::{Session, self_event};
-use crate::enrolment::{Submitted, applicant_event, check_unit, eligible};
+use crate::enrolment::{Submitted, applicant_event, check_unit};
 use crate::{App, Ctx, Result, mail};
 use portico_core::account::AccountState;
 use portico_core::error::Collector;

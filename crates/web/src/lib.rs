@@ -6,6 +6,7 @@ mod account_flows;
 mod admin;
 mod api;
 mod assets;
+mod audit;
 mod clients;
 mod contacts;
 mod enrolment;
@@ -17,6 +18,7 @@ mod forms;
 pub mod hipki_sim;
 pub mod mitake_sim;
 mod oidc;
+mod org;
 mod outbox;
 mod pages;
 mod records;
@@ -77,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())
+        .merge(org::router())
+        .merge(audit::router())
         .merge(enrolment::router())
         .merge(review::router())
         .merge(records::router())

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, extract::DefaultBodyLimit};
-use portico_app::accounts::ProfileForm;
+use portico_app::account::ProfileForm;
 use portico_core::{Error, Lang, Msg, ids::AccountId};
 use portico_store::audit::Filter;
 
@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route(
             "/account/avatar",
             post(upload_avatar).layer(DefaultBodyLimit::max(
-                portico_app::accounts::AVATAR_MAX_BYTES + 64 * 1024,
+                portico_app::account::AVATAR_MAX_BYTES + 64 * 1024,
             )),
         )
         .route("/account/avatar/delete", post(remove_avatar))

@@ -215,7 +215,7 @@ async fn decide(
                 .decide_requests(
                     &s.0.principal,
                     &ids,
-                    &portico_app::enrolment::Verdict {
+                    &portico_app::review::Verdict {
                         decision: d,
                         note: &note,
                         // The detail page asks; a batch grants what was asked.

@@ -210,8 +210,8 @@ pub struct HomePage {
 #[template(path = "account/index.html")]
 pub struct AccountPage {
     pub c: Chrome,
-    pub me: portico_app::accounts::Me,
-    pub profile: portico_app::accounts::ProfileForm,
+    pub me: portico_app::account::Me,
+    pub profile: portico_app::account::ProfileForm,
     pub errs: Errors,
     pub policy: portico_core::password::PasswordPolicy,
     pub passkeys: Vec<portico_store::factors::PasskeyRow>,

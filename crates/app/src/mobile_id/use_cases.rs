@@ -325,7 +325,7 @@ impl App {
         };
         Ok((
             key,
-            a.filter(|a| crate::enrolment::eligible(purpose, a.state)),
+            a.filter(|a| crate::account_flows::eligible(purpose, a.state)),
         ))
     }
 
@@ -459,7 +459,7 @@ impl App {
                 portico_core::ids::AccountId(id),
             )
             .await?
-            .filter(|a| crate::enrolment::eligible(purpose, a.state)),
+            .filter(|a| crate::account_flows::eligible(purpose, a.state)),
             None => None,
         };
         let outcome: std::result::Result<(), (String, Msg)> = match (&a, answer) {

@@ -14,7 +14,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
-use portico_app::accounts::ProfileForm;
+use portico_app::account::ProfileForm;
 use portico_app::orgs::UnitForm;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
 use portico_core::permission::RoleKind;
@@ -28,7 +28,7 @@ use settings::*;
 
 /// Every API route: method, path (as in the OpenAPI document), handler.
 pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
-    let avatar_limit = DefaultBodyLimit::max(portico_app::accounts::AVATAR_MAX_BYTES + 1024);
+    let avatar_limit = DefaultBodyLimit::max(portico_app::account::AVATAR_MAX_BYTES + 1024);
     vec![
         ("get", "/openapi.json", get(openapi)),
         ("get", "/me", get(me)),

@@ -1,0 +1,320 @@
+//! The org tree's console pages (組織管理, system admins): the tree,
+//! creating, editing, moving, disabling and deleting units.
+use crate::error::page_err;
+use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
+use crate::support::{CsrfForm, OkQuery, flash, render};
+use crate::view::*;
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use portico_app::orgs::UnitForm;
+use portico_core::Error;
+use portico_core::ids::OrgUnitId;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/org", get(org).post(create_unit))
+        .route("/admin/org/{id}", get(unit).post(update_unit))
+        .route("/admin/org/{id}/move", post(move_unit))
+        .route("/admin/org/{id}/delete", post(delete_unit))
+}
+
+fn org_rows(tree: &portico_app::orgs::Tree) -> Vec<OrgRow> {
+    tree.order
+        .iter()
+        .map(|(i, d)| {
+            let u = &tree.units[*i];
+            OrgRow {
+                id: u.id.0,
+                name: u.name.clone(),
+                depth: *d,
+                kind: u.kind.label(),
+                oid: u.oid.clone(),
+                enabled: u.enabled,
+                accounts: tree.subtree_count(u),
+            }
+        })
+        .collect()
+}
+
+fn parent_options(tree: &portico_app::orgs::Tree, selected: Option<i64>) -> Vec<Choice> {
+    tree.order
+        .iter()
+        .map(|(i, d)| {
+            let u = &tree.units[*i];
+            Choice {
+                id: u.id.0,
+                label: format!("{}{}", "　".repeat(*d), u.name),
+                selected: Some(u.id.0) == selected,
+            }
+        })
+        .collect()
+}
+
+/// System admins: the org tree.
+async fn org(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<OkQuery>,
+) -> Result<Response, WebError> {
+    org_page(&st, &s, UnitForm::default(), vec![], q.ok.as_deref()).await
+}
+
+async fn org_page(
+    st: &AppState,
+    s: &Signed,
+    form: UnitForm,
+    errs: Vec<portico_core::FieldError>,
+    ok: Option<&str>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let tree = st
+        .app
+        .org_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+        .await
+        .map_err(page_err(lang))?;
+    let status = crate::error::form_status(&errs);
+    let mut r = render(
+        AdminOrgPage {
+            c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),
+            parents: parent_options(&tree, form.parent_id),
+            rows: org_rows(&tree),
+            form,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+struct UnitPost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(flatten)]
+    form: UnitForm,
+}
+
+impl UnitPost {
+    fn form(mut self) -> UnitForm {
+        self.form.parent_id = self.parent.parse().ok();
+        self.form
+    }
+}
+
+async fn create_unit(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<UnitPost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let form = f.form();
+    match st.app.create_unit(&s.0.principal, &form, &ctx).await {
+        Ok(u) => Ok(Redirect::to(&format!("/admin/org/{}?ok=unit", u.id)).into_response()),
+        Err(Error::Invalid(errs)) => org_page(&st, &s, form, errs, None).await,
+        Err(Error::Conflict { field, message }) => {
+            org_page(
+                &st,
+                &s,
+                form,
+                vec![portico_core::FieldError { field, message }],
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
+}
+
+async fn unit_page(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    form: Option<UnitForm>,
+    errs: Vec<portico_core::FieldError>,
+    ok: Option<&str>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let tree = st
+        .app
+        .org_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+        .await
+        .map_err(page_err(lang))?;
+    let unit = tree
+        .get(OrgUnitId(id))
+        .cloned()
+        .ok_or(Error::NotFound)
+        .map_err(page_err(lang))?;
+    let form = form.unwrap_or_else(|| UnitForm {
+        parent_id: unit.parent_id.map(|p| p.0),
+        kind: unit.kind.as_str().into(),
+        name: unit.name.clone(),
+        oid: unit.oid.clone(),
+        sort_order: Some(unit.sort_order),
+        enabled: unit.enabled.then(|| "on".into()),
+    });
+    let accounts = tree.subtree_count(&unit);
+    let parents = parent_options(&tree, unit.parent_id.map(|p| p.0))
+        .into_iter()
+        .filter(|c| {
+            tree.get(OrgUnitId(c.id))
+                .is_some_and(|p| !unit.path.contains(&p.path))
+        })
+        .collect();
+    let status = crate::error::form_status(&errs);
+    let mut r = render(
+        AdminUnitPage {
+            c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),
+            unit,
+            form,
+            errs: Errors::new(errs, lang),
+            parents,
+            accounts,
+        },
+        lang,
+    )?;
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// System admins: one unit.
+async fn unit(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    LenientQuery(q): LenientQuery<OkQuery>,
+) -> Result<Response, WebError> {
+    unit_page(&st, &s, id, None, vec![], q.ok.as_deref()).await
+}
+
+async fn update_unit(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<UnitPost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let form = f.form();
+    unit_result(
+        &st,
+        &s,
+        id,
+        form.clone(),
+        st.app
+            .update_unit(&s.0.principal, OrgUnitId(id), &form, &ctx)
+            .await,
+        "unit",
+    )
+    .await
+}
+
+async fn unit_result(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    form: UnitForm,
+    r: Result<(), Error>,
+    ok: &str,
+) -> Result<Response, WebError> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/org/{id}?ok={ok}")).into_response()),
+        Err(Error::Invalid(errs)) => unit_page(st, s, id, Some(form), errs, None).await,
+        Err(Error::Conflict { field, message }) => {
+            unit_page(
+                st,
+                s,
+                id,
+                Some(form),
+                vec![portico_core::FieldError { field, message }],
+                None,
+            )
+            .await
+        }
+        Err(Error::Refused(message)) => {
+            unit_page(
+                st,
+                s,
+                id,
+                Some(form),
+                vec![portico_core::FieldError {
+                    field: "unit",
+                    message,
+                }],
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct MovePost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    oid: String,
+}
+
+async fn move_unit(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<MovePost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let r = match f.parent.parse::<i64>() {
+        Ok(p) => {
+            st.app
+                .move_unit(&s.0.principal, OrgUnitId(id), OrgUnitId(p), &f.oid, &ctx)
+                .await
+        }
+        Err(_) => Err(Error::invalid(
+            "parent_id",
+            portico_core::Msg::new("請選擇新的上層單位", "Choose the new parent"),
+        )),
+    };
+    unit_result(
+        &st,
+        &s,
+        id,
+        UnitForm {
+            oid: f.oid.clone(),
+            ..UnitForm::default()
+        },
+        r,
+        "moved",
+    )
+    .await
+}
+
+async fn delete_unit(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st
+        .app
+        .delete_unit(&s.0.principal, OrgUnitId(id), &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/admin/org?ok=unit-deleted").into_response()),
+        Err(e @ (Error::Refused(_) | Error::Invalid(_))) => {
+            unit_result(&st, &s, id, UnitForm::default(), Err(e), "").await
+        }
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
+}
