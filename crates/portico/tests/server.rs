@@ -619,3 +619,49 @@ const EXPECTED_REFUSALS: &[(&str, u16)] = &[
     ("/admin/org/1/delete", 422),
     ("/admin/settings", 422),
 ];
+
+#[tokio::test]
+async fn a_group_commit_of_any_size_is_written_in_order_and_the_chain_holds() {
+    // 85 = 64 + 16 + 4 + 1: every INSERT size a group commit is cut into.
+    let s = TestServer::start(1).await;
+    let before = s.app.verify_audit_chain().await.unwrap().head_seq;
+    let mut expected = before;
+    for n in [1usize, 3, 85, 150] {
+        let events: Vec<portico_store::audit::NewEvent> = (0..n)
+            .map(|i| portico_store::audit::NewEvent {
+                actor_login: "system".into(),
+                action: "test.group".into(),
+                target_kind: "batch".into(),
+                target_label: format!("{n}"),
+                detail: format!("{{\"i\":{i}}}"),
+                ..Default::default()
+            })
+            .collect();
+        let now = s.app.now();
+        let with_time: Vec<_> = events.iter().map(|e| (e, now)).collect();
+        let mut tx = s.app.db.begin().await.unwrap();
+        let seqs = portico_store::audit::append_many(&mut tx, &with_time)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let want: Vec<i64> = (expected + 1..=expected + n as i64).collect();
+        assert_eq!(seqs, want, "a batch of {n}: consecutive numbers, in order");
+        expected += n as i64;
+    }
+    let mut c = s.app.db.read().await.unwrap();
+    let details: Vec<String> = sqlx::query(
+        "SELECT detail FROM audit_events WHERE action = 'test.group' AND target_label = '85' ORDER BY seq",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+    .collect();
+    drop(c);
+    let want: Vec<String> = (0..85).map(|i| format!("{{\"i\":{i}}}")).collect();
+    assert_eq!(details, want, "the rows of a batch keep their order");
+    let v = s.app.verify_audit_chain().await.unwrap();
+    assert!(v.first_break.is_none(), "{v:?}");
+    assert_eq!(v.head_seq, expected);
+}

@@ -105,6 +105,36 @@ pub async fn append(c: &mut Conn, e: &NewEvent, now: OffsetDateTime) -> Result<i
 /// Appends events to the chain in order, inside the caller's transaction,
 /// moving the head once for all of them: what a group commit writes.
 /// Returns their sequence numbers.
+/// The sizes of the multi-row INSERTs a group commit is cut into, largest
+/// first (a batch of 37 goes as 16 + 16 + 4 + 1).
+const INSERT_CHUNKS: [usize; 4] = [64, 16, 4, 1];
+
+/// The INSERT for the `i`th of `INSERT_CHUNKS`, built once.
+fn insert_sql(i: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
+    &SQL.get_or_init(|| INSERT_CHUNKS.map(values_sql))[i]
+}
+
+/// `INSERT … VALUES (…), (…)` for `rows` rows of every column.
+fn values_sql(rows: usize) -> String {
+    let mut sql = format!("INSERT INTO audit_events ({COLS}) VALUES ");
+    for i in 0..rows {
+        let b = i * 16;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(
+            &(1..=16)
+                .map(|k| format!("${}", b + k))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        sql.push(')');
+    }
+    sql
+}
+
 pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -> Result<Vec<i64>> {
     if events.is_empty() {
         return Ok(Vec::new());
@@ -119,8 +149,8 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
         .map_err(db_err)?;
     let last = head.i64("seq")?;
     let mut prev = head.text("hash")?;
-    // The chain is computed here, then written with one INSERT of all the
-    // rows: a group commit costs three statements whatever its size.
+    // The chain is computed here, then written with a few multi-row
+    // INSERTs.
     struct Row<'e> {
         seq: i64,
         at_ms: i64,
@@ -160,42 +190,40 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
             hash,
         });
     }
-    let mut sql = format!("INSERT INTO audit_events ({COLS}) VALUES ");
-    for i in 0..rows.len() {
-        let b = i * 16;
-        if i > 0 {
-            sql.push_str(", ");
+    // Rows go in chunks of a few fixed sizes, so each INSERT is one of a
+    // handful of statements the connection keeps prepared: a statement per
+    // batch size would be parsed (and planned) anew for nearly every batch.
+    let mut rest = &rows[..];
+    while !rest.is_empty() {
+        // The last size is 1, so some size always fits.
+        let i = INSERT_CHUNKS
+            .iter()
+            .position(|&k| k <= rest.len())
+            .unwrap_or(INSERT_CHUNKS.len() - 1);
+        let (chunk, tail) = rest.split_at(INSERT_CHUNKS[i]);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_sql(i)));
+        for r in chunk {
+            q = q
+                .bind(r.seq)
+                .bind(r.at_ms)
+                .bind(r.e.actor_id)
+                .bind(&r.e.actor_login)
+                .bind(&r.e.action)
+                .bind(&r.e.target_kind)
+                .bind(r.e.target_id)
+                .bind(&r.e.target_label)
+                .bind(&r.e.scope_path)
+                .bind(&r.e.ip)
+                .bind(&r.e.user_agent)
+                .bind(r.outcome)
+                .bind(&r.e.reason)
+                .bind(&r.e.detail)
+                .bind(&r.prev)
+                .bind(&r.hash);
         }
-        sql.push('(');
-        sql.push_str(
-            &(1..=16)
-                .map(|k| format!("${}", b + k))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        sql.push(')');
+        q.execute(&mut *c).await.map_err(db_err)?;
+        rest = tail;
     }
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for r in &rows {
-        q = q
-            .bind(r.seq)
-            .bind(r.at_ms)
-            .bind(r.e.actor_id)
-            .bind(&r.e.actor_login)
-            .bind(&r.e.action)
-            .bind(&r.e.target_kind)
-            .bind(r.e.target_id)
-            .bind(&r.e.target_label)
-            .bind(&r.e.scope_path)
-            .bind(&r.e.ip)
-            .bind(&r.e.user_agent)
-            .bind(r.outcome)
-            .bind(&r.e.reason)
-            .bind(&r.e.detail)
-            .bind(&r.prev)
-            .bind(&r.hash);
-    }
-    q.execute(&mut *c).await.map_err(db_err)?;
     let seqs = rows.iter().map(|r| r.seq).collect();
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&prev)
