@@ -1,0 +1,68 @@
+//! `/audit…`: the audit trail in the admin's scope, one event, the xlsx
+//! export.
+use crate::extract::{ApiUser, LenientQuery};
+use crate::{AppState, WebError};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use portico_core::Lang;
+
+use super::{ApiResult, filter_of, page};
+
+/// Any admin: the audit trail within their scope.
+pub(super) async fn audit(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
+) -> ApiResult {
+    let f = filter_of(&q)?;
+    page(
+        st.app
+            .audit_events(&s.principal, &f, q.page.unwrap_or(1), 50)
+            .await
+            .map_err(WebError::api)?,
+    )
+}
+
+/// Any admin: one event within their scope.
+pub(super) async fn audit_event(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    Path(seq): Path<i64>,
+) -> ApiResult {
+    let e = st
+        .app
+        .audit_event(&s.principal, seq)
+        .await
+        .map_err(WebError::api)?;
+    Ok(axum::Json(e).into_response())
+}
+
+/// Any admin: the matching events as an xlsx workbook, in the caller's
+/// language.
+pub(super) async fn audit_export(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
+) -> ApiResult {
+    let f = filter_of(&q)?;
+    let xlsx = st
+        .app
+        .audit_export(&s.principal, &f, Lang::from_code(&s.lang))
+        .await
+        .map_err(WebError::api)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit.xlsx\"",
+            ),
+        ],
+        xlsx,
+    )
+        .into_response())
+}
