@@ -1,0 +1,129 @@
+//! The admin console's pages: accounts, the org tree, system
+//! parameters, the audit trail, the outbox.
+use super::*;
+
+pub struct AccountQueryView {
+    pub name: String,
+    pub login: String,
+    pub title: String,
+    pub agency: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/accounts.html")]
+pub struct AdminAccountsPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::accounts::AccountRow>,
+    pub q: AccountQueryView,
+    pub agencies: Vec<(i64, String)>,
+    pub query_string: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/account.html")]
+pub struct AdminAccountPage {
+    pub c: Chrome,
+    pub m: portico_app::accounts::Managed,
+    /// Units the admin may scope a role to: (id, indented name).
+    pub scopes: Vec<(i64, String)>,
+    /// The scope preselected: the account's agency.
+    pub default_scope: i64,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "org/tree.html")]
+pub struct AdminOrgPage {
+    pub c: Chrome,
+    pub rows: Vec<OrgRow>,
+    pub form: portico_app::orgs::UnitForm,
+    pub errs: Errors,
+    pub parents: Vec<Choice>,
+}
+
+/// One option of a select, with whether it is chosen.
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct OrgRow {
+    pub id: i64,
+    pub name: String,
+    pub depth: usize,
+    pub kind: Msg,
+    pub oid: String,
+    pub enabled: bool,
+    pub accounts: i64,
+}
+
+#[derive(Template)]
+#[template(path = "org/unit.html")]
+pub struct AdminUnitPage {
+    pub c: Chrome,
+    pub unit: portico_store::orgs::OrgUnit,
+    pub form: portico_app::orgs::UnitForm,
+    pub errs: Errors,
+    pub parents: Vec<Choice>,
+    pub accounts: i64,
+}
+
+#[derive(Template)]
+#[template(path = "settings/index.html")]
+pub struct AdminSettingsPage {
+    pub c: Chrome,
+    pub s: portico_core::settings::SystemSettings,
+    /// The version `s` was read at, sent back with the form.
+    pub version: i64,
+    /// Another admin saved meanwhile and changed the same fields: which.
+    pub conflict: String,
+    pub errs: Errors,
+    /// The address the server sees for this request, and whether the
+    /// saved zones count it as inside: proof the proxy setting is right.
+    pub seen_ip: String,
+    pub seen_inside: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit/index.html")]
+pub struct AdminAuditPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::audit::Event>,
+    pub q: RecordQuery,
+    pub actor: String,
+    pub query_string: String,
+    pub errs: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "account/record.html")]
+pub struct AdminEventPage {
+    pub c: Chrome,
+    pub e: portico_store::audit::Event,
+    pub back: String,
+}
+
+pub struct OutboxQueryView {
+    pub state: String,
+    pub channel: String,
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "outbox/index.html")]
+pub struct AdminOutboxPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<portico_store::outbox::Message>,
+    pub counts: Vec<(portico_core::outbox::DeliveryState, i64)>,
+    pub q: OutboxQueryView,
+    pub query_string: String,
+}
+
+#[derive(Template)]
+#[template(path = "outbox/message.html")]
+pub struct AdminMessagePage {
+    pub c: Chrome,
+    pub m: portico_store::outbox::Message,
+}

@@ -1,0 +1,184 @@
+//! The page shell and the template structs, one module per templates
+//! folder's capability. Every template receives a `Chrome` (language,
+//! theme, the person, the menu) and speaks both languages through
+//! `c.tr(zh, en)`, so no string exists in only one.
+use askama::Template;
+use portico_app::auth::Session;
+use portico_core::{FieldError, Lang, Msg};
+
+mod account;
+mod clients;
+mod console;
+mod enrolment;
+mod requests;
+mod signin;
+pub use account::*;
+pub use clients::*;
+pub use console::*;
+pub use enrolment::*;
+pub use requests::*;
+pub use signin::*;
+
+pub struct UserBar {
+    pub name: String,
+    pub account_id: i64,
+    pub has_avatar: bool,
+    pub is_admin: bool,
+    pub is_system_admin: bool,
+    pub csrf: String,
+    pub idle_remaining: i64,
+    pub password_days_left: Option<i64>,
+}
+
+pub struct Chrome {
+    pub lang: Lang,
+    pub theme: String,
+    pub user: Option<UserBar>,
+    /// The menu entry to mark as current.
+    pub nav: &'static str,
+    pub flash: Option<Msg>,
+}
+
+impl Chrome {
+    pub fn bare(lang: Lang) -> Chrome {
+        Chrome {
+            lang,
+            theme: "light".into(),
+            user: None,
+            nav: "",
+            flash: None,
+        }
+    }
+
+    pub fn of(s: &Session, nav: &'static str) -> Chrome {
+        let p = &s.principal;
+        Chrome {
+            lang: Lang::from_code(&s.lang),
+            theme: s.theme.clone(),
+            user: Some(UserBar {
+                name: p.name().to_owned(),
+                account_id: p.account_id().0,
+                has_avatar: s.has_avatar,
+                is_admin: p.admin_scope().is_some(),
+                is_system_admin: p.is_system_admin(),
+                csrf: s.csrf.clone(),
+                idle_remaining: s.idle_remaining,
+                password_days_left: s.password_days_left,
+            }),
+            nav,
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, m: Option<Msg>) -> Chrome {
+        self.flash = m;
+        self
+    }
+
+    pub fn tr<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::ZhTw => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// Takes `Msg`, `&Msg` or `&&Msg` (templates hand over any of them).
+    pub fn msg<M: AsRef<Msg>>(&self, m: M) -> String {
+        m.as_ref().get(self.lang).to_owned()
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::ZhTw => "zh-Hant-TW",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map(|u| u.csrf.as_str()).unwrap_or("")
+    }
+
+    pub fn current(&self, nav: &str) -> &'static str {
+        if self.nav == nav { "page" } else { "false" }
+    }
+
+    pub fn time<T: std::borrow::Borrow<time::OffsetDateTime>>(&self, t: T) -> String {
+        portico_core::time::display(*t.borrow())
+    }
+
+    pub fn time_opt<T: std::borrow::Borrow<Option<time::OffsetDateTime>>>(&self, t: T) -> String {
+        t.borrow()
+            .map(portico_core::time::display)
+            .unwrap_or_else(|| "—".into())
+    }
+
+    pub fn secs<T: std::borrow::Borrow<time::OffsetDateTime>>(&self, t: T) -> String {
+        portico_core::time::display_seconds(*t.borrow())
+    }
+}
+
+/// Field errors of a submitted form, for the page to show beside each field.
+#[derive(Default)]
+pub struct Errors {
+    pub list: Vec<FieldError>,
+    pub lang: Lang,
+}
+
+impl Errors {
+    pub fn new(list: Vec<FieldError>, lang: Lang) -> Errors {
+        Errors { list, lang }
+    }
+    /// The message for `field`, or "" when it is fine.
+    pub fn of(&self, field: &str) -> String {
+        self.list
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.get(self.lang).to_owned())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+    pub fn any(&self) -> bool {
+        !self.list.is_empty()
+    }
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.list.iter().any(|e| e.field == field) {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "layout/error.html")]
+pub struct ErrorPage {
+    pub c: Chrome,
+    pub status: u16,
+    pub message: String,
+}
+
+/// Page numbers to link: the first, the last, and a window around the
+/// current one.
+pub fn page_links<A: std::borrow::Borrow<u32>, B: std::borrow::Borrow<u32>>(
+    page: A,
+    pages: B,
+) -> Vec<u32> {
+    let (page, pages) = (*page.borrow(), *pages.borrow());
+    let mut v: Vec<u32> = (1..=pages)
+        .filter(|p| *p == 1 || *p == pages || p.abs_diff(page) <= 2)
+        .collect();
+    v.dedup();
+    v
+}
+
+// ---- the account lifecycle ----------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "layout/notice.html")]
+pub struct NoticePage {
+    pub c: Chrome,
+    pub title: Msg,
+    pub message: Msg,
+    pub link: &'static str,
+    pub link_text: Msg,
+}
