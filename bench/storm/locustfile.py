@@ -37,6 +37,10 @@ per-application limit on the token endpoint, counted per calling address
 flows a second with 429s, and would hide a faster server. A morning (the
 default) makes 500 token calls and meets no limit either way.
 
+PORTICO_DB may also be a PostgreSQL URL (postgres://…, read with psycopg
+from PyPI): the database of several `portico serve` nodes
+(scripts/bench-cluster).
+
 Environment: PORTICO_DB (required), STORM_WINDOW, STORM_FLOWS, STORM_SEED
 (the arrivals and the accounts drawn; the same seed gives the same
 morning), STORM_LOOP, STORM_LOG (a file that gets one line per request:
@@ -89,15 +93,31 @@ where state = 'active' and password_hash is not null
 order by id
 """
 
+
+def is_pg():
+    return DB.startswith(("postgres://", "postgresql://"))
+
 rng = random.Random(SEED)
 state = {"logins": [], "next": 0, "started": None, "finished": 0, "users": 0}
 log_lines = []
 
 
+_pg = None
+
+
 def query(sql, *args):
     """One row or all rows from the demo's database, on a connection of its
     own that is closed at once: the server writes the same file, and a read
-    should hold no snapshot open."""
+    should hold no snapshot open. On PostgreSQL one autocommit connection,
+    kept: each statement is its own snapshot there."""
+    global _pg
+    if is_pg():
+        import psycopg
+
+        if _pg is None:
+            _pg = psycopg.connect(DB, autocommit=True)
+        sql = sql.replace("?", "%s").replace("login glob '[a-z]*[0-9][0-9][0-9][0-9][0-9]'", "login ~ '^[a-z]+[0-9]{5}$'")
+        return _pg.execute(sql, args).fetchall()
     c = sqlite3.connect(DB, timeout=10)
     try:
         return c.execute(sql, args).fetchall()
@@ -114,7 +134,7 @@ def _(parser):
 def _(environment, **_kw):
     global DB
     DB = environment.parsed_options.portico_db if environment.parsed_options else DB
-    if not DB or not os.path.exists(DB):
+    if not DB or not (is_pg() or os.path.exists(DB)):
         raise SystemExit("PORTICO_DB (or --portico-db) must name the demo's portico.db")
     cutoff_ms = int((time.time() - 80 * 86400) * 1000)
     logins = [r[0] for r in query(ACCOUNTS_SQL, cutoff_ms)]
