@@ -94,6 +94,14 @@ impl ProfileForm {
 pub const AVATAR_MAX_BYTES: usize = 2 * 1024 * 1024;
 
 const AVATAR_SIDE: u32 = 256;
+/// The largest upload side accepted, and the memory one decode may take.
+const AVATAR_MAX_SIDE: u32 = 3000;
+const AVATAR_MAX_DECODED: u64 = 40 * 1024 * 1024;
+/// Decodes at once: each may take `AVATAR_MAX_DECODED`, so together they
+/// stay bounded however many uploads arrive.
+static AVATAR_DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// How long an upload waits for a decoder before it is told to try again.
+const AVATAR_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Decodes an uploaded avatar (PNG or JPEG only, by content, not by name),
 /// and re-encodes it as a PNG of at most 256×256, which drops whatever else
@@ -118,11 +126,28 @@ pub fn reencode_avatar(bytes: &[u8]) -> Result<Vec<u8>> {
             "Only PNG or JPEG images are accepted",
         ));
     }
+    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| {
+            bad(
+                "圖片無法讀取，檔案可能已損壞",
+                "The image cannot be read; the file may be damaged",
+            )
+        })?;
+    if w > AVATAR_MAX_SIDE || h > AVATAR_MAX_SIDE {
+        return Err(bad(
+            "圖片長寬不可超過 3000 像素，請縮小後再上傳",
+            "The image may be at most 3000 pixels on a side; make it smaller and upload again",
+        ));
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(128 * 1024 * 1024);
+    // A small file can declare a huge image (a PNG of zeros compresses
+    // 1,000 to 1): the decoder may allocate no more than this, whatever the
+    // file says.
+    limits.max_image_width = Some(AVATAR_MAX_SIDE);
+    limits.max_image_height = Some(AVATAR_MAX_SIDE);
+    limits.max_alloc = Some(AVATAR_MAX_DECODED);
     reader.limits(limits);
     let img = reader.decode().map_err(|_| {
         bad(
@@ -312,6 +337,16 @@ impl App {
 
     pub async fn set_my_avatar(&self, s: &Session, upload: &[u8], ctx: &Ctx) -> Result<()> {
         let upload = upload.to_vec();
+        let busy = || {
+            Error::Busy(Msg::new(
+                "系統忙碌中，請稍候幾秒再上傳一次",
+                "The server is busy; upload again in a few seconds",
+            ))
+        };
+        let _slot = tokio::time::timeout(AVATAR_WAIT, AVATAR_DECODES.acquire())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
         let png = tokio::task::spawn_blocking(move || reencode_avatar(&upload))
             .await
             .map_err(|e| Error::internal(format!("avatar task: {e}")))??;
@@ -427,6 +462,20 @@ mod tests {
         let back = image::load_from_memory(&png).unwrap();
         assert_eq!(image::guess_format(&png).unwrap(), image::ImageFormat::Png);
         assert_eq!((back.width(), back.height()), (256, 128));
+    }
+
+    #[test]
+    fn a_small_file_declaring_a_huge_image_is_refused_before_decoding() {
+        // A 3001×1 PNG is tiny; the same check stops a 6500×6500 one of
+        // zeros (123 KB on the wire, 127 MB decoded) before any pixel.
+        let img = image::GrayImage::new(3001, 1);
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let Err(Error::Invalid(errs)) = reencode_avatar(&png.into_inner()) else {
+            panic!("a 3001-pixel side is refused");
+        };
+        assert_eq!(errs[0].field, "avatar");
+        assert!(errs[0].message.zh.contains("3000 像素"), "{:?}", errs[0].message);
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub struct Config {
     pub key_file: String,
     /// This node's name, sent with every response as `X-Portico-Node` so
     /// an operator (or a test) behind a balancer sees which node answered.
-    /// Empty: the host name.
+    /// Empty (the default): no such header, so nothing about the machine
+    /// reaches the outside unless asked for.
     pub node_name: String,
     /// Seconds between housekeeping rounds (purging spent sessions, codes
     /// and tokens; the jobs that are due, each claimed once across nodes).
@@ -109,20 +110,5 @@ pub fn init_logs(format: &str) {
         b.json().init();
     } else {
         b.init();
-    }
-}
-
-impl Config {
-    /// The node's name: `node_name`, else the host name.
-    pub fn node(&self) -> String {
-        if !self.node_name.is_empty() {
-            return self.node_name.clone();
-        }
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "portico".to_owned())
     }
 }

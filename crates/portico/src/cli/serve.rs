@@ -48,7 +48,7 @@ pub async fn run(cfg: &Config, listen: Option<String>) -> Result<(), String> {
     }
     let web = WebConfig {
         cookie_secure: cfg.cookie_secure,
-        node: Some(cfg.node()),
+        node: Some(cfg.node_name.clone()).filter(|n| !n.is_empty()),
     };
     serve(app, web, &listen, housekeeping(cfg)).await
 }
