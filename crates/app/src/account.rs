@@ -475,7 +475,11 @@ mod tests {
             panic!("a 3001-pixel side is refused");
         };
         assert_eq!(errs[0].field, "avatar");
-        assert!(errs[0].message.zh.contains("3000 像素"), "{:?}", errs[0].message);
+        assert!(
+            errs[0].message.zh.contains("3000 像素"),
+            "{:?}",
+            errs[0].message
+        );
     }
 
     #[test]

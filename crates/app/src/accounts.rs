@@ -35,7 +35,7 @@ impl App {
         let per_page = per_page.clamp(1, 200);
         accounts::search(
             &mut *self.db.read().await?,
-            admin.scope(),
+            &admin.visible(),
             q,
             self.now(),
             page,

@@ -48,7 +48,7 @@ impl App {
         let admin = actor.admin()?;
         requests::list(
             &mut *self.db.read().await?,
-            admin.scope(),
+            &admin.visible(),
             f,
             page,
             per_page.clamp(1, 200),

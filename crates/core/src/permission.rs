@@ -238,6 +238,18 @@ impl Principal {
     }
 }
 
+/// The accounts an admin may see, for a query over many (a search, the
+/// review queue): the scope, and for each admin role the subtrees where the
+/// admin ranks at or above it. An account holding a system admin role, or
+/// an admin role outside those subtrees, is above the admin and hidden, as
+/// `Admin::view` hides it one at a time. `ranks` is `None` for a system
+/// admin, above everyone.
+#[derive(Debug, Clone)]
+pub struct Visible {
+    pub scope: AdminScope,
+    pub ranks: Option<Vec<(RoleKind, Vec<TreePath>)>>,
+}
+
 /// Proof that the actor is some admin, with the scope they act in.
 #[derive(Debug, Clone)]
 pub struct Admin<'a> {
@@ -496,6 +508,29 @@ impl<'a> Admin<'a> {
 
     pub fn scope(&self) -> &AdminScope {
         &self.scope
+    }
+
+    /// What `view` lets through, as data for a query over many accounts.
+    pub fn visible(&self) -> Visible {
+        let p = self.principal;
+        let ranks = (!p.is_system_admin()).then(|| {
+            [RoleKind::AgencyAdmin, RoleKind::UnitAdmin]
+                .into_iter()
+                .map(|kind| {
+                    let roots = p
+                        .roles
+                        .iter()
+                        .filter(|r| r.kind >= kind)
+                        .filter_map(|r| r.scope.as_ref().map(|(_, path)| path.clone()))
+                        .collect();
+                    (kind, roots)
+                })
+                .collect()
+        });
+        Visible {
+            scope: self.scope.clone(),
+            ranks,
+        }
     }
 
     /// May this admin see the account? Within the scope, and holding no

@@ -6,7 +6,7 @@
 //! (DATABASE_URL defaults to a temporary SQLite file; for PostgreSQL pass an
 //! empty database's URL.)
 use portico_core::ids::AccountId;
-use portico_core::permission::AdminScope;
+use portico_core::permission::{AdminScope, Visible};
 use portico_store::Db;
 use portico_store::accounts::{self, Search};
 use std::time::Instant;
@@ -57,9 +57,19 @@ async fn main() {
             ..Default::default()
         };
         let t = Instant::now();
-        let page = accounts::search(&mut c, &AdminScope::All, &q, now, 1, 20)
-            .await
-            .expect("search");
+        let page = accounts::search(
+            &mut c,
+            &Visible {
+                scope: AdminScope::All,
+                ranks: None,
+            },
+            &q,
+            now,
+            1,
+            20,
+        )
+        .await
+        .expect("search");
         search.push(t.elapsed().as_secs_f64() * 1e3);
         rows += page.total;
         let t = Instant::now();

@@ -98,6 +98,18 @@ async fn unit_admin_cannot_act_on_the_agency_admin_sitting_in_their_unit() {
     let a = account_row(&s, "civil_admin").await;
     assert!(!a.must_change_password, "the reset did not happen");
     assert_eq!(a.state.as_str(), "active", "the disable did not happen");
+    // The search lists only whom the unit admin may open: staff, not the
+    // agency admin above them.
+    let (st, body) = unit_admin.api_get("/accounts?per_page=200").await;
+    assert_eq!(st, 200);
+    let logins: Vec<&str> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["login"].as_str())
+        .collect();
+    assert!(logins.contains(&"staff"), "{logins:?}");
+    assert!(!logins.contains(&"civil_admin"), "the agency admin is not listed: {logins:?}");
     // A general user in the same unit is the unit admin's to manage.
     let staff = s.account_id("staff").await;
     let (st, body) = unit_admin
@@ -139,9 +151,18 @@ async fn agency_admin_cannot_read_reset_or_disable_the_system_admin_in_their_age
     let a = account_row(&s, "admin").await;
     assert_eq!(a.state.as_str(), "active");
     assert!(!a.must_change_password);
-    // The search may list the account; opening it is what is refused.
-    let (st, _) = staff.api_get("/accounts?q=admin").await;
+    // Nor listed: a search shows only what may be opened.
+    let (st, body) = staff.api_get("/accounts?login=admin").await;
     assert_eq!(st, 200);
+    let logins: Vec<&str> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["login"].as_str())
+        .collect();
+    assert!(!logins.contains(&"admin"), "the system admin is not listed: {logins:?}");
+    let (_, page) = staff.get("/admin/accounts?login=admin").await;
+    assert!(!page.contains(">admin<"), "nor on the page");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@ use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms, unique_on};
 use portico_core::account::AccountState;
 use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::org::TreePath;
-use portico_core::permission::{AccountWrite, AdminScope, Unattended};
+use portico_core::permission::{AccountWrite, Unattended, Visible};
 use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -328,17 +328,19 @@ pub struct AccountRow {
     pub last_sign_in_at: Option<OffsetDateTime>,
 }
 
-/// Searches the accounts an admin may see: the scope is part of the query.
+/// Searches the accounts an admin may see: the scope and the rank are part
+/// of the query (an account above the admin is not listed, as it is not
+/// found when opened).
 pub async fn search(
     c: &mut Conn,
-    scope: &AdminScope,
+    visible: &Visible,
     s: &Search,
     now: OffsetDateTime,
     page: u32,
     per_page: u32,
 ) -> Result<Page<AccountRow>> {
     let mut filter = SqlBuf::new(" WHERE 1 = 1");
-    filter.scope(scope, "u.path");
+    filter.visible(visible, "u.path", "a.id");
     for (col, v) in [
         ("a.name", &s.name_prefix),
         ("a.login", &s.login_prefix),

@@ -297,6 +297,55 @@ impl SqlBuf {
         }
     }
 
+    /// `AND (col in one of roots)`, or `AND 1 = 0` for none.
+    fn in_subtrees(&mut self, path_col: &str, roots: &[portico_core::org::TreePath]) -> &mut Self {
+        if roots.is_empty() {
+            return self.push(" AND 1 = 0");
+        }
+        self.push(" AND (");
+        for (i, r) in roots.iter().enumerate() {
+            if i > 0 {
+                self.push(" OR ");
+            }
+            self.push("(")
+                .push(path_col)
+                .push(" >= ")
+                .t(r.as_str())
+                .push(" AND ")
+                .push(path_col)
+                .push(" < ")
+                .t(r.range_end())
+                .push(")");
+        }
+        self.push(")")
+    }
+
+    /// The accounts an admin may see (`Admin::visible`): the account's unit
+    /// (`path_col`) in scope, and no admin role on the account
+    /// (`account_col`) above the admin.
+    pub(crate) fn visible(
+        &mut self,
+        v: &portico_core::permission::Visible,
+        path_col: &str,
+        account_col: &str,
+    ) -> &mut Self {
+        self.scope(&v.scope, path_col);
+        let Some(ranks) = &v.ranks else {
+            return self;
+        };
+        self.push(" AND NOT EXISTS (SELECT 1 FROM roles vr LEFT JOIN org_units vu ON vu.id = vr.scope_unit_id WHERE vr.account_id = ")
+            .push(account_col)
+            .push(" AND (vr.scope_unit_id IS NULL");
+        for (kind, roots) in ranks {
+            self.push(" OR (vr.kind = ")
+                .t(kind.as_str())
+                .push(" AND NOT (1 = 1");
+            self.in_subtrees("vu.path", roots);
+            self.push("))");
+        }
+        self.push("))")
+    }
+
     /// `head` followed by this buffer's SQL, with the same binds: the count
     /// and the page of a filtered list share one filter.
     pub(crate) fn under(&self, head: &str) -> SqlBuf {

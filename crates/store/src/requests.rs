@@ -5,7 +5,7 @@ use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
 use portico_core::account::AccountState;
 use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::org::TreePath;
-use portico_core::permission::AdminScope;
+use portico_core::permission::Visible;
 use portico_core::request::{RequestKind, RequestState};
 use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
@@ -250,13 +250,15 @@ pub struct Filter {
 /// The review queue within a scope, oldest first (first come, first served).
 pub async fn list(
     c: &mut Conn,
-    scope: &AdminScope,
+    visible: &Visible,
     f: &Filter,
     page: u32,
     per_page: u32,
 ) -> Result<Page<Request>> {
     let mut filter = SqlBuf::new(" WHERE 1 = 1");
-    filter.scope(scope, "r.scope_path");
+    // The request's scope decides where it is reviewed; a request about
+    // someone above the reviewer is not listed (nor found when opened).
+    filter.visible(visible, "r.scope_path", "r.account_id");
     if let Some(s) = f.state {
         filter.push(" AND r.state = ").t(s.as_str());
     }
