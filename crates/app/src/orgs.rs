@@ -155,6 +155,7 @@ impl App {
         );
         let name = c.take("name", parse_unit_name(&f.name));
         let oid = c.take("oid", GovOid::parse(&f.oid));
+        c.take("sort_order", check_sort_order(f.sort_order));
         if let (Some(k), Some(o)) = (kind, &oid) {
             if !k.may_be_child_of(parent.as_ref().map(|p| p.kind)) {
                 c.push("kind", nesting_msg());
@@ -206,6 +207,7 @@ impl App {
         let mut c = Collector::new();
         let name = c.take("name", parse_unit_name(&f.name));
         let oid = c.take("oid", GovOid::parse(&f.oid));
+        c.take("sort_order", check_sort_order(f.sort_order));
         if let (Some(o), Some(p)) = (&oid, &parent) {
             let parent_oid =
                 GovOid::parse(&p.oid).map_err(|_| Error::internal("stored OID invalid"))?;
@@ -347,7 +349,18 @@ impl App {
 
 fn nesting_msg() -> Msg {
     Msg::new(
-        "類型與上層不符：第一層為分類，分類下為機關，機關下為單位",
-        "The kind does not fit its parent: groups at the top, agencies under groups, units under agencies",
+        "類型與上層不符：第一層為分類，分類下為機關，機關下為所屬機關或單位，單位下為單位",
+        "The kind does not fit its parent: groups at the top, agencies under groups, agencies or units under agencies, units under units",
     )
+}
+
+/// The order among siblings: 0 to 9999 (empty keeps the current one).
+fn check_sort_order(v: Option<i64>) -> std::result::Result<(), Msg> {
+    match v {
+        Some(n) if !(0..=9999).contains(&n) => Err(Msg::new(
+            "排序須為 0 至 9999 的整數",
+            "The order must be a whole number from 0 to 9999",
+        )),
+        _ => Ok(()),
+    }
 }

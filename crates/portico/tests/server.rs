@@ -665,3 +665,57 @@ async fn a_group_commit_of_any_size_is_written_in_order_and_the_chain_holds() {
     assert!(v.first_break.is_none(), "{v:?}");
     assert_eq!(v.head_seq, expected);
 }
+
+#[tokio::test]
+async fn a_unit_is_created_and_edited_through_the_page_form_as_a_browser_sends_it() {
+    let s = TestServer::start(5).await;
+    let (parent, parent_oid) = {
+        let mut c = s.app.db.read().await.unwrap();
+        let r = sqlx::query("SELECT id, oid FROM org_units WHERE name = '民政局'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        (
+            sqlx::Row::get::<i64, _>(&r, "id").to_string(),
+            sqlx::Row::get::<String, _>(&r, "oid"),
+        )
+    };
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let oid = format!("{parent_oid}.991");
+    // Every field the page's form sends, the order among them.
+    let fields = |order: &'static str, oid: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("parent", parent.clone()),
+            ("kind", "unit".to_owned()),
+            ("name", "測試科".to_owned()),
+            ("oid", oid.to_owned()),
+            ("sort_order", order.to_owned()),
+            ("enabled", "on".to_owned()),
+        ]
+    };
+    let form = fields("3", &oid);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, body, loc) = admin.post_form("/admin/org", &form).await;
+    assert_eq!(st, 303, "{body}");
+    let id: i64 = between(&loc, "/admin/org/", "?").parse().expect("the new unit's id");
+    // A number that is not one: beside its field, nothing created.
+    let bad = fields("abc", &format!("{parent_oid}.992"));
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, body, _) = admin.post_form("/admin/org", &bad).await;
+    assert_eq!(st, 422);
+    assert!(body.contains("排序須為 0 至 9999 的整數"), "the order's own message");
+    // Edited through its page, order included.
+    let edit = fields("7", &oid);
+    let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, body, _) = admin.post_form(&format!("/admin/org/{id}"), &edit).await;
+    assert_eq!(st, 303, "{body}");
+    let mut c = s.app.db.read().await.unwrap();
+    let r = sqlx::query("SELECT sort_order FROM org_units WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::get::<i64, _>(&r, "sort_order"), 7);
+}

@@ -96,14 +96,32 @@ struct UnitPost {
     csrf: String,
     #[serde(default)]
     parent: String,
-    #[serde(flatten)]
-    form: UnitForm,
+    // Every field as typed: a form sends text, and a number that does not
+    // parse is the form's to report, not the extractor's to refuse.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    oid: String,
+    #[serde(default)]
+    sort_order: String,
+    #[serde(default)]
+    enabled: Option<String>,
 }
 
 impl UnitPost {
-    fn form(mut self) -> UnitForm {
-        self.form.parent_id = self.parent.parse().ok();
-        self.form
+    fn form(self) -> UnitForm {
+        let order = self.sort_order.trim();
+        UnitForm {
+            parent_id: self.parent.parse().ok(),
+            kind: self.kind,
+            name: self.name,
+            oid: self.oid,
+            // Not a number: out of range, refused with the range's message.
+            sort_order: (!order.is_empty()).then(|| order.parse().unwrap_or(-1)),
+            enabled: self.enabled,
+        }
     }
 }
 
