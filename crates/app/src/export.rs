@@ -7,6 +7,23 @@ fn xerr(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::internal(format!("xlsx: {e}"))
 }
 
+/// The most characters an Excel cell holds.
+const CELL_MAX: usize = 32_767;
+
+/// `s` as a cell takes it: a longer text is cut, and says so at its end
+/// (the whole text stays in the trail, and `portico audit verify` hashes
+/// the stored text, not the sheet).
+fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    const MARK: &str = "…（已截斷 / truncated）";
+    if s.chars().count() <= CELL_MAX {
+        return s.into();
+    }
+    let keep = CELL_MAX - MARK.chars().count();
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(MARK);
+    out.into()
+}
+
 /// The audit trail as a workbook: one row per event, times in Taipei.
 pub fn audit_xlsx(events: &[Event], lang: Lang) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -47,19 +64,69 @@ pub fn audit_xlsx(events: &[Event], lang: Lang) -> Result<Vec<u8>> {
         sheet
             .write_string(row, 1, portico_core::time::display_seconds(e.at))
             .map_err(xerr)?;
-        sheet.write_string(row, 2, &e.actor_login).map_err(xerr)?;
-        sheet.write_string(row, 3, &e.action).map_err(xerr)?;
-        sheet.write_string(row, 4, &e.target_kind).map_err(xerr)?;
-        sheet.write_string(row, 5, &e.target_label).map_err(xerr)?;
+        sheet
+            .write_string(row, 2, cell(&e.actor_login).as_ref())
+            .map_err(xerr)?;
+        sheet
+            .write_string(row, 3, cell(&e.action).as_ref())
+            .map_err(xerr)?;
+        sheet
+            .write_string(row, 4, cell(&e.target_kind).as_ref())
+            .map_err(xerr)?;
+        sheet
+            .write_string(row, 5, cell(&e.target_label).as_ref())
+            .map_err(xerr)?;
         sheet.write_string(row, 6, outcome).map_err(xerr)?;
-        sheet.write_string(row, 7, &e.reason).map_err(xerr)?;
-        sheet.write_string(row, 8, &e.ip).map_err(xerr)?;
-        sheet.write_string(row, 9, &e.user_agent).map_err(xerr)?;
-        sheet.write_string(row, 10, &e.detail).map_err(xerr)?;
+        sheet
+            .write_string(row, 7, cell(&e.reason).as_ref())
+            .map_err(xerr)?;
+        sheet
+            .write_string(row, 8, cell(&e.ip).as_ref())
+            .map_err(xerr)?;
+        sheet
+            .write_string(row, 9, cell(&e.user_agent).as_ref())
+            .map_err(xerr)?;
+        sheet
+            .write_string(row, 10, cell(&e.detail).as_ref())
+            .map_err(xerr)?;
         sheet.write_string(row, 11, &e.hash).map_err(xerr)?;
     }
     sheet.set_column_width(1, 20).map_err(xerr)?;
     sheet.set_column_width(3, 28).map_err(xerr)?;
     sheet.set_freeze_panes(1, 0).map_err(xerr)?;
     wb.save_to_buffer().map_err(xerr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detail_longer_than_a_cell_is_cut_not_an_error() {
+        let long = "網".repeat(40_000);
+        let c = cell(&long);
+        assert_eq!(c.chars().count(), CELL_MAX);
+        assert!(c.ends_with("（已截斷 / truncated）"));
+        assert_eq!(cell("short"), "short");
+        let e = Event {
+            seq: 1,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            actor_id: None,
+            actor_login: "admin".into(),
+            action: "settings.update".into(),
+            target_kind: "settings".into(),
+            target_id: None,
+            target_label: String::new(),
+            scope_path: String::new(),
+            ip: "127.0.0.1".into(),
+            user_agent: String::new(),
+            outcome: "ok".into(),
+            reason: String::new(),
+            detail: long,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let book = audit_xlsx(&[e], Lang::ZhTw).expect("a workbook, not a 500");
+        assert!(book.starts_with(b"PK"), "an xlsx is a zip");
+    }
 }

@@ -149,28 +149,20 @@ impl SystemSettings {
                 ),
             });
         }
-        if let Err(m) = parse_ranges(&self.internal_networks) {
-            errs.push(FieldError {
-                field: "internal_networks",
-                message: m,
-            });
-        } else if self
-            .internal_networks
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .count()
-            > 200
-        {
-            errs.push(FieldError {
-                field: "internal_networks",
-                message: Msg::new("網段最多 200 筆", "At most 200 ranges"),
-            });
-        }
-        if let Err(m) = parse_ranges(&self.trusted_proxies) {
-            errs.push(FieldError {
-                field: "trusted_proxies",
-                message: m,
-            });
+        // Either list holds at most 200 ranges, however they are separated
+        // (a line each, or commas: `parse_ranges` takes both).
+        for (field, text) in [
+            ("internal_networks", &self.internal_networks),
+            ("trusted_proxies", &self.trusted_proxies),
+        ] {
+            match parse_ranges(text) {
+                Err(m) => errs.push(FieldError { field, message: m }),
+                Ok(r) if r.len() > 200 => errs.push(FieldError {
+                    field,
+                    message: Msg::new("網段最多 200 筆", "At most 200 ranges"),
+                }),
+                Ok(_) => {}
+            }
         }
         let d = self.official_mail_domain.trim();
         if d.is_empty() || d.contains('@') || !d.contains('.') || d.chars().any(char::is_whitespace)
@@ -405,6 +397,30 @@ mod tests {
         let (m, conflicts) = merge(&base, &mine, &theirs);
         assert!(conflicts.is_empty());
         assert_eq!(m.idle_disable_days, 90);
+    }
+
+    #[test]
+    fn at_most_200_ranges_whether_on_lines_or_after_commas() {
+        let many = (0..201)
+            .map(|i| format!("10.{}.{}.0/24", i / 250, i % 250))
+            .collect::<Vec<_>>();
+        for (field, sep) in [("internal_networks", ","), ("trusted_proxies", "\n")] {
+            let mut s = SystemSettings::default();
+            let list = many.join(sep);
+            if field == "internal_networks" {
+                s.internal_networks = list;
+            } else {
+                s.trusted_proxies = list;
+            }
+            let Err(Error::Invalid(errs)) = s.validate() else {
+                panic!("{field}: 201 ranges refused");
+            };
+            assert_eq!(errs[0].field, field);
+            assert_eq!(errs[0].message.zh, "網段最多 200 筆");
+        }
+        let mut s = SystemSettings::default();
+        s.internal_networks = many[..200].join(",");
+        assert!(s.validate().is_ok(), "200 is allowed");
     }
 
     #[test]

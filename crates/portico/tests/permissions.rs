@@ -109,7 +109,10 @@ async fn unit_admin_cannot_act_on_the_agency_admin_sitting_in_their_unit() {
         .filter_map(|a| a["login"].as_str())
         .collect();
     assert!(logins.contains(&"staff"), "{logins:?}");
-    assert!(!logins.contains(&"civil_admin"), "the agency admin is not listed: {logins:?}");
+    assert!(
+        !logins.contains(&"civil_admin"),
+        "the agency admin is not listed: {logins:?}"
+    );
     // A general user in the same unit is the unit admin's to manage.
     let staff = s.account_id("staff").await;
     let (st, body) = unit_admin
@@ -160,7 +163,10 @@ async fn agency_admin_cannot_read_reset_or_disable_the_system_admin_in_their_age
         .iter()
         .filter_map(|a| a["login"].as_str())
         .collect();
-    assert!(!logins.contains(&"admin"), "the system admin is not listed: {logins:?}");
+    assert!(
+        !logins.contains(&"admin"),
+        "the system admin is not listed: {logins:?}"
+    );
     let (_, page) = staff.get("/admin/accounts?login=admin").await;
     assert!(!page.contains(">admin<"), "nor on the page");
 }

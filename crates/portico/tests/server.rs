@@ -699,13 +699,18 @@ async fn a_unit_is_created_and_edited_through_the_page_form_as_a_browser_sends_i
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (st, body, loc) = admin.post_form("/admin/org", &form).await;
     assert_eq!(st, 303, "{body}");
-    let id: i64 = between(&loc, "/admin/org/", "?").parse().expect("the new unit's id");
+    let id: i64 = between(&loc, "/admin/org/", "?")
+        .parse()
+        .expect("the new unit's id");
     // A number that is not one: beside its field, nothing created.
     let bad = fields("abc", &format!("{parent_oid}.992"));
     let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (st, body, _) = admin.post_form("/admin/org", &bad).await;
     assert_eq!(st, 422);
-    assert!(body.contains("排序須為 0 至 9999 的整數"), "the order's own message");
+    assert!(
+        body.contains("排序須為 0 至 9999 的整數"),
+        "the order's own message"
+    );
     // Edited through its page, order included.
     let edit = fields("7", &oid);
     let edit: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -718,4 +723,61 @@ async fn a_unit_is_created_and_edited_through_the_page_form_as_a_browser_sends_i
         .await
         .unwrap();
     assert_eq!(sqlx::Row::get::<i64, _>(&r, "sort_order"), 7);
+}
+
+#[tokio::test]
+async fn unknown_pages_bad_ids_and_wrong_methods_answer_in_the_persons_language() {
+    let s = TestServer::start(5).await;
+    let mut anon = s.client();
+    let (st, body) = anon.get("/no-such-page").await;
+    assert_eq!(st, 404);
+    assert!(
+        body.contains("找不到這個頁面或資料"),
+        "a page, not an empty body"
+    );
+    let mut admin = s.signed_in("admin").await;
+    for path in [
+        "/admin/org/abc",
+        "/records/abc",
+        "/admin/requests/abc",
+        "/apps/abc",
+    ] {
+        let (st, body) = admin.get(path).await;
+        assert_eq!(st, 404, "{path}");
+        assert!(body.contains("找不到這個頁面或資料"), "{path}: {body}");
+        assert!(!body.contains("Cannot parse"), "{path}: no framework text");
+    }
+    let (st, body) = admin.api_get("/accounts/abc").await;
+    assert_eq!(st, 404);
+    assert_eq!(body["error"], "not_found");
+    let (st, body) = admin.api_get("/no-such-thing").await;
+    assert_eq!(st, 404);
+    assert_eq!(body["error"], "not_found");
+    let r = anon
+        .http
+        .delete(format!("{}/login", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.text().await.unwrap().contains("此網址不接受這種請求方式"));
+}
+
+#[tokio::test]
+async fn the_audit_pages_links_keep_the_filters() {
+    let s = TestServer::start(5).await;
+    let mut admin = s.signed_in("admin").await;
+    let (st, body) = admin.get("/admin/audit?actor=admin&outcome=ok").await;
+    assert_eq!(st, 200);
+    assert!(
+        body.contains(
+            "export.xlsx?from=&#38;until=&#38;outcome=ok&#38;action=&#38;ip=&#38;actor=admin\""
+        ),
+        "the export link carries the filters, escaped once: {}",
+        between(&body, "filter-actions", "</div>")
+    );
+    assert!(
+        !body.contains("&amp;amp;") && !body.contains("&#38;amp;"),
+        "nothing escaped twice"
+    );
 }

@@ -3,13 +3,14 @@
 //! pages are their capabilities' own: `org.rs`, `settings.rs`, `audit.rs`,
 //! `review.rs`, `outbox.rs`, `clients.rs`.
 use crate::error::page_err;
+use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::forms::AccountQuery;
 use crate::support::{CsrfForm, OkQuery, flash, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::Error;
@@ -56,7 +57,7 @@ async fn accounts(
         .collect();
     use crate::extract::urlencode as e;
     let query_string = format!(
-        "name={}&amp;login={}&amp;title={}&amp;agency={}&amp;state={}",
+        "name={}&login={}&title={}&agency={}&state={}",
         e(&q.name),
         e(&q.login),
         e(&q.title),

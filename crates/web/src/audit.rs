@@ -1,12 +1,13 @@
 //! The audit trail's console pages (日誌紀錄管理): the log in the admin's
 //! scope with filters, one event, and the xlsx export.
 use crate::error::page_err;
+use crate::extract::Path;
 use crate::extract::{LenientQuery, Signed};
 use crate::support::{RecordsQuery, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

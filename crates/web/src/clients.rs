@@ -4,13 +4,14 @@
 //! the client secret shown once; and the system admin's list, review and
 //! suspension.
 use crate::error::split;
+use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::forms::{AppForm, ListQuery, ServiceForm};
 use crate::support::{CsrfForm, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

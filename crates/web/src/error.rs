@@ -254,3 +254,37 @@ pub(crate) fn missing_token() -> Response {
 pub(crate) fn not_found() -> Response {
     StatusCode::NOT_FOUND.into_response()
 }
+
+/// A page or API path that does not exist: the person's own 404, never an
+/// empty body.
+pub(crate) async fn no_such_page(
+    headers: axum::http::HeaderMap,
+    uri: axum::extract::OriginalUri,
+) -> WebError {
+    if uri.0.path().starts_with("/api/") {
+        WebError::api(Error::NotFound)
+    } else {
+        WebError::page(Error::NotFound, crate::extract::visitor_lang(&headers))
+    }
+}
+
+/// A path that exists, asked with a method it does not take: 405, said in
+/// the person's language.
+pub(crate) async fn wrong_method(
+    headers: axum::http::HeaderMap,
+    uri: axum::extract::OriginalUri,
+) -> WebError {
+    let err = Error::Refused(Msg::new(
+        "此網址不接受這種請求方式",
+        "This address does not accept that request method",
+    ));
+    let base = if uri.0.path().starts_with("/api/") {
+        WebError::api(err)
+    } else {
+        WebError::page(err, crate::extract::visitor_lang(&headers))
+    };
+    WebError {
+        status: Some(StatusCode::METHOD_NOT_ALLOWED),
+        ..base
+    }
+}

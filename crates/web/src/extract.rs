@@ -567,6 +567,36 @@ fn form_urlencoded_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// A path parameter. One that does not parse (`/admin/org/abc`) names a
+/// page or record that does not exist: 404 in the person's language (JSON
+/// under `/api/`), never the framework's English text.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Under `nest` the URI has lost its `/api/v1`; the original has it.
+        let api = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(&parts.uri, |o| &o.0)
+            .path()
+            .starts_with("/api/");
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(_) if api => Err(WebError::api(Error::NotFound)),
+            Err(_) => Err(WebError::page(
+                Error::NotFound,
+                visitor_lang(&parts.headers),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

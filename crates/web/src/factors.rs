@@ -1,13 +1,14 @@
 //! The personal page's sign-in methods (個人帳號管理 > OTP 驗證, 004 §參
 //! 十一): setting up and turning off the authenticator app; registering,
 //! naming and removing passkeys.
+use crate::extract::Path;
 use crate::extract::{Form, Json, ReqCtx, Signed};
 use crate::pages::account_page;
 use crate::support::render;
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

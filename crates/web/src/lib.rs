@@ -93,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .merge(clients::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
+        .fallback(error::no_such_page)
+        .method_not_allowed_fallback(error::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(trace_layer())

@@ -3,6 +3,7 @@
 //! application APIs (account verification, SMS) that clients call with
 //! their credentials.
 use crate::error::{cors, invalid_token, oauth_error};
+use crate::extract::Path;
 use crate::extract::client_auth;
 use crate::extract::{Form, MaybeSigned, ReqCtx, visitor_lang};
 use crate::forms::LogoutQuery;
@@ -10,7 +11,7 @@ use crate::support::continue_page;
 use crate::view::{Chrome, LogoutPage};
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;

@@ -1,12 +1,13 @@
 //! The org tree's console pages (組織管理, system admins): the tree,
 //! creating, editing, moving, disabling and deleting units.
 use crate::error::page_err;
+use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::support::{CsrfForm, OkQuery, flash, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::orgs::UnitForm;

@@ -1,11 +1,12 @@
 //! The outbox page (通知佇列): what the system mailed and texted, and what
 //! is waiting or failed. In the demo, mail is recorded here instead of sent.
+use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::support::{CsrfForm, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::outbox::{Channel, DeliveryState};
@@ -48,7 +49,7 @@ async fn list(
         .map_err(|e| WebError::page(e, lang))?;
     use crate::extract::urlencode as e;
     let query_string = format!(
-        "state={}&amp;channel={}&amp;to={}",
+        "state={}&channel={}&to={}",
         e(&q.state),
         e(&q.channel),
         e(&q.to)

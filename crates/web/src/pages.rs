@@ -1,17 +1,17 @@
 //! Pages for everyone: sign-in, home, the personal account page, records,
 //! preferences, health checks.
+use crate::extract::Path;
 use crate::extract::{Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, Signed};
-use crate::support::{CsrfForm, OkQuery, RecordsQuery, flash, render, safe_next, session_cookie};
+use crate::support::{CsrfForm, OkQuery, flash, render, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, extract::DefaultBodyLimit};
 use portico_app::account::ProfileForm;
 use portico_core::{Error, Lang, Msg, ids::AccountId};
-use portico_store::audit::Filter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -487,76 +487,6 @@ async fn avatar(
         )
             .into_response()),
         None => Ok(crate::error::not_found()),
-    }
-}
-
-impl RecordsQuery {
-    /// The filter, or the fields that are wrong (a reversed range, a date
-    /// that is not a date).
-    pub(crate) fn filter(&self) -> (Filter, Vec<portico_core::FieldError>) {
-        let mut errs = Vec::new();
-        let mut date = |field: &'static str, s: &str| -> Option<time::Date> {
-            if s.trim().is_empty() {
-                return None;
-            }
-            let d = portico_core::time::parse_date(s);
-            if d.is_none() {
-                errs.push(portico_core::FieldError {
-                    field,
-                    message: Msg::new("日期格式為 YYYY-MM-DD", "Dates are YYYY-MM-DD"),
-                });
-            }
-            d
-        };
-        let from = date("from", &self.from);
-        let until = date("until", &self.until);
-        if let (Some(a), Some(b)) = (from, until)
-            && a > b
-        {
-            errs.push(portico_core::FieldError {
-                field: "until",
-                message: Msg::new(
-                    "迄日不可早於起日",
-                    "The end date cannot be before the start date",
-                ),
-            });
-        }
-        let f = Filter {
-            from: from.map(portico_core::time::taipei_day_start),
-            until: until
-                .and_then(|d| d.next_day())
-                .map(portico_core::time::taipei_day_start),
-            outcome: portico_core::audit::Outcome::parse(&self.outcome),
-            action_prefix: (!self.action.is_empty())
-                .then(|| self.action.chars().take(60).collect()),
-            ip: (!self.ip.is_empty()).then(|| self.ip.chars().take(45).collect()),
-            actor_login: (!self.actor.is_empty()).then(|| self.actor.chars().take(40).collect()),
-            ..Filter::default()
-        };
-        (f, errs)
-    }
-
-    pub(crate) fn query_string(&self) -> String {
-        use crate::extract::urlencode as e;
-        format!(
-            "from={}&amp;until={}&amp;outcome={}&amp;action={}&amp;ip={}&amp;actor={}",
-            e(&self.from),
-            e(&self.until),
-            e(&self.outcome),
-            e(&self.action),
-            e(&self.ip),
-            e(&self.actor)
-        )
-    }
-
-    pub(crate) fn view(&self) -> RecordQuery {
-        RecordQuery {
-            from: self.from.clone(),
-            until: self.until.clone(),
-            outcome: self.outcome.clone(),
-            action: self.action.clone(),
-            ip: self.ip.clone(),
-        }
     }
 }
 

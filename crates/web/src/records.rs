@@ -1,11 +1,12 @@
 //! 帳號登入紀錄 and 帳號使用紀錄: everyone's own sign-in and usage
 //! records, with filters and one record's detail.
+use crate::extract::Path;
 use crate::extract::{LenientQuery, Signed};
 use crate::support::{RecordsQuery, render};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 

@@ -1,11 +1,12 @@
 //! The admins' review queue (待簽核): requests within their scope, one or
 //! a batch decided with a note.
+use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::support::{masked_id, render, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -61,7 +62,7 @@ async fn queue_page(
         .map_err(|e| WebError::page(e, lang))?;
     use crate::extract::urlencode as e;
     let query_string = format!(
-        "kind={}&amp;state={}&amp;who={}",
+        "kind={}&state={}&who={}",
         e(&q.kind),
         e(&q.state),
         e(&q.who)

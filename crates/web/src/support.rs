@@ -3,7 +3,7 @@
 //! CSRF-only form, a safe `next`, the unit picker's choices, the status of
 //! a page shown again with its errors.
 use crate::extract::SESSION_COOKIE;
-use crate::view::{Chrome, ContinuePage};
+use crate::view::{Chrome, ContinuePage, RecordQuery};
 use crate::{AppState, WebError};
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode};
@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use portico_app::orgs::Tree;
 use portico_core::org::OrgKind;
 use portico_core::{Error, Lang, Msg};
+use portico_store::audit::Filter;
 pub(crate) fn render(t: impl Template, lang: Lang) -> Result<Response, WebError> {
     t.render()
         .map(|h| Html(h).into_response())
@@ -126,6 +127,76 @@ pub(crate) struct RecordsQuery {
     #[serde(default)]
     pub actor: String,
     pub page: Option<u32>,
+}
+
+impl RecordsQuery {
+    /// The filter, or the fields that are wrong (a reversed range, a date
+    /// that is not a date).
+    pub(crate) fn filter(&self) -> (Filter, Vec<portico_core::FieldError>) {
+        let mut errs = Vec::new();
+        let mut date = |field: &'static str, s: &str| -> Option<time::Date> {
+            if s.trim().is_empty() {
+                return None;
+            }
+            let d = portico_core::time::parse_date(s);
+            if d.is_none() {
+                errs.push(portico_core::FieldError {
+                    field,
+                    message: Msg::new("日期格式為 YYYY-MM-DD", "Dates are YYYY-MM-DD"),
+                });
+            }
+            d
+        };
+        let from = date("from", &self.from);
+        let until = date("until", &self.until);
+        if let (Some(a), Some(b)) = (from, until)
+            && a > b
+        {
+            errs.push(portico_core::FieldError {
+                field: "until",
+                message: Msg::new(
+                    "迄日不可早於起日",
+                    "The end date cannot be before the start date",
+                ),
+            });
+        }
+        let f = Filter {
+            from: from.map(portico_core::time::taipei_day_start),
+            until: until
+                .and_then(|d| d.next_day())
+                .map(portico_core::time::taipei_day_start),
+            outcome: portico_core::audit::Outcome::parse(&self.outcome),
+            action_prefix: (!self.action.is_empty())
+                .then(|| self.action.chars().take(60).collect()),
+            ip: (!self.ip.is_empty()).then(|| self.ip.chars().take(45).collect()),
+            actor_login: (!self.actor.is_empty()).then(|| self.actor.chars().take(40).collect()),
+            ..Filter::default()
+        };
+        (f, errs)
+    }
+
+    pub(crate) fn query_string(&self) -> String {
+        use crate::extract::urlencode as e;
+        format!(
+            "from={}&until={}&outcome={}&action={}&ip={}&actor={}",
+            e(&self.from),
+            e(&self.until),
+            e(&self.outcome),
+            e(&self.action),
+            e(&self.ip),
+            e(&self.actor)
+        )
+    }
+
+    pub(crate) fn view(&self) -> RecordQuery {
+        RecordQuery {
+            from: self.from.clone(),
+            until: self.until.clone(),
+            outcome: self.outcome.clone(),
+            action: self.action.clone(),
+            ip: self.ip.clone(),
+        }
+    }
 }
 
 /// A response with another status (a page rendered for a refusal).

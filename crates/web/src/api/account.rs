@@ -1,8 +1,9 @@
 //! `/me…`: a person's own account over the API (個人帳號管理).
+use crate::extract::Path;
 use crate::extract::{ApiUser, Json, LenientQuery, ReqCtx};
 use crate::{AppState, WebError};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use portico_app::account::ProfileForm;
 use portico_core::{Error, Msg};

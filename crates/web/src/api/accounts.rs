@@ -1,8 +1,9 @@
 //! `/accounts…`: the console's accounts in the admin's scope and rank,
 //! their actions and roles.
+use crate::extract::Path;
 use crate::extract::{ApiUser, Json, LenientQuery, ReqCtx};
 use crate::{AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use portico_core::ids::{AccountId, OrgUnitId, RoleId};
 use portico_core::permission::RoleKind;

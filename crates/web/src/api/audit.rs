@@ -1,8 +1,9 @@
 //! `/audit…`: the audit trail in the admin's scope, one event, the xlsx
 //! export.
+use crate::extract::Path;
 use crate::extract::{ApiUser, LenientQuery};
 use crate::{AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use portico_core::Lang;

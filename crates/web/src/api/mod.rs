@@ -6,10 +6,11 @@
 //! The routes are one table, [`routes`], and a test holds it equal to the
 //! paths and methods of the OpenAPI document (`openapi.json`), so the two
 //! cannot drift apart.
+use crate::extract::Path;
 use crate::extract::{ApiUser, Json, LenientQuery, ReqCtx};
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};

@@ -1,8 +1,9 @@
 //! `/org…`: the org tree (system admins write; every admin reads their
 //! subtree).
+use crate::extract::Path;
 use crate::extract::{ApiUser, Json, ReqCtx};
 use crate::{AppState, WebError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use portico_app::orgs::UnitForm;
 use portico_core::ids::OrgUnitId;
