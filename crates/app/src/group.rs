@@ -13,6 +13,9 @@ use time::OffsetDateTime;
 /// The most writes one commit carries.
 const GROUP_MAX: usize = 512;
 
+/// How many times the writer gives way to other tasks before a commit.
+const LINGER_YIELDS: usize = 2;
+
 /// One queued write.
 #[derive(Debug)]
 enum Write {
@@ -41,11 +44,24 @@ async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::new();
     while let Some(first) = rx.recv().await {
         batch.push(first);
-        while batch.len() < GROUP_MAX {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
+        // Let the requests already running reach the queue before the
+        // commit: yielding twice to the scheduler costs no timer and no
+        // thread hand-off, and under load it turns commits of one or two
+        // into commits of many (each commit costs several round trips to
+        // the database).
+        let mut yields = 0;
+        loop {
+            while batch.len() < GROUP_MAX {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
             }
+            if batch.len() >= GROUP_MAX || yields == LINGER_YIELDS {
+                break;
+            }
+            yields += 1;
+            tokio::task::yield_now().await;
         }
         let written = write(&db, &batch).await.map_err(|e| e.to_string());
         match written {
