@@ -5,7 +5,7 @@
 use crate::auth::Session;
 use crate::{App, Result};
 use portico_core::audit::{Break, ChainVerifier};
-use portico_core::permission::{AdminScope, Principal};
+use portico_core::permission::{Principal, Visible};
 use portico_core::{Error, ids::AccountId};
 use portico_store::Page;
 use portico_store::audit::{self, Event, Filter};
@@ -33,7 +33,7 @@ impl App {
         let admin = actor.admin()?;
         audit::list(
             &mut *self.db.read().await?,
-            admin.scope(),
+            &admin.visible(),
             f,
             page,
             per_page.clamp(1, 200),
@@ -44,18 +44,9 @@ impl App {
     /// Any admin: one event within their scope.
     pub async fn audit_event(&self, actor: &Principal, seq: i64) -> Result<Event> {
         let admin = actor.admin()?;
-        let e = audit::get(&mut *self.db.read().await?, seq)
+        audit::get_visible(&mut *self.db.read().await?, &admin.visible(), seq)
             .await?
-            .ok_or(Error::NotFound)?;
-        if !admin
-            .scope()
-            .covers(&portico_core::org::TreePath::from_stored(
-                e.scope_path.clone(),
-            ))
-        {
-            return Err(Error::NotFound);
-        }
-        Ok(e)
+            .ok_or(Error::NotFound)
     }
 
     /// Any admin: the matching events as an xlsx workbook.
@@ -66,8 +57,13 @@ impl App {
         lang: portico_core::Lang,
     ) -> Result<Vec<u8>> {
         let admin = actor.admin()?;
-        let events =
-            audit::export(&mut *self.db.read().await?, admin.scope(), f, EXPORT_LIMIT).await?;
+        let events = audit::export(
+            &mut *self.db.read().await?,
+            &admin.visible(),
+            f,
+            EXPORT_LIMIT,
+        )
+        .await?;
         crate::export::audit_xlsx(&events, lang)
     }
 
@@ -91,7 +87,14 @@ impl App {
             actor_login: None,
             ..f.clone()
         };
-        audit::list(&mut *self.db.read().await?, &AdminScope::All, &f, page, 20).await
+        audit::list(
+            &mut *self.db.read().await?,
+            &Visible::everything(),
+            &f,
+            page,
+            20,
+        )
+        .await
     }
 
     /// Anyone: what they did (every event they are the actor of).
@@ -107,7 +110,14 @@ impl App {
             actor_login: None,
             ..f.clone()
         };
-        audit::list(&mut *self.db.read().await?, &AdminScope::All, &f, page, 20).await
+        audit::list(
+            &mut *self.db.read().await?,
+            &Visible::everything(),
+            &f,
+            page,
+            20,
+        )
+        .await
     }
 
     /// Anyone: one of their own records, for the detail view.

@@ -490,10 +490,7 @@ impl App {
         // A few more agency admins, so most agencies have someone to ask.
         let crowd_admins = portico_store::accounts::search(
             &mut tx,
-            &portico_core::permission::Visible {
-                scope: portico_core::permission::AdminScope::All,
-                ranks: None,
-            },
+            &portico_core::permission::Visible::everything(),
             &portico_store::accounts::Search {
                 state: Some(AccountState::Active),
                 ..Default::default()

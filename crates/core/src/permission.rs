@@ -250,6 +250,17 @@ pub struct Visible {
     pub ranks: Option<Vec<(RoleKind, Vec<TreePath>)>>,
 }
 
+impl Visible {
+    /// No limit: for a person's own records (filtered to their account by
+    /// the query) and the portal's own jobs.
+    pub fn everything() -> Visible {
+        Visible {
+            scope: AdminScope::All,
+            ranks: None,
+        }
+    }
+}
+
 /// Proof that the actor is some admin, with the scope they act in.
 #[derive(Debug, Clone)]
 pub struct Admin<'a> {

@@ -66,6 +66,8 @@ async fn unit_admin_cannot_act_on_the_agency_admin_sitting_in_their_unit() {
     // civil_admin (agency admin of 民政局) sits in 民政局/行政科, the unit
     // admin's own unit.
     let civil = s.account_id("civil_admin").await;
+    // Their sign-in is in the trail, in the unit admin's scope.
+    drop(s.signed_in("civil_admin").await);
     let mut unit_admin = s.signed_in("unit_admin").await;
     let csrf = unit_admin.csrf().await;
     let (st, _) = unit_admin.api_get(&format!("/accounts/{civil}")).await;
@@ -112,6 +114,40 @@ async fn unit_admin_cannot_act_on_the_agency_admin_sitting_in_their_unit() {
     assert!(
         !logins.contains(&"civil_admin"),
         "the agency admin is not listed: {logins:?}"
+    );
+    // Nor their sign-ins, addresses and browsers in the audit trail.
+    let (st, body) = unit_admin.api_get("/audit?per_page=200").await;
+    assert_eq!(st, 200);
+    let about: Vec<i64> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["target_kind"] == "account" && e["target_id"] == civil)
+        .filter_map(|e| e["seq"].as_i64())
+        .collect();
+    assert_eq!(
+        about,
+        Vec::<i64>::new(),
+        "no event about the agency admin listed"
+    );
+    let seq: i64 = {
+        let mut c = s.app.db.read().await.expect("conn");
+        let r = sqlx::query(
+            "SELECT MAX(seq) AS seq FROM audit_events WHERE target_kind = 'account' AND target_id = $1",
+        )
+        .bind(civil)
+        .fetch_one(&mut *c)
+        .await
+        .expect("an event about civil_admin");
+        sqlx::Row::get::<i64, _>(&r, "seq")
+    };
+    assert_eq!(unit_admin.api_get(&format!("/audit/{seq}")).await.0, 404);
+    assert_eq!(unit_admin.get(&format!("/admin/audit/{seq}")).await.0, 404);
+    let mut admin = s.signed_in("admin").await;
+    assert_eq!(
+        admin.api_get(&format!("/audit/{seq}")).await.0,
+        200,
+        "the system admin reads it"
     );
     // A general user in the same unit is the unit admin's to manage.
     let staff = s.account_id("staff").await;

@@ -3,7 +3,7 @@
 //! on every node.
 use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
 use portico_core::audit::{EventFields, Outcome};
-use portico_core::permission::AdminScope;
+use portico_core::permission::Visible;
 use portico_core::{Error, ids::AccountId};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -247,9 +247,17 @@ pub struct Filter {
     pub ip: Option<String>,
 }
 
-fn filtered(scope: &AdminScope, f: &Filter) -> SqlBuf {
+/// The events an admin may read: in their scope, and none about an account
+/// above them (its sign-ins, addresses and the reasons given about it are
+/// that account's superiors' to read).
+fn filtered(v: &Visible, f: &Filter) -> SqlBuf {
     let mut b = SqlBuf::new(" WHERE 1 = 1");
-    b.scope(scope, "scope_path");
+    b.scope(&v.scope, "scope_path");
+    if v.ranks.is_some() {
+        b.push(" AND (target_kind <> 'account' OR target_id IS NULL OR (1 = 1");
+        b.not_above(v, "target_id");
+        b.push("))");
+    }
     if let Some(t) = f.from {
         b.push(" AND at >= ").i(ms(t));
     }
@@ -281,7 +289,7 @@ fn filtered(scope: &AdminScope, f: &Filter) -> SqlBuf {
 /// A page of events, newest first, within the admin's scope.
 pub async fn list(
     c: &mut Conn,
-    scope: &AdminScope,
+    scope: &Visible,
     f: &Filter,
     page: u32,
     per_page: u32,
@@ -310,17 +318,25 @@ pub async fn list(
 }
 
 /// Every event matching, newest first, up to `limit` (for exports).
-pub async fn export(
-    c: &mut Conn,
-    scope: &AdminScope,
-    f: &Filter,
-    limit: i64,
-) -> Result<Vec<Event>> {
+pub async fn export(c: &mut Conn, scope: &Visible, f: &Filter, limit: i64) -> Result<Vec<Event>> {
     let w = filtered(scope, f);
     let mut q = w.under(&format!("SELECT {COLS} FROM audit_events"));
     q.push(" ORDER BY seq DESC LIMIT ").i(limit);
     let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
     rows.iter().map(from_row).collect()
+}
+
+/// One event, if the admin may read it (`filtered`'s rule).
+pub async fn get_visible(c: &mut Conn, v: &Visible, seq: i64) -> Result<Option<Event>> {
+    let mut w = filtered(v, &Filter::default());
+    w.push(" AND seq = ").i(seq);
+    let row = w
+        .under(&format!("SELECT {COLS} FROM audit_events"))
+        .query()
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn get(c: &mut Conn, seq: i64) -> Result<Option<Event>> {

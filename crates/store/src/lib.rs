@@ -330,6 +330,16 @@ impl SqlBuf {
         account_col: &str,
     ) -> &mut Self {
         self.scope(&v.scope, path_col);
+        self.not_above(v, account_col)
+    }
+
+    /// `AND` no admin role on the account (`account_col`) is above the
+    /// admin; nothing for a system admin.
+    pub(crate) fn not_above(
+        &mut self,
+        v: &portico_core::permission::Visible,
+        account_col: &str,
+    ) -> &mut Self {
         let Some(ranks) = &v.ranks else {
             return self;
         };
