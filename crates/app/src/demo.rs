@@ -552,7 +552,8 @@ async fn seed_demo_apps(
     agency: portico_core::ids::OrgUnitId,
     now: time::OffsetDateTime,
 ) -> Result<()> {
-    use portico_core::sso::{Claim, ClientType, ServiceKind, SigningAlg, claims_to_stored};
+    use portico_core::clients::ServiceKind;
+    use portico_core::sso::{Claim, ClientType, SigningAlg, claims_to_stored};
     use portico_store::clients::{self, ClientRow, NewService};
     let app = |name: &'static str, short: &'static str, desc: &'static str, url: &'static str| {
         ClientRow {

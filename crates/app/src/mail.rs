@@ -318,7 +318,7 @@ mod tests {
             password_set("wang", true),
             service_decision(
                 "差勤系統",
-                &portico_core::sso::ServiceKind::Sso.label(),
+                &portico_core::clients::ServiceKind::Sso.label(),
                 true,
                 "",
             ),

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod clients;
 pub mod error;
 pub mod ids;
 pub mod msg;

@@ -10,9 +10,9 @@ use common::TestServer;
 use common::oidc::*;
 use portico_app::Ctx;
 use portico_app::clients::ServiceInput;
+use portico_core::clients::AppInput;
 use portico_core::permission::Principal;
 use portico_core::request::Decision;
-use portico_core::sso::AppInput;
 use serde_json::{Value, json};
 
 #[tokio::test]

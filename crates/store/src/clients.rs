@@ -2,11 +2,10 @@
 //! and their daily usage. A decision on a service application is a
 //! conditional update, so of two reviewers exactly one decides.
 use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
+use portico_core::clients::{ServiceKind, ServiceState, ips_from_stored};
 use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::permission::SystemWrite;
-use portico_core::sso::{
-    Claim, ClientType, ServiceKind, ServiceState, SigningAlg, claims_from_stored, ips_from_stored,
-};
+use portico_core::sso::{Claim, ClientType, SigningAlg, claims_from_stored};
 use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
 use std::net::IpAddr;

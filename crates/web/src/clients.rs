@@ -16,9 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::clients::ServiceInput;
+use portico_core::clients::ServiceKind;
 use portico_core::org::OrgKind;
 use portico_core::request::Decision;
-use portico_core::sso::ServiceKind;
 use portico_core::{Error, FieldError, Lang, Msg};
 
 pub fn router() -> Router<AppState> {

@@ -2,8 +2,8 @@
 //! types, so `view.rs` and the JSON API import them from here, never from
 //! a handler module.
 use portico_core::account::AccountState;
+use portico_core::clients::AppInput;
 use portico_core::ids::OrgUnitId;
-use portico_core::sso::AppInput;
 use portico_store::accounts::Search;
 
 #[derive(serde::Deserialize, Default, Clone)]

@@ -19,7 +19,7 @@ impl App {
         let service = client
             .service(ServiceKind::Verify)
             .ok_or_else(|| not_approved(ServiceKind::Verify))?;
-        if !sso::ip_allowed(&client.app.ips, &ctx.ip) {
+        if !portico_core::clients::ip_allowed(&client.app.ips, &ctx.ip) {
             self.audit_client(
                 ctx,
                 "app.verify",
@@ -124,7 +124,7 @@ impl App {
         let service = client
             .service(ServiceKind::Sms)
             .ok_or_else(|| not_approved(ServiceKind::Sms))?;
-        if !sso::ip_allowed(&client.app.ips, &ctx.ip) {
+        if !portico_core::clients::ip_allowed(&client.app.ips, &ctx.ip) {
             self.audit_client(
                 ctx,
                 "app.sms",
@@ -137,7 +137,7 @@ impl App {
         }
         let mut c = Collector::new();
         let to = c.take("mobile", MobilePhone::parse(mobile));
-        let text = c.take("message", sso::sms_text(message));
+        let text = c.take("message", portico_core::clients::sms_text(message));
         if !c.is_empty() {
             self.audit_client(
                 ctx,

@@ -9,15 +9,14 @@ use crate::oidc::{Client, day_of};
 use crate::outbox::Outgoing;
 use crate::{App, Ctx, Result, event, mail, random_token, token_hash};
 use portico_core::audit::Outcome;
+use portico_core::clients::{AppInput, ServiceKind, ips_to_stored};
 use portico_core::error::Collector;
 use portico_core::ids::OrgUnitId;
 use portico_core::org::OrgKind;
 use portico_core::outbox::Channel;
 use portico_core::permission::Principal;
 use portico_core::request::{Decision, check_note};
-use portico_core::sso::{
-    self, AppInput, Claim, ClientType, ServiceKind, SigningAlg, claims_to_stored, ips_to_stored,
-};
+use portico_core::sso::{self, Claim, ClientType, SigningAlg, claims_to_stored};
 use portico_core::text::{MobilePhone, clean_text};
 use portico_core::{Error, Msg};
 use portico_store::clients::{
@@ -41,18 +40,18 @@ impl AppView {
     pub fn approved(&self, kind: ServiceKind) -> Option<&Service> {
         self.services
             .iter()
-            .find(|s| s.kind == kind && s.state == sso::ServiceState::Approved)
+            .find(|s| s.kind == kind && s.state == portico_core::clients::ServiceState::Approved)
     }
     pub fn pending(&self, kind: ServiceKind) -> Option<&Service> {
         self.services
             .iter()
-            .find(|s| s.kind == kind && s.state == sso::ServiceState::Pending)
+            .find(|s| s.kind == kind && s.state == portico_core::clients::ServiceState::Pending)
     }
     /// May the owner generate a secret? Once any service is approved.
     pub fn may_have_secret(&self) -> bool {
         self.services
             .iter()
-            .any(|s| s.state == sso::ServiceState::Approved)
+            .any(|s| s.state == portico_core::clients::ServiceState::Approved)
     }
 }
 
@@ -142,7 +141,7 @@ impl App {
         &self,
         input: &AppInput<'_>,
         agency: i64,
-    ) -> Result<(sso::AppFields, OrgUnitId)> {
+    ) -> Result<(portico_core::clients::AppFields, OrgUnitId)> {
         let mut errs = match input.check() {
             Ok(_) => Vec::new(),
             Err(Error::Invalid(e)) => e,
@@ -611,7 +610,11 @@ impl App {
     }
 }
 
-fn row<'a>(f: &'a sso::AppFields, agency: OrgUnitId, ips: &'a str) -> ClientRow<'a> {
+fn row<'a>(
+    f: &'a portico_core::clients::AppFields,
+    agency: OrgUnitId,
+    ips: &'a str,
+) -> ClientRow<'a> {
     ClientRow {
         name: &f.name,
         short_name: &f.short_name,

@@ -1,7 +1,8 @@
 //! Token introspection (RFC 7662) for the client a token was issued to.
 use crate::oidc::{Client, epoch};
 use crate::{App, Result, token_hash};
-use portico_core::sso::{Claim, ServiceKind};
+use portico_core::clients::ServiceKind;
+use portico_core::sso::Claim;
 use portico_store::{accounts, oauth};
 use serde_json::{Value, json};
 

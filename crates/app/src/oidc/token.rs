@@ -7,8 +7,8 @@ use crate::oidc::{
 use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::Error;
 use portico_core::account::AccountState;
+use portico_core::clients::ServiceKind;
 use portico_core::ids::AccountId;
-use portico_core::sso::ServiceKind;
 use portico_core::zone::SignInMethod;
 use portico_store::{accounts, oauth};
 use serde_json::{Map, Value, json};

@@ -2,8 +2,8 @@
 //! and the userinfo endpoint (OpenID Connect Core §5.3).
 use crate::oidc::{AccessToken, epoch, keys};
 use crate::{App, Result};
+use portico_core::clients::ServiceKind;
 use portico_core::ids::AccountId;
-use portico_core::sso::ServiceKind;
 use portico_store::{accounts, oauth};
 use serde_json::{Map, Value, json};
 

@@ -98,8 +98,8 @@ pub(super) struct AppBody {
 }
 
 impl AppBody {
-    fn input(&self) -> portico_core::sso::AppInput<'_> {
-        portico_core::sso::AppInput {
+    fn input(&self) -> portico_core::clients::AppInput<'_> {
+        portico_core::clients::AppInput {
             name: &self.name,
             short_name: &self.short_name,
             contact_name: &self.contact_name,

@@ -45,7 +45,7 @@ pub(crate) struct AppFormPage {
 
 /// One service on an application's page.
 pub(crate) struct ServiceRow {
-    pub kind: portico_core::sso::ServiceKind,
+    pub kind: portico_core::clients::ServiceKind,
     pub approved: Option<portico_store::clients::Service>,
     pub pending: Option<portico_store::clients::Service>,
     /// The tile's agencies, named.
@@ -72,7 +72,7 @@ pub(crate) struct ApplyPage {
     pub c: Chrome,
     pub id: i64,
     pub app_name: String,
-    pub kind: portico_core::sso::ServiceKind,
+    pub kind: portico_core::clients::ServiceKind,
     pub agencies: Vec<(String, Vec<(i64, String)>)>,
     pub f: crate::forms::ServiceForm,
     pub errs: Errors,
