@@ -137,6 +137,8 @@ pub struct Session {
     pub must_change_password: bool,
     /// When this person last signed in (this sign-in included).
     pub last_sign_in_at: Option<OffsetDateTime>,
+    /// The agency the person's unit belongs to (the home page's tiles).
+    pub agency_id: Option<portico_core::ids::OrgUnitId>,
     /// When this session's sign-in happened (OIDC `auth_time`).
     pub auth_time: OffsetDateTime,
     /// How this session signed in.
@@ -674,6 +676,7 @@ fn session_of(
         idle_remaining: b.idle_remaining,
         password_days_left: days_left,
         last_sign_in_at: a.last_sign_in_at,
+        agency_id: a.agency_id,
         auth_time: b.auth_time,
         method: b.method,
         must_change_password: a.must_change_password

@@ -113,7 +113,12 @@ type CachedSettings = (i64, Arc<SystemSettings>, Arc<Zones>);
 struct Caches {
     versions: Mutex<Option<(OffsetDateTime, portico_store::versions::Versions)>>,
     settings: Mutex<Option<CachedSettings>>,
+    /// The home page's application tiles per agency, at a clients version.
+    tiles: Mutex<std::collections::HashMap<Option<portico_core::ids::OrgUnitId>, CachedTiles>>,
 }
+
+/// An agency's tiles, read at a clients version.
+type CachedTiles = (i64, Arc<Vec<portico_store::clients::Tile>>);
 
 /// The application: the database, the clock, the password hasher and the
 /// outbox's peers.

@@ -919,6 +919,34 @@ async fn tiles_sign_in_through_third_party_initiated_login() {
     assert_eq!(exchange(&s, &code, &verifier).await.0, 200);
     // A made-up tile id is not found.
     assert_eq!(c.get_loc("/apps/99999/launch").await.0, 404);
+    // The tiles are cached per agency until a client changes: a suspension
+    // takes the tile off the home page at once, a reactivation brings it
+    // back.
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let (st, body) = admin
+        .api_post(
+            &format!("/apps/{app_id}/suspend"),
+            &csrf,
+            json!({"note": "暫停測試"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let (_, home) = c.get("/").await;
+    assert!(
+        !home.contains("範例應用系統"),
+        "a suspended application has no tile"
+    );
+    let (st, body) = admin
+        .api_post(
+            &format!("/apps/{app_id}/reactivate"),
+            &csrf,
+            json!({"note": "恢復"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let (_, home) = c.get("/").await;
+    assert!(home.contains("範例應用系統"), "the tile is back");
 }
 
 #[tokio::test]

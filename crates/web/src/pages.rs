@@ -85,11 +85,7 @@ pub(crate) async fn home(
             desc_en: "Manage the accounts in your scope",
         });
     }
-    let apps = st
-        .app
-        .tiles(&s.principal)
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
+    let apps = st.app.tiles(s).await.map_err(|e| WebError::page(e, lang))?;
     render(
         HomePage {
             c,

@@ -4,6 +4,7 @@
 //! account-verification API, the portal tiles and the SMS API allow.
 
 mod api;
+use crate::auth::Session;
 use crate::auth::{SignInError, self_event};
 use crate::oidc::{Client, day_of};
 use crate::outbox::Outgoing;
@@ -24,6 +25,7 @@ use portico_store::clients::{
 };
 use portico_store::{Page, accounts, audit, db_err, oauth, orgs};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use time::Duration;
 
 /// An application as its page shows it.
@@ -553,19 +555,42 @@ impl App {
 
     /// The home page's tiles for a person: applications approved for this
     /// person's agency.
-    pub async fn tiles(&self, actor: &Principal) -> Result<Vec<store_clients::Tile>> {
-        let mut c = self.db.read().await?;
-        let agency = accounts::get(&mut c, actor.account_id())
-            .await?
-            .and_then(|a| a.agency_id);
-        store_clients::tiles_for(&mut c, agency).await
+    pub async fn tiles(&self, s: &Session) -> Result<Arc<Vec<store_clients::Tile>>> {
+        self.tiles_of(s.agency_id).await
+    }
+
+    /// The tiles an agency's people see, kept until a client changes (every
+    /// change to an application, a service or a suspension moves the
+    /// clients version): the home page is the portal's busiest page.
+    async fn tiles_of(&self, agency: Option<OrgUnitId>) -> Result<Arc<Vec<store_clients::Tile>>> {
+        let v = self.versions().await?.clients;
+        if let Some((at, t)) = self
+            .caches
+            .tiles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&agency)
+            && *at == v
+        {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(store_clients::tiles_for(&mut *self.db.read().await?, agency).await?);
+        let mut m = self.caches.tiles.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() > 1_000 {
+            m.clear();
+        }
+        m.insert(agency, (v, t.clone()));
+        Ok(t)
     }
 
     /// 轉登: the URL that starts the application's sign-in (OpenID Connect
     /// Core §4, third-party initiated login). The application then asks for
     /// a code and, the person being signed in here, gets one at once.
     pub async fn launch_tile(&self, actor: &Principal, app_id: i64, ctx: &Ctx) -> Result<String> {
-        let tiles = self.tiles(actor).await?;
+        let agency = accounts::get(&mut *self.db.read().await?, actor.account_id())
+            .await?
+            .and_then(|a| a.agency_id);
+        let tiles = self.tiles_of(agency).await?;
         if !tiles.iter().any(|t| t.app_id == app_id) {
             return Err(Error::NotFound);
         }

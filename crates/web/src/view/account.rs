@@ -18,7 +18,7 @@ pub struct HomePage {
     pub c: Chrome,
     pub tiles: Vec<Tile>,
     /// 轉登: applications this person's agency reaches from here.
-    pub apps: Vec<portico_store::clients::Tile>,
+    pub apps: std::sync::Arc<Vec<portico_store::clients::Tile>>,
     pub last_sign_in: String,
 }
 
