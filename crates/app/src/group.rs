@@ -7,7 +7,7 @@
 //! committed, so nothing is issued unaudited and no hit goes uncounted.
 use crate::{App, Result};
 use portico_core::Error;
-use portico_store::{Db, audit, db_err, rates};
+use portico_store::{Backend, Db, audit, db_err, rates};
 use time::OffsetDateTime;
 
 /// The most writes one commit carries.
@@ -42,6 +42,10 @@ pub(crate) struct GroupCommit {
 
 async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::new();
+    // The audit chain's head as this writer last left it: on PostgreSQL a
+    // batch of events only is then appended in one statement, which checks
+    // that no one else appended meanwhile (`audit::append_after`).
+    let mut head: Option<(i64, String)> = None;
     while let Some(first) = rx.recv().await {
         batch.push(first);
         // Let the requests already running reach the queue before the
@@ -63,7 +67,9 @@ async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
             yields += 1;
             tokio::task::yield_now().await;
         }
-        let written = write(&db, &batch).await.map_err(|e| e.to_string());
+        let written = write(&db, &batch, &mut head)
+            .await
+            .map_err(|e| e.to_string());
         match written {
             Ok(answers) => {
                 for ((_, reply), a) in batch.drain(..).zip(answers) {
@@ -79,15 +85,10 @@ async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     }
 }
 
-/// Writes a batch in one transaction; an answer per write, in order.
-async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<i64>> {
-    let mut tx = db.begin().await?;
-    let mut answers = vec![0; batch.len()];
-    for (i, (w, _)) in batch.iter().enumerate() {
-        if let Write::Hit(key, window, n) = w {
-            answers[i] = rates::hit(&mut tx, key, *window, *n).await?;
-        }
-    }
+/// Writes a batch; an answer per write, in order. Events alone on
+/// PostgreSQL, with the head known, go in one statement; otherwise one
+/// transaction carries the batch.
+async fn write(db: &Db, batch: &[Pending], head: &mut Option<(i64, String)>) -> Result<Vec<i64>> {
     let events: Vec<(usize, (&audit::NewEvent, OffsetDateTime))> = batch
         .iter()
         .enumerate()
@@ -97,11 +98,45 @@ async fn write(db: &Db, batch: &[Pending]) -> Result<Vec<i64>> {
         })
         .collect();
     let only: Vec<_> = events.iter().map(|(_, e)| *e).collect();
-    let seqs = audit::append_many(&mut tx, &only).await?;
+    let mut answers = vec![0; batch.len()];
+    if db.backend() == Backend::Postgres
+        && events.len() == batch.len()
+        && let Some(h) = head.as_ref()
+    {
+        let tried = audit::append_after(&mut *db.autocommit().await?, h, &only).await;
+        match tried {
+            Ok(Some((seqs, new_head))) => {
+                *head = Some(new_head);
+                for ((i, _), seq) in events.iter().zip(seqs) {
+                    answers[*i] = seq;
+                }
+                return Ok(answers);
+            }
+            // Someone else appended since: the locking way, below.
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the one-statement audit append failed; appending in a transaction")
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    for (i, (w, _)) in batch.iter().enumerate() {
+        if let Write::Hit(key, window, n) = w {
+            answers[i] = rates::hit(&mut tx, key, *window, *n).await?;
+        }
+    }
+    if only.is_empty() {
+        tx.commit().await.map_err(db_err)?;
+        return Ok(answers);
+    }
+    *head = None;
+    let (seqs, new_head) = audit::append_many_head(&mut tx, &only).await?;
     for ((i, _), seq) in events.iter().zip(seqs) {
         answers[*i] = seq;
     }
     tx.commit().await.map_err(db_err)?;
+    // Known only once committed: a rolled-back head is no head.
+    *head = Some(new_head);
     Ok(answers)
 }
 

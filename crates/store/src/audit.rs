@@ -135,33 +135,27 @@ fn values_sql(rows: usize) -> String {
     sql
 }
 
-pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -> Result<Vec<i64>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let n = events.len() as i64;
-    // Advancing the head first takes its lock until commit (PostgreSQL) and
-    // the write lock (SQLite): appends are serialised, the chain stays linear.
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(n)
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?;
-    let last = head.i64("seq")?;
-    let mut prev = head.text("hash")?;
-    // The chain is computed here, then written with a few multi-row
-    // INSERTs.
-    struct Row<'e> {
-        seq: i64,
-        at_ms: i64,
-        outcome: &'static str,
-        e: &'e NewEvent,
-        prev: String,
-        hash: String,
-    }
+/// One event of a batch with its place in the chain.
+struct Chained<'e> {
+    seq: i64,
+    at_ms: i64,
+    outcome: &'static str,
+    e: &'e NewEvent,
+    prev: String,
+    hash: String,
+}
+
+/// Links `events` after the head `(last_seq, last_hash)`: their numbers,
+/// hashes and the new head's hash.
+fn chain<'e>(
+    last_seq: i64,
+    last_hash: String,
+    events: &[(&'e NewEvent, OffsetDateTime)],
+) -> (Vec<Chained<'e>>, String) {
+    let mut prev = last_hash;
     let mut rows = Vec::with_capacity(events.len());
     for (i, (e, now)) in events.iter().enumerate() {
-        let seq = last - n + 1 + i as i64;
+        let seq = last_seq + 1 + i as i64;
         let outcome = e.outcome.unwrap_or(Outcome::Ok).as_str();
         let at_ms = ms(*now);
         let fields = EventFields {
@@ -181,7 +175,7 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
             detail: &e.detail,
         };
         let hash = fields.chain_hash(&prev);
-        rows.push(Row {
+        rows.push(Chained {
             seq,
             at_ms,
             outcome,
@@ -190,6 +184,38 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
             hash,
         });
     }
+    (rows, prev)
+}
+
+/// Appends `events` in the caller's transaction: their sequence numbers,
+/// and the chain's head after them.
+pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -> Result<Vec<i64>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(append_many_head(c, events).await?.0)
+}
+
+/// `append_many`, also answering the head it left: `(seq, hash)`.
+pub async fn append_many_head(
+    c: &mut Conn,
+    events: &[(&NewEvent, OffsetDateTime)],
+) -> Result<(Vec<i64>, (i64, String))> {
+    let n = events.len() as i64;
+    // Advancing the head first takes its lock until commit (PostgreSQL) and
+    // the write lock (SQLite): appends are serialised, the chain stays linear.
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let last = head.i64("seq")?;
+    if events.is_empty() {
+        return Ok((Vec::new(), (last, head.text("hash")?)));
+    }
+    // The chain is computed here, then written with a few multi-row
+    // INSERTs.
+    let (rows, prev) = chain(last - n, head.text("hash")?, events);
     // Rows go in chunks of a few fixed sizes, so each INSERT is one of a
     // handful of statements the connection keeps prepared: a statement per
     // batch size would be parsed (and planned) anew for nearly every batch.
@@ -230,7 +256,65 @@ pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
-    Ok(seqs)
+    Ok((seqs, (last, prev)))
+}
+
+/// PostgreSQL only: appends `events` after `head` in one statement, with no
+/// transaction around it (one round trip where `append_many` takes five or
+/// more). The head moves only if it is still `head`; when another
+/// transaction appended meanwhile nothing is written and the answer is
+/// `None` (the caller then appends the locking way). The rows travel as one
+/// JSON array, so the statement's text is the same for any batch and stays
+/// prepared.
+pub async fn append_after(
+    c: &mut Conn,
+    head: &(i64, String),
+    events: &[(&NewEvent, OffsetDateTime)],
+) -> Result<Option<(Vec<i64>, (i64, String))>> {
+    if events.is_empty() {
+        return Ok(Some((Vec::new(), head.clone())));
+    }
+    let (rows, last_hash) = chain(head.0, head.1.clone(), events);
+    let json = serde_json::Value::Array(
+        rows.iter()
+            .map(|r| {
+                serde_json::json!({
+                    "seq": r.seq, "at": r.at_ms, "actor_id": r.e.actor_id,
+                    "actor_login": r.e.actor_login, "action": r.e.action,
+                    "target_kind": r.e.target_kind, "target_id": r.e.target_id,
+                    "target_label": r.e.target_label, "scope_path": r.e.scope_path,
+                    "ip": r.e.ip, "user_agent": r.e.user_agent, "outcome": r.outcome,
+                    "reason": r.e.reason, "detail": r.e.detail,
+                    "prev_hash": r.prev, "hash": r.hash,
+                })
+            })
+            .collect(),
+    )
+    .to_string();
+    let last_seq = head.0 + rows.len() as i64;
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
+         INSERT INTO audit_events ({COLS}) SELECT {COLS} FROM json_to_recordset($5::json) AS v(\
+         seq BIGINT, at BIGINT, actor_id BIGINT, actor_login TEXT, action TEXT, target_kind TEXT, \
+         target_id BIGINT, target_label TEXT, scope_path TEXT, ip TEXT, user_agent TEXT, outcome TEXT, \
+         reason TEXT, detail TEXT, prev_hash TEXT, hash TEXT) WHERE EXISTS (SELECT 1 FROM h)"
+    )))
+    .bind(last_seq)
+    .bind(&last_hash)
+    .bind(head.0)
+    .bind(&head.1)
+    .bind(json)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if done != rows.len() as u64 {
+        return Ok(None);
+    }
+    Ok(Some((
+        rows.iter().map(|r| r.seq).collect(),
+        (last_seq, last_hash),
+    )))
 }
 
 /// Filters for browsing the trail.

@@ -113,6 +113,13 @@ impl Db {
         self.write.begin().await.map_err(db_err)
     }
 
+    /// A writer's connection with no transaction around it: each statement
+    /// commits by itself (one round trip for a statement that must be
+    /// atomic on its own).
+    pub async fn autocommit(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
+        self.write.acquire().await.map_err(db_err)
+    }
+
     /// Is the database reachable?
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
