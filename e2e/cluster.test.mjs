@@ -86,14 +86,16 @@ async function startNode(name) {
 }
 
 /// Polls `probe` until it returns a truthy value or `ms` pass; the value,
-/// or a failure naming `what`. Waiting on a condition, never on a clock.
+/// or a failure naming `what`. The wait ends on the condition, never on a
+/// clock; the 20 ms between probes only keeps the poll from taking a core
+/// the nodes need (many probes start a `psql`).
 async function until(probe, what, ms = 20000) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
