@@ -1,7 +1,8 @@
 //! A person's own account (004 §第三節參 一–五, 個人帳號管理): the profile,
 //! the avatar, the password under the policy and its history, the
 //! preferences. The admin console's half is `accounts.rs`.
-use crate::auth::{Session, self_event};
+use crate::auth::self_event;
+use crate::sessions::Session;
 use crate::{App, Ctx, Result};
 use portico_core::error::Collector;
 use portico_core::ids::AccountId;

@@ -2,7 +2,7 @@
 //! their scope (日誌紀錄管理); everyone reads their own sign-in records
 //! (帳號登入紀錄) and usage records (帳號使用紀錄); `portico audit verify`
 //! walks the chain.
-use crate::auth::Session;
+use crate::sessions::Session;
 use crate::{App, Result};
 use portico_core::audit::{Break, ChainVerifier};
 use portico_core::permission::{Principal, Visible};

@@ -1,7 +1,8 @@
 //! A signed-in person's contact details for verification (004 §第三節參
 //! 七, 八): the backup e-mail and the mobile phone, each confirmed by a code
 //! sent to the new address before it counts.
-use crate::auth::{Session, self_event};
+use crate::auth::self_event;
+use crate::sessions::Session;
 use crate::verify::Destination;
 use crate::{App, Ctx, Result, mail};
 use portico_core::Error;

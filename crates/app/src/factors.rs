@@ -2,8 +2,9 @@
 //! 004 §第一節 三, §參 十一) and the temporary password by mail (臨時密碼,
 //! §第一節 四); what a person and an admin see of the bound methods, and the
 //! admin's reset.
-use crate::auth::{CheckedPassword, NewSession, SignInError, Subject, admin_event, self_event};
+use crate::auth::{CheckedPassword, SignInError, Subject, admin_event, self_event};
 use crate::outbox::{Outgoing, put};
+use crate::sessions::NewSession;
 use crate::{App, Ctx, Result, constant_time_eq, random_token, token_hash};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
@@ -130,7 +131,7 @@ impl App {
     /// unconfirmed until [`App::totp_confirm`].
     pub async fn totp_begin(
         &self,
-        s: &crate::auth::Session,
+        s: &crate::sessions::Session,
         password: &str,
         ctx: &Ctx,
     ) -> Result<TotpSetup> {
@@ -198,7 +199,7 @@ impl App {
     /// Confirms the pending secret with the first code the app shows.
     pub async fn totp_confirm(
         &self,
-        s: &crate::auth::Session,
+        s: &crate::sessions::Session,
         code: &str,
         ctx: &Ctx,
     ) -> Result<()> {
@@ -233,7 +234,7 @@ impl App {
     /// Turns the authenticator app off, after the password is entered again.
     pub async fn totp_disable(
         &self,
-        s: &crate::auth::Session,
+        s: &crate::sessions::Session,
         password: &str,
         ctx: &Ctx,
     ) -> Result<()> {

@@ -29,6 +29,7 @@ pub mod passkeys;
 pub mod passwords;
 pub mod requests;
 pub mod review;
+pub mod sessions;
 pub mod settings;
 pub mod sms;
 pub mod verify;

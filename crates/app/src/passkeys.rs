@@ -1,7 +1,8 @@
 //! Passkeys (WebAuthn): registered in the personal page, named and removed
 //! there; signing in with one needs no login name and no password (a
 //! discoverable credential with user verification).
-use crate::auth::{NewSession, Session, SignInError, Subject, self_event};
+use crate::auth::{SignInError, Subject, self_event};
+use crate::sessions::{NewSession, Session};
 use crate::{App, Ctx, Result};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;

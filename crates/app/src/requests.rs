@@ -4,8 +4,9 @@
 //! administrators (機關管理員查詢). Each request waits in the review queue
 //! of the agency that must decide it.
 use crate::account_flows::eligible;
-use crate::auth::{Session, self_event};
+use crate::auth::self_event;
 use crate::enrolment::{Submitted, applicant_event, check_unit};
+use crate::sessions::Session;
 use crate::{App, Ctx, Result, mail};
 use portico_core::account::AccountState;
 use portico_core::error::Collector;

@@ -79,7 +79,7 @@ fn a_principal_comes_from_a_loaded_session_only() {
     assert_eq!(
         used_outside(
             "Principal::from_session(",
-            &["crates/core/src/permission", "crates/app/src/auth.rs"]
+            &["crates/core/src/permission", "crates/app/src/sessions.rs"]
         ),
         Vec::<String>::new()
     );

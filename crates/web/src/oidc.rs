@@ -197,7 +197,7 @@ fn serde_urlencoded_pairs(r: &AuthRequest) -> String {
 
 async fn authorize(
     st: AppState,
-    s: Option<portico_app::auth::Session>,
+    s: Option<portico_app::sessions::Session>,
     headers: HeaderMap,
     ctx: portico_app::Ctx,
     req: AuthRequest,

@@ -66,7 +66,7 @@ const TILES: &[Tile] = &[
 /// page: the root router decides).
 pub(crate) async fn home(
     st: &AppState,
-    s: &portico_app::auth::Session,
+    s: &portico_app::sessions::Session,
     q: OkQuery,
 ) -> Result<Response, WebError> {
     if s.must_change_password {

@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::Ctx;
-use portico_app::auth::{Credentials, NewSession, SignInError};
+use portico_app::auth::{Credentials, SignInError};
+use portico_app::sessions::NewSession;
 use portico_core::zone::SignInMethod;
 use portico_core::{Error, Lang, Msg};
 

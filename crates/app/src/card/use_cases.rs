@@ -1,7 +1,8 @@
 //! The card's use cases: a challenge to sign, binding and unbinding a
 //! card, and signing in with it.
 use super::*;
-use crate::auth::{NewSession, Session, SignInError, Subject, self_event};
+use crate::auth::{SignInError, Subject, self_event};
+use crate::sessions::{NewSession, Session};
 use crate::{App, Ctx, random_token};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;

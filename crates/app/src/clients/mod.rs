@@ -4,10 +4,10 @@
 //! account-verification API, the portal tiles and the SMS API allow.
 
 mod api;
-use crate::auth::Session;
 use crate::auth::{SignInError, self_event};
 use crate::oidc::{Client, day_of};
 use crate::outbox::Outgoing;
+use crate::sessions::Session;
 use crate::{App, Ctx, Result, event, mail, random_token, token_hash};
 use portico_core::audit::Outcome;
 use portico_core::clients::{AppInput, ServiceKind, ips_to_stored};

@@ -465,7 +465,7 @@ pub struct Started {
 #[derive(Debug)]
 pub enum Poll {
     Pending,
-    SignedIn(crate::auth::NewSession),
+    SignedIn(crate::sessions::NewSession),
 }
 
 /// A transaction as the challenge row keeps it.

@@ -1,7 +1,7 @@
 //! The authorization endpoint (OpenID Connect Core §3.1.2): the request
 //! checked in order, the person's session and strength, the code issued.
-use crate::auth::Session;
 use crate::oidc::{ACR_STRONG, AuthRequest, Authorize, CODE_TTL, Client, day_of, with_params};
+use crate::sessions::Session;
 use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::Msg;
 use portico_core::audit::Outcome;

@@ -1,7 +1,7 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the ID
 //! token hint read, the portal session ended.
-use crate::auth::Session;
 use crate::oidc::Client;
+use crate::sessions::Session;
 use crate::{App, Ctx, Result, token_hash};
 use serde_json::{Value, json};
 

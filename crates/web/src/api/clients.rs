@@ -130,7 +130,7 @@ pub(super) async fn app_register(
 
 pub(super) async fn app_json(
     st: &AppState,
-    s: &portico_app::auth::Session,
+    s: &portico_app::sessions::Session,
     id: i64,
     status: axum::http::StatusCode,
 ) -> ApiResult {
@@ -226,7 +226,7 @@ pub(super) async fn app_apply(
 
 pub(super) async fn service_json(
     st: &AppState,
-    s: &portico_app::auth::Session,
+    s: &portico_app::sessions::Session,
     sid: i64,
     status: axum::http::StatusCode,
 ) -> ApiResult {

@@ -3,7 +3,7 @@
 //! theme, the person, the menu) and speaks both languages through
 //! `c.tr(zh, en)`, so no string exists in only one.
 use askama::Template;
-use portico_app::auth::Session;
+use portico_app::sessions::Session;
 use portico_core::{FieldError, Lang, Msg};
 
 mod account;
