@@ -108,6 +108,45 @@ const VERSION_CHECK: time::Duration = time::Duration::seconds(1);
 /// parsed once.
 type CachedSettings = (i64, Arc<SystemSettings>, Arc<Zones>);
 
+/// Values kept while the version they were read at (`store::versions`)
+/// stays: a change anywhere moves the version, and every node sees it
+/// within `VERSION_CHECK`. At most `CAP` entries; past that it starts over.
+#[derive(Debug)]
+pub(crate) struct Versioned<K, V, const CAP: usize> {
+    map: Mutex<std::collections::HashMap<K, (i64, V)>>,
+}
+
+impl<K, V, const CAP: usize> Default for Versioned<K, V, CAP> {
+    fn default() -> Self {
+        Versioned {
+            map: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone, const CAP: usize> Versioned<K, V, CAP> {
+    /// The value for `k`, if it was read at `version`.
+    pub(crate) fn get<Q>(&self, k: &Q, version: i64) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        m.get(k)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `v` for `k`, read at `version`.
+    pub(crate) fn put(&self, k: K, version: i64, v: V) {
+        let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() >= CAP {
+            m.clear();
+        }
+        m.insert(k, (version, v));
+    }
+}
+
 /// What the caches were filled at, and when the database was last asked
 /// (by the app's clock, so tests move it by hand).
 #[derive(Debug, Default)]
@@ -115,11 +154,12 @@ struct Caches {
     versions: Mutex<Option<(OffsetDateTime, portico_store::versions::Versions)>>,
     settings: Mutex<Option<CachedSettings>>,
     /// The home page's application tiles per agency, at a clients version.
-    tiles: Mutex<std::collections::HashMap<Option<portico_core::ids::OrgUnitId>, CachedTiles>>,
+    tiles: Versioned<
+        Option<portico_core::ids::OrgUnitId>,
+        Arc<Vec<portico_store::clients::Tile>>,
+        1_000,
+    >,
 }
-
-/// An agency's tiles, read at a clients version.
-type CachedTiles = (i64, Arc<Vec<portico_store::clients::Tile>>);
 
 /// The application: the database, the clock, the password hasher and the
 /// outbox's peers.

@@ -495,7 +495,7 @@ async fn launch(
 ) -> Result<Response, WebError> {
     let url = st
         .app
-        .launch_tile(&s.0.principal, id, &ctx)
+        .launch_tile(&s.0, id, &ctx)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
     Ok(Redirect::to(&url).into_response())

@@ -23,7 +23,7 @@ use portico_core::{Error, Msg};
 use portico_store::clients::{
     self as store_clients, ClientRow, ListFilter, Listed, NewService, Service,
 };
-use portico_store::{Page, accounts, audit, db_err, oauth, orgs};
+use portico_store::{Page, audit, db_err, oauth, orgs};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use time::Duration;
@@ -564,33 +564,20 @@ impl App {
     /// clients version): the home page is the portal's busiest page.
     async fn tiles_of(&self, agency: Option<OrgUnitId>) -> Result<Arc<Vec<store_clients::Tile>>> {
         let v = self.versions().await?.clients;
-        if let Some((at, t)) = self
-            .caches
-            .tiles
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&agency)
-            && *at == v
-        {
-            return Ok(t.clone());
+        if let Some(t) = self.caches.tiles.get(&agency, v) {
+            return Ok(t);
         }
         let t = Arc::new(store_clients::tiles_for(&mut *self.db.read().await?, agency).await?);
-        let mut m = self.caches.tiles.lock().unwrap_or_else(|e| e.into_inner());
-        if m.len() > 1_000 {
-            m.clear();
-        }
-        m.insert(agency, (v, t.clone()));
+        self.caches.tiles.put(agency, v, t.clone());
         Ok(t)
     }
 
     /// 轉登: the URL that starts the application's sign-in (OpenID Connect
     /// Core §4, third-party initiated login). The application then asks for
     /// a code and, the person being signed in here, gets one at once.
-    pub async fn launch_tile(&self, actor: &Principal, app_id: i64, ctx: &Ctx) -> Result<String> {
-        let agency = accounts::get(&mut *self.db.read().await?, actor.account_id())
-            .await?
-            .and_then(|a| a.agency_id);
-        let tiles = self.tiles_of(agency).await?;
+    pub async fn launch_tile(&self, s: &Session, app_id: i64, ctx: &Ctx) -> Result<String> {
+        let actor = &s.principal;
+        let tiles = self.tiles(s).await?;
         if !tiles.iter().any(|t| t.app_id == app_id) {
             return Err(Error::NotFound);
         }

@@ -17,15 +17,8 @@ impl App {
             return Ok(None);
         }
         let v = self.versions().await?.clients;
-        if let Some((at, c)) = self
-            .oidc
-            .clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(client_id)
-            && *at == v
-        {
-            return Ok(c.clone());
+        if let Some(c) = self.oidc.clients.get(client_id, v) {
+            return Ok(c);
         }
         let mut c = self.db.read().await?;
         let client = match store_clients::by_client_id(&mut c, client_id).await? {
@@ -35,11 +28,9 @@ impl App {
             }
             None => None,
         };
-        let mut m = self.oidc.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if m.len() > 10_000 {
-            m.clear();
-        }
-        m.insert(client_id.to_owned(), (v, client.clone()));
+        self.oidc
+            .clients
+            .put(client_id.to_owned(), v, client.clone());
         Ok(client)
     }
 

@@ -55,12 +55,9 @@ pub struct Provider {
     /// Clients as read at a clients version: every token request and every
     /// token check needs one. A change anywhere moves the version, which
     /// every node sees within a second (`App::versions`).
-    clients: Mutex<std::collections::HashMap<String, CachedClient>>,
+    /// `None`: no such client.
+    clients: crate::Versioned<String, Option<Arc<Client>>, 10_000>,
 }
-
-/// The clients version a client was read at, and what (`None`: no such
-/// client).
-type CachedClient = (i64, Option<Arc<Client>>);
 
 impl Provider {
     pub fn new(issuer: &str, master: Option<MasterKey>) -> Provider {
@@ -69,7 +66,7 @@ impl Provider {
             master,
             ring: Mutex::new(None),
             forced: Mutex::new(None),
-            clients: Mutex::new(std::collections::HashMap::new()),
+            clients: crate::Versioned::default(),
         }
     }
 }
