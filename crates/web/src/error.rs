@@ -255,36 +255,38 @@ pub(crate) fn not_found() -> Response {
     StatusCode::NOT_FOUND.into_response()
 }
 
+/// The error as the request's caller reads it: JSON under `/api/`, a page
+/// in the person's language elsewhere (`OriginalUri`: under `nest` the URI
+/// has lost its `/api/v1`).
+pub(crate) fn for_caller(err: Error, parts: &axum::http::request::Parts) -> WebError {
+    let api = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0)
+        .path()
+        .starts_with("/api/");
+    if api {
+        WebError::api(err)
+    } else {
+        WebError::page(err, crate::extract::visitor_lang(&parts.headers))
+    }
+}
+
 /// A page or API path that does not exist: the person's own 404, never an
 /// empty body.
-pub(crate) async fn no_such_page(
-    headers: axum::http::HeaderMap,
-    uri: axum::extract::OriginalUri,
-) -> WebError {
-    if uri.0.path().starts_with("/api/") {
-        WebError::api(Error::NotFound)
-    } else {
-        WebError::page(Error::NotFound, crate::extract::visitor_lang(&headers))
-    }
+pub(crate) async fn no_such_page(parts: axum::http::request::Parts) -> WebError {
+    for_caller(Error::NotFound, &parts)
 }
 
 /// A path that exists, asked with a method it does not take: 405, said in
 /// the person's language.
-pub(crate) async fn wrong_method(
-    headers: axum::http::HeaderMap,
-    uri: axum::extract::OriginalUri,
-) -> WebError {
+pub(crate) async fn wrong_method(parts: axum::http::request::Parts) -> WebError {
     let err = Error::Refused(Msg::new(
         "此網址不接受這種請求方式",
         "This address does not accept that request method",
     ));
-    let base = if uri.0.path().starts_with("/api/") {
-        WebError::api(err)
-    } else {
-        WebError::page(err, crate::extract::visitor_lang(&headers))
-    };
     WebError {
         status: Some(StatusCode::METHOD_NOT_ALLOWED),
-        ..base
+        ..for_caller(err, &parts)
     }
 }

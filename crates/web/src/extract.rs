@@ -579,20 +579,9 @@ where
 {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // Under `nest` the URI has lost its `/api/v1`; the original has it.
-        let api = parts
-            .extensions
-            .get::<axum::extract::OriginalUri>()
-            .map_or(&parts.uri, |o| &o.0)
-            .path()
-            .starts_with("/api/");
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
-            Err(_) if api => Err(WebError::api(Error::NotFound)),
-            Err(_) => Err(WebError::page(
-                Error::NotFound,
-                visitor_lang(&parts.headers),
-            )),
+            Err(_) => Err(crate::error::for_caller(Error::NotFound, parts)),
         }
     }
 }
