@@ -259,6 +259,20 @@ pub async fn append_many_head(
     Ok((seqs, (last, prev)))
 }
 
+/// `append_after`'s statement, built once.
+fn append_after_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+        "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
+         INSERT INTO audit_events ({COLS}) SELECT {COLS} FROM json_to_recordset($5::json) AS v(\
+         seq BIGINT, at BIGINT, actor_id BIGINT, actor_login TEXT, action TEXT, target_kind TEXT, \
+         target_id BIGINT, target_label TEXT, scope_path TEXT, ip TEXT, user_agent TEXT, outcome TEXT, \
+         reason TEXT, detail TEXT, prev_hash TEXT, hash TEXT) WHERE EXISTS (SELECT 1 FROM h)"
+    )
+    })
+}
+
 /// PostgreSQL only: appends `events` after `head` in one statement, with no
 /// transaction around it (one round trip where `append_many` takes five or
 /// more). The head moves only if it is still `head`; when another
@@ -292,22 +306,16 @@ pub async fn append_after(
     )
     .to_string();
     let last_seq = head.0 + rows.len() as i64;
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
-         INSERT INTO audit_events ({COLS}) SELECT {COLS} FROM json_to_recordset($5::json) AS v(\
-         seq BIGINT, at BIGINT, actor_id BIGINT, actor_login TEXT, action TEXT, target_kind TEXT, \
-         target_id BIGINT, target_label TEXT, scope_path TEXT, ip TEXT, user_agent TEXT, outcome TEXT, \
-         reason TEXT, detail TEXT, prev_hash TEXT, hash TEXT) WHERE EXISTS (SELECT 1 FROM h)"
-    )))
-    .bind(last_seq)
-    .bind(&last_hash)
-    .bind(head.0)
-    .bind(&head.1)
-    .bind(json)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected();
+    let done = sqlx::query(sqlx::AssertSqlSafe(append_after_sql()))
+        .bind(last_seq)
+        .bind(&last_hash)
+        .bind(head.0)
+        .bind(&head.1)
+        .bind(json)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
     if done != rows.len() as u64 {
         return Ok(None);
     }

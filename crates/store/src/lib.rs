@@ -282,25 +282,7 @@ impl SqlBuf {
         use portico_core::permission::AdminScope;
         match scope {
             AdminScope::All => self,
-            AdminScope::Subtrees(roots) if roots.is_empty() => self.push(" AND 1 = 0"),
-            AdminScope::Subtrees(roots) => {
-                self.push(" AND (");
-                for (i, r) in roots.iter().enumerate() {
-                    if i > 0 {
-                        self.push(" OR ");
-                    }
-                    self.push("(")
-                        .push(path_col)
-                        .push(" >= ")
-                        .t(r.as_str())
-                        .push(" AND ")
-                        .push(path_col)
-                        .push(" < ")
-                        .t(r.range_end())
-                        .push(")");
-                }
-                self.push(")")
-            }
+            AdminScope::Subtrees(roots) => self.in_subtrees(path_col, roots),
         }
     }
 
