@@ -17,7 +17,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as client from "openid-client";
-import { bin, here, launch, shots, axe, PASSWORD } from "./lib.mjs";
+import { bin, here, launch, shots, axe, fillSignIn, PASSWORD } from "./lib.mjs";
 
 const ADMIN_PG = process.env.PORTICO_CLUSTER_PG;
 const skip = ADMIN_PG ? false : "PORTICO_CLUSTER_PG is not set (./scripts/test sets it)";
@@ -262,11 +262,7 @@ test("a person's visit alternating nodes: sign in, change the profile, a code fl
   });
   try {
     await page.goto(`${base}/login`);
-    const id = await page.inputValue('input[name="captcha_id"]');
-    await page.fill("#login", "staff");
-    await page.fill("#password", PASSWORD);
-    await page.fill("#captcha", captcha(id));
-    await page.click('button[type="submit"].primary');
+    await fillSignIn(page, captcha, "staff");
     await page.waitForURL(`${base}/`);
     await axe(page, "home through the balancer");
 

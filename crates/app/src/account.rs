@@ -338,16 +338,10 @@ impl App {
 
     pub async fn set_my_avatar(&self, s: &Session, upload: &[u8], ctx: &Ctx) -> Result<()> {
         let upload = upload.to_vec();
-        let busy = || {
-            Error::Busy(Msg::new(
-                "系統忙碌中，請稍候幾秒再上傳一次",
-                "The server is busy; upload again in a few seconds",
-            ))
-        };
         let _slot = tokio::time::timeout(AVATAR_WAIT, AVATAR_DECODES.acquire())
             .await
-            .map_err(|_| busy())?
-            .map_err(|_| busy())?;
+            .map_err(|_| crate::passwords::busy())?
+            .map_err(|_| crate::passwords::busy())?;
         let png = tokio::task::spawn_blocking(move || reencode_avatar(&upload))
             .await
             .map_err(|e| Error::internal(format!("avatar task: {e}")))??;

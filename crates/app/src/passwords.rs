@@ -235,7 +235,8 @@ fn work(rx: &Mutex<Receiver<Job>>, params: &Params) {
     }
 }
 
-fn busy() -> Error {
+/// The refusal of a bounded pool that is full: come back in a moment.
+pub(crate) fn busy() -> Error {
     Error::Busy(Msg::new(
         "系統忙碌中，請稍候幾秒再試一次",
         "The system is busy; try again in a few seconds",

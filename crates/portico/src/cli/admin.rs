@@ -123,11 +123,7 @@ pub async fn admin(cfg: &Config, cmd: AdminCmd) -> Result<(), String> {
 }
 
 pub async fn keys(cfg: &Config, cmd: KeysCmd) -> Result<(), String> {
-    let issuer = if cfg.public_url.is_empty() {
-        format!("http://{}", cfg.listen)
-    } else {
-        cfg.public_url.clone()
-    };
+    let issuer = cfg.issuer(&cfg.listen);
     let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?;
     match cmd {
         KeysCmd::Rotate { alg } => {

@@ -112,3 +112,14 @@ pub fn init_logs(format: &str) {
         b.init();
     }
 }
+
+impl Config {
+    /// The OpenID issuer: `public_url`, or `http://` + the address served.
+    pub fn issuer(&self, listen: &str) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{listen}")
+        } else {
+            self.public_url.clone()
+        }
+    }
+}

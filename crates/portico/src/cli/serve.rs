@@ -11,11 +11,7 @@ use std::sync::Arc;
 pub async fn run(cfg: &Config, listen: Option<String>) -> Result<(), String> {
     super::config::init_logs(&cfg.log_format);
     let listen = listen.unwrap_or(cfg.listen.clone());
-    let issuer = if cfg.public_url.is_empty() {
-        format!("http://{listen}")
-    } else {
-        cfg.public_url.clone()
-    };
+    let issuer = cfg.issuer(&listen);
     let mut app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
         .with_delivery(delivery(&cfg)?);
     if !cfg.card_trust_file.is_empty() {
