@@ -7,7 +7,7 @@
 //! committed, so nothing is issued unaudited and no hit goes uncounted.
 use crate::{App, Result};
 use portico_core::Error;
-use portico_store::{Backend, Db, audit, db_err, rates};
+use portico_store::{Db, audit, db_err, rates};
 use time::OffsetDateTime;
 
 /// The most writes one commit carries.
@@ -42,9 +42,9 @@ pub(crate) struct GroupCommit {
 
 async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::new();
-    // The audit chain's head as this writer last left it: on PostgreSQL a
-    // batch of events only is then appended in one statement, which checks
-    // that no one else appended meanwhile (`audit::append_after`).
+    // The audit chain's head as this writer last left it: a batch of events
+    // only is then appended in one round trip, which checks that no one else
+    // appended meanwhile (`audit::append_after`).
     let mut head: Option<(i64, String)> = None;
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -85,9 +85,9 @@ async fn writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<Pending>) {
     }
 }
 
-/// Writes a batch; an answer per write, in order. Events alone on
-/// PostgreSQL, with the head known, go in one statement; otherwise one
-/// transaction carries the batch.
+/// Writes a batch; an answer per write, in order. Events alone, with the
+/// head known, go in one round trip; otherwise one transaction carries the
+/// batch.
 async fn write(db: &Db, batch: &[Pending], head: &mut Option<(i64, String)>) -> Result<Vec<i64>> {
     let events: Vec<(usize, (&audit::NewEvent, OffsetDateTime))> = batch
         .iter()
@@ -99,8 +99,7 @@ async fn write(db: &Db, batch: &[Pending], head: &mut Option<(i64, String)>) -> 
         .collect();
     let only: Vec<_> = events.iter().map(|(_, e)| *e).collect();
     let mut answers = vec![0; batch.len()];
-    if db.backend() == Backend::Postgres
-        && events.len() == batch.len()
+    if events.len() == batch.len()
         && let Some(h) = head.as_ref()
     {
         let tried = audit::append_after(&mut *db.autocommit().await?, h, &only).await;

@@ -620,9 +620,13 @@ const EXPECTED_REFUSALS: &[(&str, u16)] = &[
     ("/admin/settings", 422),
 ];
 
+/// Text an audit event may carry (a login, a browser's user agent, a
+/// reason typed by an admin) that a JSON round trip could bend.
+const AWKWARD: &str =
+    "臺南市政府 \"quoted\" 'single' back\\slash tab\t line\nfeed \u{1} \u{7f} \u{2028} 🙂 é";
+
 #[tokio::test]
 async fn a_group_commit_of_any_size_is_written_in_order_and_the_chain_holds() {
-    // 85 = 64 + 16 + 4 + 1: every INSERT size a group commit is cut into.
     let s = TestServer::start(1).await;
     let before = s.app.verify_audit_chain().await.unwrap().head_seq;
     let mut expected = before;
@@ -634,6 +638,7 @@ async fn a_group_commit_of_any_size_is_written_in_order_and_the_chain_holds() {
                 target_kind: "batch".into(),
                 target_label: format!("{n}"),
                 detail: format!("{{\"i\":{i}}}"),
+                user_agent: AWKWARD.into(),
                 ..Default::default()
             })
             .collect();
@@ -664,6 +669,109 @@ async fn a_group_commit_of_any_size_is_written_in_order_and_the_chain_holds() {
     let v = s.app.verify_audit_chain().await.unwrap();
     assert!(v.first_break.is_none(), "{v:?}");
     assert_eq!(v.head_seq, expected);
+}
+
+/// The group commit's one-round-trip append: written only after the head it
+/// was given, nothing when another transaction appended meanwhile, nothing
+/// (and no transaction left open) when it fails part-way.
+#[tokio::test]
+async fn the_one_trip_append_writes_after_its_head_only_and_leaves_nothing_open_when_it_fails() {
+    use portico_store::audit::{self, NewEvent};
+    let s = TestServer::start(1).await;
+    let ev = |label: &str| NewEvent {
+        actor_login: "system".into(),
+        action: "test.one_trip".into(),
+        target_kind: "batch".into(),
+        target_label: label.into(),
+        user_agent: AWKWARD.into(),
+        reason: AWKWARD.into(),
+        detail: serde_json::json!({ "said": AWKWARD }).to_string(),
+        ..Default::default()
+    };
+    let now = s.app.now();
+    let head = |s: &TestServer| {
+        let db = s.app.db.clone();
+        async move { audit::head(&mut *db.read().await.unwrap()).await.unwrap() }
+    };
+    // Written after the head it was given, in one trip.
+    let h0 = head(&s).await;
+    let (a, b) = (ev("a"), ev("b"));
+    let (seqs, h1) = audit::append_after(
+        &mut *s.app.db.autocommit().await.unwrap(),
+        &h0,
+        &[(&a, now), (&b, now)],
+    )
+    .await
+    .unwrap()
+    .expect("the head had not moved");
+    assert_eq!(seqs, vec![h0.0 + 1, h0.0 + 2]);
+    assert_eq!(head(&s).await, h1, "the head is the one it answered");
+    let stored = audit::get(&mut *s.app.db.read().await.unwrap(), h0.0 + 2)
+        .await
+        .unwrap()
+        .expect("row");
+    assert_eq!(
+        stored.user_agent, AWKWARD,
+        "text survives the JSON trip unchanged"
+    );
+    assert_eq!(stored.reason, AWKWARD);
+    // Given a head that has moved since (another transaction appended):
+    // nothing written, the head as the other left it.
+    let c = ev("c");
+    let mut tx = s.app.db.begin().await.unwrap();
+    audit::append_many(&mut tx, &[(&c, now)]).await.unwrap();
+    tx.commit().await.unwrap();
+    let h2 = head(&s).await;
+    let stale = audit::append_after(
+        &mut *s.app.db.autocommit().await.unwrap(),
+        &h1,
+        &[(&a, now)],
+    )
+    .await
+    .unwrap();
+    assert!(stale.is_none(), "a stale head writes nothing");
+    assert_eq!(head(&s).await, h2);
+    // Failing part-way (a row already holds the next number): an error,
+    // the head unmoved, and the writer's connection usable again.
+    sqlx::query(
+        "INSERT INTO audit_events (seq, at, actor_login, action, target_kind, target_label, scope_path, ip, \
+         user_agent, outcome, reason, detail, prev_hash, hash) \
+         VALUES ($1, 0, 'x', 'test.squat', 'x', 'x', '', '', '', 'ok', '', '{}', 'x', 'x')",
+    )
+    .bind(h2.0 + 1)
+    .execute(&mut *s.app.db.autocommit().await.unwrap())
+    .await
+    .unwrap();
+    let failed = audit::append_after(
+        &mut *s.app.db.autocommit().await.unwrap(),
+        &h2,
+        &[(&a, now)],
+    )
+    .await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(head(&s).await, h2, "rolled back: the head unmoved");
+    let mut tx = s
+        .app
+        .db
+        .begin()
+        .await
+        .expect("no transaction left open on the writer");
+    sqlx::query("UPDATE settings SET updated_by = updated_by WHERE 1 = 0")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let rows: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'test.one_trip'")
+            .fetch_one(&mut *s.app.db.read().await.unwrap())
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(
+        rows, 3,
+        "a, b and c: nothing from the stale or the failed append"
+    );
 }
 
 #[tokio::test]

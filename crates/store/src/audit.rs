@@ -1,7 +1,7 @@
 //! SQL for the audit trail. Appending takes the chain's head row inside the
 //! caller's transaction, so events are numbered and chained in commit order
 //! on every node.
-use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
+use crate::{Backend, Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
 use portico_core::audit::{EventFields, Outcome};
 use portico_core::permission::Visible;
 use portico_core::{Error, ids::AccountId};
@@ -102,39 +102,6 @@ pub async fn append(c: &mut Conn, e: &NewEvent, now: OffsetDateTime) -> Result<i
         .ok_or_else(|| portico_core::Error::internal("no event appended"))
 }
 
-/// Appends events to the chain in order, inside the caller's transaction,
-/// moving the head once for all of them: what a group commit writes.
-/// Returns their sequence numbers.
-/// The sizes of the multi-row INSERTs a group commit is cut into, largest
-/// first (a batch of 37 goes as 16 + 16 + 4 + 1).
-const INSERT_CHUNKS: [usize; 4] = [64, 16, 4, 1];
-
-/// The INSERT for the `i`th of `INSERT_CHUNKS`, built once.
-fn insert_sql(i: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
-    &SQL.get_or_init(|| INSERT_CHUNKS.map(values_sql))[i]
-}
-
-/// `INSERT … VALUES (…), (…)` for `rows` rows of every column.
-fn values_sql(rows: usize) -> String {
-    let mut sql = format!("INSERT INTO audit_events ({COLS}) VALUES ");
-    for i in 0..rows {
-        let b = i * 16;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        sql.push_str(
-            &(1..=16)
-                .map(|k| format!("${}", b + k))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        sql.push(')');
-    }
-    sql
-}
-
 /// One event of a batch with its place in the chain.
 struct Chained<'e> {
     seq: i64,
@@ -187,8 +154,63 @@ fn chain<'e>(
     (rows, prev)
 }
 
-/// Appends `events` in the caller's transaction: their sequence numbers,
-/// and the chain's head after them.
+/// The rows of a batch travel as one JSON array, so the statement that
+/// inserts them has the same text for any batch size and stays prepared, and
+/// binds one parameter however many rows there are.
+fn rows_json(rows: &[Chained<'_>]) -> String {
+    serde_json::Value::Array(
+        rows.iter()
+            .map(|r| {
+                serde_json::json!({
+                    "seq": r.seq, "at": r.at_ms, "actor_id": r.e.actor_id,
+                    "actor_login": r.e.actor_login, "action": r.e.action,
+                    "target_kind": r.e.target_kind, "target_id": r.e.target_id,
+                    "target_label": r.e.target_label, "scope_path": r.e.scope_path,
+                    "ip": r.e.ip, "user_agent": r.e.user_agent, "outcome": r.outcome,
+                    "reason": r.e.reason, "detail": r.e.detail,
+                    "prev_hash": r.prev, "hash": r.hash,
+                })
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
+/// `INSERT INTO audit_events … SELECT` the rows of the JSON array `$json`,
+/// only if `cond` holds (SQL, or `TRUE`).
+fn insert_json_sql(backend: Backend, json: &str, cond: &str) -> String {
+    match backend {
+        Backend::Postgres => format!(
+            "INSERT INTO audit_events ({COLS}) SELECT {COLS} FROM json_to_recordset({json}::json) AS v(\
+             seq BIGINT, at BIGINT, actor_id BIGINT, actor_login TEXT, action TEXT, target_kind TEXT, \
+             target_id BIGINT, target_label TEXT, scope_path TEXT, ip TEXT, user_agent TEXT, outcome TEXT, \
+             reason TEXT, detail TEXT, prev_hash TEXT, hash TEXT) WHERE {cond}"
+        ),
+        Backend::Sqlite => {
+            let fields = COLS
+                .split(", ")
+                .map(|c| format!("v.value ->> '{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "INSERT INTO audit_events ({COLS}) SELECT {fields} FROM jsonb_each({json}) AS v WHERE {cond}"
+            )
+        }
+    }
+}
+
+/// A statement per backend, built once.
+fn built(
+    backend: Backend,
+    cell: &'static [std::sync::OnceLock<String>; 2],
+    f: impl FnOnce() -> String,
+) -> &'static str {
+    cell[backend as usize].get_or_init(f)
+}
+
+/// Appends events to the chain in order, inside the caller's transaction,
+/// moving the head once for all of them: what a group commit writes.
+/// Returns their sequence numbers.
 pub async fn append_many(c: &mut Conn, events: &[(&NewEvent, OffsetDateTime)]) -> Result<Vec<i64>> {
     if events.is_empty() {
         return Ok(Vec::new());
@@ -213,73 +235,43 @@ pub async fn append_many_head(
     if events.is_empty() {
         return Ok((Vec::new(), (last, head.text("hash")?)));
     }
-    // The chain is computed here, then written with a few multi-row
-    // INSERTs.
+    // The chain is computed here, then written with one INSERT.
     let (rows, prev) = chain(last - n, head.text("hash")?, events);
-    // Rows go in chunks of a few fixed sizes, so each INSERT is one of a
-    // handful of statements the connection keeps prepared: a statement per
-    // batch size would be parsed (and planned) anew for nearly every batch.
-    let mut rest = &rows[..];
-    while !rest.is_empty() {
-        // The last size is 1, so some size always fits.
-        let i = INSERT_CHUNKS
-            .iter()
-            .position(|&k| k <= rest.len())
-            .unwrap_or(INSERT_CHUNKS.len() - 1);
-        let (chunk, tail) = rest.split_at(INSERT_CHUNKS[i]);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert_sql(i)));
-        for r in chunk {
-            q = q
-                .bind(r.seq)
-                .bind(r.at_ms)
-                .bind(r.e.actor_id)
-                .bind(&r.e.actor_login)
-                .bind(&r.e.action)
-                .bind(&r.e.target_kind)
-                .bind(r.e.target_id)
-                .bind(&r.e.target_label)
-                .bind(&r.e.scope_path)
-                .bind(&r.e.ip)
-                .bind(&r.e.user_agent)
-                .bind(r.outcome)
-                .bind(&r.e.reason)
-                .bind(&r.e.detail)
-                .bind(&r.prev)
-                .bind(&r.hash);
-        }
-        q.execute(&mut *c).await.map_err(db_err)?;
-        rest = tail;
-    }
-    let seqs = rows.iter().map(|r| r.seq).collect();
+    static SQL: [std::sync::OnceLock<String>; 2] = [const { std::sync::OnceLock::new() }; 2];
+    let backend = backend_of(c);
+    let sql = built(backend, &SQL, || insert_json_sql(backend, "$1", "TRUE"));
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(rows_json(&rows))
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&prev)
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
-    Ok((seqs, (last, prev)))
+    Ok((rows.iter().map(|r| r.seq).collect(), (last, prev)))
 }
 
-/// `append_after`'s statement, built once.
-fn append_after_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
-        format!(
-        "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
-         INSERT INTO audit_events ({COLS}) SELECT {COLS} FROM json_to_recordset($5::json) AS v(\
-         seq BIGINT, at BIGINT, actor_id BIGINT, actor_login TEXT, action TEXT, target_kind TEXT, \
-         target_id BIGINT, target_label TEXT, scope_path TEXT, ip TEXT, user_agent TEXT, outcome TEXT, \
-         reason TEXT, detail TEXT, prev_hash TEXT, hash TEXT) WHERE EXISTS (SELECT 1 FROM h)"
-    )
-    })
+/// Which database a connection talks to.
+fn backend_of(c: &Conn) -> Backend {
+    if c.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
 }
 
-/// PostgreSQL only: appends `events` after `head` in one statement, with no
-/// transaction around it (one round trip where `append_many` takes five or
-/// more). The head moves only if it is still `head`; when another
-/// transaction appended meanwhile nothing is written and the answer is
-/// `None` (the caller then appends the locking way). The rows travel as one
-/// JSON array, so the statement's text is the same for any batch and stays
-/// prepared.
+/// Appends `events` after `head` in one round trip, on a connection with no
+/// transaction open (where `append_many` takes five). The head moves only if
+/// it is still `head`; when another transaction appended meanwhile nothing
+/// is written and the answer is `None` (the caller then appends the locking
+/// way).
+///
+/// On PostgreSQL it is one statement: a CTE moves the head and the INSERT
+/// runs only if it did. On SQLite it is one script in its own transaction
+/// (the driver runs a script's statements in one call to its connection
+/// thread); the INSERT runs only if the head is now the one it set.
 pub async fn append_after(
     c: &mut Conn,
     head: &(i64, String),
@@ -288,34 +280,56 @@ pub async fn append_after(
     if events.is_empty() {
         return Ok(Some((Vec::new(), head.clone())));
     }
+    static SQL: [std::sync::OnceLock<String>; 2] = [const { std::sync::OnceLock::new() }; 2];
+    let backend = backend_of(c);
+    let sql = built(backend, &SQL, || match backend {
+        Backend::Postgres => format!(
+            "WITH h AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) {}",
+            insert_json_sql(backend, "$5", "EXISTS (SELECT 1 FROM h)")
+        ),
+        Backend::Sqlite => format!(
+            "BEGIN IMMEDIATE; \
+             UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4; \
+             {}; SELECT changes() AS n; COMMIT;",
+            insert_json_sql(
+                backend,
+                "$5",
+                "(SELECT seq = $1 AND hash = $2 FROM audit_head WHERE id = 1)"
+            )
+        ),
+    });
     let (rows, last_hash) = chain(head.0, head.1.clone(), events);
-    let json = serde_json::Value::Array(
-        rows.iter()
-            .map(|r| {
-                serde_json::json!({
-                    "seq": r.seq, "at": r.at_ms, "actor_id": r.e.actor_id,
-                    "actor_login": r.e.actor_login, "action": r.e.action,
-                    "target_kind": r.e.target_kind, "target_id": r.e.target_id,
-                    "target_label": r.e.target_label, "scope_path": r.e.scope_path,
-                    "ip": r.e.ip, "user_agent": r.e.user_agent, "outcome": r.outcome,
-                    "reason": r.e.reason, "detail": r.e.detail,
-                    "prev_hash": r.prev, "hash": r.hash,
-                })
-            })
-            .collect(),
-    )
-    .to_string();
     let last_seq = head.0 + rows.len() as i64;
-    let done = sqlx::query(sqlx::AssertSqlSafe(append_after_sql()))
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(last_seq)
         .bind(&last_hash)
         .bind(head.0)
         .bind(&head.1)
-        .bind(json)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+        .bind(rows_json(&rows));
+    // PostgreSQL counts the rows inserted. SQLite's driver adds up every
+    // statement of a script (a BEGIN repeats the count before it), so the
+    // script reports the INSERT's own count; and it is fetched whole, since
+    // the driver stops a script at the row a `fetch_one` asks for, before
+    // its COMMIT.
+    let done = match backend {
+        Backend::Postgres => done.execute(&mut *c).await.map(|d| d.rows_affected()),
+        Backend::Sqlite => done.fetch_all(&mut *c).await.and_then(|rows| {
+            rows.first()
+                .map_or(Ok(0), |r| sqlx::Row::try_get::<i64, _>(r, "n"))
+                .map(|n| n as u64)
+        }),
+    };
+    let done = match done {
+        Ok(d) => d,
+        Err(e) => {
+            if backend == Backend::Sqlite {
+                // A script that failed part-way leaves its transaction
+                // open: end it before the connection goes back to the pool.
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *c).await;
+            }
+            return Err(db_err(e));
+        }
+    };
     if done != rows.len() as u64 {
         return Ok(None);
     }

@@ -63,6 +63,9 @@ impl Db {
             let write = AnyPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                // A file opened in this process does not go stale: no ping
+                // (a round trip to the connection's thread) per acquire.
+                .test_before_acquire(false)
                 .after_connect(|c, _| sqlite_pragmas(c))
                 .connect(&url)
                 .await
@@ -70,6 +73,7 @@ impl Db {
             let read = AnyPoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .after_connect(|c, _| sqlite_pragmas(c))
                 .connect(&url)
                 .await
