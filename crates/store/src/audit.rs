@@ -158,22 +158,49 @@ fn chain<'e>(
 /// inserts them has the same text for any batch size and stays prepared, and
 /// binds one parameter however many rows there are.
 fn rows_json(rows: &[Chained<'_>]) -> String {
-    serde_json::Value::Array(
-        rows.iter()
-            .map(|r| {
-                serde_json::json!({
-                    "seq": r.seq, "at": r.at_ms, "actor_id": r.e.actor_id,
-                    "actor_login": r.e.actor_login, "action": r.e.action,
-                    "target_kind": r.e.target_kind, "target_id": r.e.target_id,
-                    "target_label": r.e.target_label, "scope_path": r.e.scope_path,
-                    "ip": r.e.ip, "user_agent": r.e.user_agent, "outcome": r.outcome,
-                    "reason": r.e.reason, "detail": r.e.detail,
-                    "prev_hash": r.prev, "hash": r.hash,
-                })
-            })
-            .collect(),
-    )
-    .to_string()
+    /// A row as the INSERT reads it: the columns by name, borrowed.
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        seq: i64,
+        at: i64,
+        actor_id: Option<i64>,
+        actor_login: &'a str,
+        action: &'a str,
+        target_kind: &'a str,
+        target_id: Option<i64>,
+        target_label: &'a str,
+        scope_path: &'a str,
+        ip: &'a str,
+        user_agent: &'a str,
+        outcome: &'a str,
+        reason: &'a str,
+        detail: &'a str,
+        prev_hash: &'a str,
+        hash: &'a str,
+    }
+    let rows: Vec<Row<'_>> = rows
+        .iter()
+        .map(|r| Row {
+            seq: r.seq,
+            at: r.at_ms,
+            actor_id: r.e.actor_id,
+            actor_login: &r.e.actor_login,
+            action: &r.e.action,
+            target_kind: &r.e.target_kind,
+            target_id: r.e.target_id,
+            target_label: &r.e.target_label,
+            scope_path: &r.e.scope_path,
+            ip: &r.e.ip,
+            user_agent: &r.e.user_agent,
+            outcome: r.outcome,
+            reason: &r.e.reason,
+            detail: &r.e.detail,
+            prev_hash: &r.prev,
+            hash: &r.hash,
+        })
+        .collect();
+    // Strings and integers only: serialising cannot fail.
+    serde_json::to_string(&rows).unwrap_or_default()
 }
 
 /// `INSERT INTO audit_events … SELECT` the rows of the JSON array `$json`,
