@@ -310,6 +310,20 @@ async fn a_system_admin_runs_the_org_tree_and_settings_through_the_api() {
         c.api_get("/settings").await.1["password"]["min_len"],
         before["password"]["min_len"]
     );
+    // A body that is not an object (it would replace every parameter) and
+    // a null (it would drop one back to its default) change nothing.
+    let now = c.api_get("/settings").await.1;
+    for (bad, says) in [
+        (json!([]), "JSON 物件"),
+        (json!([{"password": {"min_len": 9}}]), "JSON 物件"),
+        (json!({"lockout": null}), "lockout"),
+        (json!({"password": {"min_len": null}}), "password.min_len"),
+    ] {
+        let (st, body) = c.api("PUT", "/settings", &csrf, Some(bad.clone())).await;
+        assert_eq!(st, 422, "{bad}: {body}");
+        assert!(body.to_string().contains(says), "{bad}: {body}");
+        assert_eq!(c.api_get("/settings").await.1, now, "{bad} changed nothing");
+    }
 
     // Only system admins see or change the parameters.
     let mut agency = s.signed_in("civil_admin").await;

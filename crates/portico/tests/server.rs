@@ -889,3 +889,37 @@ async fn the_audit_pages_links_keep_the_filters() {
         "nothing escaped twice"
     );
 }
+
+/// `portico audit verify` checks what is there: a database that is not
+/// there is an error (and is not created), not an empty chain reported
+/// intact.
+#[test]
+fn audit_verify_refuses_a_database_that_is_not_there_and_checks_one_that_is() {
+    let dir = std::env::temp_dir().join(format!("portico-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("nowhere.db");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args(args)
+            .env("PORTICO_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .current_dir(&dir)
+            .output()
+            .expect("portico runs")
+    };
+    let out = run(&["audit", "verify"]);
+    assert!(!out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("沒有資料庫") && err.contains("No database at"),
+        "{err}"
+    );
+    assert!(!db.exists(), "verifying created the database");
+    assert!(run(&["migrate"]).status.success());
+    let out = run(&["audit", "verify"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Audit chain intact"),
+        "{out:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

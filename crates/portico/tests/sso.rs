@@ -276,7 +276,7 @@ async fn token_endpoint_refusals_use_the_rfc_codes_and_are_audited() {
     let reasons = audit_reasons(&s, "oauth.token").await;
     for r in [
         "pkce_mismatch",
-        "code_replay",
+        "auth_code_reused",
         "redirect_uri_mismatch",
         "code_expired",
     ] {

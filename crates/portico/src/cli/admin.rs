@@ -148,6 +148,16 @@ pub async fn keys(cfg: &Config, cmd: KeysCmd) -> Result<(), String> {
 
 pub async fn audit(cfg: &Config, cmd: AuditCmd) -> Result<ExitCode, String> {
     let AuditCmd::Verify = cmd;
+    // A check must not create what it checks: a database that is not there
+    // is an error, not an empty chain reported intact.
+    if let Some(path) = sqlite_path(&cfg.database_url)
+        && !std::path::Path::new(path).exists()
+    {
+        return Err(format!(
+            "沒有資料庫 {path}：請以 --config 指定設定檔，或設定 PORTICO_DATABASE_URL。\n\
+             No database at {path}: name the configuration with --config, or set PORTICO_DATABASE_URL."
+        ));
+    }
     let app = open(&cfg.database_url).await?;
     let v = app.verify_audit_chain().await.map_err(|e| e.to_string())?;
     Ok(match v.first_break {
@@ -183,4 +193,10 @@ fn describe(b: &portico_core::audit::Break) -> String {
             "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
         ),
     }
+}
+
+/// The file of a `sqlite://` URL.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let path = url.strip_prefix("sqlite://")?;
+    Some(path.split('?').next().unwrap_or(path))
 }

@@ -48,6 +48,29 @@ pub(super) async fn save_settings(
                 })?,
         ),
     };
+    // Every parameter has a value: a body that is not an object would
+    // replace them all, and a null would drop one back to its default,
+    // so neither is a change anyone means.
+    if !patch.is_object() {
+        return Err(WebError::api(Error::invalid(
+            "body",
+            Msg::new(
+                "內容須為 JSON 物件，只列出要變更的參數，例如 {\"session_idle_minutes\": 20}",
+                "The body must be a JSON object naming only the parameters to change, e.g. {\"session_idle_minutes\": 20}",
+            ),
+        )));
+    }
+    if let Some(k) = null_member(&patch, "") {
+        return Err(WebError::api(Error::invalid(
+            "body",
+            Msg::owned(
+                format!("參數 {k} 須有值（不可為 null）；不變更的參數請勿列出"),
+                format!(
+                    "The parameter {k} needs a value (not null); leave out what does not change"
+                ),
+            ),
+        )));
+    }
     let admin = s.principal.system_admin().map_err(WebError::api)?;
     loop {
         let (cur, version) = st
@@ -126,6 +149,21 @@ pub(super) fn unknown_keys(patch: &Value, current: &Value, prefix: &str, out: &m
 }
 
 /// RFC 7396: objects merge key by key, `null` removes, anything else replaces.
+/// The first member of `patch` that is null, by its dotted name.
+fn null_member(patch: &Value, prefix: &str) -> Option<String> {
+    let Value::Object(p) = patch else {
+        return None;
+    };
+    p.iter().find_map(|(k, v)| {
+        let name = format!("{prefix}{k}");
+        if v.is_null() {
+            Some(name)
+        } else {
+            null_member(v, &format!("{name}."))
+        }
+    })
+}
+
 pub(super) fn merge_patch(target: &mut Value, patch: Value) {
     match patch {
         Value::Object(p) => {

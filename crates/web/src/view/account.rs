@@ -171,6 +171,7 @@ pub fn reason_label(r: &str) -> Msg {
             "Method not allowed outside the government network",
         ),
         "bad_code" | "bad_code_locked" => Msg::new("動態驗證碼錯誤", "Wrong authenticator code"),
+        "auth_code_reused" => Msg::new("授權碼已使用過", "Authorization code already used"),
         "code_replay" | "code_replay_locked" => {
             Msg::new("動態驗證碼已使用過", "Authenticator code already used")
         }

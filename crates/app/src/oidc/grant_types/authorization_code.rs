@@ -51,7 +51,7 @@ impl App {
                     client,
                     g.account_id,
                     Outcome::Refused,
-                    "code_replay",
+                    "auth_code_reused",
                 )
                 .await?;
             audit::append(&mut tx, &e, now).await?;
