@@ -1,12 +1,13 @@
 //! Admin account search over many accounts (issue 2): name prefix + agency
-//! filter, first page with its total, as a system admin. Reports p50/p99 and,
+//! filter, first page with its total, as a system admin and as that
+//! agency's admin (the rank subquery). Reports p50/p99 and,
 //! as the same-run baseline, a point read of one account.
 //!
 //! cargo run --release -p portico --example bench_search -- [DATABASE_URL] [ACCOUNTS] [QUERIES]
 //! (DATABASE_URL defaults to a temporary SQLite file; for PostgreSQL pass an
 //! empty database's URL.)
 use portico_core::ids::AccountId;
-use portico_core::permission::{AdminScope, Visible};
+use portico_core::permission::{AdminScope, RoleKind, Visible};
 use portico_store::Db;
 use portico_store::accounts::{self, Search};
 use std::time::Instant;
@@ -49,6 +50,7 @@ async fn main() {
     let now = time::OffsetDateTime::now_utc();
     let mut c = db.read().await.expect("conn");
     let (mut search, mut point) = (Vec::with_capacity(queries), Vec::with_capacity(queries));
+    let mut ranked = Vec::with_capacity(queries);
     let mut rows = 0i64;
     for i in 0..queries {
         let q = Search {
@@ -72,6 +74,28 @@ async fn main() {
         .expect("search");
         search.push(t.elapsed().as_secs_f64() * 1e3);
         rows += page.total;
+        // The same search by that agency's admin: their subtree, and no
+        // account holding an admin role at or above theirs (the rank
+        // subquery an agency admin's every list carries).
+        let agency = agencies[(i * 7) % agencies.len()].clone();
+        let t = Instant::now();
+        accounts::search(
+            &mut c,
+            &Visible {
+                scope: AdminScope::Subtrees(vec![agency.clone()]),
+                ranks: Some(vec![
+                    (RoleKind::AgencyAdmin, vec![agency.clone()]),
+                    (RoleKind::UnitAdmin, vec![agency]),
+                ]),
+            },
+            &q,
+            now,
+            1,
+            20,
+        )
+        .await
+        .expect("ranked search");
+        ranked.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let _ = accounts::get(&mut c, AccountId(1 + (i as i64 * 37) % n as i64))
             .await
@@ -85,6 +109,10 @@ async fn main() {
         rows as f64 / queries as f64
     );
     println!("search: p50 {s50:.2} ms, p99 {s99:.2} ms");
+    let (r50, r99) = (pct(&mut ranked, 0.5), pct(&mut ranked, 0.99));
+    println!(
+        "the same as the agency's admin (scope and rank in the query): p50 {r50:.2} ms, p99 {r99:.2} ms"
+    );
     println!(
         "baseline point read: p50 {p50:.3} ms, p99 {p99:.3} ms; search/point p99 ratio {:.1}",
         s99 / p99
