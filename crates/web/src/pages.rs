@@ -73,7 +73,7 @@ pub(crate) async fn home(
         return Ok(Redirect::to("/account/password").into_response());
     }
 
-    let c = Chrome::of(&s, "home").with_flash(flash(q.ok.as_deref()));
+    let c = Chrome::of(s, "home").with_flash(flash(q.ok.as_deref()));
     let lang = c.lang;
     let mut tiles: Vec<Tile> = TILES.to_vec();
     if s.principal.admin_scope().is_some() {
