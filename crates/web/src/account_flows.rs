@@ -8,7 +8,7 @@ use crate::flow::mobile_wait;
 use crate::flow::{MobilePoll, mobile_check};
 use crate::flow::{flow_cookie, flow_token};
 use crate::support::unit_choices;
-use crate::support::{render, with_status};
+use crate::support::{render, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -153,30 +153,28 @@ fn account_page(
     error: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    Ok(with_status(
-        render(
-            VerifyAccountPage {
-                c: Chrome::bare(lang),
-                title: flow.title(),
-                intro: flow.intro(),
-                action: flow.action(),
-                stage,
-                login: login.chars().take(40).collect(),
-                method: match method {
-                    "sms" | "mobile_id" => method,
-                    _ => "email",
-                }
-                .into(),
-                error,
-                errs: Errors::new(errs, lang),
-                mobile_enabled: st.app.mobile_id_enabled(),
-                handle: String::new(),
-                confirm: String::new(),
-            },
-            lang,
-        )?,
+    render_as(
+        VerifyAccountPage {
+            c: Chrome::bare(lang),
+            title: flow.title(),
+            intro: flow.intro(),
+            action: flow.action(),
+            stage,
+            login: login.chars().take(40).collect(),
+            method: match method {
+                "sms" | "mobile_id" => method,
+                _ => "email",
+            }
+            .into(),
+            error,
+            errs: Errors::new(errs, lang),
+            mobile_enabled: st.app.mobile_id_enabled(),
+            handle: String::new(),
+            confirm: String::new(),
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 pub(crate) async fn password_form(
@@ -214,21 +212,19 @@ pub(crate) async fn password_form(
         .map_err(|e| WebError::page(e, lang))?
         .password
         .clone();
-    Ok(with_status(
-        render(
-            SetPasswordPage {
-                c: Chrome::bare(lang),
-                title: flow.title(),
-                action: flow.next(),
-                login,
-                policy,
-                error,
-                errs: Errors::new(errs, lang),
-            },
-            lang,
-        )?,
+    render_as(
+        SetPasswordPage {
+            c: Chrome::bare(lang),
+            title: flow.title(),
+            action: flow.next(),
+            login,
+            policy,
+            error,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -468,21 +464,19 @@ async fn reinstate_page(
         .org_tree()
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    Ok(with_status(
-        render(
-            ReinstatePage {
-                c: Chrome::bare(lang),
-                login: a.login.clone(),
-                name: a.name.clone(),
-                current: format!("{}／{}", a.agency_name, a.unit_name),
-                f,
-                units: unit_choices(&tree),
-                errs: Errors::new(errs, lang),
-            },
-            lang,
-        )?,
+    render_as(
+        ReinstatePage {
+            c: Chrome::bare(lang),
+            login: a.login.clone(),
+            name: a.name.clone(),
+            current: format!("{}／{}", a.agency_name, a.unit_name),
+            f,
+            units: unit_choices(&tree),
+            errs: Errors::new(errs, lang),
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 /// Anyone holding a reinstatement proof: the form (unit, title, reason).

@@ -6,7 +6,7 @@ use crate::error::page_err;
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::forms::AccountQuery;
-use crate::support::{CsrfForm, OkQuery, flash, render};
+use crate::support::{CsrfForm, OkQuery, flash, render, render_as, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -115,7 +115,7 @@ async fn account_view(
         .collect();
     let status = crate::error::banner_status(&error);
     let default_scope = m.account.agency_id.map(|x| x.0).unwrap_or(0);
-    let mut r = render(
+    render_as(
         AdminAccountPage {
             c: Chrome::of(&s.0, "admin-accounts").with_flash(flash(flash_code)),
             m,
@@ -124,9 +124,8 @@ async fn account_view(
             error,
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 /// Any admin, for an account in scope.
@@ -159,9 +158,10 @@ async fn act(
                 .map(|e| e.message.get(s.lang()).to_owned())
                 .collect::<Vec<_>>()
                 .join("；");
-            let mut r = account_view(st, s, id, None, text).await?;
-            *r.status_mut() = crate::error::INVALID_INPUT;
-            Ok(r)
+            Ok(with_status(
+                account_view(st, s, id, None, text).await?,
+                crate::error::INVALID_INPUT,
+            ))
         }
         Err(e) => Err(WebError::page(e, s.lang())),
     }

@@ -9,7 +9,7 @@ use crate::error::split;
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::forms::{AppForm, ListQuery};
-use crate::support::{CsrfForm, render};
+use crate::support::{CsrfForm, render, render_as, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -151,7 +151,7 @@ async fn form_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let mut r = render(
+    render_as(
         AppFormPage {
             c: Chrome::of(&s.0, "apps"),
             id,
@@ -160,9 +160,8 @@ async fn form_page(
             errs: Errors::new(errs, lang),
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 async fn new_form(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
@@ -328,9 +327,10 @@ async fn secret(
         Ok(secret) => detail_page(&st, &s, id, None, String::new(), Some(secret)).await,
         Err(e) => {
             let (_, msg, _) = split(e, s.lang())?;
-            let mut r = detail_page(&st, &s, id, None, msg, None).await?;
-            *r.status_mut() = crate::error::REFUSED;
-            Ok(r)
+            Ok(with_status(
+                detail_page(&st, &s, id, None, msg, None).await?,
+                crate::error::REFUSED,
+            ))
         }
     }
 }
@@ -375,9 +375,10 @@ async fn set_suspended(
             } else {
                 msg
             };
-            let mut r = detail_page(&st, &s, id, None, msg, None).await?;
-            *r.status_mut() = status;
-            Ok(r)
+            Ok(with_status(
+                detail_page(&st, &s, id, None, msg, None).await?,
+                status,
+            ))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The backup e-mail and mobile page (備用信箱與手機): each change is
 //! confirmed by a code sent to the new address.
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::support::{CsrfForm, OkQuery, render};
+use crate::support::{CsrfForm, OkQuery, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -40,7 +40,7 @@ async fn show(
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let me = st.app.me(&s.0).await.map_err(|e| WebError::page(e, lang))?;
-    let mut r = render(
+    render_as(
         ContactsPage {
             c: Chrome::of(&s.0, "account").with_flash(v.flash),
             backup_email: me.account.backup_email,
@@ -52,9 +52,8 @@ async fn show(
             errs: Errors::new(v.errs, lang),
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 /// An error as field messages under `field`, or a page error.

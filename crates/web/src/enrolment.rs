@@ -10,7 +10,7 @@ use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
 use crate::flow::{MobilePoll, mobile_check, mobile_wait};
 use crate::flow::{flow_cookie, flow_token};
 use crate::support::unit_choices;
-use crate::support::{masked_id, render, with_status};
+use crate::support::{masked_id, render, render_as, with_status};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -113,23 +113,21 @@ fn email_page(
     error: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    Ok(with_status(
-        render(
-            VerifyEmailPage {
-                c: Chrome::bare(lang),
-                title: flow.title(),
-                intro: flow.intro(),
-                action: flow.action(),
-                stage,
-                email: email.chars().take(254).collect(),
-                error,
-                errs: Errors::new(errs, lang),
-                mobile_enabled: matches!(flow, EmailFlow::Modify) && st.app.mobile_id_enabled(),
-            },
-            lang,
-        )?,
+    render_as(
+        VerifyEmailPage {
+            c: Chrome::bare(lang),
+            title: flow.title(),
+            intro: flow.intro(),
+            action: flow.action(),
+            stage,
+            email: email.chars().take(254).collect(),
+            error,
+            errs: Errors::new(errs, lang),
+            mobile_enabled: matches!(flow, EmailFlow::Modify) && st.app.mobile_id_enabled(),
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 impl FromRequestParts<AppState> for EmailFlow {
@@ -297,25 +295,23 @@ async fn application_page(
     if let Some((_, login)) = &view.fixed {
         f.login = login.clone();
     }
-    Ok(with_status(
-        render(
-            EnrolmentPage {
-                c: Chrome::bare(lang),
-                title,
-                action,
-                fixed,
-                national_id_masked,
-                backup_email: view.backup_email,
-                notice: view.notice,
-                f,
-                units: unit_choices(&tree),
-                login_ok,
-                errs: Errors::new(errs, lang),
-            },
-            lang,
-        )?,
+    render_as(
+        EnrolmentPage {
+            c: Chrome::bare(lang),
+            title,
+            action,
+            fixed,
+            national_id_masked,
+            backup_email: view.backup_email,
+            notice: view.notice,
+            f,
+            units: unit_choices(&tree),
+            login_ok,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 /// The page for a flow whose verification is missing or over.

@@ -4,7 +4,7 @@
 use crate::extract::Path;
 use crate::extract::{Form, Json, ReqCtx, Signed};
 use crate::pages::account_page;
-use crate::support::render;
+use crate::support::render_as;
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -224,7 +224,7 @@ async fn setup_page(
         return Ok(Redirect::to("/account#methods").into_response());
     };
     let status = crate::error::form_status(&errs);
-    let mut r = render(
+    render_as(
         TotpPage {
             c: Chrome::of(&s.0, "account"),
             secret: grouped(&setup.secret),
@@ -233,9 +233,8 @@ async fn setup_page(
             errs: Errors::new(errs, lang),
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 /// A base32 key in groups of four, easier to type.

@@ -3,7 +3,7 @@
 use crate::error::page_err;
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::support::{CsrfForm, OkQuery, flash, render};
+use crate::support::{CsrfForm, OkQuery, flash, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -77,7 +77,7 @@ async fn org_page(
         .await
         .map_err(page_err(lang))?;
     let status = crate::error::form_status(&errs);
-    let mut r = render(
+    render_as(
         AdminOrgPage {
             c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),
             parents: parent_options(&tree, form.parent_id),
@@ -86,9 +86,8 @@ async fn org_page(
             errs: Errors::new(errs, lang),
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -187,7 +186,7 @@ async fn unit_page(
         })
         .collect();
     let status = crate::error::form_status(&errs);
-    let mut r = render(
+    render_as(
         AdminUnitPage {
             c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),
             unit,
@@ -197,9 +196,8 @@ async fn unit_page(
             accounts,
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 /// System admins: one unit.

@@ -2,7 +2,7 @@
 //! preferences, health checks.
 use crate::extract::Path;
 use crate::extract::{Form, LANG_COOKIE, LenientQuery, MaybeSigned, ReqCtx, Signed};
-use crate::support::{CsrfForm, OkQuery, flash, render, safe_next, session_cookie};
+use crate::support::{CsrfForm, OkQuery, flash, render, render_as, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::extract::{Multipart, State};
@@ -271,7 +271,7 @@ pub(crate) async fn account_page(
         .my_passkeys(s.0.principal.account_id())
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    let mut r = render(
+    render_as(
         AccountPage {
             c: Chrome::of(&s.0, "account").with_flash(flash(flash_code)),
             me,
@@ -288,9 +288,8 @@ pub(crate) async fn account_page(
             card_enabled: st.app.card_enabled(),
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 /// Anyone signed in: the personal account page.
@@ -385,7 +384,7 @@ async fn change_password(
                 .map_err(|e| WebError::page(e, lang))?
                 .password
                 .clone();
-            let mut r = render(
+            render_as(
                 PasswordPage {
                     c: Chrome::of(&s.0, "account"),
                     errs: Errors::new(errs, lang),
@@ -393,9 +392,8 @@ async fn change_password(
                     forced: s.0.must_change_password,
                 },
                 lang,
-            )?;
-            *r.status_mut() = crate::error::INVALID_INPUT;
-            Ok(r)
+                crate::error::INVALID_INPUT,
+            )
         }
         Err(e) => Err(WebError::page(e, lang)),
     }

@@ -3,7 +3,7 @@
 use crate::error::split;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::support::unit_choices;
-use crate::support::{render, with_status};
+use crate::support::{render, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -52,29 +52,27 @@ async fn my_requests_page(
     } else {
         f
     };
-    Ok(with_status(
-        render(
-            MyRequestsPage {
-                c: Chrome::of(&s.0, "my-requests").with_flash(flash),
-                open,
-                is_agency_admin: p.roles().iter().any(|r| {
-                    matches!(
-                        r.kind,
-                        portico_core::permission::RoleKind::AgencyAdmin
-                            | portico_core::permission::RoleKind::SystemAdmin
-                    )
-                }),
-                current: format!("{}／{}", me.account.agency_name, me.account.unit_name),
-                f,
-                reason,
-                units: unit_choices(&tree),
-                errs: Errors::new(errs, lang),
-                error,
-            },
-            lang,
-        )?,
+    render_as(
+        MyRequestsPage {
+            c: Chrome::of(&s.0, "my-requests").with_flash(flash),
+            open,
+            is_agency_admin: p.roles().iter().any(|r| {
+                matches!(
+                    r.kind,
+                    portico_core::permission::RoleKind::AgencyAdmin
+                        | portico_core::permission::RoleKind::SystemAdmin
+                )
+            }),
+            current: format!("{}／{}", me.account.agency_name, me.account.unit_name),
+            f,
+            reason,
+            units: unit_choices(&tree),
+            errs: Errors::new(errs, lang),
+            error,
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 /// Anyone signed in: their open requests, and the forms to ask for admin

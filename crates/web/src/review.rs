@@ -2,7 +2,7 @@
 //! a batch decided with a note.
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::support::{masked_id, render, with_status};
+use crate::support::{masked_id, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -68,25 +68,23 @@ async fn queue_page(
         e(&q.who)
     );
     let pending_shown = page.items.iter().any(|r| r.state == RequestState::Pending);
-    Ok(with_status(
-        render(
-            AdminRequestsPage {
-                c: Chrome::of(&s.0, "admin-requests"),
-                page,
-                q: RequestQueryView {
-                    kind: q.kind,
-                    state: q.state,
-                    who: q.who,
-                },
-                query_string,
-                pending_shown,
-                outcome,
-                error,
+    render_as(
+        AdminRequestsPage {
+            c: Chrome::of(&s.0, "admin-requests"),
+            page,
+            q: RequestQueryView {
+                kind: q.kind,
+                state: q.state,
+                who: q.who,
             },
-            lang,
-        )?,
+            query_string,
+            pending_shown,
+            outcome,
+            error,
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -151,21 +149,19 @@ async fn one_request_page(
         .review_request(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    Ok(with_status(
-        render(
-            AdminRequestPage {
-                c: Chrome::of(&s.0, "admin-requests"),
-                national_id_masked: masked_id(&a),
-                r,
-                a,
-                note,
-                note_error,
-                error,
-            },
-            lang,
-        )?,
+    render_as(
+        AdminRequestPage {
+            c: Chrome::of(&s.0, "admin-requests"),
+            national_id_masked: masked_id(&a),
+            r,
+            a,
+            note,
+            note_error,
+            error,
+        },
+        lang,
         status,
-    ))
+    )
 }
 
 /// Any admin, for a request in scope.

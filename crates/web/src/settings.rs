@@ -3,7 +3,7 @@
 //! conflicting fields named).
 use crate::error::page_err;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::support::{OkQuery, flash, render};
+use crate::support::{OkQuery, flash, render, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -141,9 +141,11 @@ async fn save_settings(
     let new = match parse_settings(&f.fields, &base) {
         Ok(new) => new,
         Err(errs) => {
-            let mut r = render(page(base, from, String::new(), errs), lang)?;
-            *r.status_mut() = crate::error::INVALID_INPUT;
-            return Ok(r);
+            return render_as(
+                page(base, from, String::new(), errs),
+                lang,
+                crate::error::INVALID_INPUT,
+            );
         }
     };
     let from = if from < 0 {
@@ -177,15 +179,17 @@ async fn save_settings(
                     ),
                 })
                 .collect();
-            let mut r = render(page(kept, version, m.get(lang).to_owned(), errs), lang)?;
-            *r.status_mut() = crate::error::REFUSED;
-            Ok(r)
+            render_as(
+                page(kept, version, m.get(lang).to_owned(), errs),
+                lang,
+                crate::error::REFUSED,
+            )
         }
-        Err(Error::Invalid(errs)) => {
-            let mut r = render(page(new, from, String::new(), errs), lang)?;
-            *r.status_mut() = crate::error::INVALID_INPUT;
-            Ok(r)
-        }
+        Err(Error::Invalid(errs)) => render_as(
+            page(new, from, String::new(), errs),
+            lang,
+            crate::error::INVALID_INPUT,
+        ),
         Err(e) => Err(WebError::page(e, lang)),
     }
 }

@@ -1,7 +1,7 @@
 //! The sign-in page (單一帳號認證平台, 004 §第一節 壹): one tab per method
 //! offered where the request comes from, and the forms behind them.
 use crate::extract::{Form, Json, LenientQuery, ReqCtx, ScriptOrForm, visitor_lang};
-use crate::support::{render, safe_next, session_cookie};
+use crate::support::{render_as, safe_next, session_cookie};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -343,7 +343,7 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
             current: Some(*m) == method,
         })
         .collect();
-    let mut r = render(
+    render_as(
         LoginPage {
             c: Chrome::bare(lang),
             captcha_id,
@@ -380,9 +380,8 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
                 .unwrap_or_default(),
         },
         lang,
-    )?;
-    *r.status_mut() = v.status;
-    Ok(r)
+        v.status,
+    )
 }
 
 #[derive(serde::Deserialize)]

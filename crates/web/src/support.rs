@@ -199,6 +199,16 @@ impl RecordsQuery {
     }
 }
 
+/// `render`, answered with `status` (a form shown again with its errors, a
+/// page with a refusal at its top).
+pub(crate) fn render_as(
+    t: impl Template,
+    lang: Lang,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    render(t, lang).map(|r| with_status(r, status))
+}
+
 /// A response with another status (a page rendered for a refusal).
 pub(crate) fn with_status(mut r: Response, s: StatusCode) -> Response {
     *r.status_mut() = s;

@@ -5,7 +5,7 @@ use crate::error::split;
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
 use crate::forms::ServiceForm;
-use crate::support::render;
+use crate::support::render_as;
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::extract::State;
@@ -37,7 +37,7 @@ async fn apply_page(
         .app_view(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    let mut r = render(
+    render_as(
         ApplyPage {
             c: Chrome::of(&s.0, "apps"),
             app_name: v.app.name.clone(),
@@ -53,9 +53,8 @@ async fn apply_page(
             error,
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 /// 我要申請: the form for one service, filled from the approved
@@ -205,7 +204,7 @@ async fn record_page(
         .filter_map(|a| tree.get(*a).map(|u| u.name.clone()))
         .collect::<Vec<_>>()
         .join("、");
-    let mut r = render(
+    render_as(
         ServiceRecordPage {
             c: Chrome::of(&s.0, "apps").with_flash(flash),
             admin: s.0.principal.is_system_admin(),
@@ -216,9 +215,8 @@ async fn record_page(
             error,
         },
         lang,
-    )?;
-    *r.status_mut() = status;
-    Ok(r)
+        status,
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
