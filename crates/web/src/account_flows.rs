@@ -6,7 +6,7 @@ use crate::error::split;
 use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
 use crate::flow::mobile_wait;
 use crate::flow::{MobilePoll, mobile_check};
-use crate::flow::{flow_cookie, flow_token};
+use crate::flow::{flow_token, proof_spent, with_proof};
 use crate::support::unit_choices;
 use crate::support::{render, render_as};
 use crate::view::*;
@@ -14,7 +14,7 @@ use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::verify::{Method, Purpose};
@@ -364,18 +364,11 @@ async fn flow_code(
         .confirm_account_verification(flow.purpose(), &f.login, &f.code)
         .await
     {
-        Ok(token) => {
-            let mut r = Redirect::to(flow.next()).into_response();
-            r.headers_mut().insert(
-                header::SET_COOKIE,
-                flow_cookie(
-                    &st,
-                    &token,
-                    portico_core::verify::VERIFIED_TTL.whole_seconds(),
-                ),
-            );
-            Ok(r)
-        }
+        Ok(token) => Ok(with_proof(
+            &st,
+            Redirect::to(flow.next()).into_response(),
+            &token,
+        )),
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
             account_page(
@@ -427,7 +420,7 @@ async fn flow_set(
                     "password reset; every session ended. Sign in with the new password",
                 ),
             };
-            let mut r = render(
+            let r = render(
                 NoticePage {
                     c: Chrome::bare(lang),
                     title,
@@ -440,9 +433,7 @@ async fn flow_set(
                 },
                 lang,
             )?;
-            r.headers_mut()
-                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
-            Ok(r)
+            Ok(proof_spent(&st, r))
         }
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
@@ -526,7 +517,7 @@ async fn reinstate_submit(
     };
     match st.app.submit_reinstatement(&token, &f, &ctx).await {
         Ok(done) => {
-            let mut r = render(
+            let r = render(
                 NoticePage {
                     c: Chrome::bare(lang),
                     title: Msg::new("已送出復用申請", "Reinstatement requested"),
@@ -545,9 +536,7 @@ async fn reinstate_submit(
                 },
                 lang,
             )?;
-            r.headers_mut()
-                .insert(header::SET_COOKIE, flow_cookie(&st, "", 0));
-            Ok(r)
+            Ok(proof_spent(&st, r))
         }
         Err(e) => {
             let (mut errs, error, status) = split(e, lang)?;

@@ -8,7 +8,7 @@
 use crate::error::split;
 use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
 use crate::flow::{MobilePoll, mobile_check, mobile_wait};
-use crate::flow::{flow_cookie, flow_token};
+use crate::flow::{flow_token, proof_spent, with_proof};
 use crate::support::unit_choices;
 use crate::support::{masked_id, render, render_as, with_status};
 use crate::view::*;
@@ -16,7 +16,7 @@ use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::enrolment::EnrolmentForm;
@@ -227,18 +227,11 @@ async fn email_code(
         EmailFlow::Modify => st.app.confirm_modify(&f.email, &f.code).await,
     };
     match r {
-        Ok(token) => {
-            let mut r = Redirect::to(&format!("{}/form", flow.action())).into_response();
-            r.headers_mut().insert(
-                header::SET_COOKIE,
-                flow_cookie(
-                    &st,
-                    &token,
-                    portico_core::verify::VERIFIED_TTL.whole_seconds(),
-                ),
-            );
-            Ok(r)
-        }
+        Ok(token) => Ok(with_proof(
+            &st,
+            Redirect::to(&format!("{}/form", flow.action())).into_response(),
+            &token,
+        )),
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
             email_page(&st, lang, flow, "code", f.email, errs, error, status)
@@ -423,7 +416,7 @@ fn submitted(
             done.unit_name
         ),
     );
-    let mut r = render(
+    let r = render(
         NoticePage {
             c: Chrome::bare(lang),
             title: if modified {
@@ -437,9 +430,7 @@ fn submitted(
         },
         lang,
     )?;
-    r.headers_mut()
-        .insert(header::SET_COOKIE, flow_cookie(st, "", 0));
-    Ok(r)
+    Ok(proof_spent(st, r))
 }
 
 /// Anyone with a verified backup e-mail: is the typed login name free?

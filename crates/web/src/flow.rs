@@ -15,12 +15,33 @@ use portico_core::{Error, Lang, Msg};
 
 pub const FLOW_COOKIE: &str = "portico_flow";
 
-pub(crate) fn flow_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
+fn flow_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
     let secure = if st.cfg.cookie_secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{FLOW_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or(HeaderValue::from_static(""))
+}
+
+/// `r`, handing the browser the flow's proof (`token`, good for
+/// `VERIFIED_TTL`) for the step it goes on to.
+pub(crate) fn with_proof(st: &AppState, mut r: Response, token: &str) -> Response {
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        flow_cookie(
+            st,
+            token,
+            portico_core::verify::VERIFIED_TTL.whole_seconds(),
+        ),
+    );
+    r
+}
+
+/// `r`, taking back a proof that has been used.
+pub(crate) fn proof_spent(st: &AppState, mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::SET_COOKIE, flow_cookie(st, "", 0));
+    r
 }
 
 pub(crate) fn flow_token(headers: &HeaderMap) -> String {
@@ -99,18 +120,10 @@ pub(crate) async fn mobile_check(
         }
         (Err(e), false) => return first_page(e, &f.login),
     };
-    let mut r = if script {
+    let r = if script {
         axum::Json(serde_json::json!({ "redirect": next })).into_response()
     } else {
         Redirect::to(next).into_response()
     };
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        flow_cookie(
-            st,
-            &token,
-            portico_core::verify::VERIFIED_TTL.whole_seconds(),
-        ),
-    );
-    Ok(r)
+    Ok(with_proof(st, r, &token))
 }
