@@ -6,8 +6,8 @@ use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::Msg;
 use portico_core::audit::Outcome;
 use portico_core::sso::{self};
-use portico_store::clients::{self as store_clients};
-use portico_store::{audit, db_err, oauth};
+use portico_store::clients::{self as store_clients, Service};
+use portico_store::{db_err, oauth};
 use time::Duration;
 
 impl App {
@@ -61,137 +61,17 @@ impl App {
             )));
         };
 
-        if client.app.suspended {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "unauthorized_client",
-                    "the application is suspended",
-                )
-                .await;
-        }
-        if req.response_type != "code" {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "unsupported_response_type",
-                    "only response_type=code is supported",
-                )
-                .await;
-        }
-        if !req.response_mode.is_empty() && req.response_mode != "query" {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "invalid_request",
-                    "only response_mode=query is supported",
-                )
-                .await;
-        }
-        if !req.code_challenge.is_empty() || !req.code_challenge_method.is_empty() {
-            if req.code_challenge_method != "S256" {
+        let Checked {
+            scope,
+            prompts,
+            max_age,
+        } = match checked(req, &client, &sso) {
+            Ok(c) => c,
+            Err((error, desc)) => {
                 return self
-                    .authorize_failed(
-                        ctx,
-                        &client,
-                        &redirect,
-                        req,
-                        "invalid_request",
-                        "code_challenge_method must be S256",
-                    )
+                    .authorize_failed(ctx, &client, &redirect, req, error, desc)
                     .await;
             }
-            if !sso::pkce_challenge_ok(&req.code_challenge) {
-                return self
-                    .authorize_failed(
-                        ctx,
-                        &client,
-                        &redirect,
-                        req,
-                        "invalid_request",
-                        "code_challenge is malformed",
-                    )
-                    .await;
-            }
-        } else if client.is_public() {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "invalid_request",
-                    "PKCE (code_challenge with S256) is required for this client",
-                )
-                .await;
-        }
-        if req.nonce.len() > 255 || req.state.len() > 1024 {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "invalid_request",
-                    "state or nonce is too long",
-                )
-                .await;
-        }
-        let mut scope = sso::parse_scope(&req.scope);
-        if !sso.api_access {
-            scope.retain(|s| *s != "portico.api");
-        }
-        if scope.is_empty() {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "invalid_scope",
-                    "no known scope was requested",
-                )
-                .await;
-        }
-        let prompts: Vec<&str> = req.prompt.split(' ').filter(|p| !p.is_empty()).collect();
-        if prompts.contains(&"none") && prompts.len() > 1 {
-            return self
-                .authorize_failed(
-                    ctx,
-                    &client,
-                    &redirect,
-                    req,
-                    "invalid_request",
-                    "prompt=none cannot be combined",
-                )
-                .await;
-        }
-        let max_age = match req.max_age.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(s) => match s.parse::<i64>() {
-                Ok(v) if v >= 0 => Some(v),
-                _ => {
-                    return self
-                        .authorize_failed(
-                            ctx,
-                            &client,
-                            &redirect,
-                            req,
-                            "invalid_request",
-                            "max_age must be a number of seconds",
-                        )
-                        .await;
-                }
-            },
         };
         let now = self.now();
         let strong = req.acr_values.split(' ').any(|v| v == ACR_STRONG);
@@ -265,18 +145,16 @@ impl App {
             store_clients::Usage::SignIn,
         )
         .await?;
-        let e = self
-            .account_event(
-                &mut tx,
-                ctx,
-                "oauth.authorize",
-                &client,
-                account,
-                Outcome::Ok,
-                "",
-            )
-            .await?;
-        audit::append(&mut tx, &e, now).await?;
+        self.audit_account(
+            &mut tx,
+            ctx,
+            "oauth.authorize",
+            &client,
+            account,
+            Outcome::Ok,
+            "",
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Authorize::Redirect(with_params(
             &redirect,
@@ -317,4 +195,72 @@ impl App {
             ],
         )))
     }
+}
+
+/// What a request that passed its checks asks for.
+struct Checked<'r> {
+    scope: Vec<&'static str>,
+    prompts: Vec<&'r str>,
+    max_age: Option<i64>,
+}
+
+/// The checks of an authorization request that need no session, once the
+/// client and its redirect URI are known: what it asks for, or the error
+/// and its description the client is sent back (RFC 6749 §4.1.2.1).
+fn checked<'r>(
+    req: &'r AuthRequest,
+    client: &Client,
+    sso: &Service,
+) -> std::result::Result<Checked<'r>, (&'static str, &'static str)> {
+    if client.app.suspended {
+        return Err(("unauthorized_client", "the application is suspended"));
+    }
+    if req.response_type != "code" {
+        return Err((
+            "unsupported_response_type",
+            "only response_type=code is supported",
+        ));
+    }
+    if !req.response_mode.is_empty() && req.response_mode != "query" {
+        return Err(("invalid_request", "only response_mode=query is supported"));
+    }
+    if !req.code_challenge.is_empty() || !req.code_challenge_method.is_empty() {
+        if req.code_challenge_method != "S256" {
+            return Err(("invalid_request", "code_challenge_method must be S256"));
+        }
+        if !sso::pkce_challenge_ok(&req.code_challenge) {
+            return Err(("invalid_request", "code_challenge is malformed"));
+        }
+    } else if client.is_public() {
+        return Err((
+            "invalid_request",
+            "PKCE (code_challenge with S256) is required for this client",
+        ));
+    }
+    if req.nonce.len() > 255 || req.state.len() > 1024 {
+        return Err(("invalid_request", "state or nonce is too long"));
+    }
+    let mut scope = sso::parse_scope(&req.scope);
+    if !sso.api_access {
+        scope.retain(|s| *s != "portico.api");
+    }
+    if scope.is_empty() {
+        return Err(("invalid_scope", "no known scope was requested"));
+    }
+    let prompts: Vec<&str> = req.prompt.split(' ').filter(|p| !p.is_empty()).collect();
+    if prompts.contains(&"none") && prompts.len() > 1 {
+        return Err(("invalid_request", "prompt=none cannot be combined"));
+    }
+    let max_age = match req.max_age.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(v) if v >= 0 => Some(v),
+            _ => return Err(("invalid_request", "max_age must be a number of seconds")),
+        },
+    };
+    Ok(Checked {
+        scope,
+        prompts,
+        max_age,
+    })
 }

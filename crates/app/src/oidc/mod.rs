@@ -352,8 +352,10 @@ impl App {
         })
     }
 
+    /// Appends, in `c`'s transaction, an event about what `client` did for
+    /// `account` (a code issued, a token exchanged, revoked or refused).
     #[allow(clippy::too_many_arguments)]
-    async fn account_event(
+    async fn audit_account(
         &self,
         c: &mut portico_store::Conn,
         ctx: &Ctx,
@@ -362,7 +364,7 @@ impl App {
         account: AccountId,
         outcome: Outcome,
         reason: &str,
-    ) -> Result<audit::NewEvent> {
+    ) -> Result<()> {
         let a = accounts::get(c, account).await?;
         let mut e = event(ctx, action);
         e.actor_id = Some(account.0);
@@ -376,7 +378,8 @@ impl App {
         e.outcome = Some(outcome);
         e.reason = reason.into();
         e.detail = json!({"app": client.app.name, "client_id": client.app.client_id}).to_string();
-        Ok(e)
+        audit::append(c, &e, self.now()).await?;
+        Ok(())
     }
 
     /// Removes spent codes, expired refresh tokens and stale revocations

@@ -2,7 +2,7 @@
 use crate::oidc::Client;
 use crate::{App, Ctx, Result, token_hash};
 use portico_core::audit::Outcome;
-use portico_store::{audit, db_err, oauth};
+use portico_store::{db_err, oauth};
 
 impl App {
     /// Revocation (RFC 7009): always succeeds from the client's view; only
@@ -16,18 +16,16 @@ impl App {
             {
                 let mut tx = self.db.begin().await?;
                 if let Some(a) = t.account {
-                    let e = self
-                        .account_event(
-                            &mut tx,
-                            ctx,
-                            "oauth.revoke",
-                            caller,
-                            a,
-                            Outcome::Ok,
-                            "access_token",
-                        )
-                        .await?;
-                    audit::append(&mut tx, &e, now).await?;
+                    self.audit_account(
+                        &mut tx,
+                        ctx,
+                        "oauth.revoke",
+                        caller,
+                        a,
+                        Outcome::Ok,
+                        "access_token",
+                    )
+                    .await?;
                 }
                 oauth::revoke_access(
                     &mut tx,
@@ -46,18 +44,16 @@ impl App {
         if let Some(r) = r.filter(|r| r.app_id == caller.app.id) {
             let mut tx = self.db.begin().await?;
             oauth::revoke(&mut tx, oauth::Grants::Family(&r.family), now).await?;
-            let e = self
-                .account_event(
-                    &mut tx,
-                    ctx,
-                    "oauth.revoke",
-                    caller,
-                    r.account_id,
-                    Outcome::Ok,
-                    "",
-                )
-                .await?;
-            audit::append(&mut tx, &e, now).await?;
+            self.audit_account(
+                &mut tx,
+                ctx,
+                "oauth.revoke",
+                caller,
+                r.account_id,
+                Outcome::Ok,
+                "",
+            )
+            .await?;
             tx.commit().await.map_err(db_err)?;
         }
         Ok(())

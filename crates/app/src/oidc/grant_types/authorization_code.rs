@@ -4,7 +4,7 @@ use crate::oidc::{Client, OAuthError, REFRESH_MAX, REFRESH_TTL, TokenRequest, To
 use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::audit::Outcome;
 use portico_core::sso::{self};
-use portico_store::{audit, db_err, oauth};
+use portico_store::{db_err, oauth};
 
 impl App {
     pub(crate) async fn exchange_code(
@@ -43,20 +43,16 @@ impl App {
             // A replayed code: whatever it granted is revoked (RFC 6749
             // §4.1.2).
             oauth::revoke(&mut tx, oauth::Grants::Family(&g.family), now).await?;
-            let e = self
-                .account_event(
-                    &mut tx,
+            return self
+                .refuse_grant(
+                    tx,
                     ctx,
-                    "oauth.token",
                     client,
                     g.account_id,
-                    Outcome::Refused,
                     "auth_code_reused",
+                    OAuthError::invalid_grant("the code was already used"),
                 )
-                .await?;
-            audit::append(&mut tx, &e, now).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(OAuthError::invalid_grant("the code was already used"));
+                .await;
         }
         let refuse = if stored.expires_at <= now {
             Some(("code_expired", "the code has expired"))
@@ -85,39 +81,31 @@ impl App {
         };
         if let Some((reason, desc)) = refuse {
             // The spent code stays spent: a failed exchange cannot be retried.
-            let e = self
-                .account_event(
-                    &mut tx,
+            return self
+                .refuse_grant(
+                    tx,
                     ctx,
-                    "oauth.token",
                     client,
                     g.account_id,
-                    Outcome::Refused,
                     reason,
+                    OAuthError::invalid_grant(desc),
                 )
-                .await?;
-            audit::append(&mut tx, &e, now).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(OAuthError::invalid_grant(desc));
+                .await;
         }
         let account = self
             .account_may_have_tokens(&mut tx, g.account_id, now)
             .await?;
         let Some(account) = account else {
-            let e = self
-                .account_event(
-                    &mut tx,
+            return self
+                .refuse_grant(
+                    tx,
                     ctx,
-                    "oauth.token",
                     client,
                     g.account_id,
-                    Outcome::Refused,
                     "account_inactive",
+                    OAuthError::invalid_grant("the account cannot sign in"),
                 )
-                .await?;
-            audit::append(&mut tx, &e, now).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(OAuthError::invalid_grant("the account cannot sign in"));
+                .await;
         };
         let refresh = random_token(32)?;
         oauth::insert_refresh(
@@ -138,18 +126,16 @@ impl App {
             now,
         )
         .await?;
-        let e = self
-            .account_event(
-                &mut tx,
-                ctx,
-                "oauth.token",
-                client,
-                g.account_id,
-                Outcome::Ok,
-                "",
-            )
-            .await?;
-        audit::append(&mut tx, &e, now).await?;
+        self.audit_account(
+            &mut tx,
+            ctx,
+            "oauth.token",
+            client,
+            g.account_id,
+            Outcome::Ok,
+            "",
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         let scope: Vec<&str> = g.scope.split(' ').collect();
         self.user_tokens(client, &account, &scope, g, Some(refresh), now)

@@ -3,9 +3,8 @@
 use crate::oidc::{Client, OAuthError, REFRESH_MAX, REFRESH_TTL, TokenRequest, TokenResponse};
 use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::account::AccountState;
-use portico_core::audit::Outcome;
 use portico_core::sso::{self};
-use portico_store::{accounts, audit, db_err, oauth};
+use portico_store::{accounts, db_err, oauth};
 
 impl App {
     pub(crate) async fn refresh(
@@ -109,20 +108,16 @@ impl App {
             }
         }
         let (None, Some(account)) = (reason, account) else {
-            let e = self
-                .account_event(
-                    &mut tx,
+            return self
+                .refuse_grant(
+                    tx,
                     ctx,
-                    "oauth.token",
                     client,
                     r.account_id,
-                    Outcome::Refused,
                     reason.unwrap_or("account_inactive"),
+                    OAuthError::invalid_grant("the refresh token is not valid"),
                 )
-                .await?;
-            audit::append(&mut tx, &e, now).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(OAuthError::invalid_grant("the refresh token is not valid"));
+                .await;
         };
         let next = random_token(32)?;
         oauth::insert_refresh(
