@@ -61,35 +61,25 @@ pub fn audit_xlsx(events: &[Event], lang: Lang) -> Result<Vec<u8>> {
             .map(|o| o.label().get(lang).to_owned())
             .unwrap_or_else(|| e.outcome.clone());
         sheet.write_number(row, 0, e.seq as f64).map_err(xerr)?;
-        sheet
-            .write_string(row, 1, portico_core::time::display_seconds(e.at))
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 2, cell(&e.actor_login).as_ref())
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 3, cell(&e.action).as_ref())
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 4, cell(&e.target_kind).as_ref())
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 5, cell(&e.target_label).as_ref())
-            .map_err(xerr)?;
-        sheet.write_string(row, 6, outcome).map_err(xerr)?;
-        sheet
-            .write_string(row, 7, cell(&e.reason).as_ref())
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 8, cell(&e.ip).as_ref())
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 9, cell(&e.user_agent).as_ref())
-            .map_err(xerr)?;
-        sheet
-            .write_string(row, 10, cell(&e.detail).as_ref())
-            .map_err(xerr)?;
-        sheet.write_string(row, 11, &e.hash).map_err(xerr)?;
+        let at = portico_core::time::display_seconds(e.at);
+        let texts = [
+            at.as_str(),
+            &e.actor_login,
+            &e.action,
+            &e.target_kind,
+            &e.target_label,
+            &outcome,
+            &e.reason,
+            &e.ip,
+            &e.user_agent,
+            &e.detail,
+            &e.hash,
+        ];
+        for (col, text) in (1u16..).zip(texts) {
+            sheet
+                .write_string(row, col, cell(text).as_ref())
+                .map_err(xerr)?;
+        }
     }
     sheet.set_column_width(1, 20).map_err(xerr)?;
     sheet.set_column_width(3, 28).map_err(xerr)?;
