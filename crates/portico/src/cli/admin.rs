@@ -1,7 +1,7 @@
 //! The commands an operator runs by hand: migrations, the console's
 //! account tasks, the signing keys and the audit chain's check.
 use super::config::Config;
-use super::serve::{open, with_keys};
+use super::serve::{open, sqlite_path, with_keys};
 use clap::Subcommand;
 use portico_store::Db;
 use std::process::ExitCode;
@@ -193,10 +193,4 @@ fn describe(b: &portico_core::audit::Break) -> String {
             "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
         ),
     }
-}
-
-/// The file of a `sqlite://` URL.
-fn sqlite_path(url: &str) -> Option<&str> {
-    let path = url.strip_prefix("sqlite://")?;
-    Some(path.split('?').next().unwrap_or(path))
 }

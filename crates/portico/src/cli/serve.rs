@@ -55,9 +55,15 @@ pub fn housekeeping(cfg: &Config) -> std::time::Duration {
 }
 
 /// Opens the database at `url` (making a SQLite file's folder) and migrates it.
+/// The file of a `sqlite://` URL.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let path = url.strip_prefix("sqlite://")?;
+    Some(path.split('?').next().unwrap_or(path))
+}
+
 pub async fn open(url: &str) -> Result<App, String> {
-    if let Some(path) = url.strip_prefix("sqlite://")
-        && let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent()
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
