@@ -55,7 +55,7 @@ impl App {
         let hits = self.rate_hit(key, window, n).await?;
         // Of the slice, what still fits under the limit.
         let before = hits - n;
-        let end = (before + n).min(limit);
+        let end = hits.min(limit);
         let mut m = self.leases.0.lock().unwrap_or_else(|e| e.into_inner());
         if m.len() > 100_000 {
             m.retain(|_, (w, _, _)| *w == window);
