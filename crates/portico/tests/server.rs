@@ -923,3 +923,117 @@ fn audit_verify_refuses_a_database_that_is_not_there_and_checks_one_that_is() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A write another site's page sends is refused before any handler, the
+/// CSRF token notwithstanding: a page form, the JSON API and a signed-out
+/// flow. The OpenID endpoints, which relying parties call from their own
+/// sites, are not.
+#[tokio::test]
+async fn a_write_sent_by_another_site_is_refused_on_pages_and_the_api_but_not_at_the_token_endpoint()
+ {
+    let s = TestServer::start(5).await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let staff = s.account_id("staff").await;
+    let http = s.client().http;
+    let outbox = |s: &TestServer| {
+        let db = s.app.db.clone();
+        async move {
+            sqlx::Row::get::<i64, _>(
+                &sqlx::query("SELECT COUNT(*) AS n FROM outbox")
+                    .fetch_one(&mut *db.read().await.unwrap())
+                    .await
+                    .unwrap(),
+                "n",
+            )
+        }
+    };
+    let mails = outbox(&s).await;
+    let foreign = [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://evil.example"),
+    ];
+    for (name, value) in foreign {
+        let r = http
+            .post(format!("{}/admin/accounts/{staff}/disable", s.base))
+            .header("cookie", &admin.cookie)
+            .header(name, value)
+            .form(&[("_csrf", csrf.as_str()), ("reason", "跨站")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "page form, {name}: {value}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("其他網站送來的請求不予受理")
+        );
+        let r = http
+            .put(format!("{}/api/v1/settings", s.base))
+            .header("cookie", &admin.cookie)
+            .header("x-csrf-token", &csrf)
+            .header(name, value)
+            .json(&serde_json::json!({"session_idle_minutes": 20}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "API, {name}: {value}");
+        let body: serde_json::Value = r.json().await.expect("the API answers JSON");
+        assert!(body.to_string().contains("not accepted"), "{body}");
+        let r = http
+            .post(format!("{}/forgot/send", s.base))
+            .header(name, value)
+            .form(&[("login", "staff"), ("channel", "email")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "signed-out flow, {name}: {value}");
+    }
+    // Nothing changed: the account is active, the setting as it was.
+    let state = |s: &TestServer| {
+        let db = s.app.db.clone();
+        async move {
+            sqlx::Row::get::<String, _>(
+                &sqlx::query("SELECT state FROM accounts WHERE id = $1")
+                    .bind(staff)
+                    .fetch_one(&mut *db.read().await.unwrap())
+                    .await
+                    .unwrap(),
+                "state",
+            )
+        }
+    };
+    assert_eq!(state(&s).await, "active");
+    assert_eq!(outbox(&s).await, mails, "no code was sent");
+    assert_ne!(
+        admin.api_get("/settings").await.1["session_idle_minutes"],
+        20
+    );
+    // The portal's own page may.
+    let r = http
+        .post(format!("{}/admin/accounts/{staff}/disable", s.base))
+        .header("cookie", &admin.cookie)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("_csrf", csrf.as_str()), ("reason", "本站操作")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(state(&s).await, "disabled");
+    // A relying party's site may post to the token endpoint: the answer is
+    // OAuth's (a bad client here), not the cross-site refusal.
+    let r = http
+        .post(format!("{}/oauth2/token", s.base))
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://rp.example")
+        .basic_auth("portico-sample", Some("wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+}

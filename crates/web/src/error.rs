@@ -182,11 +182,11 @@ pub(crate) fn status_of(e: &Error) -> StatusCode {
 }
 
 /// A request refused before any handler because it came from elsewhere
-/// (a cross-site form post): 403.
-pub(crate) fn cross_site(err: Error, lang: Lang) -> WebError {
+/// (a write another site sent): 403, as JSON or a page.
+pub(crate) fn cross_site(err: Error, parts: &axum::http::request::Parts) -> WebError {
     WebError {
         status: Some(StatusCode::FORBIDDEN),
-        ..WebError::page(err, lang)
+        ..for_caller(err, parts)
     }
 }
 

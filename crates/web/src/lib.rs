@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::no_such_page)
         .method_not_allowed_fallback(error::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(same_site_writes))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(trace_layer())
         .with_state(state);
@@ -158,6 +159,53 @@ fn trace_layer() -> tower_http::trace::TraceLayer<
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG))
+}
+
+/// Writes come from the portal's own pages. A write another site's page
+/// sends, even a sibling's under the same domain, is refused before any
+/// handler: with the person's cookies it could sign them into the sender's
+/// account (login CSRF) or, should a CSRF token ever leak, act for them.
+/// Browsers say where a request comes from in `Sec-Fetch-Site`, older ones
+/// in `Origin`; a client that sends neither is no browser and is left to
+/// the CSRF token. The OpenID endpoints are called by relying parties, a
+/// cross-site form post included (OpenID Connect Core §3.1.2.1, §5 of
+/// RP-initiated logout), and the applications' APIs by their servers.
+async fn same_site_writes(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    let exempt =
+        path.starts_with("/oauth2/") || path == "/api/v1/apps/verify" || path == "/api/v1/apps/sms";
+    let write = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let text = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let cross = write
+        && !exempt
+        && match (text("sec-fetch-site"), text("origin")) {
+            (Some(site), _) => site != "same-origin" && site != "none",
+            (None, Some(origin)) => origin.split("://").nth(1) != Some(text("host").unwrap_or("")),
+            (None, None) => false,
+        };
+    if !cross {
+        return next
+            .run(axum::extract::Request::from_parts(parts, body))
+            .await;
+    }
+    let message = if path.starts_with("/login") {
+        portico_core::Msg::new(
+            "請由公務入口網的登入頁登入",
+            "Sign in from the portal's own sign-in page",
+        )
+    } else {
+        portico_core::Msg::new(
+            "請由公務入口網的頁面操作，其他網站送來的請求不予受理",
+            "Use the portal's own pages: a request sent by another site is not accepted",
+        )
+    };
+    error::cross_site(portico_core::Error::Refused(message), &parts).into_response()
 }
 
 /// Headers every response carries: no framing, no sniffing, a strict

@@ -27,37 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/login/card", post(card_finish))
         .route("/login/mobile-id", post(mobile_start))
         .route("/login/mobile-id/poll", post(mobile_poll))
-        .route_layer(axum::middleware::from_fn(same_site_only))
-}
-
-/// Sign-in posts come from the portal's own pages. One sent by another
-/// site, even a sibling under the same domain, could sign a person into
-/// the sender's account (login CSRF), so it is refused: browsers say where
-/// a post comes from in `Sec-Fetch-Site`, and older ones in `Origin`.
-async fn same_site_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let h = req.headers();
-    let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
-    let cross = req.method() == axum::http::Method::POST
-        && match (text("sec-fetch-site"), text("origin")) {
-            (Some(site), _) => site != "same-origin" && site != "none",
-            (None, Some(origin)) => {
-                let host = text("host").unwrap_or("");
-                origin.split("://").nth(1) != Some(host)
-            }
-            (None, None) => false,
-        };
-    if cross {
-        let lang = visitor_lang(req.headers());
-        return crate::error::cross_site(
-            portico_core::Error::Refused(Msg::new(
-                "請由公務入口網的登入頁登入",
-                "Sign in from the portal's own sign-in page",
-            )),
-            lang,
-        )
-        .into_response();
-    }
-    next.run(req).await
 }
 
 /// Starts a mobile-ID sign-in: a push, or the QR code; then the page that
