@@ -62,7 +62,13 @@ async function fresh() {
 test("sign-in with captcha, the shell, language and theme", async () => {
   const [ctx, page] = await fresh();
   try {
-    await page.goto(`${base}/`);
+    const first = await page.goto(`${base}/`);
+    // Secure cookies, so HTTPS only from now on (the demo's cookies are
+    // Secure on loopback); no framing, a strict CSP.
+    const h = first.headers();
+    assert.equal(h["strict-transport-security"], "max-age=31536000");
+    assert.equal(h["x-frame-options"], "DENY");
+    assert.match(h["content-security-policy"], /default-src 'self'/);
     await axe(page, "login");
     await page.screenshot({ path: join(shots, "login.png"), fullPage: true });
     await signIn(page, "staff");

@@ -125,6 +125,79 @@ async fn code_flow_with_pkce_refresh_rotation_introspection_revocation_and_logou
     assert_eq!((st, loc.starts_with("/login")), (303, true), "signed out");
 }
 
+/// OpenID Connect Core §3.1.2.1: `redirect_uri` is REQUIRED, even for a
+/// client with one registered URI (the conformance suite's
+/// oidcc-ensure-redirect-uri-in-authorization-request); a repeated
+/// parameter (RFC 6749 §3.1) or a request object (§6, not supported) is
+/// refused; a state too long to accept is not sent back.
+#[tokio::test]
+async fn a_request_without_redirect_uri_with_a_repeated_parameter_or_a_request_object_is_refused() {
+    let s = TestServer::start(20).await;
+    let mut c = s.signed_in("staff").await;
+    let (_, ch) = pkce();
+    let no_redirect = auth_url(ID, CB, &ch, "").replace(&format!("&redirect_uri={}", enc(CB)), "");
+    assert!(!no_redirect.contains("redirect_uri"));
+    let (st, body, loc) = c.get_loc(&no_redirect).await;
+    assert_eq!((st, loc.as_str()), (400, ""), "a page, no redirect");
+    assert!(body.contains("缺少導回網址"), "{body}");
+    assert!(
+        audit_reasons(&s, "oauth.authorize")
+            .await
+            .contains(&"redirect_uri_missing".to_owned())
+    );
+    // The same request by form post.
+    let q = no_redirect.split_once('?').unwrap().1.to_owned();
+    let r = c
+        .http
+        .post(format!("{}/oauth2/authorize", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(q)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+
+    // client_id twice: nobody can tell which was meant.
+    let (st, body, loc) = c
+        .get_loc(&auth_url(ID, CB, &ch, "&client_id=other"))
+        .await;
+    assert_eq!((st, loc.as_str()), (400, ""));
+    assert!(body.contains("重複"), "a portal page that says why: {body}");
+
+    // Request objects are not supported, and the client hears so.
+    for (extra, err) in [
+        ("&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"),
+        ("&request_uri=https%3A%2F%2Fevil.example%2Fr", "request_uri_not_supported"),
+    ] {
+        let (st, _, loc) = c.get_loc(&auth_url(ID, CB, &ch, extra)).await;
+        assert_eq!(st, 303);
+        assert_eq!(param(&loc, "error").as_deref(), Some(err), "{loc}");
+    }
+
+    // An over-long state is refused and not echoed.
+    let long = "s".repeat(1025);
+    let (_, _, loc) = c
+        .get_loc(&auth_url(ID, CB, &ch, "").replace("state=st8", &format!("state={long}")))
+        .await;
+    assert_eq!(param(&loc, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(param(&loc, "state"), None, "{loc}");
+
+    // The token endpoint wants the redirect_uri the code was issued for,
+    // even for a client with one registered URI.
+    let (code, verifier2) = code_for(&s, &mut c).await;
+    let (st, e) = token(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", &verifier2),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+}
+
 #[tokio::test]
 async fn authorization_requests_that_cannot_be_trusted_never_redirect() {
     let s = TestServer::start(20).await;

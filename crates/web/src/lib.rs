@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .node
         .as_deref()
         .and_then(|n| axum::http::HeaderValue::from_str(n).ok());
+    let secure = state.cfg.cookie_secure;
     let r = Router::new()
         .route("/", axum::routing::get(root))
         .merge(pages::router())
@@ -98,6 +99,19 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(same_site_writes))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::map_response(
+            move |mut res: axum::response::Response| async move {
+                // Cookies sent only over HTTPS: the browser should not try
+                // plain HTTP for this host again (a year, RFC 6797).
+                if secure {
+                    res.headers_mut().insert(
+                        "strict-transport-security",
+                        axum::http::HeaderValue::from_static("max-age=31536000"),
+                    );
+                }
+                res
+            },
+        ))
         .layer(trace_layer())
         .with_state(state);
     match node {

@@ -11,7 +11,7 @@ use crate::support::continue_page;
 use crate::view::{Chrome, LogoutPage};
 use crate::{AppState, WebError};
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -140,9 +140,9 @@ async fn authorize_get(
     MaybeSigned(s): MaybeSigned,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
-    Query(req): Query<AuthRequest>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, WebError> {
-    authorize(st, s, headers, ctx, req).await
+    authorize(st, s, headers, ctx, Some(q.as_deref().unwrap_or(""))).await
 }
 
 async fn authorize_post(
@@ -150,9 +150,9 @@ async fn authorize_post(
     MaybeSigned(s): MaybeSigned,
     headers: HeaderMap,
     ReqCtx(ctx): ReqCtx,
-    Form(req): Form<AuthRequest>,
+    body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    authorize(st, s, headers, ctx, req).await
+    authorize(st, s, headers, ctx, std::str::from_utf8(&body).ok()).await
 }
 
 /// The authorization request as a same-site URL, for coming back after
@@ -200,12 +200,27 @@ async fn authorize(
     s: Option<portico_app::sessions::Session>,
     headers: HeaderMap,
     ctx: portico_app::Ctx,
-    req: AuthRequest,
+    query: Option<&str>,
 ) -> Result<Response, WebError> {
     let lang = s
         .as_ref()
         .map(|s| Lang::from_code(&s.lang))
         .unwrap_or_else(|| visitor_lang(&headers));
+    // A parameter sent twice (RFC 6749 §3.1) or a query that does not
+    // decode: nobody can tell which value was meant, so nothing is
+    // redirected anywhere.
+    let Some(req) = query.and_then(crate::extract::parse_query::<AuthRequest>) else {
+        return Err(WebError {
+            status: Some(crate::error::BAD_REQUEST),
+            ..WebError::page(
+                Error::Refused(Msg::new(
+                    "應用系統送來的登入要求有重複或無法辨識的參數，已停止登入。請洽應用系統管理者",
+                    "The application's sign-in request has a repeated or unreadable parameter, so sign-in stopped; contact the application's administrator",
+                )),
+                lang,
+            )
+        });
+    };
     match st
         .app
         .authorize(&req, s.as_ref(), &ctx)

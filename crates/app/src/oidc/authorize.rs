@@ -40,25 +40,31 @@ impl App {
                 "This application is not registered or not approved for single sign-on; contact its administrator",
             )));
         };
-        // The redirect URI, exactly as registered; one registered URI may
-        // be left out (RFC 6749 §3.1.2.3).
-        let redirect = if req.redirect_uri.is_empty() && sso.redirect_uris.len() == 1 {
-            sso.redirect_uris[0].clone()
-        } else if sso::redirect_registered(&sso.redirect_uris, &req.redirect_uri) {
+        // The redirect URI, exactly as registered. OpenID Connect Core
+        // §3.1.2.1 requires it even when one URI is registered.
+        let redirect = if sso::redirect_registered(&sso.redirect_uris, &req.redirect_uri) {
             req.redirect_uri.clone()
         } else {
-            self.audit_client(
-                ctx,
-                "oauth.authorize",
-                &req.client_id,
-                Some(&client),
-                "redirect_uri_mismatch",
-            )
-            .await?;
-            return Ok(Authorize::Page(Msg::new(
-                "應用系統送來的導回網址與註冊的不符，為保護您的帳號已停止登入。請洽應用系統管理者",
-                "The application's redirect URI does not match its registration, so sign-in stopped to protect your account; contact the application's administrator",
-            )));
+            let (reason, msg) = if req.redirect_uri.is_empty() {
+                (
+                    "redirect_uri_missing",
+                    Msg::new(
+                        "應用系統送來的登入要求缺少導回網址（redirect_uri），為保護您的帳號已停止登入。請洽應用系統管理者",
+                        "The application's sign-in request has no redirect URI (redirect_uri), so sign-in stopped to protect your account; contact the application's administrator",
+                    ),
+                )
+            } else {
+                (
+                    "redirect_uri_mismatch",
+                    Msg::new(
+                        "應用系統送來的導回網址與註冊的不符，為保護您的帳號已停止登入。請洽應用系統管理者",
+                        "The application's redirect URI does not match its registration, so sign-in stopped to protect your account; contact the application's administrator",
+                    ),
+                )
+            };
+            self.audit_client(ctx, "oauth.authorize", &req.client_id, Some(&client), reason)
+                .await?;
+            return Ok(Authorize::Page(msg));
         };
 
         let Checked {
@@ -190,11 +196,19 @@ impl App {
             &[
                 ("error", error),
                 ("error_description", desc),
-                ("state", &req.state),
+                // A state too long to accept is not sent back either.
+                ("state", echoed_state(req)),
                 ("iss", &self.oidc.issuer),
             ],
         )))
     }
+}
+
+/// The longest `state` accepted and sent back.
+const MAX_STATE: usize = 1024;
+
+fn echoed_state(req: &AuthRequest) -> &str {
+    if req.state.len() > MAX_STATE { "" } else { &req.state }
 }
 
 /// What a request that passed its checks asks for.
@@ -237,7 +251,19 @@ fn checked<'r>(
             "PKCE (code_challenge with S256) is required for this client",
         ));
     }
-    if req.nonce.len() > 255 || req.state.len() > 1024 {
+    if !req.request.is_empty() {
+        return Err((
+            "request_not_supported",
+            "request objects (request=) are not supported",
+        ));
+    }
+    if !req.request_uri.is_empty() {
+        return Err((
+            "request_uri_not_supported",
+            "request objects by reference (request_uri=) are not supported",
+        ));
+    }
+    if req.nonce.len() > 255 || req.state.len() > MAX_STATE {
         return Err(("invalid_request", "state or nonce is too long"));
     }
     let mut scope = sso::parse_scope(&req.scope);

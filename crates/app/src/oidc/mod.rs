@@ -197,6 +197,9 @@ pub struct AuthRequest {
     /// Requested authentication context classes (OIDC Core §3.1.2.1);
     /// [`ACR_STRONG`] asks for a certificate, mobile ID or passkey sign-in.
     pub acr_values: String,
+    /// Request objects (§6), refused as not supported.
+    pub request: String,
+    pub request_uri: String,
 }
 
 /// `acr` of a sign-in with a password, an authenticator code or a

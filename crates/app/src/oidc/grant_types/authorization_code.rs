@@ -56,10 +56,7 @@ impl App {
         }
         let refuse = if stored.expires_at <= now {
             Some(("code_expired", "the code has expired"))
-        } else if g.redirect_uri != req.redirect_uri
-            && !(req.redirect_uri.is_empty()
-                && client.sso().is_some_and(|s| s.redirect_uris.len() == 1))
-        {
+        } else if g.redirect_uri != req.redirect_uri {
             Some((
                 "redirect_uri_mismatch",
                 "redirect_uri differs from the authorization request",
