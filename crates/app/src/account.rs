@@ -291,7 +291,7 @@ impl App {
             },
         )
         .await?;
-        sessions::delete_others_of(&mut tx, account.id, &s.id_hash).await?;
+        sessions::delete_others_of(&mut tx, account.id, &s.id_hash, now).await?;
         audit::append(
             &mut tx,
             &self_event(ctx, "account.password.change", &s.principal),

@@ -124,7 +124,7 @@ impl App {
         {
             return Err(crate::verify::proof_expired());
         }
-        sessions::delete_all_of(&mut tx, a.id).await?;
+        sessions::delete_all_of(&mut tx, a.id, now).await?;
         accounts::note_change(
             &mut tx,
             BY_PROOF.account(a.id),

@@ -166,7 +166,7 @@ impl App {
             },
         )
         .await?;
-        sessions::delete_all_of(&mut tx, a.id).await?;
+        sessions::delete_all_of(&mut tx, a.id, now).await?;
         let mut e = admin_event(ctx, "account.disable", actor, &a);
         e.reason = reason;
         audit::append(&mut tx, &e, now).await?;
@@ -259,7 +259,7 @@ impl App {
             },
         )
         .await?;
-        sessions::delete_all_of(&mut tx, a.id).await?;
+        sessions::delete_all_of(&mut tx, a.id, now).await?;
         audit::append(
             &mut tx,
             &admin_event(ctx, "account.password.force_reset", actor, &a),

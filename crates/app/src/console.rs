@@ -156,7 +156,7 @@ impl App {
             },
         )
         .await?;
-        sessions::delete_all_of(&mut tx, a.id).await?;
+        sessions::delete_all_of(&mut tx, a.id, now).await?;
         let e = cli_event("account.password.reset", a.id, &a.login, &a.unit_path);
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;

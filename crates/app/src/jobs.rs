@@ -103,7 +103,7 @@ impl App {
                     {
                         continue;
                     }
-                    sessions::delete_all_of(&mut tx, a.id).await?;
+                    sessions::delete_all_of(&mut tx, a.id, now).await?;
                     accounts::note_change(
                         &mut tx,
                         SWEEP.account(a.id),

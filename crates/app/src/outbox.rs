@@ -121,6 +121,9 @@ impl Mailer for SmtpMailer {
 pub struct Delivery {
     pub mailer: Arc<dyn Mailer>,
     pub sms: Arc<dyn SmsGateway>,
+    /// Back-channel logout tokens are POSTed with this (no redirects
+    /// followed: the registered URI is the one trusted).
+    pub(crate) http: reqwest::Client,
     pub(crate) wake: Arc<tokio::sync::Notify>,
     /// How long a claimed message is this node's before another may take
     /// it (`LEASE` unless the configuration says otherwise).
@@ -135,9 +138,15 @@ impl Default for Delivery {
 
 impl Delivery {
     pub fn new(mailer: Arc<dyn Mailer>, sms: Arc<dyn SmsGateway>) -> Delivery {
+        crate::sms::install_tls_provider();
         Delivery {
             mailer,
             sms,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
             wake: Arc::new(tokio::sync::Notify::new()),
             lease: LEASE,
         }
@@ -223,11 +232,12 @@ impl App {
         // dialogue is several) is paid in parallel, not once per message.
         let mut sending = tokio::task::JoinSet::new();
         for m in claimed {
-            let d = self.delivery.clone();
+            let app = self.clone();
             sending.spawn(async move {
                 let r = match m.channel {
-                    Channel::Mail => d.mailer.send(&m).await,
-                    Channel::Sms => d.sms.send(&m).await,
+                    Channel::Mail => app.delivery.mailer.send(&m).await,
+                    Channel::Sms => app.delivery.sms.send(&m).await,
+                    Channel::Logout => app.send_logout(&m).await,
                 };
                 (m, r)
             });
@@ -239,6 +249,7 @@ impl App {
             let redact = !match m.channel {
                 Channel::Mail => self.delivery.mailer.records_only(),
                 Channel::Sms => self.delivery.sms.records_only(),
+                Channel::Logout => false,
             };
             let mut tx = self.db.begin().await?;
             let held = match r {

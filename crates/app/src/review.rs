@@ -301,7 +301,7 @@ impl App {
             _ => {}
         }
         if r.kind == RequestKind::AgencyChange || account_to == Some(AccountState::Disabled) {
-            sessions::delete_all_of(tx, a.id).await?;
+            sessions::delete_all_of(tx, a.id, now).await?;
         }
         Ok(revoked)
     }

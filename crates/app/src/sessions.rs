@@ -107,7 +107,7 @@ impl App {
         if s.last_seen_at + idle <= now {
             drop(c);
             let mut tx = self.db.begin().await?;
-            sessions::delete(&mut tx, &id_hash).await?;
+            sessions::delete(&mut tx, &id_hash, now).await?;
             tx.commit().await.map_err(db_err)?;
             return Ok(None);
         }
@@ -202,7 +202,7 @@ impl App {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        sessions::delete(&mut tx, &s.id_hash).await?;
+        sessions::delete(&mut tx, &s.id_hash, now).await?;
         portico_store::oauth::revoke(
             &mut tx,
             portico_store::oauth::Grants::Session(&s.id_hash),
@@ -217,11 +217,12 @@ impl App {
 
     /// Signs out of every session of this account, on every device.
     pub async fn sign_out_everywhere(&self, s: &Session, ctx: &Ctx) -> Result<u64> {
+        let now = self.now();
         let mut tx = self.db.begin().await?;
-        let n = sessions::delete_all_of(&mut tx, s.principal.account_id()).await?;
+        let n = sessions::delete_all_of(&mut tx, s.principal.account_id(), now).await?;
         let mut e = self_event(ctx, "auth.sign_out_everywhere", &s.principal);
         e.detail = format!(r#"{{"sessions":{n}}}"#);
-        audit::append(&mut tx, &e, self.now()).await?;
+        audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }
@@ -229,12 +230,13 @@ impl App {
     /// Removes sessions idle past the timeout (a periodic job).
     pub async fn purge_idle_sessions(&self) -> Result<u64> {
         let settings = self.settings().await?;
+        let now = self.now();
         let cutoff: OffsetDateTime =
-            self.now() - Duration::minutes(i64::from(settings.session_idle_minutes));
+            now - Duration::minutes(i64::from(settings.session_idle_minutes));
         let mut tx = self.db.begin().await?;
-        let n = sessions::delete_idle(&mut tx, cutoff).await?;
-        portico_store::captchas::delete_expired(&mut tx, self.now()).await?;
-        portico_store::factors::purge(&mut tx, self.now()).await?;
+        let n = sessions::delete_idle(&mut tx, cutoff, now).await?;
+        portico_store::captchas::delete_expired(&mut tx, now).await?;
+        portico_store::factors::purge(&mut tx, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }

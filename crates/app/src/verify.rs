@@ -68,9 +68,11 @@ impl App {
         .await?;
         if let Some(d) = dest {
             let minutes = CODE_TTL.whole_minutes();
-            let t = match d.channel {
-                Channel::Mail => mail::code(purpose, &code, minutes),
-                Channel::Sms => mail::code_sms(purpose, &code, minutes),
+            // Codes go by mail or SMS, never by another channel.
+            let t = if d.channel == Channel::Sms {
+                mail::code_sms(purpose, &code, minutes)
+            } else {
+                mail::code(purpose, &code, minutes)
             };
             crate::outbox::put(
                 tx,

@@ -9,6 +9,10 @@ use time::Duration;
 pub enum Channel {
     Mail,
     Sms,
+    /// A back-channel logout token POSTed to an application (OpenID
+    /// Connect Back-Channel Logout 1.0): the recipient is its logout URI,
+    /// the subject its client id, the body the session's `sid`.
+    Logout,
 }
 
 impl Channel {
@@ -16,10 +20,11 @@ impl Channel {
         match self {
             Channel::Mail => "mail",
             Channel::Sms => "sms",
+            Channel::Logout => "logout",
         }
     }
     pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::Mail, Channel::Sms]
+        [Channel::Mail, Channel::Sms, Channel::Logout]
             .into_iter()
             .find(|c| c.as_str() == s)
     }
@@ -27,6 +32,7 @@ impl Channel {
         match self {
             Channel::Mail => Msg::new("電子郵件", "E-mail"),
             Channel::Sms => Msg::new("簡訊", "SMS"),
+            Channel::Logout => Msg::new("登出通知", "Logout notice"),
         }
     }
 }

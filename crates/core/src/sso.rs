@@ -171,12 +171,38 @@ fn is_loopback_host(host: &str) -> bool {
 /// loopback address, RFC 8252 §7.3), no fragment, no wildcard, no user
 /// information. Compared later character for character.
 pub fn redirect_uri(input: &str) -> Result<String, Msg> {
+    registered_uri(input, UriKind::Redirect)
+}
+
+/// What a registered address is for, as its messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UriKind {
+    Redirect,
+    /// 轉登網址: the tile opens it to start single sign-on.
+    InitiateLogin,
+    /// Where back-channel logout tokens are POSTed.
+    BackchannelLogout,
+}
+
+impl UriKind {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            UriKind::Redirect => ("導回網址", "The redirect URI"),
+            UriKind::InitiateLogin => ("轉登網址", "The initiate-login URI"),
+            UriKind::BackchannelLogout => ("登出通知網址", "The back-channel logout URI"),
+        }
+    }
+}
+
+/// An address an application registers, checked as a redirect URI is.
+pub fn registered_uri(input: &str, kind: UriKind) -> Result<String, Msg> {
     let s = input.trim();
     let shown: String = s.chars().take(80).collect();
+    let (zh, en) = kind.names();
     let bad = |why_zh: &str, why_en: &str| {
         Msg::owned(
-            format!("導回網址「{shown}」{why_zh}"),
-            format!("The redirect URI \"{shown}\" {why_en}"),
+            format!("{zh}「{shown}」{why_zh}"),
+            format!("{en} \"{shown}\" {why_en}"),
         )
     };
     if s.len() > 500 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -158,16 +158,17 @@ async fn a_request_without_redirect_uri_with_a_repeated_parameter_or_a_request_o
     assert_eq!(r.status().as_u16(), 400);
 
     // client_id twice: nobody can tell which was meant.
-    let (st, body, loc) = c
-        .get_loc(&auth_url(ID, CB, &ch, "&client_id=other"))
-        .await;
+    let (st, body, loc) = c.get_loc(&auth_url(ID, CB, &ch, "&client_id=other")).await;
     assert_eq!((st, loc.as_str()), (400, ""));
     assert!(body.contains("重複"), "a portal page that says why: {body}");
 
     // Request objects are not supported, and the client hears so.
     for (extra, err) in [
         ("&request=eyJhbGciOiJub25lIn0.e30.", "request_not_supported"),
-        ("&request_uri=https%3A%2F%2Fevil.example%2Fr", "request_uri_not_supported"),
+        (
+            "&request_uri=https%3A%2F%2Fevil.example%2Fr",
+            "request_uri_not_supported",
+        ),
     ] {
         let (st, _, loc) = c.get_loc(&auth_url(ID, CB, &ch, extra)).await;
         assert_eq!(st, 303);
@@ -195,7 +196,11 @@ async fn a_request_without_redirect_uri_with_a_repeated_parameter_or_a_request_o
         Some((ID, SECRET)),
     )
     .await;
-    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{e}"
+    );
 }
 
 #[tokio::test]

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_nodes.sql"),
         postgres: include_str!("../migrations/postgres/0005_nodes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "logout",
+        sqlite: include_str!("../migrations/sqlite/0006_logout.sql"),
+        postgres: include_str!("../migrations/postgres/0006_logout.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -190,6 +190,33 @@ pub struct Refresh {
     pub revoked: bool,
 }
 
+/// Records that a portal session signed into an application (an ID token
+/// was issued under it, with this `sid`), if the session is still there:
+/// when it ends, the application is told (`sessions::tell_applications`).
+pub async fn signed_into(
+    c: &mut Conn,
+    session_hash: &str,
+    app_id: i64,
+    account: AccountId,
+    sid: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO oauth_sessions (session_hash, app_id, account_id, sid, created_at, last_at) \
+         SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
+         ON CONFLICT (session_hash, app_id) DO UPDATE SET last_at = excluded.last_at",
+    )
+    .bind(session_hash)
+    .bind(app_id)
+    .bind(account.0)
+    .bind(sid)
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 pub async fn insert_refresh(
     c: &mut Conn,
     token_hash: &str,

@@ -71,7 +71,8 @@ pub async fn touch(c: &mut Conn, id_hash: &str, now: OffsetDateTime) -> Result<(
     Ok(())
 }
 
-pub async fn delete(c: &mut Conn, id_hash: &str) -> Result<()> {
+pub async fn delete(c: &mut Conn, id_hash: &str, now: OffsetDateTime) -> Result<()> {
+    tell_applications(c, Ending::One(id_hash), now).await?;
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id_hash)
         .execute(&mut *c)
@@ -86,7 +87,8 @@ pub async fn delete(c: &mut Conn, id_hash: &str) -> Result<()> {
 /// agency change, sign out everywhere) goes through here. Such tokens get
 /// `revoked_at = 0`: revoked, at the time the audit event of the sign-out
 /// records.
-pub async fn delete_all_of(c: &mut Conn, account: AccountId) -> Result<u64> {
+pub async fn delete_all_of(c: &mut Conn, account: AccountId, now: OffsetDateTime) -> Result<u64> {
+    tell_applications(c, Ending::AllOf(account), now).await?;
     let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
         .bind(account.0)
         .execute(&mut *c)
@@ -102,7 +104,12 @@ pub async fn delete_all_of(c: &mut Conn, account: AccountId) -> Result<u64> {
     Ok(r.rows_affected())
 }
 
-pub async fn delete_idle(c: &mut Conn, idle_since: OffsetDateTime) -> Result<u64> {
+pub async fn delete_idle(
+    c: &mut Conn,
+    idle_since: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    tell_applications(c, Ending::IdleSince(idle_since), now).await?;
     let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
         .bind(ms(idle_since))
         .execute(&mut *c)
@@ -122,7 +129,13 @@ pub async fn count_of(c: &mut Conn, account: AccountId) -> Result<i64> {
 
 /// Ends every session of an account but `keep` (after a password change),
 /// with the application grants made under them.
-pub async fn delete_others_of(c: &mut Conn, account: AccountId, keep: &str) -> Result<u64> {
+pub async fn delete_others_of(
+    c: &mut Conn,
+    account: AccountId,
+    keep: &str,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    tell_applications(c, Ending::OthersOf(account, keep), now).await?;
     let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
         .bind(account.0)
         .bind(keep)
@@ -136,4 +149,57 @@ pub async fn delete_others_of(c: &mut Conn, account: AccountId, keep: &str) -> R
         .await
         .map_err(db_err)?;
     Ok(r.rows_affected())
+}
+
+/// Which sessions are ending.
+enum Ending<'a> {
+    One(&'a str),
+    AllOf(AccountId),
+    OthersOf(AccountId, &'a str),
+    IdleSince(OffsetDateTime),
+}
+
+/// Before sessions end, in the same transaction: a back-channel logout
+/// queued in the outbox for every application they signed into that
+/// registered a logout URI (OpenID Connect Back-Channel Logout 1.0), and
+/// the record of those sign-ins removed. Every way a session ends goes
+/// through the functions above, so none is missed.
+async fn tell_applications(c: &mut Conn, ending: Ending<'_>, now: OffsetDateTime) -> Result<()> {
+    // `{a}` and `{b}` are the filter's parameters.
+    let filter = match ending {
+        Ending::One(_) => "o.session_hash = {a}",
+        Ending::AllOf(_) => "o.account_id = {a}",
+        Ending::OthersOf(..) => "o.account_id = {a} AND o.session_hash <> {b}",
+        Ending::IdleSince(_) => {
+            "o.session_hash IN (SELECT id FROM sessions WHERE last_seen_at < {a})"
+        }
+    };
+    let queue = format!(
+        "INSERT INTO outbox (channel, recipient, subject, body, idem_key, state, attempts, next_at, account_id, scope_path, secret, created_at) \
+         SELECT 'logout', s.backchannel_logout_uri, a.client_id, o.sid, 'logout:' || a.client_id || ':' || o.sid, 'pending', 0, $1, o.account_id, '', 0, $1 \
+         FROM oauth_sessions o JOIN apps a ON a.id = o.app_id \
+         JOIN app_services s ON s.app_id = o.app_id AND s.kind = 'sso' AND s.state = 'approved' \
+         WHERE s.backchannel_logout_uri <> '' AND {} \
+         ON CONFLICT (idem_key) DO NOTHING",
+        filter.replace("{a}", "$2").replace("{b}", "$3")
+    );
+    let forget = format!(
+        "DELETE FROM oauth_sessions AS o WHERE {}",
+        filter.replace("{a}", "$1").replace("{b}", "$2")
+    );
+    for (sql, with_now) in [(queue, true), (forget, false)] {
+        // Built from the fixed filters above, never from input.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if with_now {
+            q = q.bind(ms(now));
+        }
+        let q = match ending {
+            Ending::One(id) => q.bind(id),
+            Ending::AllOf(a) => q.bind(a.0),
+            Ending::OthersOf(a, keep) => q.bind(a.0).bind(keep),
+            Ending::IdleSince(t) => q.bind(ms(t)),
+        };
+        q.execute(&mut *c).await.map_err(db_err)?;
+    }
+    Ok(())
 }

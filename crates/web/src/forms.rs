@@ -92,30 +92,6 @@ impl AppForm {
     }
 }
 
-/// What the service form shows and keeps between tries.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ServiceForm {
-    pub claims: Vec<String>,
-    pub redirect_uris: String,
-    pub post_logout_uris: String,
-    pub client_type: String,
-    pub signing_alg: String,
-    pub api_access: bool,
-    pub initiate_login_uri: String,
-    pub tile_agencies: Vec<i64>,
-    pub sms_quota: String,
-    pub reason: String,
-}
-
-impl ServiceForm {
-    pub fn has_claim(&self, c: &portico_core::sso::Claim) -> bool {
-        self.claims.iter().any(|x| x == c.as_str())
-    }
-    pub fn has_agency(&self, id: &i64) -> bool {
-        self.tile_agencies.contains(id)
-    }
-}
-
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct AccountQuery {
     #[serde(default)]

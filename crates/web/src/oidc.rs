@@ -115,7 +115,8 @@ async fn discovery(State(st): State<AppState>) -> Response {
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
         "frontchannel_logout_supported": false,
-        "backchannel_logout_supported": false,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
     }))
     .into_response();
     r.headers_mut().insert(

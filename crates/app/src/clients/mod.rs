@@ -17,7 +17,7 @@ use portico_core::org::OrgKind;
 use portico_core::outbox::Channel;
 use portico_core::permission::Principal;
 use portico_core::request::{Decision, check_note};
-use portico_core::sso::{self, Claim, ClientType, SigningAlg, claims_to_stored};
+use portico_core::sso::{self, Claim, ClientType, SigningAlg, UriKind, claims_to_stored};
 use portico_core::text::{MobilePhone, clean_text};
 use portico_core::{Error, Msg};
 use portico_store::clients::{
@@ -56,8 +56,9 @@ impl AppView {
     }
 }
 
-/// What a person types to apply for a service. Fields that do not belong
-/// to the kind are ignored.
+/// What a person types to apply for a service, and what the form shows
+/// again after a refusal. Fields that do not belong to the kind are
+/// ignored.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceInput {
     pub kind: String,
@@ -68,9 +69,19 @@ pub struct ServiceInput {
     pub signing_alg: String,
     pub api_access: bool,
     pub initiate_login_uri: String,
+    pub backchannel_logout_uri: String,
     pub tile_agencies: Vec<i64>,
     pub sms_quota: String,
     pub reason: String,
+}
+
+impl ServiceInput {
+    pub fn has_claim(&self, c: &Claim) -> bool {
+        self.claims.iter().any(|x| x == c.as_str())
+    }
+    pub fn has_agency(&self, id: &i64) -> bool {
+        self.tile_agencies.contains(id)
+    }
 }
 
 /// The answer of the account-verification API.
@@ -306,12 +317,24 @@ impl App {
         let initiate = if kind == ServiceKind::Tile {
             c.take(
                 "initiate_login_uri",
-                sso::redirect_uri(&input.initiate_login_uri),
+                sso::registered_uri(&input.initiate_login_uri, UriKind::InitiateLogin),
             )
             .unwrap_or_default()
         } else {
             String::new()
         };
+        // Optional: an application that keeps no session of its own needs
+        // no notice.
+        let backchannel =
+            if kind == ServiceKind::Sso && !input.backchannel_logout_uri.trim().is_empty() {
+                c.take(
+                    "backchannel_logout_uri",
+                    sso::registered_uri(&input.backchannel_logout_uri, UriKind::BackchannelLogout),
+                )
+                .unwrap_or_default()
+            } else {
+                String::new()
+            };
         let mut agencies = Vec::new();
         if kind == ServiceKind::Tile {
             let tree = self.org_tree().await?;
@@ -363,6 +386,7 @@ impl App {
                 signing_alg,
                 api_access: kind == ServiceKind::Sso && input.api_access,
                 initiate_login_uri: &initiate,
+                backchannel_logout_uri: &backchannel,
                 tile_agencies: &agencies,
                 sms_quota: quota,
                 reason: &reason,

@@ -68,6 +68,7 @@ pub(super) async fn seed_demo_apps(
             signing_alg: SigningAlg::ES256,
             api_access: false,
             initiate_login_uri: "",
+            backchannel_logout_uri: "",
             tile_agencies: &[],
             sms_quota: 0,
             reason: "示範用",

@@ -62,8 +62,14 @@ impl App {
                     ),
                 )
             };
-            self.audit_client(ctx, "oauth.authorize", &req.client_id, Some(&client), reason)
-                .await?;
+            self.audit_client(
+                ctx,
+                "oauth.authorize",
+                &req.client_id,
+                Some(&client),
+                reason,
+            )
+            .await?;
             return Ok(Authorize::Page(msg));
         };
 
@@ -208,7 +214,11 @@ impl App {
 const MAX_STATE: usize = 1024;
 
 fn echoed_state(req: &AuthRequest) -> &str {
-    if req.state.len() > MAX_STATE { "" } else { &req.state }
+    if req.state.len() > MAX_STATE {
+        ""
+    } else {
+        &req.state
+    }
 }
 
 /// What a request that passed its checks asks for.

@@ -9,7 +9,7 @@ mod clients;
 mod grant_types;
 mod introspect;
 pub mod keys;
-mod logout;
+pub(crate) mod logout;
 mod revoke;
 mod token;
 mod userinfo;
@@ -255,7 +255,7 @@ pub fn form_encode(s: &str) -> String {
     out
 }
 
-fn epoch(t: OffsetDateTime) -> i64 {
+pub(crate) fn epoch(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
 

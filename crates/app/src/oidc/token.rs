@@ -4,7 +4,7 @@
 use crate::oidc::{
     ACCESS_TTL, Client, ClientAuth, OAuthError, TokenRequest, TokenResponse, acr_of, epoch,
 };
-use crate::{App, Ctx, Result, random_token, token_hash};
+use crate::{App, Ctx, Result, random_token};
 use portico_core::Error;
 use portico_core::account::AccountState;
 use portico_core::clients::ServiceKind;
@@ -142,7 +142,10 @@ impl App {
             if !g.session_hash.is_empty() {
                 // The session id as the client sees it: not the cookie's
                 // hash itself.
-                claims.insert("sid".into(), json!(token_hash(&g.session_hash)[..32]));
+                claims.insert(
+                    "sid".into(),
+                    json!(crate::oidc::logout::sid_of_hash(&g.session_hash)),
+                );
             }
             let person = self
                 .person_claims(account, &client.claims(ServiceKind::Sso))

@@ -274,6 +274,17 @@ impl TestServer {
             .id
             .0
     }
+
+    /// The database id of the application registered as `client_id`.
+    pub async fn app_id(&self, client_id: &str) -> i64 {
+        let mut c = self.app.db.read().await.expect("conn");
+        let row = sqlx::query("SELECT id FROM apps WHERE client_id = $1")
+            .bind(client_id.to_owned())
+            .fetch_one(&mut *c)
+            .await
+            .expect("application");
+        sqlx::Row::get::<i64, _>(&row, "id")
+    }
 }
 
 /// The six-digit code in a mail (on a line of its own) or an SMS (the only

@@ -26,6 +26,9 @@ pub struct Service {
     /// Access tokens may call the portal's JSON API as the person.
     pub api_access: bool,
     pub initiate_login_uri: String,
+    /// Where the application hears that a session ended (single sign-on's
+    /// back-channel logout URI); empty: it does not want to.
+    pub backchannel_logout_uri: String,
     /// Agencies whose home page shows the tile; empty: every agency.
     pub tile_agencies: Vec<OrgUnitId>,
     pub sms_quota: i64,
@@ -40,8 +43,8 @@ pub struct Service {
 }
 
 const SCOLS: &str = "id, app_id, kind, state, claims, redirect_uris, post_logout_uris, client_type, signing_alg, \
-    api_access, initiate_login_uri, tile_agencies, sms_quota, reason, submitted_login, submitted_at, decided_by_login, \
-    decided_at, decision_note";
+    api_access, initiate_login_uri, backchannel_logout_uri, tile_agencies, sms_quota, reason, submitted_login, submitted_at, \
+    decided_by_login, decided_at, decision_note";
 
 fn lines(s: &str) -> Vec<String> {
     s.lines()
@@ -67,6 +70,7 @@ fn service_from_row(r: &AnyRow) -> Result<Service> {
             .ok_or_else(|| Error::internal("bad signing alg"))?,
         api_access: r.flag("api_access")?,
         initiate_login_uri: r.text("initiate_login_uri")?,
+        backchannel_logout_uri: r.text("backchannel_logout_uri")?,
         tile_agencies: r
             .text("tile_agencies")?
             .split(',')
@@ -93,6 +97,7 @@ pub struct NewService<'a> {
     pub signing_alg: SigningAlg,
     pub api_access: bool,
     pub initiate_login_uri: &'a str,
+    pub backchannel_logout_uri: &'a str,
     pub tile_agencies: &'a [OrgUnitId],
     pub sms_quota: i64,
     pub reason: &'a str,
@@ -123,8 +128,9 @@ pub async fn insert_service(c: &mut Conn, n: &NewService<'_>, now: OffsetDateTim
     };
     let row = sqlx::query(
         "INSERT INTO app_services (app_id, kind, state, claims, redirect_uris, post_logout_uris, client_type, signing_alg, \
-         api_access, initiate_login_uri, tile_agencies, sms_quota, reason, submitted_by, submitted_login, submitted_at) \
-         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+         api_access, initiate_login_uri, tile_agencies, sms_quota, reason, submitted_by, submitted_login, submitted_at, \
+         backchannel_logout_uri) \
+         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(n.app_id)
     .bind(n.kind.as_str())
@@ -141,6 +147,7 @@ pub async fn insert_service(c: &mut Conn, n: &NewService<'_>, now: OffsetDateTim
     .bind(n.submitted_by.0)
     .bind(n.submitted_login)
     .bind(ms(now))
+    .bind(n.backchannel_logout_uri)
     .fetch_one(&mut *c)
     .await
     .map_err(crate::unique_on("kind", already_pending()))?;

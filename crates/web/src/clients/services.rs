@@ -4,7 +4,6 @@ use super::{OkQuery, agency_choices, flash_of};
 use crate::error::split;
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
-use crate::forms::ServiceForm;
 use crate::support::render_as;
 use crate::view::*;
 use crate::{AppState, WebError};
@@ -26,7 +25,7 @@ async fn apply_page(
     s: &Signed,
     id: i64,
     kind: ServiceKind,
-    f: ServiceForm,
+    f: ServiceInput,
     errs: Vec<FieldError>,
     error: String,
     status: StatusCode,
@@ -72,7 +71,8 @@ pub(super) async fn apply_form(
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let f = match v.approved(kind) {
-        Some(a) => ServiceForm {
+        Some(a) => ServiceInput {
+            kind: kind.as_str().into(),
             claims: a.claims.iter().map(|c| c.as_str().to_owned()).collect(),
             redirect_uris: a.redirect_uris.join("\n"),
             post_logout_uris: a.post_logout_uris.join("\n"),
@@ -80,11 +80,13 @@ pub(super) async fn apply_form(
             signing_alg: a.signing_alg.as_str().into(),
             api_access: a.api_access,
             initiate_login_uri: a.initiate_login_uri.clone(),
+            backchannel_logout_uri: a.backchannel_logout_uri.clone(),
             tile_agencies: a.tile_agencies.iter().map(|u| u.0).collect(),
             sms_quota: a.sms_quota.to_string(),
             reason: String::new(),
         },
-        None => ServiceForm {
+        None => ServiceInput {
+            kind: kind.as_str().into(),
             claims: vec!["name".into(), "login".into()],
             client_type: "confidential".into(),
             signing_alg: "ES256".into(),
@@ -120,7 +122,8 @@ pub(super) async fn apply(
             .map(|(_, v)| v.clone())
             .collect()
     };
-    let f = ServiceForm {
+    let f = ServiceInput {
+        kind: kind.as_str().into(),
         claims: all("claims"),
         redirect_uris: get("redirect_uris"),
         post_logout_uris: get("post_logout_uris"),
@@ -128,6 +131,7 @@ pub(super) async fn apply(
         signing_alg: get("signing_alg"),
         api_access: get("api_access") == "on",
         initiate_login_uri: get("initiate_login_uri"),
+        backchannel_logout_uri: get("backchannel_logout_uri"),
         tile_agencies: all("tile_agencies")
             .iter()
             .map(|a| a.parse().unwrap_or(-1))
@@ -135,20 +139,7 @@ pub(super) async fn apply(
         sms_quota: get("sms_quota"),
         reason: get("reason"),
     };
-    let input = ServiceInput {
-        kind: kind.as_str().into(),
-        claims: f.claims.clone(),
-        redirect_uris: f.redirect_uris.clone(),
-        post_logout_uris: f.post_logout_uris.clone(),
-        client_type: f.client_type.clone(),
-        signing_alg: f.signing_alg.clone(),
-        api_access: f.api_access,
-        initiate_login_uri: f.initiate_login_uri.clone(),
-        tile_agencies: f.tile_agencies.clone(),
-        sms_quota: f.sms_quota.clone(),
-        reason: f.reason.clone(),
-    };
-    match st.app.apply_service(&s.0.principal, id, &input, &ctx).await {
+    match st.app.apply_service(&s.0.principal, id, &f, &ctx).await {
         Ok(sid) => Ok(Redirect::to(&format!("/apps/services/{sid}?ok=applied")).into_response()),
         Err(e) => {
             let (errs, msg, status) = split(e, lang)?;

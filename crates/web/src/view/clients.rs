@@ -74,7 +74,7 @@ pub(crate) struct ApplyPage {
     pub app_name: String,
     pub kind: portico_core::clients::ServiceKind,
     pub agencies: Vec<(String, Vec<(i64, String)>)>,
-    pub f: crate::forms::ServiceForm,
+    pub f: portico_app::clients::ServiceInput,
     pub errs: Errors,
     pub error: String,
 }

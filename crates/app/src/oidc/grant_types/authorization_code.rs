@@ -1,5 +1,6 @@
 //! The authorization code grant (RFC 6749 §4.1.3, PKCE RFC 7636): a code
 //! redeemed once, by the client it was issued to, with its verifier.
+use crate::oidc::logout::sid_of_hash;
 use crate::oidc::{Client, OAuthError, REFRESH_MAX, REFRESH_TTL, TokenRequest, TokenResponse};
 use crate::{App, Ctx, Result, random_token, token_hash};
 use portico_core::audit::Outcome;
@@ -123,6 +124,18 @@ impl App {
             now,
         )
         .await?;
+        let scope: Vec<&str> = g.scope.split(' ').collect();
+        if scope.contains(&"openid") && !g.session_hash.is_empty() {
+            oauth::signed_into(
+                &mut tx,
+                &g.session_hash,
+                client.app.id,
+                g.account_id,
+                &sid_of_hash(&g.session_hash),
+                now,
+            )
+            .await?;
+        }
         self.audit_account(
             &mut tx,
             ctx,
@@ -134,7 +147,6 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(db_err)?;
-        let scope: Vec<&str> = g.scope.split(' ').collect();
         self.user_tokens(client, &account, &scope, g, Some(refresh), now)
             .await
             .map_err(OAuthError::from)

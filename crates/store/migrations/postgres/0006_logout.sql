@@ -1,0 +1,21 @@
+-- Back-channel logout and the person's sessions page (PostgreSQL). Keep in step
+-- with ../sqlite/0006_logout.sql (the parity test compares the two).
+
+-- Where an application wants to hear that a portal session ended (OpenID
+-- Connect Back-Channel Logout 1.0 §2.2), registered with single sign-on.
+ALTER TABLE app_services ADD COLUMN backchannel_logout_uri TEXT NOT NULL DEFAULT '';
+
+-- Which applications a portal session signed into (an ID token issued under
+-- it, with the sid the application was given). When the session ends, each
+-- that registered a back-channel logout URI gets a logout token through the
+-- outbox, and the rows go; the person's sessions page lists them.
+CREATE TABLE oauth_sessions (
+  session_hash TEXT NOT NULL,
+  app_id BIGINT NOT NULL REFERENCES apps(id),
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  sid TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_at BIGINT NOT NULL,
+  PRIMARY KEY (session_hash, app_id)
+);
+CREATE INDEX oauth_sessions_account ON oauth_sessions(account_id);
