@@ -10,7 +10,7 @@ use portico_core::ids::AccountId;
 use portico_core::permission::{Principal, Unattended};
 use portico_core::zone::SignInMethod;
 use portico_core::{Error, Msg};
-use portico_store::{accounts, audit, db_err, sessions};
+use portico_store::{accounts, audit, db_err, login_failures, sessions};
 
 /// Sign-in writes the account's own bookkeeping (the failure counter, the
 /// last sign-in) before any session exists.
@@ -78,7 +78,12 @@ fn bad_credentials(m: SignInMethod) -> Msg {
             "通行金鑰驗證失敗，或此通行金鑰未註冊",
             "The passkey could not be verified, or it is not registered",
         ),
-        SignInMethod::Password => Msg::new("帳號或密碼錯誤", "Wrong login name or password"),
+        // Applicants sign in with a password only once approved and
+        // activated; said to everyone, so it tells nobody who applied.
+        SignInMethod::Password => Msg::new(
+            "帳號或密碼錯誤。剛申請帳號者，須經機關管理者核准並完成「開通帳號」設定密碼後才能登入。",
+            "Wrong login name or password. If you have just applied for an account, you can sign in once your agency administrator has approved it and you have set a password under \"Activate my account\".",
+        ),
     }
 }
 
@@ -368,20 +373,20 @@ impl App {
         mut fail: audit::NewEvent,
     ) -> Result<(accounts::Account, audit::NewEvent), SignInError> {
         let method = method_of(&fail);
+        let mut name = None;
         let account = match who {
             Subject::Login(login) => match portico_core::text::LoginName::parse(login) {
-                Ok(l) => accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?,
+                Ok(l) => {
+                    let a = accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?;
+                    name = Some(l);
+                    a
+                }
                 Err(_) => None,
             },
             Subject::Account(id) => accounts::get(&mut *self.db.read().await?, id).await?,
         };
         let Some(account) = account else {
-            let mut tx = self.db.begin().await?;
-            fail.outcome = Some(Outcome::Failed);
-            fail.reason = "unknown_login".into();
-            audit::append(&mut tx, &fail, self.now()).await?;
-            tx.commit().await.map_err(db_err)?;
-            return Err(SignInError::BadCredentials(method));
+            return Err(self.unknown_login(name, fail, method).await?);
         };
         fail.target_id = Some(account.id.0);
         fail.target_label = account.login.clone();
@@ -400,6 +405,44 @@ impl App {
             return Err(SignInError::Refused(r));
         }
         Ok((account, fail))
+    }
+
+    /// A sign-in under a name no account has. A name that could be an
+    /// account's counts failures and locks exactly as an account does, so
+    /// "locked" tells nobody whether the name exists (only a name no
+    /// account could ever have is simply wrong). Audited and committed.
+    async fn unknown_login(
+        &self,
+        name: Option<portico_core::text::LoginName>,
+        mut fail: audit::NewEvent,
+        method: SignInMethod,
+    ) -> Result<SignInError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut answer = SignInError::BadCredentials(method);
+        fail.outcome = Some(Outcome::Failed);
+        fail.reason = "unknown_login".into();
+        if let Some(name) = name {
+            let key = name.as_str();
+            let prev = login_failures::get(&mut tx, key).await?;
+            match prev {
+                Some((_, _, Some(until))) if until > now => {
+                    fail.outcome = Some(Outcome::Refused);
+                    fail.reason = "unknown_login_locked".into();
+                    answer = SignInError::Refused(SignInRefusal::Locked { until });
+                }
+                _ => {
+                    let settings = self.settings().await?;
+                    let f = settings
+                        .lockout
+                        .register_failure(prev.map(|(n, start, _)| (n, start)), now);
+                    login_failures::record(&mut tx, key, &f).await?;
+                }
+            }
+        }
+        audit::append(&mut tx, &fail, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(answer)
     }
 
     /// Concludes a sign-in attempt whose secret was checked: a wrong one

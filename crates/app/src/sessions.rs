@@ -237,6 +237,8 @@ impl App {
         let n = sessions::delete_idle(&mut tx, cutoff, now).await?;
         portico_store::captchas::delete_expired(&mut tx, now).await?;
         portico_store::factors::purge(&mut tx, now).await?;
+        let window = Duration::minutes(i64::from(settings.lockout.window_minutes));
+        portico_store::login_failures::purge(&mut tx, now - window, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }

@@ -51,6 +51,30 @@ async fn five_failures_within_15_minutes_lock_for_15_minutes() {
     assert_eq!(st, 303, "the lock ends after 15 minutes");
 }
 
+/// Issue 12 §1.3: "locked" must not tell who exists. A name no account
+/// has locks after as many failures as an account does, and both answer
+/// alike, to the status and the words (but the lock's end time).
+#[tokio::test]
+async fn an_unknown_login_locks_like_an_account_so_locked_tells_nobody_who_exists() {
+    let s = TestServer::start(20).await;
+    for _ in 0..5 {
+        assert_eq!(s.sign_in("staff", "Wrong#Pass1").await.1, 401);
+        assert_eq!(s.sign_in("nobody_here", "Wrong#Pass1").await.1, 401);
+    }
+    let (_, st_real, real) = s.sign_in("staff", "Wrong#Pass1").await;
+    let (_, st_made_up, made_up) = s.sign_in("nobody_here", "Wrong#Pass1").await;
+    assert_eq!((st_real, st_made_up), (403, 403));
+    let msg = |b: &str| between(b, "id=\"login-error\">", "</p>");
+    assert!(msg(&real).contains("已暫時鎖定"), "{}", msg(&real));
+    assert_eq!(msg(&real), msg(&made_up), "the same words for both");
+    let reasons = common::oidc::audit_reasons(&s, "auth.sign_in").await;
+    assert!(reasons.contains(&"unknown_login_locked".to_owned()));
+    // The lock ends for both after its 15 minutes; the count goes with it.
+    s.clock.advance(time::Duration::minutes(16));
+    s.app.purge_idle_sessions().await.unwrap();
+    assert_eq!(s.sign_in("nobody_here", "Wrong#Pass1").await.1, 401);
+}
+
 #[tokio::test]
 async fn captcha_is_checked_and_single_use() {
     let s = TestServer::start(20).await;

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod codes;
 pub mod factors;
 pub mod jobs;
+pub mod login_failures;
 pub mod migrate;
 pub mod oauth;
 pub mod orgs;

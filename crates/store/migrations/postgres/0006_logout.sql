@@ -1,4 +1,4 @@
--- Back-channel logout and the person's sessions page (PostgreSQL). Keep in step
+-- Back-channel logout, the person's sessions page and the lockout of unknown logins (PostgreSQL). Keep in step
 -- with ../sqlite/0006_logout.sql (the parity test compares the two).
 
 -- Where an application wants to hear that a portal session ended (OpenID
@@ -19,3 +19,13 @@ CREATE TABLE oauth_sessions (
   PRIMARY KEY (session_hash, app_id)
 );
 CREATE INDEX oauth_sessions_account ON oauth_sessions(account_id);
+
+-- Failed sign-ins under login names no account has, counted like an
+-- account's (accounts.failed_count …), so that "locked" tells nobody
+-- whether a name exists. Rows go once their window has passed.
+CREATE TABLE unknown_login_failures (
+  login TEXT PRIMARY KEY,
+  failed_count BIGINT NOT NULL,
+  window_start BIGINT NOT NULL,
+  locked_until BIGINT
+);

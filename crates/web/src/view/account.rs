@@ -158,6 +158,10 @@ pub fn reason_label(r: &str) -> Msg {
         "" => Msg::new("", ""),
         "captcha" => Msg::new("驗證碼錯誤", "Wrong captcha"),
         "unknown_login" => Msg::new("帳號不存在", "Unknown login name"),
+        "unknown_login_locked" => Msg::new(
+            "帳號不存在，已依錯誤次數鎖定",
+            "Unknown login name, locked after repeated tries",
+        ),
         "bad_password" => Msg::new("密碼錯誤", "Wrong password"),
         "bad_password_locked" => Msg::new("密碼錯誤，帳號已鎖定", "Wrong password; account locked"),
         "locked" => Msg::new("帳號鎖定中", "Account locked"),
