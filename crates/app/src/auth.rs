@@ -377,7 +377,8 @@ impl App {
         let account = match who {
             Subject::Login(login) => match portico_core::text::LoginName::parse(login) {
                 Ok(l) => {
-                    let a = accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?;
+                    let a =
+                        accounts::find_by_login(&mut *self.db.read().await?, l.as_str()).await?;
                     name = Some(l);
                     a
                 }

@@ -675,6 +675,58 @@ async fn seed_004_registration_review_and_a_race_between_two_reviewers() {
     .await;
     assert_eq!(st, 200);
 
+    // Issue 12 §1.4: the owner alone generates the secret and sees it; a
+    // system admin revokes it (with a reason, audited, the contact
+    // mailed), and then nobody holds a working one until the owner makes
+    // another.
+    let e = s.app.generate_secret(&admin, app, &ctx).await.unwrap_err();
+    assert!(matches!(e, portico_core::Error::Refused(_)), "{e:?}");
+    assert!(
+        s.app.revoke_secret(&admin, app, " ", &ctx).await.is_err(),
+        "a reason is needed"
+    );
+    assert!(
+        s.app
+            .revoke_secret(&staff, app, "外洩", &ctx)
+            .await
+            .is_err(),
+        "not the owner's to revoke"
+    );
+    s.app
+        .revoke_secret(&admin, app, "疑似外洩", &ctx)
+        .await
+        .expect("revoke");
+    let (st, _) = token(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "account.verify"),
+        ],
+        Some((&client_id, &rotated)),
+    )
+    .await;
+    assert_eq!(st, 401, "the revoked secret stopped");
+    let (subject, body) = s
+        .last_message_to("ops@example.net")
+        .await
+        .expect("the contact is told");
+    assert!(subject.contains("撤銷"), "{subject}");
+    assert!(
+        body.contains("疑似外洩") && body.contains("admin"),
+        "{body}"
+    );
+    assert!(
+        audit_reasons(&s, "app.secret.revoke")
+            .await
+            .contains(&"疑似外洩".to_owned())
+    );
+    s.app.generate_secret(&staff, app, &ctx).await.unwrap();
+    let (subject, _) = s.last_message_to("ops@example.net").await.unwrap();
+    assert!(
+        subject.contains("重新產生"),
+        "the owner's rotation is mailed too: {subject}"
+    );
+
     // Suspension: no tokens, refresh tokens stop.
     s.app
         .set_app_suspended(&admin, app, true, "資安事件", &ctx)

@@ -198,6 +198,25 @@ pub async fn set_secret(c: &mut Conn, id: i64, hash: &str, now: OffsetDateTime) 
     Ok(())
 }
 
+/// Removes the client secret (a system admin's revocation); false when
+/// there was none.
+pub async fn clear_secret(
+    c: &mut Conn,
+    _w: SystemWrite,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE apps SET secret_hash = NULL, secret_set_at = NULL, updated_at = $1 WHERE id = $2 AND secret_hash IS NOT NULL",
+    )
+    .bind(ms(now))
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
 pub async fn set_suspended(
     c: &mut Conn,
     _w: SystemWrite,

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/apps", get(admin_list))
         .route("/admin/apps/services/{sid}/decide", post(services::decide))
         .route("/admin/apps/{id}/suspend", post(suspend))
+        .route("/admin/apps/{id}/secret/revoke", post(revoke_secret))
         .route("/admin/apps/{id}/reactivate", post(reactivate))
 }
 
@@ -59,6 +60,10 @@ fn flash_of(code: &str) -> Option<Msg> {
             "Application suspended; its tokens no longer work",
         ),
         "reactivated" => Msg::new("已重新啟用此應用系統", "Application reactivated"),
+        "secret_revoked" => Msg::new(
+            "已撤銷用戶端密鑰並通知聯絡人，待申請人重新產生",
+            "Client secret revoked and the contact told; the owner must generate a new one",
+        ),
         _ => return None,
     })
 }
@@ -303,6 +308,7 @@ async fn detail_page(
             c: Chrome::of(&s.0, nav).with_flash(flash),
             admin,
             may_have_secret: v.may_have_secret(),
+            owner: v.app.owner_id == s.0.principal.account_id(),
             issuer: st.app.issuer().to_owned(),
             rows,
             error,
@@ -313,8 +319,8 @@ async fn detail_page(
     )
 }
 
-/// The owner or a system admin: generates or rotates the client secret
-/// and shows it, this once.
+/// The owner: generates or rotates the client secret and shows it, this
+/// once.
 async fn secret(
     State(st): State<AppState>,
     s: Signed,
@@ -365,22 +371,51 @@ async fn set_suspended(
             };
             Ok(Redirect::to(&format!("/apps/{id}?ok={ok}")).into_response())
         }
-        Err(e) => {
-            let (errs, msg, status) = split(e, s.lang())?;
-            let msg = if msg.is_empty() {
-                errs.iter()
-                    .map(|e| e.message.get(s.lang()).to_owned())
-                    .collect::<Vec<_>>()
-                    .join("；")
-            } else {
-                msg
-            };
-            Ok(with_status(
-                detail_page(&st, &s, id, None, msg, None).await?,
-                status,
-            ))
-        }
+        Err(e) => refused_on_detail(&st, &s, id, e).await,
     }
+}
+
+/// System admins: revokes the client secret (with a reason); nobody is
+/// shown a new one.
+async fn revoke_secret(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st
+        .app
+        .revoke_secret(&s.0.principal, id, &f.note, &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/apps/{id}?ok=secret_revoked")).into_response()),
+        Err(e) => refused_on_detail(&st, &s, id, e).await,
+    }
+}
+
+/// The application's page again, with the refusal said at the top (a
+/// field's message included: these forms have one field).
+async fn refused_on_detail(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    e: portico_core::Error,
+) -> Result<Response, WebError> {
+    let (errs, msg, status) = split(e, s.lang())?;
+    let msg = if msg.is_empty() {
+        errs.iter()
+            .map(|e| e.message.get(s.lang()).to_owned())
+            .collect::<Vec<_>>()
+            .join("；")
+    } else {
+        msg
+    };
+    Ok(with_status(
+        detail_page(st, s, id, None, msg, None).await?,
+        status,
+    ))
 }
 
 /// System admins: suspends an application (with a reason).

@@ -483,8 +483,13 @@ impl App {
         Ok(())
     }
 
-    /// Generates (or rotates) the client secret and returns it: the only
-    /// time anyone sees it. The previous secret stops working at once.
+    /// The owner (the person who registered the application) generates or
+    /// rotates the client secret and gets it back: the only time anyone
+    /// sees it. The previous secret stops working at once. Nobody else
+    /// may, a system admin included: a secret handed to someone else could
+    /// sign in as the application unseen. A system admin who fears a leak
+    /// revokes it instead ([`App::revoke_secret`]). The contact is mailed
+    /// either way.
     pub async fn generate_secret(
         &self,
         actor: &Principal,
@@ -492,6 +497,12 @@ impl App {
         ctx: &Ctx,
     ) -> Result<String> {
         let view = self.app_view(actor, app_id).await?;
+        if view.app.owner_id != actor.account_id() {
+            return Err(Error::Refused(Msg::new(
+                "只有應用系統的申請人可以產生用戶端密鑰；系統管理者如認為密鑰外洩，可撤銷密鑰並由申請人重新產生",
+                "Only the person who registered the application may generate its client secret; a system admin who suspects a leak may revoke it for the owner to generate a new one",
+            )));
+        }
         if !view.may_have_secret() {
             return Err(Error::Refused(Msg::new(
                 "應用系統至少須有一項服務核准後才能產生用戶端密鑰",
@@ -513,11 +524,90 @@ impl App {
             now,
         )
         .await?;
+        let t = mail::secret_changed(
+            &view.app.name,
+            actor.login(),
+            "",
+            portico_core::time::display(now),
+        );
+        self.mail_contact(&mut tx, &view.app, t, now).await?;
         // Every node's client cache reloads (versions.rs).
         portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;
         self.forget_versions();
+        self.wake_outbox();
         Ok(secret)
+    }
+
+    /// A system admin revokes the client secret (a suspected leak): it
+    /// stops working at once, nobody is shown a new one, and the contact is
+    /// mailed to have the owner generate another. Audited with the reason.
+    pub async fn revoke_secret(
+        &self,
+        actor: &Principal,
+        app_id: i64,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.system_admin()?;
+        let note = clean_text(note, 1, 200).map_err(|_| {
+            Error::invalid(
+                "note",
+                Msg::new(
+                    "請填寫撤銷原因（200 字內）",
+                    "Give a reason (at most 200 characters) for revoking",
+                ),
+            )
+        })?;
+        let view = self.app_view(actor, app_id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store_clients::clear_secret(&mut tx, admin.writes(), app_id, now).await? {
+            return Err(Error::Refused(Msg::new(
+                "此應用系統目前沒有用戶端密鑰",
+                "This application has no client secret",
+            )));
+        }
+        let mut e = app_event(ctx, "app.secret.revoke", actor, app_id, &view.app.name);
+        e.reason = note.clone();
+        audit::append(&mut tx, &e, now).await?;
+        let t = mail::secret_changed(
+            &view.app.name,
+            actor.login(),
+            &note,
+            portico_core::time::display(now),
+        );
+        self.mail_contact(&mut tx, &view.app, t, now).await?;
+        portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.forget_versions();
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// A mail to the application's contact, with the change that causes it.
+    async fn mail_contact(
+        &self,
+        tx: &mut portico_store::Tx,
+        app: &store_clients::Client,
+        t: mail::Text,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        crate::outbox::put(
+            tx,
+            Outgoing {
+                channel: Channel::Mail,
+                to: &app.contact_email,
+                subject: t.subject,
+                body: t.body,
+                account: None,
+                scope_path: "",
+                secret: false,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
     }
 
     /// A system admin suspends (停用) or reactivates an application. A

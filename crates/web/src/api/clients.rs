@@ -280,7 +280,7 @@ pub(super) async fn app_decide(
     service_json(&st, &s, id, axum::http::StatusCode::OK).await
 }
 
-/// The owner or a system admin: a new client secret, in this answer only.
+/// The owner: a new client secret, in this answer only.
 pub(super) async fn app_secret(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
@@ -307,6 +307,21 @@ pub(super) async fn app_secret(
 #[serde(default)]
 pub(super) struct NoteBody {
     note: String,
+}
+
+/// System admins: revokes the client secret (a reason is required).
+pub(super) async fn app_secret_revoke(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Json(b): Json<NoteBody>,
+) -> ApiResult {
+    st.app
+        .revoke_secret(&s.principal, id, &b.note, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    ok()
 }
 
 /// System admins: suspends an application (a reason is required).

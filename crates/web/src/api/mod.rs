@@ -81,6 +81,7 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("put", "/apps/{id}", put(app_update)),
         ("post", "/apps/{id}/services", post(app_apply)),
         ("post", "/apps/{id}/secret", post(app_secret)),
+        ("post", "/apps/{id}/secret/revoke", post(app_secret_revoke)),
         ("post", "/apps/{id}/suspend", post(app_suspend)),
         ("post", "/apps/{id}/reactivate", post(app_reactivate)),
         ("get", "/app-services/{id}", get(app_service)),

@@ -60,6 +60,8 @@ pub(crate) struct AppPage {
     pub v: portico_app::clients::AppView,
     pub rows: Vec<ServiceRow>,
     pub may_have_secret: bool,
+    /// The signed-in person registered it (only they generate secrets).
+    pub owner: bool,
     pub issuer: String,
     pub error: String,
     /// A secret just generated: shown this once.
