@@ -368,9 +368,36 @@ impl App {
         tx.commit().await.map_err(db_err)
     }
 
-    /// Anyone signed in may see any colleague's avatar (it is on the
-    /// directory too).
-    pub async fn avatar(&self, id: AccountId) -> Result<Option<Vec<u8>>> {
+    /// An avatar, for the person it shows or an admin who may see their
+    /// account; anyone else is told there is none (ids are sequential, so
+    /// a signed-in stranger must not collect everyone's face).
+    pub async fn avatar(
+        &self,
+        actor: &portico_core::permission::Principal,
+        id: AccountId,
+    ) -> Result<Option<Vec<u8>>> {
+        if actor.account_id() != id {
+            let Ok(admin) = actor.admin() else {
+                return Ok(None);
+            };
+            let mut c = self.db.read().await?;
+            let Some(a) = accounts::get(&mut c, id).await? else {
+                return Ok(None);
+            };
+            let held: Vec<_> = portico_store::roles::of_account(&mut c, id)
+                .await?
+                .iter()
+                .map(|g| g.role())
+                .collect();
+            let target = portico_core::permission::Target {
+                id,
+                unit_path: &a.unit_path,
+                roles: &held,
+            };
+            if admin.view(&target).is_err() {
+                return Ok(None);
+            }
+        }
         accounts::avatar(&mut *self.db.read().await?, id).await
     }
 

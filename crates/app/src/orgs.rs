@@ -81,6 +81,33 @@ impl Tree {
         !self.parents.contains(&u.id)
     }
 
+    /// The unit's name with its ancestors', as people tell units apart:
+    /// 民政局／行政科.
+    pub fn path_name(&self, u: &OrgUnit) -> String {
+        u.path
+            .ids()
+            .iter()
+            .filter_map(|id| self.get(*id).map(|x| x.name.as_str()))
+            .collect::<Vec<_>>()
+            .join("／")
+    }
+
+    /// Units whose name (or whose ancestors' names) holds `q`, or whose OID
+    /// starts with it, in display order; at most `limit`.
+    pub fn search(&self, q: &str, limit: usize) -> Vec<(&OrgUnit, usize)> {
+        let q = q.trim().to_lowercase();
+        self.order
+            .iter()
+            .map(|(i, d)| (&self.units[*i], *d))
+            .filter(|(u, _)| {
+                q.is_empty()
+                    || self.path_name(u).to_lowercase().contains(&q)
+                    || (!u.oid.is_empty() && u.oid.starts_with(&q))
+            })
+            .take(limit)
+            .collect()
+    }
+
     /// Accounts in a unit and all below it.
     pub fn subtree_count(&self, u: &OrgUnit) -> i64 {
         self.units

@@ -101,11 +101,27 @@ async fn a_person_edits_their_profile_password_avatar_and_prefs_through_the_api(
         .await;
     assert_eq!(st, 200, "{body}");
     let id = s.account_id("staff").await;
+    let me = common::oidc::principal(&s, &c).await;
     let stored = s
         .app
-        .avatar(portico_core::ids::AccountId(id))
+        .avatar(&me, portico_core::ids::AccountId(id))
         .await
         .unwrap();
+    // Issue 12 §1.5: ids are sequential, so the avatar is the person's own
+    // and their admins', not every signed-in stranger's.
+    let mut other = s.signed_in("civil_admin").await;
+    assert_eq!(
+        other.get(&format!("/avatar/{id}")).await.0,
+        200,
+        "the admin over them"
+    );
+    let mut stranger = s.signed_in("edu_admin").await;
+    assert_eq!(
+        stranger.get(&format!("/avatar/{id}")).await.0,
+        404,
+        "another agency's admin"
+    );
+    assert_eq!(c.get(&format!("/avatar/{id}")).await.0, 200, "their own");
     let stored = image::load_from_memory(&stored.expect("avatar stored")).expect("png");
     assert!(
         stored.width() <= 256 && stored.height() <= 256,
@@ -125,7 +141,7 @@ async fn a_person_edits_their_profile_password_avatar_and_prefs_through_the_api(
     assert_eq!(st, 200);
     assert!(
         s.app
-            .avatar(portico_core::ids::AccountId(id))
+            .avatar(&me, portico_core::ids::AccountId(id))
             .await
             .unwrap()
             .is_none()
@@ -200,6 +216,49 @@ async fn an_expired_password_allows_only_the_password_change_through_the_api() {
     assert_eq!(st, 200);
     // Changing the password ended the other session.
     assert_eq!(c.api_get("/me").await.0, 401);
+}
+
+/// Issue 12 §1.5 and §5: the unit picker gets what it needs (names, full
+/// paths, a search by name or OID) and nobody but admins gets the number
+/// of accounts under each unit.
+#[tokio::test]
+async fn the_org_tree_is_searched_by_name_or_oid_and_counts_are_for_admins() {
+    let s = TestServer::start(20).await;
+    let mut staff = s.signed_in("staff").await;
+    let (st, all) = staff.api_get("/org").await;
+    assert_eq!(st, 200);
+    let items = all["items"].as_array().unwrap();
+    assert!(items.len() > 10);
+    assert!(
+        items.iter().all(|i| i.get("accounts").is_none()),
+        "no counts for staff"
+    );
+    let (_, found) = staff.api_get("/org?q=%E6%B0%91%E6%94%BF%E5%B1%80").await; // 民政局
+    let found = found["items"].as_array().unwrap().clone();
+    assert!(!found.is_empty() && found.len() < items.len());
+    assert!(
+        found
+            .iter()
+            .all(|i| i["path_name"].as_str().unwrap().contains("民政局")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|i| i["path_name"].as_str().unwrap().contains("民政局／")),
+        "its sections, named with it"
+    );
+    let oid = found[0]["unit"]["oid"].as_str().unwrap().to_owned();
+    let (_, by_oid) = staff.api_get(&format!("/org?q={oid}&limit=1")).await;
+    assert_eq!(by_oid["items"].as_array().unwrap().len(), 1);
+    assert_eq!(by_oid["items"][0]["unit"]["oid"], oid.as_str());
+
+    let mut admin = s.signed_in("admin").await;
+    let (_, all) = admin.api_get("/org").await;
+    assert!(
+        all["items"][0]["accounts"].as_i64().is_some(),
+        "counts for admins"
+    );
 }
 
 #[tokio::test]

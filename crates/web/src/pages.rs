@@ -460,7 +460,7 @@ async fn remove_avatar(
     Ok(Redirect::to("/account?ok=avatar-removed").into_response())
 }
 
-/// Anyone signed in: a colleague's avatar.
+/// A person's own avatar, or one an admin may see.
 async fn avatar(
     State(st): State<AppState>,
     s: Signed,
@@ -468,7 +468,7 @@ async fn avatar(
 ) -> Result<Response, WebError> {
     match st
         .app
-        .avatar(AccountId(id))
+        .avatar(&s.0.principal, AccountId(id))
         .await
         .map_err(|e| WebError::page(e, s.lang()))?
     {

@@ -1,7 +1,7 @@
 //! `/org…`: the org tree (system admins write; every admin reads their
 //! subtree).
 use crate::extract::Path;
-use crate::extract::{ApiUser, Json, ReqCtx};
+use crate::extract::{ApiUser, Json, LenientQuery, ReqCtx};
 use crate::{AppState, WebError};
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -12,28 +12,55 @@ use serde_json::json;
 
 use super::{ApiResult, ok};
 
-/// Anyone signed in: the org tree.
-pub(super) async fn org(State(st): State<AppState>, ApiUser(_): ApiUser) -> ApiResult {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct OrgQuery {
+    /// A part of a unit's name (or its ancestors'), or the start of its OID.
+    q: String,
+    /// At most this many (1–1000; all when left out).
+    limit: Option<usize>,
+}
+
+/// Anyone signed in: the org tree in display order, or the units a search
+/// finds, each with its full name (民政局／行政科). Admins also get the
+/// number of accounts under each unit; the unit picker needs no more.
+pub(super) async fn org(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    LenientQuery(q): LenientQuery<OrgQuery>,
+) -> ApiResult {
     let tree = st.app.org_tree().await.map_err(WebError::api)?;
+    let admin = s.principal.admin().is_ok();
+    let limit = q.limit.map_or(usize::MAX, |l| l.clamp(1, 1000));
     let items: Vec<_> = tree
-        .order
-        .iter()
-        .map(|(i, d)| json!({ "unit": tree.units[*i], "depth": d, "accounts": tree.subtree_count(&tree.units[*i]) }))
+        .search(&q.q, limit)
+        .into_iter()
+        .map(|(u, d)| {
+            let mut v = json!({ "unit": u, "depth": d, "path_name": tree.path_name(u) });
+            if admin {
+                v["accounts"] = json!(tree.subtree_count(u));
+            }
+            v
+        })
         .collect();
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
-/// Anyone signed in: one unit.
+/// Anyone signed in: one unit (with its account count for admins).
 pub(super) async fn unit(
     State(st): State<AppState>,
-    ApiUser(_): ApiUser,
+    ApiUser(s): ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult {
     let tree = st.app.org_tree().await.map_err(WebError::api)?;
     let u = tree
         .get(OrgUnitId(id))
         .ok_or(WebError::api(Error::NotFound))?;
-    Ok(axum::Json(json!({ "unit": u, "accounts": tree.subtree_count(u) })).into_response())
+    let mut v = json!({ "unit": u, "path_name": tree.path_name(u) });
+    if s.principal.admin().is_ok() {
+        v["accounts"] = json!(tree.subtree_count(u));
+    }
+    Ok(axum::Json(v).into_response())
 }
 
 /// A unit as JSON: every field optional on update (the current value stays).
