@@ -304,6 +304,27 @@ impl App {
         }
     }
 
+    /// Whether messages on this channel are only recorded (the demo's
+    /// mailbox), not handed to a real peer.
+    pub fn records_only(&self, ch: Channel) -> bool {
+        match ch {
+            Channel::Mail => self.delivery.mailer.records_only(),
+            Channel::Sms => self.delivery.sms.records_only(),
+            Channel::Logout => false,
+        }
+    }
+
+    /// A message as an admin may see it: a code on its way to a real peer
+    /// is never shown (an admin could take over the account it unlocks);
+    /// the demo's recorded mailbox shows its codes, labelled as the demo's.
+    fn for_admin(&self, mut m: Message) -> Message {
+        m.recorded = self.records_only(m.channel);
+        if m.secret && !m.recorded {
+            m.body = "（此訊息含驗證碼或臨時密碼，為保護帳號不予顯示；送達後即自系統刪除）\n(This message holds a code or temporary password and is not shown, to protect the account; it is deleted once delivered.)".into();
+        }
+        m
+    }
+
     /// System admins: the outbox, newest first.
     pub async fn outbox(
         &self,
@@ -313,7 +334,11 @@ impl App {
     ) -> Result<(Page<Message>, Vec<(DeliveryState, i64)>)> {
         let admin = actor.system_admin()?;
         let mut c = self.db.read().await?;
-        let p = outbox::list(&mut c, &admin, f, page, 50).await?;
+        let mut p = outbox::list(&mut c, &admin, f, page, 50).await?;
+        p.items = std::mem::take(&mut p.items)
+            .into_iter()
+            .map(|m| self.for_admin(m))
+            .collect();
         let counts = outbox::counts(&mut c, &admin).await?;
         Ok((p, counts))
     }
@@ -323,6 +348,7 @@ impl App {
         let admin = actor.system_admin()?;
         outbox::get(&mut *self.db.read().await?, &admin, id)
             .await?
+            .map(|m| self.for_admin(m))
             .ok_or(Error::NotFound)
     }
 

@@ -110,6 +110,20 @@ async fn an_smtp_outage_loses_nothing_and_sends_nothing_twice() {
     let page = admin.get("/admin/outbox?state=pending").await.1;
     assert!(page.contains("outage0@example.org"), "{page}");
     assert!(page.contains("Connection refused"), "the outbox shows why");
+    // Issue 12 §2.9: a live code is shown to nobody, a system admin
+    // included, while it waits for the mail server.
+    let code = s.code_sent_to("outage0@example.org").await;
+    let id = between(&page, "href=\"/admin/outbox/", "\"");
+    let detail = admin.get(&format!("/admin/outbox/{id}")).await.1;
+    assert!(detail.contains("不予顯示"), "{detail}");
+    assert!(
+        !detail.contains(&code) && !page.contains(&code),
+        "the code is hidden"
+    );
+    assert!(
+        page.contains("示範郵箱：簡訊未設定寄送"),
+        "a real mail server, the SMS still the demo's: {page}"
+    );
 
     let _smtpd = Smtpd::start(port, &dir.0);
     s.clock.advance(time::Duration::seconds(31));
@@ -226,6 +240,7 @@ fn sms_message(to: &str, key: &str) -> portico_store::outbox::Message {
         lease_until: None,
         created_at: time::OffsetDateTime::now_utc(),
         sent_at: None,
+        recorded: false,
     }
 }
 

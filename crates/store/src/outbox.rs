@@ -33,6 +33,24 @@ pub struct Message {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub sent_at: Option<OffsetDateTime>,
+    /// Its channel only records (the demo's mailbox): "sent" means kept
+    /// here, nothing left the machine. Set by the application, not stored.
+    pub recorded: bool,
+}
+
+impl Message {
+    /// The state as an admin reads it: a recorded message is "recorded",
+    /// not "sent".
+    pub fn state_label(&self) -> portico_core::Msg {
+        if self.recorded && self.state == DeliveryState::Sent {
+            portico_core::Msg::new(
+                "已記錄（示範郵箱，未寄出）",
+                "Recorded (demo mailbox, not sent)",
+            )
+        } else {
+            self.state.label()
+        }
+    }
 }
 
 const COLS: &str = "id, channel, recipient, subject, body, idem_key, state, attempts, next_at, last_error, account_id, secret, lease_until, created_at, sent_at";
@@ -56,6 +74,7 @@ fn from_row(r: &AnyRow) -> Result<Message> {
         lease_until: r.opt_i64("lease_until")?,
         created_at: at(r.i64("created_at")?),
         sent_at: r.opt_i64("sent_at")?.map(at),
+        recorded: false,
     })
 }
 

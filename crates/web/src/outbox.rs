@@ -65,6 +65,16 @@ async fn list(
                 to: q.to,
             },
             query_string,
+            demo_channels: [Channel::Mail, Channel::Sms]
+                .into_iter()
+                .filter(|ch| st.app.records_only(*ch))
+                .map(|ch| ch.label().get(lang).to_owned())
+                .collect::<Vec<_>>()
+                .join(if lang == portico_core::Lang::En {
+                    " and "
+                } else {
+                    "、"
+                }),
         },
         lang,
     )

@@ -119,6 +119,8 @@ pub struct AdminOutboxPage {
     pub counts: Vec<(portico_core::outbox::DeliveryState, i64)>,
     pub q: OutboxQueryView,
     pub query_string: String,
+    /// The channels that only record (the demo's), named.
+    pub demo_channels: String,
 }
 
 #[derive(Template)]
