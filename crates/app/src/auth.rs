@@ -94,7 +94,7 @@ pub(crate) enum Subject<'a> {
 }
 
 fn ctx_ip(ctx: &Ctx) -> Option<std::net::IpAddr> {
-    ctx.ip.parse().ok()
+    ctx.address()
 }
 
 /// The method recorded in an attempt's event detail.

@@ -79,11 +79,42 @@ impl Clock for ManualClock {
 /// Who is asking, from where: recorded with every audit event.
 #[derive(Debug, Clone, Default)]
 pub struct Ctx {
+    /// The client's address, or when it is unknown (a forwarded-for header
+    /// from a peer nobody said is a proxy) the peer's: what the audit
+    /// records and what rate limits count by, so such callers are not all
+    /// pooled under one key.
     pub ip: String,
     pub user_agent: String,
+    /// `ip` is the client's own address. When it is not, the request is
+    /// outside every network zone and passes no IP allow list.
+    pub located: bool,
 }
 
 impl Ctx {
+    /// A request whose client is unknown: `peer` is recorded and counted,
+    /// never trusted.
+    pub fn unlocated(peer: impl Into<String>, user_agent: &str) -> Ctx {
+        Ctx {
+            located: false,
+            ..Ctx::new(peer, user_agent)
+        }
+    }
+
+    /// The client's address, when it is known.
+    pub fn address(&self) -> Option<std::net::IpAddr> {
+        if self.located {
+            self.ip.parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// The client's address for an IP allow list: empty, which no list
+    /// holds, when it is unknown.
+    pub fn address_text(&self) -> &str {
+        if self.located { &self.ip } else { "" }
+    }
+
     pub fn new(ip: impl Into<String>, user_agent: &str) -> Ctx {
         // A user agent is attacker-controlled: keep a bounded prefix.
         let ua: String = user_agent
@@ -94,6 +125,7 @@ impl Ctx {
         Ctx {
             ip: ip.into(),
             user_agent: ua,
+            located: true,
         }
     }
 }

@@ -12,7 +12,8 @@ pub struct Cidr {
     prefix: u8,
 }
 
-fn unmap(ip: IpAddr) -> IpAddr {
+/// An IPv4 address as IPv4 even when it came mapped into IPv6 (::ffff:a.b.c.d).
+pub fn unmap(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,

@@ -401,6 +401,33 @@ async fn seed_004_outside_the_government_network_only_certificate_methods_and_a_
     let (st, page) = c.get("/login").await;
     assert_eq!(st, 200);
     assert!(page.contains("id=\"zone-note\""), "still outside");
+    // …and the audit records the peer it came from, not an empty address
+    // (issue 12: those callers were all one rate-limit key, ''), while the
+    // request stays outside.
+    {
+        let (st, _, _) = c
+            .post_form(
+                "/login",
+                &[
+                    ("login", STAFF),
+                    ("password", portico_app::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(st, 403, "outside: no password");
+        let mut db = s.app.db.read().await.unwrap();
+        let row = sqlx::query(
+            "SELECT ip, reason FROM audit_events WHERE action = 'auth.sign_in' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(&mut *db)
+        .await
+        .unwrap();
+        assert_eq!(
+            sqlx::Row::get::<String, _>(&row, "reason"),
+            "outside_network"
+        );
+        assert_eq!(sqlx::Row::get::<String, _>(&row, "ip"), "127.0.0.1");
+    }
 
     // Once the peer is a trusted proxy, the address it saw counts; the
     // client's own entries further left do not.

@@ -60,15 +60,19 @@ impl FromRequestParts<AppState> for ReqCtx {
             .map(|c| c.0.ip());
         let zones = state.app.zones().await.ok();
         let proxies = zones.as_ref().map(|z| z.proxies.as_slice()).unwrap_or(&[]);
-        let ip = peer
-            .map(|p| client_ip(&parts.headers, p, proxies))
-            .unwrap_or_default();
         let ua = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        Ok(ReqCtx(Ctx::new(ip, ua)))
+        let ctx = match peer {
+            Some(p) => match client_ip(&parts.headers, p, proxies) {
+                Some(ip) => Ctx::new(ip, ua),
+                None => Ctx::unlocated(portico_core::zone::unmap(p).to_string(), ua),
+            },
+            None => Ctx::unlocated("", ua),
+        };
+        Ok(ReqCtx(ctx))
     }
 }
 
@@ -76,21 +80,20 @@ impl FromRequestParts<AppState> for ReqCtx {
 /// (system parameter 可信任的反向代理); then the nearest `X-Forwarded-For`
 /// entry that is not one. Entries further left are whatever the client
 /// wrote, and a forged one must not make a request internal or pass an
-/// IP check. A proxy that forwards no readable address gives an empty
-/// address, which is outside every range and passes no IP check.
+/// IP check. `None` when the client is unknown (a proxy that forwards no
+/// readable address, or a forwarded-for header from a peer that is not a
+/// proxy): such a request is outside every range and passes no IP check.
 pub(crate) fn client_ip(
     headers: &HeaderMap,
     peer: std::net::IpAddr,
     proxies: &[portico_core::zone::Cidr],
-) -> String {
+) -> Option<String> {
     let xff: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    portico_core::zone::client_address(peer, &xff, proxies)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default()
+    portico_core::zone::client_address(peer, &xff, proxies).map(|ip| ip.to_string())
 }
 
 /// Paths a person whose password must change may still use.
@@ -596,22 +599,28 @@ mod tests {
         let peer: std::net::IpAddr = "10.0.0.1".parse().unwrap();
         let mut h = HeaderMap::new();
         h.append("x-forwarded-for", "127.0.0.1, 203.0.113.9".parse().unwrap());
-        assert_eq!(client_ip(&h, peer, &proxies), "203.0.113.9");
+        assert_eq!(
+            client_ip(&h, peer, &proxies).as_deref(),
+            Some("203.0.113.9")
+        );
         h.append("x-forwarded-for", "198.51.100.7".parse().unwrap());
-        assert_eq!(client_ip(&h, peer, &proxies), "198.51.100.7");
+        assert_eq!(
+            client_ip(&h, peer, &proxies).as_deref(),
+            Some("198.51.100.7")
+        );
         assert_eq!(
             client_ip(&h, peer, &[]),
-            "",
+            None,
             "a header from an untrusted peer"
         );
         assert_eq!(
-            client_ip(&HeaderMap::new(), peer, &[]),
-            "10.0.0.1",
+            client_ip(&HeaderMap::new(), peer, &[]).as_deref(),
+            Some("10.0.0.1"),
             "no proxy, no header"
         );
         assert_eq!(
             client_ip(&HeaderMap::new(), peer, &proxies),
-            "",
+            None,
             "nothing forwarded"
         );
     }

@@ -46,7 +46,7 @@ async fn settings(
 }
 
 fn seen_inside(s: &SystemSettings, ctx: &portico_app::Ctx) -> bool {
-    ctx.ip.parse().is_ok_and(|ip| s.zones().is_internal(ip))
+    ctx.address().is_some_and(|ip| s.zones().is_internal(ip))
 }
 
 /// The settings form: numbers as typed, so a typo is a field error.

@@ -19,7 +19,7 @@ impl App {
         let service = client
             .service(ServiceKind::Verify)
             .ok_or_else(|| not_approved(ServiceKind::Verify))?;
-        if !portico_core::clients::ip_allowed(&client.app.ips, &ctx.ip) {
+        if !portico_core::clients::ip_allowed(&client.app.ips, ctx.address_text()) {
             self.audit_client(
                 ctx,
                 "app.verify",
@@ -124,7 +124,7 @@ impl App {
         let service = client
             .service(ServiceKind::Sms)
             .ok_or_else(|| not_approved(ServiceKind::Sms))?;
-        if !portico_core::clients::ip_allowed(&client.app.ips, &ctx.ip) {
+        if !portico_core::clients::ip_allowed(&client.app.ips, ctx.address_text()) {
             self.audit_client(
                 ctx,
                 "app.sms",
