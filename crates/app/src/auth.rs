@@ -469,7 +469,7 @@ impl App {
                 .failed_window_start
                 .map(|s| (fresh.failed_count.max(0) as u32, s));
             let f = settings.lockout.register_failure(prev, now);
-            accounts::record_failure(&mut tx, SIGN_IN.account(account.id), &f).await?;
+            accounts::record_failure(&mut tx, SIGN_IN.account(account.id), &f, now).await?;
             fail.outcome = Some(Outcome::Failed);
             fail.reason = if f.locked_until.is_some() {
                 format!("{reason}_locked")

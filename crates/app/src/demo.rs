@@ -553,7 +553,7 @@ async fn adjust_special_accounts(
         window_start: now,
         locked_until: Some(now + Duration::minutes(15)),
     };
-    accounts::record_failure(tx, SEED.account(locked), &f).await?;
+    accounts::record_failure(tx, SEED.account(locked), &f, now).await?;
     accounts::backdate_password(tx, SEED.account(expiring), now - Duration::days(85)).await
 }
 

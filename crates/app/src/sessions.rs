@@ -35,8 +35,11 @@ pub struct Session {
     /// Days until the password expires, when it expires at all.
     pub password_days_left: Option<i64>,
     pub must_change_password: bool,
-    /// When this person last signed in (this sign-in included).
-    pub last_sign_in_at: Option<OffsetDateTime>,
+    /// The sign-in before this one (上次登入); `None` the first time.
+    pub prev_sign_in_at: Option<OffsetDateTime>,
+    /// The latest failed attempt on this account since that sign-in, if
+    /// any: shown beside it, so a person can spot someone else's try.
+    pub failed_since: Option<OffsetDateTime>,
     /// The agency the person's unit belongs to (the home page's tiles).
     pub agency_id: Option<portico_core::ids::OrgUnitId>,
     /// When this session's sign-in happened (OIDC `auth_time`).
@@ -63,6 +66,7 @@ fn session_of(
     let days_left = a
         .password_changed_at
         .and_then(|t| settings.password.days_left(t, now));
+    let failed_since = a.failed_since_prev_sign_in();
     Session {
         id_hash: b.id_hash,
         principal: Principal::from_session(
@@ -78,7 +82,8 @@ fn session_of(
         has_avatar: a.has_avatar,
         idle_remaining: b.idle_remaining,
         password_days_left: days_left,
-        last_sign_in_at: a.last_sign_in_at,
+        prev_sign_in_at: a.prev_sign_in_at,
+        failed_since,
         agency_id: a.agency_id,
         auth_time: b.auth_time,
         method: b.method,

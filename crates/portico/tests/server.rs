@@ -75,6 +75,38 @@ async fn an_unknown_login_locks_like_an_account_so_locked_tells_nobody_who_exist
     assert_eq!(s.sign_in("nobody_here", "Wrong#Pass1").await.1, 401);
 }
 
+/// Issue 12 §2.3: 上次登入 is the sign-in before this one, with a failed
+/// attempt since then beside it, so a person can spot someone else's try.
+#[tokio::test]
+async fn last_sign_in_is_the_previous_one_and_a_failure_since_is_shown() {
+    let s = TestServer::start(20).await;
+    let mut first = s.signed_in("staff").await;
+    let home = first.get("/").await.1;
+    assert!(
+        home.contains("這是您第一次登入"),
+        "the demo's staff has not signed in before"
+    );
+    let at_first = portico_core::time::display(s.app.now());
+    s.clock.advance(time::Duration::hours(3));
+    assert_eq!(s.sign_in("staff", "Wrong#Pass1").await.1, 401);
+    let failed_at = portico_core::time::display(s.app.now());
+    s.clock.advance(time::Duration::hours(1));
+    let mut second = s.signed_in("staff").await;
+    let home = second.get("/").await.1;
+    assert!(home.contains(&format!("上次登入：{at_first}")), "{home}");
+    assert!(
+        home.contains(&format!("此後曾有登入失敗：{failed_at}")),
+        "{home}"
+    );
+    let account = second.get("/account").await.1;
+    assert!(account.contains("此後曾有登入失敗"), "the account page too");
+    // Signed in again without a failure: nothing to warn about.
+    s.clock.advance(time::Duration::hours(1));
+    let mut third = s.signed_in("staff").await;
+    let home = third.get("/").await.1;
+    assert!(!home.contains("此後曾有登入失敗"), "{home}");
+}
+
 #[tokio::test]
 async fn captcha_is_checked_and_single_use() {
     let s = TestServer::start(20).await;

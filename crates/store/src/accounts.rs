@@ -52,6 +52,13 @@ pub struct Account {
     pub sign_in_count: i64,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_sign_in_at: Option<OffsetDateTime>,
+    /// The sign-in before the latest: what the person's own pages call
+    /// 上次登入 (the latest is the one they are in).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub prev_sign_in_at: Option<OffsetDateTime>,
+    /// The latest failed sign-in attempt naming this account.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_failed_at: Option<OffsetDateTime>,
     pub lang: String,
     pub theme: String,
     pub has_avatar: bool,
@@ -63,11 +70,20 @@ pub struct Account {
     pub last_change_note: String,
 }
 
+impl Account {
+    /// The latest failed sign-in since the sign-in before the latest
+    /// (`prev_sign_in_at`): what 上次登入 shows beside it.
+    pub fn failed_since_prev_sign_in(&self) -> Option<OffsetDateTime> {
+        self.last_failed_at
+            .filter(|f| self.prev_sign_in_at.is_none_or(|p| *f > p))
+    }
+}
+
 const COLS: &str = "a.id, a.login, a.national_id, a.name, a.unit_id, u.name AS unit_name, u.path AS unit_path, \
     u.agency_id, COALESCE(g.name, '') AS agency_name, a.title, a.office_phone, a.office_ext, a.mobile, a.backup_email, \
     a.official_email, a.birthday, a.home_address, a.work_address, a.state, a.password_hash, a.password_changed_at, \
     a.must_change_password, a.failed_count, a.failed_window_start, a.locked_until, a.sign_in_count, a.last_sign_in_at, \
-    a.lang, a.theme, a.has_avatar, a.applied_at, a.last_change_at, a.last_change_by, a.last_change_note";
+    a.prev_sign_in_at, a.last_failed_at, a.lang, a.theme, a.has_avatar, a.applied_at, a.last_change_at, a.last_change_by, a.last_change_note";
 const FROM: &str = "FROM accounts a JOIN org_units u ON u.id = a.unit_id LEFT JOIN org_units g ON g.id = u.agency_id";
 
 fn from_row(r: &AnyRow) -> Result<Account> {
@@ -100,6 +116,8 @@ fn from_row(r: &AnyRow) -> Result<Account> {
         locked_until: r.opt_i64("locked_until")?.map(at),
         sign_in_count: r.i64("sign_in_count")?,
         last_sign_in_at: r.opt_i64("last_sign_in_at")?.map(at),
+        prev_sign_in_at: r.opt_i64("prev_sign_in_at")?.map(at),
+        last_failed_at: r.opt_i64("last_failed_at")?.map(at),
         lang: r.text("lang")?,
         theme: r.text("theme")?,
         has_avatar: r.flag("has_avatar")?,
@@ -428,13 +446,15 @@ pub async fn record_failure(
     c: &mut Conn,
     w: AccountWrite,
     f: &portico_core::account::Failures,
+    now: OffsetDateTime,
 ) -> Result<()> {
     let id = w.id();
-    sqlx::query("UPDATE accounts SET failed_count = $1, failed_window_start = $2, locked_until = $3 WHERE id = $4")
+    sqlx::query("UPDATE accounts SET failed_count = $1, failed_window_start = $2, locked_until = $3, last_failed_at = $5 WHERE id = $4")
         .bind(i64::from(f.count))
         .bind(ms(f.window_start))
         .bind(f.locked_until.map(ms))
         .bind(id.0)
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map_err(db_err)?;
@@ -445,7 +465,7 @@ pub async fn record_sign_in(c: &mut Conn, w: AccountWrite, now: OffsetDateTime) 
     let id = w.id();
     sqlx::query(
         "UPDATE accounts SET failed_count = 0, failed_window_start = NULL, locked_until = NULL, \
-         sign_in_count = sign_in_count + 1, last_sign_in_at = $1 WHERE id = $2",
+         sign_in_count = sign_in_count + 1, prev_sign_in_at = last_sign_in_at, last_sign_in_at = $1 WHERE id = $2",
     )
     .bind(ms(now))
     .bind(id.0)

@@ -91,10 +91,8 @@ pub(crate) async fn home(
             c,
             tiles,
             apps,
-            last_sign_in: s
-                .last_sign_in_at
-                .map(portico_core::time::display)
-                .unwrap_or_default(),
+            last_sign_in: s.prev_sign_in_at.map(portico_core::time::display),
+            failed_since: s.failed_since.map(portico_core::time::display),
         },
         lang,
     )

@@ -29,3 +29,9 @@ CREATE TABLE unknown_login_failures (
   window_start BIGINT NOT NULL,
   locked_until BIGINT
 );
+
+-- 「上次登入」 is the sign-in before this one, and a failed attempt since
+-- then is shown beside it (as banks do), so a person can spot someone
+-- else's use.
+ALTER TABLE accounts ADD COLUMN prev_sign_in_at BIGINT;
+ALTER TABLE accounts ADD COLUMN last_failed_at BIGINT;

@@ -19,7 +19,10 @@ pub struct HomePage {
     pub tiles: Vec<Tile>,
     /// 轉登: applications this person's agency reaches from here.
     pub apps: std::sync::Arc<Vec<portico_store::clients::Tile>>,
-    pub last_sign_in: String,
+    /// The sign-in before this one; `None` the first time.
+    pub last_sign_in: Option<String>,
+    /// A failed attempt since then.
+    pub failed_since: Option<String>,
 }
 
 #[derive(Template)]
