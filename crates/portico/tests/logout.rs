@@ -187,8 +187,11 @@ async fn sign_out_sends_a_logout_token_that_a_stock_library_accepts() {
 
     flush(&s).await;
     let csrf = c.csrf().await;
-    let (st, _, _) = c.post_form("/logout", &[("_csrf", &csrf)]).await;
+    let (st, _, loc) = c.post_form("/logout", &[("_csrf", &csrf)]).await;
     assert_eq!(st, 303);
+    // The person is told (issue 12 §2.12).
+    let (_, page) = c.get(&loc).await;
+    assert!(page.contains("您已登出"), "{loc}: {page}");
     assert_eq!(logouts_queued(&s).await, 1, "queued with the sign-out");
     let round = s.app.deliver_due().await.expect("deliver");
     assert_eq!(round.sent, 1);
@@ -214,7 +217,9 @@ async fn every_way_a_session_ends_tells_the_application() {
     let (_b, sid_b) = signed_into_sample(&s, "staff").await;
     flush(&s).await;
     let csrf = a.csrf().await;
-    assert_eq!(a.post_form("/logout/all", &[("_csrf", &csrf)]).await.0, 303);
+    let (st, _, loc) = a.post_form("/logout/all", &[("_csrf", &csrf)]).await;
+    assert_eq!(st, 303);
+    assert!(a.get(&loc).await.1.contains("您已登出所有裝置"));
     assert_eq!(s.app.deliver_due().await.unwrap().sent, 2);
     let mut sids = [rp.next(), rp.next()].map(|v| v["sid"].as_str().unwrap().to_owned());
     sids.sort();

@@ -126,7 +126,7 @@ async fn logout(
         .sign_out(&s.0, &ctx)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    let mut r = Redirect::to("/login").into_response();
+    let mut r = Redirect::to("/login?signed_out=one").into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, session_cookie(&st, "", Some(0)));
     Ok(r)
@@ -144,7 +144,7 @@ async fn logout_all(
         .sign_out_everywhere(&s.0, &ctx)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    let mut r = Redirect::to("/login").into_response();
+    let mut r = Redirect::to("/login?signed_out=all").into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, session_cookie(&st, "", Some(0)));
     Ok(r)

@@ -196,6 +196,8 @@ fn signed_in_json(st: &AppState, r: Result<NewSession, SignInError>, next: &str)
 pub(crate) struct LoginQuery {
     next: Option<String>,
     expired: Option<String>,
+    /// Just signed out: `one` (this session) or `all` (everywhere).
+    signed_out: Option<String>,
     /// A login name to fill in (an application's `login_hint`).
     login: Option<String>,
     /// The tab to show.
@@ -258,6 +260,25 @@ pub(crate) async fn login_page(
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
     let mut v = View::new(safe_next(q.next.as_deref()), q.strong.is_some());
+    match q.signed_out.as_deref() {
+        Some("all") => {
+            v.notice = Msg::new(
+                "您已登出所有裝置。為了安全，使用公用電腦時請關閉瀏覽器。",
+                "You have signed out on every device. On a shared computer, close the browser too.",
+            )
+            .get(lang)
+            .to_owned()
+        }
+        Some(_) => {
+            v.notice = Msg::new(
+                "您已登出。為了安全，使用公用電腦時請關閉瀏覽器。",
+                "You have signed out. On a shared computer, close the browser too.",
+            )
+            .get(lang)
+            .to_owned()
+        }
+        None => {}
+    }
     if q.expired.is_some() {
         v.error = Msg::new(
             "您已閒置過久，已自動登出，請重新登入。",
