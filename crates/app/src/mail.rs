@@ -96,6 +96,16 @@ pub fn application_received(name: &str, login: &str, unit: &str) -> Text {
 }
 
 /// A reinstatement, agency change or admin-rights request was received.
+/// A request's name as a noun: 「帳號復用申請」, but 「機關管理者申請」 not
+/// 「機關管理者申請申請」.
+fn request_named(label: &str) -> String {
+    if label.ends_with("申請") {
+        label.to_owned()
+    } else {
+        format!("{label}申請")
+    }
+}
+
 pub fn request_received(kind: RequestKind, name: &str, login: &str, unit: &str) -> Text {
     let k = kind.label();
     let (zh_more, en_more) = match kind {
@@ -109,12 +119,12 @@ pub fn request_received(kind: RequestKind, name: &str, login: &str, unit: &str) 
         ),
         _ => ("", ""),
     };
+    let what = request_named(&k.zh);
     text(
-        &format!("已收到您的{}申請", k.zh),
+        &format!("已收到您的{what}"),
         &format!("your {} request was received", k.en.to_lowercase()),
         &format!(
-            "{name} 您好：\n\n已收到您的「{}」申請（帳號：{login}，單位：{unit}），將由機關管理者審核，結果會再通知您。{zh_more}",
-            k.zh
+            "{name} 您好：\n\n已收到您的「{what}」（帳號：{login}，單位：{unit}），將由機關管理者審核，結果會再通知您。{zh_more}"
         ),
         &format!(
             "Dear {name},\n\nWe received your request ({}, login {login}, unit {unit}). An agency administrator will review it and you will be told the result.{en_more}",
@@ -187,8 +197,8 @@ pub fn decision(
         &format!("{}{}", k.zh, zh_result),
         &format!("{} {}", k.en.to_lowercase(), en_result),
         &format!(
-            "您的「{}」申請（帳號：{login}）{zh_result}。{note_zh}\n\n{zh_next}",
-            k.zh
+            "您的「{}」（帳號：{login}）{zh_result}。{note_zh}\n\n{zh_next}",
+            request_named(&k.zh)
         ),
         &format!(
             "Your request ({}, login {login}) was {en_result}.{note_en}\n\n{en_next}",
@@ -360,6 +370,27 @@ mod tests {
             );
             let english = t.body.bytes().filter(u8::is_ascii_alphabetic).count();
             assert!(english > 60, "English part: {}", t.body);
+        }
+    }
+
+    #[test]
+    fn no_request_is_called_an_application_application() {
+        for kind in [
+            RequestKind::NewAccount,
+            RequestKind::Reinstate,
+            RequestKind::AgencyChange,
+            RequestKind::AdminRights,
+        ] {
+            for t in [
+                request_received(kind, "王小明", "wang", "民政局"),
+                decision(kind, Decision::Approve, "wang", "", None),
+            ] {
+                let all = format!("{}\n{}", t.subject, t.body);
+                assert!(
+                    !all.contains("申請申請") && !all.contains("申請」申請"),
+                    "{all}"
+                );
+            }
         }
     }
 

@@ -70,6 +70,12 @@ impl GovOid {
                 "The OID must be dot-separated numbers, e.g. 2.16.886.101.20003",
             )
         };
+        if s.is_empty() {
+            return Err(Msg::new(
+                "請輸入 OID（以點分隔的數字，例如 2.16.886.101.20003）",
+                "Enter the OID (dot-separated numbers, e.g. 2.16.886.101.20003)",
+            ));
+        }
         if s.len() > 128 {
             return Err(Msg::new(
                 "OID 不可超過 128 個字元",
@@ -208,6 +214,12 @@ mod tests {
     fn oid_accepts_government_oids() {
         assert!(GovOid::parse("2.16.886.101.20003").is_ok());
         assert!(GovOid::parse("2.16.886.101.20003.20001.0").is_ok());
+    }
+
+    #[test]
+    fn an_empty_oid_is_asked_for_not_called_malformed() {
+        let m = GovOid::parse("  ").unwrap_err();
+        assert!(m.zh.starts_with("請輸入 OID"), "{}", m.zh);
     }
 
     #[test]

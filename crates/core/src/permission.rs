@@ -505,10 +505,17 @@ fn outranked(held: RoleKind) -> Error {
             "此帳號是{}，與您同級或更高，請由更上一級的管理者處理",
             what.zh
         ),
-        format!(
-            "This account is an {}, at or above your rank; ask a higher-ranked administrator",
-            what.en.to_lowercase()
-        ),
+        {
+            let en = what.en.to_lowercase();
+            let article = if en.starts_with(['a', 'e', 'i', 'o']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!(
+                "This account is {article} {en}, at or above your rank; ask a higher-ranked administrator"
+            )
+        },
     ))
 }
 

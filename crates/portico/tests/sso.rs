@@ -448,6 +448,20 @@ async fn tampered_and_foreign_tokens_are_refused() {
     // Expired.
     s.clock.advance(time::Duration::minutes(11));
     assert_eq!(bearer_get(&s, "/oauth2/userinfo", at).await.0, 401);
+    // No token at all: the challenge, without an error code (RFC 6750
+    // §3.1), and a body that says what is missing.
+    let r = s
+        .client()
+        .http
+        .get(format!("{}/oauth2/userinfo", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"portico\"");
+    let v: Value = r.json().await.unwrap();
+    assert!(v.get("error").is_none());
+    assert!(v["error_description"].as_str().unwrap().contains("bearer"));
 }
 
 async fn register(s: &TestServer, owner: &Principal, name: &str, ips: &str) -> i64 {
@@ -1503,4 +1517,42 @@ async fn every_client_credentials_grant_is_audited_with_its_token_id_and_the_cha
     drop(c);
     let v = s.app.verify_audit_chain().await.expect("verify");
     assert!(v.first_break.is_none(), "{v:?}");
+}
+
+/// Discovery lists the client credentials grant's scopes too, and asking
+/// that grant for a person's scope says which flow to use instead.
+#[tokio::test]
+async fn client_credentials_scopes_are_published_and_a_persons_scope_is_explained() {
+    let s = TestServer::start(10).await;
+    let d: Value = s
+        .client()
+        .http
+        .get(format!("{}/.well-known/openid-configuration", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let scopes: Vec<&str> = d["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for want in ["openid", "portico.api", "account.verify", "sms.send"] {
+        assert!(scopes.contains(&want), "{want} in {scopes:?}");
+    }
+    let (st, e) = token(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "portico.api"),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_scope")));
+    let why = e["error_description"].as_str().unwrap();
+    assert!(why.contains("authorization code flow"), "{why}");
 }

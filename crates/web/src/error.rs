@@ -243,10 +243,20 @@ pub(crate) fn invalid_token() -> Response {
 }
 
 /// A bearer token was required and none came (RFC 6750 §3).
+/// No error code, as §3.1 asks of a request without authentication; the
+/// body says what is missing, for the developer reading it.
 pub(crate) fn missing_token() -> Response {
-    let mut r = StatusCode::UNAUTHORIZED.into_response();
-    r.headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let mut r = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({
+            "error_description": "a bearer access token is required (Authorization: Bearer …)"
+        })),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"portico\""),
+    );
     cors(r)
 }
 

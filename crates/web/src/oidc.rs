@@ -106,7 +106,11 @@ async fn discovery(State(st): State<AppState>) -> Response {
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
-        "scopes_supported": portico_core::sso::SCOPES,
+        // The person's scopes, then the client credentials grant's.
+        "scopes_supported": portico_core::sso::SCOPES
+            .iter()
+            .chain(portico_app::oidc::CLIENT_SCOPES.iter().map(|(s, _)| s))
+            .collect::<Vec<_>>(),
         "claims_supported": claims,
         "prompt_values_supported": ["none", "login"],
         "ui_locales_supported": ["zh-TW", "en"],

@@ -325,7 +325,7 @@ impl AccessToken {
 }
 
 /// What a client credentials token may do, by approved service.
-const CLIENT_SCOPES: [(&str, ServiceKind); 2] = [
+pub const CLIENT_SCOPES: [(&str, ServiceKind); 2] = [
     ("account.verify", ServiceKind::Verify),
     ("sms.send", ServiceKind::Sms),
 ];

@@ -238,3 +238,15 @@ fn nobody_decides_for_an_account_that_keeps_a_role_above_them() {
     ));
     assert!(a.decider_of(5, &scope, AccountId(9), &[]).is_ok());
 }
+
+#[test]
+fn a_peer_is_refused_in_plain_english_too() {
+    let Error::Refused(m) = outranked(RoleKind::UnitAdmin) else {
+        panic!("a refusal")
+    };
+    assert!(m.en.contains("is a unit administrator"), "{}", m.en);
+    let Error::Refused(m) = outranked(RoleKind::AgencyAdmin) else {
+        panic!("a refusal")
+    };
+    assert!(m.en.contains("is an agency administrator"), "{}", m.en);
+}

@@ -49,10 +49,20 @@ impl App {
                     "scope_not_approved",
                 )
                 .await?;
-                return Err(OAuthError::new(
-                    "invalid_scope",
-                    format!("scope {bad} is not approved for this client"),
-                ));
+                let why = if CLIENT_SCOPES.iter().any(|(s, _)| s == bad) {
+                    format!("scope {bad} is not approved for this client")
+                } else if portico_core::sso::SCOPES.contains(bad) {
+                    // portico.api, openid…: they act as a person, and a
+                    // client credentials token has none.
+                    format!(
+                        "scope {bad} acts as a signed-in person; use the authorization code flow (client credentials grant only account.verify and sms.send)"
+                    )
+                } else {
+                    format!(
+                        "scope {bad} is unknown (client credentials grant account.verify and sms.send)"
+                    )
+                };
+                return Err(OAuthError::new("invalid_scope", why));
             }
             asked
         };
