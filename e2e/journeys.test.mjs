@@ -397,9 +397,17 @@ test("batch approval in the review queue", async () => {
   try {
     await signIn(page, "admin");
     await page.waitForURL(`${base}/`);
-    await page.goto(`${base}/admin/requests`);
+    // The home page says how many wait, and leads there.
+    assert.match(await page.textContent("main"), /待簽核：\d+ 件/);
+    await page.click('a[href="/admin/requests?state=pending"]');
+    await page.waitForURL(/\/admin\/requests/);
     const boxes = page.locator('input[name="ids"]');
     assert.ok((await boxes.count()) >= 2, "the demo has pending applications");
+    // "Select all" ticks every box, and unticks them again.
+    await page.check("#pick-all");
+    assert.equal(await page.locator('input[name="ids"]:checked').count(), await boxes.count());
+    await page.uncheck("#pick-all");
+    assert.equal(await page.locator('input[name="ids"]:checked').count(), 0);
     await boxes.nth(0).check();
     await boxes.nth(1).check();
     await page.click('#batch button:has-text("通過")');

@@ -166,8 +166,15 @@ async fn apply_then_approve_then_activate_then_sign_in() {
     let mut edu = s.signed_in("edu_admin").await;
     assert!(!edu.get("/admin/requests").await.1.contains("陳小華"));
     assert_eq!(edu.get(&format!("/admin/requests/{req}")).await.0, 404);
-    let (st, _) = approve(&mut edu, &[req], "approve", "").await;
-    assert_eq!(st, 303);
+    let (st, to) = approve(&mut edu, &[req], "approve", "").await;
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/admin/requests?done=0&already=0&refused=1")
+    );
+    // Told it was not theirs, not that someone else decided it.
+    let said = edu.get(&to).await.1;
+    assert!(said.contains("1 件不在您的管理範圍"), "{said}");
+    assert!(!said.contains("已由其他管理者處理"), "{said}");
     assert_eq!(
         state_of(&s, "chenhua").await,
         "pending",
@@ -175,6 +182,10 @@ async fn apply_then_approve_then_activate_then_sign_in() {
     );
 
     let mut civil = s.signed_in("civil_admin").await;
+    // The number waiting is on the admin's home page.
+    let home = civil.get("/").await.1;
+    let waiting = common::between(&home, "待簽核：", " 件");
+    assert!(waiting.parse::<i64>().unwrap() >= 1, "{waiting}");
     let queue = civil.get("/admin/requests").await.1;
     assert!(
         queue.contains("陳小華") && queue.contains("帳號申請"),
@@ -183,7 +194,10 @@ async fn apply_then_approve_then_activate_then_sign_in() {
     let detail = civil.get(&format!("/admin/requests/{req}")).await.1;
     assert!(detail.contains("Z10****"), "the ID is masked: {detail}");
     let (st, to) = approve(&mut civil, &[req], "approve", "歡迎").await;
-    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=1&already=0"));
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/admin/requests?done=1&already=0&refused=0")
+    );
     assert_eq!(state_of(&s, "chenhua").await, "approved");
     let (subject, body) = s.last_message_to("chen.hua@example.org").await.unwrap();
     assert!(subject.contains("審核通過"), "{subject}");
@@ -453,7 +467,10 @@ async fn batch_approval_and_a_rejection_needs_a_note() {
     assert!(page.contains("退回時請填寫審核說明"), "{page}");
     assert_eq!(state_of(&s, "batch_a").await, "pending");
     let (st, to) = approve(&mut civil, &reqs, "approve", "").await;
-    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=3&already=0"));
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/admin/requests?done=3&already=0&refused=0")
+    );
     for l in ["batch_a", "batch_b", "batch_c"] {
         assert_eq!(state_of(&s, l).await, "approved");
     }
@@ -663,7 +680,10 @@ async fn a_disabled_account_is_reinstated_in_its_new_unit_and_activated_again() 
     assert_eq!(civil.get(&format!("/admin/requests/{}", r.id)).await.0, 404);
     let mut edu = s.signed_in("edu_admin").await;
     let (st, to) = approve(&mut edu, &[r.id], "approve", "").await;
-    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=1&already=0"));
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/admin/requests?done=1&already=0&refused=0")
+    );
     let mut conn = s.app.db.read().await.unwrap();
     let a = portico_store::accounts::find_by_login(&mut conn, "disabled")
         .await
@@ -1031,7 +1051,7 @@ async fn the_reviewer_decides_whether_to_grant_the_official_mailbox_004() {
     // The detail page, box unticked: approved without a mailbox.
     let csrf = civil.csrf().await;
     let rb_s = rb.to_string();
-    let (st, _, _) = civil
+    let (st, _, to) = civil
         .post_form(
             "/admin/requests/decide",
             &[
@@ -1048,8 +1068,18 @@ async fn the_reviewer_decides_whether_to_grant_the_official_mailbox_004() {
     assert_eq!(official_email_of(&s, "mailno").await, "");
     let (_, body) = s.last_message_to("mail.no@example.org").await.unwrap();
     assert!(body.contains("公務郵件：未核可"), "{body}");
+    // The page says what was done, and the record whether the mailbox was
+    // granted (issue 12 §2.10).
+    let (_, page) = civil.get(&to).await;
+    assert!(page.contains("已審核通過，並已通知申請人"), "{page}");
+    assert!(page.contains("未核可"), "{page}");
     // A batch grants what was asked.
     approve(&mut civil, &[ra], "approve", "").await;
+    let page = civil.get(&format!("/admin/requests/{ra}")).await.1;
+    assert!(
+        page.contains("已核可：mailyes@mail.tainan.gov.tw"),
+        "{page}"
+    );
     assert_eq!(
         official_email_of(&s, "mailyes").await,
         "mailyes@mail.tainan.gov.tw"
@@ -1113,7 +1143,10 @@ async fn a_move_takes_away_admin_roles_of_the_old_place_and_a_stale_request_cann
         .expect("queued");
     let mut civil = s.signed_in("civil_admin").await;
     let (st, to) = approve(&mut civil, &[rights.id], "approve", "").await;
-    assert_eq!((st, to.as_str()), (303, "/admin/requests?done=0&already=1"));
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/admin/requests?done=0&already=0&refused=1")
+    );
     let (st, _) = approve(&mut civil, &[rights.id], "reject", "已調離").await;
     assert_eq!(st, 303, "a stale request can still be rejected");
     assert_eq!(

@@ -319,7 +319,10 @@ async fn nobody_approves_their_own_admin_rights_request_nor_grants_above_their_r
     let mut civil = s.signed_in("civil_admin").await;
     let csrf_civil = civil.csrf().await;
     let (st, _, to) = decide(&mut civil, csrf_civil).await;
-    assert_eq!((st, to), (303, format!("/admin/requests/{}", r.id)));
+    assert_eq!(
+        (st, to),
+        (303, format!("/admin/requests/{}?ok=approved", r.id))
+    );
     assert!(
         roles_of(&s, "staff")
             .await
@@ -604,6 +607,9 @@ async fn a_unit_admin_cannot_bring_back_a_disabled_system_admin_by_reinstatement
             ],
         )
         .await;
-    assert_eq!((st, to), (303, format!("/admin/requests/{rid}")));
+    assert_eq!(
+        (st, to),
+        (303, format!("/admin/requests/{rid}?ok=approved"))
+    );
     assert_eq!(account_row(&s, "expiring").await.state.as_str(), "approved");
 }

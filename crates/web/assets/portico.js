@@ -25,6 +25,21 @@
       });
     }
   }
+  // A "select all" box in a table header ticks every box of that name.
+  document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
+    var form = all.form || document;
+    var boxes = function () {
+      return form.querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-pick-all") + '"]');
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = all.checked; });
+    });
+    form.addEventListener("change", function (ev) {
+      if (ev.target === all) { return; }
+      var list = Array.prototype.slice.call(boxes());
+      all.checked = list.length > 0 && list.every(function (b) { return b.checked; });
+    });
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
       if (!window.confirm(f.getAttribute("data-confirm"))) { ev.preventDefault(); }

@@ -76,7 +76,20 @@ pub(crate) async fn home(
     let c = Chrome::of(s, "home").with_flash(flash(q.ok.as_deref()));
     let lang = c.lang;
     let mut tiles: Vec<Tile> = TILES.to_vec();
+    let mut waiting = None;
     if s.principal.admin_scope().is_some() {
+        let pending = portico_store::requests::Filter {
+            state: Some(portico_core::request::RequestState::Pending),
+            kind: None,
+            who: None,
+        };
+        waiting = Some(
+            st.app
+                .review_queue(&s.principal, &pending, 1, 1)
+                .await
+                .map_err(|e| WebError::page(e, lang))?
+                .total,
+        );
         tiles.push(Tile {
             href: "/admin/accounts",
             zh: "帳號管理",
@@ -93,6 +106,7 @@ pub(crate) async fn home(
             apps,
             last_sign_in: s.prev_sign_in_at.map(portico_core::time::display),
             failed_since: s.failed_since.map(portico_core::time::display),
+            waiting,
         },
         lang,
     )

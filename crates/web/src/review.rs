@@ -93,6 +93,9 @@ struct QueueQuery {
     q: RequestQueryFields,
     done: Option<usize>,
     already: Option<usize>,
+    /// Chosen but not this admin's to decide (outside their scope, their
+    /// own, or above their rank).
+    refused: Option<usize>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -113,17 +116,27 @@ async fn queue(
     LenientQuery(q): LenientQuery<QueueQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let outcome = match (q.done, q.already) {
-        (Some(d), Some(a)) if a > 0 => Msg::owned(
-            format!("已完成審核 {d} 件；{a} 件已由其他管理者處理"),
-            format!("{d} decided; {a} had already been decided by another administrator"),
-        )
-        .get(lang)
-        .to_owned(),
-        (Some(d), _) => Msg::owned(format!("已完成審核 {d} 件"), format!("{d} decided"))
-            .get(lang)
-            .to_owned(),
-        _ => String::new(),
+    let outcome = match q.done {
+        Some(d) => {
+            let mut zh = format!("已完成審核 {d} 件");
+            let mut en = format!("{d} decided");
+            if let Some(a) = q.already.filter(|a| *a > 0) {
+                zh.push_str(&format!("；{a} 件已由其他管理者處理"));
+                en.push_str(&format!(
+                    "; {a} had already been decided by another administrator"
+                ));
+            }
+            if let Some(r) = q.refused.filter(|r| *r > 0) {
+                zh.push_str(&format!(
+                    "；{r} 件不在您的管理範圍、是您本人的申請或須由更上一級管理者審核，未處理"
+                ));
+                en.push_str(&format!(
+                    "; {r} left alone: outside your scope, your own, or for a higher-ranked administrator"
+                ));
+            }
+            Msg::owned(zh, en).get(lang).to_owned()
+        }
+        None => String::new(),
     };
     let rq = RequestQuery {
         kind: q.q.kind,
@@ -134,14 +147,25 @@ async fn queue(
     queue_page(&st, &s, rq, outcome, String::new(), StatusCode::OK).await
 }
 
+/// What the request page shows again after a refusal.
+#[derive(Default)]
+struct Texts {
+    note: String,
+    note_error: String,
+    error: String,
+}
+
 async fn one_request_page(
     st: &AppState,
     s: &Signed,
     id: i64,
-    note: String,
-    note_error: String,
-    error: String,
+    Texts {
+        note,
+        note_error,
+        error,
+    }: Texts,
     status: StatusCode,
+    flash: Option<Msg>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let (r, a) = st
@@ -151,7 +175,7 @@ async fn one_request_page(
         .map_err(|e| WebError::page(e, lang))?;
     render_as(
         AdminRequestPage {
-            c: Chrome::of(&s.0, "admin-requests"),
+            c: Chrome::of(&s.0, "admin-requests").with_flash(flash),
             national_id_masked: masked_id(&a),
             r,
             a,
@@ -164,22 +188,30 @@ async fn one_request_page(
     )
 }
 
-/// Any admin, for a request in scope.
+#[derive(serde::Deserialize, Default)]
+struct DecidedQuery {
+    ok: Option<String>,
+}
+
+/// Any admin, for a request in scope; after a decision, says which.
 async fn request_page(
     State(st): State<AppState>,
     s: Signed,
     Path(id): Path<i64>,
+    LenientQuery(q): LenientQuery<DecidedQuery>,
 ) -> Result<Response, WebError> {
-    one_request_page(
-        &st,
-        &s,
-        id,
-        String::new(),
-        String::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    let flash = match q.ok.as_deref() {
+        Some("approved") => Some(Msg::new(
+            "已審核通過，並已通知申請人",
+            "Approved; the applicant has been told",
+        )),
+        Some("rejected") => Some(Msg::new(
+            "已退回，並已通知申請人",
+            "Rejected; the applicant has been told",
+        )),
+        _ => None,
+    };
+    one_request_page(&st, &s, id, Texts::default(), StatusCode::OK, flash).await
 }
 
 /// Any admin: approves or rejects the chosen requests (one, or a batch),
@@ -206,7 +238,8 @@ async fn decide(
         .collect();
     let one = get("back") == "one" && ids.len() == 1;
     let note = get("note").to_owned();
-    let r = match Decision::parse(get("decision")) {
+    let decision = Decision::parse(get("decision"));
+    let r = match decision {
         Some(d) => {
             st.app
                 .decide_requests(
@@ -230,7 +263,11 @@ async fn decide(
     };
     match r {
         Ok(out) if one && !out.done.is_empty() => {
-            Ok(Redirect::to(&format!("/admin/requests/{}", ids[0])).into_response())
+            let ok = match decision {
+                Some(Decision::Approve) => "approved",
+                _ => "rejected",
+            };
+            Ok(Redirect::to(&format!("/admin/requests/{}?ok={ok}", ids[0])).into_response())
         }
         Ok(out) if one => {
             let msg = out
@@ -238,21 +275,18 @@ async fn decide(
                 .first()
                 .map(|(_, m)| m.clone())
                 .unwrap_or(portico_core::request::already_decided());
-            one_request_page(
-                &st,
-                &s,
-                ids[0],
+            let t = Texts {
                 note,
-                String::new(),
-                msg.get(lang).to_owned(),
-                crate::error::REFUSED,
-            )
-            .await
+                error: msg.get(lang).to_owned(),
+                ..Texts::default()
+            };
+            one_request_page(&st, &s, ids[0], t, crate::error::REFUSED, None).await
         }
         Ok(out) => Ok(Redirect::to(&format!(
-            "/admin/requests?done={}&already={}",
+            "/admin/requests?done={}&already={}&refused={}",
             out.done.len(),
-            out.already.len() + out.missing.len() + out.refused.len()
+            out.already.len(),
+            out.missing.len() + out.refused.len()
         ))
         .into_response()),
         Err(Error::Invalid(errs)) => {
@@ -262,16 +296,12 @@ async fn decide(
                 .collect::<Vec<_>>()
                 .join("；");
             if one {
-                one_request_page(
-                    &st,
-                    &s,
-                    ids[0],
+                let t = Texts {
                     note,
-                    text,
-                    String::new(),
-                    crate::error::INVALID_INPUT,
-                )
-                .await
+                    note_error: text,
+                    ..Texts::default()
+                };
+                one_request_page(&st, &s, ids[0], t, crate::error::INVALID_INPUT, None).await
             } else {
                 queue_page(
                     &st,

@@ -23,6 +23,8 @@ pub struct HomePage {
     pub last_sign_in: Option<String>,
     /// A failed attempt since then.
     pub failed_since: Option<String>,
+    /// For admins: requests waiting for them (待簽核).
+    pub waiting: Option<i64>,
 }
 
 #[derive(Template)]
