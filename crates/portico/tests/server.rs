@@ -925,6 +925,18 @@ async fn unknown_pages_bad_ids_and_wrong_methods_answer_in_the_persons_language(
         .unwrap();
     assert_eq!(r.status(), 405);
     assert!(r.text().await.unwrap().contains("此網址不接受這種請求方式"));
+    // Reloading where a form step landed leads back to its page (issue 12
+    // §2.4: after 寄送驗證碼 the address bar holds /apply/email).
+    for (step, page) in [
+        ("/apply/email", "/apply"),
+        ("/forgot/send", "/forgot"),
+        ("/admin/requests/decide", "/admin/requests"),
+    ] {
+        let (st, _, loc) = admin.get_loc(step).await;
+        assert_eq!((st, loc.as_str()), (303, page), "{step}");
+    }
+    // A machine endpoint still says 405.
+    assert_eq!(admin.get_loc("/oauth2/token").await.0, 405);
 }
 
 #[tokio::test]

@@ -290,7 +290,26 @@ pub(crate) async fn no_such_page(parts: axum::http::request::Parts) -> WebError 
 
 /// A path that exists, asked with a method it does not take: 405, said in
 /// the person's language.
-pub(crate) async fn wrong_method(parts: axum::http::request::Parts) -> WebError {
+pub(crate) async fn wrong_method(parts: axum::http::request::Parts) -> Response {
+    // A page's form step opened by address (Back, reload, a bookmark of
+    // where the form landed): lead back to the page it belongs to, one
+    // level up (`/apply/email` → `/apply`). Machine endpoints keep 405.
+    let path = parts.uri.path();
+    let machine = ["/api/", "/oauth2/", "/b2c/", "/moise/", "/sim/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && !machine
+    {
+        let up = path
+            .trim_end_matches('/')
+            .rsplit_once('/')
+            .map_or("/", |(p, _)| p);
+        let up = if up.is_empty() { "/" } else { up };
+        return axum::response::Redirect::to(up).into_response();
+    }
     let err = Error::Refused(Msg::new(
         "此網址不接受這種請求方式",
         "This address does not accept that request method",
@@ -299,4 +318,5 @@ pub(crate) async fn wrong_method(parts: axum::http::request::Parts) -> WebError 
         status: Some(StatusCode::METHOD_NOT_ALLOWED),
         ..for_caller(err, &parts)
     }
+    .into_response()
 }
