@@ -107,6 +107,27 @@ async fn last_sign_in_is_the_previous_one_and_a_failure_since_is_shown() {
     assert!(!home.contains("此後曾有登入失敗"), "{home}");
 }
 
+/// A long list's pager leaves numbers out with a gap, and a page past the
+/// end says so instead of "no results" under a total.
+#[tokio::test]
+async fn a_page_past_the_end_says_so_and_the_pager_shows_gaps() {
+    let s = TestServer::start(400).await;
+    let mut admin = s.signed_in("admin").await;
+    let (_, page) = admin.get("/admin/accounts?page=4").await;
+    assert!(
+        page.contains("class=\"gap\""),
+        "gaps in a pager of many pages"
+    );
+    assert!(page.contains("rel=\"prev\"") && page.contains("rel=\"next\""));
+    let (st, page) = admin.get("/admin/accounts?page=999").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("沒有第 999 頁"), "{page}");
+    assert!(
+        !page.contains("查無符合條件的帳號"),
+        "not 'no results' under a total"
+    );
+}
+
 #[tokio::test]
 async fn captcha_is_checked_and_single_use() {
     let s = TestServer::start(20).await;

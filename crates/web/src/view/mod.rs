@@ -159,16 +159,58 @@ pub struct ErrorPage {
 
 /// Page numbers to link: the first, the last, and a window around the
 /// current one.
+/// The page numbers a pager shows: the first, the last and two either side
+/// of the current one, with `None` where numbers are left out (…).
 pub fn page_links<A: std::borrow::Borrow<u32>, B: std::borrow::Borrow<u32>>(
     page: A,
     pages: B,
-) -> Vec<u32> {
+) -> Vec<Option<u32>> {
     let (page, pages) = (*page.borrow(), *pages.borrow());
-    let mut v: Vec<u32> = (1..=pages)
-        .filter(|p| *p == 1 || *p == pages || p.abs_diff(page) <= 2)
+    let mut shown: Vec<u32> = [1, pages]
+        .into_iter()
+        .chain(page.saturating_sub(2).max(1)..=page.saturating_add(2).min(pages))
+        .filter(|p| (1..=pages).contains(p))
         .collect();
-    v.dedup();
-    v
+    shown.sort_unstable();
+    shown.dedup();
+    let mut out = Vec::with_capacity(shown.len() * 2);
+    for (i, p) in shown.iter().enumerate() {
+        if i > 0 && *p > shown[i - 1] + 1 {
+            out.push(None);
+        }
+        out.push(Some(*p));
+    }
+    out
+}
+
+#[cfg(test)]
+mod pager_tests {
+    use super::page_links;
+
+    #[test]
+    fn a_long_list_shows_gaps_where_pages_are_left_out() {
+        assert_eq!(
+            page_links(50u32, 250u32),
+            vec![
+                Some(1),
+                None,
+                Some(48),
+                Some(49),
+                Some(50),
+                Some(51),
+                Some(52),
+                None,
+                Some(250)
+            ]
+        );
+        assert_eq!(page_links(1u32, 3u32), vec![Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            page_links(4u32, 6u32),
+            vec![Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)]
+        );
+        // Past the end: the numbers still lead back.
+        assert_eq!(page_links(999u32, 3u32), vec![Some(1), None, Some(3)]);
+    }
 }
 
 // ---- the account lifecycle ----------------------------------------------------
