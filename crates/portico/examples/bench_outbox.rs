@@ -71,6 +71,7 @@ async fn main() {
         lease_until: None,
         created_at: time::OffsetDateTime::now_utc(),
         sent_at: None,
+        recorded: false,
     };
     // The same parallelism as the worker: 20 at a time.
     let t = Instant::now();

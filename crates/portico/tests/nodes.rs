@@ -342,3 +342,79 @@ async fn a_rate_limit_counts_across_nodes() {
     }
     assert_eq!(statuses, vec![200, 200, 200, 429]);
 }
+
+/// The settings form loses nothing a person typed: one bad number keeps
+/// every typed value (marked, the bad one invalid); a post that leaves the
+/// boxes out does not untick them; a form without its version saves
+/// nothing (nobody could tell what changed meanwhile) and says so.
+#[tokio::test]
+async fn the_settings_form_keeps_what_was_typed_and_needs_its_version() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let v = page_version(&mut admin).await;
+    let (st, page) = post_settings(
+        &mut admin,
+        v,
+        &[("password.min_len", "abc"), ("session_idle_minutes", "45")],
+    )
+    .await;
+    assert_eq!(st, 422);
+    assert!(
+        page.contains("name=\"password.min_len\" value=\"abc\""),
+        "the bad value stays"
+    );
+    assert!(
+        page.contains("name=\"session_idle_minutes\" value=\"45\""),
+        "so does the good one"
+    );
+    let invalid = common::between(&page, "name=\"password.min_len\"", ">");
+    assert!(invalid.contains("aria-invalid=\"true\""), "{invalid}");
+    assert_eq!(
+        s.app.settings().await.unwrap().session_idle_minutes,
+        30,
+        "nothing saved"
+    );
+
+    // A post with no boxes in it (not the page's form) leaves them alone.
+    let csrf = admin.csrf().await;
+    let vs = page_version(&mut admin).await.to_string();
+    let (st, _, _) = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("_csrf", &csrf),
+                ("version", &vs),
+                ("session_idle_minutes", "45"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let saved = s.app.settings().await.unwrap();
+    assert_eq!(saved.session_idle_minutes, 45);
+    assert!(saved.password.require_upper && saved.password.require_special);
+
+    // No version: refused, nothing saved, and the page carries one now.
+    let (st, page, _) = admin
+        .post_form(
+            "/admin/settings",
+            &[("_csrf", &csrf), ("session_idle_minutes", "60")],
+        )
+        .await;
+    assert_eq!(st, 409);
+    assert!(page.contains("缺少版本資訊"), "{page}");
+    assert!(page.contains("name=\"session_idle_minutes\" value=\"60\""));
+    assert_eq!(s.app.settings().await.unwrap().session_idle_minutes, 45);
+    let again = common::between(&page, "name=\"version\" value=\"", "\"");
+    let (st, _, _) = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("_csrf", &csrf),
+                ("version", &again),
+                ("session_idle_minutes", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303, "saved from the version the page carries");
+    assert_eq!(s.app.settings().await.unwrap().session_idle_minutes, 60);
+}

@@ -25,6 +25,10 @@
       });
     }
   }
+  // A form sent back with errors: the first field to correct has focus,
+  // so a keyboard or screen-reader user starts where the work is.
+  var firstBad = document.querySelector('form [aria-invalid="true"]');
+  if (firstBad) { firstBad.focus(); }
   // A "select all" box in a table header ticks every box of that name.
   document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
     var form = all.form || document;

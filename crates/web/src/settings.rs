@@ -40,6 +40,7 @@ async fn settings(
             version,
             conflict: String::new(),
             errs: Errors::new(vec![], lang),
+            typed: None,
         },
         lang,
     )
@@ -90,10 +91,14 @@ fn parse_settings(
     s.verify_account_per_minute = num("verify_account_per_minute", s.verify_account_per_minute);
     s.oauth_account_per_minute = num("oauth_account_per_minute", s.oauth_account_per_minute);
     let flag = |k: &str| f.get(k).is_some_and(|v| v == "on");
-    s.password.require_upper = flag("password.require_upper");
-    s.password.require_lower = flag("password.require_lower");
-    s.password.require_digit = flag("password.require_digit");
-    s.password.require_special = flag("password.require_special");
+    // An unticked box is not sent at all: the boxes count only when the
+    // form that shows them was sent, or a partial post would untick them.
+    if f.contains_key("password_checks_shown") {
+        s.password.require_upper = flag("password.require_upper");
+        s.password.require_lower = flag("password.require_lower");
+        s.password.require_digit = flag("password.require_digit");
+        s.password.require_special = flag("password.require_special");
+    }
     if let Some(d) = f.get("official_mail_domain") {
         s.official_mail_domain = d.trim().to_ascii_lowercase();
     }
@@ -122,14 +127,11 @@ async fn save_settings(
     let lang = s.lang();
     let base = (*st.app.settings().await.map_err(page_err(lang))?).clone();
     let inside = seen_inside(&base, &ctx);
-    // The version the form was read at; a form without one (an old page)
-    // counts as edited from the latest.
-    let from: i64 = f
-        .fields
-        .get("version")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1);
-    let page = |shown, version, conflict, errs| AdminSettingsPage {
+    // The version the form was read at: without it nobody can tell what
+    // another admin changed meanwhile, so nothing is saved.
+    let from: Option<i64> = f.fields.get("version").and_then(|v| v.parse().ok());
+    let typed = Some(f.fields.clone());
+    let page = |shown, version, conflict, errs, typed| AdminSettingsPage {
         c: Chrome::of(&s.0, "admin-settings"),
         seen_inside: inside,
         seen_ip: ctx.ip.clone(),
@@ -137,25 +139,47 @@ async fn save_settings(
         version,
         conflict,
         errs: Errors::new(errs, lang),
+        typed,
+    };
+    // Without a version, the page shown again carries the latest, so the
+    // next save is checked against it.
+    let latest = match from {
+        Some(v) if v >= 0 => None,
+        _ => Some(
+            st.app
+                .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
+                .await
+                .map_err(page_err(lang))?
+                .1,
+        ),
     };
     let new = match parse_settings(&f.fields, &base) {
         Ok(new) => new,
         Err(errs) => {
+            let v = latest.or(from).unwrap_or(0);
             return render_as(
-                page(base, from, String::new(), errs),
+                page(base, v, String::new(), errs, typed),
                 lang,
                 crate::error::INVALID_INPUT,
             );
         }
     };
-    let from = if from < 0 {
-        st.app
-            .settings_console(&s.0.principal.system_admin().map_err(page_err(lang))?)
-            .await
-            .map_err(page_err(lang))?
-            .1
-    } else {
-        from
+    let (Some(from), None) = (from, latest) else {
+        let m = Msg::new(
+            "此表單缺少版本資訊，無法確認其他管理者是否已修改，未儲存。請確認下列內容後再按一次「儲存」。",
+            "This form carries no version, so nobody can tell what another administrator changed meanwhile; nothing was saved. Check the values below and save again.",
+        );
+        return render_as(
+            page(
+                base,
+                latest.unwrap_or(0),
+                m.get(lang).to_owned(),
+                vec![],
+                typed,
+            ),
+            lang,
+            crate::error::REFUSED,
+        );
     };
     match st
         .app
@@ -179,14 +203,20 @@ async fn save_settings(
                     ),
                 })
                 .collect();
+            // The other admin's values are what the conflicting fields
+            // show; the rest keep what was typed.
+            let mut typed = f.fields.clone();
+            for field in &fields {
+                typed.remove(*field);
+            }
             render_as(
-                page(kept, version, m.get(lang).to_owned(), errs),
+                page(kept, version, m.get(lang).to_owned(), errs, Some(typed)),
                 lang,
                 crate::error::REFUSED,
             )
         }
         Err(Error::Invalid(errs)) => render_as(
-            page(new, from, String::new(), errs),
+            page(new, from, String::new(), errs, typed),
             lang,
             crate::error::INVALID_INPUT,
         ),

@@ -84,6 +84,32 @@ pub struct AdminSettingsPage {
     /// saved zones count it as inside: proof the proxy setting is right.
     pub seen_ip: String,
     pub seen_inside: bool,
+    /// The fields as posted, after a refusal: shown instead of the saved
+    /// values, so nothing typed is lost.
+    pub typed: Option<std::collections::HashMap<String, String>>,
+}
+
+impl AdminSettingsPage {
+    /// What a field shows: what was typed, after a refusal; else `saved`.
+    pub fn typed(&self, key: &str, saved: impl std::fmt::Display) -> String {
+        match self.typed.as_ref().and_then(|t| t.get(key)) {
+            Some(v) => v.clone(),
+            None => saved.to_string(),
+        }
+    }
+    /// Whether a box is ticked: as posted, after a refusal; else `saved`.
+    pub fn checked(&self, key: &str, saved: &bool) -> bool {
+        match &self.typed {
+            Some(t) => t.get(key).is_some_and(|v| v == "on"),
+            None => *saved,
+        }
+    }
+    pub fn outside_checked(&self, m: &portico_core::zone::SignInMethod) -> bool {
+        self.checked(
+            &format!("outside.{}", m.as_str()),
+            &self.s.outside_methods.contains(m),
+        )
+    }
 }
 
 #[derive(Template)]
