@@ -224,6 +224,23 @@ async fn agency_admin_disables_account_in_scope_and_its_sessions_end() {
     let id = s.account_id("staff").await;
     let mut c = s.signed_in("civil_admin").await;
     let csrf = c.csrf().await;
+    // Without a reason: the field is named and marked, nothing changes.
+    let (st, page, _) = c
+        .post_form(
+            &format!("/admin/accounts/{id}/disable"),
+            &[("_csrf", &csrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(
+        page.contains("原因：此欄位為必填"),
+        "the banner names the field"
+    );
+    let field = common::between(&page, "id=\"disable-reason\"", ">");
+    assert!(field.contains("aria-invalid=\"true\""), "{field}");
+    assert!(
+        common::between(&page, "id=\"disable-reason-err\" class=\"err\">", "<").contains("必填")
+    );
     let (st, _, loc) = c
         .post_form(
             &format!("/admin/accounts/{id}/disable"),
@@ -385,6 +402,24 @@ async fn password_change_follows_the_seed_policy_and_history() {
         .await;
     assert_eq!(st, 422);
     assert!(body.contains("密碼長度須為 8 至 15 個字元"));
+    // Sent from the account page, a wrong current password shows the
+    // account page again, the field marked, not a bare card.
+    let (st, body, _) = c
+        .post_form(
+            "/account/password",
+            &[
+                ("_csrf", &csrf),
+                ("from", "account"),
+                ("old_password", "Not#Mine123"),
+                ("new_password", "Newpass#2027"),
+                ("confirm_password", "Newpass#2027"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("id=\"password-section\""), "the account page");
+    let field = between(&body, "id=\"old_password\"", ">");
+    assert!(field.contains("aria-invalid=\"true\""), "{field}");
     let (st, body, _) = c
         .post_form(
             "/account/password",

@@ -89,6 +89,7 @@ async fn account_view(
     id: i64,
     flash_code: Option<&str>,
     error: String,
+    errs: Vec<portico_core::FieldError>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let p = &s.0.principal;
@@ -122,6 +123,7 @@ async fn account_view(
             scopes,
             default_scope,
             error,
+            errs: Errors::new(errs, lang),
         },
         lang,
         status,
@@ -135,7 +137,7 @@ async fn account(
     Path(id): Path<i64>,
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
-    account_view(&st, &s, id, q.ok.as_deref(), String::new()).await
+    account_view(&st, &s, id, q.ok.as_deref(), String::new(), vec![]).await
 }
 
 /// Runs an account action; a refusal (a rule said no) is shown on the
@@ -150,16 +152,32 @@ async fn act(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?ok={ok}")).into_response()),
         Err(Error::Refused(m)) | Err(Error::Conflict { message: m, .. }) => {
-            account_view(st, s, id, None, m.get(s.lang()).to_owned()).await
+            account_view(st, s, id, None, m.get(s.lang()).to_owned(), vec![]).await
         }
         Err(Error::Invalid(errs)) => {
+            // The banner names each field, the message also stands under it.
+            let lang = s.lang();
             let text = errs
                 .iter()
-                .map(|e| e.message.get(s.lang()).to_owned())
+                .map(|e| {
+                    let (zh, en) = match e.field {
+                        "reason" => ("原因", "Reason"),
+                        "scope_unit" => ("管理範圍", "Scope"),
+                        "kind" => ("角色", "Role"),
+                        _ => ("", ""),
+                    };
+                    let name = portico_core::Msg::new(zh, en);
+                    let name = name.get(lang);
+                    if name.is_empty() {
+                        e.message.get(lang).to_owned()
+                    } else {
+                        format!("{name}：{}", e.message.get(lang))
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("；");
             Ok(with_status(
-                account_view(st, s, id, None, text).await?,
+                account_view(st, s, id, None, text, errs).await?,
                 crate::error::INVALID_INPUT,
             ))
         }

@@ -366,6 +366,9 @@ struct PasswordPost {
     new_password: String,
     #[serde(default)]
     confirm_password: String,
+    /// The page the form was on (`account` or `password`).
+    #[serde(default)]
+    from: String,
 }
 
 async fn change_password(
@@ -388,6 +391,11 @@ async fn change_password(
         .await
     {
         Ok(()) => Ok(Redirect::to("/account?ok=password").into_response()),
+        // From the account page, the account page again, with the
+        // password section's fields marked (the profile as saved).
+        Err(Error::Invalid(errs)) if f.from == "account" && !s.0.must_change_password => {
+            account_page(&st, &s, None, errs, None).await
+        }
         Err(Error::Invalid(errs)) => {
             let policy = st
                 .app

@@ -30,6 +30,8 @@ pub struct AdminAccountPage {
     /// The scope preselected: the account's agency.
     pub default_scope: i64,
     pub error: String,
+    /// The refused form's fields, each message under its field.
+    pub errs: Errors,
 }
 
 #[derive(Template)]
