@@ -95,6 +95,10 @@ impl App {
                 merged.validate()?;
                 merged
             };
+            if to_save == latest {
+                // Nothing changes: nothing is written, no version is spent.
+                return Ok(Saved::Done(version));
+            }
             let json = serde_json::to_string(&to_save).map_err(portico_core::Error::internal)?;
             let now = self.now();
             let Some(saved) = store_settings::put(

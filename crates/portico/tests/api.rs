@@ -336,33 +336,18 @@ async fn a_system_admin_runs_the_org_tree_and_settings_through_the_api() {
     let (st, before) = c.api_get("/settings").await;
     assert_eq!(st, 200);
     let (st, after) = c
-        .api(
-            "PUT",
-            "/settings",
-            &csrf,
-            Some(json!({"lockout": {"max_failures": 6}})),
-        )
+        .put_settings(&csrf, json!({"lockout": {"max_failures": 6}}))
         .await;
     assert_eq!(st, 200, "{after}");
     assert_eq!(after["lockout"]["max_failures"], 6);
     assert_eq!(after["password"], before["password"]);
     // 004 §貳: a policy shorter than 8 characters is refused, nothing changes.
     let (st, body) = c
-        .api(
-            "PUT",
-            "/settings",
-            &csrf,
-            Some(json!({"password": {"min_len": 4}})),
-        )
+        .put_settings(&csrf, json!({"password": {"min_len": 4}}))
         .await;
     assert_eq!(st, 422, "{body}");
     let (st, body) = c
-        .api(
-            "PUT",
-            "/settings",
-            &csrf,
-            Some(json!({"session_idle_minutes": "thirty"})),
-        )
+        .put_settings(&csrf, json!({"session_idle_minutes": "thirty"}))
         .await;
     assert_eq!(st, 422, "{body}");
     assert_eq!(
@@ -378,23 +363,87 @@ async fn a_system_admin_runs_the_org_tree_and_settings_through_the_api() {
         (json!({"lockout": null}), "lockout"),
         (json!({"password": {"min_len": null}}), "password.min_len"),
     ] {
-        let (st, body) = c.api("PUT", "/settings", &csrf, Some(bad.clone())).await;
+        let (st, body) = c.put_settings(&csrf, bad.clone()).await;
         assert_eq!(st, 422, "{bad}: {body}");
         assert!(body.to_string().contains(says), "{bad}: {body}");
         assert_eq!(c.api_get("/settings").await.1, now, "{bad} changed nothing");
     }
+
+    // Issue 12: a type error is said in words, naming the parameter (not
+    // the JSON library's text); {} writes no version; If-Match is
+    // required, and one naming a version that never was is refused.
+    let (st, body) = c
+        .put_settings(&csrf, json!({"session_idle_minutes": "thirty"}))
+        .await;
+    assert_eq!(st, 422);
+    let says = body.to_string();
+    assert!(
+        says.contains("參數 session_idle_minutes 須為零或正整數"),
+        "{says}"
+    );
+    assert!(!says.contains("invalid type"), "{says}");
+    let (st, body) = c
+        .put_settings(&csrf, json!({"outside_methods": ["carrier_pigeon"]}))
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.to_string().contains("outside_methods"), "{body}");
+    let etag = |c: &mut common::Client| {
+        let (http, base, cookie) = (c.http.clone(), c.base.clone(), c.cookie.clone());
+        async move {
+            http.get(format!("{base}/api/v1/settings"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .headers()["etag"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let before_empty = etag(&mut c).await;
+    let (st, _) = c.put_settings(&csrf, json!({})).await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        etag(&mut c).await,
+        before_empty,
+        "an empty patch saves nothing"
+    );
+    let (st, body) = c
+        .api(
+            "PUT",
+            "/settings",
+            &csrf,
+            Some(json!({"session_idle_minutes": 25})),
+        )
+        .await;
+    assert_eq!(st, 428, "no If-Match: {body}");
+    assert!(body.to_string().contains("If-Match"));
+    for bogus in ["\"999\"", "\"-5\"", "W/x"] {
+        let r = c
+            .http
+            .put(format!("{}/api/v1/settings", c.base))
+            .header("cookie", &c.cookie)
+            .header("x-csrf-token", &csrf)
+            .header("if-match", bogus)
+            .json(&json!({"session_idle_minutes": 25}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status().as_u16(), 412 | 422),
+            "{bogus}: {}",
+            r.status()
+        );
+    }
+    assert_ne!(c.api_get("/settings").await.1["session_idle_minutes"], 25);
 
     // Only system admins see or change the parameters.
     let mut agency = s.signed_in("civil_admin").await;
     let acsrf = agency.csrf().await;
     assert_eq!(agency.api_get("/settings").await.0, 403);
     let (st, _) = agency
-        .api(
-            "PUT",
-            "/settings",
-            &acsrf,
-            Some(json!({"lockout": {"max_failures": 99}})),
-        )
+        .put_settings(&acsrf, json!({"lockout": {"max_failures": 99}}))
         .await;
     assert_eq!(st, 403);
     let (st, _) = agency

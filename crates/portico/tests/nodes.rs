@@ -127,19 +127,23 @@ async fn a_form_from_a_version_nobody_kept_is_refused_on_every_field_it_would_un
         s.app.settings().await.expect("settings").idle_disable_days,
         90
     );
-    // The API with an If-Match naming a version that never was, likewise.
+    // The API with an If-Match naming the version nobody kept, likewise;
+    // one naming a version later than any is no stale read but a wrong
+    // ETag (412).
     let csrf = admin.csrf().await;
-    let r = admin
-        .http
-        .put(format!("{}/api/v1/settings", admin.base))
-        .header("cookie", &admin.cookie)
-        .header("x-csrf-token", &csrf)
-        .header("if-match", "\"999\"")
-        .json(&json!({"idle_disable_days": 30}))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(r.status(), 409);
+    for (tag, want) in [(format!("\"{v1}\""), 409), ("\"999\"".to_owned(), 412)] {
+        let r = admin
+            .http
+            .put(format!("{}/api/v1/settings", admin.base))
+            .header("cookie", &admin.cookie)
+            .header("x-csrf-token", &csrf)
+            .header("if-match", tag.as_str())
+            .json(&json!({"idle_disable_days": 30}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(r.status(), want, "{tag}");
+    }
     assert_eq!(
         s.app.settings().await.expect("settings").idle_disable_days,
         90
@@ -202,9 +206,10 @@ async fn the_api_takes_if_match_and_names_the_conflicting_field() {
     // Another field from the same version merges.
     let (st, body) = put(json!({"session_idle_minutes": 45}), Some(etag)).await;
     assert_eq!(st, 200, "{body}");
-    // Without If-Match a patch applies to the latest.
+    // Without If-Match nothing is saved: nobody can tell what the caller
+    // last read (428 Precondition Required, RFC 6585).
     let (st, body) = put(json!({"idle_disable_days": 90}), None).await;
-    assert_eq!(st, 200, "{body}");
+    assert_eq!(st, 428, "{body}");
     let saved = s.app.settings().await.expect("settings");
     assert_eq!(
         (
@@ -212,7 +217,7 @@ async fn the_api_takes_if_match_and_names_the_conflicting_field() {
             saved.session_idle_minutes,
             saved.idle_disable_days
         ),
-        (10, 45, 90)
+        (10, 45, 180)
     );
     let (st, _) = put(json!({"idle_disable_days": 90}), Some("\"x\"".into())).await;
     assert_eq!(st, 422, "a malformed If-Match is refused");
@@ -233,12 +238,7 @@ async fn a_settings_save_on_one_node_is_honoured_by_the_other_within_a_second() 
     let mut admin = s.signed_in("admin").await;
     let csrf = admin.csrf().await;
     let (st, _) = admin
-        .api(
-            "PUT",
-            "/settings",
-            &csrf,
-            Some(json!({"session_idle_minutes": 45})),
-        )
+        .put_settings(&csrf, json!({"session_idle_minutes": 45}))
         .await;
     assert_eq!(st, 200);
     // The saving node honours it at once.
@@ -312,12 +312,7 @@ async fn a_rate_limit_counts_across_nodes() {
     let mut admin = s.signed_in("admin").await;
     let csrf = admin.csrf().await;
     let (st, _) = admin
-        .api(
-            "PUT",
-            "/settings",
-            &csrf,
-            Some(json!({"oauth_client_per_minute": 3})),
-        )
+        .put_settings(&csrf, json!({"oauth_client_per_minute": 3}))
         .await;
     assert_eq!(st, 200);
     clock.advance(time::Duration::seconds(1));

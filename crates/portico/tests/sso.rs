@@ -1383,12 +1383,7 @@ async fn a_client_learns_nothing_about_another_clients_tokens_and_token_requests
     let mut admin = s.signed_in("admin").await;
     let csrf = admin.csrf().await;
     let (st, _) = admin
-        .api(
-            "PUT",
-            "/settings",
-            &csrf,
-            Some(json!({"oauth_account_per_minute": 3})),
-        )
+        .put_settings(&csrf, json!({"oauth_account_per_minute": 3}))
         .await;
     assert_eq!(st, 200);
     let mut refresh = t["refresh_token"].as_str().unwrap().to_owned();

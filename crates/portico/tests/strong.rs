@@ -351,7 +351,7 @@ async fn seed_004_a_temporary_password_by_mail_works_once_within_ten_minutes() {
 
 async fn put_settings(admin: &mut Client, patch: serde_json::Value) -> (u16, serde_json::Value) {
     let csrf = admin.csrf().await;
-    admin.api("PUT", "/settings", &csrf, Some(patch)).await
+    admin.put_settings(&csrf, patch).await
 }
 
 #[tokio::test]

@@ -528,6 +528,41 @@ impl Client {
         (s, json_body(r).await)
     }
 
+    /// A merge patch to the system parameters, as a script does it: read
+    /// the ETag, send it back in If-Match.
+    pub async fn put_settings(
+        &mut self,
+        csrf: &str,
+        patch: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/v1/settings", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get settings");
+        let etag = r
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("\"0\"")
+            .to_owned();
+        let r = self
+            .http
+            .put(format!("{}/api/v1/settings", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
+            .header("x-csrf-token", csrf)
+            .header("if-match", etag)
+            .json(&patch)
+            .send()
+            .await
+            .expect("put settings");
+        let s = r.status().as_u16();
+        (s, json_body(r).await)
+    }
+
     /// A raw body to the API (an avatar upload).
     pub async fn api_bytes(
         &mut self,
