@@ -337,14 +337,14 @@ impl<'a> AdminOf<'a> {
     }
 
     /// The right to grant (or revoke) `kind` over `scope` to this account:
-    /// only system admins make system admins; others grant roles no higher
-    /// than the one they hold over that unit.
+    /// only system admins make system admins; others grant roles below the
+    /// one they hold over that unit, so they can take them back.
     pub fn grant(
         &self,
         kind: RoleKind,
         scope: Option<(OrgUnitId, &TreePath)>,
     ) -> Result<RoleGrant, Error> {
-        may_grant(self.actor, kind, scope.map(|(_, p)| p))?;
+        may_grant(self.actor, kind, scope.map(|(_, p)| p), Reach::Above)?;
         Ok(RoleGrant {
             account: self.target,
             kind,
@@ -487,7 +487,7 @@ impl<'a> DeciderOf<'a> {
     /// The role an approval grants, which must be one the decider could
     /// grant directly: a decision never grants more.
     pub fn grant(&self, kind: RoleKind, scope: (OrgUnitId, &TreePath)) -> Result<RoleGrant, Error> {
-        may_grant(self.actor, kind, Some(scope.1))?;
+        may_grant(self.actor, kind, Some(scope.1), Reach::AtLeast)?;
         Ok(RoleGrant {
             account: self.concerns,
             kind,
@@ -624,14 +624,30 @@ impl<'a> Admin<'a> {
     }
 
     /// May this admin grant (or revoke) `kind` scoped at `scope_unit`? Only
-    /// system admins make system admins; others grant roles no higher than
-    /// the one they hold over that unit, inside their own scope.
+    /// system admins make system admins; others grant roles below the one
+    /// they hold over that unit, inside their own scope.
     pub fn may_grant(&self, kind: RoleKind, scope_unit: Option<&TreePath>) -> Result<(), Error> {
-        may_grant(self.principal, kind, scope_unit)
+        may_grant(self.principal, kind, scope_unit, Reach::Above)
     }
 }
 
-fn may_grant(p: &Principal, kind: RoleKind, scope_unit: Option<&TreePath>) -> Result<(), Error> {
+/// How far a granter's own role must reach over the one granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// An admin's own grant: strictly above, so they can also take it back
+    /// (a unit admin makes no peer unit admins they could not revoke).
+    Above,
+    /// A decided request (機關管理者申請, 004 第三節 捌 六): the seed's way for
+    /// an agency admin to name another for the same agency.
+    AtLeast,
+}
+
+fn may_grant(
+    p: &Principal,
+    kind: RoleKind,
+    scope_unit: Option<&TreePath>,
+    reach: Reach,
+) -> Result<(), Error> {
     match (kind, scope_unit) {
         (RoleKind::SystemAdmin, _) if !p.is_system_admin() => Err(Error::Forbidden),
         (RoleKind::SystemAdmin, _) => Ok(()),
@@ -640,7 +656,21 @@ fn may_grant(p: &Principal, kind: RoleKind, scope_unit: Option<&TreePath>) -> Re
             Msg::new("請選擇管理範圍", "Choose the scope of the role"),
         )),
         (k, Some(path)) => match p.rank_over(path) {
-            Some(mine) if mine >= k => Ok(()),
+            Some(mine)
+                if mine > k || (mine == k && (reach == Reach::AtLeast || p.is_system_admin())) =>
+            {
+                Ok(())
+            }
+            Some(mine) if mine == k => Err(Error::Refused(Msg::owned(
+                format!(
+                    "您只能指派低於自己層級的角色；要增加{}，請由當事人提出「機關管理者申請」，或洽更上一級的管理者",
+                    k.label().zh
+                ),
+                format!(
+                    "You can grant only roles below your own; for another {}, have the person request admin rights, or ask a higher-ranked administrator",
+                    k.label().en.to_lowercase()
+                ),
+            ))),
             _ => Err(Error::Forbidden),
         },
     }

@@ -434,7 +434,8 @@ async fn mixed_roles_grant_by_the_role_held_over_that_subtree() {
         .await;
     assert_eq!(st, 403, "the page refuses the same");
     assert!(roles_of(&s, "locked_user").await.is_empty());
-    // What a unit admin over 民政局 may grant there, it grants.
+    // A unit admin over 民政局 makes no unit admin there either: a peer
+    // they could not revoke (issue 12), and the refusal says so.
     let section = unit(&s, Some("民政局"), "行政科").await;
     let (st, body) = staff
         .api_post(
@@ -443,7 +444,36 @@ async fn mixed_roles_grant_by_the_role_held_over_that_subtree() {
             json!({"kind": "unit_admin", "scope_unit": section}),
         )
         .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.to_string().contains("低於自己層級"), "{body}");
+    // Below the agency admin role over 教育局, it grants.
+    let edu_section = unit(&s, Some("教育局"), "行政科").await;
+    let (st, body) = staff
+        .api_post(
+            &format!("/accounts/{target}/roles"),
+            &csrf,
+            json!({"kind": "unit_admin", "scope_unit": edu_section}),
+        )
+        .await;
     assert_eq!(st, 200, "{body}");
+    // …and takes it back.
+    let grant_id = {
+        let mut c = s.app.db.read().await.expect("conn");
+        portico_store::roles::of_account(&mut c, portico_core::ids::AccountId(target))
+            .await
+            .expect("roles")[0]
+            .id
+    };
+    let (st, body) = staff
+        .api(
+            "DELETE",
+            &format!("/accounts/{target}/roles/{grant_id}"),
+            &csrf,
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert!(roles_of(&s, "locked_user").await.is_empty());
 }
 
 #[tokio::test]

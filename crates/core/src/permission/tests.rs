@@ -135,17 +135,18 @@ fn only_system_admins_make_system_admins() {
 }
 
 #[test]
-fn unit_admin_cannot_grant_agency_admin() {
+fn a_unit_admin_grants_no_role_they_could_not_take_back() {
     let p = principal(vec![role(RoleKind::UnitAdmin, &[1, 2, 3])]);
     let a = p.admin().unwrap();
     assert!(
         a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[1, 2, 3])))
             .is_err()
     );
-    assert!(
-        a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2, 3, 4])))
-            .is_ok()
-    );
+    // A peer unit admin, even below: they could not revoke it (issue 12).
+    assert!(matches!(
+        a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2, 3, 4]))),
+        Err(Error::Refused(_))
+    ));
     assert!(
         a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2])))
             .is_err()
@@ -165,13 +166,20 @@ fn mixed_roles_grant_by_the_role_held_over_that_subtree() {
         Err(Error::Forbidden)
     ));
     assert!(
-        a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[7])))
-            .is_ok()
+        a.may_grant(RoleKind::UnitAdmin, Some(&path(&[7, 8])))
+            .is_ok(),
+        "below the agency admin role held over 7"
     );
-    assert!(
-        a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2, 3])))
-            .is_ok()
-    );
+    // Not a peer of themselves anywhere: no agency admin of 7, no unit
+    // admin of 1/2/3.
+    assert!(matches!(
+        a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[7]))),
+        Err(Error::Refused(_))
+    ));
+    assert!(matches!(
+        a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2, 3]))),
+        Err(Error::Refused(_))
+    ));
 }
 
 #[test]
@@ -179,8 +187,13 @@ fn agency_admin_grants_only_inside_own_agency() {
     let p = agency_admin_of(&[1, 2]);
     let a = p.admin().unwrap();
     assert!(
-        a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[1, 2])))
+        a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 2])))
             .is_ok()
+    );
+    assert!(
+        a.may_grant(RoleKind::AgencyAdmin, Some(&path(&[1, 2])))
+            .is_err(),
+        "another agency admin comes by request (機關管理者申請)"
     );
     assert!(
         a.may_grant(RoleKind::UnitAdmin, Some(&path(&[1, 9])))
