@@ -60,19 +60,29 @@ pub fn audit_xlsx(events: &[Event], lang: Lang) -> Result<Vec<u8>> {
         let outcome = portico_core::audit::Outcome::parse(&e.outcome)
             .map(|o| o.label().get(lang).to_owned())
             .unwrap_or_else(|| e.outcome.clone());
+        // Words, as on the page; the action's code follows its label for
+        // whoever filters the sheet.
+        use portico_core::audit::labels;
+        let action = format!(
+            "{}（{}）",
+            labels::action_label(&e.action).get(lang),
+            e.action
+        );
+        let reason = labels::reason_label(&e.reason).get(lang).to_owned();
+        let detail = labels::detail_text(&e.detail, lang);
         sheet.write_number(row, 0, e.seq as f64).map_err(xerr)?;
         let at = portico_core::time::display_seconds(e.at);
         let texts = [
             at.as_str(),
             &e.actor_login,
-            &e.action,
+            &action,
             &e.target_kind,
             &e.target_label,
             &outcome,
-            &e.reason,
+            &reason,
             &e.ip,
             &e.user_agent,
-            &e.detail,
+            &detail,
             &e.hash,
         ];
         for (col, text) in (1u16..).zip(texts) {

@@ -1,5 +1,7 @@
 //! The audit trail: append-only events, each chained to the previous one by
 //! a SHA-256 hash, so that editing or deleting any row shows.
+pub mod labels;
+
 use sha2::{Digest, Sha256};
 
 /// The outcome recorded with an event.

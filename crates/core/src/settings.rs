@@ -418,8 +418,10 @@ mod tests {
             assert_eq!(errs[0].field, field);
             assert_eq!(errs[0].message.zh, "網段最多 200 筆");
         }
-        let mut s = SystemSettings::default();
-        s.internal_networks = many[..200].join(",");
+        let s = SystemSettings {
+            internal_networks: many[..200].join(","),
+            ..SystemSettings::default()
+        };
         assert!(s.validate().is_ok(), "200 is allowed");
     }
 

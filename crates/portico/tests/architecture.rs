@@ -293,3 +293,60 @@ fn every_refusal_status_is_decided_in_error_rs() {
         "statuses chosen outside error.rs: {found:#?}"
     );
 }
+
+/// Every action a use case writes to the audit trail has its zh-TW and
+/// English label (issue 12 §2.5: the trail must not speak in codes). An
+/// action is a string literal made of a known first word and dotted
+/// lower-case parts; OAuth scopes that look alike are not actions.
+#[test]
+fn every_audited_action_has_a_label() {
+    use portico_core::audit::labels::ACTIONS;
+    const FIRST: [&str; 13] = [
+        "auth",
+        "account",
+        "org",
+        "settings",
+        "outbox",
+        "oauth",
+        "app",
+        "demo",
+        "application",
+        "reinstate",
+        "admin_rights",
+        "agency_change",
+        "request",
+    ];
+    const NOT_ACTIONS: [&str; 3] = ["account.verify", "sms.send", "portico.api"];
+    let mut missing = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for dir in ["crates/app/src", "crates/portico/src"] {
+        for (path, text) in sources(dir) {
+            for lit in text.split('"').skip(1).step_by(2) {
+                let parts: Vec<&str> = lit.split('.').collect();
+                let word = |p: &&str| {
+                    !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                };
+                if parts.len() >= 2
+                    && FIRST.contains(&parts[0])
+                    && parts.iter().all(word)
+                    && !NOT_ACTIONS.contains(&lit)
+                {
+                    seen.insert(lit.to_owned());
+                    if !ACTIONS.iter().any(|(c, _, _)| *c == lit) {
+                        missing.insert(format!("{lit} ({path})"));
+                    }
+                }
+            }
+        }
+    }
+    // The scan sees the actions (so it can fail).
+    assert!(
+        seen.contains("auth.sign_in") && seen.contains("oauth.token") && seen.len() > 40,
+        "{seen:?}"
+    );
+    // The decisions are written as request.{approve,reject}.
+    for d in ["request.approve", "request.reject"] {
+        assert!(ACTIONS.iter().any(|(c, _, _)| *c == d));
+    }
+    assert!(missing.is_empty(), "actions without a label: {missing:?}");
+}

@@ -803,13 +803,13 @@ async fn the_one_trip_append_writes_after_its_head_only_and_leaves_nothing_open_
     let now = s.app.now();
     let head = |s: &TestServer| {
         let db = s.app.db.clone();
-        async move { audit::head(&mut *db.read().await.unwrap()).await.unwrap() }
+        async move { audit::head(&mut db.read().await.unwrap()).await.unwrap() }
     };
     // Written after the head it was given, in one trip.
     let h0 = head(&s).await;
     let (a, b) = (ev("a"), ev("b"));
     let (seqs, h1) = audit::append_after(
-        &mut *s.app.db.autocommit().await.unwrap(),
+        &mut s.app.db.autocommit().await.unwrap(),
         &h0,
         &[(&a, now), (&b, now)],
     )
@@ -818,7 +818,7 @@ async fn the_one_trip_append_writes_after_its_head_only_and_leaves_nothing_open_
     .expect("the head had not moved");
     assert_eq!(seqs, vec![h0.0 + 1, h0.0 + 2]);
     assert_eq!(head(&s).await, h1, "the head is the one it answered");
-    let stored = audit::get(&mut *s.app.db.read().await.unwrap(), h0.0 + 2)
+    let stored = audit::get(&mut s.app.db.read().await.unwrap(), h0.0 + 2)
         .await
         .unwrap()
         .expect("row");
@@ -834,13 +834,9 @@ async fn the_one_trip_append_writes_after_its_head_only_and_leaves_nothing_open_
     audit::append_many(&mut tx, &[(&c, now)]).await.unwrap();
     tx.commit().await.unwrap();
     let h2 = head(&s).await;
-    let stale = audit::append_after(
-        &mut *s.app.db.autocommit().await.unwrap(),
-        &h1,
-        &[(&a, now)],
-    )
-    .await
-    .unwrap();
+    let stale = audit::append_after(&mut s.app.db.autocommit().await.unwrap(), &h1, &[(&a, now)])
+        .await
+        .unwrap();
     assert!(stale.is_none(), "a stale head writes nothing");
     assert_eq!(head(&s).await, h2);
     // Failing part-way (a row already holds the next number): an error,
@@ -854,12 +850,8 @@ async fn the_one_trip_append_writes_after_its_head_only_and_leaves_nothing_open_
     .execute(&mut *s.app.db.autocommit().await.unwrap())
     .await
     .unwrap();
-    let failed = audit::append_after(
-        &mut *s.app.db.autocommit().await.unwrap(),
-        &h2,
-        &[(&a, now)],
-    )
-    .await;
+    let failed =
+        audit::append_after(&mut s.app.db.autocommit().await.unwrap(), &h2, &[(&a, now)]).await;
     assert!(failed.is_err(), "{failed:?}");
     assert_eq!(head(&s).await, h2, "rolled back: the head unmoved");
     let mut tx = s
@@ -1012,6 +1004,77 @@ async fn the_audit_pages_links_keep_the_filters() {
         !body.contains("&amp;amp;") && !body.contains("&#38;amp;"),
         "nothing escaped twice"
     );
+}
+
+/// Issue 12 §2.2 and §2.5: the audit trail speaks in words — the list,
+/// one event (its detail as labelled fields), the action filter and the
+/// export — and the export holds exactly the rows the filters select
+/// (the downloaded file is opened and its rows counted).
+#[tokio::test]
+async fn the_audit_trail_speaks_in_words_and_its_export_keeps_the_filters() {
+    let s = TestServer::start(5).await;
+    for _ in 0..3 {
+        s.sign_in("staff", "Wrong#Pass1").await;
+    }
+    let mut admin = s.signed_in("admin").await;
+    let (_, list) = admin
+        .get("/admin/audit?action=auth.sign_in&outcome=failed")
+        .await;
+    assert!(list.contains("（密碼錯誤）"), "reasons in words");
+    assert!(
+        list.contains("<option value=\"auth.\""),
+        "the filter is a choice of actions"
+    );
+    assert!(
+        list.contains("selected>登入</option>"),
+        "{}",
+        between(&list, "id=\"action\"", "</select>")
+    );
+    let seq = between(&list, "<td><a href=\"/admin/audit/", "\"");
+    let (_, one) = admin.get(&format!("/admin/audit/{seq}")).await;
+    assert!(
+        one.contains("<dt>登入方式</dt><dd>一般登入</dd>"),
+        "{}",
+        between(&one, "<h1>", "</section>")
+    );
+    assert!(!one.contains("{&quot;"), "no raw JSON");
+
+    let (_, api) = admin
+        .api_get("/audit?action=auth.sign_in&outcome=failed")
+        .await;
+    let want = api["total"].as_i64().expect("total");
+    assert_eq!(want, 3);
+    let r = admin
+        .http
+        .get(format!(
+            "{}/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed",
+            s.base
+        ))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let file = std::env::temp_dir().join(format!("portico-audit-{}.xlsx", std::process::id()));
+    std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
+    // Read as any spreadsheet reader would: the sheet's rows, and its text.
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys,zipfile,re;z=zipfile.ZipFile(sys.argv[1]);s=z.read('xl/worksheets/sheet1.xml').decode();t=z.read('xl/sharedStrings.xml').decode();print(len(re.findall(r'<row ',s)));print(t)")
+        .arg(&file)
+        .output()
+        .expect("python3 reads the workbook");
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let rows: i64 = text.lines().next().unwrap().trim().parse().unwrap();
+    assert_eq!(
+        rows,
+        want + 1,
+        "a header and one row per event the filters select"
+    );
+    assert!(text.contains("登入（auth.sign_in）"), "the action in words");
+    assert!(text.contains("密碼錯誤"), "the reason in words");
+    assert!(text.contains("登入方式：一般登入"), "the detail as fields");
 }
 
 /// `portico audit verify` checks what is there: a database that is not

@@ -13,7 +13,7 @@ pub async fn run(cfg: &Config, listen: Option<String>) -> Result<(), String> {
     let listen = listen.unwrap_or(cfg.listen.clone());
     let issuer = cfg.issuer(&listen);
     let mut app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
-        .with_delivery(delivery(&cfg)?);
+        .with_delivery(delivery(cfg)?);
     if !cfg.card_trust_file.is_empty() {
         let pem = std::fs::read_to_string(&cfg.card_trust_file)
             .map_err(|e| format!("reading {}: {e}", cfg.card_trust_file))?;

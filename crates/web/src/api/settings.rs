@@ -144,18 +144,18 @@ pub(super) async fn save_settings(
                 .settings_console(&admin)
                 .await
                 .map_err(WebError::api)?;
-            return Ok((
+            Ok((
                 [(axum::http::header::ETAG, format!("\"{v}\""))],
                 axum::Json(&saved),
             )
-                .into_response());
+                .into_response())
         }
         // Another save since the version read changed the same fields.
         portico_app::settings::Saved::Conflict { fields, .. } => {
-            return Err(WebError::api(Error::Conflict {
+            Err(WebError::api(Error::Conflict {
                 field: fields.first().copied().unwrap_or("settings"),
                 message: portico_core::settings::conflict_message(&fields),
-            }));
+            }))
         }
     }
 }

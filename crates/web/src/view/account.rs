@@ -109,33 +109,7 @@ pub fn browser(ua: &str) -> &'static str {
 
 /// What an action code means to a person.
 pub fn action_label(action: &str) -> Msg {
-    match action {
-        "auth.sign_in" => Msg::new("登入", "Sign in"),
-        "auth.sign_out" => Msg::new("登出", "Sign out"),
-        "auth.sign_out_everywhere" => Msg::new("登出所有裝置", "Sign out everywhere"),
-        "auth.temp_password.request" => Msg::new("申請臨時密碼", "Temporary password requested"),
-        "account.totp.begin" => Msg::new("開始 OTP 驗證綁定", "Authenticator setup started"),
-        "account.totp.enable" => Msg::new("啟用 OTP 驗證", "Authenticator app turned on"),
-        "account.totp.disable" => Msg::new("關閉 OTP 驗證", "Authenticator app turned off"),
-        "account.method.reset" => Msg::new("重設登入方式綁定", "Sign-in method reset"),
-        "account.profile.update" => Msg::new("修改個人資料", "Profile updated"),
-        "account.password.change" => Msg::new("修改密碼", "Password changed"),
-        "account.password.force_reset" => Msg::new("強制重設密碼", "Password reset forced"),
-        "account.avatar.set" => Msg::new("更新個人圖像", "Avatar updated"),
-        "account.avatar.remove" => Msg::new("移除個人圖像", "Avatar removed"),
-        "account.disable" => Msg::new("停用帳號", "Account disabled"),
-        "account.enable" => Msg::new("啟用帳號", "Account enabled"),
-        "account.unlock" => Msg::new("解除鎖定", "Account unlocked"),
-        "account.role.grant" => Msg::new("指派角色", "Role granted"),
-        "account.role.revoke" => Msg::new("移除角色", "Role revoked"),
-        "org.create" => Msg::new("新增單位", "Unit created"),
-        "org.update" => Msg::new("修改單位", "Unit updated"),
-        "org.move" => Msg::new("移動單位", "Unit moved"),
-        "org.delete" => Msg::new("刪除單位", "Unit deleted"),
-        "settings.update" => Msg::new("修改系統參數", "Settings changed"),
-        "demo.seed" => Msg::new("建立示範資料", "Demo data created"),
-        other => Msg::owned(other.to_owned(), other.to_owned()),
-    }
+    portico_core::audit::labels::action_label(action)
 }
 
 pub fn outcome_label(o: &str) -> Msg {
@@ -159,42 +133,45 @@ pub fn method_label(detail: &str) -> Msg {
 }
 
 pub fn reason_label(r: &str) -> Msg {
-    match r {
-        "" => Msg::new("", ""),
-        "captcha" => Msg::new("驗證碼錯誤", "Wrong captcha"),
-        "unknown_login" => Msg::new("帳號不存在", "Unknown login name"),
-        "unknown_login_locked" => Msg::new(
-            "帳號不存在，已依錯誤次數鎖定",
-            "Unknown login name, locked after repeated tries",
-        ),
-        "bad_password" => Msg::new("密碼錯誤", "Wrong password"),
-        "bad_password_locked" => Msg::new("密碼錯誤，帳號已鎖定", "Wrong password; account locked"),
-        "locked" => Msg::new("帳號鎖定中", "Account locked"),
-        "disabled" => Msg::new("帳號已停用", "Account disabled"),
-        "pending" => Msg::new("帳號待審核", "Pending review"),
-        "awaiting_activation" => Msg::new("帳號待開通", "Awaiting activation"),
-        "password_change_required" => Msg::new("須變更密碼", "Password change required"),
-        "invalid" => Msg::new("輸入資料有誤", "Invalid input"),
-        "outside_network" => Msg::new(
-            "府外網路不允許此登入方式",
-            "Method not allowed outside the government network",
-        ),
-        "bad_code" | "bad_code_locked" => Msg::new("動態驗證碼錯誤", "Wrong authenticator code"),
-        "auth_code_reused" => Msg::new("授權碼已使用過", "Authorization code already used"),
-        "code_replay" | "code_replay_locked" => {
-            Msg::new("動態驗證碼已使用過", "Authenticator code already used")
-        }
-        "no_totp" | "no_totp_locked" => Msg::new("未綁定 OTP 驗證", "No authenticator app set up"),
-        "bad_temp_password" | "bad_temp_password_locked" => {
-            Msg::new("臨時密碼錯誤", "Wrong temporary password")
-        }
-        "temp_password_used" => Msg::new("臨時密碼已使用過", "Temporary password already used"),
-        "temp_password_expired" => Msg::new("臨時密碼已過期", "Temporary password expired"),
-        "unknown_ticket" => Msg::new("臨時密碼不存在", "Unknown temporary password"),
-        "too_many_attempts" => Msg::new("錯誤次數過多", "Too many wrong attempts"),
-        "too_many" => Msg::new("申請次數過多", "Asked too often"),
-        "unknown_email" => Msg::new("信箱未綁定帳號", "Address not bound"),
-        "account_inactive" => Msg::new("帳號無法使用", "Account not active"),
-        other => Msg::owned(other.to_owned(), other.to_owned()),
-    }
+    portico_core::audit::labels::reason_label(r)
+}
+
+/// An event's detail as labelled fields (label, value).
+pub fn detail_lines(detail: &str) -> Vec<(Msg, Msg)> {
+    portico_core::audit::labels::detail_lines(detail)
+}
+
+/// One group of the action filter: its label, the code prefix that
+/// selects all of it (empty for the rest), and its actions.
+pub struct ActionGroup {
+    pub label: Msg,
+    pub prefix: &'static str,
+    pub actions: Vec<(&'static str, Msg)>,
+}
+
+/// The action filter's choices: groups, each with its actions, and the
+/// actions in no group.
+pub fn action_choices() -> Vec<ActionGroup> {
+    use portico_core::audit::labels::{ACTION_GROUPS, ACTIONS};
+    let of = |keep: &dyn Fn(&str) -> bool| -> Vec<(&'static str, Msg)> {
+        ACTIONS
+            .iter()
+            .filter(|(c, _, _)| keep(c))
+            .map(|(c, zh, en)| (*c, Msg::new(zh, en)))
+            .collect()
+    };
+    let mut out: Vec<ActionGroup> = ACTION_GROUPS
+        .iter()
+        .map(|(prefix, zh, en)| ActionGroup {
+            label: Msg::new(zh, en),
+            prefix,
+            actions: of(&|c| c.starts_with(prefix)),
+        })
+        .collect();
+    out.push(ActionGroup {
+        label: Msg::new("其他", "Other"),
+        prefix: "",
+        actions: of(&|c| !ACTION_GROUPS.iter().any(|(p, _, _)| c.starts_with(p))),
+    });
+    out
 }

@@ -1,0 +1,672 @@
+//! What the audit trail's codes mean to a person: every action, reason and
+//! detail field in zh-TW and English, for the list, one event, the export
+//! and the action filter. `crates/portico/tests/architecture.rs` holds
+//! every action the use cases record to a label here.
+use crate::msg::Msg;
+
+/// Every action: (code, zh-TW, English).
+pub const ACTIONS: &[(&str, &str, &str)] = &[
+    ("auth.sign_in", "登入", "Sign in"),
+    ("auth.sign_out", "登出", "Sign out"),
+    (
+        "auth.sign_out_everywhere",
+        "登出所有裝置",
+        "Sign out everywhere",
+    ),
+    (
+        "auth.temp_password.request",
+        "申請臨時密碼",
+        "Temporary password requested",
+    ),
+    (
+        "auth.mobile_id.verify",
+        "行動自然人憑證驗證身分",
+        "Mobile ID identity check",
+    ),
+    ("account.activate", "開通帳號", "Account activated"),
+    (
+        "account.totp.begin",
+        "開始 OTP 驗證綁定",
+        "Authenticator setup started",
+    ),
+    (
+        "account.totp.enable",
+        "啟用 OTP 驗證",
+        "Authenticator app turned on",
+    ),
+    (
+        "account.totp.disable",
+        "關閉 OTP 驗證",
+        "Authenticator app turned off",
+    ),
+    ("account.passkey.add", "新增通行金鑰", "Passkey added"),
+    (
+        "account.passkey.rename",
+        "重新命名通行金鑰",
+        "Passkey renamed",
+    ),
+    ("account.passkey.remove", "移除通行金鑰", "Passkey removed"),
+    (
+        "account.card.bind",
+        "綁定自然人憑證",
+        "Certificate card bound",
+    ),
+    (
+        "account.card.unbind",
+        "解除自然人憑證綁定",
+        "Certificate card unbound",
+    ),
+    ("account.mobile.bind", "綁定手機號碼", "Mobile number bound"),
+    (
+        "account.mobile.unbind",
+        "解除手機號碼綁定",
+        "Mobile number unbound",
+    ),
+    (
+        "account.backup_email.bind",
+        "綁定備用信箱",
+        "Backup e-mail bound",
+    ),
+    (
+        "account.method.reset",
+        "重設登入方式綁定",
+        "Sign-in method reset",
+    ),
+    ("account.profile.update", "修改個人資料", "Profile updated"),
+    ("account.password.change", "修改密碼", "Password changed"),
+    ("account.password.reset", "重設密碼", "Password reset"),
+    (
+        "account.password.force_reset",
+        "強制重設密碼",
+        "Password reset forced",
+    ),
+    ("account.avatar.set", "更新個人圖像", "Avatar updated"),
+    ("account.avatar.remove", "移除個人圖像", "Avatar removed"),
+    ("account.disable", "停用帳號", "Account disabled"),
+    (
+        "account.disable.idle",
+        "閒置停用帳號",
+        "Account disabled for idleness",
+    ),
+    ("account.enable", "啟用帳號", "Account enabled"),
+    ("account.unlock", "解除鎖定", "Account unlocked"),
+    ("account.role.grant", "指派角色", "Role granted"),
+    ("account.role.revoke", "移除角色", "Role revoked"),
+    (
+        "account.create_system_admin",
+        "建立系統管理者（主控台）",
+        "System admin created (console)",
+    ),
+    (
+        "application.submit",
+        "送出帳號申請",
+        "Account application submitted",
+    ),
+    (
+        "application.modify",
+        "修改帳號申請",
+        "Account application modified",
+    ),
+    (
+        "reinstate.submit",
+        "送出帳號復用申請",
+        "Reinstatement requested",
+    ),
+    (
+        "admin_rights.request",
+        "送出機關管理者申請",
+        "Admin rights requested",
+    ),
+    (
+        "agency_change.request",
+        "送出機關(單位)異動申請",
+        "Agency change requested",
+    ),
+    ("request.approve", "審核通過", "Request approved"),
+    ("request.reject", "審核退回", "Request rejected"),
+    ("org.create", "新增單位", "Unit created"),
+    ("org.update", "修改單位", "Unit updated"),
+    ("org.move", "移動單位", "Unit moved"),
+    ("org.delete", "刪除單位", "Unit deleted"),
+    ("settings.update", "修改系統參數", "Settings changed"),
+    ("outbox.retry", "重送通知", "Message sent again"),
+    (
+        "oauth.authorize",
+        "單一登入授權",
+        "Single sign-on authorization",
+    ),
+    ("oauth.token", "取得權杖", "Token issued"),
+    ("oauth.revoke", "撤銷權杖", "Token revoked"),
+    (
+        "oauth.client_auth",
+        "應用系統身分驗證",
+        "Application authentication",
+    ),
+    ("oauth.key.rotate", "更換簽章金鑰", "Signing key rotated"),
+    ("app.create", "新增應用系統", "Application registered"),
+    ("app.update", "修改應用系統", "Application updated"),
+    ("app.service.apply", "申請介接服務", "Service applied for"),
+    ("app.service.approve", "核准介接服務", "Service approved"),
+    ("app.service.reject", "退回介接服務", "Service rejected"),
+    (
+        "app.secret.create",
+        "產生用戶端密鑰",
+        "Client secret generated",
+    ),
+    (
+        "app.secret.rotate",
+        "重新產生用戶端密鑰",
+        "Client secret rotated",
+    ),
+    (
+        "app.secret.revoke",
+        "撤銷用戶端密鑰",
+        "Client secret revoked",
+    ),
+    ("app.suspend", "停用應用系統", "Application suspended"),
+    (
+        "app.reactivate",
+        "重新啟用應用系統",
+        "Application reactivated",
+    ),
+    (
+        "app.launch",
+        "轉登應用系統",
+        "Application opened from a tile",
+    ),
+    ("app.verify", "帳號驗證 API", "Account verification API"),
+    ("app.sms", "簡訊發送 API", "SMS API"),
+    ("demo.seed", "建立示範資料", "Demo data created"),
+];
+
+/// Groups of actions for the filter: (code prefix, zh-TW, English).
+pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
+    ("auth.", "登入與登出", "Signing in and out"),
+    ("account.", "帳號", "Accounts"),
+    ("application.", "帳號申請", "Account applications"),
+    ("request.", "審核", "Reviews"),
+    ("org.", "組織", "Org tree"),
+    ("settings.", "系統參數", "Settings"),
+    ("outbox.", "通知佇列", "Outbox"),
+    ("oauth.", "單一登入", "Single sign-on"),
+    ("app.", "應用系統", "Applications"),
+];
+
+/// Why an event failed or was refused: (code, zh-TW, English).
+pub const REASONS: &[(&str, &str, &str)] = &[
+    ("captcha", "驗證碼錯誤", "Wrong captcha"),
+    ("unknown_login", "帳號不存在", "Unknown login name"),
+    (
+        "unknown_login_locked",
+        "帳號不存在，已依錯誤次數鎖定",
+        "Unknown login name, locked after repeated tries",
+    ),
+    ("bad_password", "密碼錯誤", "Wrong password"),
+    (
+        "bad_password_locked",
+        "密碼錯誤，帳號已鎖定",
+        "Wrong password; account locked",
+    ),
+    ("locked", "帳號鎖定中", "Account locked"),
+    ("disabled", "帳號已停用", "Account disabled"),
+    ("pending", "帳號待審核", "Pending review"),
+    ("awaiting_activation", "帳號待開通", "Awaiting activation"),
+    ("rejected", "申請已退回", "Application rejected"),
+    (
+        "password_change_required",
+        "須變更密碼",
+        "Password change required",
+    ),
+    ("password_expired", "密碼已過期", "Password expired"),
+    ("invalid", "輸入資料有誤", "Invalid input"),
+    ("invalid_input", "輸入資料有誤", "Invalid input"),
+    (
+        "outside_network",
+        "府外網路不允許此登入方式",
+        "Method not allowed outside the government network",
+    ),
+    ("bad_code", "動態驗證碼錯誤", "Wrong authenticator code"),
+    (
+        "bad_code_locked",
+        "動態驗證碼錯誤，帳號已鎖定",
+        "Wrong authenticator code; account locked",
+    ),
+    (
+        "code_replay",
+        "動態驗證碼已使用過",
+        "Authenticator code already used",
+    ),
+    (
+        "code_replay_locked",
+        "動態驗證碼已使用過，帳號已鎖定",
+        "Authenticator code already used; account locked",
+    ),
+    ("no_totp", "未綁定 OTP 驗證", "No authenticator app set up"),
+    (
+        "no_totp_locked",
+        "未綁定 OTP 驗證，帳號已鎖定",
+        "No authenticator app set up; account locked",
+    ),
+    (
+        "bad_temp_password",
+        "臨時密碼錯誤",
+        "Wrong temporary password",
+    ),
+    (
+        "bad_temp_password_locked",
+        "臨時密碼錯誤，帳號已鎖定",
+        "Wrong temporary password; account locked",
+    ),
+    (
+        "temp_password_used",
+        "臨時密碼已使用過",
+        "Temporary password already used",
+    ),
+    (
+        "temp_password_expired",
+        "臨時密碼已過期",
+        "Temporary password expired",
+    ),
+    (
+        "unknown_ticket",
+        "臨時密碼不存在",
+        "Unknown temporary password",
+    ),
+    (
+        "too_many_attempts",
+        "錯誤次數過多",
+        "Too many wrong attempts",
+    ),
+    ("too_many", "申請次數過多", "Asked too often"),
+    (
+        "too_many_pushes",
+        "推播次數過多",
+        "Too many mobile ID pushes",
+    ),
+    ("unknown_email", "信箱未綁定帳號", "Address not bound"),
+    ("account_inactive", "帳號無法使用", "Account not active"),
+    ("account_locked", "帳號鎖定中", "Account locked"),
+    (
+        "bad_credentials",
+        "帳號或密碼錯誤",
+        "Wrong login name or password",
+    ),
+    ("bad_passkey", "通行金鑰驗證失敗", "Passkey check failed"),
+    (
+        "unknown_passkey",
+        "通行金鑰未註冊",
+        "Passkey not registered",
+    ),
+    (
+        "passkey_counter",
+        "通行金鑰計數異常（疑似複製）",
+        "Passkey counter went back (a copy?)",
+    ),
+    (
+        "wrong_user_handle",
+        "通行金鑰屬於其他帳號",
+        "Passkey belongs to another account",
+    ),
+    (
+        "no_user_handle",
+        "通行金鑰未提供帳號識別",
+        "Passkey gave no user handle",
+    ),
+    (
+        "unknown_challenge",
+        "驗證挑戰不存在或已過期",
+        "Unknown or expired challenge",
+    ),
+    (
+        "card_bad_signature",
+        "自然人憑證簽章錯誤",
+        "Card signature invalid",
+    ),
+    (
+        "card_expired",
+        "自然人憑證已過期",
+        "Card certificate expired",
+    ),
+    (
+        "card_id_mismatch",
+        "自然人憑證與帳號身分不符",
+        "Card does not match the account",
+    ),
+    (
+        "card_malformed",
+        "自然人憑證資料格式錯誤",
+        "Card data malformed",
+    ),
+    ("card_no_id", "自然人憑證未含身分資料", "Card carries no ID"),
+    ("card_not_bound", "自然人憑證未綁定帳號", "Card not bound"),
+    (
+        "card_revocation_unknown",
+        "無法確認自然人憑證是否已廢止",
+        "Card revocation status unknown",
+    ),
+    ("card_revoked", "自然人憑證已廢止", "Card revoked"),
+    (
+        "card_untrusted",
+        "自然人憑證不受信任",
+        "Card certificate untrusted",
+    ),
+    (
+        "card_wrong_challenge",
+        "自然人憑證簽署的挑戰不符",
+        "Card signed another challenge",
+    ),
+    (
+        "mobile_id_checksum",
+        "行動自然人憑證回應檢查碼錯誤",
+        "Mobile ID checksum wrong",
+    ),
+    (
+        "mobile_id_mismatch",
+        "行動自然人憑證與帳號身分不符",
+        "Mobile ID does not match the account",
+    ),
+    ("not_eligible", "不符合使用資格", "Not eligible"),
+    (
+        "bad_national_id",
+        "身分證字號格式錯誤",
+        "Malformed national ID",
+    ),
+    ("no_account", "查無帳號", "No such account"),
+    ("unknown_code", "驗證碼不存在", "Unknown code"),
+    ("code_expired", "授權碼已過期", "Authorization code expired"),
+    (
+        "auth_code_reused",
+        "授權碼已使用過",
+        "Authorization code already used",
+    ),
+    (
+        "wrong_purpose",
+        "驗證碼用途不符",
+        "Code for another purpose",
+    ),
+    ("rate_limited", "超過次數上限", "Rate limit reached"),
+    (
+        "quota_exceeded",
+        "超過每日簡訊上限",
+        "Daily SMS quota reached",
+    ),
+    (
+        "ip_not_registered",
+        "來源 IP 未登記",
+        "Address not registered",
+    ),
+    ("no_service", "應用系統未核准此服務", "Service not approved"),
+    (
+        "no_sso_service",
+        "應用系統未核准單一登入",
+        "Single sign-on not approved",
+    ),
+    ("unknown_client", "應用系統未註冊", "Unknown application"),
+    ("bad_secret", "用戶端密鑰錯誤", "Wrong client secret"),
+    (
+        "public_client",
+        "公開用戶端不可使用此授權方式",
+        "Not for a public client",
+    ),
+    (
+        "scope_not_approved",
+        "要求的範圍未核准",
+        "Scope not approved",
+    ),
+    (
+        "scope_widened",
+        "更新權杖要求擴大範圍",
+        "Refresh asked for a wider scope",
+    ),
+    (
+        "redirect_uri_mismatch",
+        "導回網址與註冊的不符",
+        "Redirect URI does not match",
+    ),
+    (
+        "redirect_uri_missing",
+        "缺少導回網址",
+        "Redirect URI missing",
+    ),
+    (
+        "pkce_mismatch",
+        "PKCE 驗證碼不符",
+        "PKCE verifier does not match",
+    ),
+    (
+        "pkce_unexpected",
+        "多送了 PKCE 驗證碼",
+        "Unexpected PKCE verifier",
+    ),
+    ("refresh_expired", "更新權杖已過期", "Refresh token expired"),
+    (
+        "refresh_reuse",
+        "更新權杖重複使用（已撤銷整組）",
+        "Refresh token reused (family revoked)",
+    ),
+    ("refresh_revoked", "更新權杖已撤銷", "Refresh token revoked"),
+    (
+        "unknown_refresh_token",
+        "更新權杖不存在",
+        "Unknown refresh token",
+    ),
+    ("invalid_request", "要求格式不正確", "Malformed request"),
+    (
+        "invalid_client",
+        "應用系統身分驗證失敗",
+        "Client authentication failed",
+    ),
+    ("invalid_grant", "授權無效", "Invalid grant"),
+    ("invalid_scope", "範圍無效", "Invalid scope"),
+    (
+        "unauthorized_client",
+        "應用系統不得使用此授權方式",
+        "Client not allowed this grant",
+    ),
+    (
+        "unsupported_grant_type",
+        "不支援的授權方式",
+        "Unsupported grant type",
+    ),
+    (
+        "unsupported_response_type",
+        "不支援的回應類型",
+        "Unsupported response type",
+    ),
+    (
+        "login_required",
+        "使用者未登入",
+        "The person is not signed in",
+    ),
+    (
+        "interaction_required",
+        "須由使用者操作（如變更密碼）",
+        "The person must act first",
+    ),
+    (
+        "request_not_supported",
+        "不支援 request 參數",
+        "Request objects not supported",
+    ),
+    (
+        "request_uri_not_supported",
+        "不支援 request_uri 參數",
+        "Request URIs not supported",
+    ),
+    ("access_denied", "使用者拒絕", "Denied"),
+];
+
+/// Detail fields: (key, zh-TW, English).
+pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
+    ("method", "登入方式", "Sign-in method"),
+    ("via", "途徑", "Via"),
+    ("app", "應用系統", "Application"),
+    ("client_id", "用戶端識別碼", "Client id"),
+    ("service", "服務", "Service"),
+    ("application", "申請編號", "Application no."),
+    ("request", "申請編號", "Request no."),
+    ("kind", "類別", "Kind"),
+    ("official_mail", "公務郵件", "Official mailbox"),
+    (
+        "needs_official_mail",
+        "需要公務郵件",
+        "Official mailbox asked for",
+    ),
+    ("roles_revoked", "移除的角色數", "Roles removed"),
+    ("sessions", "結束的工作階段數", "Sessions ended"),
+    ("scope", "範圍", "Scope"),
+    ("jti", "權杖編號", "Token id"),
+    ("unit", "單位", "Unit"),
+    ("units", "單位數", "Units"),
+    ("name", "名稱", "Name"),
+    ("oid", "OID", "OID"),
+    ("role", "角色", "Role"),
+    ("scope_unit", "管理範圍", "Scope"),
+    ("scope_name", "管理範圍", "Scope"),
+    ("from", "原", "From"),
+    ("to", "新", "To"),
+    ("from_parent", "原上層單位", "Old parent"),
+    ("to_parent", "新上層單位", "New parent"),
+    ("before", "修改前", "Before"),
+    ("after", "修改後", "After"),
+    ("changed", "變更的欄位", "Fields changed"),
+    ("version", "版本", "Version"),
+    ("title", "職稱", "Title"),
+    ("enabled", "啟用", "Enabled"),
+    ("removed", "已移除", "Removed"),
+    ("resubmitted", "重新送出", "Resubmitted"),
+    ("accounts", "帳號數", "Accounts"),
+    ("serial", "憑證序號", "Certificate serial"),
+    ("kid", "金鑰編號", "Key id"),
+    ("alg", "演算法", "Algorithm"),
+    ("url", "網址", "URL"),
+    ("ips", "IP 位址", "IP addresses"),
+    ("email", "電子郵件", "E-mail"),
+    ("message", "訊息", "Message"),
+    ("error", "錯誤", "Error"),
+    ("active", "有效", "Active"),
+    ("id", "編號", "Id"),
+];
+
+fn find(table: &'static [(&'static str, &'static str, &'static str)], code: &str) -> Option<Msg> {
+    table
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| Msg::new(zh, en))
+}
+
+/// An action in words; an unknown code as itself.
+pub fn action_label(code: &str) -> Msg {
+    find(ACTIONS, code).unwrap_or_else(|| Msg::owned(code.to_owned(), code.to_owned()))
+}
+
+/// A reason in words; empty for none; an unknown code as itself.
+pub fn reason_label(code: &str) -> Msg {
+    if code.is_empty() {
+        return Msg::new("", "");
+    }
+    find(REASONS, code).unwrap_or_else(|| Msg::owned(code.to_owned(), code.to_owned()))
+}
+
+/// An event's detail (a JSON object) as labelled lines, by key; a
+/// detail that is not an object is one line of text.
+pub fn detail_lines(detail: &str) -> Vec<(Msg, Msg)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail)
+    else {
+        return if detail.is_empty() {
+            Vec::new()
+        } else {
+            vec![(
+                Msg::new("內容", "Detail"),
+                Msg::owned(detail.to_owned(), detail.to_owned()),
+            )]
+        };
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let label = find(DETAIL_KEYS, k).unwrap_or_else(|| Msg::owned(k.clone(), k.clone()));
+            (label, value_text(k, v))
+        })
+        .collect()
+}
+
+fn value_text(key: &str, v: &serde_json::Value) -> Msg {
+    use serde_json::Value;
+    match v {
+        Value::Bool(true) => Msg::new("是", "yes"),
+        Value::Bool(false) => Msg::new("否", "no"),
+        Value::Null => Msg::new("（無）", "(none)"),
+        Value::String(s) if key == "method" => crate::zone::SignInMethod::parse(s)
+            .map(|m| m.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) => Msg::owned(s.clone(), s.clone()),
+        Value::Array(a) => {
+            let parts: Vec<Msg> = a.iter().map(|x| value_text(key, x)).collect();
+            Msg::owned(
+                parts
+                    .iter()
+                    .map(|m| m.zh.as_ref())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                parts
+                    .iter()
+                    .map(|m| m.en.as_ref())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        }
+        other => Msg::owned(other.to_string(), other.to_string()),
+    }
+}
+
+/// The detail as one line of text in `lang` (the export's cell).
+pub fn detail_text(detail: &str, lang: crate::Lang) -> String {
+    detail_lines(detail)
+        .iter()
+        .map(|(k, v)| format!("{}：{}", k.get(lang), v.get(lang)))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_labelled_once() {
+        for table in [ACTIONS, REASONS, DETAIL_KEYS] {
+            let mut codes: Vec<&str> = table.iter().map(|(c, _, _)| *c).collect();
+            let n = codes.len();
+            codes.sort_unstable();
+            codes.dedup();
+            assert_eq!(codes.len(), n, "a code twice");
+        }
+        for (code, _, _) in ACTIONS {
+            assert!(
+                ACTION_GROUPS.iter().any(|(p, _, _)| code.starts_with(p))
+                    || [
+                        "reinstate.submit",
+                        "admin_rights.request",
+                        "agency_change.request",
+                        "demo.seed"
+                    ]
+                    .contains(code),
+                "{code} in a filter group"
+            );
+        }
+    }
+
+    #[test]
+    fn a_detail_reads_as_labelled_fields() {
+        let lines = detail_lines(r#"{"method":"password","official_mail":true,"roles_revoked":2}"#);
+        let zh: Vec<String> = lines
+            .iter()
+            .map(|(k, v)| format!("{}={}", k.zh, v.zh))
+            .collect();
+        assert_eq!(zh, ["登入方式=一般登入", "公務郵件=是", "移除的角色數=2"]);
+        assert_eq!(
+            detail_text(r#"{"service":"sso"}"#, crate::Lang::En),
+            "Service：sso"
+        );
+    }
+}
