@@ -77,7 +77,7 @@ test("sign-in with captcha, the shell, language and theme", async () => {
     assert.match(await page.textContent("header"), /後回登入頁/);
     await axe(page, "home");
     await page.screenshot({ path: join(shots, "home.png"), fullPage: true });
-    for (const path of ["/account", "/records/sign-in", "/records/usage"]) {
+    for (const path of ["/account", "/records/sign-in", "/records/usage", "/account/sessions"]) {
       await page.goto(`${base}${path}`);
       await axe(page, path);
     }

@@ -248,3 +248,108 @@ impl App {
         Ok(n)
     }
 }
+
+/// One of the person's sessions, as their sessions page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MySession {
+    /// The handle the page and the API use to end it (the `sid` the
+    /// applications were given, never the cookie's hash).
+    pub sid: String,
+    /// The session this request came with.
+    pub current: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub ip: String,
+    pub user_agent: String,
+    pub method: SignInMethod,
+}
+
+impl App {
+    /// The person's own sessions (this one first) and the applications
+    /// they signed into or that hold a grant of theirs.
+    pub async fn my_sessions(
+        &self,
+        s: &Session,
+    ) -> Result<(Vec<MySession>, Vec<portico_store::oauth::SignedInto>)> {
+        let me = s.principal.account_id();
+        let mut c = self.db.read().await?;
+        let mut list: Vec<MySession> = sessions::list_of(&mut c, me)
+            .await?
+            .into_iter()
+            .map(|l| MySession {
+                sid: crate::oidc::logout::sid_of_hash(&l.id_hash),
+                current: l.id_hash == s.id_hash,
+                created_at: l.created_at,
+                last_seen_at: l.last_seen_at,
+                ip: l.ip,
+                user_agent: l.user_agent,
+                method: SignInMethod::parse(&l.method).unwrap_or(SignInMethod::Password),
+            })
+            .collect();
+        list.sort_by_key(|m| !m.current);
+        let apps = portico_store::oauth::signed_into_by(&mut c, me, self.now()).await?;
+        Ok((list, apps))
+    }
+
+    /// Ends another of the person's sessions (a browser left signed in
+    /// elsewhere), with what it granted to applications; they are told.
+    pub async fn end_my_session(&self, s: &Session, sid: &str, ctx: &Ctx) -> Result<()> {
+        let me = s.principal.account_id();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let target = sessions::list_of(&mut tx, me)
+            .await?
+            .into_iter()
+            .find(|l| crate::oidc::logout::sid_of_hash(&l.id_hash) == sid)
+            .ok_or(portico_core::Error::NotFound)?;
+        if target.id_hash == s.id_hash {
+            return Err(portico_core::Error::Refused(portico_core::Msg::new(
+                "這是您目前使用的工作階段，請使用「登出」",
+                "This is the session you are using; sign out instead",
+            )));
+        }
+        sessions::delete(&mut tx, &target.id_hash, now).await?;
+        portico_store::oauth::revoke(
+            &mut tx,
+            portico_store::oauth::Grants::Session(&target.id_hash),
+            now,
+        )
+        .await?;
+        let mut e = self_event(ctx, "auth.session.end", &s.principal);
+        e.detail = serde_json::json!({
+            "ip": target.ip,
+            "method": target.method,
+        })
+        .to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
+    }
+
+    /// Ends one application's access for the person: its refresh tokens
+    /// are revoked, and it is told the person's sessions there ended.
+    pub async fn end_my_application(&self, s: &Session, app_id: i64, ctx: &Ctx) -> Result<()> {
+        let me = s.principal.account_id();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let apps = portico_store::oauth::signed_into_by(&mut tx, me, now).await?;
+        let app = apps
+            .iter()
+            .find(|a| a.app_id == app_id)
+            .ok_or(portico_core::Error::NotFound)?;
+        let revoked = portico_store::oauth::revoke_app_grants(&mut tx, me, app_id, now).await?;
+        sessions::forget_application(&mut tx, me, app_id, now).await?;
+        let mut e = self_event(ctx, "account.app.revoke", &s.principal);
+        e.target_kind = "app".into();
+        e.target_id = Some(app_id);
+        e.target_label = app.name.clone();
+        e.detail = serde_json::json!({ "app": app.name, "grants": revoked }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(())
+    }
+}

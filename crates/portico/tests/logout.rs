@@ -275,3 +275,109 @@ async fn an_application_that_is_down_hears_it_later() {
         "{v}"
     );
 }
+
+/// Issue 12 §2.12: the person sees each session (browser, address,
+/// started, last used) and ends another; sees the applications they
+/// signed into and ends one's access — its refresh token stops, and the
+/// application hears of it.
+#[tokio::test]
+async fn a_person_ends_another_session_and_an_applications_access() {
+    let s = TestServer::start(20).await;
+    let rp = Receiver::start(&s.base, 0);
+    register_logout_uri(&s, &rp.url).await.expect("register");
+    let mut phone = s.signed_in("staff").await;
+    let (mut desk, _sid) = signed_into_sample(&s, "staff").await;
+    flush(&s).await;
+
+    let (st, page) = phone.get("/account/sessions").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("目前這個"), "this session is marked");
+    assert!(page.contains("範例應用系統"), "the application signed into");
+    let (_, listed) = phone.api_get("/me/sessions").await;
+    let sessions = listed["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{listed}");
+    assert_eq!(sessions[0]["current"], true, "this one first");
+    let other = sessions[1]["sid"].as_str().unwrap().to_owned();
+    // Not the current one: that is what signing out is for.
+    let mine = sessions[0]["sid"].as_str().unwrap().to_owned();
+    let csrf = phone.csrf().await;
+    let (st, body, _) = phone
+        .post_form(
+            &format!("/account/sessions/{mine}/end"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.contains("請使用「登出」"));
+    // Another session: ended, and its application told.
+    let (st, _, loc) = phone
+        .post_form(
+            &format!("/account/sessions/{other}/end"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        (st, loc.as_str()),
+        (303, "/account/sessions?ok=session-ended")
+    );
+    assert_eq!(
+        desk.get_loc("/account").await.0,
+        303,
+        "that browser is signed out"
+    );
+    assert_eq!(s.app.deliver_due().await.unwrap().sent, 1);
+    assert_eq!(rp.next()["ok"], true);
+    // Ending it again: it is gone.
+    let (st, _, _) = phone
+        .post_form(
+            &format!("/account/sessions/{other}/end"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 404);
+
+    // An application's access: its refresh token stops working.
+    let (mut c, _) = signed_into_sample(&s, "staff").await;
+    let (code, verifier) = code_for(&s, &mut c).await;
+    let (_, t) = exchange(&s, &code, &verifier).await;
+    let refresh = t["refresh_token"].as_str().unwrap().to_owned();
+    flush(&s).await;
+    let app = s.app_id(ID).await;
+    let (_, listed) = phone.api_get("/me/sessions").await;
+    let sample = listed["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app_id"] == app)
+        .cloned()
+        .expect("listed");
+    assert!(sample["grants"].as_i64().unwrap() >= 1, "{sample}");
+    let (st, _) = phone
+        .api("DELETE", &format!("/me/applications/{app}"), &csrf, None)
+        .await;
+    assert_eq!(st, 200);
+    let (st, e) = token(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        Some((ID, SECRET)),
+    )
+    .await;
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        s.app.deliver_due().await.unwrap().sent,
+        1,
+        "the application is told"
+    );
+    assert_eq!(rp.next()["ok"], true);
+    let (_, after) = phone.api_get("/me/sessions").await;
+    assert!(
+        !after["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["app_id"] == app),
+        "{after}"
+    );
+    let actions = common::oidc::audit_reasons(&s, "account.app.revoke").await;
+    assert_eq!(actions.len(), 1);
+}

@@ -377,3 +377,68 @@ pub async fn purge(c: &mut Conn, now: OffsetDateTime) -> Result<u64> {
 pub fn corrupt(what: &str) -> Error {
     Error::internal(format!("stored {what} is unreadable"))
 }
+
+/// An application a person signed into, or that holds their grant: what
+/// the sessions page lists.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignedInto {
+    pub app_id: i64,
+    pub name: String,
+    /// When it was last given an ID token or a refreshed grant.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_at: OffsetDateTime,
+    /// Refresh tokens still good: the application can act for the person
+    /// without a new sign-in.
+    pub grants: i64,
+}
+
+/// The applications an account signed into (under a live session) or that
+/// hold a refresh token of it, the latest first.
+pub async fn signed_into_by(
+    c: &mut Conn,
+    account: AccountId,
+    now: OffsetDateTime,
+) -> Result<Vec<SignedInto>> {
+    let rows = sqlx::query(
+        "SELECT a.id AS app_id, a.name, MAX(x.at) AS last_at, SUM(x.grants) AS grants FROM ( \
+           SELECT app_id, last_at AS at, 0 AS grants FROM oauth_sessions WHERE account_id = $1 \
+           UNION ALL \
+           SELECT app_id, created_at AS at, 1 AS grants FROM oauth_refresh \
+             WHERE account_id = $1 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > $2 \
+         ) x JOIN apps a ON a.id = x.app_id GROUP BY a.id, a.name ORDER BY MAX(x.at) DESC",
+    )
+    .bind(account.0)
+    .bind(ms(now))
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(SignedInto {
+                app_id: r.i64("app_id")?,
+                name: r.text("name")?,
+                last_at: at(r.i64("last_at")?),
+                grants: r.i64("grants")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes every refresh token one application holds for one account.
+pub async fn revoke_app_grants(
+    c: &mut Conn,
+    account: AccountId,
+    app_id: i64,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE oauth_refresh SET revoked_at = $1 WHERE account_id = $2 AND app_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(account.0)
+    .bind(app_id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected())
+}

@@ -118,6 +118,55 @@ pub async fn delete_idle(
     Ok(r.rows_affected())
 }
 
+/// A session as its person sees it on the sessions page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed {
+    #[serde(skip)]
+    pub id_hash: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub ip: String,
+    pub user_agent: String,
+    pub method: String,
+}
+
+/// An account's sessions, the latest used first.
+pub async fn list_of(c: &mut Conn, account: AccountId) -> Result<Vec<Listed>> {
+    let rows = sqlx::query(
+        "SELECT id, created_at, last_seen_at, ip, user_agent, method FROM sessions WHERE account_id = $1 ORDER BY last_seen_at DESC LIMIT 100",
+    )
+    .bind(account.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Listed {
+                id_hash: r.text("id")?,
+                created_at: at(r.i64("created_at")?),
+                last_seen_at: at(r.i64("last_seen_at")?),
+                ip: r.text("ip")?,
+                user_agent: r.text("user_agent")?,
+                method: r.text("method")?,
+            })
+        })
+        .collect()
+}
+
+/// Forgets that this account's sessions signed into one application, and
+/// tells it (back-channel logout): the person ended the application's
+/// access from their sessions page.
+pub async fn forget_application(
+    c: &mut Conn,
+    account: AccountId,
+    app_id: i64,
+    now: OffsetDateTime,
+) -> Result<()> {
+    tell_applications(c, Ending::AppOf(account, app_id), now).await
+}
+
 pub async fn count_of(c: &mut Conn, account: AccountId) -> Result<i64> {
     sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE account_id = $1")
         .bind(account.0)
@@ -157,6 +206,9 @@ enum Ending<'a> {
     AllOf(AccountId),
     OthersOf(AccountId, &'a str),
     IdleSince(OffsetDateTime),
+    /// Not sessions: one application's sign-ins under every session of
+    /// the account.
+    AppOf(AccountId, i64),
 }
 
 /// Before sessions end, in the same transaction: a back-channel logout
@@ -173,6 +225,7 @@ async fn tell_applications(c: &mut Conn, ending: Ending<'_>, now: OffsetDateTime
         Ending::IdleSince(_) => {
             "o.session_hash IN (SELECT id FROM sessions WHERE last_seen_at < {a})"
         }
+        Ending::AppOf(..) => "o.account_id = {a} AND o.app_id = {b}",
     };
     let queue = format!(
         "INSERT INTO outbox (channel, recipient, subject, body, idem_key, state, attempts, next_at, account_id, scope_path, secret, created_at) \
@@ -198,6 +251,7 @@ async fn tell_applications(c: &mut Conn, ending: Ending<'_>, now: OffsetDateTime
             Ending::AllOf(a) => q.bind(a.0),
             Ending::OthersOf(a, keep) => q.bind(a.0).bind(keep),
             Ending::IdleSince(t) => q.bind(ms(t)),
+            Ending::AppOf(a, app) => q.bind(a.0).bind(app),
         };
         q.execute(&mut *c).await.map_err(db_err)?;
     }

@@ -24,6 +24,7 @@ mod pages;
 mod records;
 mod requests;
 mod review;
+mod sessions;
 mod settings;
 mod signin;
 mod support;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(enrolment::router())
         .merge(review::router())
         .merge(records::router())
+        .merge(sessions::router())
         .merge(settings::router())
         .merge(account_flows::router())
         .merge(outbox::router())

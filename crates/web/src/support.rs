@@ -22,6 +22,14 @@ pub(crate) fn render(t: impl Template, lang: Lang) -> Result<Response, WebError>
 pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
     Some(match code? {
         "profile" => Msg::new("個人資料已儲存", "Your data was saved"),
+        "session-ended" => Msg::new(
+            "已結束該裝置的登入，並已通知其登入的應用系統",
+            "That session has ended, and the applications it signed into were told",
+        ),
+        "app-ended" => Msg::new(
+            "已結束此應用系統的存取；再次使用時須重新登入",
+            "The application's access has ended; it needs a new sign-in",
+        ),
         "password" => Msg::new(
             "密碼已變更，其他裝置上的登入已登出",
             "Password changed; your other sessions were signed out",

@@ -93,6 +93,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("account.role.grant", "指派角色", "Role granted"),
     ("account.role.revoke", "移除角色", "Role revoked"),
     (
+        "account.app.revoke",
+        "結束應用系統的存取",
+        "An application's access ended",
+    ),
+    (
         "account.create_system_admin",
         "建立系統管理者（主控台）",
         "System admin created (console)",
@@ -546,6 +551,8 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("error", "錯誤", "Error"),
     ("active", "有效", "Active"),
     ("id", "編號", "Id"),
+    ("ip", "IP 位址", "IP address"),
+    ("grants", "撤銷的授權數", "Grants revoked"),
 ];
 
 fn find(table: &'static [(&'static str, &'static str, &'static str)], code: &str) -> Option<Msg> {

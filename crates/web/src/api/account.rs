@@ -185,3 +185,38 @@ pub(super) async fn my_record(
     let e = st.app.my_record(&s, seq).await.map_err(WebError::api)?;
     Ok(axum::Json(e).into_response())
 }
+
+/// Anyone signed in: their sessions (this one first) and the applications
+/// they signed into.
+pub(super) async fn my_sessions(State(st): State<AppState>, ApiUser(s): ApiUser) -> ApiResult {
+    let (sessions, apps) = st.app.my_sessions(&s).await.map_err(WebError::api)?;
+    Ok(axum::Json(json!({ "sessions": sessions, "applications": apps })).into_response())
+}
+
+/// Anyone signed in: ends another of their sessions, by its `sid`.
+pub(super) async fn end_my_session(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    ReqCtx(ctx): ReqCtx,
+    Path(sid): Path<String>,
+) -> ApiResult {
+    st.app
+        .end_my_session(&s, &sid, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    ok()
+}
+
+/// Anyone signed in: ends one application's access to their account.
+pub(super) async fn end_my_application(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    st.app
+        .end_my_application(&s, id, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    ok()
+}

@@ -42,6 +42,13 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("delete", "/me/avatar", delete(remove_avatar)),
         ("put", "/me/prefs", put(save_prefs)),
         ("post", "/me/sign-out-everywhere", post(sign_out_everywhere)),
+        ("get", "/me/sessions", get(my_sessions)),
+        ("delete", "/me/sessions/{sid}", delete(end_my_session)),
+        (
+            "delete",
+            "/me/applications/{id}",
+            delete(end_my_application),
+        ),
         ("get", "/me/sign-in-records", get(my_sign_ins)),
         ("get", "/me/usage-records", get(my_usage)),
         ("get", "/me/records/{seq}", get(my_record)),

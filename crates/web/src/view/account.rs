@@ -175,3 +175,60 @@ pub fn action_choices() -> Vec<ActionGroup> {
     });
     out
 }
+
+/// 登入裝置與應用系統.
+#[derive(Template)]
+#[template(path = "account/sessions.html")]
+pub struct SessionsPage {
+    pub c: Chrome,
+    pub sessions: Vec<portico_app::sessions::MySession>,
+    pub apps: Vec<portico_store::oauth::SignedInto>,
+    pub error: String,
+}
+
+/// A user agent as a person names it: "Chrome（Windows）".
+pub fn browser_of(ua: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, n)| *n);
+    let os = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, n)| *n);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b}（{o}）"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(o)) => o.to_owned(),
+        (None, None) if ua.is_empty() => "—".to_owned(),
+        (None, None) => ua.chars().take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod browser_tests {
+    #[test]
+    fn user_agents_read_as_browser_and_system() {
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(super::browser_of(chrome), "Chrome（Windows）");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0";
+        assert_eq!(super::browser_of(edge), "Edge（Windows）");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(super::browser_of(iphone), "Safari（iOS）");
+        assert_eq!(super::browser_of(""), "—");
+    }
+}
