@@ -613,3 +613,167 @@ async fn the_api_answers_json_errors_never_500() {
     let bytes = r.bytes().await.expect("body");
     assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
 }
+
+/// Issue 12 §5: the review queue, a person's requests, the outbox, contacts
+/// and one's own sign-in methods through `/api/v1`, with the pages' rules
+/// and scope.
+#[tokio::test]
+async fn the_review_queue_requests_outbox_contacts_and_methods_are_in_the_api() {
+    let s = TestServer::start(40).await;
+    // A person asks for admin rights through the API.
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let (st, body) = staff
+        .api_post("/me/requests/admin-rights", &csrf, json!({"reason": " "}))
+        .await;
+    assert_eq!(st, 422, "a reason is needed: {body}");
+    let (st, _) = staff
+        .api_post(
+            "/me/requests/admin-rights",
+            &csrf,
+            json!({"reason": "承辦系統管理"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, mine) = staff.api_get("/me/requests").await;
+    assert_eq!(mine["items"][0]["kind"], "admin_rights", "{mine}");
+
+    // Another agency's admin does not see it; theirs does, and decides.
+    let mut edu = s.signed_in("edu_admin").await;
+    let (_, q) = edu.api_get("/requests?kind=admin_rights").await;
+    assert_eq!(q["total"], 0, "{q}");
+    let mut civil = s.signed_in("civil_admin").await;
+    let ccsrf = civil.csrf().await;
+    let (st, q) = civil.api_get("/requests?kind=admin_rights").await;
+    assert_eq!(st, 200);
+    let id = q["items"][0]["id"].as_i64().expect("the request");
+    assert_eq!(edu.api_get(&format!("/requests/{id}")).await.0, 404);
+    let (st, one) = civil.api_get(&format!("/requests/{id}")).await;
+    assert_eq!(st, 200);
+    assert_eq!(one["applicant"]["login"], "staff");
+    assert!(
+        one["applicant"].get("national_id").is_none(),
+        "never in full"
+    );
+    let (st, body) = civil
+        .api_post(
+            "/requests/decide",
+            &ccsrf,
+            json!({"ids": [id], "decision": "maybe"}),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    let ecsrf = edu.csrf().await;
+    let (_, out) = edu
+        .api_post(
+            "/requests/decide",
+            &ecsrf,
+            json!({"ids": [id], "decision": "approve"}),
+        )
+        .await;
+    assert_eq!(out["not_found"], json!([id]), "not theirs: {out}");
+    let (st, out) = civil
+        .api_post(
+            "/requests/decide",
+            &ccsrf,
+            json!({"ids": [id], "decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(out["done"], json!([id]), "{out}");
+    let (_, again) = civil
+        .api_post(
+            "/requests/decide",
+            &ccsrf,
+            json!({"ids": [id], "decision": "reject", "note": "x"}),
+        )
+        .await;
+    assert_eq!(again["done"], json!([]), "decided once: {again}");
+
+    // The outbox: system admins only; a live code is not shown.
+    assert_eq!(civil.api_get("/outbox").await.0, 403);
+    let mut admin = s.signed_in("admin").await;
+    let (st, ob) = admin.api_get("/outbox?channel=mail").await;
+    assert_eq!(st, 200);
+    assert!(
+        ob["total"].as_i64().unwrap() > 0 && ob["counts"].is_object(),
+        "{ob}"
+    );
+    let mid = ob["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(admin.api_get(&format!("/outbox/{mid}")).await.0, 200);
+    let acsrf = admin.csrf().await;
+    let (st, body) = admin
+        .api_post(&format!("/outbox/{mid}/retry"), &acsrf, json!({}))
+        .await;
+    assert_eq!(st, 409, "only a failed message is sent again: {body}");
+
+    // Contacts: a code to the new backup address binds it.
+    let (st, body) = staff
+        .api_post(
+            "/me/contacts/email",
+            &csrf,
+            json!({"email": "new.backup@example.org"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let code = s.code_sent_to("new.backup@example.org").await;
+    let (st, body) = staff
+        .api_post(
+            "/me/contacts/email/confirm",
+            &csrf,
+            json!({"email": "new.backup@example.org", "code": "000000"}),
+        )
+        .await;
+    assert!((400..500).contains(&st), "a wrong code: {body}");
+    let (st, _) = staff
+        .api_post(
+            "/me/contacts/email/confirm",
+            &csrf,
+            json!({"email": "new.backup@example.org", "code": code}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        staff.api_get("/me").await.1["account"]["backup_email"],
+        "new.backup@example.org"
+    );
+
+    // One's own methods: the authenticator app set up and turned off.
+    let (_, m) = staff.api_get("/me/methods").await;
+    assert_eq!(m["totp"], "off");
+    let (st, _) = staff
+        .api_post("/me/methods/totp", &csrf, json!({"password": "wrong"}))
+        .await;
+    assert!((400..500).contains(&st), "the password again");
+    let (st, t) = staff
+        .api_post(
+            "/me/methods/totp",
+            &csrf,
+            json!({"password": portico_app::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(st, 200, "{t}");
+    let secret = totp_rs::Secret::try_from_base32(t["secret"].as_str().unwrap().replace(' ', ""))
+        .expect("base32");
+    let now = portico_app::Clock::now(&s.clock).unix_timestamp() as u64;
+    let code = totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .unwrap()
+        .generate(now)
+        .to_string();
+    let (st, body) = staff
+        .api_post("/me/methods/totp/confirm", &csrf, json!({"code": code}))
+        .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(staff.api_get("/me/methods").await.1["totp"], "on");
+    let (st, _) = staff
+        .api_post(
+            "/me/methods/totp/disable",
+            &csrf,
+            json!({"password": portico_app::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(staff.api_get("/me/methods").await.1["totp"], "off");
+}

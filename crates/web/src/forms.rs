@@ -131,3 +131,31 @@ impl AccountQuery {
         }
     }
 }
+
+/// The review queue's filters (待簽核), on the page and in the API.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct RequestQuery {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub who: String,
+    pub page: Option<u32>,
+}
+
+impl RequestQuery {
+    pub(crate) fn filter(&self) -> portico_store::requests::Filter {
+        portico_store::requests::Filter {
+            kind: portico_core::request::RequestKind::parse(&self.kind),
+            state: match self.state.as_str() {
+                "all" => None,
+                "" => Some(portico_core::request::RequestState::Pending),
+                s => portico_core::request::RequestState::parse(s)
+                    .or(Some(portico_core::request::RequestState::Pending)),
+            },
+            who: Some(self.who.trim().chars().take(30).collect::<String>())
+                .filter(|w| !w.is_empty()),
+        }
+    }
+}

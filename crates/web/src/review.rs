@@ -2,6 +2,7 @@
 //! a batch decided with a note.
 use crate::extract::Path;
 use crate::extract::{Form, LenientQuery, ReqCtx, Signed};
+use crate::forms::RequestQuery;
 use crate::support::{masked_id, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
@@ -10,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_core::request::{Decision, RequestKind, RequestState};
+use portico_core::request::{Decision, RequestState};
 use portico_core::{Error, Msg};
 
 pub fn router() -> Router<AppState> {
@@ -18,32 +19,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/requests", get(queue))
         .route("/admin/requests/decide", post(decide))
         .route("/admin/requests/{id}", get(request_page))
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct RequestQuery {
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub state: String,
-    #[serde(default)]
-    pub who: String,
-    pub page: Option<u32>,
-}
-
-impl RequestQuery {
-    pub(crate) fn filter(&self) -> portico_store::requests::Filter {
-        portico_store::requests::Filter {
-            kind: RequestKind::parse(&self.kind),
-            state: match self.state.as_str() {
-                "all" => None,
-                "" => Some(RequestState::Pending),
-                s => RequestState::parse(s).or(Some(RequestState::Pending)),
-            },
-            who: Some(self.who.trim().chars().take(30).collect::<String>())
-                .filter(|w| !w.is_empty()),
-        }
-    }
 }
 
 async fn queue_page(

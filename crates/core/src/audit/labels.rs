@@ -8,7 +8,11 @@ use crate::msg::Msg;
 pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("auth.sign_in", "登入", "Sign in"),
     ("auth.sign_out", "登出", "Sign out"),
-    ("auth.session.end", "結束其他裝置的登入", "Another session ended"),
+    (
+        "auth.session.end",
+        "結束其他裝置的登入",
+        "Another session ended",
+    ),
     (
         "auth.sign_out_everywhere",
         "登出所有裝置",

@@ -21,13 +21,19 @@ mod account;
 mod accounts;
 mod audit;
 mod clients;
+mod contacts;
 mod org;
+mod outbox;
+mod requests;
 mod settings;
 use account::*;
 use accounts::*;
 use audit::*;
 use clients::*;
+use contacts::*;
 use org::*;
+use outbox::*;
+use requests::*;
 use settings::*;
 
 /// Every API route: method, path (as in the OpenAPI document), handler.
@@ -43,6 +49,39 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("put", "/me/prefs", put(save_prefs)),
         ("post", "/me/sign-out-everywhere", post(sign_out_everywhere)),
         ("get", "/me/sessions", get(my_sessions)),
+        ("get", "/me/requests", get(my_requests)),
+        (
+            "post",
+            "/me/requests/admin-rights",
+            post(request_admin_rights),
+        ),
+        (
+            "post",
+            "/me/requests/agency-change",
+            post(request_agency_change),
+        ),
+        ("post", "/me/contacts/email", post(email_start)),
+        ("post", "/me/contacts/email/confirm", post(email_confirm)),
+        ("post", "/me/contacts/mobile", post(mobile_start)),
+        ("post", "/me/contacts/mobile/confirm", post(mobile_confirm)),
+        ("delete", "/me/contacts/mobile", delete(mobile_remove)),
+        ("get", "/me/methods", get(methods)),
+        ("post", "/me/methods/totp", post(totp_begin)),
+        ("post", "/me/methods/totp/confirm", post(totp_confirm)),
+        ("post", "/me/methods/totp/disable", post(totp_disable)),
+        ("put", "/me/methods/passkeys/{id}", put(passkey_rename)),
+        (
+            "delete",
+            "/me/methods/passkeys/{id}",
+            delete(passkey_remove),
+        ),
+        ("delete", "/me/methods/cards/{id}", delete(card_unbind)),
+        ("get", "/requests", get(queue)),
+        ("get", "/requests/{id}", get(request)),
+        ("post", "/requests/decide", post(decide)),
+        ("get", "/outbox", get(outbox)),
+        ("get", "/outbox/{id}", get(message)),
+        ("post", "/outbox/{id}/retry", post(retry)),
         ("delete", "/me/sessions/{sid}", delete(end_my_session)),
         (
             "delete",
