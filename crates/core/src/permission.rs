@@ -576,6 +576,15 @@ impl<'a> Admin<'a> {
     /// is refused by name.
     pub fn of(&self, target: &Target<'_>) -> Result<AdminOf<'a>, Error> {
         self.view(target)?;
+        // One's own account is changed from one's own pages: an admin who
+        // forces their own password reset or strips their own roles from
+        // the console would lock themselves out mid-task.
+        if target.id == self.principal.account_id {
+            return Err(Error::Refused(Msg::new(
+                "不能在管理主控台變更自己的帳號，請使用「個人帳號管理」，或請其他管理者處理",
+                "You cannot change your own account from the console; use My account, or ask another administrator",
+            )));
+        }
         if let Some(r) = target.roles.iter().find(|r| !self.principal.outranks(r)) {
             return Err(outranked(r.kind));
         }

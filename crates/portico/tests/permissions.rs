@@ -643,3 +643,24 @@ async fn a_unit_admin_cannot_bring_back_a_disabled_system_admin_by_reinstatement
     );
     assert_eq!(account_row(&s, "expiring").await.state.as_str(), "approved");
 }
+
+/// Found by fuzzing the API: an admin who forces their own password reset
+/// from the console ended their own sessions mid-task. One's own account
+/// is changed from one's own pages.
+#[tokio::test]
+async fn an_admin_does_not_change_their_own_account_from_the_console() {
+    let s = TestServer::start(10).await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let me = s.account_id("admin").await;
+    for path in [
+        format!("/accounts/{me}/reset-password"),
+        format!("/accounts/{me}/disable"),
+        format!("/accounts/{me}/unlock"),
+    ] {
+        let (st, body) = admin.api_post(&path, &csrf, json!({"reason": "x"})).await;
+        assert_eq!(st, 409, "{path}: {body}");
+    }
+    let (st, _) = admin.api_get("/me").await;
+    assert_eq!(st, 200, "still signed in");
+}
