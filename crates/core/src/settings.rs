@@ -51,11 +51,10 @@ impl Default for SystemSettings {
             oauth_account_per_minute: 120,
             internal_networks: DEFAULT_INTERNAL.into(),
             trusted_proxies: String::new(),
-            outside_methods: vec![
-                SignInMethod::Certificate,
-                SignInMethod::MobileId,
-                SignInMethod::Passkey,
-            ],
+            // 004 L349: outside the government network, the seed's two
+            // certificate methods only; passkeys outside only when a system
+            // admin turns them on.
+            outside_methods: vec![SignInMethod::Certificate, SignInMethod::MobileId],
         }
     }
 }
