@@ -430,6 +430,26 @@ test("a phone-width screen keeps every control reachable", async () => {
   try {
     await signIn(page, "admin");
     await page.waitForURL(`${base}/`);
+    // The page's own content comes first: the main menu waits behind its
+    // button, and opens.
+    assert.equal(await page.isVisible("#side-nav"), false, "the menu is folded away");
+    await page.click(".menu-toggle");
+    assert.equal(await page.getAttribute(".menu-toggle", "aria-expanded"), "true");
+    assert.equal(await page.isVisible("#side-nav"), true);
+    // The name menu opens inside the screen.
+    await page.click(".name-menu summary");
+    const panel = await page.locator(".menu-panel").boundingBox();
+    assert.ok(panel.x >= 0 && panel.x + panel.width <= 375, `the name menu fits: ${JSON.stringify(panel)}`);
+    await page.screenshot({ path: join(shots, "home-phone-menus.png") });
+    await page.click(".name-menu summary");
+    // Records read as cards, each value named.
+    await page.goto(`${base}/records/sign-in`);
+    const named = await page.evaluate(() => getComputedStyle(document.querySelector("table.records tbody td"), "::before").content);
+    assert.match(named, /操作時間/);
+    const head = await page.locator("table.records thead").boundingBox();
+    assert.ok(head.height <= 1, "the header row gives way to names (kept for screen readers)");
+    await axe(page, "records (phone)");
+    await page.screenshot({ path: join(shots, "records-phone.png"), fullPage: true });
     await page.goto(`${base}/admin/org`);
     await axe(page, "org (phone)");
     await page.screenshot({ path: join(shots, "org-phone.png") });

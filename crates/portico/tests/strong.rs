@@ -444,11 +444,17 @@ async fn seed_004_outside_the_government_network_only_certificate_methods_and_a_
     let mut bare = s.client();
     let (_, page) = bare.get("/login").await;
     assert!(page.contains("id=\"zone-note\""), "unknown is outside");
-    assert!(!page.contains("data-passkey-sign-in"), "no passkey outside by default");
+    assert!(
+        !page.contains("data-passkey-sign-in"),
+        "no passkey outside by default"
+    );
     let (st, body) = bare
         .post_json("/login/passkey/options", "", &json!({}))
         .await;
-    assert!((400..500).contains(&st), "a passkey from an unknown address: {st} {body}");
+    assert!(
+        (400..500).contains(&st),
+        "a passkey from an unknown address: {st} {body}"
+    );
     let (mut inside, st, _) = {
         let mut c2 = s.client();
         c2.forwarded_for = "10.1.2.3".into();
@@ -814,7 +820,8 @@ async fn passkeys_register_sign_in_without_a_password_and_forgeries_are_refused(
 }
 
 #[tokio::test]
-async fn seed_004_passkeys_work_outside_the_government_network_once_allowed_and_an_admin_can_remove_them() {
+async fn seed_004_passkeys_work_outside_the_government_network_once_allowed_and_an_admin_can_remove_them()
+ {
     let s = TestServer::start(0).await;
     let mut admin = s.signed_in("admin").await;
     let mut me = s.signed_in(STAFF).await;
@@ -823,7 +830,10 @@ async fn seed_004_passkeys_work_outside_the_government_network_once_allowed_and_
     let (st, _) = put_settings(&mut admin, json!({"internal_networks": "10.0.0.0/8"})).await;
     assert_eq!(st, 200);
     let (_, page) = s.client().get("/login").await;
-    assert!(!page.contains("data-passkey-sign-in"), "outside, not by default (004 L349)");
+    assert!(
+        !page.contains("data-passkey-sign-in"),
+        "outside, not by default (004 L349)"
+    );
     let (st, _) = put_settings(
         &mut admin,
         json!({"outside_methods": ["certificate", "mobile_id", "passkey"]}),

@@ -2,6 +2,16 @@
 // before destructive actions. Every page also works without this script.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  // At phone width the main menu sits behind its button.
+  var toggle = document.querySelector(".menu-toggle");
+  var side = document.getElementById("side-nav");
+  if (toggle && side) {
+    toggle.addEventListener("click", function () {
+      var open = side.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
   var timer = document.getElementById("idle");
   if (timer) {
     var left = parseInt(timer.getAttribute("data-remaining"), 10) || 0;

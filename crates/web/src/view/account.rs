@@ -91,21 +91,6 @@ pub struct RecordPage {
 }
 
 /// A browser name from a user agent, for the records table.
-pub fn browser(ua: &str) -> &'static str {
-    if ua.contains("Edg/") {
-        "Edge"
-    } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("HeadlessChrome") {
-        "Chrome"
-    } else if ua.contains("Firefox/") {
-        "Firefox"
-    } else if ua.contains("Safari/") {
-        "Safari"
-    } else if ua.is_empty() {
-        "—"
-    } else {
-        "其他 Other"
-    }
-}
 
 /// What an action code means to a person.
 pub fn action_label(action: &str) -> Msg {
@@ -187,7 +172,7 @@ pub struct SessionsPage {
 }
 
 /// A user agent as a person names it: "Chrome（Windows）".
-pub fn browser_of(ua: &str) -> String {
+pub fn browser(ua: &str) -> String {
     let browser = [
         ("Edg/", "Edge"),
         ("OPR/", "Opera"),
@@ -224,11 +209,11 @@ mod browser_tests {
     #[test]
     fn user_agents_read_as_browser_and_system() {
         let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-        assert_eq!(super::browser_of(chrome), "Chrome（Windows）");
+        assert_eq!(super::browser(chrome), "Chrome（Windows）");
         let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0";
-        assert_eq!(super::browser_of(edge), "Edge（Windows）");
+        assert_eq!(super::browser(edge), "Edge（Windows）");
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(super::browser_of(iphone), "Safari（iOS）");
-        assert_eq!(super::browser_of(""), "—");
+        assert_eq!(super::browser(iphone), "Safari（iOS）");
+        assert_eq!(super::browser(""), "—");
     }
 }
