@@ -422,7 +422,7 @@ impl App {
 }
 
 /// The names of the fields a profile edit changed, as JSON for the audit.
-fn changed_fields(before: &Account, p: &Profile) -> String {
+pub(crate) fn changed_fields(before: &Account, p: &Profile) -> String {
     let mut changed = Vec::new();
     for (name, a, b) in [
         ("name", &before.name, &p.name),

@@ -66,6 +66,86 @@ impl App {
         Ok((a, of))
     }
 
+    /// Any admin, for an account they may act on: edits the person's data
+    /// (name, title, phones, birthday, addresses) and, inside the admin's
+    /// own scope, their unit. A unit outside it is the agency-change
+    /// request's (the new agency decides); an account holding admin roles
+    /// keeps its unit here (its roles are scoped where it sits). Audited
+    /// with the fields changed.
+    pub async fn admin_update_profile(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        form: &crate::account::ProfileForm,
+        unit: Option<OrgUnitId>,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let now = self.now();
+        let p = form.validate(now.to_offset(portico_core::time::TAIPEI).date())?;
+        let tree = self.org_tree().await?;
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        let moving = unit.filter(|u| *u != a.unit_id);
+        let to = match moving {
+            None => None,
+            Some(u) => {
+                let Some(to) = tree
+                    .get(u)
+                    .filter(|t| t.kind != portico_core::org::OrgKind::Group && tree.is_live(t))
+                else {
+                    return Err(Error::invalid(
+                        "unit",
+                        Msg::new("請從清單選擇單位", "Choose a unit from the list"),
+                    ));
+                };
+                if !admin.scope().covers(&to.path) {
+                    return Err(Error::invalid(
+                        "unit",
+                        Msg::new(
+                            "新單位不在您的管理範圍：請由當事人提出「機關(單位)異動」申請，由新機關審核",
+                            "The new unit is outside your scope: the person asks for an agency change, and the new agency decides",
+                        ),
+                    ));
+                }
+                if !roles::of_account(&mut tx, id).await?.is_empty() {
+                    return Err(Error::invalid(
+                        "unit",
+                        Msg::new(
+                            "此帳號具管理者角色，須先移除角色才能變更單位",
+                            "This account holds admin roles; remove them before changing its unit",
+                        ),
+                    ));
+                }
+                Some(to.clone())
+            }
+        };
+        accounts::update_profile(
+            &mut tx,
+            of.write(),
+            &p,
+            &Change {
+                at: now,
+                by: actor.login(),
+                note: "由管理者修改個人資料",
+            },
+        )
+        .await?;
+        if let Some(to) = &to {
+            accounts::move_to_unit(&mut tx, of.write(), to.id, None, now).await?;
+        }
+        let mut e = admin_event(ctx, "account.profile.admin_update", actor, &a);
+        let mut detail: serde_json::Value =
+            serde_json::from_str(&crate::account::changed_fields(&a, &p)).unwrap_or_default();
+        if let Some(to) = &to {
+            detail["from"] = serde_json::json!(a.unit_name);
+            detail["to"] = serde_json::json!(to.name);
+        }
+        e.detail = detail.to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
     /// Any admin, for an account in scope holding no role above theirs:
     /// the account and its roles.
     pub async fn managed_account(&self, actor: &Principal, id: AccountId) -> Result<Managed> {

@@ -664,3 +664,80 @@ async fn an_admin_does_not_change_their_own_account_from_the_console() {
     let (st, _) = admin.api_get("/me").await;
     assert_eq!(st, 200, "still signed in");
 }
+
+/// Issue 12 §2.13: an admin edits a person's data and, inside the admin's
+/// scope, their unit; a unit outside it goes by the agency-change request;
+/// the edit is audited; an admin of another agency reaches nothing.
+#[tokio::test]
+async fn an_admin_edits_a_persons_data_and_unit_within_scope() {
+    let s = TestServer::start(20).await;
+    let id = s.account_id("staff").await;
+    let mut civil = s.signed_in("civil_admin").await;
+    let csrf = civil.csrf().await;
+    let page = civil.get(&format!("/admin/accounts/{id}")).await.1;
+    assert!(
+        page.contains("修改個人資料"),
+        "the form is on the account page"
+    );
+    // A bad phone: named, the typed values kept.
+    let (st, page, _) = civil
+        .post_form(
+            &format!("/admin/accounts/{id}/profile"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "王大明"),
+                ("title", "科長"),
+                ("office_phone", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(page.contains("value=\"王大明\""), "what was typed stays");
+    let other_section = unit(&s, Some("民政局"), "業務一科").await;
+    let (st, _, loc) = civil
+        .post_form(
+            &format!("/admin/accounts/{id}/profile"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "王大明"),
+                ("title", "科長"),
+                ("office_phone", "22991111"),
+                ("unit", &other_section.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303, "{loc}");
+    let a = account_row(&s, "staff").await;
+    assert_eq!(
+        (a.name.as_str(), a.title.as_str(), a.unit_name.as_str()),
+        ("王大明", "科長", "業務一科")
+    );
+    let ev = common::oidc::audit_reasons(&s, "account.profile.admin_update").await;
+    assert_eq!(ev.len(), 1);
+    // Another agency's unit: by request, not by the admin.
+    let edu_section = unit(&s, Some("教育局"), "行政科").await;
+    let (st, body) = civil
+        .api(
+            "PUT",
+            &format!("/accounts/{id}/profile"),
+            &csrf,
+            Some(json!({"name": "王大明", "office_phone": "22991111", "unit_id": edu_section})),
+        )
+        .await;
+    assert_eq!(st, 422, "{body}");
+    assert!(body.to_string().contains("機關(單位)異動"), "{body}");
+    assert_eq!(account_row(&s, "staff").await.unit_name, "業務一科");
+    // An admin of another agency does not reach the account at all.
+    let mut edu = s.signed_in("edu_admin").await;
+    let ecsrf = edu.csrf().await;
+    let (st, _) = edu
+        .api(
+            "PUT",
+            &format!("/accounts/{id}/profile"),
+            &ecsrf,
+            Some(json!({"name": "X", "office_phone": "22991111"})),
+        )
+        .await;
+    assert_eq!(st, 404);
+    assert_eq!(account_row(&s, "staff").await.name, "王大明");
+}

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts", get(accounts))
         .route("/admin/accounts/{id}", get(account))
         .route("/admin/accounts/{id}/disable", post(disable))
+        .route("/admin/accounts/{id}/profile", post(edit_profile))
         .route("/admin/accounts/{id}/enable", post(enable))
         .route("/admin/accounts/{id}/unlock", post(unlock))
         .route("/admin/accounts/{id}/reset-password", post(reset_password))
@@ -90,6 +91,7 @@ async fn account_view(
     flash_code: Option<&str>,
     error: String,
     errs: Vec<portico_core::FieldError>,
+    typed: Option<portico_app::account::ProfileForm>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let p = &s.0.principal;
@@ -115,6 +117,7 @@ async fn account_view(
         })
         .collect();
     let status = crate::error::banner_status(&error);
+    let profile = typed.unwrap_or_else(|| crate::pages::profile_of(&m.account));
     let default_scope = m.account.agency_id.map(|x| x.0).unwrap_or(0);
     render_as(
         AdminAccountPage {
@@ -124,6 +127,7 @@ async fn account_view(
             default_scope,
             error,
             errs: Errors::new(errs, lang),
+            profile,
         },
         lang,
         status,
@@ -137,7 +141,7 @@ async fn account(
     Path(id): Path<i64>,
     LenientQuery(q): LenientQuery<OkQuery>,
 ) -> Result<Response, WebError> {
-    account_view(&st, &s, id, q.ok.as_deref(), String::new(), vec![]).await
+    account_view(&st, &s, id, q.ok.as_deref(), String::new(), vec![], None).await
 }
 
 /// Runs an account action; a refusal (a rule said no) is shown on the
@@ -152,7 +156,7 @@ async fn act(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?ok={ok}")).into_response()),
         Err(Error::Refused(m)) | Err(Error::Conflict { message: m, .. }) => {
-            account_view(st, s, id, None, m.get(s.lang()).to_owned(), vec![]).await
+            account_view(st, s, id, None, m.get(s.lang()).to_owned(), vec![], None).await
         }
         Err(Error::Invalid(errs)) => {
             // The banner names each field, the message also stands under it.
@@ -177,7 +181,7 @@ async fn act(
                 .collect::<Vec<_>>()
                 .join("；");
             Ok(with_status(
-                account_view(st, s, id, None, text, errs).await?,
+                account_view(st, s, id, None, text, errs, None).await?,
                 crate::error::INVALID_INPUT,
             ))
         }
@@ -202,6 +206,74 @@ async fn reset_method(
         .reset_method(&s.0.principal, AccountId(id), method, &ctx)
         .await;
     act(&st, &s, id, r, "method-reset").await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AdminProfileForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    name: String,
+    title: String,
+    office_phone: String,
+    office_ext: String,
+    birthday: String,
+    home_address: String,
+    work_address: String,
+    unit: String,
+}
+
+/// An admin edits a person's data, and within their scope the unit.
+async fn edit_profile(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<AdminProfileForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let profile = portico_app::account::ProfileForm {
+        name: f.name,
+        title: f.title,
+        office_phone: f.office_phone,
+        office_ext: f.office_ext,
+        birthday: f.birthday,
+        home_address: f.home_address,
+        work_address: f.work_address,
+    };
+    let unit = match f.unit.trim() {
+        "" => None,
+        u => Some(OrgUnitId(u.parse().unwrap_or(-1))),
+    };
+    match st
+        .app
+        .admin_update_profile(&s.0.principal, AccountId(id), &profile, unit, &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?ok=profile")).into_response()),
+        Err(Error::Invalid(errs)) => {
+            let lang = s.lang();
+            Ok(with_status(
+                account_view(
+                    &st,
+                    &s,
+                    id,
+                    None,
+                    portico_core::Msg::new(
+                        "輸入資料有誤，請依欄位下方說明修正",
+                        "Some fields need correcting; see the notes under them",
+                    )
+                    .get(lang)
+                    .to_owned(),
+                    errs,
+                    Some(profile),
+                )
+                .await?,
+                crate::error::INVALID_INPUT,
+            ))
+        }
+        Err(e) => act(&st, &s, id, Err(e), "profile").await,
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -248,7 +248,7 @@ async fn prefs(
     }
 }
 
-fn profile_of(a: &portico_store::accounts::Account) -> ProfileForm {
+pub(crate) fn profile_of(a: &portico_store::accounts::Account) -> ProfileForm {
     ProfileForm {
         name: a.name.clone(),
         title: a.title.clone(),

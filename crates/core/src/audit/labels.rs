@@ -85,6 +85,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "強制重設密碼",
         "Password reset forced",
     ),
+    (
+        "account.profile.admin_update",
+        "管理者修改個人資料",
+        "Profile updated by an admin",
+    ),
     ("account.avatar.set", "更新個人圖像", "Avatar updated"),
     ("account.avatar.remove", "移除個人圖像", "Avatar removed"),
     ("account.disable", "停用帳號", "Account disabled"),

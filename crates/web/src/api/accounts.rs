@@ -176,3 +176,34 @@ pub(super) async fn revoke(
         .map_err(WebError::api)?;
     ok()
 }
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AdminProfileBody {
+    #[serde(flatten)]
+    profile: portico_app::account::ProfileForm,
+    /// A unit in the admin's own scope; left out, the unit stays.
+    unit_id: Option<i64>,
+}
+
+/// Any admin, for an account they may act on: edits the person's data,
+/// and within the admin's scope their unit.
+pub(super) async fn edit_profile(
+    State(st): State<AppState>,
+    ApiUser(s): ApiUser,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Json(b): Json<AdminProfileBody>,
+) -> ApiResult {
+    st.app
+        .admin_update_profile(
+            &s.principal,
+            portico_core::ids::AccountId(id),
+            &b.profile,
+            b.unit_id.map(portico_core::ids::OrgUnitId),
+            &ctx,
+        )
+        .await
+        .map_err(WebError::api)?;
+    ok()
+}

@@ -94,6 +94,7 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("get", "/accounts", get(search)),
         ("get", "/accounts/{id}", get(account)),
         ("post", "/accounts/{id}/disable", post(disable)),
+        ("put", "/accounts/{id}/profile", put(edit_profile)),
         ("post", "/accounts/{id}/enable", post(enable)),
         ("post", "/accounts/{id}/unlock", post(unlock)),
         (

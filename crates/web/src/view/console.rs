@@ -32,6 +32,9 @@ pub struct AdminAccountPage {
     pub error: String,
     /// The refused form's fields, each message under its field.
     pub errs: Errors,
+    /// The person's data as the edit form shows it (as typed, after a
+    /// refusal).
+    pub profile: portico_app::account::ProfileForm,
 }
 
 #[derive(Template)]
