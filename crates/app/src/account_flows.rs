@@ -101,7 +101,9 @@ impl App {
                 Msg::new("兩次輸入的新密碼不一致", "The two new passwords differ"),
             );
         }
-        if c.is_empty() && purpose == Purpose::ResetPassword {
+        // Activation too (004 L635): a reinstated account sets a password
+        // again and must not bring back one it used before.
+        if c.is_empty() {
             self.check_history(a.id, new, settings.password.history, &mut c)
                 .await?;
         }

@@ -274,7 +274,9 @@ impl App {
             // The unit changes only on approval: a rejection leaves the
             // account where it was. Admin roles of the old place go.
             (RequestKind::AgencyChange | RequestKind::Reinstate, Decision::Approve) => {
-                let title = (r.kind == RequestKind::Reinstate).then_some(r.title.as_str());
+                // The title asked for comes with the move (004 L2259); an
+                // agency change that asked none keeps the old one.
+                let title = Some(r.title.as_str()).filter(|t| !t.trim().is_empty());
                 accounts::move_to_unit(tx, decider.write(), r.unit_id, title, now).await?;
                 let unit = portico_store::orgs::get(tx, r.unit_id)
                     .await?

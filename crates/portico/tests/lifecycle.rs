@@ -694,6 +694,11 @@ async fn a_disabled_account_is_reinstated_in_its_new_unit_and_activated_again() 
         (a.state.as_str(), a.agency_name.as_str(), a.title.as_str()),
         ("approved", "教育局", "輔導員")
     );
+    // 004 L635: a reinstated account must not bring back a password it
+    // used before.
+    let (st, page) = activate(&s, "disabled", portico_app::demo::DEMO_PASSWORD).await;
+    assert_eq!(st, 422, "the old password is refused: {page}");
+    assert!(page.contains("最近"), "{page}");
     let (st, _) = activate(&s, "disabled", "Back#Again2027").await;
     assert_eq!(st, 200);
     assert_eq!(s.sign_in("disabled", "Back#Again2027").await.1, 303);
@@ -711,7 +716,7 @@ async fn an_agency_change_disables_at_once_and_the_new_agency_decides() {
             &[
                 ("_csrf", &csrf),
                 ("unit", &unit),
-                ("title", "科員"),
+                ("title", "輔導員"),
                 ("reason", ""),
             ],
         )
@@ -723,7 +728,7 @@ async fn an_agency_change_disables_at_once_and_the_new_agency_decides() {
             &[
                 ("_csrf", &csrf),
                 ("unit", &unit),
-                ("title", "科員"),
+                ("title", "輔導員"),
                 ("reason", "調職"),
             ],
         )
@@ -752,6 +757,8 @@ async fn an_agency_change_disables_at_once_and_the_new_agency_decides() {
     let mut c = s.signed_in("staff").await;
     let (_, me) = c.api_get("/me").await;
     assert_eq!(me["account"]["agency_name"], "教育局");
+    // The title asked for came with the move (004 L2259).
+    assert_eq!(me["account"]["title"], "輔導員", "not the old 科員");
 }
 
 #[tokio::test]
