@@ -175,9 +175,15 @@ pub(crate) fn eligible(purpose: Purpose, state: AccountState) -> bool {
         Purpose::ModifyApplication => {
             matches!(state, AccountState::Pending | AccountState::Rejected)
         }
+        // 004 L1730, L1789: applicants still waiting, or turned down, are
+        // who most needs to know whom to ask.
         Purpose::FindAdmins => matches!(
             state,
-            AccountState::Active | AccountState::Approved | AccountState::Disabled
+            AccountState::Active
+                | AccountState::Approved
+                | AccountState::Disabled
+                | AccountState::Pending
+                | AccountState::Rejected
         ),
         _ => false,
     }

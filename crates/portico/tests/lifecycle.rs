@@ -893,6 +893,12 @@ async fn a_verified_person_finds_their_agency_administrators() {
     let mut stranger = s.client();
     let page = stranger.get("/admins/list").await.1;
     assert!(!page.contains("林美玲"), "nothing without verification");
+    // 004 L1730: an applicant still waiting is served too — the person
+    // who most needs to know whom to ask.
+    let (mut p, next) =
+        verified_account(&s, "/admins", "pending", "email", "pending@example.net").await;
+    assert_eq!(next, "/admins/list");
+    assert!(p.get("/admins/list").await.1.contains("林美玲"));
 }
 
 #[tokio::test]
