@@ -512,6 +512,17 @@ async fn sign_in_records_show_attempts_with_method_ip_and_result() {
         .await;
     assert_eq!(st, 200);
     assert!(body.contains("迄日不可早於起日"));
+    // 004 L2364, L2405: filtered by 登入方式.
+    let (_, pw) = c.api_get("/me/sign-in-records?method=password").await;
+    let (_, card) = c.api_get("/me/sign-in-records?method=certificate").await;
+    assert!(pw["total"].as_i64().unwrap() >= 2, "{pw}");
+    assert_eq!(card["total"], 0, "{card}");
+    let page = c.get("/records/sign-in?method=certificate").await.1;
+    assert!(page.contains("查無紀錄"), "none by card");
+    assert!(
+        page.contains("<option value=\"certificate\" selected>"),
+        "the choice is kept"
+    );
 }
 
 #[tokio::test]
@@ -995,7 +1006,7 @@ async fn the_audit_pages_links_keep_the_filters() {
     assert_eq!(st, 200);
     assert!(
         body.contains(
-            "export.xlsx?from=&#38;until=&#38;outcome=ok&#38;action=&#38;ip=&#38;actor=admin\""
+            "export.xlsx?from=&#38;until=&#38;outcome=ok&#38;action=&#38;ip=&#38;actor=admin&#38;method=\""
         ),
         "the export link carries the filters, escaped once: {}",
         between(&body, "filter-actions", "</div>")

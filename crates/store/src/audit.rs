@@ -378,6 +378,8 @@ pub struct Filter {
     pub target_id: Option<i64>,
     pub actor_id: Option<AccountId>,
     pub ip: Option<String>,
+    /// The sign-in method an event's detail names (`SignInMethod::as_str`).
+    pub method: Option<&'static str>,
 }
 
 /// The events an admin may read: in their scope, and none about an account
@@ -415,6 +417,12 @@ fn filtered(v: &Visible, f: &Filter) -> SqlBuf {
     }
     if let Some(ip) = f.ip.as_deref().filter(|s| !s.is_empty()) {
         b.push(" AND ip = ").t(ip);
+    }
+    if let Some(m) = f.method {
+        // The detail is compact JSON written by the portal, and the method
+        // one of its own names.
+        b.push(" AND detail LIKE ")
+            .t(&format!("%\"method\":\"{m}\"%"));
     }
     b
 }

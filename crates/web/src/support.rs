@@ -134,6 +134,9 @@ pub(crate) struct RecordsQuery {
     pub ip: String,
     #[serde(default)]
     pub actor: String,
+    /// 登入方式 (004 L2364, L2405).
+    #[serde(default)]
+    pub method: String,
     pub page: Option<u32>,
 }
 
@@ -178,6 +181,7 @@ impl RecordsQuery {
                 .then(|| self.action.chars().take(60).collect()),
             ip: (!self.ip.is_empty()).then(|| self.ip.chars().take(45).collect()),
             actor_login: (!self.actor.is_empty()).then(|| self.actor.chars().take(40).collect()),
+            method: portico_core::zone::SignInMethod::parse(&self.method).map(|m| m.as_str()),
             ..Filter::default()
         };
         (f, errs)
@@ -186,13 +190,14 @@ impl RecordsQuery {
     pub(crate) fn query_string(&self) -> String {
         use crate::extract::urlencode as e;
         format!(
-            "from={}&until={}&outcome={}&action={}&ip={}&actor={}",
+            "from={}&until={}&outcome={}&action={}&ip={}&actor={}&method={}",
             e(&self.from),
             e(&self.until),
             e(&self.outcome),
             e(&self.action),
             e(&self.ip),
-            e(&self.actor)
+            e(&self.actor),
+            e(&self.method)
         )
     }
 
@@ -203,6 +208,7 @@ impl RecordsQuery {
             outcome: self.outcome.clone(),
             action: self.action.clone(),
             ip: self.ip.clone(),
+            method: self.method.clone(),
         }
     }
 }

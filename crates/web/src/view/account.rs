@@ -68,6 +68,7 @@ pub struct RecordQuery {
     pub outcome: String,
     pub action: String,
     pub ip: String,
+    pub method: String,
 }
 
 #[derive(Template)]
