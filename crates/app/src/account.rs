@@ -280,17 +280,13 @@ impl App {
         let hash = self.hasher.hash(new).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        accounts::set_password(&mut tx, s.principal.own_account(), &hash, false, now).await?;
-        accounts::note_change(
-            &mut tx,
-            s.principal.own_account(),
-            &Change {
-                at: now,
-                by: s.principal.login(),
-                note: "密碼修改",
-            },
-        )
-        .await?;
+        let ch = Change {
+            at: now,
+            by: s.principal.login(),
+            note: "密碼修改",
+        };
+        accounts::set_password(&mut tx, s.principal.own_account(), &hash, false, &ch).await?;
+        accounts::note_change(&mut tx, s.principal.own_account(), &ch).await?;
         sessions::delete_others_of(&mut tx, account.id, &s.id_hash, now).await?;
         audit::append(
             &mut tx,

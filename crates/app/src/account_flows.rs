@@ -112,8 +112,17 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, token).await?;
-        accounts::set_password(&mut tx, BY_PROOF.account(a.id), &hash, false, now).await?;
         let activation = purpose == Purpose::Activate;
+        let ch = Change {
+            at: now,
+            by: &a.login,
+            note: if activation {
+                "開通帳號"
+            } else {
+                "忘記密碼重設"
+            },
+        };
+        accounts::set_password(&mut tx, BY_PROOF.account(a.id), &hash, false, &ch).await?;
         if activation
             && !accounts::transition(
                 &mut tx,
@@ -127,20 +136,7 @@ impl App {
             return Err(crate::verify::proof_expired());
         }
         sessions::delete_all_of(&mut tx, a.id, now).await?;
-        accounts::note_change(
-            &mut tx,
-            BY_PROOF.account(a.id),
-            &Change {
-                at: now,
-                by: &a.login,
-                note: if activation {
-                    "開通帳號"
-                } else {
-                    "忘記密碼重設"
-                },
-            },
-        )
-        .await?;
+        accounts::note_change(&mut tx, BY_PROOF.account(a.id), &ch).await?;
         let action = if activation {
             "account.activate"
         } else {

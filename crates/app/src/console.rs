@@ -145,17 +145,13 @@ impl App {
         let a = accounts::find_by_login(&mut tx, login.as_str())
             .await?
             .ok_or(Error::NotFound)?;
-        accounts::set_password(&mut tx, cli.account(a.id), &hash, true, now).await?;
-        accounts::note_change(
-            &mut tx,
-            cli.account(a.id),
-            &Change {
-                at: now,
-                by: "cli",
-                note: "重設密碼",
-            },
-        )
-        .await?;
+        let ch = Change {
+            at: now,
+            by: "cli",
+            note: "重設密碼",
+        };
+        accounts::set_password(&mut tx, cli.account(a.id), &hash, true, &ch).await?;
+        accounts::note_change(&mut tx, cli.account(a.id), &ch).await?;
         sessions::delete_all_of(&mut tx, a.id, now).await?;
         let e = cli_event("account.password.reset", a.id, &a.login, &a.unit_path);
         audit::append(&mut tx, &e, now).await?;

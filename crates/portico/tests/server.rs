@@ -461,6 +461,17 @@ async fn password_change_follows_the_seed_policy_and_history() {
     assert!(body.contains("最近 3 次"));
     let (_, st, _) = s.sign_in("staff", "Tainan#2027").await;
     assert_eq!(st, 303);
+    // 004 L2102: the password section says who changed it, and why.
+    let page = c.get("/account").await.1;
+    let section = between(&page, "id=\"password-section\"", "</dl>");
+    assert!(
+        section.contains("<dt>修改人</dt><dd>staff</dd>"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<dt>備註</dt><dd>密碼修改</dd>"),
+        "{section}"
+    );
 }
 
 #[tokio::test]

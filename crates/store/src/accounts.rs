@@ -42,6 +42,10 @@ pub struct Account {
     pub password_hash: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub password_changed_at: Option<OffsetDateTime>,
+    /// Who last set the password, and why (the password section's 修改人
+    /// and 備註).
+    pub password_changed_by: String,
+    pub password_change_note: String,
     pub must_change_password: bool,
     #[serde(skip)]
     pub failed_count: i64,
@@ -82,6 +86,7 @@ impl Account {
 const COLS: &str = "a.id, a.login, a.national_id, a.name, a.unit_id, u.name AS unit_name, u.path AS unit_path, \
     u.agency_id, COALESCE(g.name, '') AS agency_name, a.title, a.office_phone, a.office_ext, a.mobile, a.backup_email, \
     a.official_email, a.birthday, a.home_address, a.work_address, a.state, a.password_hash, a.password_changed_at, \
+    a.password_changed_by, a.password_change_note, \
     a.must_change_password, a.failed_count, a.failed_window_start, a.locked_until, a.sign_in_count, a.last_sign_in_at, \
     a.prev_sign_in_at, a.last_failed_at, a.lang, a.theme, a.has_avatar, a.applied_at, a.last_change_at, a.last_change_by, a.last_change_note";
 const FROM: &str = "FROM accounts a JOIN org_units u ON u.id = a.unit_id LEFT JOIN org_units g ON g.id = u.agency_id";
@@ -110,6 +115,8 @@ fn from_row(r: &AnyRow) -> Result<Account> {
             .ok_or_else(|| Error::internal("bad account state"))?,
         password_hash: r.opt_text("password_hash")?,
         password_changed_at: r.opt_i64("password_changed_at")?.map(at),
+        password_changed_by: r.text("password_changed_by")?,
+        password_change_note: r.text("password_change_note")?,
         must_change_password: r.flag("must_change_password")?,
         failed_count: r.i64("failed_count")?,
         failed_window_start: r.opt_i64("failed_window_start")?.map(at),
@@ -387,13 +394,16 @@ pub async fn note_change(c: &mut Conn, w: AccountWrite, ch: &Change<'_>) -> Resu
 
 /// Sets a new password hash, keeps the old one in the history, and clears
 /// any lock.
+/// Sets the password (the old one goes to the history), with who did it
+/// and why (`ch`).
 pub async fn set_password(
     c: &mut Conn,
     w: AccountWrite,
     hash: &str,
     must_change: bool,
-    now: OffsetDateTime,
+    ch: &Change<'_>,
 ) -> Result<()> {
+    let now = ch.at;
     let id = w.id();
     sqlx::query(
         "INSERT INTO password_history (account_id, hash, created_at) \
@@ -406,12 +416,15 @@ pub async fn set_password(
     .map_err(db_err)?;
     sqlx::query(
         "UPDATE accounts SET password_hash = $1, password_changed_at = $2, must_change_password = $3, failed_count = 0, \
-         failed_window_start = NULL, locked_until = NULL, updated_at = $2 WHERE id = $4",
+         failed_window_start = NULL, locked_until = NULL, updated_at = $2, password_changed_by = $5, password_change_note = $6 \
+         WHERE id = $4",
     )
     .bind(hash)
     .bind(ms(now))
     .bind(i64::from(must_change))
     .bind(id.0)
+    .bind(ch.by)
+    .bind(ch.note)
     .execute(&mut *c)
     .await
     .map_err(db_err)?;

@@ -35,3 +35,8 @@ CREATE TABLE unknown_login_failures (
 -- else's use.
 ALTER TABLE accounts ADD COLUMN prev_sign_in_at INTEGER;
 ALTER TABLE accounts ADD COLUMN last_failed_at INTEGER;
+
+-- The password section says who last changed the password and why (004
+-- L2102: 修改人, 備註).
+ALTER TABLE accounts ADD COLUMN password_changed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN password_change_note TEXT NOT NULL DEFAULT '';
