@@ -219,12 +219,55 @@ impl LoginName {
                 }
             }
         }
+        // 004 L1154: no sensitive data, even unknown to the portal yet
+        // (the form asks neither the mobile nor the birthday): a mobile
+        // number, or a date someone could be born on.
+        if digit_runs(&self.0).any(looks_like_a_mobile_or_a_birthday) {
+            return Err(Msg::new(
+                "帳號不可包含手機號碼或生日等個人資料",
+                "The login name must not contain personal data such as a mobile number or a birthday",
+            ));
+        }
         Ok(())
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A Taiwan mobile number (09 and eight digits, or without its 0), or a
+/// birthday written YYYYMMDD (1900–2099) or in the ROC calendar (YYYMMDD,
+/// YYMMDD).
+fn looks_like_a_mobile_or_a_birthday(run: &str) -> bool {
+    // Digit runs are ASCII, so byte windows are character windows.
+    let windows = |n: usize| (0..(run.len() + 1).saturating_sub(n)).map(move |i| &run[i..i + n]);
+    let date = |y: i32, md: &str| {
+        let (Ok(m), Ok(d)) = (md[..2].parse::<u8>(), md[2..].parse::<u8>()) else {
+            return false;
+        };
+        time::Month::try_from(m)
+            .ok()
+            .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
+            .is_some()
+    };
+    let western = |w: &str| {
+        (w.starts_with("19") || w.starts_with("20")) && date(w[..4].parse().unwrap_or(0), &w[4..])
+    };
+    let roc = |w: &str| {
+        let y: i32 = w[..3].parse().unwrap_or(0);
+        (1..=150).contains(&y) && date(y + 1911, &w[3..])
+    };
+    // ROC years below 100 are often written with two digits: 740214.
+    let roc2 = |w: &str| {
+        let y: i32 = w[..2].parse().unwrap_or(0);
+        (10..=99).contains(&y) && date(y + 1911, &w[2..])
+    };
+    windows(10).any(|w| w.starts_with("09"))
+        || windows(9).any(|w| w.starts_with('9'))
+        || windows(8).any(western)
+        || windows(7).any(roc)
+        || windows(6).any(roc2)
 }
 
 fn digit_runs(s: &str) -> impl Iterator<Item = &str> {
@@ -259,6 +302,24 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn seed_004_a_login_holds_no_mobile_number_nor_birthday_even_unknown_ones() {
+        for bad in [
+            "u0912345678",
+            "a912345678",
+            "wang19850214",
+            "chen0740214",
+            "lin740214x",
+        ] {
+            let l = LoginName::parse(bad).unwrap();
+            assert!(l.check_personal(None, None).is_err(), "{bad}");
+        }
+        for good in ["wang_xm", "chen2024", "lin123456", "user19851399", "a0001"] {
+            let l = LoginName::parse(good).unwrap();
+            assert!(l.check_personal(None, None).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn login_name_length_is_3_to_12() {
