@@ -1246,3 +1246,42 @@ async fn a_write_sent_by_another_site_is_refused_on_pages_and_the_api_but_not_at
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
 }
+
+/// Issue 12 §2.6: the org tree does not scale as one flat table. It is
+/// folded to its agencies, opens one at a time, and is searched by name
+/// (each unit found named with its agency) or OID; pickers name the whole
+/// path.
+#[tokio::test]
+async fn the_org_tree_folds_to_agencies_opens_one_and_is_searched() {
+    let s = TestServer::start(5).await;
+    let mut admin = s.signed_in("admin").await;
+    let (_, folded) = admin.get("/admin/org").await;
+    assert!(folded.contains(">民政局</a>"), "the agencies");
+    assert!(
+        !folded.contains(">行政科</a>"),
+        "no units until an agency is opened"
+    );
+    let civil = {
+        let i = folded.find(">民政局</a>").unwrap();
+        let row = &folded[..i];
+        let at = row.rfind("id=\"u").unwrap();
+        between(&row[at..], "id=\"u", "\"")
+    };
+    let (_, opened) = admin.get(&format!("/admin/org?open={civil}")).await;
+    assert!(opened.contains(">行政科</a>"), "the opened agency's units");
+    assert!(opened.contains("aria-expanded=\"true\""));
+    let (_, found) = admin.get("/admin/org?q=%E8%A1%8C%E6%94%BF%E7%A7%91").await; // 行政科
+    assert!(
+        found.contains("民政局／行政科") && found.contains("教育局／行政科"),
+        "named with their agencies"
+    );
+    // The parent picker says whose 行政科 each is.
+    assert!(
+        folded.contains("民政局／行政科</option>"),
+        "{}",
+        between(&folded, "id=\"parent\"", "</select>")
+            .chars()
+            .take(300)
+            .collect::<String>()
+    );
+}

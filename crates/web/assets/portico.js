@@ -35,6 +35,22 @@
       });
     }
   }
+  // Type-ahead for long pickers: the box above a select keeps the options
+  // whose name holds what is typed (the box stays hidden without script).
+  document.querySelectorAll("input.select-filter[data-filter-for]").forEach(function (box) {
+    var select = document.getElementById(box.getAttribute("data-filter-for"));
+    if (!select) { return; }
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var needle = box.value.trim().toLowerCase();
+      select.querySelectorAll("option").forEach(function (o) {
+        o.hidden = needle !== "" && o.value !== "" && o.textContent.toLowerCase().indexOf(needle) < 0;
+      });
+      select.querySelectorAll("optgroup").forEach(function (g) {
+        g.hidden = Array.prototype.every.call(g.querySelectorAll("option"), function (o) { return o.hidden; });
+      });
+    });
+  });
   // A form sent back with errors: the first field to correct has focus,
   // so a keyboard or screen-reader user starts where the work is.
   var firstBad = document.querySelector('form [aria-invalid="true"]');

@@ -22,45 +22,94 @@ pub fn router() -> Router<AppState> {
         .route("/admin/org/{id}/delete", post(delete_unit))
 }
 
-fn org_rows(tree: &portico_app::orgs::Tree) -> Vec<OrgRow> {
+fn org_row(
+    tree: &portico_app::orgs::Tree,
+    u: &portico_store::orgs::OrgUnit,
+    depth: usize,
+) -> OrgRow {
+    OrgRow {
+        id: u.id.0,
+        name: u.name.clone(),
+        path_name: tree.path_name(u),
+        depth,
+        children: tree
+            .units
+            .iter()
+            .filter(|x| x.id != u.id && u.path.contains(&x.path))
+            .count(),
+        is_agency: u.kind == portico_core::org::OrgKind::Agency,
+        kind: u.kind.label(),
+        oid: u.oid.clone(),
+        enabled: u.enabled,
+        accounts: tree.subtree_count(u),
+    }
+}
+
+/// The tree as the page shows it: folded to its groups and agencies, with
+/// the units of one opened agency; or, for a search, the units found.
+fn org_rows(tree: &portico_app::orgs::Tree, q: &str, open: Option<i64>) -> Vec<OrgRow> {
+    if !q.trim().is_empty() {
+        return tree
+            .search(q, 200)
+            .into_iter()
+            .map(|(u, d)| org_row(tree, u, d))
+            .collect();
+    }
+    let opened = open.and_then(|id| tree.get(portico_core::ids::OrgUnitId(id)));
     tree.order
         .iter()
-        .map(|(i, d)| {
-            let u = &tree.units[*i];
-            OrgRow {
-                id: u.id.0,
-                name: u.name.clone(),
-                depth: *d,
-                kind: u.kind.label(),
-                oid: u.oid.clone(),
-                enabled: u.enabled,
-                accounts: tree.subtree_count(u),
-            }
+        .map(|(i, d)| (&tree.units[*i], *d))
+        .filter(|(u, _)| {
+            u.kind != portico_core::org::OrgKind::Unit
+                || opened.is_some_and(|o| o.path.contains(&u.path))
         })
+        .map(|(u, d)| org_row(tree, u, d))
         .collect()
 }
 
 fn parent_options(tree: &portico_app::orgs::Tree, selected: Option<i64>) -> Vec<Choice> {
     tree.order
         .iter()
-        .map(|(i, d)| {
+        .map(|(i, _)| {
             let u = &tree.units[*i];
+            // The whole path, so a chosen 行政科 says whose it is.
             Choice {
                 id: u.id.0,
-                label: format!("{}{}", "　".repeat(*d), u.name),
+                label: tree.path_name(u),
                 selected: Some(u.id.0) == selected,
             }
         })
         .collect()
 }
 
-/// System admins: the org tree.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct OrgQuery {
+    ok: Option<String>,
+    /// A part of a unit's name, or the start of its OID.
+    q: String,
+    /// The agency whose units to show.
+    open: Option<i64>,
+}
+
+/// System admins: the org tree, folded to agencies, or searched.
 async fn org(
     State(st): State<AppState>,
     s: Signed,
-    LenientQuery(q): LenientQuery<OkQuery>,
+    LenientQuery(q): LenientQuery<OrgQuery>,
 ) -> Result<Response, WebError> {
-    org_page(&st, &s, UnitForm::default(), vec![], q.ok.as_deref()).await
+    let view = TreeView {
+        q: q.q.chars().take(60).collect(),
+        open: q.open,
+    };
+    org_page(&st, &s, UnitForm::default(), vec![], q.ok.as_deref(), view).await
+}
+
+/// How the tree is shown: searched, or with one agency opened.
+#[derive(Default)]
+struct TreeView {
+    q: String,
+    open: Option<i64>,
 }
 
 async fn org_page(
@@ -69,6 +118,7 @@ async fn org_page(
     form: UnitForm,
     errs: Vec<portico_core::FieldError>,
     ok: Option<&str>,
+    view: TreeView,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let tree = st
@@ -81,7 +131,9 @@ async fn org_page(
         AdminOrgPage {
             c: Chrome::of(&s.0, "admin-org").with_flash(flash(ok)),
             parents: parent_options(&tree, form.parent_id),
-            rows: org_rows(&tree),
+            rows: org_rows(&tree, &view.q, view.open),
+            q: view.q,
+            open: view.open,
             form,
             errs: Errors::new(errs, lang),
         },
@@ -135,7 +187,7 @@ async fn create_unit(
     let form = f.form();
     match st.app.create_unit(&s.0.principal, &form, &ctx).await {
         Ok(u) => Ok(Redirect::to(&format!("/admin/org/{}?ok=unit", u.id)).into_response()),
-        Err(Error::Invalid(errs)) => org_page(&st, &s, form, errs, None).await,
+        Err(Error::Invalid(errs)) => org_page(&st, &s, form, errs, None, TreeView::default()).await,
         Err(Error::Conflict { field, message }) => {
             org_page(
                 &st,
@@ -143,6 +195,7 @@ async fn create_unit(
                 form,
                 vec![portico_core::FieldError { field, message }],
                 None,
+                TreeView::default(),
             )
             .await
         }

@@ -252,13 +252,11 @@ pub(crate) fn unit_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
             .iter()
             .filter_map(|id| tree.get(*id).map(|x| x.name.as_str()))
             .collect();
-        // [group, agency, …, unit]: the optgroup names the first two.
-        let (head, rest) = names.split_at(names.len().min(2));
-        let label = if rest.is_empty() {
-            names.last().copied().unwrap_or("").to_owned()
-        } else {
-            rest.join("／")
-        };
+        // [group, agency, …, unit]: the optgroup names the group and the
+        // agency; the option names the agency too, so that once chosen it
+        // still says whose 行政科 it is (民政局／行政科).
+        let (head, _) = names.split_at(names.len().min(2));
+        let label = names[names.len().min(2).saturating_sub(1)..].join("／");
         let group = head.join("／");
         match groups.last_mut() {
             Some((g, opts)) if *g == group => opts.push((u.id.0, label)),

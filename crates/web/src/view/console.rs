@@ -45,6 +45,16 @@ pub struct AdminOrgPage {
     pub form: portico_app::orgs::UnitForm,
     pub errs: Errors,
     pub parents: Vec<Choice>,
+    /// The search typed (rows are then the units found, with full names).
+    pub q: String,
+    /// The agency whose units are shown (the tree is folded to agencies).
+    pub open: Option<i64>,
+}
+
+impl AdminOrgPage {
+    pub fn is_open(&self, id: &i64) -> bool {
+        self.open == Some(*id)
+    }
 }
 
 /// One option of a select, with whether it is chosen.
@@ -57,7 +67,12 @@ pub struct Choice {
 pub struct OrgRow {
     pub id: i64,
     pub name: String,
+    /// The name with its ancestors' (民政局／行政科).
+    pub path_name: String,
     pub depth: usize,
+    /// Units below it (shown when it is opened).
+    pub children: usize,
+    pub is_agency: bool,
     pub kind: Msg,
     pub oid: String,
     pub enabled: bool,
