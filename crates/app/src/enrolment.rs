@@ -263,8 +263,22 @@ impl App {
     }
 
     /// Anyone: is this login name free? (the 檢查 button beside the field)
-    pub async fn login_available(&self, login: &str) -> Result<()> {
+    /// `who` is the verified backup address asking: the answer says whether
+    /// a name exists, so it is given at most ten times a minute to one
+    /// applicant and thirty to one address (a name list cannot be drawn
+    /// from it at speed).
+    pub async fn login_available(&self, login: &str, who: &str, ctx: &Ctx) -> Result<()> {
         let l = LoginName::parse(login).map_err(|m| Error::invalid("login", m))?;
+        if !self.rate_allow(&format!("check-login:{who}"), 10).await?
+            || !self
+                .rate_allow(&format!("check-login-ip:{}", ctx.ip), 30)
+                .await?
+        {
+            return Err(Error::Refused(portico_core::Msg::new(
+                "檢查帳號的次數過多，請稍候一分鐘再試",
+                "Too many login names checked; wait a minute and try again",
+            )));
+        }
         if accounts::login_exists(&mut *self.db.read().await?, l.as_str()).await? {
             return Err(Error::Conflict {
                 field: "login",

@@ -395,6 +395,37 @@ async fn a_bad_application_gets_every_field_message_and_creates_nothing() {
         )
         .await;
     assert!(page.contains("此帳號可以使用"));
+    // It says who exists, so not at speed: ten a minute to one applicant.
+    for i in 0..8 {
+        let (_, page, _) = c
+            .post_form(
+                "/apply/check-login",
+                &application(&id, &format!("name_{i}"), "", &unit),
+            )
+            .await;
+        assert!(page.contains("此帳號可以使用"), "{i}");
+    }
+    let (_, page, _) = c
+        .post_form(
+            "/apply/check-login",
+            &application(&id, "one_more", "", &unit),
+        )
+        .await;
+    assert!(
+        page.contains("檢查帳號的次數過多"),
+        "the eleventh in a minute waits"
+    );
+    s.clock.advance(time::Duration::seconds(61));
+    let (_, page, _) = c
+        .post_form(
+            "/apply/check-login",
+            &application(&id, "one_more", "", &unit),
+        )
+        .await;
+    assert!(
+        page.contains("此帳號可以使用"),
+        "a minute later it answers again"
+    );
 }
 
 #[tokio::test]

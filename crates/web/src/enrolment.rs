@@ -438,18 +438,26 @@ fn submitted(
 async fn check_login(
     State(st): State<AppState>,
     headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
     Form(f): Form<EnrolmentForm>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
     let Ok(proof) = st.app.proof(&flow_token(&headers), Purpose::Apply).await else {
         return verify_again(&st, lang, EmailFlow::Apply);
     };
-    let (errs, ok) = match st.app.login_available(&f.login).await {
+    let (errs, ok) = match st.app.login_available(&f.login, &proof.address, &ctx).await {
         Ok(()) => (
             vec![],
             Msg::new("此帳號可以使用", "This login name is available")
                 .get(lang)
                 .to_owned(),
+        ),
+        Err(portico_core::Error::Refused(m)) => (
+            vec![portico_core::FieldError {
+                field: "login",
+                message: m,
+            }],
+            String::new(),
         ),
         Err(e) => (split(e, lang)?.0, String::new()),
     };
