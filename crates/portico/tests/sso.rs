@@ -175,6 +175,19 @@ async fn a_request_without_redirect_uri_with_a_repeated_parameter_or_a_request_o
         assert_eq!(param(&loc, "error").as_deref(), Some(err), "{loc}");
     }
 
+    // The trail says what the client was told, not only the code.
+    {
+        let mut db = s.app.db.read().await.unwrap();
+        let row = sqlx::query(
+            "SELECT detail FROM audit_events WHERE action = 'oauth.authorize' AND reason = 'request_uri_not_supported' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(&mut *db)
+        .await
+        .unwrap();
+        let detail: String = sqlx::Row::get(&row, "detail");
+        assert!(detail.contains("by reference"), "{detail}");
+    }
+
     // An over-long state is refused and not echoed.
     let long = "s".repeat(1025);
     let (_, _, loc) = c

@@ -189,12 +189,13 @@ impl App {
         error: &str,
         desc: &str,
     ) -> Result<Authorize> {
-        self.audit_client(
+        self.audit_client_saying(
             ctx,
             "oauth.authorize",
             &client.app.client_id,
             Some(client),
             error,
+            desc,
         )
         .await?;
         Ok(Authorize::Redirect(with_params(

@@ -112,6 +112,21 @@ impl App {
         client: Option<&Client>,
         reason: &str,
     ) -> Result<()> {
+        self.audit_client_saying(ctx, action, client_id, client, reason, "")
+            .await
+    }
+
+    /// The same, with what the client was told (`error_description`), so
+    /// the trail says more than the code.
+    pub(crate) async fn audit_client_saying(
+        &self,
+        ctx: &Ctx,
+        action: &str,
+        client_id: &str,
+        client: Option<&Client>,
+        reason: &str,
+        told: &str,
+    ) -> Result<()> {
         let mut e = event(ctx, action);
         e.target_kind = "app".into();
         e.target_id = client.map(|c| c.app.id);
@@ -120,8 +135,11 @@ impl App {
             .unwrap_or_else(|| client_id.chars().take(64).collect());
         e.outcome = Some(Outcome::Refused);
         e.reason = reason.into();
-        e.detail =
-            json!({ "client_id": client_id.chars().take(64).collect::<String>() }).to_string();
+        let mut detail = json!({ "client_id": client_id.chars().take(64).collect::<String>() });
+        if !told.is_empty() {
+            detail["error_description"] = json!(told);
+        }
+        e.detail = detail.to_string();
         let mut tx = self.db.begin().await?;
         audit::append(&mut tx, &e, self.now()).await?;
         tx.commit().await.map_err(db_err)

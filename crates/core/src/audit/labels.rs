@@ -562,6 +562,11 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("active", "有效", "Active"),
     ("id", "編號", "Id"),
     ("ip", "IP 位址", "IP address"),
+    (
+        "error_description",
+        "告知應用系統的說明",
+        "What the application was told",
+    ),
     ("grants", "撤銷的授權數", "Grants revoked"),
 ];
 
