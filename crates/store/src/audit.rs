@@ -422,7 +422,7 @@ fn filtered(v: &Visible, f: &Filter) -> SqlBuf {
         // The detail is compact JSON written by the portal, and the method
         // one of its own names.
         b.push(" AND detail LIKE ")
-            .t(&format!("%\"method\":\"{m}\"%"));
+            .t(format!("%\"method\":\"{m}\"%"));
     }
     b
 }

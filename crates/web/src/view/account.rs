@@ -91,8 +91,6 @@ pub struct RecordPage {
     pub back: String,
 }
 
-/// A browser name from a user agent, for the records table.
-
 /// What an action code means to a person.
 pub fn action_label(action: &str) -> Msg {
     portico_core::audit::labels::action_label(action)
@@ -104,7 +102,6 @@ pub fn outcome_label(o: &str) -> Msg {
         .unwrap_or_else(|| Msg::owned(o.to_owned(), o.to_owned()))
 }
 
-/// Why a sign-in failed, in words.
 /// The sign-in method an event's detail names (`{"method": …}`).
 pub fn method_label(detail: &str) -> Msg {
     serde_json::from_str::<serde_json::Value>(detail)
