@@ -207,13 +207,7 @@ impl App {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        sessions::delete(&mut tx, &s.id_hash, now).await?;
-        portico_store::oauth::revoke(
-            &mut tx,
-            portico_store::oauth::Grants::Session(&s.id_hash),
-            now,
-        )
-        .await?;
+        end_one(&mut tx, &s.id_hash, now).await?;
         let mut e = self_event(ctx, "auth.sign_out", &s.principal);
         e.detail = detail;
         audit::append(&mut tx, &e, now).await?;
@@ -247,6 +241,14 @@ impl App {
         tx.commit().await.map_err(db_err)?;
         Ok(n)
     }
+}
+
+/// Ends one session with the refresh tokens it granted (its applications
+/// are told by the store).
+async fn end_one(tx: &mut portico_store::Conn, id_hash: &str, now: OffsetDateTime) -> Result<()> {
+    sessions::delete(tx, id_hash, now).await?;
+    portico_store::oauth::revoke(tx, portico_store::oauth::Grants::Session(id_hash), now).await?;
+    Ok(())
 }
 
 /// One of the person's sessions, as their sessions page shows it.
@@ -310,13 +312,7 @@ impl App {
                 "This is the session you are using; sign out instead",
             )));
         }
-        sessions::delete(&mut tx, &target.id_hash, now).await?;
-        portico_store::oauth::revoke(
-            &mut tx,
-            portico_store::oauth::Grants::Session(&target.id_hash),
-            now,
-        )
-        .await?;
+        end_one(&mut tx, &target.id_hash, now).await?;
         let mut e = self_event(ctx, "auth.session.end", &s.principal);
         e.detail = serde_json::json!({
             "ip": target.ip,

@@ -160,16 +160,7 @@ async fn a_logout_uri_is_checked_like_a_redirect_uri() {
         );
     }
     // Discovery says the provider sends them, with the session's sid.
-    let d: Value = s
-        .client()
-        .http
-        .get(format!("{}/.well-known/openid-configuration", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = discovery(&s).await;
     assert_eq!(d["backchannel_logout_supported"], true);
     assert_eq!(d["backchannel_logout_session_supported"], true);
 }

@@ -1532,16 +1532,7 @@ async fn every_client_credentials_grant_is_audited_with_its_token_id_and_the_cha
 #[tokio::test]
 async fn client_credentials_scopes_are_published_and_a_persons_scope_is_explained() {
     let s = TestServer::start(10).await;
-    let d: Value = s
-        .client()
-        .http
-        .get(format!("{}/.well-known/openid-configuration", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = discovery(&s).await;
     let scopes: Vec<&str> = d["scopes_supported"]
         .as_array()
         .unwrap()

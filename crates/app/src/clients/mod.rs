@@ -461,20 +461,7 @@ impl App {
         e.reason = note.clone();
         audit::append(&mut tx, &e, now).await?;
         let t = mail::service_decision(&app.name, &s.kind.label(), approve, &note);
-        crate::outbox::put(
-            &mut tx,
-            Outgoing {
-                channel: Channel::Mail,
-                to: &app.contact_email,
-                subject: t.subject,
-                body: t.body,
-                account: None,
-                scope_path: "",
-                secret: false,
-            },
-            now,
-        )
-        .await?;
+        self.mail_contact(&mut tx, &app, t, now).await?;
         // Every node's client cache reloads (versions.rs).
         portico_store::versions::bump(&mut tx, portico_store::versions::CLIENTS).await?;
         tx.commit().await.map_err(db_err)?;

@@ -157,3 +157,16 @@ pub async fn principal(s: &TestServer, c: &Client) -> Principal {
         .expect("signed in")
         .principal
 }
+
+/// The provider's discovery document.
+pub async fn discovery(s: &TestServer) -> Value {
+    s.client()
+        .http
+        .get(format!("{}/.well-known/openid-configuration", s.base))
+        .send()
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("a JSON document")
+}
