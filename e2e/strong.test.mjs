@@ -185,6 +185,15 @@ test("the citizen certificate card: bind it with the PIN, sign in with it", asyn
     await page.waitForURL(`${base}/`);
     await page.goto(`${base}/records/sign-in`);
     assert.match(await page.textContent("table"), /自然人憑證/);
+
+    // 忘記密碼 by the bound card (004 L795): the PIN, then the password form.
+    await ctx.clearCookies();
+    await page.goto(`${base}/forgot?by=card`);
+    await axe(page, "forgot password: card");
+    await page.fill("#card-pin", "123456");
+    await page.click("#card-verify");
+    await page.waitForURL(/\/forgot\/password$/);
+    assert.match(await page.textContent("main"), /staff/);
   } finally {
     await ctx.close();
   }
@@ -221,6 +230,19 @@ test("mobile ID: push to the phone, approve there, signed in; a declined QR requ
     await phone.click("text=拒絕");
     await page.waitForFunction(() => !document.getElementById("mobile-error").hidden, null, { timeout: 20000 });
     assert.match(await page.textContent("#mobile-error"), /拒絕/);
+
+    // 忘記密碼 by mobile ID asks the 身分證字號 (004 L834) and shows it masked.
+    await ctx.clearCookies();
+    await page.goto(`${base}/forgot?by=mobile_id`);
+    await page.fill("#national_id", idNum);
+    await page.click('button:has-text("繼續")');
+    const status = await page.textContent("#mobile-status");
+    assert.ok(!status.includes(idNum), status);
+    assert.match(status, new RegExp(`${idNum.slice(0, 2)}\\*+${idNum.slice(-2)}`));
+    await axe(page, "forgot password: waiting for the phone");
+    await phone.goto(phoneUrl);
+    await phone.click("text=同意並簽章");
+    await page.waitForURL(/\/forgot\/password$/, { timeout: 20000 });
   } finally {
     await ctx.close();
   }

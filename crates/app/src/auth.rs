@@ -43,10 +43,7 @@ impl SignInError {
                 "您目前不在府內網路，此登入方式僅限府內使用；請改用自然人憑證、行動自然人憑證或通行金鑰登入。",
                 "You are outside the government network, where this method is not allowed; sign in with the citizen certificate card, mobile ID or a passkey.",
             ),
-            SignInError::BadCaptcha => Msg::new(
-                "驗證碼錯誤或已過期，請重新輸入新的驗證碼",
-                "The captcha is wrong or expired; enter the new one",
-            ),
+            SignInError::BadCaptcha => crate::captcha::wrong_captcha(),
             SignInError::Refused(r) => r.message(),
             SignInError::Service(m) => m.clone(),
             SignInError::Other(_) => Msg::new(

@@ -179,6 +179,14 @@ pub fn render(answer: &str, seed: u64) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// A wrong or stale captcha answer.
+pub fn wrong_captcha() -> portico_core::Msg {
+    portico_core::Msg::new(
+        "驗證碼錯誤或已過期，請重新輸入新的驗證碼",
+        "The captcha is wrong or expired; enter the new one",
+    )
+}
+
 impl App {
     /// Creates a new one-use captcha and returns its id; the picture is
     /// drawn from the stored answer by [`App::captcha_png`].
@@ -220,6 +228,19 @@ impl App {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
         render(&answer, seed).map(Some)
+    }
+
+    /// Spends a captcha in its own transaction, so a wrong answer cannot
+    /// be tried again: the field error `captcha` when it was wrong.
+    pub(crate) async fn captcha_checked(&self, id: &str, answer: &str) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let ok = self.spend_captcha(&mut tx, id, answer).await?;
+        tx.commit().await.map_err(portico_store::db_err)?;
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::invalid("captcha", wrong_captcha()))
+        }
     }
 
     /// Spends a captcha: true when the answer matches (case-insensitive) and

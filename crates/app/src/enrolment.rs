@@ -190,12 +190,6 @@ fn parse_email(input: &str) -> Result<Email> {
     Email::parse(&input.trim().to_lowercase()).map_err(|m| Error::invalid("email", m))
 }
 
-/// The key codes of an account flow are kept under: the login, whether or
-/// not it exists, so limits and answers are the same for both.
-pub(crate) fn login_key(login: &LoginName) -> String {
-    format!("login:{}", login.as_str())
-}
-
 impl App {
     pub(crate) async fn put_mail(
         &self,

@@ -1,5 +1,6 @@
 //! What Portico writes to people: every mail and SMS, Traditional Chinese
 //! first and English below it.
+use portico_core::Msg;
 use portico_core::request::{Decision, RequestKind};
 use portico_core::verify::Purpose;
 
@@ -242,6 +243,30 @@ pub fn idle_admin_kept(name: &str, login: &str, days: u32, agency: &str) -> Text
 
 /// The password was set (activation) or reset: if it was not the owner,
 /// they learn it at once.
+/// 忘記帳號: the logins bound to this backup e-mail, with their states.
+pub fn login_reminder(logins: &[(String, Msg)]) -> Text {
+    let zh: Vec<String> = logins
+        .iter()
+        .map(|(l, st)| format!("    {l}（{}）", st.zh))
+        .collect();
+    let en: Vec<String> = logins
+        .iter()
+        .map(|(l, st)| format!("    {l} ({})", st.en))
+        .collect();
+    text(
+        "帳號查詢",
+        "your login name",
+        &format!(
+            "以此備用信箱綁定的公務帳號：\n\n{}\n\n請以此帳號登入；若忘記密碼，請使用登入頁的「忘記密碼」。若您並未查詢，請忽略本信件。",
+            zh.join("\n")
+        ),
+        &format!(
+            "The staff accounts bound to this backup e-mail:\n\n{}\n\nSign in with it; if you have forgotten the password, use \"Forgot password\" on the sign-in page. If you did not ask, ignore this message.",
+            en.join("\n")
+        ),
+    )
+}
+
 pub fn password_set(login: &str, activation: bool) -> Text {
     let (zh, en) = if activation {
         ("帳號已開通", "account activated")

@@ -25,6 +25,16 @@ pub(crate) struct Destination<'a> {
     pub scope_path: &'a str,
 }
 
+/// How a signed-out person names themselves to an identity check: by the
+/// backup e-mail or bound mobile a code goes to, or by the national ID a
+/// mobile-ID push goes to (004 L588, L691, L883, L928).
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    Email(&'a str),
+    Mobile(&'a str),
+    NationalId(&'a str),
+}
+
 fn code_hash(purpose: Purpose, key: &str, code: &str) -> String {
     token_hash(&format!("{}\u{1f}{key}\u{1f}{code}", purpose.as_str()))
 }
@@ -104,6 +114,31 @@ impl App {
         let (by_key, by_ip) =
             codes::sends_since(tx, key, &ctx.ip, self.now() - SEND_WINDOW).await?;
         Ok(by_key < MAX_SENDS_PER_ADDRESS && by_ip < MAX_SENDS_PER_IP)
+    }
+
+    /// Notes a message that carries no code (a mobile-ID push, a login
+    /// reminder) beside the codes sent, after checking the send limits for
+    /// `key`; false, and nothing noted, past them.
+    pub(crate) async fn note_send(&self, purpose: &str, key: &str, ctx: &Ctx) -> Result<bool> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !self.within_send_limits(&mut tx, key, ctx).await? {
+            return Ok(false);
+        }
+        codes::insert(
+            &mut tx,
+            &NewCode {
+                purpose,
+                address: key,
+                code_hash: "",
+                expires_at: now,
+                ip: &ctx.ip,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
     /// Checks a typed code. Every try counts (kept even when the answer is

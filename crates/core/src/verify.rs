@@ -75,26 +75,68 @@ impl Purpose {
     }
 }
 
-/// How identity is proven. 004 §第一節: backup-email code, SMS code,
-/// citizen certificate, mobile ID; the last two arrive with strong sign-in.
+/// How a signed-out person proves who they are in an account flow, and
+/// what they type for it (004 L570–L935): the certificate card (its PIN),
+/// mobile ID (the 身分證字號 its push goes to), a code to the backup
+/// e-mail (the address and a captcha), a code by SMS to the bound mobile
+/// (the number and a captcha).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub enum Check {
+    Card,
+    MobileId,
     EmailCode,
     SmsCode,
 }
 
-impl Method {
+impl Check {
     pub fn as_str(self) -> &'static str {
         match self {
-            Method::EmailCode => "email",
-            Method::SmsCode => "sms",
+            Check::Card => "card",
+            Check::MobileId => "mobile_id",
+            Check::EmailCode => "email",
+            Check::SmsCode => "sms",
         }
     }
-    pub fn parse(s: &str) -> Option<Method> {
-        match s {
-            "email" => Some(Method::EmailCode),
-            "sms" => Some(Method::SmsCode),
-            _ => None,
+    pub fn parse(s: &str) -> Option<Check> {
+        [
+            Check::Card,
+            Check::MobileId,
+            Check::EmailCode,
+            Check::SmsCode,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+    pub fn label(self) -> Msg {
+        match self {
+            Check::Card => Msg::new("使用自然人憑證", "Citizen certificate card"),
+            Check::MobileId => Msg::new("使用行動自然人憑證", "Mobile ID"),
+            Check::EmailCode => Msg::new("使用備用信箱", "Backup e-mail"),
+            Check::SmsCode => Msg::new("使用手機簡訊", "SMS to my mobile"),
+        }
+    }
+    /// Whether the step sends a code (and so asks for a captcha first).
+    pub fn sends_code(self) -> bool {
+        matches!(self, Check::EmailCode | Check::SmsCode)
+    }
+}
+
+impl Purpose {
+    /// The checks an account flow offers, in the seed's order: 開通帳號,
+    /// 帳號復用 and 機關管理員查詢 by mobile ID or the backup e-mail (004
+    /// L570, L1639, L1732); 忘記密碼 also by the card and by SMS (L791).
+    pub fn checks(self) -> &'static [Check] {
+        match self {
+            Purpose::ResetPassword => &[
+                Check::Card,
+                Check::MobileId,
+                Check::EmailCode,
+                Check::SmsCode,
+            ],
+            Purpose::Activate | Purpose::Reinstate | Purpose::FindAdmins => {
+                &[Check::MobileId, Check::EmailCode]
+            }
+            Purpose::Apply | Purpose::ModifyApplication | Purpose::BindAddress => &[],
         }
     }
 }
@@ -143,6 +185,24 @@ pub fn check_backup_email(email: &crate::text::Email, official_domain: &str) -> 
 mod tests {
     use super::*;
     use crate::text::Email;
+
+    #[test]
+    fn account_flows_offer_the_seeds_checks() {
+        // 004 L570: 開通帳號 by mobile ID or the backup e-mail; L791: 忘記密碼
+        // by card, mobile ID, backup e-mail or SMS; L1639, L1732 as L570.
+        use Check::*;
+        assert_eq!(Purpose::Activate.checks(), &[MobileId, EmailCode]);
+        assert_eq!(Purpose::Reinstate.checks(), &[MobileId, EmailCode]);
+        assert_eq!(Purpose::FindAdmins.checks(), &[MobileId, EmailCode]);
+        assert_eq!(
+            Purpose::ResetPassword.checks(),
+            &[Card, MobileId, EmailCode, SmsCode]
+        );
+        for c in [Card, MobileId, EmailCode, SmsCode] {
+            assert_eq!(Check::parse(c.as_str()), Some(c));
+        }
+        assert!(EmailCode.sends_code() && SmsCode.sends_code() && !MobileId.sends_code());
+    }
 
     #[test]
     fn codes_are_six_digits() {

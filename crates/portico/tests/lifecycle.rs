@@ -118,11 +118,6 @@ async fn approve(admin: &mut Client, ids: &[i64], decision: &str, note: &str) ->
 }
 
 async fn activate(s: &TestServer, login: &str, password: &str) -> (u16, String) {
-    let mut c = s.client();
-    let (st, page, _) = c
-        .post_form("/activate/send", &[("login", login), ("method", "email")])
-        .await;
-    assert_eq!(st, 200, "{page}");
     let a = s.account_id(login).await;
     let email = {
         let mut conn = s.app.db.read().await.expect("conn");
@@ -132,11 +127,8 @@ async fn activate(s: &TestServer, login: &str, password: &str) -> (u16, String) 
             .unwrap()
             .backup_email
     };
-    let code = s.code_sent_to(&email).await;
-    let (st, _, to) = c
-        .post_form("/activate/code", &[("login", login), ("code", &code)])
-        .await;
-    assert_eq!((st, to.as_str()), (303, "/activate/password"));
+    let (mut c, to) = verified_account(s, "/activate", "email", &email).await;
+    assert_eq!(to, "/activate/password");
     let (st, page, _) = c
         .post_form(
             "/activate/password",
@@ -309,29 +301,24 @@ async fn sending_codes_is_rate_limited_per_address() {
     let s = TestServer::start(20).await;
     let mut c = s.client();
     for _ in 0..5 {
-        let (st, _, _) = c
-            .post_form("/forgot/send", &[("login", "staff"), ("method", "email")])
+        let (st, _) = s
+            .flow_send(&mut c, "/forgot", "email", "staff@example.net")
             .await;
         assert_eq!(st, 200);
     }
-    let (st, page, _) = c
-        .post_form("/forgot/send", &[("login", "staff"), ("method", "email")])
+    let (st, page) = s
+        .flow_send(&mut c, "/forgot", "email", "staff@example.net")
         .await;
     assert_eq!(st, 409);
     assert!(page.contains("驗證碼寄送次數過多"), "{page}");
-    // An unknown login meets the same limit: the answer reveals nothing.
+    // An address bound to nothing meets the same limit: the answer
+    // reveals nothing.
     for _ in 0..5 {
-        c.post_form(
-            "/forgot/send",
-            &[("login", "nobody_here"), ("method", "email")],
-        )
-        .await;
+        s.flow_send(&mut c, "/forgot", "email", "nobody@example.org")
+            .await;
     }
-    let (st, _, _) = c
-        .post_form(
-            "/forgot/send",
-            &[("login", "nobody_here"), ("method", "email")],
-        )
+    let (st, _) = s
+        .flow_send(&mut c, "/forgot", "email", "nobody@example.org")
         .await;
     assert_eq!(st, 409);
 }
@@ -557,14 +544,8 @@ async fn a_rejected_application_is_corrected_and_resubmitted_with_id_and_email_f
 async fn forgot_password_sets_a_new_one_and_ends_every_session() {
     let s = TestServer::start(20).await;
     let mut old_session = s.signed_in("staff").await;
-    let mut c = s.client();
-    c.post_form("/forgot/send", &[("login", "staff"), ("method", "email")])
-        .await;
-    let code = s.code_sent_to("staff@example.net").await;
-    let (st, _, to) = c
-        .post_form("/forgot/code", &[("login", "staff"), ("code", &code)])
-        .await;
-    assert_eq!((st, to.as_str()), (303, "/forgot/password"));
+    let (mut c, to) = verified_account(&s, "/forgot", "email", "staff@example.net").await;
+    assert_eq!(to, "/forgot/password");
     // The last passwords cannot come back.
     let (st, page, _) = c
         .post_form(
@@ -603,54 +584,156 @@ async fn forgot_password_sets_a_new_one_and_ends_every_session() {
 async fn account_flows_answer_the_same_for_unknown_and_ineligible_accounts() {
     let s = TestServer::start(20).await;
     let mut c = s.client();
-    let (st_known, known, _) = c
-        .post_form("/activate/send", &[("login", "staff"), ("method", "email")])
+    let (st_known, known) = s
+        .flow_send(&mut c, "/activate", "email", "staff@example.net")
         .await;
-    let (st_unknown, unknown, _) = c
-        .post_form(
-            "/activate/send",
-            &[("login", "no_such_one"), ("method", "email")],
-        )
+    let (st_unknown, unknown) = s
+        .flow_send(&mut c, "/activate", "email", "no_such_one@example.net")
         .await;
     assert_eq!((st_known, st_unknown), (200, 200));
-    let strip = |p: &str, l: &str| p.replace(l, "LOGIN");
-    assert_eq!(strip(&known, "staff"), strip(&unknown, "no_such_one"));
+    let strip = |p: &str, l: &str| p.replace(l, "WHO");
+    assert_eq!(
+        strip(&known, "staff@example.net"),
+        strip(&unknown, "no_such_one@example.net")
+    );
     // staff is active, not awaiting activation: no code was sent.
     assert!(
         s.last_message_to("staff@example.net").await.is_none(),
         "nothing mailed"
     );
     // "approved" awaits activation and gets a code.
-    c.post_form(
-        "/activate/send",
-        &[("login", "approved"), ("method", "email")],
-    )
-    .await;
+    s.flow_send(&mut c, "/activate", "email", "approved@example.net")
+        .await;
     assert!(s.last_message_to("approved@example.net").await.is_some());
+}
+
+#[tokio::test]
+async fn account_flows_ask_the_seeds_fields_and_a_captcha_before_a_code() {
+    // 004 L691, L883, L928: the backup e-mail or the mobile, with a
+    // captcha; L588, L834: mobile ID asks the 身分證字號.
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    let page = c.get("/activate").await.1;
+    assert!(
+        page.contains("name=\"email\"") && page.contains("name=\"captcha\""),
+        "{page}"
+    );
+    assert!(!page.contains("name=\"login\""), "no login name asked");
+    // Without mobile ID configured here, e-mail is the only check.
+    assert!(!page.contains("check-choices"), "{page}");
+    assert!(
+        !page.contains("?by=sms"),
+        "activation offers no SMS (004 L570)"
+    );
+    let page = c.get("/forgot?by=sms").await.1;
+    assert!(
+        page.contains("name=\"mobile\"") && page.contains("name=\"captcha\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("?by=email") && !page.contains("?by=card"),
+        "{page}"
+    );
+    // A wrong captcha sends nothing and says so at the field; the captcha
+    // is spent.
+    let page = c.get("/forgot?by=email").await.1;
+    let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+    let form = [
+        ("method", "email"),
+        ("email", "staff@example.net"),
+        ("captcha_id", cid.as_str()),
+        ("captcha", "WRONG"),
+    ];
+    let (st, page, _) = c.post_form("/forgot/send", &form).await;
+    assert_eq!(st, 422, "{page}");
+    assert!(page.contains("驗證碼錯誤或已過期"), "{page}");
+    assert!(s.last_message_to("staff@example.net").await.is_none());
+    let answer = s.unspent_captcha(&cid).await;
+    assert!(answer.is_none(), "the captcha cannot be tried again");
+    // A malformed address is named at the field.
+    let page = c.get("/forgot?by=email").await.1;
+    let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+    let (st, page, _) = c
+        .post_form(
+            "/forgot/send",
+            &[
+                ("method", "email"),
+                ("email", "not-an-address"),
+                ("captcha_id", &cid),
+                ("captcha", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(
+        page.contains("id=\"email\"") && page.contains("aria-invalid=\"true\""),
+        "{page}"
+    );
+    // Activation does not send by SMS, whatever the form says.
+    let (st, _, _) = c
+        .post_form(
+            "/activate/send",
+            &[
+                ("method", "sms"),
+                ("mobile", "0912345678"),
+                ("captcha_id", &cid),
+                ("captcha", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422);
+}
+
+#[tokio::test]
+async fn a_forgotten_login_name_goes_to_the_bound_backup_email_alone() {
+    // Seeds 000 and 001 offer 忘記帳號 beside 忘記密碼.
+    let s = TestServer::start(20).await;
+    let mut c = s.client();
+    let remind = async |c: &mut Client, email: &str| {
+        let page = c.get("/forgot-login").await.1;
+        let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+        let answer = s.captcha_answer(&cid).await;
+        c.post_form(
+            "/forgot-login",
+            &[("email", email), ("captcha_id", &cid), ("captcha", &answer)],
+        )
+        .await
+    };
+    let (st, known, _) = remind(&mut c, "staff@example.net").await;
+    let (st2, unknown, _) = remind(&mut c, "nobody@example.org").await;
+    assert_eq!((st, st2), (200, 200));
+    assert_eq!(
+        known.replace("staff@example.net", "WHO"),
+        unknown.replace("nobody@example.org", "WHO"),
+        "the same answer either way"
+    );
+    let (subject, body) = s
+        .last_message_to("staff@example.net")
+        .await
+        .expect("mailed");
+    assert!(subject.contains("帳號查詢"), "{subject}");
+    assert!(body.contains("staff（啟用）"), "{body}");
+    assert!(s.last_message_to("nobody@example.org").await.is_none());
+    // Reminders count against the address's send limit like codes.
+    for _ in 0..4 {
+        remind(&mut c, "staff@example.net").await;
+    }
+    let (st, page, _) = remind(&mut c, "staff@example.net").await;
+    assert_eq!(st, 409, "{page}");
 }
 
 /// Verifies `login` through an account flow (`/reinstate`, `/admins`,
 /// `/forgot` …) by a code to `to`; returns the client and where it went.
-async fn verified_account(
-    s: &TestServer,
-    flow: &str,
-    login: &str,
-    method: &str,
-    to: &str,
-) -> (Client, String) {
+async fn verified_account(s: &TestServer, flow: &str, method: &str, to: &str) -> (Client, String) {
     let mut c = s.client();
-    let (st, page, _) = c
-        .post_form(
-            &format!("{flow}/send"),
-            &[("login", login), ("method", method)],
-        )
-        .await;
+    let (st, page) = s.flow_send(&mut c, flow, method, to).await;
     assert_eq!(st, 200, "{page}");
     let code = s.code_sent_to(to).await;
+    let field = if method == "sms" { "mobile" } else { "email" };
     let (st, _, next) = c
         .post_form(
             &format!("{flow}/code"),
-            &[("login", login), ("code", &code)],
+            &[("method", method), (field, to), ("code", &code)],
         )
         .await;
     assert_eq!(st, 303);
@@ -672,14 +755,7 @@ async fn open_request(
 #[tokio::test]
 async fn a_disabled_account_is_reinstated_in_its_new_unit_and_activated_again() {
     let s = TestServer::start(20).await;
-    let (mut c, next) = verified_account(
-        &s,
-        "/reinstate",
-        "disabled",
-        "email",
-        "disabled@example.net",
-    )
-    .await;
+    let (mut c, next) = verified_account(&s, "/reinstate", "email", "disabled@example.net").await;
     assert_eq!(next, "/reinstate/form");
     let page = c.get("/reinstate/form").await.1;
     assert!(page.contains("個人帳號復用"));
@@ -913,8 +989,7 @@ async fn admin_rights_are_requested_with_a_reason_and_the_agency_admin_grants_th
 #[tokio::test]
 async fn a_verified_person_finds_their_agency_administrators() {
     let s = TestServer::start(20).await;
-    let (mut c, next) =
-        verified_account(&s, "/admins", "staff", "email", "staff@example.net").await;
+    let (mut c, next) = verified_account(&s, "/admins", "email", "staff@example.net").await;
     assert_eq!(next, "/admins/list");
     let page = c.get("/admins/list").await.1;
     assert!(
@@ -926,8 +1001,7 @@ async fn a_verified_person_finds_their_agency_administrators() {
     assert!(!page.contains("林美玲"), "nothing without verification");
     // 004 L1730: an applicant still waiting is served too — the person
     // who most needs to know whom to ask.
-    let (mut p, next) =
-        verified_account(&s, "/admins", "pending", "email", "pending@example.net").await;
+    let (mut p, next) = verified_account(&s, "/admins", "email", "pending@example.net").await;
     assert_eq!(next, "/admins/list");
     assert!(p.get("/admins/list").await.1.contains("林美玲"));
 }
@@ -1016,7 +1090,7 @@ async fn backup_email_and_mobile_change_only_with_a_code_from_the_new_address() 
         "the backup address hears of it: {subject}"
     );
     // Now a forgotten password can be verified by SMS.
-    let (_, next) = verified_account(&s, "/forgot", "staff", "sms", "0912345678").await;
+    let (_, next) = verified_account(&s, "/forgot", "sms", "0912345678").await;
     assert_eq!(next, "/forgot/password");
     let (st, _, _) = c
         .post_form("/account/contacts/mobile/remove", &[("_csrf", &csrf)])

@@ -296,8 +296,8 @@ async fn a_mobile_is_bound_and_a_password_reset_by_sms_through_a_carrier_outage(
 
     sim.set_down(true);
     let mut f = s.client();
-    f.post_form("/forgot/send", &[("login", "staff"), ("method", "sms")])
-        .await;
+    let (st, page) = s.flow_send(&mut f, "/forgot", "sms", "0988123456").await;
+    assert_eq!(st, 200, "{page}");
     assert_eq!(s.app.deliver_due().await.unwrap().retrying, 1);
     sim.set_down(false);
     s.clock.advance(time::Duration::seconds(31));
@@ -306,7 +306,10 @@ async fn a_mobile_is_bound_and_a_password_reset_by_sms_through_a_carrier_outage(
     assert_eq!(msgs.len(), 2, "one per message, none twice");
     let code = common::code_in(&msgs[1].smbody).unwrap();
     let (st, _, to) = f
-        .post_form("/forgot/code", &[("login", "staff"), ("code", &code)])
+        .post_form(
+            "/forgot/code",
+            &[("method", "sms"), ("mobile", "0988123456"), ("code", &code)],
+        )
         .await;
     assert_eq!((st, to.as_str()), (303, "/forgot/password"));
 }

@@ -1194,7 +1194,7 @@ async fn a_write_sent_by_another_site_is_refused_on_pages_and_the_api_but_not_at
         let r = http
             .post(format!("{}/forgot/send", s.base))
             .header(name, value)
-            .form(&[("login", "staff"), ("channel", "email")])
+            .form(&[("email", "staff@example.net"), ("method", "email")])
             .send()
             .await
             .unwrap();

@@ -1361,6 +1361,73 @@ async fn the_mobile_id_service_refuses_a_request_with_a_wrong_checksum() {
 }
 
 #[tokio::test]
+async fn seed_004_a_forgotten_password_is_reset_with_the_bound_card() {
+    // 004 L795–806: 忘記密碼 by 自然人憑證, for those who bound a card.
+    let rig = CardRig::start().await;
+    let s = &rig.s;
+    let mut c = s.client();
+    let page = c.get("/forgot?by=card").await.1;
+    assert!(page.contains("data-card-verify"), "{page}");
+    for by in ["card", "mobile_id", "email", "sms"] {
+        assert!(
+            page.contains(&format!("/forgot?by={by}")),
+            "忘記密碼 offers {by} (004 L791)"
+        );
+    }
+    let page = c.get("/activate").await.1;
+    assert!(
+        page.contains("/activate?by=mobile_id") && !page.contains("?by=card"),
+        "{page}"
+    );
+    let page = c.get("/forgot?by=mobile_id").await.1;
+    assert!(page.contains("name=\"national_id\""), "{page}");
+    let check = async |c: &mut Client| {
+        let (st, opts) = c.post_json("/forgot/card/options", "", &json!({})).await;
+        assert_eq!(st, 200, "{opts}");
+        let sig = rig.sign(opts["tbs"].as_str().unwrap(), "123456").await;
+        c.post_json(
+            "/forgot/card",
+            "",
+            &json!({"handle": opts["handle"], "signature": sig["signature"]}),
+        )
+        .await
+    };
+    // A card bound to nobody proves nothing.
+    rig.insert(&rig.ca, STAFF, 21, (-1, 365)).await;
+    let (st, body) = check(&mut c).await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.to_string().contains("未綁定"), "{body}");
+    assert_eq!(c.get("/forgot/password").await.0, 401, "no proof");
+    // Bound, it opens the password form for its account.
+    let mut me = s.signed_in(STAFF).await;
+    assert_eq!(rig.bind(&mut me).await.0, 200);
+    let (st, body) = check(&mut c).await;
+    assert_eq!(
+        (st, &body["redirect"]),
+        (200, &json!("/forgot/password")),
+        "{body}"
+    );
+    let (st, page) = c.get("/forgot/password").await;
+    assert_eq!(st, 200);
+    assert!(page.contains(STAFF), "{page}");
+    let (st, _, _) = c
+        .post_form(
+            "/forgot/password",
+            &[
+                ("new_password", "Card#Reset42"),
+                ("confirm_password", "Card#Reset42"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(s.sign_in(STAFF, "Card#Reset42").await.1, 303);
+    let r = audit_reasons(s, "auth.card.verify").await;
+    assert!(r.contains(&"card_not_bound".to_owned()), "{r:?}");
+    // Activation offers no card (004 L570).
+    assert_eq!(c.post_form("/activate/card/options", &[]).await.0, 404);
+}
+
+#[tokio::test]
 async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_account_flows() {
     let rig = CardRig::start().await;
     let s = &rig.s;
@@ -1368,11 +1435,20 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
     let mut c = s.client();
     let (st, page) = c.get("/forgot").await;
     assert_eq!(st, 200);
-    assert!(page.contains("value=\"mobile_id\""), "offered as a method");
+    assert!(page.contains("/forgot?by=mobile_id"), "offered as a method");
+    // 004 L834: the person names themselves by the 身分證字號.
     let (st, page, _) = c
-        .post_form("/forgot/send", &[("login", STAFF), ("method", "mobile_id")])
+        .post_form(
+            "/forgot/send",
+            &[("national_id", &id), ("method", "mobile_id")],
+        )
         .await;
     assert_eq!(st, 200, "{page}");
+    let status = between(&page, "id=\"mobile-status\">", "</p>");
+    assert!(
+        status.contains(&portico_app::mobile_id::mask(&id)) && !status.contains(&id),
+        "the ID is shown back masked: {status}"
+    );
     let handle = between(&page, "data-handle=\"", "\"");
     let (_, body) = c
         .post_json("/forgot/mobile", "", &json!({ "handle": handle }))
@@ -1380,7 +1456,7 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
     assert_eq!(body["state"], "pending");
     // Without the page's script, the button answers with the same page.
     let (st, page, _) = c
-        .post_form("/forgot/mobile", &[("handle", &handle), ("login", STAFF)])
+        .post_form("/forgot/mobile", &[("handle", &handle), ("login", &id)])
         .await;
     assert_eq!(st, 200);
     assert!(page.contains("尚未收到手機上的確認"), "{page}");
@@ -1404,7 +1480,7 @@ async fn seed_004_mobile_id_verifies_identity_in_forgot_password_and_the_other_a
     let (st, page, _) = c
         .post_form(
             "/activate/send",
-            &[("login", STAFF), ("method", "mobile_id")],
+            &[("national_id", &id), ("method", "mobile_id")],
         )
         .await;
     assert_eq!(st, 200, "the same page: {page}");

@@ -160,6 +160,26 @@ pub async fn find_by_backup_email(c: &mut Conn, email: &str) -> Result<Option<Ac
     one(c, "a.backup_email = ", crate::Val::T(email.to_lowercase())).await
 }
 
+/// A contact a signed-out person names their account by.
+#[derive(Debug, Clone, Copy)]
+pub enum Contact {
+    BackupEmail,
+    Mobile,
+}
+
+/// The accounts (a few at most) with this backup e-mail or bound mobile;
+/// e-mail is stored lower-case, a mobile as `MobilePhone` writes it.
+pub async fn with_contact(c: &mut Conn, which: Contact, value: &str) -> Result<Vec<Account>> {
+    let (col, v) = match which {
+        Contact::BackupEmail => ("a.backup_email = ", value.to_lowercase()),
+        Contact::Mobile => ("a.mobile = ", value.to_owned()),
+    };
+    let mut b = SqlBuf::new(&format!("SELECT {COLS} {FROM} WHERE {col}"));
+    b.bind(crate::Val::T(v)).push(" ORDER BY a.id LIMIT 5");
+    let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Active accounts unused since `cutoff`: no sign-in (or, never signed in,
 /// no activation) after it. 002 §五: disabled after six months unused.
 pub async fn idle_since(c: &mut Conn, cutoff: OffsetDateTime, limit: i64) -> Result<Vec<Account>> {

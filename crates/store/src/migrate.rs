@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_logout.sql"),
         postgres: include_str!("../migrations/postgres/0006_logout.sql"),
     },
+    Migration {
+        version: 7,
+        name: "contacts",
+        sqlite: include_str!("../migrations/sqlite/0007_contacts.sql"),
+        postgres: include_str!("../migrations/postgres/0007_contacts.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -105,7 +105,7 @@
 // writes and reads them.
 (function () {
   "use strict";
-  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in], [data-card-bind], [data-card-sign-in], [data-mobile-id]")) { return; }
+  if (!document.querySelector("[data-passkey-register], [data-passkey-sign-in], [data-card-bind], [data-card-sign-in], [data-card-verify], [data-mobile-id]")) { return; }
   var lang = document.documentElement.lang === "en" ? "en" : "zh";
   var b64 = function (buf) {
     var s = "", bytes = new Uint8Array(buf);
@@ -260,6 +260,12 @@
   if (cardIn) {
     document.getElementById("card-sign-in").addEventListener("click", function () {
       cardFlow("/login/card/options", "/login/card", document.getElementById("card-pin"), document.getElementById("card-error"), { next: cardIn.getAttribute("data-next") });
+    });
+  }
+  var cardCheck = document.querySelector("[data-card-verify]");
+  if (cardCheck) {
+    document.getElementById("card-verify").addEventListener("click", function () {
+      cardFlow(cardCheck.getAttribute("data-options"), cardCheck.getAttribute("data-finish"), document.getElementById("card-pin"), document.getElementById("card-error"), {});
     });
   }
   // Mobile ID: ask every four seconds whether the phone has answered

@@ -4,9 +4,9 @@
 //! application being modified.
 use crate::error::split;
 use crate::extract::{Form, ReqCtx, ScriptOrForm, visitor_lang};
-use crate::flow::mobile_wait;
 use crate::flow::{MobilePoll, mobile_check};
 use crate::flow::{flow_token, proof_spent, with_proof};
+use crate::flow::{mobile_wait, shown};
 use crate::support::unit_choices;
 use crate::support::{render, render_as};
 use crate::view::*;
@@ -17,7 +17,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_core::verify::{Method, Purpose};
+use portico_app::verify::Who;
+use portico_core::verify::{Check, Purpose};
 use portico_core::{Error, FieldError, Lang, Msg};
 
 pub fn router() -> Router<AppState> {
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/forgot/send", post(flow_send))
         .route("/forgot/code", post(flow_code))
         .route("/forgot/mobile", post(flow_mobile))
+        .route("/forgot/card/options", post(flow_card_options))
+        .route("/forgot/card", post(flow_card))
         .route("/forgot/password", get(flow_password).post(flow_set))
         .route("/reinstate", get(flow_start))
         .route(
@@ -38,6 +41,7 @@ pub fn router() -> Router<AppState> {
             get(reinstate_form).post(reinstate_submit),
         )
         .route("/admins/list", get(admins_list))
+        .route("/forgot-login", get(remind_start).post(remind_send))
         .route("/reinstate/send", post(flow_send))
         .route("/reinstate/code", post(flow_code))
         .route("/reinstate/mobile", post(flow_mobile))
@@ -134,25 +138,84 @@ impl FromRequestParts<AppState> for AccountFlow {
 #[derive(serde::Deserialize, Default)]
 struct AccountVerifyForm {
     #[serde(default)]
-    login: String,
-    #[serde(default)]
     method: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    national_id: String,
+    #[serde(default)]
     code: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
 }
 
+impl AccountVerifyForm {
+    fn check(&self) -> Check {
+        Check::parse(&self.method).unwrap_or(Check::EmailCode)
+    }
+    /// How the person named themselves, by the chosen check.
+    fn who(&self) -> Who<'_> {
+        match self.check() {
+            Check::SmsCode => Who::Mobile(&self.mobile),
+            Check::MobileId => Who::NationalId(&self.national_id),
+            Check::EmailCode | Check::Card => Who::Email(&self.email),
+        }
+    }
+    fn typed(&self) -> &str {
+        match self.who() {
+            Who::Email(s) | Who::Mobile(s) | Who::NationalId(s) => s.trim(),
+        }
+    }
+}
+
+/// The checks a flow offers on this installation: the seed's, less the
+/// card and mobile ID where they are not configured.
+fn offered(st: &AppState, flow: AccountFlow) -> Vec<Check> {
+    flow.purpose()
+        .checks()
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Check::Card => st.app.card_enabled(),
+            Check::MobileId => st.app.mobile_id_enabled(),
+            Check::EmailCode | Check::SmsCode => true,
+        })
+        .collect()
+}
+
+/// A page of an account flow: naming oneself by `check` (stage `login`,
+/// a fresh captcha where a code is sent) or typing the code (`code`).
 #[allow(clippy::too_many_arguments)]
-fn account_page(
+async fn account_page(
     st: &AppState,
     lang: Lang,
     flow: AccountFlow,
     stage: &'static str,
-    login: &str,
-    method: &str,
+    check: Check,
+    typed: &str,
     errs: Vec<FieldError>,
     error: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let offered = offered(st, flow);
+    let check = if offered.contains(&check) {
+        check
+    } else {
+        Check::EmailCode
+    };
+    let captcha_id = if stage == "login" && check.sends_code() {
+        st.app
+            .new_captcha()
+            .await
+            .map_err(|e| WebError::page(e, lang))?
+    } else {
+        String::new()
+    };
+    let who: String = typed.chars().take(254).collect();
     render_as(
         VerifyAccountPage {
             c: Chrome::bare(lang),
@@ -160,15 +223,20 @@ fn account_page(
             intro: flow.intro(),
             action: flow.action(),
             stage,
-            login: login.chars().take(40).collect(),
-            method: match method {
-                "sms" | "mobile_id" => method,
-                _ => "email",
-            }
-            .into(),
+            method: check.as_str().into(),
+            tabs: offered
+                .iter()
+                .map(|c| LoginTab {
+                    href: format!("{}?by={}", flow.action(), c.as_str()),
+                    label: c.label().get(lang).to_owned(),
+                    current: *c == check,
+                })
+                .collect(),
+            shown: shown(&who),
+            who,
+            captcha_id,
             error,
             errs: Errors::new(errs, lang),
-            mobile_enabled: st.app.mobile_id_enabled(),
             handle: String::new(),
             confirm: String::new(),
         },
@@ -196,14 +264,15 @@ pub(crate) async fn password_form(
             lang,
             flow,
             "login",
+            Check::EmailCode,
             "",
-            "email",
             vec![],
             portico_app::verify::proof_expired_msg()
                 .get(lang)
                 .to_owned(),
             crate::error::PROOF_EXPIRED,
-        );
+        )
+        .await;
     };
     let policy = st
         .app
@@ -235,26 +304,35 @@ struct NewPasswordForm {
     confirm_password: String,
 }
 
-/// Anyone: step 1 of an account flow (login name and method).
+#[derive(serde::Deserialize, Default)]
+struct ByQuery {
+    #[serde(default)]
+    by: String,
+}
+
+/// Anyone: step 1 of an account flow: the check, and what it needs typed.
 async fn flow_start(
     State(st): State<AppState>,
     flow: AccountFlow,
     headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<ByQuery>,
 ) -> Result<Response, WebError> {
     account_page(
         &st,
         visitor_lang(&headers),
         flow,
         "login",
+        Check::parse(&q.by).unwrap_or(Check::EmailCode),
         "",
-        "email",
         vec![],
         String::new(),
         StatusCode::OK,
     )
+    .await
 }
 
-/// Anyone: sends the flow's code to the account's address.
+/// Anyone: sends the flow's code to the typed address, or the mobile-ID
+/// push to the typed national ID.
 async fn flow_send(
     State(st): State<AppState>,
     flow: AccountFlow,
@@ -263,56 +341,49 @@ async fn flow_send(
     Form(f): Form<AccountVerifyForm>,
 ) -> Result<Response, WebError> {
     let lang = visitor_lang(&headers);
-    if f.method == "mobile_id" && st.app.mobile_id_enabled() {
-        return match st
+    let check = f.check();
+    let r = if check == Check::MobileId && st.app.mobile_id_enabled() {
+        match st
             .app
-            .start_mobile_id_verification(
-                flow.purpose(),
-                portico_app::mobile_id::Who::Login(&f.login),
-                &ctx,
-            )
+            .start_mobile_id_verification(flow.purpose(), f.who(), &ctx)
             .await
         {
-            Ok(started) => mobile_wait_page(
-                &st,
-                lang,
-                flow,
-                f.login.trim(),
-                (&started.handle, &started.confirm),
-                "",
-            ),
-            Err(e) => {
-                let (errs, error, status) = split(e, lang)?;
-                account_page(
-                    &st, lang, flow, "login", &f.login, &f.method, errs, error, status,
-                )
+            Ok(started) => {
+                return mobile_wait_page(
+                    &st,
+                    lang,
+                    flow,
+                    f.typed(),
+                    (&started.handle, &started.confirm),
+                    "",
+                );
             }
-        };
-    }
-    let method = Method::parse(&f.method).unwrap_or(Method::EmailCode);
-    match st
-        .app
-        .start_account_verification(flow.purpose(), &f.login, method, &ctx)
-        .await
-    {
-        Ok(()) => account_page(
-            &st,
-            lang,
-            flow,
-            "code",
-            f.login.trim(),
-            method.as_str(),
-            vec![],
-            String::new(),
-            StatusCode::OK,
-        ),
+            Err(e) => Err(e),
+        }
+    } else {
+        st.app
+            .start_account_verification(flow.purpose(), f.who(), (&f.captcha_id, &f.captcha), &ctx)
+            .await
+    };
+    let (stage, errs, error, status) = match r {
+        Ok(()) => ("code", vec![], String::new(), StatusCode::OK),
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            account_page(
-                &st, lang, flow, "login", &f.login, &f.method, errs, error, status,
-            )
+            ("login", errs, error, status)
         }
-    }
+    };
+    account_page(
+        &st,
+        lang,
+        flow,
+        stage,
+        check,
+        f.typed(),
+        errs,
+        error,
+        status,
+    )
+    .await
 }
 
 /// Anyone: how the flow's mobile-ID check stands.
@@ -333,19 +404,20 @@ async fn flow_mobile(
         flow.purpose(),
         flow.next(),
         step,
-        |e, login| {
+        async |e, id| {
             let (errs, error, status) = split(e, lang)?;
             account_page(
                 &st,
                 lang,
                 flow,
                 "login",
-                login,
-                "mobile_id",
+                Check::MobileId,
+                id,
                 errs,
                 error,
                 status,
             )
+            .await
         },
     )
     .await
@@ -361,7 +433,7 @@ async fn flow_code(
     let lang = visitor_lang(&headers);
     match st
         .app
-        .confirm_account_verification(flow.purpose(), &f.login, &f.code)
+        .confirm_account_verification(flow.purpose(), f.who(), &f.code)
         .await
     {
         Ok(token) => Ok(with_proof(
@@ -372,10 +444,51 @@ async fn flow_code(
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
             account_page(
-                &st, lang, flow, "code", &f.login, "email", errs, error, status,
+                &st,
+                lang,
+                flow,
+                "code",
+                f.check(),
+                f.typed(),
+                errs,
+                error,
+                status,
             )
+            .await
         }
     }
+}
+
+/// Anyone: the challenge for a card check (忘記密碼 by 自然人憑證).
+async fn flow_card_options(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+) -> Result<Response, WebError> {
+    let c = st
+        .app
+        .card_verification_start(flow.purpose())
+        .await
+        .map_err(WebError::api)?;
+    Ok(axum::Json(c).into_response())
+}
+
+/// Anyone: the card's signature; verified, the proof and the next step.
+async fn flow_card(
+    State(st): State<AppState>,
+    flow: AccountFlow,
+    ReqCtx(ctx): ReqCtx,
+    axum::Json(b): axum::Json<crate::factors::CardSignature>,
+) -> Result<Response, WebError> {
+    let token = st
+        .app
+        .card_verification_finish(flow.purpose(), &b.handle, &b.signature, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    Ok(with_proof(
+        &st,
+        axum::Json(serde_json::json!({ "redirect": flow.next() })).into_response(),
+        &token,
+    ))
 }
 
 /// Anyone holding an activation or reset proof: the password form.
@@ -592,4 +705,95 @@ fn mobile_wait_page(
         handle,
         notice,
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+struct RemindForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    captcha_id: String,
+    #[serde(default)]
+    captcha: String,
+}
+
+async fn remind_page(
+    st: &AppState,
+    lang: Lang,
+    email: &str,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let captcha_id = st
+        .app
+        .new_captcha()
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    render_as(
+        RemindLoginPage {
+            c: Chrome::bare(lang),
+            email: email.chars().take(254).collect(),
+            captcha_id,
+            error,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+        status,
+    )
+}
+
+/// Anyone: 忘記帳號, the backup e-mail and a captcha.
+async fn remind_start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    remind_page(
+        &st,
+        visitor_lang(&headers),
+        "",
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Anyone: mails the logins bound to the address; says the same either way.
+async fn remind_send(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ReqCtx(ctx): ReqCtx,
+    Form(f): Form<RemindForm>,
+) -> Result<Response, WebError> {
+    let lang = visitor_lang(&headers);
+    match st
+        .app
+        .remind_login(&f.email, (&f.captcha_id, &f.captcha), &ctx)
+        .await
+    {
+        Ok(()) => render(
+            NoticePage {
+                c: Chrome::bare(lang),
+                title: Msg::new("已處理您的查詢", "Request received"),
+                message: Msg::owned(
+                    format!(
+                        "若 {} 已綁定公務帳號，帳號已寄至該信箱，請前往收信。若沒有收到，請確認信箱是否正確，或洽所屬機關管理者。",
+                        f.email.trim()
+                    ),
+                    format!(
+                        "If {} is bound to an official account, its login name has been mailed there. If nothing arrives, check the address or ask your agency administrator.",
+                        f.email.trim()
+                    ),
+                ),
+                link: "/login",
+                link_text: Msg::new("回登入頁", "Back to sign-in"),
+            },
+            lang,
+        ),
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            remind_page(&st, lang, &f.email, errs, error, status).await
+        }
+    }
 }

@@ -605,7 +605,7 @@ async fn modify_mobile(
         purpose,
         "/apply/modify/form",
         step,
-        |e, email| {
+        async |e, email| {
             let (errs, error, status) = split(e, lang)?;
             email_page(
                 &st,

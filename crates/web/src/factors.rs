@@ -42,11 +42,11 @@ async fn card_options(
 }
 
 #[derive(serde::Deserialize)]
-struct CardSignature {
+pub(crate) struct CardSignature {
     #[serde(default)]
-    handle: String,
+    pub(crate) handle: String,
     #[serde(default)]
-    signature: String,
+    pub(crate) signature: String,
 }
 
 async fn card_bind(

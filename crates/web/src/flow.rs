@@ -55,7 +55,7 @@ pub(crate) fn flow_token(headers: &HeaderMap) -> String {
 /// The page that waits for the phone: (title, intro, the step's path).
 /// `handle` is the transaction's handle and the two digits the phone shows.
 pub(crate) fn mobile_wait(
-    st: &AppState,
+    _st: &AppState,
     lang: Lang,
     (title, intro, action): (Msg, Msg, &'static str),
     login: &str,
@@ -69,11 +69,13 @@ pub(crate) fn mobile_wait(
             intro,
             action,
             stage: "mobile",
-            login: login.chars().take(40).collect(),
+            who: login.chars().take(254).collect(),
+            shown: shown(login),
             method: "mobile_id".into(),
+            tabs: vec![],
+            captcha_id: String::new(),
             error: notice.to_owned(),
             errs: Errors::new(vec![], lang),
-            mobile_enabled: st.app.mobile_id_enabled(),
             handle: handle.chars().take(128).collect(),
             confirm: confirm.chars().take(2).collect(),
         },
@@ -102,7 +104,7 @@ pub(crate) async fn mobile_check(
     purpose: portico_core::verify::Purpose,
     next: &str,
     step: (Msg, Msg, &'static str),
-    first_page: impl FnOnce(Error, &str) -> Result<Response, WebError>,
+    first_page: impl AsyncFnOnce(Error, &str) -> Result<Response, WebError>,
 ) -> Result<Response, WebError> {
     let r = st
         .app
@@ -118,7 +120,7 @@ pub(crate) async fn mobile_check(
             let notice = portico_app::mobile_id::not_yet();
             return mobile_wait(st, lang, step, &f.login, (&f.handle, ""), notice.get(lang));
         }
-        (Err(e), false) => return first_page(e, &f.login),
+        (Err(e), false) => return first_page(e, &f.login).await,
     };
     let r = if script {
         axum::Json(serde_json::json!({ "redirect": next })).into_response()
@@ -126,4 +128,14 @@ pub(crate) async fn mobile_check(
         Redirect::to(next).into_response()
     };
     Ok(with_proof(st, r, &token))
+}
+
+/// What a person typed, as a page shows it back: a national ID masked.
+pub(crate) fn shown(who: &str) -> String {
+    let up = who.trim().to_uppercase();
+    if portico_core::national_id::NationalId::parse(&up).is_ok() {
+        portico_app::mobile_id::mask(&up)
+    } else {
+        who.to_owned()
+    }
 }

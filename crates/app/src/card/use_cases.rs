@@ -6,8 +6,21 @@ use crate::sessions::{NewSession, Session};
 use crate::{App, Ctx, random_token};
 use portico_core::audit::Outcome;
 use portico_core::ids::AccountId;
+use portico_core::verify::{Check, Purpose};
 use portico_core::zone::SignInMethod;
 use portico_store::{accounts, audit, db_err, factors};
+
+/// The challenge kind of a card check for an account flow.
+fn verify_kind(purpose: Purpose) -> String {
+    format!("card_verify_{}", purpose.as_str())
+}
+
+fn card_again() -> Msg {
+    Msg::new(
+        "憑證驗證已逾時，請重新操作",
+        "The card check has expired; try again",
+    )
+}
 
 fn last4(national_id: Option<&str>) -> Option<String> {
     national_id
@@ -167,6 +180,94 @@ impl App {
         e.detail = serde_json::json!({ "id": id }).to_string();
         audit::append(&mut tx, &e, self.now()).await?;
         tx.commit().await.map_err(db_err)
+    }
+
+    /// Anyone: the challenge of a card as the identity check of an account
+    /// flow (忘記密碼 by 自然人憑證, 004 L795).
+    pub async fn card_verification_start(&self, purpose: Purpose) -> Result<CardChallenge> {
+        if !purpose.checks().contains(&Check::Card) {
+            return Err(Error::NotFound);
+        }
+        self.card_challenge(&verify_kind(purpose), None).await
+    }
+
+    /// Anyone: the card's signature over that challenge. A verified card
+    /// bound to an account that may use the step (its ID digits matching)
+    /// gives the step's proof; otherwise the person hears why, which tells
+    /// only the card's holder about their own card.
+    pub async fn card_verification_finish(
+        &self,
+        purpose: Purpose,
+        handle: &str,
+        signature: &str,
+        ctx: &Ctx,
+    ) -> Result<String> {
+        let mut e = crate::event(ctx, "auth.card.verify");
+        e.target_kind = "account".into();
+        let verdict = self
+            .card_verification(purpose, handle, signature, &mut e)
+            .await;
+        e.outcome = Some(if verdict.is_ok() {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        });
+        let mut tx = self.db.begin().await?;
+        audit::append(&mut tx, &e, self.now()).await?;
+        let token = match &verdict {
+            Ok((account, key)) => Ok(self
+                .issue_proof(&mut tx, purpose, key, Some(*account))
+                .await?),
+            Err(m) => Err(Error::Refused(m.clone())),
+        };
+        tx.commit().await.map_err(db_err)?;
+        token
+    }
+
+    /// What a card's answer proves: the account and the proof's key, or
+    /// why not (the reason noted on `e`).
+    async fn card_verification(
+        &self,
+        purpose: Purpose,
+        handle: &str,
+        signature: &str,
+        e: &mut audit::NewEvent,
+    ) -> std::result::Result<(AccountId, String), Msg> {
+        let refuse = |e: &mut audit::NewEvent, reason: &str, m: Msg| {
+            e.reason = reason.to_owned();
+            m
+        };
+        let Ok(Some((_, tbs))) = self.take_challenge(&verify_kind(purpose), handle).await else {
+            return Err(refuse(e, "unknown_challenge", card_again()));
+        };
+        let id = self
+            .card_verify(signature, &tbs)
+            .await
+            .map_err(|(r, _)| refuse(e, r.code(), r.message()))?;
+        let not_bound = Msg::new(
+            "此自然人憑證未綁定可使用此項作業的帳號，請改用其他驗證方式",
+            "This card is not bound to an account that can use this step; choose another check",
+        );
+        let Ok(mut c) = self.db.read().await else {
+            return Err(refuse(e, "unavailable", card_again()));
+        };
+        let bound = factors::cert_by_serial(&mut c, &id.issuer, &id.serial).await;
+        let Ok(Some(bound)) = bound else {
+            return Err(refuse(e, "card_not_bound", not_bound));
+        };
+        let Ok(Some(a)) = accounts::get(&mut c, bound.account_id).await else {
+            return Err(refuse(e, "card_not_bound", not_bound));
+        };
+        e.target_id = Some(a.id.0);
+        e.target_label = a.login.clone();
+        e.scope_path = a.unit_path.as_str().to_owned();
+        if last4(a.national_id.as_deref()).as_deref() != Some(id.id_last4.as_str()) {
+            return Err(refuse(e, "card_id_mismatch", not_bound));
+        }
+        if !crate::account_flows::eligible(purpose, a.state) {
+            return Err(refuse(e, "not_eligible", not_bound));
+        }
+        Ok((a.id, format!("card:{}:{}", id.issuer, id.serial)))
     }
 
     pub async fn card_sign_in_start(&self, ctx: &Ctx) -> Result<CardChallenge, SignInError> {

@@ -489,14 +489,7 @@ struct Txn {
     account: Option<i64>,
 }
 
-/// Whose identity an account flow checks.
-#[derive(Debug, Clone, Copy)]
-pub enum Who<'a> {
-    /// An account flow names the account by login.
-    Login(&'a str),
-    /// Modifying an application names it by its backup e-mail.
-    Email(&'a str),
-}
+pub use crate::verify::Who;
 
 /// Where a transaction stands after a poll.
 enum Advance {

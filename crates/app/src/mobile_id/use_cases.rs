@@ -229,27 +229,9 @@ impl App {
     /// counts them: nobody can wear a phone's owner down until they tap
     /// "approve". A refused request uses up nothing.
     async fn mobile_id_rate(&self, id: &str, ctx: &Ctx) -> Result<bool> {
-        let key = format!("mobile_id:{id}");
-        let now = self.now();
-        let mut db = self.db.begin().await?;
-        if !self.within_send_limits(&mut db, &key, ctx).await? {
-            return Ok(false);
-        }
         // The push is logged beside the codes sent; it has no code.
-        portico_store::codes::insert(
-            &mut db,
-            &portico_store::codes::NewCode {
-                purpose: "mobile_id",
-                address: &key,
-                code_hash: "",
-                expires_at: now,
-                ip: &ctx.ip,
-            },
-            now,
-        )
-        .await?;
-        db.commit().await.map_err(db_err)?;
-        Ok(true)
+        self.note_send("mobile_id", &format!("mobile_id:{id}"), ctx)
+            .await
     }
 
     /// Asks how a sign-in stands; on approval checks the signature over
@@ -302,33 +284,6 @@ impl App {
             .map(Poll::SignedIn)
     }
 
-    /// The account an identity check is about, if it may use the step.
-    async fn verification_subject(
-        &self,
-        purpose: Purpose,
-        who: Who<'_>,
-    ) -> Result<(String, Option<accounts::Account>)> {
-        let mut c = self.db.read().await?;
-        let (key, a) = match who {
-            Who::Login(login) => {
-                let login = portico_core::text::LoginName::parse(login)
-                    .map_err(|m| Error::invalid("login", m))?;
-                let a = accounts::find_by_login(&mut c, login.as_str()).await?;
-                (format!("login:{}", login.as_str()), a)
-            }
-            Who::Email(email) => {
-                let email = portico_core::text::Email::parse(email)
-                    .map_err(|m| Error::invalid("email", m))?;
-                let a = accounts::find_by_backup_email(&mut c, email.as_str()).await?;
-                (email.as_str().to_owned(), a)
-            }
-        };
-        Ok((
-            key,
-            a.filter(|a| crate::account_flows::eligible(purpose, a.state)),
-        ))
-    }
-
     /// Anyone: mobile ID as the identity check of an account flow
     /// (開通帳號, 忘記密碼, 帳號復用, 機關管理員查詢) or of modifying an
     /// application. The push goes to the national ID on the account, if
@@ -340,10 +295,24 @@ impl App {
         who: Who<'_>,
         ctx: &Ctx,
     ) -> Result<Started> {
-        let (key, a) = self.verification_subject(purpose, who).await?;
+        let shown = match who {
+            Who::NationalId(n) => mask(&n.trim().to_uppercase()),
+            Who::Email(e) => e.trim().chars().take(60).collect(),
+            Who::Mobile(_) => {
+                return Err(Error::invalid(
+                    "method",
+                    Msg::new(
+                        "行動自然人憑證請輸入身分證字號",
+                        "Mobile ID needs the national ID",
+                    ),
+                ));
+            }
+        };
+        let crate::account_flows::Subject { key, account: a } =
+            self.flow_subject(purpose, who).await?;
         let mut e = crate::event(ctx, "auth.mobile_id.verify");
         e.target_kind = "account".into();
-        e.target_label = key.trim_start_matches("login:").chars().take(60).collect();
+        e.target_label = a.as_ref().map(|a| a.login.clone()).unwrap_or(shown);
         let started = match a
             .as_ref()
             .and_then(|a| a.national_id.clone().map(|n| (a.id, n)))

@@ -28,6 +28,16 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "行動自然人憑證驗證身分",
         "Mobile ID identity check",
     ),
+    (
+        "auth.card.verify",
+        "自然人憑證驗證身分",
+        "Card identity check",
+    ),
+    (
+        "account.login.remind",
+        "忘記帳號（寄送帳號）",
+        "Login name reminder sent",
+    ),
     ("account.activate", "開通帳號", "Account activated"),
     (
         "account.totp.begin",
@@ -381,6 +391,7 @@ pub const REASONS: &[(&str, &str, &str)] = &[
         "Mobile ID does not match the account",
     ),
     ("not_eligible", "不符合使用資格", "Not eligible"),
+    ("unavailable", "暫時無法使用", "Unavailable"),
     (
         "bad_national_id",
         "身分證字號格式錯誤",

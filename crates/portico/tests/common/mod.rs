@@ -196,6 +196,46 @@ impl TestServer {
         sqlx::Row::get::<String, _>(&row, "answer")
     }
 
+    /// Step 1 of an account flow (`/activate`, `/forgot`, `/reinstate`,
+    /// `/admins`) by `method` (`email` or `sms`), naming the account by
+    /// `value` (the backup e-mail or the mobile) and answering the page's
+    /// captcha as a person reads it: (status, page).
+    pub async fn flow_send(
+        &self,
+        c: &mut Client,
+        flow: &str,
+        method: &str,
+        value: &str,
+    ) -> (u16, String) {
+        let page = c.get(&format!("{flow}?by={method}")).await.1;
+        let cid = between(&page, "name=\"captcha_id\" value=\"", "\"");
+        let answer = self.captcha_answer(&cid).await;
+        let field = if method == "sms" { "mobile" } else { "email" };
+        let (st, page, _) = c
+            .post_form(
+                &format!("{flow}/send"),
+                &[
+                    ("method", method),
+                    (field, value),
+                    ("captcha_id", &cid),
+                    ("captcha", &answer),
+                ],
+            )
+            .await;
+        (st, page)
+    }
+
+    /// The answer of a captcha if it is still unspent.
+    pub async fn unspent_captcha(&self, id: &str) -> Option<String> {
+        let mut c = self.app.db.read().await.expect("conn");
+        let row = sqlx::query("SELECT answer FROM captchas WHERE id = $1")
+            .bind(id.to_owned())
+            .fetch_optional(&mut *c)
+            .await
+            .expect("captcha query")?;
+        Some(sqlx::Row::get::<String, _>(&row, "answer"))
+    }
+
     /// Signs in through the page, returning the client, the status and the
     /// page or redirect target.
     pub async fn sign_in(&self, login: &str, password: &str) -> (Client, u16, String) {

@@ -34,13 +34,22 @@ pub struct VerifyAccountPage {
     pub title: Msg,
     pub intro: Msg,
     pub action: &'static str,
+    /// `login` (name yourself), `code` (type the code) or `mobile` (wait
+    /// for the phone).
     pub stage: &'static str,
-    pub login: String,
+    /// The chosen check: `card`, `mobile_id`, `email` or `sms`.
     pub method: String,
+    /// The checks the flow offers here, to choose between.
+    pub tabs: Vec<LoginTab>,
+    /// What the person typed to name themselves: the backup e-mail, the
+    /// mobile or the national ID.
+    pub who: String,
+    /// `who` as the page shows it back (a national ID masked).
+    pub shown: String,
+    /// A fresh captcha for a step that sends a code.
+    pub captcha_id: String,
     pub error: String,
     pub errs: Errors,
-    /// Mobile ID can be the identity check here.
-    pub mobile_enabled: bool,
     /// The mobile-ID transaction the page waits for (stage "mobile"), and
     /// the two digits the phone shows with it.
     pub handle: String,
@@ -95,4 +104,15 @@ pub struct AdminContactsPage {
     pub c: Chrome,
     pub agency: String,
     pub admins: Vec<portico_app::requests::AdminContact>,
+}
+
+/// 忘記帳號: the backup e-mail and a captcha.
+#[derive(Template)]
+#[template(path = "enrolment/remind_login.html")]
+pub struct RemindLoginPage {
+    pub c: Chrome,
+    pub email: String,
+    pub captcha_id: String,
+    pub error: String,
+    pub errs: Errors,
 }
