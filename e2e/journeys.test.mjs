@@ -341,6 +341,22 @@ test("apply, an agency admin approves, activate, sign in, bind a mobile, move to
     await page.waitForURL(`${base}/`);
     await page.goto(`${base}/account`);
     assert.match(await page.textContent("main"), /教育局/);
+
+    // 線上申請作業 > 機關管理者申請 (004 L4804): the profile's facts, a reason.
+    await page.click('nav.side a:has-text("機關管理者申請")');
+    await page.waitForURL(/\/account\/requests\/admin-rights$/);
+    assert.match(await page.textContent("main"), /新增機關管理者[\s\S]*教育局[\s\S]*林新進/);
+    await axe(page, "admin rights request");
+    await page.click('button:has-text("確定")');
+    assert.equal(await page.getAttribute("#rights-reason", "aria-invalid"), "true", "the reason is required");
+    await page.fill("#rights-reason", "原機關管理者退休，茲本人申請成為機關管理者");
+    await page.click('button:has-text("確定")');
+    await page.waitForURL(/ok=sent/);
+    assert.match(await page.textContent("main"), /已送出申請/);
+    await axe(page, "admin rights request sent");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, "admin-rights-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
   } finally {
     await ctx.close();
   }

@@ -935,14 +935,38 @@ async fn the_only_agency_admin_cannot_move_away_004_guard() {
 async fn admin_rights_are_requested_with_a_reason_and_the_agency_admin_grants_them() {
     let s = TestServer::start(20).await;
     let mut staff = s.signed_in("staff").await;
+    // 004 L4804–4836: under 線上申請作業, the form shows 申請目的, 機關,
+    // 姓名, 職稱, 公務電話 + 分機, 信箱 and asks the 申請原因.
+    let page = staff.get("/account/requests/admin-rights").await.1;
+    for want in [
+        "新增機關管理者",
+        "民政局",
+        "王小明",
+        "申請原因",
+        "取消申請、返回首頁",
+    ] {
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    assert!(
+        staff
+            .get("/")
+            .await
+            .1
+            .contains("href=\"/account/requests/admin-rights\""),
+        "in the menu"
+    );
     let csrf = staff.csrf().await;
-    let (st, _, _) = staff
+    let (st, page, _) = staff
         .post_form(
             "/account/requests/admin-rights",
             &[("_csrf", &csrf), ("reason", " ")],
         )
         .await;
     assert_eq!(st, 422);
+    assert!(
+        page.contains("aria-invalid=\"true\""),
+        "the reason is marked: {page}"
+    );
     let (st, _, to) = staff
         .post_form(
             "/account/requests/admin-rights",
@@ -951,10 +975,23 @@ async fn admin_rights_are_requested_with_a_reason_and_the_agency_admin_grants_th
         .await;
     assert_eq!(
         (st, to.as_str()),
-        (303, "/account/requests?ok=admin-rights")
+        (303, "/account/requests/admin-rights?ok=sent")
+    );
+    let page = staff.get(&to).await.1;
+    assert!(
+        page.contains("已送出申請") && page.contains("id=\"rights-open\""),
+        "{page}"
     );
     assert!(
-        staff.get(&to).await.1.contains("機關管理者申請"),
+        !page.contains("name=\"reason\""),
+        "no second form while one waits"
+    );
+    assert!(
+        staff
+            .get("/account/requests")
+            .await
+            .1
+            .contains("機關管理者申請"),
         "the open request is listed"
     );
     let (st, _, _) = staff

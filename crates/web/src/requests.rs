@@ -16,7 +16,10 @@ use portico_core::{FieldError, Msg};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account/requests", get(my_requests))
-        .route("/account/requests/admin-rights", post(admin_rights))
+        .route(
+            "/account/requests/admin-rights",
+            get(admin_rights_form).post(admin_rights),
+        )
         .route("/account/requests/agency-change", post(agency_change))
 }
 
@@ -27,7 +30,6 @@ async fn my_requests_page(
     st: &AppState,
     s: &Signed,
     f: portico_app::requests::MoveForm,
-    reason: String,
     errs: Vec<FieldError>,
     notice: Option<Msg>,
     status: StatusCode,
@@ -56,16 +58,9 @@ async fn my_requests_page(
         MyRequestsPage {
             c: Chrome::of(&s.0, "my-requests").with_flash(flash),
             open,
-            is_agency_admin: p.roles().iter().any(|r| {
-                matches!(
-                    r.kind,
-                    portico_core::permission::RoleKind::AgencyAdmin
-                        | portico_core::permission::RoleKind::SystemAdmin
-                )
-            }),
+            is_agency_admin: is_agency_admin(p),
             current: format!("{}／{}", me.account.agency_name, me.account.unit_name),
             f,
-            reason,
             units: unit_choices(&tree),
             errs: Errors::new(errs, lang),
             error,
@@ -75,29 +70,10 @@ async fn my_requests_page(
     )
 }
 
-/// Anyone signed in: their open requests, and the forms to ask for admin
-/// rights or an agency change.
-async fn my_requests(
-    State(st): State<AppState>,
-    s: Signed,
-    LenientQuery(q): LenientQuery<crate::support::OkQuery>,
-) -> Result<Response, WebError> {
-    let done = (q.ok.as_deref() == Some("admin-rights")).then(|| {
-        Msg::new(
-            "已送出申請，待機關管理者審核；結果會寄至您的備用信箱",
-            "Request sent; your agency's administrators will review it and mail you the result",
-        )
-    });
-    my_requests_page(
-        &st,
-        &s,
-        Default::default(),
-        String::new(),
-        vec![],
-        done,
-        StatusCode::OK,
-    )
-    .await
+/// Anyone signed in: their open requests, the way to ask for admin rights,
+/// and the form for an agency change.
+async fn my_requests(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    my_requests_page(&st, &s, Default::default(), vec![], None, StatusCode::OK).await
 }
 
 #[derive(serde::Deserialize)]
@@ -106,6 +82,76 @@ struct ReasonPost {
     csrf: String,
     #[serde(default)]
     reason: String,
+}
+
+/// 機關管理者申請 under 線上申請作業 (004 L4804–4836): the applicant as the
+/// profile has them, an open request if one waits, the reason.
+async fn admin_rights_page(
+    st: &AppState,
+    s: &Signed,
+    flash: Option<Msg>,
+    reason: String,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let err = |e| WebError::page(e, lang);
+    let p = &s.0.principal;
+    let me = st.app.me(&s.0).await.map_err(err)?;
+    let open = st
+        .app
+        .my_open_requests(p.account_id())
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|r| r.kind == portico_core::request::RequestKind::AdminRights);
+    render_as(
+        AdminRightsPage {
+            c: Chrome::of(&s.0, "admin-rights").with_flash(flash),
+            account: me.account,
+            open,
+            is_agency_admin: is_agency_admin(p),
+            reason,
+            errs: Errors::new(errs, lang),
+            error,
+        },
+        lang,
+        status,
+    )
+}
+
+fn is_agency_admin(p: &portico_core::permission::Principal) -> bool {
+    p.roles().iter().any(|r| {
+        matches!(
+            r.kind,
+            portico_core::permission::RoleKind::AgencyAdmin
+                | portico_core::permission::RoleKind::SystemAdmin
+        )
+    })
+}
+
+async fn admin_rights_form(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<crate::support::OkQuery>,
+) -> Result<Response, WebError> {
+    let sent = (q.ok.as_deref() == Some("sent")).then(|| {
+        Msg::new(
+            "已送出申請，待機關管理者審核；結果會寄至您的備用信箱",
+            "Request sent; your agency's administrators will review it and mail you the result",
+        )
+    });
+    admin_rights_page(
+        &st,
+        &s,
+        sent,
+        String::new(),
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Anyone signed in who is not an agency admin.
@@ -118,22 +164,10 @@ async fn admin_rights(
     s.check_csrf(&f.csrf)?;
     let lang = s.lang();
     match st.app.request_admin_rights(&s.0, &f.reason, &ctx).await {
-        Ok(()) => Ok(Redirect::to("/account/requests?ok=admin-rights").into_response()),
+        Ok(()) => Ok(Redirect::to("/account/requests/admin-rights?ok=sent").into_response()),
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            let notice = (!error.is_empty()).then(|| Msg::owned(error.clone(), error));
-            let errs = errs
-                .into_iter()
-                .map(|e| FieldError {
-                    field: if e.field == "reason" {
-                        "rights_reason"
-                    } else {
-                        e.field
-                    },
-                    message: e.message,
-                })
-                .collect();
-            my_requests_page(&st, &s, Default::default(), f.reason, errs, notice, status).await
+            admin_rights_page(&st, &s, None, f.reason, errs, error, status).await
         }
     }
 }
@@ -182,7 +216,7 @@ async fn agency_change(
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
             let notice = (!error.is_empty()).then(|| Msg::owned(error.clone(), error));
-            my_requests_page(&st, &s, f.form, String::new(), errs, notice, status).await
+            my_requests_page(&st, &s, f.form, errs, notice, status).await
         }
     }
 }

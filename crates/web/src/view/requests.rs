@@ -49,8 +49,22 @@ pub struct MyRequestsPage {
     pub is_agency_admin: bool,
     pub current: String,
     pub f: portico_app::requests::MoveForm,
-    pub reason: String,
     pub units: Vec<(String, Vec<(i64, String)>)>,
+    pub errs: Errors,
+    pub error: String,
+}
+
+/// 機關管理者申請 (004 L4804–4836): who asks, as the profile has it, and
+/// the reason.
+#[derive(Template)]
+#[template(path = "requests/admin_rights.html")]
+pub struct AdminRightsPage {
+    pub c: Chrome,
+    pub account: portico_store::accounts::Account,
+    /// The request already waiting, if any.
+    pub open: Option<portico_store::requests::Request>,
+    pub is_agency_admin: bool,
+    pub reason: String,
     pub errs: Errors,
     pub error: String,
 }
