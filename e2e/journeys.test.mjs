@@ -468,6 +468,72 @@ test("batch approval in the review queue", async () => {
   }
 });
 
+test("組織管理: create, edit, move, disable and delete a unit through the pages", async () => {
+  const [ctx, page] = await fresh();
+  page.on("dialog", (d) => d.accept());
+  // A unit's OID as the tree's search shows it.
+  const oidOf = async (name) => {
+    await page.goto(`${base}/admin/org?q=${encodeURIComponent(name)}`);
+    return page.$eval("table.tree tbody", (tb, n) => [...tb.querySelectorAll("tr")].find((r) => r.querySelector("a").textContent.trim().endsWith(n)).querySelector("code").textContent, name);
+  };
+  // Picks `name` in a unit picker after typing it into its filter.
+  const pick = async (select, name) => {
+    await page.fill(`input[data-filter-for="${select}"]`, name);
+    const value = await page.$eval(`#${select}`, (sel, n) => [...sel.options].find((o) => !o.hidden && o.textContent.trim().endsWith(n)).value, name);
+    await page.selectOption(`#${select}`, value);
+  };
+  try {
+    await signIn(page, "admin");
+    await page.waitForURL(`${base}/`);
+    const civil = await oidOf("民政局");
+    const edu = await oidOf("教育局");
+    await page.goto(`${base}/admin/org`);
+    await axe(page, "org tree");
+    // A wrong OID: the form keeps what was typed and names the field.
+    await pick("parent", "民政局");
+    await page.fill("#name", "測試科");
+    await page.fill("#oid", "1.2.3");
+    await page.fill("#sort_order", "7");
+    await page.click('button:has-text("新增")');
+    assert.equal(await page.getAttribute("#oid", "aria-invalid"), "true");
+    assert.equal(await page.inputValue("#name"), "測試科");
+    await page.fill("#oid", `${civil}.990`);
+    await page.click('button:has-text("新增")');
+    await page.waitForURL(/\/admin\/org\/\d+\?ok=unit/);
+    assert.match(await page.textContent("main"), /測試科/);
+    await axe(page, "unit page");
+    // Edit: a new name and order.
+    await page.fill("#name", "測試二科");
+    await page.fill("#sort_order", "8");
+    await page.click('form[action^="/admin/org/"] button:has-text("儲存")');
+    await page.waitForURL(/ok=/);
+    assert.equal(await page.inputValue("#name"), "測試二科");
+    assert.equal(await page.inputValue("#sort_order"), "8");
+    // Move under 教育局, with an OID under it.
+    await pick("move-parent", "教育局");
+    await page.fill("#move-oid", `${edu}.990`);
+    await page.click('button:has-text("移動")');
+    await page.waitForURL(/ok=/);
+    assert.equal(await page.inputValue("#oid"), `${edu}.990`);
+    // Disable.
+    await page.uncheck("#enabled");
+    await page.click('form[action^="/admin/org/"] button:has-text("儲存")');
+    await page.waitForURL(/ok=/);
+    assert.equal(await page.isChecked("#enabled"), false);
+    await page.goto(`${base}/admin/org?q=${encodeURIComponent("測試二科")}`);
+    assert.match(await page.textContent("table.tree"), /教育局／測試二科[\s\S]*停用/);
+    // Delete, after the confirmation.
+    await page.click('table.tree a:has-text("測試二科")');
+    await page.click('button:has-text("刪除")');
+    await page.waitForURL(/ok=unit-deleted/);
+    await axe(page, "org tree after a delete");
+    await page.goto(`${base}/admin/org?q=${encodeURIComponent("測試二科")}`);
+    assert.match(await page.textContent("main"), /查無符合的單位/);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("a phone-width screen keeps every control reachable", async () => {
   const ctx = await browser.newContext({ bypassCSP: true, locale: "zh-TW", viewport: { width: 375, height: 800 } });
   const page = await ctx.newPage();
