@@ -5,13 +5,49 @@
 use crate::sessions::Session;
 use crate::{App, Result};
 use portico_core::audit::{Break, ChainVerifier};
-use portico_core::permission::{Principal, Visible};
+use portico_core::permission::{Admin, Principal, RoleKind, Target, Visible};
 use portico_core::{Error, ids::AccountId};
 use portico_store::Page;
 use portico_store::audit::{self, Event, Filter};
+use portico_store::{accounts, roles};
+use std::collections::HashMap;
 
 /// The most rows one export carries.
 pub const EXPORT_LIMIT: i64 = 100_000;
+
+/// How an actor the admin may not see is named instead, if so.
+async fn withheld_as(
+    c: &mut portico_store::Conn,
+    admin: &Admin<'_>,
+    id: AccountId,
+) -> Result<Option<&'static str>> {
+    if admin.principal().is_system_admin() {
+        return Ok(None);
+    }
+    let Some(a) = accounts::get(c, id).await? else {
+        return Ok(None);
+    };
+    let held: Vec<_> = roles::of_account(c, id)
+        .await?
+        .iter()
+        .map(|g| g.role())
+        .collect();
+    let t = Target {
+        id,
+        unit_path: &a.unit_path,
+        roles: &held,
+    };
+    Ok(match admin.view(&t) {
+        Ok(()) => None,
+        Err(_) if held.iter().any(|r| r.kind == RoleKind::SystemAdmin) => Some(SYSTEM_ADMIN),
+        Err(_) if held.is_empty() => None,
+        Err(_) => Some(OTHER_ADMIN),
+    })
+}
+
+/// What a withheld actor reads as.
+pub const SYSTEM_ADMIN: &str = "系統管理者 System administrator";
+pub const OTHER_ADMIN: &str = "其他管理者 Another administrator";
 
 /// The outcome of walking the chain.
 #[derive(Debug)]
@@ -31,22 +67,28 @@ impl App {
         per_page: u32,
     ) -> Result<Page<Event>> {
         let admin = actor.admin()?;
-        audit::list(
+        let mut page = audit::list(
             &mut *self.db.read().await?,
             &admin.visible(),
             f,
             page,
             per_page.clamp(1, 200),
         )
-        .await
+        .await?;
+        self.withhold_actors(&admin, &mut page.items).await?;
+        Ok(page)
     }
 
     /// Any admin: one event within their scope.
     pub async fn audit_event(&self, actor: &Principal, seq: i64) -> Result<Event> {
         let admin = actor.admin()?;
-        audit::get_visible(&mut *self.db.read().await?, &admin.visible(), seq)
+        let e = audit::get_visible(&mut *self.db.read().await?, &admin.visible(), seq)
             .await?
-            .ok_or(Error::NotFound)
+            .ok_or(Error::NotFound)?;
+        let mut one = [e];
+        self.withhold_actors(&admin, &mut one).await?;
+        let [e] = one;
+        Ok(e)
     }
 
     /// Any admin: the matching events as an xlsx workbook.
@@ -57,14 +99,46 @@ impl App {
         lang: portico_core::Lang,
     ) -> Result<Vec<u8>> {
         let admin = actor.admin()?;
-        let events = audit::export(
+        let mut events = audit::export(
             &mut *self.db.read().await?,
             &admin.visible(),
             f,
             EXPORT_LIMIT,
         )
         .await?;
+        self.withhold_actors(&admin, &mut events).await?;
         crate::export::audit_xlsx(&events, lang)
+    }
+
+    /// An event in scope may have been done by someone the admin may not
+    /// see: a system admin, or an admin of another agency. Their login,
+    /// address and browser are withheld, as `Admin::view` withholds their
+    /// account; the event reads as done by 系統管理者 or 其他管理者. Only the
+    /// copy shown changes; the stored row and its hash do not.
+    async fn withhold_actors(&self, admin: &Admin<'_>, events: &mut [Event]) -> Result<()> {
+        let me = admin.principal().account_id().0;
+        let mut known: HashMap<i64, Option<&'static str>> = HashMap::new();
+        let mut c = self.db.read().await?;
+        for e in events.iter_mut() {
+            let Some(id) = e.actor_id.filter(|id| *id != me) else {
+                continue;
+            };
+            let shown = match known.get(&id) {
+                Some(v) => *v,
+                None => {
+                    let v = withheld_as(&mut c, admin, AccountId(id)).await?;
+                    known.insert(id, v);
+                    v
+                }
+            };
+            if let Some(label) = shown {
+                e.actor_id = None;
+                e.actor_login = label.to_owned();
+                e.ip.clear();
+                e.user_agent.clear();
+            }
+        }
+        Ok(())
     }
 
     /// Anyone: their own sign-in records (sign-ins and sign-outs that name

@@ -665,6 +665,82 @@ async fn an_admin_does_not_change_their_own_account_from_the_console() {
     assert_eq!(st, 200, "still signed in");
 }
 
+/// An event in an agency admin's scope done by a system admin names no
+/// login, address or browser to the agency admin: the actor's account is
+/// above them, as `Admin::view` has it. The system admin sees it all.
+#[tokio::test]
+async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
+    let s = TestServer::start(20).await;
+    let id = s.account_id("staff").await;
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let (st, body) = admin
+        .api(
+            "PUT",
+            &format!("/accounts/{id}/profile"),
+            &csrf,
+            Some(json!({"name": "王小明", "title": "專員", "office_phone": "22991111"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let seq: i64 = {
+        let mut c = s.app.db.read().await.expect("conn");
+        let r = sqlx::query(
+            "SELECT MAX(seq) AS seq FROM audit_events WHERE action = 'account.profile.admin_update'",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .expect("the edit is audited");
+        sqlx::Row::get::<i64, _>(&r, "seq")
+    };
+    let (_, seen) = admin.api_get(&format!("/audit/{seq}")).await;
+    assert_eq!(seen["actor_login"], "admin");
+    assert_ne!(seen["ip"], "", "{seen}");
+    let mut civil = s.signed_in("civil_admin").await;
+    let (st, e) = civil.api_get(&format!("/audit/{seq}")).await;
+    assert_eq!(st, 200, "the event is in the agency admin's scope");
+    assert_eq!(e["actor_login"], "系統管理者 System administrator", "{e}");
+    assert_eq!(
+        (e["ip"].as_str(), e["user_agent"].as_str()),
+        (Some(""), Some("")),
+        "{e}"
+    );
+    assert!(e["actor_id"].is_null(), "{e}");
+    let (_, list) = civil.api_get("/audit?per_page=200").await;
+    let row = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["seq"] == seq)
+        .expect("listed")
+        .clone();
+    assert_eq!(
+        (row["actor_login"].as_str(), row["ip"].as_str()),
+        (Some("系統管理者 System administrator"), Some(""))
+    );
+    let page = civil.get(&format!("/admin/audit/{seq}")).await.1;
+    assert!(
+        page.contains("系統管理者") && !page.contains(">admin<"),
+        "{page}"
+    );
+    // The agency admin's own doings keep their address.
+    let own = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["actor_login"] == "civil_admin")
+        .expect("civil_admin's own sign-in");
+    assert_ne!(own["ip"], "", "{own}");
+    // And the export says the same.
+    let (st, xlsx) = civil.get_bytes("/admin/audit/export.xlsx").await;
+    assert_eq!(st, 200);
+    let (_, text) = common::workbook_text(&xlsx);
+    assert!(
+        text.contains("系統管理者 System administrator"),
+        "in the export"
+    );
+}
+
 /// Issue 12 §2.13: an admin edits a person's data and, inside the admin's
 /// scope, their unit; a unit outside it goes by the agency-change request;
 /// the edit is audited; an admin of another agency reaches nothing.

@@ -1066,29 +1066,12 @@ async fn the_audit_trail_speaks_in_words_and_its_export_keeps_the_filters() {
         .await;
     let want = api["total"].as_i64().expect("total");
     assert_eq!(want, 3);
-    let r = admin
-        .http
-        .get(format!(
-            "{}/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed",
-            s.base
-        ))
-        .header("cookie", &admin.cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let file = std::env::temp_dir().join(format!("portico-audit-{}.xlsx", std::process::id()));
-    std::fs::write(&file, r.bytes().await.unwrap()).unwrap();
+    let (st, xlsx) = admin
+        .get_bytes("/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed")
+        .await;
+    assert_eq!(st, 200);
     // Read as any spreadsheet reader would: the sheet's rows, and its text.
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import sys,zipfile,re;z=zipfile.ZipFile(sys.argv[1]);s=z.read('xl/worksheets/sheet1.xml').decode();t=z.read('xl/sharedStrings.xml').decode();print(len(re.findall(r'<row ',s)));print(t)")
-        .arg(&file)
-        .output()
-        .expect("python3 reads the workbook");
-    let _ = std::fs::remove_file(&file);
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let rows: i64 = text.lines().next().unwrap().trim().parse().unwrap();
+    let (rows, text) = common::workbook_text(&xlsx);
     assert_eq!(
         rows,
         want + 1,

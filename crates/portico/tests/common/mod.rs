@@ -603,6 +603,19 @@ impl Client {
         (s, json_body(r).await)
     }
 
+    /// A page's raw bytes (a download).
+    pub async fn get_bytes(&mut self, path: &str) -> (u16, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("download");
+        let st = r.status().as_u16();
+        (st, r.bytes().await.expect("body").to_vec())
+    }
+
     /// A raw body to the API (an avatar upload).
     pub async fn api_bytes(
         &mut self,
@@ -640,4 +653,29 @@ impl Client {
         let s = r.status().as_u16();
         (s, json_body(r).await)
     }
+}
+
+/// An xlsx workbook as any spreadsheet reader sees it: the first sheet's
+/// row count, and the text of its cells.
+pub fn workbook_text(xlsx: &[u8]) -> (i64, String) {
+    let file = std::env::temp_dir().join(format!(
+        "portico-book-{}-{}.xlsx",
+        std::process::id(),
+        xlsx.len()
+    ));
+    std::fs::write(&file, xlsx).expect("write the workbook");
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys,zipfile,re;z=zipfile.ZipFile(sys.argv[1]);s=z.read('xl/worksheets/sheet1.xml').decode();t=z.read('xl/sharedStrings.xml').decode();print(len(re.findall(r'<row ',s)));print(t)")
+        .arg(&file)
+        .output()
+        .expect("python3 reads the workbook");
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let rows = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a row count");
+    (rows, text)
 }
