@@ -9,8 +9,8 @@ use crate::{App, Ctx, Result, mail, token_hash};
 use portico_core::ids::AccountId;
 use portico_core::outbox::Channel;
 use portico_core::verify::{
-    CODE_TTL, MAX_SENDS_PER_ADDRESS, MAX_SENDS_PER_IP, MAX_TRIES, Purpose, SEND_WINDOW,
-    VERIFIED_TTL, code_refused, parse_code, too_many_sends,
+    CODE_TTL, MAX_SENDS_PER_ADDRESS, MAX_SENDS_PER_INTERNAL_IP, MAX_SENDS_PER_IP, MAX_TRIES,
+    Purpose, SEND_WINDOW, VERIFIED_TTL, code_refused, parse_code, too_many_sends,
 };
 use portico_core::{Error, Msg};
 use portico_store::codes::{self, NewCode, Verified};
@@ -60,7 +60,13 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let now = self.now();
-        if !self.within_send_limits(tx, key, ctx).await? {
+        // A signed-in person binding a contact is counted as themselves:
+        // an office behind one address must not share twenty codes.
+        let client = match (purpose, dest.as_ref().and_then(|d| d.account)) {
+            (Purpose::BindAddress, Some(a)) => format!("account:{}", a.0),
+            _ => ctx.ip.clone(),
+        };
+        if !self.within_send_limits(tx, key, &client, ctx).await? {
             return Err(Error::Refused(too_many_sends()));
         }
         let code = new_code()?;
@@ -71,7 +77,7 @@ impl App {
                 address: key,
                 code_hash: &code_hash(purpose, key, &code),
                 expires_at: now + CODE_TTL,
-                ip: &ctx.ip,
+                ip: &client,
             },
             now,
         )
@@ -103,17 +109,31 @@ impl App {
     }
 
     /// Whether one more message may go to `key` (an address, or a national
-    /// ID for a mobile-ID push) from this client: 5 an hour per key, 20 per
-    /// client. What was sent is the codes table, pushes included.
+    /// ID for a mobile-ID push) from `client` (an address, or a signed-in
+    /// account): 5 an hour per key, 20 per client — or
+    /// [`MAX_SENDS_PER_INTERNAL_IP`] from an address inside the government
+    /// network, where a whole office may sit behind one. What was sent is
+    /// the codes table, pushes included.
     pub(crate) async fn within_send_limits(
         &self,
         tx: &mut Tx,
         key: &str,
+        client: &str,
         ctx: &Ctx,
     ) -> Result<bool> {
-        let (by_key, by_ip) =
-            codes::sends_since(tx, key, &ctx.ip, self.now() - SEND_WINDOW).await?;
-        Ok(by_key < MAX_SENDS_PER_ADDRESS && by_ip < MAX_SENDS_PER_IP)
+        let (by_key, by_client) =
+            codes::sends_since(tx, key, client, self.now() - SEND_WINDOW).await?;
+        if by_key >= MAX_SENDS_PER_ADDRESS {
+            return Ok(false);
+        }
+        if by_client < MAX_SENDS_PER_IP {
+            return Ok(true);
+        }
+        let internal = match ctx.address() {
+            Some(ip) if client == ctx.ip => self.zones().await?.is_internal(ip),
+            _ => false,
+        };
+        Ok(internal && by_client < MAX_SENDS_PER_INTERNAL_IP)
     }
 
     /// Notes a message that carries no code (a mobile-ID push, a login
@@ -122,7 +142,7 @@ impl App {
     pub(crate) async fn note_send(&self, purpose: &str, key: &str, ctx: &Ctx) -> Result<bool> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        if !self.within_send_limits(&mut tx, key, ctx).await? {
+        if !self.within_send_limits(&mut tx, key, &ctx.ip, ctx).await? {
             return Ok(false);
         }
         codes::insert(

@@ -14,6 +14,9 @@ pub const MAX_TRIES: u32 = 5;
 pub const MAX_SENDS_PER_ADDRESS: i64 = 5;
 /// Codes sent for one client address within [`SEND_WINDOW`].
 pub const MAX_SENDS_PER_IP: i64 = 20;
+/// Codes sent for one address inside the government network within
+/// [`SEND_WINDOW`]: an office's staff may share one.
+pub const MAX_SENDS_PER_INTERNAL_IP: i64 = 500;
 pub const SEND_WINDOW: Duration = Duration::hours(1);
 /// After a code is accepted, the next step must be finished within this.
 pub const VERIFIED_TTL: Duration = Duration::minutes(30);
