@@ -2,6 +2,7 @@
 //! (by the cookie's token or an API access token), the idle clock, signing
 //! out here or everywhere, and the purge of idle ones. Signing in is
 //! `auth.rs`.
+use crate::oidc::TokenUse;
 use crate::{App, Ctx, Result, token_hash};
 use portico_core::ids::AccountId;
 use portico_core::permission::Principal;
@@ -149,22 +150,22 @@ impl App {
     /// The person behind an OAuth access token allowed to call the JSON API
     /// (scope `portico.api`), as a session without a cookie: no CSRF token
     /// (a bearer token is not sent by browsers on their own), no idle clock.
-    pub async fn bearer_session(&self, token: &str) -> Result<Option<Session>> {
+    pub async fn bearer_session(&self, token: &str) -> Result<TokenUse<Session>> {
         let Some(t) = self.verify_access_token(token).await? else {
-            return Ok(None);
+            return Ok(TokenUse::Invalid);
         };
         // The scope was granted, and the client is still approved for it.
         let (Some(account), true) = (t.account, t.has_scope("portico.api") && t.api_access) else {
-            return Ok(None);
+            return Ok(TokenUse::Insufficient("portico.api"));
         };
         let settings = self.settings().await?;
         let mut c = self.db.read().await?;
         let Some(a) = accounts::get(&mut c, account).await? else {
-            return Ok(None);
+            return Ok(TokenUse::Invalid);
         };
         let grants = roles::of_account(&mut c, a.id).await?;
         let now = self.now();
-        Ok(Some(session_of(
+        Ok(TokenUse::Granted(session_of(
             a,
             grants,
             &settings,

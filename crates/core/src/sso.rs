@@ -56,6 +56,16 @@ impl Claim {
             Claim::Phone => Msg::new("公務電話", "Official phone"),
         }
     }
+    /// The scope that asks for this claim (OpenID Connect Core §5.4): the
+    /// portal's own items (login, agency, unit, title) go with `profile`.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Claim::Email => "email",
+            Claim::Phone => "phone",
+            Claim::Name | Claim::Login | Claim::Agency | Claim::Unit | Claim::Title => "profile",
+        }
+    }
+
     /// The names of the JWT / userinfo members this claim fills.
     pub fn members(self) -> &'static [&'static str] {
         match self {
@@ -68,6 +78,18 @@ impl Claim {
             Claim::Phone => &["phone_number"],
         }
     }
+}
+
+/// What an application receives about a person: the claims its service
+/// was approved for that the granted scopes ask for. Approval is the
+/// ceiling; asking only `openid` gets the subject alone.
+pub fn released<'a>(approved: &[Claim], scopes: impl IntoIterator<Item = &'a str>) -> Vec<Claim> {
+    let scopes: Vec<&str> = scopes.into_iter().collect();
+    approved
+        .iter()
+        .copied()
+        .filter(|c| scopes.contains(&c.scope()))
+        .collect()
 }
 
 /// A set of claims, stored as a comma-separated list.
@@ -315,6 +337,21 @@ pub fn parse_scope(s: &str) -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_application_receives_the_approved_claims_its_scopes_ask_for() {
+        let approved = [Claim::Name, Claim::Login, Claim::Unit, Claim::Email];
+        assert_eq!(released(&approved, ["openid"]), vec![]);
+        assert_eq!(
+            released(&approved, ["openid", "profile"]),
+            vec![Claim::Name, Claim::Login, Claim::Unit]
+        );
+        assert_eq!(
+            released(&approved, ["openid", "email", "phone"]),
+            vec![Claim::Email],
+            "phone was asked for, not approved"
+        );
+    }
+
     use super::*;
 
     #[test]

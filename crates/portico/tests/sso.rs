@@ -42,11 +42,27 @@ async fn code_flow_with_pkce_refresh_rotation_introspection_revocation_and_logou
     let at = t["access_token"].as_str().unwrap();
     assert_eq!(header(at)["typ"], "at+jwt");
 
-    // Userinfo: exactly the approved claims (all seven for the sample).
+    // Userinfo: the approved claims the scopes ask for (OpenID Connect
+    // Core §5.4): `profile` brings the name and the unit, not the e-mail.
     let (st, ui) = bearer_get(&s, "/oauth2/userinfo", at).await;
     assert_eq!(st, 200);
-    assert_eq!(ui["email"], "staff@mail.tainan.gov.tw");
     assert_eq!(ui["unit"], "行政科");
+    assert!(ui["email"].is_null() && id["email"].is_null(), "{ui}");
+    {
+        let (verifier, challenge) = pkce();
+        let url = auth_url(ID, CB, &challenge, "")
+            .replace("scope=openid%20profile", "scope=openid%20email%20phone");
+        let (_, _, loc) = c.get_loc(&url).await;
+        let (st, t) = exchange(&s, &param(&loc, "code").expect("code"), &verifier).await;
+        assert_eq!(st, 200, "{t}");
+        let (_, ui) = bearer_get(&s, "/oauth2/userinfo", t["access_token"].as_str().unwrap()).await;
+        assert_eq!(ui["email"], "staff@mail.tainan.gov.tw", "{ui}");
+        assert!(ui["phone_number"].is_string(), "{ui}");
+        assert!(
+            ui["name"].is_null() && ui["unit"].is_null(),
+            "profile not asked: {ui}"
+        );
+    }
 
     // Refresh rotates; the old refresh token presented again revokes the
     // whole family, the new one included (RFC 9700 §4.14.2).
@@ -966,6 +982,23 @@ async fn seed_004_account_verification_api_follows_the_sign_in_rules() {
         .send()
         .await
         .unwrap();
+    // Valid, but without this API's scope (RFC 6750 §3.1).
+    assert_eq!(r.status(), 403);
+    let www = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert_eq!(
+        www,
+        "Bearer error=\"insufficient_scope\", scope=\"account.verify\""
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "insufficient_scope");
+    // A token nobody issued is invalid, not insufficient.
+    let r = http
+        .post(format!("{}/api/v1/apps/verify", s.base))
+        .bearer_auth("not-a-token")
+        .json(&json!({"login": "admin", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }
 
@@ -1140,14 +1173,30 @@ async fn the_json_api_accepts_bearer_tokens_with_the_api_scope() {
         .await
         .unwrap();
     assert_eq!(r.status(), 409);
-    // Without the scope: not accepted.
+    // Without the scope: valid, not enough (RFC 6750 §3.1).
     let (code, verifier) = code_for(&s, &mut c).await;
     let (_, t) = exchange(&s, &code, &verifier).await;
+    let (st, body) = bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap()).await;
     assert_eq!(
-        bearer_get(&s, "/api/v1/me", t["access_token"].as_str().unwrap())
-            .await
-            .0,
-        401
+        (st, body["scope"].as_str()),
+        (403, Some("portico.api")),
+        "{body}"
+    );
+    // And a client token at userinfo has no person to describe.
+    let (_, ct) = token(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "account.verify"),
+        ],
+        Some((ID, SECRET)),
+    )
+    .await;
+    let (st, body) = bearer_get(&s, "/oauth2/userinfo", ct["access_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (403, Some("insufficient_scope")),
+        "{body}"
     );
 }
 

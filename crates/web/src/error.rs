@@ -242,6 +242,26 @@ pub(crate) fn invalid_token() -> Response {
     cors(r)
 }
 
+/// A valid token without the scope the resource needs (RFC 6750 §3.1):
+/// 403, naming the scope to ask for.
+pub(crate) fn insufficient_scope(scope: &'static str) -> Response {
+    let mut r = (
+        StatusCode::FORBIDDEN,
+        axum::Json(json!({
+            "error": "insufficient_scope",
+            "error_description": format!("this resource needs a token with the scope {scope}"),
+            "scope": scope,
+        })),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
+    )) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    cors(r)
+}
+
 /// A bearer token was required and none came (RFC 6750 §3).
 /// No error code, as §3.1 asks of a request without authentication; the
 /// body says what is missing, for the developer reading it.

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use portico_app::Ctx;
+use portico_app::oidc::TokenUse;
 use portico_app::oidc::{Client, ClientAuth, OAuthError};
 use portico_app::sessions::Session;
 use portico_core::{Error, Lang, Msg};
@@ -221,22 +222,23 @@ impl FromRequestParts<AppState> for MaybeSigned {
 pub struct ApiUser(pub Session);
 
 impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = WebError;
+    type Rejection = Response;
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let refuse = |e: Error| WebError::api(e).into_response();
         let (s, by_token) = match bearer(&parts.headers) {
-            Some(t) => (
-                state.app.bearer_session(t).await.map_err(WebError::api)?,
-                true,
-            ),
-            None => (
-                session_of(parts, state).await.map_err(WebError::api)?,
-                false,
-            ),
+            Some(t) => match state.app.bearer_session(t).await.map_err(refuse)? {
+                TokenUse::Granted(s) => (Some(s), true),
+                TokenUse::Invalid => (None, true),
+                TokenUse::Insufficient(scope) => {
+                    return Err(crate::error::insufficient_scope(scope));
+                }
+            },
+            None => (session_of(parts, state).await.map_err(refuse)?, false),
         };
-        let s = s.ok_or(WebError::api(Error::Unauthenticated))?;
+        let s = s.ok_or_else(|| refuse(Error::Unauthenticated))?;
         // A token acts as the person: it reads what they may read, and
         // writes only their own account. Administration and the application
         // registry need a session of the person themself.
@@ -244,7 +246,7 @@ impl FromRequestParts<AppState> for ApiUser {
             let p = parts.uri.path();
             let p = p.strip_prefix("/api/v1").unwrap_or(p);
             if !(p == "/me" || p.starts_with("/me/")) {
-                return Err(WebError::api(Error::Refused(Msg::new(
+                return Err(refuse(Error::Refused(Msg::new(
                     "以存取權杖呼叫時只能變更自己的帳號；管理作業請登入公務入口網",
                     "With an access token only your own account can be changed; sign in to the portal for administration",
                 ))));
@@ -259,7 +261,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 "/me" | "/me/password" | "/me/prefs" | "/me/sign-out-everywhere"
             )
         {
-            return Err(WebError::api(Error::Refused(Msg::new(
+            return Err(refuse(Error::Refused(Msg::new(
                 "密碼已到期，請先變更密碼（POST /api/v1/me/password）",
                 "Your password has expired; change it first (POST /api/v1/me/password)",
             ))));
@@ -271,7 +273,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !constant_time_eq(sent.as_bytes(), s.csrf.as_bytes()) {
-                return Err(WebError::api(Error::Refused(csrf_msg())));
+                return Err(refuse(Error::Refused(csrf_msg())));
             }
         }
         Ok(ApiUser(s))
@@ -465,9 +467,14 @@ impl FromRequestParts<AppState> for AppCaller {
                 .verify_access_token(t)
                 .await
                 .map_err(|e| WebError::api(e).into_response())?;
-            let Some(tok) = tok.filter(|t| t.account.is_none() && t.has_scope(scope)) else {
+            let Some(tok) = tok else {
                 return Err(invalid_token());
             };
+            // A person's token, or one without this API's scope, is valid
+            // but not enough.
+            if tok.account.is_some() || !tok.has_scope(scope) {
+                return Err(crate::error::insufficient_scope(scope));
+            }
             // A client token gets the same per-application limit as the
             // client's own credentials would.
             if !st

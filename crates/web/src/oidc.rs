@@ -15,6 +15,7 @@ use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use portico_app::oidc::TokenUse;
 use portico_app::oidc::{AuthRequest, Authorize, Client, OAuthError, TokenRequest};
 use portico_core::sso::Claim;
 use portico_core::{Error, Lang, Msg};
@@ -291,10 +292,11 @@ async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
     let Some(t) = crate::extract::bearer(&headers) else {
         return Ok(crate::error::missing_token());
     };
-    match st.app.userinfo(t).await.map_err(WebError::api)? {
-        Some(m) => Ok(json_ok(serde_json::Value::Object(m))),
-        None => Ok(invalid_token()),
-    }
+    Ok(match st.app.userinfo(t).await.map_err(WebError::api)? {
+        TokenUse::Granted(m) => json_ok(serde_json::Value::Object(m)),
+        TokenUse::Invalid => invalid_token(),
+        TokenUse::Insufficient(scope) => crate::error::insufficient_scope(scope),
+    })
 }
 
 #[derive(serde::Deserialize, Default)]

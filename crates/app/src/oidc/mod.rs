@@ -324,6 +324,17 @@ impl AccessToken {
     }
 }
 
+/// What an access token presented at a resource comes to: what it grants,
+/// nothing (unknown, expired, revoked), or too little — a valid token
+/// without the scope the resource needs (RFC 6750 §3.1
+/// `insufficient_scope`).
+#[derive(Debug)]
+pub enum TokenUse<T> {
+    Granted(T),
+    Invalid,
+    Insufficient(&'static str),
+}
+
 /// What a client credentials token may do, by approved service.
 pub const CLIENT_SCOPES: [(&str, ServiceKind); 2] = [
     ("account.verify", ServiceKind::Verify),

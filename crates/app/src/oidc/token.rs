@@ -148,7 +148,13 @@ impl App {
                 );
             }
             let person = self
-                .person_claims(account, &client.claims(ServiceKind::Sso))
+                .person_claims(
+                    account,
+                    &portico_core::sso::released(
+                        &client.claims(ServiceKind::Sso),
+                        scope.iter().copied(),
+                    ),
+                )
                 .await?;
             claims.extend(person);
             Some(key.sign("JWT", &Value::Object(claims))?)

@@ -1,5 +1,6 @@
 //! Our own JWTs checked (signature by `kid`, issuer, expiry, revocation)
 //! and the userinfo endpoint (OpenID Connect Core §5.3).
+use crate::oidc::TokenUse;
 use crate::oidc::{AccessToken, epoch, keys};
 use crate::{App, Result};
 use portico_core::clients::ServiceKind;
@@ -100,26 +101,36 @@ impl App {
         }))
     }
 
-    /// The userinfo endpoint: the approved claims of the token's person.
-    pub async fn userinfo(&self, token: &str) -> Result<Option<Map<String, Value>>> {
+    /// The userinfo endpoint: the approved claims of the token's person
+    /// that its scopes ask for.
+    pub async fn userinfo(&self, token: &str) -> Result<TokenUse<Map<String, Value>>> {
         let Some(t) = self.verify_access_token(token).await? else {
-            return Ok(None);
+            return Ok(TokenUse::Invalid);
         };
-        let (Some(account), true) = (t.account, t.has_scope("openid")) else {
-            return Ok(None);
+        let Some(account) = t.account else {
+            return Ok(TokenUse::Insufficient("openid"));
         };
+        if !t.has_scope("openid") {
+            return Ok(TokenUse::Insufficient("openid"));
+        }
         let Some(client) = self.client(&t.client_id).await? else {
-            return Ok(None);
+            return Ok(TokenUse::Invalid);
         };
         let Some(a) = accounts::get(&mut *self.db.read().await?, account).await? else {
-            return Ok(None);
+            return Ok(TokenUse::Invalid);
         };
         let mut m = Map::new();
         m.insert("sub".into(), json!(account.0.to_string()));
         m.extend(
-            self.person_claims(&a, &client.claims(ServiceKind::Sso))
-                .await?,
+            self.person_claims(
+                &a,
+                &portico_core::sso::released(
+                    &client.claims(ServiceKind::Sso),
+                    t.scope.iter().map(String::as_str),
+                ),
+            )
+            .await?,
         );
-        Ok(Some(m))
+        Ok(TokenUse::Granted(m))
     }
 }
