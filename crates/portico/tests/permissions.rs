@@ -665,6 +665,40 @@ async fn an_admin_does_not_change_their_own_account_from_the_console() {
     assert_eq!(st, 200, "still signed in");
 }
 
+/// The role picker offers only what the admin can grant: strictly below
+/// their own rank (the refusal stays for a forged form).
+#[tokio::test]
+async fn the_role_picker_offers_only_roles_below_the_admins_own() {
+    let s = TestServer::start(20).await;
+    let id = s.account_id("staff").await;
+    let options = |page: &str| -> Vec<String> {
+        page.split("<option value=\"")
+            .skip(1)
+            .map(|o| o.split('"').next().unwrap_or("").to_owned())
+            .filter(|v| v.ends_with("_admin"))
+            .collect()
+    };
+    let mut admin = s.signed_in("admin").await;
+    let page = admin.get(&format!("/admin/accounts/{id}")).await.1;
+    assert_eq!(
+        options(&page),
+        ["system_admin", "agency_admin", "unit_admin"]
+    );
+    let mut civil = s.signed_in("civil_admin").await;
+    let page = civil.get(&format!("/admin/accounts/{id}")).await.1;
+    assert_eq!(
+        options(&page),
+        ["unit_admin"],
+        "an agency admin makes unit admins"
+    );
+    let mut unit_admin = s.signed_in("unit_admin").await;
+    let page = unit_admin.get(&format!("/admin/accounts/{id}")).await.1;
+    assert!(
+        options(&page).is_empty() && page.contains("id=\"no-grant\""),
+        "{page}"
+    );
+}
+
 /// An event in an agency admin's scope done by a system admin names no
 /// login, address or browser to the agency admin: the actor's account is
 /// above them, as `Admin::view` has it. The system admin sees it all.

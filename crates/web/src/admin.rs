@@ -102,13 +102,27 @@ async fn account_view(
         .map_err(page_err(lang))?;
     let admin = p.admin().map_err(page_err(lang))?;
     let tree = st.app.org_tree().await.map_err(page_err(lang))?;
-    let scopes = tree
+    let units: Vec<_> = tree
         .order
         .iter()
         .map(|(i, d)| (&tree.units[*i], *d))
         .filter(|(u, _)| {
             u.kind != OrgKind::Group && admin.scope().covers(&u.path) && tree.is_live(u)
         })
+        .collect();
+    // Only the roles this admin can grant somewhere: strictly below their
+    // own where it applies (a unit admin grants none).
+    let grantable: Vec<RoleKind> = RoleKind::ALL
+        .into_iter()
+        .filter(|k| match k {
+            RoleKind::SystemAdmin => admin.may_grant(*k, None).is_ok(),
+            _ => units
+                .iter()
+                .any(|(u, _)| admin.may_grant(*k, Some(&u.path)).is_ok()),
+        })
+        .collect();
+    let scopes = units
+        .iter()
         .map(|(u, d)| {
             (
                 u.id.0,
@@ -124,6 +138,7 @@ async fn account_view(
             c: Chrome::of(&s.0, "admin-accounts").with_flash(flash(flash_code)),
             m,
             scopes,
+            grantable,
             default_scope,
             error,
             errs: Errors::new(errs, lang),

@@ -27,6 +27,8 @@ pub struct AdminAccountPage {
     pub m: portico_app::accounts::Managed,
     /// Units the admin may scope a role to: (id, indented name).
     pub scopes: Vec<(i64, String)>,
+    /// The roles the admin can grant somewhere in their scope.
+    pub grantable: Vec<portico_core::permission::RoleKind>,
     /// The scope preselected: the account's agency.
     pub default_scope: i64,
     pub error: String,
