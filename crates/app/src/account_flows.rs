@@ -26,6 +26,9 @@ pub(crate) struct Subject {
 }
 
 impl App {
+    /// Who a signed-out check is about: the typed address, mobile or ID,
+    /// checked for shape (a field error otherwise), and the account it
+    /// names for `purpose`.
     pub(crate) async fn flow_subject(&self, purpose: Purpose, who: Who<'_>) -> Result<Subject> {
         let mut c = self.db.read().await?;
         let (key, found) = match who {

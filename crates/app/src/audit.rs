@@ -15,13 +15,25 @@ use std::collections::HashMap;
 /// The most rows one export carries.
 pub const EXPORT_LIMIT: i64 = 100_000;
 
-/// How an actor the admin may not see is named instead, if so.
+/// Whose records are being read: an admin's view of their scope, or a
+/// person's view of their own.
+#[derive(Clone, Copy)]
+enum Reader<'r, 'a> {
+    Admin(&'r Admin<'a>),
+    Person,
+}
+
+/// How an actor the reader may not see is named instead, if so. An admin
+/// sees the actors they may view (`Admin::view`) and people holding no
+/// admin role; a person sees themselves only.
 async fn withheld_as(
     c: &mut portico_store::Conn,
-    admin: &Admin<'_>,
+    reader: Reader<'_, '_>,
     id: AccountId,
 ) -> Result<Option<&'static str>> {
-    if admin.principal().is_system_admin() {
+    if let Reader::Admin(a) = reader
+        && a.principal().is_system_admin()
+    {
         return Ok(None);
     }
     let Some(a) = accounts::get(c, id).await? else {
@@ -32,22 +44,31 @@ async fn withheld_as(
         .iter()
         .map(|g| g.role())
         .collect();
-    let t = Target {
-        id,
-        unit_path: &a.unit_path,
-        roles: &held,
+    let label = if held.iter().any(|r| r.kind == RoleKind::SystemAdmin) {
+        SYSTEM_ADMIN
+    } else if held.is_empty() {
+        ANOTHER_PERSON
+    } else {
+        OTHER_ADMIN
     };
-    Ok(match admin.view(&t) {
-        Ok(()) => None,
-        Err(_) if held.iter().any(|r| r.kind == RoleKind::SystemAdmin) => Some(SYSTEM_ADMIN),
-        Err(_) if held.is_empty() => None,
-        Err(_) => Some(OTHER_ADMIN),
+    Ok(match reader {
+        Reader::Person => Some(label),
+        Reader::Admin(_) if held.is_empty() => None,
+        Reader::Admin(admin) => {
+            let t = Target {
+                id,
+                unit_path: &a.unit_path,
+                roles: &held,
+            };
+            admin.view(&t).is_err().then_some(label)
+        }
     })
 }
 
 /// What a withheld actor reads as.
 pub const SYSTEM_ADMIN: &str = "系統管理者 System administrator";
 pub const OTHER_ADMIN: &str = "其他管理者 Another administrator";
+pub const ANOTHER_PERSON: &str = "其他使用者 Another person";
 
 /// The outcome of walking the chain.
 #[derive(Debug)]
@@ -75,7 +96,8 @@ impl App {
             per_page.clamp(1, 200),
         )
         .await?;
-        self.withhold_actors(&admin, &mut page.items).await?;
+        self.withhold_actors(Reader::Admin(&admin), actor.account_id(), &mut page.items)
+            .await?;
         Ok(page)
     }
 
@@ -86,7 +108,8 @@ impl App {
             .await?
             .ok_or(Error::NotFound)?;
         let mut one = [e];
-        self.withhold_actors(&admin, &mut one).await?;
+        self.withhold_actors(Reader::Admin(&admin), actor.account_id(), &mut one)
+            .await?;
         let [e] = one;
         Ok(e)
     }
@@ -106,27 +129,34 @@ impl App {
             EXPORT_LIMIT,
         )
         .await?;
-        self.withhold_actors(&admin, &mut events).await?;
+        self.withhold_actors(Reader::Admin(&admin), actor.account_id(), &mut events)
+            .await?;
         crate::export::audit_xlsx(&events, lang)
     }
 
-    /// An event in scope may have been done by someone the admin may not
-    /// see: a system admin, or an admin of another agency. Their login,
-    /// address and browser are withheld, as `Admin::view` withholds their
-    /// account; the event reads as done by 系統管理者 or 其他管理者. Only the
-    /// copy shown changes; the stored row and its hash do not.
-    async fn withhold_actors(&self, admin: &Admin<'_>, events: &mut [Event]) -> Result<()> {
-        let me = admin.principal().account_id().0;
+    /// An event in scope may have been done by someone the reader may not
+    /// see: for an admin, a system admin or an admin of another agency; for
+    /// a person, anyone else. Their login, address and browser are
+    /// withheld, as `Admin::view` withholds their account, and the row's
+    /// hashes with them (they could be checked against guesses); the event
+    /// reads as done by 系統管理者, 其他管理者 or 其他使用者. Only the copy
+    /// shown changes; the stored row does not.
+    async fn withhold_actors(
+        &self,
+        reader: Reader<'_, '_>,
+        me: AccountId,
+        events: &mut [Event],
+    ) -> Result<()> {
         let mut known: HashMap<i64, Option<&'static str>> = HashMap::new();
         let mut c = self.db.read().await?;
         for e in events.iter_mut() {
-            let Some(id) = e.actor_id.filter(|id| *id != me) else {
+            let Some(id) = e.actor_id.filter(|id| *id != me.0) else {
                 continue;
             };
             let shown = match known.get(&id) {
                 Some(v) => *v,
                 None => {
-                    let v = withheld_as(&mut c, admin, AccountId(id)).await?;
+                    let v = withheld_as(&mut c, reader, AccountId(id)).await?;
                     known.insert(id, v);
                     v
                 }
@@ -136,6 +166,8 @@ impl App {
                 e.actor_login = label.to_owned();
                 e.ip.clear();
                 e.user_agent.clear();
+                e.hash.clear();
+                e.prev_hash.clear();
             }
         }
         Ok(())
@@ -161,14 +193,17 @@ impl App {
             actor_login: None,
             ..f.clone()
         };
-        audit::list(
+        let mut page = audit::list(
             &mut *self.db.read().await?,
             &Visible::everything(),
             &f,
             page,
             20,
         )
-        .await
+        .await?;
+        self.withhold_actors(Reader::Person, s.principal.account_id(), &mut page.items)
+            .await?;
+        Ok(page)
     }
 
     /// Anyone: what they did (every event they are the actor of).
@@ -199,8 +234,11 @@ impl App {
         let e = audit::get(&mut *self.db.read().await?, seq)
             .await?
             .ok_or(Error::NotFound)?;
-        let me = s.principal.account_id().0;
-        if e.actor_id == Some(me) || e.target_id == Some(me) && e.target_kind == "account" {
+        let me = s.principal.account_id();
+        if e.actor_id == Some(me.0) || e.target_id == Some(me.0) && e.target_kind == "account" {
+            let mut one = [e];
+            self.withhold_actors(Reader::Person, me, &mut one).await?;
+            let [e] = one;
             Ok(e)
         } else {
             Err(Error::NotFound)

@@ -773,6 +773,45 @@ async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
         text.contains("系統管理者 System administrator"),
         "in the export"
     );
+    // The row's hashes would let a guess at the address be checked.
+    assert_eq!(
+        (e["hash"].as_str(), e["prev_hash"].as_str()),
+        (Some(""), Some("")),
+        "{e}"
+    );
+    // Searching by the actor or the address finds nothing withheld.
+    for q in ["actor=admin", "ip=127.0.0.1"] {
+        let (_, found) = civil.api_get(&format!("/audit?{q}&per_page=200")).await;
+        let seqs: Vec<i64> = found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["seq"].as_i64())
+            .collect();
+        assert!(!seqs.contains(&seq), "{q}: {found}");
+    }
+    let (_, found) = civil.api_get("/audit?actor=admin").await;
+    assert_eq!(found["total"], 0, "{found}");
+    let (_, found) = admin.api_get("/audit?actor=admin").await;
+    assert!(
+        found["total"].as_i64().unwrap() > 0,
+        "the system admin finds them"
+    );
+    // The person the edit was about reads it without the admin's address
+    // either (帳號使用紀錄's detail).
+    let mut staff = s.signed_in("staff").await;
+    let (st, mine) = staff.api_get(&format!("/me/records/{seq}")).await;
+    assert_eq!(st, 200, "{mine}");
+    assert_eq!(
+        mine["actor_login"], "系統管理者 System administrator",
+        "{mine}"
+    );
+    assert_eq!(
+        (mine["ip"].as_str(), mine["user_agent"].as_str()),
+        (Some(""), Some(""))
+    );
+    let page = staff.get(&format!("/records/{seq}")).await.1;
+    assert!(!page.contains(">admin<"), "{page}");
 }
 
 /// Issue 12 §2.13: an admin edits a person's data and, inside the admin's

@@ -1360,6 +1360,45 @@ async fn the_mobile_id_service_refuses_a_request_with_a_wrong_checksum() {
     );
 }
 
+/// A mobile-ID check for an ID with no eligible account counts against the
+/// client's send limit as a real push does: the limit cannot tell which
+/// IDs have accounts.
+#[tokio::test]
+async fn a_decoy_push_counts_against_the_send_limit_like_a_real_one() {
+    let rig = CardRig::start().await;
+    let s = &rig.s;
+    // Outside the government network, 20 sends an hour per client address.
+    let mut admin = s.signed_in("admin").await;
+    assert_eq!(
+        put_settings(&mut admin, json!({"internal_networks": "10.0.0.0/8"}))
+            .await
+            .0,
+        200
+    );
+    let mut c = s.client();
+    for n in 0..19 {
+        let (st, _) = s
+            .flow_send(&mut c, "/admins", "email", &format!("probe{n}@example.org"))
+            .await;
+        assert_eq!(st, 200);
+    }
+    let unknown = portico_core::national_id::NationalId::with_check_digit('B', "23456789")
+        .unwrap()
+        .as_str()
+        .to_owned();
+    let (st, page, _) = c
+        .post_form(
+            "/admins/send",
+            &[("method", "mobile_id"), ("national_id", &unknown)],
+        )
+        .await;
+    assert_eq!(st, 200, "the same waiting page: {page}");
+    let (st, _) = s
+        .flow_send(&mut c, "/admins", "email", "probe19@example.org")
+        .await;
+    assert_eq!(st, 409, "the decoy was counted as the twentieth");
+}
+
 #[tokio::test]
 async fn seed_004_a_forgotten_password_is_reset_with_the_bound_card() {
     // 004 L795–806: 忘記密碼 by 自然人憑證, for those who bound a card.

@@ -418,6 +418,18 @@ fn filtered(v: &Visible, f: &Filter) -> SqlBuf {
     if let Some(ip) = f.ip.as_deref().filter(|s| !s.is_empty()) {
         b.push(" AND ip = ").t(ip);
     }
+    // Searching by who or from where finds only what the admin is shown:
+    // an actor above them (withheld on the page) matches no such search,
+    // or the search would name them one query at a time.
+    let by_actor = f.actor_login.as_deref().is_some_and(|s| !s.is_empty())
+        || f.actor_id.is_some()
+        || f.ip.as_deref().is_some_and(|s| !s.is_empty());
+    if by_actor && v.ranks.is_some() {
+        b.push(" AND (actor_id IS NULL OR NOT EXISTS (SELECT 1 FROM roles ar WHERE ar.account_id = actor_id) OR EXISTS (SELECT 1 FROM accounts aa JOIN org_units au ON au.id = aa.unit_id WHERE aa.id = actor_id");
+        b.scope(&v.scope, "au.path");
+        b.not_above(v, "aa.id");
+        b.push("))");
+    }
     if let Some(m) = f.method {
         // The detail is compact JSON written by the portal, and the method
         // one of its own names.

@@ -315,7 +315,7 @@ async fn flow_start(
     State(st): State<AppState>,
     flow: AccountFlow,
     headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<ByQuery>,
+    crate::extract::LenientQuery(q): crate::extract::LenientQuery<ByQuery>,
 ) -> Result<Response, WebError> {
     account_page(
         &st,
@@ -463,10 +463,11 @@ async fn flow_code(
 async fn flow_card_options(
     State(st): State<AppState>,
     flow: AccountFlow,
+    ReqCtx(ctx): ReqCtx,
 ) -> Result<Response, WebError> {
     let c = st
         .app
-        .card_verification_start(flow.purpose())
+        .card_verification_start(flow.purpose(), &ctx)
         .await
         .map_err(WebError::api)?;
     Ok(axum::Json(c).into_response())

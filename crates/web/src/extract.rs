@@ -231,7 +231,8 @@ impl FromRequestParts<AppState> for ApiUser {
         let (s, by_token) = match bearer(&parts.headers) {
             Some(t) => match state.app.bearer_session(t).await.map_err(refuse)? {
                 TokenUse::Granted(s) => (Some(s), true),
-                TokenUse::Invalid => (None, true),
+                // RFC 6750 §3.1: a token that is not (or no longer) valid.
+                TokenUse::Invalid => return Err(invalid_token()),
                 TokenUse::Insufficient(scope) => {
                     return Err(crate::error::insufficient_scope(scope));
                 }

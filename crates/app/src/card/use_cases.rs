@@ -184,9 +184,24 @@ impl App {
 
     /// Anyone: the challenge of a card as the identity check of an account
     /// flow (忘記密碼 by 自然人憑證, 004 L795).
-    pub async fn card_verification_start(&self, purpose: Purpose) -> Result<CardChallenge> {
+    pub async fn card_verification_start(
+        &self,
+        purpose: Purpose,
+        ctx: &Ctx,
+    ) -> Result<CardChallenge> {
         if !purpose.checks().contains(&Check::Card) {
             return Err(Error::NotFound);
+        }
+        // Each challenge is a stored row: a signed-out caller gets a few a
+        // minute, as many as a person with a card and a PIN needs.
+        if !self
+            .rate_allow(&format!("card-verify:{}", ctx.ip), 10)
+            .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "操作次數過多，請稍候一分鐘再試",
+                "Too many tries; wait a minute and try again",
+            )));
         }
         self.card_challenge(&verify_kind(purpose), None).await
     }

@@ -348,6 +348,10 @@ impl App {
             None => {
                 e.outcome = Some(portico_core::audit::Outcome::Failed);
                 e.reason = "not_eligible".into();
+                // Counted as a push would be, so the client's send limit
+                // does not tell an eligible ID from any other.
+                self.note_send("mobile_id", &format!("mobile_id:{key}"), ctx)
+                    .await?;
                 None
             }
         };
