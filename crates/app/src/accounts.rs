@@ -159,6 +159,12 @@ impl App {
             unit_path: &account.unit_path,
             roles: &held,
         })?;
+        drop(c);
+        let mut account = account;
+        if let Some(label) = self.withheld_login(&admin, &account.last_change_by).await? {
+            account.last_change_by = label.to_owned();
+        }
+        let mut c = self.db.read().await?;
         let bound = portico_store::factors::bound(&mut c, id).await?;
         let locked = account.locked_until.is_some_and(|u| u > self.now());
         Ok(Managed {

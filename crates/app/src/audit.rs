@@ -66,9 +66,10 @@ async fn withheld_as(
 }
 
 /// What a withheld actor reads as.
-pub const SYSTEM_ADMIN: &str = "系統管理者 System administrator";
-pub const OTHER_ADMIN: &str = "其他管理者 Another administrator";
-pub const ANOTHER_PERSON: &str = "其他使用者 Another person";
+/// (Labelled by `core::audit::labels::actor_label`.)
+pub const SYSTEM_ADMIN: &str = "@system_admin";
+pub const OTHER_ADMIN: &str = "@other_admin";
+pub const ANOTHER_PERSON: &str = "@another_person";
 
 /// The outcome of walking the chain.
 #[derive(Debug)]
@@ -171,6 +172,23 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// How an admin reads the login of whoever last changed an account: the
+    /// login, or the words for one above them (as on audit events).
+    pub(crate) async fn withheld_login(
+        &self,
+        admin: &Admin<'_>,
+        login: &str,
+    ) -> Result<Option<&'static str>> {
+        if login.is_empty() || login == admin.principal().login() {
+            return Ok(None);
+        }
+        let mut c = self.db.read().await?;
+        let Some(a) = accounts::find_by_login(&mut c, login).await? else {
+            return Ok(None);
+        };
+        withheld_as(&mut c, Reader::Admin(admin), a.id).await
     }
 
     /// Anyone: their own sign-in records (sign-ins and sign-outs that name

@@ -70,11 +70,12 @@ pub fn audit_xlsx(events: &[Event], lang: Lang) -> Result<Vec<u8>> {
         );
         let reason = labels::reason_label(&e.reason).get(lang).to_owned();
         let detail = labels::detail_text(&e.detail, lang);
+        let actor = labels::actor_label(&e.actor_login).get(lang).to_owned();
         sheet.write_number(row, 0, e.seq as f64).map_err(xerr)?;
         let at = portico_core::time::display_seconds(e.at);
         let texts = [
             at.as_str(),
-            &e.actor_login,
+            &actor,
             &action,
             &e.target_kind,
             &e.target_label,

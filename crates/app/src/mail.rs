@@ -268,13 +268,13 @@ pub fn login_reminder(logins: &[(String, Msg)]) -> Text {
 }
 
 pub fn password_set(login: &str, activation: bool) -> Text {
-    let (zh, en) = if activation {
-        ("帳號已開通", "account activated")
+    let (subject, zh, en) = if activation {
+        ("帳號已開通", "已開通", "account activated")
     } else {
-        ("密碼已重設", "password reset")
+        ("密碼已重設", "的密碼已重設", "password reset")
     };
     text(
-        zh,
+        subject,
         en,
         &format!(
             "您的帳號 {login} {zh}，現在可以使用新密碼登入。\n若這不是您本人的操作，請立即聯絡所屬機關管理者。"

@@ -34,6 +34,9 @@ pub struct MoveForm {
 
 struct CleanMove {
     unit: OrgUnit,
+    /// The unit with the agency above it (民政局／行政科): dozens of
+    /// 區公所 have a 民政課.
+    unit_path_name: String,
     title: String,
     reason: String,
 }
@@ -50,6 +53,7 @@ impl MoveForm {
         c.finish()?;
         match (unit, title, reason) {
             (Some(unit), Some(title), Some(reason)) => Ok(CleanMove {
+                unit_path_name: tree.path_name(&unit),
                 unit,
                 title,
                 reason,
@@ -132,7 +136,7 @@ impl App {
         self.put_mail(
             &mut tx,
             &a.backup_email,
-            mail::request_received(RequestKind::Reinstate, &a.name, &a.login, &m.unit.name),
+            mail::request_received(RequestKind::Reinstate, &a.name, &a.login, &m.unit_path_name),
             Some(a.id),
             m.unit.path.as_str(),
         )
@@ -142,7 +146,7 @@ impl App {
         Ok(Submitted {
             login: a.login,
             name: a.name,
-            unit_name: m.unit.name,
+            unit_name: m.unit_path_name,
         })
     }
 
@@ -304,7 +308,12 @@ impl App {
             self.put_mail(
                 &mut tx,
                 &a.backup_email,
-                mail::request_received(RequestKind::AgencyChange, &a.name, &a.login, &m.unit.name),
+                mail::request_received(
+                    RequestKind::AgencyChange,
+                    &a.name,
+                    &a.login,
+                    &m.unit_path_name,
+                ),
                 Some(a.id),
                 m.unit.path.as_str(),
             )

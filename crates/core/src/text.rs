@@ -128,6 +128,9 @@ pub struct Email(String);
 impl Email {
     pub fn parse(input: &str) -> Result<Email, Msg> {
         let s = input.trim();
+        if s.is_empty() {
+            return Err(Msg::new("請輸入電子郵件", "Enter an e-mail address"));
+        }
         let bad = || Msg::new("電子郵件格式不正確", "The e-mail address is not valid");
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());

@@ -158,8 +158,8 @@ pub fn parse_code(input: &str) -> Result<String, Msg> {
 /// the code was wrong, expired or never sent, so nothing is revealed.
 pub fn code_refused() -> Msg {
     Msg::new(
-        "驗證碼錯誤或已失效，請重新取得驗證碼",
-        "The code is wrong or no longer valid; request a new one",
+        "驗證碼錯誤或已失效；請核對後再輸入一次，或重新取得驗證碼",
+        "The code is wrong or no longer valid; check it and type it again, or request a new one",
     )
 }
 

@@ -95,16 +95,16 @@ async fn last_sign_in_is_the_previous_one_and_a_failure_since_is_shown() {
     let home = second.get("/").await.1;
     assert!(home.contains(&format!("上次登入：{at_first}")), "{home}");
     assert!(
-        home.contains(&format!("此後曾有登入失敗：{failed_at}")),
+        home.contains(&format!("自上次成功登入後，曾有登入失敗：{failed_at}")),
         "{home}"
     );
     let account = second.get("/account").await.1;
-    assert!(account.contains("此後曾有登入失敗"), "the account page too");
+    assert!(account.contains("曾有登入失敗"), "the account page too");
     // Signed in again without a failure: nothing to warn about.
     s.clock.advance(time::Duration::hours(1));
     let mut third = s.signed_in("staff").await;
     let home = third.get("/").await.1;
-    assert!(!home.contains("此後曾有登入失敗"), "{home}");
+    assert!(!home.contains("曾有登入失敗"), "{home}");
 }
 
 /// A long list's pager leaves numbers out with a gap, and a page past the
@@ -957,6 +957,39 @@ async fn a_unit_is_created_and_edited_through_the_page_form_as_a_browser_sends_i
         .await
         .unwrap();
     assert_eq!(sqlx::Row::get::<i64, _>(&r, "sort_order"), 7);
+    drop(c);
+    // A refused move keeps the edit form as stored and says why under the
+    // move form (the new-user review: a save after it disabled the unit).
+    let edu = {
+        let mut c = s.app.db.read().await.unwrap();
+        let r = sqlx::query("SELECT id FROM org_units WHERE name = '教育局'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        sqlx::Row::get::<i64, _>(&r, "id").to_string()
+    };
+    let (st, page, _) = admin
+        .post_form(
+            &format!("/admin/org/{id}/move"),
+            &[("_csrf", &csrf), ("parent", &edu), ("oid", &oid)],
+        )
+        .await;
+    assert_eq!(st, 422, "the OID is not under 教育局's");
+    assert!(
+        page.contains("value=\"測試科\""),
+        "the name as stored: {page}"
+    );
+    assert!(
+        page.contains("name=\"enabled\" type=\"checkbox\" checked"),
+        "still enabled"
+    );
+    assert!(page.contains("value=\"7\""), "the order as stored");
+    let err = between(&page, "id=\"move-oid-err\" class=\"err\">", "</p>");
+    assert!(!err.is_empty(), "the error under the move form: {page}");
+    assert!(
+        page.contains(&format!("<option value=\"{edu}\" selected")),
+        "the chosen parent kept"
+    );
 }
 
 #[tokio::test]
@@ -1052,7 +1085,7 @@ async fn the_audit_trail_speaks_in_words_and_its_export_keeps_the_filters() {
         "{}",
         between(&list, "id=\"action\"", "</select>")
     );
-    let seq = between(&list, "<td><a href=\"/admin/audit/", "\"");
+    let seq = between(&list, "序號\"><a href=\"/admin/audit/", "\"");
     let (_, one) = admin.get(&format!("/admin/audit/{seq}")).await;
     assert!(
         one.contains("<dt>登入方式</dt><dd>一般登入</dd>"),

@@ -525,7 +525,7 @@ async fn flow_set(
             let (title, zh, en) = match flow {
                 AccountFlow::Activate | AccountFlow::Reinstate | AccountFlow::FindAdmins => (
                     Msg::new("帳號已開通", "Account activated"),
-                    "帳號已開通，現在可以使用新密碼登入",
+                    "已開通，現在可以使用新密碼登入",
                     "activated; sign in with your new password",
                 ),
                 AccountFlow::Forgot => (
@@ -539,7 +539,7 @@ async fn flow_set(
                     c: Chrome::bare(lang),
                     title,
                     message: Msg::owned(
-                        format!("帳號 {login}：{zh}。"),
+                        format!("帳號 {login} {zh}。"),
                         format!("Account {login}: {en}."),
                     ),
                     link: "/login",

@@ -203,11 +203,23 @@ async fn create_unit(
     }
 }
 
+/// What was typed on a unit's page when it comes back with errors: the
+/// edit form, or the move form (the edit form then shows what is stored).
+enum Typed {
+    Edit(UnitForm),
+    Move {
+        parent: Option<i64>,
+        oid: String,
+    },
+    /// Nothing typed (a refused delete): the stored values.
+    Nothing,
+}
+
 async fn unit_page(
     st: &AppState,
     s: &Signed,
     id: i64,
-    form: Option<UnitForm>,
+    typed: Option<Typed>,
     errs: Vec<portico_core::FieldError>,
     ok: Option<&str>,
 ) -> Result<Response, WebError> {
@@ -222,6 +234,11 @@ async fn unit_page(
         .cloned()
         .ok_or(Error::NotFound)
         .map_err(page_err(lang))?;
+    let (form, moving) = match typed {
+        Some(Typed::Edit(f)) => (Some(f), None),
+        Some(Typed::Move { parent, oid }) => (None, Some((parent, oid))),
+        Some(Typed::Nothing) | None => (None, None),
+    };
     let form = form.unwrap_or_else(|| UnitForm {
         parent_id: unit.parent_id.map(|p| p.0),
         kind: unit.kind.as_str().into(),
@@ -231,7 +248,8 @@ async fn unit_page(
         enabled: unit.enabled.then(|| "on".into()),
     });
     let accounts = tree.subtree_count(&unit);
-    let parents = parent_options(&tree, unit.parent_id.map(|p| p.0))
+    let (move_parent, move_oid) = moving.unwrap_or((unit.parent_id.map(|p| p.0), unit.oid.clone()));
+    let parents = parent_options(&tree, move_parent)
         .into_iter()
         .filter(|c| {
             tree.get(OrgUnitId(c.id))
@@ -246,6 +264,7 @@ async fn unit_page(
             form,
             errs: Errors::new(errs, lang),
             parents,
+            move_oid,
             accounts,
         },
         lang,
@@ -276,11 +295,15 @@ async fn update_unit(
         &st,
         &s,
         id,
-        form.clone(),
+        Typed::Edit(form.clone()),
         st.app
             .update_unit(&s.0.principal, OrgUnitId(id), &form, &ctx)
             .await,
-        "unit",
+        if form.enabled.is_some() {
+            "unit"
+        } else {
+            "unit-disabled"
+        },
     )
     .await
 }
@@ -289,40 +312,38 @@ async fn unit_result(
     st: &AppState,
     s: &Signed,
     id: i64,
-    form: UnitForm,
+    typed: Typed,
     r: Result<(), Error>,
     ok: &str,
 ) -> Result<Response, WebError> {
-    match r {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/org/{id}?ok={ok}")).into_response()),
-        Err(Error::Invalid(errs)) => unit_page(st, s, id, Some(form), errs, None).await,
+    let errs = match r {
+        Ok(()) => return Ok(Redirect::to(&format!("/admin/org/{id}?ok={ok}")).into_response()),
+        Err(Error::Invalid(errs)) => errs,
         Err(Error::Conflict { field, message }) => {
-            unit_page(
-                st,
-                s,
-                id,
-                Some(form),
-                vec![portico_core::FieldError { field, message }],
-                None,
-            )
-            .await
+            vec![portico_core::FieldError { field, message }]
         }
-        Err(Error::Refused(message)) => {
-            unit_page(
-                st,
-                s,
-                id,
-                Some(form),
-                vec![portico_core::FieldError {
-                    field: "unit",
-                    message,
-                }],
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(WebError::page(e, s.lang())),
-    }
+        Err(Error::Refused(message)) => vec![portico_core::FieldError {
+            field: "unit",
+            message,
+        }],
+        Err(e) => return Err(WebError::page(e, s.lang())),
+    };
+    // A move's errors stand under the move form.
+    let errs = match typed {
+        Typed::Move { .. } => errs
+            .into_iter()
+            .map(|e| portico_core::FieldError {
+                field: match e.field {
+                    "oid" => "move_oid",
+                    "parent_id" => "move_parent",
+                    f => f,
+                },
+                message: e.message,
+            })
+            .collect(),
+        Typed::Edit(_) | Typed::Nothing => errs,
+    };
+    unit_page(st, s, id, Some(typed), errs, None).await
 }
 
 #[derive(serde::Deserialize)]
@@ -358,9 +379,9 @@ async fn move_unit(
         &st,
         &s,
         id,
-        UnitForm {
+        Typed::Move {
+            parent: f.parent.parse().ok(),
             oid: f.oid.clone(),
-            ..UnitForm::default()
         },
         r,
         "moved",
@@ -383,7 +404,7 @@ async fn delete_unit(
     {
         Ok(()) => Ok(Redirect::to("/admin/org?ok=unit-deleted").into_response()),
         Err(e @ (Error::Refused(_) | Error::Invalid(_))) => {
-            unit_result(&st, &s, id, UnitForm::default(), Err(e), "").await
+            unit_result(&st, &s, id, Typed::Nothing, Err(e), "").await
         }
         Err(e) => Err(WebError::page(e, s.lang())),
     }

@@ -136,12 +136,7 @@ async fn admin_rights_form(
     s: Signed,
     LenientQuery(q): LenientQuery<crate::support::OkQuery>,
 ) -> Result<Response, WebError> {
-    let sent = (q.ok.as_deref() == Some("sent")).then(|| {
-        Msg::new(
-            "已送出申請，待機關管理者審核；結果會寄至您的備用信箱",
-            "Request sent; your agency's administrators will review it and mail you the result",
-        )
-    });
+    let sent = (q.ok.as_deref() == Some("sent")).then(|| Msg::new("已送出申請。", "Request sent."));
     admin_rights_page(
         &st,
         &s,

@@ -70,6 +70,10 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
         "revoked" => Msg::new("角色已移除", "Role revoked"),
         "settings" => Msg::new("系統參數已儲存", "Settings saved"),
         "unit" => Msg::new("單位已儲存", "Unit saved"),
+        "unit-disabled" => Msg::new(
+            "單位已儲存，目前為停用：不再出現在單位選單，現有帳號不受影響",
+            "Unit saved; it is disabled: no longer offered in unit pickers, its accounts unchanged",
+        ),
         "unit-deleted" => Msg::new("單位已刪除", "Unit deleted"),
         "moved" => Msg::new("單位已移動", "Unit moved"),
         _ => return None,

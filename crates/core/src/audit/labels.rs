@@ -204,6 +204,24 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("demo.seed", "建立示範資料", "Demo data created"),
 ];
 
+/// What a withheld actor's login reads as (`app::audit` withholds the
+/// logins a reader may not see): codes no login can be, labelled here.
+pub const WITHHELD_ACTORS: &[(&str, &str, &str)] = &[
+    ("@system_admin", "系統管理者", "A system administrator"),
+    ("@other_admin", "其他管理者", "Another administrator"),
+    ("@another_person", "其他使用者", "Another person"),
+];
+
+/// An event's actor as a person reads it: the login, or the words for a
+/// withheld one.
+pub fn actor_label(login: &str) -> Msg {
+    WITHHELD_ACTORS
+        .iter()
+        .find(|(code, _, _)| *code == login)
+        .map(|(_, zh, en)| Msg::new(zh, en))
+        .unwrap_or_else(|| Msg::owned(login.to_owned(), login.to_owned()))
+}
+
 /// Groups of actions for the filter: (code prefix, zh-TW, English).
 pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("auth.", "登入與登出", "Signing in and out"),
@@ -594,6 +612,12 @@ pub fn action_label(code: &str) -> Msg {
 }
 
 /// A reason in words; empty for none; an unknown code as itself.
+/// Whether an event's reason is one of the portal's codes (a refusal's
+/// why), not words a person wrote (an application's reason).
+pub fn is_reason_code(reason: &str) -> bool {
+    find(REASONS, reason).is_some()
+}
+
 pub fn reason_label(code: &str) -> Msg {
     if code.is_empty() {
         return Msg::new("", "");

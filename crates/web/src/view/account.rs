@@ -96,6 +96,10 @@ pub fn action_label(action: &str) -> Msg {
     portico_core::audit::labels::action_label(action)
 }
 
+pub fn actor_label(login: &str) -> Msg {
+    portico_core::audit::labels::actor_label(login)
+}
+
 pub fn outcome_label(o: &str) -> Msg {
     portico_core::audit::Outcome::parse(o)
         .map(|o| o.label())
@@ -113,6 +117,10 @@ pub fn method_label(detail: &str) -> Msg {
         })
         .map(|m| m.label())
         .unwrap_or_else(|| Msg::new("", ""))
+}
+
+pub fn is_reason_code(r: &str) -> bool {
+    portico_core::audit::labels::is_reason_code(r)
 }
 
 pub fn reason_label(r: &str) -> Msg {

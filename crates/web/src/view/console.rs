@@ -89,6 +89,8 @@ pub struct AdminUnitPage {
     pub form: portico_app::orgs::UnitForm,
     pub errs: Errors,
     pub parents: Vec<Choice>,
+    /// The OID the move form shows: the stored one, or what was typed.
+    pub move_oid: String,
     pub accounts: i64,
 }
 
