@@ -491,6 +491,8 @@ test("組織管理: create, edit, move, disable and delete a unit through the pa
     await axe(page, "org tree");
     // A wrong OID: the form keeps what was typed and names the field.
     await pick("parent", "民政局");
+    // The next free OID under the parent is filled in.
+    assert.match(await page.inputValue("#oid"), new RegExp(`^${civil.replace(/\./g, "\\.")}\\.\\d+$`));
     await page.fill("#name", "測試科");
     await page.fill("#oid", "1.2.3");
     await page.fill("#sort_order", "7");

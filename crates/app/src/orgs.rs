@@ -92,6 +92,36 @@ impl Tree {
             .join("／")
     }
 
+    /// For every unit, the OID its next child would take: its own OID and
+    /// one more than the highest number its children's OIDs end in (`.1`
+    /// for a unit without any). A suggestion for the forms; the OID rules
+    /// still decide.
+    pub fn next_child_oids(&self) -> HashMap<OrgUnitId, String> {
+        let mut top: HashMap<OrgUnitId, u64> = HashMap::new();
+        for u in &self.units {
+            let Some(p) = u.parent_id.and_then(|p| self.get(p)) else {
+                continue;
+            };
+            let arc = u
+                .oid
+                .strip_prefix(p.oid.as_str())
+                .and_then(|r| r.strip_prefix('.'))
+                .and_then(|r| r.parse::<u64>().ok());
+            if let Some(n) = arc {
+                let e = top.entry(p.id).or_insert(0);
+                *e = (*e).max(n);
+            }
+        }
+        self.units
+            .iter()
+            .filter(|u| !u.oid.is_empty())
+            .map(|u| {
+                let n = top.get(&u.id).copied().unwrap_or(0) + 1;
+                (u.id, format!("{}.{n}", u.oid))
+            })
+            .collect()
+    }
+
     /// Units whose name (or whose ancestors' names) holds `q`, or whose OID
     /// starts with it, in display order; at most `limit`.
     pub fn search(&self, q: &str, limit: usize) -> Vec<(&OrgUnit, usize)> {
@@ -389,5 +419,51 @@ fn check_sort_order(v: Option<i64>) -> std::result::Result<(), Msg> {
             "The order must be a whole number from 0 to 9999",
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portico_core::org::{OrgKind, TreePath};
+
+    fn unit(id: i64, parent: Option<i64>, oid: &str) -> OrgUnit {
+        let path = match parent {
+            None => TreePath::root_child(OrgUnitId(id)),
+            Some(p) => TreePath::root_child(OrgUnitId(p)).child(OrgUnitId(id)),
+        };
+        OrgUnit {
+            id: OrgUnitId(id),
+            parent_id: parent.map(OrgUnitId),
+            agency_id: None,
+            kind: OrgKind::Unit,
+            name: format!("u{id}"),
+            oid: oid.into(),
+            path,
+            sort_order: 0,
+            enabled: true,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_new_child_is_offered_the_oid_after_its_siblings_highest() {
+        let tree = Tree::build(
+            vec![
+                unit(1, None, "2.16.886.101.90028"),
+                unit(2, Some(1), "2.16.886.101.90028.3"),
+                unit(3, Some(1), "2.16.886.101.90028.30"),
+                // Not under its parent's OID: not counted.
+                unit(4, Some(1), "2.16.886.101.555"),
+            ],
+            HashMap::new(),
+        );
+        let next = tree.next_child_oids();
+        assert_eq!(next[&OrgUnitId(1)], "2.16.886.101.90028.31");
+        assert_eq!(
+            next[&OrgUnitId(2)],
+            "2.16.886.101.90028.3.1",
+            "no children yet"
+        );
     }
 }

@@ -66,8 +66,8 @@ impl GovOid {
         let s = input.trim();
         let bad = || {
             Msg::new(
-                "OID 格式不正確，應為以點分隔的數字，例如 2.16.886.101.20003",
-                "The OID must be dot-separated numbers, e.g. 2.16.886.101.20003",
+                "OID 格式不正確，應為以點分隔的數字，例如 2.16.886.101.90028.1.30",
+                "The OID must be dot-separated numbers, e.g. 2.16.886.101.90028.1.30",
             )
         };
         if s.is_empty() {

@@ -37,6 +37,17 @@
   }
   // Type-ahead for long pickers: the box above a select keeps the options
   // whose name holds what is typed (the box stays hidden without script).
+  // A unit's parent picked: its next free OID goes in, unless one was typed.
+  document.querySelectorAll("select[data-suggest-oid]").forEach(function (sel) {
+    var box = document.getElementById(sel.getAttribute("data-suggest-oid"));
+    if (!box) { return; }
+    var last = box.value;
+    sel.addEventListener("change", function () {
+      var o = sel.options[sel.selectedIndex];
+      var next = o ? o.getAttribute("data-next-oid") : "";
+      if (next && (box.value === "" || box.value === last)) { box.value = next; last = next; }
+    });
+  });
   document.querySelectorAll("input.select-filter[data-filter-for]").forEach(function (box) {
     var select = document.getElementById(box.getAttribute("data-filter-for"));
     if (!select) { return; }

@@ -68,6 +68,7 @@ fn org_rows(tree: &portico_app::orgs::Tree, q: &str, open: Option<i64>) -> Vec<O
 }
 
 fn parent_options(tree: &portico_app::orgs::Tree, selected: Option<i64>) -> Vec<Choice> {
+    let mut next = tree.next_child_oids();
     tree.order
         .iter()
         .map(|(i, _)| {
@@ -77,6 +78,7 @@ fn parent_options(tree: &portico_app::orgs::Tree, selected: Option<i64>) -> Vec<
                 id: u.id.0,
                 label: tree.path_name(u),
                 selected: Some(u.id.0) == selected,
+                next_oid: next.remove(&u.id).unwrap_or_default(),
             }
         })
         .collect()

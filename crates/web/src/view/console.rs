@@ -64,6 +64,8 @@ pub struct Choice {
     pub id: i64,
     pub label: String,
     pub selected: bool,
+    /// The OID a new child of this unit would take (a suggestion).
+    pub next_oid: String,
 }
 
 pub struct OrgRow {
