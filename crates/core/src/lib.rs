@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod clients;
+pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod msg;
