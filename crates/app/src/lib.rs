@@ -14,6 +14,7 @@ pub mod clients;
 pub mod console;
 pub mod contacts;
 pub mod demo;
+pub mod directory;
 pub mod enrolment;
 pub mod export;
 pub mod factors;

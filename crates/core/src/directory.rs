@@ -31,7 +31,9 @@ impl DirectoryKind {
     }
     pub fn label(self) -> Msg {
         match self {
-            DirectoryKind::ActiveDirectory => Msg::new("Active Directory（AD）", "Active Directory"),
+            DirectoryKind::ActiveDirectory => {
+                Msg::new("Active Directory（AD）", "Active Directory")
+            }
             DirectoryKind::Ldap => Msg::new("LDAP 目錄", "LDAP directory"),
         }
     }
@@ -202,7 +204,10 @@ impl TargetInput {
         if name.is_empty() || name.chars().count() > 40 {
             c.push(
                 "name",
-                Msg::new("請輸入名稱（40 字以內）", "Enter a name (up to 40 characters)"),
+                Msg::new(
+                    "請輸入名稱（40 字以內）",
+                    "Enter a name (up to 40 characters)",
+                ),
             );
         }
         let kind = DirectoryKind::parse(self.kind.trim());
@@ -242,14 +247,22 @@ impl TargetInput {
             _ => {
                 c.push(
                     "oid_attribute",
-                    Msg::new("屬性名稱只能包含英數字與連字號", "An attribute name holds letters, digits and hyphens"),
+                    Msg::new(
+                        "屬性名稱只能包含英數字與連字號",
+                        "An attribute name holds letters, digits and hyphens",
+                    ),
                 );
                 String::new()
             }
         };
         c.finish()?;
-        let (Some(kind), Some((host, port, security)), Some(bind_dn), Some(people_base), Some(mail_base)) =
-            (kind, url, bind_dn, people_base, mail_base)
+        let (
+            Some(kind),
+            Some((host, port, security)),
+            Some(bind_dn),
+            Some(people_base),
+            Some(mail_base),
+        ) = (kind, url, bind_dn, people_base, mail_base)
         else {
             return Err(crate::Error::internal("checked target incomplete"));
         };
@@ -427,8 +440,14 @@ mod tests {
     #[test]
     fn a_target_is_checked_field_by_field() {
         let t = input().check().unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.security), ("dc1.tainan.gov.tw", 636, Security::Ldaps));
-        assert_eq!(t.mail_base, t.people_base, "mail accounts default to the people base");
+        assert_eq!(
+            (t.host.as_str(), t.port, t.security),
+            ("dc1.tainan.gov.tw", 636, Security::Ldaps)
+        );
+        assert_eq!(
+            t.mail_base, t.people_base,
+            "mail accounts default to the people base"
+        );
         assert_eq!(t.oid_attribute, "departmentNumber");
         let bad = TargetInput {
             name: String::new(),
@@ -443,7 +462,17 @@ mod tests {
             panic!("refused");
         };
         let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["name", "kind", "url", "bind_dn", "people_base", "oid_attribute"]);
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "kind",
+                "url",
+                "bind_dn",
+                "people_base",
+                "oid_attribute"
+            ]
+        );
     }
 
     #[test]
@@ -453,7 +482,14 @@ mod tests {
             parse_url("ldap://127.0.0.1:3890", true).unwrap(),
             ("127.0.0.1".into(), 3890, Security::StartTls)
         );
-        for bad in ["http://dc1", "ldaps://", "ldaps://dc1/ou=x", "ldaps://user@dc1", "ldaps://dc1:0", "ldaps://dc 1"] {
+        for bad in [
+            "http://dc1",
+            "ldaps://",
+            "ldaps://dc1/ou=x",
+            "ldaps://user@dc1",
+            "ldaps://dc1:0",
+            "ldaps://dc 1",
+        ] {
             assert!(parse_url(bad, true).is_err(), "{bad}");
         }
     }
@@ -471,7 +507,10 @@ mod tests {
 
     #[test]
     fn ad_passwords_are_quoted_utf16_little_endian() {
-        assert_eq!(ad_password("Ab1"), vec![b'"', 0, b'A', 0, b'b', 0, b'1', 0, b'"', 0]);
+        assert_eq!(
+            ad_password("Ab1"),
+            vec![b'"', 0, b'A', 0, b'b', 0, b'1', 0, b'"', 0]
+        );
         assert_eq!(ad_account_control(true), "512");
         assert_eq!(ad_account_control(false), "514");
     }
@@ -484,7 +523,10 @@ mod tests {
 
     #[test]
     fn a_directory_refusal_reads_in_words_and_says_whether_to_retry() {
-        let m = explain(19, "0000052D: Constraint violation - check_password_restrictions");
+        let m = explain(
+            19,
+            "0000052D: Constraint violation - check_password_restrictions",
+        );
         assert!(m.zh.contains("密碼原則"), "{}", m.zh);
         assert!(explain(49, "").zh.contains("繫結"));
         assert!(worth_retrying(52) && worth_retrying(81));

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod authenticator;
+pub mod directory;
 pub mod oidc;
 
 use portico_app::{App, ManualClock};

@@ -1,0 +1,3 @@
+//! The directories Portico writes through to (issue 13): targets, their
+//! connection test, and the operations that keep them in step.
+pub mod client;

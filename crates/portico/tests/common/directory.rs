@@ -1,0 +1,115 @@
+//! The directories the directory tests write to: OpenLDAP and Samba AD on
+//! loopback, from `scripts/peers/directory`. The test command starts them
+//! once and passes their settings in `PORTICO_TEST_*`; a test run without
+//! them starts them itself, once per machine (Samba's ports are fixed),
+//! under a file lock, and leaves them running for the next run.
+use portico_core::directory::TargetInput;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The settings the peers script printed.
+pub struct Peers {
+    vars: HashMap<String, String>,
+}
+
+impl Peers {
+    fn var(&self, k: &str) -> String {
+        self.vars
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| panic!("{k} missing from the directory peers' settings"))
+    }
+    pub fn ca_pem(&self) -> String {
+        std::fs::read_to_string(self.var("PORTICO_TEST_DIR_CA")).expect("the test CA")
+    }
+    /// A target form for OpenLDAP (`ldap`) or Samba AD (`ad`).
+    pub fn target(&self, kind: &str) -> (TargetInput, String) {
+        let p = if kind == "ad" { "AD" } else { "LDAP" };
+        let input = TargetInput {
+            name: format!("test {kind}"),
+            kind: kind.into(),
+            url: self.var(&format!("PORTICO_TEST_{p}_URL")),
+            starttls: if kind == "ldap" {
+                "on".into()
+            } else {
+                String::new()
+            },
+            ca_pem: self.ca_pem(),
+            bind_dn: self.var(&format!("PORTICO_TEST_{p}_BIND_DN")),
+            bind_password: self.var(&format!("PORTICO_TEST_{p}_PASSWORD")),
+            people_base: self.var(&format!("PORTICO_TEST_{p}_BASE")),
+            unit_ous: "on".into(),
+            password_sync: "on".into(),
+            enabled: "on".into(),
+            ..Default::default()
+        };
+        let pw = input.bind_password.clone();
+        (input, pw)
+    }
+}
+
+fn parse_exports(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
+        .collect()
+}
+
+fn alive(vars: &HashMap<String, String>) -> bool {
+    let Some(port) = vars
+        .get("PORTICO_TEST_LDAP_URL")
+        .and_then(|u| u.rsplit(':').next())
+        .and_then(|p| p.parse::<u16>().ok())
+    else {
+        return false;
+    };
+    [port, 636].iter().all(|p| {
+        std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::from(([127, 0, 0, 1], *p)),
+            std::time::Duration::from_millis(300),
+        )
+        .is_ok()
+    })
+}
+
+pub fn peers() -> &'static Peers {
+    static PEERS: OnceLock<Peers> = OnceLock::new();
+    PEERS.get_or_init(|| {
+        let from_env: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("PORTICO_TEST_") && !k.starts_with("PORTICO_TEST_PG"))
+            .collect();
+        if from_env.contains_key("PORTICO_TEST_AD_URL") {
+            return Peers { vars: from_env };
+        }
+        let dir = std::env::temp_dir().join("portico-directory-peers");
+        std::fs::create_dir_all(&dir).expect("peers folder");
+        let lock = std::fs::File::create(dir.join("lock")).expect("lock file");
+        lock.lock().expect("lock the peers folder");
+        let env_file = dir.join("env");
+        if let Ok(text) = std::fs::read_to_string(&env_file) {
+            let vars = parse_exports(&text);
+            if alive(&vars) {
+                return Peers { vars };
+            }
+        }
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/peers/directory");
+        let out = std::process::Command::new(&script)
+            .arg("start")
+            .arg(dir.join("run"))
+            .output()
+            .expect("run scripts/peers/directory");
+        assert!(
+            out.status.success(),
+            "scripts/peers/directory failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        std::fs::write(&env_file, &text).expect("keep the peers' settings");
+        Peers {
+            vars: parse_exports(&text),
+        }
+    })
+}
