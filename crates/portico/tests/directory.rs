@@ -51,3 +51,100 @@ async fn the_connection_test_names_the_step_that_failed() {
     unknown.url = "ldaps://no-such-host.invalid".into();
     assert_eq!(step(probe(&unknown, &pw).await), Step::Resolve);
 }
+
+/// 管理主控台 → AD 同步管理作業: a system admin adds a target through the
+/// page, tests it, breaks and mends its password; the password never
+/// appears again; nobody else reaches the page.
+#[tokio::test]
+async fn a_system_admin_keeps_targets_on_the_sync_page() {
+    let s = common::TestServer::start(5).await;
+    let (input, pw) = peers().target("ldap");
+    let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
+    let page = admin.get("/admin/directory").await.1;
+    assert!(page.contains("尚未設定同步對象"), "{page}");
+    // A form with mistakes names each field and saves nothing.
+    let (st, page, _) = admin
+        .post_form(
+            "/admin/directory",
+            &[
+                ("_csrf", &csrf),
+                ("name", "x"),
+                ("kind", "ldap"),
+                ("url", &input.url),
+                ("bind_dn", "nonsense"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422, "{page}");
+    for field in ["url", "bind_dn", "bind_password", "people_base"] {
+        assert!(
+            page.contains(&format!("id=\"{field}\""))
+                && page.contains(&format!("id=\"{field}-err\" class=\"err\">")),
+            "{field}"
+        );
+    }
+    assert!(
+        page.contains("須啟用 StartTLS"),
+        "ldap:// without StartTLS: {page}"
+    );
+    let form = |password: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", "測試 LDAP".to_owned()),
+            ("kind", "ldap".to_owned()),
+            ("url", input.url.clone()),
+            ("starttls", "on".to_owned()),
+            ("ca_pem", input.ca_pem.clone()),
+            ("bind_dn", input.bind_dn.clone()),
+            ("bind_password", password.to_owned()),
+            ("people_base", input.people_base.clone()),
+            ("unit_ous", "on".to_owned()),
+            ("password_sync", "on".to_owned()),
+            ("enabled", "on".to_owned()),
+        ]
+    };
+    let f = form(&pw);
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, body, loc) = admin.post_form("/admin/directory", &f).await;
+    assert_eq!(st, 303, "{body}");
+    let id: i64 = common::between(&loc, "/admin/directory/", "?")
+        .parse()
+        .unwrap();
+    let page = admin.get(&loc).await.1;
+    assert!(page.contains("尚未測試連線"), "{page}");
+    assert!(!page.contains(&pw), "the bind password is never shown");
+    let (st, page, _) = admin
+        .post_form(&format!("/admin/directory/{id}/probe"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, 200);
+    let steps = common::between(&page, "id=\"probe-steps\">", "</ol>");
+    assert_eq!(steps.matches("通過").count(), 5, "{steps}");
+    // A wrong password, saved on the version the page showed: the bind
+    // step fails, in words, and the list shows the target unhealthy.
+    let version = common::between(&page, "name=\"version\" value=\"", "\"");
+    let mut f = form("wrong password");
+    f.push(("version", version.clone()));
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, _, _) = admin.post_form(&format!("/admin/directory/{id}"), &f).await;
+    assert_eq!(st, 303);
+    let (st, _, _) = admin.post_form(&format!("/admin/directory/{id}"), &f).await;
+    assert_eq!(st, 409, "an edit on an old version is refused");
+    let page = admin
+        .post_form(&format!("/admin/directory/{id}/probe"), &[("_csrf", &csrf)])
+        .await
+        .1;
+    assert!(page.contains("繫結 DN 或密碼錯誤"), "{page}");
+    assert!(admin.get("/admin/directory").await.1.contains("失敗"));
+    let r = common::oidc::audit_reasons(&s, "directory.probe").await;
+    assert!(r.contains(&"directory_bind".to_owned()), "{r:?}");
+    // An agency admin reaches none of it.
+    let mut civil = s.signed_in("civil_admin").await;
+    for path in [
+        "/admin/directory".to_owned(),
+        format!("/admin/directory/{id}"),
+    ] {
+        let (st, _) = civil.get(&path).await;
+        assert!(st == 403 || st == 404, "{path}: {st}");
+    }
+}

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod captchas;
 pub mod clients;
 pub mod codes;
+pub mod directory;
 pub mod factors;
 pub mod jobs;
 pub mod login_failures;

@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_contacts.sql"),
         postgres: include_str!("../migrations/postgres/0007_contacts.sql"),
     },
+    Migration {
+        version: 8,
+        name: "directory",
+        sqlite: include_str!("../migrations/sqlite/0008_directory.sql"),
+        postgres: include_str!("../migrations/postgres/0008_directory.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

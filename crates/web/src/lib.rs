@@ -9,6 +9,7 @@ mod assets;
 mod audit;
 mod clients;
 mod contacts;
+mod directory;
 mod enrolment;
 mod error;
 mod extract;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::router())
         .merge(account_flows::router())
         .merge(outbox::router())
+        .merge(directory::router())
         .merge(contacts::router())
         .merge(requests::router())
         .merge(oidc::router())

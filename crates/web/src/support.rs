@@ -69,6 +69,10 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
         ),
         "revoked" => Msg::new("角色已移除", "Role revoked"),
         "settings" => Msg::new("系統參數已儲存", "Settings saved"),
+        "directory-saved" => Msg::new(
+            "目錄設定已儲存；請按「測試連線」確認",
+            "Saved; test the connection to be sure",
+        ),
         "unit" => Msg::new("單位已儲存", "Unit saved"),
         "unit-disabled" => Msg::new(
             "單位已儲存，目前為停用：不再出現在單位選單，現有帳號不受影響",

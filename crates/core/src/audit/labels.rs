@@ -202,6 +202,21 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("app.verify", "帳號驗證 API", "Account verification API"),
     ("app.sms", "簡訊發送 API", "SMS API"),
     ("demo.seed", "建立示範資料", "Demo data created"),
+    (
+        "directory.target.create",
+        "新增目錄同步對象",
+        "Directory target added",
+    ),
+    (
+        "directory.target.update",
+        "修改目錄同步對象",
+        "Directory target changed",
+    ),
+    (
+        "directory.probe",
+        "測試目錄連線",
+        "Directory connection tested",
+    ),
 ];
 
 /// What a withheld actor's login reads as (`app::audit` withholds the
@@ -233,10 +248,28 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("outbox.", "通知佇列", "Outbox"),
     ("oauth.", "單一登入", "Single sign-on"),
     ("app.", "應用系統", "Applications"),
+    ("directory.", "AD 同步", "Directory sync"),
 ];
 
 /// Why an event failed or was refused: (code, zh-TW, English).
 pub const REASONS: &[(&str, &str, &str)] = &[
+    (
+        "directory_dns",
+        "目錄主機名稱無法解析",
+        "Directory host name not found",
+    ),
+    (
+        "directory_connect",
+        "無法連線到目錄",
+        "Directory unreachable",
+    ),
+    ("directory_tls", "目錄加密連線失敗", "Directory TLS failed"),
+    ("directory_bind", "目錄繫結失敗", "Directory bind refused"),
+    (
+        "directory_base",
+        "目錄基準 DN 不存在",
+        "Directory base DN missing",
+    ),
     ("captcha", "驗證碼錯誤", "Wrong captcha"),
     ("unknown_login", "帳號不存在", "Unknown login name"),
     (
@@ -584,6 +617,11 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("kid", "金鑰編號", "Key id"),
     ("alg", "演算法", "Algorithm"),
     ("url", "網址", "URL"),
+    (
+        "password_changed",
+        "已更換繫結密碼",
+        "Bind password changed",
+    ),
     ("ips", "IP 位址", "IP addresses"),
     ("email", "電子郵件", "E-mail"),
     ("message", "訊息", "Message"),
