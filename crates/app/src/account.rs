@@ -215,6 +215,7 @@ impl App {
             },
         )
         .await?;
+        self.queue_person(&mut tx, s.principal.account_id()).await?;
         let mut e = self_event(ctx, "account.profile.update", &s.principal);
         e.detail = changed_fields(&before, &p);
         audit::append(&mut tx, &e, now).await?;
@@ -286,7 +287,9 @@ impl App {
             note: "密碼修改",
         };
         accounts::set_password(&mut tx, s.principal.own_account(), &hash, false, &ch).await?;
-        accounts::note_change(&mut tx, s.principal.own_account(), &ch).await?;
+        self.queue_password(&mut tx, account.id, new).await?;
+        self.account_changed(&mut tx, s.principal.own_account(), &ch)
+            .await?;
         sessions::delete_others_of(&mut tx, account.id, &s.id_hash, now).await?;
         audit::append(
             &mut tx,

@@ -216,6 +216,7 @@ impl App {
             },
         };
         accounts::set_password(&mut tx, BY_PROOF.account(a.id), &hash, false, &ch).await?;
+        self.queue_password(&mut tx, a.id, new).await?;
         if activation
             && !accounts::transition(
                 &mut tx,
@@ -229,7 +230,8 @@ impl App {
             return Err(crate::verify::proof_expired());
         }
         sessions::delete_all_of(&mut tx, a.id, now).await?;
-        accounts::note_change(&mut tx, BY_PROOF.account(a.id), &ch).await?;
+        self.account_changed(&mut tx, BY_PROOF.account(a.id), &ch)
+            .await?;
         let action = if activation {
             "account.activate"
         } else {

@@ -134,6 +134,7 @@ impl App {
         if let Some(to) = &to {
             accounts::move_to_unit(&mut tx, of.write(), to.id, None, now).await?;
         }
+        self.queue_person(&mut tx, a.id).await?;
         let mut e = admin_event(ctx, "account.profile.admin_update", actor, &a);
         let mut detail: serde_json::Value =
             serde_json::from_str(&crate::account::changed_fields(&a, &p)).unwrap_or_default();
@@ -242,7 +243,7 @@ impl App {
         if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             of.write(),
             &Change {
@@ -279,7 +280,7 @@ impl App {
         if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             of.write(),
             &Change {
@@ -308,7 +309,7 @@ impl App {
             )));
         }
         accounts::unlock(&mut tx, of.write()).await?;
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             of.write(),
             &Change {
@@ -335,7 +336,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
         accounts::set_must_change_password(&mut tx, of.write(), true).await?;
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             of.write(),
             &Change {
@@ -417,7 +418,7 @@ impl App {
         }
         let proof = of.grant(kind, scope.as_ref().map(|u| (u.id, &u.path)))?;
         roles::grant(&mut tx, &proof, now).await?;
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             of.write(),
             &Change {
@@ -484,7 +485,7 @@ impl App {
             guard_last_system_admin(&mut tx, &a).await?;
         }
         roles::revoke(&mut tx, &proof, role).await?;
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             of.write(),
             &Change {

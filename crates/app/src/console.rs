@@ -151,7 +151,9 @@ impl App {
             note: "重設密碼",
         };
         accounts::set_password(&mut tx, cli.account(a.id), &hash, true, &ch).await?;
-        accounts::note_change(&mut tx, cli.account(a.id), &ch).await?;
+        self.queue_password(&mut tx, a.id, &pw).await?;
+        self.account_changed(&mut tx, cli.account(a.id), &ch)
+            .await?;
         sessions::delete_all_of(&mut tx, a.id, now).await?;
         let e = cli_event("account.password.reset", a.id, &a.login, &a.unit_path);
         audit::append(&mut tx, &e, now).await?;

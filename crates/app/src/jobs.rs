@@ -104,7 +104,7 @@ impl App {
                         continue;
                     }
                     sessions::delete_all_of(&mut tx, a.id, now).await?;
-                    accounts::note_change(
+                    self.account_changed(
                         &mut tx,
                         SWEEP.account(a.id),
                         &Change {

@@ -282,7 +282,7 @@ impl App {
 
     /// Delivers until `shutdown` resolves: a round whenever the bell rings,
     /// and at least every second (messages committed on other nodes, retries
-    /// coming due).
+    /// coming due); then the directories' queued changes.
     pub async fn run_outbox(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
@@ -293,6 +293,15 @@ impl App {
                     false
                 }
             };
+            // The directories' changes ride the same loop (issue 13).
+            let busy = busy
+                || match self.deliver_directory().await {
+                    Ok(r) => r.applied > 0,
+                    Err(e) => {
+                        tracing::error!(error = %e, "directory round failed");
+                        false
+                    }
+                };
             if busy {
                 continue;
             }

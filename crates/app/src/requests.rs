@@ -300,6 +300,7 @@ impl App {
             });
         }
         sessions::delete_all_of(&mut tx, a.id, now).await?;
+        self.queue_person(&mut tx, a.id).await?;
         let mut e = self_event(ctx, "agency_change.request", &s.principal);
         e.reason = m.reason.clone();
         e.detail = serde_json::json!({"from": a.unit_name, "to": m.unit.name}).to_string();

@@ -211,7 +211,7 @@ impl App {
         } else {
             None
         };
-        accounts::note_change(
+        self.account_changed(
             &mut tx,
             decider.write(),
             &Change {

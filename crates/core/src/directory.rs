@@ -362,6 +362,183 @@ pub fn split_name(name: &str) -> (String, String) {
     (sn, given)
 }
 
+/// A person as a directory should hold them now: read from the account
+/// when a change is applied, so every change converges on the latest state
+/// however many were queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub login: String,
+    pub name: String,
+    pub title: String,
+    pub office_phone: String,
+    pub office_ext: String,
+    pub official_email: String,
+    /// The unit's name and its ancestors', from the top of the tree down
+    /// (府內單位, 民政局, 行政科).
+    pub unit_names: Vec<String>,
+    pub agency_name: String,
+    pub unit_oid: String,
+    /// May sign in (the account is active).
+    pub enabled: bool,
+}
+
+/// OpenLDAP's password policy overlay locks an entry with this value
+/// (`pwdAccountLockedTime`, "locked until an administrator unlocks").
+pub const LDAP_LOCKED: &str = "000001010000Z";
+
+impl Target {
+    /// The attribute that names a person: AD's `sAMAccountName`, LDAP's `uid`.
+    pub fn login_attribute(&self) -> &'static str {
+        match self.kind {
+            DirectoryKind::ActiveDirectory => "sAMAccountName",
+            DirectoryKind::Ldap => "uid",
+        }
+    }
+
+    /// The DNs of a unit's OU and of every OU above it, top first, when
+    /// units are OUs; none otherwise.
+    pub fn unit_dns(&self, unit_names: &[String]) -> Vec<String> {
+        if !self.unit_ous {
+            return Vec::new();
+        }
+        let ou = match self.kind {
+            DirectoryKind::ActiveDirectory => "OU",
+            DirectoryKind::Ldap => "ou",
+        };
+        let mut dn = self.people_base.clone();
+        unit_names
+            .iter()
+            .map(|n| {
+                dn = format!("{ou}={},{dn}", escape_dn_value(n));
+                dn.clone()
+            })
+            .collect()
+    }
+
+    /// Where a person's entry is.
+    pub fn person_dn(&self, p: &Person) -> String {
+        let parent = self
+            .unit_dns(&p.unit_names)
+            .pop()
+            .unwrap_or_else(|| self.people_base.clone());
+        let rdn = match self.kind {
+            DirectoryKind::ActiveDirectory => "CN",
+            DirectoryKind::Ldap => "uid",
+        };
+        format!("{rdn}={},{parent}", escape_dn_value(&p.login))
+    }
+
+    /// Where a person's entry is looked for. AD's `sAMAccountName` is
+    /// unique in the whole domain, so an entry is found wherever it is and
+    /// moved under the people base; on LDAP, the people base.
+    pub fn search_base(&self) -> String {
+        match self.kind {
+            DirectoryKind::ActiveDirectory => {
+                let dcs: Vec<&str> = split_dn(&self.people_base)
+                    .into_iter()
+                    .filter(|rdn| {
+                        rdn.split_once('=')
+                            .is_some_and(|(a, _)| a.trim().eq_ignore_ascii_case("dc"))
+                    })
+                    .collect();
+                if dcs.is_empty() {
+                    self.people_base.clone()
+                } else {
+                    dcs.join(",")
+                }
+            }
+            DirectoryKind::Ldap => self.people_base.clone(),
+        }
+    }
+
+    /// The object classes of a new person entry.
+    pub fn person_classes(&self) -> &'static [&'static str] {
+        match self.kind {
+            DirectoryKind::ActiveDirectory => &["top", "person", "organizationalPerson", "user"],
+            DirectoryKind::Ldap => &["top", "person", "organizationalPerson", "inetOrgPerson"],
+        }
+    }
+
+    /// The domain AD's `userPrincipalName` ends in: the people base's DC
+    /// parts (DC=tainan,DC=gov,DC=tw → tainan.gov.tw).
+    pub fn upn_domain(&self) -> String {
+        split_dn(&self.people_base)
+            .iter()
+            .filter_map(|rdn| rdn.split_once('='))
+            .filter(|(a, _)| a.trim().eq_ignore_ascii_case("dc"))
+            .map(|(_, v)| v.trim().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// The attributes Portico keeps on a person's entry, each with its
+    /// values (none: the attribute is removed). The naming attribute, the
+    /// object classes and the password are not among them.
+    pub fn person_attributes(&self, p: &Person) -> Vec<(String, Vec<String>)> {
+        let (sn, given) = split_name(&p.name);
+        // Within the telephone number syntax (a PrintableString: no `#`).
+        let phone = match (p.office_phone.is_empty(), p.office_ext.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => p.office_phone.clone(),
+            (false, false) => format!("{} ext. {}", p.office_phone, p.office_ext),
+        };
+        let one = |v: &str| {
+            if v.is_empty() {
+                vec![]
+            } else {
+                vec![v.to_owned()]
+            }
+        };
+        let unit = p.unit_names.last().cloned().unwrap_or_default();
+        let mut a: Vec<(String, Vec<String>)> = vec![
+            ("displayName".into(), one(&p.name)),
+            ("givenName".into(), one(&given)),
+            // `sn` is required of an LDAP person: the whole name when the
+            // split leaves nothing.
+            ("sn".into(), one(if sn.is_empty() { &p.name } else { &sn })),
+            ("title".into(), one(&p.title)),
+            ("telephoneNumber".into(), one(&phone)),
+            ("mail".into(), one(&p.official_email)),
+            (self.oid_attribute.clone(), one(&p.unit_oid)),
+        ];
+        match self.kind {
+            DirectoryKind::ActiveDirectory => {
+                a.push(("department".into(), one(&unit)));
+                a.push(("company".into(), one(&p.agency_name)));
+                a.push((
+                    "userPrincipalName".into(),
+                    vec![format!("{}@{}", p.login, self.upn_domain())],
+                ));
+            }
+            DirectoryKind::Ldap => {
+                a.push(("cn".into(), one(&p.name)));
+                a.push(("ou".into(), one(&unit)));
+                a.push(("o".into(), one(&p.agency_name)));
+            }
+        }
+        a
+    }
+
+    /// The attribute and values that say whether the person may sign in:
+    /// AD's `userAccountControl`; on LDAP the password policy's lock.
+    pub fn enabled_attribute(&self, enabled: bool) -> (String, Vec<String>) {
+        match self.kind {
+            DirectoryKind::ActiveDirectory => (
+                "userAccountControl".into(),
+                vec![ad_account_control(enabled).to_owned()],
+            ),
+            DirectoryKind::Ldap => (
+                "pwdAccountLockedTime".into(),
+                if enabled {
+                    vec![]
+                } else {
+                    vec![LDAP_LOCKED.to_owned()]
+                },
+            ),
+        }
+    }
+}
+
 /// What a directory said, read in words for the person on the sync page.
 /// `code` is the LDAP result code (RFC 4511 §4.1.9), `text` the server's
 /// diagnostic message (AD's carries its own hex code, e.g. `0000052D` for
@@ -513,6 +690,75 @@ mod tests {
         );
         assert_eq!(ad_account_control(true), "512");
         assert_eq!(ad_account_control(false), "514");
+    }
+
+    fn person() -> Person {
+        Person {
+            login: "staff".into(),
+            name: "王小明".into(),
+            title: "科員".into(),
+            office_phone: "06-2991111".into(),
+            office_ext: "123".into(),
+            official_email: "staff@mail.tainan.gov.tw".into(),
+            unit_names: vec!["府內單位".into(), "民政局".into(), "行政科".into()],
+            agency_name: "民政局".into(),
+            unit_oid: "2.16.886.101.90028.20002.1".into(),
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn a_person_sits_in_their_units_ou_with_the_portals_attributes() {
+        let ad = input().check().unwrap();
+        let p = person();
+        assert_eq!(
+            ad.person_dn(&p),
+            "CN=staff,OU=行政科,OU=民政局,OU=府內單位,OU=Portico,DC=tainan,DC=gov,DC=tw"
+        );
+        assert_eq!(ad.unit_dns(&p.unit_names).len(), 3);
+        assert_eq!(ad.upn_domain(), "tainan.gov.tw");
+        let attrs = ad.person_attributes(&p);
+        let get = |k: &str| {
+            attrs
+                .iter()
+                .find(|(a, _)| a == k)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(get("telephoneNumber"), ["06-2991111 ext. 123"]);
+        assert_eq!(
+            ad.search_base(),
+            "DC=tainan,DC=gov,DC=tw",
+            "the whole domain"
+        );
+        assert_eq!(get("userPrincipalName"), ["staff@tainan.gov.tw"]);
+        assert_eq!(get("departmentNumber"), ["2.16.886.101.90028.20002.1"]);
+        assert_eq!(
+            (get("sn"), get("givenName")),
+            (vec!["王".to_owned()], vec!["小明".to_owned()])
+        );
+        assert_eq!(ad.enabled_attribute(false).1, ["514"]);
+        let ldap = TargetInput {
+            kind: "ldap".into(),
+            url: "ldap://127.0.0.1:3890".into(),
+            starttls: "on".into(),
+            unit_ous: String::new(),
+            people_base: "ou=people,dc=portico,dc=test".into(),
+            ..input()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(
+            ldap.person_dn(&p),
+            "uid=staff,ou=people,dc=portico,dc=test",
+            "no unit OUs"
+        );
+        assert!(ldap.unit_dns(&p.unit_names).is_empty());
+        assert_eq!(ldap.enabled_attribute(false).1, [LDAP_LOCKED]);
+        assert!(
+            ldap.enabled_attribute(true).1.is_empty(),
+            "enabled: the lock goes"
+        );
     }
 
     #[test]

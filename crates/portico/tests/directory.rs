@@ -148,3 +148,138 @@ async fn a_system_admin_keeps_targets_on_the_sync_page() {
         assert!(st == 403 || st == 404, "{path}: {st}");
     }
 }
+
+/// Write-through (issue 13 §2), against both directories: a password set
+/// in Portico opens the person's entry, a profile change and a move to
+/// another unit follow, a disable stops the sign-in and an enable brings it
+/// back; applying the queue again writes nothing new.
+#[tokio::test]
+async fn accounts_are_written_through_to_openldap_and_samba_ad() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let mut targets = Vec::new();
+    for kind in ["ldap", "ad"] {
+        let (input, pw) = peers().fresh_target(kind).await;
+        s.app
+            .create_directory_target(&admin, &input, &ctx)
+            .await
+            .expect("target saved");
+        targets.push((kind, input, pw));
+    }
+    // A password set from the command line (as after a reset).
+    let password = s.app.reset_password_cli("staff").await.expect("reset");
+    let round = s.app.deliver_directory().await.unwrap();
+    assert_eq!(
+        (round.applied, round.failed),
+        (4, 0),
+        "{round:?}: {}",
+        failed_ops(&s).await
+    );
+    for (kind, input, pw) in &targets {
+        let (dn, attrs) = peers().entry(input, pw, "staff").await.expect(kind);
+        assert!(
+            dn.to_lowercase().contains("行政科"),
+            "{kind}: in its unit's OU: {dn}"
+        );
+        assert_eq!(attrs["displayname"], ["王小明"], "{kind}");
+        assert_eq!(attrs["title"], ["科員"], "{kind}");
+        assert!(
+            peers().binds(input, &dn, &password).await,
+            "{kind}: the password opens it"
+        );
+        assert!(
+            !peers().binds(input, &dn, "Not#The1Password").await,
+            "{kind}"
+        );
+    }
+    // Nothing queued: a round writes nothing.
+    assert_eq!(s.app.deliver_directory().await.unwrap(), Default::default());
+
+    // The admin changes the title and the unit: the entry follows.
+    let id = portico_core::ids::AccountId(s.account_id("staff").await);
+    let tree = s.app.org_tree().await.unwrap();
+    let other = tree
+        .units
+        .iter()
+        .find(|u| {
+            tree.path_name(u) == "府內單位／民政局／業務一科"
+                || tree.path_name(u).ends_with("民政局／業務一科")
+        })
+        .expect("民政局／業務一科")
+        .id;
+    let form = portico_app::account::ProfileForm {
+        name: "王小明".into(),
+        title: "專員".into(),
+        office_phone: "22991111".into(),
+        ..Default::default()
+    };
+    s.app
+        .admin_update_profile(&admin, id, &form, Some(other), &ctx)
+        .await
+        .expect("profile saved");
+    let round = s.app.deliver_directory().await.unwrap();
+    assert_eq!(
+        (round.applied, round.failed),
+        (2, 0),
+        "{round:?}: {}",
+        failed_ops(&s).await
+    );
+    for (kind, input, pw) in &targets {
+        let (dn, attrs) = peers().entry(input, pw, "staff").await.unwrap();
+        assert!(dn.contains("業務一科"), "{kind}: moved: {dn}");
+        assert_eq!(attrs["title"], ["專員"], "{kind}");
+        assert!(
+            peers().binds(input, &dn, &password).await,
+            "{kind}: still opens after the move"
+        );
+    }
+
+    // Disabled: the sign-in stops; enabled: it works again.
+    s.app
+        .disable_account(&admin, id, "離職", &ctx)
+        .await
+        .expect("disabled");
+    s.app.deliver_directory().await.unwrap();
+    for (kind, input, pw) in &targets {
+        let (dn, _) = peers().entry(input, pw, "staff").await.unwrap();
+        assert!(
+            !peers().binds(input, &dn, &password).await,
+            "{kind}: disabled"
+        );
+    }
+    s.app
+        .enable_account(&admin, id, "復職", &ctx)
+        .await
+        .expect("enabled");
+    s.app.deliver_directory().await.unwrap();
+    for (kind, input, pw) in &targets {
+        let (dn, _) = peers().entry(input, pw, "staff").await.unwrap();
+        assert!(
+            peers().binds(input, &dn, &password).await,
+            "{kind}: enabled again"
+        );
+    }
+}
+
+/// What the directories refused, for a failing assertion's message.
+async fn failed_ops(s: &common::TestServer) -> String {
+    let mut c = s.app.db.read().await.unwrap();
+    let rows =
+        sqlx::query("SELECT op, state, last_error FROM directory_ops WHERE state <> 'applied'")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap();
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                sqlx::Row::get::<String, _>(r, "op"),
+                sqlx::Row::get::<String, _>(r, "state"),
+                sqlx::Row::get::<String, _>(r, "last_error")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -191,3 +191,204 @@ pub async fn record_probe(
     .map_err(db_err)?;
     Ok(())
 }
+
+/// Targets that take changes, for the portal itself (queueing and
+/// applying them needs no admin).
+pub async fn enabled_targets(c: &mut Conn) -> Result<Vec<TargetRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM directory_targets WHERE enabled = 1 ORDER BY id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
+/// One target, for the portal itself.
+pub async fn target_unattended(c: &mut Conn, id: i64) -> Result<Option<TargetRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM directory_targets WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A queued change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Op {
+    pub id: i64,
+    pub target_id: i64,
+    /// `account:ID` or `unit:ID`: changes to one subject apply in order.
+    pub subject: String,
+    pub op: String,
+    #[serde(skip)]
+    pub secret: Option<String>,
+    pub state: String,
+    pub attempts: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_at: OffsetDateTime,
+    pub last_code: Option<i64>,
+    pub last_error: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub applied_at: Option<OffsetDateTime>,
+}
+
+const OP_COLS: &str = "id, target_id, subject, op, secret, state, attempts, next_at, last_code, \
+    last_error, created_at, applied_at";
+
+fn op_from_row(r: &sqlx::any::AnyRow) -> Result<Op> {
+    Ok(Op {
+        id: r.i64("id")?,
+        target_id: r.i64("target_id")?,
+        subject: r.text("subject")?,
+        op: r.text("op")?,
+        secret: r.opt_text("secret")?,
+        state: r.text("state")?,
+        attempts: r.i64("attempts")?,
+        next_at: at(r.i64("next_at")?),
+        last_code: r.opt_i64("last_code")?,
+        last_error: r.text("last_error")?,
+        created_at: at(r.i64("created_at")?),
+        applied_at: r.opt_i64("applied_at")?.map(at),
+    })
+}
+
+/// Queues a change, in the caller's transaction.
+pub async fn enqueue(
+    c: &mut Conn,
+    target_id: i64,
+    subject: &str,
+    op: &str,
+    secret: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO directory_ops (target_id, subject, op, secret, state, next_at, created_at) \
+         VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+    )
+    .bind(target_id)
+    .bind(subject.to_owned())
+    .bind(op.to_owned())
+    .bind(secret.map(str::to_owned))
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The changes due now that head their subject's queue (an earlier change
+/// of the same subject still pending holds the later ones back), oldest
+/// first, unleased.
+pub async fn due(c: &mut Conn, now: OffsetDateTime, limit: i64) -> Result<Vec<Op>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {OP_COLS} FROM directory_ops o WHERE o.state = 'pending' AND o.next_at <= $1 \
+         AND (o.lease_until IS NULL OR o.lease_until < $1) \
+         AND NOT EXISTS (SELECT 1 FROM directory_ops e WHERE e.target_id = o.target_id \
+           AND e.subject = o.subject AND e.state = 'pending' AND e.id < o.id) \
+         ORDER BY o.id LIMIT $2"
+    )))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(op_from_row).collect()
+}
+
+/// Takes a change for `lease_until`; false when another worker has it.
+pub async fn claim(
+    c: &mut Conn,
+    id: i64,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE directory_ops SET lease_until = $1 WHERE id = $2 AND state = 'pending' \
+         AND (lease_until IS NULL OR lease_until < $3)",
+    )
+    .bind(ms(lease_until))
+    .bind(id)
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The directory has the change: done, and its password is gone.
+pub async fn mark_applied(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<()> {
+    sqlx::query(
+        "UPDATE directory_ops SET state = 'applied', secret = NULL, lease_until = NULL, \
+         applied_at = $1, attempts = attempts + 1, last_error = '', last_code = NULL WHERE id = $2",
+    )
+    .bind(ms(now))
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The directory could not take the change now: try again at `next_at`.
+pub async fn retry_at(
+    c: &mut Conn,
+    id: i64,
+    next_at: OffsetDateTime,
+    code: Option<i64>,
+    error: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE directory_ops SET attempts = attempts + 1, next_at = $1, lease_until = NULL, \
+         last_code = $2, last_error = $3 WHERE id = $4",
+    )
+    .bind(ms(next_at))
+    .bind(code)
+    .bind(error.to_owned())
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The directory refused the change for good (its policy, its schema):
+/// kept with the reason for the sync page; a password it carried is gone.
+pub async fn mark_failed(c: &mut Conn, id: i64, code: Option<i64>, error: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE directory_ops SET state = 'failed', secret = NULL, lease_until = NULL, \
+         attempts = attempts + 1, last_code = $1, last_error = $2 WHERE id = $3",
+    )
+    .bind(code)
+    .bind(error.to_owned())
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// A target's changes, newest first, optionally of one state.
+pub async fn ops_of(
+    c: &mut Conn,
+    _a: &SystemAdmin<'_>,
+    target_id: i64,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Op>> {
+    let mut b = crate::SqlBuf::new(&format!(
+        "SELECT {OP_COLS} FROM directory_ops WHERE target_id = "
+    ));
+    b.i(target_id);
+    if let Some(s) = state {
+        b.push(" AND state = ").t(s);
+    }
+    b.push(" ORDER BY id DESC LIMIT ").i(limit);
+    let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    rows.iter().map(op_from_row).collect()
+}

@@ -113,3 +113,79 @@ pub fn peers() -> &'static Peers {
         }
     })
 }
+
+impl Peers {
+    /// A target whose people base is a fresh OU of its own under the
+    /// directory's base, so tests (and runs) never see each other's
+    /// entries.
+    pub async fn fresh_target(&self, kind: &str) -> (TargetInput, String) {
+        let (mut input, pw) = self.target(kind);
+        let t = input.check().expect("a valid target");
+        let mut ldap = portico_app::directory::client::connect(&t, &pw)
+            .await
+            .unwrap_or_else(|f| panic!("{kind}: {f:?}"));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let ou = if kind == "ad" { "OU" } else { "ou" };
+        let dn = format!("{ou}=t{nanos},{}", t.people_base);
+        let attrs = vec![
+            (
+                "objectClass",
+                ["top", "organizationalUnit"].into_iter().collect(),
+            ),
+            (
+                "ou",
+                [format!("t{nanos}").leak() as &str].into_iter().collect(),
+            ),
+        ];
+        ldap.add(&dn, attrs).await.unwrap().success().unwrap();
+        input.people_base = dn;
+        (input, pw)
+    }
+
+    /// Whether `dn` binds with `password` on the target's directory.
+    pub async fn binds(&self, input: &TargetInput, dn: &str, password: &str) -> bool {
+        let mut t = input.check().unwrap();
+        t.bind_dn = dn.to_owned();
+        portico_app::directory::client::connect(&t, password)
+            .await
+            .is_ok()
+    }
+
+    /// The entry a login names under the target's people base: its DN and
+    /// attributes (names lower-cased).
+    pub async fn entry(
+        &self,
+        input: &TargetInput,
+        pw: &str,
+        login: &str,
+    ) -> Option<(String, HashMap<String, Vec<String>>)> {
+        let t = input.check().unwrap();
+        let mut ldap = portico_app::directory::client::connect(&t, pw)
+            .await
+            .unwrap();
+        let (found, _) = ldap
+            .search(
+                &t.people_base,
+                ldap3::Scope::Subtree,
+                &format!("({}={login})", t.login_attribute()),
+                vec!["*"],
+            )
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
+        found.into_iter().next().map(|e| {
+            let e = ldap3::SearchEntry::construct(e);
+            (
+                e.dn,
+                e.attrs
+                    .into_iter()
+                    .map(|(k, v)| (k.to_lowercase(), v))
+                    .collect(),
+            )
+        })
+    }
+}
