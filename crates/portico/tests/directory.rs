@@ -283,3 +283,219 @@ async fn failed_ops(s: &common::TestServer) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// Issue 13, reliability: while the directory cannot be reached, 50
+/// changes across 10 accounts wait in the queue; once it can, all arrive,
+/// each account's in order, none applied twice, and the entries hold the
+/// last of them.
+#[tokio::test]
+async fn changes_made_while_the_directory_is_down_all_arrive_in_order_once_it_is_back() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(20).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let (mut input, pw) = peers().fresh_target("ldap").await;
+    let real_url = input.url.clone();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    input.url = format!("ldap://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let target = s
+        .app
+        .create_directory_target(&admin, &input, &ctx)
+        .await
+        .unwrap();
+    // Ten accounts of the demo's agencies, five title changes each.
+    let mut conn = s.app.db.read().await.unwrap();
+    let rows = sqlx::query("SELECT id, login, name FROM accounts WHERE state = 'active' AND id NOT IN (SELECT account_id FROM roles) ORDER BY id DESC LIMIT 10")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(rows.len(), 10, "ten demo accounts");
+    let people: Vec<(i64, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                sqlx::Row::get(r, "id"),
+                sqlx::Row::get(r, "login"),
+                sqlx::Row::get(r, "name"),
+            )
+        })
+        .collect();
+    for round in 1..=5 {
+        for (id, _, name) in &people {
+            let form = portico_app::account::ProfileForm {
+                name: name.clone(),
+                title: format!("職稱{round}"),
+                office_phone: "22991111".into(),
+                ..Default::default()
+            };
+            s.app
+                .admin_update_profile(&admin, portico_core::ids::AccountId(*id), &form, None, &ctx)
+                .await
+                .expect("profile saved");
+        }
+    }
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!((r.applied, r.failed), (0, 0), "nothing gets through: {r:?}");
+    assert_eq!(
+        r.retrying, 10,
+        "one head per account tried, the rest wait behind it"
+    );
+    // The directory is back (its address mended), and the retries come due.
+    let row = s.app.directory_target(&admin, target).await.unwrap();
+    input.url = real_url;
+    input.bind_password = String::new();
+    s.app
+        .update_directory_target(&admin, target, &input, row.version, &ctx)
+        .await
+        .unwrap();
+    s.clock.advance(time::Duration::minutes(5));
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!(
+        (r.applied, r.failed, r.retrying),
+        (50, 0, 0),
+        "{r:?}: {}",
+        failed_ops(&s).await
+    );
+    let mut conn = s.app.db.read().await.unwrap();
+    let twice = sqlx::query(
+        "SELECT COUNT(*) AS n FROM directory_ops WHERE state = 'applied' AND attempts > 2",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        sqlx::Row::get::<i64, _>(&twice, "n"),
+        0,
+        "each applied once after its failed try"
+    );
+    drop(conn);
+    for (_, login, _) in &people {
+        let (_, attrs) = peers().entry(&input, &pw, login).await.expect(login);
+        assert_eq!(attrs["title"], ["職稱5"], "{login}: the last change holds");
+    }
+    assert_eq!(
+        s.app.deliver_directory().await.unwrap(),
+        Default::default(),
+        "nothing left"
+    );
+}
+
+/// A change the directory refuses for good (an entry of the same name made
+/// by hand in AD) is kept with its reason in words on the sync page, holds
+/// up no other account, and goes through once retried after the clash is
+/// cleared.
+#[tokio::test]
+async fn a_refused_change_shows_its_reason_and_is_retried_from_the_sync_page() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let mut page_admin = s.signed_in("admin").await;
+    let admin = common::oidc::principal(&s, &page_admin).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let (input, pw) = peers().fresh_target("ad").await;
+    let target = s
+        .app
+        .create_directory_target(&admin, &input, &ctx)
+        .await
+        .unwrap();
+    // Someone made CN=unit_admin by hand where Portico will put it, for
+    // another login.
+    let t = input.check().unwrap();
+    let mut ldap = portico_app::directory::client::connect(&t, &pw)
+        .await
+        .unwrap();
+    let person = {
+        let tree = s.app.org_tree().await.unwrap();
+        let mut c = s.app.db.read().await.unwrap();
+        let a = portico_store::accounts::find_by_login(&mut c, "unit_admin")
+            .await
+            .unwrap()
+            .unwrap();
+        let names: Vec<String> = a
+            .unit_path
+            .ids()
+            .iter()
+            .filter_map(|u| tree.get(*u).map(|u| u.name.clone()))
+            .collect();
+        for (dn, name) in t.unit_dns(&names).iter().zip(&names) {
+            let _ = ldap
+                .add(
+                    dn,
+                    vec![
+                        ("objectClass", ["top", "organizationalUnit"].into()),
+                        ("ou", [name.as_str()].into()),
+                    ],
+                )
+                .await;
+        }
+        portico_core::directory::Person {
+            login: "unit_admin".into(),
+            name: a.name.clone(),
+            title: String::new(),
+            office_phone: String::new(),
+            office_ext: String::new(),
+            official_email: String::new(),
+            unit_names: names,
+            agency_name: a.agency_name.clone(),
+            unit_oid: String::new(),
+            enabled: true,
+        }
+    };
+    let dn = t.person_dn(&person);
+    let blocker = format!("blk{}", std::process::id());
+    ldap.add(
+        &dn,
+        vec![
+            (
+                "objectClass",
+                ["top", "person", "organizationalPerson", "user"].into(),
+            ),
+            ("sAMAccountName", [blocker.as_str()].into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    s.app.reset_password_cli("unit_admin").await.unwrap();
+    s.app.reset_password_cli("staff").await.unwrap();
+    let r = s.app.deliver_directory().await.unwrap();
+    // staff's password and sync go through; unit_admin's both are refused
+    // (the refused password is gone: they set another).
+    assert_eq!((r.applied, r.failed), (2, 2), "{r:?}");
+    let page = page_admin
+        .get(&format!("/admin/directory/{target}?state=failed"))
+        .await
+        .1;
+    assert!(
+        page.contains("目錄中已有同名的項目"),
+        "the reason in words: {page}"
+    );
+    assert!(
+        page.contains("<code>68: "),
+        "and the directory's own text: {page}"
+    );
+    // The clash cleared by hand, the sync retried from the page.
+    ldap.delete(&dn).await.unwrap().success().unwrap();
+    let csrf = page_admin.csrf().await;
+    let (st, _, loc) = page_admin
+        .post_form(
+            &format!("/admin/directory/{target}/retry"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 303, "{loc}");
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!(
+        (r.applied, r.failed),
+        (1, 0),
+        "{r:?}: {}",
+        failed_ops(&s).await
+    );
+    let (at, _) = peers()
+        .entry(&input, &pw, "unit_admin")
+        .await
+        .expect("made");
+    assert!(at.eq_ignore_ascii_case(&dn), "{at}");
+}

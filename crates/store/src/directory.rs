@@ -392,3 +392,42 @@ pub async fn ops_of(
     let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
     rows.iter().map(op_from_row).collect()
 }
+
+/// How many of a target's changes are in each state.
+pub async fn op_counts(
+    c: &mut Conn,
+    _a: &SystemAdmin<'_>,
+    target_id: i64,
+) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n FROM directory_ops WHERE target_id = $1 GROUP BY state ORDER BY state",
+    )
+    .bind(target_id)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| Ok((r.text("state")?, r.i64("n")?)))
+        .collect()
+}
+
+/// Puts refused syncs of a target back in the queue, due now: one (`id`)
+/// or all. A refused password is not among them: it was removed when
+/// refused, and the person sets another.
+pub async fn retry_failed(
+    c: &mut Conn,
+    _w: SystemWrite,
+    target_id: i64,
+    id: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    let mut b = crate::SqlBuf::new("UPDATE directory_ops SET state = 'pending', next_at = ");
+    b.i(ms(now))
+        .push(", lease_until = NULL WHERE state = 'failed' AND op = 'sync_person' AND target_id = ")
+        .i(target_id);
+    if let Some(id) = id {
+        b.push(" AND id = ").i(id);
+    }
+    let r = b.query().execute(&mut *c).await.map_err(db_err)?;
+    Ok(r.rows_affected())
+}

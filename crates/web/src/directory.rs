@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/directory", get(list).post(create))
         .route("/admin/directory/{id}", get(target).post(update))
         .route("/admin/directory/{id}/probe", post(probe))
+        .route("/admin/directory/{id}/retry", post(retry))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -145,6 +146,7 @@ async fn target_page(
     error: String,
     status: StatusCode,
     ok: Option<&str>,
+    state: &str,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let row = st
@@ -153,6 +155,15 @@ async fn target_page(
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let form = form.unwrap_or_else(|| input_of(&row));
+    let state = match state {
+        "pending" | "applied" | "failed" => state,
+        _ => "",
+    };
+    let (ops, counts) = st
+        .app
+        .directory_ops(&s.0.principal, id, (!state.is_empty()).then_some(state))
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
     render_as(
         DirectoryTargetPage {
             c: Chrome::of(&s.0, "admin-directory").with_flash(flash(ok)),
@@ -175,6 +186,9 @@ async fn target_page(
                 })
                 .collect(),
             probed: probed.ok || probed.failed.is_some(),
+            ops,
+            counts,
+            state: state.to_owned(),
             row,
             form,
             errs: Errors::new(errs, lang),
@@ -190,7 +204,7 @@ async fn target(
     State(st): State<AppState>,
     s: Signed,
     Path(id): Path<i64>,
-    LenientQuery(q): LenientQuery<crate::support::OkQuery>,
+    LenientQuery(q): LenientQuery<TargetQuery>,
 ) -> Result<Response, WebError> {
     target_page(
         &st,
@@ -202,8 +216,46 @@ async fn target(
         String::new(),
         StatusCode::OK,
         q.ok.as_deref(),
+        &q.state,
     )
     .await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TargetQuery {
+    ok: Option<String>,
+    /// `pending`, `applied` or `failed`: the changes shown.
+    state: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct RetryPost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    /// One change; empty: every refused one.
+    #[serde(default)]
+    op: String,
+}
+
+/// System admins: refused changes tried again, one or all.
+async fn retry(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<RetryPost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let one = f.op.trim().parse::<i64>().ok();
+    st.app
+        .retry_directory_ops(&s.0.principal, id, one, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to(&format!(
+        "/admin/directory/{id}?ok=directory-retried&state=pending"
+    ))
+    .into_response())
 }
 
 async fn update(
@@ -239,6 +291,7 @@ async fn update(
                 error,
                 status,
                 None,
+                "",
             )
             .await
         }
@@ -280,6 +333,7 @@ async fn probe(
         String::new(),
         StatusCode::OK,
         None,
+        "",
     )
     .await
 }

@@ -69,6 +69,10 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
         ),
         "revoked" => Msg::new("角色已移除", "Role revoked"),
         "settings" => Msg::new("系統參數已儲存", "Settings saved"),
+        "directory-retried" => Msg::new(
+            "已重新排入佇列，稍後寫入目錄",
+            "Queued again; the directory gets them shortly",
+        ),
         "directory-saved" => Msg::new(
             "目錄設定已儲存；請按「測試連線」確認",
             "Saved; test the connection to be sure",

@@ -183,3 +183,107 @@ fn checked(f: &TargetInput, password_required: bool) -> Result<Target> {
     }
     t
 }
+
+/// A queued change as the sync page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpView {
+    #[serde(flatten)]
+    pub op: portico_store::directory::Op,
+    /// The account's login, if the change is an account's.
+    pub login: String,
+    /// The directory's refusal in words, when there is one.
+    pub reading: Option<Msg>,
+}
+
+impl OpView {
+    pub fn label(&self) -> Msg {
+        match self.op.op.as_str() {
+            "set_password" => Msg::new("設定密碼", "Password"),
+            _ => Msg::new("同步帳號資料", "Account data"),
+        }
+    }
+    pub fn state_label(&self) -> Msg {
+        match self.op.state.as_str() {
+            "pending" if self.op.attempts > 0 => Msg::new("等待重試", "Waiting to retry"),
+            "pending" => Msg::new("等待寫入", "Waiting"),
+            "applied" => Msg::new("已寫入", "Written"),
+            _ => Msg::new("目錄拒絕", "Refused"),
+        }
+    }
+    /// Whether the page offers to try it again.
+    pub fn retryable(&self) -> bool {
+        self.op.state == "failed" && self.op.op == "sync_person"
+    }
+}
+
+impl App {
+    /// System admins: a target's latest changes (of one state, or all),
+    /// with the counts per state.
+    pub async fn directory_ops(
+        &self,
+        actor: &Principal,
+        target_id: i64,
+        state: Option<&str>,
+    ) -> Result<(Vec<OpView>, Vec<(String, i64)>)> {
+        let admin = actor.system_admin()?;
+        let mut c = self.db.read().await?;
+        let ops = directory::ops_of(&mut c, &admin, target_id, state, 100).await?;
+        let counts = directory::op_counts(&mut c, &admin, target_id).await?;
+        let mut logins: std::collections::HashMap<i64, String> = Default::default();
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            let id = op
+                .subject
+                .strip_prefix("account:")
+                .and_then(|s| s.parse::<i64>().ok());
+            let login = match id {
+                Some(id) => match logins.get(&id) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let l =
+                            portico_store::accounts::get(&mut c, portico_core::ids::AccountId(id))
+                                .await?
+                                .map(|a| a.login)
+                                .unwrap_or_default();
+                        logins.insert(id, l.clone());
+                        l
+                    }
+                },
+                None => String::new(),
+            };
+            let reading = (!op.last_error.is_empty()).then(|| {
+                let code = op.last_code.and_then(|c| u32::try_from(c).ok());
+                match code {
+                    Some(code) => portico_core::directory::explain(code, &op.last_error),
+                    None => Msg::new(
+                        "無法連線到目錄，稍後會自動重試",
+                        "The directory could not be reached; it will be retried",
+                    ),
+                }
+            });
+            out.push(OpView { op, login, reading });
+        }
+        Ok((out, counts))
+    }
+
+    /// System admins: tries refused syncs again, one or all of a target's.
+    pub async fn retry_directory_ops(
+        &self,
+        actor: &Principal,
+        target_id: i64,
+        id: Option<i64>,
+        ctx: &Ctx,
+    ) -> Result<u64> {
+        let admin = actor.system_admin()?;
+        let row = self.directory_target(actor, target_id).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let n = directory::retry_failed(&mut tx, admin.writes(), target_id, id, now).await?;
+        let mut e = target_event(ctx, "directory.retry", actor, target_id, &row.target.name);
+        e.detail = serde_json::json!({ "count": n }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(n)
+    }
+}

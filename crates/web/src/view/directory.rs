@@ -29,6 +29,11 @@ pub struct DirectoryTargetPage {
     pub steps: Vec<StepView>,
     /// A connection test was just run (the steps say how it went).
     pub probed: bool,
+    /// The latest changes (of `state`, or all), and how many are in each
+    /// state.
+    pub ops: Vec<portico_app::directory::targets::OpView>,
+    pub counts: Vec<(String, i64)>,
+    pub state: String,
     pub errs: Errors,
     pub error: String,
 }
@@ -36,6 +41,14 @@ pub struct DirectoryTargetPage {
 impl DirectoryTargetPage {
     pub fn checked(&self, v: &str) -> bool {
         matches!(v, "on" | "true" | "1")
+    }
+    /// How many changes are in `state`.
+    pub fn count(&self, state: &str) -> i64 {
+        self.counts
+            .iter()
+            .find(|(s, _)| s == state)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
     }
 }
 
