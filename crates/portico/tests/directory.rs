@@ -459,9 +459,9 @@ async fn a_refused_change_shows_its_reason_and_is_retried_from_the_sync_page() {
     .success()
     .unwrap();
     s.app.reset_password_cli("unit_admin").await.unwrap();
-    s.app.reset_password_cli("staff").await.unwrap();
+    s.app.reset_password_cli("locked_user").await.unwrap();
     let r = s.app.deliver_directory().await.unwrap();
-    // staff's password and sync go through; unit_admin's both are refused
+    // locked_user's password and sync go through; unit_admin's both are refused
     // (the refused password is gone: they set another).
     assert_eq!((r.applied, r.failed), (2, 2), "{r:?}");
     let page = page_admin
@@ -498,4 +498,55 @@ async fn a_refused_change_shows_its_reason_and_is_retried_from_the_sync_page() {
         .await
         .expect("made");
     assert!(at.eq_ignore_ascii_case(&dn), "{at}");
+}
+
+/// Issue 13: a real mail server (Dovecot, signing in by LDAP bind) opens
+/// with the password set in Portico; after a change the old one fails and
+/// the new one works; a disabled account cannot sign in. Against both
+/// directories.
+#[tokio::test]
+async fn the_mail_server_signs_in_with_the_password_set_in_portico() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let id = portico_core::ids::AccountId(s.account_id("expiring").await);
+    let mut servers = Vec::new();
+    for kind in ["ldap", "ad"] {
+        let (input, pw) = peers().fresh_target(kind).await;
+        s.app
+            .create_directory_target(&admin, &input, &ctx)
+            .await
+            .unwrap();
+        servers.push((kind, common::directory::Imap::start(&input, &pw)));
+    }
+    let first = s.app.reset_password_cli("expiring").await.unwrap();
+    s.app.deliver_directory().await.unwrap();
+    for (kind, imap) in &servers {
+        assert!(
+            imap.signs_in("expiring", &first),
+            "{kind}: the new password opens the mail"
+        );
+        assert!(!imap.signs_in("expiring", "Wrong#Pass2026"), "{kind}");
+    }
+    let second = s.app.reset_password_cli("expiring").await.unwrap();
+    s.app.deliver_directory().await.unwrap();
+    for (kind, imap) in &servers {
+        assert!(
+            !imap.signs_in("expiring", &first),
+            "{kind}: the old password no longer"
+        );
+        assert!(
+            imap.signs_in("expiring", &second),
+            "{kind}: the new one does"
+        );
+    }
+    s.app
+        .disable_account(&admin, id, "停職", &ctx)
+        .await
+        .unwrap();
+    s.app.deliver_directory().await.unwrap();
+    for (kind, imap) in &servers {
+        assert!(!imap.signs_in("expiring", &second), "{kind}: disabled");
+    }
 }

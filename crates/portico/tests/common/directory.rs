@@ -189,3 +189,71 @@ impl Peers {
         })
     }
 }
+
+/// Dovecot (IMAP) signing people in by binding to a target's directory as
+/// them, under the target's people base; stopped when dropped.
+pub struct Imap {
+    dir: PathBuf,
+    pub port: u16,
+}
+
+impl Imap {
+    pub fn start(input: &TargetInput, pw: &str) -> Imap {
+        let t = input.check().expect("a valid target");
+        let dir = std::env::temp_dir().join(format!(
+            "portico-dovecot-{}-{}",
+            std::process::id(),
+            t.kind.as_str()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let ca = dir.with_extension("ca.pem");
+        std::fs::write(&ca, &input.ca_pem).expect("the CA file");
+        let filter = format!("({}=%u)", t.login_attribute());
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/peers/dovecot");
+        let out = std::process::Command::new(script)
+            .arg("start")
+            .arg(&dir)
+            .arg(&t.url)
+            .arg(&ca)
+            .arg(&t.bind_dn)
+            .arg(pw)
+            .arg(&t.people_base)
+            .arg(filter)
+            .output()
+            .expect("run scripts/peers/dovecot");
+        assert!(
+            out.status.success(),
+            "dovecot: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a port");
+        Imap { dir, port }
+    }
+
+    /// Whether `login` signs in over IMAP with `password` (Python's
+    /// imaplib, a client nobody here wrote).
+    pub fn signs_in(&self, login: &str, password: &str) -> bool {
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import imaplib,sys\nm=imaplib.IMAP4('127.0.0.1',int(sys.argv[1]))\ntry:\n  m.login(sys.argv[2],sys.argv[3]); print('ok')\nexcept imaplib.IMAP4.error as e:\n  print('refused', e)")
+            .arg(self.port.to_string())
+            .arg(login)
+            .arg(password)
+            .output()
+            .expect("python3 imaplib");
+        String::from_utf8_lossy(&out.stdout).trim() == "ok"
+    }
+}
+
+impl Drop for Imap {
+    fn drop(&mut self) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/peers/dovecot");
+        let _ = std::process::Command::new(script)
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
+    }
+}
