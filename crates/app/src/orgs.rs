@@ -303,6 +303,11 @@ impl App {
             now,
         )
         .await?;
+        // A new name or OID changes where its people are and what their
+        // entries say, in every directory.
+        if name != u.name || oid.as_str() != u.oid {
+            self.queue_people_under(&mut tx, &u.path).await?;
+        }
         let mut e = unit_event(ctx, "org.update", actor, &u);
         e.detail = serde_json::json!({"name": [u.name, name], "oid": [u.oid, oid.as_str()], "enabled": [u.enabled, enabled]}).to_string();
         audit::append(&mut tx, &e, now).await?;
@@ -360,6 +365,9 @@ impl App {
         )
         .await?;
         orgs::move_subtree(&mut tx, admin.writes(), &u, &p, now).await?;
+        if let Some(moved) = orgs::get(&mut tx, id).await? {
+            self.queue_people_under(&mut tx, &moved.path).await?;
+        }
         let mut e = unit_event(ctx, "org.move", actor, &u);
         e.detail = serde_json::json!({"from_parent": u.parent_id.map(|x| x.0), "to_parent": p.id.0, "oid": [u.oid, oid.as_str()]}).to_string();
         audit::append(&mut tx, &e, now).await?;

@@ -261,6 +261,29 @@ async fn accounts_are_written_through_to_openldap_and_samba_ad() {
             "{kind}: enabled again"
         );
     }
+    // Its unit renamed: its people's entries follow into the new OU.
+    let unit = tree.get(other).unwrap().clone();
+    let form = portico_app::orgs::UnitForm {
+        parent_id: unit.parent_id.map(|p| p.0),
+        kind: unit.kind.as_str().into(),
+        name: "業務創新科".into(),
+        oid: unit.oid.clone(),
+        sort_order: Some(unit.sort_order),
+        enabled: Some("on".into()),
+    };
+    s.app
+        .update_unit(&admin, other, &form, &ctx)
+        .await
+        .expect("renamed");
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!(r.failed, 0, "{r:?}: {}", failed_ops(&s).await);
+    for (kind, input, pw) in &targets {
+        let (dn, attrs) = peers().entry(input, pw, "staff").await.unwrap();
+        assert!(dn.contains("業務創新科"), "{kind}: {dn}");
+        if *kind == "ad" {
+            assert_eq!(attrs["department"], ["業務創新科"]);
+        }
+    }
 }
 
 /// What the directories refused, for a failing assertion's message.

@@ -173,6 +173,18 @@ pub async fn count_accounts_in_subtree(c: &mut Conn, path: &TreePath) -> Result<
     r.i64("n")
 }
 
+/// The accounts in a unit's subtree (a renamed or moved unit's people,
+/// whose place in the directories changes with it).
+pub async fn accounts_in_subtree(c: &mut Conn, path: &TreePath) -> Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT a.id FROM accounts a JOIN org_units u ON u.id = a.unit_id WHERE u.path >= $1 AND u.path < $2 ORDER BY a.id")
+        .bind(path.as_str())
+        .bind(path.range_end())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(|r| r.i64("id")).collect()
+}
+
 /// What an edit of a unit sets.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitEdit<'a> {

@@ -83,6 +83,22 @@ impl App {
         Ok(())
     }
 
+    /// Queues a sync of everyone in a unit's subtree (the unit renamed,
+    /// renumbered or moved), in `tx`.
+    pub(crate) async fn queue_people_under(
+        &self,
+        tx: &mut Tx,
+        path: &portico_core::org::TreePath,
+    ) -> Result<()> {
+        if store::enabled_targets(tx).await?.is_empty() {
+            return Ok(());
+        }
+        for id in portico_store::orgs::accounts_in_subtree(tx, path).await? {
+            self.queue_person(tx, AccountId(id)).await?;
+        }
+        Ok(())
+    }
+
     /// Queues a password for every enabled target that syncs passwords,
     /// sealed under the master key, in `tx`; then a sync, which applies the
     /// state the password may have unlocked.
