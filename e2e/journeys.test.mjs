@@ -536,6 +536,38 @@ test("組織管理: create, edit, move, disable and delete a unit through the pa
   }
 });
 
+test("AD 同步管理作業: the demo's target, its connection test in words, a new target's form", async () => {
+  const [ctx, page] = await fresh();
+  try {
+    await signIn(page, "admin");
+    await page.waitForURL(`${base}/`);
+    await page.click('nav.side a:has-text("AD 同步管理作業")');
+    await page.waitForURL(/\/admin\/directory$/);
+    await axe(page, "directory sync");
+    assert.match(await page.textContent("main"), /臺南市政府 AD（示範，未連線）/);
+    // A new target without its password and with a clear-text URL: each
+    // field says what is wrong, and nothing is saved.
+    await page.fill("#name", "測試目錄");
+    await page.fill("#url", "ldap://127.0.0.1:389");
+    await page.click('button:has-text("新增")');
+    assert.match(await page.textContent("#url-err"), /StartTLS/);
+    assert.match(await page.textContent("#bind_password-err"), /繫結密碼/);
+    assert.equal(await page.inputValue("#name"), "測試目錄", "what was typed stays");
+    await axe(page, "directory sync: a form with mistakes");
+    // The demo's target: the connection test stops at the name lookup.
+    await page.goto(`${base}/admin/directory`);
+    await page.click('a:has-text("臺南市政府 AD（示範，未連線）")');
+    await page.click('button:has-text("測試連線")');
+    const steps = await page.textContent("#probe-steps");
+    assert.match(steps, /主機名稱解析（DNS）/);
+    assert.match(steps, /找不到主機 dc1\.tainan\.test/);
+    await axe(page, "directory target: a failed connection test");
+    await page.screenshot({ path: join(shots, "directory-target.png"), fullPage: true });
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("a phone-width screen keeps every control reachable", async () => {
   const ctx = await browser.newContext({ bypassCSP: true, locale: "zh-TW", viewport: { width: 375, height: 800 } });
   const page = await ctx.newPage();

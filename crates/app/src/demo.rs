@@ -528,6 +528,7 @@ impl App {
             .map(|u| u.id)
             .ok_or_else(|| crate::Error::internal("demo tree lacks 智慧發展中心"))?;
         seed_demo_apps(&mut tx, id("admin")?, sdc, now).await?;
+        self.seed_demo_directory(&mut tx, now).await?;
         let mut e = event(&crate::Ctx::new("127.0.0.1", "portico demo"), "demo.seed");
         e.actor_login = "portico".into();
         e.target_kind = "system".into();
@@ -537,6 +538,36 @@ impl App {
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+}
+
+impl App {
+    /// A directory target as the city's would be set up, switched off: the
+    /// demo has no domain controller to reach, and its connection test
+    /// shows how a failure reads. (The test command writes to real ones.)
+    async fn seed_demo_directory(
+        &self,
+        tx: &mut portico_store::Tx,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let Ok(master) = self.master() else {
+            return Ok(());
+        };
+        let input = portico_core::directory::TargetInput {
+            name: "臺南市政府 AD（示範，未連線）".into(),
+            kind: "ad".into(),
+            url: "ldaps://dc1.tainan.test:636".into(),
+            bind_dn: "CN=portico-sync,OU=Service Accounts,DC=tainan,DC=test".into(),
+            people_base: "OU=Portico,DC=tainan,DC=test".into(),
+            mail_base: "OU=Mailboxes,DC=tainan,DC=test".into(),
+            unit_ous: "on".into(),
+            password_sync: "on".into(),
+            ..Default::default()
+        };
+        let t = input.check()?;
+        let sealed = master.seal(crate::directory::targets::SEAL, b"demo-not-a-real-password")?;
+        portico_store::directory::insert(tx, SEED.system(), &t, &sealed, now).await?;
+        Ok(())
     }
 }
 

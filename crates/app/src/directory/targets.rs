@@ -9,7 +9,7 @@ use portico_store::directory::{self, TargetRow};
 use portico_store::{audit, db_err};
 
 /// What the bind password is sealed with, beside the master key.
-const SEAL: &str = "directory-bind";
+pub(crate) const SEAL: &str = "directory-bind";
 
 fn target_event(
     ctx: &Ctx,
