@@ -62,7 +62,7 @@ async fn a_system_admin_keeps_targets_on_the_sync_page() {
     let mut admin = s.signed_in("admin").await;
     let csrf = admin.csrf().await;
     let page = admin.get("/admin/directory").await.1;
-    assert!(page.contains("尚未設定同步對象"), "{page}");
+    assert!(page.contains("臺南市政府 AD（示範，未連線）"), "the demo's target: {page}");
     // A form with mistakes names each field and saves nothing.
     let (st, page, _) = admin
         .post_form(
