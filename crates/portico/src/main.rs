@@ -67,6 +67,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: KeysCmd,
     },
+    /// The directories Portico writes accounts to (AD 同步管理作業).
+    Directory {
+        #[command(subcommand)]
+        cmd: cli::admin::DirectoryCmd,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +109,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Migrate => cli::admin::migrate(&cfg).await?,
         Cmd::Admin { cmd } => cli::admin::admin(&cfg, cmd).await?,
         Cmd::Keys { cmd } => cli::admin::keys(&cfg, cmd).await?,
+        Cmd::Directory { cmd } => return cli::admin::directory(&cfg, cmd).await,
         Cmd::Audit { cmd } => return cli::admin::audit(&cfg, cmd).await,
     }
     Ok(ExitCode::SUCCESS)

@@ -62,7 +62,10 @@ async fn a_system_admin_keeps_targets_on_the_sync_page() {
     let mut admin = s.signed_in("admin").await;
     let csrf = admin.csrf().await;
     let page = admin.get("/admin/directory").await.1;
-    assert!(page.contains("臺南市政府 AD（示範，未連線）"), "the demo's target: {page}");
+    assert!(
+        page.contains("臺南市政府 AD（示範，未連線）"),
+        "the demo's target: {page}"
+    );
     // A form with mistakes names each field and saves nothing.
     let (st, page, _) = admin
         .post_form(
@@ -572,4 +575,96 @@ async fn the_mail_server_signs_in_with_the_password_set_in_portico() {
     for (kind, imap) in &servers {
         assert!(!imap.signs_in("expiring", &second), "{kind}: disabled");
     }
+}
+
+/// Issue 13 §4: reconcile reports the drift of a directory edited by hand
+/// — a changed attribute, an entry of nobody's, an entry gone — repairs
+/// what is Portico's through the queue, leaves the extra entry alone, and
+/// then finds nothing.
+#[tokio::test]
+async fn reconcile_reports_hand_edits_and_repairs_them_through_the_queue() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let (input, pw) = peers().fresh_target("ldap").await;
+    let target = s
+        .app
+        .create_directory_target(&admin, &input, &ctx)
+        .await
+        .unwrap();
+    // Everyone the directory should hold, written through.
+    let d = s
+        .app
+        .reconcile_directory(target, false, &ctx)
+        .await
+        .unwrap();
+    assert!(d.extra.is_empty() && d.compared > 0, "{d:?}");
+    assert_eq!(
+        d.missing.len(),
+        d.compared,
+        "a fresh directory lacks everyone"
+    );
+    s.app.deliver_directory().await.unwrap();
+    let d = s.app.reconcile_directory(target, true, &ctx).await.unwrap();
+    assert!(d.is_empty(), "written, nothing drifts: {d:?}");
+    // By hand: staff's title changed, an entry nobody's, edu_admin's gone.
+    let t = input.check().unwrap();
+    let mut ldap = portico_app::directory::client::connect(&t, &pw)
+        .await
+        .unwrap();
+    let (staff_dn, _) = peers().entry(&input, &pw, "staff").await.unwrap();
+    ldap.modify(
+        &staff_dn,
+        vec![ldap3::Mod::Replace("title", ["手改職稱"].into())],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    let stranger = format!("uid=stranger,{}", t.people_base);
+    ldap.add(
+        &stranger,
+        vec![
+            ("objectClass", ["inetOrgPerson"].into()),
+            ("uid", ["stranger"].into()),
+            ("cn", ["陌生人"].into()),
+            ("sn", ["陌"].into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    let (edu_dn, _) = peers().entry(&input, &pw, "edu_admin").await.unwrap();
+    ldap.delete(&edu_dn).await.unwrap().success().unwrap();
+    let d = s.app.reconcile_directory(target, true, &ctx).await.unwrap();
+    assert_eq!(
+        d.changed,
+        vec![("staff".to_owned(), vec!["title".to_owned()])],
+        "{d:?}"
+    );
+    assert_eq!(d.missing, ["edu_admin"], "{d:?}");
+    assert_eq!(
+        d.extra,
+        vec![("stranger".to_owned(), stranger.clone())],
+        "{d:?}"
+    );
+    assert_eq!(
+        s.app.deliver_directory().await.unwrap(),
+        Default::default(),
+        "a dry run queues nothing"
+    );
+    // Repaired through the queue; the stranger stays.
+    s.app
+        .reconcile_directory(target, false, &ctx)
+        .await
+        .unwrap();
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!((r.applied, r.failed), (2, 0), "{r:?}");
+    let d = s.app.reconcile_directory(target, true, &ctx).await.unwrap();
+    assert!(d.missing.is_empty() && d.changed.is_empty(), "{d:?}");
+    assert_eq!(d.extra.len(), 1, "extras are reported, never deleted");
+    let (_, attrs) = peers().entry(&input, &pw, "staff").await.unwrap();
+    assert_eq!(attrs["title"], ["科員"]);
 }

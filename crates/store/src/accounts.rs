@@ -160,6 +160,17 @@ pub async fn find_by_backup_email(c: &mut Conn, email: &str) -> Result<Option<Ac
     one(c, "a.backup_email = ", crate::Val::T(email.to_lowercase())).await
 }
 
+/// Every account a directory should hold (approved, active or disabled),
+/// for reconciling one; a page of `limit` after `after_id`.
+pub async fn provisioned(c: &mut Conn, after_id: i64, limit: i64) -> Result<Vec<Account>> {
+    let mut b = SqlBuf::new(&format!(
+        "SELECT {COLS} {FROM} WHERE a.state IN ('approved', 'active', 'disabled') AND a.id > "
+    ));
+    b.i(after_id).push(" ORDER BY a.id LIMIT ").i(limit);
+    let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
 /// A contact a signed-out person names their account by.
 #[derive(Debug, Clone, Copy)]
 pub enum Contact {

@@ -244,29 +244,54 @@ impl App {
             return Ok(None);
         }
         let tree = self.org_tree().await?;
-        let unit_names = a
-            .unit_path
-            .ids()
-            .iter()
-            .filter_map(|u| tree.get(*u).map(|u| u.name.clone()))
-            .collect();
-        let unit_oid = tree
-            .get(a.unit_id)
-            .map(|u| u.oid.clone())
-            .unwrap_or_default();
-        Ok(Some(Person {
-            login: a.login,
-            name: a.name,
-            title: a.title,
-            office_phone: a.office_phone,
-            office_ext: a.office_ext,
-            official_email: a.official_email,
-            unit_names,
-            agency_name: a.agency_name,
-            unit_oid,
-            enabled: a.state == AccountState::Active,
-        }))
+        Ok(Some(person_from(&a, &tree)))
     }
+}
+
+/// An account as a directory should hold it, its unit named from the top
+/// of the tree down.
+pub(crate) fn person_from(a: &accounts::Account, tree: &crate::orgs::Tree) -> Person {
+    let unit_names = a
+        .unit_path
+        .ids()
+        .iter()
+        .filter_map(|u| tree.get(*u).map(|u| u.name.clone()))
+        .collect();
+    let unit_oid = tree
+        .get(a.unit_id)
+        .map(|u| u.oid.clone())
+        .unwrap_or_default();
+    Person {
+        login: a.login.clone(),
+        name: a.name.clone(),
+        title: a.title.clone(),
+        office_phone: a.office_phone.clone(),
+        office_ext: a.office_ext.clone(),
+        official_email: a.official_email.clone(),
+        unit_names,
+        agency_name: a.agency_name.clone(),
+        unit_oid,
+        enabled: a.state == AccountState::Active,
+    }
+}
+
+/// The attributes of an entry (names lower-cased) that differ from what
+/// Portico holds, with the values they should have.
+pub(crate) fn differing(
+    t: &Target,
+    p: &Person,
+    current: &HashMap<String, Vec<String>>,
+) -> Vec<(String, Vec<String>)> {
+    t.person_attributes(p)
+        .into_iter()
+        .filter(|(a, v)| {
+            let have = current
+                .get(&a.to_lowercase())
+                .map(|v| set_of(v))
+                .unwrap_or_default();
+            have != set_of(v)
+        })
+        .collect()
 }
 
 fn subject(id: AccountId) -> String {
@@ -358,16 +383,9 @@ async fn apply_person(
             attrs
         }
     };
-    let mods: Vec<Mod<String>> = desired
-        .iter()
-        .filter(|(a, v)| {
-            let have = current
-                .get(&a.to_lowercase())
-                .map(|v| set_of(v))
-                .unwrap_or_default();
-            have != set_of(v)
-        })
-        .map(|(a, v)| Mod::Replace(a.clone(), set_of(v)))
+    let mods: Vec<Mod<String>> = differing(t, p, &current)
+        .into_iter()
+        .map(|(a, v)| Mod::Replace(a, set_of(&v)))
         .collect();
     if !mods.is_empty() {
         check(ldap.modify(&dn, mods).await?)?;

@@ -20,6 +20,22 @@ pub enum KeysCmd {
 }
 
 #[derive(Subcommand)]
+pub enum DirectoryCmd {
+    /// Compares a target's directory with Portico and reports the drift:
+    /// accounts missing, entries extra, attributes changed, entries in the
+    /// wrong OU or state. Without --dry-run the drifted accounts are queued
+    /// for a sync (extras are reported, never deleted). Exits 1 on drift.
+    Reconcile {
+        /// The target's number (see the sync page); every enabled target
+        /// when omitted.
+        #[arg(long)]
+        target: Option<i64>,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum AdminCmd {
     /// Creates a system administrator with a one-time password that must be
     /// changed at first sign-in.
@@ -193,4 +209,60 @@ fn describe(b: &portico_core::audit::Break) -> String {
             "expected event {expected_seq}, found {found_seq} (an event was removed or inserted)"
         ),
     }
+}
+
+pub async fn directory(cfg: &Config, cmd: DirectoryCmd) -> Result<ExitCode, String> {
+    let DirectoryCmd::Reconcile { target, dry_run } = cmd;
+    let issuer = cfg.issuer(&cfg.listen);
+    let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "portico directory reconcile");
+    let ids = match target {
+        Some(t) => vec![t],
+        None => app
+            .enabled_directory_ids()
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let mut drifted = false;
+    for id in ids {
+        let d = app
+            .reconcile_directory(id, dry_run, &ctx)
+            .await
+            .map_err(|e| format!("target {id}: {e}"))?;
+        println!(
+            "target {id}: {} compared; missing {}, extra {}, changed {}, misplaced {}, wrong state {}{}",
+            d.compared,
+            d.missing.len(),
+            d.extra.len(),
+            d.changed.len(),
+            d.misplaced.len(),
+            d.wrong_state.len(),
+            if dry_run || d.is_empty() {
+                ""
+            } else {
+                " (queued for a sync)"
+            }
+        );
+        for l in &d.missing {
+            println!("  missing   {l}");
+        }
+        for (l, dn) in &d.extra {
+            println!("  extra     {l}  {dn}");
+        }
+        for (l, a) in &d.changed {
+            println!("  changed   {l}  {}", a.join(", "));
+        }
+        for (l, at, want) in &d.misplaced {
+            println!("  misplaced {l}  {at}  ->  {want}");
+        }
+        for l in &d.wrong_state {
+            println!("  state     {l}");
+        }
+        drifted |= !d.is_empty();
+    }
+    Ok(if drifted {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
