@@ -58,7 +58,7 @@ async fn the_connection_test_names_the_step_that_failed() {
 #[tokio::test]
 async fn a_system_admin_keeps_targets_on_the_sync_page() {
     let s = common::TestServer::start(5).await;
-    let (input, pw) = peers().target("ldap");
+    let (input, pw) = peers().fresh_target("ldap").await;
     let mut admin = s.signed_in("admin").await;
     let csrf = admin.csrf().await;
     let page = admin.get("/admin/directory").await.1;
@@ -123,6 +123,29 @@ async fn a_system_admin_keeps_targets_on_the_sync_page() {
     assert_eq!(st, 200);
     let steps = common::between(&page, "id=\"probe-steps\">", "</ol>");
     assert_eq!(steps.matches("通過").count(), 5, "{steps}");
+    // The page's reconcile: a fresh directory lacks everyone; comparing
+    // queues nothing, repairing queues them.
+    let (st, page, _) = admin
+        .post_form(
+            &format!("/admin/directory/{id}/reconcile"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 200);
+    let drift = common::between(&page, "id=\"drift\" role=\"status\">", "</div>");
+    assert!(
+        drift.contains("比對") && drift.contains("缺少：staff"),
+        "{drift}"
+    );
+    assert!(page.contains("等待中（0）"), "a comparison queues nothing");
+    let (_, page, _) = admin
+        .post_form(
+            &format!("/admin/directory/{id}/reconcile"),
+            &[("_csrf", &csrf), ("repair", "on")],
+        )
+        .await;
+    assert!(page.contains("差異帳號已排入同步佇列"), "{page}");
+    assert!(!page.contains("等待中（0）"), "repairing queues them");
     // A wrong password, saved on the version the page showed: the bind
     // step fails, in words, and the list shows the target unhealthy.
     let version = common::between(&page, "name=\"version\" value=\"", "\"");

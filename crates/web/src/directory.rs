@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/directory/{id}", get(target).post(update))
         .route("/admin/directory/{id}/probe", post(probe))
         .route("/admin/directory/{id}/retry", post(retry))
+        .route("/admin/directory/{id}/reconcile", post(reconcile))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -129,10 +130,12 @@ async fn create(
     }
 }
 
+/// What the page's checks found: the connection test, a reconcile.
 #[derive(Default)]
 struct Probed {
     ok: bool,
     failed: Option<portico_app::directory::client::Failure>,
+    drift: Option<(portico_app::directory::reconcile::Drift, bool)>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -186,6 +189,7 @@ async fn target_page(
                 })
                 .collect(),
             probed: probed.ok || probed.failed.is_some(),
+            drift: probed.drift,
             ops,
             counts,
             state: state.to_owned(),
@@ -316,12 +320,76 @@ async fn probe(
     let probed = match outcome {
         Ok(()) => Probed {
             ok: true,
-            failed: None,
+            ..Probed::default()
         },
         Err(f) => Probed {
-            ok: false,
             failed: Some(f),
+            ..Probed::default()
         },
+    };
+    target_page(
+        &st,
+        &s,
+        id,
+        None,
+        probed,
+        vec![],
+        String::new(),
+        StatusCode::OK,
+        None,
+        "",
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ReconcilePost {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    /// `on`: queue the drifted accounts' syncs; empty: compare only.
+    #[serde(default)]
+    repair: String,
+}
+
+/// System admins: the directory compared with Portico, and repaired if
+/// asked.
+async fn reconcile(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReconcilePost>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let lang = s.lang();
+    // The page's own check: only a system admin reaches the target.
+    st.app
+        .directory_target(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let repair = f.repair == "on";
+    let drift = match st.app.reconcile_directory(id, !repair, &ctx).await {
+        Ok(d) => d,
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            return target_page(
+                &st,
+                &s,
+                id,
+                None,
+                Probed::default(),
+                errs,
+                error,
+                status,
+                None,
+                "",
+            )
+            .await;
+        }
+    };
+    let probed = Probed {
+        drift: Some((drift, repair)),
+        ..Probed::default()
     };
     target_page(
         &st,

@@ -32,6 +32,8 @@ pub struct DirectoryTargetPage {
     /// The latest changes (of `state`, or all), and how many are in each
     /// state.
     pub ops: Vec<portico_app::directory::targets::OpView>,
+    /// A reconcile just run, and whether it repaired.
+    pub drift: Option<(portico_app::directory::reconcile::Drift, bool)>,
     pub counts: Vec<(String, i64)>,
     pub state: String,
     pub errs: Errors,
