@@ -71,13 +71,16 @@ pub fn audit_xlsx(events: &[Event], lang: Lang) -> Result<Vec<u8>> {
         let reason = labels::reason_label(&e.reason).get(lang).to_owned();
         let detail = labels::detail_text(&e.detail, lang);
         let actor = labels::actor_label(&e.actor_login).get(lang).to_owned();
+        let target_kind = labels::target_kind_label(&e.target_kind)
+            .get(lang)
+            .to_owned();
         sheet.write_number(row, 0, e.seq as f64).map_err(xerr)?;
         let at = portico_core::time::display_seconds(e.at);
         let texts = [
             at.as_str(),
             &actor,
             &action,
-            &e.target_kind,
+            &target_kind,
             &e.target_label,
             &outcome,
             &reason,

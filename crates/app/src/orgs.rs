@@ -369,7 +369,12 @@ impl App {
             self.queue_people_under(&mut tx, &moved.path).await?;
         }
         let mut e = unit_event(ctx, "org.move", actor, &u);
-        e.detail = serde_json::json!({"from_parent": u.parent_id.map(|x| x.0), "to_parent": p.id.0, "oid": [u.oid, oid.as_str()]}).to_string();
+        // Names, as a person reads the trail (ids say nothing to them).
+        let from_parent = match u.parent_id {
+            Some(pid) => orgs::get(&mut tx, pid).await?.map(|x| x.name),
+            None => None,
+        };
+        e.detail = serde_json::json!({"from_parent": from_parent, "to_parent": p.name, "oid": [u.oid, oid.as_str()]}).to_string();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
     }

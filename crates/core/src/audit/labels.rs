@@ -678,6 +678,8 @@ pub fn detail_lines(detail: &str) -> Vec<(Msg, Msg)> {
         };
     };
     map.iter()
+        // An id beside its name says nothing more to a person.
+        .filter(|(k, _)| !(k.as_str() == "scope_unit" && map.contains_key("scope_name")))
         .map(|(k, v)| {
             let label = find(DETAIL_KEYS, k).unwrap_or_else(|| Msg::owned(k.clone(), k.clone()));
             (label, value_text(k, v))
@@ -694,6 +696,20 @@ fn value_text(key: &str, v: &serde_json::Value) -> Msg {
         Value::String(s) if key == "method" => crate::zone::SignInMethod::parse(s)
             .map(|m| m.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "role" => crate::permission::RoleKind::parse(s)
+            .map(|r| r.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "kind" => crate::directory::DirectoryKind::parse(s)
+            .map(|k| k.label())
+            .or_else(|| crate::org::OrgKind::parse(s).map(|k| k.label()))
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::Array(a) if a.len() == 2 && CHANGE_KEYS.contains(&key) => {
+            let (from, to) = (value_text(key, &a[0]), value_text(key, &a[1]));
+            Msg::owned(
+                format!("{} → {}", from.zh, to.zh),
+                format!("{} → {}", from.en, to.en),
+            )
+        }
         Value::String(s) => Msg::owned(s.clone(), s.clone()),
         Value::Array(a) => {
             let parts: Vec<Msg> = a.iter().map(|x| value_text(key, x)).collect();
@@ -714,6 +730,27 @@ fn value_text(key: &str, v: &serde_json::Value) -> Msg {
     }
 }
 
+/// What an event is about: (target kind, zh-TW, English).
+pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
+    ("account", "帳號", "Account"),
+    ("app", "應用系統", "Application"),
+    ("directory", "目錄同步對象", "Directory target"),
+    ("key", "簽章金鑰", "Signing key"),
+    ("org_unit", "單位", "Unit"),
+    ("outbox", "通知", "Message"),
+    ("settings", "系統參數", "Settings"),
+    ("system", "系統", "System"),
+    ("request", "申請", "Request"),
+];
+
+/// An event's target kind in words.
+pub fn target_kind_label(kind: &str) -> Msg {
+    find(TARGET_KINDS, kind).unwrap_or_else(|| Msg::owned(kind.to_owned(), kind.to_owned()))
+}
+
+/// Keys whose value is a change, `[before, after]`, read "before → after".
+const CHANGE_KEYS: &[&str] = &["oid", "name", "enabled", "from_to"];
+
 /// The detail as one line of text in `lang` (the export's cell).
 pub fn detail_text(detail: &str, lang: crate::Lang) -> String {
     detail_lines(detail)
@@ -726,6 +763,28 @@ pub fn detail_text(detail: &str, lang: crate::Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_read_in_words_not_codes() {
+        let lines = detail_lines(r#"{"role":"agency_admin","scope_unit":6,"scope_name":"民政局"}"#);
+        let text: Vec<String> = lines
+            .iter()
+            .map(|(k, v)| format!("{}={}", k.zh, v.zh))
+            .collect();
+        assert!(text.iter().any(|l| l.ends_with("=機關管理者")), "{text:?}");
+        assert!(
+            !text.iter().any(|l| l.contains('6')),
+            "no bare id beside its name: {text:?}"
+        );
+        let lines = detail_lines(r#"{"oid":["2.16.1","2.16.2"],"kind":"ad"}"#);
+        let text: Vec<String> = lines.iter().map(|(_, v)| v.zh.to_string()).collect();
+        assert!(text.contains(&"2.16.1 → 2.16.2".to_owned()), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.starts_with("Active Directory")),
+            "{text:?}"
+        );
+        assert_eq!(target_kind_label("org_unit").zh, "單位");
+    }
 
     #[test]
     fn every_code_is_labelled_once() {

@@ -96,6 +96,10 @@ pub fn action_label(action: &str) -> Msg {
     portico_core::audit::labels::action_label(action)
 }
 
+pub fn target_kind_label(kind: &str) -> Msg {
+    portico_core::audit::labels::target_kind_label(kind)
+}
+
 pub fn actor_label(login: &str) -> Msg {
     portico_core::audit::labels::actor_label(login)
 }
