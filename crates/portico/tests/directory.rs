@@ -691,3 +691,81 @@ async fn reconcile_reports_hand_edits_and_repairs_them_through_the_queue() {
     let (_, attrs) = peers().entry(&input, &pw, "staff").await.unwrap();
     assert_eq!(attrs["title"], ["科員"]);
 }
+
+/// Issue 13, reliability: a worker that dies mid-batch loses nothing and
+/// applies nothing twice in effect. A change it had leased waits out the
+/// lease, then another round applies it; a change it applied but died
+/// before marking is applied again, which writes nothing new and does not
+/// fail (a sync converges on the account as it is).
+#[tokio::test]
+async fn a_worker_dying_mid_batch_loses_nothing_and_applying_again_is_harmless() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let (input, pw) = peers().fresh_target("ldap").await;
+    s.app
+        .create_directory_target(&admin, &input, &ctx)
+        .await
+        .unwrap();
+    let password = s.app.reset_password_cli("edu_admin").await.unwrap();
+    // A worker took both changes and died: they are leased for two minutes.
+    let sql = |q: &'static str| {
+        let db = s.app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            let n = sqlx::query(q)
+                .execute(&mut *tx)
+                .await
+                .unwrap()
+                .rows_affected();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    let now_ms = portico_core::time::to_millis(s.app.now());
+    let lease = format!(
+        "UPDATE directory_ops SET lease_until = {} WHERE state = 'pending'",
+        now_ms + 120_000
+    );
+    {
+        let mut tx = s.app.db.begin().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(lease))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(
+        s.app.deliver_directory().await.unwrap(),
+        Default::default(),
+        "leased: left alone"
+    );
+    s.clock.advance(time::Duration::minutes(3));
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!(
+        (r.applied, r.failed),
+        (2, 0),
+        "the lease ran out: applied: {r:?}"
+    );
+    let (dn, before) = peers().entry(&input, &pw, "edu_admin").await.unwrap();
+    assert!(peers().binds(&input, &dn, &password).await);
+    // Applied, but the worker died before recording it: applied again.
+    assert_eq!(
+        sql(
+            "UPDATE directory_ops SET state = 'pending', applied_at = NULL WHERE op = 'sync_person'"
+        )
+        .await,
+        1
+    );
+    let r = s.app.deliver_directory().await.unwrap();
+    assert_eq!(
+        (r.applied, r.failed),
+        (1, 0),
+        "{r:?}: {}",
+        failed_ops(&s).await
+    );
+    let (dn2, after) = peers().entry(&input, &pw, "edu_admin").await.unwrap();
+    assert_eq!((dn2, after), (dn.clone(), before), "the entry is as it was");
+    assert!(peers().binds(&input, &dn, &password).await);
+}
