@@ -212,9 +212,14 @@ test("mobile ID: push to the phone, approve there, signed in; a declined QR requ
     assert.match(await page.textContent("#mobile-status"), /已推播至您的手機/);
     await axe(page, "mobile ID: waiting for the phone");
     await page.screenshot({ path: join(shots, "login-mobile-id-push.png"), fullPage: true });
-    const phone = await ctx.newPage();
-    await phone.goto(phoneUrl);
-    await phone.click("text=同意並簽章");
+    // The phone's page refreshes itself while it waits: each answer is
+    // given on a page opened for it, so no navigation races another.
+    const onPhone = async (button) => {
+      const phone = await ctx.newPage();
+      await phone.goto(phoneUrl);
+      await phone.click(`text=${button}`);
+    };
+    await onPhone("同意並簽章");
     await page.waitForURL(`${base}/`, { timeout: 20000 });
     await page.goto(`${base}/records/sign-in`);
     assert.match(await page.textContent("table"), /行動自然人憑證/);
@@ -226,8 +231,7 @@ test("mobile ID: push to the phone, approve there, signed in; a declined QR requ
     assert.equal(await page.locator("figure.qr svg").count(), 1, "a QR code to scan");
     await axe(page, "mobile ID: QR code");
     await page.screenshot({ path: join(shots, "login-mobile-id-qr.png"), fullPage: true });
-    await phone.goto(phoneUrl);
-    await phone.click("text=拒絕");
+    await onPhone("拒絕");
     await page.waitForFunction(() => !document.getElementById("mobile-error").hidden, null, { timeout: 20000 });
     assert.match(await page.textContent("#mobile-error"), /拒絕/);
 
@@ -240,8 +244,7 @@ test("mobile ID: push to the phone, approve there, signed in; a declined QR requ
     assert.ok(!status.includes(idNum), status);
     assert.match(status, new RegExp(`${idNum.slice(0, 2)}\\*+${idNum.slice(-2)}`));
     await axe(page, "forgot password: waiting for the phone");
-    await phone.goto(phoneUrl);
-    await phone.click("text=同意並簽章");
+    await onPhone("同意並簽章");
     await page.waitForURL(/\/forgot\/password$/, { timeout: 20000 });
   } finally {
     await ctx.close();
