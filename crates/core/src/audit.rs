@@ -1,6 +1,7 @@
 //! The audit trail: append-only events, each chained to the previous one by
 //! a SHA-256 hash, so that editing or deleting any row shows.
 pub mod labels;
+mod reasons;
 
 use sha2::{Digest, Sha256};
 
