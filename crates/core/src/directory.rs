@@ -365,7 +365,7 @@ pub fn split_name(name: &str) -> (String, String) {
 /// A person as a directory should hold them now: read from the account
 /// when a change is applied, so every change converges on the latest state
 /// however many were queued.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Person {
     pub login: String,
     pub name: String,

@@ -89,14 +89,7 @@ pub async fn list(c: &mut Conn, _a: &SystemAdmin<'_>) -> Result<Vec<TargetRow>> 
 }
 
 pub async fn get(c: &mut Conn, _a: &SystemAdmin<'_>, id: i64) -> Result<Option<TargetRow>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM directory_targets WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?;
-    row.as_ref().map(from_row).transpose()
+    target_unattended(c, id).await
 }
 
 pub async fn insert(

@@ -5,7 +5,7 @@
 //! every change. Entries that exist only in the directory are reported and
 //! never deleted.
 use super::client;
-use super::sync::{differing, person_from};
+use super::sync::{differing, person_from, subject};
 use crate::{App, Ctx, Result};
 use ldap3::{Scope, SearchEntry};
 use portico_core::Error;
@@ -78,15 +78,7 @@ impl App {
                 }
             }
             for id in &ids {
-                store::enqueue(
-                    &mut tx,
-                    row.id,
-                    &format!("account:{}", id.0),
-                    "sync_person",
-                    None,
-                    now,
-                )
-                .await?;
+                store::enqueue(&mut tx, row.id, &subject(*id), "sync_person", None, now).await?;
             }
         }
         let mut e = crate::event(ctx, "directory.reconcile");
@@ -132,18 +124,7 @@ impl App {
         let mut attrs: Vec<String> = vec![t.login_attribute().to_owned(), enabled_attr.clone()];
         // The attributes Portico keeps, named once (their values differ by
         // person, their names do not).
-        let sample = portico_core::directory::Person {
-            login: String::new(),
-            name: String::new(),
-            title: String::new(),
-            office_phone: String::new(),
-            office_ext: String::new(),
-            official_email: String::new(),
-            unit_names: Vec::new(),
-            agency_name: String::new(),
-            unit_oid: String::new(),
-            enabled: true,
-        };
+        let sample = portico_core::directory::Person::default();
         attrs.extend(t.person_attributes(&sample).into_iter().map(|(a, _)| a));
         let filter = format!("({}=*)", t.login_attribute());
         let (found, _) = ldap

@@ -90,11 +90,16 @@ impl App {
         tx: &mut Tx,
         path: &portico_core::org::TreePath,
     ) -> Result<()> {
-        if store::enabled_targets(tx).await?.is_empty() {
+        // The targets once for the whole subtree, not once per person.
+        let targets = store::enabled_targets(tx).await?;
+        if targets.is_empty() {
             return Ok(());
         }
+        let now = self.now();
         for id in portico_store::orgs::accounts_in_subtree(tx, path).await? {
-            self.queue_person(tx, AccountId(id)).await?;
+            for t in &targets {
+                store::enqueue(tx, t.id, &subject(AccountId(id)), "sync_person", None, now).await?;
+            }
         }
         Ok(())
     }
@@ -294,7 +299,7 @@ pub(crate) fn differing(
         .collect()
 }
 
-fn subject(id: AccountId) -> String {
+pub(crate) fn subject(id: AccountId) -> String {
     format!("account:{}", id.0)
 }
 
