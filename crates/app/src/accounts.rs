@@ -218,6 +218,18 @@ impl App {
         Ok(())
     }
 
+    /// What must be handed over before an account is disabled or moves
+    /// agency (004 (三) 1 (2)): the agency admin role it alone holds, and
+    /// the mail accounts it keeps.
+    pub(crate) async fn guard_before_disable(
+        &self,
+        c: &mut portico_store::Conn,
+        account: &Account,
+    ) -> Result<()> {
+        self.guard_only_agency_admin(c, account).await?;
+        self.guard_custodian(c, account).await
+    }
+
     /// Any admin, for an account in scope: disables it with a reason, and
     /// signs it out everywhere.
     pub async fn disable_account(
@@ -239,7 +251,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
         let to = a.state.disable().map_err(Error::Refused)?;
-        self.guard_only_agency_admin(&mut tx, &a).await?;
+        self.guard_before_disable(&mut tx, &a).await?;
         if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
             return Err(changed_meanwhile());
         }

@@ -62,8 +62,18 @@ impl App {
         for a in idle {
             let mut tx = self.db.begin().await?;
             accounts::lock(&mut tx, a.id).await?;
-            match self.guard_only_agency_admin(&mut tx, &a).await {
-                Err(Error::Refused(_)) => {
+            // Which hand-over is missing, for the trail.
+            let blocked = match self.guard_only_agency_admin(&mut tx, &a).await {
+                Err(Error::Refused(why)) => Err((why, "only admin (agency or system)")),
+                Err(e) => return Err(e),
+                Ok(()) => match self.guard_custodian(&mut tx, &a).await {
+                    Err(Error::Refused(why)) => Err((why, "keeps mail accounts")),
+                    Err(e) => return Err(e),
+                    Ok(()) => Ok(()),
+                },
+            };
+            match blocked {
+                Err((why, reason)) => {
                     if let Some(agency) = a.agency_id {
                         for admin in roles::agency_admins(&mut tx, agency).await? {
                             let to = if admin.official_email.is_empty() {
@@ -75,7 +85,7 @@ impl App {
                                 self.put_mail(
                                     &mut tx,
                                     &to,
-                                    mail::idle_admin_kept(&a.name, &a.login, days, &a.agency_name),
+                                    mail::idle_kept(&a.name, &a.login, days, &why),
                                     Some(admin.id),
                                     a.unit_path.as_str(),
                                 )
@@ -85,12 +95,11 @@ impl App {
                     }
                     let mut e = system_event(&ctx, "account.disable.idle", &a);
                     e.outcome = Some(portico_core::audit::Outcome::Failed);
-                    e.reason = "only admin (agency or system)".into();
+                    e.reason = reason.into();
                     audit::append(&mut tx, &e, now).await?;
                     tx.commit().await.map_err(db_err)?;
                     out.kept.push(a.login);
                 }
-                Err(e) => return Err(e),
                 Ok(()) => {
                     if !accounts::transition(
                         &mut tx,

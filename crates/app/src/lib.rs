@@ -22,6 +22,7 @@ mod group;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
+pub mod mailboxes;
 pub mod mobile_id;
 pub mod oidc;
 pub mod orgs;

@@ -168,6 +168,10 @@ pub fn decision(
             "下一次登入時，您的帳號權限即為機關管理者。",
             "From your next sign-in, your account has agency administrator rights.",
         ),
+        (RequestKind::Mailbox, Decision::Approve) => (
+            "郵件帳號已開通，您是它的保管人。請使用申請時設定的密碼，從「機關及系統郵件帳號登入專區」登入郵件系統；密碼與狀態可在「我的機關及系統郵件帳號管理」管理。",
+            "The mail account is open and you are its custodian. Sign in to the mail system with the password you chose, from 'Agency and system mail sign-in'; manage its password and state under 'My agency and system mail accounts'.",
+        ),
         _ => (
             "如有疑問請洽所屬機關管理者。",
             "Ask your agency administrator if anything is unclear.",
@@ -184,6 +188,10 @@ pub fn decision(
         format!("\nReviewer's note: {note}")
     };
     match mailbox {
+        Some((_, address)) if kind == RequestKind::Mailbox => {
+            note_zh.push_str(&format!("\n郵件帳號：{address}"));
+            note_en.push_str(&format!("\nMail account: {address}"));
+        }
         Some((true, address)) => {
             note_zh.push_str(&format!("\n公務郵件：已核可（{address}）"));
             note_en.push_str(&format!("\nOfficial mailbox: granted ({address})"));
@@ -227,16 +235,33 @@ pub fn contact_changed(login: &str, what: &str) -> Text {
     )
 }
 
-/// The idle sweep could not disable an agency's only administrator.
-pub fn idle_admin_kept(name: &str, login: &str, days: u32, agency: &str) -> Text {
+/// The idle sweep could not disable an account: it is its agency's only
+/// administrator, or keeps mail accounts; `why` says which, in words.
+pub fn idle_kept(name: &str, login: &str, days: u32, why: &Msg) -> Text {
     text(
-        "閒置帳號未停用：須先移交機關管理者",
-        "an idle account was kept: hand over the admin role",
+        "閒置帳號未停用：須先移交",
+        "an idle account was kept: hand over first",
         &format!(
-            "{name}（{login}）已超過 {days} 天未使用，依規定應停用；但此帳號是「{agency}」唯一的機關管理者，因此暫不停用。\n請指派同機關其他人為機關管理者後，再停用此帳號。"
+            "{name}（{login}）已超過 {days} 天未使用，依規定應停用，但因下列原因暫不停用：\n{}\n完成移交後，下一次閒置檢查即會停用此帳號。",
+            why.zh
         ),
         &format!(
-            "{name} ({login}) has not been used for over {days} days and should be disabled, but is the only agency administrator of {agency}, so it was kept.\nAppoint another administrator in the agency, then disable this account."
+            "{name} ({login}) has not been used for over {days} days and should be disabled, but was kept:\n{}\nOnce handed over, the next idle check disables it.",
+            why.en
+        ),
+    )
+}
+
+/// A mail account changed hands: both custodians hear of it.
+pub fn mailbox_handed_over(to_name: &str, address: &str, from: &str, to: &str) -> Text {
+    text(
+        "郵件帳號保管人異動",
+        "a mail account changed custodian",
+        &format!(
+            "{to_name} 您好：\n\n郵件帳號 {address} 的保管人已由 {from} 移轉給 {to}。新保管人可於「我的機關及系統郵件帳號管理」管理其密碼與狀態。"
+        ),
+        &format!(
+            "Dear {to_name},\n\nThe mail account {address} was handed from {from} to {to}. The new custodian manages its password and state under 'My agency and system mail accounts'."
         ),
     )
 }

@@ -263,7 +263,7 @@ impl App {
                 ),
             ));
         }
-        self.guard_only_agency_admin(&mut tx, &a).await?;
+        self.guard_before_disable(&mut tx, &a).await?;
         requests::insert(
             &mut tx,
             &NewRequest {

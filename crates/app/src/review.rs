@@ -80,6 +80,20 @@ impl App {
         Ok((r, a))
     }
 
+    /// Any admin: the mail account a request in their scope applies for,
+    /// if it is a mail-account application.
+    pub async fn review_request_mailbox(
+        &self,
+        actor: &Principal,
+        id: i64,
+    ) -> Result<Option<portico_store::mailboxes::Mailbox>> {
+        let (r, _) = self.review_request(actor, id).await?;
+        if r.kind != RequestKind::Mailbox {
+            return Ok(None);
+        }
+        portico_store::mailboxes::of_request(&mut *self.db.read().await?, r.id).await
+    }
+
     /// Any admin: approves or rejects requests in their scope, one or many,
     /// with one note. Each is decided in its own transaction: of two
     /// reviewers acting at once, exactly one decision counts per request and
@@ -197,7 +211,11 @@ impl App {
             .await?;
         // 004 §參: the applicant asks for an official mailbox; the reviewer
         // decides (a batch grants what was asked).
-        let mailbox = if r.kind == RequestKind::NewAccount
+        let mailbox = if r.kind == RequestKind::Mailbox {
+            portico_store::mailboxes::of_request(&mut tx, id)
+                .await?
+                .map(|m| (decision == Decision::Approve, m.address))
+        } else if r.kind == RequestKind::NewAccount
             && decision == Decision::Approve
             && r.needs_official_mail
         {
@@ -284,6 +302,9 @@ impl App {
                 for g in roles::revoke_outside(tx, decider.write(), &unit.path).await? {
                     revoked.push(format!("{}:{}", g.kind.as_str(), g.scope_name));
                 }
+            }
+            (RequestKind::Mailbox, _) => {
+                self.decide_mailbox(tx, decider, r, decision, now).await?;
             }
             (RequestKind::AdminRights, Decision::Approve) => {
                 // The agency whose admins decided: the account must still be

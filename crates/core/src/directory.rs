@@ -380,6 +380,9 @@ pub struct Person {
     pub unit_oid: String,
     /// May sign in (the account is active).
     pub enabled: bool,
+    /// An agency or system mail account: its entry is under the mail
+    /// base, not in a unit's OU.
+    pub mailbox: bool,
 }
 
 /// OpenLDAP's password policy overlay locks an entry with this value
@@ -417,10 +420,13 @@ impl Target {
 
     /// Where a person's entry is.
     pub fn person_dn(&self, p: &Person) -> String {
-        let parent = self
-            .unit_dns(&p.unit_names)
-            .pop()
-            .unwrap_or_else(|| self.people_base.clone());
+        let parent = if p.mailbox {
+            self.mail_base.clone()
+        } else {
+            self.unit_dns(&p.unit_names)
+                .pop()
+                .unwrap_or_else(|| self.people_base.clone())
+        };
         let rdn = match self.kind {
             DirectoryKind::ActiveDirectory => "CN",
             DirectoryKind::Ldap => "uid",
@@ -449,6 +455,23 @@ impl Target {
             }
             DirectoryKind::Ldap => self.people_base.clone(),
         }
+    }
+
+    /// Where one entry is looked for: [`Target::search_base`], or on LDAP
+    /// the mail base for a mail account.
+    pub fn search_base_of(&self, p: &Person) -> String {
+        match (self.kind, p.mailbox) {
+            (DirectoryKind::Ldap, true) => self.mail_base.clone(),
+            _ => self.search_base(),
+        }
+    }
+
+    /// Whether the mail base lies outside the people base, so that a
+    /// comparison of the whole directory reads both.
+    pub fn mail_base_apart(&self) -> bool {
+        let people = self.people_base.to_lowercase();
+        let mail = self.mail_base.to_lowercase();
+        mail != people && !mail.ends_with(&format!(",{people}"))
     }
 
     /// The object classes of a new person entry.

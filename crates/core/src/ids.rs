@@ -28,3 +28,7 @@ id_type!(
     /// A role grant.
     RoleId
 );
+id_type!(
+    /// An agency or system mail account (機關／資訊系統郵件帳號).
+    MailboxId
+);

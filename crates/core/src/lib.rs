@@ -8,6 +8,7 @@ pub mod clients;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod mailbox;
 pub mod msg;
 pub mod national_id;
 pub mod org;

@@ -4,7 +4,7 @@
 //! privileged operation, and the store filters every admin query by the
 //! scope it carries.
 use crate::error::Error;
-use crate::ids::{AccountId, OrgUnitId};
+use crate::ids::{AccountId, MailboxId, OrgUnitId};
 use crate::msg::Msg;
 use crate::org::TreePath;
 
@@ -168,6 +168,20 @@ impl Principal {
     /// preferences), from their own session.
     pub fn own_account(&self) -> AccountWrite {
         AccountWrite(self.account_id)
+    }
+
+    /// The right to manage a mail account this person keeps (保管人).
+    /// Anyone else is told it is not found.
+    pub fn keeper_of(
+        &self,
+        mailbox: MailboxId,
+        custodian: AccountId,
+    ) -> Result<MailboxWrite, Error> {
+        if custodian == self.account_id {
+            Ok(MailboxWrite(mailbox))
+        } else {
+            Err(Error::NotFound)
+        }
     }
 
     pub fn is_system_admin(&self) -> bool {
@@ -374,6 +388,25 @@ impl AccountWrite {
     }
 }
 
+/// The right to change one agency or system mail account: its custodian's
+/// ([`Principal::keeper_of`]), an admin's whose scope holds its agency
+/// ([`Admin::mailbox`]), the decider's of its application
+/// ([`DeciderOf::mailbox`]), or the portal's own ([`Unattended::mailbox`]).
+///
+/// ```compile_fail
+/// use portico_core::ids::MailboxId;
+/// use portico_core::permission::MailboxWrite;
+/// let forged = MailboxWrite(MailboxId(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxWrite(MailboxId);
+
+impl MailboxWrite {
+    pub fn id(&self) -> MailboxId {
+        self.0
+    }
+}
+
 /// The right to grant one role to one account, proved by
 /// [`AdminOf::grant`] (in scope, outranking the account, and holding at
 /// least that role over the subtree) or given by [`Unattended::grant`].
@@ -458,6 +491,9 @@ impl Unattended {
     pub fn system(&self) -> SystemWrite {
         SystemWrite { by: None }
     }
+    pub fn mailbox(&self, id: MailboxId) -> MailboxWrite {
+        MailboxWrite(id)
+    }
 }
 
 /// Proof that an admin may decide one request: in scope, not their own,
@@ -482,6 +518,12 @@ impl<'a> DeciderOf<'a> {
     /// decision says.
     pub fn write(&self) -> AccountWrite {
         AccountWrite(self.concerns)
+    }
+
+    /// The right to open or close the mail account an application asked
+    /// for: the request's own, found by it.
+    pub fn mailbox(&self, id: MailboxId) -> MailboxWrite {
+        MailboxWrite(id)
     }
 
     /// The role an approval grants, which must be one the decider could
@@ -630,6 +672,18 @@ impl<'a> Admin<'a> {
             request,
             concerns,
         })
+    }
+
+    /// May this admin manage a mail account of the agency at
+    /// `agency_path`? Agency admins manage their agency's, system admins
+    /// all; a unit admin's scope does not hold the agency itself. Outside
+    /// the scope it is not found.
+    pub fn mailbox(&self, id: MailboxId, agency_path: &TreePath) -> Result<MailboxWrite, Error> {
+        if self.scope.covers(agency_path) {
+            Ok(MailboxWrite(id))
+        } else {
+            Err(Error::NotFound)
+        }
     }
 
     /// May this admin grant (or revoke) `kind` scoped at `scope_unit`? Only

@@ -16,14 +16,17 @@ pub enum RequestKind {
     AgencyChange,
     /// 權限異動: a general user asks to become the agency's administrator.
     AdminRights,
+    /// 機關及資訊系統帳號申請: an agency or system mail account.
+    Mailbox,
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 4] = [
+    pub const ALL: [RequestKind; 5] = [
         RequestKind::NewAccount,
         RequestKind::Reinstate,
         RequestKind::AgencyChange,
         RequestKind::AdminRights,
+        RequestKind::Mailbox,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,6 +34,7 @@ impl RequestKind {
             RequestKind::Reinstate => "reinstate",
             RequestKind::AgencyChange => "agency_change",
             RequestKind::AdminRights => "admin_rights",
+            RequestKind::Mailbox => "mailbox",
         }
     }
     pub fn parse(s: &str) -> Option<RequestKind> {
@@ -42,6 +46,7 @@ impl RequestKind {
             RequestKind::Reinstate => Msg::new("帳號復用", "Reinstatement"),
             RequestKind::AgencyChange => Msg::new("機關(單位)異動", "Agency change"),
             RequestKind::AdminRights => Msg::new("機關管理者申請", "Admin rights"),
+            RequestKind::Mailbox => Msg::new("機關及資訊系統帳號申請", "Mail account"),
         }
     }
 }
@@ -113,7 +118,7 @@ pub fn waiting_state(kind: RequestKind) -> AccountState {
     match kind {
         RequestKind::NewAccount => AccountState::Pending,
         RequestKind::Reinstate | RequestKind::AgencyChange => AccountState::Disabled,
-        RequestKind::AdminRights => AccountState::Active,
+        RequestKind::AdminRights | RequestKind::Mailbox => AccountState::Active,
     }
 }
 
@@ -173,6 +178,9 @@ pub fn decide(
         // Rights change the role, not the account's state.
         (RequestKind::AdminRights, Decision::Approve) => (RequestState::Approved, None),
         (RequestKind::AdminRights, Decision::Reject) => (RequestState::Rejected, None),
+        // A mail account opens or not; the applicant's account is as it was.
+        (RequestKind::Mailbox, Decision::Approve) => (RequestState::Approved, None),
+        (RequestKind::Mailbox, Decision::Reject) => (RequestState::Rejected, None),
     })
 }
 

@@ -36,6 +36,11 @@ pub struct SystemSettings {
     /// Methods offered outside the government network (004 §第一節 壹:
     /// only the certificate methods; passkeys are as strong).
     pub outside_methods: Vec<SignInMethod>,
+    /// 機關及系統郵件帳號登入專區: the mail system's sign-in page, opened in
+    /// a new window from the sign-in page (004 §第二節 貳); empty hides it.
+    pub mail_login_url: String,
+    /// 我的電子郵件: the webmail a signed-in person opens; empty hides it.
+    pub webmail_url: String,
 }
 
 impl Default for SystemSettings {
@@ -55,6 +60,8 @@ impl Default for SystemSettings {
             // certificate methods only; passkeys outside only when a system
             // admin turns them on.
             outside_methods: vec![SignInMethod::Certificate, SignInMethod::MobileId],
+            mail_login_url: "https://mail.tainan.gov.tw/".into(),
+            webmail_url: "https://mail.tainan.gov.tw/".into(),
         }
     }
 }
@@ -174,6 +181,27 @@ impl SystemSettings {
                 ),
             });
         }
+        for (field, url) in [
+            ("mail_login_url", &self.mail_login_url),
+            ("webmail_url", &self.webmail_url),
+        ] {
+            let u = url.trim();
+            let shaped = u.is_empty()
+                || ((u.starts_with("https://") || u.starts_with("http://"))
+                    && u.len() <= 300
+                    && !u
+                        .chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == '"'));
+            if !shaped {
+                errs.push(FieldError {
+                    field,
+                    message: Msg::new(
+                        "網址須以 https:// 或 http:// 開頭、不含空白，最多 300 字元；留空則不顯示連結",
+                        "The address must start with https:// or http://, have no spaces and be at most 300 characters; leave it empty to hide the link",
+                    ),
+                });
+            }
+        }
         if errs.is_empty() {
             Ok(())
         } else {
@@ -204,6 +232,8 @@ pub const FIELDS: &[&str] = &[
     "internal_networks",
     "trusted_proxies",
     "outside_methods",
+    "mail_login_url",
+    "webmail_url",
 ];
 
 /// The label of a parameter, by its dotted name (as in the form and the
@@ -242,6 +272,11 @@ pub fn field_label(field: &str) -> Msg {
         "internal_networks" => ("府內網段", "Government network ranges"),
         "trusted_proxies" => ("可信任的反向代理", "Trusted reverse proxies"),
         "outside_methods" => ("府外可用的登入方式", "Methods allowed outside"),
+        "mail_login_url" => (
+            "機關及系統郵件帳號登入專區網址",
+            "Agency and system mail sign-in address",
+        ),
+        "webmail_url" => ("我的電子郵件網址", "Webmail address"),
         _ => return Msg::owned(field.to_owned(), field.to_owned()),
     };
     Msg::new(zh, en)

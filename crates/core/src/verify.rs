@@ -38,10 +38,12 @@ pub enum Purpose {
     FindAdmins,
     /// Confirm a new backup e-mail or mobile phone of a signed-in person.
     BindAddress,
+    /// A custodian who forgot a mail account's password (004 L2975).
+    MailboxPassword,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 7] = [
+    pub const ALL: [Purpose; 8] = [
         Purpose::Apply,
         Purpose::ModifyApplication,
         Purpose::Activate,
@@ -49,6 +51,7 @@ impl Purpose {
         Purpose::Reinstate,
         Purpose::FindAdmins,
         Purpose::BindAddress,
+        Purpose::MailboxPassword,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,6 +62,7 @@ impl Purpose {
             Purpose::Reinstate => "reinstate",
             Purpose::FindAdmins => "find_admins",
             Purpose::BindAddress => "bind",
+            Purpose::MailboxPassword => "mailbox_password",
         }
     }
     pub fn parse(s: &str) -> Option<Purpose> {
@@ -74,6 +78,9 @@ impl Purpose {
             Purpose::Reinstate => Msg::new("帳號復用", "account reinstatement"),
             Purpose::FindAdmins => Msg::new("機關管理員查詢", "finding your administrators"),
             Purpose::BindAddress => Msg::new("綁定聯絡資料", "confirming contact details"),
+            Purpose::MailboxPassword => {
+                Msg::new("郵件帳號重設密碼", "resetting a mail account's password")
+            }
         }
     }
 }
@@ -139,7 +146,10 @@ impl Purpose {
             Purpose::Activate | Purpose::Reinstate | Purpose::FindAdmins => {
                 &[Check::MobileId, Check::EmailCode]
             }
-            Purpose::Apply | Purpose::ModifyApplication | Purpose::BindAddress => &[],
+            Purpose::Apply
+            | Purpose::ModifyApplication
+            | Purpose::BindAddress
+            | Purpose::MailboxPassword => &[],
         }
     }
 }

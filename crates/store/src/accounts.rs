@@ -171,6 +171,34 @@ pub async fn provisioned(c: &mut Conn, after_id: i64, limit: i64) -> Result<Vec<
     rows.iter().map(from_row).collect()
 }
 
+/// Active accounts of an agency whose name or login starts with `prefix`
+/// (a custodian choosing whom to hand a mail account to), at most `limit`.
+pub async fn active_in_agency_named(
+    c: &mut Conn,
+    agency: OrgUnitId,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<Account>> {
+    let (lo, hi) = portico_core::text::prefix_range(prefix.trim());
+    let (llo, lhi) = portico_core::text::prefix_range(&prefix.trim().to_ascii_lowercase());
+    let mut b = SqlBuf::new(&format!(
+        "SELECT {COLS} {FROM} WHERE a.state = 'active' AND u.agency_id = "
+    ));
+    b.i(agency.0)
+        .push(" AND ((a.name >= ")
+        .t(lo)
+        .push(" AND a.name < ")
+        .t(hi)
+        .push(") OR (a.login >= ")
+        .t(llo)
+        .push(" AND a.login < ")
+        .t(lhi)
+        .push(")) ORDER BY a.name, a.id LIMIT ")
+        .i(limit);
+    let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
+    rows.iter().map(from_row).collect()
+}
+
 /// A contact a signed-out person names their account by.
 #[derive(Debug, Clone, Copy)]
 pub enum Contact {

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod factors;
 pub mod jobs;
 pub mod login_failures;
+pub mod mailboxes;
 pub mod migrate;
 pub mod oauth;
 pub mod orgs;

@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_directory.sql"),
         postgres: include_str!("../migrations/postgres/0008_directory.sql"),
     },
+    Migration {
+        version: 9,
+        name: "mailboxes",
+        sqlite: include_str!("../migrations/sqlite/0009_mailboxes.sql"),
+        postgres: include_str!("../migrations/postgres/0009_mailboxes.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -17,6 +17,7 @@ mod factors;
 mod flow;
 mod forms;
 pub mod hipki_sim;
+mod mailboxes;
 pub mod mitake_sim;
 mod oidc;
 mod org;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account_flows::router())
         .merge(outbox::router())
         .merge(directory::router())
+        .merge(mailboxes::router())
         .merge(contacts::router())
         .merge(requests::router())
         .merge(oidc::router())

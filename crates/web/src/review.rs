@@ -148,9 +148,15 @@ async fn one_request_page(
         .review_request(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, lang))?;
+    let mailbox = st
+        .app
+        .review_request_mailbox(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
     render_as(
         AdminRequestPage {
             c: Chrome::of(&s.0, "admin-requests").with_flash(flash),
+            mailbox,
             national_id_masked: masked_id(&a),
             r,
             a,

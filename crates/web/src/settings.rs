@@ -102,6 +102,14 @@ fn parse_settings(
     if let Some(d) = f.get("official_mail_domain") {
         s.official_mail_domain = d.trim().to_ascii_lowercase();
     }
+    for (k, slot) in [
+        ("mail_login_url", &mut s.mail_login_url),
+        ("webmail_url", &mut s.webmail_url),
+    ] {
+        if let Some(v) = f.get(k) {
+            *slot = v.trim().to_owned();
+        }
+    }
     if let Some(v) = f.get("internal_networks") {
         s.internal_networks = v.trim().replace("\r\n", "\n");
     }

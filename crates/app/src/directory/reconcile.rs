@@ -5,12 +5,12 @@
 //! every change. Entries that exist only in the directory are reported and
 //! never deleted.
 use super::client;
-use super::sync::{differing, person_from, subject};
+use super::sync::{differing, mailbox_from, mailbox_subject, person_from, subject};
 use crate::{App, Ctx, Result};
 use ldap3::{Scope, SearchEntry};
 use portico_core::Error;
 use portico_store::directory::{self as store, TargetRow};
-use portico_store::{accounts, audit, db_err};
+use portico_store::{accounts, audit, db_err, mailboxes};
 use std::collections::HashMap;
 
 /// How a target's directory differs from Portico.
@@ -74,11 +74,13 @@ impl App {
         if !dry_run {
             for login in drift.logins() {
                 if let Some(a) = accounts::find_by_login(&mut tx, login).await? {
-                    ids.push(a.id);
+                    ids.push(subject(a.id));
+                } else if let Some(m) = mailboxes::find_by_local_part(&mut tx, login).await? {
+                    ids.push(mailbox_subject(m.id));
                 }
             }
-            for id in &ids {
-                store::enqueue(&mut tx, row.id, &subject(*id), "sync_person", None, now).await?;
+            for s in &ids {
+                store::enqueue(&mut tx, row.id, s, "sync_person", None, now).await?;
             }
         }
         let mut e = crate::event(ctx, "directory.reconcile");
@@ -127,16 +129,24 @@ impl App {
         let sample = portico_core::directory::Person::default();
         attrs.extend(t.person_attributes(&sample).into_iter().map(|(a, _)| a));
         let filter = format!("({}=*)", t.login_attribute());
-        let (found, _) = ldap
-            .search(&t.people_base, Scope::Subtree, &filter, attrs)
-            .await
-            .and_then(|r| r.success())
-            .map_err(|e| {
-                Error::Refused(portico_core::Msg::owned(
-                    format!("讀取目錄失敗：{e}"),
-                    format!("Reading the directory failed: {e}"),
-                ))
-            })?;
+        let mut bases = vec![t.people_base.clone()];
+        if t.mail_base_apart() {
+            bases.push(t.mail_base.clone());
+        }
+        let mut found = Vec::new();
+        for base in &bases {
+            let (mut part, _) = ldap
+                .search(base, Scope::Subtree, &filter, attrs.clone())
+                .await
+                .and_then(|r| r.success())
+                .map_err(|e| {
+                    Error::Refused(portico_core::Msg::owned(
+                        format!("讀取目錄失敗：{e}"),
+                        format!("Reading the directory failed: {e}"),
+                    ))
+                })?;
+            found.append(&mut part);
+        }
         let _ = ldap.unbind().await;
         let mut entries: HashMap<String, (String, HashMap<String, Vec<String>>)> = HashMap::new();
         for e in found {
@@ -158,31 +168,16 @@ impl App {
             let Some(last) = page.last() else { break };
             after = last.id.0;
             for a in &page {
-                drift.compared += 1;
-                let p = person_from(a, &tree);
-                let Some((dn, current)) = entries.remove(&a.login.to_lowercase()) else {
-                    drift.missing.push(a.login.clone());
-                    continue;
-                };
-                let want = t.person_dn(&p);
-                if !dn.eq_ignore_ascii_case(&want) {
-                    drift.misplaced.push((a.login.clone(), dn, want));
-                }
-                let changed: Vec<String> = differing(t, &p, &current)
-                    .into_iter()
-                    .map(|(a, _)| a)
-                    .collect();
-                if !changed.is_empty() {
-                    drift.changed.push((a.login.clone(), changed));
-                }
-                let (attr, values) = t.enabled_attribute(p.enabled);
-                let have: std::collections::HashSet<&String> = current
-                    .get(&attr.to_lowercase())
-                    .map(|v| v.iter().collect())
-                    .unwrap_or_default();
-                if have != values.iter().collect() {
-                    drift.wrong_state.push(a.login.clone());
-                }
+                compare(t, &person_from(a, &tree), &mut entries, &mut drift);
+            }
+        }
+        let mut after = 0;
+        loop {
+            let page = mailboxes::provisioned(&mut *self.db.read().await?, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.0;
+            for m in &page {
+                compare(t, &mailbox_from(m), &mut entries, &mut drift);
             }
         }
         let mut extra: Vec<(String, String)> =
@@ -190,5 +185,39 @@ impl App {
         extra.sort();
         drift.extra = extra;
         Ok(drift)
+    }
+}
+
+/// One entry Portico holds, against what the directory has under its name
+/// (taken out of `entries`, so what stays there is extra).
+fn compare(
+    t: &portico_core::directory::Target,
+    p: &portico_core::directory::Person,
+    entries: &mut HashMap<String, (String, HashMap<String, Vec<String>>)>,
+    drift: &mut Drift,
+) {
+    drift.compared += 1;
+    let Some((dn, current)) = entries.remove(&p.login.to_lowercase()) else {
+        drift.missing.push(p.login.clone());
+        return;
+    };
+    let want = t.person_dn(p);
+    if !dn.eq_ignore_ascii_case(&want) {
+        drift.misplaced.push((p.login.clone(), dn, want));
+    }
+    let changed: Vec<String> = differing(t, p, &current)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    if !changed.is_empty() {
+        drift.changed.push((p.login.clone(), changed));
+    }
+    let (attr, values) = t.enabled_attribute(p.enabled);
+    let have: std::collections::HashSet<&String> = current
+        .get(&attr.to_lowercase())
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    if have != values.iter().collect() {
+        drift.wrong_state.push(p.login.clone());
     }
 }

@@ -11,9 +11,10 @@ use portico_core::account::AccountState;
 use portico_core::directory::{
     DirectoryKind, Person, Target, ad_password, escape_filter_value, worth_retrying,
 };
-use portico_core::ids::AccountId;
+use portico_core::ids::{AccountId, MailboxId};
+use portico_core::mailbox::MailboxState;
 use portico_store::directory::{self as store, Op, TargetRow};
-use portico_store::{Tx, accounts, db_err};
+use portico_store::{Tx, accounts, db_err, mailboxes};
 use std::collections::{HashMap, HashSet};
 use time::Duration;
 
@@ -76,9 +77,18 @@ fn check(r: ldap3::LdapResult) -> std::result::Result<(), Refusal> {
 impl App {
     /// Queues a sync of the account for every enabled target, in `tx`.
     pub(crate) async fn queue_person(&self, tx: &mut Tx, id: AccountId) -> Result<()> {
+        self.queue_sync(tx, &subject(id)).await
+    }
+
+    /// Queues a sync of a mail account for every enabled target, in `tx`.
+    pub(crate) async fn queue_mailbox(&self, tx: &mut Tx, id: MailboxId) -> Result<()> {
+        self.queue_sync(tx, &mailbox_subject(id)).await
+    }
+
+    async fn queue_sync(&self, tx: &mut Tx, subject: &str) -> Result<()> {
         let now = self.now();
         for t in store::enabled_targets(tx).await? {
-            store::enqueue(tx, t.id, &subject(id), "sync_person", None, now).await?;
+            store::enqueue(tx, t.id, subject, "sync_person", None, now).await?;
         }
         Ok(())
     }
@@ -113,12 +123,27 @@ impl App {
         id: AccountId,
         password: &str,
     ) -> Result<()> {
+        self.queue_secret(tx, &subject(id), password).await
+    }
+
+    /// A mail account's password, as [`App::queue_password`] queues a
+    /// person's.
+    pub(crate) async fn queue_mailbox_password(
+        &self,
+        tx: &mut Tx,
+        id: MailboxId,
+        password: &str,
+    ) -> Result<()> {
+        self.queue_secret(tx, &mailbox_subject(id), password).await
+    }
+
+    async fn queue_secret(&self, tx: &mut Tx, subject: &str, password: &str) -> Result<()> {
         let now = self.now();
         let targets = store::enabled_targets(tx).await?;
         if targets.iter().any(|t| t.target.password_sync) {
             let sealed = self.master()?.seal(SEAL, password.as_bytes())?;
             for t in targets.iter().filter(|t| t.target.password_sync) {
-                store::enqueue(tx, t.id, &subject(id), "set_password", Some(&sealed), now).await?;
+                store::enqueue(tx, t.id, subject, "set_password", Some(&sealed), now).await?;
             }
         }
         Ok(())
@@ -201,11 +226,7 @@ impl App {
         op: &Op,
         conn: &mut Option<Ldap>,
     ) -> Result<std::result::Result<(), Refusal>> {
-        let Some(id) = op
-            .subject
-            .strip_prefix("account:")
-            .and_then(|s| s.parse().ok())
-        else {
+        let Some(subject) = Subject::parse(&op.subject) else {
             return Ok(Err(Refusal {
                 retry: false,
                 code: None,
@@ -220,7 +241,11 @@ impl App {
             ("set_password", None) => return Ok(Ok(())),
             _ => None,
         };
-        let Some(person) = self.person_of(AccountId(id)).await? else {
+        let entry = match subject {
+            Subject::Account(id) => self.person_of(id).await?,
+            Subject::Mailbox(id) => self.mailbox_entry(id).await?,
+        };
+        let Some(person) = entry else {
             // Not (or no longer) in the directory's business: a pending or
             // rejected application, an account gone.
             return Ok(Ok(()));
@@ -251,6 +276,48 @@ impl App {
         let tree = self.org_tree().await?;
         Ok(Some(person_from(&a, &tree)))
     }
+
+    /// A mail account as the directory should hold it, once approved.
+    async fn mailbox_entry(&self, id: MailboxId) -> Result<Option<Person>> {
+        let m = mailboxes::get(&mut *self.db.read().await?, id).await?;
+        Ok(
+            m.filter(|m| matches!(m.state, MailboxState::Active | MailboxState::Disabled))
+                .map(|m| mailbox_from(&m)),
+        )
+    }
+}
+
+/// A mail account as a directory should hold it: named by its address's
+/// local part, under the mail base, its agency as the company.
+pub(crate) fn mailbox_from(m: &mailboxes::Mailbox) -> Person {
+    Person {
+        login: m.local_part.clone(),
+        name: m.name.clone(),
+        official_email: m.address.clone(),
+        agency_name: m.agency_name.clone(),
+        enabled: m.state.may_sign_in(),
+        mailbox: true,
+        ..Person::default()
+    }
+}
+
+/// What a queued change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Account(AccountId),
+    Mailbox(MailboxId),
+}
+
+impl Subject {
+    fn parse(s: &str) -> Option<Subject> {
+        let (kind, id) = s.split_once(':')?;
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "account" => Some(Subject::Account(AccountId(id))),
+            "mailbox" => Some(Subject::Mailbox(MailboxId(id))),
+            _ => None,
+        }
+    }
 }
 
 /// An account as a directory should hold it, its unit named from the top
@@ -277,6 +344,7 @@ pub(crate) fn person_from(a: &accounts::Account, tree: &crate::orgs::Tree) -> Pe
         agency_name: a.agency_name.clone(),
         unit_oid,
         enabled: a.state == AccountState::Active,
+        mailbox: false,
     }
 }
 
@@ -301,6 +369,10 @@ pub(crate) fn differing(
 
 pub(crate) fn subject(id: AccountId) -> String {
     format!("account:{}", id.0)
+}
+
+pub(crate) fn mailbox_subject(id: MailboxId) -> String {
+    format!("mailbox:{}", id.0)
 }
 
 fn set_of(v: &[String]) -> HashSet<String> {
@@ -339,7 +411,12 @@ async fn apply_person(
         escape_filter_value(&p.login)
     );
     let (found, res) = ldap
-        .search(&t.search_base(), Scope::Subtree, &filter, wanted.clone())
+        .search(
+            &t.search_base_of(p),
+            Scope::Subtree,
+            &filter,
+            wanted.clone(),
+        )
         .await?
         .success()
         .map_err(Refusal::from)?;

@@ -217,6 +217,23 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "測試目錄連線",
         "Directory connection tested",
     ),
+    (
+        "mailbox.apply",
+        "申請機關或資訊系統郵件帳號",
+        "Mail account applied for",
+    ),
+    (
+        "mailbox.custodian",
+        "郵件帳號保管人異動",
+        "Mail account handed over",
+    ),
+    (
+        "mailbox.password",
+        "郵件帳號密碼異動",
+        "Mail account password set",
+    ),
+    ("mailbox.enable", "啟用郵件帳號", "Mail account enabled"),
+    ("mailbox.disable", "停用郵件帳號", "Mail account disabled"),
 ];
 
 /// What a withheld actor's login reads as (`app::audit` withholds the
@@ -249,6 +266,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("oauth.", "單一登入", "Single sign-on"),
     ("app.", "應用系統", "Applications"),
     ("directory.", "AD 同步", "Directory sync"),
+    ("mailbox.", "機關及系統郵件帳號", "Mail accounts"),
 ];
 
 pub use super::reasons::REASONS;
@@ -263,6 +281,7 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("application", "申請編號", "Application no."),
     ("request", "申請編號", "Request no."),
     ("kind", "類別", "Kind"),
+    ("mailbox_kind", "郵件帳號類型", "Mail account kind"),
     ("official_mail", "公務郵件", "Official mailbox"),
     (
         "needs_official_mail",
@@ -379,6 +398,9 @@ fn value_text(key: &str, v: &serde_json::Value) -> Msg {
         Value::String(s) if key == "role" => crate::permission::RoleKind::parse(s)
             .map(|r| r.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "mailbox_kind" => crate::mailbox::MailboxKind::parse(s)
+            .map(|k| k.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
         Value::String(s) if key == "kind" => crate::directory::DirectoryKind::parse(s)
             .map(|k| k.label())
             .or_else(|| crate::org::OrgKind::parse(s).map(|k| k.label()))
@@ -415,6 +437,7 @@ pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
     ("account", "帳號", "Account"),
     ("app", "應用系統", "Application"),
     ("directory", "目錄同步對象", "Directory target"),
+    ("mailbox", "郵件帳號", "Mail account"),
     ("key", "簽章金鑰", "Signing key"),
     ("org_unit", "單位", "Unit"),
     ("outbox", "通知", "Message"),

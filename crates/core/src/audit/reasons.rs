@@ -46,6 +46,16 @@ pub const REASONS: &[(&str, &str, &str)] = &[
     ),
     ("password_expired", "密碼已過期", "Password expired"),
     ("invalid", "輸入資料有誤", "Invalid input"),
+    (
+        "only admin (agency or system)",
+        "唯一的機關或系統管理者，須先移交",
+        "The only agency or system administrator; hand over first",
+    ),
+    (
+        "keeps mail accounts",
+        "保管郵件帳號，須先移轉保管人",
+        "Keeps mail accounts; hand them over first",
+    ),
     ("invalid_input", "輸入資料有誤", "Invalid input"),
     (
         "outside_network",

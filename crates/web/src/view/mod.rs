@@ -11,6 +11,7 @@ mod clients;
 mod console;
 mod directory;
 mod enrolment;
+mod mailboxes;
 mod requests;
 mod signin;
 pub use account::*;
@@ -18,6 +19,7 @@ pub use clients::*;
 pub use console::*;
 pub use directory::*;
 pub use enrolment::*;
+pub use mailboxes::*;
 pub use requests::*;
 pub use signin::*;
 
@@ -26,6 +28,8 @@ pub struct UserBar {
     pub account_id: i64,
     pub has_avatar: bool,
     pub is_admin: bool,
+    /// Agency or system admin: manages mail accounts.
+    pub is_agency_admin: bool,
     pub is_system_admin: bool,
     pub csrf: String,
     pub idle_remaining: i64,
@@ -62,6 +66,9 @@ impl Chrome {
                 account_id: p.account_id().0,
                 has_avatar: s.has_avatar,
                 is_admin: p.admin_scope().is_some(),
+                is_agency_admin: p
+                    .top_role()
+                    .is_some_and(|r| r >= portico_core::permission::RoleKind::AgencyAdmin),
                 is_system_admin: p.is_system_admin(),
                 csrf: s.csrf.clone(),
                 idle_remaining: s.idle_remaining,

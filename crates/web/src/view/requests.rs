@@ -35,6 +35,8 @@ pub struct AdminRequestPage {
     pub c: Chrome,
     pub r: portico_store::requests::Request,
     pub a: portico_store::accounts::Account,
+    /// The mail account a mail-account application asks for.
+    pub mailbox: Option<portico_store::mailboxes::Mailbox>,
     pub national_id_masked: String,
     pub note: String,
     pub note_error: String,
