@@ -15,6 +15,7 @@ use portico_store::{audit, db_err, roles};
 use time::Duration;
 
 mod clients;
+mod mailboxes;
 
 use clients::seed_demo_apps;
 pub use clients::{SAMPLE_APP_URL, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_RS256_CLIENT_ID};
@@ -199,6 +200,10 @@ pub fn named_accounts() -> Vec<DemoAccount> {
         ("disabled", "已停用 Disabled"),
         ("pending", "待審核 Pending review"),
         ("approved", "待開通 Awaiting activation"),
+        (
+            "clerk",
+            "民政局郵件帳號保管人 Keeps Civil Affairs' mail accounts",
+        ),
     ]
     .into_iter()
     .map(|(l, w)| DemoAccount {
@@ -373,6 +378,14 @@ impl App {
                 "技士",
                 AccountState::Approved,
             ),
+            // Keeps 民政局's mail accounts.
+            (
+                "clerk",
+                "陳文書",
+                civil_admin_unit.clone(),
+                "書記",
+                AccountState::Active,
+            ),
         ];
         let mut ids = std::collections::HashMap::new();
         for (i, (login, name, unit, title, state)) in named.iter().enumerate() {
@@ -529,6 +542,19 @@ impl App {
             .ok_or_else(|| crate::Error::internal("demo tree lacks 智慧發展中心"))?;
         seed_demo_apps(&mut tx, id("admin")?, sdc, now).await?;
         self.seed_demo_directory(&mut tx, now).await?;
+        self.seed_demo_mailboxes(
+            &mut tx,
+            SEED,
+            &mailboxes::People {
+                clerk: id("clerk")?,
+                staff: id("staff")?,
+                reviewer: (id("civil_admin")?, "civil_admin", "林美玲"),
+                applicant: id("expiring")?,
+            },
+            &hash,
+            now,
+        )
+        .await?;
         let mut e = event(&crate::Ctx::new("127.0.0.1", "portico demo"), "demo.seed");
         e.actor_login = "portico".into();
         e.target_kind = "system".into();

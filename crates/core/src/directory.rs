@@ -727,7 +727,40 @@ mod tests {
             agency_name: "民政局".into(),
             unit_oid: "2.16.886.101.90028.20002.1".into(),
             enabled: true,
+            mailbox: false,
         }
+    }
+
+    #[test]
+    fn a_mail_account_sits_under_the_mail_base_whatever_its_agency() {
+        let mut i = input();
+        i.mail_base = "OU=Mailboxes,DC=tainan,DC=gov,DC=tw".into();
+        let ad = i.check().unwrap();
+        let m = Person {
+            login: "civil-affairs".into(),
+            name: "民政局總收文信箱".into(),
+            official_email: "civil-affairs@mail.tainan.gov.tw".into(),
+            agency_name: "民政局".into(),
+            mailbox: true,
+            ..Person::default()
+        };
+        assert_eq!(
+            ad.person_dn(&m),
+            "CN=civil-affairs,OU=Mailboxes,DC=tainan,DC=gov,DC=tw"
+        );
+        assert!(ad.mail_base_apart(), "read apart from the people base");
+        // AD finds it anywhere in the domain; LDAP under the mail base.
+        assert_eq!(ad.search_base_of(&m), "DC=tainan,DC=gov,DC=tw");
+        let mut l = input();
+        l.kind = "ldap".into();
+        l.mail_base = "ou=Mailboxes,dc=tainan,dc=gov,dc=tw".into();
+        let ldap = l.check().unwrap();
+        assert_eq!(
+            ldap.search_base_of(&m),
+            "ou=Mailboxes,dc=tainan,dc=gov,dc=tw"
+        );
+        // With no mail base of its own it shares the people base.
+        assert!(!input().check().unwrap().mail_base_apart());
     }
 
     #[test]

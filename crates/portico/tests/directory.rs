@@ -489,6 +489,7 @@ async fn a_refused_change_shows_its_reason_and_is_retried_from_the_sync_page() {
             agency_name: a.agency_name.clone(),
             unit_oid: String::new(),
             enabled: true,
+            mailbox: false,
         }
     };
     let dn = t.person_dn(&person);
@@ -598,6 +599,156 @@ async fn the_mail_server_signs_in_with_the_password_set_in_portico() {
     for (kind, imap) in &servers {
         assert!(!imap.signs_in("expiring", &second), "{kind}: disabled");
     }
+}
+
+/// Issue 13 §5: a mail account applied for and approved in Portico is in
+/// both directories under the mail base, and its password opens Dovecot;
+/// after its custodian changes the password the old one fails; handed to
+/// another custodian it stays as it is; disabled, it cannot sign in.
+/// Reconcile then finds the mail accounts as Portico holds them.
+#[tokio::test]
+async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let civil = common::oidc::principal(&s, &s.signed_in("civil_admin").await).await;
+    let keeper = common::oidc::principal(&s, &s.signed_in("expiring").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let mut servers = Vec::new();
+    for kind in ["ldap", "ad"] {
+        let (input, pw) = peers().fresh_target_with_mail(kind).await;
+        let id = s
+            .app
+            .create_directory_target(&admin, &input, &ctx)
+            .await
+            .unwrap();
+        let imap = common::directory::Imap::start(&input, &pw);
+        servers.push((kind, id, input, pw, imap));
+    }
+    // The demo's waiting application (民政局圖書借閱系統通知), approved by
+    // 民政局's admin.
+    let queue = s
+        .app
+        .review_queue(
+            &civil,
+            &portico_store::requests::Filter {
+                kind: Some(portico_core::request::RequestKind::Mailbox),
+                ..Default::default()
+            },
+            1,
+            50,
+        )
+        .await
+        .unwrap();
+    let request = queue.items.first().expect("the waiting application").id;
+    let decided = s
+        .app
+        .decide_requests(
+            &civil,
+            &[request],
+            &portico_app::review::Verdict {
+                decision: portico_core::request::Decision::Approve,
+                note: "",
+                official_mail: None,
+            },
+            &ctx,
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.done, [request]);
+    s.app.deliver_directory().await.unwrap();
+    let demo_pw = portico_app::demo::DEMO_PASSWORD;
+    for (kind, _, input, pw, imap) in &servers {
+        let (dn, attrs) = peers()
+            .entry(input, pw, "civil-library")
+            .await
+            .unwrap_or_else(|| panic!("{kind}: in the directory"));
+        assert!(
+            dn.to_lowercase().starts_with(&format!(
+                "{}=civil-library,",
+                if *kind == "ad" { "cn" } else { "uid" }
+            )) && dn.contains("Mailboxes"),
+            "{kind}: under the mail base: {dn}"
+        );
+        assert_eq!(
+            attrs["mail"],
+            ["civil-library@mail.tainan.gov.tw"],
+            "{kind}"
+        );
+        assert!(
+            imap.signs_in("civil-library", demo_pw),
+            "{kind}: the applied password opens the mail"
+        );
+    }
+    let id = {
+        let mut c = s.app.db.read().await.unwrap();
+        portico_store::mailboxes::find_by_local_part(&mut c, "civil-library")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    s.app
+        .change_mailbox_password(&keeper, id, demo_pw, "Library#2027", "Library#2027", &ctx)
+        .await
+        .unwrap();
+    s.app.deliver_directory().await.unwrap();
+    for (kind, _, _, _, imap) in &servers {
+        assert!(
+            !imap.signs_in("civil-library", demo_pw),
+            "{kind}: the old password no longer"
+        );
+        assert!(
+            imap.signs_in("civil-library", "Library#2027"),
+            "{kind}: the new one does"
+        );
+    }
+    // Handed to staff, who disables it: the mail server refuses it.
+    let staff = portico_core::ids::AccountId(s.account_id("staff").await);
+    let version = s
+        .app
+        .managed_mailbox(&keeper, id)
+        .await
+        .unwrap()
+        .mailbox
+        .version;
+    s.app
+        .hand_over_mailbox(&keeper, id, staff, version, &ctx)
+        .await
+        .unwrap();
+    let new_keeper = common::oidc::principal(&s, &s.signed_in("staff").await).await;
+    s.app
+        .set_mailbox_enabled(&new_keeper, id, false, &ctx)
+        .await
+        .unwrap();
+    s.app.deliver_directory().await.unwrap();
+    for (kind, _, _, _, imap) in &servers {
+        assert!(
+            !imap.signs_in("civil-library", "Library#2027"),
+            "{kind}: disabled"
+        );
+    }
+    // On the LDAP target (whose search stays in its own base), reconcile
+    // writes everyone and every mail account, then finds nothing.
+    let (_, ldap_target, _, _, _) = &servers[0];
+    let d = s
+        .app
+        .reconcile_directory(*ldap_target, false, &ctx)
+        .await
+        .unwrap();
+    assert!(d.missing.iter().any(|l| l == "civil-affairs"), "{d:?}");
+    s.app.deliver_directory().await.unwrap();
+    let d = s
+        .app
+        .reconcile_directory(*ldap_target, true, &ctx)
+        .await
+        .unwrap();
+    assert!(d.is_empty(), "{d:?}");
+    // The disabled one too: its lock is compared like a person's.
+    assert!(
+        d.compared >= 5 + 4,
+        "the people and the demo's four mail accounts: {d:?}"
+    );
 }
 
 /// Issue 13 §4: reconcile reports the drift of a directory edited by hand

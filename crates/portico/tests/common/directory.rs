@@ -145,6 +145,31 @@ impl Peers {
         (input, pw)
     }
 
+    /// A fresh target whose mail accounts have an OU of their own inside
+    /// its people base (the mail server searches the people base).
+    pub async fn fresh_target_with_mail(&self, kind: &str) -> (TargetInput, String) {
+        let (mut input, pw) = self.fresh_target(kind).await;
+        let t = input.check().expect("a valid target");
+        let mut ldap = portico_app::directory::client::connect(&t, &pw)
+            .await
+            .unwrap_or_else(|f| panic!("{kind}: {f:?}"));
+        let ou = if kind == "ad" { "OU" } else { "ou" };
+        let dn = format!("{ou}=Mailboxes,{}", t.people_base);
+        ldap.add(
+            &dn,
+            vec![
+                ("objectClass", ["top", "organizationalUnit"].into()),
+                ("ou", ["Mailboxes"].into()),
+            ],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+        input.mail_base = dn;
+        (input, pw)
+    }
+
     /// Whether `dn` binds with `password` on the target's directory.
     pub async fn binds(&self, input: &TargetInput, dn: &str, password: &str) -> bool {
         let mut t = input.check().unwrap();
