@@ -568,6 +568,102 @@ test("AD 同步管理作業: the demo's target, its connection test in words, a 
   }
 });
 
+test("mail accounts: apply with 檢查, the agency admin approves, hand over, disable; the custodian guard", async () => {
+  const [ctx, page] = await fresh();
+  try {
+    page.on("dialog", (d) => d.accept());
+    // The signed-out page opens the mail system's sign-in in a new window.
+    await page.goto(`${base}/login`);
+    assert.equal(await page.getAttribute('a:has-text("機關及系統郵件帳號登入專區")', "target"), "_blank");
+    await signIn(page, "anping_admin");
+    await page.waitForURL(`${base}/`);
+    // 線上申請作業 → 機關及資訊系統帳號申請: the 說明 of each type, 檢查.
+    await page.click('nav.side a:has-text("機關及資訊系統帳號申請")');
+    await axe(page, "mail account application");
+    await page.check("#mb-kind-agency");
+    await page.click('details.about summary >> nth=0');
+    assert.match(await page.textContent("main"), /每一機關僅能有一個機關郵件帳號/);
+    await page.fill("#mb-name", "安平區公所總收文信箱");
+    await page.fill("#mb-local", "staff");
+    await page.click('button:has-text("檢查")');
+    assert.match(await page.textContent("#mb-local-err"), /此郵件帳號已被使用/);
+    await page.fill("#mb-local", "anping-office");
+    await page.click('button:has-text("檢查")');
+    assert.match(await page.textContent("#mb-local-ok"), /此帳號可以使用：anping-office@mail\.tainan\.gov\.tw/);
+    assert.equal(await page.inputValue("#mb-name"), "安平區公所總收文信箱", "what was typed stays");
+    await page.fill("#mb-password", "Anping#Mail2026");
+    await page.fill("#mb-confirm", "Anping#Mail2026");
+    await page.fill("#mb-reason", "區公所對外公文收發");
+    await page.click('button.primary:has-text("確定")');
+    await page.waitForURL(/\/mailboxes\/\d+\?ok=applied/);
+    assert.match(await page.textContent("main"), /審核中/);
+    await axe(page, "mail account waiting");
+  } finally {
+    await ctx.close();
+  }
+  // 民政局's admin sees the demo's waiting application in 待簽核.
+  const [ctx2, page2] = await fresh();
+  try {
+    page2.on("dialog", (d) => d.accept());
+    await signIn(page2, "civil_admin");
+    await page2.waitForURL(`${base}/`);
+    await page2.goto(`${base}/admin/requests?kind=mailbox`);
+    await axe(page2, "review queue: mail accounts");
+    await page2.click('a:has-text("李淑芬")');
+    assert.match(await page2.textContent("main"), /civil-library@mail\.tainan\.gov\.tw/);
+    await axe(page2, "mail account request");
+    await page2.click('button:has-text("通過")');
+    await page2.waitForURL(/ok=approved/);
+    // 郵件帳號管理: the agency's mail accounts; the clerk's one handed over.
+    await page2.click('nav.side a[href="/admin/mailboxes"]');
+    await axe(page2, "admin mail accounts");
+    assert.match(await page2.textContent("main"), /civil-library@mail\.tainan\.gov\.tw/);
+    await page2.click('tr:has-text("civil-attendance") a:has-text("編輯")');
+    await axe(page2, "mail account edit");
+    await page2.fill("#mb-who", "王");
+    await page2.click('button:has-text("搜尋")');
+    await page2.check('label:has-text("王小明")');
+    await page2.click('form[action$="/custodian"] button:has-text("確定")');
+    await page2.waitForURL(/ok=custodian/);
+    assert.match(await page2.textContent("main"), /陳文書（clerk）→ 王小明（staff）/);
+    await page2.screenshot({ path: join(shots, "mailbox-edit.png"), fullPage: true });
+    await page2.click('nav.tabs a:has-text("帳號狀態")');
+    await page2.click('summary:has-text("我要停用")');
+    await page2.click('button:has-text("確定停用")');
+    await page2.waitForURL(/ok=disabled/);
+    assert.match(await page2.textContent("main"), /不允許登入/);
+    await axe(page2, "mail account state");
+    await page2.setViewportSize({ width: 390, height: 844 });
+    await page2.screenshot({ path: join(shots, "mailbox-state-phone.png"), fullPage: true });
+    await page2.setViewportSize({ width: 1280, height: 900 });
+    // The clerk still keeps 民政局's agency mail account: not disabled.
+    await page2.goto(`${base}/admin/accounts?login=clerk`);
+    await page2.click('a:has-text("陳文書")');
+    await page2.fill("#disable-reason", "退休");
+    await page2.click('button:has-text("停用帳號")');
+    assert.match(await page2.textContent("main"), /保管郵件帳號 civil-affairs@mail\.tainan\.gov\.tw/);
+    await axe(page2, "custodian guard");
+  } finally {
+    await ctx2.close();
+  }
+  // The custodian's own list: 詳細 for the agency one kept by someone else.
+  const [ctx3, page3] = await fresh();
+  try {
+    await signIn(page3, "staff");
+    await page3.waitForURL(`${base}/`);
+    await page3.click('nav.side a:has-text("我的機關及系統郵件帳號管理")');
+    await axe(page3, "my mail accounts");
+    await page3.click('tr:has-text("civil-affairs") summary:has-text("詳細")');
+    assert.match(await page3.textContent('tr:has-text("civil-affairs")'), /陳文書/);
+    await page3.click('nav.tabs a:has-text("系統郵件帳號")');
+    assert.match(await page3.textContent("main"), /civil-attendance/);
+    await page3.screenshot({ path: join(shots, "my-mailboxes.png"), fullPage: true });
+    assert.equal(await page3.getAttribute('nav.side a:has-text("我的電子郵件")', "target"), "_blank");
+  } finally {
+    await ctx3.close();
+  }
+});
+
 test("a phone-width screen keeps every control reachable", async () => {
   const ctx = await browser.newContext({ bypassCSP: true, locale: "zh-TW", viewport: { width: 375, height: 800 } });
   const page = await ctx.newPage();
