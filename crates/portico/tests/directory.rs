@@ -744,6 +744,20 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
         .await
         .unwrap();
     assert!(d.is_empty(), "{d:?}");
+    // The sync page's history of one mail account: its changes only.
+    let mut web = s.signed_in("admin").await;
+    let (st, page) = web
+        .get(&format!("/admin/directory/{ldap_target}?who=civil-library"))
+        .await;
+    assert_eq!(st, 200);
+    let ops = common::between(&page, "id=\"ops\"", "</table>");
+    assert!(
+        ops.contains(">civil-library@mail.tainan.gov.tw</td>"),
+        "{ops}"
+    );
+    assert!(!ops.contains(">staff</td>"), "only its own: {ops}");
+    let (_, everyone) = web.get(&format!("/admin/directory/{ldap_target}")).await;
+    assert!(common::between(&everyone, "id=\"ops\"", "</table>").contains(">staff</td>"));
     // The disabled one too: its lock is compared like a person's.
     assert!(
         d.compared >= 5 + 4,

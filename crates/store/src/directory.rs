@@ -372,6 +372,7 @@ pub async fn ops_of(
     _a: &SystemAdmin<'_>,
     target_id: i64,
     state: Option<&str>,
+    subject: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Op>> {
     let mut b = crate::SqlBuf::new(&format!(
@@ -380,6 +381,9 @@ pub async fn ops_of(
     b.i(target_id);
     if let Some(s) = state {
         b.push(" AND state = ").t(s);
+    }
+    if let Some(s) = subject {
+        b.push(" AND subject = ").t(s);
     }
     b.push(" ORDER BY id DESC LIMIT ").i(limit);
     let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;

@@ -149,7 +149,7 @@ async fn target_page(
     error: String,
     status: StatusCode,
     ok: Option<&str>,
-    state: &str,
+    (state, who): (&str, &str),
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let row = st
@@ -164,7 +164,12 @@ async fn target_page(
     };
     let (ops, counts) = st
         .app
-        .directory_ops(&s.0.principal, id, (!state.is_empty()).then_some(state))
+        .directory_ops(
+            &s.0.principal,
+            id,
+            (!state.is_empty()).then_some(state),
+            Some(who.trim()).filter(|w| !w.is_empty()),
+        )
         .await
         .map_err(|e| WebError::page(e, lang))?;
     render_as(
@@ -193,6 +198,7 @@ async fn target_page(
             ops,
             counts,
             state: state.to_owned(),
+            who: who.trim().to_owned(),
             row,
             form,
             errs: Errors::new(errs, lang),
@@ -220,7 +226,7 @@ async fn target(
         String::new(),
         StatusCode::OK,
         q.ok.as_deref(),
-        &q.state,
+        (&q.state, &q.who),
     )
     .await
 }
@@ -231,6 +237,8 @@ struct TargetQuery {
     ok: Option<String>,
     /// `pending`, `applied` or `failed`: the changes shown.
     state: String,
+    /// One account's (or mail account's) history, by its login.
+    who: String,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -295,7 +303,7 @@ async fn update(
                 error,
                 status,
                 None,
-                "",
+                ("", ""),
             )
             .await
         }
@@ -337,7 +345,7 @@ async fn probe(
         String::new(),
         StatusCode::OK,
         None,
-        "",
+        ("", ""),
     )
     .await
 }
@@ -382,7 +390,7 @@ async fn reconcile(
                 error,
                 status,
                 None,
-                "",
+                ("", ""),
             )
             .await;
         }
@@ -401,7 +409,7 @@ async fn reconcile(
         String::new(),
         StatusCode::OK,
         None,
-        "",
+        ("", ""),
     )
     .await
 }

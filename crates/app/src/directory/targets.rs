@@ -217,17 +217,33 @@ impl OpView {
 }
 
 impl App {
-    /// System admins: a target's latest changes (of one state, or all),
+    /// System admins: a target's latest changes (of one state, or all; of
+    /// one account or mail account, named by its login, or everyone's),
     /// with the counts per state.
     pub async fn directory_ops(
         &self,
         actor: &Principal,
         target_id: i64,
         state: Option<&str>,
+        who: Option<&str>,
     ) -> Result<(Vec<OpView>, Vec<(String, i64)>)> {
         let admin = actor.system_admin()?;
         let mut c = self.db.read().await?;
-        let ops = directory::ops_of(&mut c, &admin, target_id, state, 100).await?;
+        let subject = match who.map(|w| w.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(w) => Some(
+                match portico_store::accounts::find_by_login(&mut c, &w).await? {
+                    Some(a) => super::sync::subject(a.id),
+                    None => match portico_store::mailboxes::find_by_local_part(&mut c, &w).await? {
+                        Some(m) => super::sync::mailbox_subject(m.id),
+                        // Nobody by that name: an empty history, not an error.
+                        None => "none:".to_owned(),
+                    },
+                },
+            ),
+        };
+        let ops =
+            directory::ops_of(&mut c, &admin, target_id, state, subject.as_deref(), 100).await?;
         let counts = directory::op_counts(&mut c, &admin, target_id).await?;
         let mut logins: std::collections::HashMap<i64, String> = Default::default();
         let mut out = Vec::with_capacity(ops.len());
@@ -236,20 +252,34 @@ impl App {
                 .subject
                 .strip_prefix("account:")
                 .and_then(|s| s.parse::<i64>().ok());
-            let login = match id {
-                Some(id) => match logins.get(&id) {
-                    Some(l) => l.clone(),
-                    None => {
-                        let l =
-                            portico_store::accounts::get(&mut c, portico_core::ids::AccountId(id))
-                                .await?
-                                .map(|a| a.login)
-                                .unwrap_or_default();
-                        logins.insert(id, l.clone());
-                        l
-                    }
+            let mailbox = op
+                .subject
+                .strip_prefix("mailbox:")
+                .and_then(|s| s.parse::<i64>().ok());
+            let login = match (id, mailbox) {
+                (None, Some(m)) => {
+                    portico_store::mailboxes::get(&mut c, portico_core::ids::MailboxId(m))
+                        .await?
+                        .map(|m| m.address)
+                        .unwrap_or_default()
+                }
+                _ => match id {
+                    Some(id) => match logins.get(&id) {
+                        Some(l) => l.clone(),
+                        None => {
+                            let l = portico_store::accounts::get(
+                                &mut c,
+                                portico_core::ids::AccountId(id),
+                            )
+                            .await?
+                            .map(|a| a.login)
+                            .unwrap_or_default();
+                            logins.insert(id, l.clone());
+                            l
+                        }
+                    },
+                    None => String::new(),
                 },
-                None => String::new(),
             };
             let reading = (!op.last_error.is_empty()).then(|| {
                 let code = op.last_code.and_then(|c| u32::try_from(c).ok());

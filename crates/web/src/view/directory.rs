@@ -36,11 +36,17 @@ pub struct DirectoryTargetPage {
     pub drift: Option<(portico_app::directory::reconcile::Drift, bool)>,
     pub counts: Vec<(String, i64)>,
     pub state: String,
+    /// The login whose history is shown, if one.
+    pub who: String,
     pub errs: Errors,
     pub error: String,
 }
 
 impl DirectoryTargetPage {
+    /// The account whose history is shown, for a link's query.
+    pub fn who_q(&self) -> String {
+        crate::extract::urlencode(&self.who)
+    }
     pub fn checked(&self, v: &str) -> bool {
         matches!(v, "on" | "true" | "1")
     }
