@@ -857,6 +857,102 @@ async fn reconcile_reports_hand_edits_and_repairs_them_through_the_queue() {
     assert_eq!(attrs["title"], ["科員"]);
 }
 
+/// The entryUUIDs of the entries a filter finds under `base`.
+async fn uuids(ldap: &mut ldap3::Ldap, base: &str, filter: &str) -> Vec<String> {
+    let (found, _) = ldap
+        .search(base, ldap3::Scope::Subtree, filter, vec!["entryUUID"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    found
+        .into_iter()
+        .map(|e| ldap3::SearchEntry::construct(e).attrs["entryUUID"][0].clone())
+        .collect()
+}
+
+/// Issue 13 §4, a first import: a directory that already holds a person
+/// under another name is linked by `mail` — the entry itself is kept (its
+/// entryUUID survives) and renamed, moved and corrected — and the drift
+/// report reads as a workbook.
+#[tokio::test]
+async fn adopt_links_an_existing_entry_by_mail_instead_of_making_another() {
+    portico_app::sms::install_tls_provider();
+    let s = common::TestServer::start(5).await;
+    let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    let (input, pw) = peers().fresh_target("ldap").await;
+    let t = input.check().unwrap();
+    let mut ldap = portico_app::directory::client::connect(&t, &pw)
+        .await
+        .unwrap();
+    // The city's directory of today: 陳文書 as `chen.wenshu`.
+    let old = format!("uid=chen.wenshu,{}", t.people_base);
+    ldap.add(
+        &old,
+        vec![
+            ("objectClass", ["inetOrgPerson"].into()),
+            ("uid", ["chen.wenshu"].into()),
+            ("cn", ["陳文書"].into()),
+            ("sn", ["陳"].into()),
+            ("mail", ["clerk@mail.tainan.gov.tw"].into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    let before = uuids(&mut ldap, &t.people_base, "(mail=clerk@mail.tainan.gov.tw)").await;
+    let target = s
+        .app
+        .create_directory_target(&admin, &input, &ctx)
+        .await
+        .unwrap();
+    use portico_app::directory::reconcile::AdoptBy;
+    // A dry run says what it would link and changes nothing.
+    let dry = s
+        .app
+        .adopt_directory(target, AdoptBy::Mail, true, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(
+        dry.renamed,
+        vec![("clerk".to_owned(), old.clone(), "chen.wenshu".to_owned())]
+    );
+    assert!(peers().entry(&input, &pw, "chen.wenshu").await.is_some());
+    let a = s
+        .app
+        .adopt_directory(target, AdoptBy::Mail, false, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(a.renamed.len(), 1);
+    assert!(
+        !a.drift.missing.contains(&"clerk".to_owned()),
+        "linked, not missing: {:?}",
+        a.drift
+    );
+    s.app.deliver_directory().await.unwrap();
+    let d = s.app.reconcile_directory(target, true, &ctx).await.unwrap();
+    assert!(d.is_empty(), "{d:?}");
+    let after = uuids(&mut ldap, &t.people_base, "(mail=clerk@mail.tainan.gov.tw)").await;
+    assert_eq!(before, after, "the same entry, not a second one");
+    let (dn, attrs) = peers().entry(&input, &pw, "clerk").await.unwrap();
+    assert!(dn.contains("ou=行政科"), "moved into its unit: {dn}");
+    assert_eq!(attrs["title"], ["書記"]);
+    // The drift report as a workbook, from the sync page.
+    let mut web = s.signed_in("admin").await;
+    let csrf = web.csrf_from(&format!("/admin/directory/{target}")).await;
+    let r = web
+        .post_form_bytes(
+            &format!("/admin/directory/{target}/reconcile"),
+            &[("_csrf", &csrf), ("export", "xlsx")],
+        )
+        .await;
+    assert_eq!(r.0, 200);
+    let (rows, _) = common::workbook_text(&r.1);
+    assert_eq!(rows, 1, "the header alone: nothing drifts");
+}
+
 /// Issue 13, reliability: a worker that dies mid-batch loses nothing and
 /// applies nothing twice in effect. A change it had leased waits out the
 /// lease, then another round applies it; a change it applied but died

@@ -357,6 +357,9 @@ struct ReconcilePost {
     /// `on`: queue the drifted accounts' syncs; empty: compare only.
     #[serde(default)]
     repair: String,
+    /// `xlsx` or `ods`: the comparison as a report to keep.
+    #[serde(default)]
+    export: String,
 }
 
 /// System admins: the directory compared with Portico, and repaired if
@@ -395,6 +398,29 @@ async fn reconcile(
             .await;
         }
     };
+    if let Some(format) = portico_app::export::Sheet::parse(&f.export) {
+        let bytes = portico_app::export::table(&drift.table(lang), format)
+            .map_err(|e| WebError::page(e, lang))?;
+        let name = format!(
+            "directory-{id}-drift-{}.{}",
+            portico_core::time::date_str(st.app.now().to_offset(portico_core::time::TAIPEI).date()),
+            format.extension()
+        );
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    format.content_type().to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
     let probed = Probed {
         drift: Some((drift, repair)),
         ..Probed::default()

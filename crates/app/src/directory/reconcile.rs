@@ -54,6 +54,63 @@ impl Drift {
     }
 }
 
+impl Drift {
+    /// The drift as a table, one row per difference, for an xlsx or ODS
+    /// report (the sync page's export, `portico directory reconcile
+    /// --report`).
+    pub fn table(&self, lang: portico_core::Lang) -> crate::export::Table<'static> {
+        let tr = |zh: &str, en: &str| {
+            if lang == portico_core::Lang::En {
+                en
+            } else {
+                zh
+            }
+            .to_owned()
+        };
+        let mut rows = Vec::new();
+        for l in &self.missing {
+            rows.push(vec![tr("目錄缺少", "Missing"), l.clone(), String::new()]);
+        }
+        for (l, dn) in &self.extra {
+            rows.push(vec![
+                tr("目錄多出（不會刪除）", "Extra (never deleted)"),
+                l.clone(),
+                dn.clone(),
+            ]);
+        }
+        for (l, a) in &self.changed {
+            rows.push(vec![tr("屬性不同", "Changed"), l.clone(), a.join(", ")]);
+        }
+        for (l, at, want) in &self.misplaced {
+            rows.push(vec![
+                tr("OU 不同", "Misplaced"),
+                l.clone(),
+                format!("{at} → {want}"),
+            ]);
+        }
+        for l in &self.wrong_state {
+            rows.push(vec![
+                tr("狀態不同", "Wrong state"),
+                l.clone(),
+                String::new(),
+            ]);
+        }
+        crate::export::Table {
+            name: if lang == portico_core::Lang::En {
+                "Drift"
+            } else {
+                "差異"
+            },
+            headers: vec![
+                tr("差異", "Drift"),
+                tr("帳號", "Login"),
+                tr("內容", "Detail"),
+            ],
+            rows,
+        }
+    }
+}
+
 impl App {
     /// Compares one target with Portico, and unless `dry_run` queues a sync
     /// of every drifted account. For the command line and the sync page
@@ -220,4 +277,181 @@ fn compare(
     if have != values.iter().collect() {
         drift.wrong_state.push(p.login.clone());
     }
+}
+
+/// How a first import (`--adopt`) links the directory's existing entries
+/// to Portico's accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdoptBy {
+    /// By the login attribute (AD's `sAMAccountName`, LDAP's `uid`): the
+    /// entry of the same name is the account's.
+    Login,
+    /// By `mail` against the account's official e-mail: an entry named
+    /// otherwise takes the account's login.
+    Mail,
+}
+
+impl AdoptBy {
+    pub fn parse(s: &str) -> Option<AdoptBy> {
+        match s.to_ascii_lowercase().as_str() {
+            "" | "login" | "samaccountname" | "uid" => Some(AdoptBy::Login),
+            "mail" => Some(AdoptBy::Mail),
+            _ => None,
+        }
+    }
+}
+
+/// What a first import found and did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Adoption {
+    /// Entries found under the account's own login.
+    pub by_login: usize,
+    /// Entries found by the chosen attribute and renamed to the account's
+    /// login: (login, the entry's DN, its old name).
+    pub renamed: Vec<(String, String, String)>,
+    /// The drift after linking (what the syncs then repair).
+    pub drift: Drift,
+}
+
+impl App {
+    /// A first import (issue 13 §4): links a directory that already holds
+    /// the city's people to Portico's accounts, by login or by `mail`, then
+    /// reconciles — so each account's entry is moved and corrected where it
+    /// differs, and what already agrees is not written. Unless `dry_run`,
+    /// the renames are written and the drifted accounts queued.
+    pub async fn adopt_directory(
+        &self,
+        target_id: i64,
+        by: AdoptBy,
+        dry_run: bool,
+        ctx: &Ctx,
+    ) -> Result<Adoption> {
+        let row = store::target_unattended(&mut *self.db.read().await?, target_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let t = &row.target;
+        let pw = self.bind_password(&row)?;
+        let mut ldap = client::connect(t, &pw)
+            .await
+            .map_err(|f| Error::Refused(f.message))?;
+        let login_attr = t.login_attribute().to_lowercase();
+        let filter = format!("({}=*)", t.login_attribute());
+        let (found, _) = ldap
+            .search(
+                &t.search_base(),
+                Scope::Subtree,
+                &filter,
+                vec![t.login_attribute(), "mail"],
+            )
+            .await
+            .and_then(|r| r.success())
+            .map_err(|e| {
+                Error::Refused(portico_core::Msg::owned(
+                    format!("讀取目錄失敗：{e}"),
+                    format!("Reading the directory failed: {e}"),
+                ))
+            })?;
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut by_mail: HashMap<String, (String, String)> = HashMap::new();
+        for e in found {
+            let e = SearchEntry::construct(e);
+            let attrs: HashMap<String, Vec<String>> = e
+                .attrs
+                .into_iter()
+                .map(|(k, v)| (k.to_lowercase(), v))
+                .collect();
+            let Some(name) = attrs.get(&login_attr).and_then(|v| v.first()) else {
+                continue;
+            };
+            names.insert(name.to_lowercase(), e.dn.clone());
+            if let Some(m) = attrs.get("mail").and_then(|v| v.first()) {
+                by_mail.insert(m.to_lowercase(), (e.dn.clone(), name.clone()));
+            }
+        }
+        let mut out = Adoption::default();
+        let mut after = 0;
+        loop {
+            let page = accounts::provisioned(&mut *self.db.read().await?, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.0;
+            for a in &page {
+                if names.contains_key(&a.login.to_lowercase()) {
+                    out.by_login += 1;
+                    continue;
+                }
+                if by != AdoptBy::Mail || a.official_email.is_empty() {
+                    continue;
+                }
+                let Some((dn, old)) = by_mail.get(&a.official_email.to_lowercase()) else {
+                    continue;
+                };
+                // Another account of Portico's has that name: leave it be.
+                if accounts::find_by_login(&mut *self.db.read().await?, &old.to_lowercase())
+                    .await?
+                    .is_some()
+                {
+                    continue;
+                }
+                if !dry_run {
+                    rename(&mut ldap, t, dn, &a.login).await?;
+                }
+                out.renamed.push((a.login.clone(), dn.clone(), old.clone()));
+            }
+        }
+        let _ = ldap.unbind().await;
+        let mut tx = self.db.begin().await?;
+        let mut e = crate::event(ctx, "directory.adopt");
+        e.target_kind = "directory".into();
+        e.target_id = Some(row.id);
+        e.target_label = row.target.name.chars().take(60).collect();
+        e.detail = serde_json::json!({
+            "dry_run": dry_run,
+            "by_login": out.by_login,
+            "renamed": out.renamed.len(),
+        })
+        .to_string();
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        out.drift = self.reconcile_directory(target_id, dry_run, ctx).await?;
+        Ok(out)
+    }
+}
+
+/// Gives an entry the account's login: AD's `sAMAccountName` (and the
+/// `userPrincipalName` that follows it); on LDAP the `uid` that names it.
+async fn rename(
+    ldap: &mut ldap3::Ldap,
+    t: &portico_core::directory::Target,
+    dn: &str,
+    login: &str,
+) -> Result<()> {
+    let failed = |e: ldap3::LdapError| {
+        Error::Refused(portico_core::Msg::owned(
+            format!("無法更名 {dn}：{e}"),
+            format!("Could not rename {dn}: {e}"),
+        ))
+    };
+    match t.kind {
+        portico_core::directory::DirectoryKind::ActiveDirectory => {
+            let upn = format!("{login}@{}", t.upn_domain());
+            ldap.modify(
+                dn,
+                vec![
+                    ldap3::Mod::Replace("sAMAccountName", [login].into()),
+                    ldap3::Mod::Replace("userPrincipalName", [upn.as_str()].into()),
+                ],
+            )
+            .await
+            .and_then(|r| r.success())
+            .map_err(failed)?;
+        }
+        portico_core::directory::DirectoryKind::Ldap => {
+            let rdn = format!("uid={}", portico_core::directory::escape_dn_value(login));
+            ldap.modifydn(dn, &rdn, true, None)
+                .await
+                .and_then(|r| r.success())
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
 }

@@ -218,6 +218,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "Directory connection tested",
     ),
     (
+        "directory.adopt",
+        "連結既有目錄帳號",
+        "Existing directory linked",
+    ),
+    (
         "mailbox.apply",
         "申請機關或資訊系統郵件帳號",
         "Mail account applied for",
@@ -281,6 +286,12 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("application", "申請編號", "Application no."),
     ("request", "申請編號", "Request no."),
     ("kind", "類別", "Kind"),
+    ("by_login", "依帳號名稱連結", "Linked by login"),
+    (
+        "renamed",
+        "依屬性連結並更名",
+        "Linked by attribute, renamed",
+    ),
     ("mailbox_kind", "郵件帳號類型", "Mail account kind"),
     ("official_mail", "公務郵件", "Official mailbox"),
     (

@@ -32,6 +32,17 @@ pub enum DirectoryCmd {
         target: Option<i64>,
         #[arg(long)]
         dry_run: bool,
+        /// A first import: link the directory's existing entries to
+        /// Portico's accounts first (by login, or with --by mail by the
+        /// official e-mail, renaming the entry to the account's login).
+        #[arg(long)]
+        adopt: bool,
+        /// What --adopt links by: `login` (sAMAccountName / uid) or `mail`.
+        #[arg(long, default_value = "login")]
+        by: String,
+        /// Also write the drift as a workbook: FILE.xlsx or FILE.ods.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
     },
 }
 
@@ -212,7 +223,24 @@ fn describe(b: &portico_core::audit::Break) -> String {
 }
 
 pub async fn directory(cfg: &Config, cmd: DirectoryCmd) -> Result<ExitCode, String> {
-    let DirectoryCmd::Reconcile { target, dry_run } = cmd;
+    let DirectoryCmd::Reconcile {
+        target,
+        dry_run,
+        adopt,
+        by,
+        report,
+    } = cmd;
+    let by = portico_app::directory::reconcile::AdoptBy::parse(&by)
+        .ok_or_else(|| format!("--by takes login or mail, not {by}"))?;
+    let format = match &report {
+        None => None,
+        Some(p) => Some(
+            p.extension()
+                .and_then(|e| e.to_str())
+                .and_then(portico_app::export::Sheet::parse)
+                .ok_or("--report names a .xlsx or .ods file")?,
+        ),
+    };
     let issuer = cfg.issuer(&cfg.listen);
     let app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?;
     let ctx = portico_app::Ctx::new("127.0.0.1", "portico directory reconcile");
@@ -224,11 +252,45 @@ pub async fn directory(cfg: &Config, cmd: DirectoryCmd) -> Result<ExitCode, Stri
             .map_err(|e| e.to_string())?,
     };
     let mut drifted = false;
+    let several = ids.len() > 1;
     for id in ids {
-        let d = app
-            .reconcile_directory(id, dry_run, &ctx)
-            .await
-            .map_err(|e| format!("target {id}: {e}"))?;
+        let d = if adopt {
+            let a = app
+                .adopt_directory(id, by, dry_run, &ctx)
+                .await
+                .map_err(|e| format!("target {id}: {e}"))?;
+            println!(
+                "target {id}: {} linked by login, {} linked by mail{}",
+                a.by_login,
+                a.renamed.len(),
+                if dry_run {
+                    " (dry run: nothing renamed)"
+                } else {
+                    ""
+                }
+            );
+            for (login, dn, old) in &a.renamed {
+                println!("  linked    {login}  {dn}  (was {old})");
+            }
+            a.drift
+        } else {
+            app.reconcile_directory(id, dry_run, &ctx)
+                .await
+                .map_err(|e| format!("target {id}: {e}"))?
+        };
+        if let (Some(path), Some(format)) = (&report, format) {
+            // Several targets: one workbook each, named after the target.
+            let path = if several {
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("drift");
+                path.with_file_name(format!("{stem}-{id}.{}", format.extension()))
+            } else {
+                path.clone()
+            };
+            let path = &path;
+            let bytes = portico_app::export::table(&d.table(portico_core::Lang::ZhTw), format)
+                .map_err(|e| e.to_string())?;
+            std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
         println!(
             "target {id}: {} compared; missing {}, extra {}, changed {}, misplaced {}, wrong state {}{}",
             d.compared,

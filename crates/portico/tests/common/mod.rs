@@ -471,6 +471,21 @@ impl Client {
         (s, r.text().await.unwrap_or_default(), loc)
     }
 
+    /// A form posted for a file in answer (an export).
+    pub async fn post_form_bytes(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, Vec<u8>) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        let s = r.status().as_u16();
+        (s, r.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    }
+
     pub async fn post_raw(
         &mut self,
         path: &str,
