@@ -211,3 +211,28 @@ pub async fn probe(t: &Target, bind_password: &str) -> Result<(), Failure> {
     let _ = ldap.unbind().await;
     Ok(())
 }
+
+/// Every entry a subtree search finds, read in pages of 500 (RFC 2696):
+/// Active Directory answers a plain search with at most 1,000 entries
+/// (its MaxPageSize), and a city's directory holds tens of thousands.
+pub async fn search_all(
+    ldap: &mut Ldap,
+    base: &str,
+    filter: &str,
+    attrs: Vec<String>,
+) -> std::result::Result<Vec<ldap3::SearchEntry>, ldap3::LdapError> {
+    use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+    let adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> = vec![
+        Box::new(EntriesOnly::new()),
+        Box::new(PagedResults::new(500)),
+    ];
+    let mut stream = ldap
+        .streaming_search_with(adapters, base, ldap3::Scope::Subtree, filter, attrs)
+        .await?;
+    let mut out = Vec::new();
+    while let Some(e) = stream.next().await? {
+        out.push(ldap3::SearchEntry::construct(e));
+    }
+    stream.finish().await.success()?;
+    Ok(out)
+}

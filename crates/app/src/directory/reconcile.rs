@@ -7,7 +7,6 @@
 use super::client;
 use super::sync::{differing, mailbox_from, mailbox_subject, person_from, subject};
 use crate::{App, Ctx, Result};
-use ldap3::{Scope, SearchEntry};
 use portico_core::Error;
 use portico_store::directory::{self as store, TargetRow};
 use portico_store::{accounts, audit, db_err, mailboxes};
@@ -192,10 +191,8 @@ impl App {
         }
         let mut found = Vec::new();
         for base in &bases {
-            let (mut part, _) = ldap
-                .search(base, Scope::Subtree, &filter, attrs.clone())
+            let mut part = client::search_all(&mut ldap, base, &filter, attrs.clone())
                 .await
-                .and_then(|r| r.success())
                 .map_err(|e| {
                     Error::Refused(portico_core::Msg::owned(
                         format!("讀取目錄失敗：{e}"),
@@ -207,7 +204,6 @@ impl App {
         let _ = ldap.unbind().await;
         let mut entries: HashMap<String, (String, HashMap<String, Vec<String>>)> = HashMap::new();
         for e in found {
-            let e = SearchEntry::construct(e);
             let attrs: HashMap<String, Vec<String>> = e
                 .attrs
                 .into_iter()
@@ -336,25 +332,22 @@ impl App {
             .map_err(|f| Error::Refused(f.message))?;
         let login_attr = t.login_attribute().to_lowercase();
         let filter = format!("({}=*)", t.login_attribute());
-        let (found, _) = ldap
-            .search(
-                &t.search_base(),
-                Scope::Subtree,
-                &filter,
-                vec![t.login_attribute(), "mail"],
-            )
-            .await
-            .and_then(|r| r.success())
-            .map_err(|e| {
-                Error::Refused(portico_core::Msg::owned(
-                    format!("讀取目錄失敗：{e}"),
-                    format!("Reading the directory failed: {e}"),
-                ))
-            })?;
+        let found = client::search_all(
+            &mut ldap,
+            &t.search_base(),
+            &filter,
+            vec![t.login_attribute().to_owned(), "mail".to_owned()],
+        )
+        .await
+        .map_err(|e| {
+            Error::Refused(portico_core::Msg::owned(
+                format!("讀取目錄失敗：{e}"),
+                format!("Reading the directory failed: {e}"),
+            ))
+        })?;
         let mut names: HashMap<String, String> = HashMap::new();
         let mut by_mail: HashMap<String, (String, String)> = HashMap::new();
         for e in found {
-            let e = SearchEntry::construct(e);
             let attrs: HashMap<String, Vec<String>> = e
                 .attrs
                 .into_iter()
