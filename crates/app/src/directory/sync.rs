@@ -186,14 +186,21 @@ impl App {
                 continue;
             };
             let mut conn = None;
+            // The OUs this connection has seen exist: each is looked up
+            // once per pass, not once per person in it.
+            let mut known_ous = HashSet::new();
+            // The target's batch is leased in one transaction; a change
+            // another worker holds is left to it.
+            let mut taken = Vec::with_capacity(ops.len());
+            let mut tx = self.db.begin().await?;
             for op in ops {
-                let mut tx = self.db.begin().await?;
-                let taken = store::claim(&mut tx, op.id, now, now + LEASE).await?;
-                tx.commit().await.map_err(db_err)?;
-                if !taken {
-                    continue;
+                if store::claim(&mut tx, op.id, now, now + LEASE).await? {
+                    taken.push(op);
                 }
-                let outcome = self.apply_op(&row, &op, &mut conn).await?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            for op in taken {
+                let outcome = self.apply_op(&row, &op, &mut conn, &mut known_ous).await?;
                 let mut tx = self.db.begin().await?;
                 match outcome {
                     Ok(()) => {
@@ -205,6 +212,8 @@ impl App {
                         if r.code.is_none() {
                             conn = None;
                         }
+                        // A unit may have gone meanwhile: look again.
+                        known_ous.clear();
                         let wait = Duration::seconds(30 * (1i64 << op.attempts.clamp(0, 7)));
                         store::retry_at(&mut tx, op.id, self.now() + wait, r.code, &r.text).await?;
                         round.retrying += 1;
@@ -225,6 +234,7 @@ impl App {
         row: &TargetRow,
         op: &Op,
         conn: &mut Option<Ldap>,
+        known_ous: &mut HashSet<String>,
     ) -> Result<std::result::Result<(), Refusal>> {
         let Some(subject) = Subject::parse(&op.subject) else {
             return Ok(Err(Refusal {
@@ -260,7 +270,7 @@ impl App {
         let Some(ldap) = conn.as_mut() else {
             return Err(Error::internal("no directory connection"));
         };
-        Ok(apply_person(ldap, &row.target, &person, password.as_deref()).await)
+        Ok(apply_person(ldap, &row.target, &person, password.as_deref(), known_ous).await)
     }
 
     /// The account as the directory should hold it, if it should at all:
@@ -388,8 +398,12 @@ async fn apply_person(
     t: &Target,
     p: &Person,
     password: Option<&str>,
+    known_ous: &mut HashSet<String>,
 ) -> std::result::Result<(), Refusal> {
     for (dn, name) in t.unit_dns(&p.unit_names).iter().zip(&p.unit_names) {
+        if known_ous.contains(dn) {
+            continue;
+        }
         if !client::exists(ldap, dn).await? {
             let attrs = vec![
                 (
@@ -400,6 +414,7 @@ async fn apply_person(
             ];
             check(ldap.add(dn, attrs).await?)?;
         }
+        known_ous.insert(dn.clone());
     }
     let desired = t.person_attributes(p);
     let (enabled_attr, enabled_values) = t.enabled_attribute(p.enabled);
