@@ -568,32 +568,46 @@ test("AD 同步管理作業: the demo's target, its connection test in words, a 
   }
 });
 
+// An active person of 民政局 no journey changes (the crowd shares the demo
+// password): (login, name).
+function civilPerson() {
+  const out = execFileSync("python3", ["-c", "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print('\\t'.join(c.execute(\"select a.login,a.name from accounts a join org_units u on u.id=a.unit_id join org_units g on g.id=u.agency_id where g.name='民政局' and a.state='active' and a.login glob '*[0-9][0-9][0-9][0-9][0-9]' order by a.id limit 1\").fetchone()))", join(data, "portico.db")]).toString().trim();
+  return out.split("\t");
+}
+
 test("mail accounts: apply with 檢查, the agency admin approves, hand over, disable; the custodian guard", async () => {
+  const [login, name] = civilPerson();
   const [ctx, page] = await fresh();
   try {
-    page.on("dialog", (d) => d.accept());
     // The signed-out page opens the mail system's sign-in in a new window.
     await page.goto(`${base}/login`);
     assert.equal(await page.getAttribute('a:has-text("機關及系統郵件帳號登入專區")', "target"), "_blank");
-    await signIn(page, "anping_admin");
+    await signIn(page, "clerk");
     await page.waitForURL(`${base}/`);
     // 線上申請作業 → 機關及資訊系統帳號申請: the 說明 of each type, 檢查.
     await page.click('nav.side a:has-text("機關及資訊系統帳號申請")');
     await axe(page, "mail account application");
     await page.check("#mb-kind-agency");
-    await page.click('details.about summary >> nth=0');
+    await page.click("details.about summary >> nth=0");
     assert.match(await page.textContent("main"), /每一機關僅能有一個機關郵件帳號/);
-    await page.fill("#mb-name", "安平區公所總收文信箱");
+    await page.fill("#mb-name", "民政局公文系統通知");
     await page.fill("#mb-local", "staff");
     await page.click('button:has-text("檢查")');
     assert.match(await page.textContent("#mb-local-err"), /此郵件帳號已被使用/);
-    await page.fill("#mb-local", "anping-office");
+    await page.fill("#mb-local", "civil-docs");
     await page.click('button:has-text("檢查")');
-    assert.match(await page.textContent("#mb-local-ok"), /此帳號可以使用：anping-office@mail\.tainan\.gov\.tw/);
-    assert.equal(await page.inputValue("#mb-name"), "安平區公所總收文信箱", "what was typed stays");
-    await page.fill("#mb-password", "Anping#Mail2026");
-    await page.fill("#mb-confirm", "Anping#Mail2026");
-    await page.fill("#mb-reason", "區公所對外公文收發");
+    assert.match(await page.textContent("#mb-local-ok"), /此帳號可以使用：civil-docs@mail\.tainan\.gov\.tw/);
+    assert.equal(await page.inputValue("#mb-name"), "民政局公文系統通知", "what was typed stays");
+    await page.fill("#mb-password", "Civil#Docs2026");
+    await page.fill("#mb-confirm", "Civil#Docs2026");
+    await page.fill("#mb-reason", "公文系統寄送待辦通知");
+    // 民政局 has its agency mail account: the type is refused, in words.
+    await page.click('button.primary:has-text("確定")');
+    assert.match(await page.textContent("#mb-kind-err"), /您的機關已有機關郵件帳號/);
+    await axe(page, "mail account application: refused");
+    await page.check("#mb-kind-system");
+    await page.fill("#mb-password", "Civil#Docs2026");
+    await page.fill("#mb-confirm", "Civil#Docs2026");
     await page.click('button.primary:has-text("確定")');
     await page.waitForURL(/\/mailboxes\/\d+\?ok=applied/);
     assert.match(await page.textContent("main"), /審核中/);
@@ -601,7 +615,7 @@ test("mail accounts: apply with 檢查, the agency admin approves, hand over, di
   } finally {
     await ctx.close();
   }
-  // 民政局's admin sees the demo's waiting application in 待簽核.
+  // 民政局's admin decides the demo's waiting application in 待簽核.
   const [ctx2, page2] = await fresh();
   try {
     page2.on("dialog", (d) => d.accept());
@@ -620,12 +634,12 @@ test("mail accounts: apply with 檢查, the agency admin approves, hand over, di
     assert.match(await page2.textContent("main"), /civil-library@mail\.tainan\.gov\.tw/);
     await page2.click('tr:has-text("civil-attendance") a:has-text("編輯")');
     await axe(page2, "mail account edit");
-    await page2.fill("#mb-who", "王");
+    await page2.fill("#mb-who", name);
     await page2.click('button:has-text("搜尋")');
-    await page2.check('label:has-text("王小明")');
+    await page2.check(`label:has-text("${name}（${login}")`);
     await page2.click('form[action$="/custodian"] button:has-text("確定")');
     await page2.waitForURL(/ok=custodian/);
-    assert.match(await page2.textContent("main"), /陳文書（clerk）→ 王小明（staff）/);
+    assert.match(await page2.textContent("main"), new RegExp(`陳文書（clerk）→ ${name}（${login}）`));
     await page2.screenshot({ path: join(shots, "mailbox-edit.png"), fullPage: true });
     await page2.click('nav.tabs a:has-text("帳號狀態")');
     await page2.click('summary:has-text("我要停用")');
@@ -646,10 +660,11 @@ test("mail accounts: apply with 檢查, the agency admin approves, hand over, di
   } finally {
     await ctx2.close();
   }
-  // The custodian's own list: 詳細 for the agency one kept by someone else.
+  // The new custodian's own list: 詳細 for the agency's account kept by
+  // the clerk, and the one they now keep.
   const [ctx3, page3] = await fresh();
   try {
-    await signIn(page3, "staff");
+    await signIn(page3, login);
     await page3.waitForURL(`${base}/`);
     await page3.click('nav.side a:has-text("我的機關及系統郵件帳號管理")');
     await axe(page3, "my mail accounts");
