@@ -18,6 +18,9 @@ pub struct Managed {
     pub locked: bool,
     /// The sign-in methods the account has bound.
     pub bound: portico_store::factors::Bound,
+    /// The mail accounts it keeps, which must be handed over before it is
+    /// disabled (shown with links to their hand-over).
+    pub kept_mailboxes: Vec<portico_store::mailboxes::Mailbox>,
 }
 
 impl App {
@@ -167,8 +170,10 @@ impl App {
         }
         let mut c = self.db.read().await?;
         let bound = portico_store::factors::bound(&mut c, id).await?;
+        let kept_mailboxes = portico_store::mailboxes::kept_by(&mut c, id).await?;
         let locked = account.locked_until.is_some_and(|u| u > self.now());
         Ok(Managed {
+            kept_mailboxes,
             account,
             roles,
             locked,
