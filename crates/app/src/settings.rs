@@ -34,7 +34,7 @@ pub enum Saved {
     /// rest of this edit applied, to show and send again at `version`.
     Conflict {
         fields: Vec<&'static str>,
-        kept: SystemSettings,
+        kept: Box<SystemSettings>,
         version: i64,
     },
 }
@@ -88,7 +88,7 @@ impl App {
                 if !fields.is_empty() {
                     return Ok(Saved::Conflict {
                         fields,
-                        kept: merged,
+                        kept: Box::new(merged),
                         version,
                     });
                 }

@@ -218,7 +218,7 @@ async fn save_settings(
                 typed.remove(*field);
             }
             render_as(
-                page(kept, version, m.get(lang).to_owned(), errs, Some(typed)),
+                page(*kept, version, m.get(lang).to_owned(), errs, Some(typed)),
                 lang,
                 crate::error::REFUSED,
             )

@@ -67,7 +67,7 @@ impl App {
         let local = check_local_part(local).map_err(|m| Error::invalid("local_part", m))?;
         let mut c = self.db.read().await?;
         name_free(&mut c, &local).await?;
-        Ok(self.mailbox_address(&local).await?)
+        self.mailbox_address(&local).await
     }
 
     async fn mailbox_address(&self, local: &str) -> Result<String> {
