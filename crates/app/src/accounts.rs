@@ -120,6 +120,12 @@ impl App {
                         ),
                     ));
                 }
+                // Another agency: the mail accounts it keeps stay behind
+                // in theirs, so they are handed over first.
+                if to.agency_id != a.agency_id {
+                    self.guard_custodian(&mut tx, &a).await?;
+                    self.guard_pending_mailbox(&mut tx, &a).await?;
+                }
                 Some(to.clone())
             }
         };

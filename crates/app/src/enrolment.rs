@@ -273,7 +273,7 @@ impl App {
                 "Too many login names checked; wait a minute and try again",
             )));
         }
-        if accounts::login_exists(&mut *self.db.read().await?, l.as_str()).await? {
+        if login_taken(&mut *self.db.read().await?, l.as_str()).await? {
             return Err(Error::Conflict {
                 field: "login",
                 message: accounts::login_taken(),
@@ -297,6 +297,15 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.end_proof(&mut tx, token).await?;
+        // A person's login is their official address: not a mail account's
+        // name, nor one the mail system keeps (accounts' own clash is the
+        // unique key's).
+        if login_taken(&mut tx, &a.login).await? {
+            return Err(Error::Conflict {
+                field: "login",
+                message: accounts::login_taken(),
+            });
+        }
         // An address bound meanwhile is refused by `bound_emails`' key.
         let id = accounts::insert(
             &mut tx,
@@ -549,4 +558,12 @@ impl App {
     // ---- the review queue --------------------------------------------------
 
     // ---- activation and forgotten passwords ---------------------------------
+}
+
+/// Whether a login is taken: by an account, an agency or system mail
+/// account, or a name the mail system and the directory keep.
+async fn login_taken(c: &mut portico_store::Conn, login: &str) -> Result<bool> {
+    Ok(portico_core::mailbox::is_reserved(login)
+        || accounts::login_exists(c, login).await?
+        || portico_store::mailboxes::local_part_taken(c, login).await?)
 }

@@ -264,6 +264,7 @@ impl App {
             ));
         }
         self.guard_before_disable(&mut tx, &a).await?;
+        self.guard_pending_mailbox(&mut tx, &a).await?;
         requests::insert(
             &mut tx,
             &NewRequest {

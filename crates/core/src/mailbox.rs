@@ -221,20 +221,36 @@ pub fn check_local_part(s: &str) -> Result<String, Msg> {
 }
 
 /// Names the mail system keeps for itself and nobody may apply for.
+/// Portico's own logins may not be any of them either (a person's login is
+/// their official address).
 pub const RESERVED: &[&str] = &[
     "admin",
     "administrator",
     "postmaster",
+    "post.master",
     "abuse",
     "hostmaster",
     "webmaster",
     "root",
     "noreply",
     "no-reply",
+    "no_reply",
+    "nobody",
+    "info",
     "mailer-daemon",
+    "mailer_daemon",
     "guest",
     "krbtgt",
+    "defaultaccount",
+    "wdagutilityaccount",
+    "security",
+    "support",
 ];
+
+/// Whether a name is kept for the mail system or the directory.
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name.to_ascii_lowercase().as_str())
+}
 
 /// The message for a local part somebody (or some account) has.
 pub fn address_taken() -> Msg {

@@ -612,7 +612,8 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
     let s = common::TestServer::start(5).await;
     let admin = common::oidc::principal(&s, &s.signed_in("admin").await).await;
     let civil = common::oidc::principal(&s, &s.signed_in("civil_admin").await).await;
-    let keeper = common::oidc::principal(&s, &s.signed_in("expiring").await).await;
+    let keeper = common::oidc::principal(&s, &s.signed_in("staff").await).await;
+    let keeper_after = common::oidc::principal(&s, &s.signed_in("expiring").await).await;
     let ctx = portico_app::Ctx::new("127.0.0.1", "test");
     let mut servers = Vec::new();
     for kind in ["ldap", "ad"] {
@@ -625,22 +626,50 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
         let imap = common::directory::Imap::start(&input, &pw);
         servers.push((kind, id, input, pw, imap));
     }
-    // The demo's waiting application (民政局圖書借閱系統通知), approved by
-    // 民政局's admin.
-    let queue = s
-        .app
-        .review_queue(
-            &civil,
-            &portico_store::requests::Filter {
-                kind: Some(portico_core::request::RequestKind::Mailbox),
-                ..Default::default()
-            },
-            1,
-            50,
+    // staff applies (a name of this run: AD keeps names domain-wide, and a
+    // mail account never takes over an entry of another); 民政局's admin
+    // approves.
+    let local = format!(
+        "lib{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000_000_000
+    );
+    let mut staff_web = s.signed_in("staff").await;
+    let csrf = staff_web.csrf().await;
+    let (st, body, _) = staff_web
+        .post_form(
+            "/account/requests/mailbox",
+            &[
+                ("_csrf", &csrf),
+                ("kind", "system"),
+                ("name", "民政局圖書借閱系統通知"),
+                ("local_part", &local),
+                ("password", "Portico#2026"),
+                ("confirm_password", "Portico#2026"),
+                ("reason", "到期通知"),
+            ],
         )
-        .await
-        .unwrap();
-    let request = queue.items.first().expect("the waiting application").id;
+        .await;
+    assert_eq!(st, 303, "{body}");
+    let (id, request) = {
+        let mut c = s.app.db.read().await.unwrap();
+        let m = portico_store::mailboxes::find_by_local_part(&mut c, &local)
+            .await
+            .unwrap();
+        assert!(m.is_none(), "not provisioned before it is approved");
+        let row = sqlx::query("SELECT id, request_id FROM mailboxes WHERE local_part = $1")
+            .bind(local.clone())
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        (
+            portico_core::ids::MailboxId(sqlx::Row::get(&row, "id")),
+            sqlx::Row::get::<i64, _>(&row, "request_id"),
+        )
+    };
     let decided = s
         .app
         .decide_requests(
@@ -660,34 +689,26 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
     let demo_pw = portico_app::demo::DEMO_PASSWORD;
     for (kind, _, input, pw, imap) in &servers {
         let (dn, attrs) = peers()
-            .entry(input, pw, "civil-library")
+            .entry(input, pw, &local)
             .await
             .unwrap_or_else(|| panic!("{kind}: in the directory"));
         assert!(
             dn.to_lowercase().starts_with(&format!(
-                "{}=civil-library,",
+                "{}={local},",
                 if *kind == "ad" { "cn" } else { "uid" }
             )) && dn.contains("Mailboxes"),
             "{kind}: under the mail base: {dn}"
         );
         assert_eq!(
             attrs["mail"],
-            ["civil-library@mail.tainan.gov.tw"],
+            [format!("{local}@mail.tainan.gov.tw")],
             "{kind}"
         );
         assert!(
-            imap.signs_in("civil-library", demo_pw),
+            imap.signs_in(&local, demo_pw),
             "{kind}: the applied password opens the mail"
         );
     }
-    let id = {
-        let mut c = s.app.db.read().await.unwrap();
-        portico_store::mailboxes::find_by_local_part(&mut c, "civil-library")
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
     s.app
         .change_mailbox_password(&keeper, id, demo_pw, "Library#2027", "Library#2027", &ctx)
         .await
@@ -695,16 +716,16 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
     s.app.deliver_directory().await.unwrap();
     for (kind, _, _, _, imap) in &servers {
         assert!(
-            !imap.signs_in("civil-library", demo_pw),
+            !imap.signs_in(&local, demo_pw),
             "{kind}: the old password no longer"
         );
         assert!(
-            imap.signs_in("civil-library", "Library#2027"),
+            imap.signs_in(&local, "Library#2027"),
             "{kind}: the new one does"
         );
     }
     // Handed to staff, who disables it: the mail server refuses it.
-    let staff = portico_core::ids::AccountId(s.account_id("staff").await);
+    let staff = portico_core::ids::AccountId(s.account_id("expiring").await);
     let version = s
         .app
         .managed_mailbox(&keeper, id)
@@ -716,17 +737,14 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
         .hand_over_mailbox(&keeper, id, staff, version, &ctx)
         .await
         .unwrap();
-    let new_keeper = common::oidc::principal(&s, &s.signed_in("staff").await).await;
+    let new_keeper = keeper_after;
     s.app
         .set_mailbox_enabled(&new_keeper, id, false, &ctx)
         .await
         .unwrap();
     s.app.deliver_directory().await.unwrap();
     for (kind, _, _, _, imap) in &servers {
-        assert!(
-            !imap.signs_in("civil-library", "Library#2027"),
-            "{kind}: disabled"
-        );
+        assert!(!imap.signs_in(&local, "Library#2027"), "{kind}: disabled");
     }
     // On the LDAP target (whose search stays in its own base), reconcile
     // writes everyone and every mail account, then finds nothing.
@@ -747,12 +765,12 @@ async fn an_approved_mail_account_signs_in_to_the_mail_server_until_disabled() {
     // The sync page's history of one mail account: its changes only.
     let mut web = s.signed_in("admin").await;
     let (st, page) = web
-        .get(&format!("/admin/directory/{ldap_target}?who=civil-library"))
+        .get(&format!("/admin/directory/{ldap_target}?who={local}"))
         .await;
     assert_eq!(st, 200);
     let ops = common::between(&page, "id=\"ops\"", "</table>");
     assert!(
-        ops.contains(">civil-library@mail.tainan.gov.tw</td>"),
+        ops.contains(&format!(">{local}@mail.tainan.gov.tw</td>")),
         "{ops}"
     );
     assert!(!ops.contains(">staff</td>"), "only its own: {ops}");

@@ -568,3 +568,91 @@ async fn a_custodian_is_not_disabled_nor_moved_until_the_mail_accounts_are_hande
         1
     );
 }
+
+/// Found by the attacker's read: a waiting application's password is the
+/// one the directory will get, so it is not changed meanwhile; a person
+/// with an application waiting does not move agency; a person's login is
+/// never a name the mail system keeps; names cannot be listed by 檢查.
+#[tokio::test]
+async fn a_waiting_application_holds_its_password_its_applicant_and_its_name() {
+    let s = TestServer::start(20).await;
+    let waiting = mailbox_id(&s, "civil-library").await;
+    let mut expiring = s.signed_in("expiring").await;
+    let csrf = expiring.csrf().await;
+    let (st, body, _) = expiring
+        .post_form(
+            &format!("/mailboxes/{waiting}/password"),
+            &[
+                ("_csrf", &csrf),
+                ("old_password", portico_app::demo::DEMO_PASSWORD),
+                ("new_password", "Changed#2027"),
+                ("confirm_password", "Changed#2027"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.contains("尚未審核通過"), "{body}");
+    let unit = {
+        let tree = s.app.org_tree().await.unwrap();
+        let edu = tree.units.iter().find(|u| u.name == "教育局").unwrap();
+        tree.units
+            .iter()
+            .find(|u| u.name == "行政科" && edu.path.contains(&u.path))
+            .map(|u| u.id.0.to_string())
+            .unwrap()
+    };
+    let (st, body, _) = expiring
+        .post_form(
+            "/account/requests/agency-change",
+            &[
+                ("_csrf", &csrf),
+                ("unit", &unit),
+                ("title", "科員"),
+                ("reason", "調職"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.contains("郵件帳號申請正在審核中"), "{body}");
+    // A system admin moving the clerk to another agency is refused too.
+    let mut admin = s.signed_in("admin").await;
+    let clerk = s.account_id("clerk").await;
+    let acsrf = admin.csrf().await;
+    let (st, body, _) = admin
+        .post_form(
+            &format!("/admin/accounts/{clerk}/profile"),
+            &[
+                ("_csrf", &acsrf),
+                ("name", "陳文書"),
+                ("title", "書記"),
+                ("office_phone", "22991111"),
+                ("unit", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.contains("保管郵件帳號"), "{body}");
+    // Reserved names are nobody's login.
+    let ctx = portico_app::Ctx::new("127.0.0.1", "test");
+    assert!(
+        s.app
+            .login_available("postmaster", "someone@example.org", &ctx)
+            .await
+            .is_err()
+    );
+    // 檢查 is limited like the login check: ten a minute.
+    let mut staff = s.signed_in("staff").await;
+    let scsrf = staff.csrf().await;
+    let mut last = 0;
+    for i in 0..11 {
+        let name = format!("probe{i:02}");
+        last = staff
+            .post_form(
+                "/account/requests/mailbox",
+                &[("_csrf", &scsrf), ("check", "1"), ("local_part", &name)],
+            )
+            .await
+            .0;
+    }
+    assert_eq!(last, 409, "the eleventh check in a minute is refused");
+}

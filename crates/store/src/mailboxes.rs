@@ -218,6 +218,18 @@ pub async fn kept_by(c: &mut Conn, custodian: AccountId) -> Result<Vec<Mailbox>>
     rows.iter().map(from_row).collect()
 }
 
+/// Whether a person has a mail-account application waiting.
+pub async fn pending_of(c: &mut Conn, custodian: AccountId) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM mailboxes WHERE custodian_id = $1 AND state = 'pending'",
+    )
+    .bind(custodian.0)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.i64("n")? > 0)
+}
+
 /// The approved mail accounts after `after_id`, in id order: what a
 /// directory should hold.
 pub async fn provisioned(c: &mut Conn, after_id: i64, limit: i64) -> Result<Vec<Mailbox>> {

@@ -126,7 +126,11 @@ async fn apply(
     s.check_csrf(&p.csrf)?;
     let lang = s.lang();
     if !p.check.is_empty() {
-        return match st.app.check_mailbox_name(&p.f.local_part).await {
+        return match st
+            .app
+            .check_mailbox_name(&s.0.principal, &p.f.local_part, &ctx)
+            .await
+        {
             Ok(address) => {
                 let f = Application {
                     local_part: address.split('@').next().unwrap_or("").to_owned(),

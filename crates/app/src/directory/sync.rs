@@ -473,6 +473,21 @@ async fn apply_person(
             HashMap::new()
         }
         Some((at, attrs)) => {
+            // A mail account is an entry Portico made under the mail base:
+            // one of that name elsewhere (a service account, a person the
+            // directory holds) is not taken over, and its password is not set.
+            if p.mailbox && !at.eq_ignore_ascii_case(&dn) {
+                return Err(Refusal {
+                    retry: false,
+                    // As the directory says of a name taken (RFC 4511
+                    // entryAlreadyExists), so the page reads it so.
+                    code: Some(68),
+                    text: format!(
+                        "the name {} is held by another directory entry ({at}); a mail account does not take it over",
+                        p.login
+                    ),
+                });
+            }
             if !at.eq_ignore_ascii_case(&dn) {
                 let (rdn, parent) = dn.split_once(',').unwrap_or((dn.as_str(), ""));
                 check(ldap.modifydn(&at, rdn, true, Some(parent)).await?)?;

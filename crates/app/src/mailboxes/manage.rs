@@ -170,6 +170,17 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let (m, _, _) = may_manage(&mut *self.db.read().await?, p, id).await?;
+        approved(&m)?;
+        // Guessing the old password is slowed as a sign-in is.
+        if !self
+            .rate_allow(&format!("mailbox-old-password:{}", id.0), 5)
+            .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "舊密碼嘗試次數過多，請稍候一分鐘再試，或使用「忘記密碼」",
+                "Too many tries of the old password; wait a minute, or use Forgot the password",
+            )));
+        }
         let mut c = Collector::new();
         if !self.hasher.verify(old, Some(&m.password_hash)).await? {
             c.push(
@@ -224,6 +235,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         mailboxes::lock(&mut tx, id).await?;
         let (m, _, w) = may_manage(&mut tx, p, id).await?;
+        approved(&m)?;
         mailboxes::set_password(&mut tx, w, &hash, now).await?;
         mailboxes::log(
             &mut tx,
@@ -255,8 +267,18 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let (m, _, _) = may_manage(&mut *self.db.read().await?, p, id).await?;
+        approved(&m)?;
+        if !self
+            .rate_allow(&format!("mailbox-backup-email:{}", id.0), 5)
+            .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "嘗試次數過多，請稍候一分鐘再試",
+                "Too many tries; wait a minute and try again",
+            )));
+        }
         let typed = typed_email.trim().to_lowercase();
-        if m.custodian.backup_email.is_empty() || typed != m.custodian.backup_email {
+        if m.custodian.backup_email.is_empty() || typed != m.custodian.backup_email.to_lowercase() {
             return Err(Error::invalid(
                 "backup_email",
                 Msg::new(
@@ -296,6 +318,7 @@ impl App {
         ctx: &Ctx,
     ) -> Result<()> {
         let (m, _, _) = may_manage(&mut *self.db.read().await?, p, id).await?;
+        approved(&m)?;
         let mut c = Collector::new();
         self.check_new_mailbox_password(&m.local_part, new, confirm, &mut c)
             .await?;
@@ -436,6 +459,14 @@ impl App {
             .await?
             .ok_or(Error::NotFound)?;
         let w = decider.mailbox(m.id);
+        if decision == Decision::Approve {
+            let applicant = accounts::get(tx, r.account_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            if applicant.agency_id != Some(m.agency_id) {
+                return Err(Error::Refused(portico_core::request::account_changed()));
+            }
+        }
         let to = match decision {
             Decision::Approve => MailboxState::Active,
             Decision::Reject => MailboxState::Rejected,
@@ -456,6 +487,19 @@ impl App {
             self.queue_mailbox(tx, m.id).await?;
         }
         Ok(())
+    }
+}
+
+/// A mail account's password is set once it is approved: until then the
+/// application's sealed password is the one the directory will get.
+fn approved(m: &mailboxes::Mailbox) -> Result<()> {
+    if matches!(m.state, MailboxState::Active | MailboxState::Disabled) {
+        Ok(())
+    } else {
+        Err(Error::Refused(Msg::new(
+            "此郵件帳號尚未審核通過，審核通過後才能修改密碼",
+            "This mail account has not been approved; its password can be changed once it is",
+        )))
     }
 }
 

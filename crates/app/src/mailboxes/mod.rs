@@ -13,7 +13,7 @@ use portico_core::account::AccountState;
 use portico_core::error::Collector;
 use portico_core::ids::MailboxId;
 use portico_core::mailbox::{
-    MailboxKind, MailboxState, RESERVED, address_taken, agency_has_one, check_local_part,
+    MailboxKind, MailboxState, address_taken, agency_has_one, check_local_part,
 };
 use portico_core::permission::{Admin, MailboxWrite, Principal};
 use portico_core::request::RequestKind;
@@ -63,8 +63,26 @@ pub struct Managed {
 
 impl App {
     /// 檢查: whether a name may be applied for; the whole address if so.
-    pub async fn check_mailbox_name(&self, local: &str) -> Result<String> {
+    pub async fn check_mailbox_name(
+        &self,
+        p: &Principal,
+        local: &str,
+        ctx: &Ctx,
+    ) -> Result<String> {
         let local = check_local_part(local).map_err(|m| Error::invalid("local_part", m))?;
+        // As the login check: names cannot be listed by asking.
+        if !self
+            .rate_allow(&format!("check-mailbox:{}", p.account_id().0), 10)
+            .await?
+            || !self
+                .rate_allow(&format!("check-mailbox-ip:{}", ctx.ip), 30)
+                .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "檢查郵件帳號的次數過多，請稍候一分鐘再試",
+                "Too many names checked; wait a minute and try again",
+            )));
+        }
         let mut c = self.db.read().await?;
         name_free(&mut c, &local).await?;
         self.mailbox_address(&local).await
@@ -277,6 +295,26 @@ impl App {
         Ok(Managed { mailbox, by })
     }
 
+    /// A person moving agency with a mail-account application waiting:
+    /// it would be kept by someone of another agency once approved, so the
+    /// move waits for the decision. (A disable does not: the application
+    /// then cannot be approved, and is rejected.)
+    pub(crate) async fn guard_pending_mailbox(&self, c: &mut Conn, a: &Account) -> Result<()> {
+        if mailboxes::pending_of(c, a.id).await? {
+            return Err(Error::Refused(Msg::owned(
+                format!(
+                    "{}（{}）有郵件帳號申請正在審核中，請待審核完成（並移轉保管人）後再異動機關。",
+                    a.name, a.login
+                ),
+                format!(
+                    "{} ({}) has a mail account application waiting; once it is decided (and handed over), move the account.",
+                    a.name, a.login
+                ),
+            )));
+        }
+        Ok(())
+    }
+
     /// The mail accounts a person keeps, named in a refusal: what must be
     /// handed over before they may be disabled or move agency. 004 (三) 1
     /// (2), §參 九.
@@ -310,7 +348,7 @@ impl App {
 
 /// Refuses a name a person or a mail account has, or the mail system keeps.
 async fn name_free(c: &mut Conn, local: &str) -> Result<()> {
-    let taken = RESERVED.contains(&local)
+    let taken = portico_core::mailbox::is_reserved(local)
         || accounts::login_exists(c, local).await?
         || mailboxes::local_part_taken(c, local).await?;
     if taken {
