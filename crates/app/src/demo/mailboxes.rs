@@ -118,6 +118,8 @@ impl App {
                     at + Duration::days(31),
                 )
                 .await?;
+                // The account's own time of the change, as its record says.
+                mailboxes::set_password(tx, w, hash, at + Duration::days(31)).await?;
             }
             if state == MailboxState::Disabled {
                 mailboxes::log(
