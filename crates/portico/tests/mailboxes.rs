@@ -149,6 +149,10 @@ async fn an_application_is_checked_reviewed_by_the_agency_admin_and_kept_by_its_
     let mut civil = s.signed_in("civil_admin").await;
     let (_, queue) = civil.get("/admin/requests?kind=mailbox").await;
     assert!(queue.contains("機關及資訊系統帳號申請"), "{queue}");
+    assert!(
+        queue.contains("civil-docs@mail.tainan.gov.tw"),
+        "the queue says which address is asked for: {queue}"
+    );
     let request: i64 = {
         let mut c = s.app.db.read().await.unwrap();
         sqlx::Row::get(

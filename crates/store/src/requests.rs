@@ -36,12 +36,16 @@ pub struct Request {
     pub decided_at: Option<OffsetDateTime>,
     pub decided_by_login: String,
     pub decision_note: String,
+    /// The address a mail-account application asks for (empty otherwise).
+    #[serde(skip)]
+    pub mailbox_address: String,
 }
 
 const COLS: &str = "r.id, r.kind, r.state, r.account_id, r.unit_id, u.name AS unit_name, COALESCE(g.name, '') AS agency_name, \
     r.scope_path, r.from_unit_id, r.from_state, r.title, r.reason, r.needs_official_mail, r.applicant_name, r.applicant_login, \
-    r.created_at, r.decided_at, r.decided_by_login, r.decision_note";
-const FROM: &str = "FROM requests r JOIN org_units u ON u.id = r.unit_id LEFT JOIN org_units g ON g.id = u.agency_id";
+    r.created_at, r.decided_at, r.decided_by_login, r.decision_note, COALESCE(mb.address, '') AS mailbox_address";
+const FROM: &str = "FROM requests r JOIN org_units u ON u.id = r.unit_id LEFT JOIN org_units g ON g.id = u.agency_id \
+    LEFT JOIN mailboxes mb ON mb.request_id = r.id";
 
 fn from_row(r: &AnyRow) -> Result<Request> {
     Ok(Request {
@@ -66,6 +70,7 @@ fn from_row(r: &AnyRow) -> Result<Request> {
         decided_at: r.opt_i64("decided_at")?.map(at),
         decided_by_login: r.text("decided_by_login")?,
         decision_note: r.text("decision_note")?,
+        mailbox_address: r.text("mailbox_address")?,
     })
 }
 
@@ -295,7 +300,8 @@ pub async fn list(
         .i(Page::<()>::offset(page, per_page));
     let q = q.wrap(
         &format!("SELECT {COLS} FROM ("),
-        ") r JOIN org_units u ON u.id = r.unit_id LEFT JOIN org_units g ON g.id = u.agency_id ORDER BY r.created_at, r.id",
+        ") r JOIN org_units u ON u.id = r.unit_id LEFT JOIN org_units g ON g.id = u.agency_id \
+         LEFT JOIN mailboxes mb ON mb.request_id = r.id ORDER BY r.created_at, r.id",
     );
     let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
     Ok(Page {
