@@ -312,14 +312,14 @@ pub(crate) fn mailbox_from(m: &mailboxes::Mailbox) -> Person {
 }
 
 /// What a queued change is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Subject {
     Account(AccountId),
     Mailbox(MailboxId),
 }
 
 impl Subject {
-    fn parse(s: &str) -> Option<Subject> {
+    pub(crate) fn parse(s: &str) -> Option<Subject> {
         let (kind, id) = s.split_once(':')?;
         let id: i64 = id.parse().ok()?;
         match kind {

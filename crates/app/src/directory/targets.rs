@@ -245,41 +245,33 @@ impl App {
         let ops =
             directory::ops_of(&mut c, &admin, target_id, state, subject.as_deref(), 100).await?;
         let counts = directory::op_counts(&mut c, &admin, target_id).await?;
-        let mut logins: std::collections::HashMap<i64, String> = Default::default();
+        let mut names: std::collections::HashMap<super::sync::Subject, String> = Default::default();
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
-            let id = op
-                .subject
-                .strip_prefix("account:")
-                .and_then(|s| s.parse::<i64>().ok());
-            let mailbox = op
-                .subject
-                .strip_prefix("mailbox:")
-                .and_then(|s| s.parse::<i64>().ok());
-            let login = match (id, mailbox) {
-                (None, Some(m)) => {
-                    portico_store::mailboxes::get(&mut c, portico_core::ids::MailboxId(m))
-                        .await?
-                        .map(|m| m.address)
-                        .unwrap_or_default()
-                }
-                _ => match id {
-                    Some(id) => match logins.get(&id) {
-                        Some(l) => l.clone(),
-                        None => {
-                            let l = portico_store::accounts::get(
-                                &mut c,
-                                portico_core::ids::AccountId(id),
-                            )
-                            .await?
-                            .map(|a| a.login)
-                            .unwrap_or_default();
-                            logins.insert(id, l.clone());
-                            l
+            // Who the change is about, as the page names them: a login or
+            // a mail account's address (each looked up once).
+            let login = match super::sync::Subject::parse(&op.subject) {
+                Some(subject) => match names.get(&subject) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let l = match subject {
+                            super::sync::Subject::Account(id) => {
+                                portico_store::accounts::get(&mut c, id)
+                                    .await?
+                                    .map(|a| a.login)
+                            }
+                            super::sync::Subject::Mailbox(id) => {
+                                portico_store::mailboxes::get(&mut c, id)
+                                    .await?
+                                    .map(|m| m.address)
+                            }
                         }
-                    },
-                    None => String::new(),
+                        .unwrap_or_default();
+                        names.insert(subject, l.clone());
+                        l
+                    }
                 },
+                None => String::new(),
             };
             let reading = (!op.last_error.is_empty()).then(|| {
                 let code = op.last_code.and_then(|c| u32::try_from(c).ok());
