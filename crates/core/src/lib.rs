@@ -2,11 +2,13 @@
 //! unit-testable in microseconds, and every other layer trusts what it builds.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod account;
 pub mod audit;
 pub mod clients;
 pub mod directory;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod mailbox;
 pub mod msg;

@@ -8,6 +8,9 @@ use crate::ids::{AccountId, MailboxId, OrgUnitId};
 use crate::msg::Msg;
 use crate::org::TreePath;
 
+mod access;
+pub use access::{AccessGrant, AppManage, FormDecider, FormSeen};
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
