@@ -32,3 +32,11 @@ id_type!(
     /// An agency or system mail account (機關／資訊系統郵件帳號).
     MailboxId
 );
+id_type!(
+    /// An access request's form (會員類別、個人組織、應用系統角色申請表).
+    FormId
+);
+id_type!(
+    /// An uploaded file (a signed form's scan, an undertaking).
+    FileId
+);

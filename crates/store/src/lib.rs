@@ -6,6 +6,7 @@
 //! `migrations/<backend>/`.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod captchas;
@@ -13,6 +14,7 @@ pub mod clients;
 pub mod codes;
 pub mod directory;
 pub mod factors;
+pub mod files;
 pub mod jobs;
 pub mod login_failures;
 pub mod mailboxes;

@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_mailboxes.sql"),
         postgres: include_str!("../migrations/postgres/0009_mailboxes.sql"),
     },
+    Migration {
+        version: 10,
+        name: "access",
+        sqlite: include_str!("../migrations/sqlite/0010_access.sql"),
+        postgres: include_str!("../migrations/postgres/0010_access.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

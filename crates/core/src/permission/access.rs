@@ -122,18 +122,7 @@ impl Principal {
             || match f.approver {
                 Approver::SystemAdmins => false,
                 Approver::AppManagers => f.managers.contains(&self.account_id),
-                // A membership of their organisation is theirs to grant to
-                // anyone; for their own people, the rank rule of every
-                // admin decision holds.
-                Approver::OrgAdmins => match (f.scope, self.admin()) {
-                    (Some(path), Ok(admin)) => {
-                        admin.scope().covers(path)
-                            && (!admin.scope().covers(f.applicant.unit_path)
-                                || (admin.view(&f.applicant).is_ok()
-                                    && f.applicant.roles.iter().all(|r| self.outranks(r))))
-                    }
-                    _ => false,
-                },
+                Approver::OrgAdmins => self.org_admin_of(f)?,
             };
         if !ok {
             return Err(Error::NotFound);
@@ -143,6 +132,28 @@ impl Principal {
             form: f.id,
             applicant: f.applicant.id,
         })
+    }
+}
+
+impl Principal {
+    /// An agency's admin and a form in their scope: a membership of their
+    /// organisation is theirs to grant to anyone; for their own people the
+    /// rank rule of every admin decision holds (a peer is refused by name).
+    fn org_admin_of(&self, f: &FormSeen<'_>) -> Result<bool, Error> {
+        let (Some(path), Ok(admin)) = (f.scope, self.admin()) else {
+            return Ok(false);
+        };
+        if !admin.scope().covers(path) {
+            return Ok(false);
+        }
+        if !admin.scope().covers(f.applicant.unit_path) {
+            return Ok(true);
+        }
+        admin.view(&f.applicant)?;
+        if let Some(r) = f.applicant.roles.iter().find(|r| !self.outranks(r)) {
+            return Err(super::outranked(r.kind));
+        }
+        Ok(true)
     }
 }
 
