@@ -3,6 +3,7 @@
 //! same transaction, and commits.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod account;
 pub mod account_flows;
 pub mod accounts;
@@ -18,6 +19,7 @@ pub mod directory;
 pub mod enrolment;
 pub mod export;
 pub mod factors;
+pub mod files;
 mod group;
 pub mod jobs;
 pub mod limits;
@@ -218,6 +220,10 @@ pub struct App {
     pub(crate) card: Option<Arc<card::CardSetup>>,
     /// The mobile ID service.
     pub(crate) mobile_id: Option<Arc<mobile_id::MobileIdSetup>>,
+    /// Where uploaded files' bytes are kept.
+    pub(crate) files: files::Files,
+    /// The font printed forms are set in, read at the first print.
+    pub(crate) pdf_font: Arc<access::print::PdfFont>,
 }
 
 impl App {
@@ -239,6 +245,8 @@ impl App {
             webauthn: None,
             card: None,
             mobile_id: None,
+            files: files::Files::memory(),
+            pdf_font: Arc::new(access::print::PdfFont::default()),
         }
     }
 
@@ -253,6 +261,12 @@ impl App {
     /// Where mail and SMS go (recorded only, until this is called).
     pub fn with_delivery(mut self, d: outbox::Delivery) -> App {
         self.delivery = d;
+        self
+    }
+
+    /// The font printed forms are set in (a TrueType collection's face).
+    pub fn with_pdf_font(mut self, path: &str, index: u32) -> App {
+        self.pdf_font = Arc::new(access::print::PdfFont::new(path, index));
         self
     }
 

@@ -19,10 +19,15 @@ pub enum Claim {
     Title,
     Email,
     Phone,
+    /// The organisations the person is a member of, with their 職稱/身分
+    /// (issue 14).
+    Organisations,
+    /// The person's member categories (會員類別).
+    Categories,
 }
 
 impl Claim {
-    pub const ALL: [Claim; 7] = [
+    pub const ALL: [Claim; 9] = [
         Claim::Name,
         Claim::Login,
         Claim::Agency,
@@ -30,6 +35,8 @@ impl Claim {
         Claim::Title,
         Claim::Email,
         Claim::Phone,
+        Claim::Organisations,
+        Claim::Categories,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +47,8 @@ impl Claim {
             Claim::Title => "title",
             Claim::Email => "email",
             Claim::Phone => "phone",
+            Claim::Organisations => "organisations",
+            Claim::Categories => "categories",
         }
     }
     pub fn parse(s: &str) -> Option<Claim> {
@@ -54,6 +63,11 @@ impl Claim {
             Claim::Title => Msg::new("職稱", "Title"),
             Claim::Email => Msg::new("公務信箱", "Official e-mail"),
             Claim::Phone => Msg::new("公務電話", "Official phone"),
+            Claim::Organisations => Msg::new(
+                "所屬組織與職稱/身分（個人組織）",
+                "Organisations and titles",
+            ),
+            Claim::Categories => Msg::new("會員類別", "Member categories"),
         }
     }
     /// The scope that asks for this claim (OpenID Connect Core §5.4): the
@@ -62,7 +76,13 @@ impl Claim {
         match self {
             Claim::Email => "email",
             Claim::Phone => "phone",
-            Claim::Name | Claim::Login | Claim::Agency | Claim::Unit | Claim::Title => "profile",
+            Claim::Name
+            | Claim::Login
+            | Claim::Agency
+            | Claim::Unit
+            | Claim::Title
+            | Claim::Organisations
+            | Claim::Categories => "profile",
         }
     }
 
@@ -76,6 +96,8 @@ impl Claim {
             Claim::Title => &["title"],
             Claim::Email => &["email", "email_verified"],
             Claim::Phone => &["phone_number"],
+            Claim::Organisations => &["organisations"],
+            Claim::Categories => &["member_categories"],
         }
     }
 }

@@ -677,16 +677,28 @@ pub async fn grant_directly(c: &mut Conn, g: AccessGrant, step: Step, item: i64,
     Ok(())
 }
 
-/// A person's role codes in one application: its `roles` claim.
-pub async fn role_codes(c: &mut Conn, account: AccountId, app: i64) -> Result<Vec<String>> {
+/// A person's `roles` claim in one application: the codes they hold
+/// there, or `None` when the application defines no roles. One query, as
+/// every token issued asks it.
+pub async fn roles_claim(c: &mut Conn, account: AccountId, app: i64) -> Result<Option<Vec<String>>> {
     let rows = sqlx::query(
-        "SELECT r.code FROM account_roles h JOIN app_roles r ON r.id = h.role_id \
-         WHERE h.account_id = $1 AND r.app_id = $2 AND r.active = 1 ORDER BY r.code",
+        "SELECT r.code, CASE WHEN h.account_id IS NULL THEN 0 ELSE 1 END AS held FROM app_roles r \
+         LEFT JOIN account_roles h ON h.role_id = r.id AND h.account_id = $1 \
+         WHERE r.app_id = $2 AND r.active = 1 ORDER BY r.code",
     )
     .bind(account.0)
     .bind(app)
     .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;
-    rows.iter().map(|r| r.text("code")).collect()
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut codes = Vec::new();
+    for r in &rows {
+        if r.flag("held")? {
+            codes.push(r.text("code")?);
+        }
+    }
+    Ok(Some(codes))
 }

@@ -359,3 +359,12 @@ pub async fn list(
         per_page,
     })
 }
+
+/// Every registered application's id.
+pub async fn all_ids(c: &mut Conn) -> Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT id FROM apps ORDER BY id")
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(|r| r.i64("id")).collect()
+}

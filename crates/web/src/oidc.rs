@@ -83,6 +83,7 @@ async fn discovery(State(st): State<AppState>) -> Response {
         "amr",
         "acr",
         "sid",
+        "roles",
     ]
     .into_iter()
     .chain(Claim::ALL.iter().flat_map(|c| c.members().iter().copied()))

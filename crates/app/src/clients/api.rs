@@ -84,7 +84,7 @@ impl App {
                 let mut claims = Map::new();
                 claims.insert("sub".into(), json!(checked.account.id.0.to_string()));
                 claims.extend(
-                    self.person_claims(&checked.account, &service.claims)
+                    self.person_claims(&checked.account, client.app.id, &service.claims)
                         .await?,
                 );
                 Ok(Verified {

@@ -150,6 +150,7 @@ impl App {
             let person = self
                 .person_claims(
                     account,
+                    client.app.id,
                     &portico_core::sso::released(
                         &client.claims(ServiceKind::Sso),
                         scope.iter().copied(),

@@ -124,6 +124,7 @@ impl App {
         m.extend(
             self.person_claims(
                 &a,
+                client.app.id,
                 &portico_core::sso::released(
                     &client.claims(ServiceKind::Sso),
                     t.scope.iter().map(String::as_str),

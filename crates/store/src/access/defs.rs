@@ -537,9 +537,13 @@ pub struct Manager {
     pub granted_at: OffsetDateTime,
 }
 
-/// An application's managers: the ids, for the permission check.
+/// An application's managers, the ids for the permission check: those
+/// appointed, and the person who registered it.
 pub async fn manager_ids(c: &mut Conn, app: i64) -> Result<Vec<AccountId>> {
-    let rows = sqlx::query("SELECT account_id FROM app_managers WHERE app_id = $1")
+    let rows = sqlx::query(
+        "SELECT account_id FROM app_managers WHERE app_id = $1 \
+         UNION SELECT owner_id AS account_id FROM apps WHERE id = $1",
+    )
         .bind(app)
         .fetch_all(&mut *c)
         .await
@@ -568,9 +572,12 @@ pub async fn managers(c: &mut Conn, app: i64) -> Result<Vec<Manager>> {
         .collect()
 }
 
-/// The applications a person manages.
+/// The applications a person manages: appointed, or registered by them.
 pub async fn managed_apps(c: &mut Conn, account: AccountId) -> Result<Vec<i64>> {
-    let rows = sqlx::query("SELECT app_id FROM app_managers WHERE account_id = $1 ORDER BY app_id")
+    let rows = sqlx::query(
+        "SELECT app_id FROM app_managers WHERE account_id = $1 \
+         UNION SELECT id AS app_id FROM apps WHERE owner_id = $1 ORDER BY app_id",
+    )
         .bind(account.0)
         .fetch_all(&mut *c)
         .await
