@@ -14,6 +14,7 @@ use portico_store::orgs::{self, NewUnit, OrgUnit};
 use portico_store::{audit, db_err, roles};
 use time::Duration;
 
+mod access;
 mod clients;
 mod mailboxes;
 
@@ -204,6 +205,14 @@ pub fn named_accounts() -> Vec<DemoAccount> {
             "clerk",
             "民政局郵件帳號保管人 Keeps Civil Affairs' mail accounts",
         ),
+        (
+            "stat_mgr",
+            "主計處機關管理者、範例應用系統管理者 Agency administrator (Budget, Accounting and Statistics) and manager of the sample application",
+        ),
+        (
+            "statistician",
+            "地方政府公務統計人員，一張角色申請表簽核中 Statistician with a role form awaiting approval",
+        ),
     ]
     .into_iter()
     .map(|(l, w)| DemoAccount {
@@ -386,6 +395,22 @@ impl App {
                 "書記",
                 AccountState::Active,
             ),
+            // Access requests (issue 14): 主計處's admin, who also manages
+            // the sample application's roles, and a statistician.
+            (
+                "stat_mgr",
+                "黃國棟",
+                unit_of("主計處/綜合企劃科")?,
+                "科長",
+                AccountState::Active,
+            ),
+            (
+                "statistician",
+                "吳佳穎",
+                unit_of("主計處/業務一科")?,
+                "科員",
+                AccountState::Active,
+            ),
         ];
         let mut ids = std::collections::HashMap::new();
         for (i, (login, name, unit, title, state)) in named.iter().enumerate() {
@@ -436,6 +461,7 @@ impl App {
             ("edu_admin", "教育局"),
             ("anping_admin", "臺南市安平區公所"),
             ("admin", "智慧發展中心"),
+            ("stat_mgr", "主計處"),
         ] {
             roles::grant(
                 &mut tx,
@@ -552,6 +578,17 @@ impl App {
                 applicant: id("expiring")?,
             },
             &hash,
+            now,
+        )
+        .await?;
+        self.seed_demo_access(
+            &mut tx,
+            &access::People {
+                admin: id("admin")?,
+                manager: id("stat_mgr")?,
+                statistician: id("statistician")?,
+                civil_admin: id("civil_admin")?,
+            },
             now,
         )
         .await?;

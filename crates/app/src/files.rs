@@ -62,7 +62,11 @@ impl Files {
         let store = object_store::aws::AmazonS3Builder::new()
             .with_endpoint(&s.endpoint)
             .with_bucket_name(&s.bucket)
-            .with_region(if s.region.is_empty() { "us-east-1" } else { &s.region })
+            .with_region(if s.region.is_empty() {
+                "us-east-1"
+            } else {
+                &s.region
+            })
             .with_access_key_id(&s.access_key)
             .with_secret_access_key(&s.secret_key)
             .with_allow_http(s.endpoint.starts_with("http://"))

@@ -496,8 +496,16 @@ pub fn form_decided(f: &portico_store::access::Form, approve: bool, note: &str) 
             "You may correct what the note says and ask again.",
         ),
     };
-    let note_zh = if note.is_empty() { String::new() } else { format!("\n簽核備註：{note}") };
-    let note_en = if note.is_empty() { String::new() } else { format!("\nApprover's note: {note}") };
+    let note_zh = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\n簽核備註：{note}")
+    };
+    let note_en = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\nApprover's note: {note}")
+    };
     text(
         &format!("{}{zh_result}（{}）", what.zh, f.number),
         &format!("{} {en_result} ({})", what.en, f.number),

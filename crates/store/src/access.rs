@@ -6,11 +6,13 @@
 pub mod defs;
 
 use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, like_escape, ms};
-use portico_core::access::{Approver, FormState, Holdings, Line, Op, Step, already_decided, already_pending, form_number};
+use portico_core::Error;
+use portico_core::access::{
+    Approver, FormState, Holdings, Line, Op, Step, already_decided, already_pending, form_number,
+};
 use portico_core::ids::{AccountId, FileId, FormId};
 use portico_core::org::TreePath;
 use portico_core::permission::{AccessGrant, Visible};
-use portico_core::Error;
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -57,8 +59,13 @@ impl NewForm<'_> {
 
 /// Files a form; its number follows from its id. A second form for the
 /// same target while one waits is refused.
-pub async fn insert(c: &mut Conn, f: &NewForm<'_>, now: OffsetDateTime) -> Result<(FormId, String)> {
-    let attrs = serde_json::to_string(f.attrs).map_err(|e| Error::internal(format!("attrs: {e}")))?;
+pub async fn insert(
+    c: &mut Conn,
+    f: &NewForm<'_>,
+    now: OffsetDateTime,
+) -> Result<(FormId, String)> {
+    let attrs =
+        serde_json::to_string(f.attrs).map_err(|e| Error::internal(format!("attrs: {e}")))?;
     let r = sqlx::query(
         "INSERT INTO access_forms (step, op, account_id, target, category_id, org_id, title_before_id, title_id, \
          app_id, purpose, note, attrs, approver, scope_path, state, form_file_id, undertaking_file_id, submitted_at) \
@@ -85,7 +92,11 @@ pub async fn insert(c: &mut Conn, f: &NewForm<'_>, now: OffsetDateTime) -> Resul
     .await
     .map_err(crate::unique_on("form", already_pending()))?;
     let id = FormId(r.i64("id")?);
-    let number = form_number(f.step, now.to_offset(portico_core::time::TAIPEI).year(), id.0);
+    let number = form_number(
+        f.step,
+        now.to_offset(portico_core::time::TAIPEI).year(),
+        id.0,
+    );
     sqlx::query("UPDATE access_forms SET number = $1 WHERE id = $2")
         .bind(&number)
         .bind(id.0)
@@ -180,7 +191,7 @@ const COLS: &str = "f.id, f.number, f.step, f.op, f.account_id, p.login AS p_log
     COALESCE(a.name, '') AS app_name, f.purpose, f.note, f.attrs, f.approver, f.scope_path, f.state, f.form_file_id, \
     f.undertaking_file_id, f.submitted_at, f.decided_by, COALESCE(d.name, '') AS d_name, f.decided_at, f.decision_note";
 const FROM: &str = "FROM access_forms f JOIN accounts p ON p.id = f.account_id \
-    LEFT JOIN org_units pu ON pu.id = p.unit_id LEFT JOIN org_units pg ON pg.id = p.agency_id \
+    LEFT JOIN org_units pu ON pu.id = p.unit_id LEFT JOIN org_units pg ON pg.id = pu.agency_id \
     LEFT JOIN access_orgs o ON o.id = f.org_id LEFT JOIN access_org_titles tb ON tb.id = f.title_before_id \
     LEFT JOIN access_org_titles t ON t.id = f.title_id LEFT JOIN apps a ON a.id = f.app_id \
     LEFT JOIN accounts d ON d.id = f.decided_by";
@@ -268,11 +279,13 @@ async fn with_lines(c: &mut Conn, mut forms: Vec<Form>) -> Result<Vec<Form>> {
 }
 
 pub async fn get(c: &mut Conn, id: FormId) -> Result<Option<Form>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} {FROM} WHERE f.id = $1")))
-        .bind(id.0)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} {FROM} WHERE f.id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
     let Some(f) = r.as_ref().map(from_row).transpose()? else {
         return Ok(None);
     };
@@ -312,7 +325,12 @@ pub async fn decide(
 }
 
 /// The applicant takes back a form nobody decided yet.
-pub async fn withdraw(c: &mut Conn, id: FormId, account: AccountId, now: OffsetDateTime) -> Result<()> {
+pub async fn withdraw(
+    c: &mut Conn,
+    id: FormId,
+    account: AccountId,
+    now: OffsetDateTime,
+) -> Result<()> {
     let r = sqlx::query(
         "UPDATE access_forms SET state = 'withdrawn', decided_at = $1 \
          WHERE id = $2 AND account_id = $3 AND state = 'pending'",
@@ -453,7 +471,12 @@ pub async fn queue_count(c: &mut Conn, who: &Approving) -> Result<i64> {
 }
 
 /// 個人簽核記錄查詢: the forms this person decided, newest first.
-pub async fn decided_by(c: &mut Conn, by: AccountId, page: u32, per_page: u32) -> Result<Page<Form>> {
+pub async fn decided_by(
+    c: &mut Conn,
+    by: AccountId,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Form>> {
     let total = sqlx::query("SELECT COUNT(*) AS n FROM access_forms WHERE decided_by = $1")
         .bind(by.0)
         .fetch_one(&mut *c)
@@ -480,9 +503,7 @@ pub async fn decided_by(c: &mut Conn, by: AccountId, page: u32, per_page: u32) -
 
 /// What a person holds, as the order and prerequisites see it.
 pub async fn holdings(c: &mut Conn, account: AccountId, unit_path: &TreePath) -> Result<Holdings> {
-    let ids = |sql: &'static str| {
-        sqlx::query(sql).bind(account.0)
-    };
+    let ids = |sql: &'static str| sqlx::query(sql).bind(account.0);
     let categories = ids(
         "SELECT h.category_id AS id FROM account_categories h JOIN member_categories m ON m.id = h.category_id \
          WHERE h.account_id = $1 AND m.active = 1",
@@ -524,7 +545,11 @@ pub struct HeldRole {
 }
 
 /// The roles a person holds, in one application or all.
-pub async fn held_roles(c: &mut Conn, account: AccountId, app: Option<i64>) -> Result<Vec<HeldRole>> {
+pub async fn held_roles(
+    c: &mut Conn,
+    account: AccountId,
+    app: Option<i64>,
+) -> Result<Vec<HeldRole>> {
     let mut b = SqlBuf::new(
         "SELECT h.role_id, r.app_id, a.name AS app_name, r.code, r.name, h.attrs, h.granted_at \
          FROM account_roles h JOIN app_roles r ON r.id = h.role_id JOIN apps a ON a.id = r.app_id \
@@ -643,12 +668,17 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
             ),
         };
         if l.after {
-            let q = sqlx::query(add).bind(account).bind(l.item).bind(form).bind(ms(now));
+            let q = sqlx::query(add)
+                .bind(account)
+                .bind(l.item)
+                .bind(form)
+                .bind(ms(now));
             let q = match f.step {
                 Step::Category => q,
                 Step::Org => q.bind(f.title_id),
                 Step::Role => q.bind(
-                    serde_json::to_string(&f.attrs).map_err(|e| Error::internal(format!("attrs: {e}")))?,
+                    serde_json::to_string(&f.attrs)
+                        .map_err(|e| Error::internal(format!("attrs: {e}")))?,
                 ),
             };
             q.execute(&mut *c).await.map_err(db_err)?;
@@ -665,13 +695,29 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
 }
 
 /// Grants directly, with no form (the demo seeder).
-pub async fn grant_directly(c: &mut Conn, g: AccessGrant, step: Step, item: i64, title: Option<i64>, now: OffsetDateTime) -> Result<()> {
+pub async fn grant_directly(
+    c: &mut Conn,
+    g: AccessGrant,
+    step: Step,
+    item: i64,
+    title: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<()> {
     let sql = match step {
-        Step::Category => "INSERT INTO account_categories (account_id, category_id, granted_at) VALUES ($1, $2, $3)",
-        Step::Org => "INSERT INTO account_orgs (account_id, org_id, granted_at, title_id) VALUES ($1, $2, $3, $4)",
-        Step::Role => "INSERT INTO account_roles (account_id, role_id, granted_at) VALUES ($1, $2, $3)",
+        Step::Category => {
+            "INSERT INTO account_categories (account_id, category_id, granted_at) VALUES ($1, $2, $3)"
+        }
+        Step::Org => {
+            "INSERT INTO account_orgs (account_id, org_id, granted_at, title_id) VALUES ($1, $2, $3, $4)"
+        }
+        Step::Role => {
+            "INSERT INTO account_roles (account_id, role_id, granted_at) VALUES ($1, $2, $3)"
+        }
     };
-    let q = sqlx::query(sql).bind(g.account().0).bind(item).bind(ms(now));
+    let q = sqlx::query(sql)
+        .bind(g.account().0)
+        .bind(item)
+        .bind(ms(now));
     let q = if step == Step::Org { q.bind(title) } else { q };
     q.execute(&mut *c).await.map_err(db_err)?;
     Ok(())
@@ -680,7 +726,11 @@ pub async fn grant_directly(c: &mut Conn, g: AccessGrant, step: Step, item: i64,
 /// A person's `roles` claim in one application: the codes they hold
 /// there, or `None` when the application defines no roles. One query, as
 /// every token issued asks it.
-pub async fn roles_claim(c: &mut Conn, account: AccountId, app: i64) -> Result<Option<Vec<String>>> {
+pub async fn roles_claim(
+    c: &mut Conn,
+    account: AccountId,
+    app: i64,
+) -> Result<Option<Vec<String>>> {
     let rows = sqlx::query(
         "SELECT r.code, CASE WHEN h.account_id IS NULL THEN 0 ELSE 1 END AS held FROM app_roles r \
          LEFT JOIN account_roles h ON h.role_id = r.id AND h.account_id = $1 \

@@ -82,7 +82,11 @@ impl App {
     }
 
     /// The check every decision passes, from what the form says.
-    async fn seen_parts(&self, c: &mut Conn, form: &Form) -> Result<(Vec<portico_core::permission::Role>, Vec<AccountId>)> {
+    async fn seen_parts(
+        &self,
+        c: &mut Conn,
+        form: &Form,
+    ) -> Result<(Vec<portico_core::permission::Role>, Vec<AccountId>)> {
         let held = roles::of_account(c, form.applicant.id)
             .await?
             .iter()
@@ -96,7 +100,12 @@ impl App {
     }
 
     /// May this person sign off the form?
-    pub(crate) async fn may_decide(&self, c: &mut Conn, p: &Principal, form: &Form) -> Result<bool> {
+    pub(crate) async fn may_decide(
+        &self,
+        c: &mut Conn,
+        p: &Principal,
+        form: &Form,
+    ) -> Result<bool> {
         let (held, managers) = self.seen_parts(c, form).await?;
         let seen = FormSeen {
             id: form.id.0,
@@ -198,7 +207,11 @@ impl App {
         }
         let mut e = form_event(
             ctx,
-            if approve { "access.approve" } else { "access.reject" },
+            if approve {
+                "access.approve"
+            } else {
+                "access.reject"
+            },
             p,
             id,
             &form.number,
@@ -270,7 +283,12 @@ impl App {
     }
 
     /// 個人簽核記錄查詢: what this person decided, newest first.
-    pub async fn my_decisions(&self, p: &Principal, page: u32, per_page: u32) -> Result<Page<Form>> {
+    pub async fn my_decisions(
+        &self,
+        p: &Principal,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Form>> {
         store::decided_by(&mut *self.db.read().await?, p.account_id(), page, per_page).await
     }
 }

@@ -48,7 +48,14 @@ pub struct AppRoles {
     pub orgs: Vec<AccessOrg>,
 }
 
-fn def_event(ctx: &Ctx, action: &str, p: &Principal, kind: &str, id: i64, label: &str) -> audit::NewEvent {
+fn def_event(
+    ctx: &Ctx,
+    action: &str,
+    p: &Principal,
+    kind: &str,
+    id: i64,
+    label: &str,
+) -> audit::NewEvent {
     let mut e = event(ctx, action);
     e.actor_id = Some(p.account_id().0);
     e.actor_login = p.login().to_owned();
@@ -101,7 +108,14 @@ impl App {
         page: u32,
         per_page: u32,
     ) -> Result<Page<AccessOrg>> {
-        store::orgs(&mut *self.db.read().await?, q, p.is_system_admin(), page, per_page).await
+        store::orgs(
+            &mut *self.db.read().await?,
+            q,
+            p.is_system_admin(),
+            page,
+            per_page,
+        )
+        .await
     }
 
     pub async fn access_org(&self, id: i64) -> Result<AccessOrg> {
@@ -123,9 +137,9 @@ impl App {
         let mut tx = self.db.begin().await?;
         let (mut name, mut oid) = (d.name.clone(), d.oid.clone());
         if let Some(u) = d.unit {
-            let unit = orgs::get(&mut tx, OrgUnitId(u))
-                .await?
-                .ok_or_else(|| Error::invalid("unit", Msg::new("找不到此機關", "No such agency")))?;
+            let unit = orgs::get(&mut tx, OrgUnitId(u)).await?.ok_or_else(|| {
+                Error::invalid("unit", Msg::new("找不到此機關", "No such agency"))
+            })?;
             if name.trim().is_empty() {
                 name = unit.name;
             }
@@ -163,7 +177,13 @@ impl App {
     }
 
     /// Adds a 職稱/身分 to an organisation.
-    pub async fn add_org_title(&self, p: &Principal, ctx: &Ctx, org: i64, name: &str) -> Result<i64> {
+    pub async fn add_org_title(
+        &self,
+        p: &Principal,
+        ctx: &Ctx,
+        org: i64,
+        name: &str,
+    ) -> Result<i64> {
         let w = p.system_admin()?.writes();
         let name = check_title(name).map_err(|m| Error::invalid("title", m))?;
         let now = self.now();
@@ -191,7 +211,11 @@ impl App {
         let mut tx = self.db.begin().await?;
         let o = store::org(&mut tx, org).await?.ok_or(Error::NotFound)?;
         store::set_title_active(&mut tx, w, org, title, active).await?;
-        let name = o.titles.iter().find(|t| t.id == title).map(|t| t.name.clone());
+        let name = o
+            .titles
+            .iter()
+            .find(|t| t.id == title)
+            .map(|t| t.name.clone());
         let mut e = def_event(ctx, "access.title", p, "access_org", org, &o.name);
         e.detail = serde_json::json!({"title": name, "active": active}).to_string();
         audit::append(&mut tx, &e, now).await?;
@@ -266,12 +290,18 @@ impl App {
         if let Some(cat) = f.needs_category
             && store::category(&mut tx, cat).await?.is_none()
         {
-            return Err(Error::invalid("needs_category", Msg::new("找不到此會員類別", "No such member category")));
+            return Err(Error::invalid(
+                "needs_category",
+                Msg::new("找不到此會員類別", "No such member category"),
+            ));
         }
         if let Some(org) = f.needs_org
             && store::org(&mut tx, org).await?.is_none()
         {
-            return Err(Error::invalid("needs_org", Msg::new("找不到此組織", "No such organisation")));
+            return Err(Error::invalid(
+                "needs_org",
+                Msg::new("找不到此組織", "No such organisation"),
+            ));
         }
         let id = match id {
             Some(id) => {
@@ -281,14 +311,21 @@ impl App {
             None => store::insert_role(&mut tx, w, &f, now).await?,
         };
         let mut e = def_event(ctx, "access.role", p, "app", app, &f.code);
-        e.detail = serde_json::json!({"name": f.name, "role": f.code, "active": d.active}).to_string();
+        e.detail =
+            serde_json::json!({"name": f.name, "role": f.code, "active": d.active}).to_string();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(id)
     }
 
     /// Appoints an application manager by login.
-    pub async fn add_app_manager(&self, p: &Principal, ctx: &Ctx, app: i64, login: &str) -> Result<()> {
+    pub async fn add_app_manager(
+        &self,
+        p: &Principal,
+        ctx: &Ctx,
+        app: i64,
+        login: &str,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let w = self.manage_app(&mut tx, p, app).await?;

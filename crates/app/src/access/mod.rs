@@ -239,9 +239,15 @@ impl App {
                 let before = h.categories.contains(&cat.id);
                 if before != ask.remove {
                     return Err(if before {
-                        unchanged("您已具有此會員類別", "You already hold this member category")
+                        unchanged(
+                            "您已具有此會員類別",
+                            "You already hold this member category",
+                        )
                     } else {
-                        unchanged("您沒有此會員類別，無需申請刪除", "You do not hold this member category")
+                        unchanged(
+                            "您沒有此會員類別，無需申請刪除",
+                            "You do not hold this member category",
+                        )
                     });
                 }
                 k.lines.push(Line {
@@ -350,7 +356,10 @@ impl App {
         if ask.roles.iter().any(|r| !roles.iter().any(|x| x.id == *r)) {
             return Err(Error::invalid(
                 "roles",
-                Msg::new("所選角色不屬於此應用系統", "A chosen role is not this application's"),
+                Msg::new(
+                    "所選角色不屬於此應用系統",
+                    "A chosen role is not this application's",
+                ),
             ));
         }
         let held: Vec<i64> = store::held_roles(c, a.id, Some(app.id))
@@ -418,7 +427,8 @@ impl App {
         let held = store::held_orgs(&mut c, a.id).await?;
         drop(c);
         let f = print_of(&self.portal_name(), &a, &k, &held, self.now());
-        self.render_pdf(move |font| print::render_form(font, &f)).await
+        self.render_pdf(move |font| print::render_form(font, &f))
+            .await
     }
 
     /// 保密切結書 for an application's roles, to print and sign.
@@ -447,7 +457,8 @@ impl App {
     pub async fn print_form(&self, p: &Principal, id: FormId) -> Result<Vec<u8>> {
         let v = self.form_view(p, id).await?;
         let f = printed_form(&self.portal_name(), &v.form);
-        self.render_pdf(move |font| print::render_form(font, &f)).await
+        self.render_pdf(move |font| print::render_form(font, &f))
+            .await
     }
 
     pub(crate) fn portal_name(&self) -> String {
@@ -716,8 +727,17 @@ fn print_of(
             subject.push(("申請組織".into(), orgs));
             for r in &k.roles {
                 let op = k.lines.iter().find(|l| l.item == r.id);
-                let verb = if op.is_some_and(|l| l.after) { "新增" } else { "刪除" };
-                roles.push([r.app_name.clone(), r.name.clone(), verb.into(), "個人".into()]);
+                let verb = if op.is_some_and(|l| l.after) {
+                    "新增"
+                } else {
+                    "刪除"
+                };
+                roles.push([
+                    r.app_name.clone(),
+                    r.name.clone(),
+                    verb.into(),
+                    "個人".into(),
+                ]);
             }
             for (key, v) in &k.attrs {
                 let label = k
@@ -768,13 +788,21 @@ fn printed_form(portal: &str, f: &Form) -> print::PrintForm {
             }
         }
         Step::Org => {
-            subject.push(("申請組織".into(), format!("{}（OID {}）", f.org_name, f.org_oid)));
+            subject.push((
+                "申請組織".into(),
+                format!("{}（OID {}）", f.org_name, f.org_oid),
+            ));
             subject.push(("申請職稱/身分".into(), f.title.clone()));
         }
         Step::Role => {
             for l in &f.lines {
                 let verb = if l.after { "新增" } else { "刪除" };
-                roles.push([f.app_name.clone(), l.name.clone(), verb.into(), "個人".into()]);
+                roles.push([
+                    f.app_name.clone(),
+                    l.name.clone(),
+                    verb.into(),
+                    "個人".into(),
+                ]);
             }
             for (k, v) in &f.attrs {
                 subject.push((k.clone(), v.clone()));

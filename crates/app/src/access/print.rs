@@ -50,8 +50,9 @@ impl PdfFont {
                         self.path
                     )
                 })?;
-                Font::new(Arc::new(data).into(), self.index)
-                    .ok_or_else(|| format!("PDF font {}: face {} unreadable", self.path, self.index))
+                Font::new(Arc::new(data).into(), self.index).ok_or_else(|| {
+                    format!("PDF font {}: face {} unreadable", self.path, self.index)
+                })
             })
             .clone()
     }
@@ -286,10 +287,10 @@ pub fn render_form(font: &Font, f: &PrintForm) -> Result<Vec<u8>, String> {
         let sign_h = 80.0;
         for (i, who) in ["申請人", "申請單位主管"].iter().enumerate() {
             let x = LEFT + half * i as f32;
-            p.rect(x, y, 70.0, sign_h, false);
+            p.rect(x, y, 84.0, sign_h, false);
             p.text(x + 6.0, y + 30.0, SIZE, who);
             p.text(x + 6.0, y + 50.0, SIZE, "簽章");
-            p.rect(x + 70.0, y, half - 70.0, sign_h, false);
+            p.rect(x + 84.0, y, half - 84.0, sign_h, false);
         }
         y += sign_h;
 

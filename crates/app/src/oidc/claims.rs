@@ -26,10 +26,12 @@ impl App {
         }
         // One pooled connection for the unit and agency names, and only
         // when they were approved.
-        let mut c = if approved
-            .iter()
-            .any(|c| matches!(c, Claim::Unit | Claim::Agency | Claim::Organisations | Claim::Categories))
-        {
+        let mut c = if approved.iter().any(|c| {
+            matches!(
+                c,
+                Claim::Unit | Claim::Agency | Claim::Organisations | Claim::Categories
+            )
+        }) {
             Some(self.db.read().await?)
         } else {
             None

@@ -162,6 +162,9 @@ impl Unattended {
     pub fn access(&self, account: AccountId) -> AccessGrant {
         AccessGrant { account, by: None }
     }
+    pub fn manage_app(&self, app: i64, by: AccountId) -> AppManage {
+        AppManage { app, by }
+    }
 }
 
 #[cfg(test)]

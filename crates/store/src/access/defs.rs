@@ -3,12 +3,12 @@
 //! applications' managers. A code, an OID, a unit and a role code within
 //! its application are unique by index.
 use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, like_escape, ms, unique_on};
+use portico_core::Error;
 use portico_core::Msg;
 use portico_core::access::{Approver, AttrField, CategoryFields, OrgFields, RoleFields};
 use portico_core::ids::{AccountId, OrgUnitId};
 use portico_core::org::TreePath;
 use portico_core::permission::{AppManage, SystemWrite};
-use portico_core::Error;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
@@ -38,7 +38,11 @@ const CATEGORY_COLS: &str = "id, code, name, description, needs_form, active";
 pub async fn categories(c: &mut Conn, with_inactive: bool) -> Result<Vec<Category>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CATEGORY_COLS} FROM member_categories {} ORDER BY code",
-        if with_inactive { "" } else { "WHERE active = 1" }
+        if with_inactive {
+            ""
+        } else {
+            "WHERE active = 1"
+        }
     )))
     .fetch_all(&mut *c)
     .await
@@ -155,7 +159,8 @@ async fn with_titles(c: &mut Conn, mut orgs: Vec<AccessOrg>) -> Result<Vec<Acces
     if orgs.is_empty() {
         return Ok(orgs);
     }
-    let mut b = SqlBuf::new("SELECT id, org_id, name, active FROM access_org_titles WHERE org_id IN (");
+    let mut b =
+        SqlBuf::new("SELECT id, org_id, name, active FROM access_org_titles WHERE org_id IN (");
     for (i, o) in orgs.iter().enumerate() {
         if i > 0 {
             b.push(", ");
@@ -254,7 +259,10 @@ fn org_taken(e: sqlx::Error) -> Error {
     if unit {
         Error::Conflict {
             field: "unit",
-            message: Msg::new("此機關已是可加入的組織", "This agency is already an organisation"),
+            message: Msg::new(
+                "此機關已是可加入的組織",
+                "This agency is already an organisation",
+            ),
         }
     } else {
         unique_on(
@@ -388,7 +396,10 @@ fn role_row(r: &AnyRow) -> Result<AppRole> {
         code: r.text("code")?,
         name: r.text("name")?,
         description: r.text("description")?,
-        needs_category: pair(r.opt_i64("needs_category_id")?, r.opt_text("category_name")?),
+        needs_category: pair(
+            r.opt_i64("needs_category_id")?,
+            r.opt_text("category_name")?,
+        ),
         needs_org: pair(r.opt_i64("needs_org_id")?, r.opt_text("org_name")?),
         needs_form: r.flag("needs_form")?,
         needs_undertaking: r.flag("needs_undertaking")?,
@@ -404,7 +415,11 @@ fn role_row(r: &AnyRow) -> Result<AppRole> {
 pub async fn roles_of(c: &mut Conn, app: i64, with_inactive: bool) -> Result<Vec<AppRole>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {ROLE_COLS} {ROLE_FROM} WHERE r.app_id = $1 {} ORDER BY r.position, r.id",
-        if with_inactive { "" } else { "AND r.active = 1" }
+        if with_inactive {
+            ""
+        } else {
+            "AND r.active = 1"
+        }
     )))
     .bind(app)
     .fetch_all(&mut *c)
@@ -544,11 +559,13 @@ pub async fn manager_ids(c: &mut Conn, app: i64) -> Result<Vec<AccountId>> {
         "SELECT account_id FROM app_managers WHERE app_id = $1 \
          UNION SELECT owner_id AS account_id FROM apps WHERE id = $1",
     )
-        .bind(app)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?;
-    rows.iter().map(|r| Ok(AccountId(r.i64("account_id")?))).collect()
+    .bind(app)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| Ok(AccountId(r.i64("account_id")?)))
+        .collect()
 }
 
 pub async fn managers(c: &mut Conn, app: i64) -> Result<Vec<Manager>> {
@@ -578,10 +595,10 @@ pub async fn managed_apps(c: &mut Conn, account: AccountId) -> Result<Vec<i64>> 
         "SELECT app_id FROM app_managers WHERE account_id = $1 \
          UNION SELECT id AS app_id FROM apps WHERE owner_id = $1 ORDER BY app_id",
     )
-        .bind(account.0)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?;
+    .bind(account.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
     rows.iter().map(|r| r.i64("app_id")).collect()
 }
 
