@@ -2,6 +2,7 @@
 //! `/api/v1`. Handlers are thin: extract, call one use case, render.
 #![forbid(unsafe_code)]
 
+mod access;
 mod account_flows;
 mod admin;
 mod api;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/", axum::routing::get(root))
         .merge(pages::router())
+        .merge(access::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

@@ -278,6 +278,29 @@ pub(crate) fn unit_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
     groups
 }
 
+/// The agencies, grouped under their top group, in tree order.
+pub(crate) fn agency_choices(tree: &Tree) -> Vec<(String, Vec<(i64, String)>)> {
+    let mut groups: Vec<(String, Vec<(i64, String)>)> = Vec::new();
+    for (i, _) in &tree.order {
+        let u = &tree.units[*i];
+        if u.kind != OrgKind::Agency || !tree.is_live(u) {
+            continue;
+        }
+        let group = u
+            .path
+            .ids()
+            .first()
+            .and_then(|id| tree.get(*id))
+            .map(|g| g.name.clone())
+            .unwrap_or_default();
+        match groups.last_mut() {
+            Some((g, opts)) if *g == group => opts.push((u.id.0, u.name.clone())),
+            _ => groups.push((group, vec![(u.id.0, u.name.clone())])),
+        }
+    }
+    groups
+}
+
 /// A page that moves on to `url` by itself. Used after a form post whose
 /// next stop is another site: the form-action policy would stop a
 /// redirect, a fresh navigation is fine.

@@ -282,6 +282,66 @@ impl App {
         Ok(out)
     }
 
+    /// 個人簽核記錄查詢 as a workbook (xlsx or ODS): every form this
+    /// person decided.
+    pub async fn my_decisions_export(
+        &self,
+        p: &Principal,
+        format: crate::export::Sheet,
+        lang: portico_core::Lang,
+    ) -> Result<Vec<u8>> {
+        let all =
+            store::decided_by(&mut *self.db.read().await?, p.account_id(), 1, 100_000).await?;
+        let tr = |zh: &str, en: &str| {
+            if lang == portico_core::Lang::En {
+                en
+            } else {
+                zh
+            }
+            .to_owned()
+        };
+        let table = crate::export::Table {
+            name: &tr("個人簽核記錄", "My decisions"),
+            headers: vec![
+                tr("申請單號", "Form no."),
+                tr("表單類別", "Form"),
+                tr("類型", "Type"),
+                tr("申請人帳號", "Applicant login"),
+                tr("申請人", "Applicant"),
+                tr("申請項目", "Asked for"),
+                tr("申請日期", "Submitted"),
+                tr("簽核結果", "Decision"),
+                tr("簽核時間", "Decided"),
+                tr("簽核備註", "Note"),
+            ],
+            rows: all
+                .items
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.number.clone(),
+                        f.step.queue_title().get(lang).to_owned(),
+                        f.op.label().get(lang).to_owned(),
+                        f.applicant.login.clone(),
+                        f.applicant.name.clone(),
+                        f.lines
+                            .iter()
+                            .map(|l| format!("{} {}", l.code, l.name))
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        portico_core::time::display(f.submitted_at),
+                        f.state.label().get(lang).to_owned(),
+                        f.decided_at
+                            .map(portico_core::time::display)
+                            .unwrap_or_default(),
+                        f.decision_note.clone(),
+                    ]
+                })
+                .collect(),
+        };
+        crate::export::table(&table, format)
+    }
+
     /// 個人簽核記錄查詢: what this person decided, newest first.
     pub async fn my_decisions(
         &self,

@@ -67,9 +67,33 @@ fn def_event(
 }
 
 impl App {
-    /// 會員類別: every category (inactive ones too for system admins).
-    pub async fn access_categories(&self, p: &Principal) -> Result<Vec<Category>> {
-        store::categories(&mut *self.db.read().await?, p.is_system_admin()).await
+    /// 會員類別 a person may ask for: the active ones.
+    pub async fn access_categories(&self) -> Result<Vec<Category>> {
+        store::categories(&mut *self.db.read().await?, false).await
+    }
+
+    /// 會員類別與組織管理: every category and a page of the organisations,
+    /// inactive ones too; system admins only.
+    pub async fn access_definitions(
+        &self,
+        p: &Principal,
+        q: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<Category>, Page<AccessOrg>)> {
+        let admin = p.system_admin()?;
+        let mut c = self.db.read().await?;
+        Ok((
+            store::categories(&mut c, true).await?,
+            store::orgs(
+                &mut c,
+                q,
+                admin.principal().is_system_admin(),
+                page,
+                per_page,
+            )
+            .await?,
+        ))
     }
 
     /// Adds a category (`id` None) or changes one; system admins only.
@@ -99,23 +123,9 @@ impl App {
         Ok(id)
     }
 
-    /// Organisations by name or OID, a page (inactive ones too for system
-    /// admins).
-    pub async fn access_orgs(
-        &self,
-        p: &Principal,
-        q: &str,
-        page: u32,
-        per_page: u32,
-    ) -> Result<Page<AccessOrg>> {
-        store::orgs(
-            &mut *self.db.read().await?,
-            q,
-            p.is_system_admin(),
-            page,
-            per_page,
-        )
-        .await
+    /// Organisations a person may join, by name or OID, a page.
+    pub async fn access_orgs(&self, q: &str, page: u32, per_page: u32) -> Result<Page<AccessOrg>> {
+        store::orgs(&mut *self.db.read().await?, q, false, page, per_page).await
     }
 
     pub async fn access_org(&self, id: i64) -> Result<AccessOrg> {

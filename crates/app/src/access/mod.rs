@@ -9,7 +9,7 @@ mod defs;
 pub mod print;
 
 pub use decide::{Approval, BatchOutcome};
-pub use defs::{OrgDraft, RoleDraft};
+pub use defs::{AppRoles, OrgDraft, RoleDraft};
 
 use crate::files::FileBytes;
 use crate::{App, Ctx, Result, event};
@@ -92,6 +92,30 @@ pub enum Standing {
     Pending { form: FormId, number: String },
     /// 未申請.
     Open,
+}
+
+impl Standing {
+    pub fn since(&self) -> Option<time::OffsetDateTime> {
+        match self {
+            Standing::Held { since } => Some(*since),
+            _ => None,
+        }
+    }
+    pub fn form(&self) -> Option<FormId> {
+        match self {
+            Standing::Pending { form, .. } => Some(*form),
+            _ => None,
+        }
+    }
+    pub fn number(&self) -> &str {
+        match self {
+            Standing::Pending { number, .. } => number,
+            _ => "",
+        }
+    }
+    pub fn is_open(&self) -> bool {
+        matches!(self, Standing::Open)
+    }
 }
 
 /// 個人會員類別維護, 個人組織維護, 應用系統角色維護: what a person holds,

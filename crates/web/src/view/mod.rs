@@ -6,6 +6,7 @@ use askama::Template;
 use portico_app::sessions::Session;
 use portico_core::{FieldError, Lang, Msg};
 
+mod access;
 mod account;
 mod clients;
 mod console;
@@ -14,6 +15,7 @@ mod enrolment;
 mod mailboxes;
 mod requests;
 mod signin;
+pub use access::*;
 pub use account::*;
 pub use clients::*;
 pub use console::*;

@@ -1,0 +1,333 @@
+//! Access requests' pages (issue 14): 個人會員類別維護, 個人組織維護, 應用系統
+//! 角色維護, the ask page with 列印申請書 and the upload, one form, 待簽核表單,
+//! 個人簽核記錄查詢, and the definitions' pages.
+use super::*;
+use portico_app::access::{Approval, FormView, MyAccess, Standing};
+use portico_core::access::{FormState, Step};
+use portico_store::access::Form;
+use portico_store::access::defs::{AccessOrg, AppRole, Category, RoleApp};
+
+/// The three steps as the pages show them, each with whether it is open.
+pub struct AccessStep {
+    pub step: Step,
+    pub href: &'static str,
+    pub nav: &'static str,
+    pub closed: Option<Msg>,
+}
+
+pub fn steps(my: &MyAccess) -> Vec<AccessStep> {
+    Step::ALL
+        .into_iter()
+        .map(|step| AccessStep {
+            step,
+            href: match step {
+                Step::Category => "/access/categories",
+                Step::Org => "/access/orgs",
+                Step::Role => "/access/roles",
+            },
+            nav: match step {
+                Step::Category => "access-categories",
+                Step::Org => "access-orgs",
+                Step::Role => "access-roles",
+            },
+            closed: my.closed.get(&step).cloned(),
+        })
+        .collect()
+}
+
+/// What 狀態 shows for a choice.
+pub fn standing_label(s: &Standing) -> Msg {
+    match s {
+        Standing::Held { .. } => Msg::new("已申請", "Held"),
+        Standing::Pending { .. } => Msg::new("簽核中", "Awaiting approval"),
+        Standing::Open => Msg::new("未申請", "Not applied"),
+    }
+}
+
+pub struct AccessCategoryRow {
+    pub category: Category,
+    pub standing: Standing,
+}
+
+#[derive(Template)]
+#[template(path = "access/categories.html")]
+pub struct AccessCategoriesPage {
+    pub c: Chrome,
+    pub steps: Vec<AccessStep>,
+    pub rows: Vec<AccessCategoryRow>,
+    pub state: String,
+    pub q: String,
+}
+
+pub struct AccessOrgRow {
+    pub org: AccessOrg,
+    pub standing: Standing,
+}
+
+#[derive(Template)]
+#[template(path = "access/orgs.html")]
+pub struct AccessOrgsPage {
+    pub c: Chrome,
+    pub steps: Vec<AccessStep>,
+    pub my: MyAccess,
+    /// 未加入的組織, a page of the search.
+    pub page: portico_store::Page<AccessOrgRow>,
+    pub q: String,
+    pub query_string: String,
+}
+
+impl AccessOrgsPage {
+    pub fn closed(&self) -> Option<&Msg> {
+        self.my.closed.get(&Step::Org)
+    }
+    pub fn pending(&self) -> Vec<&Form> {
+        self.my
+            .forms
+            .iter()
+            .filter(|f| f.step == Step::Org && f.state == FormState::Pending)
+            .collect()
+    }
+}
+
+pub struct AccessAppRow {
+    pub app: RoleApp,
+    pub roles: Vec<AppRole>,
+    pub standing: Standing,
+    /// The codes of the roles held there.
+    pub held: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "access/roles.html")]
+pub struct AccessRolesPage {
+    pub c: Chrome,
+    pub steps: Vec<AccessStep>,
+    pub closed: Option<Msg>,
+    pub rows: Vec<AccessAppRow>,
+    pub q: String,
+}
+
+impl AccessRolesPage {
+    pub fn held(&self) -> Vec<&AccessAppRow> {
+        self.rows.iter().filter(|r| !r.held.is_empty()).collect()
+    }
+    pub fn pending(&self) -> Vec<&AccessAppRow> {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.standing, Standing::Pending { .. }))
+            .collect()
+    }
+    pub fn open(&self) -> Vec<&AccessAppRow> {
+        let q = self.q.trim();
+        self.rows
+            .iter()
+            .filter(|r| r.held.is_empty() && !matches!(r.standing, Standing::Pending { .. }))
+            .filter(|r| q.is_empty() || r.app.name.contains(q))
+            .collect()
+    }
+}
+
+/// The ask page's subject: one category, one organisation or one
+/// application's roles, and what the person holds of it.
+pub enum AskSubject {
+    Category(Category),
+    Org {
+        org: AccessOrg,
+        /// The 職稱/身分 held now, if a member.
+        held_title: Option<Option<i64>>,
+    },
+    Roles {
+        app: RoleApp,
+        roles: Vec<AppRole>,
+        held: Vec<i64>,
+        attrs: std::collections::BTreeMap<String, String>,
+    },
+}
+
+/// What the person typed, shown again with the errors.
+#[derive(Default, Clone)]
+pub struct AskValues {
+    pub remove: bool,
+    pub title: Option<i64>,
+    pub roles: Vec<i64>,
+    pub purpose: String,
+    pub note: String,
+    pub attrs: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "access/ask.html")]
+pub struct AccessAskPage {
+    pub c: Chrome,
+    pub step: Step,
+    pub item: i64,
+    pub subject: AskSubject,
+    pub v: AskValues,
+    /// The step is not open yet: why.
+    pub closed: Option<Msg>,
+    pub errs: Errors,
+    pub error: String,
+}
+
+impl AccessAskPage {
+    pub fn heading(&self) -> String {
+        let (zh, en) = match (&self.subject, self.v.remove) {
+            (AskSubject::Category(x), false) => (
+                format!("{} 申請加入", x.name),
+                format!("Ask for {}", x.name),
+            ),
+            (AskSubject::Category(x), true) => (
+                format!("{} 申請刪除", x.name),
+                format!("Give up {}", x.name),
+            ),
+            (AskSubject::Org { org, .. }, false) => (
+                format!("{} 組織申請", org.name),
+                format!("Join {}", org.name),
+            ),
+            (AskSubject::Org { org, .. }, true) => (
+                format!("{} 申請退出", org.name),
+                format!("Leave {}", org.name),
+            ),
+            (AskSubject::Roles { app, .. }, _) => (
+                format!("{} 角色申請", app.name),
+                format!("Roles in {}", app.name),
+            ),
+        };
+        if self.c.lang == Lang::En { en } else { zh }
+    }
+    pub fn description(&self) -> &str {
+        match &self.subject {
+            AskSubject::Category(x) => &x.description,
+            AskSubject::Org { org, .. } => &org.description,
+            AskSubject::Roles { app, .. } => &app.description,
+        }
+    }
+    /// Whether a signed form must be uploaded, as the definitions say.
+    pub fn needs_form(&self) -> bool {
+        match &self.subject {
+            AskSubject::Category(x) => x.needs_form,
+            AskSubject::Org { org, .. } => org.needs_form,
+            AskSubject::Roles { roles, .. } => roles.iter().any(|r| r.needs_form),
+        }
+    }
+    pub fn any_undertaking(&self) -> bool {
+        matches!(&self.subject, AskSubject::Roles { roles, .. } if roles.iter().any(|r| r.needs_undertaking))
+    }
+    pub fn role_checked(&self, id: &i64) -> bool {
+        self.v.roles.contains(id)
+    }
+    pub fn attr(&self, key: &str) -> &str {
+        self.v.attrs.get(key).map(String::as_str).unwrap_or("")
+    }
+    pub fn title_checked(&self, id: &i64) -> bool {
+        self.v.title == Some(*id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "access/form.html")]
+pub struct AccessFormPage {
+    pub c: Chrome,
+    pub v: FormView,
+    pub note: String,
+    pub errs: Errors,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "access/approvals.html")]
+pub struct AccessApprovalsPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<Approval>,
+    pub step: String,
+    pub q: String,
+    pub query_string: String,
+    /// What a batch left: each refused form's number and why.
+    pub outcome: Vec<(String, String)>,
+    pub errs: Errors,
+    pub error: String,
+}
+
+impl AccessApprovalsPage {
+    /// 序號 across pages.
+    pub fn seq(&self, index: &usize) -> u64 {
+        u64::from(self.page.page.saturating_sub(1)) * u64::from(self.page.per_page) + *index as u64
+    }
+}
+
+#[derive(Template)]
+#[template(path = "access/decided.html")]
+pub struct AccessDecidedPage {
+    pub c: Chrome,
+    pub page: portico_store::Page<Form>,
+    pub query_string: String,
+}
+
+/// 會員類別與組織管理 (system admins).
+#[derive(Template)]
+#[template(path = "access/admin.html")]
+pub struct AccessAdminPage {
+    pub c: Chrome,
+    pub categories: Vec<Category>,
+    pub page: portico_store::Page<AccessOrg>,
+    pub q: String,
+    pub query_string: String,
+    /// Agencies of the tree, grouped, for an organisation from the tree.
+    pub units: Vec<(String, Vec<(i64, String)>)>,
+    /// The form the errors belong to (`category`, `org`, `org-<id>`,
+    /// `category-<id>`).
+    pub section: String,
+    pub errs: Errors,
+    pub error: String,
+}
+
+impl AccessAdminPage {
+    pub fn is(&self, section: &str) -> bool {
+        self.section == section
+    }
+    pub fn open_category(&self, id: &i64) -> bool {
+        self.section == format!("category-{id}")
+    }
+    pub fn open_org(&self, id: &i64) -> bool {
+        self.section == format!("org-{id}")
+    }
+}
+
+/// 應用系統角色管理: the applications whose roles the person defines.
+#[derive(Template)]
+#[template(path = "access/apps.html")]
+pub struct AccessAppsPage {
+    pub c: Chrome,
+    pub apps: Vec<portico_store::clients::Client>,
+}
+
+#[derive(Template)]
+#[template(path = "access/app.html")]
+pub struct AccessAppPage {
+    pub c: Chrome,
+    pub a: portico_app::access::AppRoles,
+    pub section: String,
+    pub errs: Errors,
+    pub error: String,
+}
+
+impl AccessAppPage {
+    pub fn open_role(&self, id: &i64) -> bool {
+        self.section == format!("role-{id}")
+    }
+    pub fn approvers(&self) -> [portico_core::access::Approver; 3] {
+        portico_core::access::Approver::ALL
+    }
+    pub fn same(&self, a: &Option<i64>, b: &i64) -> bool {
+        *a == Some(*b)
+    }
+    pub fn cat_of(&self, r: &AppRole) -> Option<i64> {
+        r.needs_category.as_ref().map(|x| x.0)
+    }
+    pub fn org_of(&self, r: &AppRole) -> Option<i64> {
+        r.needs_org.as_ref().map(|x| x.0)
+    }
+    pub fn schema(&self, r: &AppRole) -> String {
+        portico_core::access::schema_text(&r.schema)
+    }
+}
