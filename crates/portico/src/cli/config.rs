@@ -56,6 +56,21 @@ pub struct Config {
     /// Seconds between housekeeping rounds (purging spent sessions, codes
     /// and tokens; the jobs that are due, each claimed once across nodes).
     pub housekeeping_seconds: u64,
+    /// Where uploaded files (signed forms' scans) are kept: a folder on
+    /// this machine, used when `files_s3_endpoint` is empty. Several nodes
+    /// need S3-compatible storage instead.
+    pub files_dir: String,
+    /// An S3-compatible endpoint (`https://s3.example.gov.tw`, MinIO, Ceph)
+    /// and its bucket and credentials; the bucket must exist.
+    pub files_s3_endpoint: String,
+    pub files_s3_bucket: String,
+    pub files_s3_region: String,
+    pub files_s3_access_key: String,
+    pub files_s3_secret_key: String,
+    /// The font printed forms are set in: a TrueType collection and the
+    /// face (Debian's fonts-noto-cjk, Noto Sans CJK TC).
+    pub pdf_font: String,
+    pub pdf_font_index: u32,
     /// Seconds a node owns an outbox message it claimed before another node
     /// may take it over (the first died mid-delivery). Keep it well above
     /// the slowest delivery, or a slow message goes out twice.
@@ -85,6 +100,14 @@ impl Default for Config {
             mobile_id_trust_file: String::new(),
             node_name: String::new(),
             housekeeping_seconds: 300,
+            files_dir: "data/files".into(),
+            files_s3_endpoint: String::new(),
+            files_s3_bucket: String::new(),
+            files_s3_region: String::new(),
+            files_s3_access_key: String::new(),
+            files_s3_secret_key: String::new(),
+            pdf_font: portico_app::access::print::DEFAULT_FONT.into(),
+            pdf_font_index: 3,
             outbox_lease_seconds: 60,
         }
     }
@@ -114,6 +137,22 @@ pub fn init_logs(format: &str) {
 }
 
 impl Config {
+    /// The file store this configuration names.
+    pub fn files(&self) -> Result<portico_app::files::Files, String> {
+        if self.files_s3_endpoint.is_empty() {
+            portico_app::files::Files::folder(std::path::Path::new(&self.files_dir))
+        } else {
+            portico_app::files::Files::s3(&portico_app::files::S3 {
+                endpoint: self.files_s3_endpoint.clone(),
+                bucket: self.files_s3_bucket.clone(),
+                region: self.files_s3_region.clone(),
+                access_key: self.files_s3_access_key.clone(),
+                secret_key: self.files_s3_secret_key.clone(),
+            })
+        }
+        .map_err(|e| e.to_string())
+    }
+
     /// The OpenID issuer: `public_url`, or `http://` + the address served.
     pub fn issuer(&self, listen: &str) -> String {
         if self.public_url.is_empty() {

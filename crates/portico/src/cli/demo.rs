@@ -52,11 +52,15 @@ pub async fn run(cfg: &Config, a: DemoArgs) -> Result<(), String> {
         .map_err(|e| format!("binding {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let key_file = data.join("portico.key");
+    let files =
+        portico_app::files::Files::folder(&data.join("files")).map_err(|e| e.to_string())?;
     let app = with_keys(
         open(&url).await?,
         &format!("http://{addr}"),
         &key_file.to_string_lossy(),
-    )?;
+    )?
+    .with_files(files)
+    .with_pdf_font(&cfg.pdf_font, cfg.pdf_font_index);
     let started = std::time::Instant::now();
     let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
     let (app, card_note) = demo_card(app, &card_agent, &mobile_id_sim).await?;
@@ -98,7 +102,7 @@ pub async fn run(cfg: &Config, a: DemoArgs) -> Result<(), String> {
 /// `portico seed`: the demo's data into the configured database.
 pub async fn seed(cfg: &Config, accounts: usize) -> Result<(), String> {
     super::config::init_logs(&cfg.log_format);
-    let app = open(&cfg.database_url).await?;
+    let app = open(&cfg.database_url).await?.with_files(cfg.files()?);
     let started = std::time::Instant::now();
     if app.seed_demo(accounts).await.map_err(|e| e.to_string())? {
         println!(

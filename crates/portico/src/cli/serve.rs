@@ -12,8 +12,12 @@ pub async fn run(cfg: &Config, listen: Option<String>) -> Result<(), String> {
     super::config::init_logs(&cfg.log_format);
     let listen = listen.unwrap_or(cfg.listen.clone());
     let issuer = cfg.issuer(&listen);
+    let files = cfg.files()?;
+    tracing::info!(store = %files.describe, "uploaded files");
     let mut app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
-        .with_delivery(delivery(cfg)?);
+        .with_delivery(delivery(cfg)?)
+        .with_files(files)
+        .with_pdf_font(&cfg.pdf_font, cfg.pdf_font_index);
     if !cfg.card_trust_file.is_empty() {
         let pem = std::fs::read_to_string(&cfg.card_trust_file)
             .map_err(|e| format!("reading {}: {e}", cfg.card_trust_file))?;
