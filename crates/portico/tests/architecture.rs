@@ -301,7 +301,10 @@ fn every_refusal_status_is_decided_in_error_rs() {
 #[test]
 fn every_audited_action_has_a_label() {
     use portico_core::audit::labels::ACTIONS;
-    const FIRST: [&str; 13] = [
+    const FIRST: [&str; 16] = [
+        "access",
+        "mailbox",
+        "directory",
         "auth",
         "account",
         "org",

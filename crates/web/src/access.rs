@@ -44,7 +44,26 @@ pub fn router() -> Router<AppState> {
         .route("/access/approvals", get(approvals).post(decide_batch))
         .route("/access/decided", get(decided))
         .route("/access/decided/export", get(decided_export))
-        .merge(defs::router())
+        // The definitions' pages (defs.rs).
+        .route("/admin/access", get(defs::admin))
+        .route("/admin/access/categories", post(defs::new_category))
+        .route("/admin/access/categories/{id}", post(defs::save_category))
+        .route("/admin/access/orgs", post(defs::new_org))
+        .route("/admin/access/orgs/{id}", post(defs::save_org))
+        .route("/admin/access/orgs/{id}/titles", post(defs::add_title))
+        .route(
+            "/admin/access/orgs/{id}/titles/{title}",
+            post(defs::title_active),
+        )
+        .route("/access/apps", get(defs::apps))
+        .route("/access/apps/{id}", get(defs::app))
+        .route("/access/apps/{id}/roles", post(defs::new_role))
+        .route("/access/apps/{id}/roles/{role}", post(defs::save_role))
+        .route("/access/apps/{id}/managers", post(defs::add_manager))
+        .route(
+            "/access/apps/{id}/managers/{account}/remove",
+            post(defs::remove_manager),
+        )
 }
 
 fn flash_of(code: Option<&str>) -> Option<Msg> {

@@ -218,6 +218,16 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "Directory connection tested",
     ),
     (
+        "directory.reconcile",
+        "修正目錄差異",
+        "Directory drift repaired",
+    ),
+    (
+        "directory.retry",
+        "重新同步目錄",
+        "Directory change retried",
+    ),
+    (
         "directory.adopt",
         "連結既有目錄帳號",
         "Existing directory linked",
@@ -239,6 +249,40 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("mailbox.enable", "啟用郵件帳號", "Mail account enabled"),
     ("mailbox.disable", "停用郵件帳號", "Mail account disabled"),
+    ("access.submit", "送出權限申請表單", "Access form sent"),
+    (
+        "access.withdraw",
+        "撤回權限申請表單",
+        "Access form withdrawn",
+    ),
+    ("access.approve", "同意權限申請表單", "Access form approved"),
+    (
+        "access.reject",
+        "不同意權限申請表單",
+        "Access form declined",
+    ),
+    ("access.category", "會員類別設定", "Member category defined"),
+    ("access.org", "可加入組織設定", "Organisation defined"),
+    (
+        "access.title",
+        "組織職稱/身分設定",
+        "Organisation title defined",
+    ),
+    (
+        "access.role",
+        "應用系統角色設定",
+        "Application role defined",
+    ),
+    (
+        "access.manager_add",
+        "指定應用系統管理者",
+        "Application manager appointed",
+    ),
+    (
+        "access.manager_remove",
+        "移除應用系統管理者",
+        "Application manager removed",
+    ),
 ];
 
 /// What a withheld actor's login reads as (`app::audit` withholds the
@@ -272,6 +316,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("app.", "應用系統", "Applications"),
     ("directory.", "AD 同步", "Directory sync"),
     ("mailbox.", "機關及系統郵件帳號", "Mail accounts"),
+    ("access.", "會員類別、組織與角色申請", "Access requests"),
 ];
 
 pub use super::reasons::REASONS;
@@ -345,6 +390,9 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
         "What the application was told",
     ),
     ("grants", "撤銷的授權數", "Grants revoked"),
+    ("step", "申請項目", "Step"),
+    ("op", "類型", "Type"),
+    ("login", "帳號", "Login"),
 ];
 
 fn find(table: &'static [(&'static str, &'static str, &'static str)], code: &str) -> Option<Msg> {
@@ -409,6 +457,12 @@ fn value_text(key: &str, v: &serde_json::Value) -> Msg {
         Value::String(s) if key == "role" => crate::permission::RoleKind::parse(s)
             .map(|r| r.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "step" => crate::access::Step::parse(s)
+            .map(|k| k.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "op" => crate::access::Op::parse(s)
+            .map(|k| k.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
         Value::String(s) if key == "mailbox_kind" => crate::mailbox::MailboxKind::parse(s)
             .map(|k| k.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
@@ -455,6 +509,9 @@ pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
     ("settings", "系統參數", "Settings"),
     ("system", "系統", "System"),
     ("request", "申請", "Request"),
+    ("access_form", "權限申請表單", "Access form"),
+    ("member_category", "會員類別", "Member category"),
+    ("access_org", "可加入的組織", "Organisation"),
 ];
 
 /// An event's target kind in words.

@@ -5,35 +5,13 @@ use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
 use crate::support::{CsrfForm, agency_choices, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use portico_app::access::{OrgDraft, RoleDraft};
 use portico_core::access::CategoryInput;
 use portico_core::ids::AccountId;
 use portico_core::{Error, FieldError, Msg};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/access", get(admin))
-        .route("/admin/access/categories", post(new_category))
-        .route("/admin/access/categories/{id}", post(save_category))
-        .route("/admin/access/orgs", post(new_org))
-        .route("/admin/access/orgs/{id}", post(save_org))
-        .route("/admin/access/orgs/{id}/titles", post(add_title))
-        .route("/admin/access/orgs/{id}/titles/{title}", post(title_active))
-        .route("/access/apps", get(apps))
-        .route("/access/apps/{id}", get(app))
-        .route("/access/apps/{id}/roles", post(new_role))
-        .route("/access/apps/{id}/roles/{role}", post(save_role))
-        .route("/access/apps/{id}/managers", post(add_manager))
-        .route(
-            "/access/apps/{id}/managers/{account}/remove",
-            post(remove_manager),
-        )
-}
 
 fn flash_of(code: Option<&str>) -> Option<Msg> {
     Some(match code? {
@@ -48,7 +26,7 @@ fn on(v: &str) -> bool {
 }
 
 #[derive(serde::Deserialize, Default)]
-struct AdminQuery {
+pub(super) struct AdminQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -95,7 +73,7 @@ async fn admin_page(
     )
 }
 
-async fn admin(
+pub(super) async fn admin(
     State(st): State<AppState>,
     s: Signed,
     LenientQuery(q): LenientQuery<AdminQuery>,
@@ -121,7 +99,7 @@ async fn after_admin(
 }
 
 #[derive(serde::Deserialize, Default)]
-struct CategoryPost {
+pub(super) struct CategoryPost {
     #[serde(default, rename = "_csrf")]
     csrf: String,
     #[serde(default)]
@@ -147,7 +125,7 @@ impl CategoryPost {
     }
 }
 
-async fn new_category(
+pub(super) async fn new_category(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -162,7 +140,7 @@ async fn new_category(
     after_admin(&st, &s, "category".into(), r).await
 }
 
-async fn save_category(
+pub(super) async fn save_category(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -179,7 +157,7 @@ async fn save_category(
 }
 
 #[derive(serde::Deserialize, Default)]
-struct OrgPost {
+pub(super) struct OrgPost {
     #[serde(default, rename = "_csrf")]
     csrf: String,
     /// An agency of the tree; empty for an outside organisation.
@@ -213,7 +191,7 @@ impl OrgPost {
     }
 }
 
-async fn new_org(
+pub(super) async fn new_org(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -228,7 +206,7 @@ async fn new_org(
     after_admin(&st, &s, "org".into(), r).await
 }
 
-async fn save_org(
+pub(super) async fn save_org(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -245,7 +223,7 @@ async fn save_org(
 }
 
 #[derive(serde::Deserialize, Default)]
-struct TitlePost {
+pub(super) struct TitlePost {
     #[serde(default, rename = "_csrf")]
     csrf: String,
     #[serde(default)]
@@ -254,7 +232,7 @@ struct TitlePost {
     active: String,
 }
 
-async fn add_title(
+pub(super) async fn add_title(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -270,7 +248,7 @@ async fn add_title(
     after_admin(&st, &s, format!("org-{id}"), r).await
 }
 
-async fn title_active(
+pub(super) async fn title_active(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -287,7 +265,7 @@ async fn title_active(
 
 // ---- 應用系統角色管理 -------------------------------------------------------
 
-async fn apps(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
+pub(super) async fn apps(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
     let lang = s.lang();
     let apps = st
         .app
@@ -338,12 +316,12 @@ async fn app_page(
 }
 
 #[derive(serde::Deserialize, Default)]
-struct OkQuery {
+pub(super) struct OkQuery {
     #[serde(default)]
     ok: Option<String>,
 }
 
-async fn app(
+pub(super) async fn app(
     State(st): State<AppState>,
     s: Signed,
     Path(id): Path<i64>,
@@ -379,7 +357,7 @@ async fn after_app(
 }
 
 #[derive(serde::Deserialize, Default)]
-struct RolePost {
+pub(super) struct RolePost {
     #[serde(default, rename = "_csrf")]
     csrf: String,
     #[serde(default)]
@@ -421,7 +399,7 @@ impl RolePost {
     }
 }
 
-async fn new_role(
+pub(super) async fn new_role(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -437,7 +415,7 @@ async fn new_role(
     after_app(&st, &s, id, "role".into(), "saved", r).await
 }
 
-async fn save_role(
+pub(super) async fn save_role(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -460,14 +438,14 @@ async fn save_role(
 }
 
 #[derive(serde::Deserialize, Default)]
-struct ManagerPost {
+pub(super) struct ManagerPost {
     #[serde(default, rename = "_csrf")]
     csrf: String,
     #[serde(default)]
     login: String,
 }
 
-async fn add_manager(
+pub(super) async fn add_manager(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -482,7 +460,7 @@ async fn add_manager(
     after_app(&st, &s, id, "manager".into(), "manager", r).await
 }
 
-async fn remove_manager(
+pub(super) async fn remove_manager(
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
