@@ -2,6 +2,7 @@
 //! 維護, 個人組織維護 and 應用系統角色維護, the ask page (列印申請書, the
 //! signed scan, 送出), one form, 待簽核表單 and 個人簽核記錄查詢. The
 //! definitions' pages are `access/defs.rs`.
+mod approvals;
 mod defs;
 
 use crate::error::split;
@@ -15,12 +16,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::access::{Ask, MyAccess, Standing, Upload};
-use portico_app::export::Sheet;
 use portico_core::access::Step;
 use portico_core::files::MAX_SCAN;
 use portico_core::ids::FormId;
 use portico_core::{Error, FieldError, Lang, Msg};
-use portico_store::access::QueueFilter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,9 +40,12 @@ pub fn router() -> Router<AppState> {
         .route("/access/forms/{id}/print", get(print_again))
         .route("/access/forms/{id}/withdraw", post(withdraw))
         .route("/access/forms/{id}/decide", post(decide))
-        .route("/access/approvals", get(approvals).post(decide_batch))
-        .route("/access/decided", get(decided))
-        .route("/access/decided/export", get(decided_export))
+        .route(
+            "/access/approvals",
+            get(approvals::approvals).post(approvals::decide_batch),
+        )
+        .route("/access/decided", get(approvals::decided))
+        .route("/access/decided/export", get(approvals::decided_export))
         // The definitions' pages (defs.rs).
         .route("/admin/access", get(defs::admin))
         .route("/admin/access/categories", post(defs::new_category))
@@ -87,7 +89,7 @@ fn flash_of(code: Option<&str>) -> Option<Msg> {
 }
 
 #[derive(serde::Deserialize, Default)]
-struct ListQuery {
+pub(super) struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -731,162 +733,4 @@ async fn decide(
             form_page(&st, &s, FormId(id), None, f.note, errs, error).await
         }
     }
-}
-
-// ---- 待簽核表單 -------------------------------------------------------------
-
-fn queue_filter(q: &ListQuery) -> QueueFilter {
-    QueueFilter {
-        step: Step::parse(&q.step),
-        q: Some(q.q.trim().chars().take(40).collect()),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn approvals_page(
-    st: &AppState,
-    s: &Signed,
-    q: ListQuery,
-    outcome: Vec<(String, String)>,
-    errs: Vec<FieldError>,
-    error: String,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let page = st
-        .app
-        .approvals(&s.0.principal, &queue_filter(&q), q.page.unwrap_or(1), 20)
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    use crate::extract::urlencode as e;
-    render_as(
-        AccessApprovalsPage {
-            c: Chrome::of(&s.0, "access-approvals").with_flash(flash_of(q.ok.as_deref())),
-            query_string: format!("step={}&q={}", e(&q.step), e(&q.q)),
-            page,
-            step: q.step,
-            q: q.q,
-            outcome,
-            errs: Errors::new(errs, lang),
-            error,
-        },
-        lang,
-        status,
-    )
-}
-
-async fn approvals(
-    State(st): State<AppState>,
-    s: Signed,
-    LenientQuery(q): LenientQuery<ListQuery>,
-) -> Result<Response, WebError> {
-    approvals_page(&st, &s, q, vec![], vec![], String::new(), StatusCode::OK).await
-}
-
-/// The ticked forms, decided one by one: those another approver took, or
-/// that cannot be approved now, are listed with why.
-/// The body repeats `forms`, so it is read as pairs.
-async fn decide_batch(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    s.check_csrf(get("_csrf"))?;
-    let lang = s.lang();
-    let ids: Vec<FormId> = pairs
-        .iter()
-        .filter(|(n, _)| n == "forms")
-        .filter_map(|(_, v)| v.parse().ok())
-        .map(FormId)
-        .collect();
-    let r = match decision_of(get("decision")) {
-        Ok(approve) => {
-            st.app
-                .decide_forms(&s.0.principal, &ctx, &ids, approve, get("note"))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(out) => {
-            let refused: Vec<(String, String)> = out
-                .into_iter()
-                .filter_map(|o| o.refused.map(|m| (o.number, m.get(lang).to_owned())))
-                .collect();
-            if refused.is_empty() {
-                return Ok(Redirect::to("/access/approvals?ok=batch").into_response());
-            }
-            approvals_page(
-                &st,
-                &s,
-                ListQuery::default(),
-                refused,
-                vec![],
-                String::new(),
-                crate::error::REFUSED,
-            )
-            .await
-        }
-        Err(e) => {
-            let (errs, error, status) = split(e, lang)?;
-            approvals_page(&st, &s, ListQuery::default(), vec![], errs, error, status).await
-        }
-    }
-}
-
-// ---- 個人簽核記錄查詢 -------------------------------------------------------
-
-async fn decided(
-    State(st): State<AppState>,
-    s: Signed,
-    LenientQuery(q): LenientQuery<ListQuery>,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let page = st
-        .app
-        .my_decisions(&s.0.principal, q.page.unwrap_or(1), 20)
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    render_as(
-        AccessDecidedPage {
-            c: Chrome::of(&s.0, "access-decided"),
-            page,
-            query_string: String::new(),
-        },
-        lang,
-        StatusCode::OK,
-    )
-}
-
-async fn decided_export(
-    State(st): State<AppState>,
-    s: Signed,
-    LenientQuery(q): LenientQuery<ListQuery>,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let format = Sheet::parse(&q.format).unwrap_or(Sheet::Xlsx);
-    let bytes = st
-        .app
-        .my_decisions_export(&s.0.principal, format, lang)
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"decisions.{}\"", format.extension()),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
