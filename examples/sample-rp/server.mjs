@@ -104,6 +104,9 @@ const server = http.createServer(async (req, res) => {
 <dt>單位</dt><dd id="unit">${esc(u.unit)}</dd>
 <dt>職稱</dt><dd>${esc(u.title)}</dd>
 <dt>公務信箱</dt><dd>${esc(u.email)}</dd>
+<dt>本系統角色 (roles)</dt><dd id="roles">${(s.claims.roles || []).length ? (s.claims.roles || []).map(esc).join("、") : "（無）"}</dd>
+<dt>所屬組織</dt><dd id="organisations">${(u.organisations || []).map((o) => esc(o.name) + (o.title ? "（" + esc(o.title) + "）" : "")).join("、") || "（無）"}</dd>
+<dt>會員類別</dt><dd id="categories">${(u.member_categories || []).map(esc).join("、") || "（無）"}</dd>
 <dt>識別碼 (sub)</dt><dd id="sub">${esc(s.claims.sub)}</dd></dl>
 <p><a class="button" href="/logout">登出</a></p>`);
     }

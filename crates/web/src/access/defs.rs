@@ -39,7 +39,7 @@ async fn admin_page(
     st: &AppState,
     s: &Signed,
     q: AdminQuery,
-    section: String,
+    posted: Posted,
     errs: Vec<FieldError>,
     error: String,
 ) -> Result<Response, WebError> {
@@ -64,7 +64,8 @@ async fn admin_page(
             query_string: format!("q={}", crate::extract::urlencode(&q.q)),
             q: q.q,
             units: agency_choices(&tree),
-            section,
+            section: posted.section.clone(),
+            posted,
             errs: Errors::new(errs, lang),
             error,
         },
@@ -78,7 +79,7 @@ pub(super) async fn admin(
     s: Signed,
     LenientQuery(q): LenientQuery<AdminQuery>,
 ) -> Result<Response, WebError> {
-    admin_page(&st, &s, q, String::new(), vec![], String::new()).await
+    admin_page(&st, &s, q, Posted::default(), vec![], String::new()).await
 }
 
 /// A definition saved: back to the page, or the page again with the form's
@@ -86,14 +87,14 @@ pub(super) async fn admin(
 async fn after_admin(
     st: &AppState,
     s: &Signed,
-    section: String,
+    posted: Posted,
     r: Result<(), Error>,
 ) -> Result<Response, WebError> {
     match r {
         Ok(()) => Ok(Redirect::to("/admin/access?ok=saved").into_response()),
         Err(e) => {
             let (errs, error, _) = split(e, s.lang())?;
-            admin_page(st, s, AdminQuery::default(), section, errs, error).await
+            admin_page(st, s, AdminQuery::default(), posted, errs, error).await
         }
     }
 }
@@ -112,6 +113,23 @@ pub(super) struct CategoryPost {
     needs_form: String,
     #[serde(default)]
     active: String,
+}
+
+impl CategoryPost {
+    fn posted(&self, section: String) -> Posted {
+        Posted {
+            section,
+            fields: [
+                ("code", self.code.clone()),
+                ("name", self.name.clone()),
+                ("description", self.description.clone()),
+                ("needs_form", self.needs_form.clone()),
+                ("active", self.active.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
 }
 
 impl CategoryPost {
@@ -137,7 +155,7 @@ pub(super) async fn new_category(
         .save_category(&s.0.principal, &ctx, None, &f.input(), true)
         .await
         .map(|_| ());
-    after_admin(&st, &s, "category".into(), r).await
+    after_admin(&st, &s, f.posted("category".into()), r).await
 }
 
 pub(super) async fn save_category(
@@ -153,7 +171,7 @@ pub(super) async fn save_category(
         .save_category(&s.0.principal, &ctx, Some(id), &f.input(), on(&f.active))
         .await
         .map(|_| ());
-    after_admin(&st, &s, format!("category-{id}"), r).await
+    after_admin(&st, &s, f.posted(format!("category-{id}")), r).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -175,6 +193,25 @@ pub(super) struct OrgPost {
     roles_only: String,
     #[serde(default)]
     active: String,
+}
+
+impl OrgPost {
+    fn posted(&self, section: String) -> Posted {
+        Posted {
+            section,
+            fields: [
+                ("unit", self.unit.clone()),
+                ("name", self.name.clone()),
+                ("oid", self.oid.clone()),
+                ("description", self.description.clone()),
+                ("needs_form", self.needs_form.clone()),
+                ("roles_only", self.roles_only.clone()),
+                ("active", self.active.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
 }
 
 impl OrgPost {
@@ -203,7 +240,7 @@ pub(super) async fn new_org(
         .save_access_org(&s.0.principal, &ctx, None, &f.draft(true))
         .await
         .map(|_| ());
-    after_admin(&st, &s, "org".into(), r).await
+    after_admin(&st, &s, f.posted("org".into()), r).await
 }
 
 pub(super) async fn save_org(
@@ -219,7 +256,7 @@ pub(super) async fn save_org(
         .save_access_org(&s.0.principal, &ctx, Some(id), &f.draft(on(&f.active)))
         .await
         .map(|_| ());
-    after_admin(&st, &s, format!("org-{id}"), r).await
+    after_admin(&st, &s, f.posted(format!("org-{id}")), r).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -230,6 +267,20 @@ pub(super) struct TitlePost {
     title: String,
     #[serde(default)]
     active: String,
+}
+
+impl TitlePost {
+    fn posted(&self, section: String) -> Posted {
+        Posted {
+            section,
+            fields: [
+                ("title", self.title.clone()),
+                ("active", self.active.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
 }
 
 pub(super) async fn add_title(
@@ -245,7 +296,7 @@ pub(super) async fn add_title(
         .add_org_title(&s.0.principal, &ctx, id, &f.title)
         .await
         .map(|_| ());
-    after_admin(&st, &s, format!("org-{id}"), r).await
+    after_admin(&st, &s, f.posted(format!("org-{id}")), r).await
 }
 
 pub(super) async fn title_active(
@@ -260,7 +311,7 @@ pub(super) async fn title_active(
         .app
         .set_org_title_active(&s.0.principal, &ctx, id, title, on(&f.active))
         .await;
-    after_admin(&st, &s, format!("org-{id}"), r).await
+    after_admin(&st, &s, f.posted(format!("org-{id}")), r).await
 }
 
 // ---- 應用系統角色管理 -------------------------------------------------------
@@ -287,7 +338,7 @@ async fn app_page(
     s: &Signed,
     id: i64,
     flash: Option<Msg>,
-    section: String,
+    posted: Posted,
     errs: Vec<FieldError>,
     error: String,
 ) -> Result<Response, WebError> {
@@ -306,7 +357,8 @@ async fn app_page(
         AccessAppPage {
             c: Chrome::of(&s.0, "access-apps").with_flash(flash),
             a,
-            section,
+            section: posted.section.clone(),
+            posted,
             errs: Errors::new(errs, lang),
             error,
         },
@@ -332,7 +384,7 @@ pub(super) async fn app(
         &s,
         id,
         flash_of(q.ok.as_deref()),
-        String::new(),
+        Posted::default(),
         vec![],
         String::new(),
     )
@@ -343,7 +395,7 @@ async fn after_app(
     st: &AppState,
     s: &Signed,
     id: i64,
-    section: String,
+    posted: Posted,
     ok: &str,
     r: Result<(), Error>,
 ) -> Result<Response, WebError> {
@@ -351,7 +403,7 @@ async fn after_app(
         Ok(()) => Ok(Redirect::to(&format!("/access/apps/{id}?ok={ok}")).into_response()),
         Err(e) => {
             let (errs, error, _) = split(e, s.lang())?;
-            app_page(st, s, id, None, section, errs, error).await
+            app_page(st, s, id, None, posted, errs, error).await
         }
     }
 }
@@ -380,6 +432,28 @@ pub(super) struct RolePost {
     schema: String,
     #[serde(default)]
     active: String,
+}
+
+impl RolePost {
+    fn posted(&self, section: String) -> Posted {
+        Posted {
+            section,
+            fields: [
+                ("code", self.code.clone()),
+                ("name", self.name.clone()),
+                ("description", self.description.clone()),
+                ("needs_category", self.needs_category.clone()),
+                ("needs_org", self.needs_org.clone()),
+                ("needs_form", self.needs_form.clone()),
+                ("needs_undertaking", self.needs_undertaking.clone()),
+                ("approver", self.approver.clone()),
+                ("schema", self.schema.clone()),
+                ("active", self.active.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
 }
 
 impl RolePost {
@@ -412,7 +486,7 @@ pub(super) async fn new_role(
         .save_app_role(&s.0.principal, &ctx, id, None, &f.draft(true))
         .await
         .map(|_| ());
-    after_app(&st, &s, id, "role".into(), "saved", r).await
+    after_app(&st, &s, id, f.posted("role".into()), "saved", r).await
 }
 
 pub(super) async fn save_role(
@@ -434,7 +508,7 @@ pub(super) async fn save_role(
         )
         .await
         .map(|_| ());
-    after_app(&st, &s, id, format!("role-{role}"), "saved", r).await
+    after_app(&st, &s, id, f.posted(format!("role-{role}")), "saved", r).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -443,6 +517,15 @@ pub(super) struct ManagerPost {
     csrf: String,
     #[serde(default)]
     login: String,
+}
+
+impl ManagerPost {
+    fn posted(&self, section: String) -> Posted {
+        Posted {
+            section,
+            fields: [("login", self.login.clone())].into_iter().collect(),
+        }
+    }
 }
 
 pub(super) async fn add_manager(
@@ -457,7 +540,7 @@ pub(super) async fn add_manager(
         .app
         .add_app_manager(&s.0.principal, &ctx, id, &f.login)
         .await;
-    after_app(&st, &s, id, "manager".into(), "manager", r).await
+    after_app(&st, &s, id, f.posted("manager".into()), "manager", r).await
 }
 
 pub(super) async fn remove_manager(
@@ -472,5 +555,16 @@ pub(super) async fn remove_manager(
         .app
         .remove_app_manager(&s.0.principal, &ctx, id, AccountId(account))
         .await;
-    after_app(&st, &s, id, "manager".into(), "manager", r).await
+    after_app(
+        &st,
+        &s,
+        id,
+        Posted {
+            section: "manager".into(),
+            ..Default::default()
+        },
+        "manager",
+        r,
+    )
+    .await
 }

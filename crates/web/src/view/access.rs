@@ -263,6 +263,35 @@ pub struct AccessDecidedPage {
     pub query_string: String,
 }
 
+/// What a definitions form sent, shown again beside its errors: the form
+/// (`section`) and its fields.
+#[derive(Debug, Clone, Default)]
+pub struct Posted {
+    pub section: String,
+    pub fields: std::collections::HashMap<&'static str, String>,
+}
+
+impl Posted {
+    /// The value sent for `field` when `section`'s form was the one sent;
+    /// `stored` otherwise.
+    pub fn val(&self, section: &str, field: &str, stored: &str) -> String {
+        if self.section == section
+            && let Some(v) = self.fields.get(field)
+        {
+            return v.clone();
+        }
+        stored.to_owned()
+    }
+    /// A checkbox as sent, or as stored.
+    pub fn on(&self, section: &str, field: &str, stored: bool) -> bool {
+        if self.section == section {
+            self.fields.get(field).is_some_and(|v| !v.is_empty())
+        } else {
+            stored
+        }
+    }
+}
+
 /// 會員類別與組織管理 (system admins).
 #[derive(Template)]
 #[template(path = "access/admin.html")]
@@ -275,8 +304,9 @@ pub struct AccessAdminPage {
     /// Agencies of the tree, grouped, for an organisation from the tree.
     pub units: Vec<(String, Vec<(i64, String)>)>,
     /// The form the errors belong to (`category`, `org`, `org-<id>`,
-    /// `category-<id>`).
+    /// `category-<id>`), and what it sent.
     pub section: String,
+    pub posted: Posted,
     pub errs: Errors,
     pub error: String,
 }
@@ -284,6 +314,25 @@ pub struct AccessAdminPage {
 impl AccessAdminPage {
     pub fn is(&self, section: &str) -> bool {
         self.section == section
+    }
+    pub fn cval(&self, id: &i64, field: &str, stored: &str) -> String {
+        self.posted.val(&format!("category-{id}"), field, stored)
+    }
+    pub fn con(&self, id: &i64, field: &str, stored: &bool) -> bool {
+        self.posted.on(&format!("category-{id}"), field, *stored)
+    }
+    pub fn oval(&self, id: &i64, field: &str, stored: &str) -> String {
+        self.posted.val(&format!("org-{id}"), field, stored)
+    }
+    pub fn oon(&self, id: &i64, field: &str, stored: &bool) -> bool {
+        self.posted.on(&format!("org-{id}"), field, *stored)
+    }
+    /// A new category's or organisation's form as sent.
+    pub fn nval(&self, section: &str, field: &str) -> String {
+        self.posted.val(section, field, "")
+    }
+    pub fn non(&self, section: &str, field: &str, default: bool) -> bool {
+        self.posted.on(section, field, default)
     }
     pub fn open_category(&self, id: &i64) -> bool {
         self.section == format!("category-{id}")
@@ -307,6 +356,7 @@ pub struct AccessAppPage {
     pub c: Chrome,
     pub a: portico_app::access::AppRoles,
     pub section: String,
+    pub posted: Posted,
     pub errs: Errors,
     pub error: String,
 }
@@ -317,6 +367,33 @@ impl AccessAppPage {
     }
     pub fn approvers(&self) -> [portico_core::access::Approver; 3] {
         portico_core::access::Approver::ALL
+    }
+    pub fn rval(&self, id: &i64, field: &str, stored: &str) -> String {
+        self.posted.val(&format!("role-{id}"), field, stored)
+    }
+    pub fn ron(&self, id: &i64, field: &str, stored: &bool) -> bool {
+        self.posted.on(&format!("role-{id}"), field, *stored)
+    }
+    pub fn rsel(&self, id: &i64, field: &str, stored: Option<i64>) -> Option<i64> {
+        let section = format!("role-{id}");
+        if self.posted.section == section {
+            self.posted.fields.get(field).and_then(|v| v.parse().ok())
+        } else {
+            stored
+        }
+    }
+    pub fn nval(&self, field: &str, default: &str) -> String {
+        self.posted.val("role", field, default)
+    }
+    pub fn non(&self, field: &str) -> bool {
+        self.posted.on("role", field, false)
+    }
+    pub fn nsel(&self, field: &str) -> Option<i64> {
+        if self.posted.section == "role" {
+            self.posted.fields.get(field).and_then(|v| v.parse().ok())
+        } else {
+            None
+        }
     }
     pub fn same(&self, a: &Option<i64>, b: &i64) -> bool {
         *a == Some(*b)
