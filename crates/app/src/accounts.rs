@@ -283,6 +283,44 @@ impl App {
         tx.commit().await.map_err(db_err)
     }
 
+    /// 帳號註銷 (002 §五): any admin, for an account in scope, cancels it
+    /// with a reason — the person left the post. It signs in nowhere from
+    /// now on, keeps its records, and its signed forms are destroyed a year
+    /// on. What must be handed over first is, as before a disable.
+    pub async fn cancel_account(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let admin = actor.admin()?;
+        let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (a, of) = self.managed(&mut tx, &admin, id).await?;
+        let to = a.state.cancel().map_err(Error::Refused)?;
+        self.guard_before_disable(&mut tx, &a).await?;
+        if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
+            return Err(changed_meanwhile());
+        }
+        self.account_changed(
+            &mut tx,
+            of.write(),
+            &Change {
+                at: now,
+                by: actor.login(),
+                note: &reason,
+            },
+        )
+        .await?;
+        sessions::delete_all_of(&mut tx, a.id, now).await?;
+        let mut e = admin_event(ctx, "account.cancel", actor, &a);
+        e.reason = reason;
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
     /// Any admin, for an account in scope: enables a disabled account.
     pub async fn enable_account(
         &self,

@@ -36,6 +36,15 @@ impl App {
             self.sweep_rate_windows().await?;
         }
         let mut tx = self.db.begin().await?;
+        let purge_due = jobs::claim(&mut tx, "forms_purge", Duration::days(1), self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        if purge_due {
+            let n = self.purge_kept_forms().await?;
+            if n > 0 {
+                tracing::info!(files = n, "destroyed signed forms kept past their year");
+            }
+        }
+        let mut tx = self.db.begin().await?;
         let due = jobs::claim(&mut tx, "idle_disable", Duration::days(1), self.now()).await?;
         tx.commit().await.map_err(db_err)?;
         if due {
@@ -43,6 +52,49 @@ impl App {
         } else {
             Ok(None)
         }
+    }
+
+    /// 002 §六 (一): signed application forms and undertakings are kept
+    /// until a year after the account's cancellation, then destroyed. The
+    /// bytes go; each file's row stays with `purged_at`, and each account's
+    /// destruction is an audit event. Returns how many files went.
+    pub async fn purge_kept_forms(&self) -> Result<usize> {
+        let now = self.now();
+        let cutoff = now - Duration::days(365);
+        let due =
+            portico_store::files::due_for_purge(&mut *self.db.read().await?, cutoff, 5_000).await?;
+        let ctx = Ctx::new("system", "portico forms purge");
+        let mut done = 0;
+        for chunk in due.chunk_by(|a, b| a.2 == b.2) {
+            let owner = chunk[0].2;
+            // The bytes first: a row marked destroyed never names bytes
+            // that are still kept.
+            for (_, key, _) in chunk {
+                self.files.delete(key).await?;
+            }
+            let mut tx = self.db.begin().await?;
+            let mut n = 0;
+            for (id, _, _) in chunk {
+                if portico_store::files::mark_purged(&mut tx, *id, now).await? {
+                    n += 1;
+                }
+            }
+            let a = accounts::get(&mut tx, owner).await?;
+            let mut e = event(&ctx, "access.purge");
+            e.actor_login = "portico".into();
+            e.target_kind = "account".into();
+            e.target_id = Some(owner.0);
+            e.target_label = a.as_ref().map(|a| a.login.clone()).unwrap_or_default();
+            e.scope_path = a
+                .as_ref()
+                .map(|a| a.unit_path.as_str().to_owned())
+                .unwrap_or_else(|| "/".into());
+            e.detail = serde_json::json!({ "files": n }).to_string();
+            audit::append(&mut tx, &e, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            done += n;
+        }
+        Ok(done)
     }
 
     /// 002 §五: accounts unused for the configured period (default 180

@@ -168,6 +168,10 @@ pub fn decision(
             "下一次登入時，您的帳號權限即為機關管理者。",
             "From your next sign-in, your account has agency administrator rights.",
         ),
+        (RequestKind::Cancel, Decision::Approve) => (
+            "您的帳號已註銷，無法再登入；帳號紀錄與申請書依規定保存。",
+            "Your account is cancelled and signs in nowhere; its records and forms are kept as the rules require.",
+        ),
         (RequestKind::Mailbox, Decision::Approve) => (
             "郵件帳號已開通，您是它的保管人。請使用申請時設定的密碼，從「機關及系統郵件帳號登入專區」登入郵件系統；密碼與狀態可在「我的機關及系統郵件帳號管理」管理。",
             "The mail account is open and you are its custodian. Sign in to the mail system with the password you chose, from 'Agency and system mail sign-in'; manage its password and state under 'My agency and system mail accounts'.",

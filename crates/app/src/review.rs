@@ -280,6 +280,10 @@ impl App {
         if decision == Decision::Approve && !unchanged {
             return Err(Error::Refused(account_changed()));
         }
+        // A cancellation hands over what a disable would (004 (三) 1 (2)).
+        if r.kind == RequestKind::Cancel && decision == Decision::Approve {
+            self.guard_before_disable(tx, a).await?;
+        }
         if let Some(to) = account_to
             && unchanged
             && to != a.state
@@ -323,7 +327,12 @@ impl App {
             }
             _ => {}
         }
-        if r.kind == RequestKind::AgencyChange || account_to == Some(AccountState::Disabled) {
+        if r.kind == RequestKind::AgencyChange
+            || matches!(
+                account_to,
+                Some(AccountState::Disabled | AccountState::Cancelled)
+            )
+        {
             sessions::delete_all_of(tx, a.id, now).await?;
         }
         Ok(revoked)

@@ -19,15 +19,21 @@ pub enum AccountState {
     /// 申請退回: the application was rejected; the applicant may correct it
     /// and submit it again (修改個人帳號申請內容).
     Rejected,
+    /// 註銷: the person left the post (002 §五, §六 (三) 4). The account
+    /// keeps its records, signs in nowhere and comes back never; its login
+    /// and backup e-mail stay taken; its signed forms are destroyed a year
+    /// on (002 §六 (一)).
+    Cancelled,
 }
 
 impl AccountState {
-    pub const ALL: [AccountState; 5] = [
+    pub const ALL: [AccountState; 6] = [
         AccountState::Pending,
         AccountState::Approved,
         AccountState::Active,
         AccountState::Disabled,
         AccountState::Rejected,
+        AccountState::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +43,7 @@ impl AccountState {
             AccountState::Active => "active",
             AccountState::Disabled => "disabled",
             AccountState::Rejected => "rejected",
+            AccountState::Cancelled => "cancelled",
         }
     }
 
@@ -51,6 +58,7 @@ impl AccountState {
             AccountState::Active => Msg::new("啟用", "Active"),
             AccountState::Disabled => Msg::new("停用", "Disabled"),
             AccountState::Rejected => Msg::new("申請退回", "Application rejected"),
+            AccountState::Cancelled => Msg::new("已註銷", "Cancelled"),
         }
     }
 
@@ -64,9 +72,31 @@ impl AccountState {
                 "此帳號已是停用狀態",
                 "This account is already disabled",
             )),
+            AccountState::Cancelled => Err(Msg::new(
+                "此帳號已註銷，無法停用",
+                "This account is cancelled",
+            )),
             AccountState::Pending | AccountState::Rejected => Err(Msg::new(
                 "帳號申請請於待簽核中核准或退回，無法停用",
                 "An application is approved or rejected in the review queue, not disabled",
+            )),
+        }
+    }
+
+    /// 帳號註銷: an account in use, or disabled, is cancelled for good. An
+    /// application is withdrawn or rejected instead.
+    pub fn cancel(self) -> Result<AccountState, Msg> {
+        match self {
+            AccountState::Active | AccountState::Approved | AccountState::Disabled => {
+                Ok(AccountState::Cancelled)
+            }
+            AccountState::Cancelled => Err(Msg::new(
+                "此帳號已註銷",
+                "This account is already cancelled",
+            )),
+            AccountState::Pending | AccountState::Rejected => Err(Msg::new(
+                "帳號申請請於待簽核中核准或退回，無法註銷",
+                "An application is approved or rejected in the review queue, not cancelled",
             )),
         }
     }
@@ -94,6 +124,7 @@ pub enum SignInRefusal {
     Pending,
     AwaitingActivation,
     Rejected,
+    Cancelled,
 }
 
 impl SignInRefusal {
@@ -125,6 +156,10 @@ impl SignInRefusal {
                 "帳號申請未通過審核，請至「修改個人帳號申請內容」修正後重新送出。",
                 "Your application was not approved. Correct it under 'Modify my application' and submit it again.",
             ),
+            SignInRefusal::Cancelled => Msg::new(
+                "帳號已註銷，無法再登入；如有疑問請洽機關管理者。",
+                "The account is cancelled and signs in nowhere; ask your agency administrator if anything is unclear.",
+            ),
         }
     }
 
@@ -135,6 +170,7 @@ impl SignInRefusal {
             SignInRefusal::Pending => "pending",
             SignInRefusal::AwaitingActivation => "awaiting_activation",
             SignInRefusal::Rejected => "rejected",
+            SignInRefusal::Cancelled => "cancelled",
         }
     }
 }
@@ -146,6 +182,9 @@ pub fn sign_in_gate(
     locked_until: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<(), SignInRefusal> {
+    if state == AccountState::Cancelled {
+        return Err(SignInRefusal::Cancelled);
+    }
     if let Some(until) = locked_until.filter(|u| *u > now) {
         return Err(SignInRefusal::Locked { until });
     }
@@ -155,6 +194,7 @@ pub fn sign_in_gate(
         AccountState::Pending => Err(SignInRefusal::Pending),
         AccountState::Approved => Err(SignInRefusal::AwaitingActivation),
         AccountState::Rejected => Err(SignInRefusal::Rejected),
+        AccountState::Cancelled => Err(SignInRefusal::Cancelled),
     }
 }
 

@@ -18,15 +18,18 @@ pub enum RequestKind {
     AdminRights,
     /// 機關及資訊系統帳號申請: an agency or system mail account.
     Mailbox,
+    /// 帳號註銷: the person leaves the post (002 §五).
+    Cancel,
 }
 
 impl RequestKind {
-    pub const ALL: [RequestKind; 5] = [
+    pub const ALL: [RequestKind; 6] = [
         RequestKind::NewAccount,
         RequestKind::Reinstate,
         RequestKind::AgencyChange,
         RequestKind::AdminRights,
         RequestKind::Mailbox,
+        RequestKind::Cancel,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl RequestKind {
             RequestKind::AgencyChange => "agency_change",
             RequestKind::AdminRights => "admin_rights",
             RequestKind::Mailbox => "mailbox",
+            RequestKind::Cancel => "cancel",
         }
     }
     pub fn parse(s: &str) -> Option<RequestKind> {
@@ -47,6 +51,7 @@ impl RequestKind {
             RequestKind::AgencyChange => Msg::new("機關(單位)異動", "Agency change"),
             RequestKind::AdminRights => Msg::new("機關管理者申請", "Admin rights"),
             RequestKind::Mailbox => Msg::new("機關及資訊系統帳號申請", "Mail account"),
+            RequestKind::Cancel => Msg::new("帳號註銷", "Account cancellation"),
         }
     }
 }
@@ -118,7 +123,9 @@ pub fn waiting_state(kind: RequestKind) -> AccountState {
     match kind {
         RequestKind::NewAccount => AccountState::Pending,
         RequestKind::Reinstate | RequestKind::AgencyChange => AccountState::Disabled,
-        RequestKind::AdminRights | RequestKind::Mailbox => AccountState::Active,
+        RequestKind::AdminRights | RequestKind::Mailbox | RequestKind::Cancel => {
+            AccountState::Active
+        }
     }
 }
 
@@ -181,6 +188,11 @@ pub fn decide(
         // A mail account opens or not; the applicant's account is as it was.
         (RequestKind::Mailbox, Decision::Approve) => (RequestState::Approved, None),
         (RequestKind::Mailbox, Decision::Reject) => (RequestState::Rejected, None),
+        // 002 §五: the account is cancelled once its admin agrees.
+        (RequestKind::Cancel, Decision::Approve) => {
+            (RequestState::Approved, Some(AccountState::Cancelled))
+        }
+        (RequestKind::Cancel, Decision::Reject) => (RequestState::Rejected, None),
     })
 }
 

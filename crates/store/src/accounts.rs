@@ -567,15 +567,19 @@ pub async fn transition(
     now: OffsetDateTime,
 ) -> Result<bool> {
     let id = w.id();
-    let r =
-        sqlx::query("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
-            .bind(to.as_str())
-            .bind(ms(now))
-            .bind(id.0)
-            .bind(from.as_str())
-            .execute(&mut *c)
-            .await
-            .map_err(db_err)?;
+    // A cancellation starts the one-year clock on its forms (002 §六 (一)).
+    let r = sqlx::query(
+        "UPDATE accounts SET state = $1, updated_at = $2, \
+         cancelled_at = CASE WHEN $1 = 'cancelled' THEN $2 ELSE cancelled_at END \
+         WHERE id = $3 AND state = $4",
+    )
+    .bind(to.as_str())
+    .bind(ms(now))
+    .bind(id.0)
+    .bind(from.as_str())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -88,3 +88,32 @@ pub async fn mark_purged(c: &mut Conn, id: FileId, now: OffsetDateTime) -> Resul
         .map_err(db_err)?;
     Ok(r.rows_affected() == 1)
 }
+
+/// The kept files of accounts cancelled at or before `cutoff`, not yet
+/// destroyed (002 §六 (一): a year after the cancellation), at most
+/// `limit`: (file, key, owner).
+pub async fn due_for_purge(
+    c: &mut Conn,
+    cutoff: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<(FileId, String, AccountId)>> {
+    let rows = sqlx::query(
+        "SELECT f.id, f.key, f.owner_id FROM files f JOIN accounts a ON a.id = f.owner_id \
+         WHERE f.purged_at IS NULL AND a.state = 'cancelled' AND a.cancelled_at IS NOT NULL \
+         AND a.cancelled_at <= $1 ORDER BY f.owner_id, f.id LIMIT $2",
+    )
+    .bind(ms(cutoff))
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                FileId(r.i64("id")?),
+                r.text("key")?,
+                AccountId(r.i64("owner_id")?),
+            ))
+        })
+        .collect()
+}

@@ -249,6 +249,12 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("mailbox.enable", "啟用郵件帳號", "Mail account enabled"),
     ("mailbox.disable", "停用郵件帳號", "Mail account disabled"),
+    ("account.cancel", "註銷帳號", "Account cancelled"),
+    (
+        "access.purge",
+        "銷毀逾保存期限的申請書",
+        "Signed forms destroyed",
+    ),
     ("access.submit", "送出權限申請表單", "Access form sent"),
     (
         "access.withdraw",
@@ -391,6 +397,7 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ),
     ("grants", "撤銷的授權數", "Grants revoked"),
     ("step", "申請項目", "Step"),
+    ("files", "檔案數", "Files"),
     ("op", "類型", "Type"),
     ("login", "帳號", "Login"),
 ];
