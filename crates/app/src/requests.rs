@@ -11,7 +11,7 @@ use crate::{App, Ctx, Result, mail};
 use portico_core::account::AccountState;
 use portico_core::error::Collector;
 use portico_core::ids::AccountId;
-use portico_core::permission::RoleKind;
+use portico_core::permission::{Principal, RoleKind};
 use portico_core::request::RequestKind;
 use portico_core::text::clean_text;
 use portico_core::verify::Purpose;
@@ -330,11 +330,169 @@ impl App {
     pub async fn my_open_requests(&self, id: AccountId) -> Result<Vec<requests::Request>> {
         let mut c = self.db.read().await?;
         let mut out = Vec::new();
-        for k in [RequestKind::AdminRights, RequestKind::AgencyChange] {
+        for k in [
+            RequestKind::AdminRights,
+            RequestKind::AgencyChange,
+            RequestKind::Cancel,
+        ] {
             if let Some(r) = requests::open_of(&mut c, id, k).await? {
                 out.push(r);
             }
         }
         Ok(out)
+    }
+}
+
+/// 帳號註銷申請表 (002 §五): what the person prints and has signed.
+fn cancellation_print(
+    portal: String,
+    a: &Account,
+    reason: &str,
+    now: time::OffsetDateTime,
+) -> crate::access::print::PrintForm {
+    use crate::access::printing::{phone_of, print_date};
+    crate::access::print::PrintForm {
+        portal,
+        title: "帳號註銷申請表".into(),
+        purpose_label: "註銷原因".into(),
+        op: Some(portico_core::access::Op::Remove),
+        date: print_date(now),
+        subject: vec![
+            ("註銷帳號".into(), a.login.clone()),
+            ("所屬機關單位".into(), format!("{}／{}", a.agency_name, a.unit_name)),
+            ("職稱".into(), a.title.clone()),
+        ],
+        login: a.login.clone(),
+        name: a.name.clone(),
+        phone: phone_of(&a.office_phone, &a.office_ext),
+        email: if a.official_email.is_empty() {
+            a.backup_email.clone()
+        } else {
+            a.official_email.clone()
+        },
+        purpose: reason.to_owned(),
+        notices: vec![
+            "註銷後帳號無法再登入或復用，帳號名稱與備用信箱不會釋出。".into(),
+            "帳號紀錄依規定保存；本申請書於帳號註銷滿一年後銷毀（臺北市政府各機關使用地籍資料管理作業規範 六 (一)）。".into(),
+        ],
+        ..Default::default()
+    }
+}
+
+impl App {
+    /// 列印申請書 for a cancellation, with the reason typed so far.
+    pub async fn print_cancellation(&self, s: &Session, reason: &str) -> Result<Vec<u8>> {
+        let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
+        let a = accounts::get(&mut *self.db.read().await?, s.principal.account_id())
+            .await?
+            .ok_or(Error::NotFound)?;
+        let f = cancellation_print(self.portal_name(), &a, &reason, self.now());
+        self.render_pdf(move |font| crate::access::print::render_form(font, &f))
+            .await
+    }
+
+    /// 帳號註銷 (002 §五, §六 (三) 4): the person, leaving the post, asks
+    /// for their account to be cancelled, with the form their supervisor
+    /// signed. Their agency's (or unit's) admins decide in 待簽核. What a
+    /// disable would need handed over is asked first.
+    pub async fn request_cancellation(
+        &self,
+        s: &Session,
+        reason: &str,
+        form: Option<crate::access::Upload>,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
+        let Some(form) = form.filter(|u| !u.bytes.is_empty() || !u.name.is_empty()) else {
+            return Err(Error::invalid(
+                "form_file",
+                Msg::new(
+                    "請上傳主管簽章的帳號註銷申請書：請先「列印申請書」，請單位主管簽章後掃描上傳",
+                    "Upload the cancellation form signed by your supervisor: print it, have it signed, then upload the scan",
+                ),
+            ));
+        };
+        let kind = portico_core::files::check_upload(
+            &form.name,
+            &form.bytes,
+            portico_core::files::MAX_SCAN,
+        )
+        .map_err(|m| Error::invalid("form_file", m))?;
+        {
+            let mut c = self.db.read().await?;
+            let a = accounts::get(&mut c, s.principal.account_id())
+                .await?
+                .ok_or(Error::NotFound)?;
+            self.guard_before_disable(&mut c, &a).await?;
+        }
+        let stashed = self
+            .stash_upload("forms", &form.name, kind, form.bytes)
+            .await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        accounts::lock(&mut tx, s.principal.account_id()).await?;
+        let a = accounts::get(&mut tx, s.principal.account_id())
+            .await?
+            .ok_or(Error::NotFound)?;
+        if a.state != AccountState::Active {
+            return Err(Error::Refused(portico_core::request::account_changed()));
+        }
+        self.guard_before_disable(&mut tx, &a).await?;
+        let id = requests::insert(
+            &mut tx,
+            &NewRequest {
+                kind: RequestKind::Cancel,
+                account_id: a.id,
+                unit_id: a.unit_id,
+                // 002 §五: 送機關（單位）管理者辦理 — the unit's admins too.
+                scope_path: &a.unit_path,
+                from_unit_id: None,
+                from_state: Some(a.state),
+                title: &a.title,
+                reason: &reason,
+                needs_official_mail: false,
+                applicant_name: &a.name,
+                applicant_login: &a.login,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            Error::Conflict { .. } => Error::Refused(Msg::new(
+                "您已有一件帳號註銷申請正在審核中",
+                "A cancellation request of yours is already waiting for review",
+            )),
+            e => e,
+        })?;
+        let file = self.keep_stashed(&mut tx, a.id, &stashed).await?;
+        requests::set_form_file(&mut tx, id, file).await?;
+        let mut e = self_event(ctx, "account.cancel_request", &s.principal);
+        e.reason = reason;
+        e.detail = serde_json::json!({ "request": id }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        if !a.backup_email.is_empty() {
+            self.put_mail(
+                &mut tx,
+                &a.backup_email,
+                mail::request_received(RequestKind::Cancel, &a.name, &a.login, &a.agency_name),
+                Some(a.id),
+                a.unit_path.as_str(),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(id)
+    }
+
+    /// The signed form a request carries, for an admin who may see the
+    /// request.
+    pub async fn request_attachment(
+        &self,
+        actor: &Principal,
+        id: i64,
+    ) -> Result<crate::files::FileBytes> {
+        let (r, _) = self.review_request(actor, id).await?;
+        self.read_kept(r.form_file_id.ok_or(Error::NotFound)?).await
     }
 }

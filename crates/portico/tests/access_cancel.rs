@@ -248,3 +248,127 @@ async fn signed_forms_are_destroyed_a_year_after_the_cancellation_002() {
         0
     );
 }
+
+/// A multipart body as a browser sends one: text fields, then a file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let b = "----porticotestboundary7MA4YWxk";
+    let mut out = Vec::new();
+    for (k, v) in fields {
+        out.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((field, name, bytes)) = file {
+        out.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), out)
+}
+
+#[tokio::test]
+async fn a_person_asks_for_cancellation_with_the_signed_form_and_their_admin_decides_002() {
+    let s = TestServer::start(20).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf_from("/account/requests/cancel").await;
+    // 列印申請書: the form with the reason typed.
+    let (ct, body) = multipart(
+        &[("_csrf", &csrf), ("reason", "離職"), ("print", "1")],
+        None,
+    );
+    let r = s
+        .client()
+        .http
+        .post(format!("{}/account/requests/cancel", s.base))
+        .header("cookie", staff.cookie.clone())
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Without the signed form: said so, nothing filed.
+    let (ct, body) = multipart(&[("_csrf", &csrf), ("reason", "離職")], None);
+    let (st, page) = staff.post_raw("/account/requests/cancel", &ct, body).await;
+    assert_eq!(st, 422, "{page}");
+    assert!(page.contains("請上傳主管簽章的帳號註銷申請書"), "{page}");
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[9u8; 40]].concat();
+    let (ct, body) = multipart(
+        &[("_csrf", &csrf), ("reason", "離職")],
+        Some(("form_file", "signed.png", &png)),
+    );
+    let (st, _) = staff.post_raw("/account/requests/cancel", &ct, body).await;
+    assert_eq!(st, 303);
+    let id = count(
+        &s,
+        "SELECT id AS n FROM requests WHERE kind = 'cancel' AND state = 'pending'",
+    )
+    .await;
+    // The agency's admin sees it with the scan, and approves.
+    let mut civil = s.signed_in("civil_admin").await;
+    let (st, page) = civil.get(&format!("/admin/requests/{id}")).await;
+    assert_eq!(st, 200);
+    assert!(
+        page.contains("帳號註銷") && page.contains("開啟主管簽章的申請書"),
+        "{page}"
+    );
+    let (st, bytes) = civil
+        .get_bytes(&format!("/admin/requests/{id}/attachment"))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(bytes, png);
+    // An admin of another agency finds nothing.
+    let mut edu = s.signed_in("edu_admin").await;
+    assert_eq!(
+        edu.get_bytes(&format!("/admin/requests/{id}/attachment"))
+            .await
+            .0,
+        404
+    );
+    let p = principal(&s, "civil_admin").await;
+    let done = s
+        .app
+        .decide_requests(
+            &p,
+            &[id],
+            &portico_app::review::Verdict {
+                decision: portico_core::request::Decision::Approve,
+                note: "",
+                official_mail: None,
+            },
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.done, vec![id]);
+    let a = accounts::find_by_login(&mut *s.app.db.read().await.unwrap(), "staff")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.state, portico_core::account::AccountState::Cancelled);
+    // Signed out everywhere at once.
+    let (st, _) = staff.get("/account").await;
+    assert_ne!(st, 200);
+    // The console's button does the same for an admin; a cancelled account
+    // offers no disable or enable.
+    let target = principal(&s, "expiring").await.account_id();
+    let csrf = civil.csrf().await;
+    let (st, _, loc) = civil
+        .post_form(
+            &format!("/admin/accounts/{}/cancel", target.0),
+            &[("_csrf", &csrf), ("reason", "退休")],
+        )
+        .await;
+    assert_eq!(st, 303, "{loc}");
+    let (_, page) = civil.get(&format!("/admin/accounts/{}", target.0)).await;
+    assert!(
+        page.contains("此帳號已註銷") && !page.contains("/disable\""),
+        "{page}"
+    );
+}

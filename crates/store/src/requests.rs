@@ -39,11 +39,15 @@ pub struct Request {
     /// The address a mail-account application asks for (empty otherwise).
     #[serde(skip)]
     pub mailbox_address: String,
+    /// The signed form a cancellation request carries.
+    #[serde(skip)]
+    pub form_file_id: Option<portico_core::ids::FileId>,
 }
 
 const COLS: &str = "r.id, r.kind, r.state, r.account_id, r.unit_id, u.name AS unit_name, COALESCE(g.name, '') AS agency_name, \
     r.scope_path, r.from_unit_id, r.from_state, r.title, r.reason, r.needs_official_mail, r.applicant_name, r.applicant_login, \
-    r.created_at, r.decided_at, r.decided_by_login, r.decision_note, COALESCE(mb.address, '') AS mailbox_address";
+    r.created_at, r.decided_at, r.decided_by_login, r.decision_note, COALESCE(mb.address, '') AS mailbox_address, \
+    r.form_file_id";
 const FROM: &str = "FROM requests r JOIN org_units u ON u.id = r.unit_id LEFT JOIN org_units g ON g.id = u.agency_id \
     LEFT JOIN mailboxes mb ON mb.request_id = r.id";
 
@@ -71,6 +75,7 @@ fn from_row(r: &AnyRow) -> Result<Request> {
         decided_by_login: r.text("decided_by_login")?,
         decision_note: r.text("decision_note")?,
         mailbox_address: r.text("mailbox_address")?,
+        form_file_id: r.opt_i64("form_file_id")?.map(portico_core::ids::FileId),
     })
 }
 
@@ -310,4 +315,15 @@ pub async fn list(
         page: page.max(1),
         per_page,
     })
+}
+
+/// Attaches the signed form to a request just filed.
+pub async fn set_form_file(c: &mut Conn, id: i64, file: portico_core::ids::FileId) -> Result<()> {
+    sqlx::query("UPDATE requests SET form_file_id = $1 WHERE id = $2")
+        .bind(file.0)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }

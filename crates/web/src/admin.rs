@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts", get(accounts))
         .route("/admin/accounts/{id}", get(account))
         .route("/admin/accounts/{id}/disable", post(disable))
+        .route("/admin/accounts/{id}/cancel", post(cancel))
         .route("/admin/accounts/{id}/profile", post(edit_profile))
         .route("/admin/accounts/{id}/enable", post(enable))
         .route("/admin/accounts/{id}/unlock", post(unlock))
@@ -312,6 +313,22 @@ async fn disable(
         .disable_account(&s.0.principal, AccountId(id), &f.reason, &ctx)
         .await;
     act(&st, &s, id, r, "disabled").await
+}
+
+/// 帳號註銷: the person left the post.
+async fn cancel(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let r = st
+        .app
+        .cancel_account(&s.0.principal, AccountId(id), &f.reason, &ctx)
+        .await;
+    act(&st, &s, id, r, "cancelled").await
 }
 
 async fn enable(

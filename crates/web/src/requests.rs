@@ -21,6 +21,151 @@ pub fn router() -> Router<AppState> {
             get(admin_rights_form).post(admin_rights),
         )
         .route("/account/requests/agency-change", post(agency_change))
+        .route(
+            "/account/requests/cancel",
+            get(cancel_form)
+                .post(cancel)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    portico_core::files::MAX_SCAN + 64 * 1024,
+                )),
+        )
+}
+
+// ---- 帳號註銷 ------------------------------------------------------------------
+
+async fn cancel_page(
+    st: &AppState,
+    s: &Signed,
+    flash: Option<Msg>,
+    reason: String,
+    errs: Vec<FieldError>,
+    error: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let err = |e| WebError::page(e, lang);
+    let me = st.app.me(&s.0).await.map_err(err)?;
+    let open = st
+        .app
+        .my_open_requests(s.0.principal.account_id())
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|r| r.kind == portico_core::request::RequestKind::Cancel);
+    render_as(
+        CancelRequestPage {
+            c: Chrome::of(&s.0, "my-requests").with_flash(flash),
+            account: me.account,
+            open,
+            reason,
+            errs: Errors::new(errs, lang),
+            error,
+        },
+        lang,
+        status,
+    )
+}
+
+async fn cancel_form(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<crate::support::OkQuery>,
+) -> Result<Response, WebError> {
+    let sent = (q.ok.as_deref() == Some("sent")).then(|| {
+        Msg::new(
+            "已送出帳號註銷申請，由機關（單位）管理者審核，結果將寄至您的備用信箱",
+            "Sent; your agency's (or unit's) administrators review it and the result is mailed to your backup e-mail",
+        )
+    });
+    cancel_page(
+        &st,
+        &s,
+        sent,
+        String::new(),
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// 列印申請書 or 送出, from one multipart form.
+async fn cancel(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    mut mp: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let unreadable = || {
+        WebError::page(
+            portico_core::Error::invalid(
+                "form_file",
+                Msg::new(
+                    "上傳內容無法讀取，檔案可能超過 10 MB",
+                    "The upload could not be read; the file may exceed 10 MB",
+                ),
+            ),
+            lang,
+        )
+    };
+    let (mut csrf, mut reason, mut print) = (String::new(), String::new(), false);
+    let mut upload = None;
+    while let Some(field) = mp.next_field().await.map_err(|_| unreadable())? {
+        match field.name().unwrap_or_default() {
+            "form_file" => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(|_| unreadable())?.to_vec();
+                upload = Some(portico_app::access::Upload { name, bytes });
+            }
+            "_csrf" => csrf = field.text().await.unwrap_or_default(),
+            "reason" => {
+                reason = field
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(400)
+                    .collect()
+            }
+            "print" => print = true,
+            _ => {}
+        }
+    }
+    s.check_csrf(&csrf)?;
+    let r = if print {
+        match st.app.print_cancellation(&s.0, &reason).await {
+            Ok(pdf) => {
+                return Ok((
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/pdf"),
+                        ),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            HeaderValue::from_static("inline; filename=\"cancellation.pdf\""),
+                        ),
+                    ],
+                    pdf,
+                )
+                    .into_response());
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        st.app
+            .request_cancellation(&s.0, &reason, upload, &ctx)
+            .await
+            .map(|_| ())
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/account/requests/cancel?ok=sent").into_response()),
+        Err(e) => {
+            let (errs, error, status) = split(e, lang)?;
+            cancel_page(&st, &s, None, reason, errs, error, status).await
+        }
+    }
 }
 
 // ---- a signed-in person's own requests ---------------------------------------

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/requests", get(queue))
         .route("/admin/requests/decide", post(decide))
         .route("/admin/requests/{id}", get(request_page))
+        .route("/admin/requests/{id}/attachment", get(attachment))
 }
 
 async fn queue_page(
@@ -297,4 +298,31 @@ async fn decide(
         }
         Err(e) => Err(WebError::page(e, lang)),
     }
+}
+
+/// The signed form a request carries (a cancellation), opened inline.
+async fn attachment(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let f = st
+        .app
+        .request_attachment(&s.0.principal, id)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                f.file.kind.content_type().to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"request-{id}.{}\"", f.file.kind.as_str()),
+            ),
+        ],
+        f.bytes,
+    )
+        .into_response())
 }

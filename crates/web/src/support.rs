@@ -53,6 +53,10 @@ pub(crate) fn flash(code: Option<&str>) -> Option<Msg> {
         "passkey-removed" => Msg::new("通行金鑰已移除", "Passkey removed"),
         "method-reset" => Msg::new("已重設此帳號的登入方式綁定", "The sign-in method was reset"),
         "avatar-removed" => Msg::new("個人圖像已移除", "Avatar removed"),
+        "cancelled" => Msg::new(
+            "帳號已註銷並登出所有裝置；紀錄與申請書依規定保存",
+            "The account is cancelled and signed out everywhere; its records and forms are kept as the rules require",
+        ),
         "disabled" => Msg::new(
             "帳號已停用，並已登出其所有裝置",
             "The account was disabled and signed out everywhere",

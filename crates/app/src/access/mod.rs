@@ -7,7 +7,7 @@
 mod decide;
 mod defs;
 pub mod print;
-mod printing;
+pub(crate) mod printing;
 
 pub use decide::{Approval, BatchOutcome};
 pub use defs::{AppRoles, OrgDraft, RoleDraft};

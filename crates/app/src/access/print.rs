@@ -63,6 +63,10 @@ impl PdfFont {
 pub struct PrintForm {
     /// The portal's name over the title (臺南市政府公務入口網).
     pub portal: String,
+    /// The form's title when it is not a step's (帳號註銷申請表).
+    pub title: String,
+    /// The label of the purpose row when not 用途說明 (註銷原因).
+    pub purpose_label: String,
     pub step: Option<Step>,
     pub op: Option<Op>,
     /// The form's number once filed; a draft has none.
@@ -217,7 +221,11 @@ fn new_doc(title: &str) -> Document {
 /// boxes 申請人 and 申請單位主管, and 注意事項.
 pub fn render_form(font: &Font, f: &PrintForm) -> Result<Vec<u8>, String> {
     let step = f.step.unwrap_or(Step::Category);
-    let title = format!("{} {}", f.portal, step.form_title().zh);
+    let title = if f.title.is_empty() {
+        format!("{} {}", f.portal, step.form_title().zh)
+    } else {
+        format!("{} {}", f.portal, f.title)
+    };
     let mut doc = new_doc(&title);
     {
         let mut page = doc.start_page_with(PageSettings::from_wh(W, H).ok_or("page size")?);
@@ -279,7 +287,12 @@ pub fn render_form(font: &Font, f: &PrintForm) -> Result<Vec<u8>, String> {
         y = p.row(y, "申請人姓名", &f.name, 26.0);
         y = p.row(y, "聯絡電話", &f.phone, 26.0);
         y = p.row(y, "電子郵件", &f.email, 26.0);
-        y = p.row(y, "用途說明", &f.purpose, 40.0);
+        let purpose_label = if f.purpose_label.is_empty() {
+            "用途說明"
+        } else {
+            &f.purpose_label
+        };
+        y = p.row(y, purpose_label, &f.purpose, 40.0);
         y = p.row(y, "備註", &f.note, 40.0);
 
         // The signature boxes: 申請人 and 申請單位主管, each 簽章.

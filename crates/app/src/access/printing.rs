@@ -74,12 +74,12 @@ impl App {
 }
 
 /// 申請時間 as the seed prints it: `2025/12/17`.
-fn print_date(t: time::OffsetDateTime) -> String {
+pub(crate) fn print_date(t: time::OffsetDateTime) -> String {
     let d = t.to_offset(portico_core::time::TAIPEI).date();
     format!("{:04}/{:02}/{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-fn phone_of(phone: &str, ext: &str) -> String {
+pub(crate) fn phone_of(phone: &str, ext: &str) -> String {
     if ext.is_empty() {
         phone.to_owned()
     } else {
@@ -166,6 +166,8 @@ fn print_of(
     }
     print::PrintForm {
         portal: portal.to_owned(),
+        title: String::new(),
+        purpose_label: String::new(),
         step: Some(k.step),
         op: Some(k.op),
         number: String::new(),
@@ -224,6 +226,8 @@ fn printed_form(portal: &str, f: &Form) -> print::PrintForm {
     }
     print::PrintForm {
         portal: portal.to_owned(),
+        title: String::new(),
+        purpose_label: String::new(),
         step: Some(f.step),
         op: Some(f.op),
         number: f.number.clone(),

@@ -251,6 +251,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("mailbox.disable", "停用郵件帳號", "Mail account disabled"),
     ("account.cancel", "註銷帳號", "Account cancelled"),
     (
+        "account.cancel_request",
+        "申請帳號註銷",
+        "Account cancellation asked for",
+    ),
+    (
         "access.purge",
         "銷毀逾保存期限的申請書",
         "Signed forms destroyed",

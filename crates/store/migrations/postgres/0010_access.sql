@@ -159,3 +159,7 @@ CREATE INDEX account_roles_role ON account_roles(role_id);
 -- 帳號註銷 (002 §五, §六 (一)): when the account was cancelled; its forms'
 -- files are destroyed a year on.
 ALTER TABLE accounts ADD COLUMN cancelled_at BIGINT;
+
+-- A 帳號註銷 request carries the signed form (002 §五: 列印申請表，陳單位主管
+-- 核可), kept and destroyed as the access forms are.
+ALTER TABLE requests ADD COLUMN form_file_id BIGINT REFERENCES files(id);

@@ -84,3 +84,15 @@ pub struct ContactsPage {
     pub new_mobile: String,
     pub errs: Errors,
 }
+
+/// 帳號註銷申請 (002 §五): the reason, the printed form and its signed scan.
+#[derive(Template)]
+#[template(path = "requests/cancel.html")]
+pub struct CancelRequestPage {
+    pub c: Chrome,
+    pub account: portico_store::accounts::Account,
+    pub open: Option<portico_store::requests::Request>,
+    pub reason: String,
+    pub errs: Errors,
+    pub error: String,
+}
