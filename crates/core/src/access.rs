@@ -76,6 +76,21 @@ pub fn form_number(step: Step, year: i32, seq: i64) -> String {
     format!("{}{:03}-{:010}", step.prefix(), year.rem_euclid(1000), seq)
 }
 
+/// The sequence a form number carries (`AAMT025-0000011059` → 11059), to
+/// find a form by its number; also a bare sequence.
+pub fn form_seq(number: &str) -> Option<i64> {
+    let s = number.trim();
+    let digits = match s.rsplit_once('-') {
+        Some((head, tail)) if head.len() == 7 && head.is_ascii() => tail,
+        Some(_) => return None,
+        None => s,
+    };
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
 /// What a form asks: 類型 新增 / 刪除, or 異動 when it does both or changes
 /// a 職稱/身分 (002 §五 權限異動).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

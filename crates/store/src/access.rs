@@ -57,7 +57,8 @@ impl NewForm<'_> {
     }
 }
 
-/// Files a form; its number follows from its id. A second form for the
+/// Files a form; its number follows from its step, the year it was filed
+/// and its id, so it is never stored. A second form for the
 /// same target while one waits is refused.
 pub async fn insert(
     c: &mut Conn,
@@ -97,12 +98,6 @@ pub async fn insert(
         now.to_offset(portico_core::time::TAIPEI).year(),
         id.0,
     );
-    sqlx::query("UPDATE access_forms SET number = $1 WHERE id = $2")
-        .bind(&number)
-        .bind(id.0)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
     for l in f.lines {
         sqlx::query(
             "INSERT INTO access_form_lines (form_id, item_id, held_before, held_after) VALUES ($1, $2, $3, $4)",
@@ -182,7 +177,7 @@ pub struct Form {
     pub lines: Vec<FormLine>,
 }
 
-const COLS: &str = "f.id, f.number, f.step, f.op, f.account_id, p.login AS p_login, p.name AS p_name, \
+const COLS: &str = "f.id, f.step, f.op, f.account_id, p.login AS p_login, p.name AS p_name, \
     COALESCE(pu.name, '') AS p_unit, COALESCE(pg.name, '') AS p_agency, COALESCE(pu.path, '/') AS p_path, \
     p.office_phone AS p_phone, p.office_ext AS p_ext, \
     CASE WHEN p.official_email <> '' THEN p.official_email ELSE p.backup_email END AS p_email, p.state AS p_state, \
@@ -190,6 +185,9 @@ const COLS: &str = "f.id, f.number, f.step, f.op, f.account_id, p.login AS p_log
     COALESCE(tb.name, '') AS title_before, f.title_id, COALESCE(t.name, '') AS title_name, f.app_id, \
     COALESCE(a.name, '') AS app_name, f.purpose, f.note, f.attrs, f.approver, f.scope_path, f.state, f.form_file_id, \
     f.undertaking_file_id, f.submitted_at, f.decided_by, COALESCE(d.name, '') AS d_name, f.decided_at, f.decision_note";
+/// What the queue's filters need, and nothing more: the count reads this.
+const FILTER_FROM: &str = "FROM access_forms f JOIN accounts p ON p.id = f.account_id \
+    LEFT JOIN org_units pu ON pu.id = p.unit_id";
 const FROM: &str = "FROM access_forms f JOIN accounts p ON p.id = f.account_id \
     LEFT JOIN org_units pu ON pu.id = p.unit_id LEFT JOIN org_units pg ON pg.id = pu.agency_id \
     LEFT JOIN access_orgs o ON o.id = f.org_id LEFT JOIN access_org_titles tb ON tb.id = f.title_before_id \
@@ -197,11 +195,21 @@ const FROM: &str = "FROM access_forms f JOIN accounts p ON p.id = f.account_id \
     LEFT JOIN accounts d ON d.id = f.decided_by";
 
 fn from_row(r: &AnyRow) -> Result<Form> {
+    let mut f = form_of_row(r)?;
+    f.number = form_number(
+        f.step,
+        f.submitted_at.to_offset(portico_core::time::TAIPEI).year(),
+        f.id.0,
+    );
+    Ok(f)
+}
+
+fn form_of_row(r: &AnyRow) -> Result<Form> {
     let bad = |what: &str| Error::internal(format!("bad form {what}"));
     let scope = r.text("scope_path")?;
     Ok(Form {
         id: FormId(r.i64("id")?),
-        number: r.text("number")?,
+        number: String::new(),
         step: Step::parse(&r.text("step")?).ok_or_else(|| bad("step"))?,
         op: Op::parse(&r.text("op")?).ok_or_else(|| bad("op"))?,
         applicant: Applicant {
@@ -428,21 +436,16 @@ pub async fn queue(
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pat = format!("%{}%", like_escape(q));
-        b.push(" AND (f.number LIKE ")
-            .t(pat.clone())
-            .push(" ESCAPE '\\' OR p.login LIKE ")
+        // A form number names its id.
+        b.push(" AND (f.id = ")
+            .i(portico_core::access::form_seq(q).unwrap_or(0))
+            .push(" OR p.login LIKE ")
             .t(pat.clone())
             .push(" ESCAPE '\\' OR p.name LIKE ")
             .t(pat)
             .push(" ESCAPE '\\')");
     }
-    let total = b
-        .under(&format!("SELECT COUNT(*) AS n {FROM}"))
-        .query()
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?
-        .i64("n")?;
+    let total = capped_count(c, &b).await?;
     let mut s = b.under(&format!("SELECT {COLS} {FROM}"));
     s.push(" ORDER BY f.submitted_at, f.id LIMIT ")
         .i(i64::from(per_page))
@@ -462,12 +465,21 @@ pub async fn queue(
 pub async fn queue_count(c: &mut Conn, who: &Approving) -> Result<i64> {
     let mut b = SqlBuf::new(" WHERE f.state = 'pending'");
     approvable(&mut b, who);
-    b.under(&format!("SELECT COUNT(*) AS n {FROM}"))
-        .query()
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?
-        .i64("n")
+    capped_count(c, &b).await
+}
+
+/// Counted no further than this: a queue longer than it reads "1,000+",
+/// and a person filters rather than pages through it. Counting 50,000
+/// forms on every page costs more than the page.
+pub const QUEUE_COUNT_CAP: i64 = 1_000;
+
+/// How many forms the filter matches, up to one past the cap.
+async fn capped_count(c: &mut Conn, b: &SqlBuf) -> Result<i64> {
+    let mut q = b.under(&format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one {FILTER_FROM}"
+    ));
+    q.push(" LIMIT ").i(QUEUE_COUNT_CAP + 1).push(") capped");
+    q.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")
 }
 
 /// 個人簽核記錄查詢: the forms this person decided, newest first.

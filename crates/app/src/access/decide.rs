@@ -128,8 +128,9 @@ impl App {
         if form.applicant.state != AccountState::Active.as_str() {
             return Ok(Some(applicant_gone()));
         }
-        // Removing, or changing a title, needs nothing held before it.
-        if !form.lines.iter().any(|l| l.after && !l.before) {
+        // Removing, or changing a title, needs nothing held before it; a
+        // category needs nothing at all.
+        if form.step == Step::Category || !form.lines.iter().any(|l| l.after && !l.before) {
             return Ok(None);
         }
         let h = store::holdings(c, form.applicant.id, &form.applicant.unit_path).await?;

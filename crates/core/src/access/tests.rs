@@ -60,6 +60,11 @@ fn form_numbers_follow_the_seeds_pattern() {
         "AAMT025-0000011059"
     );
     assert_eq!(form_number(Step::Role, 2026, 7), "AARL026-0000000007");
+    // And back: the number finds its form.
+    assert_eq!(form_seq("AAMT025-0000011059"), Some(11059));
+    assert_eq!(form_seq(" 42 "), Some(42));
+    assert_eq!(form_seq("staff"), None);
+    assert_eq!(form_seq("陳-123"), None);
 }
 
 #[test]

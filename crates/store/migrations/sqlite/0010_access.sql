@@ -86,14 +86,14 @@ CREATE TABLE app_managers (
 );
 CREATE INDEX app_managers_account ON app_managers(account_id);
 
--- One form: a step (category, org, role), what it asks (`access_form_lines`:
+-- One form (its number, AAMT025-0000011059, is its step, year and id):
+-- a step (category, org, role), what it asks (`access_form_lines`:
 -- each item before and after), the applicant's words, the signed scan and
 -- undertaking, and the decision. `target` names what it is about
 -- (`category:3`, `org:5`, `app:7`): one form waits per person and target.
 -- `scope_path` is where an admin's scope must reach to sign it off.
 CREATE TABLE access_forms (
   id INTEGER PRIMARY KEY,
-  number TEXT NOT NULL DEFAULT '',
   step TEXT NOT NULL,
   op TEXT NOT NULL,
   account_id INTEGER NOT NULL REFERENCES accounts(id),
@@ -118,6 +118,8 @@ CREATE TABLE access_forms (
 );
 CREATE UNIQUE INDEX access_forms_one_pending ON access_forms(account_id, target) WHERE state = 'pending';
 CREATE INDEX access_forms_queue ON access_forms(state, approver, scope_path, submitted_at);
+-- The queue's page in its order: pending, oldest first.
+CREATE INDEX access_forms_pending ON access_forms(state, submitted_at, id);
 CREATE INDEX access_forms_app ON access_forms(state, app_id, submitted_at);
 CREATE INDEX access_forms_of ON access_forms(account_id, submitted_at);
 CREATE INDEX access_forms_decided_by ON access_forms(decided_by, decided_at);
