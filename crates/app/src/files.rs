@@ -159,6 +159,14 @@ impl App {
         })
     }
 
+    /// Destroys stashed bytes whose row was never written (the filing was
+    /// refused); a failure is logged, the bytes then orphaned.
+    pub(crate) async fn drop_stashed(&self, s: &Stashed) {
+        if let Err(e) = self.files.delete(&s.key).await {
+            tracing::warn!(key = %s.key, error = %e, "an unfiled upload stays in the file store");
+        }
+    }
+
     /// The row of stashed bytes, in the caller's transaction.
     pub(crate) async fn keep_stashed(
         &self,

@@ -343,6 +343,13 @@ impl App {
     }
 }
 
+fn already_asked() -> Error {
+    Error::Refused(Msg::new(
+        "您已有一件帳號註銷申請正在審核中",
+        "A cancellation request of yours is already waiting for review",
+    ))
+}
+
 /// 帳號註銷申請表 (002 §五): what the person prints and has signed.
 fn cancellation_print(
     portal: String,
@@ -424,10 +431,31 @@ impl App {
                 .await?
                 .ok_or(Error::NotFound)?;
             self.guard_before_disable(&mut c, &a).await?;
+            if requests::open_of(&mut c, a.id, RequestKind::Cancel)
+                .await?
+                .is_some()
+            {
+                return Err(already_asked());
+            }
         }
         let stashed = self
             .stash_upload("forms", &form.name, kind, form.bytes)
             .await?;
+        let filed = self.file_cancellation(s, &reason, &stashed, ctx).await;
+        if filed.is_err() {
+            self.drop_stashed(&stashed).await;
+        }
+        filed
+    }
+
+    async fn file_cancellation(
+        &self,
+        s: &Session,
+        reason: &str,
+        stashed: &crate::files::Stashed,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let reason = reason.to_owned();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         accounts::lock(&mut tx, s.principal.account_id()).await?;
@@ -458,13 +486,10 @@ impl App {
         )
         .await
         .map_err(|e| match e {
-            Error::Conflict { .. } => Error::Refused(Msg::new(
-                "您已有一件帳號註銷申請正在審核中",
-                "A cancellation request of yours is already waiting for review",
-            )),
+            Error::Conflict { .. } => already_asked(),
             e => e,
         })?;
-        let file = self.keep_stashed(&mut tx, a.id, &stashed).await?;
+        let file = self.keep_stashed(&mut tx, a.id, stashed).await?;
         requests::set_form_file(&mut tx, id, file).await?;
         let mut e = self_event(ctx, "account.cancel_request", &s.principal);
         e.reason = reason;

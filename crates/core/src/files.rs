@@ -98,6 +98,7 @@ pub fn check_upload(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Ms
         ));
     };
     let ext = name
+        .trim()
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();

@@ -611,3 +611,89 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[tokio::test]
+async fn a_role_form_follows_its_applicant_when_they_move() {
+    let s = TestServer::start(20).await;
+    // anping_admin's district office skips to roles; a person of 民政局
+    // with a category and a membership asks for stat.reporter, signed off
+    // by their agency's admins.
+    let staff = principal(&s, "staff").await;
+    through(
+        &s,
+        &staff,
+        &ask(Step::Category, category(&s, "stausr").await),
+        "admin",
+    )
+    .await;
+    let mut join = ask(Step::Org, org(&s, "民政局").await);
+    join.title = title_of(&s, org(&s, "民政局").await).await;
+    through(&s, &staff, &join, "civil_admin").await;
+    let mut a = ask(Step::Role, s.app_id("portico-sample").await);
+    a.roles = vec![role(&s, "stat.reporter").await];
+    a.attrs.insert("report_code".into(), "民政 07".into());
+    let (id, _) = s
+        .app
+        .submit_ask(&staff, &ctx(), &a, None, None)
+        .await
+        .unwrap();
+    // They move to 教育局 before it is decided.
+    let mut c = s.app.db.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE accounts SET unit_id = (SELECT u.id FROM org_units u JOIN org_units g ON g.id = u.agency_id \
+         WHERE g.name = '教育局' AND u.kind = 'unit' ORDER BY u.id LIMIT 1) WHERE login = 'staff'",
+    )
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    c.commit().await.unwrap();
+    // 民政局's admins no longer see or sign it; 教育局's do.
+    let civil = principal(&s, "civil_admin").await;
+    assert!(
+        !s.app
+            .approvals(&civil, &QueueFilter::default(), 1, 50)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .any(|x| x.form.id == id)
+    );
+    assert!(matches!(
+        s.app.decide_form(&civil, &ctx(), id, true, "").await,
+        Err(Error::NotFound)
+    ));
+    let edu = principal(&s, "edu_admin").await;
+    assert!(
+        s.app
+            .approvals(&edu, &QueueFilter::default(), 1, 50)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .any(|x| x.form.id == id)
+    );
+    s.app.decide_form(&edu, &ctx(), id, true, "").await.unwrap();
+}
+
+#[tokio::test]
+async fn giving_up_a_category_takes_the_roles_that_need_it() {
+    let s = TestServer::start(20).await;
+    let st = principal(&s, "statistician").await;
+    let sample = s.app_id("portico-sample").await;
+    let a = accounts::find_by_login(&mut *s.app.db.read().await.unwrap(), "statistician")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.app.person_claims(&a, sample, &[]).await.unwrap()["roles"],
+        serde_json::json!(["stat.user"])
+    );
+    let mut leave = ask(Step::Category, category(&s, "stausr").await);
+    leave.remove = true;
+    through(&s, &st, &leave, "admin").await;
+    // stat.user needs stausr: gone with it.
+    assert_eq!(
+        s.app.person_claims(&a, sample, &[]).await.unwrap()["roles"],
+        serde_json::json!([])
+    );
+}

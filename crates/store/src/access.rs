@@ -185,6 +185,11 @@ const COLS: &str = "f.id, f.step, f.op, f.account_id, p.login AS p_login, p.name
     COALESCE(tb.name, '') AS title_before, f.title_id, COALESCE(t.name, '') AS title_name, f.app_id, \
     COALESCE(a.name, '') AS app_name, f.purpose, f.note, f.attrs, f.approver, f.scope_path, f.state, f.form_file_id, \
     f.undertaking_file_id, f.submitted_at, f.decided_by, COALESCE(d.name, '') AS d_name, f.decided_at, f.decision_note";
+/// Where an admin's scope must reach to sign a form off: the applicant's
+/// unit now for a role form, the organisation's unit for a membership.
+const FORM_PLACE: &str =
+    "(CASE WHEN f.step = 'role' THEN COALESCE(pu.path, '/') ELSE f.scope_path END)";
+
 /// What the queue's filters need, and nothing more: the count reads this.
 const FILTER_FROM: &str = "FROM access_forms f JOIN accounts p ON p.id = f.account_id \
     LEFT JOIN org_units pu ON pu.id = p.unit_id";
@@ -250,6 +255,17 @@ fn form_of_row(r: &AnyRow) -> Result<Form> {
     })
 }
 
+impl Form {
+    /// Where an admin's scope must reach to sign it off (`FORM_PLACE`).
+    pub fn place(&self) -> Option<&TreePath> {
+        if self.step == Step::Role && self.scope_path.is_some() {
+            Some(&self.applicant.unit_path)
+        } else {
+            self.scope_path.as_ref()
+        }
+    }
+}
+
 /// The lines of the given forms, with their items' codes and names.
 async fn with_lines(c: &mut Conn, mut forms: Vec<Form>) -> Result<Vec<Form>> {
     if forms.is_empty() {
@@ -298,6 +314,19 @@ pub async fn get(c: &mut Conn, id: FormId) -> Result<Option<Form>> {
         return Ok(None);
     };
     Ok(with_lines(c, vec![f]).await?.pop())
+}
+
+/// Whether a form for this item waits already.
+pub async fn pending_for(c: &mut Conn, account: AccountId, step: Step, item: i64) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM access_forms WHERE account_id = $1 AND target = $2 AND state = 'pending'",
+    )
+    .bind(account.0)
+    .bind(target_key(step, item))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(r.i64("n")? > 0)
 }
 
 /// Decides a pending form: exactly one of two racing approvers gets here;
@@ -410,8 +439,10 @@ fn approvable(b: &mut SqlBuf, who: &Approving) {
     if let Some(v) = &who.admin {
         // In scope: the form's place; and for their own people, nobody
         // above the admin (what `Admin::view` would hide).
+        // A role form's place is where the applicant is now (they may have
+        // moved since); a membership's, the organisation's.
         b.push(" OR (f.approver = 'org_admins' AND f.scope_path <> ''");
-        b.scope(&v.scope, "f.scope_path");
+        b.scope(&v.scope, FORM_PLACE);
         b.push(" AND (NOT (1 = 1");
         b.scope(&v.scope, "COALESCE(pu.path, '/')");
         b.push(") OR (1 = 1");
@@ -701,6 +732,23 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
                 .execute(&mut *c)
                 .await
                 .map_err(db_err)?;
+            // The roles that need what was given up go with it.
+            let needing = match f.step {
+                Step::Category => Some("needs_category_id"),
+                Step::Org => Some("needs_org_id"),
+                Step::Role => None,
+            };
+            if let Some(col) = needing {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM account_roles WHERE account_id = $1 AND role_id IN \
+                     (SELECT id FROM app_roles WHERE {col} = $2)"
+                )))
+                .bind(account)
+                .bind(l.item)
+                .execute(&mut *c)
+                .await
+                .map_err(db_err)?;
+            }
         }
     }
     Ok(())

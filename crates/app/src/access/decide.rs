@@ -35,6 +35,25 @@ fn applicant_gone() -> Msg {
     )
 }
 
+/// What the permission check knows of a form.
+fn seen<'t>(
+    form: &'t Form,
+    held: &'t [portico_core::permission::Role],
+    managers: &'t [AccountId],
+) -> FormSeen<'t> {
+    FormSeen {
+        id: form.id.0,
+        approver: form.approver,
+        scope: form.place(),
+        applicant: Target {
+            id: form.applicant.id,
+            unit_path: &form.applicant.unit_path,
+            roles: held,
+        },
+        managers,
+    }
+}
+
 impl App {
     /// Who the person is as an approver.
     async fn approving(&self, c: &mut Conn, p: &Principal) -> Result<Approving> {
@@ -107,17 +126,7 @@ impl App {
         form: &Form,
     ) -> Result<bool> {
         let (held, managers) = self.seen_parts(c, form).await?;
-        let seen = FormSeen {
-            id: form.id.0,
-            approver: form.approver,
-            scope: form.scope_path.as_ref(),
-            applicant: Target {
-                id: form.applicant.id,
-                unit_path: &form.applicant.unit_path,
-                roles: &held,
-            },
-            managers: &managers,
-        };
+        let seen = seen(&form, &held, &managers);
         Ok(p.form_decider(&seen).is_ok())
     }
 
@@ -176,17 +185,7 @@ impl App {
         portico_store::accounts::lock(&mut tx, form.applicant.id).await?;
         let form = store::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
         let (held, managers) = self.seen_parts(&mut tx, &form).await?;
-        let seen = FormSeen {
-            id: form.id.0,
-            approver: form.approver,
-            scope: form.scope_path.as_ref(),
-            applicant: Target {
-                id: form.applicant.id,
-                unit_path: &form.applicant.unit_path,
-                roles: &held,
-            },
-            managers: &managers,
-        };
+        let seen = seen(&form, &held, &managers);
         let d = p.form_decider(&seen)?;
         if form.state != FormState::Pending {
             return Err(Error::Conflict {
@@ -265,13 +264,20 @@ impl App {
                 .await?
                 .map(|f| f.number)
                 .unwrap_or_default();
-            let refused = match self.decide_form(p, ctx, *id, approve, note).await {
-                Ok(()) => None,
-                Err(Error::Refused(m)) | Err(Error::Conflict { message: m, .. }) => Some(m),
-                Err(Error::NotFound | Error::Forbidden) => Some(Msg::new(
-                    "找不到此表單，或您不是它的簽核者",
-                    "No such form, or you do not sign it off",
-                )),
+            let (refused, number) = match self.decide_form(p, ctx, *id, approve, note).await {
+                Ok(()) => (None, number),
+                Err(Error::Refused(m)) | Err(Error::Conflict { message: m, .. }) => {
+                    (Some(m), number)
+                }
+                // A form one may not see is named by what was sent, not
+                // by its number.
+                Err(Error::NotFound | Error::Forbidden) => (
+                    Some(Msg::new(
+                        "找不到此表單，或您不是它的簽核者",
+                        "No such form, or you do not sign it off",
+                    )),
+                    format!("#{}", id.0),
+                ),
                 Err(e) => return Err(e),
             };
             out.push(BatchOutcome {

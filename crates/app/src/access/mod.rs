@@ -235,6 +235,11 @@ impl App {
             Error::invalid("step", Msg::new("請選擇申請項目", "Choose what to ask for"))
         })?;
         let (purpose, note) = check_purpose(&ask.purpose, &ask.note)?;
+        // One form waits per item: said before anything is printed or
+        // uploaded (the unique index holds it against a race).
+        if store::pending_for(c, a.id, step, ask.item).await? {
+            return Err(Error::Refused(portico_core::access::already_pending()));
+        }
         let h = store::holdings(c, a.id, &a.unit_path).await?;
         let mut k = Checked {
             step,
@@ -470,6 +475,18 @@ impl App {
         if checked.needs_undertaking && undertaking.is_none() {
             return Err(upload_error("undertaking_file", undertaking_missing()));
         }
+        // Sending again and again to fill the file store is refused; so is
+        // an undertaking no role asked for (it is not kept).
+        if !self
+            .rate_allow(&format!("access-submit:{}", me.0), 10)
+            .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "送出次數過多，請稍候一分鐘再試",
+                "Too many forms sent; wait a minute and try again",
+            )));
+        }
+        let undertaking = undertaking.filter(|_| checked.needs_undertaking);
         let mut stashed = [None, None];
         for (slot, (field, u)) in stashed
             .iter_mut()
@@ -482,6 +499,26 @@ impl App {
                 *slot = Some(self.stash_upload("forms", &u.name, kind, u.bytes).await?);
             }
         }
+        let filed = self.file_ask(p, ctx, ask, &stashed).await;
+        if filed.is_err() {
+            // Refused after all (a race, a change meanwhile): the bytes go.
+            for s in stashed.iter().flatten() {
+                self.drop_stashed(s).await;
+            }
+        }
+        filed
+    }
+
+    /// The form's rows, in one transaction under the applicant's lock, the
+    /// ask checked again there.
+    async fn file_ask(
+        &self,
+        p: &Principal,
+        ctx: &Ctx,
+        ask: &Ask,
+        stashed: &[Option<crate::files::Stashed>; 2],
+    ) -> Result<(FormId, String)> {
+        let me = p.account_id();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         accounts::lock(&mut tx, me).await?;
@@ -491,7 +528,7 @@ impl App {
         }
         let k = self.check_ask(&mut tx, &a, ask).await?;
         let mut ids: [Option<FileId>; 2] = [None, None];
-        for (id, s) in ids.iter_mut().zip(&stashed) {
+        for (id, s) in ids.iter_mut().zip(stashed) {
             if let Some(s) = s {
                 *id = Some(self.keep_stashed(&mut tx, me, s).await?);
             }
@@ -559,13 +596,15 @@ impl App {
         Ok(())
     }
 
-    /// One form, for its applicant or anyone who may sign it off or did.
+    /// One form, for its applicant or anyone who may sign it off.
     pub async fn form_view(&self, p: &Principal, id: FormId) -> Result<FormView> {
         let mut c = self.db.read().await?;
         let form = store::get(&mut c, id).await?.ok_or(Error::NotFound)?;
         let mine = form.applicant.id == p.account_id();
         let decider = self.may_decide(&mut c, p, &form).await?;
-        if !mine && !decider && form.decided_by != Some(p.account_id()) {
+        // Who decided it once but signs these off no longer (a manager
+        // removed, an admin moved) does not see it, nor its scans.
+        if !mine && !decider {
             return Err(Error::NotFound);
         }
         let pending = form.state == portico_core::access::FormState::Pending;
