@@ -596,14 +596,11 @@ async fn the_printed_form_reads_back_with_its_labels_and_the_applicants_data() {
     let fonts = String::from_utf8_lossy(&fonts.stdout);
     assert!(fonts.contains("yes yes"), "embedded and subset: {fonts}");
     assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
-    // The role form carries the applications' table and 注意事項.
+    // Nothing is printed for an item whose form already waits.
     let mut r = ask(Step::Role, s.app_id("portico-sample").await);
     r.roles = vec![role(&s, "stat.user").await];
     let statistician = principal(&s, "statistician").await;
-    refused(
-        s.app.print_ask(&statistician, &r).await,
-        "沒有需要申請的異動",
-    );
+    refused(s.app.print_ask(&statistician, &r).await, "簽核中");
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
