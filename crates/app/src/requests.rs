@@ -366,7 +366,10 @@ fn cancellation_print(
         date: print_date(now),
         subject: vec![
             ("註銷帳號".into(), a.login.clone()),
-            ("所屬機關單位".into(), format!("{}／{}", a.agency_name, a.unit_name)),
+            (
+                "所屬機關單位".into(),
+                format!("{}／{}", a.agency_name, a.unit_name),
+            ),
             ("職稱".into(), a.title.clone()),
         ],
         login: a.login.clone(),
@@ -380,7 +383,7 @@ fn cancellation_print(
         purpose: reason.to_owned(),
         notices: vec![
             "註銷後帳號無法再登入或復用，帳號名稱與備用信箱不會釋出。".into(),
-            "帳號紀錄依規定保存；本申請書於帳號註銷滿一年後銷毀（臺北市政府各機關使用地籍資料管理作業規範 六 (一)）。".into(),
+            "帳號紀錄依規定保存；本申請書由管理者保管，於帳號註銷滿一年後銷毀。".into(),
         ],
         ..Default::default()
     }

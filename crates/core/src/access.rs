@@ -234,6 +234,19 @@ impl Approver {
     }
 }
 
+impl Approver {
+    /// Who signs off a form of this step, in words: a membership's
+    /// organisation admins are that organisation's, not the applicant's.
+    pub fn label_for(self, step: Step) -> Msg {
+        match (self, step) {
+            (Approver::OrgAdmins, Step::Org) => {
+                Msg::new("該組織的管理者", "The organisation's administrators")
+            }
+            _ => self.label(),
+        }
+    }
+}
+
 /// A member category's code: a letter, then 1–19 letters, digits or `_`
 /// (seed 000: `stausr`). Lower case, so `STAUSR` and `stausr` are one.
 pub fn check_code(input: &str) -> Result<String, Msg> {

@@ -532,12 +532,12 @@ async fn a_removed_role_is_gone_from_the_next_token() {
         s.app.person_claims(&a, sample, &[]).await.unwrap()["roles"],
         serde_json::json!([])
     );
-    // Nothing left to remove: said so, nothing filed.
+    // Nothing held and nothing ticked: said so, nothing filed.
     refused(
         s.app
             .submit_ask(&statistician, &ctx(), &remove, None, None)
             .await,
-        "沒有需要申請的異動",
+        "請勾選要申請的角色",
     );
 }
 

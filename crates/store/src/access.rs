@@ -719,10 +719,7 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
             let q = match f.step {
                 Step::Category => q,
                 Step::Org => q.bind(f.title_id),
-                Step::Role => q.bind(
-                    serde_json::to_string(&f.attrs)
-                        .map_err(|e| Error::internal(format!("attrs: {e}")))?,
-                ),
+                Step::Role => q.bind(own_attrs(c, l.item, &f.attrs).await?),
             };
             q.execute(&mut *c).await.map_err(db_err)?;
         } else {
@@ -752,6 +749,23 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
         }
     }
     Ok(())
+}
+
+/// The attributes a form gave that this role defines, as stored.
+async fn own_attrs(c: &mut Conn, role: i64, attrs: &BTreeMap<String, String>) -> Result<String> {
+    let r = sqlx::query("SELECT attr_schema FROM app_roles WHERE id = $1")
+        .bind(role)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let schema: Vec<portico_core::access::AttrField> =
+        serde_json::from_str(&r.text("attr_schema")?)
+            .map_err(|e| Error::internal(format!("attr_schema: {e}")))?;
+    let own: BTreeMap<&String, &String> = attrs
+        .iter()
+        .filter(|(k, _)| schema.iter().any(|f| &f.key == *k))
+        .collect();
+    serde_json::to_string(&own).map_err(|e| Error::internal(format!("attrs: {e}")))
 }
 
 /// Grants directly, with no form (the demo seeder).

@@ -81,6 +81,12 @@
       all.checked = list.length > 0 && list.every(function (b) { return b.checked; });
     });
   });
+  // One button of a form asks first (approving a cancellation).
+  document.querySelectorAll("button[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (ev) {
+      if (!window.confirm(b.getAttribute("data-confirm"))) { ev.preventDefault(); }
+    });
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
       if (!window.confirm(f.getAttribute("data-confirm"))) { ev.preventDefault(); }

@@ -371,6 +371,7 @@ async fn ask_page(
     } else {
         my.closed.get(&step).cloned()
     };
+    let pending = my.pending_for(step, item).map(|f| (f.id, f.number.clone()));
     let status = if !errs.is_empty() {
         crate::error::INVALID_INPUT
     } else {
@@ -391,6 +392,7 @@ async fn ask_page(
             subject,
             v,
             closed,
+            pending,
             errs: Errors::new(errs, lang),
             error,
         },
@@ -552,12 +554,19 @@ struct FormQuery {
     which: String,
 }
 
+/// What the decision form sent, shown again beside its errors.
+#[derive(Default)]
+struct SentDecision {
+    decision: String,
+    note: String,
+}
+
 async fn form_page(
     st: &AppState,
     s: &Signed,
     id: FormId,
     flash: Option<Msg>,
-    note: String,
+    sent: SentDecision,
     errs: Vec<FieldError>,
     error: String,
 ) -> Result<Response, WebError> {
@@ -585,7 +594,8 @@ async fn form_page(
         AccessFormPage {
             c: Chrome::of(&s.0, nav).with_flash(flash),
             v,
-            note,
+            decision: sent.decision,
+            note: sent.note,
             errs: Errors::new(errs, lang),
             error,
         },
@@ -605,7 +615,7 @@ async fn form(
         &s,
         FormId(id),
         flash_of(q.ok.as_deref()),
-        String::new(),
+        SentDecision::default(),
         vec![],
         String::new(),
     )
@@ -679,7 +689,16 @@ async fn withdraw(
         Ok(()) => Ok(Redirect::to(&format!("/access/forms/{id}?ok=withdrawn")).into_response()),
         Err(e) => {
             let (errs, error, _) = split(e, s.lang())?;
-            form_page(&st, &s, FormId(id), None, String::new(), errs, error).await
+            form_page(
+                &st,
+                &s,
+                FormId(id),
+                None,
+                SentDecision::default(),
+                errs,
+                error,
+            )
+            .await
         }
     }
 }
@@ -730,7 +749,11 @@ async fn decide(
         .into_response()),
         Err(e) => {
             let (errs, error, _) = split(e, s.lang())?;
-            form_page(&st, &s, FormId(id), None, f.note, errs, error).await
+            let sent = SentDecision {
+                decision: f.decision,
+                note: f.note,
+            };
+            form_page(&st, &s, FormId(id), None, sent, errs, error).await
         }
     }
 }

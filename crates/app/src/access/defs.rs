@@ -220,6 +220,14 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let o = store::org(&mut tx, org).await?.ok_or(Error::NotFound)?;
+        // An organisation with titles is joined with one: its last one
+        // offered stays until another is added.
+        if !active && !o.titles.iter().any(|t| t.active && t.id != title) {
+            return Err(Error::Refused(Msg::new(
+                "這是此組織唯一開放的職稱/身分，停用後將無法申請加入；請先新增其他職稱/身分",
+                "This is the organisation's only title offered; add another before withdrawing it",
+            )));
+        }
         store::set_title_active(&mut tx, w, org, title, active).await?;
         let name = o
             .titles

@@ -190,6 +190,8 @@ pub struct FormView {
     /// Why it cannot be signed off as it stands (the applicant was
     /// disabled, a prerequisite lapsed), for the approver.
     pub blocked: Option<Msg>,
+    /// The fields the holder filled in, by their labels.
+    pub attr_labels: Vec<(String, String)>,
 }
 
 fn upload_error(field: &'static str, m: Msg) -> Error {
@@ -409,10 +411,17 @@ impl App {
             }
         }
         k.op = op_of(&k.lines, false).ok_or_else(|| {
-            Error::Refused(Msg::new(
-                "勾選的角色與您目前持有的相同，沒有需要申請的異動",
-                "The roles chosen are the ones you hold; there is nothing to ask for",
-            ))
+            if held.is_empty() {
+                Error::invalid(
+                    "roles",
+                    Msg::new("請勾選要申請的角色", "Tick the roles you ask for"),
+                )
+            } else {
+                Error::Refused(Msg::new(
+                    "勾選的角色與您目前持有的相同，沒有需要申請的異動",
+                    "The roles chosen are the ones you hold; there is nothing to ask for",
+                ))
+            }
         })?;
         let added: Vec<&AppRole> = k
             .roles
@@ -429,7 +438,13 @@ impl App {
                 )
                 .map_err(Error::Refused)?;
             }
-            let schema: Vec<_> = added.iter().flat_map(|r| r.schema.clone()).collect();
+            // The fields of every role held afterwards: those of a role
+            // kept come back filled from its holding.
+            let schema: Vec<_> = roles
+                .iter()
+                .filter(|r| ask.roles.contains(&r.id))
+                .flat_map(|r| r.schema.clone())
+                .collect();
             k.attrs = check_attrs(&schema, &ask.attrs)?;
         }
         k.needs_form = k.roles.iter().any(|r| r.needs_form);
@@ -621,7 +636,23 @@ impl App {
             Some(f) => files::get(&mut c, f).await?,
             None => None,
         };
+        let mut attr_labels = Vec::new();
+        if let Some(app) = form.app_id
+            && !form.attrs.is_empty()
+        {
+            let roles = store_defs::roles_of(&mut c, app, true).await?;
+            for (k, v) in &form.attrs {
+                let label = roles
+                    .iter()
+                    .flat_map(|r| r.schema.iter())
+                    .find(|f| &f.key == k)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_else(|| k.clone());
+                attr_labels.push((label, v.clone()));
+            }
+        }
         Ok(FormView {
+            attr_labels,
             may_decide: decider && pending,
             may_withdraw: mine && pending,
             blocked,

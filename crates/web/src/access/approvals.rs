@@ -25,10 +25,20 @@ fn queue_filter(q: &ListQuery) -> QueueFilter {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What a batch sent, kept beside its errors.
+#[derive(Default)]
+pub(super) struct SentBatch {
+    decision: String,
+    note: String,
+    ticked: Vec<i64>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn approvals_page(
     st: &AppState,
     s: &Signed,
     q: ListQuery,
+    sent: SentBatch,
     outcome: Vec<(String, String)>,
     errs: Vec<FieldError>,
     error: String,
@@ -46,6 +56,9 @@ pub(super) async fn approvals_page(
             c: Chrome::of(&s.0, "access-approvals").with_flash(flash_of(q.ok.as_deref())),
             query_string: format!("step={}&q={}", e(&q.step), e(&q.q)),
             page,
+            decision: sent.decision,
+            note: sent.note,
+            ticked: sent.ticked,
             step: q.step,
             q: q.q,
             outcome,
@@ -62,7 +75,17 @@ pub(super) async fn approvals(
     s: Signed,
     LenientQuery(q): LenientQuery<ListQuery>,
 ) -> Result<Response, WebError> {
-    approvals_page(&st, &s, q, vec![], vec![], String::new(), StatusCode::OK).await
+    approvals_page(
+        &st,
+        &s,
+        q,
+        SentBatch::default(),
+        vec![],
+        vec![],
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The ticked forms, decided one by one: those another approver took, or
@@ -89,6 +112,11 @@ pub(super) async fn decide_batch(
         .filter_map(|(_, v)| v.parse().ok())
         .map(FormId)
         .collect();
+    let sent = SentBatch {
+        decision: get("decision").to_owned(),
+        note: get("note").to_owned(),
+        ticked: ids.iter().map(|i| i.0).collect(),
+    };
     let r = match decision_of(get("decision")) {
         Ok(approve) => {
             st.app
@@ -110,6 +138,7 @@ pub(super) async fn decide_batch(
                 &st,
                 &s,
                 ListQuery::default(),
+                SentBatch::default(),
                 refused,
                 vec![],
                 String::new(),
@@ -119,7 +148,17 @@ pub(super) async fn decide_batch(
         }
         Err(e) => {
             let (errs, error, status) = split(e, lang)?;
-            approvals_page(&st, &s, ListQuery::default(), vec![], errs, error, status).await
+            approvals_page(
+                &st,
+                &s,
+                ListQuery::default(),
+                sent,
+                vec![],
+                errs,
+                error,
+                status,
+            )
+            .await
         }
     }
 }

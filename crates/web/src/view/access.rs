@@ -165,6 +165,8 @@ pub struct AccessAskPage {
     pub v: AskValues,
     /// The step is not open yet: why.
     pub closed: Option<Msg>,
+    /// A form for this item already waits: its id and number.
+    pub pending: Option<(portico_core::ids::FormId, String)>,
     pub errs: Errors,
     pub error: String,
 }
@@ -219,8 +221,43 @@ impl AccessAskPage {
     pub fn attr(&self, key: &str) -> &str {
         self.v.attrs.get(key).map(String::as_str).unwrap_or("")
     }
+    /// 類型 as the form will be sent.
+    pub fn op_label(&self) -> Msg {
+        match (&self.subject, self.v.remove) {
+            (_, true) => portico_core::access::Op::Remove.label(),
+            (
+                AskSubject::Org {
+                    held_title: Some(_),
+                    ..
+                },
+                false,
+            ) => portico_core::access::Op::Change.label(),
+            (AskSubject::Roles { held, .. }, false) if !held.is_empty() => {
+                portico_core::access::Op::Change.label()
+            }
+            _ => portico_core::access::Op::Add.label(),
+        }
+    }
+    /// Where the step before this one is asked for.
+    pub fn before_href(&self) -> &'static str {
+        match self.step {
+            Step::Role => "/access/orgs",
+            _ => "/access/categories",
+        }
+    }
     pub fn title_checked(&self, id: &i64) -> bool {
         self.v.title == Some(*id)
+    }
+}
+
+impl AccessFormPage {
+    /// Which radio is on: what was sent, else approve unless blocked.
+    pub fn approve_on(&self) -> bool {
+        match self.decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => self.v.blocked.is_none(),
+        }
     }
 }
 
@@ -229,6 +266,8 @@ impl AccessAskPage {
 pub struct AccessFormPage {
     pub c: Chrome,
     pub v: FormView,
+    /// The decision sent, kept beside its errors.
+    pub decision: String,
     pub note: String,
     pub errs: Errors,
     pub error: String,
@@ -239,6 +278,10 @@ pub struct AccessFormPage {
 pub struct AccessApprovalsPage {
     pub c: Chrome,
     pub page: portico_store::Page<Approval>,
+    /// What a refused batch sent, kept: the decision, the note, the ticks.
+    pub decision: String,
+    pub note: String,
+    pub ticked: Vec<i64>,
     pub step: String,
     pub q: String,
     pub query_string: String,
@@ -249,6 +292,9 @@ pub struct AccessApprovalsPage {
 }
 
 impl AccessApprovalsPage {
+    pub fn is_ticked(&self, id: &portico_core::ids::FormId) -> bool {
+        self.ticked.contains(&id.0)
+    }
     /// 序號 across pages.
     pub fn seq(&self, index: &usize) -> u64 {
         u64::from(self.page.page.saturating_sub(1)) * u64::from(self.page.per_page) + *index as u64
