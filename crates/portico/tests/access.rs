@@ -694,3 +694,47 @@ async fn giving_up_a_category_takes_the_roles_that_need_it() {
         serde_json::json!([])
     );
 }
+
+#[tokio::test]
+async fn a_refused_decline_comes_back_as_a_decline() {
+    let s = TestServer::start(20).await;
+    let st = principal(&s, "statistician").await;
+    let waiting = s
+        .app
+        .my_access(&st)
+        .await
+        .unwrap()
+        .forms
+        .into_iter()
+        .find(|f| f.state == portico_core::access::FormState::Pending)
+        .unwrap()
+        .id;
+    let mut mgr = s.signed_in("stat_mgr").await;
+    let csrf = mgr.csrf_from(&format!("/access/forms/{}", waiting.0)).await;
+    // 不同意 without 備註: refused, and the page still says 不同意.
+    let (st_code, page, _) = mgr
+        .post_form(
+            &format!("/access/forms/{}/decide", waiting.0),
+            &[("_csrf", &csrf), ("decision", "reject"), ("note", "")],
+        )
+        .await;
+    assert_eq!(st_code, 422, "{page}");
+    assert!(page.contains("不同意時請填寫簽核備註"), "{page}");
+    assert!(
+        page.contains(r#"id="fm-d-r" name="decision" value="reject" checked"#),
+        "{page}"
+    );
+    assert!(!page.contains(r#"value="approve" checked"#), "{page}");
+    // Nothing was decided.
+    assert_eq!(
+        count(
+            &s,
+            &format!(
+                "SELECT COUNT(*) AS n FROM access_forms WHERE id = {} AND state = 'pending'",
+                waiting.0
+            )
+        )
+        .await,
+        1
+    );
+}
