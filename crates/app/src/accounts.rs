@@ -23,6 +23,14 @@ pub struct Managed {
     pub kept_mailboxes: Vec<portico_store::mailboxes::Mailbox>,
 }
 
+/// How an account's use ends: the transition, the audit action, and the
+/// words refusing one's own account.
+type EndUse = (
+    fn(AccountState) -> std::result::Result<AccountState, Msg>,
+    &'static str,
+    Option<Msg>,
+);
+
 impl App {
     // ---- admin console -------------------------------------------------
 
@@ -250,18 +258,40 @@ impl App {
         reason: &str,
         ctx: &Ctx,
     ) -> Result<()> {
+        let own = Msg::new("不可停用自己的帳號", "You cannot disable your own account");
+        self.end_use(
+            actor,
+            id,
+            reason,
+            ctx,
+            (AccountState::disable, "account.disable", Some(own)),
+        )
+        .await
+    }
+
+    /// A disable or a cancellation (the state it leads to, the audit
+    /// action, and the refusal of one's own account if it has its own
+    /// words): the reason, the hand-overs first, the
+    /// state, the directory, every session ended, the event.
+    async fn end_use(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        reason: &str,
+        ctx: &Ctx,
+        (to, action, own): EndUse,
+    ) -> Result<()> {
         let admin = actor.admin()?;
         let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
-        if id == actor.account_id() {
-            return Err(Error::Refused(Msg::new(
-                "不可停用自己的帳號",
-                "You cannot disable your own account",
-            )));
+        if let Some(own) = own
+            && id == actor.account_id()
+        {
+            return Err(Error::Refused(own));
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let (a, of) = self.managed(&mut tx, &admin, id).await?;
-        let to = a.state.disable().map_err(Error::Refused)?;
+        let to = to(a.state).map_err(Error::Refused)?;
         self.guard_before_disable(&mut tx, &a).await?;
         if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
             return Err(changed_meanwhile());
@@ -277,7 +307,7 @@ impl App {
         )
         .await?;
         sessions::delete_all_of(&mut tx, a.id, now).await?;
-        let mut e = admin_event(ctx, "account.disable", actor, &a);
+        let mut e = admin_event(ctx, action, actor, &a);
         e.reason = reason;
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
@@ -294,31 +324,14 @@ impl App {
         reason: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        let admin = actor.admin()?;
-        let reason = clean_text(reason, 1, 200).map_err(|m| Error::invalid("reason", m))?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let (a, of) = self.managed(&mut tx, &admin, id).await?;
-        let to = a.state.cancel().map_err(Error::Refused)?;
-        self.guard_before_disable(&mut tx, &a).await?;
-        if !accounts::transition(&mut tx, of.write(), a.state, to, now).await? {
-            return Err(changed_meanwhile());
-        }
-        self.account_changed(
-            &mut tx,
-            of.write(),
-            &Change {
-                at: now,
-                by: actor.login(),
-                note: &reason,
-            },
+        self.end_use(
+            actor,
+            id,
+            reason,
+            ctx,
+            (AccountState::cancel, "account.cancel", None),
         )
-        .await?;
-        sessions::delete_all_of(&mut tx, a.id, now).await?;
-        let mut e = admin_event(ctx, "account.cancel", actor, &a);
-        e.reason = reason;
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)
+        .await
     }
 
     /// Any admin, for an account in scope: enables a disabled account.

@@ -13,21 +13,10 @@ use portico_core::access::Step;
 use portico_core::ids::FormId;
 use portico_core::permission::Principal;
 use portico_store::access::QueueFilter;
-use portico_store::{accounts, roles};
+use portico_store::accounts;
 
 async fn principal(s: &TestServer, login: &str) -> Principal {
-    let mut c = s.app.db.read().await.unwrap();
-    let a = accounts::find_by_login(&mut c, login)
-        .await
-        .unwrap()
-        .expect(login);
-    let held = roles::of_account(&mut c, a.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|g| g.role())
-        .collect();
-    Principal::unchecked_for_command_line(a.id, a.login, a.name, a.unit_path, held)
+    s.principal_of(login).await
 }
 
 async fn id_of(s: &TestServer, sql: &str, key: &str) -> i64 {

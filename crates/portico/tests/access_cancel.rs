@@ -12,21 +12,10 @@ use portico_app::access::Ask;
 use portico_core::Error;
 use portico_core::access::{FormState, Step};
 use portico_core::permission::Principal;
-use portico_store::{accounts, roles};
+use portico_store::accounts;
 
 async fn principal(s: &TestServer, login: &str) -> Principal {
-    let mut c = s.app.db.read().await.unwrap();
-    let a = accounts::find_by_login(&mut c, login)
-        .await
-        .unwrap()
-        .expect(login);
-    let held = roles::of_account(&mut c, a.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|g| g.role())
-        .collect();
-    Principal::unchecked_for_command_line(a.id, a.login, a.name, a.unit_path, held)
+    s.principal_of(login).await
 }
 
 async fn count(s: &TestServer, sql: &str) -> i64 {

@@ -69,6 +69,29 @@ async fn fresh_db() -> (String, Option<TempDir>) {
 }
 
 impl TestServer {
+    /// A person as the use cases see them, with the roles they hold, for
+    /// tests that call the use cases directly.
+    pub async fn principal_of(&self, login: &str) -> portico_core::permission::Principal {
+        let mut c = self.app.db.read().await.unwrap();
+        let a = portico_store::accounts::find_by_login(&mut c, login)
+            .await
+            .unwrap()
+            .expect(login);
+        let held = portico_store::roles::of_account(&mut c, a.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|g| g.role())
+            .collect();
+        portico_core::permission::Principal::unchecked_for_command_line(
+            a.id,
+            a.login,
+            a.name,
+            a.unit_path,
+            held,
+        )
+    }
+
     /// A server with the demo tree and `accounts` accounts.
     pub async fn start(accounts: usize) -> TestServer {
         TestServer::start_with(accounts, portico_app::outbox::Delivery::default()).await
