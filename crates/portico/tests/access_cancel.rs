@@ -361,3 +361,21 @@ async fn a_person_asks_for_cancellation_with_the_signed_form_and_their_admin_dec
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_verification_api_answers_with_the_applications_roles() {
+    let s = TestServer::start(20).await;
+    let r = s
+        .client()
+        .http
+        .post(format!("{}/api/v1/apps/verify", s.base))
+        .basic_auth(ID, Some(SECRET))
+        .json(&serde_json::json!({"login": "statistician", "password": portico_app::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["claims"]["roles"], serde_json::json!(["stat.user"]));
+}
