@@ -389,6 +389,59 @@ pub fn service_decision(
     )
 }
 
+/// An access form was signed off (seed 000): 同意 or 不同意, with the
+/// approver's note and what follows.
+pub fn form_decided(f: &portico_store::access::Form, approve: bool, note: &str) -> Text {
+    let what = f.step.queue_title();
+    let (zh_result, en_result) = if approve {
+        ("已同意", "approved")
+    } else {
+        ("未同意", "declined")
+    };
+    let (zh_next, en_next) = match (approve, f.step) {
+        (true, portico_core::access::Step::Category) => (
+            "您現在可以至「個人組織維護」申請加入組織。",
+            "You may now ask to join an organisation under 'My organisations'.",
+        ),
+        (true, portico_core::access::Step::Org) => (
+            "您現在可以至「應用系統角色維護」申請應用系統角色。",
+            "You may now ask for application roles under 'My application roles'.",
+        ),
+        (true, portico_core::access::Step::Role) => (
+            "下一次登入該應用系統時即生效。",
+            "It takes effect the next time you sign in to the application.",
+        ),
+        (false, _) => (
+            "您可依簽核備註修正後重新申請。",
+            "You may correct what the note says and ask again.",
+        ),
+    };
+    let note_zh = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\n簽核備註：{note}")
+    };
+    let note_en = if note.is_empty() {
+        String::new()
+    } else {
+        format!("\nApprover's note: {note}")
+    };
+    text(
+        &format!("{}{zh_result}（{}）", what.zh, f.number),
+        &format!("{} {en_result} ({})", what.en, f.number),
+        &format!(
+            "您的「{}」（申請單號 {}，帳號 {}）{zh_result}。{note_zh}\n\n{zh_next}",
+            what.zh, f.number, f.applicant.login
+        ),
+        &format!(
+            "Your form ({}, no. {}, login {}) was {en_result}.{note_en}\n\n{en_next}",
+            what.en.to_lowercase(),
+            f.number,
+            f.applicant.login
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,57 +524,4 @@ mod tests {
                 <= 70
         );
     }
-}
-
-/// An access form was signed off (seed 000): 同意 or 不同意, with the
-/// approver's note and what follows.
-pub fn form_decided(f: &portico_store::access::Form, approve: bool, note: &str) -> Text {
-    let what = f.step.queue_title();
-    let (zh_result, en_result) = if approve {
-        ("已同意", "approved")
-    } else {
-        ("未同意", "declined")
-    };
-    let (zh_next, en_next) = match (approve, f.step) {
-        (true, portico_core::access::Step::Category) => (
-            "您現在可以至「個人組織維護」申請加入組織。",
-            "You may now ask to join an organisation under 'My organisations'.",
-        ),
-        (true, portico_core::access::Step::Org) => (
-            "您現在可以至「應用系統角色維護」申請應用系統角色。",
-            "You may now ask for application roles under 'My application roles'.",
-        ),
-        (true, portico_core::access::Step::Role) => (
-            "下一次登入該應用系統時即生效。",
-            "It takes effect the next time you sign in to the application.",
-        ),
-        (false, _) => (
-            "您可依簽核備註修正後重新申請。",
-            "You may correct what the note says and ask again.",
-        ),
-    };
-    let note_zh = if note.is_empty() {
-        String::new()
-    } else {
-        format!("\n簽核備註：{note}")
-    };
-    let note_en = if note.is_empty() {
-        String::new()
-    } else {
-        format!("\nApprover's note: {note}")
-    };
-    text(
-        &format!("{}{zh_result}（{}）", what.zh, f.number),
-        &format!("{} {en_result} ({})", what.en, f.number),
-        &format!(
-            "您的「{}」（申請單號 {}，帳號 {}）{zh_result}。{note_zh}\n\n{zh_next}",
-            what.zh, f.number, f.applicant.login
-        ),
-        &format!(
-            "Your form ({}, no. {}, login {}) was {en_result}.{note_en}\n\n{en_next}",
-            what.en.to_lowercase(),
-            f.number,
-            f.applicant.login
-        ),
-    )
 }

@@ -216,7 +216,7 @@ async fn main() {
     measure(&app, &approver, 20).await;
     let (q50, q99, total) = measure(&app, &approver, queries).await;
     let id = store::queue(
-        &mut *db.read().await.unwrap(),
+        &mut db.read().await.unwrap(),
         &store::Approving {
             account: approver.account_id(),
             system_admin: false,
@@ -234,7 +234,7 @@ async fn main() {
     let mut v = Vec::with_capacity(queries);
     for _ in 0..queries {
         let t = Instant::now();
-        store::get(&mut *db.read().await.unwrap(), id)
+        store::get(&mut db.read().await.unwrap(), id)
             .await
             .unwrap()
             .unwrap();

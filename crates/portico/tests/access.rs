@@ -231,7 +231,7 @@ async fn seed_000_category_then_organisation_then_roles_each_signed_off_by_its_a
         .unwrap();
 
     // The role is in that application's claims, and in no other's.
-    let a = accounts::find_by_login(&mut *s.app.db.read().await.unwrap(), "staff")
+    let a = accounts::find_by_login(&mut s.app.db.read().await.unwrap(), "staff")
         .await
         .unwrap()
         .unwrap();
@@ -491,7 +491,7 @@ async fn a_removed_role_is_gone_from_the_next_token() {
     let s = TestServer::start(20).await;
     let statistician = principal(&s, "statistician").await;
     let sample = s.app_id("portico-sample").await;
-    let a = accounts::find_by_login(&mut *s.app.db.read().await.unwrap(), "statistician")
+    let a = accounts::find_by_login(&mut s.app.db.read().await.unwrap(), "statistician")
         .await
         .unwrap()
         .unwrap();
@@ -666,7 +666,7 @@ async fn giving_up_a_category_takes_the_roles_that_need_it() {
     let s = TestServer::start(20).await;
     let st = principal(&s, "statistician").await;
     let sample = s.app_id("portico-sample").await;
-    let a = accounts::find_by_login(&mut *s.app.db.read().await.unwrap(), "statistician")
+    let a = accounts::find_by_login(&mut s.app.db.read().await.unwrap(), "statistician")
         .await
         .unwrap()
         .unwrap();

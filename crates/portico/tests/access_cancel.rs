@@ -115,7 +115,7 @@ async fn cancellation_keeps_the_records_signs_in_nowhere_and_frees_nothing_002()
         .cancel_account(&mgr, id, "離職", &ctx())
         .await
         .unwrap();
-    let a = accounts::get(&mut *s.app.db.read().await.unwrap(), id)
+    let a = accounts::get(&mut s.app.db.read().await.unwrap(), id)
         .await
         .unwrap()
         .unwrap();
@@ -336,7 +336,7 @@ async fn a_person_asks_for_cancellation_with_the_signed_form_and_their_admin_dec
         .await
         .unwrap();
     assert_eq!(done.done, vec![id]);
-    let a = accounts::find_by_login(&mut *s.app.db.read().await.unwrap(), "staff")
+    let a = accounts::find_by_login(&mut s.app.db.read().await.unwrap(), "staff")
         .await
         .unwrap()
         .unwrap();

@@ -126,7 +126,7 @@ impl App {
         form: &Form,
     ) -> Result<bool> {
         let (held, managers) = self.seen_parts(c, form).await?;
-        let seen = seen(&form, &held, &managers);
+        let seen = seen(form, &held, &managers);
         Ok(p.form_decider(&seen).is_ok())
     }
 

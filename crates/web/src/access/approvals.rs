@@ -24,7 +24,6 @@ fn queue_filter(q: &ListQuery) -> QueueFilter {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// What a batch sent, kept beside its errors.
 #[derive(Default)]
 pub(super) struct SentBatch {
