@@ -10,6 +10,7 @@ pub mod directory;
 pub mod error;
 pub mod files;
 pub mod ids;
+pub mod inspection;
 pub mod mailbox;
 pub mod msg;
 pub mod national_id;

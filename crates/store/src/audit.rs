@@ -1,7 +1,7 @@
 //! SQL for the audit trail. Appending takes the chain's head row inside the
 //! caller's transaction, so events are numbered and chained in commit order
 //! on every node.
-use crate::{Backend, Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
+use crate::{Backend, Conn, Page, Result, RowExt, SqlBuf, at, backend_of, db_err, ms};
 use portico_core::audit::{EventFields, Outcome};
 use portico_core::permission::Visible;
 use portico_core::{Error, ids::AccountId};
@@ -280,14 +280,6 @@ pub async fn append_many_head(
     Ok((rows.iter().map(|r| r.seq).collect(), (last, prev)))
 }
 
-/// Which database a connection talks to.
-fn backend_of(c: &Conn) -> Backend {
-    if c.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    }
-}
 
 /// Appends `events` after `head` in one round trip, on a connection with no
 /// transaction open (where `append_many` takes five). The head moves only if

@@ -15,6 +15,7 @@ pub mod codes;
 pub mod directory;
 pub mod factors;
 pub mod files;
+pub mod inspections;
 pub mod jobs;
 pub mod login_failures;
 pub mod mailboxes;
@@ -27,6 +28,7 @@ pub mod requests;
 pub mod roles;
 pub mod sessions;
 pub mod settings;
+pub mod usage;
 pub mod versions;
 
 use portico_core::{Error, Msg};
@@ -208,6 +210,15 @@ impl RowExt for sqlx::any::AnyRow {
     fn opt_text(&self, col: &str) -> Result<Option<String>> {
         sqlx::Row::try_get::<Option<String>, _>(self, col)
             .map_err(|e| Error::internal(format!("column {col}: {e}")))
+    }
+}
+
+/// Which database a connection talks to.
+pub(crate) fn backend_of(c: &Conn) -> Backend {
+    if c.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
     }
 }
 

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_access.sql"),
         postgres: include_str!("../migrations/postgres/0010_access.sql"),
     },
+    Migration {
+        version: 11,
+        name: "inspections",
+        sqlite: include_str!("../migrations/sqlite/0011_inspections.sql"),
+        postgres: include_str!("../migrations/postgres/0011_inspections.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
