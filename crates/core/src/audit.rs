@@ -135,6 +135,16 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A chain whose events up to `seq` were purged, resuming from the
+    /// checkpoint's `hash` (the last purged event's).
+    pub fn after(seq: i64, hash: &str) -> ChainVerifier {
+        ChainVerifier {
+            next_seq: seq + 1,
+            prev_hash: hash.to_owned(),
+            checked: 0,
+        }
+    }
+
     pub fn check(
         &mut self,
         fields: &EventFields<'_>,
@@ -249,6 +259,20 @@ mod tests {
         let mut v = ChainVerifier::default();
         v.check(&c[0].0, &c[0].1, &c[0].2).unwrap();
         assert!(v.finish(2).is_err());
+    }
+
+    #[test]
+    fn a_purged_chain_verifies_from_its_checkpoint() {
+        let c = chain(&["a", "b", "c", "d"]);
+        // Events 1 and 2 purged; the checkpoint holds event 2's hash.
+        let mut v = ChainVerifier::after(2, &c[1].2);
+        for (e, p, h) in &c[2..] {
+            v.check(e, p, h).unwrap();
+        }
+        assert!(v.finish(4).is_ok());
+        // A checkpoint with another hash does not fit the chain.
+        let mut v = ChainVerifier::after(2, &c[0].2);
+        assert_eq!(v.check(&c[2].0, &c[2].1, &c[2].2), Err(Break::Relinked { seq: 3 }));
     }
 
     #[test]

@@ -18,14 +18,18 @@ pub enum ServiceKind {
     Tile,
     /// 簡訊發送: the application sends SMS through the portal's gateway.
     Sms,
+    /// 使用紀錄回報: the application reports its usage records (002 §六
+    /// (三) 2, §七), which the portal keeps and audits with its own.
+    Usage,
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 4] = [
+    pub const ALL: [ServiceKind; 5] = [
         ServiceKind::Sso,
         ServiceKind::Verify,
         ServiceKind::Tile,
         ServiceKind::Sms,
+        ServiceKind::Usage,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +37,7 @@ impl ServiceKind {
             ServiceKind::Verify => "verify",
             ServiceKind::Tile => "tile",
             ServiceKind::Sms => "sms",
+            ServiceKind::Usage => "usage",
         }
     }
     pub fn parse(s: &str) -> Option<ServiceKind> {
@@ -44,6 +49,7 @@ impl ServiceKind {
             ServiceKind::Verify => Msg::new("帳號驗證", "Account verification"),
             ServiceKind::Tile => Msg::new("轉登", "Portal tile"),
             ServiceKind::Sms => Msg::new("簡訊發送", "SMS sending"),
+            ServiceKind::Usage => Msg::new("使用紀錄回報", "Usage reporting"),
         }
     }
     pub fn describe(self) -> Msg {
@@ -63,6 +69,10 @@ impl ServiceKind {
             ServiceKind::Sms => Msg::new(
                 "應用系統透過公務入口網發送簡訊",
                 "The application sends SMS through the portal",
+            ),
+            ServiceKind::Usage => Msg::new(
+                "應用系統將使用紀錄（時間、帳號、動作、查詢對象、查詢原因）回報公務入口網，併同稽核並保存三年",
+                "The application reports its usage records (time, account, action, object, reason) to the portal, which audits and keeps them three years",
             ),
         }
     }

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod sso;
 pub mod text;
 pub mod time;
+pub mod usage;
 pub mod verify;
 pub mod zone;
 

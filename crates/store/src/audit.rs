@@ -280,7 +280,6 @@ pub async fn append_many_head(
     Ok((rows.iter().map(|r| r.seq).collect(), (last, prev)))
 }
 
-
 /// Appends `events` after `head` in one round trip, on a connection with no
 /// transaction open (where `append_many` takes five). The head moves only if
 /// it is still `head`; when another transaction appended meanwhile nothing
@@ -518,4 +517,108 @@ pub async fn head(c: &mut Conn) -> Result<(i64, String)> {
 /// Reports a missing head as an internal error (the migration creates it).
 pub fn missing_head() -> Error {
     Error::internal("audit head row missing")
+}
+
+/// The last purge's checkpoint: the chain verifies from the event after it.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub purged: i64,
+    pub cutoff: OffsetDateTime,
+    pub at: OffsetDateTime,
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// What the signature covers, in a fixed form.
+    pub fn signed_text(
+        seq: i64,
+        hash: &str,
+        purged: i64,
+        cutoff: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> String {
+        format!(
+            "portico-audit-checkpoint:{seq}:{hash}:{purged}:{}:{}",
+            ms(cutoff),
+            ms(at)
+        )
+    }
+    pub fn text(&self) -> String {
+        Checkpoint::signed_text(self.seq, &self.hash, self.purged, self.cutoff, self.at)
+    }
+}
+
+pub async fn checkpoint(c: &mut Conn) -> Result<Option<Checkpoint>> {
+    let r = sqlx::query(
+        "SELECT seq, hash, purged, cutoff, at, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    r.map(|r| {
+        Ok(Checkpoint {
+            seq: r.i64("seq")?,
+            hash: r.text("hash")?,
+            purged: r.i64("purged")?,
+            cutoff: at(r.i64("cutoff")?),
+            at: at(r.i64("at")?),
+            signature: r.text("signature")?,
+        })
+    })
+    .transpose()
+}
+
+/// The last event that may go when everything before `cutoff` goes: the
+/// one before the first event at or after it (so nothing younger goes,
+/// whatever the nodes' clocks did), with its hash and how many events from
+/// `after` on it ends. `None` when nothing is that old.
+pub async fn purge_point(
+    c: &mut Conn,
+    after: i64,
+    cutoff: OffsetDateTime,
+) -> Result<Option<(i64, String, i64)>> {
+    let r = sqlx::query(
+        "SELECT COALESCE((SELECT MIN(seq) FROM audit_events WHERE at >= $1) - 1, (SELECT MAX(seq) FROM audit_events)) AS s",
+    )
+    .bind(ms(cutoff))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?;
+    let Some(s) = r.opt_i64("s")?.filter(|s| *s > after) else {
+        return Ok(None);
+    };
+    let e = get(c, s)
+        .await?
+        .ok_or_else(|| Error::internal("purge point vanished"))?;
+    Ok(Some((s, e.hash, s - after)))
+}
+
+/// Writes the checkpoint, then removes the events it covers and their
+/// usage records (the delete trigger lets only a checkpoint's prefix go).
+pub async fn purge_through(c: &mut Conn, cp: &Checkpoint) -> Result<u64> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (seq, hash, purged, cutoff, at, signature) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(cp.seq)
+    .bind(&cp.hash)
+    .bind(cp.purged)
+    .bind(ms(cp.cutoff))
+    .bind(ms(cp.at))
+    .bind(&cp.signature)
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    sqlx::query("DELETE FROM usage_records WHERE seq <= $1")
+        .bind(cp.seq)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    let r = sqlx::query("DELETE FROM audit_events WHERE seq <= $1")
+        .bind(cp.seq)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected())
 }

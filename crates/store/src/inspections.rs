@@ -544,12 +544,7 @@ pub async fn ethics(c: &mut Conn, agency: i64) -> Result<Option<String>> {
     r.map(|r| r.text("email")).transpose()
 }
 
-pub async fn set_ethics(
-    c: &mut Conn,
-    agency: i64,
-    email: &str,
-    now: OffsetDateTime,
-) -> Result<()> {
+pub async fn set_ethics(c: &mut Conn, agency: i64, email: &str, now: OffsetDateTime) -> Result<()> {
     sqlx::query(
         "INSERT INTO ethics_contacts (agency_id, email, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (agency_id) DO UPDATE SET email = excluded.email, updated_at = excluded.updated_at",

@@ -461,6 +461,7 @@ impl FromRequestParts<AppState> for AppCaller {
         if let Some(t) = crate::extract::bearer(&parts.headers) {
             let scope = match parts.uri.path().rsplit('/').next() {
                 Some("verify") => "account.verify",
+                Some("usage") => "usage.report",
                 _ => "sms.send",
             };
             let tok = st

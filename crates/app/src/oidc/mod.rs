@@ -336,9 +336,10 @@ pub enum TokenUse<T> {
 }
 
 /// What a client credentials token may do, by approved service.
-pub const CLIENT_SCOPES: [(&str, ServiceKind); 2] = [
+pub const CLIENT_SCOPES: [(&str, ServiceKind); 3] = [
     ("account.verify", ServiceKind::Verify),
     ("sms.send", ServiceKind::Sms),
+    ("usage.report", ServiceKind::Usage),
 ];
 
 impl App {

@@ -55,11 +55,11 @@ impl App {
                     // portico.api, openid…: they act as a person, and a
                     // client credentials token has none.
                     format!(
-                        "scope {bad} acts as a signed-in person; use the authorization code flow (client credentials grant only account.verify and sms.send)"
+                        "scope {bad} acts as a signed-in person; use the authorization code flow (client credentials grant only account.verify, sms.send and usage.report)"
                     )
                 } else {
                     format!(
-                        "scope {bad} is unknown (client credentials grant account.verify and sms.send)"
+                        "scope {bad} is unknown (client credentials grant account.verify, sms.send and usage.report)"
                     )
                 };
                 return Err(OAuthError::new("invalid_scope", why));
