@@ -35,6 +35,7 @@ pub mod requests;
 pub mod review;
 pub mod sessions;
 pub mod settings;
+pub mod usage;
 pub mod sms;
 pub mod verify;
 

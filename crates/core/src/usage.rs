@@ -88,7 +88,7 @@ impl Reason {
 
 /// Who an application's record is about: the `sub` it received, or the
 /// login name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Who {
     Sub(i64),
     Login(String),

@@ -102,7 +102,7 @@ fn may_see(actor: &Principal, app: &store_clients::Client) -> bool {
     actor.is_system_admin() || app.owner_id == actor.account_id()
 }
 
-fn not_approved(kind: ServiceKind) -> Error {
+pub(crate) fn not_approved(kind: ServiceKind) -> Error {
     Error::Refused(Msg::owned(
         format!("此應用系統尚未核准「{}」服務", kind.label().zh),
         format!(
@@ -112,7 +112,7 @@ fn not_approved(kind: ServiceKind) -> Error {
     ))
 }
 
-fn from_registered_ip() -> Error {
+pub(crate) fn from_registered_ip() -> Error {
     Error::Refused(Msg::new(
         "呼叫來源不是此應用系統登記的正式 IP",
         "The call does not come from one of the application's registered production IPs",

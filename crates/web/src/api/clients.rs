@@ -352,3 +352,26 @@ pub(super) async fn app_reactivate(
         .map_err(WebError::api)?;
     ok()
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct UsageBody {
+    #[serde(default)]
+    records: Vec<portico_core::usage::RecordIn>,
+}
+
+/// An application with the usage-reporting service reports up to 1,000
+/// usage records (使用紀錄) at once; 201 with how many were chained. One
+/// bad record refuses the batch, naming every bad record.
+pub(super) async fn app_usage(
+    State(st): State<AppState>,
+    crate::extract::AppCaller(client): crate::extract::AppCaller,
+    ReqCtx(ctx): ReqCtx,
+    Json(b): Json<UsageBody>,
+) -> ApiResult {
+    let r = st
+        .app
+        .report_usage(&client, &b.records, &ctx)
+        .await
+        .map_err(WebError::api)?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(r)).into_response())
+}

@@ -122,6 +122,7 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("get", "/audit/{seq}", get(audit_event)),
         ("post", "/apps/verify", post(app_verify)),
         ("post", "/apps/sms", post(app_sms)),
+        ("post", "/apps/usage", post(app_usage)),
         ("get", "/apps", get(apps_list)),
         ("post", "/apps", post(app_register)),
         ("get", "/apps/{id}", get(app_get)),
