@@ -195,6 +195,41 @@ impl App {
         })
     }
 
+    /// An admin who may see the account reads its national ID whole,
+    /// after giving the case number, document number or reason (002 §六
+    /// (三) 2); the look-up is a usage record of the admin's, audited with
+    /// the rest. `None` when the account has no national ID on file.
+    pub async fn reveal_national_id(
+        &self,
+        actor: &Principal,
+        id: AccountId,
+        reason_kind: &str,
+        reason: &str,
+        ctx: &Ctx,
+    ) -> Result<Option<String>> {
+        let admin = actor.admin()?;
+        let reason = portico_core::usage::Reason::parse(reason_kind, reason)?;
+        let mut tx = self.db.begin().await?;
+        let account = accounts::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let held: Vec<_> = roles::of_account(&mut tx, id)
+            .await?
+            .iter()
+            .map(|g| g.role())
+            .collect();
+        admin.view(&Target {
+            id,
+            unit_path: &account.unit_path,
+            roles: &held,
+        })?;
+        let asker = accounts::get(&mut tx, actor.account_id())
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let e = admin_event(ctx, "account.national_id", actor, &account);
+        crate::usage::record_query(&mut tx, &asker, e, &reason, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(account.national_id)
+    }
+
     /// Refuses when disabling the account would leave the city without an
     /// active system admin, or an agency without an active agency admin.
     /// 004 (三) 2: hand the role over first.

@@ -35,8 +35,8 @@ pub mod requests;
 pub mod review;
 pub mod sessions;
 pub mod settings;
-pub mod usage;
 pub mod sms;
+pub mod usage;
 pub mod verify;
 
 use portico_core::settings::SystemSettings;

@@ -272,7 +272,10 @@ mod tests {
         assert!(v.finish(4).is_ok());
         // A checkpoint with another hash does not fit the chain.
         let mut v = ChainVerifier::after(2, &c[0].2);
-        assert_eq!(v.check(&c[2].0, &c[2].1, &c[2].2), Err(Break::Relinked { seq: 3 }));
+        assert_eq!(
+            v.check(&c[2].0, &c[2].1, &c[2].2),
+            Err(Break::Relinked { seq: 3 })
+        );
     }
 
     #[test]

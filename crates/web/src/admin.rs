@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}", get(account))
         .route("/admin/accounts/{id}/disable", post(disable))
         .route("/admin/accounts/{id}/cancel", post(cancel))
+        .route(
+            "/admin/accounts/{id}/national-id",
+            get(national_id).post(reveal_national_id),
+        )
         .route("/admin/accounts/{id}/profile", post(edit_profile))
         .route("/admin/accounts/{id}/enable", post(enable))
         .route("/admin/accounts/{id}/unlock", post(unlock))
@@ -427,4 +431,96 @@ async fn revoke(
         .revoke_role(&s.0.principal, AccountId(id), RoleId(role), &ctx)
         .await;
     act(&st, &s, id, r, "revoked").await
+}
+
+/// Any admin who may see the account: its national ID masked, and the
+/// reason form that shows it whole.
+async fn national_id(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    national_id_page(&st, &s, id, None, vec![], String::new(), String::new()).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct RevealForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    reason_kind: String,
+    reason: String,
+}
+
+/// The same admin, with a case number, document number or reason: the
+/// whole ID, the look-up recorded as the admin's usage (002 §六 (三) 2).
+async fn reveal_national_id(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st
+        .app
+        .reveal_national_id(
+            &s.0.principal,
+            AccountId(id),
+            &f.reason_kind,
+            &f.reason,
+            &ctx,
+        )
+        .await
+    {
+        Ok(n) => national_id_page(&st, &s, id, n, vec![], f.reason_kind, f.reason).await,
+        Err(Error::Invalid(errs)) => Ok(with_status(
+            national_id_page(&st, &s, id, None, errs, f.reason_kind, f.reason).await?,
+            crate::error::INVALID_INPUT,
+        )),
+        Err(e) => Err(WebError::page(e, s.lang())),
+    }
+}
+
+async fn national_id_page(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    shown: Option<String>,
+    errs: Vec<portico_core::FieldError>,
+    reason_kind: String,
+    reason: String,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let m = st
+        .app
+        .managed_account(&s.0.principal, AccountId(id))
+        .await
+        .map_err(page_err(lang))?;
+    let masked = m
+        .account
+        .national_id
+        .as_deref()
+        .map(portico_core::national_id::masked)
+        .unwrap_or_default();
+    let mut r = render(
+        NationalIdPage {
+            c: Chrome::of(&s.0, "admin-accounts"),
+            id,
+            login: m.account.login,
+            name: m.account.name,
+            masked,
+            shown,
+            errs: Errors::new(errs, lang),
+            reason_kind,
+            reason,
+        },
+        lang,
+    )?;
+    // A page with a whole national ID is not kept by the browser.
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
 }

@@ -181,3 +181,19 @@ pub struct AdminMessagePage {
     pub c: Chrome,
     pub m: portico_store::outbox::Message,
 }
+
+#[derive(Template)]
+#[template(path = "admin/national_id.html")]
+pub struct NationalIdPage {
+    pub c: Chrome,
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    /// The ID with its middle hidden; empty when none is on file.
+    pub masked: String,
+    /// The whole ID, once a reason was given.
+    pub shown: Option<String>,
+    pub errs: Errors,
+    pub reason_kind: String,
+    pub reason: String,
+}
