@@ -21,6 +21,7 @@ pub mod export;
 pub mod factors;
 pub mod files;
 mod group;
+pub mod inspections;
 pub mod jobs;
 pub mod limits;
 pub mod mail;
@@ -31,6 +32,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod passkeys;
 pub mod passwords;
+pub mod pdf;
 pub mod requests;
 pub mod review;
 pub mod sessions;
@@ -224,7 +226,7 @@ pub struct App {
     /// Where uploaded files' bytes are kept.
     pub(crate) files: files::Files,
     /// The font printed forms are set in, read at the first print.
-    pub(crate) pdf_font: Arc<access::print::PdfFont>,
+    pub(crate) pdf_font: Arc<pdf::PdfFont>,
 }
 
 impl App {
@@ -247,7 +249,7 @@ impl App {
             card: None,
             mobile_id: None,
             files: files::Files::memory(),
-            pdf_font: Arc::new(access::print::PdfFont::default()),
+            pdf_font: Arc::new(pdf::PdfFont::default()),
         }
     }
 
@@ -267,7 +269,7 @@ impl App {
 
     /// The font printed forms are set in (a TrueType collection's face).
     pub fn with_pdf_font(mut self, path: &str, index: u32) -> App {
-        self.pdf_font = Arc::new(access::print::PdfFont::new(path, index));
+        self.pdf_font = Arc::new(pdf::PdfFont::new(path, index));
         self
     }
 

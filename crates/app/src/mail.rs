@@ -442,6 +442,102 @@ pub fn form_decided(f: &portico_store::access::Form, approve: bool, note: &str) 
     )
 }
 
+/// An inspection's sample is drawn (§七 (一) 1, 2): the auditor's work
+/// waits, due by the end of the month the rules name.
+pub fn inspection_drawn(i: &portico_store::inspections::Inspection) -> Text {
+    let (p, due) = (i.period.label(), i.period.due());
+    let what = i.kind.label();
+    text(
+        &format!("{}{} {}抽樣完成", p.zh, i.unit_name, what.zh),
+        &format!("{} sample drawn for {} ({})", what.en, i.unit_name, p.en),
+        &format!(
+            "{} {}的{}已完成抽樣，共抽出 {} 筆使用紀錄（母體 {} 筆、{} 人）。請於 {} 前登入公務入口網「稽核作業」逐筆標記正常或異常並簽核。",
+            p.zh,
+            i.unit_name,
+            what.zh,
+            i.sampled,
+            i.population,
+            i.people,
+            portico_core::time::date_str(due)
+        ),
+        &format!(
+            "The {} of {} for {} is drawn: {} usage records sampled (of {} records by {} people). Sign in to the portal's Inspections page by {} to mark each normal or abnormal and sign off.",
+            what.en.to_lowercase(),
+            i.unit_name,
+            p.en,
+            i.sampled,
+            i.population,
+            i.people,
+            portico_core::time::date_str(due)
+        ),
+    )
+}
+
+/// A sampled record was marked 異常 (§七 (一) 3): the agency's admins and
+/// its ethics unit hear of it.
+pub fn finding_opened(
+    i: &portico_store::inspections::Inspection,
+    item: &portico_store::inspections::Item,
+    note: &str,
+) -> Text {
+    let p = i.period.label();
+    let when = portico_core::time::display(item.used_at);
+    text(
+        &format!("稽核發現異常使用：{} {}", i.unit_name, item.name),
+        &format!("Abnormal use found: {} {}", i.unit_name, item.login),
+        &format!(
+            "{} {}的稽核發現一筆異常使用紀錄：\n\n使用者：{}（{}）\n使用時間：{when}\n稽核說明：{note}\n\n依規定，異常使用應提報機關首長依規定議懲處並通報政風單位。處理後請至「稽核作業」的異常事項結案。",
+            p.zh, i.unit_name, item.name, item.login
+        ),
+        &format!(
+            "The audit of {} for {} found an abnormal usage record:\n\nPerson: {} ({})\nUsed at: {when}\nAuditor's note: {note}\n\nThe rules ask that it be reported to the head of agency and the ethics unit. Close the finding on the Inspections page once handled.",
+            i.unit_name, p.en, item.name, item.login
+        ),
+    )
+}
+
+/// An inspection not yet signed off, near its due date; or an agency's
+/// records not yet sent on before the end of February or August.
+pub fn inspection_reminder(i: &portico_store::inspections::Inspection, send_on: bool) -> Text {
+    let p = i.period.label();
+    if send_on {
+        let by = portico_core::time::date_str(i.period.send_by());
+        return text(
+            &format!("請於 {by} 前函送{}稽核紀錄", p.zh),
+            &format!("Send the {} audit records on by {by}", p.en),
+            &format!(
+                "依規定，{}的單位及機關稽核紀錄表等資料影本，應於 {by} 前函送備查。{}尚未登記函送；函送後請至「稽核作業」登記。",
+                p.zh, i.unit_name
+            ),
+            &format!(
+                "The rules ask that copies of the unit and agency audit records for {} be sent on by {by}. {} has not recorded sending them; record it on the Inspections page once sent.",
+                p.en, i.unit_name
+            ),
+        );
+    }
+    let due = portico_core::time::date_str(i.period.due());
+    text(
+        &format!("{}{}稽核將於 {due} 到期", p.zh, i.unit_name),
+        &format!("The {} audit of {} is due {due}", p.en, i.unit_name),
+        &format!(
+            "{} {}的{}尚未簽核（已標記 {} / {} 筆），請於 {due} 前完成。",
+            p.zh,
+            i.unit_name,
+            i.kind.label().zh,
+            i.marked,
+            i.sampled
+        ),
+        &format!(
+            "The {} of {} for {} is not signed off ({} of {} records marked); finish it by {due}.",
+            i.kind.label().en.to_lowercase(),
+            i.unit_name,
+            p.en,
+            i.marked,
+            i.sampled
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -443,6 +443,64 @@ pub fn check(rows: &[Row], picks: &[usize], targets: Targets) -> Result<(), Shor
     Ok(())
 }
 
+/// Which inspection: a unit's quarter or an agency's half year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Unit,
+    Agency,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Unit => "unit",
+            Kind::Agency => "agency",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Unit, Kind::Agency]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> Msg {
+        match self {
+            Kind::Unit => Msg::new("單位稽核", "Unit audit"),
+            Kind::Agency => Msg::new("機關稽核", "Agency audit"),
+        }
+    }
+}
+
+/// Where an inspection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Drawn; the auditor is marking.
+    Open,
+    /// Every record marked and the record signed off.
+    Signed,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Signed => "signed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<State> {
+        [State::Open, State::Signed]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> Msg {
+        match self {
+            State::Open => Msg::new("稽核中", "In progress"),
+            State::Signed => Msg::new("已完成", "Signed off"),
+        }
+    }
+}
+
 /// An auditor's finding on one sampled record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -9,7 +9,9 @@ use crate::msg::Msg;
 use crate::org::TreePath;
 
 mod access;
+mod inspection;
 pub use access::{AccessGrant, AppManage, FormDecider, FormSeen};
+pub use inspection::{InspectionSeen, Inspector};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

@@ -3,68 +3,10 @@
 //! marks open, and each agency's ethics contact.
 use crate::{Conn, Result, RowExt, SqlBuf, at, backend_of, db_err, ms, unique_on};
 use portico_core::Msg;
-use portico_core::inspection::{Mark, Period};
+use portico_core::inspection::{Kind, Mark, Period, State};
 use portico_core::permission::AdminScope;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
-
-/// Which inspection: a unit's quarter or an agency's half year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Unit,
-    Agency,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Unit => "unit",
-            Kind::Agency => "agency",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Unit, Kind::Agency]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-    pub fn label(self) -> Msg {
-        match self {
-            Kind::Unit => Msg::new("單位稽核", "Unit audit"),
-            Kind::Agency => Msg::new("機關稽核", "Agency audit"),
-        }
-    }
-}
-
-/// Where an inspection stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// Drawn; the auditor is marking.
-    Open,
-    /// Every record marked and the record signed off.
-    Signed,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Open => "open",
-            State::Signed => "signed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<State> {
-        [State::Open, State::Signed]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-    pub fn label(self) -> Msg {
-        match self {
-            State::Open => Msg::new("稽核中", "In progress"),
-            State::Signed => Msg::new("已完成", "Signed off"),
-        }
-    }
-}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Inspection {
@@ -246,6 +188,51 @@ pub async fn get(c: &mut Conn, id: i64) -> Result<Option<Inspection>> {
     r.as_ref().map(from_row).transpose()
 }
 
+/// The inspection of this period and unit, if drawn.
+pub async fn find(
+    c: &mut Conn,
+    kind: Kind,
+    period: Period,
+    unit: i64,
+) -> Result<Option<Inspection>> {
+    let sql = format!("SELECT {COLS}{FROM} WHERE i.kind = $1 AND i.period = $2 AND i.unit_id = $3");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(kind.as_str())
+        .bind(period.code())
+        .bind(unit)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+    r.as_ref().map(from_row).transpose()
+}
+
+/// The records several inspections sampled, as usage rows, in chain
+/// order: an agency's population.
+pub async fn sampled_used(c: &mut Conn, ids: &[i64]) -> Result<Vec<crate::usage::Used>> {
+    let mut out = Vec::new();
+    for id in ids {
+        let rows = sqlx::query(
+            "SELECT r.seq, r.used_at, r.account_id, r.unit_id FROM inspection_items x \
+             JOIN usage_records r ON r.seq = x.seq WHERE x.inspection_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        for r in &rows {
+            out.push(crate::usage::Used {
+                seq: r.i64("seq")?,
+                used: at(r.i64("used_at")?),
+                account_id: r.i64("account_id")?,
+                unit_id: r.i64("unit_id")?,
+            });
+        }
+    }
+    out.sort_by_key(|u| u.seq);
+    out.dedup_by_key(|u| u.seq);
+    Ok(out)
+}
+
 /// What the inspections page lists.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -386,29 +373,6 @@ pub async fn items(c: &mut Conn, id: i64) -> Result<Vec<Item>> {
         .await
         .map_err(db_err)?;
     rows.iter().map(item_row).collect()
-}
-
-/// The sampled records of several inspections (an agency's population).
-pub async fn items_of(c: &mut Conn, ids: &[i64]) -> Result<Vec<NewItem>> {
-    let mut out = Vec::new();
-    for id in ids {
-        let rows = sqlx::query(
-            "SELECT seq, month, account_id, unit_id FROM inspection_items WHERE inspection_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?;
-        for r in &rows {
-            out.push(NewItem {
-                seq: r.i64("seq")?,
-                month: r.i64("month")? as u8,
-                account_id: r.i64("account_id")?,
-                unit_id: r.i64("unit_id")?,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// Marks one sampled record, while the inspection is open and only by

@@ -157,19 +157,33 @@ pub async fn agency_admins(c: &mut Conn, agency: OrgUnitId) -> Result<Vec<Agency
     .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(AgencyAdmin {
-                id: AccountId(r.i64("id")?),
-                name: r.text("name")?,
-                login: r.text("login")?,
-                office_phone: r.text("office_phone")?,
-                office_ext: r.text("office_ext")?,
-                official_email: r.text("official_email")?,
-                backup_email: r.text("backup_email")?,
-            })
-        })
-        .collect()
+    rows.iter().map(admin_row).collect()
+}
+
+/// The active unit admins scoped to exactly this unit.
+pub async fn unit_admins_of(c: &mut Conn, unit: OrgUnitId) -> Result<Vec<AgencyAdmin>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT a.id, a.name, a.login, a.office_phone, a.office_ext, a.official_email, a.backup_email \
+         FROM roles r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.kind = 'unit_admin' AND r.scope_unit_id = $1 AND a.state = 'active' ORDER BY a.name",
+    )
+    .bind(unit.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(admin_row).collect()
+}
+
+fn admin_row(r: &sqlx::any::AnyRow) -> Result<AgencyAdmin> {
+    Ok(AgencyAdmin {
+        id: AccountId(r.i64("id")?),
+        name: r.text("name")?,
+        login: r.text("login")?,
+        office_phone: r.text("office_phone")?,
+        office_ext: r.text("office_ext")?,
+        official_email: r.text("official_email")?,
+        backup_email: r.text("backup_email")?,
+    })
 }
 
 /// How many grants are scoped to a unit.

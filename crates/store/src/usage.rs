@@ -181,3 +181,27 @@ pub async fn scan(
     .map_err(db_err)?;
     rows.iter().map(used).collect()
 }
+
+/// Every record of the agency's units (those whose nearest agency it is)
+/// in `[from, to)` up to `through`, in chain order.
+pub async fn of_agency(
+    c: &mut Conn,
+    agency: i64,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    through: i64,
+) -> Result<Vec<Used>> {
+    let rows = sqlx::query(
+        "SELECT r.seq, r.used_at, r.account_id, r.unit_id FROM usage_records r \
+         JOIN org_units u ON u.id = r.unit_id \
+         WHERE u.agency_id = $1 AND r.used_at >= $2 AND r.used_at < $3 AND r.seq <= $4 ORDER BY r.seq",
+    )
+    .bind(agency)
+    .bind(ms(from))
+    .bind(ms(to))
+    .bind(through)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(used).collect()
+}

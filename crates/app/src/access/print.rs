@@ -3,60 +3,11 @@
 //! Chinese, with the CJK font subset-embedded so the text can be searched
 //! and read back. One A4 page; the layout is a bordered table as the
 //! seed's forms are.
-use krilla::Document;
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::Metadata;
+pub use crate::pdf::{DEFAULT_FONT, PdfFont};
+use crate::pdf::{H, LEFT, Pen, RIGHT, SIZE, W, finish, new_doc, width, wrap};
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
-use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::text::Font;
 use portico_core::access::{Op, Step};
-use std::sync::{Arc, OnceLock};
-
-/// The font forms are printed in: a TrueType collection and the face's
-/// index (Noto Sans CJK TC is face 3 of Debian's `fonts-noto-cjk`).
-#[derive(Debug)]
-pub struct PdfFont {
-    path: String,
-    index: u32,
-    loaded: OnceLock<Result<Font, String>>,
-}
-
-pub const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
-
-impl Default for PdfFont {
-    fn default() -> Self {
-        PdfFont::new(DEFAULT_FONT, 3)
-    }
-}
-
-impl PdfFont {
-    pub fn new(path: &str, index: u32) -> PdfFont {
-        PdfFont {
-            path: path.to_owned(),
-            index,
-            loaded: OnceLock::new(),
-        }
-    }
-
-    /// The font, read once; a missing file says what to install.
-    pub fn font(&self) -> Result<Font, String> {
-        self.loaded
-            .get_or_init(|| {
-                let data = std::fs::read(&self.path).map_err(|e| {
-                    format!(
-                        "PDF font {}: {e} (install Debian's fonts-noto-cjk, or set pdf_font)",
-                        self.path
-                    )
-                })?;
-                Font::new(Arc::new(data).into(), self.index).ok_or_else(|| {
-                    format!("PDF font {}: face {} unreadable", self.path, self.index)
-                })
-            })
-            .clone()
-    }
-}
 
 /// What a printed form says.
 #[derive(Debug, Clone, Default)]
@@ -87,135 +38,6 @@ pub struct PrintForm {
     pub notices: Vec<String>,
 }
 
-const W: f32 = 595.0;
-const H: f32 = 842.0;
-const LEFT: f32 = 50.0;
-const RIGHT: f32 = W - 50.0;
-const SIZE: f32 = 11.0;
-
-/// The width a line of text takes, estimated: CJK characters are one em,
-/// others a little over half.
-fn width(s: &str, size: f32) -> f32 {
-    s.chars()
-        .map(|c| {
-            if c as u32 >= 0x2E80 {
-                1.0
-            } else if c.is_ascii_uppercase() {
-                0.65
-            } else {
-                0.56
-            }
-        })
-        .sum::<f32>()
-        * size
-}
-
-/// Breaks text into lines no wider than `max`.
-fn wrap(s: &str, size: f32, max: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    for para in s.lines() {
-        let mut line = String::new();
-        for ch in para.chars() {
-            let mut next = line.clone();
-            next.push(ch);
-            if width(&next, size) > max && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line.push(ch);
-            } else {
-                line = next;
-            }
-        }
-        lines.push(line);
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines
-}
-
-struct Pen<'a, 'b> {
-    s: &'a mut Surface<'b>,
-    font: Font,
-}
-
-impl Pen<'_, '_> {
-    fn text(&mut self, x: f32, y: f32, size: f32, t: &str) {
-        if t.is_empty() {
-            return;
-        }
-        self.s.set_fill(Some(Fill {
-            paint: rgb::Color::new(0, 0, 0).into(),
-            ..Default::default()
-        }));
-        self.s.set_stroke(None);
-        self.s.draw_text(
-            Point::from_xy(x, y),
-            self.font.clone(),
-            size,
-            t,
-            false,
-            TextDirection::Auto,
-        );
-    }
-
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, filled: bool) {
-        let Some(r) = Rect::from_xywh(x, y, w, h) else {
-            return;
-        };
-        let mut pb = PathBuilder::new();
-        pb.push_rect(r);
-        let Some(path) = pb.finish() else {
-            return;
-        };
-        self.s.set_fill(filled.then(|| Fill {
-            paint: rgb::Color::new(0, 0, 0).into(),
-            ..Default::default()
-        }));
-        self.s.set_stroke(Some(Stroke {
-            width: 0.8,
-            ..Default::default()
-        }));
-        self.s.draw_path(&path);
-    }
-
-    /// A checkbox and its label; returns the x after it.
-    fn check(&mut self, x: f32, y: f32, on: bool, label: &str) -> f32 {
-        self.rect(x, y - 9.0, 9.0, 9.0, on);
-        self.text(x + 13.0, y, SIZE, label);
-        x + 13.0 + width(label, SIZE) + 14.0
-    }
-
-    /// A row of the table: a label cell and a value cell (wrapped). Returns
-    /// the y below it.
-    fn row(&mut self, y: f32, label: &str, value: &str, min_h: f32) -> f32 {
-        let label_w = 110.0;
-        let lines = wrap(value, SIZE, RIGHT - LEFT - label_w - 12.0);
-        let h = (lines.len() as f32 * 16.0 + 10.0).max(min_h);
-        self.rect(LEFT, y, label_w, h, false);
-        self.rect(LEFT + label_w, y, RIGHT - LEFT - label_w, h, false);
-        self.text(LEFT + 6.0, y + 17.0, SIZE, label);
-        for (i, l) in lines.iter().enumerate() {
-            self.text(LEFT + label_w + 6.0, y + 17.0 + i as f32 * 16.0, SIZE, l);
-        }
-        y + h
-    }
-}
-
-fn finish(doc: Document) -> Result<Vec<u8>, String> {
-    doc.finish().map_err(|e| format!("PDF: {e:?}"))
-}
-
-fn new_doc(title: &str) -> Document {
-    let mut doc = Document::new();
-    doc.set_metadata(
-        Metadata::new()
-            .title(title.to_owned())
-            .language("zh-Hant-TW".into())
-            .creator("Portico".into()),
-    );
-    doc
-}
-
 /// The application form of seed 000: 版本編號, 機密等級, 類型 新增/刪除,
 /// 申請時間, what is asked, the applicant, 用途說明, 備註, the signature
 /// boxes 申請人 and 申請單位主管, and 注意事項.
@@ -230,10 +52,7 @@ pub fn render_form(font: &Font, f: &PrintForm) -> Result<Vec<u8>, String> {
     {
         let mut page = doc.start_page_with(PageSettings::from_wh(W, H).ok_or("page size")?);
         let mut s = page.surface();
-        let mut p = Pen {
-            s: &mut s,
-            font: font.clone(),
-        };
+        let mut p = Pen::new(&mut s, font);
         p.text(LEFT, 48.0, 9.0, "版本編號：V1.0");
         p.text(LEFT, 62.0, 9.0, "機密等級：機密");
         if !f.number.is_empty() {
@@ -350,10 +169,7 @@ pub fn render_undertaking(font: &Font, u: &PrintUndertaking) -> Result<Vec<u8>, 
     {
         let mut page = doc.start_page_with(PageSettings::from_wh(W, H).ok_or("page size")?);
         let mut s = page.surface();
-        let mut p = Pen {
-            s: &mut s,
-            font: font.clone(),
-        };
+        let mut p = Pen::new(&mut s, font);
         p.text((W - width(&title, 18.0)) / 2.0, 80.0, 18.0, &title);
         let body = [
             format!(
@@ -384,17 +200,4 @@ pub fn render_undertaking(font: &Font, u: &PrintUndertaking) -> Result<Vec<u8>, 
         page.finish();
     }
     finish(doc)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_text_wraps_within_the_cell() {
-        let lines = wrap(&"統計".repeat(40), SIZE, 200.0);
-        assert!(lines.len() > 1);
-        assert!(lines.iter().all(|l| width(l, SIZE) <= 200.0));
-        assert_eq!(lines.concat(), "統計".repeat(40));
-    }
 }

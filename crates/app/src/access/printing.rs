@@ -55,22 +55,6 @@ impl App {
     pub(crate) fn portal_name(&self) -> String {
         "臺南市政府公務入口網".to_owned()
     }
-
-    /// Renders off the async workers: subsetting a CJK font takes a few
-    /// milliseconds of CPU.
-    pub(crate) async fn render_pdf<F>(&self, render: F) -> Result<Vec<u8>>
-    where
-        F: FnOnce(&krilla::text::Font) -> std::result::Result<Vec<u8>, String> + Send + 'static,
-    {
-        let font = self.pdf_font.clone();
-        tokio::task::spawn_blocking(move || {
-            let f = font.font()?;
-            render(&f)
-        })
-        .await
-        .map_err(|e| Error::internal(format!("pdf task: {e}")))?
-        .map_err(Error::internal)
-    }
 }
 
 /// 申請時間 as the seed prints it: `2025/12/17`.

@@ -355,6 +355,9 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("directory.", "AD 同步", "Directory sync"),
     ("mailbox.", "機關及系統郵件帳號", "Mail accounts"),
     ("access.", "會員類別、組織與角色申請", "Access requests"),
+    ("usage.", "使用紀錄", "Usage records"),
+    ("inspection.", "稽核", "Inspections"),
+    ("audit.", "稽核軌跡", "Audit trail"),
 ];
 
 pub use super::reasons::REASONS;
