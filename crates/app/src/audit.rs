@@ -5,7 +5,7 @@
 use crate::sessions::Session;
 use crate::{App, Result};
 use portico_core::audit::{Break, ChainVerifier};
-use portico_core::permission::{Admin, Principal, RoleKind, Target, Visible};
+use portico_core::permission::{Admin, Principal, RoleKind, Target, Unattended, Visible};
 use portico_core::{Error, ids::AccountId};
 use portico_store::Page;
 use portico_store::audit::{self, Event, Filter};
@@ -77,6 +77,8 @@ pub struct Verification {
     pub checked: u64,
     pub head_seq: i64,
     pub first_break: Option<Break>,
+    /// Events up to this one were purged past retention (0: none).
+    pub purged_through: i64,
 }
 
 impl App {
@@ -264,11 +266,27 @@ impl App {
     }
 
     /// Walks the whole chain in sequence order and names the first break.
+    /// After a purge it starts from the signed checkpoint, whose signature
+    /// is checked first.
     pub async fn verify_audit_chain(&self) -> Result<Verification> {
         let mut c = self.db.read().await?;
         let (head_seq, _) = audit::head(&mut c).await?;
-        let mut v = ChainVerifier::default();
-        let mut after = 0;
+        let cp = audit::checkpoint(&mut c).await?;
+        let (mut v, mut after) = match &cp {
+            None => (ChainVerifier::default(), 0),
+            Some(cp) => {
+                if !self.checkpoint_signed(cp)? {
+                    return Ok(Verification {
+                        checked: 0,
+                        head_seq,
+                        first_break: Some(Break::Checkpoint { seq: cp.seq }),
+                        purged_through: cp.seq,
+                    });
+                }
+                (ChainVerifier::after(cp.seq, &cp.hash), cp.seq)
+            }
+        };
+        let purged_through = after;
         loop {
             let batch = audit::batch(&mut c, after, 5_000).await?;
             if batch.is_empty() {
@@ -280,6 +298,7 @@ impl App {
                         checked: v.checked,
                         head_seq,
                         first_break: Some(b),
+                        purged_through,
                     });
                 }
                 after = e.seq;
@@ -290,7 +309,76 @@ impl App {
             checked: v.checked,
             head_seq,
             first_break,
+            purged_through,
         })
+    }
+}
+
+/// What a checkpoint's signature is sealed under.
+const CHECKPOINT_AAD: &str = "portico-audit-checkpoint";
+
+impl App {
+    /// Is the checkpoint sealed with this portal's master key (kept
+    /// outside the database, so a copy or an editor of the database cannot
+    /// make one)?
+    fn checkpoint_signed(&self, cp: &audit::Checkpoint) -> Result<bool> {
+        let master = self.master()?;
+        Ok(master
+            .open(CHECKPOINT_AAD, &cp.signature)
+            .is_ok_and(|plain| plain == cp.text().as_bytes()))
+    }
+
+    /// The daily retention job (002 §七 (一) 5): usage and audit records
+    /// older than the retention period (a system parameter, never below
+    /// three years) are destroyed, with the inspections of periods that
+    /// ended before it. A signed checkpoint of the last destroyed event's
+    /// hash is written first, so the chain still verifies; the purge is
+    /// itself an event. Returns how many events went.
+    pub async fn purge_expired_records(&self, _u: &Unattended) -> Result<u64> {
+        let years = self.settings().await?.retention_years.max(3) as i32;
+        let now = self.now();
+        let today = now.to_offset(portico_core::time::TAIPEI).date();
+        let cutoff_day = today
+            .replace_year(today.year() - years)
+            .or_else(|_| {
+                // 29 February, years later.
+                today
+                    .previous_day()
+                    .unwrap_or(today)
+                    .replace_year(today.year() - years)
+            })
+            .map_err(|e| Error::internal(format!("retention date: {e}")))?;
+        let cutoff = portico_core::time::taipei_day_start(cutoff_day);
+        let master = self.master()?;
+        let mut tx = self.db.begin().await?;
+        let after = audit::checkpoint(&mut tx).await?.map_or(0, |c| c.seq);
+        let forms = portico_store::inspections::purge_before(&mut tx, cutoff_day).await?;
+        let Some((seq, hash, purged)) = audit::purge_point(&mut tx, after, cutoff).await? else {
+            tx.commit().await.map_err(portico_store::db_err)?;
+            return Ok(0);
+        };
+        let text = audit::Checkpoint::signed_text(seq, &hash, purged, cutoff, now);
+        let cp = audit::Checkpoint {
+            seq,
+            hash,
+            purged,
+            cutoff,
+            at: now,
+            signature: master.seal(CHECKPOINT_AAD, text.as_bytes())?,
+        };
+        let n = audit::purge_through(&mut tx, &cp).await?;
+        let mut e = crate::event(&crate::Ctx::default(), "audit.purge");
+        e.target_kind = "audit".into();
+        e.target_label = format!("≤ {seq}");
+        e.outcome = Some(portico_core::audit::Outcome::Ok);
+        e.detail = serde_json::json!({
+            "purged": n, "seq": seq, "records": forms,
+            "before": portico_core::time::date_str(cutoff_day),
+        })
+        .to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(portico_store::db_err)?;
+        Ok(n)
     }
 }
 

@@ -6,6 +6,10 @@ use portico_core::permission::Unattended;
 /// The daily idle sweep: 002 §五, accounts unused for the configured
 /// period are disabled by the portal itself.
 const SWEEP: Unattended = Unattended::unattended("the daily idle sweep");
+/// 002 §七 (一) 5: records past retention destroyed daily.
+const RETENTION: Unattended = Unattended::unattended("the daily retention purge");
+/// 002 §七 (一) 1, 2: each period's samples drawn when it ends.
+const SCHEDULE: Unattended = Unattended::unattended("the inspection schedule");
 use portico_core::Error;
 use portico_core::account::AccountState;
 use portico_store::accounts::{self, Change};
@@ -42,6 +46,25 @@ impl App {
             let n = self.purge_kept_forms().await?;
             if n > 0 {
                 tracing::info!(files = n, "destroyed signed forms kept past their year");
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        let records_due =
+            jobs::claim(&mut tx, "records_purge", Duration::days(1), self.now()).await?;
+        let inspections_due =
+            jobs::claim(&mut tx, "inspections", Duration::days(1), self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
+        if records_due {
+            let n = self.purge_expired_records(&RETENTION).await?;
+            if n > 0 {
+                tracing::info!(events = n, "destroyed records kept past retention");
+            }
+        }
+        if inspections_due {
+            let n = self.draw_due_inspections(&SCHEDULE).await?;
+            let m = self.remind_inspections().await?;
+            if n + m > 0 {
+                tracing::info!(drawn = n, reminded = m, "inspections");
             }
         }
         let mut tx = self.db.begin().await?;

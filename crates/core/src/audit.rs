@@ -114,6 +114,9 @@ pub enum Break {
     Gap { expected_seq: i64, found_seq: i64 },
     /// The recorded previous hash is not the previous event's hash.
     Relinked { seq: i64 },
+    /// The purge checkpoint the chain resumes from is not signed by this
+    /// portal's key: it was written or changed by someone else.
+    Checkpoint { seq: i64 },
 }
 
 /// Walks the chain as it is read from the store, one event at a time.

@@ -16,6 +16,9 @@ pub struct SystemSettings {
     /// Accounts unused this many days are disabled; 0 turns it off.
     /// 002 §五: six months without use.
     pub idle_disable_days: u32,
+    /// Usage and audit records are kept this many years, then purged
+    /// (002 §七 (一) 5: at least three).
+    pub retention_years: u32,
     /// The official mail domain, which a backup e-mail may not use.
     pub official_mail_domain: String,
     /// Requests per minute one application may make to the token endpoint
@@ -50,6 +53,7 @@ impl Default for SystemSettings {
             lockout: LockoutPolicy::default(),
             session_idle_minutes: 30,
             idle_disable_days: 180,
+            retention_years: 3,
             official_mail_domain: "mail.tainan.gov.tw".into(),
             oauth_client_per_minute: 6000,
             verify_account_per_minute: 10,
@@ -109,6 +113,15 @@ impl SystemSettings {
         }
         if let Err(e) = self.lockout.validate() {
             push("lockout", e);
+        }
+        if !(3..=30).contains(&self.retention_years) {
+            errs.push(FieldError {
+                field: "retention_years",
+                message: Msg::new(
+                    "紀錄保存年限須介於 3 至 30 年（規定至少保存三年）",
+                    "Records are kept 3 to 30 years (the rules ask for at least three)",
+                ),
+            });
         }
         if !(5..=480).contains(&self.session_idle_minutes) {
             errs.push(FieldError {
@@ -225,6 +238,7 @@ pub const FIELDS: &[&str] = &[
     "lockout.lock_minutes",
     "session_idle_minutes",
     "idle_disable_days",
+    "retention_years",
     "official_mail_domain",
     "oauth_client_per_minute",
     "verify_account_per_minute",
@@ -256,6 +270,10 @@ pub fn field_label(field: &str) -> Msg {
         "lockout.lock_minutes" => ("鎖定時間", "Lock duration"),
         "session_idle_minutes" => ("閒置自動登出", "Idle sign-out"),
         "idle_disable_days" => ("閒置停用天數", "Idle-account disable period"),
+        "retention_years" => (
+            "使用及稽核紀錄保存年限",
+            "Years usage and audit records are kept",
+        ),
         "official_mail_domain" => ("公務信箱網域", "Official mail domain"),
         "oauth_client_per_minute" => (
             "每個應用系統每分鐘請求上限",

@@ -380,6 +380,85 @@ impl App {
     }
 }
 
+impl App {
+    /// The daily reminders: an inspection not signed off a week before it
+    /// is due; an agency's signed record not yet sent on two weeks before
+    /// the end of February or August. Each is sent once. Returns how many.
+    pub async fn remind_inspections(&self) -> Result<usize> {
+        let today = self.today();
+        let mut c = self.db.read().await?;
+        let all = portico_core::permission::AdminScope::All;
+        let open = inspections::list(
+            &mut c,
+            Some(&all),
+            0,
+            &inspections::ListFilter {
+                state: Some(State::Open),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let signed = inspections::list(
+            &mut c,
+            Some(&all),
+            0,
+            &inspections::ListFilter {
+                kind: Some(Kind::Agency),
+                state: Some(State::Signed),
+                ..Default::default()
+            },
+        )
+        .await?;
+        drop(c);
+        let mut n = 0;
+        let near = |d: time::Date, days: i64| today >= d - time::Duration::days(days) && today <= d;
+        for (ins, send_on) in open
+            .iter()
+            .filter(|i| near(i.period.due(), 7))
+            .map(|i| (i, false))
+            .chain(
+                signed
+                    .iter()
+                    .filter(|i| i.sent_at.is_none() && near(i.period.send_by(), 14))
+                    .map(|i| (i, true)),
+            )
+        {
+            let mut tx = self.db.begin().await?;
+            let name = format!(
+                "inspection_remind:{}:{}",
+                ins.id,
+                if send_on { "send" } else { "due" }
+            );
+            if !portico_store::jobs::claim(&mut tx, &name, time::Duration::days(3650), self.now())
+                .await?
+            {
+                continue;
+            }
+            let to = if send_on {
+                finding_mail(&mut tx, ins).await?
+            } else {
+                self.inspectors_mail(&mut tx, ins).await?
+            };
+            for t in &to {
+                self.put_mail(
+                    &mut tx,
+                    t,
+                    mail::inspection_reminder(ins, send_on),
+                    None,
+                    &ins.unit_path,
+                )
+                .await?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            n += 1;
+        }
+        if n > 0 {
+            self.wake_outbox();
+        }
+        Ok(n)
+    }
+}
+
 fn field_msg(seq: i64, m: Msg) -> FieldError {
     FieldError {
         field: "marks",

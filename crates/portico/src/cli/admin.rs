@@ -185,14 +185,26 @@ pub async fn audit(cfg: &Config, cmd: AuditCmd) -> Result<ExitCode, String> {
              No database at {path}: name the configuration with --config, or set PORTICO_DATABASE_URL."
         ));
     }
-    let app = open(&cfg.database_url).await?;
+    let mut app = open(&cfg.database_url).await?;
+    // A purged chain resumes from a checkpoint sealed with the master key;
+    // the key is read, never created, here.
+    if std::path::Path::new(&cfg.key_file).exists() {
+        app = with_keys(app, &cfg.issuer(&cfg.listen), &cfg.key_file)?;
+    }
     let v = app.verify_audit_chain().await.map_err(|e| e.to_string())?;
     Ok(match v.first_break {
         None => {
-            println!(
-                "Audit chain intact: {} events checked, head at {}.",
-                v.checked, v.head_seq
-            );
+            if v.purged_through > 0 {
+                println!(
+                    "Audit chain intact: {} events checked from the signed checkpoint after event {} (older events purged past retention), head at {}.",
+                    v.checked, v.purged_through, v.head_seq
+                );
+            } else {
+                println!(
+                    "Audit chain intact: {} events checked, head at {}.",
+                    v.checked, v.head_seq
+                );
+            }
             ExitCode::SUCCESS
         }
         Some(b) => {
@@ -213,6 +225,9 @@ fn describe(b: &portico_core::audit::Break) -> String {
             format!("event {seq} was altered (its hash does not match its content)")
         }
         Break::Relinked { seq } => format!("event {seq} does not link to the event before it"),
+        Break::Checkpoint { seq } => format!(
+            "the purge checkpoint at event {seq} is not signed by this portal's key (forged or altered)"
+        ),
         Break::Gap {
             expected_seq,
             found_seq,
