@@ -4,7 +4,7 @@
 use crate::{Conn, Result, RowExt, SqlBuf, at, backend_of, db_err, ms, unique_on};
 use portico_core::Msg;
 use portico_core::inspection::{Kind, Mark, Period, State};
-use portico_core::permission::AdminScope;
+use portico_core::permission::{AdminScope, Inspector};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
@@ -105,7 +105,6 @@ pub struct NewInspection {
     pub target_records: i64,
     pub target_people: i64,
     pub include_unaudited: bool,
-    pub drawn_by: Option<i64>,
 }
 
 /// A sampled record.
@@ -122,6 +121,7 @@ pub struct NewItem {
 /// get one sample.
 pub async fn insert(
     c: &mut Conn,
+    who: &Inspector,
     n: &NewInspection,
     items: &[NewItem],
     now: OffsetDateTime,
@@ -141,7 +141,7 @@ pub async fn insert(
     .bind(n.target_records)
     .bind(n.target_people)
     .bind(i64::from(n.include_unaudited))
-    .bind(n.drawn_by)
+    .bind(who.by().map(|a| a.0))
     .bind(ms(now))
     .fetch_one(&mut *c)
     .await
@@ -379,13 +379,14 @@ pub async fn items(c: &mut Conn, id: i64) -> Result<Vec<Item>> {
 /// someone other than the person who used it. False when either fails.
 pub async fn mark(
     c: &mut Conn,
+    who: &Inspector,
     id: i64,
     seq: i64,
     mark: Mark,
     note: &str,
-    by: i64,
     now: OffsetDateTime,
 ) -> Result<bool> {
+    let by = who.by().map_or(0, |a| a.0);
     let r = sqlx::query(
         "UPDATE inspection_items SET mark = $1, note = $2, marked_by = $3, marked_at = $4 \
          WHERE inspection_id = $5 AND seq = $6 AND account_id <> $3 \
@@ -407,11 +408,12 @@ pub async fn mark(
 /// it is signed already or a record is still unmarked.
 pub async fn sign(
     c: &mut Conn,
+    who: &Inspector,
     id: i64,
-    by: i64,
     conclusion: &str,
     now: OffsetDateTime,
 ) -> Result<bool> {
+    let by = who.by().map(|a| a.0);
     let r = sqlx::query(
         "UPDATE inspections SET state = 'signed', signed_by = $1, signed_at = $2, conclusion = $3 \
          WHERE id = $4 AND state = 'open' \
@@ -428,7 +430,12 @@ pub async fn sign(
 }
 
 /// Delegates an open inspection to an auditor (or takes it back, `None`).
-pub async fn set_auditor(c: &mut Conn, id: i64, auditor: Option<i64>) -> Result<bool> {
+pub async fn set_auditor(
+    c: &mut Conn,
+    _who: &Inspector,
+    id: i64,
+    auditor: Option<i64>,
+) -> Result<bool> {
     let r = sqlx::query("UPDATE inspections SET auditor_id = $1 WHERE id = $2 AND state = 'open'")
         .bind(auditor)
         .bind(id)
@@ -439,7 +446,12 @@ pub async fn set_auditor(c: &mut Conn, id: i64, auditor: Option<i64>) -> Result<
 }
 
 /// Records that an agency's records were sent on (函送).
-pub async fn mark_sent(c: &mut Conn, id: i64, now: OffsetDateTime) -> Result<bool> {
+pub async fn mark_sent(
+    c: &mut Conn,
+    _who: &Inspector,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<bool> {
     let r = sqlx::query(
         "UPDATE inspections SET sent_at = $1 WHERE id = $2 AND state = 'signed' AND sent_at IS NULL",
     )
@@ -477,12 +489,13 @@ pub async fn item(c: &mut Conn, id: i64, seq: i64) -> Result<Option<Item>> {
 /// Closes a finding with a note. False when it is closed already.
 pub async fn close_finding(
     c: &mut Conn,
+    who: &Inspector,
     id: i64,
     seq: i64,
-    by: i64,
     note: &str,
     now: OffsetDateTime,
 ) -> Result<bool> {
+    let by = who.by().map(|a| a.0);
     let r = sqlx::query(
         "UPDATE inspection_items SET closed_by = $1, closed_at = $2, close_note = $3 \
          WHERE inspection_id = $4 AND seq = $5 AND mark = 'abnormal' AND closed_at IS NULL",
@@ -508,7 +521,13 @@ pub async fn ethics(c: &mut Conn, agency: i64) -> Result<Option<String>> {
     r.map(|r| r.text("email")).transpose()
 }
 
-pub async fn set_ethics(c: &mut Conn, agency: i64, email: &str, now: OffsetDateTime) -> Result<()> {
+pub async fn set_ethics(
+    c: &mut Conn,
+    _who: &Inspector,
+    agency: i64,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO ethics_contacts (agency_id, email, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (agency_id) DO UPDATE SET email = excluded.email, updated_at = excluded.updated_at",

@@ -18,6 +18,7 @@ mod factors;
 mod flow;
 mod forms;
 pub mod hipki_sim;
+mod inspections;
 mod mailboxes;
 pub mod mitake_sim;
 mod oidc;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", axum::routing::get(root))
         .merge(pages::router())
         .merge(access::router())
+        .merge(inspections::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

@@ -246,7 +246,7 @@ impl App {
             .await
     }
 
-    async fn draw(
+    pub(crate) async fn draw(
         &self,
         who: Inspector,
         kind: Kind,
@@ -320,9 +320,8 @@ impl App {
             target_records: pop.targets.records as i64,
             target_people: pop.targets.people as i64,
             include_unaudited,
-            drawn_by: who.by().map(|a| a.0),
         };
-        let id = inspections::insert(&mut tx, &n, &items, now).await?;
+        let id = inspections::insert(&mut tx, &who, &n, &items, now).await?;
         let ins = inspections::get(&mut tx, id)
             .await?
             .ok_or(Error::NotFound)?;

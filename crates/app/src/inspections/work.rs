@@ -99,17 +99,7 @@ impl App {
         let mut events = Vec::new();
         let mut abnormal: Vec<(&Item, String)> = Vec::new();
         for (item, mark, note) in &checked {
-            if !inspections::mark(
-                &mut tx,
-                id,
-                item.seq,
-                *mark,
-                note,
-                actor.account_id().0,
-                now,
-            )
-            .await?
-            {
+            if !inspections::mark(&mut tx, &who, id, item.seq, *mark, note, now).await? {
                 return Err(not_open());
             }
             let mut e = event(ctx, "inspection.mark");
@@ -178,7 +168,7 @@ impl App {
             )));
         }
         let now = self.now();
-        if !inspections::sign(&mut tx, id, actor.account_id().0, &conclusion, now).await? {
+        if !inspections::sign(&mut tx, &who, id, &conclusion, now).await? {
             return Err(not_open());
         }
         let mut e = event(ctx, "inspection.sign");
@@ -229,7 +219,7 @@ impl App {
                 Some(a)
             }
         };
-        if !inspections::set_auditor(&mut tx, id, auditor.as_ref().map(|a| a.id.0)).await? {
+        if !inspections::set_auditor(&mut tx, &who, id, auditor.as_ref().map(|a| a.id.0)).await? {
             return Err(not_open());
         }
         let now = self.now();
@@ -306,7 +296,7 @@ impl App {
             return Err(Error::NotFound);
         }
         let now = self.now();
-        if !inspections::close_finding(&mut tx, id, seq, actor.account_id().0, &note, now).await? {
+        if !inspections::close_finding(&mut tx, &who, id, seq, &note, now).await? {
             return Err(Error::Conflict {
                 field: "close_note",
                 message: Msg::new("這項異常已結案", "This finding is closed already"),
@@ -339,7 +329,7 @@ impl App {
         })?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        inspections::set_ethics(&mut tx, agency.0, email.as_str(), now).await?;
+        inspections::set_ethics(&mut tx, &who, agency.0, email.as_str(), now).await?;
         let mut e = event(ctx, "inspection.ethics");
         self.as_inspector(&mut tx, &mut e, who).await?;
         e.target_kind = "org_unit".into();
@@ -350,6 +340,45 @@ impl App {
         e.detail = json!({"email": email.as_str()}).to_string();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
+    }
+
+    /// The agencies whose ethics contact the actor may set, with the
+    /// address on file: an agency admin's agencies; for system admins, the
+    /// agencies with an inspection.
+    pub async fn ethics_contacts(&self, actor: &Principal) -> Result<Vec<(i64, String, String)>> {
+        if actor.admin_scope().is_none() {
+            return Ok(Vec::new());
+        }
+        let tree = self.org_tree().await?;
+        let mut c = self.db.read().await?;
+        let with_inspections: Vec<i64> = if actor.is_system_admin() {
+            let all = portico_core::permission::AdminScope::All;
+            inspections::list(&mut c, Some(&all), 0, &inspections::ListFilter::default())
+                .await?
+                .into_iter()
+                .filter_map(|i| i.agency_id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::new();
+        for a in tree.agencies() {
+            let seen = InspectionSeen {
+                kind: Kind::Agency,
+                unit: &a.path,
+                auditor: None,
+            };
+            if actor.inspector(&seen).is_err()
+                || (actor.is_system_admin() && !with_inspections.contains(&a.id.0))
+            {
+                continue;
+            }
+            let email = inspections::ethics(&mut c, a.id.0)
+                .await?
+                .unwrap_or_default();
+            out.push((a.id.0, tree.path_name(a), email));
+        }
+        Ok(out)
     }
 
     /// The agency admin records that the half year's unit and agency
@@ -364,7 +393,7 @@ impl App {
             return Err(Error::NotFound);
         }
         let now = self.now();
-        if !inspections::mark_sent(&mut tx, id, now).await? {
+        if !inspections::mark_sent(&mut tx, &who, id, now).await? {
             return Err(Error::Refused(Msg::new(
                 "簽核完成後才能登記函送，且只能登記一次",
                 "Sign the record off first; it is sent on once",

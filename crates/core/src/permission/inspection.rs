@@ -81,6 +81,13 @@ impl Unattended {
             delegated: false,
         }
     }
+    /// The demo seeder marking a sample as the named auditor would.
+    pub fn inspector_for(&self, by: AccountId) -> Inspector {
+        Inspector {
+            by: Some(by),
+            delegated: false,
+        }
+    }
 }
 
 #[cfg(test)]
