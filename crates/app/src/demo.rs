@@ -16,6 +16,7 @@ use time::Duration;
 
 mod access;
 mod clients;
+mod inspections;
 mod mailboxes;
 
 use clients::seed_demo_apps;
@@ -592,6 +593,7 @@ impl App {
             now,
         )
         .await?;
+        self.seed_demo_usage(&mut tx, now).await?;
         let mut e = event(&crate::Ctx::new("127.0.0.1", "portico demo"), "demo.seed");
         e.actor_login = "portico".into();
         e.target_kind = "system".into();
@@ -600,6 +602,8 @@ impl App {
             .to_string();
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
+        // Drawn after the commit: a draw is its own transaction.
+        self.seed_demo_inspections().await?;
         Ok(true)
     }
 }

@@ -140,7 +140,7 @@ fn who_text(w: &Who) -> String {
 }
 
 /// Appends `events` and their index rows, in the caller's transaction.
-async fn append_usage<'a>(
+pub(crate) async fn append_usage<'a>(
     c: &mut Conn,
     events: &[NewEvent],
     rows: impl Iterator<Item = (&'a Account, OffsetDateTime, Option<i64>, Option<String>)>,

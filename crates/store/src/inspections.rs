@@ -15,6 +15,7 @@ pub struct Inspection {
     #[serde(serialize_with = "period_code")]
     pub period: Period,
     pub unit_id: i64,
+    /// With its agency's name before it, for a unit.
     pub unit_name: String,
     pub unit_path: String,
     pub agency_id: Option<i64>,
@@ -55,8 +56,10 @@ const COLS: &str = "i.id, i.kind, i.period, i.unit_id, u.name AS unit_name, u.pa
      i.signed_by, sb.name AS signed_by_name, i.signed_at, i.conclusion, i.sent_at, \
      (SELECT COUNT(*) FROM inspection_items x WHERE x.inspection_id = i.id) AS sampled, \
      (SELECT COUNT(*) FROM inspection_items x WHERE x.inspection_id = i.id AND x.mark IS NOT NULL) AS marked, \
-     (SELECT COUNT(*) FROM inspection_items x WHERE x.inspection_id = i.id AND x.mark = 'abnormal') AS abnormal";
+     (SELECT COUNT(*) FROM inspection_items x WHERE x.inspection_id = i.id AND x.mark = 'abnormal') AS abnormal, \
+     ag.name AS agency_name";
 const FROM: &str = " FROM inspections i JOIN org_units u ON u.id = i.unit_id \
+     LEFT JOIN org_units ag ON ag.id = u.agency_id \
      LEFT JOIN accounts au ON au.id = i.auditor_id LEFT JOIN accounts sb ON sb.id = i.signed_by";
 
 fn from_row(r: &AnyRow) -> Result<Inspection> {
@@ -66,7 +69,11 @@ fn from_row(r: &AnyRow) -> Result<Inspection> {
         kind: Kind::parse(&r.text("kind")?).ok_or_else(|| bad("kind"))?,
         period: Period::parse(&r.text("period")?).ok_or_else(|| bad("period"))?,
         unit_id: r.i64("unit_id")?,
-        unit_name: r.text("unit_name")?,
+        // A unit is named with its agency: 民政局 行政科.
+        unit_name: match r.opt_text("agency_name")? {
+            Some(a) if a != r.text("unit_name")? => format!("{a} {}", r.text("unit_name")?),
+            _ => r.text("unit_name")?,
+        },
         unit_path: r.text("unit_path")?,
         agency_id: r.opt_i64("agency_id")?,
         seed: r.i64("seed")? as u64,

@@ -96,6 +96,7 @@ pub(super) async fn seed_demo_apps(
             sms_quota: 100,
             ..svc(ServiceKind::Sms, "")
         },
+        svc(ServiceKind::Usage, ""),
     ];
     for n in &services {
         let id = clients::insert_service(tx, n, now).await?;
