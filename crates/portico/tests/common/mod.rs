@@ -718,3 +718,49 @@ pub fn workbook_text(xlsx: &[u8]) -> (i64, String) {
         .expect("a row count");
     (rows, text)
 }
+
+/// A PDF's text as poppler's `pdftotext` reads it.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let file = std::env::temp_dir().join(format!(
+        "portico-pdf-{}-{}.pdf",
+        std::process::id(),
+        pdf.len()
+    ));
+    std::fs::write(&file, pdf).expect("write the PDF");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().unwrap_or_default(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let _ = std::fs::remove_file(&file);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A workbook's first sheet as a spreadsheet library reads it (openpyxl
+/// for xlsx, odfpy for ODS): rows of cell texts.
+pub fn sheet_rows(book: &[u8], format: &str) -> Vec<Vec<String>> {
+    let file = std::env::temp_dir().join(format!(
+        "portico-sheet-{}-{}.{format}",
+        std::process::id(),
+        book.len()
+    ));
+    std::fs::write(&file, book).expect("write the workbook");
+    let script = if format == "ods" {
+        "import sys,json\nfrom odf.opendocument import load\nfrom odf.table import TableRow, TableCell\nfrom odf import teletype\nd = load(sys.argv[1])\nassert d.mimetype == 'application/vnd.oasis.opendocument.spreadsheet'\nprint(json.dumps([[teletype.extractText(c) for c in r.getElementsByType(TableCell)] for r in d.spreadsheet.getElementsByType(TableRow)]))"
+    } else {
+        "import sys,json,openpyxl\nws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]\nprint(json.dumps([['' if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]))"
+    };
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .expect("python3 with openpyxl and odfpy");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("rows as JSON")
+}
