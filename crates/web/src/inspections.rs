@@ -176,7 +176,7 @@ async fn refused_on_index(st: &AppState, s: &Signed, e: Error) -> Result<Respons
     let (msg, errs, status) = match e {
         Error::Refused(m) => (m.get(lang).to_owned(), vec![], crate::error::REFUSED),
         Error::Conflict { message, .. } => {
-            (message.get(lang).to_owned(), vec![], StatusCode::CONFLICT)
+            (message.get(lang).to_owned(), vec![], crate::error::REFUSED)
         }
         Error::Invalid(errs) => (
             errs.iter()
@@ -373,7 +373,7 @@ async fn refused_on_one(
     let lang = s.lang();
     let (m, status) = match e {
         Error::Refused(m) => (m, crate::error::REFUSED),
-        Error::Conflict { message, .. } => (message, StatusCode::CONFLICT),
+        Error::Conflict { message, .. } => (message, crate::error::REFUSED),
         e => return Err(WebError::page(e, lang)),
     };
     one_page(
@@ -610,7 +610,7 @@ async fn close(
                 &st,
                 &s,
                 message.get(s.lang()).to_owned(),
-                StatusCode::CONFLICT,
+                crate::error::REFUSED,
             )
             .await
         }

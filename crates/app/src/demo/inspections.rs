@@ -139,7 +139,7 @@ impl App {
                     continue;
                 };
                 let id = match self
-                    .draw(SEED.inspector(), Kind::Unit, *q, u.id, false, &ctx)
+                    .draw(SEED.inspector(), Kind::Unit, *q, u.id, false, false, &ctx)
                     .await
                 {
                     Ok(id) => id,
@@ -164,7 +164,15 @@ impl App {
         let h = Period::half_before(today);
         if let Some(civil) = tree.agencies().find(|a| a.name == "民政局") {
             let _ = self
-                .draw(SEED.inspector(), Kind::Agency, h, civil.id, false, &ctx)
+                .draw(
+                    SEED.inspector(),
+                    Kind::Agency,
+                    h,
+                    civil.id,
+                    false,
+                    false,
+                    &ctx,
+                )
                 .await;
             let mut tx = self.db.begin().await?;
             inspections::set_ethics(

@@ -218,7 +218,8 @@ impl App {
             unit: &u.path,
             auditor: None,
         })?;
-        self.draw(who, Kind::Unit, period, unit, false, ctx).await
+        self.draw(who, Kind::Unit, period, unit, false, true, ctx)
+            .await
     }
 
     /// Draws an agency's half year (§七 (一) 2): its agency admins, once
@@ -242,10 +243,21 @@ impl App {
             unit: &a.path,
             auditor: None,
         })?;
-        self.draw(who, Kind::Agency, period, agency, include_unaudited, ctx)
-            .await
+        self.draw(
+            who,
+            Kind::Agency,
+            period,
+            agency,
+            include_unaudited,
+            true,
+            ctx,
+        )
+        .await
     }
 
+    /// Draws and keeps one sample; `notify` mails whoever audits it (the
+    /// demo's past quarters are drawn without).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn draw(
         &self,
         who: Inspector,
@@ -253,6 +265,7 @@ impl App {
         period: Period,
         unit: OrgUnitId,
         include_unaudited: bool,
+        notify: bool,
         ctx: &Ctx,
     ) -> Result<i64> {
         let fits = matches!(
@@ -336,7 +349,12 @@ impl App {
         .to_string();
         audit::append(&mut tx, &e, now).await?;
         // The unit's admins (or the agency's) are told their sample waits.
-        for to in self.inspectors_mail(&mut tx, &ins).await? {
+        let to = if notify {
+            self.inspectors_mail(&mut tx, &ins).await?
+        } else {
+            Vec::new()
+        };
+        for to in to {
             self.put_mail(
                 &mut tx,
                 &to,
@@ -511,7 +529,10 @@ impl App {
         if exists {
             return Ok(false);
         }
-        match self.draw(u.inspector(), kind, p, unit, false, ctx).await {
+        match self
+            .draw(u.inspector(), kind, p, unit, false, true, ctx)
+            .await
+        {
             Ok(_) => Ok(true),
             // Another node drew it, or there was nothing to draw.
             Err(Error::Conflict { .. }) | Err(Error::Refused(_)) => Ok(false),
