@@ -98,7 +98,7 @@ async fn main() {
     let to = portico_core::time::taipei_day_start(q.end());
     // The demo's own usage units are left to it.
     let demo_units: Vec<i64> =
-        usage::units_with_use(&mut *db.read().await.unwrap(), from, to, i64::MAX)
+        usage::units_with_use(&mut db.read().await.unwrap(), from, to, i64::MAX)
             .await
             .unwrap()
             .iter()
@@ -182,11 +182,11 @@ async fn main() {
     );
     let through = i64::MAX;
     // Warm the statements and the page cache.
-    let _ = usage::scan(&mut *db.read().await.unwrap(), from, to, through).await;
+    let _ = usage::scan(&mut db.read().await.unwrap(), from, to, through).await;
 
     let base = measure_from();
     let t = Instant::now();
-    let all = usage::scan(&mut *db.read().await.unwrap(), from, to, through)
+    let all = usage::scan(&mut db.read().await.unwrap(), from, to, through)
         .await
         .unwrap();
     let scan_s = t.elapsed().as_secs_f64();
@@ -201,7 +201,7 @@ async fn main() {
     let mut sampled = 0;
     for u in &units {
         let id = app.draw_unit(&admin, q, u.id, &ctx).await.expect("draw");
-        sampled += portico_store::inspections::get(&mut *db.read().await.unwrap(), id)
+        sampled += portico_store::inspections::get(&mut db.read().await.unwrap(), id)
             .await
             .unwrap()
             .unwrap()

@@ -102,7 +102,7 @@ async fn usage_api_chains_a_batch_and_skips_a_retried_record() {
     );
     // Each is an event of the one chain, which still verifies.
     let last = b["last_seq"].as_i64().unwrap();
-    let e = portico_store::audit::get(&mut *s.app.db.read().await.unwrap(), last)
+    let e = portico_store::audit::get(&mut s.app.db.read().await.unwrap(), last)
         .await
         .unwrap()
         .unwrap();
@@ -315,7 +315,7 @@ async fn nobody_marks_their_own_usage_record_and_a_delegated_auditor_marks_the_r
     let mut someone = None;
     for i in view.items.iter().filter(|i| !i.own) {
         let a = portico_store::accounts::find_by_login(
-            &mut *s.app.db.read().await.unwrap(),
+            &mut s.app.db.read().await.unwrap(),
             &i.item.login,
         )
         .await
