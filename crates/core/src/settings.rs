@@ -432,6 +432,20 @@ mod tests {
     }
 
     #[test]
+    fn usage_and_audit_records_are_kept_at_least_three_years() {
+        // 002 §七 (一) 5: 系統使用紀錄及稽核紀錄保存期限至少為三年.
+        let mut s = SystemSettings::default();
+        assert_eq!(s.retention_years, 3);
+        s.retention_years = 2;
+        let Err(Error::Invalid(f)) = s.validate() else {
+            panic!("two years was accepted");
+        };
+        assert_eq!(f[0].field, "retention_years");
+        s.retention_years = 5;
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
     fn the_same_field_changed_twice_differently_is_named() {
         let base = SystemSettings::default();
         let mut mine = base.clone();
