@@ -10,6 +10,7 @@ use portico_core::Error;
 use portico_core::audit::Outcome;
 use portico_core::clients::ServiceKind;
 use portico_core::ids::AccountId;
+use portico_core::inspection::{Kind, Period};
 use portico_core::usage::{Reason, RecordIn, Who, check_batch};
 use portico_store::accounts::{self, Account};
 use portico_store::audit::{self, NewEvent};
@@ -82,6 +83,49 @@ impl App {
             .collect();
         if !unknown.is_empty() {
             return Err(Error::Invalid(unknown));
+        }
+        // A quarter its unit has drawn takes no more records: they would
+        // escape its sample (002 §七 (一) 1 audits what the quarter held).
+        let mut drawn: HashMap<(i64, Period), bool> = HashMap::new();
+        let mut late = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let Some(Some(a)) = people.get(&r.who) else {
+                continue;
+            };
+            let q = Period::quarter_of(r.used.to_offset(portico_core::time::TAIPEI).date());
+            let key = (a.unit_id.0, q);
+            let is_drawn = match drawn.get(&key) {
+                Some(d) => *d,
+                None => {
+                    let d = portico_store::inspections::find(&mut tx, Kind::Unit, q, a.unit_id.0)
+                        .await?
+                        .is_some();
+                    drawn.insert(key, d);
+                    d
+                }
+            };
+            if is_drawn && late.len() < 50 {
+                late.push(portico_core::FieldError {
+                    field: "records",
+                    message: portico_core::Msg::owned(
+                        format!(
+                            "第 {} 筆：{} {}已完成稽核抽樣，不再補報；請洽機關管理者",
+                            i + 1,
+                            a.unit_name,
+                            q.label().zh
+                        ),
+                        format!(
+                            "record {}: {} has drawn its {} audit sample; late records are not taken (ask the agency admin)",
+                            i + 1,
+                            a.unit_name,
+                            q.label().en
+                        ),
+                    ),
+                });
+            }
+        }
+        if !late.is_empty() {
+            return Err(Error::Invalid(late));
         }
         let ids: Vec<&str> = records.iter().filter_map(|r| r.ext_id.as_deref()).collect();
         let known = usage::known_ext_ids(&mut tx, client.app.id, &ids).await?;

@@ -42,6 +42,14 @@ impl Period {
         }
     }
 
+    /// The quarter `d` falls in.
+    pub fn quarter_of(d: Date) -> Period {
+        Period::Quarter {
+            year: d.year(),
+            q: (d.month() as u8 - 1) / 3 + 1,
+        }
+    }
+
     /// The half year that ended before `today`'s half: the one the agency
     /// audits each January and July (002 §七 (一) 2).
     pub fn half_before(today: Date) -> Period {
@@ -159,7 +167,8 @@ impl Period {
     pub fn parse(s: &str) -> Option<Period> {
         let (y, rest) = s.split_once('-')?;
         let year: i32 = y.parse().ok()?;
-        if !(2000..=9999).contains(&year) {
+        // The year after a period must exist too.
+        if !(2000..=9998).contains(&year) {
             return None;
         }
         match rest.as_bytes() {

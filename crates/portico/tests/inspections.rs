@@ -143,6 +143,40 @@ async fn every_usage_record_states_its_reason_or_the_batch_is_refused_whole() {
     assert!(b.to_string().contains("查無此帳號"), "{b}");
     let (st, _) = usage(&s, json!({"records": []})).await;
     assert_eq!(st, 422);
+    // A full batch of 1,000 fits the API's body limit.
+    let many: Vec<_> = (0..1000)
+        .map(|k| record(&t, "staff", &format!("m{k}")))
+        .collect();
+    let (st, b) = usage(&s, json!({ "records": many })).await;
+    assert_eq!((st, b["recorded"].as_i64()), (201, Some(1000)), "{b}");
+}
+
+#[tokio::test]
+async fn usage_of_a_quarter_already_drawn_is_refused_not_left_unaudited() {
+    let s = TestServer::start(60).await;
+    let open = open_civil(&s).await;
+    // A record of that quarter, for a person of that unit, reported late.
+    let mid = portico_core::time::taipei_day_start(open.period.start()) + Duration::days(40);
+    let late = mid
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    // Only if it is still within the API's 120 days.
+    if s.app.now() - mid < Duration::days(119) {
+        let (st, b) = usage(
+            &s,
+            json!({"records": [record(&late, "unit_admin", "late-1")]}),
+        )
+        .await;
+        assert_eq!(st, 422, "{b}");
+        assert!(b.to_string().contains("已完成稽核抽樣"), "{b}");
+    }
+    // This quarter is not drawn: taken.
+    let (st, _) = usage(
+        &s,
+        json!({"records": [record(&now_rfc3339(&s), "unit_admin", "now-1")]}),
+    )
+    .await;
+    assert_eq!(st, 201);
 }
 
 #[tokio::test]
@@ -313,7 +347,7 @@ async fn nobody_marks_their_own_usage_record_and_a_delegated_auditor_marks_the_r
     let unit_admin = s.principal_of("unit_admin").await;
     let view = s.app.inspection(&unit_admin, open.id).await.unwrap();
     let mut someone = None;
-    for i in view.items.iter().filter(|i| !i.own) {
+    for i in view.items.iter().filter(|i| !i.own && i.item.mark.is_none()) {
         let a = portico_store::accounts::find_by_login(
             &mut s.app.db.read().await.unwrap(),
             &i.item.login,
@@ -348,7 +382,7 @@ async fn nobody_marks_their_own_usage_record_and_a_delegated_auditor_marks_the_r
     let other = v
         .items
         .iter()
-        .find(|i| i.item.account_id != someone.account_id)
+        .find(|i| i.item.account_id != someone.account_id && i.item.mark.is_none())
         .unwrap();
     let m = MarkInput {
         seq: other.item.seq,
@@ -434,8 +468,31 @@ async fn an_abnormal_finding_tells_the_agency_admins_and_the_ethics_unit_until_c
             .await
             .unwrap()
             .iter()
-            .any(|f| f.seq == it.seq)
+            .any(|(f, closes)| f.seq == it.seq && *closes)
     );
+    // The unit admin sees it but may not close it.
+    assert!(
+        s.app
+            .open_findings(&unit_admin)
+            .await
+            .unwrap()
+            .iter()
+            .any(|(f, closes)| f.seq == it.seq && !*closes)
+    );
+    // A finding is not erased by marking it again.
+    let again = MarkInput {
+        seq: it.seq,
+        mark: "normal".into(),
+        note: String::new(),
+    };
+    let Err(Error::Invalid(f)) = s
+        .app
+        .mark_items(&unit_admin, open.id, &[again], &ctx())
+        .await
+    else {
+        panic!("a finding was re-marked normal");
+    };
+    assert!(f[0].message.zh.contains("異常事項"), "{f:?}");
     // The unit admin does not close it; the agency admin does, with a note.
     assert!(
         s.app
@@ -459,7 +516,7 @@ async fn an_abnormal_finding_tells_the_agency_admins_and_the_ethics_unit_until_c
             .await
             .unwrap()
             .iter()
-            .any(|f| f.seq == it.seq && f.inspection_id == open.id)
+            .any(|(f, _)| f.seq == it.seq && f.inspection_id == open.id)
     );
     assert!(matches!(
         s.app

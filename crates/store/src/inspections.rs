@@ -382,8 +382,9 @@ pub async fn items(c: &mut Conn, id: i64) -> Result<Vec<Item>> {
     rows.iter().map(item_row).collect()
 }
 
-/// Marks one sampled record, while the inspection is open and only by
-/// someone other than the person who used it. False when either fails.
+/// Marks one sampled record, while the inspection is open, only by
+/// someone other than the person who used it, and not once it is 異常 (a
+/// finding, which only closing ends). False when any fails.
 pub async fn mark(
     c: &mut Conn,
     who: &Inspector,
@@ -397,6 +398,7 @@ pub async fn mark(
     let r = sqlx::query(
         "UPDATE inspection_items SET mark = $1, note = $2, marked_by = $3, marked_at = $4 \
          WHERE inspection_id = $5 AND seq = $6 AND account_id <> $3 \
+         AND (mark IS NULL OR mark <> 'abnormal') \
          AND EXISTS (SELECT 1 FROM inspections i WHERE i.id = $5 AND i.state = 'open')",
     )
     .bind(mark.as_str())

@@ -68,6 +68,16 @@ impl App {
                 ));
                 continue;
             };
+            if item.mark == Some(Mark::Abnormal) {
+                errors.push(field_msg(
+                    item.seq,
+                    Msg::new(
+                        "已標記為異常的紀錄是異常事項，不能改標；處理後由機關管理者結案",
+                        "A record marked abnormal is a finding and cannot be re-marked; the agency admin closes it once handled",
+                    ),
+                ));
+                continue;
+            }
             if item.account_id == actor.account_id().0 {
                 errors.push(field_msg(
                     item.seq,
@@ -247,11 +257,33 @@ impl App {
         Ok(())
     }
 
-    /// Open findings in the actor's scope: 異常 marks not yet closed.
-    pub async fn open_findings(&self, actor: &Principal) -> Result<Vec<Item>> {
+    /// Open findings in the actor's scope: 異常 marks not yet closed, each
+    /// with whether the actor may close it (its agency's admins).
+    pub async fn open_findings(&self, actor: &Principal) -> Result<Vec<(Item, bool)>> {
         let admin = actor.admin()?;
         let mut c = self.db.read().await?;
-        inspections::open_findings(&mut c, admin.scope()).await
+        let items = inspections::open_findings(&mut c, admin.scope()).await?;
+        drop(c);
+        let tree = self.org_tree().await?;
+        Ok(items
+            .into_iter()
+            .map(|i| {
+                let closes = tree
+                    .get(OrgUnitId(i.unit_id))
+                    .and_then(|u| u.agency_id)
+                    .and_then(|a| tree.get(a))
+                    .is_some_and(|a| {
+                        actor
+                            .inspector(&InspectionSeen {
+                                kind: Kind::Agency,
+                                unit: &a.path,
+                                auditor: None,
+                            })
+                            .is_ok()
+                    });
+                (i, closes)
+            })
+            .collect())
     }
 
     /// The agency's admins close a finding with what was done about it.
@@ -321,7 +353,10 @@ impl App {
     ) -> Result<()> {
         let email = Email::parse(email).map_err(|m| Error::invalid("email", m))?;
         let tree = self.org_tree().await?;
-        let a = tree.get(agency).ok_or(Error::NotFound)?;
+        let a = tree
+            .get(agency)
+            .filter(|a| a.kind == portico_core::org::OrgKind::Agency)
+            .ok_or(Error::NotFound)?;
         let who = actor.inspector(&InspectionSeen {
             kind: Kind::Agency,
             unit: &a.path,

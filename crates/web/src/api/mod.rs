@@ -122,7 +122,12 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("get", "/audit/{seq}", get(audit_event)),
         ("post", "/apps/verify", post(app_verify)),
         ("post", "/apps/sms", post(app_sms)),
-        ("post", "/apps/usage", post(app_usage)),
+        // A batch of 1,000 records at their longest is about 3 MiB.
+        (
+            "post",
+            "/apps/usage",
+            post(app_usage).layer(DefaultBodyLimit::max(4 * 1024 * 1024)),
+        ),
         ("get", "/apps", get(apps_list)),
         ("post", "/apps", post(app_register)),
         ("get", "/apps/{id}", get(app_get)),

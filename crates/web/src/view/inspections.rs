@@ -116,6 +116,7 @@ impl InspectionPage {
 #[template(path = "inspections/findings.html")]
 pub struct FindingsPage {
     pub c: Chrome,
-    pub items: Vec<Item>,
+    /// Each finding, and whether this admin may close it.
+    pub items: Vec<(Item, bool)>,
     pub error: String,
 }
