@@ -347,7 +347,11 @@ async fn nobody_marks_their_own_usage_record_and_a_delegated_auditor_marks_the_r
     let unit_admin = s.principal_of("unit_admin").await;
     let view = s.app.inspection(&unit_admin, open.id).await.unwrap();
     let mut someone = None;
-    for i in view.items.iter().filter(|i| !i.own && i.item.mark.is_none()) {
+    for i in view
+        .items
+        .iter()
+        .filter(|i| !i.own && i.item.mark.is_none())
+    {
         let a = portico_store::accounts::find_by_login(
             &mut s.app.db.read().await.unwrap(),
             &i.item.login,
@@ -478,6 +482,19 @@ async fn an_abnormal_finding_tells_the_agency_admins_and_the_ethics_unit_until_c
             .unwrap()
             .iter()
             .any(|(f, closes)| f.seq == it.seq && !*closes)
+    );
+    // The page sending the finding back unchanged is no new mark.
+    let same = MarkInput {
+        seq: it.seq,
+        mark: "abnormal".into(),
+        note: "查詢與承辦業務無關".into(),
+    };
+    assert_eq!(
+        s.app
+            .mark_items(&unit_admin, open.id, &[same], &ctx())
+            .await
+            .unwrap(),
+        0
     );
     // A finding is not erased by marking it again.
     let again = MarkInput {

@@ -68,6 +68,10 @@ impl App {
                 ));
                 continue;
             };
+            // What the page sends again unchanged is not a new mark.
+            if item.mark == Some(mark) && item.note == m.note.trim() {
+                continue;
+            }
             if item.mark == Some(Mark::Abnormal) {
                 errors.push(field_msg(
                     item.seq,
@@ -100,6 +104,9 @@ impl App {
             return Err(Error::Invalid(errors));
         }
         if checked.is_empty() {
+            if marks.iter().any(|m| !m.mark.is_empty()) {
+                return Ok(0);
+            }
             return Err(Error::invalid(
                 "marks",
                 Msg::new("請至少標記一筆紀錄", "Mark at least one record"),
