@@ -209,6 +209,16 @@ impl App {
     ) -> Result<Option<String>> {
         let admin = actor.admin()?;
         let reason = portico_core::usage::Reason::parse(reason_kind, reason)?;
+        // One look-up at a time, as a case needs; not a harvest.
+        if !self
+            .rate_allow(&format!("national-id:{}", actor.account_id().0), 10)
+            .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "查詢次數過多，請稍候一分鐘再試",
+                "Too many look-ups; wait a minute and try again",
+            )));
+        }
         let mut tx = self.db.begin().await?;
         let account = accounts::get(&mut tx, id).await?.ok_or(Error::NotFound)?;
         let held: Vec<_> = roles::of_account(&mut tx, id)

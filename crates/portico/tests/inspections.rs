@@ -788,6 +788,24 @@ async fn a_national_id_is_shown_whole_only_for_a_stated_reason() {
         ("account.national_id", "admin")
     );
     assert!(e.detail.contains("陳情案 1150099"), "{}", e.detail);
+    // Ten look-ups a minute, then a pause: a case, not a harvest.
+    let mut refused = 0;
+    for _ in 0..12 {
+        let (st, _, _) = c
+            .post_form(
+                &format!("/admin/accounts/{id}/national-id"),
+                &[
+                    ("_csrf", &csrf),
+                    ("reason_kind", "case"),
+                    ("reason", "陳情案 1150099"),
+                ],
+            )
+            .await;
+        if st == 409 {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 2, "{refused}");
     // An agency admin outside the person's agency is not shown the page.
     let mut edu = s.signed_in("edu_admin").await;
     let (st, _) = edu.get(&format!("/admin/accounts/{id}/national-id")).await;

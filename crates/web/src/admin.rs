@@ -478,6 +478,22 @@ async fn reveal_national_id(
             national_id_page(&st, &s, id, None, errs, f.reason_kind, f.reason).await?,
             crate::error::INVALID_INPUT,
         )),
+        Err(Error::Refused(m)) => Ok(with_status(
+            national_id_page(
+                &st,
+                &s,
+                id,
+                None,
+                vec![portico_core::FieldError {
+                    field: "reason",
+                    message: m,
+                }],
+                f.reason_kind,
+                f.reason,
+            )
+            .await?,
+            crate::error::REFUSED,
+        )),
         Err(e) => Err(WebError::page(e, s.lang())),
     }
 }
