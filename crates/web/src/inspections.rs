@@ -173,22 +173,15 @@ async fn draw(
 /// A refusal shown on the list page, beside what was asked.
 async fn refused_on_index(st: &AppState, s: &Signed, e: Error) -> Result<Response, WebError> {
     let lang = s.lang();
-    let (msg, errs, status) = match e {
-        Error::Refused(m) => (m.get(lang).to_owned(), vec![], crate::error::REFUSED),
-        Error::Conflict { message, .. } => {
-            (message.get(lang).to_owned(), vec![], crate::error::REFUSED)
-        }
-        Error::Invalid(errs) => (
-            errs.iter()
-                .map(|e| e.message.get(lang).to_owned())
-                .collect::<Vec<_>>()
-                .join("；"),
-            errs,
-            crate::error::INVALID_INPUT,
-        ),
-        e => return Err(WebError::page(e, lang)),
-    };
-    index_page(st, s, ListQuery::default(), None, msg, errs, status).await
+    let (errs, mut banner, status) = crate::error::split(e, lang)?;
+    if banner.is_empty() {
+        banner = errs
+            .iter()
+            .map(|e| e.message.get(lang).to_owned())
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    index_page(st, s, ListQuery::default(), None, banner, errs, status).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -344,53 +337,31 @@ async fn marks(
     }
     match st.app.mark_items(&s.0.principal, id, &rows, &ctx).await {
         Ok(_) => Ok(Redirect::to(&format!("/inspections/{id}?ok=marked")).into_response()),
-        Err(Error::Invalid(errs)) => {
+        Err(e) => {
             let sent = rows.into_iter().map(|r| (r.seq, r.mark, r.note)).collect();
-            one_page(
-                &st,
-                &s,
-                id,
-                None,
-                None,
-                sent,
-                String::new(),
-                errs,
-                crate::error::INVALID_INPUT,
-            )
-            .await
+            refused_on_one(&st, &s, id, e, sent, String::new()).await
         }
-        Err(e) => refused_on_one(&st, &s, id, e).await,
     }
 }
 
-/// A refusal (signed off meanwhile, …) shown on the inspection's page.
+/// A refusal shown on the inspection's page beside what was sent: field
+/// errors as they are, a rule's refusal (signed off meanwhile, …) as one.
 async fn refused_on_one(
     st: &AppState,
     s: &Signed,
     id: i64,
     e: Error,
+    sent: Vec<(i64, String, String)>,
+    conclusion: String,
 ) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let (m, status) = match e {
-        Error::Refused(m) => (m, crate::error::REFUSED),
-        Error::Conflict { message, .. } => (message, crate::error::REFUSED),
-        e => return Err(WebError::page(e, lang)),
-    };
-    one_page(
-        st,
-        s,
-        id,
-        None,
-        None,
-        vec![],
-        String::new(),
-        vec![FieldError {
+    let (mut errs, banner, status) = crate::error::split(e, s.lang())?;
+    if !banner.is_empty() {
+        errs.push(FieldError {
             field: "state",
-            message: m,
-        }],
-        status,
-    )
-    .await
+            message: Msg::owned(banner.clone(), banner),
+        });
+    }
+    one_page(st, s, id, None, None, sent, conclusion, errs, status).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -416,21 +387,7 @@ async fn sign(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/inspections/{id}?ok=signed")).into_response()),
-        Err(Error::Invalid(errs)) => {
-            one_page(
-                &st,
-                &s,
-                id,
-                None,
-                None,
-                vec![],
-                f.conclusion,
-                errs,
-                crate::error::INVALID_INPUT,
-            )
-            .await
-        }
-        Err(e) => refused_on_one(&st, &s, id, e).await,
+        Err(e) => refused_on_one(&st, &s, id, e, vec![], f.conclusion).await,
     }
 }
 
@@ -457,21 +414,7 @@ async fn delegate(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/inspections/{id}?ok=delegated")).into_response()),
-        Err(Error::Invalid(errs)) => {
-            one_page(
-                &st,
-                &s,
-                id,
-                None,
-                None,
-                vec![],
-                String::new(),
-                errs,
-                crate::error::INVALID_INPUT,
-            )
-            .await
-        }
-        Err(e) => refused_on_one(&st, &s, id, e).await,
+        Err(e) => refused_on_one(&st, &s, id, e, vec![], String::new()).await,
     }
 }
 
@@ -486,7 +429,7 @@ async fn sent(
     s.check_csrf(&f.csrf)?;
     match st.app.mark_inspection_sent(&s.0.principal, id, &ctx).await {
         Ok(()) => Ok(Redirect::to(&format!("/inspections/{id}?ok=sent")).into_response()),
-        Err(e) => refused_on_one(&st, &s, id, e).await,
+        Err(e) => refused_on_one(&st, &s, id, e, vec![], String::new()).await,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The inspection's record: 附件二 (the unit's, for the agency admin) and
 //! 附件三 (the agency's, for the head of agency) of 002 §七 (一), as PDF,
 //! and the sample with its marks as a workbook (xlsx or ODS).
-use super::{Sampled, inspector_of};
+use super::Sampled;
 use crate::export::{Sheet, Table, table};
 use crate::pdf::{H, LEFT, Pen, RIGHT, SIZE, W, finish, new_doc, width, wrap};
 use crate::{App, Result};
@@ -50,13 +50,9 @@ impl App {
         id: i64,
         format: Sheet,
     ) -> Result<RecordFile> {
-        let mut c = self.db.read().await?;
-        let ins = portico_store::inspections::get(&mut c, id)
-            .await?
-            .ok_or(portico_core::Error::NotFound)?;
-        drop(c);
-        inspector_of(actor, &ins)?;
+        // `inspection` checks the actor's right.
         let v = self.inspection(actor, id).await?;
+        let ins = &v.inspection;
         let headers = [
             "紀錄序號",
             "月份",
