@@ -9,8 +9,10 @@ use crate::msg::Msg;
 use crate::org::TreePath;
 
 mod access;
+mod certification;
 mod inspection;
 pub use access::{AccessGrant, AppManage, FormDecider, FormSeen};
+pub use certification::{CampaignOwner, CampaignSeen, Certifier, ItemSeen, Reviewing};
 pub use inspection::{InspectionSeen, Inspector};
 
 #[derive(

@@ -19,6 +19,13 @@ pub struct SystemSettings {
     /// Usage and audit records are kept this many years, then purged
     /// (002 §七 (一) 5: at least three).
     pub retention_years: u32,
+    /// 權限清查 (002 §六 (二), at least every six months): each agency's
+    /// campaign opens by itself this many months after its last; 0 turns
+    /// the schedule off.
+    pub review_every_months: u32,
+    /// Whether the schedule's campaigns revoke what nobody reviewed by the
+    /// deadline (otherwise they flag it).
+    pub review_revokes: bool,
     /// The official mail domain, which a backup e-mail may not use.
     pub official_mail_domain: String,
     /// Requests per minute one application may make to the token endpoint
@@ -54,6 +61,8 @@ impl Default for SystemSettings {
             session_idle_minutes: 30,
             idle_disable_days: 180,
             retention_years: 3,
+            review_every_months: 6,
+            review_revokes: false,
             official_mail_domain: "mail.tainan.gov.tw".into(),
             oauth_client_per_minute: 6000,
             verify_account_per_minute: 10,
@@ -120,6 +129,15 @@ impl SystemSettings {
                 message: Msg::new(
                     "紀錄保存年限須介於 3 至 30 年（規定至少保存三年）",
                     "Records are kept 3 to 30 years (the rules ask for at least three)",
+                ),
+            });
+        }
+        if self.review_every_months > 6 {
+            errs.push(FieldError {
+                field: "review_every_months",
+                message: Msg::new(
+                    "權限清查週期須介於 1 至 6 個月（規定至少每六個月一次），0 表示不自動開啟",
+                    "Reviews recur every 1 to 6 months (the rules ask for at least every six); 0 turns the schedule off",
                 ),
             });
         }
@@ -239,6 +257,8 @@ pub const FIELDS: &[&str] = &[
     "session_idle_minutes",
     "idle_disable_days",
     "retention_years",
+    "review_every_months",
+    "review_revokes",
     "official_mail_domain",
     "oauth_client_per_minute",
     "verify_account_per_minute",
@@ -273,6 +293,11 @@ pub fn field_label(field: &str) -> Msg {
         "retention_years" => (
             "使用及稽核紀錄保存年限",
             "Years usage and audit records are kept",
+        ),
+        "review_every_months" => ("權限清查週期（月）", "Months between access reviews"),
+        "review_revokes" => (
+            "自動清查逾期未清查者撤銷權限",
+            "Scheduled reviews revoke what is not reviewed",
         ),
         "official_mail_domain" => ("公務信箱網域", "Official mail domain"),
         "oauth_client_per_minute" => (

@@ -10,6 +10,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod captchas;
+pub mod certifications;
 pub mod clients;
 pub mod codes;
 pub mod directory;
@@ -307,7 +308,11 @@ impl SqlBuf {
     }
 
     /// `AND (col in one of roots)`, or `AND 1 = 0` for none.
-    fn in_subtrees(&mut self, path_col: &str, roots: &[portico_core::org::TreePath]) -> &mut Self {
+    pub(crate) fn in_subtrees(
+        &mut self,
+        path_col: &str,
+        roots: &[portico_core::org::TreePath],
+    ) -> &mut Self {
         if roots.is_empty() {
             return self.push(" AND 1 = 0");
         }

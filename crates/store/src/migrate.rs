@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_inspections.sql"),
         postgres: include_str!("../migrations/postgres/0011_inspections.sql"),
     },
+    Migration {
+        version: 12,
+        name: "certifications",
+        sqlite: include_str!("../migrations/sqlite/0012_certifications.sql"),
+        postgres: include_str!("../migrations/postgres/0012_certifications.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -88,6 +88,10 @@ fn parse_settings(
     s.session_idle_minutes = num("session_idle_minutes", s.session_idle_minutes);
     s.idle_disable_days = num("idle_disable_days", s.idle_disable_days);
     s.retention_years = num("retention_years", s.retention_years);
+    s.review_every_months = num("review_every_months", s.review_every_months);
+    if let Some(v) = f.get("review_revokes") {
+        s.review_revokes = v == "revoke";
+    }
     s.oauth_client_per_minute = num("oauth_client_per_minute", s.oauth_client_per_minute);
     s.verify_account_per_minute = num("verify_account_per_minute", s.verify_account_per_minute);
     s.oauth_account_per_minute = num("oauth_account_per_minute", s.oauth_account_per_minute);

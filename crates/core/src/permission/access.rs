@@ -81,6 +81,9 @@ pub struct AccessGrant {
 }
 
 impl AccessGrant {
+    pub(super) fn new(account: AccountId, by: Option<AccountId>) -> AccessGrant {
+        AccessGrant { account, by }
+    }
     pub fn account(&self) -> AccountId {
         self.account
     }

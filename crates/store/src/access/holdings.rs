@@ -160,22 +160,19 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
     let account = g.account().0;
     let form = Some(f.id.0);
     for l in &f.lines {
-        let (add, remove): (&str, &str) = match f.step {
-            Step::Category => (
+        let add = match f.step {
+            Step::Category => {
                 "INSERT INTO account_categories (account_id, category_id, form_id, granted_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (account_id, category_id) DO NOTHING",
-                "DELETE FROM account_categories WHERE account_id = $1 AND category_id = $2",
-            ),
-            Step::Org => (
+                 ON CONFLICT (account_id, category_id) DO NOTHING"
+            }
+            Step::Org => {
                 "INSERT INTO account_orgs (account_id, org_id, form_id, granted_at, title_id) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (account_id, org_id) DO UPDATE SET title_id = excluded.title_id, form_id = excluded.form_id",
-                "DELETE FROM account_orgs WHERE account_id = $1 AND org_id = $2",
-            ),
-            Step::Role => (
+                 ON CONFLICT (account_id, org_id) DO UPDATE SET title_id = excluded.title_id, form_id = excluded.form_id"
+            }
+            Step::Role => {
                 "INSERT INTO account_roles (account_id, role_id, form_id, granted_at, attrs) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (account_id, role_id) DO UPDATE SET attrs = excluded.attrs, form_id = excluded.form_id",
-                "DELETE FROM account_roles WHERE account_id = $1 AND role_id = $2",
-            ),
+                 ON CONFLICT (account_id, role_id) DO UPDATE SET attrs = excluded.attrs, form_id = excluded.form_id"
+            }
         };
         if l.after {
             let q = sqlx::query(add)
@@ -190,32 +187,48 @@ pub async fn apply(c: &mut Conn, g: AccessGrant, f: &Form, now: OffsetDateTime) 
             };
             q.execute(&mut *c).await.map_err(db_err)?;
         } else {
-            sqlx::query(remove)
-                .bind(account)
-                .bind(l.item)
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?;
-            // The roles that need what was given up go with it.
-            let needing = match f.step {
-                Step::Category => Some("needs_category_id"),
-                Step::Org => Some("needs_org_id"),
-                Step::Role => None,
-            };
-            if let Some(col) = needing {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM account_roles WHERE account_id = $1 AND role_id IN \
-                     (SELECT id FROM app_roles WHERE {col} = $2)"
-                )))
-                .bind(account)
-                .bind(l.item)
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?;
-            }
+            remove(c, g, f.step, l.item).await?;
         }
     }
     Ok(())
+}
+
+/// Takes one category, membership or role away from a person; the roles
+/// that need what was given up go with it. Returns whether it was held.
+pub async fn remove(c: &mut Conn, g: AccessGrant, step: Step, item: i64) -> Result<bool> {
+    let sql = match step {
+        Step::Category => {
+            "DELETE FROM account_categories WHERE account_id = $1 AND category_id = $2"
+        }
+        Step::Org => "DELETE FROM account_orgs WHERE account_id = $1 AND org_id = $2",
+        Step::Role => "DELETE FROM account_roles WHERE account_id = $1 AND role_id = $2",
+    };
+    let account = g.account().0;
+    let held = sqlx::query(sql)
+        .bind(account)
+        .bind(item)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?
+        .rows_affected()
+        > 0;
+    let needing = match step {
+        Step::Category => Some("needs_category_id"),
+        Step::Org => Some("needs_org_id"),
+        Step::Role => None,
+    };
+    if let Some(col) = needing {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM account_roles WHERE account_id = $1 AND role_id IN \
+             (SELECT id FROM app_roles WHERE {col} = $2)"
+        )))
+        .bind(account)
+        .bind(item)
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(held)
 }
 
 /// The attributes a form gave that this role defines, as stored.
