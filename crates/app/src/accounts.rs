@@ -571,38 +571,7 @@ impl App {
             .find(|g| g.id == role)
             .ok_or(Error::NotFound)?;
         let proof = of.grant(g.kind, g.scope_unit_id.zip(g.scope_path.as_ref()))?;
-        // Two admins removing an agency's last two admins at once: the
-        // second waits on the agency's row and counts after the first.
-        if g.kind == RoleKind::AgencyAdmin
-            && let Some(agency) = g.scope_unit_id
-        {
-            orgs::lock(&mut tx, agency).await?;
-        }
-        if g.kind == RoleKind::AgencyAdmin
-            && let Some(agency) = g.scope_unit_id
-            && a.state == AccountState::Active
-            && roles::count_active_agency_admins(&mut tx, agency).await? <= 1
-        {
-            return Err(Error::Refused(Msg::owned(
-                format!(
-                    "{} 是「{}」唯一的機關管理者，請先指派其他機關管理者再移除。",
-                    a.name, g.scope_name
-                ),
-                format!(
-                    "{} is the only agency administrator of {}; appoint another before removing this role.",
-                    a.name, g.scope_name
-                ),
-            )));
-        }
-        if g.kind == RoleKind::SystemAdmin && a.id == actor.account_id() {
-            return Err(Error::Refused(Msg::new(
-                "不可移除自己的系統管理者角色",
-                "You cannot remove your own system administrator role",
-            )));
-        }
-        if g.kind == RoleKind::SystemAdmin && a.state == AccountState::Active {
-            guard_last_system_admin(&mut tx, &a).await?;
-        }
+        guard_role_removal(&mut tx, &a, g, actor.account_id()).await?;
         roles::revoke(&mut tx, &proof, role).await?;
         self.account_changed(
             &mut tx,
@@ -619,6 +588,51 @@ impl App {
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
     }
+}
+
+/// What must hold before an admin role is removed, by the console or an
+/// access review: an agency keeps one active agency admin (two removals at
+/// once wait on the agency's row), nobody removes their own system admin
+/// role, and the portal keeps one active system admin.
+pub(crate) async fn guard_role_removal(
+    c: &mut portico_store::Conn,
+    a: &Account,
+    g: &roles::Grant,
+    actor: AccountId,
+) -> Result<()> {
+    // Two admins removing an agency's last two admins at once: the
+    // second waits on the agency's row and counts after the first.
+    if g.kind == RoleKind::AgencyAdmin
+        && let Some(agency) = g.scope_unit_id
+    {
+        orgs::lock(c, agency).await?;
+    }
+    if g.kind == RoleKind::AgencyAdmin
+        && let Some(agency) = g.scope_unit_id
+        && a.state == AccountState::Active
+        && roles::count_active_agency_admins(c, agency).await? <= 1
+    {
+        return Err(Error::Refused(Msg::owned(
+            format!(
+                "{} 是「{}」唯一的機關管理者，請先指派其他機關管理者再移除。",
+                a.name, g.scope_name
+            ),
+            format!(
+                "{} is the only agency administrator of {}; appoint another before removing this role.",
+                a.name, g.scope_name
+            ),
+        )));
+    }
+    if g.kind == RoleKind::SystemAdmin && a.id == actor {
+        return Err(Error::Refused(Msg::new(
+            "不可移除自己的系統管理者角色",
+            "You cannot remove your own system administrator role",
+        )));
+    }
+    if g.kind == RoleKind::SystemAdmin && a.state == AccountState::Active {
+        guard_last_system_admin(c, a).await?;
+    }
+    Ok(())
 }
 
 /// Refuses when `account` is the last active system admin: nobody could

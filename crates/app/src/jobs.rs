@@ -10,6 +10,9 @@ const SWEEP: Unattended = Unattended::unattended("the daily idle sweep");
 const RETENTION: Unattended = Unattended::unattended("the daily retention purge");
 /// 002 §七 (一) 1, 2: each period's samples drawn when it ends.
 const SCHEDULE: Unattended = Unattended::unattended("the inspection schedule");
+/// 002 §六 (二): access reviews opened every few months, closed at their
+/// deadlines.
+const REVIEWS: Unattended = Unattended::unattended("the access review schedule");
 use portico_core::Error;
 use portico_core::account::AccountState;
 use portico_store::accounts::{self, Change};
@@ -53,6 +56,8 @@ impl App {
             jobs::claim(&mut tx, "records_purge", Duration::days(1), self.now()).await?;
         let inspections_due =
             jobs::claim(&mut tx, "inspections", Duration::days(1), self.now()).await?;
+        let reviews_due =
+            jobs::claim(&mut tx, "certifications", Duration::days(1), self.now()).await?;
         tx.commit().await.map_err(db_err)?;
         if records_due {
             let n = self.purge_expired_records(&RETENTION).await?;
@@ -65,6 +70,14 @@ impl App {
             let m = self.remind_inspections().await?;
             if n + m > 0 {
                 tracing::info!(drawn = n, reminded = m, "inspections");
+            }
+        }
+        if reviews_due {
+            let closed = self.close_due_campaigns(&REVIEWS).await?;
+            let reminded = self.remind_campaigns().await?;
+            let opened = self.open_scheduled_campaigns(&REVIEWS).await?;
+            if closed + reminded + opened > 0 {
+                tracing::info!(closed, reminded, opened, "access reviews");
             }
         }
         let mut tx = self.db.begin().await?;

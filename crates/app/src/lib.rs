@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod captcha;
 pub mod card;
+pub mod certifications;
 pub mod clients;
 pub mod console;
 pub mod contacts;

@@ -621,3 +621,88 @@ mod tests {
         );
     }
 }
+
+/// 權限清查 (002 §六 (二)): a campaign opened, and `n` items wait for this
+/// reviewer.
+pub fn campaign_opened(c: &portico_store::certifications::Campaign, n: i64) -> Text {
+    let by = portico_core::time::date_str(c.deadline);
+    text(
+        &format!("權限清查：{}（{} 項待清查）", c.name, n),
+        &format!("Access review: {} ({} items to review)", c.name, n),
+        &format!(
+            "「{}」已開始，共有 {} 項使用者權限待您清查。請於 {} 前登入公務入口網「權限清查」逐項選擇保留、撤銷或轉交其他清查人；逾期未清查者將{}。超過六個月未使用的帳號列在最前。",
+            c.name,
+            n,
+            by,
+            match c.on_expiry {
+                portico_core::certification::OnExpiry::Revoke => "撤銷權限",
+                portico_core::certification::OnExpiry::Flag => "標記待查",
+            }
+        ),
+        &format!(
+            "The access review \"{}\" has opened with {} rights for you to review. Sign in to the portal's Access reviews page by {} to keep, revoke or hand on each; what is not reviewed by then will be {}. Accounts unused for six months are listed first.",
+            c.name,
+            n,
+            by,
+            match c.on_expiry {
+                portico_core::certification::OnExpiry::Revoke => "revoked",
+                portico_core::certification::OnExpiry::Flag => "flagged",
+            }
+        ),
+    )
+}
+
+/// A reviewer still holds items a few days before the deadline.
+pub fn campaign_reminder(c: &portico_store::certifications::Campaign, n: i64) -> Text {
+    let by = portico_core::time::date_str(c.deadline);
+    text(
+        &format!("提醒：權限清查「{}」將於 {} 截止", c.name, by),
+        &format!("Reminder: the access review \"{}\" ends on {}", c.name, by),
+        &format!(
+            "您尚有 {} 項權限未清查。請於 {} 前登入公務入口網「權限清查」完成；逾期未清查者將依設定處理。",
+            n, by
+        ),
+        &format!(
+            "{} rights still wait for your review. Sign in to the portal's Access reviews page before {}; what is left will be handled as the review set.",
+            n, by
+        ),
+    )
+}
+
+/// An item was handed to this person to review.
+pub fn review_handed(
+    c: &portico_store::certifications::Campaign,
+    from: &str,
+    whose: &str,
+    n: usize,
+) -> Text {
+    let by = portico_core::time::date_str(c.deadline);
+    text(
+        &format!("權限清查轉交：{}", c.name),
+        &format!("Access review handed to you: {}", c.name),
+        &format!(
+            "{from} 將 {whose} 等 {n} 項權限轉交由您清查（「{}」）。請於 {by} 前登入公務入口網「權限清查」選擇保留或撤銷。",
+            c.name
+        ),
+        &format!(
+            "{from} handed you {n} rights to review ({whose} and others) in \"{}\". Sign in to the portal's Access reviews page before {by} to keep or revoke each.",
+            c.name
+        ),
+    )
+}
+
+/// A campaign ended: its owner hears what the deadline did.
+pub fn campaign_closed(c: &portico_store::certifications::Campaign) -> Text {
+    text(
+        &format!("權限清查「{}」已結束", c.name),
+        &format!("The access review \"{}\" has ended", c.name),
+        &format!(
+            "共 {} 項：保留 {} 項、撤銷 {} 項、逾期待查 {} 項。清查報告可於公務入口網「權限清查」下載（xlsx、ODS、PDF）。",
+            c.total, c.kept, c.revoked, c.flagged
+        ),
+        &format!(
+            "{} items: {} kept, {} revoked, {} flagged as not reviewed. The report is on the portal's Access reviews page (xlsx, ODS, PDF).",
+            c.total, c.kept, c.revoked, c.flagged
+        ),
+    )
+}

@@ -457,7 +457,8 @@ fn item_row(r: &AnyRow) -> Result<Item> {
 pub struct ItemFilter<'a> {
     /// A reviewer's list; `None`: every item (the campaign's owner).
     pub reviewing: Option<&'a Reviewing>,
-    pub pending_only: bool,
+    /// `Some(true)`: undecided only; `Some(false)`: decided only.
+    pub pending: Option<bool>,
     pub kind: Option<ItemKind>,
     /// Part of a login or name.
     pub q: Option<&'a str>,
@@ -478,8 +479,14 @@ pub async fn items(
         if let Some(r) = f.reviewing {
             on_list(w, r);
         }
-        if f.pending_only {
-            w.push(" AND x.decision IS NULL");
+        match f.pending {
+            Some(true) => {
+                w.push(" AND x.decision IS NULL");
+            }
+            Some(false) => {
+                w.push(" AND x.decision IS NOT NULL");
+            }
+            None => {}
         }
         if let Some(k) = f.kind {
             w.push(" AND x.kind = ").t(k.as_str());

@@ -160,6 +160,19 @@ pub async fn agency_admins(c: &mut Conn, agency: OrgUnitId) -> Result<Vec<Agency
     rows.iter().map(admin_row).collect()
 }
 
+/// The active system admins.
+pub async fn system_admins(c: &mut Conn) -> Result<Vec<AgencyAdmin>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT a.id, a.name, a.login, a.office_phone, a.office_ext, a.official_email, a.backup_email \
+         FROM roles r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.kind = 'system_admin' AND a.state = 'active' ORDER BY a.name",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter().map(admin_row).collect()
+}
+
 /// The active unit admins scoped to exactly this unit.
 pub async fn unit_admins_of(c: &mut Conn, unit: OrgUnitId) -> Result<Vec<AgencyAdmin>> {
     let rows = sqlx::query(

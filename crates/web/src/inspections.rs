@@ -433,7 +433,7 @@ async fn sent(
     }
 }
 
-fn download(f: portico_app::inspections::RecordFile, inline: bool) -> Response {
+pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) -> Response {
     let how = if inline { "inline" } else { "attachment" };
     (
         [

@@ -8,6 +8,7 @@ mod admin;
 mod api;
 mod assets;
 mod audit;
+mod certifications;
 mod clients;
 mod contacts;
 mod directory;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(access::router())
         .merge(inspections::router())
+        .merge(certifications::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

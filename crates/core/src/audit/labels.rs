@@ -228,6 +228,37 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "設定政風單位信箱",
         "Ethics unit address set",
     ),
+    ("certification.open", "開始權限清查", "Access review opened"),
+    (
+        "certification.keep",
+        "權限清查：保留",
+        "Access review: kept",
+    ),
+    (
+        "certification.revoke",
+        "權限清查：撤銷",
+        "Access review: revoked",
+    ),
+    (
+        "certification.hand",
+        "權限清查：轉交",
+        "Access review: handed on",
+    ),
+    (
+        "certification.expire",
+        "權限清查逾期撤銷",
+        "Access review: revoked at the deadline",
+    ),
+    (
+        "certification.flag",
+        "權限清查逾期待查",
+        "Access review: flagged at the deadline",
+    ),
+    (
+        "certification.close",
+        "權限清查結束",
+        "Access review closed",
+    ),
     ("demo.seed", "建立示範資料", "Demo data created"),
     (
         "directory.target.create",
@@ -357,6 +388,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("access.", "會員類別、組織與角色申請", "Access requests"),
     ("usage.", "使用紀錄", "Usage records"),
     ("inspection.", "稽核", "Inspections"),
+    ("certification.", "權限清查", "Access reviews"),
     ("audit.", "稽核軌跡", "Audit trail"),
 ];
 
@@ -364,6 +396,15 @@ pub use super::reasons::REASONS;
 
 /// Detail fields: (key, zh-TW, English).
 pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
+    ("campaign", "權限清查", "Access review"),
+    ("right", "權限", "Right"),
+    ("held", "撤銷時仍持有", "Still held when revoked"),
+    ("items", "項目數", "Items"),
+    ("deadline", "截止日期", "Deadline"),
+    ("on_expiry", "逾期處理", "At the deadline"),
+    ("kept", "保留", "Kept"),
+    ("revoked", "撤銷", "Revoked"),
+    ("flagged", "逾期待查", "Flagged"),
     ("method", "登入方式", "Sign-in method"),
     ("via", "途徑", "Via"),
     ("app", "應用系統", "Application"),

@@ -3,7 +3,7 @@
 //! each reviewer's list holds. A child of `permission`, so it reads the
 //! principal's private fields as the other checks do.
 use super::access::AccessGrant;
-use super::{Principal, RoleGrant, RoleKind, Unattended};
+use super::{AccountWrite, Principal, RoleGrant, RoleKind, Unattended};
 use crate::certification::{Reviewer, ScopeKind};
 use crate::error::Error;
 use crate::ids::{AccountId, OrgUnitId};
@@ -75,6 +75,11 @@ impl Certifier {
     /// Whose right it is.
     pub fn account(&self) -> AccountId {
         self.account
+    }
+    /// The right to record the change on the person's account (and queue
+    /// it for the directories).
+    pub fn write(&self) -> AccountWrite {
+        AccountWrite(self.account)
     }
     /// The right to take away the person's categories, memberships and
     /// application roles.

@@ -8,6 +8,7 @@ use portico_core::{FieldError, Lang, Msg};
 
 mod access;
 mod account;
+mod certifications;
 mod clients;
 mod console;
 mod directory;
@@ -18,6 +19,7 @@ mod requests;
 mod signin;
 pub use access::*;
 pub use account::*;
+pub use certifications::*;
 pub use clients::*;
 pub use console::*;
 pub use directory::*;
