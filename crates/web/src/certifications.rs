@@ -295,7 +295,7 @@ async fn decide(
                 );
             }
             sent.outcome = refused;
-            campaign_page(&st, &s, id, back, sent, StatusCode::CONFLICT).await
+            campaign_page(&st, &s, id, back, sent, crate::error::REFUSED).await
         }
         Err(e) => {
             let (errs, banner, status) = crate::error::split(e, lang)?;
