@@ -162,6 +162,24 @@ impl<'a, 'b> Pen<'a, 'b> {
         x + 13.0 + width(label, SIZE) + 14.0
     }
 
+    /// One row of a bordered table with columns at `cols` (each edge's
+    /// x): each cell's lines wrapped to its width, at most two shown (the
+    /// second ending in … when more were cut).
+    pub(crate) fn cells(&mut self, cols: &[f32], y: f32, h: f32, size: f32, cells: &[Vec<String>]) {
+        for (k, lines) in cells.iter().enumerate() {
+            self.rect(cols[k], y, cols[k + 1] - cols[k], h, false);
+            let max = cols[k + 1] - cols[k] - 8.0;
+            let shown: Vec<String> = lines.iter().flat_map(|l| wrap(l, size, max)).collect();
+            for (j, l) in shown.iter().take(2).enumerate() {
+                let mut l = l.clone();
+                if j == 1 && shown.len() > 2 {
+                    l.push('…');
+                }
+                self.text(cols[k] + 4.0, y + 12.0 + j as f32 * 11.0, size, &l);
+            }
+        }
+    }
+
     /// A row of the table: a label cell and a value cell (wrapped). Returns
     /// the y below it.
     pub(crate) fn row(&mut self, y: f32, label: &str, value: &str, min_h: f32) -> f32 {

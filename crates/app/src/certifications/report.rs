@@ -4,7 +4,7 @@
 use super::{decision_label, reviewer_label, what};
 use crate::export::{Sheet, Table, table};
 use crate::inspections::RecordFile;
-use crate::pdf::{H, LEFT, Pen, RIGHT, W, finish, new_doc, width, wrap};
+use crate::pdf::{H, LEFT, Pen, RIGHT, W, finish, new_doc, width};
 use crate::{App, Result};
 use krilla::page::PageSettings;
 use krilla::text::Font;
@@ -229,21 +229,7 @@ fn render(
                 vec![decision_label(i.decision).zh.to_string(), i.note.clone()],
                 vec![decider(i), i.decided_at.map(display).unwrap_or_default()],
             ];
-            for (k, lines) in cells.iter().enumerate() {
-                p.rect(COLS[k], y, COLS[k + 1] - COLS[k], ROW, false);
-                let max = COLS[k + 1] - COLS[k] - 8.0;
-                let mut shown: Vec<String> = Vec::new();
-                for l in lines {
-                    shown.extend(wrap(l, SMALL, max));
-                }
-                for (j, l) in shown.iter().take(2).enumerate() {
-                    let mut l = l.clone();
-                    if j == 1 && shown.len() > 2 {
-                        l.push('…');
-                    }
-                    p.text(COLS[k] + 4.0, y + 12.0 + j as f32 * 11.0, SMALL, &l);
-                }
-            }
+            p.cells(&COLS, y, ROW, SMALL, &cells);
             y += ROW;
             n += 1;
         }

@@ -376,14 +376,7 @@ impl App {
         e: &mut audit::NewEvent,
         who: Inspector,
     ) -> Result<()> {
-        if let Some(by) = who.by() {
-            let a = portico_store::accounts::get(c, by)
-                .await?
-                .ok_or(Error::Unauthenticated)?;
-            e.actor_id = Some(by.0);
-            e.actor_login = a.login;
-        }
-        Ok(())
+        self.as_actor(c, e, who.by()).await
     }
 
     /// The addresses of whoever audits `ins`: its delegated auditor, or the

@@ -290,21 +290,7 @@ fn render(
                     it.note.clone(),
                 ],
             ];
-            for (k, lines) in cells.iter().enumerate() {
-                p.rect(COLS[k], y, COLS[k + 1] - COLS[k], ROW, false);
-                let max = COLS[k + 1] - COLS[k] - 8.0;
-                let mut shown: Vec<String> = Vec::new();
-                for l in lines {
-                    shown.extend(wrap(l, SMALL, max));
-                }
-                for (j, l) in shown.iter().take(2).enumerate() {
-                    let mut l = l.clone();
-                    if j == 1 && shown.len() > 2 {
-                        l.push('…');
-                    }
-                    p.text(COLS[k] + 4.0, y + 12.0 + j as f32 * 11.0, SMALL, &l);
-                }
-            }
+            p.cells(&COLS, y, ROW, SMALL, &cells);
             y += ROW;
             n += 1;
         }
