@@ -491,21 +491,8 @@ impl App {
             if !store::set_reminded(&mut tx, c.id, self.now()).await? {
                 continue;
             }
-            let mut counts = std::collections::BTreeMap::<String, i64>::new();
-            for (r, k) in store::waiting_reviewers(&mut tx, c.id).await? {
-                for to in self.reviewer_mail(&mut tx, r).await? {
-                    *counts.entry(to).or_default() += k;
-                }
-            }
-            let path = c
-                .place_path
-                .as_ref()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| "/".into());
-            for (to, k) in counts {
-                self.put_mail(&mut tx, &to, mail::campaign_reminder(&c, k), None, &path)
-                    .await?;
-            }
+            self.mail_reviewers(&mut tx, &c, mail::campaign_reminder)
+                .await?;
             tx.commit().await.map_err(db_err)?;
             n += 1;
         }

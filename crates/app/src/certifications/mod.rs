@@ -307,30 +307,36 @@ impl App {
         })
         .to_string();
         audit::append(&mut tx, &e, now).await?;
+        self.mail_reviewers(&mut tx, &campaign, mail::campaign_opened)
+            .await?;
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(id)
+    }
+
+    /// Mails each reviewer still holding items in `c` once, with their
+    /// count (a person reviewing for several units hears the sum).
+    pub(crate) async fn mail_reviewers(
+        &self,
+        tx: &mut portico_store::Tx,
+        c: &Campaign,
+        text: fn(&Campaign, i64) -> mail::Text,
+    ) -> Result<()> {
         let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-        for (r, k) in store::waiting_reviewers(&mut tx, id).await? {
-            for to in self.reviewer_mail(&mut tx, r).await? {
+        for (r, k) in store::waiting_reviewers(tx, c.id).await? {
+            for to in self.reviewer_mail(tx, r).await? {
                 *counts.entry(to).or_default() += k;
             }
         }
-        let path = campaign
+        let path = c
             .place_path
             .as_ref()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
         for (to, k) in counts {
-            self.put_mail(
-                &mut tx,
-                &to,
-                mail::campaign_opened(&campaign, k),
-                None,
-                &path,
-            )
-            .await?;
+            self.put_mail(tx, &to, text(c, k), None, &path).await?;
         }
-        tx.commit().await.map_err(db_err)?;
-        self.wake_outbox();
-        Ok(id)
+        Ok(())
     }
 
     /// Fills the actor's fields of an event: a person, or the portal.
