@@ -15,6 +15,7 @@ use portico_store::{audit, db_err, roles};
 use time::Duration;
 
 mod access;
+mod certifications;
 mod clients;
 mod inspections;
 mod mailboxes;
@@ -604,6 +605,7 @@ impl App {
         tx.commit().await.map_err(db_err)?;
         // Drawn after the commit: a draw is its own transaction.
         self.seed_demo_inspections().await?;
+        self.seed_demo_review().await?;
         Ok(true)
     }
 }

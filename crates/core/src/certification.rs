@@ -400,12 +400,12 @@ pub fn due(last_opened: Option<Date>, today: Date, every_months: u8) -> bool {
     }
 }
 
-/// Whole calendar months from `a` to `b` (a day of the month not yet
-/// reached does not count).
 fn fe(field: &'static str, message: Msg) -> crate::FieldError {
     crate::FieldError { field, message }
 }
 
+/// Whole calendar months from `a` to `b` (a day of the month not yet
+/// reached does not count).
 fn months_between(a: Date, b: Date) -> i32 {
     let m = (b.year() - a.year()) * 12 + (b.month() as i32 - a.month() as i32);
     if b.day() < a.day() { m - 1 } else { m }

@@ -75,6 +75,27 @@ fn received(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A message's subject and body as a mail client shows them: the body is
+/// UTF-8 text, possibly base64 or quoted-printable, so Python's own mail
+/// parser decodes it.
+fn decoded(mail: &str) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys,email;from email import policy;m=email.message_from_string(sys.stdin.read(),policy=policy.default);print(m['Subject']);print(m.get_content())",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut p| {
+            use std::io::Write;
+            p.stdin.take().expect("stdin").write_all(mail.as_bytes())?;
+            p.wait_with_output()
+        })
+        .expect("python3 parses the mail");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
     msg.lines()
         .take_while(|l| !l.is_empty())
@@ -183,23 +204,7 @@ async fn the_worker_delivers_a_committed_code_that_then_verifies() {
     // Once the SMTP server has it, the code is gone from the outbox.
     let (_, stored) = s.last_message_to("live@example.org").await.unwrap();
     assert_eq!(stored, portico_store::outbox::REDACTED);
-    // The body is UTF-8 text, possibly base64 or quoted-printable: decode
-    // with Python's own mail parser, as a mail client would.
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sys,email;from email import policy;m=email.message_from_string(sys.stdin.read(),policy=policy.default);print(m['Subject']);print(m.get_content())",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut p| {
-            use std::io::Write;
-            p.stdin.take().expect("stdin").write_all(mail.as_bytes())?;
-            p.wait_with_output()
-        })
-        .expect("python3 parses the mail");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = decoded(&mail);
     assert!(text.contains("申請帳號驗證碼"), "{text}");
     let code = common::code_in(&text).expect("a code in the mail");
     let (st, _, to) = c
@@ -367,4 +372,47 @@ async fn a_failed_message_is_shown_and_an_admin_sends_it_again() {
         .post_form(&format!("/admin/outbox/{id}/retry"), &[("_csrf", &csrf)])
         .await;
     assert_eq!(st, 409, "a sent message is not sent again: {page}");
+}
+
+/// Issue 15 §1 (002 §六 (二)): a week before an access review's deadline,
+/// each reviewer with items still waiting is reminded, once, and the mail
+/// really reaches the mail server.
+#[tokio::test]
+async fn an_access_review_reminder_reaches_each_reviewer_through_smtp() {
+    let port = free_port();
+    let dir = maildir();
+    let _smtpd = Smtpd::start(port, &dir.0);
+    let s = server_mailing_to(port).await;
+    // The demo's review of 民政局 opened with the seed, due in three weeks.
+    s.app.deliver_due().await.expect("round");
+    let opened: Vec<String> = received(&dir.0).iter().map(|m| decoded(m)).collect();
+    assert!(
+        opened.iter().any(|m| m.contains("項待清查")),
+        "the opening mail: {opened:?}"
+    );
+    assert_eq!(s.app.remind_campaigns().await.unwrap(), 0, "not yet");
+    s.clock.advance(time::Duration::days(15));
+    assert_eq!(s.app.remind_campaigns().await.unwrap(), 1);
+    assert_eq!(s.app.remind_campaigns().await.unwrap(), 0, "only once");
+    let r = s.app.deliver_due().await.expect("round");
+    assert!(r.sent >= 2, "{r:?}");
+    let reminders: Vec<(String, String)> = received(&dir.0)
+        .iter()
+        .map(|m| (header(m, "To").unwrap_or("").to_owned(), decoded(m)))
+        .filter(|(_, text)| text.contains("提醒：權限清查"))
+        .collect();
+    let mut to: Vec<&str> = reminders.iter().map(|(t, _)| t.as_str()).collect();
+    to.sort();
+    let before = to.len();
+    to.dedup();
+    assert_eq!(before, to.len(), "one reminder each: {to:?}");
+    // The bureau's admin (its units' rights) and the system admin (the
+    // bureau admin's own role) both still have items waiting.
+    for who in ["civil_admin@mail.tainan.gov.tw", "admin@mail.tainan.gov.tw"] {
+        assert!(to.contains(&who), "{who} in {to:?}");
+    }
+    assert!(
+        reminders.iter().all(|(_, t)| t.contains("您尚有") && t.contains("項權限未清查")),
+        "{reminders:?}"
+    );
 }

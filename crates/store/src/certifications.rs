@@ -595,34 +595,6 @@ pub async fn hand_on(
     Ok(r.rows_affected() == 1)
 }
 
-/// Is the right an item names still held? (A membership or category
-/// revoked earlier in the same batch takes its dependent roles with it.)
-pub async fn still_held(c: &mut Conn, i: &Item) -> Result<bool> {
-    let sql = match i.kind {
-        ItemKind::AdminRole => "SELECT COUNT(*) AS n FROM roles WHERE account_id = $1 AND id = $2",
-        ItemKind::AppRole => {
-            "SELECT COUNT(*) AS n FROM account_roles WHERE account_id = $1 AND role_id = $2"
-        }
-        ItemKind::Membership => {
-            "SELECT COUNT(*) AS n FROM account_orgs WHERE account_id = $1 AND org_id = $2"
-        }
-        ItemKind::Category => {
-            "SELECT COUNT(*) AS n FROM account_categories WHERE account_id = $1 AND category_id = $2"
-        }
-        ItemKind::Custodian => {
-            "SELECT COUNT(*) AS n FROM mailboxes WHERE custodian_id = $1 AND id = $2"
-        }
-    };
-    Ok(sqlx::query(sql)
-        .bind(i.account_id)
-        .bind(i.ref_id)
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?
-        .i64("n")?
-        > 0)
-}
-
 /// Who still has items waiting in a campaign, and how many.
 pub async fn waiting_reviewers(c: &mut Conn, campaign: i64) -> Result<Vec<(Reviewer, i64)>> {
     let rows = sqlx::query(
@@ -680,11 +652,14 @@ pub async fn close(c: &mut Conn, campaign: i64, now: OffsetDateTime) -> Result<b
 }
 
 /// When a campaign covering an agency (its own, or the city's) last
-/// opened: what the six-monthly schedule counts from.
+/// opened, or, before its first, when the agency was made: what the
+/// six-monthly schedule counts from (a new installation is not due on
+/// its first day).
 pub async fn last_covering(c: &mut Conn, agency: i64) -> Result<Option<OffsetDateTime>> {
     let r = sqlx::query(
-        "SELECT MAX(opened_at) AS t FROM certifications WHERE scope_kind = 'city' \
-         OR (scope_kind = 'agency' AND scope_id = $1)",
+        "SELECT COALESCE((SELECT MAX(opened_at) FROM certifications WHERE scope_kind = 'city' \
+         OR (scope_kind = 'agency' AND scope_id = $1)), \
+         (SELECT created_at FROM org_units WHERE id = $1)) AS t",
     )
     .bind(agency)
     .fetch_one(&mut *c)

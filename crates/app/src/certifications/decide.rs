@@ -166,13 +166,36 @@ impl App {
         to: Option<&accounts::Account>,
         ctx: &Ctx,
     ) -> Result<()> {
-        let now = self.now();
         let mut tx = self.db.begin().await?;
         let item = store::item(&mut tx, campaign, id)
             .await?
             .ok_or(Error::NotFound)?;
         let cert = self.certifier_of(&mut tx, actor, &item).await?;
-        let c = store::get(&mut tx, campaign)
+        if let (Action::HandOn(_), Some(to)) = (action, to) {
+            self.may_hand_to(&mut tx, &item, to, actor.account_id())
+                .await?;
+        }
+        self.apply_decision(&mut tx, &cert, actor.login(), &item, action, note, to, ctx)
+            .await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Writes one decision `cert` allows, with its effect and its event.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn apply_decision(
+        &self,
+        tx: &mut portico_store::Tx,
+        cert: &Certifier,
+        by_login: &str,
+        item: &Item,
+        action: &Action,
+        note: &str,
+        to: Option<&accounts::Account>,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let now = self.now();
+        let id = item.id;
+        let c = store::get(tx, item.campaign_id)
             .await?
             .ok_or(Error::NotFound)?;
         if c.state != State::Open {
@@ -183,7 +206,7 @@ impl App {
         }
         let (action_name, detail) = match action {
             Action::Keep => {
-                if !store::decide(&mut tx, &cert, id, Decision::Keep, note, now).await? {
+                if !store::decide(tx, cert, id, Decision::Keep, note, now).await? {
                     return Err(taken());
                 }
                 ("certification.keep", json!({}))
@@ -192,30 +215,26 @@ impl App {
                 if !item.kind.revocable() {
                     return Err(custody());
                 }
-                if !store::decide(&mut tx, &cert, id, Decision::Revoke, note, now).await? {
+                if !store::decide(tx, cert, id, Decision::Revoke, note, now).await? {
                     return Err(taken());
                 }
-                let held = self
-                    .revoke_right(&mut tx, &cert, &item, actor.login())
-                    .await?;
+                let held = self.revoke_right(tx, cert, item, by_login).await?;
                 ("certification.revoke", json!({ "held": held }))
             }
             Action::HandOn(_) => {
                 let to = to.ok_or(Error::NotFound)?;
-                self.may_hand_to(&mut tx, &item, to, actor).await?;
-                if !store::hand_on(&mut tx, &cert, id, to.id.0, now).await? {
+                if !store::hand_on(tx, cert, id, to.id.0, now).await? {
                     return Err(taken());
                 }
                 ("certification.hand", json!({ "to": to.login }))
             }
         };
         let mut e = event(ctx, action_name);
-        e.actor_id = Some(actor.account_id().0);
-        e.actor_login = actor.login().to_owned();
-        self.item_event(&mut tx, &mut e, &c, &item, detail).await?;
+        self.as_actor(tx, &mut e, cert.by()).await?;
+        self.item_event(tx, &mut e, &c, item, detail).await?;
         e.reason = note.to_owned();
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)
+        audit::append(tx, &e, now).await?;
+        Ok(())
     }
 
     /// An item goes on to someone who can judge it: an active person of the
@@ -226,7 +245,7 @@ impl App {
         c: &mut Conn,
         item: &Item,
         to: &accounts::Account,
-        actor: &Principal,
+        by: AccountId,
     ) -> Result<()> {
         let refuse = |zh: &str, en: &str| {
             Err(Error::invalid(
@@ -240,7 +259,7 @@ impl App {
                 "The holder cannot review their own right",
             );
         }
-        if to.id == actor.account_id() {
+        if to.id == by {
             return refuse("不能轉交給自己", "You cannot hand it to yourself");
         }
         let holder = accounts::get(c, AccountId(item.account_id))
@@ -526,12 +545,7 @@ impl App {
             if !rules::due(last, today, every) {
                 continue;
             }
-            let scope = Scope {
-                kind: ScopeKind::Agency,
-                id: a.id.0,
-                place: Some((a.id.0, a.path.clone())),
-                under: Some(a.path.clone()),
-            };
+            let scope = Scope::agency(&a);
             let n_ = NewCampaign {
                 name: format!(
                     "{} {} 年 {} 月定期權限清查",

@@ -37,12 +37,24 @@ pub struct OpenInput {
 
 /// A scope resolved: what it is, its id, and where an owner's rank must
 /// reach.
-struct Scope {
+pub(crate) struct Scope {
     kind: ScopeKind,
     id: i64,
     place: Option<(i64, TreePath)>,
     /// The accounts' subtree, for a unit or agency.
     under: Option<TreePath>,
+}
+
+impl Scope {
+    /// An agency and everyone under it.
+    pub(crate) fn agency(a: &orgs::OrgUnit) -> Scope {
+        Scope {
+            kind: ScopeKind::Agency,
+            id: a.id.0,
+            place: Some((a.id.0, a.path.clone())),
+            under: Some(a.path.clone()),
+        }
+    }
 }
 
 /// What the actor may open a campaign over.
@@ -254,7 +266,7 @@ impl App {
     /// Opens a campaign as `owner` proved: gathers the rights, writes the
     /// items, records the event and mails each reviewer their count, in one
     /// transaction.
-    async fn open_as(
+    pub(crate) async fn open_as(
         &self,
         owner: CampaignOwner,
         scope: &Scope,

@@ -214,6 +214,10 @@ impl Unattended {
     pub fn campaign_owner(&self) -> CampaignOwner {
         CampaignOwner { by: None }
     }
+    /// The demo seeder opening a campaign as the named admin would.
+    pub fn campaign_owner_for(&self, by: AccountId) -> CampaignOwner {
+        CampaignOwner { by: Some(by) }
+    }
     /// The deadline deciding what nobody did.
     pub fn certifier(&self, account: AccountId) -> Certifier {
         Certifier { by: None, account }
