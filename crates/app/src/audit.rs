@@ -3,7 +3,9 @@
 //! (帳號登入紀錄) and usage records (帳號使用紀錄); `portico audit verify`
 //! walks the chain.
 use crate::sessions::Session;
-use crate::{App, Result};
+use crate::{App, Ctx, Result, event};
+use portico_core::usage::Reason;
+use serde_json::json;
 use portico_core::audit::{Break, ChainVerifier};
 use portico_core::permission::{Admin, Principal, RoleKind, Target, Unattended, Visible};
 use portico_core::{Error, ids::AccountId};
@@ -11,6 +13,22 @@ use portico_store::Page;
 use portico_store::audit::{self, Event, Filter};
 use portico_store::{accounts, roles};
 use std::collections::HashMap;
+
+/// What an admin gives before reading or exporting other people's
+/// records: the kind (case, document, other) and its text, as typed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Grounds<'a> {
+    pub kind: &'a str,
+    pub text: &'a str,
+}
+
+/// The grounds checked; none given is a field error on the reason.
+fn grounds_of(g: Option<&Grounds<'_>>) -> Result<Reason> {
+    match g {
+        Some(g) => Reason::parse(g.kind, g.text),
+        None => Reason::parse("other", ""),
+    }
+}
 
 /// The most rows one export carries.
 pub const EXPORT_LIMIT: i64 = 100_000;
@@ -82,15 +100,32 @@ pub struct Verification {
 }
 
 impl App {
-    /// Any admin: events within their scope, newest first.
+    /// Any admin: events within their scope, newest first. One person's
+    /// events (the actor filter naming someone else) are another person's
+    /// records: 002 §六 (三) 2 asks the grounds, kept as the admin's usage
+    /// record, each page read.
     pub async fn audit_events(
         &self,
         actor: &Principal,
         f: &Filter,
+        grounds: Option<&Grounds<'_>>,
         page: u32,
         per_page: u32,
+        ctx: &Ctx,
     ) -> Result<Page<Event>> {
         let admin = actor.admin()?;
+        if let Some(person) = f.actor_login.as_deref().filter(|l| *l != actor.login()) {
+            let reason = grounds_of(grounds)?;
+            self.record_grounds(
+                actor,
+                "audit.person",
+                person,
+                json!({ "person": person, "page": page }),
+                &reason,
+                ctx,
+            )
+            .await?;
+        }
         let mut page = audit::list(
             &mut *self.db.read().await?,
             &admin.visible(),
@@ -117,14 +152,19 @@ impl App {
         Ok(e)
     }
 
-    /// Any admin: the matching events as an xlsx workbook.
+    /// Any admin: the matching events as an xlsx workbook. An export of
+    /// people's records states its grounds (002 §六 (三) 2), kept as the
+    /// admin's usage record with what was exported.
     pub async fn audit_export(
         &self,
         actor: &Principal,
         f: &Filter,
+        grounds: Option<&Grounds<'_>>,
         lang: portico_core::Lang,
+        ctx: &Ctx,
     ) -> Result<Vec<u8>> {
         let admin = actor.admin()?;
+        let reason = grounds_of(grounds)?;
         let mut events = audit::export(
             &mut *self.db.read().await?,
             &admin.visible(),
@@ -134,7 +174,49 @@ impl App {
         .await?;
         self.withhold_actors(Reader::Admin(&admin), actor.account_id(), &mut events)
             .await?;
+        let day = |t: Option<time::OffsetDateTime>| {
+            t.map(|t| portico_core::time::date_str(t.to_offset(portico_core::time::TAIPEI).date()))
+                .unwrap_or_else(|| "…".into())
+        };
+        self.record_grounds(
+            actor,
+            "audit.export",
+            "日誌紀錄",
+            json!({
+                "rows": events.len(),
+                "range": format!("{} – {}", day(f.from), day(f.until)),
+                "person": f.actor_login,
+            }),
+            &reason,
+            ctx,
+        )
+        .await?;
         crate::export::audit_xlsx(&events, lang)
+    }
+
+    /// Records an admin's query of people's records, with its grounds, as
+    /// the admin's usage record.
+    async fn record_grounds(
+        &self,
+        actor: &Principal,
+        action: &'static str,
+        label: &str,
+        detail: serde_json::Value,
+        reason: &Reason,
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        let asker = accounts::get(&mut tx, actor.account_id())
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let mut e = event(ctx, action);
+        e.target_kind = "audit".into();
+        e.target_label = label.to_owned();
+        e.scope_path = asker.unit_path.as_str().to_owned();
+        e.outcome = Some(portico_core::audit::Outcome::Ok);
+        e.detail = detail.to_string();
+        crate::usage::record_query(&mut tx, &asker, e, reason, self.now()).await?;
+        tx.commit().await.map_err(portico_store::db_err)
     }
 
     /// An event in scope may have been done by someone the reader may not

@@ -601,10 +601,17 @@ async fn the_api_answers_json_errors_never_500() {
             assert!(r["error"].is_string(), "{path}: {r}");
         }
     }
-    // The export is a workbook, not JSON.
+    // The export states its grounds (002 §六 (三) 2)…
+    let (st, r) = c.api_get("/audit/export.xlsx").await;
+    assert_eq!(st, 422, "{r}");
+    assert_eq!(r["fields"][0]["field"], "reason", "{r}");
+    // …and is a workbook, not JSON.
     let r = c
         .http
-        .get(format!("{}/api/v1/audit/export.xlsx", c.base))
+        .get(format!(
+            "{}/api/v1/audit/export.xlsx?reason_kind=case&reason=R115-0042",
+            c.base
+        ))
         .header("cookie", &c.cookie)
         .send()
         .await

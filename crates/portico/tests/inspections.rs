@@ -735,6 +735,87 @@ async fn records_past_retention_are_purged_and_the_chain_still_verifies() {
     );
 }
 
+/// 002 §六 (三) 2 in Portico itself: exporting the audit trail, or reading
+/// another person's part of it, states a case number, document number or
+/// reason first, kept as the admin's usage record; without one nothing is
+/// shown or recorded, and a link from elsewhere cannot state it.
+#[tokio::test]
+async fn an_export_or_another_persons_trail_states_its_grounds() {
+    let s = TestServer::start(60).await;
+    let mut c = s.signed_in("admin").await;
+    let csrf = c.csrf().await;
+    let used = "SELECT COUNT(*) FROM usage_records";
+    let before = count(&s, used).await;
+    // The export, without grounds: the page asks for them.
+    let (st, page) = c.get("/admin/audit/export.xlsx?outcome=ok").await;
+    assert_eq!(st, 422);
+    assert!(page.contains("rs-err") && page.contains("以備稽查"), "{page}");
+    // With grounds but not the session's token: refused.
+    let (st, _) = c
+        .get_bytes("/admin/audit/export.xlsx?reason_kind=case&reason=R115-0042")
+        .await;
+    assert_eq!(st, 403);
+    assert_eq!(count(&s, used).await, before);
+    let (st, xlsx) = c
+        .get_bytes(&format!(
+            "/admin/audit/export.xlsx?outcome=ok&reason_kind=document&reason=R115-0042&_csrf={csrf}"
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert!(xlsx.starts_with(b"PK"));
+    assert_eq!(count(&s, used).await, before + 1);
+    let last = |action: &'static str| {
+        let s = &s;
+        async move {
+            let mut db = s.app.db.read().await.unwrap();
+            let (seq,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT MAX(seq) FROM audit_events WHERE action = '{action}'"
+            )))
+            .fetch_one(&mut *db)
+            .await
+            .unwrap();
+            portico_store::audit::get(&mut db, seq).await.unwrap().unwrap()
+        }
+    };
+    let e = last("audit.export").await;
+    assert_eq!(e.actor_login, "admin");
+    assert!(e.detail.contains("R115-0042") && e.detail.contains("\"rows\""), "{}", e.detail);
+    // One's own events need no grounds; another person's do.
+    let (st, page) = c.get("/admin/audit?actor=admin").await;
+    assert_eq!(st, 200);
+    assert!(!page.contains("查詢其他人員的日誌紀錄"), "own: no grounds asked");
+    let (st, page) = c.get("/admin/audit?actor=civil_admin").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("查詢其他人員的日誌紀錄"), "{page}");
+    assert!(page.contains("查無紀錄"), "nothing shown yet");
+    assert_eq!(count(&s, used).await, before + 1);
+    let (st, _) = c
+        .get("/admin/audit?actor=civil_admin&reason_kind=case&reason=R115-0043")
+        .await;
+    assert_eq!(st, 403, "grounds from a link elsewhere");
+    let (st, page) = c
+        .get(&format!(
+            "/admin/audit?actor=civil_admin&reason_kind=case&reason=R115-0043&_csrf={csrf}"
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert!(!page.contains("查無紀錄"), "civil_admin's events are shown");
+    let e = last("audit.person").await;
+    assert!(
+        e.target_label == "civil_admin" && e.detail.contains("R115-0043"),
+        "{e:?}"
+    );
+    assert_eq!(count(&s, used).await, before + 2);
+    // Through the API: the same rule.
+    let (st, b) = c.api_get("/audit?actor=civil_admin").await;
+    assert_eq!((st, b["fields"][0]["field"].as_str()), (422, Some("reason")), "{b}");
+    let (st, b) = c
+        .api_get("/audit?actor=civil_admin&reason_kind=other&reason=%E9%99%B3%E6%83%85%E6%A1%88%E8%AA%BF%E6%9F%A5")
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(count(&s, used).await, before + 3);
+}
+
 #[tokio::test]
 async fn a_national_id_is_shown_whole_only_for_a_stated_reason() {
     let s = TestServer::start(60).await;

@@ -773,7 +773,12 @@ async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
         .expect("civil_admin's own sign-in");
     assert_ne!(own["ip"], "", "{own}");
     // And the export says the same.
-    let (st, xlsx) = civil.get_bytes("/admin/audit/export.xlsx").await;
+    let csrf = civil.csrf().await;
+    let (st, xlsx) = civil
+        .get_bytes(&format!(
+            "/admin/audit/export.xlsx?reason_kind=case&reason=R115-0042&_csrf={csrf}"
+        ))
+        .await;
     assert_eq!(st, 200);
     let (_, text) = common::workbook_text(&xlsx);
     assert!(text.contains("系統管理者"), "in the export, in words");

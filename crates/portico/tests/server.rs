@@ -1046,12 +1046,16 @@ async fn the_audit_pages_links_keep_the_filters() {
     let mut admin = s.signed_in("admin").await;
     let (st, body) = admin.get("/admin/audit?actor=admin&outcome=ok").await;
     assert_eq!(st, 200);
+    // The export sends the same form, filters and all.
+    let form = between(&body, "class=\"filters\"", "</form>");
     assert!(
-        body.contains(
-            "export.xlsx?from=&#38;until=&#38;outcome=ok&#38;action=&#38;ip=&#38;actor=admin&#38;method=\""
-        ),
-        "the export link carries the filters, escaped once: {}",
-        between(&body, "filter-actions", "</div>")
+        form.contains("formaction=\"/admin/audit/export.xlsx\""),
+        "{form}"
+    );
+    assert!(form.contains("name=\"actor\" value=\"admin\""), "{form}");
+    assert!(
+        form.contains("value=\"ok\" selected"),
+        "the outcome stays chosen: {form}"
     );
     assert!(
         !body.contains("&amp;amp;") && !body.contains("&#38;amp;"),
@@ -1098,7 +1102,10 @@ async fn the_audit_trail_speaks_in_words_and_its_export_keeps_the_filters() {
     let want = api["total"].as_i64().expect("total");
     assert_eq!(want, 3);
     let (st, xlsx) = admin
-        .get_bytes("/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed")
+        .get_bytes(&format!(
+            "/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed&reason_kind=other&reason=資安事件調查&_csrf={}",
+            admin.csrf().await
+        ))
         .await;
     assert_eq!(st, 200);
     // Read as any spreadsheet reader would: the sheet's rows, and its text.

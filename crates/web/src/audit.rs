@@ -2,13 +2,13 @@
 //! scope with filters, one event, and the xlsx export.
 use crate::error::page_err;
 use crate::extract::Path;
-use crate::extract::{LenientQuery, Signed};
-use crate::support::{RecordsQuery, render};
+use crate::extract::{LenientQuery, ReqCtx, Signed};
+use crate::support::{RecordsQuery, render, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use portico_core::Error;
@@ -20,61 +20,112 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit/{seq}", get(audit_event))
 }
 
-/// Any admin: the audit trail within their scope.
+/// Any admin: the audit trail within their scope. One person's events
+/// (someone else's) wait for the grounds, 002 §六 (三) 2.
 async fn audit(
     State(st): State<AppState>,
     s: Signed,
+    ReqCtx(ctx): ReqCtx,
     LenientQuery(q): LenientQuery<RecordsQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let (f, errs) = q.filter();
-    // A filter that does not parse shows its errors over an empty page,
-    // to admins only (the use case checks).
-    let page = st
-        .app
-        .audit_events(&s.0.principal, &f, q.page.unwrap_or(1), 30)
-        .await
-        .map_err(page_err(lang))?;
-    let page = if errs.is_empty() {
-        page
-    } else {
-        portico_store::Page {
-            items: vec![],
-            total: 0,
-            page: 1,
-            per_page: 30,
-        }
+    let p = &s.0.principal;
+    p.admin().map_err(|e| WebError::page(e, lang))?;
+    let (f, mut errs) = q.filter();
+    let person = f.actor_login.as_deref().is_some_and(|l| l != p.login());
+    let grounds = q.grounds();
+    let mut status = StatusCode::OK;
+    let mut page = portico_store::Page {
+        items: vec![],
+        total: 0,
+        page: 1,
+        per_page: 30,
     };
-    let qv = q.view();
-    render(
+    // A filter that does not parse shows its errors over an empty page.
+    if errs.is_empty() && !(person && grounds.is_none()) {
+        if person {
+            s.check_csrf(&q.csrf)?;
+        }
+        match st
+            .app
+            .audit_events(p, &f, grounds.as_ref(), q.page.unwrap_or(1), 30, &ctx)
+            .await
+        {
+            Ok(found) => page = found,
+            Err(Error::Invalid(e)) => {
+                errs = e;
+                status = crate::error::INVALID_INPUT;
+            }
+            Err(e) => return Err(WebError::page(e, lang)),
+        }
+    }
+    audit_page(&s, &q, page, errs, person, status)
+}
+
+fn audit_page(
+    s: &Signed,
+    q: &RecordsQuery,
+    page: portico_store::Page<portico_store::audit::Event>,
+    errs: Vec<portico_core::FieldError>,
+    asks: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    render_as(
         AdminAuditPage {
             c: Chrome::of(&s.0, "admin-audit"),
             page,
-            q: qv,
+            q: q.view(),
             actor: q.actor.clone(),
-            query_string: q.query_string(),
+            query_string: if asks {
+                q.query_string_with_grounds()
+            } else {
+                q.query_string()
+            },
             errs: Errors::new(errs, lang),
+            asks,
+            reason_kind: q.reason_kind.clone(),
+            reason: q.reason.clone(),
         },
         lang,
+        status,
     )
 }
 
-/// Any admin: the filtered trail as an xlsx file.
+/// Any admin: the filtered trail as an xlsx file, with the grounds for
+/// exporting people's records; without them, the page asks.
 async fn audit_export(
     State(st): State<AppState>,
     s: Signed,
+    ReqCtx(ctx): ReqCtx,
     LenientQuery(q): LenientQuery<RecordsQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let (f, errs) = q.filter();
+    let empty = portico_store::Page {
+        items: vec![],
+        total: 0,
+        page: 1,
+        per_page: 30,
+    };
     if !errs.is_empty() {
-        return Err(WebError::page(Error::Invalid(errs), lang));
+        s.0.principal.admin().map_err(|e| WebError::page(e, lang))?;
+        return audit_page(&s, &q, empty, errs, true, crate::error::INVALID_INPUT);
     }
-    let bytes = st
+    if q.grounds().is_some() {
+        s.check_csrf(&q.csrf)?;
+    }
+    let bytes = match st
         .app
-        .audit_export(&s.0.principal, &f, lang)
+        .audit_export(&s.0.principal, &f, q.grounds().as_ref(), lang, &ctx)
         .await
-        .map_err(page_err(lang))?;
+    {
+        Ok(b) => b,
+        Err(Error::Invalid(errs)) => {
+            return audit_page(&s, &q, empty, errs, true, crate::error::INVALID_INPUT);
+        }
+        Err(e) => return Err(WebError::page(e, lang)),
+    };
     let name = format!(
         "audit-{}.xlsx",
         portico_core::time::date_str(st.app.now().to_offset(portico_core::time::TAIPEI).date())

@@ -154,6 +154,15 @@ pub(crate) struct RecordsQuery {
     #[serde(default)]
     pub method: String,
     pub page: Option<u32>,
+    /// The grounds for reading or exporting other people's records (002
+    /// §六 (三) 2), and the session's token beside them: stating grounds
+    /// records a usage, so a link from elsewhere cannot state them.
+    #[serde(default)]
+    pub reason_kind: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
 }
 
 impl RecordsQuery {
@@ -214,6 +223,28 @@ impl RecordsQuery {
             e(&self.ip),
             e(&self.actor),
             e(&self.method)
+        )
+    }
+
+    /// The grounds typed, if any text was (the kind always comes, its
+    /// first choice checked).
+    pub(crate) fn grounds(&self) -> Option<portico_app::audit::Grounds<'_>> {
+        (!self.reason.trim().is_empty()).then_some(portico_app::audit::Grounds {
+            kind: &self.reason_kind,
+            text: &self.reason,
+        })
+    }
+
+    /// The query string with the grounds, for the pager of a person's
+    /// records.
+    pub(crate) fn query_string_with_grounds(&self) -> String {
+        use crate::extract::urlencode as e;
+        format!(
+            "{}&reason_kind={}&reason={}&_csrf={}",
+            self.query_string(),
+            e(&self.reason_kind),
+            e(&self.reason),
+            e(&self.csrf)
         )
     }
 

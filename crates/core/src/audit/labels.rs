@@ -213,6 +213,12 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "National ID looked up",
     ),
     (
+        "audit.person",
+        "查詢特定人員的日誌紀錄",
+        "One person's audit trail read",
+    ),
+    ("audit.export", "匯出日誌紀錄", "Audit trail exported"),
+    (
         "audit.purge",
         "銷毀逾保存期限的紀錄",
         "Records past retention destroyed",
@@ -481,6 +487,10 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("object", "查詢對象", "Object"),
     ("reason_kind", "原因類別", "Reason kind"),
     ("query_reason", "查詢原因", "Reason"),
+    ("person", "查詢對象", "Whose records"),
+    ("rows", "匯出筆數", "Rows exported"),
+    ("range", "期間", "Period"),
+    ("page", "頁次", "Page"),
     ("period", "稽核期別", "Period"),
     ("seq", "紀錄序號", "Record no."),
     ("mark", "稽核結果", "Finding"),

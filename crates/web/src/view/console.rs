@@ -147,6 +147,10 @@ pub struct AdminAuditPage {
     pub actor: String,
     pub query_string: String,
     pub errs: Errors,
+    /// The grounds are asked for (one person's records, an export).
+    pub asks: bool,
+    pub reason_kind: String,
+    pub reason: String,
 }
 
 #[derive(Template)]
