@@ -8,7 +8,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import * as client from "openid-client";
 import * as jose from "jose";
-import { startDemo, launch, shots, root, axe, fillSignIn, captchaAnswer, PASSWORD } from "./lib.mjs";
+import { startDemo, launch, shots, root, axe, fillSignIn, captchaAnswer, sql, PASSWORD } from "./lib.mjs";
 
 const CLIENT_ID = "portico-sample";
 const SECRET = "sample-secret-for-the-demo-only";
@@ -168,6 +168,18 @@ test("the sample application signs a person in through the portal and out again"
     assert.match(await page.textContent("#agency"), /民政局/);
     await axe(page, "sample application, signed in");
     await page.screenshot({ path: join(shots, "sso-sample-signed-in.png"), fullPage: true });
+    // A land-registry query, reported to the portal's usage API with its
+    // document number (002 §六 (三) 2) under a client-credentials token.
+    const object = `東區崇德段 ${Date.now() % 100000} 地號`;
+    await page.fill("#q-object", object);
+    await page.check('input[name="reason_kind"][value="document"]');
+    await page.fill("#q-reason", "南市民字第 1150777 號");
+    await page.click('button:has-text("查詢")');
+    await page.waitForSelector("#q-done");
+    assert.match(await page.textContent("#q-done"), /已將查詢紀錄送交公務入口網/);
+    const [n] = JSON.parse(sql(demo.db, "select count(*) from audit_events where action = 'usage.record' and actor_login = 'staff' and detail like ?", `%${object}%`));
+    assert.equal(n, 1, "the portal holds the record, chained with the rest");
+    await page.goto(`${RP}/`);
     await page.click("text=登出");
     await page.waitForURL(`${RP}/?state=signed-out`);
     assert.match(await page.textContent("main"), /您已登出/);
