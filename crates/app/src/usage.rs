@@ -139,22 +139,18 @@ impl App {
             let Some(Some(a)) = people.get(&r.who) else {
                 return Err(Error::internal("usage: a checked person vanished"));
             };
-            let mut e = event(ctx, "usage.record");
-            e.actor_id = Some(a.id.0);
-            e.actor_login = a.login.clone();
-            e.target_kind = "app".into();
-            e.target_id = Some(client.app.id);
-            e.target_label = client.app.name.clone();
-            e.scope_path = a.unit_path.as_str().to_owned();
-            e.outcome = Some(Outcome::Ok);
-            e.detail = json!({
-                "app": client.app.name, "client_id": client.app.client_id,
-                "used_at": r.used.to_offset(portico_core::time::TAIPEI).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                "use": r.action, "object": r.object,
-                "reason_kind": r.reason.kind.as_str(), "query_reason": r.reason.text,
-                "id": r.ext_id,
-            })
-            .to_string();
+            let e = usage_event(
+                ctx,
+                a,
+                &client.app,
+                &Use {
+                    at: r.used,
+                    action: &r.action,
+                    object: &r.object,
+                    reason: &r.reason,
+                    ext_id: r.ext_id.as_deref(),
+                },
+            );
             events.push(e);
             rows.push((a, r.used, r.ext_id.clone()));
         }
@@ -206,6 +202,44 @@ pub(crate) async fn append_usage<'a>(
         .collect();
     usage::insert(c, &index).await?;
     Ok(seqs)
+}
+
+/// One use an application reported.
+pub(crate) struct Use<'a> {
+    pub at: OffsetDateTime,
+    pub action: &'a str,
+    pub object: &'a str,
+    pub reason: &'a Reason,
+    /// The application's own id for the record.
+    pub ext_id: Option<&'a str>,
+}
+
+/// The audit event of one application's usage record: the person as its
+/// actor, the application as its target, what was done to what and why.
+pub(crate) fn usage_event(
+    ctx: &Ctx,
+    person: &Account,
+    app: &portico_store::clients::Client,
+    u: &Use<'_>,
+) -> NewEvent {
+    let mut e = event(ctx, "usage.record");
+    e.actor_id = Some(person.id.0);
+    e.actor_login = person.login.clone();
+    e.target_kind = "app".into();
+    e.target_id = Some(app.id);
+    e.target_label = app.name.clone();
+    e.scope_path = person.unit_path.as_str().to_owned();
+    e.outcome = Some(Outcome::Ok);
+    e.detail = json!({
+        "app": app.name, "client_id": app.client_id,
+        "used_at": u.at.to_offset(portico_core::time::TAIPEI)
+            .format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "use": u.action, "object": u.object,
+        "reason_kind": u.reason.kind.as_str(), "query_reason": u.reason.text,
+        "id": u.ext_id,
+    })
+    .to_string();
+    e
 }
 
 /// Records one of the portal's own queries (another person's national ID,

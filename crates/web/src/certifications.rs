@@ -2,7 +2,7 @@
 //! and the form that opens one, one campaign's items decided one or a
 //! batch at a time, and its report as xlsx, ODS or PDF.
 use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
-use crate::support::render_as;
+use crate::support::{Pairs, render_as};
 use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
@@ -238,20 +238,11 @@ async fn decide(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let pairs = Pairs(pairs);
+    let get = |k: &str| pairs.one(k);
     s.check_csrf(get("_csrf"))?;
     let lang = s.lang();
-    let ids: Vec<i64> = pairs
-        .iter()
-        .filter(|(n, _)| n == "items")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let ids = pairs.ids("items");
     let action = match get("action") {
         "keep" => Ok(Action::Keep),
         "revoke" => Ok(Action::Revoke),
@@ -329,5 +320,5 @@ async fn report(
     };
     let f = r.map_err(|e| WebError::page(e, s.lang()))?;
     let inline = f.content_type == "application/pdf";
-    Ok(crate::inspections::download(f, inline))
+    Ok(crate::support::download(f, inline))
 }

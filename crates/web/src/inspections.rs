@@ -433,25 +433,6 @@ async fn sent(
     }
 }
 
-pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) -> Response {
-    let how = if inline { "inline" } else { "attachment" };
-    (
-        [
-            (header::CONTENT_TYPE, f.content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "{how}; filename=\"record.{}\"; filename*=UTF-8''{}",
-                    f.name.rsplit('.').next().unwrap_or("bin"),
-                    crate::extract::urlencode(&f.name)
-                ),
-            ),
-        ],
-        f.bytes,
-    )
-        .into_response()
-}
-
 /// Whoever may work on it: 附件二 or 附件三 as PDF.
 async fn record_pdf(
     State(st): State<AppState>,
@@ -463,7 +444,7 @@ async fn record_pdf(
         .inspection_pdf(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    Ok(download(f, true))
+    Ok(crate::support::download(f, true))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -485,7 +466,7 @@ async fn export(
         .inspection_sheet(&s.0.principal, id, format)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    Ok(download(f, false))
+    Ok(crate::support::download(f, false))
 }
 
 /// Admins: the open findings in their scope.

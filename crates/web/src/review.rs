@@ -205,19 +205,10 @@ async fn decide(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let pairs = crate::support::Pairs(pairs);
+    let get = |k: &str| pairs.one(k);
     s.check_csrf(get("_csrf"))?;
-    let ids: Vec<i64> = pairs
-        .iter()
-        .filter(|(n, _)| n == "ids")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let ids = pairs.ids("ids");
     let one = get("back") == "one" && ids.len() == 1;
     let note = get("note").to_owned();
     let decision = Decision::parse(get("decision"));

@@ -351,3 +351,56 @@ pub(crate) fn continue_page(url: &str, lang: Lang) -> Response {
         Err(e) => e.into_response(),
     }
 }
+
+/// A posted form whose fields repeat (the items ticked in a batch), read
+/// as its pairs.
+pub(crate) struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of a field, or empty.
+    pub(crate) fn one(&self, k: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of a field.
+    pub(crate) fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Every value of a field that is a number (the ticked ids).
+    pub(crate) fn ids(&self, k: &str) -> Vec<i64> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == k)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    }
+}
+
+/// A generated file, shown in the browser (a PDF) or saved.
+pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) -> Response {
+    let how = if inline { "inline" } else { "attachment" };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, f.content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "{how}; filename=\"record.{}\"; filename*=UTF-8''{}",
+                    f.name.rsplit('.').next().unwrap_or("bin"),
+                    crate::extract::urlencode(&f.name)
+                ),
+            ),
+        ],
+        f.bytes,
+    )
+        .into_response()
+}

@@ -4,12 +4,11 @@
 //! signed off, the last quarter's drawn with 民政局行政科's part-marked and
 //! one 異常 finding open, and 民政局's half-year agency audit drawn.
 use super::{Rng, SEED};
-use crate::{App, Ctx, Result, event};
+use crate::{App, Ctx, Result};
 use portico_core::ids::AccountId;
 use portico_core::inspection::{Kind, Mark, Period};
 use portico_store::accounts::Account;
 use portico_store::{Tx, accounts, clients, db_err, inspections, orgs};
-use serde_json::json;
 use time::OffsetDateTime;
 
 /// The units whose people use the sample application, by path name.
@@ -96,23 +95,22 @@ impl App {
                 for _ in 0..n {
                     let a = rng.pick(&people);
                     let used = start + time::Duration::minutes(rng.below(span) as i64);
-                    let mut e = event(&Ctx::new("127.0.0.1", "sample-rp"), "usage.record");
-                    e.actor_id = Some(a.id.0);
-                    e.actor_login = a.login.clone();
-                    e.target_kind = "app".into();
-                    e.target_id = Some(app.id);
-                    e.target_label = app.name.clone();
-                    e.scope_path = a.unit_path.as_str().to_owned();
-                    e.outcome = Some(portico_core::audit::Outcome::Ok);
-                    e.detail = json!({
-                        "app": app.name, "client_id": app.client_id,
-                        "used_at": used.to_offset(portico_core::time::TAIPEI)
-                            .format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                        "use": "查詢地籍資料", "object": rng.pick(&OBJECTS),
-                        "reason_kind": "document",
-                        "query_reason": format!("南市民字第 {} 號", 1_150_000_000 + rng.below(90_000)),
-                    })
-                    .to_string();
+                    let reason = portico_core::usage::Reason {
+                        kind: portico_core::usage::ReasonKind::Document,
+                        text: format!("南市民字第 {} 號", 1_150_000_000 + rng.below(90_000)),
+                    };
+                    let e = crate::usage::usage_event(
+                        &Ctx::new("127.0.0.1", "sample-rp"),
+                        a,
+                        &app,
+                        &crate::usage::Use {
+                            at: used,
+                            action: "查詢地籍資料",
+                            object: rng.pick(&OBJECTS),
+                            reason: &reason,
+                            ext_id: None,
+                        },
+                    );
                     events.push(e);
                     rows.push((a, used, Some(app.id), None));
                 }

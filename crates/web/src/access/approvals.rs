@@ -96,21 +96,11 @@ pub(super) async fn decide_batch(
     ReqCtx(ctx): ReqCtx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let pairs = crate::support::Pairs(pairs);
+    let get = |k: &str| pairs.one(k);
     s.check_csrf(get("_csrf"))?;
     let lang = s.lang();
-    let ids: Vec<FormId> = pairs
-        .iter()
-        .filter(|(n, _)| n == "forms")
-        .filter_map(|(_, v)| v.parse().ok())
-        .map(FormId)
-        .collect();
+    let ids: Vec<FormId> = pairs.ids("forms").into_iter().map(FormId).collect();
     let sent = SentBatch {
         decision: get("decision").to_owned(),
         note: get("note").to_owned(),

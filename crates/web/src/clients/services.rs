@@ -107,21 +107,10 @@ pub(super) async fn apply(
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let kind = kind_of(&kind, lang)?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = crate::support::Pairs(pairs);
+    let get = |k: &str| pairs.one(k).to_owned();
     s.check_csrf(&get("_csrf"))?;
-    let all = |k: &str| -> Vec<String> {
-        pairs
-            .iter()
-            .filter(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
+    let all = |k: &str| pairs.all(k);
     let f = ServiceInput {
         kind: kind.as_str().into(),
         claims: all("claims"),
