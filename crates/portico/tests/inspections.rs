@@ -66,6 +66,7 @@ async fn all_inspections(s: &TestServer) -> Vec<Inspection> {
         .await
         .unwrap()
         .inspections
+        .items
 }
 
 /// The open unit inspection of 民政局 行政科 (unit_admin's unit).
@@ -326,6 +327,7 @@ async fn unit_admin_reaches_no_other_units_inspection() {
             .await
             .unwrap()
             .inspections
+            .items
             .is_empty()
     );
     // The agency admin reaches both of 民政局's, not 教育局's.

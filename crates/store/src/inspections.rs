@@ -1,7 +1,7 @@
 //! SQL for inspections (稽核, 002 §七 (一)): a unit's quarter or an agency's
 //! half year, its drawn sample with the auditor's marks, the findings those
 //! marks open, and each agency's ethics contact.
-use crate::{Conn, Result, RowExt, SqlBuf, at, backend_of, db_err, ms, unique_on};
+use crate::{Conn, Page, Result, RowExt, SqlBuf, at, backend_of, db_err, ms, unique_on};
 use portico_core::Msg;
 use portico_core::inspection::{Kind, Mark, Period, State};
 use portico_core::permission::{AdminScope, Inspector};
@@ -246,36 +246,57 @@ pub struct ListFilter {
     pub kind: Option<Kind>,
     pub period: Option<Period>,
     pub state: Option<State>,
+    /// From 1; 0 is the first.
+    pub page: u32,
 }
 
 /// The inspections of units in `scope`, and those delegated to `auditor`,
-/// newest period first.
+/// newest period first, a page at a time (`per_page` 0: all).
 pub async fn list(
     c: &mut Conn,
     scope: Option<&AdminScope>,
     auditor: i64,
     f: &ListFilter,
-) -> Result<Vec<Inspection>> {
-    let mut b = SqlBuf::new(&format!("SELECT {COLS}{FROM} WHERE (i.auditor_id = "));
-    b.i(auditor);
-    if let Some(s) = scope {
-        b.push(" OR (1 = 1");
-        b.scope(s, "u.path");
+    per_page: u32,
+) -> Result<Page<Inspection>> {
+    let filter = |b: &mut SqlBuf| {
+        b.push(" WHERE (i.auditor_id = ").i(auditor);
+        if let Some(s) = scope {
+            b.push(" OR (1 = 1");
+            b.scope(s, "u.path");
+            b.push(")");
+        }
         b.push(")");
+        if let Some(k) = f.kind {
+            b.push(" AND i.kind = ").t(k.as_str());
+        }
+        if let Some(p) = f.period {
+            b.push(" AND i.period = ").t(p.code());
+        }
+        if let Some(s) = f.state {
+            b.push(" AND i.state = ").t(s.as_str());
+        }
+    };
+    let mut n = SqlBuf::new(&format!("SELECT COUNT(*) AS n{FROM}"));
+    filter(&mut n);
+    let total = n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")?;
+    let page = f.page.max(1);
+    let mut b = SqlBuf::new(&format!("SELECT {COLS}{FROM}"));
+    filter(&mut b);
+    b.push(" ORDER BY i.period DESC, i.kind DESC, u.path");
+    if per_page > 0 {
+        b.push(" LIMIT ")
+            .i(i64::from(per_page))
+            .push(" OFFSET ")
+            .i(Page::<()>::offset(page, per_page));
     }
-    b.push(")");
-    if let Some(k) = f.kind {
-        b.push(" AND i.kind = ").t(k.as_str());
-    }
-    if let Some(p) = f.period {
-        b.push(" AND i.period = ").t(p.code());
-    }
-    if let Some(s) = f.state {
-        b.push(" AND i.state = ").t(s.as_str());
-    }
-    b.push(" ORDER BY i.period DESC, i.kind DESC, u.path LIMIT 500");
     let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
-    rows.iter().map(from_row).collect()
+    Ok(Page {
+        items: rows.iter().map(from_row).collect::<Result<_>>()?,
+        total,
+        page,
+        per_page,
+    })
 }
 
 /// The unit inspections of `quarters` for units of `agency`: what the
@@ -473,6 +494,15 @@ pub async fn mark_sent(
 }
 
 /// Open findings (異常 marks not yet closed) on units in `scope`.
+/// How many findings are open in `scope`.
+pub async fn count_open_findings(c: &mut Conn, scope: &AdminScope) -> Result<i64> {
+    let mut b = SqlBuf::new(&format!(
+        "SELECT COUNT(*) AS n{ITEM_FROM} WHERE x.mark = 'abnormal' AND x.closed_at IS NULL"
+    ));
+    b.scope(scope, "ou.path");
+    b.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")
+}
+
 pub async fn open_findings(c: &mut Conn, scope: &AdminScope) -> Result<Vec<Item>> {
     let mut b = SqlBuf::new(&format!(
         "SELECT {ITEM_COLS}{ITEM_FROM} WHERE x.mark = 'abnormal' AND x.closed_at IS NULL"

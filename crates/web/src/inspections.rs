@@ -59,6 +59,7 @@ struct ListQuery {
     period: String,
     kind: String,
     state: String,
+    page: u32,
     ok: Option<String>,
 }
 
@@ -96,6 +97,7 @@ async fn index_page(
         kind: Kind::parse(&q.kind),
         period: Period::parse(q.period.trim()),
         state: InsState::parse(&q.state),
+        page: q.page,
     };
     let p = &s.0.principal;
     let o = st
@@ -111,6 +113,16 @@ async fn index_page(
     render_as(
         InspectionsPage {
             c: Chrome::of(&s.0, "inspections").with_flash(flash_of(ok)),
+            query_string: {
+                use crate::extract::urlencode as e;
+                format!(
+                    "period={}&kind={}&state={}",
+                    e(&q.period),
+                    e(&q.kind),
+                    e(&q.state)
+                )
+            },
+            page: o.inspections.clone(),
             o,
             period: q.period,
             kind: q.kind,

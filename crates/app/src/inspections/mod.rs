@@ -41,14 +41,17 @@ fn period_code<S: serde::Serializer>(p: &Period, s: S) -> std::result::Result<S:
     s.serialize_str(&p.code())
 }
 
+/// The inspections listed a page.
+pub const PER_PAGE: u32 = 50;
+
 /// What the inspections page shows.
 #[derive(Debug, Clone)]
 pub struct Overview {
-    pub inspections: Vec<Inspection>,
+    pub inspections: portico_store::Page<Inspection>,
     /// Units and agencies in the actor's scope with a finished period
     /// still to draw.
     pub due: Vec<Due>,
-    pub open_findings: usize,
+    pub open_findings: i64,
 }
 
 /// A sampled record as the auditor reads it.
@@ -95,9 +98,10 @@ impl App {
     pub async fn inspections(&self, actor: &Principal, f: &ListFilter) -> Result<Overview> {
         let scope = actor.admin_scope();
         let mut c = self.db.read().await?;
-        let list = inspections::list(&mut c, scope.as_ref(), actor.account_id().0, f).await?;
+        let list =
+            inspections::list(&mut c, scope.as_ref(), actor.account_id().0, f, PER_PAGE).await?;
         let open_findings = match &scope {
-            Some(s) => inspections::open_findings(&mut c, s).await?.len(),
+            Some(s) => inspections::count_open_findings(&mut c, s).await?,
             None => 0,
         };
         drop(c);

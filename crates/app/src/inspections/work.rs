@@ -395,8 +395,9 @@ impl App {
         let mut c = self.db.read().await?;
         let with_inspections: Vec<i64> = if actor.is_system_admin() {
             let all = portico_core::permission::AdminScope::All;
-            inspections::list(&mut c, Some(&all), 0, &inspections::ListFilter::default())
+            inspections::list(&mut c, Some(&all), 0, &inspections::ListFilter::default(), 0)
                 .await?
+                .items
                 .into_iter()
                 .filter_map(|i| i.agency_id)
                 .collect()
@@ -467,8 +468,10 @@ impl App {
                 state: Some(State::Open),
                 ..Default::default()
             },
+            0,
         )
-        .await?;
+        .await?
+        .items;
         let signed = inspections::list(
             &mut c,
             Some(&all),
@@ -478,8 +481,10 @@ impl App {
                 state: Some(State::Signed),
                 ..Default::default()
             },
+            0,
         )
-        .await?;
+        .await?
+        .items;
         drop(c);
         let mut n = 0;
         let near = |d: time::Date, days: i64| today >= d - time::Duration::days(days) && today <= d;

@@ -10,6 +10,9 @@ use portico_store::inspections::{Inspection, Item};
 pub struct InspectionsPage {
     pub c: Chrome,
     pub o: Overview,
+    /// The list's page, for the pager, and the filters it keeps.
+    pub page: portico_store::Page<portico_store::inspections::Inspection>,
+    pub query_string: String,
     /// The filters as typed.
     pub period: String,
     pub kind: String,
