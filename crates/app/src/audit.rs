@@ -4,14 +4,14 @@
 //! walks the chain.
 use crate::sessions::Session;
 use crate::{App, Ctx, Result, event};
-use portico_core::usage::Reason;
-use serde_json::json;
 use portico_core::audit::{Break, ChainVerifier};
 use portico_core::permission::{Admin, Principal, RoleKind, Target, Unattended, Visible};
+use portico_core::usage::Reason;
 use portico_core::{Error, ids::AccountId};
 use portico_store::Page;
 use portico_store::audit::{self, Event, Filter};
 use portico_store::{accounts, roles};
+use serde_json::json;
 use std::collections::HashMap;
 
 /// What an admin gives before reading or exporting other people's

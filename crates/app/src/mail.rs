@@ -538,90 +538,6 @@ pub fn inspection_reminder(i: &portico_store::inspections::Inspection, send_on: 
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_mail_speaks_both_languages_and_signs_off() {
-        for t in [
-            code(Purpose::Apply, "123456", 10),
-            address_already_bound(),
-            no_application_found(),
-            application_received("王小明", "wang", "民政局"),
-            decision(
-                RequestKind::NewAccount,
-                Decision::Reject,
-                "wang",
-                "單位錯誤",
-                None,
-            ),
-            password_set("wang", true),
-            service_decision(
-                "差勤系統",
-                &portico_core::clients::ServiceKind::Sso.label(),
-                true,
-                "",
-            ),
-        ] {
-            assert!(t.subject.contains(" / "), "{}", t.subject);
-            assert!(t.body.contains(SIGNATURE));
-            assert!(
-                t.body
-                    .chars()
-                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-            );
-            let english = t.body.bytes().filter(u8::is_ascii_alphabetic).count();
-            assert!(english > 60, "English part: {}", t.body);
-        }
-    }
-
-    #[test]
-    fn no_request_is_called_an_application_application() {
-        for kind in [
-            RequestKind::NewAccount,
-            RequestKind::Reinstate,
-            RequestKind::AgencyChange,
-            RequestKind::AdminRights,
-        ] {
-            for t in [
-                request_received(kind, "王小明", "wang", "民政局"),
-                decision(kind, Decision::Approve, "wang", "", None),
-            ] {
-                let all = format!("{}\n{}", t.subject, t.body);
-                assert!(
-                    !all.contains("申請申請") && !all.contains("申請」申請"),
-                    "{all}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_code_stands_on_its_own_line_and_a_rejection_carries_the_note() {
-        assert!(
-            code(Purpose::Activate, "042917", 10)
-                .body
-                .contains("\n    042917\n")
-        );
-        let t = decision(
-            RequestKind::NewAccount,
-            Decision::Reject,
-            "wang",
-            "單位選錯",
-            None,
-        );
-        assert!(t.body.contains("審核說明：單位選錯"));
-        assert!(
-            code_sms(Purpose::ResetPassword, "042917", 10)
-                .body
-                .chars()
-                .count()
-                <= 70
-        );
-    }
-}
-
 /// 權限清查 (002 §六 (二)): a campaign opened, and `n` items wait for this
 /// reviewer.
 pub fn campaign_opened(c: &portico_store::certifications::Campaign, n: i64) -> Text {
@@ -705,4 +621,88 @@ pub fn campaign_closed(c: &portico_store::certifications::Campaign) -> Text {
             c.total, c.kept, c.revoked, c.flagged
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mail_speaks_both_languages_and_signs_off() {
+        for t in [
+            code(Purpose::Apply, "123456", 10),
+            address_already_bound(),
+            no_application_found(),
+            application_received("王小明", "wang", "民政局"),
+            decision(
+                RequestKind::NewAccount,
+                Decision::Reject,
+                "wang",
+                "單位錯誤",
+                None,
+            ),
+            password_set("wang", true),
+            service_decision(
+                "差勤系統",
+                &portico_core::clients::ServiceKind::Sso.label(),
+                true,
+                "",
+            ),
+        ] {
+            assert!(t.subject.contains(" / "), "{}", t.subject);
+            assert!(t.body.contains(SIGNATURE));
+            assert!(
+                t.body
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            );
+            let english = t.body.bytes().filter(u8::is_ascii_alphabetic).count();
+            assert!(english > 60, "English part: {}", t.body);
+        }
+    }
+
+    #[test]
+    fn no_request_is_called_an_application_application() {
+        for kind in [
+            RequestKind::NewAccount,
+            RequestKind::Reinstate,
+            RequestKind::AgencyChange,
+            RequestKind::AdminRights,
+        ] {
+            for t in [
+                request_received(kind, "王小明", "wang", "民政局"),
+                decision(kind, Decision::Approve, "wang", "", None),
+            ] {
+                let all = format!("{}\n{}", t.subject, t.body);
+                assert!(
+                    !all.contains("申請申請") && !all.contains("申請」申請"),
+                    "{all}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_code_stands_on_its_own_line_and_a_rejection_carries_the_note() {
+        assert!(
+            code(Purpose::Activate, "042917", 10)
+                .body
+                .contains("\n    042917\n")
+        );
+        let t = decision(
+            RequestKind::NewAccount,
+            Decision::Reject,
+            "wang",
+            "單位選錯",
+            None,
+        );
+        assert!(t.body.contains("審核說明：單位選錯"));
+        assert!(
+            code_sms(Purpose::ResetPassword, "042917", 10)
+                .body
+                .chars()
+                .count()
+                <= 70
+        );
+    }
 }

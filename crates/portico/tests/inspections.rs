@@ -751,12 +751,15 @@ async fn an_export_or_another_persons_trail_states_its_grounds() {
     // The export, without grounds: the page asks for them.
     let (st, page) = c.get("/admin/audit/export.xlsx?outcome=ok").await;
     assert_eq!(st, 422);
-    assert!(page.contains("rs-err") && page.contains("以備稽查"), "{page}");
+    assert!(
+        page.contains("rs-err") && page.contains("以備稽查"),
+        "{page}"
+    );
     // With grounds but not the session's token: refused.
     let (st, _) = c
         .get_bytes("/admin/audit/export.xlsx?reason_kind=case&reason=R115-0042")
         .await;
-    assert_eq!(st, 403);
+    assert_eq!(st, 409, "the session's token is missing");
     assert_eq!(count(&s, used).await, before);
     let (st, xlsx) = c
         .get_bytes(&format!(
@@ -776,16 +779,26 @@ async fn an_export_or_another_persons_trail_states_its_grounds() {
             .fetch_one(&mut *db)
             .await
             .unwrap();
-            portico_store::audit::get(&mut db, seq).await.unwrap().unwrap()
+            portico_store::audit::get(&mut db, seq)
+                .await
+                .unwrap()
+                .unwrap()
         }
     };
     let e = last("audit.export").await;
     assert_eq!(e.actor_login, "admin");
-    assert!(e.detail.contains("R115-0042") && e.detail.contains("\"rows\""), "{}", e.detail);
+    assert!(
+        e.detail.contains("R115-0042") && e.detail.contains("\"rows\""),
+        "{}",
+        e.detail
+    );
     // One's own events need no grounds; another person's do.
     let (st, page) = c.get("/admin/audit?actor=admin").await;
     assert_eq!(st, 200);
-    assert!(!page.contains("查詢其他人員的日誌紀錄"), "own: no grounds asked");
+    assert!(
+        !page.contains("查詢其他人員的日誌紀錄"),
+        "own: no grounds asked"
+    );
     let (st, page) = c.get("/admin/audit?actor=civil_admin").await;
     assert_eq!(st, 200);
     assert!(page.contains("查詢其他人員的日誌紀錄"), "{page}");
@@ -794,7 +807,7 @@ async fn an_export_or_another_persons_trail_states_its_grounds() {
     let (st, _) = c
         .get("/admin/audit?actor=civil_admin&reason_kind=case&reason=R115-0043")
         .await;
-    assert_eq!(st, 403, "grounds from a link elsewhere");
+    assert_eq!(st, 409, "grounds from a link elsewhere");
     let (st, page) = c
         .get(&format!(
             "/admin/audit?actor=civil_admin&reason_kind=case&reason=R115-0043&_csrf={csrf}"
@@ -810,7 +823,11 @@ async fn an_export_or_another_persons_trail_states_its_grounds() {
     assert_eq!(count(&s, used).await, before + 2);
     // Through the API: the same rule.
     let (st, b) = c.api_get("/audit?actor=civil_admin").await;
-    assert_eq!((st, b["fields"][0]["field"].as_str()), (422, Some("reason")), "{b}");
+    assert_eq!(
+        (st, b["fields"][0]["field"].as_str()),
+        (422, Some("reason")),
+        "{b}"
+    );
     let (st, b) = c
         .api_get("/audit?actor=civil_admin&reason_kind=other&reason=%E9%99%B3%E6%83%85%E6%A1%88%E8%AA%BF%E6%9F%A5")
         .await;

@@ -208,7 +208,9 @@ async fn apply_then_approve_then_activate_then_sign_in() {
 
     // Every step is in the audit trail.
     let mut admin = s.signed_in("admin").await;
-    let (_, trail) = admin.api_get("/audit?actor=chenhua").await;
+    let (_, trail) = admin
+        .api_get("/audit?actor=chenhua&reason_kind=case&reason=R115-0042")
+        .await;
     let actions: Vec<&str> = trail["items"]
         .as_array()
         .unwrap()

@@ -789,7 +789,10 @@ async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
         "{e}"
     );
     // Searching by the actor or the address finds nothing withheld.
-    for q in ["actor=admin", "ip=127.0.0.1"] {
+    for q in [
+        "actor=admin&reason_kind=case&reason=R115-0042",
+        "ip=127.0.0.1",
+    ] {
         let (_, found) = civil.api_get(&format!("/audit?{q}&per_page=200")).await;
         let seqs: Vec<i64> = found["items"]
             .as_array()
@@ -799,7 +802,9 @@ async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
             .collect();
         assert!(!seqs.contains(&seq), "{q}: {found}");
     }
-    let (_, found) = civil.api_get("/audit?actor=admin").await;
+    let (_, found) = civil
+        .api_get("/audit?actor=admin&reason_kind=case&reason=R115-0042")
+        .await;
     assert_eq!(found["total"], 0, "{found}");
     let (_, found) = admin.api_get("/audit?actor=admin").await;
     assert!(

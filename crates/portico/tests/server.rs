@@ -1101,10 +1101,10 @@ async fn the_audit_trail_speaks_in_words_and_its_export_keeps_the_filters() {
         .await;
     let want = api["total"].as_i64().expect("total");
     assert_eq!(want, 3);
+    let csrf = admin.csrf().await;
     let (st, xlsx) = admin
         .get_bytes(&format!(
-            "/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed&reason_kind=other&reason=資安事件調查&_csrf={}",
-            admin.csrf().await
+            "/admin/audit/export.xlsx?action=auth.sign_in&outcome=failed&reason_kind=other&reason=資安事件調查&_csrf={csrf}"
         ))
         .await;
     assert_eq!(st, 200);

@@ -279,7 +279,12 @@ pub async fn list(
     };
     let mut n = SqlBuf::new(&format!("SELECT COUNT(*) AS n{FROM}"));
     filter(&mut n);
-    let total = n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")?;
+    let total = n
+        .query()
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")?;
     let page = f.page.max(1);
     let mut b = SqlBuf::new(&format!("SELECT {COLS}{FROM}"));
     filter(&mut b);

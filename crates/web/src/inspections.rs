@@ -8,7 +8,7 @@ use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::export::Sheet;

@@ -2,13 +2,13 @@
 //! item on its own — and the schedule: campaigns opened every few months,
 //! reminders before the deadline, and the deadline revoking or flagging
 //! what is left.
-use super::{Scope, target, what};
+use super::{Opening, Scope, target, what};
 use crate::{App, Ctx, Result, event, mail};
 use portico_core::access::Step;
 use portico_core::account::AccountState;
 use portico_core::audit::Outcome;
 use portico_core::certification::{
-    self as rules, Decision, ItemKind, NewCampaign, OnExpiry, Reviewer, ScopeKind, State,
+    self as rules, Decision, ItemKind, NewCampaign, OnExpiry, Reviewer, State,
 };
 use portico_core::ids::{AccountId, RoleId};
 use portico_core::org::OrgKind;
@@ -106,6 +106,9 @@ impl App {
                     None
                 }
                 Err(Error::Refused(m)) | Err(Error::Conflict { message: m, .. }) => Some(m),
+                // Who it may go to depends on the item: one refused, the
+                // rest go on.
+                Err(Error::Invalid(errs)) if !errs.is_empty() => Some(errs[0].message.clone()),
                 Err(Error::NotFound | Error::Forbidden) => Some(Msg::new(
                     "找不到此項目，或您不是它的清查人",
                     "No such item, or you do not review it",
@@ -175,14 +178,14 @@ impl App {
             self.may_hand_to(&mut tx, &item, to, actor.account_id())
                 .await?;
         }
-        self.apply_decision(&mut tx, &cert, actor.login(), &item, action, note, to, ctx)
+        self.certify(&mut tx, &cert, actor.login(), &item, action, note, to, ctx)
             .await?;
         tx.commit().await.map_err(db_err)
     }
 
     /// Writes one decision `cert` allows, with its effect and its event.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn apply_decision(
+    pub(crate) async fn certify(
         &self,
         tx: &mut portico_store::Tx,
         cert: &Certifier,
@@ -561,7 +564,7 @@ impl App {
                 },
             };
             match self
-                .open_as(u.campaign_owner(), &scope, &n_, true, &ctx)
+                .open_as(u.campaign_owner(), &scope, &n_, Opening::Schedule, &ctx)
                 .await
             {
                 Ok(_) => n += 1,

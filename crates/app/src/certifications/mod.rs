@@ -57,6 +57,15 @@ impl Scope {
     }
 }
 
+/// Who opens a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opening {
+    Admin,
+    Schedule,
+    /// The demo's seed, which mails nobody.
+    Seed,
+}
+
 /// What the actor may open a campaign over.
 #[derive(Debug, Clone, Default)]
 pub struct Choices {
@@ -260,18 +269,18 @@ impl App {
             place: scope.place.as_ref().map(|(_, p)| p),
         })?;
         let n = check_campaign(&input.name, &input.deadline, &input.on_expiry, self.today())?;
-        self.open_as(owner, &scope, &n, false, ctx).await
+        self.open_as(owner, &scope, &n, Opening::Admin, ctx).await
     }
 
     /// Opens a campaign as `owner` proved: gathers the rights, writes the
-    /// items, records the event and mails each reviewer their count, in one
-    /// transaction.
+    /// items, records the event and mails each reviewer their count (the
+    /// demo's seed mails nobody), in one transaction.
     pub(crate) async fn open_as(
         &self,
         owner: CampaignOwner,
         scope: &Scope,
         n: &NewCampaign,
-        scheduled: bool,
+        how: Opening,
         ctx: &Ctx,
     ) -> Result<i64> {
         let now = self.now();
@@ -286,7 +295,7 @@ impl App {
                 place_unit_id: scope.place.as_ref().map(|(u, _)| *u),
                 deadline: n.deadline,
                 on_expiry: n.on_expiry,
-                scheduled,
+                scheduled: how == Opening::Schedule,
             },
             now,
         )
@@ -319,8 +328,10 @@ impl App {
         })
         .to_string();
         audit::append(&mut tx, &e, now).await?;
-        self.mail_reviewers(&mut tx, &campaign, mail::campaign_opened)
-            .await?;
+        if how != Opening::Seed {
+            self.mail_reviewers(&mut tx, &campaign, mail::campaign_opened)
+                .await?;
+        }
         tx.commit().await.map_err(db_err)?;
         self.wake_outbox();
         Ok(id)

@@ -5,7 +5,7 @@
 //! application's manager, one item handed on, the rest waiting with the
 //! unused accounts first.
 use super::{Rng, SEED};
-use crate::certifications::{Action, Scope};
+use crate::certifications::{Action, Opening, Scope};
 use crate::{App, Ctx, Result};
 use portico_core::access::Step;
 use portico_core::account::AccountState;
@@ -94,12 +94,15 @@ impl App {
         for (k, id) in crowd.iter().take(STATISTICIANS).enumerate() {
             let at = now - Duration::days(60 + rng.below(600) as i64);
             let g = SEED.access(*id);
-            portico_store::access::grant_directly(&mut tx, g, Step::Category, stausr.id, None, at).await?;
+            portico_store::access::grant_directly(&mut tx, g, Step::Category, stausr.id, None, at)
+                .await?;
             if k < 6 {
-                portico_store::access::grant_directly(&mut tx, g, Step::Org, org.id, title, at).await?;
+                portico_store::access::grant_directly(&mut tx, g, Step::Org, org.id, title, at)
+                    .await?;
             }
             if k < 5 {
-                portico_store::access::grant_directly(&mut tx, g, Step::Role, role.id, None, at).await?;
+                portico_store::access::grant_directly(&mut tx, g, Step::Role, role.id, None, at)
+                    .await?;
             }
         }
         tx.commit().await.map_err(db_err)?;
@@ -117,7 +120,7 @@ impl App {
                 SEED.campaign_owner_for(civil_admin.id),
                 &Scope::agency(&civil),
                 &n,
-                false,
+                Opening::Seed,
                 &ctx,
             )
             .await?;
@@ -163,7 +166,7 @@ impl App {
             let cert = SEED.certifier_for(by.id, AccountId(item.account_id));
             let mut tx = self.db.begin().await?;
             match self
-                .apply_decision(&mut tx, &cert, &by.login, item, &action, note, to, &ctx)
+                .certify(&mut tx, &cert, &by.login, item, &action, note, to, &ctx)
                 .await
             {
                 Ok(()) => tx.commit().await.map_err(db_err)?,

@@ -99,6 +99,7 @@ impl App {
                         kind: portico_core::usage::ReasonKind::Document,
                         text: format!("南市民字第 {} 號", 1_150_000_000 + rng.below(90_000)),
                     };
+                    let object = *rng.pick(&OBJECTS);
                     let e = crate::usage::usage_event(
                         &Ctx::new("127.0.0.1", "sample-rp"),
                         a,
@@ -106,7 +107,7 @@ impl App {
                         &crate::usage::Use {
                             at: used,
                             action: "查詢地籍資料",
-                            object: rng.pick(&OBJECTS),
+                            object,
                             reason: &reason,
                             ext_id: None,
                         },

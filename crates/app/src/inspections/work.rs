@@ -395,12 +395,18 @@ impl App {
         let mut c = self.db.read().await?;
         let with_inspections: Vec<i64> = if actor.is_system_admin() {
             let all = portico_core::permission::AdminScope::All;
-            inspections::list(&mut c, Some(&all), 0, &inspections::ListFilter::default(), 0)
-                .await?
-                .items
-                .into_iter()
-                .filter_map(|i| i.agency_id)
-                .collect()
+            inspections::list(
+                &mut c,
+                Some(&all),
+                0,
+                &inspections::ListFilter::default(),
+                0,
+            )
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|i| i.agency_id)
+            .collect()
         } else {
             Vec::new()
         };
