@@ -94,6 +94,11 @@ impl App {
         for (k, id) in crowd.iter().take(STATISTICIANS).enumerate() {
             let at = now - Duration::days(60 + rng.below(600) as i64);
             let g = SEED.access(*id);
+            // Two of them moved on half a year ago and kept their rights.
+            if k == 0 || k == 2 {
+                let last = now - Duration::days(200 + 20 * k as i64);
+                accounts::record_sign_in(&mut tx, SEED.account(*id), last).await?;
+            }
             portico_store::access::grant_directly(&mut tx, g, Step::Category, stausr.id, None, at)
                 .await?;
             if k < 6 {
