@@ -59,7 +59,7 @@ test("民政局's admin works through the half-done review and reads its report"
     await page.fill("#d-to", "edu_admin");
     await page.click('fieldset.batch button[type="submit"]');
     await page.waitForSelector(".error-box");
-    assert.match(await page.textContent(".error-box"), /只能轉交給權限持有人所屬機關的同仁/);
+    assert.match(await page.textContent(".error-box"), /只能轉交給也有權清查此項目的管理者/);
     await axe(page, "access review with a refusal");
     // An unknown login is a field error on the form.
     await page.goto(url);
@@ -78,8 +78,8 @@ test("民政局's admin works through the half-done review and reads its report"
     await page.check("#d-keep");
     await page.fill("#d-note", "仍辦理本項業務");
     await page.click('fieldset.batch button[type="submit"]');
-    await page.waitForURL(/ok=decided/);
-    assert.match(await page.textContent(".flash"), /清查結果已儲存/);
+    await page.waitForURL(/ok=kept/);
+    assert.match(await page.textContent(".flash"), /已保留 2 項權限/);
     const left = Number(await page.textContent("dl.grid dd:nth-of-type(5)"));
     assert.equal(left, waiting - 2);
     // The decided list shows who decided, and the note.
@@ -108,7 +108,7 @@ test("民政局's admin works through the half-done review and reads its report"
   }
 });
 
-test("the system admin opens a city-wide review, a bad deadline refused first", async () => {
+test("the system admin opens a review: a bad deadline and an overlapping scope refused first", async () => {
   const [ctx, page] = await as("admin");
   try {
     await page.goto(`${base}/access-reviews`);
@@ -117,16 +117,25 @@ test("the system admin opens a city-wide review, a bad deadline refused first", 
     await page.fill("#cr-dl", "2020-01-01");
     await page.click('button:has-text("開始清查")');
     await page.waitForSelector("#cr-dl-err:not(:empty)");
-    assert.match(await page.textContent("#cr-dl-err"), /截止日期須在今天起 7 到 90 天之間/);
+    assert.match(await page.textContent("#cr-dl-err"), /截止日期須在今天起 7 到 90 天之間（\d{4}-\d\d-\d\d 至/);
     assert.equal(await page.inputValue("#cr-name"), "臺南市 115 年下半年權限清查", "what was typed stays");
     await axe(page, "open a review, refused");
+    // The city's would cover 民政局's people, whose review is still open.
     const later = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+    await page.fill("#cr-dl", later);
+    await page.click('button:has-text("開始清查")');
+    await page.waitForSelector("#cr-kind-err:not(:empty)");
+    assert.match(await page.textContent("#cr-kind-err"), /仍在進行中/);
+    // 教育局's stands beside it.
+    await page.fill("#cr-name", "教育局 115 年下半年權限清查");
+    await page.selectOption("#cr-kind", "agency");
+    await page.selectOption("#cr-unit", { label: "教育局" });
     await page.fill("#cr-dl", later);
     await page.check("#cr-x-revoke");
     await page.click('button:has-text("開始清查")');
     await page.waitForURL(/\/access-reviews\/\d+\?ok=opened/);
     assert.match(await page.textContent(".flash"), /權限清查已開始/);
-    assert.match(await page.textContent("main"), /全市/);
+    assert.match(await page.textContent("main"), /機關：教育局/);
     await axe(page, "a city review");
     await page.setViewportSize(PHONE);
     await page.goto(`${base}/access-reviews`);

@@ -591,17 +591,31 @@ pub fn review_handed(
     from: &str,
     whose: &str,
     n: usize,
+    note: &str,
 ) -> Text {
     let by = portico_core::time::date_str(c.deadline);
+    let (what_zh, what_en) = if n == 1 {
+        (format!("{whose}的權限"), format!("a right ({whose})"))
+    } else {
+        (
+            format!("{whose}等 {n} 項權限"),
+            format!("{n} rights ({whose} and others)"),
+        )
+    };
+    let (note_zh, note_en) = if note.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (format!("\n說明：{note}"), format!("\nNote: {note}"))
+    };
     text(
         &format!("權限清查轉交：{}", c.name),
         &format!("Access review handed to you: {}", c.name),
         &format!(
-            "{from} 將 {whose} 等 {n} 項權限轉交由您清查（「{}」）。請於 {by} 前登入公務入口網「權限清查」選擇保留或撤銷。",
+            "{from} 將{what_zh}轉交由您清查（「{}」）。請於 {by} 前登入公務入口網「權限清查」選擇保留或撤銷。{note_zh}",
             c.name
         ),
         &format!(
-            "{from} handed you {n} rights to review ({whose} and others) in \"{}\". Sign in to the portal's Access reviews page before {by} to keep or revoke each.",
+            "{from} handed you {what_en} to review in \"{}\". Sign in to the portal's Access reviews page before {by} to keep or revoke each.{note_en}",
             c.name
         ),
     )

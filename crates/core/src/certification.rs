@@ -217,6 +217,10 @@ pub struct Holding {
     /// holder's own unit (a category), the mail account's agency.
     pub place: Option<i64>,
     pub last_used_at: Option<OffsetDateTime>,
+    /// The highest admin role the holder holds, and the holder's agency:
+    /// nobody reviews the rights of someone who ranks with or above them.
+    pub holder_rank: Option<RoleKind>,
+    pub holder_agency: Option<i64>,
 }
 
 /// 002 §六 (二) leaves the reviewer to each 使用機關; Portico sends each
@@ -226,7 +230,26 @@ pub struct Holding {
 /// (an outside organisation's to the system admins), a category to the
 /// admins of the holder's unit, a mail account's custody to its agency's
 /// admins.
+///
+/// A right of an admin goes above them, as their admin role does: an
+/// agency or system admin's rights to the system admins, a unit admin's
+/// unit-reviewed rights to their agency's admins — so a unit admin never
+/// judges (nor sees) the rights of the agency admin over them. An
+/// application's roles stay with its managers, whose application it is.
 pub fn reviewer_of(h: &Holding) -> Reviewer {
+    let base = base_reviewer(h);
+    match (h.holder_rank, base) {
+        (_, Reviewer::App(_)) => base,
+        (Some(RoleKind::SystemAdmin | RoleKind::AgencyAdmin), _) => Reviewer::System,
+        (Some(RoleKind::UnitAdmin), Reviewer::Unit(_)) => match h.holder_agency {
+            Some(a) => Reviewer::Agency(a),
+            None => Reviewer::System,
+        },
+        _ => base,
+    }
+}
+
+fn base_reviewer(h: &Holding) -> Reviewer {
     match (h.kind, h.place) {
         (ItemKind::AdminRole, Some(agency))
             if RoleKind::parse(&h.code) == Some(RoleKind::UnitAdmin) =>
@@ -331,6 +354,16 @@ pub fn check_campaign(
     let mut errors = Vec::new();
     let name = match clean_text(name, 2, 100) {
         Ok(n) => Some(n),
+        Err(_) if name.trim().is_empty() => {
+            errors.push(fe(
+                "name",
+                Msg::new(
+                    "請輸入清查名稱，如「115 年下半年權限清查」",
+                    "Name the review, such as \"Second-half 2026 review\"",
+                ),
+            ));
+            None
+        }
         Err(m) => {
             errors.push(fe("name", m));
             None
@@ -348,13 +381,16 @@ pub fn check_campaign(
             None
         }
         Some(d) if d < today + Duration::days(MIN_DAYS) || d > today + Duration::days(MAX_DAYS) => {
-            errors.push(fe(
-                "deadline",
+            errors.push(fe("deadline", {
+                let (a, b) = deadline_range(today);
+                let (a, b) = (crate::time::date_str(a), crate::time::date_str(b));
                 Msg::owned(
-                    format!("截止日期須在今天起 {MIN_DAYS} 到 {MAX_DAYS} 天之間"),
-                    format!("The deadline must be {MIN_DAYS} to {MAX_DAYS} days from today"),
-                ),
-            ));
+                    format!("截止日期須在今天起 {MIN_DAYS} 到 {MAX_DAYS} 天之間（{a} 至 {b}）"),
+                    format!(
+                        "The deadline must be {MIN_DAYS} to {MAX_DAYS} days from today ({a} to {b})"
+                    ),
+                )
+            }));
             None
         }
         Some(d) => Some(d),
@@ -380,6 +416,14 @@ pub fn check_campaign(
         }),
         _ => Err(Error::Invalid(errors)),
     }
+}
+
+/// The earliest and latest deadline a campaign opened `today` may have.
+pub fn deadline_range(today: Date) -> (Date, Date) {
+    (
+        today + Duration::days(MIN_DAYS),
+        today + Duration::days(MAX_DAYS),
+    )
 }
 
 /// The note beside a decision: optional, at most 500 characters.

@@ -12,7 +12,9 @@ mod access;
 mod certification;
 mod inspection;
 pub use access::{AccessGrant, AppManage, FormDecider, FormSeen};
-pub use certification::{CampaignOwner, CampaignSeen, Certifier, ItemSeen, Reviewing};
+pub use certification::{
+    CampaignOwner, CampaignSeen, Certifier, ItemSeen, Reviewing, could_review,
+};
 pub use inspection::{InspectionSeen, Inspector};
 
 #[derive(

@@ -24,13 +24,20 @@ pub fn clean_text(input: &str, min: usize, max: usize) -> Result<String, Msg> {
             format!("Must be at most {max} characters"),
         ));
     }
-    if s.chars().any(|c| c.is_control()) {
+    if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Err(Msg::new(
             "不可包含控制字元",
             "Must not contain control characters",
         ));
     }
     Ok(s.to_owned())
+}
+
+/// The characters that reorder text as it is shown (U+202A–U+202E,
+/// U+2066–U+2069): in a note or a name they would make a record read
+/// otherwise than it is stored.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A person's name as shown in the directory: 1–30 characters.
@@ -322,6 +329,16 @@ mod tests {
             let l = LoginName::parse(good).unwrap();
             assert!(l.check_personal(None, None).is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn free_text_refuses_characters_that_reorder_what_is_shown() {
+        assert!(clean_text("核准\u{202E}銷撤", 1, 50).is_err());
+        assert!(clean_text("a\u{2066}b", 1, 50).is_err());
+        assert_eq!(
+            clean_text(" 仍辦理本項業務 ", 1, 50).unwrap(),
+            "仍辦理本項業務"
+        );
     }
 
     #[test]

@@ -613,6 +613,7 @@ async fn the_api_answers_json_errors_never_500() {
             c.base
         ))
         .header("cookie", &c.cookie)
+        .header("x-csrf-token", &csrf)
         .send()
         .await
         .expect("export");

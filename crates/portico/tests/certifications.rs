@@ -64,7 +64,7 @@ async fn open(
     s.app.open_campaign(&who, &input, &ctx()).await
 }
 
-async fn open_city(s: &TestServer) -> i64 {
+async fn open_city(s: &TestServer) -> Result<i64, Error> {
     let admin = s.principal_of("admin").await;
     let input = OpenInput {
         name: "臺南市 115 年權限清查".into(),
@@ -73,7 +73,7 @@ async fn open_city(s: &TestServer) -> i64 {
         on_expiry: "flag".into(),
         ..Default::default()
     };
-    s.app.open_campaign(&admin, &input, &ctx()).await.unwrap()
+    s.app.open_campaign(&admin, &input, &ctx()).await
 }
 
 /// The demo's open review of 民政局: half decided, the admins' own roles
@@ -324,7 +324,7 @@ async fn an_admin_of_another_agency_reaches_nothing_of_the_campaign() {
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        s.app.campaign_pdf(&edu, id).await,
+        s.app.campaign_pdf(&edu, id, &ctx()).await,
         Err(Error::NotFound | Error::Forbidden)
     ));
     let refused = decide(&s, "edu_admin", id, &[it], Action::Revoke).await;
@@ -392,39 +392,24 @@ async fn an_admin_of_another_agency_reaches_nothing_of_the_campaign() {
         count(&s, "SELECT COUNT(*) FROM certifications").await,
         campaigns
     );
-    // A colleague handed an item sees the campaign, for the item on their
-    // list, but not the report, which is its owner's.
-    assert_eq!(
-        decide(&s, "civil_admin", id, &[it], Action::HandOn("staff".into())).await,
-        vec![None]
-    );
-    let mut u = s.signed_in("staff").await;
-    assert_eq!(u.get(&format!("/access-reviews/{id}")).await.0, 200);
-    assert_eq!(
-        u.get_bytes(&format!("/access-reviews/{id}/report?format=pdf"))
-            .await
-            .0,
-        404
-    );
 }
 
 #[tokio::test]
 async fn no_one_reviews_their_own_right() {
     let s = TestServer::start(60).await;
-    let id = open_city(&s).await;
+    // 智慧發展中心, where the system admin sits: their own roles are in it.
+    let id = open(&s, "admin", "智慧發展中心", 14, "flag").await.unwrap();
     let all = items(&s, id).await;
     let own = find(&all, "admin", ItemKind::AdminRole);
     let refused = decide(&s, "admin", id, &[own.id], Action::Keep).await;
     assert!(
-        refused[0].is_some(),
-        "a system admin may not keep their own role"
+        refused[0].as_deref().is_some_and(|m| m.contains("自己")),
+        "a system admin may not keep their own role: {refused:?}"
     );
-    // The civil admin's own agency role is not theirs to review either.
-    let civil = all
-        .iter()
-        .find(|i| i.login == "civil_admin" && i.kind == ItemKind::AdminRole)
-        .unwrap();
-    assert!(decide(&s, "civil_admin", id, &[civil.id], Action::Keep).await[0].is_some());
+    // Nor an agency admin theirs, in the demo's review of 民政局.
+    let demo = demo_review(&s).await;
+    let civil = find(&items(&s, demo).await, "civil_admin", ItemKind::AdminRole).id;
+    assert!(decide(&s, "civil_admin", demo, &[civil], Action::Keep).await[0].is_some());
     // Through the page: the own item has no tick box.
     let mut c = s.signed_in("admin").await;
     let (_, page) = c
@@ -432,6 +417,7 @@ async fn no_one_reviews_their_own_right() {
         .await;
     assert!(!page.contains(&format!("value=\"{}\"", own.id)), "{page}");
     assert_eq!(item(&s, id, own.id).await.decision, None);
+    assert_eq!(item(&s, demo, civil).await.decision, None);
 }
 
 #[tokio::test]
@@ -462,11 +448,11 @@ async fn the_last_agency_admin_is_flagged_not_revoked() {
 #[tokio::test]
 async fn a_mail_accounts_custodian_is_kept_never_revoked() {
     let s = TestServer::start(60).await;
-    let id = open_city(&s).await;
+    let id = demo_review(&s).await;
     let all = items(&s, id).await;
     let custody: Vec<i64> = all
         .iter()
-        .filter(|i| i.kind == ItemKind::Custodian)
+        .filter(|i| i.kind == ItemKind::Custodian && i.decision.is_none())
         .map(|i| i.id)
         .collect();
     assert!(
@@ -481,11 +467,11 @@ async fn a_mail_accounts_custodian_is_kept_never_revoked() {
         "{refused:?}"
     );
     assert_eq!(
-        count(
-            &s,
-            &format!("SELECT COUNT(*) FROM certification_items WHERE campaign_id = {id} AND decision IS NOT NULL")
-        )
-        .await,
+        items(&s, id)
+            .await
+            .iter()
+            .filter(|i| custody.contains(&i.id) && i.decision.is_some())
+            .count(),
         0
     );
     // Kept, they are decided.
@@ -498,13 +484,18 @@ async fn an_item_is_handed_only_to_someone_who_can_judge_it() {
     let s = TestServer::start(60).await;
     let id = demo_review(&s).await;
     let all = items(&s, id).await;
+    // The unit admin's role: 民政局's agency admins review it.
     let it = find(&all, "unit_admin", ItemKind::AdminRole).id;
     let civil = s.principal_of("civil_admin").await;
     let hand = |to: &str| Action::HandOn(to.to_owned());
+    // Not the holder, not oneself, not an admin of another agency, and
+    // not a colleague without the rank (who could then take an admin's
+    // role away).
     for (to, why) in [
         ("unit_admin", "本人"),
         ("civil_admin", "自己"),
-        ("edu_admin", "所屬機關"),
+        ("edu_admin", "也有權清查"),
+        ("staff", "也有權清查"),
     ] {
         let out = decide(&s, "civil_admin", id, &[it], hand(to)).await;
         assert!(
@@ -512,44 +503,91 @@ async fn an_item_is_handed_only_to_someone_who_can_judge_it() {
             "{to}: {out:?}"
         );
     }
-    // An unknown or disabled person is a field error, before any item.
-    for to in ["nobody_here", "disabled", ""] {
+    // An unknown or disabled person, or none, is a field error first.
+    for (to, why) in [
+        ("nobody_here", "找不到"),
+        ("disabled", "找不到"),
+        ("", "請輸入"),
+    ] {
         let r = s
             .app
             .decide_items(&civil, id, &[it], &hand(to), "", &ctx())
             .await;
         assert!(
-            matches!(&r, Err(Error::Invalid(e)) if e[0].field == "to"),
+            matches!(&r, Err(Error::Invalid(e)) if e[0].field == "to" && e[0].message.zh.contains(why)),
             "{to}: {r:?}"
         );
     }
-    // To a colleague of the holder's agency: theirs now, and they are told.
-    assert_eq!(
-        decide(&s, "civil_admin", id, &[it], hand("staff")).await,
-        vec![None]
-    );
-    let (subject, _) = s
-        .last_message_to("staff@mail.tainan.gov.tw")
+    assert_eq!(item(&s, id, it).await.decision, None);
+    // To a system admin, who may review it: theirs now, told with the note.
+    let who = s.principal_of("civil_admin").await;
+    let out = s
+        .app
+        .decide_items(&who, id, &[it], &hand("admin"), "請協助確認", &ctx())
+        .await
+        .unwrap();
+    assert!(out[0].refused.is_none(), "{out:?}");
+    let (subject, body) = s
+        .last_message_to("admin@mail.tainan.gov.tw")
         .await
         .expect("mailed");
     assert!(subject.contains("轉交"), "{subject}");
-    let staff = s.principal_of("staff").await;
-    let v = s
-        .app
-        .campaign(&staff, id, &ViewFilter::default())
-        .await
-        .unwrap();
-    assert_eq!(v.mine, 1);
-    assert!(v.items.items[0].may_decide);
-    // The one who handed it on no longer decides it.
+    assert!(body.contains("請協助確認"), "{body}");
+    let handed = item(&s, id, it).await;
+    assert_eq!(
+        (handed.note.as_str(), handed.handed_by_name.as_deref()),
+        ("請協助確認", Some("林美玲"))
+    );
+    // The one who handed it on no longer decides it; the one it went to does.
     assert!(decide(&s, "civil_admin", id, &[it], Action::Revoke).await[0].is_some());
     assert_eq!(
-        decide(&s, "staff", id, &[it], Action::Keep).await,
+        decide(&s, "admin", id, &[it], Action::Keep).await,
         vec![None]
     );
-    let done = item(&s, id, it).await;
-    assert_eq!(done.decision, Some(Decision::Keep));
-    assert_eq!(done.handed_by_name.as_deref(), Some("林美玲"));
+    assert_eq!(item(&s, id, it).await.decision, Some(Decision::Keep));
+}
+
+/// One open review covers a person at a time, so nobody's right is
+/// reviewed twice at once.
+#[tokio::test]
+async fn a_right_is_in_one_open_review_at_a_time() {
+    let s = TestServer::start(60).await;
+    // The demo's review of 民政局 is open: the city's would cover its
+    // people again, and so would one of its units'.
+    let r = open_city(&s).await;
+    assert!(
+        matches!(&r, Err(Error::Conflict { message, .. }) if message.zh.contains("仍在進行中")),
+        "{r:?}"
+    );
+    let unit = count(
+        &s,
+        "SELECT u.id FROM org_units u JOIN org_units a ON a.id = u.agency_id \
+         WHERE a.name = '民政局' AND u.name = '行政科'",
+    )
+    .await;
+    let admin = s.principal_of("admin").await;
+    let r = s
+        .app
+        .open_campaign(
+            &admin,
+            &OpenInput {
+                name: "行政科權限清查".into(),
+                scope_kind: "unit".into(),
+                unit: Some(unit),
+                deadline: day(&s, 14),
+                on_expiry: "flag".into(),
+                ..Default::default()
+            },
+            &ctx(),
+        )
+        .await;
+    assert!(matches!(r, Err(Error::Conflict { .. })), "{r:?}");
+    // Another agency's stands beside it.
+    assert!(open(&s, "admin", "主計處", 30, "flag").await.is_ok());
+    // Once 民政局's ends, the city's still waits for 主計處's.
+    s.clock.advance(Duration::days(22));
+    s.app.close_due_campaigns(&DEADLINE).await.unwrap();
+    assert!(matches!(open_city(&s).await, Err(Error::Conflict { .. })));
 }
 
 #[tokio::test]
@@ -625,9 +663,12 @@ async fn the_report_lists_every_decision_with_who_and_when() {
         assert_eq!(rows.len(), all.len() + 1, "{format}: {rows:?}");
         let kept = rows
             .iter()
-            .find(|r| r.iter().any(|c| c.contains("clerk")))
+            .find(|r| r.iter().any(|c| c.contains("clerk")) && r.iter().any(|c| c == "保留"))
             .expect("the clerk's kept custody");
-        assert!(kept.iter().any(|c| c == "保留"), "{kept:?}");
+        assert!(
+            kept.iter().any(|c| c == "啟用"),
+            "the state in words: {kept:?}"
+        );
         assert!(kept.iter().any(|c| c.contains("林美玲")), "{kept:?}");
     }
     let (st, pdf) = c
@@ -657,7 +698,8 @@ async fn bad_input_is_refused_by_field_and_changes_nothing() {
     let soon = day(&s, 1);
     let far = day(&s, 200);
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (vec![("name", "")], "長度至少須 2 個字元"),
+        (vec![("name", "")], "請輸入清查名稱"),
+        (vec![("name", "x")], "長度至少須 2 個字元"),
         (vec![("deadline", &soon)], "截止日期須在"),
         (vec![("deadline", &far)], "截止日期須在"),
         (vec![("deadline", "2026-13-45")], "請輸入截止日期"),
@@ -766,6 +808,10 @@ async fn a_forged_form_without_the_token_changes_nothing() {
 #[tokio::test]
 async fn a_reviewer_works_through_the_pages_with_unused_accounts_first() {
     let s = TestServer::start(60).await;
+    // The demo's review of 民政局 ends first: one open review at a time
+    // covers a person.
+    s.clock.advance(Duration::days(22));
+    assert_eq!(s.app.close_due_campaigns(&DEADLINE).await.unwrap(), 1);
     // Everyone signed in yesterday but the clerk, seven months ago.
     {
         let mut c = s.app.db.read().await.unwrap();
@@ -838,8 +884,98 @@ async fn a_reviewer_works_through_the_pages_with_unused_accounts_first() {
     ]);
     let (st, _, back) = c.post_form(&format!("/access-reviews/{id}"), &form).await;
     assert_eq!(st, 303);
-    assert_eq!(back, format!("/access-reviews/{id}?ok=decided"));
+    assert_eq!(
+        back,
+        format!("/access-reviews/{id}?ok=kept&n={}", custody.len())
+    );
+    let (_, page) = c.get(&back).await;
+    assert!(
+        page.contains(&format!("已保留 {} 項權限", custody.len())),
+        "the flash counts them"
+    );
     let (_, page) = c.get(&format!("/access-reviews/{id}?state=decided")).await;
     assert!(page.contains("仍負責保管"), "{page}");
-    assert!(page.contains("清查結果已儲存") || page.contains("保留"));
+}
+
+/// A unit admin reviews the unit's people, never the rights of the agency
+/// admin over them: those go to the system admins, and a guessed id names
+/// nobody.
+#[tokio::test]
+async fn a_unit_admin_neither_sees_nor_decides_the_rights_of_those_above_them() {
+    let s = TestServer::start(60).await;
+    s.clock.advance(Duration::days(22));
+    s.app.close_due_campaigns(&DEADLINE).await.unwrap();
+    // 民政局's agency admin holds a member category, as a person of 行政科.
+    const GRANT: Unattended = Unattended::unattended("the test's grant");
+    let civil = s.account_id("civil_admin").await;
+    let category = count(&s, "SELECT id FROM member_categories WHERE code = 'plnusr'").await;
+    {
+        let mut c = s.app.db.read().await.unwrap();
+        portico_store::access::grant_directly(
+            &mut c,
+            GRANT.access(portico_core::ids::AccountId(civil)),
+            portico_core::access::Step::Category,
+            category,
+            None,
+            s.app.now(),
+        )
+        .await
+        .unwrap();
+    }
+    let unit = count(
+        &s,
+        "SELECT u.id FROM org_units u JOIN org_units a ON a.id = u.agency_id \
+         WHERE a.name = '民政局' AND u.name = '行政科'",
+    )
+    .await;
+    let who = s.principal_of("civil_admin").await;
+    let id = s
+        .app
+        .open_campaign(
+            &who,
+            &OpenInput {
+                name: "行政科權限清查".into(),
+                scope_kind: "unit".into(),
+                unit: Some(unit),
+                deadline: day(&s, 14),
+                on_expiry: "flag".into(),
+                ..Default::default()
+            },
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    let all = items(&s, id).await;
+    let hers = find(&all, "civil_admin", ItemKind::Category);
+    assert_eq!(hers.reviewer, portico_core::certification::Reviewer::System);
+    // Not on the unit admin's list, not theirs to decide, and not named.
+    let unit_admin = s.principal_of("unit_admin").await;
+    let f = ViewFilter {
+        state: "any".into(),
+        ..Default::default()
+    };
+    let seen = s.app.campaign(&unit_admin, id, &f).await;
+    assert!(
+        seen.as_ref()
+            .map(|v| v.items.items.iter().all(|i| i.item.login != "civil_admin"))
+            .unwrap_or(true),
+        "{seen:?}"
+    );
+    let out = s
+        .app
+        .decide_items(&unit_admin, id, &[hers.id], &Action::Revoke, "", &ctx())
+        .await
+        .unwrap();
+    assert!(out[0].refused.is_some());
+    assert_eq!(
+        out[0].label,
+        format!("#{}", hers.id),
+        "a guessed id names nobody"
+    );
+    assert_eq!(item(&s, id, hers.id).await.decision, None);
+    // The system admin decides it.
+    assert_eq!(
+        decide(&s, "admin", id, &[hers.id], Action::Keep).await,
+        vec![None]
+    );
 }

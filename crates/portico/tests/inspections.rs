@@ -828,9 +828,10 @@ async fn an_export_or_another_persons_trail_states_its_grounds() {
         (422, Some("reason")),
         "{b}"
     );
-    let (st, b) = c
-        .api_get("/audit?actor=civil_admin&reason_kind=other&reason=%E9%99%B3%E6%83%85%E6%A1%88%E8%AA%BF%E6%9F%A5")
-        .await;
+    let grounds = "/audit?actor=civil_admin&reason_kind=other&reason=%E9%99%B3%E6%83%85%E6%A1%88%E8%AA%BF%E6%9F%A5";
+    let (st, b) = c.api_get(grounds).await;
+    assert_eq!(st, 409, "grounds without the session's token: {b}");
+    let (st, b) = c.api_get_with_token(grounds, &csrf).await;
     assert_eq!(st, 200, "{b}");
     assert_eq!(count(&s, used).await, before + 3);
 }

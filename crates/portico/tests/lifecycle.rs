@@ -208,8 +208,12 @@ async fn apply_then_approve_then_activate_then_sign_in() {
 
     // Every step is in the audit trail.
     let mut admin = s.signed_in("admin").await;
+    let csrf = admin.csrf().await;
     let (_, trail) = admin
-        .api_get("/audit?actor=chenhua&reason_kind=case&reason=R115-0042")
+        .api_get_with_token(
+            "/audit?actor=chenhua&reason_kind=case&reason=R115-0042",
+            &csrf,
+        )
         .await;
     let actions: Vec<&str> = trail["items"]
         .as_array()

@@ -793,7 +793,9 @@ async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
         "actor=admin&reason_kind=case&reason=R115-0042",
         "ip=127.0.0.1",
     ] {
-        let (_, found) = civil.api_get(&format!("/audit?{q}&per_page=200")).await;
+        let (_, found) = civil
+            .api_get_with_token(&format!("/audit?{q}&per_page=200"), &csrf)
+            .await;
         let seqs: Vec<i64> = found["items"]
             .as_array()
             .unwrap()
@@ -803,7 +805,10 @@ async fn a_lower_admin_does_not_see_who_above_them_acted_nor_from_where() {
         assert!(!seqs.contains(&seq), "{q}: {found}");
     }
     let (_, found) = civil
-        .api_get("/audit?actor=admin&reason_kind=case&reason=R115-0042")
+        .api_get_with_token(
+            "/audit?actor=admin&reason_kind=case&reason=R115-0042",
+            &csrf,
+        )
         .await;
     assert_eq!(found["total"], 0, "{found}");
     let (_, found) = admin.api_get("/audit?actor=admin").await;

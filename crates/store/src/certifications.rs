@@ -6,7 +6,7 @@ use portico_core::certification::{
     Decision, Holding, ItemKind, OnExpiry, Reviewer, ScopeKind, State, UNUSED_AFTER,
 };
 use portico_core::org::TreePath;
-use portico_core::permission::{CampaignOwner, Certifier, Reviewing};
+use portico_core::permission::{CampaignOwner, Certifier, Reviewing, RoleKind};
 use sqlx::any::AnyRow;
 use time::{Date, OffsetDateTime};
 
@@ -138,6 +138,11 @@ pub async fn insert(
     r.i64("id")
 }
 
+/// The holder's agency and highest admin role, beside each right.
+const HOLDER: &str = "COALESCE(au.agency_id, au.id) AS holder_agency, \
+    (SELECT MAX(CASE r2.kind WHEN 'system_admin' THEN 3 WHEN 'agency_admin' THEN 2 \
+    WHEN 'unit_admin' THEN 1 ELSE 0 END) FROM roles r2 WHERE r2.account_id = a.id) AS holder_rank";
+
 /// Every right held in a scope: the accounts of a subtree (`under`), or
 /// everyone's roles in one application (`app`). Accounts that hold
 /// nothing any more (cancelled, rejected, still applying) are left out.
@@ -150,33 +155,33 @@ pub async fn holdings(
         (
             "admin_role",
             "SELECT r.account_id, r.id AS ref_id, r.kind AS code, COALESCE(su.name, '') AS name, \
-             COALESCE(su.agency_id, su.id) AS place, a.last_sign_in_at \
+             COALESCE(su.agency_id, su.id) AS place, a.last_sign_in_at, {HOLDER} \
              FROM roles r JOIN accounts a ON a.id = r.account_id JOIN org_units au ON au.id = a.unit_id \
              LEFT JOIN org_units su ON su.id = r.scope_unit_id WHERE 1 = 1",
         ),
         (
             "app_role",
             "SELECT h.account_id, r.id AS ref_id, r.code, ap.name || '／' || r.name AS name, \
-             r.app_id AS place, a.last_sign_in_at \
+             r.app_id AS place, a.last_sign_in_at, {HOLDER} \
              FROM account_roles h JOIN app_roles r ON r.id = h.role_id JOIN apps ap ON ap.id = r.app_id \
              JOIN accounts a ON a.id = h.account_id JOIN org_units au ON au.id = a.unit_id WHERE 1 = 1",
         ),
         (
             "membership",
-            "SELECT h.account_id, o.id AS ref_id, '' AS code, o.name, o.unit_id AS place, a.last_sign_in_at \
+            "SELECT h.account_id, o.id AS ref_id, '' AS code, o.name, o.unit_id AS place, a.last_sign_in_at, {HOLDER} \
              FROM account_orgs h JOIN access_orgs o ON o.id = h.org_id \
              JOIN accounts a ON a.id = h.account_id JOIN org_units au ON au.id = a.unit_id WHERE 1 = 1",
         ),
         (
             "category",
-            "SELECT h.account_id, m.id AS ref_id, m.code, m.name, a.unit_id AS place, a.last_sign_in_at \
+            "SELECT h.account_id, m.id AS ref_id, m.code, m.name, a.unit_id AS place, a.last_sign_in_at, {HOLDER} \
              FROM account_categories h JOIN member_categories m ON m.id = h.category_id \
              JOIN accounts a ON a.id = h.account_id JOIN org_units au ON au.id = a.unit_id WHERE 1 = 1",
         ),
         (
             "custodian",
             "SELECT m.custodian_id AS account_id, m.id AS ref_id, m.kind AS code, m.address AS name, \
-             m.agency_id AS place, a.last_sign_in_at \
+             m.agency_id AS place, a.last_sign_in_at, {HOLDER} \
              FROM mailboxes m JOIN accounts a ON a.id = m.custodian_id JOIN org_units au ON au.id = a.unit_id \
              WHERE m.state IN ('active', 'disabled')",
         ),
@@ -186,7 +191,8 @@ pub async fn holdings(
         if app.is_some() && *kind != "app_role" {
             continue;
         }
-        let mut b = SqlBuf::new(sql);
+        let sql = sql.replace("{HOLDER}", HOLDER);
+        let mut b = SqlBuf::new(&sql);
         b.push(" AND a.state IN ('active', 'disabled')");
         if let Some(root) = under {
             b.in_subtrees("au.path", std::slice::from_ref(root));
@@ -206,6 +212,13 @@ pub async fn holdings(
                 name: r.text("name")?,
                 place: r.opt_i64("place")?,
                 last_used_at: r.opt_i64("last_sign_in_at")?.map(at),
+                holder_rank: match r.opt_i64("holder_rank")?.unwrap_or(0) {
+                    3 => Some(RoleKind::SystemAdmin),
+                    2 => Some(RoleKind::AgencyAdmin),
+                    1 => Some(RoleKind::UnitAdmin),
+                    _ => None,
+                },
+                holder_agency: r.opt_i64("holder_agency")?,
             });
         }
     }
@@ -577,10 +590,11 @@ pub async fn hand_on(
     who: &Certifier,
     item: i64,
     to: i64,
+    note: &str,
     now: OffsetDateTime,
 ) -> Result<bool> {
     let r = sqlx::query(
-        "UPDATE certification_items SET reviewer_kind = 'person', reviewer_id = $1, handed_by = $2, handed_at = $3 \
+        "UPDATE certification_items SET reviewer_kind = 'person', reviewer_id = $1, handed_by = $2, handed_at = $3, note = $6 \
          WHERE id = $4 AND account_id = $5 AND decision IS NULL AND account_id <> $1 \
          AND campaign_id IN (SELECT id FROM certifications WHERE state = 'open')",
     )
@@ -589,6 +603,7 @@ pub async fn hand_on(
     .bind(ms(now))
     .bind(item)
     .bind(who.account().0)
+    .bind(note)
     .execute(&mut *c)
     .await
     .map_err(db_err)?;

@@ -92,6 +92,15 @@
       if (!window.confirm(f.getAttribute("data-confirm"))) { ev.preventDefault(); }
     });
   });
+  // Revoking in an access review asks first, naming how many.
+  document.querySelectorAll("form[data-confirm-revoke]").forEach(function (f) {
+    f.addEventListener("submit", function (ev) {
+      var revoke = f.querySelector('input[name="action"][value="revoke"]');
+      if (!revoke || !revoke.checked) { return; }
+      var n = f.querySelectorAll('input[name="items"]:checked').length;
+      if (!window.confirm(f.getAttribute("data-confirm-revoke").replace("{n}", n))) { ev.preventDefault(); }
+    });
+  });
   // 004 §參: the unit is picked under the 府內單位 / 府外機關 / 區公所 tabs.
   // Without the script the tabs stay hidden and the list shows every group.
   document.querySelectorAll("[data-unit-tabs]").forEach(function (tabs) {

@@ -60,7 +60,8 @@ async fn audit(
             Err(e) => return Err(WebError::page(e, lang)),
         }
     }
-    audit_page(&s, &q, page, errs, person, status)
+    let needs = person && grounds.is_none();
+    audit_page(&s, &q, page, errs, (person, needs), status)
 }
 
 fn empty_page() -> portico_store::Page<portico_store::audit::Event> {
@@ -86,7 +87,7 @@ fn audit_page(
     q: &RecordsQuery,
     page: portico_store::Page<portico_store::audit::Event>,
     errs: Vec<portico_core::FieldError>,
-    asks: bool,
+    (asks, needs_grounds): (bool, bool),
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
@@ -103,6 +104,7 @@ fn audit_page(
             },
             errs: Errors::new(errs, lang),
             asks,
+            needs_grounds,
             reason_kind: q.reason_kind.clone(),
             reason: q.reason.clone(),
         },
@@ -121,10 +123,17 @@ async fn audit_export(
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let (f, errs) = q.filter();
-    let empty = empty_page();
     if !errs.is_empty() {
         admins_only(&st, &s, &ctx).await?;
-        return audit_page(&s, &q, empty, errs, true, crate::error::INVALID_INPUT);
+        let page = empty_page();
+        return audit_page(
+            &s,
+            &q,
+            page,
+            errs,
+            (true, false),
+            crate::error::INVALID_INPUT,
+        );
     }
     if q.grounds().is_some() {
         s.check_csrf(&q.csrf)?;
@@ -136,7 +145,29 @@ async fn audit_export(
     {
         Ok(b) => b,
         Err(Error::Invalid(errs)) => {
-            return audit_page(&s, &q, empty, errs, true, crate::error::INVALID_INPUT);
+            // The list stays as it was (one person's only with grounds),
+            // the grounds asked for beside it.
+            let page = match q.grounds() {
+                None if f
+                    .actor_login
+                    .as_deref()
+                    .is_none_or(|l| l == s.0.principal.login()) =>
+                {
+                    st.app
+                        .audit_events(&s.0.principal, &f, None, q.page.unwrap_or(1), 30, &ctx)
+                        .await
+                        .unwrap_or_else(|_| empty_page())
+                }
+                _ => empty_page(),
+            };
+            return audit_page(
+                &s,
+                &q,
+                page,
+                errs,
+                (true, false),
+                crate::error::INVALID_INPUT,
+            );
         }
         Err(e) => return Err(WebError::page(e, lang)),
     };

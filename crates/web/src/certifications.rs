@@ -21,14 +21,18 @@ pub fn router() -> Router<AppState> {
         .route("/access-reviews/{id}/report", get(report))
 }
 
-fn flash_of(code: Option<&str>) -> Option<Msg> {
+fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
     Some(match code? {
         "opened" => Msg::new(
             "權限清查已開始，清查人已收到通知",
             "The review has opened and its reviewers are told",
         ),
-        "decided" => Msg::new("清查結果已儲存", "The decisions are saved"),
-        "handed" => Msg::new("已轉交，對方已收到通知", "Handed on; the person is told"),
+        "kept" => Msg::owned(format!("已保留 {n} 項權限"), format!("{n} rights kept")),
+        "revoked" => Msg::owned(format!("已撤銷 {n} 項權限"), format!("{n} rights revoked")),
+        "handed" => Msg::owned(
+            format!("已轉交 {n} 項，對方已收到通知"),
+            format!("{n} handed on; the person is told"),
+        ),
         _ => return None,
     })
 }
@@ -38,6 +42,7 @@ fn flash_of(code: Option<&str>) -> Option<Msg> {
 struct ListQuery {
     page: u32,
     ok: Option<String>,
+    n: u32,
 }
 
 async fn index(
@@ -84,7 +89,7 @@ async fn index_page(
     let today = st.app.now().to_offset(portico_core::time::TAIPEI).date();
     render_as(
         CampaignsPage {
-            c: Chrome::of(&s.0, "access-reviews").with_flash(flash_of(ok)),
+            c: Chrome::of(&s.0, "access-reviews").with_flash(flash_of(ok, 0)),
             page: list,
             query_string: String::new(),
             choices,
@@ -97,6 +102,12 @@ async fn index_page(
             } else {
                 sent.deadline
             },
+            deadline_min: portico_core::time::date_str(
+                portico_core::certification::deadline_range(today).0,
+            ),
+            deadline_max: portico_core::time::date_str(
+                portico_core::certification::deadline_range(today).1,
+            ),
             on_expiry: sent.on_expiry,
             error,
             errs: Errors::new(errs, lang),
@@ -153,6 +164,7 @@ struct ItemsQuery {
     q: String,
     page: u32,
     ok: Option<String>,
+    n: u32,
 }
 
 async fn campaign(
@@ -200,7 +212,7 @@ async fn campaign_page(
     use crate::extract::urlencode as e;
     render_as(
         CampaignPage {
-            c: Chrome::of(&s.0, "access-reviews").with_flash(flash_of(q.ok.as_deref())),
+            c: Chrome::of(&s.0, "access-reviews").with_flash(flash_of(q.ok.as_deref(), q.n)),
             campaign: v.campaign,
             owner: v.owner,
             mine: v.mine,
@@ -279,10 +291,16 @@ async fn decide(
                 .filter_map(|o| o.refused.map(|m| (o.label, m.get(lang).to_owned())))
                 .collect();
             if refused.is_empty() {
-                let ok = if handing { "handed" } else { "decided" };
+                let ok = match get("action") {
+                    _ if handing => "handed",
+                    "revoke" => "revoked",
+                    _ => "kept",
+                };
                 let show = if back.show == "all" { "&show=all" } else { "" };
+                let n = ids.len();
                 return Ok(
-                    Redirect::to(&format!("/access-reviews/{id}?ok={ok}{show}")).into_response()
+                    Redirect::to(&format!("/access-reviews/{id}?ok={ok}&n={n}{show}"))
+                        .into_response(),
                 );
             }
             sent.outcome = refused;
@@ -307,14 +325,15 @@ struct ReportQuery {
 async fn report(
     State(st): State<AppState>,
     s: Signed,
+    ReqCtx(ctx): ReqCtx,
     Path(id): Path<i64>,
     LenientQuery(q): LenientQuery<ReportQuery>,
 ) -> Result<Response, WebError> {
     let p = &s.0.principal;
     let r = match q.format.as_str() {
-        "pdf" => st.app.campaign_pdf(p, id).await,
+        "pdf" => st.app.campaign_pdf(p, id, &ctx).await,
         other => match Sheet::parse(other) {
-            Some(f) => st.app.campaign_sheet(p, id, f).await,
+            Some(f) => st.app.campaign_sheet(p, id, f, &ctx).await,
             None => Err(Error::NotFound),
         },
     };

@@ -93,9 +93,16 @@ impl App {
         let mut out = Vec::with_capacity(ids.len());
         let mut handed = Vec::new();
         for id in ids {
-            let label = match store::item(&mut *self.db.read().await?, campaign, *id).await? {
-                Some(i) => format!("{}（{}）{}", i.account_name, i.login, what(&i)),
-                None => format!("#{id}"),
+            // Named only to someone who may decide it: a guessed id tells
+            // nobody whose right it is.
+            let label = {
+                let mut c = self.db.read().await?;
+                match store::item(&mut c, campaign, *id).await? {
+                    Some(i) if self.certifier_of(&mut c, actor, &i).await.is_ok() => {
+                        format!("{}（{}）{}", i.account_name, i.login, what(&i))
+                    }
+                    _ => format!("#{id}"),
+                }
             };
             let refused = match self
                 .decide_item(actor, campaign, *id, action, &note, to.as_ref(), ctx)
@@ -132,7 +139,7 @@ impl App {
             self.put_mail(
                 &mut tx,
                 &to.official_email,
-                mail::review_handed(&c, actor.name(), first, handed.len()),
+                mail::review_handed(&c, actor.name(), first, handed.len(), &note),
                 Some(to.id),
                 to.unit_path.as_str(),
             )
@@ -145,6 +152,15 @@ impl App {
 
     /// The person an item is handed to: an active account, named by login.
     async fn hand_target(&self, login: &str) -> Result<accounts::Account> {
+        if login.trim().is_empty() {
+            return Err(Error::invalid(
+                "to",
+                Msg::new(
+                    "請輸入轉交對象的帳號",
+                    "Enter the login of the person to hand it to",
+                ),
+            ));
+        }
         let a = accounts::find_by_login(&mut *self.db.read().await?, login.trim()).await?;
         match a {
             Some(a) if a.state == AccountState::Active => Ok(a),
@@ -226,7 +242,7 @@ impl App {
             }
             Action::HandOn(_) => {
                 let to = to.ok_or(Error::NotFound)?;
-                if !store::hand_on(tx, cert, id, to.id.0, now).await? {
+                if !store::hand_on(tx, cert, id, to.id.0, note, now).await? {
                     return Err(taken());
                 }
                 ("certification.hand", json!({ "to": to.login }))
@@ -240,9 +256,10 @@ impl App {
         Ok(())
     }
 
-    /// An item goes on to someone who can judge it: an active person of the
-    /// holder's agency, or one of the application's managers for its role
-    /// — never the holder, nor the one handing it.
+    /// An item goes on to someone else who could judge it by their rank
+    /// (an admin over the unit or the agency, one of the application's
+    /// managers, a system admin) — never the holder, nor the one handing
+    /// it, nor a colleague without the rank.
     async fn may_hand_to(
         &self,
         c: &mut Conn,
@@ -265,22 +282,27 @@ impl App {
         if to.id == by {
             return refuse("不能轉交給自己", "You cannot hand it to yourself");
         }
-        let holder = accounts::get(c, AccountId(item.account_id))
+        let roles: Vec<_> = roles::of_account(c, to.id)
             .await?
-            .ok_or(Error::NotFound)?;
-        let same_agency = holder.agency_id.is_some() && holder.agency_id == to.agency_id;
-        let manager = match item.reviewer {
-            Reviewer::App(app) => portico_store::access::defs::manager_ids(c, app)
-                .await?
-                .contains(&to.id),
-            _ => false,
+            .iter()
+            .map(|g| g.role())
+            .collect();
+        let managers = match item.reviewer {
+            Reviewer::App(app) => portico_store::access::defs::manager_ids(c, app).await?,
+            _ => Vec::new(),
         };
-        if same_agency || manager {
+        let seen = portico_core::permission::ItemSeen {
+            account: AccountId(item.account_id),
+            reviewer: item.reviewer,
+            place: item.reviewer_path.as_ref(),
+            managers: &managers,
+        };
+        if portico_core::permission::could_review(to.id, &roles, &seen) {
             Ok(())
         } else {
             refuse(
-                "只能轉交給權限持有人所屬機關的同仁，或該應用系統的管理者",
-                "Hand it only to someone of the holder's agency, or to one of the application's managers",
+                "只能轉交給也有權清查此項目的管理者：同單位或機關的管理者、該應用系統的管理者，或系統管理者",
+                "Hand it only to someone else who may review it: an admin of the unit or agency, one of the application's managers, or a system admin",
             )
         }
     }

@@ -178,6 +178,42 @@ pub(crate) fn target(e: &mut audit::NewEvent, c: &Campaign) {
         .unwrap_or_else(|| "/".into());
 }
 
+/// A right is in one open review at a time: a city, agency or unit
+/// campaign may not cover people another open one covers (an
+/// application's campaign stands beside them).
+async fn refuse_overlap(c: &mut Conn, scope: &Scope) -> Result<()> {
+    if scope.kind == ScopeKind::App {
+        return Ok(());
+    }
+    for o in store::open(c).await? {
+        if o.scope_kind == ScopeKind::App {
+            continue;
+        }
+        let overlaps = match (scope.under.as_ref(), o.place_path.as_ref()) {
+            (Some(a), Some(b)) => a.contains(b) || b.contains(a),
+            _ => true,
+        };
+        if overlaps {
+            return Err(Error::Conflict {
+                field: "scope",
+                message: Msg::owned(
+                    format!(
+                        "「{}」仍在進行中，範圍與此重疊；請待它結束（{}）後再開始，以免同一項權限被清查兩次",
+                        o.name,
+                        portico_core::time::date_str(o.deadline)
+                    ),
+                    format!(
+                        "\"{}\" is still open and covers some of the same people; open this once it ends ({})",
+                        o.name,
+                        portico_core::time::date_str(o.deadline)
+                    ),
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl App {
     async fn scope_of(
         &self,
@@ -285,6 +321,7 @@ impl App {
     ) -> Result<i64> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        refuse_overlap(&mut tx, scope).await?;
         let id = store::insert(
             &mut tx,
             &owner,

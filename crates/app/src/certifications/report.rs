@@ -1,22 +1,31 @@
 //! A campaign's report (權限清查紀錄): every item with its decision, who
 //! decided and when, as a workbook (xlsx or ODS) or PDF, for the campaign's
 //! owner to keep.
-use super::{decision_label, reviewer_label, what};
+use super::{decision_label, reviewer_label, target, what};
 use crate::export::{Sheet, Table, table};
 use crate::inspections::RecordFile;
 use crate::pdf::{H, LEFT, Pen, RIGHT, W, finish, new_doc, width};
-use crate::{App, Result};
+use crate::{App, Ctx, Result, event};
 use krilla::page::PageSettings;
 use krilla::text::Font;
 use portico_core::certification::unused;
 use portico_core::permission::Principal;
 use portico_core::time::{date_str, display};
 use portico_store::certifications::{self as store, Campaign, Item, ItemFilter};
+use portico_store::{audit, db_err};
+use serde_json::json;
 use time::OffsetDateTime;
 
 impl App {
-    /// The campaign and all its items, for its owner.
-    async fn report_rows(&self, actor: &Principal, id: i64) -> Result<(Campaign, Vec<Item>)> {
+    /// The campaign and all its items, for its owner; the download, which
+    /// names people and their last sign-in, is audited.
+    async fn report_rows(
+        &self,
+        actor: &Principal,
+        id: i64,
+        format: &str,
+        ctx: &Ctx,
+    ) -> Result<(Campaign, Vec<Item>)> {
         let mut c = self.db.read().await?;
         let campaign = store::get(&mut c, id)
             .await?
@@ -26,6 +35,16 @@ impl App {
         let items = store::items(&mut c, id, &all, campaign.opened_at, 1, 0)
             .await?
             .items;
+        drop(c);
+        let mut tx = self.db.begin().await?;
+        let mut e = event(ctx, "certification.report");
+        self.as_actor(&mut tx, &mut e, Some(actor.account_id()))
+            .await?;
+        target(&mut e, &campaign);
+        e.outcome = Some(portico_core::audit::Outcome::Ok);
+        e.detail = json!({ "format": format, "items": items.len() }).to_string();
+        audit::append(&mut tx, &e, self.now()).await?;
+        tx.commit().await.map_err(db_err)?;
         Ok((campaign, items))
     }
 
@@ -35,8 +54,9 @@ impl App {
         actor: &Principal,
         id: i64,
         format: Sheet,
+        ctx: &Ctx,
     ) -> Result<RecordFile> {
-        let (c, items) = self.report_rows(actor, id).await?;
+        let (c, items) = self.report_rows(actor, id, format.extension(), ctx).await?;
         let headers = [
             "項目編號",
             "帳號",
@@ -65,7 +85,9 @@ impl App {
                     i.login.clone(),
                     i.account_name.clone(),
                     i.unit_name.clone(),
-                    i.account_state.clone(),
+                    portico_core::account::AccountState::parse(&i.account_state)
+                        .map(|a| a.label().zh.to_string())
+                        .unwrap_or_else(|| i.account_state.clone()),
                     i.kind.label().zh.to_string(),
                     what(i),
                     i.last_used_at
@@ -103,8 +125,8 @@ impl App {
     }
 
     /// The report as PDF.
-    pub async fn campaign_pdf(&self, actor: &Principal, id: i64) -> Result<RecordFile> {
-        let (c, items) = self.report_rows(actor, id).await?;
+    pub async fn campaign_pdf(&self, actor: &Principal, id: i64, ctx: &Ctx) -> Result<RecordFile> {
+        let (c, items) = self.report_rows(actor, id, "pdf", ctx).await?;
         let portal = self.portal_name();
         let now = self.now();
         let name = format!("權限清查-{}.pdf", c.id);

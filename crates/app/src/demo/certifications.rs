@@ -140,15 +140,21 @@ impl App {
         .await?
         .items;
         // About half decided: the bureau's admin keeps the mail accounts'
-        // custody and some recent rights and revokes two long-unused memberships; the
+        // custody (but one) and some recent rights and revokes two long-unused memberships; the
         // application's manager keeps some of its roles and hands one to
         // the bureau's admin. The admins' own roles wait.
         let mut revoked = 0;
         let mut handed = false;
+        let mut custody_left = false;
         for (k, item) in items.iter().enumerate() {
             let unused = portico_core::certification::unused(item.last_used_at, now);
             let (by, action, note) = match item.reviewer {
                 _ if item.kind == ItemKind::AdminRole => continue,
+                // The first mail account's custody is left waiting.
+                _ if item.kind == ItemKind::Custodian && !custody_left => {
+                    custody_left = true;
+                    continue;
+                }
                 _ if item.kind == ItemKind::Custodian => (&civil_admin, Action::Keep, "仍負責保管"),
                 Reviewer::App(_) if !handed => {
                     handed = true;

@@ -261,6 +261,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "Access review: flagged at the deadline",
     ),
     (
+        "certification.report",
+        "下載權限清查報告",
+        "Access review report downloaded",
+    ),
+    (
         "certification.close",
         "權限清查結束",
         "Access review closed",
@@ -489,6 +494,7 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("query_reason", "查詢原因", "Reason"),
     ("person", "查詢對象", "Whose records"),
     ("rows", "匯出筆數", "Rows exported"),
+    ("format", "格式", "Format"),
     ("range", "期間", "Period"),
     ("page", "頁次", "Page"),
     ("period", "稽核期別", "Period"),

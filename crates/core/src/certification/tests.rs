@@ -10,6 +10,8 @@ fn holding(kind: ItemKind, code: &str, place: Option<i64>) -> Holding {
         name: "x".into(),
         place,
         last_used_at: None,
+        holder_rank: None,
+        holder_agency: None,
     }
 }
 
@@ -107,4 +109,51 @@ fn names_round_trip() {
     ] {
         assert_eq!(Reviewer::from_parts(r.kind_str(), r.id()), Some(r));
     }
+}
+
+#[test]
+fn a_right_of_an_admin_goes_to_those_above_them() {
+    let of = |kind, code: &str, place, rank| {
+        reviewer_of(&Holding {
+            holder_rank: Some(rank),
+            holder_agency: Some(2),
+            ..holding(kind, code, place)
+        })
+    };
+    // An agency admin's category, membership and custody: the system
+    // admins', never a unit admin of the agency's.
+    for kind in [ItemKind::Category, ItemKind::Membership] {
+        assert_eq!(
+            of(kind, "", Some(5), RoleKind::AgencyAdmin),
+            Reviewer::System
+        );
+    }
+    assert_eq!(
+        of(
+            ItemKind::Custodian,
+            "agency",
+            Some(2),
+            RoleKind::AgencyAdmin
+        ),
+        Reviewer::System
+    );
+    // A unit admin's unit-reviewed rights: their agency's admins'.
+    assert_eq!(
+        of(ItemKind::Category, "", Some(5), RoleKind::UnitAdmin),
+        Reviewer::Agency(2)
+    );
+    assert_eq!(
+        of(ItemKind::Custodian, "agency", Some(2), RoleKind::UnitAdmin),
+        Reviewer::Agency(2)
+    );
+    // An application's roles stay with its managers.
+    assert_eq!(
+        of(
+            ItemKind::AppRole,
+            "stat.user",
+            Some(11),
+            RoleKind::AgencyAdmin
+        ),
+        Reviewer::App(11)
+    );
 }

@@ -3,7 +3,7 @@
 //! each reviewer's list holds. A child of `permission`, so it reads the
 //! principal's private fields as the other checks do.
 use super::access::AccessGrant;
-use super::{AccountWrite, Principal, RoleGrant, RoleKind, Unattended};
+use super::{AccountWrite, Principal, Role, RoleGrant, RoleKind, Unattended};
 use crate::certification::{Reviewer, ScopeKind};
 use crate::error::Error;
 use crate::ids::{AccountId, OrgUnitId};
@@ -168,17 +168,8 @@ impl Principal {
         if s.account == self.account_id {
             return Err(own_item());
         }
-        let ok = self.is_system_admin()
-            || match s.reviewer {
-                Reviewer::Unit(_) => s.place.is_some_and(|p| self.rank_over(p).is_some()),
-                Reviewer::Agency(_) => s.place.is_some_and(|p| {
-                    self.rank_over(p)
-                        .is_some_and(|r| r >= RoleKind::AgencyAdmin)
-                }),
-                Reviewer::App(_) => s.managers.contains(&self.account_id),
-                Reviewer::Person(id) => id == self.account_id.0,
-                Reviewer::System => false,
-            };
+        let ok = matches!(s.reviewer, Reviewer::Person(id) if id == self.account_id.0)
+            || could_review(self.account_id, &self.roles, s);
         if ok {
             Ok(Certifier {
                 by: Some(self.account_id),
@@ -207,6 +198,37 @@ impl Principal {
             apps,
         }
     }
+}
+
+/// Would the person `who`, holding `roles`, review this item by their
+/// rank (any system admin; an admin over the unit; an agency admin over
+/// the agency; one of the application's managers)? Never their own. An
+/// item is handed on only to such a person: someone else who could judge
+/// it, never a colleague without the rank (who could then revoke an
+/// admin's role).
+pub fn could_review(who: AccountId, roles: &[Role], s: &ItemSeen<'_>) -> bool {
+    if s.account == who {
+        return false;
+    }
+    let rank = |path: &TreePath| {
+        roles
+            .iter()
+            .filter(|r| match &r.scope {
+                None => r.kind == RoleKind::SystemAdmin,
+                Some((_, root)) => root.contains(path),
+            })
+            .map(|r| r.kind)
+            .max()
+    };
+    roles.iter().any(|r| r.kind == RoleKind::SystemAdmin)
+        || match s.reviewer {
+            Reviewer::Unit(_) => s.place.is_some_and(|p| rank(p).is_some()),
+            Reviewer::Agency(_) => s
+                .place
+                .is_some_and(|p| rank(p).is_some_and(|r| r >= RoleKind::AgencyAdmin)),
+            Reviewer::App(_) => s.managers.contains(&who),
+            Reviewer::Person(_) | Reviewer::System => false,
+        }
 }
 
 impl Unattended {

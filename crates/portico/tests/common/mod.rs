@@ -680,6 +680,22 @@ impl Client {
         (s, json_body(r).await)
     }
 
+    /// A GET that states query grounds: with the session's token, as the
+    /// pages send it.
+    pub async fn api_get_with_token(&mut self, path: &str, csrf: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/v1{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-forwarded-for", &self.forwarded_for)
+            .header("x-csrf-token", csrf)
+            .send()
+            .await
+            .expect("api get");
+        let s = r.status().as_u16();
+        (s, json_body(r).await)
+    }
+
     pub async fn api_get(&mut self, path: &str) -> (u16, serde_json::Value) {
         let r = self
             .http

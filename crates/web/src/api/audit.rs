@@ -4,7 +4,7 @@ use crate::extract::Path;
 use crate::extract::{ApiUser, LenientQuery, ReqCtx};
 use crate::{AppState, WebError};
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use portico_core::Lang;
 
@@ -16,8 +16,10 @@ pub(super) async fn audit(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
     ReqCtx(ctx): ReqCtx,
+    headers: HeaderMap,
     LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
 ) -> ApiResult {
+    grounds_sent_here(&headers, &s, &q)?;
     let f = filter_of(&q)?;
     page(
         st.app
@@ -54,8 +56,10 @@ pub(super) async fn audit_export(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
     ReqCtx(ctx): ReqCtx,
+    headers: HeaderMap,
     LenientQuery(q): LenientQuery<crate::support::RecordsQuery>,
 ) -> ApiResult {
+    grounds_sent_here(&headers, &s, &q)?;
     let f = filter_of(&q)?;
     let xlsx = st
         .app
@@ -82,4 +86,29 @@ pub(super) async fn audit_export(
         xlsx,
     )
         .into_response())
+}
+
+/// Grounds stated with a session cookie need the session's token beside
+/// them (`X-CSRF-Token`), as a write would: stating grounds records a
+/// usage, and a link from another site carries the cookie but not the
+/// token. A bearer token is never sent by a browser by itself.
+fn grounds_sent_here(
+    h: &HeaderMap,
+    s: &portico_app::sessions::Session,
+    q: &crate::support::RecordsQuery,
+) -> Result<(), WebError> {
+    if q.grounds().is_none() || h.contains_key(header::AUTHORIZATION) {
+        return Ok(());
+    }
+    let sent = h
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !sent.is_empty() && crate::extract::constant_time_eq(sent.as_bytes(), s.csrf.as_bytes()) {
+        Ok(())
+    } else {
+        Err(WebError::api(portico_core::Error::Refused(
+            crate::extract::csrf_msg(),
+        )))
+    }
 }

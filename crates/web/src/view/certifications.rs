@@ -20,6 +20,9 @@ pub struct CampaignsPage {
     pub unit: i64,
     pub app: i64,
     pub deadline: String,
+    /// The earliest and latest deadline, for the date picker.
+    pub deadline_min: String,
+    pub deadline_max: String,
     pub on_expiry: String,
     pub error: String,
     pub errs: Errors,

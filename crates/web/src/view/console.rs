@@ -147,8 +147,10 @@ pub struct AdminAuditPage {
     pub actor: String,
     pub query_string: String,
     pub errs: Errors,
-    /// The grounds are asked for (one person's records, an export).
+    /// The grounds are shown open (one person's records, an export).
     pub asks: bool,
+    /// Nothing is listed until the grounds are given.
+    pub needs_grounds: bool,
     pub reason_kind: String,
     pub reason: String,
 }
