@@ -7,6 +7,7 @@
 use crate::oidc::Client;
 use crate::{App, Ctx, Result, event};
 use portico_core::Error;
+use portico_core::account::AccountState;
 use portico_core::audit::Outcome;
 use portico_core::clients::ServiceKind;
 use portico_core::ids::AccountId;
@@ -65,6 +66,14 @@ impl App {
                     Who::Sub(id) => accounts::get(&mut tx, AccountId(*id)).await?,
                     Who::Login(l) => accounts::find_by_login(&mut tx, l).await?,
                 };
+                // An account never opened (still applying, awaiting
+                // activation, turned down) used nothing.
+                let a = a.filter(|a| {
+                    !matches!(
+                        a.state,
+                        AccountState::Pending | AccountState::Approved | AccountState::Rejected
+                    )
+                });
                 people.insert(r.who.clone(), a);
             }
         }
@@ -76,8 +85,16 @@ impl App {
             .map(|(i, r)| portico_core::FieldError {
                 field: "records",
                 message: portico_core::Msg::owned(
-                    format!("第 {} 筆：查無此帳號（{}）", i + 1, who_text(&r.who)),
-                    format!("record {}: no such account ({})", i + 1, who_text(&r.who)),
+                    format!(
+                        "第 {} 筆：查無此帳號，或帳號尚未開通（{}）",
+                        i + 1,
+                        who_text(&r.who)
+                    ),
+                    format!(
+                        "record {}: no such account, or one never opened ({})",
+                        i + 1,
+                        who_text(&r.who)
+                    ),
                 ),
             })
             .collect();

@@ -142,6 +142,11 @@ async fn every_usage_record_states_its_reason_or_the_batch_is_refused_whole() {
     let (st, b) = usage(&s, json!({"records": [record(&t, "nobody_here", "")]})).await;
     assert_eq!(st, 422);
     assert!(b.to_string().contains("查無此帳號"), "{b}");
+    // So does an account never opened, which used nothing.
+    for never in ["pending", "approved"] {
+        let (st, b) = usage(&s, json!({"records": [record(&t, never, "")]})).await;
+        assert_eq!(st, 422, "{never}: {b}");
+    }
     let (st, _) = usage(&s, json!({"records": []})).await;
     assert_eq!(st, 422);
     // A full batch of 1,000 fits the API's body limit.
