@@ -163,19 +163,19 @@ impl<'a, 'b> Pen<'a, 'b> {
     }
 
     /// One row of a bordered table with columns at `cols` (each edge's
-    /// x): each cell's lines wrapped to its width, at most two shown (the
-    /// second ending in … when more were cut).
+    /// x): each cell's lines wrapped to its width, as many shown as `h`
+    /// holds (the last ending in … when more were cut).
     pub(crate) fn cells(&mut self, cols: &[f32], y: f32, h: f32, size: f32, cells: &[Vec<String>]) {
+        let fits = (((h - 6.0) / CELL_LINE) as usize).max(1);
         for (k, lines) in cells.iter().enumerate() {
             self.rect(cols[k], y, cols[k + 1] - cols[k], h, false);
-            let max = cols[k + 1] - cols[k] - 8.0;
-            let shown: Vec<String> = lines.iter().flat_map(|l| wrap(l, size, max)).collect();
-            for (j, l) in shown.iter().take(2).enumerate() {
+            let shown = cell_lines(cols, k, size, lines);
+            for (j, l) in shown.iter().take(fits).enumerate() {
                 let mut l = l.clone();
-                if j == 1 && shown.len() > 2 {
+                if j + 1 == fits && shown.len() > fits {
                     l.push('…');
                 }
-                self.text(cols[k] + 4.0, y + 12.0 + j as f32 * 11.0, size, &l);
+                self.text(cols[k] + 4.0, y + 12.0 + j as f32 * CELL_LINE, size, &l);
             }
         }
     }
@@ -194,6 +194,32 @@ impl<'a, 'b> Pen<'a, 'b> {
         }
         y + h
     }
+}
+
+/// The height between a table cell's lines.
+const CELL_LINE: f32 = 11.0;
+
+/// Cell `k`'s lines, wrapped to its width.
+fn cell_lines(cols: &[f32], k: usize, size: f32, lines: &[String]) -> Vec<String> {
+    let max = cols[k + 1] - cols[k] - 8.0;
+    lines.iter().flat_map(|l| wrap(l, size, max)).collect()
+}
+
+/// The height a row of `cells` needs to show every line, from `min` up
+/// to `lines` lines at most.
+pub(crate) fn cells_height(
+    cols: &[f32],
+    size: f32,
+    cells: &[Vec<String>],
+    min: f32,
+    lines: usize,
+) -> f32 {
+    let most = (0..cells.len())
+        .map(|k| cell_lines(cols, k, size, &cells[k]).len())
+        .max()
+        .unwrap_or(1)
+        .min(lines);
+    (most as f32 * CELL_LINE + 8.0).max(min)
 }
 
 pub(crate) fn finish(doc: Document) -> Result<Vec<u8>, String> {

@@ -4,7 +4,7 @@
 use super::{decision_label, reviewer_label, target, what};
 use crate::export::{Sheet, Table, table};
 use crate::inspections::RecordFile;
-use crate::pdf::{H, LEFT, Pen, RIGHT, W, finish, new_doc, width};
+use crate::pdf::{H, LEFT, Pen, RIGHT, W, cells_height, finish, new_doc, width};
 use crate::{App, Ctx, Result, event};
 use krilla::page::PageSettings;
 use krilla::text::Font;
@@ -150,16 +150,25 @@ fn decider(i: &Item) -> String {
     }
 }
 
-const COLS: [f32; 7] = [
+const COLS: [f32; 8] = [
     LEFT,
-    LEFT + 85.0,
-    LEFT + 160.0,
-    LEFT + 285.0,
-    LEFT + 350.0,
-    LEFT + 420.0,
+    LEFT + 70.0,
+    LEFT + 126.0,
+    LEFT + 222.0,
+    LEFT + 282.0,
+    LEFT + 352.0,
+    LEFT + 435.0,
     RIGHT,
 ];
-const HEADS: [&str; 6] = ["使用者", "單位", "權限", "最後登入", "結果", "決定者"];
+const HEADS: [&str; 7] = [
+    "使用者",
+    "單位",
+    "權限",
+    "最後登入",
+    "清查人",
+    "結果",
+    "決定者",
+];
 const ROW: f32 = 30.0;
 const SMALL: f32 = 8.0;
 
@@ -214,6 +223,7 @@ fn render(
                 ),
                 24.0,
             );
+            y = p.row(y, "產製時間", &display(now), 24.0);
             y = p.row(
                 y,
                 "依據",
@@ -238,21 +248,33 @@ fn render(
                 Some(t) => date_str(t.to_offset(portico_core::time::TAIPEI).date()),
                 None => "從未登入".into(),
             };
-            let flag = if unused(i.last_used_at, now) {
-                "（逾六個月）"
-            } else {
-                ""
-            };
+            let mut last = vec![used];
+            if unused(i.last_used_at, c.opened_at) {
+                last.push("（逾六個月）".into());
+            }
+            let mut reviewer = vec![reviewer_label(i)];
+            if let Some(h) = &i.handed_by_name {
+                reviewer.push(format!("由 {h} 轉交"));
+            }
+            let when: Vec<String> = i
+                .decided_at
+                .map(|t| display(t).split(' ').map(str::to_owned).collect())
+                .unwrap_or_default();
             let cells = [
                 vec![i.account_name.clone(), i.login.clone()],
                 vec![i.unit_name.clone()],
                 vec![what(i)],
-                vec![format!("{used}{flag}")],
+                last,
+                reviewer,
                 vec![decision_label(i.decision).zh.to_string(), i.note.clone()],
-                vec![decider(i), i.decided_at.map(display).unwrap_or_default()],
+                [vec![decider(i)], when].concat(),
             ];
-            p.cells(&COLS, y, ROW, SMALL, &cells);
-            y += ROW;
+            let h = cells_height(&COLS, SMALL, &cells, ROW, 6);
+            if y + h > bottom {
+                break;
+            }
+            p.cells(&COLS, y, h, SMALL, &cells);
+            y += h;
             n += 1;
         }
         rest = &rest[n..];
