@@ -19,6 +19,7 @@ mod certifications;
 mod clients;
 mod inspections;
 mod mailboxes;
+mod venues;
 
 use clients::seed_demo_apps;
 pub use clients::{SAMPLE_APP_URL, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_RS256_CLIENT_ID};
@@ -606,6 +607,7 @@ impl App {
         // Drawn after the commit: a draw is its own transaction.
         self.seed_demo_inspections().await?;
         self.seed_demo_review().await?;
+        self.seed_demo_venues().await?;
         Ok(true)
     }
 }

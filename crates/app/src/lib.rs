@@ -9,6 +9,7 @@ pub mod account_flows;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bookings;
 pub mod captcha;
 pub mod card;
 pub mod certifications;

@@ -13,7 +13,7 @@ pub struct Text {
 
 const SIGNATURE: &str = "臺南市政府公務入口網 Tainan City Government staff portal\n（本信件由系統自動發送，請勿直接回覆。This message was sent automatically; please do not reply.）";
 
-fn text(subject_zh: &str, subject_en: &str, zh: &str, en: &str) -> Text {
+pub(crate) fn text(subject_zh: &str, subject_en: &str, zh: &str, en: &str) -> Text {
     Text {
         subject: format!("【臺南市政府公務入口網】{subject_zh} / {subject_en}"),
         body: format!("{zh}\n\n{en}\n\n--\n{SIGNATURE}\n"),

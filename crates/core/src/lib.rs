@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod booking;
 pub mod certification;
 pub mod clients;
 pub mod directory;

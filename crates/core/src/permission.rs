@@ -9,9 +9,11 @@ use crate::msg::Msg;
 use crate::org::TreePath;
 
 mod access;
+mod booking;
 mod certification;
 mod inspection;
 pub use access::{AccessGrant, AppManage, FormDecider, FormSeen};
+pub use booking::{ItemMaker, ItemSeen as KeptItem, Keeper};
 pub use certification::{
     CampaignOwner, CampaignSeen, Certifier, ItemSeen, Reviewing, could_review,
 };

@@ -200,7 +200,8 @@ async fn postgres_schema(admin: &str) -> Schema {
            EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid AND con.contype = 'u') AS constraint_index \
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
          JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE n.nspname = 'public' AND NOT ix.indisprimary",
+         WHERE n.nspname = 'public' AND NOT ix.indisprimary \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.oid AND x.contype = 'x')",
     )
     .fetch_all(&mut *c)
     .await

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod bookings;
 pub mod captchas;
 pub mod certifications;
 pub mod clients;
@@ -171,6 +172,11 @@ pub fn db_err(e: sqlx::Error) -> Error {
         sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict {
             field: "unique",
             message: Msg::new("資料已存在，請改用其他值", "That value is already taken"),
+        },
+        // PostgreSQL's exclusion constraints (bookings that overlap).
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01") => Error::Conflict {
+            field: "unique",
+            message: Msg::new("時段已被預約", "That time is already taken"),
         },
         other => Error::internal(format!("database: {other}")),
     }

@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_certifications.sql"),
         postgres: include_str!("../migrations/postgres/0012_certifications.sql"),
     },
+    Migration {
+        version: 13,
+        name: "bookings",
+        sqlite: include_str!("../migrations/sqlite/0013_bookings.sql"),
+        postgres: include_str!("../migrations/postgres/0013_bookings.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

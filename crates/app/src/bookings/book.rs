@@ -1,0 +1,445 @@
+//! Booking a venue and deciding the requests: the week's grid of hours
+//! (依場地查詢允許申請時間), the venues free for a span (依時間查詢允許申請場地
+//! 清單), a request checked against the venue, the custodian's decision one
+//! or a batch (場地借用審核), the applicant's cancelling, and their records.
+use super::mail;
+use super::target;
+use crate::{App, Ctx, Result, event};
+use portico_core::booking::{
+    Kind, Span, State, VenueRequestInput, at_hour, check_decision_note, check_span, may_borrow,
+    week_start,
+};
+use portico_core::ids::OrgUnitId;
+use portico_core::permission::Principal;
+use portico_core::{Error, Msg};
+use portico_store::bookings::{self as store, Booking, BookingFilter, NewBooking, VenueRow};
+use portico_store::{Page, audit, db_err, orgs};
+use serde_json::json;
+use time::{Date, Duration};
+
+/// One hour of one day on a venue's grid.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeekCell {
+    /// Outside the opening hours, a closed day, or begun.
+    Closed,
+    /// Free: 「申請」.
+    Free,
+    /// Requested, waiting for the custodian (others may still ask).
+    Asked,
+    /// Held by an approved booking.
+    Held,
+}
+
+/// A venue's week: its days, the hours it opens, and each cell.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Week {
+    pub venue: VenueRow,
+    pub monday: Date,
+    pub days: Vec<Date>,
+    pub hours: Vec<u8>,
+    /// `cells[day][hour index]`.
+    pub cells: Vec<Vec<WeekCell>>,
+}
+
+/// How one request of a batch went.
+#[derive(Debug, Clone)]
+pub struct DecideOutcome {
+    pub id: i64,
+    pub label: String,
+    pub refused: Option<Msg>,
+}
+
+fn not_yours() -> Msg {
+    Msg::new(
+        "找不到此申請，或您不是這個場地的保管人",
+        "No such request, or you do not keep this venue",
+    )
+}
+
+impl App {
+    /// A venue the actor may borrow, or not found.
+    async fn borrowable(
+        &self,
+        c: &mut portico_store::Conn,
+        actor: &Principal,
+        id: i64,
+    ) -> Result<(VenueRow, portico_store::accounts::Account)> {
+        let v = store::venue(c, id).await?.ok_or(Error::NotFound)?;
+        let me = self.borrower(c, actor).await?;
+        if !may_borrow(
+            v.borrowers,
+            v.agency_id,
+            &v.agencies,
+            me.agency_id.map(|a| a.0),
+        ) {
+            return Err(Error::NotFound);
+        }
+        Ok((v, me))
+    }
+
+    /// A venue's week from `monday`, as one who may borrow it sees it.
+    pub async fn venue_week(&self, actor: &Principal, id: i64, day: Date) -> Result<Week> {
+        let mut c = self.db.read().await?;
+        let (venue, _) = self.borrowable(&mut c, actor, id).await?;
+        let monday = week_start(day);
+        let days: Vec<Date> = (0..7).map(|i| monday + Duration::days(i)).collect();
+        let hours: Vec<u8> = (venue.opening.from..venue.opening.until).collect();
+        let (from, until) = (at_hour(monday, 0), at_hour(monday + Duration::days(7), 0));
+        let held = store::held(&mut c, Kind::Venue, &[id], from, until).await?;
+        let asked = store::bookings(
+            &mut c,
+            &BookingFilter {
+                kind: Some(Kind::Venue),
+                item: Some(id),
+                states: &[State::Pending],
+                from: Some(from),
+                until: Some(until),
+                ..Default::default()
+            },
+            1,
+            0,
+        )
+        .await?
+        .items;
+        let now = self.now();
+        let cells = days
+            .iter()
+            .map(|d| {
+                hours
+                    .iter()
+                    .map(|h| {
+                        let t = at_hour(*d, *h);
+                        if !venue.opening.open_on(*d) || t <= now {
+                            WeekCell::Closed
+                        } else if held.iter().any(|(_, s, _)| *s == t) {
+                            WeekCell::Held
+                        } else if asked.iter().any(|b| b.starts_at <= t && t < b.ends_at) {
+                            WeekCell::Asked
+                        } else {
+                            WeekCell::Free
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Week {
+            venue,
+            monday,
+            days,
+            hours,
+            cells,
+        })
+    }
+
+    /// The venues the actor may borrow that are open and free for the
+    /// whole span (依時間查詢允許申請場地清單).
+    pub async fn free_venues(
+        &self,
+        actor: &Principal,
+        date: &str,
+        from: &str,
+        until: &str,
+        location: &str,
+    ) -> Result<(Span, Vec<VenueRow>)> {
+        let all = self.borrowable_venues(actor, location).await?;
+        let now = self.now();
+        // The span checked against a day open around the clock: each venue's
+        // own hours are checked below.
+        let any = portico_core::booking::Opening {
+            from: 0,
+            until: 24,
+            days: 0b111_1111,
+        };
+        let span = check_span(date, from, until, &any, now)?;
+        let ids: Vec<i64> = all.iter().map(|v| v.id).collect();
+        let held = store::held(
+            &mut *self.db.read().await?,
+            Kind::Venue,
+            &ids,
+            span.start(),
+            span.end(),
+        )
+        .await?;
+        let free = all
+            .into_iter()
+            .filter(|v| {
+                v.opening.open_on(span.date)
+                    && span.from >= v.opening.from
+                    && span.until <= v.opening.until
+                    && !held.iter().any(|(i, _, _)| *i == v.id)
+            })
+            .collect();
+        Ok((span, free))
+    }
+
+    /// The 借用單位: the person's agency, or a unit of it they belong to.
+    async fn borrowing_unit(
+        &self,
+        c: &mut portico_store::Conn,
+        me: &portico_store::accounts::Account,
+        chosen: Option<i64>,
+    ) -> Result<i64> {
+        let agency = me.agency_id.ok_or_else(|| {
+            Error::Refused(Msg::new(
+                "您的帳號不屬於任何機關，無法借用",
+                "Your account belongs to no agency, so it cannot borrow",
+            ))
+        })?;
+        let Some(unit) = chosen.filter(|u| *u != agency.0) else {
+            return Ok(agency.0);
+        };
+        let u = orgs::get(c, OrgUnitId(unit)).await?;
+        match u {
+            Some(u) if u.path.contains(&me.unit_path) && u.agency_id == Some(agency) => Ok(u.id.0),
+            _ => Err(Error::invalid(
+                "unit_id",
+                Msg::new(
+                    "借用單位須為您所屬的機關或單位",
+                    "The borrowing unit is your agency or a unit you belong to",
+                ),
+            )),
+        }
+    }
+
+    /// Files a request for a venue the person may borrow; its custodians
+    /// are mailed. Returns the request's id.
+    pub async fn request_venue(
+        &self,
+        actor: &Principal,
+        id: i64,
+        input: &VenueRequestInput,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let mut c = self.db.read().await?;
+        let (venue, me) = self.borrowable(&mut c, actor, id).await?;
+        let now = self.now();
+        let r = input.check(&venue.opening, venue.capacity, now)?;
+        let unit = self.borrowing_unit(&mut c, &me, input.unit_id).await?;
+        drop(c);
+        let mut tx = self.db.begin().await?;
+        let booking = store::insert_booking(
+            &mut tx,
+            actor.own_account(),
+            &NewBooking {
+                kind: Kind::Venue,
+                item_id: id,
+                driver_id: None,
+                unit_id: unit,
+                span: r.span,
+                phone: &r.phone,
+                ext: &r.ext,
+                people: r.people,
+                host: &r.host,
+                purpose: &r.purpose,
+                destination: "",
+            },
+            now,
+        )
+        .await?;
+        let mut e = event(ctx, "booking.request");
+        e.actor_id = Some(actor.account_id().0);
+        e.actor_login = actor.login().to_owned();
+        target(&mut e, &venue);
+        e.detail =
+            json!({ "booking": booking, "span": r.span.text(), "people": r.people }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        for k in &venue.custodians {
+            if !k.official_email.is_empty() {
+                self.put_mail(
+                    &mut tx,
+                    &k.official_email,
+                    mail::venue_requested(&venue, &me.name, &r.span),
+                    Some(k.account_id),
+                    venue.agency_path.as_str(),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        self.wake_outbox();
+        Ok(booking)
+    }
+
+    /// The custodian approves or rejects the ticked requests (1–200), each
+    /// on its own: one whose hours another approval holds, or that is not
+    /// theirs, is reported and the rest go on. A rejection says why. The
+    /// applicants are mailed.
+    pub async fn decide_bookings(
+        &self,
+        actor: &Principal,
+        ids: &[i64],
+        approve: bool,
+        note: &str,
+        ctx: &Ctx,
+    ) -> Result<Vec<DecideOutcome>> {
+        let note = check_decision_note(approve, note)?;
+        if ids.is_empty() || ids.len() > 200 {
+            return Err(Error::invalid(
+                "ids",
+                Msg::new("請勾選 1–200 筆申請", "Tick 1–200 requests"),
+            ));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let r = self.decide_booking(actor, *id, approve, &note, ctx).await;
+            let (label, refused) = match r {
+                Ok(label) => (label, None),
+                Err((label, Error::Refused(m) | Error::Conflict { message: m, .. })) => {
+                    (label, Some(m))
+                }
+                Err((_, Error::NotFound | Error::Forbidden)) => {
+                    (format!("#{id}"), Some(not_yours()))
+                }
+                Err((_, e)) => return Err(e),
+            };
+            out.push(DecideOutcome {
+                id: *id,
+                label,
+                refused,
+            });
+        }
+        self.wake_outbox();
+        Ok(out)
+    }
+
+    /// One decision, in its own transaction. The label names the request
+    /// only to its keeper.
+    async fn decide_booking(
+        &self,
+        actor: &Principal,
+        id: i64,
+        approve: bool,
+        note: &str,
+        ctx: &Ctx,
+    ) -> std::result::Result<String, (String, Error)> {
+        let anon = || format!("#{id}");
+        let fail = |e: Error| (anon(), e);
+        let mut tx = self.db.begin().await.map_err(fail)?;
+        let b = store::booking(&mut tx, id)
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| fail(Error::NotFound))?;
+        if b.kind != Kind::Venue {
+            return Err(fail(Error::NotFound));
+        }
+        let (venue, k) = self
+            .kept_venue(&mut tx, actor, b.item_id)
+            .await
+            .map_err(fail)?;
+        let label = format!("{} {}（{}）", venue.name, b.span().text(), b.account_name);
+        let named = |e: Error| (label.clone(), e);
+        let now = self.now();
+        let done = if approve {
+            store::approve(&mut tx, &k, id, note, now).await
+        } else {
+            store::reject(&mut tx, &k, id, note, now).await
+        }
+        .map_err(named)?;
+        if !done {
+            return Err(named(Error::Conflict {
+                field: "state",
+                message: Msg::new(
+                    "此申請已處理或已取消，請重新整理頁面",
+                    "This request was already decided or cancelled; reload the page",
+                ),
+            }));
+        }
+        let mut e = event(
+            ctx,
+            if approve {
+                "booking.approve"
+            } else {
+                "booking.reject"
+            },
+        );
+        e.actor_id = Some(actor.account_id().0);
+        e.actor_login = actor.login().to_owned();
+        target(&mut e, &venue);
+        e.detail = json!({ "booking": id, "applicant": b.login }).to_string();
+        e.reason = note.to_owned();
+        audit::append(&mut tx, &e, now).await.map_err(named)?;
+        if !b.official_email.is_empty() {
+            self.put_mail(
+                &mut tx,
+                &b.official_email,
+                mail::venue_decided(&venue, &b, approve, note),
+                Some(b.account_id),
+                venue.agency_path.as_str(),
+            )
+            .await
+            .map_err(named)?;
+        }
+        tx.commit().await.map_err(db_err).map_err(named)?;
+        Ok(label)
+    }
+
+    /// The person cancels their own request or booking before it begins.
+    pub async fn cancel_booking(&self, actor: &Principal, id: i64, ctx: &Ctx) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let b = store::booking(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        if b.account_id != actor.account_id() {
+            return Err(Error::NotFound);
+        }
+        if !store::cancel(&mut tx, actor.own_account(), id, now).await? {
+            return Err(Error::Refused(Msg::new(
+                "只能取消尚未開始、未被退回的申請",
+                "Only a request not yet begun nor rejected can be cancelled",
+            )));
+        }
+        let venue = store::venue(&mut tx, b.item_id).await?;
+        let mut e = event(ctx, "booking.cancel");
+        e.actor_id = Some(actor.account_id().0);
+        e.actor_login = actor.login().to_owned();
+        if let Some(v) = &venue {
+            target(&mut e, v);
+        }
+        e.detail = json!({ "booking": id }).to_string();
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// The person's own requests and bookings (場地借用紀錄).
+    pub async fn my_bookings(
+        &self,
+        actor: &Principal,
+        q: &str,
+        states: &[State],
+        between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
+        page: u32,
+    ) -> Result<Page<Booking>> {
+        let f = BookingFilter {
+            account: Some(actor.account_id()),
+            states,
+            from: between.0,
+            until: between.1,
+            q: Some(q),
+            ..Default::default()
+        };
+        store::bookings(&mut *self.db.read().await?, &f, page, 30).await
+    }
+
+    /// The requests waiting on the venues the actor keeps (場地借用審核),
+    /// soonest first.
+    pub async fn venue_requests(
+        &self,
+        actor: &Principal,
+        states: &[State],
+        page: u32,
+    ) -> Result<Page<Booking>> {
+        let roots: Vec<_> = actor
+            .roles()
+            .iter()
+            .filter(|r| r.kind >= portico_core::permission::RoleKind::AgencyAdmin)
+            .filter_map(|r| r.scope.as_ref().map(|(_, p)| p.clone()))
+            .collect();
+        let f = BookingFilter {
+            kind: Some(Kind::Venue),
+            kept_by: (!actor.is_system_admin()).then_some((actor.account_id(), roots.as_slice())),
+            states,
+            ..Default::default()
+        };
+        store::bookings(&mut *self.db.read().await?, &f, page, 50).await
+    }
+}

@@ -1,0 +1,206 @@
+use super::*;
+use time::macros::{date, datetime};
+
+fn request(date: &str, from: &str, until: &str, people: &str) -> VenueRequestInput {
+    VenueRequestInput {
+        date: date.into(),
+        from: from.into(),
+        until: until.into(),
+        phone: "06-2991111".into(),
+        ext: "8123".into(),
+        unit_id: None,
+        people: people.into(),
+        host: "王小明".into(),
+        purpose: "業務協調會議".into(),
+    }
+}
+
+fn fields(e: Error) -> Vec<&'static str> {
+    match e {
+        Error::Invalid(v) => v.into_iter().map(|f| f.field).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+// 2026-12-07 is a Monday; "now" is the Friday before, 10:00 Taipei.
+const NOW: OffsetDateTime = datetime!(2026-12-04 02:00 UTC);
+
+#[test]
+fn a_booking_is_whole_hours_within_the_opening_hours() {
+    let open = Opening::OFFICE;
+    let ok = request("2026-12-07", "9:00", "12:00", "10")
+        .check(&open, 30, NOW)
+        .unwrap();
+    assert_eq!((ok.span.from, ok.span.until, ok.people), (9, 12, 10));
+    assert_eq!(
+        fields(
+            request("2026-12-07", "7", "9", "10")
+                .check(&open, 30, NOW)
+                .unwrap_err()
+        ),
+        vec!["until"]
+    );
+    assert_eq!(
+        fields(
+            request("2026-12-07", "17", "19", "10")
+                .check(&open, 30, NOW)
+                .unwrap_err()
+        ),
+        vec!["until"]
+    );
+    // The end after the start.
+    assert_eq!(
+        fields(
+            request("2026-12-07", "12", "9", "10")
+                .check(&open, 30, NOW)
+                .unwrap_err()
+        ),
+        vec!["until"]
+    );
+}
+
+#[test]
+fn a_booking_is_refused_on_a_day_the_venue_is_closed() {
+    let e = request("2026-12-05", "9", "10", "1")
+        .check(&Opening::OFFICE, 30, NOW)
+        .unwrap_err();
+    let Error::Invalid(v) = e else { panic!() };
+    assert_eq!(v[0].field, "date");
+    assert!(v[0].message.zh.contains("星期六"), "{:?}", v[0].message);
+}
+
+#[test]
+fn only_hours_not_yet_begun_are_booked() {
+    // Friday 10:00 Taipei: 9:00 has begun, 11:00 has not.
+    let open = Opening::OFFICE;
+    assert_eq!(
+        fields(
+            request("2026-12-04", "9", "11", "1")
+                .check(&open, 30, NOW)
+                .unwrap_err()
+        ),
+        vec!["date"]
+    );
+    assert!(
+        request("2026-12-04", "11", "12", "1")
+            .check(&open, 30, NOW)
+            .is_ok()
+    );
+}
+
+#[test]
+fn more_people_than_the_venue_holds_are_refused() {
+    let e = request("2026-12-07", "9", "10", "31")
+        .check(&Opening::OFFICE, 30, NOW)
+        .unwrap_err();
+    let Error::Invalid(v) = e else { panic!() };
+    assert_eq!(v[0].field, "people");
+    assert!(v[0].message.zh.contains("30"), "{:?}", v[0].message);
+    assert!(
+        request("2026-12-07", "9", "10", "30")
+            .check(&Opening::OFFICE, 30, NOW)
+            .is_ok()
+    );
+    assert_eq!(
+        fields(
+            request("2026-12-07", "9", "10", "0")
+                .check(&Opening::OFFICE, 30, NOW)
+                .unwrap_err()
+        ),
+        vec!["people"]
+    );
+}
+
+#[test]
+fn every_wrong_field_is_named_at_once() {
+    let mut r = request("someday", "x", "y", "many");
+    r.phone = "call me".into();
+    r.host = String::new();
+    r.purpose = String::new();
+    let got = fields(r.check(&Opening::OFFICE, 30, NOW).unwrap_err());
+    for f in ["date", "until", "phone", "people", "host", "purpose"] {
+        assert!(got.contains(&f), "{f} in {got:?}");
+    }
+}
+
+#[test]
+fn a_span_takes_one_slot_an_hour_in_taipei_time() {
+    let s = Span {
+        date: date!(2026 - 12 - 07),
+        from: 8,
+        until: 11,
+    };
+    let slots = s.slots();
+    assert_eq!(slots.len(), 3);
+    // 8:00 Taipei is midnight UTC: the grid does not shift with the
+    // server's zone, and the next day starts at 16:00 UTC.
+    assert_eq!(slots[0], datetime!(2026-12-07 00:00 UTC));
+    assert_eq!(s.end(), datetime!(2026-12-07 03:00 UTC));
+    assert_eq!(
+        at_hour(date!(2026 - 12 - 08), 0),
+        datetime!(2026-12-07 16:00 UTC)
+    );
+    assert_eq!(week_start(date!(2026 - 12 - 10)), date!(2026 - 12 - 07));
+    assert_eq!(
+        today(datetime!(2026-12-06 17:00 UTC)),
+        date!(2026 - 12 - 07)
+    );
+}
+
+#[test]
+fn who_may_borrow_follows_the_venues_setting() {
+    assert!(may_borrow(Borrowers::City, 1, &[], Some(9)));
+    assert!(may_borrow(Borrowers::Agency, 1, &[], Some(1)));
+    assert!(!may_borrow(Borrowers::Agency, 1, &[], Some(9)));
+    assert!(may_borrow(Borrowers::AgencyAnd, 1, &[9], Some(9)));
+    assert!(!may_borrow(Borrowers::AgencyAnd, 1, &[9], Some(8)));
+    assert!(
+        !may_borrow(Borrowers::City, 1, &[], None),
+        "an outside person"
+    );
+}
+
+#[test]
+fn a_venue_names_every_missing_field() {
+    let got = fields(VenueInput::default().check().unwrap_err());
+    for f in [
+        "location",
+        "floor",
+        "name",
+        "agency_id",
+        "capacity",
+        "open_from",
+        "borrowers",
+    ] {
+        assert!(got.contains(&f), "{f} in {got:?}");
+    }
+    let v = VenueInput {
+        location: "永華市政中心".into(),
+        floor: "10樓".into(),
+        name: "第一會議室".into(),
+        agency_id: Some(3),
+        capacity: "40".into(),
+        open_from: "8".into(),
+        open_until: "18".into(),
+        open_days: "1111100".into(),
+        borrowers: "agency_and".into(),
+        agencies: vec![],
+        ..Default::default()
+    };
+    assert_eq!(fields(v.check().unwrap_err()), vec!["agencies"]);
+    let ok = VenueInput {
+        agencies: vec![7, 7, 5],
+        ..v
+    }
+    .check()
+    .unwrap();
+    assert_eq!(ok.agencies, vec![5, 7]);
+    assert_eq!(ok.opening, Opening::OFFICE);
+}
+
+#[test]
+fn a_rejection_says_why() {
+    assert!(check_decision_note(false, "").is_err());
+    assert!(check_decision_note(false, "該時段另有府內會議").is_ok());
+    assert_eq!(check_decision_note(true, "").unwrap(), "");
+}

@@ -1,0 +1,415 @@
+//! Issue 16 through the real use cases: venues made by admins and kept by
+//! their custodians, booked within their hours by those allowed, approved
+//! once — never twice, however many approve at once — and cancelled.
+mod common;
+
+use common::TestServer;
+use portico_app::Ctx;
+use portico_app::bookings::WeekCell;
+use portico_core::Error;
+use portico_core::booking::{State, VenueInput, VenueRequestInput};
+use time::Duration;
+
+fn ctx() -> Ctx {
+    Ctx::new("127.0.0.1", "test")
+}
+
+async fn count(s: &TestServer, sql: &str) -> i64 {
+    let mut c = s.app.db.read().await.unwrap();
+    sqlx::Row::get::<i64, _>(
+        &sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut *c)
+            .await
+            .unwrap(),
+        0,
+    )
+}
+
+async fn agency(s: &TestServer, name: &str) -> i64 {
+    count(
+        s,
+        &format!("SELECT id FROM org_units WHERE name = '{name}' AND kind = 'agency'"),
+    )
+    .await
+}
+
+/// The demo's meeting room of 民政局, kept by unit_admin and clerk.
+async fn civil_room(s: &TestServer) -> i64 {
+    count(s, "SELECT id FROM venues WHERE name = '第一會議室'").await
+}
+
+/// A weekday at least a week ahead, in Taipei.
+fn weekday_ahead(s: &TestServer) -> String {
+    let mut d = portico_core::booking::today(s.app.now()) + Duration::days(8);
+    while d.weekday().number_days_from_monday() > 4 {
+        d += Duration::days(1);
+    }
+    portico_core::time::date_str(d)
+}
+
+fn request(date: &str, from: &str, until: &str, people: &str) -> VenueRequestInput {
+    VenueRequestInput {
+        date: date.into(),
+        from: from.into(),
+        until: until.into(),
+        phone: "06-2991111".into(),
+        ext: "8123".into(),
+        unit_id: None,
+        people: people.into(),
+        host: "王小明".into(),
+        purpose: "業務協調會議".into(),
+    }
+}
+
+fn room(agency: i64) -> VenueInput {
+    VenueInput {
+        location: "永華市政中心".into(),
+        floor: "9樓".into(),
+        name: "第九會議室".into(),
+        agency_id: Some(agency),
+        capacity: "30".into(),
+        open_from: "8".into(),
+        open_until: "18".into(),
+        open_days: "1111100".into(),
+        borrowers: "city".into(),
+        public: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn venues_are_made_by_system_and_agency_admins_with_a_custodian() {
+    let s = TestServer::start(60).await;
+    let civil = agency(&s, "民政局").await;
+    let edu = agency(&s, "教育局").await;
+    let (civil_admin, unit_admin) = (
+        s.principal_of("civil_admin").await,
+        s.principal_of("unit_admin").await,
+    );
+    let id = s
+        .app
+        .create_venue(&civil_admin, &room(civil), "staff", &ctx())
+        .await
+        .unwrap();
+    let v = s.app.venue_kept(&civil_admin, id).await.unwrap();
+    assert_eq!((v.capacity, v.custodians[0].login.as_str()), (30, "staff"));
+    // Not for another agency, and not by a unit admin.
+    assert!(matches!(
+        s.app
+            .create_venue(&civil_admin, &room(edu), "staff", &ctx())
+            .await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        s.app
+            .create_venue(&unit_admin, &room(civil), "staff", &ctx())
+            .await,
+        Err(Error::Forbidden)
+    ));
+    // Every wrong field at once, the custodian's too.
+    let r = s
+        .app
+        .create_venue(&civil_admin, &VenueInput::default(), "nobody_here", &ctx())
+        .await;
+    let Err(Error::Invalid(e)) = r else {
+        panic!("{r:?}")
+    };
+    let fields: Vec<_> = e.iter().map(|f| f.field).collect();
+    for f in ["location", "name", "capacity", "borrowers", "custodian"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    // The custodian keeps it; an admin of another agency does not.
+    let staff = s.principal_of("staff").await;
+    assert!(s.app.venue_kept(&staff, id).await.is_ok());
+    let edu_admin = s.principal_of("edu_admin").await;
+    assert!(matches!(
+        s.app.venue_kept(&edu_admin, id).await,
+        Err(Error::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_custodian_change_is_recorded_with_its_reason() {
+    let s = TestServer::start(60).await;
+    let id = civil_room(&s).await;
+    let unit_admin = s.principal_of("unit_admin").await;
+    s.app
+        .set_venue_custodian(
+            &unit_admin,
+            id,
+            2,
+            "staff",
+            "陳文書調任，改由王小明協助",
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    let v = s.app.venue_kept(&unit_admin, id).await.unwrap();
+    assert_eq!(v.custodians[1].login, "staff");
+    let log = s
+        .app
+        .venue_custodian_changes(&unit_admin, id, (None, None))
+        .await
+        .unwrap();
+    assert_eq!(log[0].to_name.as_deref(), Some("王小明"));
+    assert_eq!(log[0].from_name.as_deref(), Some("陳文書"));
+    assert!(log[0].reason.contains("調任"));
+    // Place 1 is never emptied; the same person twice is refused.
+    assert!(matches!(
+        s.app
+            .set_venue_custodian(&unit_admin, id, 1, "", "離職", &ctx())
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        s.app
+            .set_venue_custodian(&unit_admin, id, 1, "staff", "同一人", &ctx())
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    // The old custodian keeps it no more.
+    let clerk = s.principal_of("clerk").await;
+    assert!(s.app.venue_kept(&clerk, id).await.is_err());
+}
+
+#[tokio::test]
+async fn a_venue_is_booked_within_its_hours_and_approved_once() {
+    let s = TestServer::start(60).await;
+    let id = civil_room(&s).await;
+    let staff = s.principal_of("staff").await;
+    let day = weekday_ahead(&s);
+    let a = s
+        .app
+        .request_venue(&staff, id, &request(&day, "9", "11", "10"), &ctx())
+        .await
+        .unwrap();
+    // An overlapping request may wait beside it.
+    let b = s
+        .app
+        .request_venue(&staff, id, &request(&day, "10", "12", "10"), &ctx())
+        .await
+        .unwrap();
+    // The custodian was told.
+    let (subject, _) = s
+        .last_message_to("unit_admin@mail.tainan.gov.tw")
+        .await
+        .expect("mailed");
+    assert!(subject.contains("場地借用申請"), "{subject}");
+    let keeper = s.principal_of("unit_admin").await;
+    let out = s
+        .app
+        .decide_bookings(&keeper, &[a, b], true, "", &ctx())
+        .await
+        .unwrap();
+    assert!(out[0].refused.is_none(), "{out:?}");
+    assert!(
+        out[1]
+            .refused
+            .as_ref()
+            .is_some_and(|m| m.zh.contains("已核准給另一筆")),
+        "{out:?}"
+    );
+    assert_eq!(
+        count(
+            &s,
+            &format!("SELECT COUNT(*) FROM bookings WHERE id IN ({a}, {b}) AND state = 'approved'")
+        )
+        .await,
+        1
+    );
+    // The applicant heard; the week shows the hours held.
+    let (subject, _) = s
+        .last_message_to("staff@mail.tainan.gov.tw")
+        .await
+        .expect("mailed");
+    assert!(subject.contains("核准"), "{subject}");
+    let date = portico_core::time::parse_date(&day).unwrap();
+    let week = s.app.venue_week(&staff, id, date).await.unwrap();
+    let d = week.days.iter().position(|x| *x == date).unwrap();
+    let h = |hour: u8| week.hours.iter().position(|x| *x == hour).unwrap();
+    assert_eq!(week.cells[d][h(9)], WeekCell::Held);
+    assert_eq!(
+        week.cells[d][h(11)],
+        WeekCell::Asked,
+        "the other still waits"
+    );
+    assert_eq!(week.cells[d][h(13)], WeekCell::Free);
+    // The second is rejected with why; without why it is refused.
+    assert!(matches!(
+        s.app
+            .decide_bookings(&keeper, &[b], false, "", &ctx())
+            .await,
+        Err(Error::Invalid(_))
+    ));
+    let out = s
+        .app
+        .decide_bookings(&keeper, &[b], false, "該時段已借出", &ctx())
+        .await
+        .unwrap();
+    assert!(out[0].refused.is_none());
+    // Cancelled, the hours are free again.
+    s.app.cancel_booking(&staff, a, &ctx()).await.unwrap();
+    let week = s.app.venue_week(&staff, id, date).await.unwrap();
+    assert_eq!(week.cells[d][h(9)], WeekCell::Free);
+    let mine = s
+        .app
+        .my_bookings(&staff, "", &[State::Cancelled], (None, None), 1)
+        .await
+        .unwrap();
+    assert!(mine.items.iter().any(|x| x.id == a));
+}
+
+#[tokio::test]
+async fn a_hundred_custodians_approving_overlapping_requests_approve_one() {
+    let s = TestServer::start(60).await;
+    let id = civil_room(&s).await;
+    let staff = s.principal_of("staff").await;
+    let day = weekday_ahead(&s);
+    let mut ids = Vec::new();
+    for k in 0..100 {
+        let (from, until) = [("9", "11"), ("10", "12"), ("10", "11"), ("8", "18")][k % 4];
+        ids.push(
+            s.app
+                .request_venue(&staff, id, &request(&day, from, until, "5"), &ctx())
+                .await
+                .unwrap(),
+        );
+    }
+    let keeper = s.principal_of("unit_admin").await;
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|b| {
+            let (app, keeper, b) = (s.app.clone(), keeper.clone(), *b);
+            tokio::spawn(async move {
+                app.decide_bookings(&keeper, &[b], true, "", &ctx())
+                    .await
+                    .map(|o| o[0].refused.is_none())
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        if t.await.unwrap().unwrap() {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1, "exactly one approval takes the hours");
+    assert_eq!(
+        count(&s, &format!("SELECT COUNT(*) FROM bookings WHERE item_id = {id} AND kind = 'venue' AND state = 'approved' AND starts_at >= {}", s.app.now().unix_timestamp() * 1000 + 7 * 86_400_000)).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn outside_hours_over_capacity_or_not_allowed_is_refused_with_why() {
+    let s = TestServer::start(60).await;
+    let id = civil_room(&s).await;
+    let staff = s.principal_of("staff").await;
+    let day = weekday_ahead(&s);
+    for (r, field, words) in [
+        (request(&day, "7", "9", "5"), "until", "開放借用時間"),
+        (request(&day, "9", "10", "41"), "people", "容納人數 40"),
+        (request("2020-01-06", "9", "10", "5"), "date", "尚未開始"),
+    ] {
+        let got = s.app.request_venue(&staff, id, &r, &ctx()).await;
+        let Err(Error::Invalid(e)) = got else {
+            panic!("{got:?}")
+        };
+        assert!(
+            e.iter()
+                .any(|f| f.field == field && f.message.zh.contains(words)),
+            "{field}: {e:?}"
+        );
+    }
+    // 民政局's room is for its own people: 教育局's admin is not offered it.
+    let edu = s.principal_of("edu_admin").await;
+    assert!(matches!(
+        s.app
+            .request_venue(&edu, id, &request(&day, "9", "10", "5"), &ctx())
+            .await,
+        Err(Error::NotFound)
+    ));
+    assert!(
+        s.app
+            .borrowable_venues(&edu, "")
+            .await
+            .unwrap()
+            .iter()
+            .all(|v| v.id != id)
+    );
+    assert_eq!(
+        count(&s, &format!("SELECT COUNT(*) FROM bookings WHERE item_id = {id} AND account_id IN (SELECT id FROM accounts WHERE login IN ('staff', 'edu_admin')) AND starts_at > 0 AND purpose = '業務協調會議'")).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_custodian_decides_only_the_venues_they_keep() {
+    let s = TestServer::start(60).await;
+    let id = civil_room(&s).await;
+    let staff = s.principal_of("staff").await;
+    let day = weekday_ahead(&s);
+    let b = s
+        .app
+        .request_venue(&staff, id, &request(&day, "13", "14", "5"), &ctx())
+        .await
+        .unwrap();
+    for who in ["edu_admin", "staff", "stat_mgr"] {
+        let p = s.principal_of(who).await;
+        let out = s
+            .app
+            .decide_bookings(&p, &[b], true, "", &ctx())
+            .await
+            .unwrap();
+        assert!(out[0].refused.is_some(), "{who}");
+        assert_eq!(out[0].label, format!("#{b}"), "{who}: names nothing");
+    }
+    // 民政局's agency admin may, over its agency.
+    let civil = s.principal_of("civil_admin").await;
+    let out = s
+        .app
+        .decide_bookings(&civil, &[b], true, "", &ctx())
+        .await
+        .unwrap();
+    assert!(out[0].refused.is_none(), "{out:?}");
+}
+
+#[tokio::test]
+async fn postgresql_itself_refuses_overlapping_approved_bookings() {
+    // The slot rows hold the rule on both databases; PostgreSQL's
+    // exclusion constraint holds it besides, even for a write that skips
+    // the slots.
+    if std::env::var("PORTICO_TEST_PG").is_err() {
+        return;
+    }
+    let s = TestServer::start(20).await;
+    let id = civil_room(&s).await;
+    let staff = count(&s, "SELECT id FROM accounts WHERE login = 'staff'").await;
+    let unit = agency(&s, "民政局").await;
+    let insert = |from: i64, until: i64| {
+        format!(
+            "INSERT INTO bookings (kind, item_id, account_id, unit_id, starts_at, ends_at, phone, people, purpose, state, created_at) \
+             VALUES ('venue', {id}, {staff}, {unit}, {from}, {until}, '1', 1, 'x', 'approved', 0)"
+        )
+    };
+    let mut c = s.app.db.read().await.unwrap();
+    let base = 4_000_000_000_000_i64;
+    sqlx::query(sqlx::AssertSqlSafe(insert(base, base + 7_200_000)))
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    let r = sqlx::query(sqlx::AssertSqlSafe(insert(
+        base + 3_600_000,
+        base + 10_800_000,
+    )))
+    .execute(&mut *c)
+    .await;
+    assert!(r.is_err(), "the exclusion constraint refuses the overlap");
+    sqlx::query(sqlx::AssertSqlSafe(insert(
+        base + 7_200_000,
+        base + 10_800_000,
+    )))
+    .execute(&mut *c)
+    .await
+    .expect("touching hours do not overlap");
+}
