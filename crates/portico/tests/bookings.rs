@@ -413,3 +413,84 @@ async fn postgresql_itself_refuses_overlapping_approved_bookings() {
     .await
     .expect("touching hours do not overlap");
 }
+
+#[tokio::test]
+async fn a_venue_is_booked_and_approved_through_the_pages() {
+    let s = TestServer::start(60).await;
+    let id = civil_room(&s).await;
+    let day = weekday_ahead(&s);
+    let mut staff = s.signed_in("staff").await;
+    let (st, page) = staff.get("/venues").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("第一會議室"), "offered to 民政局's people");
+    let (st, page) = staff
+        .get(&format!("/venues/{id}?date={day}&from=9&until=11"))
+        .await;
+    assert_eq!(st, 200);
+    assert!(
+        page.contains("申請資訊") && page.contains("可借用時段"),
+        "{page}"
+    );
+    let csrf = staff.csrf().await;
+    let path = format!("/venues/{id}");
+    let form = |people: &'static str, csrf: &str| {
+        vec![
+            ("_csrf".to_owned(), csrf.to_owned()),
+            ("date".to_owned(), day.clone()),
+            ("from".to_owned(), "9".to_owned()),
+            ("until".to_owned(), "11".to_owned()),
+            ("phone".to_owned(), "06-2991111".to_owned()),
+            ("ext".to_owned(), "8123".to_owned()),
+            ("people".to_owned(), people.to_owned()),
+            ("host".to_owned(), "王小明".to_owned()),
+            ("purpose".to_owned(), "業務協調會議".to_owned()),
+        ]
+    };
+    let f = form("99", &csrf);
+    let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (st, body, _) = staff.post_form(&path, &refs).await;
+    assert_eq!(st, 422);
+    assert!(body.contains("超過場地容納人數 40 人"), "{body}");
+    let f = form("12", "forged");
+    let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(staff.post_form(&path, &refs).await.0, 409);
+    let f = form("12", &csrf);
+    let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (st, _, to) = staff.post_form(&path, &refs).await;
+    assert_eq!((st, to.as_str()), (303, "/bookings?ok=requested"));
+    let (_, mine) = staff.get(&to).await;
+    assert!(
+        mine.contains("申請已送出") && mine.contains("業務協調會議"),
+        "{mine}"
+    );
+    // The custodian approves it from the queue.
+    let b = count(
+        &s,
+        &format!("SELECT MAX(id) FROM bookings WHERE item_id = {id}"),
+    )
+    .await;
+    let mut keeper = s.signed_in("unit_admin").await;
+    let (st, queue) = keeper.get("/items/venue-requests").await;
+    assert_eq!(st, 200);
+    assert!(queue.contains(&format!("value=\"{b}\"")), "{queue}");
+    let csrf = keeper.csrf().await;
+    let (st, _, to) = keeper
+        .post_form(
+            "/items/venue-requests",
+            &[
+                ("_csrf", &csrf),
+                ("ids", &b.to_string()),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/items/venue-requests?ok=approved&n=1")
+    );
+    // Another agency's admin is not offered the room at all.
+    let mut edu = s.signed_in("edu_admin").await;
+    assert_eq!(edu.get(&format!("/venues/{id}")).await.0, 404);
+    let (_, queue) = edu.get("/items/venue-requests").await;
+    assert!(!queue.contains(&format!("value=\"{b}\"")));
+}

@@ -34,6 +34,7 @@ mod settings;
 mod signin;
 mod support;
 pub mod twfido_sim;
+mod venues;
 mod view;
 
 use axum::Router;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(access::router())
         .merge(inspections::router())
         .merge(certifications::router())
+        .merge(venues::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

@@ -324,6 +324,19 @@ impl App {
         Ok(store::venues(&mut c, &f, 1, 0).await?.items)
     }
 
+    /// The name of the person's agency, the 借用單位 of their requests.
+    pub async fn borrower_agency_name(&self, actor: &Principal) -> Result<String> {
+        let mut c = self.db.read().await?;
+        let me = self.borrower(&mut c, actor).await?;
+        Ok(match me.agency_id {
+            Some(a) => orgs::get(&mut c, a)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+
     /// Where venues are (所在地).
     pub async fn venue_locations(&self) -> Result<Vec<String>> {
         store::venue_locations(&mut *self.db.read().await?).await

@@ -17,6 +17,7 @@ mod inspections;
 mod mailboxes;
 mod requests;
 mod signin;
+mod venues;
 pub use access::*;
 pub use account::*;
 pub use certifications::*;
@@ -28,6 +29,7 @@ pub use inspections::*;
 pub use mailboxes::*;
 pub use requests::*;
 pub use signin::*;
+pub use venues::*;
 
 pub struct UserBar {
     pub name: String,

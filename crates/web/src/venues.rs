@@ -1,0 +1,390 @@
+//! Venue booking as pages (issue 16; seed 004 §捌 二, 四, §玖 二):
+//! `/venues` (by venue, by time), `/venues/{id}` (the week and the
+//! request), `/bookings` (the person's records, cancel), and
+//! `/items/venue-requests` (the custodian's decisions, one or a batch).
+use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
+use crate::support::{Pairs, render_as};
+use crate::view::*;
+use crate::{AppState, WebError};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use portico_core::booking::{State as BookingState, VenueRequestInput};
+use portico_core::{Error, FieldError, Msg};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/venues", get(index))
+        .route("/venues/{id}", get(venue).post(book))
+        .route("/bookings", get(bookings))
+        .route("/bookings/{id}/cancel", post(cancel))
+        .route("/items/venue-requests", get(requests).post(decide))
+}
+
+fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
+    Some(match code? {
+        "requested" => Msg::new(
+            "申請已送出，將由場地保管人審核，結果會以電子郵件通知",
+            "Sent; the venue's custodian reviews it and you are mailed the result",
+        ),
+        "cancelled" => Msg::new("申請已取消", "The booking is cancelled"),
+        "approved" => Msg::owned(format!("已核准 {n} 筆申請"), format!("{n} approved")),
+        "rejected" => Msg::owned(format!("已退回 {n} 筆申請"), format!("{n} rejected")),
+        _ => return None,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct IndexQuery {
+    location: String,
+    date: String,
+    from: String,
+    until: String,
+}
+
+async fn index(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<IndexQuery>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let p = &s.0.principal;
+    let err = |e| WebError::page(e, lang);
+    let venues = st
+        .app
+        .borrowable_venues(p, &q.location)
+        .await
+        .map_err(err)?;
+    let locations = st.app.venue_locations().await.map_err(err)?;
+    let (found, errs, status) = if q.date.is_empty() {
+        (None, vec![], StatusCode::OK)
+    } else {
+        match st
+            .app
+            .free_venues(p, &q.date, &q.from, &q.until, &q.location)
+            .await
+        {
+            Ok(f) => (Some(f), vec![], StatusCode::OK),
+            Err(Error::Invalid(e)) => (None, e, crate::error::INVALID_INPUT),
+            Err(e) => return Err(err(e)),
+        }
+    };
+    render_as(
+        VenuesPage {
+            c: Chrome::of(&s.0, "venues"),
+            venues,
+            locations,
+            location: q.location,
+            from: if q.from.is_empty() {
+                "9".into()
+            } else {
+                q.from
+            },
+            until: if q.until.is_empty() {
+                "10".into()
+            } else {
+                q.until
+            },
+            date: q.date,
+            found,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+        status,
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct VenueQuery {
+    week: String,
+    date: String,
+    from: String,
+    until: String,
+}
+
+async fn venue(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    LenientQuery(q): LenientQuery<VenueQuery>,
+) -> Result<Response, WebError> {
+    let form = RequestForm {
+        date: q.date.clone(),
+        from: q.from.clone(),
+        until: q.until.clone(),
+        people: "1".into(),
+        ..Default::default()
+    };
+    venue_page(&st, &s, id, &q.week, form, vec![], StatusCode::OK).await
+}
+
+async fn venue_page(
+    st: &AppState,
+    s: &Signed,
+    id: i64,
+    week: &str,
+    form: RequestForm,
+    errs: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let today = portico_core::booking::today(st.app.now());
+    let day = portico_core::time::parse_date(week)
+        .or_else(|| portico_core::time::parse_date(&form.date))
+        .filter(|d| *d >= today)
+        .unwrap_or(today);
+    let week = st
+        .app
+        .venue_week(&s.0.principal, id, day)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    let this_week = week.monday <= portico_core::booking::week_start(today);
+    let unit = st
+        .app
+        .borrower_agency_name(&s.0.principal)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    render_as(
+        VenuePage {
+            c: Chrome::of(&s.0, "venues"),
+            week,
+            form,
+            unit,
+            registrant: format!("{}（{}）", s.0.principal.name(), s.0.principal.login()),
+            this_week,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+        status,
+    )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct BookForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    date: String,
+    from: String,
+    until: String,
+    phone: String,
+    ext: String,
+    people: String,
+    host: String,
+    purpose: String,
+}
+
+async fn book(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<BookForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let input = VenueRequestInput {
+        date: f.date.clone(),
+        from: f.from.clone(),
+        until: f.until.clone(),
+        phone: f.phone.clone(),
+        ext: f.ext.clone(),
+        unit_id: None,
+        people: f.people.clone(),
+        host: f.host.clone(),
+        purpose: f.purpose.clone(),
+    };
+    match st.app.request_venue(&s.0.principal, id, &input, &ctx).await {
+        Ok(_) => Ok(Redirect::to("/bookings?ok=requested").into_response()),
+        Err(e) => {
+            let (errs, banner, status) = crate::error::split(e, s.lang())?;
+            let mut errs = errs;
+            if !banner.is_empty() {
+                errs.push(FieldError {
+                    field: "date",
+                    message: Msg::owned(banner.clone(), banner),
+                });
+            }
+            let form = RequestForm {
+                date: f.date,
+                from: f.from,
+                until: f.until,
+                phone: f.phone,
+                ext: f.ext,
+                people: f.people,
+                host: f.host,
+                purpose: f.purpose,
+            };
+            let week = form.date.clone();
+            venue_page(&st, &s, id, &week, form, errs, status).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct BookingsQuery {
+    q: String,
+    state: String,
+    page: u32,
+    ok: Option<String>,
+    n: u32,
+}
+
+async fn bookings(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<BookingsQuery>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let states: Vec<BookingState> = BookingState::parse(&q.state).into_iter().collect();
+    let page = st
+        .app
+        .my_bookings(&s.0.principal, &q.q, &states, (None, None), q.page.max(1))
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    use crate::extract::urlencode as e;
+    render_as(
+        BookingsPage {
+            c: Chrome::of(&s.0, "bookings").with_flash(flash_of(q.ok.as_deref(), q.n)),
+            page,
+            query_string: format!("q={}&state={}", e(&q.q), e(&q.state)),
+            q: q.q,
+            state: q.state,
+            now: st.app.now(),
+        },
+        lang,
+        StatusCode::OK,
+    )
+}
+
+async fn cancel(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<crate::support::CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .cancel_booking(&s.0.principal, id, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to("/bookings?ok=cancelled").into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct RequestsQuery {
+    state: String,
+    page: u32,
+    ok: Option<String>,
+    n: u32,
+}
+
+/// What a batch sent, shown again beside its refusals.
+#[derive(Default)]
+struct Sent {
+    ticked: Vec<i64>,
+    note: String,
+    outcome: Vec<(String, String)>,
+    errs: Vec<FieldError>,
+}
+
+async fn requests(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<RequestsQuery>,
+) -> Result<Response, WebError> {
+    let flash = flash_of(q.ok.as_deref(), q.n);
+    requests_page(
+        &st,
+        &s,
+        &q.state,
+        q.page,
+        flash,
+        Sent::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn requests_page(
+    st: &AppState,
+    s: &Signed,
+    state: &str,
+    page: u32,
+    flash: Option<Msg>,
+    sent: Sent,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let states = [BookingState::parse(state).unwrap_or(BookingState::Pending)];
+    let list = st
+        .app
+        .venue_requests(&s.0.principal, &states, page.max(1))
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    render_as(
+        VenueRequestsPage {
+            c: Chrome::of(&s.0, "venue-requests").with_flash(flash),
+            page: list,
+            query_string: format!("state={}", crate::extract::urlencode(state)),
+            state: state.to_owned(),
+            ticked: sent.ticked,
+            note: sent.note,
+            outcome: sent.outcome,
+            errs: Errors::new(sent.errs, lang),
+        },
+        lang,
+        status,
+    )
+}
+
+async fn decide(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let pairs = Pairs(pairs);
+    s.check_csrf(pairs.one("_csrf"))?;
+    let ids = pairs.ids("ids");
+    let approve = pairs.one("decision") == "approve";
+    let note = pairs.one("note").to_owned();
+    let mut sent = Sent {
+        ticked: ids.clone(),
+        note: note.clone(),
+        ..Default::default()
+    };
+    let lang = s.lang();
+    match st
+        .app
+        .decide_bookings(&s.0.principal, &ids, approve, &note, &ctx)
+        .await
+    {
+        Ok(out) => {
+            let refused: Vec<(String, String)> = out
+                .into_iter()
+                .filter_map(|o| o.refused.map(|m| (o.label, m.get(lang).to_owned())))
+                .collect();
+            if refused.is_empty() {
+                let ok = if approve { "approved" } else { "rejected" };
+                return Ok(
+                    Redirect::to(&format!("/items/venue-requests?ok={ok}&n={}", ids.len()))
+                        .into_response(),
+                );
+            }
+            sent.outcome = refused;
+            requests_page(&st, &s, "", 1, None, sent, crate::error::REFUSED).await
+        }
+        Err(e) => {
+            let (errs, _, status) = crate::error::split(e, lang)?;
+            sent.errs = errs;
+            requests_page(&st, &s, "", 1, None, sent, status).await
+        }
+    }
+}

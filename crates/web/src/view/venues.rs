@@ -1,0 +1,140 @@
+//! Venue booking's pages (issue 16; seed 004 §捌 二, 四, §玖 二): the
+//! venues a person may borrow, searched by venue or by time; one venue's
+//! week with the request form; the person's records; the custodian's
+//! requests to decide.
+use super::*;
+use portico_app::bookings::{Week, WeekCell};
+use portico_core::booking::{Span, State, weekday_zh};
+use portico_store::Page;
+use portico_store::bookings::{Booking, VenueRow};
+
+/// The request form as typed (or prefilled from the grid).
+#[derive(Debug, Clone, Default)]
+pub struct RequestForm {
+    pub date: String,
+    pub from: String,
+    pub until: String,
+    pub phone: String,
+    pub ext: String,
+    pub people: String,
+    pub host: String,
+    pub purpose: String,
+}
+
+#[derive(Template)]
+#[template(path = "venues/index.html")]
+pub struct VenuesPage {
+    pub c: Chrome,
+    pub venues: Vec<VenueRow>,
+    pub locations: Vec<String>,
+    pub location: String,
+    /// The by-time search as typed, and what it found (`None`: not asked).
+    pub date: String,
+    pub from: String,
+    pub until: String,
+    pub found: Option<(Span, Vec<VenueRow>)>,
+    pub errs: Errors,
+}
+
+impl VenuesPage {
+    pub fn hours(&self) -> Vec<u8> {
+        (0..=24).collect()
+    }
+    pub fn span_query(&self, s: &Span) -> String {
+        format!(
+            "date={}&from={}&until={}",
+            portico_core::time::date_str(s.date),
+            s.from,
+            s.until
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "venues/venue.html")]
+pub struct VenuePage {
+    pub c: Chrome,
+    pub week: Week,
+    pub form: RequestForm,
+    /// The person's agency: the 借用單位.
+    pub unit: String,
+    pub registrant: String,
+    /// The week shown is this one: no earlier week to go back to.
+    pub this_week: bool,
+    pub errs: Errors,
+}
+
+impl VenuePage {
+    pub fn day_label(&self, d: &time::Date) -> String {
+        let w = if self.c.lang == Lang::En {
+            d.weekday().to_string()
+        } else {
+            weekday_zh(d.weekday()).to_owned()
+        };
+        format!("{}/{} {w}", u8::from(d.month()), d.day())
+    }
+    pub fn cell<D: std::borrow::Borrow<usize>, H: std::borrow::Borrow<usize>>(
+        &self,
+        day: D,
+        hour: H,
+    ) -> &WeekCell {
+        &self.week.cells[*day.borrow()][*hour.borrow()]
+    }
+    pub fn date_of<D: std::borrow::Borrow<usize>>(&self, day: D) -> String {
+        portico_core::time::date_str(self.week.days[*day.borrow()])
+    }
+    pub fn week_link(&self, weeks: i64) -> String {
+        portico_core::time::date_str(self.week.monday + time::Duration::weeks(weeks))
+    }
+    pub fn hour_choices(&self) -> Vec<u8> {
+        let o = self.week.venue.opening;
+        (o.from..=o.until).collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "venues/bookings.html")]
+pub struct BookingsPage {
+    pub c: Chrome,
+    pub page: Page<Booking>,
+    pub query_string: String,
+    pub q: String,
+    pub state: String,
+    pub now: time::OffsetDateTime,
+}
+
+impl BookingsPage {
+    pub fn states(&self) -> [State; 4] {
+        [
+            State::Pending,
+            State::Approved,
+            State::Rejected,
+            State::Cancelled,
+        ]
+    }
+    pub fn cancellable(&self, b: &Booking) -> bool {
+        matches!(b.state, State::Pending | State::Approved) && b.starts_at > self.now
+    }
+}
+
+#[derive(Template)]
+#[template(path = "venues/requests.html")]
+pub struct VenueRequestsPage {
+    pub c: Chrome,
+    pub page: Page<Booking>,
+    pub query_string: String,
+    pub state: String,
+    pub ticked: Vec<i64>,
+    pub note: String,
+    pub outcome: Vec<(String, String)>,
+    pub errs: Errors,
+}
+
+impl VenueRequestsPage {
+    pub fn pending(&self) -> bool {
+        self.state.is_empty() || self.state == "pending"
+    }
+    pub fn is_ticked(&self, id: &i64) -> bool {
+        self.ticked.contains(id)
+    }
+}
