@@ -1,0 +1,94 @@
+// Seed 004 §捌 二 and §玖 二 in Chromium (issue 16, first part): 民政局's
+// staff look for a free room by time and by venue, ask for it, and its
+// custodian approves the request from the queue. axe-core checks every
+// page at desktop and phone width.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startDemo, launch, shots, axe, fillSignIn, PHONE } from "./lib.mjs";
+
+let demo, base, browser;
+
+before(async () => {
+  demo = await startDemo(300);
+  base = demo.base;
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+async function as(login, viewport = { width: 1280, height: 900 }) {
+  const ctx = await browser.newContext({ locale: "zh-TW", viewport });
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => d.accept());
+  await page.goto(`${base}/login`);
+  await fillSignIn(page, demo.db, login);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  return [ctx, page];
+}
+
+// A weekday at least a week ahead.
+function weekdayAhead() {
+  const d = new Date(Date.now() + 8 * 86400000);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+test("staff find a free room by time, ask for it by the week's grid, and the custodian approves", async () => {
+  const day = weekdayAhead();
+  const [ctx, page] = await as("staff");
+  try {
+    await page.click('nav a[href="/venues"]');
+    await page.waitForURL(/\/venues$/);
+    await axe(page, "venues");
+    await page.fill("#t-date", day);
+    await page.selectOption("#t-from", "13");
+    await page.selectOption("#t-until", "15");
+    await page.click('section[aria-labelledby="by-time-h"] button[type="submit"]');
+    await page.waitForURL(/date=/);
+    assert.match(await page.textContent("main"), /可借用的場地共 \d+ 處/);
+    await axe(page, "venues free by time");
+    await page.screenshot({ path: join(shots, "venues-by-time.png"), fullPage: true });
+    await page.click('section[aria-labelledby="by-time-h"] a:has-text("第一會議室")');
+    await page.waitForURL(/\/venues\/\d+\?/);
+    await axe(page, "a venue's week");
+    await page.screenshot({ path: join(shots, "venue-week.png"), fullPage: true });
+    // Too many people first: refused by field, what was typed kept.
+    await page.fill("#r-phone", "06-2991111");
+    await page.fill("#r-people", "99");
+    await page.fill("#r-host", "王小明");
+    await page.fill("#r-purpose", "跨局處協調會議");
+    await page.click('button:has-text("送出申請")');
+    await page.waitForSelector("#r-people-err:not(:empty)");
+    assert.match(await page.textContent("#r-people-err"), /超過場地容納人數/);
+    assert.equal(await page.inputValue("#r-purpose"), "跨局處協調會議");
+    await axe(page, "a venue's request with an error");
+    await page.fill("#r-people", "12");
+    await page.click('button:has-text("送出申請")');
+    await page.waitForURL(/\/bookings\?ok=requested/);
+    assert.match(await page.textContent(".flash"), /申請已送出/);
+    assert.match(await page.textContent("table.records"), /跨局處協調會議/);
+    await axe(page, "my bookings");
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(shots, "bookings-phone.png"), fullPage: true });
+  } finally {
+    await ctx.close();
+  }
+  const [kctx, keeper] = await as("unit_admin");
+  try {
+    await keeper.click('nav a[href="/items/venue-requests"]');
+    await keeper.waitForURL(/\/items\/venue-requests$/);
+    await axe(keeper, "venue requests");
+    await keeper.screenshot({ path: join(shots, "venue-requests.png"), fullPage: true });
+    const row = keeper.locator("tbody tr", { hasText: "跨局處協調會議" });
+    await row.locator('input[name="ids"]').check();
+    await keeper.click('button[value="approve"]');
+    await keeper.waitForURL(/ok=approved/);
+    assert.match(await keeper.textContent(".flash"), /已核准 1 筆申請/);
+  } finally {
+    await kctx.close();
+  }
+});
