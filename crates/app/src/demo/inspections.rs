@@ -73,7 +73,14 @@ impl App {
             {
                 // 民政局's named admins audit its units; their own use is
                 // left out, so every sample they are shown is theirs to mark.
+                // Only opened accounts use anything (a pending one cannot
+                // sign in; the usage API refuses its records too).
                 if let Some(a) = accounts::get(tx, AccountId(id)).await?
+                    && matches!(
+                        a.state,
+                        portico_core::account::AccountState::Active
+                            | portico_core::account::AccountState::Disabled
+                    )
                     && !(agency == "民政局" && ADMINS.contains(&a.login.as_str()))
                 {
                     people.push(a);
