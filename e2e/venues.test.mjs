@@ -92,3 +92,33 @@ test("staff find a free room by time, ask for it by the week's grid, and the cus
     await kctx.close();
   }
 });
+
+test("an agency admin adds a venue with its custodians, and its pages read", async () => {
+  const [ctx, page] = await as("civil_admin");
+  try {
+    await page.click('nav a[href="/items/venues"]');
+    await page.waitForURL(/\/items\/venues$/);
+    await axe(page, "venues I keep");
+    await page.click('a:has-text("新增場地")');
+    await page.waitForURL(/\/items\/venues\/new$/);
+    await axe(page, "add a venue");
+    await page.fill("#v-location", "永華市政中心");
+    await page.fill("#v-floor", "11樓");
+    await page.fill("#v-name", "第二會議室");
+    await page.fill("#v-capacity", "20");
+    await page.fill("#v-custodian", "staff");
+    await page.click('button:has-text("儲存")');
+    await page.waitForURL(/\/items\/venues\/\d+\?ok=created/);
+    assert.match(await page.textContent(".flash"), /場地已新增/);
+    await page.fill("#k-to", "clerk");
+    await page.selectOption("#k-pos", "2");
+    await page.fill("#k-reason", "協助保管會議室");
+    await page.click('#keepers button:has-text("確定")');
+    await page.waitForURL(/ok=custodian/);
+    assert.match(await page.textContent("#keepers"), /協助保管會議室/);
+    await axe(page, "a kept venue");
+    await page.screenshot({ path: join(shots, "venue-kept.png"), fullPage: true });
+  } finally {
+    await ctx.close();
+  }
+});

@@ -494,3 +494,101 @@ async fn a_venue_is_booked_and_approved_through_the_pages() {
     let (_, queue) = edu.get("/items/venue-requests").await;
     assert!(!queue.contains(&format!("value=\"{b}\"")));
 }
+
+#[tokio::test]
+async fn an_agency_admin_adds_and_keeps_a_venue_through_the_pages() {
+    let s = TestServer::start(60).await;
+    let civil = agency(&s, "民政局").await.to_string();
+    let mut admin = s.signed_in("civil_admin").await;
+    let csrf = admin.csrf().await;
+    let base = vec![
+        ("_csrf", csrf.as_str()),
+        ("location", "永華市政中心"),
+        ("floor", "11樓"),
+        ("name", "第二會議室"),
+        ("agency_id", civil.as_str()),
+        ("capacity", "20"),
+        ("open_from", "8"),
+        ("open_until", "18"),
+        ("day", "0"),
+        ("day", "1"),
+        ("day", "2"),
+        ("public", "1"),
+        ("borrowers", "agency"),
+        ("custodian", "staff"),
+    ];
+    // Bad input: named by field, nothing made.
+    let mut bad = base.clone();
+    bad.retain(|(k, _)| *k != "name" && *k != "capacity");
+    bad.push(("capacity", "many"));
+    let before = count(&s, "SELECT COUNT(*) FROM venues").await;
+    let (st, body, _) = admin.post_form("/items/venues", &bad).await;
+    assert_eq!(st, 422);
+    assert!(
+        body.contains("容納人數請輸入 1 到") && body.contains("v-name-err"),
+        "{body}"
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM venues").await, before);
+    let (st, _, to) = admin.post_form("/items/venues", &base).await;
+    assert_eq!(st, 303);
+    assert!(to.ends_with("?ok=created"), "{to}");
+    let id: i64 = common::between(&to, "/items/venues/", "?").parse().unwrap();
+    let (st, page) = admin.get(&to).await;
+    assert_eq!(st, 200);
+    assert!(
+        page.contains("場地已新增") && page.contains("王小明（staff）"),
+        "{page}"
+    );
+    // Open Monday to Wednesday only, as ticked.
+    assert_eq!(
+        count(&s, &format!("SELECT open_days FROM venues WHERE id = {id}")).await,
+        0b111
+    );
+    // A second custodian, with the reason; the log exports.
+    let (st, _, _) = admin
+        .post_form(
+            &format!("/items/venues/{id}/custodian"),
+            &[
+                ("_csrf", &csrf),
+                ("position", "2"),
+                ("to", "clerk"),
+                ("reason", "協助保管會議室"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303);
+    for format in ["xlsx", "ods"] {
+        let (st, book) = admin
+            .get_bytes(&format!("/items/venues/{id}/changes?format={format}"))
+            .await;
+        assert_eq!(st, 200, "{format}");
+        let rows = common::sheet_rows(&book, format);
+        assert_eq!(rows[0][0], "執行時間");
+        assert!(
+            rows.iter().any(|r| r.iter().any(|c| c == "協助保管會議室")),
+            "{rows:?}"
+        );
+    }
+    // The custodian lists it; another agency's admin does not reach it;
+    // a person keeping nothing cannot add one.
+    let mut staff = s.signed_in("staff").await;
+    let (_, list) = staff.get("/items/venues").await;
+    assert!(list.contains("第二會議室"), "{list}");
+    assert_eq!(staff.get("/items/venues/new").await.0, 403);
+    let mut edu = s.signed_in("edu_admin").await;
+    assert_eq!(edu.get(&format!("/items/venues/{id}")).await.0, 404);
+    let ecsrf = edu.csrf().await;
+    assert_eq!(
+        edu.post_form(&format!("/items/venues/{id}/remove"), &[("_csrf", &ecsrf)])
+            .await
+            .0,
+        404
+    );
+    // Removed by its admin, it is offered no more.
+    let (st, _, _) = admin
+        .post_form(&format!("/items/venues/{id}/remove"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, 303);
+    let (_, offered) = staff.get("/venues").await;
+    assert!(!offered.contains("第二會議室"));
+}

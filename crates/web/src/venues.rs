@@ -21,6 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/bookings", get(bookings))
         .route("/bookings/{id}/cancel", post(cancel))
         .route("/items/venue-requests", get(requests).post(decide))
+        .route("/items/venues", get(kept).post(create))
+        .route("/items/venues/new", get(new_venue))
+        .route("/items/venues/{id}", get(edit).post(update))
+        .route("/items/venues/{id}/custodian", post(custodian))
+        .route("/items/venues/{id}/remove", post(remove))
+        .route("/items/venues/{id}/changes", get(changes))
 }
 
 fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
@@ -31,6 +37,13 @@ fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
         ),
         "cancelled" => Msg::new("申請已取消", "The booking is cancelled"),
         "approved" => Msg::owned(format!("已核准 {n} 筆申請"), format!("{n} approved")),
+        "created" => Msg::new("場地已新增", "The venue is added"),
+        "saved" => Msg::new("場地資訊已儲存", "The venue is saved"),
+        "custodian" => Msg::new(
+            "保管人已設置，異動已記錄",
+            "The custodian is set and the change recorded",
+        ),
+        "removed" => Msg::new("場地已刪除", "The venue is removed"),
         "rejected" => Msg::owned(format!("已退回 {n} 筆申請"), format!("{n} rejected")),
         _ => return None,
     })
@@ -387,4 +400,309 @@ async fn decide(
             requests_page(&st, &s, "", 1, None, sent, status).await
         }
     }
+}
+
+// ---- 場地清單管理: the keeper's side -----------------------------------
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct KeptQuery {
+    q: String,
+    page: u32,
+    ok: Option<String>,
+}
+
+async fn kept(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<KeptQuery>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let p = &s.0.principal;
+    let err = |e| WebError::page(e, lang);
+    let page = st
+        .app
+        .kept_venues(p, &q.q, q.page.max(1))
+        .await
+        .map_err(err)?;
+    let can_make = !st.app.venue_agencies(p).await.map_err(err)?.is_empty();
+    render_as(
+        KeptVenuesPage {
+            c: Chrome::of(&s.0, "items-venues").with_flash(flash_of(q.ok.as_deref(), 0)),
+            page,
+            query_string: format!("q={}", crate::extract::urlencode(&q.q)),
+            q: q.q,
+            can_make,
+        },
+        lang,
+        StatusCode::OK,
+    )
+}
+
+/// The venue form's fields, read from its pairs (the days and agencies
+/// repeat).
+fn venue_form(pairs: &Pairs) -> VenueForm {
+    let mut days = [false; 7];
+    for d in pairs.ids("day") {
+        if let Some(x) = days.get_mut(d as usize) {
+            *x = true;
+        }
+    }
+    VenueForm {
+        location: pairs.one("location").to_owned(),
+        floor: pairs.one("floor").to_owned(),
+        name: pairs.one("name").to_owned(),
+        agency_id: pairs.one("agency_id").parse().unwrap_or(0),
+        capacity: pairs.one("capacity").to_owned(),
+        open_from: pairs.one("open_from").to_owned(),
+        open_until: pairs.one("open_until").to_owned(),
+        days,
+        phone: pairs.one("phone").to_owned(),
+        description: pairs.one("description").to_owned(),
+        rules: pairs.one("rules").to_owned(),
+        public: pairs.one("public") != "0",
+        borrowers: pairs.one("borrowers").to_owned(),
+        agencies: pairs.ids("agencies"),
+        custodian: pairs.one("custodian").to_owned(),
+    }
+}
+
+fn venue_input(f: &VenueForm) -> portico_core::booking::VenueInput {
+    portico_core::booking::VenueInput {
+        location: f.location.clone(),
+        floor: f.floor.clone(),
+        name: f.name.clone(),
+        agency_id: (f.agency_id > 0).then_some(f.agency_id),
+        capacity: f.capacity.clone(),
+        open_from: f.open_from.clone(),
+        open_until: f.open_until.clone(),
+        open_days: f.days.iter().map(|d| if *d { '1' } else { '0' }).collect(),
+        phone: f.phone.clone(),
+        description: f.description.clone(),
+        rules: f.rules.clone(),
+        public: f.public,
+        borrowers: f.borrowers.clone(),
+        agencies: f.agencies.clone(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    st: &AppState,
+    s: &Signed,
+    id: Option<i64>,
+    form: Option<VenueForm>,
+    error: String,
+    errs: Vec<FieldError>,
+    flash: Option<Msg>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let p = &s.0.principal;
+    let err = |e| WebError::page(e, lang);
+    let (venue, changes, records) = match id {
+        Some(id) => (
+            Some(st.app.venue_kept(p, id).await.map_err(err)?),
+            st.app
+                .venue_custodian_changes(p, id, (None, None))
+                .await
+                .map_err(err)?,
+            st.app.venue_records(p, id).await.map_err(err)?,
+        ),
+        None => {
+            if st.app.venue_agencies(p).await.map_err(err)?.is_empty() {
+                return Err(err(Error::Forbidden));
+            }
+            (None, vec![], vec![])
+        }
+    };
+    let mut makers = st.app.venue_agencies(p).await.map_err(err)?;
+    if let Some(v) = &venue
+        && !makers.iter().any(|(i, _)| *i == v.agency_id)
+    {
+        makers.insert(0, (v.agency_id, v.agency_name.clone()));
+    }
+    let form = form.unwrap_or_else(|| match &venue {
+        Some(v) => VenueForm::of(v),
+        None => VenueForm {
+            open_from: "8".into(),
+            open_until: "18".into(),
+            days: [true, true, true, true, true, false, false],
+            public: true,
+            borrowers: "agency".into(),
+            agency_id: makers.first().map(|m| m.0).unwrap_or(0),
+            ..Default::default()
+        },
+    });
+    render_as(
+        VenueFormPage {
+            c: Chrome::of(&s.0, "items-venues").with_flash(flash),
+            venue,
+            form,
+            makers,
+            all: st.app.all_agencies().await.map_err(err)?,
+            changes,
+            records,
+            error,
+            errs: Errors::new(errs, lang),
+        },
+        lang,
+        status,
+    )
+}
+
+async fn new_venue(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
+    form_page(
+        &st,
+        &s,
+        None,
+        None,
+        String::new(),
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EditQuery {
+    ok: Option<String>,
+}
+
+async fn edit(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    LenientQuery(q): LenientQuery<EditQuery>,
+) -> Result<Response, WebError> {
+    let flash = flash_of(q.ok.as_deref(), 0);
+    form_page(
+        &st,
+        &s,
+        Some(id),
+        None,
+        String::new(),
+        vec![],
+        flash,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn create(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let pairs = Pairs(pairs);
+    s.check_csrf(pairs.one("_csrf"))?;
+    let f = venue_form(&pairs);
+    match st
+        .app
+        .create_venue(&s.0.principal, &venue_input(&f), &f.custodian, &ctx)
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/items/venues/{id}?ok=created")).into_response()),
+        Err(e) => {
+            let (errs, banner, status) = crate::error::split(e, s.lang())?;
+            form_page(&st, &s, None, Some(f), banner, errs, None, status).await
+        }
+    }
+}
+
+async fn update(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let pairs = Pairs(pairs);
+    s.check_csrf(pairs.one("_csrf"))?;
+    let f = venue_form(&pairs);
+    match st
+        .app
+        .update_venue(&s.0.principal, id, &venue_input(&f), &ctx)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/items/venues/{id}?ok=saved")).into_response()),
+        Err(e) => {
+            let (errs, banner, status) = crate::error::split(e, s.lang())?;
+            form_page(&st, &s, Some(id), Some(f), banner, errs, None, status).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CustodianForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    position: i64,
+    to: String,
+    reason: String,
+}
+
+async fn custodian(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CustodianForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    match st
+        .app
+        .set_venue_custodian(&s.0.principal, id, f.position, &f.to, &f.reason, &ctx)
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/items/venues/{id}?ok=custodian#keepers")).into_response())
+        }
+        Err(e) => {
+            let (errs, banner, status) = crate::error::split(e, s.lang())?;
+            form_page(&st, &s, Some(id), None, banner, errs, None, status).await
+        }
+    }
+}
+
+async fn remove(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<crate::support::CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    st.app
+        .remove_venue(&s.0.principal, id, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(Redirect::to("/items/venues?ok=removed").into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ChangesQuery {
+    format: String,
+}
+
+async fn changes(
+    State(st): State<AppState>,
+    s: Signed,
+    Path(id): Path<i64>,
+    LenientQuery(q): LenientQuery<ChangesQuery>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let format = portico_app::export::Sheet::parse(&q.format)
+        .ok_or_else(|| WebError::page(Error::NotFound, lang))?;
+    let f = st
+        .app
+        .venue_changes_sheet(&s.0.principal, id, format)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    Ok(crate::support::download(f, false))
 }

@@ -324,6 +324,76 @@ impl App {
         Ok(store::venues(&mut c, &f, 1, 0).await?.items)
     }
 
+    /// Every enabled agency (id, name), for a venue's 指定機關.
+    pub async fn all_agencies(&self) -> Result<Vec<(i64, String)>> {
+        Ok(orgs::list_all(&mut *self.db.read().await?)
+            .await?
+            .into_iter()
+            .filter(|u| u.enabled && u.kind == OrgKind::Agency)
+            .map(|u| (u.id.0, u.name))
+            .collect())
+    }
+
+    /// A venue's approved bookings (借用紀錄), for its keepers, newest
+    /// first.
+    pub async fn venue_records(&self, actor: &Principal, id: i64) -> Result<Vec<store::Booking>> {
+        let mut c = self.db.read().await?;
+        self.kept_venue(&mut c, actor, id).await?;
+        let f = store::BookingFilter {
+            kind: Some(Kind::Venue),
+            item: Some(id),
+            states: &[portico_core::booking::State::Approved],
+            ..Default::default()
+        };
+        let mut all = store::bookings(&mut c, &f, 1, 200).await?.items;
+        all.reverse();
+        Ok(all)
+    }
+
+    /// A venue's custodian changes as a workbook, for its keepers.
+    pub async fn venue_changes_sheet(
+        &self,
+        actor: &Principal,
+        id: i64,
+        format: crate::export::Sheet,
+    ) -> Result<crate::inspections::RecordFile> {
+        let changes = self
+            .venue_custodian_changes(actor, id, (None, None))
+            .await?;
+        let name = |n: &Option<String>| n.clone().unwrap_or_default();
+        let table = crate::export::Table {
+            name: "保管人異動紀錄",
+            headers: [
+                "執行時間",
+                "保管人位置",
+                "原保管人",
+                "新保管人",
+                "異動原因",
+                "執行者",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: changes
+                .iter()
+                .map(|x| {
+                    vec![
+                        portico_core::time::display(x.at),
+                        x.position.to_string(),
+                        name(&x.from_name),
+                        name(&x.to_name),
+                        x.reason.clone(),
+                        name(&x.by_name),
+                    ]
+                })
+                .collect(),
+        };
+        Ok(crate::inspections::RecordFile {
+            name: format!("保管人異動紀錄-{id}.{}", format.extension()),
+            content_type: format.content_type(),
+            bytes: crate::export::table(&table, format)?,
+        })
+    }
+
     /// The name of the person's agency, the 借用單位 of their requests.
     pub async fn borrower_agency_name(&self, actor: &Principal) -> Result<String> {
         let mut c = self.db.read().await?;

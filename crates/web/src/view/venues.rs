@@ -138,3 +138,107 @@ impl VenueRequestsPage {
         self.ticked.contains(id)
     }
 }
+
+#[derive(Template)]
+#[template(path = "venues/kept.html")]
+pub struct KeptVenuesPage {
+    pub c: Chrome,
+    pub page: Page<VenueRow>,
+    pub query_string: String,
+    pub q: String,
+    /// The actor may make venues (a system or agency admin).
+    pub can_make: bool,
+}
+
+/// The venue form as typed.
+#[derive(Debug, Clone, Default)]
+pub struct VenueForm {
+    pub location: String,
+    pub floor: String,
+    pub name: String,
+    pub agency_id: i64,
+    pub capacity: String,
+    pub open_from: String,
+    pub open_until: String,
+    /// Monday first.
+    pub days: [bool; 7],
+    pub phone: String,
+    pub description: String,
+    pub rules: String,
+    pub public: bool,
+    pub borrowers: String,
+    pub agencies: Vec<i64>,
+    pub custodian: String,
+}
+
+impl VenueForm {
+    pub fn of(v: &VenueRow) -> VenueForm {
+        VenueForm {
+            location: v.location.clone(),
+            floor: v.floor.clone(),
+            name: v.name.clone(),
+            agency_id: v.agency_id,
+            capacity: v.capacity.to_string(),
+            open_from: v.opening.from.to_string(),
+            open_until: v.opening.until.to_string(),
+            days: std::array::from_fn(|i| v.opening.days & (1 << i) != 0),
+            phone: v.phone.clone(),
+            description: v.description.clone(),
+            rules: v.rules.clone(),
+            public: v.public,
+            borrowers: v.borrowers.as_str().to_owned(),
+            agencies: v.agencies.clone(),
+            custodian: String::new(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "venues/form.html")]
+pub struct VenueFormPage {
+    pub c: Chrome,
+    /// `None` for a new venue.
+    pub venue: Option<VenueRow>,
+    pub form: VenueForm,
+    /// The agencies the actor may make venues for.
+    pub makers: Vec<(i64, String)>,
+    /// Every agency, for 指定機關.
+    pub all: Vec<(i64, String)>,
+    pub changes: Vec<portico_store::bookings::CustodianChange>,
+    pub records: Vec<Booking>,
+    pub error: String,
+    pub errs: Errors,
+}
+
+impl VenueFormPage {
+    pub fn weekdays(&self) -> [(usize, &'static str, &'static str); 7] {
+        [
+            (0, "一", "Mon"),
+            (1, "二", "Tue"),
+            (2, "三", "Wed"),
+            (3, "四", "Thu"),
+            (4, "五", "Fri"),
+            (5, "六", "Sat"),
+            (6, "日", "Sun"),
+        ]
+    }
+    pub fn day_on<D: std::borrow::Borrow<usize>>(&self, d: D) -> bool {
+        self.form.days[*d.borrow()]
+    }
+    pub fn hours(&self) -> Vec<u8> {
+        (0..=24).collect()
+    }
+    pub fn borrowers(&self) -> [portico_core::booking::Borrowers; 3] {
+        portico_core::booking::Borrowers::ALL
+    }
+    pub fn listed(&self, id: &i64) -> bool {
+        self.form.agencies.contains(id)
+    }
+    pub fn custodian(&self, position: i64) -> String {
+        self.venue
+            .as_ref()
+            .and_then(|v| v.custodians.iter().find(|c| c.position == position))
+            .map(|c| format!("{}（{}）", c.name, c.login))
+            .unwrap_or_default()
+    }
+}
