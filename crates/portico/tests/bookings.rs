@@ -463,6 +463,20 @@ async fn a_venue_is_booked_and_approved_through_the_pages() {
         mine.contains("申請已送出") && mine.contains("業務協調會議"),
         "{mine}"
     );
+    // Kept as a spreadsheet, in the form's words.
+    for format in ["xlsx", "ods"] {
+        let (st, book) = staff
+            .get_bytes(&format!("/bookings/export?state=pending&format={format}"))
+            .await;
+        assert_eq!(st, 200, "{format}");
+        let rows = common::sheet_rows(&book, format);
+        assert_eq!(rows[0][0], "使用場地");
+        assert!(
+            rows.iter()
+                .any(|r| r.iter().any(|c| c == "業務協調會議") && r.iter().any(|c| c == "審核中")),
+            "{format}: {rows:?}"
+        );
+    }
     // The custodian approves it from the queue.
     let b = count(
         &s,

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/venues", get(index))
         .route("/venues/{id}", get(venue).post(book))
         .route("/bookings", get(bookings))
+        .route("/bookings/export", get(bookings_export))
         .route("/bookings/{id}/cancel", post(cancel))
         .route("/items/venue-requests", get(requests).post(decide))
         .route("/items/venues", get(kept).post(create))
@@ -272,6 +273,32 @@ async fn bookings(
         lang,
         StatusCode::OK,
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    q: String,
+    state: String,
+    format: String,
+}
+
+/// The person's records, as filtered, in xlsx or ODS.
+async fn bookings_export(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<ExportQuery>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let format = portico_app::export::Sheet::parse(&q.format)
+        .ok_or_else(|| WebError::page(Error::NotFound, lang))?;
+    let states: Vec<BookingState> = BookingState::parse(&q.state).into_iter().collect();
+    let f = st
+        .app
+        .my_bookings_sheet(&s.0.principal, &q.q, &states, format)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    Ok(crate::support::download(f, false))
 }
 
 async fn cancel(

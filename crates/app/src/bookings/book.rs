@@ -420,6 +420,76 @@ impl App {
         store::bookings(&mut *self.db.read().await?, &f, page, 30).await
     }
 
+    /// The person's records as a workbook (xlsx or ODS), every page.
+    pub async fn my_bookings_sheet(
+        &self,
+        actor: &Principal,
+        q: &str,
+        states: &[State],
+        format: crate::export::Sheet,
+    ) -> Result<crate::inspections::RecordFile> {
+        let f = BookingFilter {
+            account: Some(actor.account_id()),
+            states,
+            q: Some(q),
+            ..Default::default()
+        };
+        let all = store::bookings(&mut *self.db.read().await?, &f, 1, 0)
+            .await?
+            .items;
+        let headers = [
+            "使用場地",
+            "借用日期",
+            "登記時段",
+            "登記者",
+            "公務電話",
+            "分機",
+            "借用單位",
+            "與會人數",
+            "主持人",
+            "申請事由",
+            "狀態",
+            "審核說明",
+            "申請時間",
+        ]
+        .map(String::from)
+        .to_vec();
+        let rows = all
+            .iter()
+            .map(|b| {
+                let span = b.span();
+                vec![
+                    b.item_name.clone(),
+                    portico_core::time::date_str(span.date),
+                    format!("{}:00 - {}:00", span.from, span.until),
+                    b.account_name.clone(),
+                    b.phone.clone(),
+                    b.ext.clone(),
+                    b.unit_name.clone(),
+                    b.people.to_string(),
+                    b.host.clone(),
+                    b.purpose.clone(),
+                    b.state.label().zh.to_string(),
+                    b.note.clone(),
+                    portico_core::time::display(b.created_at),
+                ]
+            })
+            .collect();
+        let bytes = crate::export::table(
+            &crate::export::Table {
+                name: "場地借用紀錄",
+                headers,
+                rows,
+            },
+            format,
+        )?;
+        Ok(crate::inspections::RecordFile {
+            name: format!("場地借用紀錄.{}", format.extension()),
+            content_type: format.content_type(),
+            bytes,
+        })
+    }
+
     /// The requests waiting on the venues the actor keeps (場地借用審核),
     /// soonest first.
     pub async fn venue_requests(
