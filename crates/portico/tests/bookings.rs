@@ -606,3 +606,39 @@ async fn an_agency_admin_adds_and_keeps_a_venue_through_the_pages() {
     let (_, offered) = staff.get("/venues").await;
     assert!(!offered.contains("第二會議室"));
 }
+
+/// A person who alone keeps a venue is not disabled until someone else
+/// keeps it (as for mail accounts): the refusal names the venue.
+#[tokio::test]
+async fn a_venues_only_custodian_is_not_disabled_until_another_keeps_it() {
+    let s = TestServer::start(60).await;
+    let civil = agency(&s, "民政局").await;
+    let admin = s.principal_of("civil_admin").await;
+    let id = s
+        .app
+        .create_venue(&admin, &room(civil), "staff", &ctx())
+        .await
+        .unwrap();
+    let staff = portico_core::ids::AccountId(s.account_id("staff").await);
+    let r = s.app.disable_account(&admin, staff, "離職", &ctx()).await;
+    assert!(
+        matches!(&r, Err(Error::Refused(m)) if m.zh.contains("第九會議室") && m.zh.contains("唯一的保管人")),
+        "{r:?}"
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM accounts WHERE login = 'staff' AND state = 'active'"
+        )
+        .await,
+        1
+    );
+    s.app
+        .set_venue_custodian(&admin, id, 2, "clerk", "王小明離職，改由陳文書保管", &ctx())
+        .await
+        .unwrap();
+    s.app
+        .disable_account(&admin, staff, "離職", &ctx())
+        .await
+        .unwrap();
+}

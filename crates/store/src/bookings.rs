@@ -315,6 +315,34 @@ pub async fn venue_locations(c: &mut Conn) -> Result<Vec<String>> {
     rows.iter().map(|r| r.text("location")).collect()
 }
 
+/// The venues a person keeps with no other active custodian beside them,
+/// in words (所在地 樓層 名稱): what waits for a new custodian before the
+/// person may be disabled.
+pub async fn kept_alone_by(c: &mut Conn, account: AccountId) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT v.location, v.floor, v.name FROM item_custodians k \
+         JOIN venues v ON k.kind = 'venue' AND v.id = k.item_id \
+         WHERE k.account_id = $1 AND v.removed_at IS NULL AND NOT EXISTS ( \
+           SELECT 1 FROM item_custodians o JOIN accounts a ON a.id = o.account_id \
+           WHERE o.kind = k.kind AND o.item_id = k.item_id AND o.account_id <> $1 AND a.state = 'active') \
+         ORDER BY v.location, v.floor, v.name",
+    )
+    .bind(account.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(format!(
+                "{} {} {}",
+                r.text("location")?,
+                r.text("floor")?,
+                r.text("name")?
+            ))
+        })
+        .collect()
+}
+
 /// An item's custodians, in place order.
 pub async fn custodians(c: &mut Conn, kind: Kind, id: i64) -> Result<Vec<Custodian>> {
     let rows = sqlx::query(
