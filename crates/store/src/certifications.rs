@@ -527,12 +527,7 @@ pub async fn items(
     q.push(" ORDER BY CASE WHEN x.last_used_at IS NULL OR x.last_used_at <= ")
         .i(ms(now - UNUSED_AFTER))
         .push(" THEN 0 ELSE 1 END, a.name, a.login, x.kind, x.id");
-    if per_page > 0 {
-        q.push(" LIMIT ")
-            .i(i64::from(per_page))
-            .push(" OFFSET ")
-            .i(Page::<()>::offset(page, per_page));
-    }
+    q.page(page, per_page);
     let rows = q.query().fetch_all(&mut *c).await.map_err(db_err)?;
     Ok(Page {
         items: rows.iter().map(item_row).collect::<Result<_>>()?,

@@ -289,12 +289,7 @@ pub async fn list(
     let mut b = SqlBuf::new(&format!("SELECT {COLS}{FROM}"));
     filter(&mut b);
     b.push(" ORDER BY i.period DESC, i.kind DESC, u.path");
-    if per_page > 0 {
-        b.push(" LIMIT ")
-            .i(i64::from(per_page))
-            .push(" OFFSET ")
-            .i(Page::<()>::offset(page, per_page));
-    }
+    b.page(page, per_page);
     let rows = b.query().fetch_all(&mut *c).await.map_err(db_err)?;
     Ok(Page {
         items: rows.iter().map(from_row).collect::<Result<_>>()?,

@@ -300,6 +300,17 @@ impl SqlBuf {
         self.bind(Val::T(v.into()))
     }
 
+    /// ` LIMIT … OFFSET …` for one page; nothing for `per_page` 0 (all).
+    pub(crate) fn page(&mut self, page: u32, per_page: u32) -> &mut Self {
+        if per_page == 0 {
+            return self;
+        }
+        self.push(" LIMIT ")
+            .i(i64::from(per_page))
+            .push(" OFFSET ")
+            .i(Page::<()>::offset(page, per_page))
+    }
+
     /// `AND (col in subtree A OR col in subtree B …)`; nothing for `All`.
     pub(crate) fn scope(
         &mut self,
