@@ -19,6 +19,7 @@ mod certifications;
 mod clients;
 mod inspections;
 mod mailboxes;
+mod cars;
 mod venues;
 
 use clients::seed_demo_apps;
@@ -608,6 +609,7 @@ impl App {
         self.seed_demo_inspections().await?;
         self.seed_demo_review().await?;
         self.seed_demo_venues().await?;
+        self.seed_demo_cars().await?;
         Ok(true)
     }
 }

@@ -10,6 +10,9 @@ use crate::text::clean_text;
 use crate::time::TAIPEI;
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
+mod car;
+pub use car::*;
+
 /// What a booking takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -287,6 +290,110 @@ pub fn weekday_zh(w: Weekday) -> &'static str {
     }
 }
 
+/// The opening hours and days (開放借用時間) as a form sends them.
+pub(crate) fn check_opening(
+    from: &str,
+    until: &str,
+    days: &str,
+    errs: &mut Vec<FieldError>,
+) -> Option<Opening> {
+    let hour = |s: &str| {
+        s.trim()
+            .split(':')
+            .next()
+            .and_then(|h| h.parse::<u8>().ok())
+    };
+    let days = if days.trim().is_empty() {
+        Opening::OFFICE.days
+    } else {
+        days.chars()
+            .take(7)
+            .enumerate()
+            .filter(|(_, c)| *c == '1')
+            .fold(0u8, |m, (i, _)| m | (1 << i))
+    };
+    match (hour(from), hour(until)) {
+        (Some(f), Some(u)) => match Opening::check(f, u, days) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                errs.push(e);
+                None
+            }
+        },
+        _ => {
+            errs.push(fe(
+                "open_from",
+                Msg::new("請選擇開放借用時間", "Choose the opening hours"),
+            ));
+            None
+        }
+    }
+}
+
+/// Who may borrow (允許借用機關) and the agencies listed for 指定機關.
+pub(crate) fn check_borrowers(
+    borrowers: &str,
+    listed: &[i64],
+    errs: &mut Vec<FieldError>,
+) -> (Option<Borrowers>, Vec<i64>) {
+    let borrowers = Borrowers::parse(borrowers.trim());
+    if borrowers.is_none() {
+        errs.push(fe(
+            "borrowers",
+            Msg::new("請選擇允許借用機關", "Choose who may borrow it"),
+        ));
+    }
+    let mut agencies = listed.to_vec();
+    agencies.sort_unstable();
+    agencies.dedup();
+    if borrowers == Some(Borrowers::AgencyAnd) && agencies.is_empty() {
+        errs.push(fe(
+            "agencies",
+            Msg::new(
+                "請加入至少一個可借用的其他機關",
+                "Add at least one other agency that may borrow it",
+            ),
+        ));
+    }
+    if borrowers != Some(Borrowers::AgencyAnd) {
+        agencies.clear();
+    }
+    (borrowers, agencies)
+}
+
+/// The applicant's office phone and extension (登記者公務電話, 分機).
+pub(crate) fn check_contact(
+    phone: &str,
+    ext: &str,
+    errs: &mut Vec<FieldError>,
+) -> (String, String) {
+    let phone = phone.trim();
+    if !(5..=20).contains(&phone.len())
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || "-()# ".contains(c))
+    {
+        errs.push(fe(
+            "phone",
+            Msg::new(
+                "請輸入登記者公務電話（數字，可含 - ）",
+                "Enter your office phone (digits, - allowed)",
+            ),
+        ));
+    }
+    let ext = ext.trim();
+    if ext.len() > 10 || !ext.chars().all(|c| c.is_ascii_digit()) {
+        errs.push(fe(
+            "ext",
+            Msg::new(
+                "分機請輸入數字（至多 10 碼）",
+                "The extension is digits (up to 10)",
+            ),
+        ));
+    }
+    (phone.to_owned(), ext.to_owned())
+}
+
 /// A venue as its creator or custodian types it (場地資訊).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -365,57 +472,13 @@ impl VenueInput {
                 0
             }
         };
-        let hour = |s: &str| {
-            s.trim()
-                .split(':')
-                .next()
-                .and_then(|h| h.parse::<u8>().ok())
-        };
-        let days = if self.open_days.trim().is_empty() {
-            Opening::OFFICE.days
-        } else {
-            self.open_days
-                .chars()
-                .take(7)
-                .enumerate()
-                .filter(|(_, c)| *c == '1')
-                .fold(0u8, |m, (i, _)| m | (1 << i))
-        };
-        let opening = match (hour(&self.open_from), hour(&self.open_until)) {
-            (Some(f), Some(u)) => match Opening::check(f, u, days) {
-                Ok(o) => Some(o),
-                Err(e) => {
-                    errs.push(e);
-                    None
-                }
-            },
-            _ => {
-                errs.push(fe(
-                    "open_from",
-                    Msg::new("請選擇開放借用時間", "Choose the opening hours"),
-                ));
-                None
-            }
-        };
-        let borrowers = Borrowers::parse(self.borrowers.trim());
-        if borrowers.is_none() {
-            errs.push(fe(
-                "borrowers",
-                Msg::new("請選擇允許借用機關", "Choose who may borrow it"),
-            ));
-        }
-        let mut agencies = self.agencies.clone();
-        agencies.sort_unstable();
-        agencies.dedup();
-        if borrowers == Some(Borrowers::AgencyAnd) && agencies.is_empty() {
-            errs.push(fe(
-                "agencies",
-                Msg::new(
-                    "請加入至少一個可借用的其他機關",
-                    "Add at least one other agency that may borrow it",
-                ),
-            ));
-        }
+        let opening = check_opening(
+            &self.open_from,
+            &self.open_until,
+            &self.open_days,
+            &mut errs,
+        );
+        let (borrowers, agencies) = check_borrowers(&self.borrowers, &self.agencies, &mut errs);
         match (self.agency_id, opening, borrowers) {
             (Some(agency_id), Some(opening), Some(borrowers)) if errs.is_empty() => Ok(Venue {
                 location,
@@ -428,11 +491,7 @@ impl VenueInput {
                 description,
                 rules,
                 public: self.public,
-                agencies: if borrowers == Borrowers::AgencyAnd {
-                    agencies
-                } else {
-                    Vec::new()
-                },
+                agencies,
                 borrowers,
             }),
             _ => Err(Error::Invalid(errs)),
@@ -479,30 +538,7 @@ impl VenueRequestInput {
             Err(Error::Invalid(e)) => e,
             Err(e) => return Err(e),
         };
-        let phone = self.phone.trim();
-        if !(5..=20).contains(&phone.len())
-            || !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || "-()# ".contains(c))
-        {
-            errs.push(fe(
-                "phone",
-                Msg::new(
-                    "請輸入登記者公務電話（數字，可含 - ）",
-                    "Enter your office phone (digits, - allowed)",
-                ),
-            ));
-        }
-        let ext = self.ext.trim();
-        if ext.len() > 10 || !ext.chars().all(|c| c.is_ascii_digit()) {
-            errs.push(fe(
-                "ext",
-                Msg::new(
-                    "分機請輸入數字（至多 10 碼）",
-                    "The extension is digits (up to 10)",
-                ),
-            ));
-        }
+        let (phone, ext) = check_contact(&self.phone, &self.ext, &mut errs);
         let people = match self.people.trim().parse::<i64>() {
             Ok(n) if n >= 1 && n <= capacity => n,
             Ok(n) if n > capacity => {
@@ -536,8 +572,8 @@ impl VenueRequestInput {
         let span = check_span(&self.date, &self.from, &self.until, open, now)?;
         Ok(VenueRequest {
             span,
-            phone: phone.to_owned(),
-            ext: ext.to_owned(),
+            phone,
+            ext,
             people,
             host,
             purpose,

@@ -7,7 +7,7 @@ use common::TestServer;
 use portico_app::Ctx;
 use portico_app::bookings::WeekCell;
 use portico_core::Error;
-use portico_core::booking::{State, VenueInput, VenueRequestInput};
+use portico_core::booking::{Kind, State, VenueInput, VenueRequestInput};
 use time::Duration;
 
 fn ctx() -> Ctx {
@@ -134,8 +134,9 @@ async fn a_custodian_change_is_recorded_with_its_reason() {
     let id = civil_room(&s).await;
     let unit_admin = s.principal_of("unit_admin").await;
     s.app
-        .set_venue_custodian(
+        .set_custodian(
             &unit_admin,
+            Kind::Venue,
             id,
             2,
             "staff",
@@ -148,7 +149,7 @@ async fn a_custodian_change_is_recorded_with_its_reason() {
     assert_eq!(v.custodians[1].login, "staff");
     let log = s
         .app
-        .venue_custodian_changes(&unit_admin, id, (None, None))
+        .custodian_changes(&unit_admin, Kind::Venue, id, (None, None))
         .await
         .unwrap();
     assert_eq!(log[0].to_name.as_deref(), Some("王小明"));
@@ -157,13 +158,13 @@ async fn a_custodian_change_is_recorded_with_its_reason() {
     // Place 1 is never emptied; the same person twice is refused.
     assert!(matches!(
         s.app
-            .set_venue_custodian(&unit_admin, id, 1, "", "離職", &ctx())
+            .set_custodian(&unit_admin, Kind::Venue, id, 1, "", "離職", &ctx())
             .await,
         Err(Error::Invalid(_))
     ));
     assert!(matches!(
         s.app
-            .set_venue_custodian(&unit_admin, id, 1, "staff", "同一人", &ctx())
+            .set_custodian(&unit_admin, Kind::Venue, id, 1, "staff", "同一人", &ctx())
             .await,
         Err(Error::Invalid(_))
     ));
@@ -198,7 +199,7 @@ async fn a_venue_is_booked_within_its_hours_and_approved_once() {
     let keeper = s.principal_of("unit_admin").await;
     let out = s
         .app
-        .decide_bookings(&keeper, &[a, b], true, "", &ctx())
+        .decide_bookings(&keeper, Kind::Venue, &[a, b], true, "", &ctx())
         .await
         .unwrap();
     assert!(out[0].refused.is_none(), "{out:?}");
@@ -237,13 +238,13 @@ async fn a_venue_is_booked_within_its_hours_and_approved_once() {
     // The second is rejected with why; without why it is refused.
     assert!(matches!(
         s.app
-            .decide_bookings(&keeper, &[b], false, "", &ctx())
+            .decide_bookings(&keeper, Kind::Venue, &[b], false, "", &ctx())
             .await,
         Err(Error::Invalid(_))
     ));
     let out = s
         .app
-        .decide_bookings(&keeper, &[b], false, "該時段已借出", &ctx())
+        .decide_bookings(&keeper, Kind::Venue, &[b], false, "該時段已借出", &ctx())
         .await
         .unwrap();
     assert!(out[0].refused.is_none());
@@ -253,7 +254,7 @@ async fn a_venue_is_booked_within_its_hours_and_approved_once() {
     assert_eq!(week.cells[d][h(9)], WeekCell::Free);
     let mine = s
         .app
-        .my_bookings(&staff, "", &[State::Cancelled], (None, None), 1)
+        .my_bookings(&staff, Kind::Venue, "", &[State::Cancelled], (None, None), 1)
         .await
         .unwrap();
     assert!(mine.items.iter().any(|x| x.id == a));
@@ -281,7 +282,7 @@ async fn a_hundred_custodians_approving_overlapping_requests_approve_one() {
         .map(|b| {
             let (app, keeper, b) = (s.app.clone(), keeper.clone(), *b);
             tokio::spawn(async move {
-                app.decide_bookings(&keeper, &[b], true, "", &ctx())
+                app.decide_bookings(&keeper, Kind::Venue, &[b], true, "", &ctx())
                     .await
                     .map(|o| o[0].refused.is_none())
             })
@@ -358,7 +359,7 @@ async fn a_custodian_decides_only_the_venues_they_keep() {
         let p = s.principal_of(who).await;
         let out = s
             .app
-            .decide_bookings(&p, &[b], true, "", &ctx())
+            .decide_bookings(&p, Kind::Venue, &[b], true, "", &ctx())
             .await
             .unwrap();
         assert!(out[0].refused.is_some(), "{who}");
@@ -368,7 +369,7 @@ async fn a_custodian_decides_only_the_venues_they_keep() {
     let civil = s.principal_of("civil_admin").await;
     let out = s
         .app
-        .decide_bookings(&civil, &[b], true, "", &ctx())
+        .decide_bookings(&civil, Kind::Venue, &[b], true, "", &ctx())
         .await
         .unwrap();
     assert!(out[0].refused.is_none(), "{out:?}");
@@ -634,7 +635,7 @@ async fn a_venues_only_custodian_is_not_disabled_until_another_keeps_it() {
         1
     );
     s.app
-        .set_venue_custodian(&admin, id, 2, "clerk", "王小明離職，改由陳文書保管", &ctx())
+        .set_custodian(&admin, Kind::Venue, id, 2, "clerk", "王小明離職，改由陳文書保管", &ctx())
         .await
         .unwrap();
     s.app

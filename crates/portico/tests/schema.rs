@@ -177,7 +177,8 @@ async fn postgres_schema(admin: &str) -> Schema {
            EXISTS (SELECT 1 FROM information_schema.table_constraints tc \
                    JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_name = tc.table_name \
                    WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_name = c.table_name AND k.column_name = c.column_name) AS pk \
-         FROM information_schema.columns c WHERE c.table_schema = 'public'",
+         FROM information_schema.columns c WHERE c.table_schema = 'public' \
+           AND c.table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE')",
     )
     .fetch_all(&mut *c)
     .await

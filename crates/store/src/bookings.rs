@@ -12,7 +12,9 @@ use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
+mod cars;
 mod requests;
+pub use cars::*;
 pub use requests::*;
 
 /// A custodian in their place (1 or 2).
@@ -163,17 +165,6 @@ pub async fn update_venue(c: &mut Conn, k: &Keeper, v: &Venue, now: OffsetDateTi
     set_agencies(c, Kind::Venue, k.id(), &v.agencies).await
 }
 
-/// Removes a venue from the lists (its records stay).
-pub async fn remove_venue(c: &mut Conn, k: &Keeper, now: OffsetDateTime) -> Result<bool> {
-    let r = sqlx::query("UPDATE venues SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
-        .bind(ms(now))
-        .bind(k.id())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
-    Ok(r.rows_affected() == 1)
-}
-
 async fn set_agencies(c: &mut Conn, kind: Kind, id: i64, agencies: &[i64]) -> Result<()> {
     sqlx::query("DELETE FROM item_agencies WHERE kind = $1 AND item_id = $2")
         .bind(kind.as_str())
@@ -223,6 +214,35 @@ pub async fn venue(c: &mut Conn, id: i64) -> Result<Option<VenueRow>> {
     }
 }
 
+/// Only the items of `alias` (joined to its agency as `g`) a person
+/// keeps, or of agencies under `roots`.
+pub(crate) fn kept_by(b: &mut SqlBuf, kind: Kind, alias: &str, me: AccountId, roots: &[TreePath]) {
+    b.push(" AND (EXISTS (SELECT 1 FROM item_custodians k WHERE k.kind = ")
+        .t(kind.as_str())
+        .push(&format!(" AND k.item_id = {alias}.id AND k.account_id = "))
+        .i(me.0)
+        .push(")");
+    if !roots.is_empty() {
+        b.push(" OR (1 = 1");
+        b.in_subtrees("g.path", roots);
+        b.push(")");
+    }
+    b.push(")");
+}
+
+/// Only the items of `alias` a person of agency `a` may borrow.
+pub(crate) fn borrowable_by(b: &mut SqlBuf, kind: Kind, alias: &str, a: i64) {
+    b.push(&format!(" AND ({alias}.borrowers = 'city' OR {alias}.agency_id = "))
+        .i(a)
+        .push(&format!(
+            " OR ({alias}.borrowers = 'agency_and' AND EXISTS (SELECT 1 FROM item_agencies x WHERE x.kind = "
+        ))
+        .t(kind.as_str())
+        .push(&format!(" AND x.item_id = {alias}.id AND x.agency_id = "))
+        .i(a)
+        .push(")))");
+}
+
 /// Which venues a list holds.
 #[derive(Debug, Clone, Default)]
 pub struct VenueFilter<'a> {
@@ -246,22 +266,10 @@ pub async fn venues(
     let filter = |b: &mut SqlBuf| {
         b.push(" WHERE v.removed_at IS NULL");
         if let Some((me, roots)) = f.kept_by {
-            b.push(" AND (EXISTS (SELECT 1 FROM item_custodians k WHERE k.kind = 'venue' AND k.item_id = v.id AND k.account_id = ")
-                .i(me.0)
-                .push(")");
-            if !roots.is_empty() {
-                b.push(" OR (1 = 1");
-                b.in_subtrees("g.path", roots);
-                b.push(")");
-            }
-            b.push(")");
+            kept_by(b, Kind::Venue, "v", me, roots);
         }
         if let Some(a) = f.borrowable_by {
-            b.push(" AND (v.borrowers = 'city' OR v.agency_id = ")
-                .i(a)
-                .push(" OR (v.borrowers = 'agency_and' AND EXISTS (SELECT 1 FROM item_agencies x WHERE x.kind = 'venue' AND x.item_id = v.id AND x.agency_id = ")
-                .i(a)
-                .push(")))");
+            borrowable_by(b, Kind::Venue, "v", a);
         }
         if let Some(l) = f.location.filter(|l| !l.is_empty()) {
             b.push(" AND v.location = ").t(l);
@@ -302,43 +310,67 @@ pub async fn venues(
     })
 }
 
-/// The locations venues are in (所在地), for the pickers.
-pub async fn venue_locations(c: &mut Conn) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT location FROM venues WHERE removed_at IS NULL ORDER BY location",
-    )
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?;
-    rows.iter().map(|r| r.text("location")).collect()
-}
-
-/// The venues a person keeps with no other active custodian beside them,
-/// in words (所在地 樓層 名稱): what waits for a new custodian before the
-/// person may be disabled.
+/// The items a person keeps with no other active custodian beside them,
+/// in words (所在地 …): what waits for a new custodian before the person
+/// may be disabled.
 pub async fn kept_alone_by(c: &mut Conn, account: AccountId) -> Result<Vec<String>> {
     let rows = sqlx::query(
-        "SELECT v.location, v.floor, v.name FROM item_custodians k \
-         JOIN venues v ON k.kind = 'venue' AND v.id = k.item_id \
-         WHERE k.account_id = $1 AND v.removed_at IS NULL AND NOT EXISTS ( \
+        "SELECT i.label FROM item_custodians k JOIN items i ON i.kind = k.kind AND i.id = k.item_id \
+         WHERE k.account_id = $1 AND i.removed_at IS NULL AND NOT EXISTS ( \
            SELECT 1 FROM item_custodians o JOIN accounts a ON a.id = o.account_id \
            WHERE o.kind = k.kind AND o.item_id = k.item_id AND o.account_id <> $1 AND a.state = 'active') \
-         ORDER BY v.location, v.floor, v.name",
+         ORDER BY i.kind, i.label",
     )
     .bind(account.0)
     .fetch_all(&mut *c)
     .await
     .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(format!(
-                "{} {} {}",
-                r.text("location")?,
-                r.text("floor")?,
-                r.text("name")?
-            ))
-        })
-        .collect()
+    rows.iter().map(|r| r.text("label")).collect()
+}
+
+/// What every kind of item shares: enough to check who keeps it and to
+/// name it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ItemHead {
+    pub kind: Kind,
+    pub id: i64,
+    pub name: String,
+    pub label: String,
+    pub agency_id: i64,
+    #[serde(skip)]
+    pub agency_path: TreePath,
+    pub custodians: Vec<Custodian>,
+}
+
+impl ItemHead {
+    pub fn custodian_ids(&self) -> Vec<AccountId> {
+        self.custodians.iter().map(|c| c.account_id).collect()
+    }
+}
+
+/// An item still listed, of any kind.
+pub async fn item(c: &mut Conn, kind: Kind, id: i64) -> Result<Option<ItemHead>> {
+    let r = sqlx::query(
+        "SELECT i.name, i.label, i.agency_id, g.path FROM items i JOIN org_units g ON g.id = i.agency_id \
+         WHERE i.kind = $1 AND i.id = $2 AND i.removed_at IS NULL",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?;
+    let Some(r) = r else {
+        return Ok(None);
+    };
+    Ok(Some(ItemHead {
+        kind,
+        id,
+        name: r.text("name")?,
+        label: r.text("label")?,
+        agency_id: r.i64("agency_id")?,
+        agency_path: TreePath::from_stored(r.text("path")?),
+        custodians: custodians(c, kind, id).await?,
+    }))
 }
 
 /// An item's custodians, in place order.

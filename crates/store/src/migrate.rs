@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_bookings.sql"),
         postgres: include_str!("../migrations/postgres/0013_bookings.sql"),
     },
+    Migration {
+        version: 14,
+        name: "cars",
+        sqlite: include_str!("../migrations/sqlite/0014_cars.sql"),
+        postgres: include_str!("../migrations/postgres/0014_cars.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -34,6 +34,8 @@ mod settings;
 mod signin;
 mod support;
 pub mod twfido_sim;
+mod items;
+mod cars;
 mod venues;
 mod view;
 
@@ -88,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         .merge(inspections::router())
         .merge(certifications::router())
         .merge(venues::router())
+        .merge(cars::router())
+        .merge(items::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_core::booking::{State as BookingState, VenueRequestInput};
+use portico_core::booking::{Kind, State as BookingState, VenueRequestInput};
 use portico_core::{Error, FieldError, Msg};
 
 pub fn router() -> Router<AppState> {
@@ -21,13 +21,19 @@ pub fn router() -> Router<AppState> {
         .route("/bookings", get(bookings))
         .route("/bookings/export", get(bookings_export))
         .route("/bookings/{id}/cancel", post(cancel))
-        .route("/items/venue-requests", get(requests).post(decide))
+        .route(
+            "/items/venue-requests",
+            get(|st, s, q| requests(Kind::Venue, st, s, q))
+                .post(|st, s, c, f| decide(Kind::Venue, st, s, c, f)),
+        )
+        .route(
+            "/items/car-requests",
+            get(|st, s, q| requests(Kind::Car, st, s, q))
+                .post(|st, s, c, f| decide(Kind::Car, st, s, c, f)),
+        )
         .route("/items/venues", get(kept).post(create))
         .route("/items/venues/new", get(new_venue))
         .route("/items/venues/{id}", get(edit).post(update))
-        .route("/items/venues/{id}/custodian", post(custodian))
-        .route("/items/venues/{id}/remove", post(remove))
-        .route("/items/venues/{id}/changes", get(changes))
 }
 
 fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
@@ -72,7 +78,7 @@ async fn index(
         .borrowable_venues(p, &q.location)
         .await
         .map_err(err)?;
-    let locations = st.app.venue_locations().await.map_err(err)?;
+    let locations = st.app.item_locations(Kind::Venue).await.map_err(err)?;
     let (found, errs, status) = if q.date.is_empty() {
         (None, vec![], StatusCode::OK)
     } else {
@@ -241,8 +247,11 @@ async fn book(
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct BookingsQuery {
+    kind: String,
     q: String,
     state: String,
+    from: String,
+    until: String,
     page: u32,
     ok: Option<String>,
     n: u32,
@@ -255,9 +264,17 @@ async fn bookings(
 ) -> Result<Response, WebError> {
     let lang = s.lang();
     let states: Vec<BookingState> = BookingState::parse(&q.state).into_iter().collect();
+    let kind = record_kind(&q.kind);
     let page = st
         .app
-        .my_bookings(&s.0.principal, &q.q, &states, (None, None), q.page.max(1))
+        .my_bookings(
+            &s.0.principal,
+            kind,
+            &q.q,
+            &states,
+            date_range(&q.from, &q.until),
+            q.page.max(1),
+        )
         .await
         .map_err(|e| WebError::page(e, lang))?;
     use crate::extract::urlencode as e;
@@ -265,9 +282,19 @@ async fn bookings(
         BookingsPage {
             c: Chrome::of(&s.0, "bookings").with_flash(flash_of(q.ok.as_deref(), q.n)),
             page,
-            query_string: format!("q={}&state={}", e(&q.q), e(&q.state)),
+            query_string: format!(
+                "kind={}&q={}&state={}&from={}&until={}",
+                kind.as_str(),
+                e(&q.q),
+                e(&q.state),
+                e(&q.from),
+                e(&q.until)
+            ),
+            kind,
             q: q.q,
             state: q.state,
+            from: q.from,
+            until: q.until,
             now: st.app.now(),
         },
         lang,
@@ -278,9 +305,30 @@ async fn bookings(
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct ExportQuery {
+    kind: String,
     q: String,
     state: String,
+    from: String,
+    until: String,
     format: String,
+}
+
+/// Which records a list shows: a venue's unless cars are asked for.
+pub(crate) fn record_kind(s: &str) -> Kind {
+    if s == "car" { Kind::Car } else { Kind::Venue }
+}
+
+/// A 借用日期 range as typed (either end may be empty), as instants:
+/// from the first day's start to the day after the last.
+pub(crate) fn date_range(
+    from: &str,
+    until: &str,
+) -> (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>) {
+    let day = |s: &str| portico_core::time::parse_date(s.trim());
+    (
+        day(from).map(|d| portico_core::booking::at_hour(d, 0)),
+        day(until).map(|d| portico_core::booking::at_hour(d, 24)),
+    )
 }
 
 /// The person's records, as filtered, in xlsx or ODS.
@@ -295,10 +343,26 @@ async fn bookings_export(
     let states: Vec<BookingState> = BookingState::parse(&q.state).into_iter().collect();
     let f = st
         .app
-        .my_bookings_sheet(&s.0.principal, &q.q, &states, format)
+        .my_bookings_sheet(
+            &s.0.principal,
+            record_kind(&q.kind),
+            &q.q,
+            &states,
+            date_range(&q.from, &q.until),
+            format,
+        )
         .await
         .map_err(|e| WebError::page(e, lang))?;
     Ok(crate::support::download(f, false))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CancelForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    /// Which records to go back to.
+    kind: String,
 }
 
 async fn cancel(
@@ -306,14 +370,15 @@ async fn cancel(
     s: Signed,
     ReqCtx(ctx): ReqCtx,
     Path(id): Path<i64>,
-    Form(f): Form<crate::support::CsrfForm>,
+    Form(f): Form<CancelForm>,
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
     st.app
         .cancel_booking(&s.0.principal, id, &ctx)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    Ok(Redirect::to("/bookings?ok=cancelled").into_response())
+    let kind = record_kind(&f.kind).as_str();
+    Ok(Redirect::to(&format!("/bookings?ok=cancelled&kind={kind}")).into_response())
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -335,12 +400,14 @@ struct Sent {
 }
 
 async fn requests(
+    kind: Kind,
     State(st): State<AppState>,
     s: Signed,
     LenientQuery(q): LenientQuery<RequestsQuery>,
 ) -> Result<Response, WebError> {
     let flash = flash_of(q.ok.as_deref(), q.n);
     requests_page(
+        kind,
         &st,
         &s,
         &q.state,
@@ -352,7 +419,9 @@ async fn requests(
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn requests_page(
+    kind: Kind,
     st: &AppState,
     s: &Signed,
     state: &str,
@@ -365,12 +434,18 @@ async fn requests_page(
     let states = [BookingState::parse(state).unwrap_or(BookingState::Pending)];
     let list = st
         .app
-        .venue_requests(&s.0.principal, &states, page.max(1))
+        .item_requests(&s.0.principal, kind, &states, page.max(1))
         .await
         .map_err(|e| WebError::page(e, lang))?;
+    let menu = if kind == Kind::Car {
+        "car-requests"
+    } else {
+        "venue-requests"
+    };
     render_as(
         VenueRequestsPage {
-            c: Chrome::of(&s.0, "venue-requests").with_flash(flash),
+            c: Chrome::of(&s.0, menu).with_flash(flash),
+            kind,
             page: list,
             query_string: format!("state={}", crate::extract::urlencode(state)),
             state: state.to_owned(),
@@ -385,6 +460,7 @@ async fn requests_page(
 }
 
 async fn decide(
+    kind: Kind,
     State(st): State<AppState>,
     s: Signed,
     ReqCtx(ctx): ReqCtx,
@@ -403,7 +479,7 @@ async fn decide(
     let lang = s.lang();
     match st
         .app
-        .decide_bookings(&s.0.principal, &ids, approve, &note, &ctx)
+        .decide_bookings(&s.0.principal, kind, &ids, approve, &note, &ctx)
         .await
     {
         Ok(out) => {
@@ -413,18 +489,23 @@ async fn decide(
                 .collect();
             if refused.is_empty() {
                 let ok = if approve { "approved" } else { "rejected" };
+                let path = if kind == Kind::Car {
+                    "car-requests"
+                } else {
+                    "venue-requests"
+                };
                 return Ok(
-                    Redirect::to(&format!("/items/venue-requests?ok={ok}&n={}", ids.len()))
+                    Redirect::to(&format!("/items/{path}?ok={ok}&n={}", ids.len()))
                         .into_response(),
                 );
             }
             sent.outcome = refused;
-            requests_page(&st, &s, "", 1, None, sent, crate::error::REFUSED).await
+            requests_page(kind, &st, &s, "", 1, None, sent, crate::error::REFUSED).await
         }
         Err(e) => {
             let (errs, _, status) = crate::error::split(e, lang)?;
             sent.errs = errs;
-            requests_page(&st, &s, "", 1, None, sent, status).await
+            requests_page(kind, &st, &s, "", 1, None, sent, status).await
         }
     }
 }
@@ -514,7 +595,7 @@ fn venue_input(f: &VenueForm) -> portico_core::booking::VenueInput {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn form_page(
+pub(crate) async fn form_page(
     st: &AppState,
     s: &Signed,
     id: Option<i64>,
@@ -524,6 +605,42 @@ async fn form_page(
     flash: Option<Msg>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    form_page_in(st, s, id, form, (error, errs), flash, status, Range::default()).await
+}
+
+/// The 借用日期 range a record list was asked for: only real dates kept.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct Range {
+    pub from: String,
+    pub until: String,
+}
+
+impl Range {
+    pub fn clean(self) -> Range {
+        let keep = |s: String| {
+            portico_core::time::parse_date(s.trim())
+                .map(portico_core::time::date_str)
+                .unwrap_or_default()
+        };
+        Range {
+            from: keep(self.from),
+            until: keep(self.until),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page_in(
+    st: &AppState,
+    s: &Signed,
+    id: Option<i64>,
+    form: Option<VenueForm>,
+    (error, errs): (String, Vec<FieldError>),
+    flash: Option<Msg>,
+    status: StatusCode,
+    range: Range,
+) -> Result<Response, WebError> {
     let lang = s.lang();
     let p = &s.0.principal;
     let err = |e| WebError::page(e, lang);
@@ -531,10 +648,13 @@ async fn form_page(
         Some(id) => (
             Some(st.app.venue_kept(p, id).await.map_err(err)?),
             st.app
-                .venue_custodian_changes(p, id, (None, None))
+                .custodian_changes(p, Kind::Venue, id, (None, None))
                 .await
                 .map_err(err)?,
-            st.app.venue_records(p, id).await.map_err(err)?,
+            st.app
+                .item_records(p, Kind::Venue, id, date_range(&range.from, &range.until))
+                .await
+                .map_err(err)?,
         ),
         None => {
             if st.app.venue_agencies(p).await.map_err(err)?.is_empty() {
@@ -570,6 +690,10 @@ async fn form_page(
             all: st.app.all_agencies().await.map_err(err)?,
             changes,
             records,
+            item_path: id.map(|i| format!("/items/venues/{i}")).unwrap_or_default(),
+            manager: false,
+            rec_from: range.from,
+            rec_until: range.until,
             error,
             errs: Errors::new(errs, lang),
         },
@@ -596,6 +720,8 @@ async fn new_venue(State(st): State<AppState>, s: Signed) -> Result<Response, We
 #[serde(default)]
 struct EditQuery {
     ok: Option<String>,
+    from: String,
+    until: String,
 }
 
 async fn edit(
@@ -605,15 +731,20 @@ async fn edit(
     LenientQuery(q): LenientQuery<EditQuery>,
 ) -> Result<Response, WebError> {
     let flash = flash_of(q.ok.as_deref(), 0);
-    form_page(
+    let range = Range {
+        from: q.from,
+        until: q.until,
+    }
+    .clean();
+    form_page_in(
         &st,
         &s,
         Some(id),
         None,
-        String::new(),
-        vec![],
+        (String::new(), vec![]),
         flash,
         StatusCode::OK,
+        range,
     )
     .await
 }
@@ -663,73 +794,3 @@ async fn update(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct CustodianForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    position: i64,
-    to: String,
-    reason: String,
-}
-
-async fn custodian(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Path(id): Path<i64>,
-    Form(f): Form<CustodianForm>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    match st
-        .app
-        .set_venue_custodian(&s.0.principal, id, f.position, &f.to, &f.reason, &ctx)
-        .await
-    {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/items/venues/{id}?ok=custodian#keepers")).into_response())
-        }
-        Err(e) => {
-            let (errs, banner, status) = crate::error::split(e, s.lang())?;
-            form_page(&st, &s, Some(id), None, banner, errs, None, status).await
-        }
-    }
-}
-
-async fn remove(
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Path(id): Path<i64>,
-    Form(f): Form<crate::support::CsrfForm>,
-) -> Result<Response, WebError> {
-    s.check_csrf(&f.csrf)?;
-    st.app
-        .remove_venue(&s.0.principal, id, &ctx)
-        .await
-        .map_err(|e| WebError::page(e, s.lang()))?;
-    Ok(Redirect::to("/items/venues?ok=removed").into_response())
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ChangesQuery {
-    format: String,
-}
-
-async fn changes(
-    State(st): State<AppState>,
-    s: Signed,
-    Path(id): Path<i64>,
-    LenientQuery(q): LenientQuery<ChangesQuery>,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let format = portico_app::export::Sheet::parse(&q.format)
-        .ok_or_else(|| WebError::page(Error::NotFound, lang))?;
-    let f = st
-        .app
-        .venue_changes_sheet(&s.0.principal, id, format)
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    Ok(crate::support::download(f, false))
-}

@@ -31,10 +31,10 @@ pub enum WeekCell {
     Held,
 }
 
-/// A venue's week: its days, the hours it opens, and each cell.
+/// An item's week: its days, the hours it opens, and each cell.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Week {
-    pub venue: VenueRow,
+pub struct Week<T> {
+    pub item: T,
     pub monday: Date,
     pub days: Vec<Date>,
     pub hours: Vec<u8>,
@@ -79,18 +79,32 @@ impl App {
     }
 
     /// A venue's week from `monday`, as one who may borrow it sees it.
-    pub async fn venue_week(&self, actor: &Principal, id: i64, day: Date) -> Result<Week> {
+    pub async fn venue_week(&self, actor: &Principal, id: i64, day: Date) -> Result<Week<VenueRow>> {
         let mut c = self.db.read().await?;
         let (venue, _) = self.borrowable(&mut c, actor, id).await?;
+        let open = venue.opening;
+        self.week(&mut c, (Kind::Venue, id), venue, open, day).await
+    }
+
+    /// The week's grid of an item open at `opening`: held hours, asked
+    /// hours, free ones.
+    pub(crate) async fn week<T>(
+        &self,
+        c: &mut portico_store::Conn,
+        (kind, id): (Kind, i64),
+        item: T,
+        opening: portico_core::booking::Opening,
+        day: Date,
+    ) -> Result<Week<T>> {
         let monday = week_start(day);
         let days: Vec<Date> = (0..7).map(|i| monday + Duration::days(i)).collect();
-        let hours: Vec<u8> = (venue.opening.from..venue.opening.until).collect();
+        let hours: Vec<u8> = (opening.from..opening.until).collect();
         let (from, until) = (at_hour(monday, 0), at_hour(monday + Duration::days(7), 0));
-        let held = store::held(&mut c, Kind::Venue, &[id], from, until).await?;
+        let held = store::held(c, kind, &[id], from, until).await?;
         let asked = store::bookings(
-            &mut c,
+            c,
             &BookingFilter {
-                kind: Some(Kind::Venue),
+                kind: Some(kind),
                 item: Some(id),
                 states: &[State::Pending],
                 from: Some(from),
@@ -110,7 +124,7 @@ impl App {
                     .iter()
                     .map(|h| {
                         let t = at_hour(*d, *h);
-                        if !venue.opening.open_on(*d) || t <= now {
+                        if !opening.open_on(*d) || t <= now {
                             WeekCell::Closed
                         } else if held.iter().any(|(_, s, _)| *s == t) {
                             WeekCell::Held
@@ -124,7 +138,7 @@ impl App {
             })
             .collect();
         Ok(Week {
-            venue,
+            item,
             monday,
             days,
             hours,
@@ -174,7 +188,7 @@ impl App {
     }
 
     /// The 借用單位: the person's agency, or a unit of it they belong to.
-    async fn borrowing_unit(
+    pub(crate) async fn borrowing_unit(
         &self,
         c: &mut portico_store::Conn,
         me: &portico_store::accounts::Account,
@@ -217,41 +231,53 @@ impl App {
         let r = input.check(&venue.opening, venue.capacity, now)?;
         let unit = self.borrowing_unit(&mut c, &me, input.unit_id).await?;
         drop(c);
+        let nb = NewBooking {
+            kind: Kind::Venue,
+            item_id: id,
+            driver_id: None,
+            unit_id: unit,
+            span: r.span,
+            phone: &r.phone,
+            ext: &r.ext,
+            people: r.people,
+            host: &r.host,
+            purpose: &r.purpose,
+            destination: "",
+        };
+        self.file_request(actor, &me.name, &nb, ctx).await
+    }
+
+    /// Files a checked request, records it and mails the item's
+    /// custodians. Returns the request's id.
+    pub(crate) async fn file_request(
+        &self,
+        actor: &Principal,
+        who: &str,
+        nb: &NewBooking<'_>,
+        ctx: &Ctx,
+    ) -> Result<i64> {
+        let now = self.now();
         let mut tx = self.db.begin().await?;
-        let booking = store::insert_booking(
-            &mut tx,
-            actor.own_account(),
-            &NewBooking {
-                kind: Kind::Venue,
-                item_id: id,
-                driver_id: None,
-                unit_id: unit,
-                span: r.span,
-                phone: &r.phone,
-                ext: &r.ext,
-                people: r.people,
-                host: &r.host,
-                purpose: &r.purpose,
-                destination: "",
-            },
-            now,
-        )
-        .await?;
-        let mut e = event(ctx, "booking.request");
-        e.actor_id = Some(actor.account_id().0);
-        e.actor_login = actor.login().to_owned();
-        target(&mut e, &venue);
-        e.detail =
-            json!({ "booking": booking, "span": r.span.text(), "people": r.people }).to_string();
-        audit::append(&mut tx, &e, now).await?;
-        for k in &venue.custodians {
+        let booking = store::insert_booking(&mut tx, actor.own_account(), nb, now).await?;
+        let detail = json!({
+            "booking": booking,
+            "span": nb.span.text(),
+            "people": nb.people,
+            "driver": nb.driver_id,
+        });
+        self.booked_event(&mut tx, ctx, actor, "booking.request", nb.kind, nb.item_id, detail)
+            .await?;
+        let item = store::item(&mut tx, nb.kind, nb.item_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        for k in &item.custodians {
             if !k.official_email.is_empty() {
                 self.put_mail(
                     &mut tx,
                     &k.official_email,
-                    mail::venue_requested(&venue, &me.name, &r.span),
+                    mail::requested(&item, who, &nb.span),
                     Some(k.account_id),
-                    venue.agency_path.as_str(),
+                    item.agency_path.as_str(),
                 )
                 .await?;
             }
@@ -268,6 +294,7 @@ impl App {
     pub async fn decide_bookings(
         &self,
         actor: &Principal,
+        kind: Kind,
         ids: &[i64],
         approve: bool,
         note: &str,
@@ -282,7 +309,7 @@ impl App {
         }
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let r = self.decide_booking(actor, *id, approve, &note, ctx).await;
+            let r = self.decide_booking(actor, kind, *id, approve, &note, ctx).await;
             let (label, refused) = match r {
                 Ok(label) => (label, None),
                 Err((label, Error::Refused(m) | Error::Conflict { message: m, .. })) => {
@@ -308,6 +335,7 @@ impl App {
     async fn decide_booking(
         &self,
         actor: &Principal,
+        kind: Kind,
         id: i64,
         approve: bool,
         note: &str,
@@ -320,14 +348,14 @@ impl App {
             .await
             .map_err(fail)?
             .ok_or_else(|| fail(Error::NotFound))?;
-        if b.kind != Kind::Venue {
+        if b.kind != kind {
             return Err(fail(Error::NotFound));
         }
-        let (venue, k) = self
-            .kept_venue(&mut tx, actor, b.item_id)
+        let (item, k) = self
+            .kept_item(&mut tx, actor, kind, b.item_id)
             .await
             .map_err(fail)?;
-        let label = format!("{} {}（{}）", venue.name, b.span().text(), b.account_name);
+        let label = format!("{} {}（{}）", item.name, b.span().text(), b.account_name);
         let named = |e: Error| (label.clone(), e);
         let now = self.now();
         let done = if approve {
@@ -355,7 +383,7 @@ impl App {
         );
         e.actor_id = Some(actor.account_id().0);
         e.actor_login = actor.login().to_owned();
-        target(&mut e, &venue);
+        target(&mut e, &item);
         e.detail = json!({ "booking": id, "applicant": b.login }).to_string();
         e.reason = note.to_owned();
         audit::append(&mut tx, &e, now).await.map_err(named)?;
@@ -363,12 +391,29 @@ impl App {
             self.put_mail(
                 &mut tx,
                 &b.official_email,
-                mail::venue_decided(&venue, &b, approve, note),
+                mail::decided(&item, &b, approve, note),
                 Some(b.account_id),
-                venue.agency_path.as_str(),
+                item.agency_path.as_str(),
             )
             .await
             .map_err(named)?;
+        }
+        // The driver's managers hear of the dispatch (派遣).
+        if let (true, Some(d)) = (approve, b.driver_id) {
+            let driver = store::item(&mut tx, Kind::Driver, d).await.map_err(named)?;
+            for m in driver.iter().flat_map(|d| d.custodians.iter()) {
+                if !m.official_email.is_empty() {
+                    self.put_mail(
+                        &mut tx,
+                        &m.official_email,
+                        mail::dispatched(&item, &b),
+                        Some(m.account_id),
+                        item.agency_path.as_str(),
+                    )
+                    .await
+                    .map_err(named)?;
+                }
+            }
         }
         tx.commit().await.map_err(db_err).map_err(named)?;
         Ok(label)
@@ -388,11 +433,11 @@ impl App {
                 "Only a request not yet begun nor rejected can be cancelled",
             )));
         }
-        let venue = store::venue(&mut tx, b.item_id).await?;
+        let item = store::item(&mut tx, b.kind, b.item_id).await?;
         let mut e = event(ctx, "booking.cancel");
         e.actor_id = Some(actor.account_id().0);
         e.actor_login = actor.login().to_owned();
-        if let Some(v) = &venue {
+        if let Some(v) = &item {
             target(&mut e, v);
         }
         e.detail = json!({ "booking": id }).to_string();
@@ -400,16 +445,19 @@ impl App {
         tx.commit().await.map_err(db_err)
     }
 
-    /// The person's own requests and bookings (場地借用紀錄).
+    /// The person's own requests and bookings of a kind (場地借用紀錄,
+    /// 公務車申請紀錄).
     pub async fn my_bookings(
         &self,
         actor: &Principal,
+        kind: Kind,
         q: &str,
         states: &[State],
         between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
         page: u32,
     ) -> Result<Page<Booking>> {
         let f = BookingFilter {
+            kind: Some(kind),
             account: Some(actor.account_id()),
             states,
             from: between.0,
@@ -420,48 +468,109 @@ impl App {
         store::bookings(&mut *self.db.read().await?, &f, page, 30).await
     }
 
-    /// The person's records as a workbook (xlsx or ODS), every page.
+    /// The person's records of a kind as a workbook (xlsx or ODS), as
+    /// filtered, every page.
     pub async fn my_bookings_sheet(
         &self,
         actor: &Principal,
+        kind: Kind,
         q: &str,
         states: &[State],
+        between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
         format: crate::export::Sheet,
     ) -> Result<crate::inspections::RecordFile> {
         let f = BookingFilter {
+            kind: Some(kind),
             account: Some(actor.account_id()),
             states,
+            from: between.0,
+            until: between.1,
             q: Some(q),
             ..Default::default()
         };
         let all = store::bookings(&mut *self.db.read().await?, &f, 1, 0)
             .await?
             .items;
-        let headers = [
-            "使用場地",
-            "借用日期",
-            "登記時段",
+        bookings_file(kind, &all, "", format)
+    }
+
+    /// An item's approved bookings as a workbook (借用紀錄 / 派遣紀錄 匯出),
+    /// for its keepers.
+    pub async fn item_records_sheet(
+        &self,
+        actor: &Principal,
+        kind: Kind,
+        id: i64,
+        between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
+        format: crate::export::Sheet,
+    ) -> Result<crate::inspections::RecordFile> {
+        let all = self.item_records(actor, kind, id, between).await?;
+        bookings_file(kind, &all, &format!("-{id}"), format)
+    }
+
+    /// The requests on the items of a kind the actor keeps (場地借用審核,
+    /// 公務車借用審核), soonest first.
+    pub async fn item_requests(
+        &self,
+        actor: &Principal,
+        kind: Kind,
+        states: &[State],
+        page: u32,
+    ) -> Result<Page<Booking>> {
+        let roots = App::kept_roots(actor);
+        let f = BookingFilter {
+            kind: Some(kind),
+            kept_by: (!actor.is_system_admin()).then_some((actor.account_id(), roots.as_slice())),
+            states,
+            ..Default::default()
+        };
+        store::bookings(&mut *self.db.read().await?, &f, page, 50).await
+    }
+}
+
+/// Bookings as the seed's records lay them out, one workbook sheet.
+fn bookings_file(
+    kind: Kind,
+    all: &[Booking],
+    suffix: &str,
+    format: crate::export::Sheet,
+) -> Result<crate::inspections::RecordFile> {
+    let name = match kind {
+        Kind::Venue => "場地借用紀錄",
+        Kind::Car => "公務車申請紀錄",
+        Kind::Driver => "派遣紀錄",
+    };
+    let mut headers = vec![
+        if kind == Kind::Venue { "使用場地" } else { "公務車" },
+        "借用日期",
+        "登記時段",
+    ];
+    if kind == Kind::Venue {
+        headers.extend(["登記者", "公務電話", "分機", "借用單位", "與會人數", "主持人", "申請事由"]);
+    } else {
+        headers.extend([
+            "派遣司機",
             "登記者",
             "公務電話",
             "分機",
             "借用單位",
-            "與會人數",
-            "主持人",
+            "乘坐人數",
+            "目的地",
             "申請事由",
-            "狀態",
-            "審核說明",
-            "申請時間",
-        ]
-        .map(String::from)
-        .to_vec();
-        let rows = all
-            .iter()
-            .map(|b| {
-                let span = b.span();
-                vec![
-                    b.item_name.clone(),
-                    portico_core::time::date_str(span.date),
-                    format!("{}:00 - {}:00", span.from, span.until),
+        ]);
+    }
+    headers.extend(["狀態", "審核說明", "申請時間"]);
+    let rows = all
+        .iter()
+        .map(|b| {
+            let span = b.span();
+            let mut row = vec![
+                b.item_name.clone(),
+                portico_core::time::date_str(span.date),
+                format!("{}:00 - {}:00", span.from, span.until),
+            ];
+            if kind == Kind::Venue {
+                row.extend([
                     b.account_name.clone(),
                     b.phone.clone(),
                     b.ext.clone(),
@@ -469,47 +578,42 @@ impl App {
                     b.people.to_string(),
                     b.host.clone(),
                     b.purpose.clone(),
-                    b.state.label().zh.to_string(),
-                    b.note.clone(),
-                    portico_core::time::display(b.created_at),
-                ]
-            })
-            .collect();
-        let bytes = crate::export::table(
-            &crate::export::Table {
-                name: "場地借用紀錄",
-                headers,
-                rows,
-            },
-            format,
-        )?;
-        Ok(crate::inspections::RecordFile {
-            name: format!("場地借用紀錄.{}", format.extension()),
-            content_type: format.content_type(),
-            bytes,
+                ]);
+            } else {
+                row.extend([
+                    if b.driver_name.is_empty() {
+                        "自駕".to_owned()
+                    } else {
+                        b.driver_name.clone()
+                    },
+                    b.account_name.clone(),
+                    b.phone.clone(),
+                    b.ext.clone(),
+                    b.unit_name.clone(),
+                    b.people.to_string(),
+                    b.destination.clone(),
+                    b.purpose.clone(),
+                ]);
+            }
+            row.extend([
+                b.state.label().zh.to_string(),
+                b.note.clone(),
+                portico_core::time::display(b.created_at),
+            ]);
+            row
         })
-    }
-
-    /// The requests waiting on the venues the actor keeps (場地借用審核),
-    /// soonest first.
-    pub async fn venue_requests(
-        &self,
-        actor: &Principal,
-        states: &[State],
-        page: u32,
-    ) -> Result<Page<Booking>> {
-        let roots: Vec<_> = actor
-            .roles()
-            .iter()
-            .filter(|r| r.kind >= portico_core::permission::RoleKind::AgencyAdmin)
-            .filter_map(|r| r.scope.as_ref().map(|(_, p)| p.clone()))
-            .collect();
-        let f = BookingFilter {
-            kind: Some(Kind::Venue),
-            kept_by: (!actor.is_system_admin()).then_some((actor.account_id(), roots.as_slice())),
-            states,
-            ..Default::default()
-        };
-        store::bookings(&mut *self.db.read().await?, &f, page, 50).await
-    }
+        .collect();
+    let bytes = crate::export::table(
+        &crate::export::Table {
+            name,
+            headers: headers.into_iter().map(String::from).collect(),
+            rows,
+        },
+        format,
+    )?;
+    Ok(crate::inspections::RecordFile {
+        name: format!("{name}{suffix}.{}", format.extension()),
+        content_type: format.content_type(),
+        bytes,
+    })
 }

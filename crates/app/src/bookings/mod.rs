@@ -5,27 +5,29 @@
 //! are rows the database holds unique: two custodians approving
 //! overlapping requests at once, one wins.
 mod book;
+mod cars;
 mod mail;
+mod venues;
 
 pub use book::{DecideOutcome, Week, WeekCell};
 
 use crate::{App, Ctx, Result, event};
 use portico_core::account::AccountState;
 use portico_core::audit::Outcome;
-use portico_core::booking::{Kind, VenueInput, check_custodian_reason};
+use portico_core::booking::{Kind, check_custodian_reason};
 use portico_core::ids::OrgUnitId;
 use portico_core::org::OrgKind;
-use portico_core::permission::{Keeper, KeptItem, Principal};
+use portico_core::permission::{ItemMaker, Keeper, KeptItem, Principal};
 use portico_core::{Error, Msg};
-use portico_store::bookings::{self as store, VenueFilter, VenueRow};
-use portico_store::{Conn, Page, accounts, audit, db_err, orgs};
+use portico_store::bookings::{self as store, ItemHead};
+use portico_store::{Conn, accounts, audit, db_err, orgs};
 use serde_json::json;
 
-/// Names the venue on an event.
-fn target(e: &mut audit::NewEvent, v: &VenueRow) {
-    e.target_kind = "venue".into();
+/// Names the item on an event.
+fn target(e: &mut audit::NewEvent, v: &ItemHead) {
+    e.target_kind = v.kind.as_str().into();
     e.target_id = Some(v.id);
-    e.target_label = format!("{} {} {}", v.location, v.floor, v.name);
+    e.target_label = v.label.clone();
     e.scope_path = v.agency_path.as_str().to_owned();
     e.outcome = Some(Outcome::Ok);
 }
@@ -60,42 +62,66 @@ impl App {
         }
     }
 
-    /// A system admin, or an agency admin for their agency, makes a venue
-    /// with its first custodian (場地清單管理 新增). Returns its id.
-    pub async fn create_venue(
+    /// A new item's form checked with its first custodian, and the right
+    /// to make it for its agency: every field's fault at once.
+    pub(crate) async fn item_to_make<T>(
         &self,
         actor: &Principal,
-        input: &VenueInput,
+        checked: Result<T>,
+        agency_id: impl Fn(&T) -> i64,
         custodian: &str,
-        ctx: &Ctx,
-    ) -> Result<i64> {
-        let checked = input.check();
+    ) -> Result<(T, ItemMaker, accounts::Account)> {
         let mut c = self.db.read().await?;
         let keeper = self.custodian_by_login(&mut c, custodian).await;
-        let v = match (checked, keeper) {
-            (Ok(v), Ok(_)) => v,
+        let (v, keeper) = match (checked, keeper) {
+            (Ok(v), Ok(k)) => (v, k),
             (Err(Error::Invalid(mut e)), Err(Error::Invalid(k))) => {
                 e.extend(k);
                 return Err(Error::Invalid(e));
             }
             (Err(e), _) | (_, Err(e)) => return Err(e),
         };
-        let keeper = self.custodian_by_login(&mut c, custodian).await?;
-        let agency = self.agency_of(&mut c, v.agency_id).await?;
-        drop(c);
+        let agency = self.agency_of(&mut c, agency_id(&v)).await?;
         let maker = actor.item_maker(&agency.path)?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let id = store::insert_venue(&mut tx, &maker, &v, keeper.id, now).await?;
-        let row = store::venue(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let mut e = event(ctx, "venue.create");
+        Ok((v, maker, keeper))
+    }
+
+    /// Moving an item to another agency needs the right to make one there.
+    pub(crate) async fn may_move(
+        &self,
+        c: &mut Conn,
+        actor: &Principal,
+        from: i64,
+        to: i64,
+    ) -> Result<()> {
+        if from != to {
+            let agency = self.agency_of(c, to).await?;
+            actor.item_maker(&agency.path)?;
+        }
+        Ok(())
+    }
+
+    /// Records a step on an item, as the actor, in the transaction.
+    pub(crate) async fn booked_event(
+        &self,
+        tx: &mut Conn,
+        ctx: &Ctx,
+        actor: &Principal,
+        action: &str,
+        kind: Kind,
+        id: i64,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let row = store::item(tx, kind, id).await?.ok_or(Error::NotFound)?;
+        let mut e = event(ctx, action);
         e.actor_id = Some(actor.account_id().0);
         e.actor_login = actor.login().to_owned();
         target(&mut e, &row);
-        e.detail = json!({ "capacity": v.capacity, "custodian": keeper.login }).to_string();
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(id)
+        if !detail.is_null() {
+            e.detail = detail.to_string();
+        }
+        audit::append(tx, &e, self.now()).await?;
+        Ok(())
     }
 
     async fn agency_of(&self, c: &mut Conn, id: i64) -> Result<orgs::OrgUnit> {
@@ -108,17 +134,18 @@ impl App {
         }
     }
 
-    /// The venue and the proof the actor keeps it.
-    pub(crate) async fn kept_venue(
+    /// The item and the proof the actor keeps it (any kind).
+    pub(crate) async fn kept_item(
         &self,
         c: &mut Conn,
         actor: &Principal,
+        kind: Kind,
         id: i64,
-    ) -> Result<(VenueRow, Keeper)> {
-        let v = store::venue(c, id).await?.ok_or(Error::NotFound)?;
+    ) -> Result<(ItemHead, Keeper)> {
+        let v = store::item(c, kind, id).await?.ok_or(Error::NotFound)?;
         let custodians = v.custodian_ids();
         let k = actor.keeper(&KeptItem {
-            kind: Kind::Venue,
+            kind,
             id,
             agency: &v.agency_path,
             custodians: &custodians,
@@ -126,74 +153,22 @@ impl App {
         Ok((v, k))
     }
 
-    /// A venue, for those who keep it.
-    pub async fn venue_kept(&self, actor: &Principal, id: i64) -> Result<VenueRow> {
+    /// Its keepers remove an item from the lists; its records stay.
+    pub async fn remove_item(&self, actor: &Principal, kind: Kind, id: i64, ctx: &Ctx) -> Result<()> {
         let mut c = self.db.read().await?;
-        Ok(self.kept_venue(&mut c, actor, id).await?.0)
-    }
-
-    /// The venues the actor keeps (as custodian, or as an admin over their
-    /// agency; a system admin every venue), by name or agency.
-    pub async fn kept_venues(
-        &self,
-        actor: &Principal,
-        q: &str,
-        page: u32,
-    ) -> Result<Page<VenueRow>> {
-        let roots: Vec<_> = actor
-            .roles()
-            .iter()
-            .filter(|r| r.kind >= portico_core::permission::RoleKind::AgencyAdmin)
-            .filter_map(|r| r.scope.as_ref().map(|(_, p)| p.clone()))
-            .collect();
-        let f = VenueFilter {
-            kept_by: (!actor.is_system_admin()).then_some((actor.account_id(), roots.as_slice())),
-            q: Some(q),
-            ..Default::default()
-        };
-        store::venues(&mut *self.db.read().await?, &f, page, 30).await
-    }
-
-    /// Its keepers change a venue's details; moving it to another agency
-    /// needs the right to make one there.
-    pub async fn update_venue(
-        &self,
-        actor: &Principal,
-        id: i64,
-        input: &VenueInput,
-        ctx: &Ctx,
-    ) -> Result<()> {
-        let v = input.check()?;
-        let mut c = self.db.read().await?;
-        let (before, k) = self.kept_venue(&mut c, actor, id).await?;
-        if v.agency_id != before.agency_id {
-            let agency = self.agency_of(&mut c, v.agency_id).await?;
-            actor.item_maker(&agency.path)?;
-        }
+        let (row, k) = self.kept_item(&mut c, actor, kind, id).await?;
         drop(c);
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        store::update_venue(&mut tx, &k, &v, now).await?;
-        let row = store::venue(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let mut e = event(ctx, "venue.update");
-        e.actor_id = Some(actor.account_id().0);
-        e.actor_login = actor.login().to_owned();
-        target(&mut e, &row);
-        audit::append(&mut tx, &e, now).await?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    /// Its keepers remove a venue from the lists; its records stay.
-    pub async fn remove_venue(&self, actor: &Principal, id: i64, ctx: &Ctx) -> Result<()> {
-        let mut c = self.db.read().await?;
-        let (row, k) = self.kept_venue(&mut c, actor, id).await?;
-        drop(c);
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        if !store::remove_venue(&mut tx, &k, now).await? {
+        if !store::remove_item(&mut tx, &k, now).await? {
             return Err(Error::NotFound);
         }
-        let mut e = event(ctx, "venue.remove");
+        let action = match kind {
+            Kind::Venue => "venue.remove",
+            Kind::Car => "car.remove",
+            Kind::Driver => "driver.remove",
+        };
+        let mut e = event(ctx, action);
         e.actor_id = Some(actor.account_id().0);
         e.actor_login = actor.login().to_owned();
         target(&mut e, &row);
@@ -203,9 +178,11 @@ impl App {
 
     /// Puts a person in custodian place 1 or 2 (an empty login clears
     /// place 2), with the reason (設置保管人, 異動原因), recorded.
-    pub async fn set_venue_custodian(
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_custodian(
         &self,
         actor: &Principal,
+        kind: Kind,
         id: i64,
         position: i64,
         login: &str,
@@ -220,7 +197,7 @@ impl App {
         }
         let reason = check_custodian_reason(reason)?;
         let mut c = self.db.read().await?;
-        let (row, k) = self.kept_venue(&mut c, actor, id).await?;
+        let (row, k) = self.kept_item(&mut c, actor, kind, id).await?;
         let to = if login.trim().is_empty() {
             if position == 1 {
                 return Err(Error::invalid(
@@ -268,7 +245,12 @@ impl App {
             now,
         )
         .await?;
-        let mut e = event(ctx, "venue.custodian");
+        let action = match kind {
+            Kind::Venue => "venue.custodian",
+            Kind::Car => "car.custodian",
+            Kind::Driver => "driver.custodian",
+        };
+        let mut e = event(ctx, action);
         e.actor_id = Some(actor.account_id().0);
         e.actor_login = actor.login().to_owned();
         target(&mut e, &row);
@@ -282,16 +264,17 @@ impl App {
         tx.commit().await.map_err(db_err)
     }
 
-    /// A venue's custodian changes (保管人異動紀錄), for its keepers.
-    pub async fn venue_custodian_changes(
+    /// An item's custodian changes (保管人異動紀錄), for its keepers.
+    pub async fn custodian_changes(
         &self,
         actor: &Principal,
+        kind: Kind,
         id: i64,
         between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
     ) -> Result<Vec<store::CustodianChange>> {
         let mut c = self.db.read().await?;
-        self.kept_venue(&mut c, actor, id).await?;
-        store::custodian_changes(&mut c, Kind::Venue, id, between).await
+        self.kept_item(&mut c, actor, kind, id).await?;
+        store::custodian_changes(&mut c, kind, id, between).await
     }
 
     /// The person's agency, the 借用單位 by default.
@@ -305,25 +288,6 @@ impl App {
             .ok_or(Error::Unauthenticated)
     }
 
-    /// The venues the actor may borrow, at a location or all.
-    pub async fn borrowable_venues(
-        &self,
-        actor: &Principal,
-        location: &str,
-    ) -> Result<Vec<VenueRow>> {
-        let mut c = self.db.read().await?;
-        let me = self.borrower(&mut c, actor).await?;
-        let Some(agency) = me.agency_id else {
-            return Ok(Vec::new());
-        };
-        let f = VenueFilter {
-            borrowable_by: Some(agency.0),
-            location: Some(location),
-            ..Default::default()
-        };
-        Ok(store::venues(&mut c, &f, 1, 0).await?.items)
-    }
-
     /// Every enabled agency (id, name), for a venue's 指定機關.
     pub async fn all_agencies(&self) -> Result<Vec<(i64, String)>> {
         Ok(orgs::list_all(&mut *self.db.read().await?)
@@ -334,32 +298,40 @@ impl App {
             .collect())
     }
 
-    /// A venue's approved bookings (借用紀錄), for its keepers, newest
-    /// first.
-    pub async fn venue_records(&self, actor: &Principal, id: i64) -> Result<Vec<store::Booking>> {
+    /// An item's approved bookings (借用紀錄; a driver's 派遣紀錄), for its
+    /// keepers, between two instants, newest first.
+    pub async fn item_records(
+        &self,
+        actor: &Principal,
+        kind: Kind,
+        id: i64,
+        between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
+    ) -> Result<Vec<store::Booking>> {
         let mut c = self.db.read().await?;
-        self.kept_venue(&mut c, actor, id).await?;
+        self.kept_item(&mut c, actor, kind, id).await?;
         let f = store::BookingFilter {
-            kind: Some(Kind::Venue),
-            item: Some(id),
+            kind: Some(if kind == Kind::Driver { Kind::Car } else { kind }),
+            item: (kind != Kind::Driver).then_some(id),
+            driver: (kind == Kind::Driver).then_some(id),
             states: &[portico_core::booking::State::Approved],
+            from: between.0,
+            until: between.1,
             ..Default::default()
         };
-        let mut all = store::bookings(&mut c, &f, 1, 200).await?.items;
+        let mut all = store::bookings(&mut c, &f, 1, 0).await?.items;
         all.reverse();
         Ok(all)
     }
 
-    /// A venue's custodian changes as a workbook, for its keepers.
-    pub async fn venue_changes_sheet(
+    /// An item's custodian changes as a workbook, for its keepers.
+    pub async fn changes_sheet(
         &self,
         actor: &Principal,
+        kind: Kind,
         id: i64,
         format: crate::export::Sheet,
     ) -> Result<crate::inspections::RecordFile> {
-        let changes = self
-            .venue_custodian_changes(actor, id, (None, None))
-            .await?;
+        let changes = self.custodian_changes(actor, kind, id, (None, None)).await?;
         let name = |n: &Option<String>| n.clone().unwrap_or_default();
         let table = crate::export::Table {
             name: "保管人異動紀錄",
@@ -388,7 +360,7 @@ impl App {
                 .collect(),
         };
         Ok(crate::inspections::RecordFile {
-            name: format!("保管人異動紀錄-{id}.{}", format.extension()),
+            name: format!("保管人異動紀錄-{}-{id}.{}", kind.as_str(), format.extension()),
             content_type: format.content_type(),
             bytes: crate::export::table(&table, format)?,
         })
@@ -407,8 +379,19 @@ impl App {
         })
     }
 
-    /// Where venues are (所在地).
-    pub async fn venue_locations(&self) -> Result<Vec<String>> {
-        store::venue_locations(&mut *self.db.read().await?).await
+    /// Where the items of a kind are (所在地).
+    pub async fn item_locations(&self, kind: Kind) -> Result<Vec<String>> {
+        store::locations(&mut *self.db.read().await?, kind).await
+    }
+
+    /// The subtrees the actor administers: the items of agencies under
+    /// them are theirs to keep.
+    pub(crate) fn kept_roots(actor: &Principal) -> Vec<portico_core::org::TreePath> {
+        actor
+            .roles()
+            .iter()
+            .filter(|r| r.kind >= portico_core::permission::RoleKind::AgencyAdmin)
+            .filter_map(|r| r.scope.as_ref().map(|(_, p)| p.clone()))
+            .collect()
     }
 }

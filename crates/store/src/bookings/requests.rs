@@ -65,7 +65,10 @@ pub struct Booking {
     pub kind: Kind,
     pub item_id: i64,
     pub item_name: String,
+    /// The item in words (所在地 …).
+    pub item_label: String,
     pub driver_id: Option<i64>,
+    pub driver_name: String,
     pub account_id: AccountId,
     pub login: String,
     pub account_name: String,
@@ -104,11 +107,13 @@ impl Booking {
     }
 }
 
-const BOOKING_COLS: &str = "b.id, b.kind, b.item_id, COALESCE(v.name, '') AS item_name, b.driver_id, b.account_id, \
+const BOOKING_COLS: &str = "b.id, b.kind, b.item_id, COALESCE(i.name, '') AS item_name, COALESCE(i.label, '') AS item_label, \
+     b.driver_id, COALESCE(dr.name, '') AS driver_name, b.account_id, \
      a.login, a.name AS account_name, a.official_email, b.unit_id, u.name AS unit_name, b.starts_at, b.ends_at, b.phone, \
      b.ext, b.people, b.host, b.purpose, b.destination, b.state, b.note, d.name AS decided_by_name, b.decided_at, b.created_at";
 const BOOKING_FROM: &str = " FROM bookings b JOIN accounts a ON a.id = b.account_id JOIN org_units u ON u.id = b.unit_id \
-     LEFT JOIN venues v ON b.kind = 'venue' AND v.id = b.item_id LEFT JOIN accounts d ON d.id = b.decided_by";
+     LEFT JOIN items i ON i.kind = b.kind AND i.id = b.item_id LEFT JOIN drivers dr ON dr.id = b.driver_id \
+     LEFT JOIN accounts d ON d.id = b.decided_by";
 
 fn booking_row(r: &AnyRow) -> Result<Booking> {
     Ok(Booking {
@@ -116,7 +121,9 @@ fn booking_row(r: &AnyRow) -> Result<Booking> {
         kind: Kind::parse(&r.text("kind")?).ok_or_else(|| Error::internal("booking kind"))?,
         item_id: r.i64("item_id")?,
         item_name: r.text("item_name")?,
+        item_label: r.text("item_label")?,
         driver_id: r.opt_i64("driver_id")?,
+        driver_name: r.text("driver_name")?,
         account_id: AccountId(r.i64("account_id")?),
         login: r.text("login")?,
         account_name: r.text("account_name")?,
@@ -268,6 +275,8 @@ pub struct BookingFilter<'a> {
     pub kind: Option<Kind>,
     /// One item's.
     pub item: Option<i64>,
+    /// One driver's (派遣紀錄).
+    pub driver: Option<i64>,
     /// One person's.
     pub account: Option<AccountId>,
     /// The items a person keeps, or those of agencies under these roots
@@ -295,6 +304,9 @@ pub async fn bookings(
         if let Some(i) = f.item {
             b.push(" AND b.item_id = ").i(i);
         }
+        if let Some(d) = f.driver {
+            b.push(" AND b.driver_id = ").i(d);
+        }
         if let Some(a) = f.account {
             b.push(" AND b.account_id = ").i(a.0);
         }
@@ -303,7 +315,7 @@ pub async fn bookings(
                 .i(me.0)
                 .push(")");
             if !roots.is_empty() {
-                b.push(" OR EXISTS (SELECT 1 FROM venues kv JOIN org_units kg ON kg.id = kv.agency_id WHERE b.kind = 'venue' AND kv.id = b.item_id");
+                b.push(" OR EXISTS (SELECT 1 FROM items ki JOIN org_units kg ON kg.id = ki.agency_id WHERE ki.kind = b.kind AND ki.id = b.item_id");
                 b.in_subtrees("kg.path", roots);
                 b.push(")");
             }
@@ -327,7 +339,7 @@ pub async fn bookings(
         }
         if let Some(q) = f.q.map(str::trim).filter(|q| !q.is_empty()) {
             let like = format!("%{}%", q.replace(['%', '_'], ""));
-            b.push(" AND (v.name LIKE ")
+            b.push(" AND (i.name LIKE ")
                 .t(like.clone())
                 .push(" OR a.name LIKE ")
                 .t(like.clone())

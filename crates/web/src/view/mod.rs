@@ -17,6 +17,7 @@ mod inspections;
 mod mailboxes;
 mod requests;
 mod signin;
+mod cars;
 mod venues;
 pub use access::*;
 pub use account::*;
@@ -29,6 +30,7 @@ pub use inspections::*;
 pub use mailboxes::*;
 pub use requests::*;
 pub use signin::*;
+pub use cars::*;
 pub use venues::*;
 
 pub struct UserBar {
@@ -100,6 +102,16 @@ impl Chrome {
     }
 
     /// Takes `Msg`, `&Msg` or `&&Msg` (templates hand over any of them).
+    /// What an item's keeper is called: a driver's 管理人, else 保管人.
+    pub fn keeper_word(&self, manager: &bool) -> &'static str {
+        match (*manager, self.lang == Lang::En) {
+            (true, false) => "管理人",
+            (true, true) => "Manager",
+            (false, false) => "保管人",
+            (false, true) => "Custodian",
+        }
+    }
+
     pub fn msg<M: AsRef<Msg>>(&self, m: M) -> String {
         m.as_ref().get(self.lang).to_owned()
     }

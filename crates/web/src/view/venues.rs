@@ -41,12 +41,7 @@ impl VenuesPage {
         (0..=24).collect()
     }
     pub fn span_query(&self, s: &Span) -> String {
-        format!(
-            "date={}&from={}&until={}",
-            portico_core::time::date_str(s.date),
-            s.from,
-            s.until
-        )
+        super::span_query(s)
     }
 }
 
@@ -54,7 +49,7 @@ impl VenuesPage {
 #[template(path = "venues/venue.html")]
 pub struct VenuePage {
     pub c: Chrome,
-    pub week: Week,
+    pub week: Week<VenueRow>,
     pub form: RequestForm,
     /// The person's agency: the 借用單位.
     pub unit: String,
@@ -66,12 +61,7 @@ pub struct VenuePage {
 
 impl VenuePage {
     pub fn day_label(&self, d: &time::Date) -> String {
-        let w = if self.c.lang == Lang::En {
-            d.weekday().to_string()
-        } else {
-            weekday_zh(d.weekday()).to_owned()
-        };
-        format!("{}/{} {w}", u8::from(d.month()), d.day())
+        day_label(self.c.lang, d)
     }
     pub fn cell<D: std::borrow::Borrow<usize>, H: std::borrow::Borrow<usize>>(
         &self,
@@ -87,9 +77,19 @@ impl VenuePage {
         portico_core::time::date_str(self.week.monday + time::Duration::weeks(weeks))
     }
     pub fn hour_choices(&self) -> Vec<u8> {
-        let o = self.week.venue.opening;
+        let o = self.week.item.opening;
         (o.from..=o.until).collect()
     }
+}
+
+/// A grid's column head: 12/7 星期一.
+pub fn day_label(lang: Lang, d: &time::Date) -> String {
+    let w = if lang == Lang::En {
+        d.weekday().to_string()
+    } else {
+        weekday_zh(d.weekday()).to_owned()
+    };
+    format!("{}/{} {w}", u8::from(d.month()), d.day())
 }
 
 #[derive(Template)]
@@ -98,8 +98,11 @@ pub struct BookingsPage {
     pub c: Chrome,
     pub page: Page<Booking>,
     pub query_string: String,
+    pub kind: portico_core::booking::Kind,
     pub q: String,
     pub state: String,
+    pub from: String,
+    pub until: String,
     pub now: time::OffsetDateTime,
 }
 
@@ -121,6 +124,7 @@ impl BookingsPage {
 #[template(path = "venues/requests.html")]
 pub struct VenueRequestsPage {
     pub c: Chrome,
+    pub kind: portico_core::booking::Kind,
     pub page: Page<Booking>,
     pub query_string: String,
     pub state: String,
@@ -206,12 +210,28 @@ pub struct VenueFormPage {
     pub all: Vec<(i64, String)>,
     pub changes: Vec<portico_store::bookings::CustodianChange>,
     pub records: Vec<Booking>,
+    /// `/items/venues/{id}`: where the shared keepers and records parts post.
+    pub item_path: String,
+    /// A driver's keepers are 管理人 (never here).
+    pub manager: bool,
+    /// The records' 借用日期 range, as asked (dates or empty).
+    pub rec_from: String,
+    pub rec_until: String,
     pub error: String,
     pub errs: Errors,
 }
 
-impl VenueFormPage {
-    pub fn weekdays(&self) -> [(usize, &'static str, &'static str); 7] {
+/// What the item forms' shared parts (opening, lending, keepers) ask of
+/// their page.
+pub trait ItemFormView {
+    /// The opening days as typed, Monday first.
+    fn form_days(&self) -> [bool; 7];
+    /// The agencies listed for 指定機關, as typed.
+    fn form_agencies(&self) -> &[i64];
+    /// The item's custodians (none for a new one).
+    fn kept(&self) -> &[portico_store::bookings::Custodian];
+
+    fn weekdays(&self) -> [(usize, &'static str, &'static str); 7] {
         [
             (0, "一", "Mon"),
             (1, "二", "Tue"),
@@ -222,23 +242,35 @@ impl VenueFormPage {
             (6, "日", "Sun"),
         ]
     }
-    pub fn day_on<D: std::borrow::Borrow<usize>>(&self, d: D) -> bool {
-        self.form.days[*d.borrow()]
+    fn day_on<D: std::borrow::Borrow<usize>>(&self, d: D) -> bool {
+        self.form_days()[*d.borrow()]
     }
-    pub fn hours(&self) -> Vec<u8> {
+    fn hours(&self) -> Vec<u8> {
         (0..=24).collect()
     }
-    pub fn borrowers(&self) -> [portico_core::booking::Borrowers; 3] {
+    fn borrowers(&self) -> [portico_core::booking::Borrowers; 3] {
         portico_core::booking::Borrowers::ALL
     }
-    pub fn listed(&self, id: &i64) -> bool {
-        self.form.agencies.contains(id)
+    fn listed(&self, id: &i64) -> bool {
+        self.form_agencies().contains(id)
     }
-    pub fn custodian(&self, position: i64) -> String {
-        self.venue
-            .as_ref()
-            .and_then(|v| v.custodians.iter().find(|c| c.position == position))
+    fn custodian(&self, position: i64) -> String {
+        self.kept()
+            .iter()
+            .find(|c| c.position == position)
             .map(|c| format!("{}（{}）", c.name, c.login))
             .unwrap_or_default()
+    }
+}
+
+impl ItemFormView for VenueFormPage {
+    fn form_days(&self) -> [bool; 7] {
+        self.form.days
+    }
+    fn form_agencies(&self) -> &[i64] {
+        &self.form.agencies
+    }
+    fn kept(&self) -> &[portico_store::bookings::Custodian] {
+        self.venue.as_ref().map(|v| v.custodians.as_slice()).unwrap_or(&[])
     }
 }
