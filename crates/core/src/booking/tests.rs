@@ -204,3 +204,108 @@ fn a_rejection_says_why() {
     assert!(check_decision_note(false, "該時段另有府內會議").is_ok());
     assert_eq!(check_decision_note(true, "").unwrap(), "");
 }
+
+fn car() -> CarInput {
+    CarInput {
+        location: "永華市政中心".into(),
+        car_type: "小客車".into(),
+        plate: "abc-1234".into(),
+        passengers: "4".into(),
+        agency_id: Some(3),
+        brand: "豐田".into(),
+        year: "2021".into(),
+        displacement: "1800".into(),
+        number: "CAR-001".into(),
+        open_from: "8".into(),
+        open_until: "18".into(),
+        open_days: "1111100".into(),
+        borrowers: "agency".into(),
+        drivers: vec![7, 7, 5],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_car_is_checked_with_its_plate_upper_case_and_its_drivers_once() {
+    let c = car().check(2026).unwrap();
+    assert_eq!(c.plate, "ABC-1234");
+    assert_eq!(c.drivers, vec![5, 7]);
+    for bad in ["ABC1234", "A-1", "ABCDE-1234", "AB-12 34", "台-1234"] {
+        assert!(check_plate(bad).is_err(), "{bad}");
+    }
+    for good in ["RRR-000", "1234-AB", "KAA-3021"] {
+        assert!(check_plate(good).is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn a_car_form_reports_every_wrong_field_at_once() {
+    let mut c = car();
+    c.car_type = "飛機".into();
+    c.passengers = "0".into();
+    c.year = "2099".into();
+    c.displacement = "-1".into();
+    c.brand = String::new();
+    let Err(Error::Invalid(errs)) = c.check(2026) else {
+        panic!("invalid")
+    };
+    let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+    for f in ["car_type", "passengers", "year", "displacement", "brand"] {
+        assert!(fields.contains(&f), "{f}: {fields:?}");
+    }
+}
+
+#[test]
+fn a_driver_needs_a_licence_class_and_a_phone() {
+    let d = DriverInput {
+        location: "永華市政中心".into(),
+        name: "陳建宏".into(),
+        agency_id: Some(3),
+        licence: "職業小型車".into(),
+        phone: "0912-345-678".into(),
+        borrowers: "city".into(),
+        ..Default::default()
+    };
+    assert!(d.check().is_ok());
+    let mut bad = d.clone();
+    bad.licence = "駕照".into();
+    bad.phone = "call me".into();
+    let Err(Error::Invalid(errs)) = bad.check() else {
+        panic!("invalid")
+    };
+    let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+    assert_eq!(fields, vec!["licence", "phone"]);
+}
+
+#[test]
+fn a_car_request_counts_passengers_without_the_driver_and_needs_one_chosen() {
+    let now = at_hour(date!(2026 - 12 - 01), 9);
+    let r = CarRequestInput {
+        date: "2026-12-03".into(),
+        from: "9".into(),
+        until: "12".into(),
+        with_driver: "yes".into(),
+        driver_id: Some(4),
+        phone: "06-2991111".into(),
+        purpose: "訪視".into(),
+        people: "4".into(),
+        destination: "安南區公所".into(),
+        ..Default::default()
+    };
+    let ok = r.check(&Opening::OFFICE, 4, now).unwrap();
+    assert_eq!(ok.driver_id, Some(4));
+    assert_eq!(ok.span.slots().len(), 3);
+    // Driving oneself drops a driver the form still carried.
+    let mut own = r.clone();
+    own.with_driver = "no".into();
+    own.people = "0".into();
+    assert_eq!(own.check(&Opening::OFFICE, 4, now).unwrap().driver_id, None);
+    let mut bad = r.clone();
+    bad.driver_id = None;
+    bad.people = "5".into();
+    let Err(Error::Invalid(errs)) = bad.check(&Opening::OFFICE, 4, now) else {
+        panic!("invalid")
+    };
+    let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+    assert_eq!(fields, vec!["driver_id", "people"]);
+}
