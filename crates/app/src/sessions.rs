@@ -182,6 +182,35 @@ impl App {
         )))
     }
 
+    /// The person a calendar feed reads as, with their roles as they are
+    /// now: `None` unless the account is active.
+    pub(crate) async fn principal_now(&self, id: AccountId) -> Result<Option<Principal>> {
+        let settings = self.settings().await?;
+        let mut c = self.db.read().await?;
+        let Some(a) = accounts::get(&mut c, id).await? else {
+            return Ok(None);
+        };
+        if a.state != portico_core::account::AccountState::Active {
+            return Ok(None);
+        }
+        let grants = roles::of_account(&mut c, a.id).await?;
+        let now = self.now();
+        let s = session_of(
+            a,
+            grants,
+            &settings,
+            now,
+            SessionBits {
+                id_hash: String::new(),
+                csrf: String::new(),
+                idle_remaining: 0,
+                auth_time: now,
+                method: SignInMethod::Password,
+            },
+        );
+        Ok(Some(s.principal))
+    }
+
     /// "延長作業時間": restarts the idle clock now.
     pub async fn extend_session(&self, s: &Session) -> Result<i64> {
         let settings = self.settings().await?;

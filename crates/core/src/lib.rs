@@ -11,6 +11,7 @@ pub mod clients;
 pub mod directory;
 pub mod error;
 pub mod files;
+pub mod ical;
 pub mod ids;
 pub mod inspection;
 pub mod mailbox;

@@ -435,3 +435,112 @@ async fn a_car_is_booked_with_a_driver_and_approved_through_the_pages() {
     assert!(rows[0].iter().any(|h| h == "目的地"), "{rows:?}");
     assert!(rows.iter().any(|r| r.iter().any(|c| c == "永康區公所")), "{rows:?}");
 }
+
+/// A feed read back by Python's stock `icalendar` parser: each event's
+/// (summary, status, start in UTC).
+fn parse_ics(ics: &str) -> Vec<(String, String, String)> {
+    let file = std::env::temp_dir().join(format!("portico-feed-{}.ics", std::process::id()));
+    std::fs::write(&file, ics).unwrap();
+    let script = "import sys,json,icalendar\ncal = icalendar.Calendar.from_ical(open(sys.argv[1],'rb').read())\nprint(json.dumps([[str(e.get('summary')), str(e.get('status')), e.decoded('dtstart').isoformat()] for e in cal.walk('VEVENT')]))";
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&file)
+        .output()
+        .expect("python3 with icalendar");
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn bookings_are_a_calendar_feed_at_a_revocable_address() {
+    let s = TestServer::start(60).await;
+    let sedan = sedan(&s).await;
+    let room = count(&s, "SELECT id FROM venues WHERE name = '第一會議室'").await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let (st, page, _) = staff
+        .post_form("/calendars", &[("_csrf", &csrf), ("what", "mine")])
+        .await;
+    assert_eq!(st, 200);
+    let path = format!("/calendar/{}.ics", common::between(&page, "/calendar/", ".ics"));
+    assert_eq!(path.len(), "/calendar/.ics".len() + 48, "{path}");
+    // Read without a session, as Outlook or a phone would.
+    let anon = reqwest::Client::new();
+    let r = anon.get(format!("{}{path}", staff.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let events = parse_ics(&r.text().await.unwrap());
+    assert!(
+        events.iter().any(|(s, st, _)| s == "第一會議室：戶政業務協調會議" && st == "CONFIRMED"),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|(s, _, _)| s == "小客車 ABC-1234：戶政業務訪視"),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|(s, st, _)| s == "第一會議室：年度預算檢討" && st == "TENTATIVE"),
+        "a pending request is tentative: {events:?}"
+    );
+    // Times are instants: 9:00 in Taipei is 01:00 UTC.
+    assert!(
+        events
+            .iter()
+            .filter(|(s, _, _)| s.contains("戶政業務協調會議"))
+            .all(|(_, _, t)| t.contains("T01:00:00+00:00")),
+        "{events:?}"
+    );
+    // A venue's feed tells its followers who holds it, not why.
+    let (_, page, _) = staff
+        .post_form("/calendars", &[("_csrf", &csrf), ("what", &format!("venue:{room}"))])
+        .await;
+    let venue_path = format!("/calendar/{}.ics", common::between(&page, "/calendar/", ".ics"));
+    let body = anon
+        .get(format!("{}{venue_path}", staff.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events = parse_ics(&body);
+    assert!(events.iter().any(|(s, _, _)| s.contains("已借出")), "{events:?}");
+    assert!(!body.contains("戶政業務協調會議"), "{body}");
+    // 教育局's admin may neither borrow nor keep 民政局's sedan: no feed.
+    let mut edu = s.signed_in("edu_admin").await;
+    let csrf_edu = edu.csrf().await;
+    let (st, _, _) = edu
+        .post_form("/calendars", &[("_csrf", &csrf_edu), ("what", &format!("car:{sedan}"))])
+        .await;
+    assert_eq!(st, 404);
+    // Guessed and revoked addresses open nothing.
+    let guess = format!("{}/calendar/{}.ics", staff.base, "0".repeat(48));
+    assert_eq!(anon.get(guess).send().await.unwrap().status(), 404);
+    let id = count(
+        &s,
+        "SELECT MIN(id) FROM calendar_feeds WHERE kind = 'mine' AND revoked_at IS NULL",
+    )
+    .await;
+    let (st, _, to) = staff
+        .post_form(&format!("/calendars/{id}/revoke"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!((st, to.as_str()), (303, "/calendars?ok=revoked"));
+    let r = anon.get(format!("{}{path}", staff.base)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // Another's feed is not theirs to revoke.
+    let venue_feed = count(&s, "SELECT id FROM calendar_feeds WHERE kind = 'venue'").await;
+    let (st, _, _) = edu
+        .post_form(&format!("/calendars/{venue_feed}/revoke"), &[("_csrf", &csrf_edu)])
+        .await;
+    assert_eq!(st, 404);
+}

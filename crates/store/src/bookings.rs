@@ -13,8 +13,10 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 mod cars;
+mod feeds;
 mod requests;
 pub use cars::*;
+pub use feeds::*;
 pub use requests::*;
 
 /// A custodian in their place (1 or 2).

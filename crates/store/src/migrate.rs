@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_cars.sql"),
         postgres: include_str!("../migrations/postgres/0014_cars.sql"),
     },
+    Migration {
+        version: 15,
+        name: "calendar_feeds",
+        sqlite: include_str!("../migrations/sqlite/0015_calendar_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0015_calendar_feeds.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -35,6 +35,7 @@ mod signin;
 mod support;
 pub mod twfido_sim;
 mod items;
+mod calendars;
 mod cars;
 mod venues;
 mod view;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(certifications::router())
         .merge(venues::router())
         .merge(cars::router())
+        .merge(calendars::router())
         .merge(items::router())
         .merge(signin::router())
         .merge(factors::router())

@@ -5,11 +5,13 @@
 //! are rows the database holds unique: two custodians approving
 //! overlapping requests at once, one wins.
 mod book;
+mod calendar;
 mod cars;
 mod mail;
 mod venues;
 
 pub use book::{DecideOutcome, Week, WeekCell};
+pub use calendar::NewFeed;
 
 use crate::{App, Ctx, Result, event};
 use portico_core::account::AccountState;

@@ -276,3 +276,23 @@ impl ItemFormView for DriverFormPage {
             .unwrap_or(&[])
     }
 }
+
+#[derive(Template)]
+#[template(path = "cars/calendars.html")]
+pub struct CalendarsPage {
+    pub c: Chrome,
+    pub feeds: Vec<portico_store::bookings::Feed>,
+    /// The address just made, shown this once.
+    pub new_url: Option<String>,
+}
+
+impl CalendarsPage {
+    pub fn what(&self, f: &portico_store::bookings::Feed) -> String {
+        let kind = portico_core::booking::Kind::parse(&f.kind);
+        match (kind, self.c.lang == Lang::En) {
+            (None, false) => "我的場地及公務車借用".into(),
+            (None, true) => "My bookings".into(),
+            (Some(k), _) => format!("{}：{}", self.c.msg(k.label()), f.label),
+        }
+    }
+}
