@@ -323,29 +323,35 @@ async fn a_car_is_kept_only_by_its_custodians_and_the_admins_over_its_agency() {
 async fn a_drivers_only_manager_is_not_disabled_until_another_manages_them() {
     let s = TestServer::start(60).await;
     let chen = chen(&s).await;
-    let mut c = s.app.db.read().await.unwrap();
-    let alone = portico_store::bookings::kept_alone_by(&mut c, portico_core::ids::AccountId(s.account_id("unit_admin").await))
-        .await
-        .unwrap();
-    drop(c);
-    assert!(
-        alone.iter().any(|l| l.contains("司機 陳建宏")),
-        "the guard names the driver: {alone:?}"
-    );
-    assert!(
-        !alone.iter().any(|l| l.contains("ABC-1234")),
-        "the sedan has another custodian: {alone:?}"
-    );
+    let unit_admin = portico_core::ids::AccountId(s.account_id("unit_admin").await);
+    let alone = |s: &TestServer| {
+        let db = s.app.db.clone();
+        async move {
+            let mut c = db.read().await.unwrap();
+            portico_store::bookings::kept_alone_by(&mut c, unit_admin)
+                .await
+                .unwrap()
+        }
+    };
+    // The demo's 陳建宏 has two managers, the sedan two custodians.
+    assert!(alone(&s).await.is_empty(), "{:?}", alone(&s).await);
+    // 陳文書 steps back: 張志明 alone manages him, and the guard names him.
     let admin = s.principal_of("admin").await;
     s.app
-        .set_custodian(&admin, Kind::Driver, chen, 2, "clerk", "張志明調任前移交", &ctx())
+        .set_custodian(&admin, Kind::Driver, chen, 2, "", "陳文書調任", &ctx())
         .await
         .unwrap();
-    let mut c = s.app.db.read().await.unwrap();
-    let alone = portico_store::bookings::kept_alone_by(&mut c, portico_core::ids::AccountId(s.account_id("unit_admin").await))
+    let names = alone(&s).await;
+    assert!(
+        names.iter().any(|l| l.contains("司機 陳建宏")),
+        "the guard names the driver: {names:?}"
+    );
+    assert!(!names.iter().any(|l| l.contains("ABC-1234")), "{names:?}");
+    s.app
+        .set_custodian(&admin, Kind::Driver, chen, 2, "clerk", "陳文書回任", &ctx())
         .await
         .unwrap();
-    assert!(!alone.iter().any(|l| l.contains("陳建宏")), "{alone:?}");
+    assert!(alone(&s).await.is_empty());
 }
 
 #[tokio::test]

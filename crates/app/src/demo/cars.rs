@@ -1,6 +1,6 @@
 //! The demo's official cars and drivers (issue 16): 民政局's sedan kept by
 //! 陳文書 (`clerk`) and 張志明 (`unit_admin`), driven by 陳建宏 whom 張志明
-//! manages; 智慧發展中心's minibus lent city-wide, driven by 林志豪; next
+//! and 陳文書 manage; 智慧發展中心's minibus lent city-wide, driven by 林志豪; next
 //! week's requests, the one with a driver approved.
 use super::SEED;
 use crate::{App, Result};
@@ -52,6 +52,15 @@ impl App {
         };
         let chen = driver("永華市政中心", "陳建宏", civil, "職業小型車", "0912-345-678").check()?;
         let chen = store::insert_driver(&mut tx, &maker, &chen, unit_admin, now).await?;
+        store::set_custodian(
+            &mut tx,
+            &SEED.keeper_for(admin, Kind::Driver, chen),
+            2,
+            Some(clerk),
+            "協助派遣調度",
+            now,
+        )
+        .await?;
         let lin = driver("民治市政中心", "林志豪", sdc, "職業大客車", "0933-222-111").check()?;
         let lin = store::insert_driver(&mut tx, &maker, &lin, admin, now).await?;
         let car = |location: &str, t: &str, plate: &str, n: i64, agency: i64, who: &str, d: i64| {

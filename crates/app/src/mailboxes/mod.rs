@@ -321,20 +321,21 @@ impl App {
     pub(crate) async fn guard_custodian(&self, c: &mut Conn, a: &Account) -> Result<()> {
         let kept = mailboxes::kept_by(c, a.id).await?;
         if kept.is_empty() {
-            // Nor a venue that would be left with no custodian (issue 16).
+            // Nor a venue, car or driver that would be left with no
+            // custodian (issue 16).
             let venues = portico_store::bookings::kept_alone_by(c, a.id).await?;
             if venues.is_empty() {
                 return Ok(());
             }
             return Err(Error::Refused(Msg::owned(
                 format!(
-                    "{}（{}）是場地「{}」唯一的保管人，請先至「場地清單管理」設置其他保管人，再停用此帳號。",
+                    "{}（{}）是「{}」唯一的保管人（管理人），請先至「物品管理」設置其他保管人，再停用此帳號。",
                     a.name,
                     a.login,
                     venues.join("」、「")
                 ),
                 format!(
-                    "{} ({}) alone keeps the venues \"{}\". Set another custodian under 'Venues I keep' first, then disable this account.",
+                    "{} ({}) alone keeps \"{}\". Set another custodian under 'Items' first, then disable this account.",
                     a.name,
                     a.login,
                     venues.join("\", \"")
