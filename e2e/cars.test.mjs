@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startDemo, launch, shots, axe, fillSignIn, PHONE } from "./lib.mjs";
+import { startDemo, launch, shots, axe, PHONE, signedIn } from "./lib.mjs";
 
 let demo, base, browser;
 
@@ -21,15 +21,7 @@ after(async () => {
   demo?.stop();
 });
 
-async function as(login, viewport = { width: 1280, height: 900 }) {
-  const ctx = await browser.newContext({ locale: "zh-TW", viewport });
-  const page = await ctx.newPage();
-  page.on("dialog", (d) => d.accept());
-  await page.goto(`${base}/login`);
-  await fillSignIn(page, demo.db, login);
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
-  return [ctx, page];
-}
+const as = (login, viewport) => signedIn(browser, demo, login, viewport);
 
 // A weekday two weeks ahead, clear of the demo's requests.
 function weekdayAhead() {

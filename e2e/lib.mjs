@@ -98,3 +98,15 @@ export async function fillSignIn(page, db, login, password = PASSWORD) {
   await page.fill("#captcha", typeof db === "function" ? db(id) : captchaAnswer(db, id));
   await page.click('button[type="submit"].primary');
 }
+
+/// A new browser context signed in as `login` at `demo`, answering every
+/// confirm() with OK: [context, page].
+export async function signedIn(browser, demo, login, viewport = { width: 1280, height: 900 }) {
+  const ctx = await browser.newContext({ locale: "zh-TW", viewport });
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => d.accept());
+  await page.goto(`${demo.base}/login`);
+  await fillSignIn(page, demo.db, login);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  return [ctx, page];
+}
