@@ -15,11 +15,11 @@ use portico_store::{audit, db_err, roles};
 use time::Duration;
 
 mod access;
+mod cars;
 mod certifications;
 mod clients;
 mod inspections;
 mod mailboxes;
-mod cars;
 mod venues;
 
 use clients::seed_demo_apps;

@@ -141,6 +141,11 @@ impl Opening {
         self.days & (1 << d.weekday().number_days_from_monday()) != 0
     }
 
+    /// Open for the whole span: its day and all its hours.
+    pub fn covers(&self, span: &Span) -> bool {
+        self.open_on(span.date) && span.from >= self.from && span.until <= self.until
+    }
+
     /// The opening hours as the seed writes them: 8:00 - 18:00.
     pub fn hours_text(&self) -> String {
         format!("{}:00 - {}:00", self.from, self.until)
@@ -288,6 +293,20 @@ pub fn weekday_zh(w: Weekday) -> &'static str {
         Weekday::Saturday => "星期六",
         Weekday::Sunday => "星期日",
     }
+}
+
+/// A text field cleaned, its fault kept beside the others'.
+pub(crate) fn text_in(
+    errs: &mut Vec<FieldError>,
+    field: &'static str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> String {
+    clean_text(s, min, max).unwrap_or_else(|m| {
+        errs.push(fe(field, m));
+        String::new()
+    })
 }
 
 /// The opening hours and days (開放借用時間) as a form sends them.
@@ -439,20 +458,12 @@ impl VenueInput {
     /// Every field at once: a person sees all that is wrong.
     pub fn check(&self) -> Result<Venue, Error> {
         let mut errs = Vec::new();
-        let mut text =
-            |field: &'static str, s: &str, min: usize, max: usize| match clean_text(s, min, max) {
-                Ok(t) => t,
-                Err(m) => {
-                    errs.push(fe(field, m));
-                    String::new()
-                }
-            };
-        let location = text("location", &self.location, 1, 50);
-        let floor = text("floor", &self.floor, 1, 20);
-        let name = text("name", &self.name, 1, 60);
-        let phone = text("phone", &self.phone, 0, 30);
-        let description = text("description", &self.description, 0, 1000);
-        let rules = text("rules", &self.rules, 0, 2000);
+        let location = text_in(&mut errs, "location", &self.location, 1, 50);
+        let floor = text_in(&mut errs, "floor", &self.floor, 1, 20);
+        let name = text_in(&mut errs, "name", &self.name, 1, 60);
+        let phone = text_in(&mut errs, "phone", &self.phone, 0, 30);
+        let description = text_in(&mut errs, "description", &self.description, 0, 1000);
+        let rules = text_in(&mut errs, "rules", &self.rules, 0, 2000);
         if self.agency_id.is_none() {
             errs.push(fe(
                 "agency_id",

@@ -40,7 +40,9 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 
 /// Cheap deterministic scatter.
 fn mix(n: u64) -> u64 {
-    n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 17
+    n.wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+        >> 17
 }
 
 #[tokio::main]
@@ -116,7 +118,8 @@ async fn main() {
         let mut b = String::from(
             "INSERT INTO bookings (id, kind, item_id, account_id, unit_id, starts_at, ends_at, phone, people, purpose, state, created_at) VALUES ",
         );
-        let mut s = String::from("INSERT INTO booking_slots (kind, item_id, slot_at, booking_id) VALUES ");
+        let mut s =
+            String::from("INSERT INTO booking_slots (kind, item_id, slot_at, booking_id) VALUES ");
         for j in 0..m {
             let k = n + j;
             let (v, slot) = (ids[k % venues], k / venues);
@@ -137,8 +140,14 @@ async fn main() {
             s.push_str(&format!("('venue', {v}, {st}, {id})"));
         }
         let mut tx = db.begin().await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(b)).execute(&mut *tx).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(s)).execute(&mut *tx).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(b))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(s))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         n += m;
     }
@@ -175,14 +184,18 @@ async fn main() {
             .filter(|c| **c == portico_app::bookings::WeekCell::Held)
             .count();
         let t = Instant::now();
-        let v = store::venue(&mut *db.read().await.unwrap(), id).await.unwrap();
+        let v = store::venue(&mut db.read().await.unwrap(), id)
+            .await
+            .unwrap();
         point.push(t.elapsed());
         assert!(v.is_some());
     }
     assert!(held > 0, "the weeks show held hours");
     let (w50, w99) = (pct(&mut week, 0.5), pct(&mut week, 0.99));
     let (p50, p99) = (pct(&mut point, 0.5), pct(&mut point, 0.99));
-    println!("== a week's availability, {rounds} random venues of {venues}, {bookings} bookings on record");
+    println!(
+        "== a week's availability, {rounds} random venues of {venues}, {bookings} bookings on record"
+    );
     println!("point read (store::venue):  p50 {p50:.2} ms, p99 {p99:.2} ms (baseline)");
     println!(
         "venue_week:                 p50 {w50:.2} ms, p99 {w99:.2} ms ({:.2}× the point read's p99)",

@@ -254,7 +254,14 @@ async fn a_venue_is_booked_within_its_hours_and_approved_once() {
     assert_eq!(week.cells[d][h(9)], WeekCell::Free);
     let mine = s
         .app
-        .my_bookings(&staff, Kind::Venue, "", &[State::Cancelled], (None, None), 1)
+        .my_bookings(
+            &staff,
+            Kind::Venue,
+            "",
+            &[State::Cancelled],
+            (None, None),
+            1,
+        )
         .await
         .unwrap();
     assert!(mine.items.iter().any(|x| x.id == a));
@@ -635,7 +642,15 @@ async fn a_venues_only_custodian_is_not_disabled_until_another_keeps_it() {
         1
     );
     s.app
-        .set_custodian(&admin, Kind::Venue, id, 2, "clerk", "王小明離職，改由陳文書保管", &ctx())
+        .set_custodian(
+            &admin,
+            Kind::Venue,
+            id,
+            2,
+            "clerk",
+            "王小明離職，改由陳文書保管",
+            &ctx(),
+        )
         .await
         .unwrap();
     s.app

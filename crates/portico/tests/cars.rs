@@ -67,7 +67,10 @@ fn request(date: &str, from: &str, until: &str, driver: Option<i64>) -> CarReque
 
 fn field(e: Error) -> Vec<(&'static str, String)> {
     match e {
-        Error::Invalid(v) => v.into_iter().map(|f| (f.field, f.message.zh.to_string())).collect(),
+        Error::Invalid(v) => v
+            .into_iter()
+            .map(|f| (f.field, f.message.zh.to_string()))
+            .collect(),
         other => panic!("not invalid: {other:?}"),
     }
 }
@@ -132,7 +135,11 @@ async fn a_driver_is_never_dispatched_twice_at_once_across_cars() {
     let why = out[0].refused.as_ref().expect("refused").zh.to_string();
     assert!(why.contains("已核准給另一筆"), "{why}");
     assert_eq!(
-        count(&s, &format!("SELECT COUNT(*) FROM bookings WHERE id = {b} AND state = 'pending'")).await,
+        count(
+            &s,
+            &format!("SELECT COUNT(*) FROM bookings WHERE id = {b} AND state = 'pending'")
+        )
+        .await,
         1,
         "nothing changed"
     );
@@ -189,7 +196,13 @@ async fn car_input_of(s: &TestServer, id: i64) -> CarInput {
         open_from: v.opening.from.to_string(),
         open_until: v.opening.until.to_string(),
         open_days: (0..7)
-            .map(|i| if v.opening.days & (1 << i) != 0 { '1' } else { '0' })
+            .map(|i| {
+                if v.opening.days & (1 << i) != 0 {
+                    '1'
+                } else {
+                    '0'
+                }
+            })
             .collect(),
         note: v.note,
         public: v.public,
@@ -221,7 +234,11 @@ async fn passengers_over_the_limit_hours_outside_or_a_missing_driver_are_refused
     assert!(has("driver_id", "請選擇派遣司機"), "{f:?}");
     assert!(has("destination", "必填"), "{f:?}");
     assert_eq!(
-        count(&s, &format!("SELECT COUNT(*) FROM bookings WHERE item_id = {sedan} AND kind = 'car'")).await,
+        count(
+            &s,
+            &format!("SELECT COUNT(*) FROM bookings WHERE item_id = {sedan} AND kind = 'car'")
+        )
+        .await,
         2,
         "only the demo's two requests"
     );
@@ -255,22 +272,36 @@ async fn a_car_is_kept_only_by_its_custodians_and_the_admins_over_its_agency() {
     let chen = chen(&s).await;
     let pending = count(
         &s,
-        &format!("SELECT id FROM bookings WHERE item_id = {sedan} AND kind = 'car' AND state = 'pending'"),
+        &format!(
+            "SELECT id FROM bookings WHERE item_id = {sedan} AND kind = 'car' AND state = 'pending'"
+        ),
     )
     .await;
     // 教育局's admin neither sees nor decides 民政局's car, nor manages its driver.
     let edu = s.principal_of("edu_admin").await;
-    assert!(matches!(s.app.car_kept(&edu, sedan).await, Err(Error::NotFound)));
-    assert!(matches!(s.app.driver_kept(&edu, chen).await, Err(Error::NotFound)));
+    assert!(matches!(
+        s.app.car_kept(&edu, sedan).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        s.app.driver_kept(&edu, chen).await,
+        Err(Error::NotFound)
+    ));
     let out = s
         .app
         .decide_bookings(&edu, Kind::Car, &[pending], true, "", &ctx())
         .await
         .unwrap();
-    assert_eq!(out[0].label, format!("#{pending}"), "a guessed id names nothing");
+    assert_eq!(
+        out[0].label,
+        format!("#{pending}"),
+        "a guessed id names nothing"
+    );
     assert!(out[0].refused.is_some());
     assert!(matches!(
-        s.app.set_custodian(&edu, Kind::Car, sedan, 2, "staff", "接手保管", &ctx()).await,
+        s.app
+            .set_custodian(&edu, Kind::Car, sedan, 2, "staff", "接手保管", &ctx())
+            .await,
         Err(Error::NotFound)
     ));
     assert!(matches!(
@@ -280,8 +311,20 @@ async fn a_car_is_kept_only_by_its_custodians_and_the_admins_over_its_agency() {
     // Nor a plain person, through the pages.
     let mut staff = s.signed_in("staff").await;
     assert_eq!(staff.get(&format!("/items/cars/{sedan}")).await.0, 404);
-    assert_eq!(staff.get(&format!("/items/drivers/{chen}/records?format=xlsx")).await.0, 404);
-    assert_eq!(staff.get(&format!("/items/boats/{sedan}/changes?format=xlsx")).await.0, 404);
+    assert_eq!(
+        staff
+            .get(&format!("/items/drivers/{chen}/records?format=xlsx"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        staff
+            .get(&format!("/items/boats/{sedan}/changes?format=xlsx"))
+            .await
+            .0,
+        404
+    );
     let (st, _) = staff.get("/items/cars/new").await;
     assert_eq!(st, 403, "only admins make cars");
     // Its custodian rejects with a reason; the applicant is told.
@@ -363,14 +406,22 @@ async fn a_car_is_booked_with_a_driver_and_approved_through_the_pages() {
     let (st, page) = staff.get("/cars").await;
     assert_eq!(st, 200);
     assert!(page.contains("ABC-1234"), "{page}");
-    let (st, page) = staff.get(&format!("/cars?date={day}&from=9&until=11")).await;
+    let (st, page) = staff
+        .get(&format!("/cars?date={day}&from=9&until=11"))
+        .await;
     assert_eq!(st, 200);
-    assert!(page.contains(&format!("/cars/{sedan}?date={day}&#38;from=9&#38;until=11")), "{page}");
+    assert!(
+        page.contains(&format!("/cars/{sedan}?date={day}&#38;from=9&#38;until=11")),
+        "{page}"
+    );
     let (st, page) = staff
         .get(&format!("/cars/{sedan}?date={day}&from=9&until=11"))
         .await;
     assert_eq!(st, 200);
-    assert!(page.contains("陳建宏") && page.contains("否，我要自駕"), "{page}");
+    assert!(
+        page.contains("陳建宏") && page.contains("否，我要自駕"),
+        "{page}"
+    );
     let csrf = staff.csrf().await;
     let path = format!("/cars/{sedan}");
     let chen_s = chen.to_string();
@@ -394,7 +445,10 @@ async fn a_car_is_booked_with_a_driver_and_approved_through_the_pages() {
         .await;
     assert_eq!((st, to.as_str()), (303, "/bookings?kind=car&ok=requested"));
     let (_, mine) = staff.get(&to).await;
-    assert!(mine.contains("里長座談會") && mine.contains("陳建宏"), "{mine}");
+    assert!(
+        mine.contains("里長座談會") && mine.contains("陳建宏"),
+        "{mine}"
+    );
     let b = count(
         &s,
         &format!("SELECT MAX(id) FROM bookings WHERE kind = 'car' AND item_id = {sedan}"),
@@ -404,15 +458,25 @@ async fn a_car_is_booked_with_a_driver_and_approved_through_the_pages() {
     let mut clerk = s.signed_in("clerk").await;
     let (st, queue) = clerk.get("/items/car-requests").await;
     assert_eq!(st, 200);
-    assert!(queue.contains(&format!("value=\"{b}\"")) && queue.contains("永康區公所"), "{queue}");
+    assert!(
+        queue.contains(&format!("value=\"{b}\"")) && queue.contains("永康區公所"),
+        "{queue}"
+    );
     let csrf = clerk.csrf().await;
     let (st, _, to) = clerk
         .post_form(
             "/items/car-requests",
-            &[("_csrf", &csrf), ("ids", &b.to_string()), ("decision", "approve")],
+            &[
+                ("_csrf", &csrf),
+                ("ids", &b.to_string()),
+                ("decision", "approve"),
+            ],
         )
         .await;
-    assert_eq!((st, to.as_str()), (303, "/items/car-requests?ok=approved&n=1"));
+    assert_eq!(
+        (st, to.as_str()),
+        (303, "/items/car-requests?ok=approved&n=1")
+    );
     // The car's 借用紀錄, searched by date and exported.
     let (st, page) = clerk
         .get(&format!("/items/cars/{sedan}?from={day}&until={day}"))
@@ -439,7 +503,10 @@ async fn a_car_is_booked_with_a_driver_and_approved_through_the_pages() {
     assert_eq!(st, 200);
     let rows = common::sheet_rows(&book, "xlsx");
     assert!(rows[0].iter().any(|h| h == "目的地"), "{rows:?}");
-    assert!(rows.iter().any(|r| r.iter().any(|c| c == "永康區公所")), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.iter().any(|c| c == "永康區公所")),
+        "{rows:?}"
+    );
 }
 
 /// A feed read back by Python's stock `icalendar` parser: each event's
@@ -455,7 +522,11 @@ fn parse_ics(ics: &str) -> Vec<(String, String, String)> {
         .output()
         .expect("python3 with icalendar");
     let _ = std::fs::remove_file(&file);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).unwrap();
     rows.into_iter()
         .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
@@ -473,11 +544,18 @@ async fn bookings_are_a_calendar_feed_at_a_revocable_address() {
         .post_form("/calendars", &[("_csrf", &csrf), ("what", "mine")])
         .await;
     assert_eq!(st, 200);
-    let path = format!("/calendar/{}.ics", common::between(&page, "/calendar/", ".ics"));
+    let path = format!(
+        "/calendar/{}.ics",
+        common::between(&page, "/calendar/", ".ics")
+    );
     assert_eq!(path.len(), "/calendar/.ics".len() + 48, "{path}");
     // Read without a session, as Outlook or a phone would.
     let anon = reqwest::Client::new();
-    let r = anon.get(format!("{}{path}", staff.base)).send().await.unwrap();
+    let r = anon
+        .get(format!("{}{path}", staff.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()[reqwest::header::CONTENT_TYPE]
@@ -487,15 +565,21 @@ async fn bookings_are_a_calendar_feed_at_a_revocable_address() {
     );
     let events = parse_ics(&r.text().await.unwrap());
     assert!(
-        events.iter().any(|(s, st, _)| s == "第一會議室：戶政業務協調會議" && st == "CONFIRMED"),
+        events
+            .iter()
+            .any(|(s, st, _)| s == "第一會議室：戶政業務協調會議" && st == "CONFIRMED"),
         "{events:?}"
     );
     assert!(
-        events.iter().any(|(s, _, _)| s == "小客車 ABC-1234：戶政業務訪視"),
+        events
+            .iter()
+            .any(|(s, _, _)| s == "小客車 ABC-1234：戶政業務訪視"),
         "{events:?}"
     );
     assert!(
-        events.iter().any(|(s, st, _)| s == "第一會議室：年度預算檢討" && st == "TENTATIVE"),
+        events
+            .iter()
+            .any(|(s, st, _)| s == "第一會議室：年度預算檢討" && st == "TENTATIVE"),
         "a pending request is tentative: {events:?}"
     );
     // Times are instants: 9:00 in Taipei is 01:00 UTC.
@@ -508,9 +592,15 @@ async fn bookings_are_a_calendar_feed_at_a_revocable_address() {
     );
     // A venue's feed tells its followers who holds it, not why.
     let (_, page, _) = staff
-        .post_form("/calendars", &[("_csrf", &csrf), ("what", &format!("venue:{room}"))])
+        .post_form(
+            "/calendars",
+            &[("_csrf", &csrf), ("what", &format!("venue:{room}"))],
+        )
         .await;
-    let venue_path = format!("/calendar/{}.ics", common::between(&page, "/calendar/", ".ics"));
+    let venue_path = format!(
+        "/calendar/{}.ics",
+        common::between(&page, "/calendar/", ".ics")
+    );
     let body = anon
         .get(format!("{}{venue_path}", staff.base))
         .send()
@@ -520,13 +610,19 @@ async fn bookings_are_a_calendar_feed_at_a_revocable_address() {
         .await
         .unwrap();
     let events = parse_ics(&body);
-    assert!(events.iter().any(|(s, _, _)| s.contains("已借出")), "{events:?}");
+    assert!(
+        events.iter().any(|(s, _, _)| s.contains("已借出")),
+        "{events:?}"
+    );
     assert!(!body.contains("戶政業務協調會議"), "{body}");
     // 教育局's admin may neither borrow nor keep 民政局's sedan: no feed.
     let mut edu = s.signed_in("edu_admin").await;
     let csrf_edu = edu.csrf().await;
     let (st, _, _) = edu
-        .post_form("/calendars", &[("_csrf", &csrf_edu), ("what", &format!("car:{sedan}"))])
+        .post_form(
+            "/calendars",
+            &[("_csrf", &csrf_edu), ("what", &format!("car:{sedan}"))],
+        )
         .await;
     assert_eq!(st, 404);
     // Guessed and revoked addresses open nothing.
@@ -541,12 +637,19 @@ async fn bookings_are_a_calendar_feed_at_a_revocable_address() {
         .post_form(&format!("/calendars/{id}/revoke"), &[("_csrf", &csrf)])
         .await;
     assert_eq!((st, to.as_str()), (303, "/calendars?ok=revoked"));
-    let r = anon.get(format!("{}{path}", staff.base)).send().await.unwrap();
+    let r = anon
+        .get(format!("{}{path}", staff.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     // Another's feed is not theirs to revoke.
     let venue_feed = count(&s, "SELECT id FROM calendar_feeds WHERE kind = 'venue'").await;
     let (st, _, _) = edu
-        .post_form(&format!("/calendars/{venue_feed}/revoke"), &[("_csrf", &csrf_edu)])
+        .post_form(
+            &format!("/calendars/{venue_feed}/revoke"),
+            &[("_csrf", &csrf_edu)],
+        )
         .await;
     assert_eq!(st, 404);
 }

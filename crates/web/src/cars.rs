@@ -407,7 +407,9 @@ async fn around(
                 makers.insert(0, (*agency, agency_name.clone()));
             }
             (
-                st.app.custodian_changes(p, *kind, *id, (None, None)).await?,
+                st.app
+                    .custodian_changes(p, *kind, *id, (None, None))
+                    .await?,
                 st.app
                     .item_records(p, *kind, *id, date_range(&range.from, &range.until))
                     .await?,
@@ -435,7 +437,17 @@ pub(crate) async fn car_form_page(
     flash: Option<Msg>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    car_form_in(st, s, id, form, (error, errs), flash, status, Range::default()).await
+    car_form_in(
+        st,
+        s,
+        id,
+        form,
+        (error, errs),
+        flash,
+        status,
+        Range::default(),
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -504,7 +516,17 @@ pub(crate) async fn driver_form_page(
     flash: Option<Msg>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    driver_form_in(st, s, id, form, (error, errs), flash, status, Range::default()).await
+    driver_form_in(
+        st,
+        s,
+        id,
+        form,
+        (error, errs),
+        flash,
+        status,
+        Range::default(),
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -521,12 +543,7 @@ async fn driver_form_in(
     let lang = s.lang();
     let err = |e| WebError::page(e, lang);
     let driver = match id {
-        Some(id) => Some(
-            st.app
-                .driver_kept(&s.0.principal, id)
-                .await
-                .map_err(err)?,
-        ),
+        Some(id) => Some(st.app.driver_kept(&s.0.principal, id).await.map_err(err)?),
         None => None,
     };
     let item = driver
@@ -545,7 +562,9 @@ async fn driver_form_in(
     render_as(
         DriverFormPage {
             c: Chrome::of(&s.0, "items-drivers").with_flash(flash),
-            item_path: id.map(|i| format!("/items/drivers/{i}")).unwrap_or_default(),
+            item_path: id
+                .map(|i| format!("/items/drivers/{i}"))
+                .unwrap_or_default(),
             driver,
             form,
             makers: a.makers,
@@ -564,11 +583,31 @@ async fn driver_form_in(
 }
 
 async fn new_car(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
-    car_form_page(&st, &s, None, None, String::new(), vec![], None, StatusCode::OK).await
+    car_form_page(
+        &st,
+        &s,
+        None,
+        None,
+        String::new(),
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn new_driver(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
-    driver_form_page(&st, &s, None, None, String::new(), vec![], None, StatusCode::OK).await
+    driver_form_page(
+        &st,
+        &s,
+        None,
+        None,
+        String::new(),
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -587,7 +626,17 @@ async fn edit_car(
 ) -> Result<Response, WebError> {
     let flash = flash_of(q.ok.as_deref(), false);
     let ok = StatusCode::OK;
-    car_form_in(&st, &s, Some(id), None, Default::default(), flash, ok, q.range.clean()).await
+    car_form_in(
+        &st,
+        &s,
+        Some(id),
+        None,
+        Default::default(),
+        flash,
+        ok,
+        q.range.clean(),
+    )
+    .await
 }
 
 async fn edit_driver(
@@ -598,7 +647,17 @@ async fn edit_driver(
 ) -> Result<Response, WebError> {
     let flash = flash_of(q.ok.as_deref(), true);
     let ok = StatusCode::OK;
-    driver_form_in(&st, &s, Some(id), None, Default::default(), flash, ok, q.range.clean()).await
+    driver_form_in(
+        &st,
+        &s,
+        Some(id),
+        None,
+        Default::default(),
+        flash,
+        ok,
+        q.range.clean(),
+    )
+    .await
 }
 
 async fn create_car(

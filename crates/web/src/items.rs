@@ -62,11 +62,10 @@ async fn custodian(
         .set_custodian(&s.0.principal, kind, id, f.position, &f.to, &f.reason, &ctx)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/items/{}/{id}?ok=custodian#keepers",
-            kinds(kind)
-        ))
-        .into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/items/{}/{id}?ok=custodian#keepers", kinds(kind)))
+                .into_response(),
+        ),
         Err(e) => {
             let (errs, banner, status) = crate::error::split(e, s.lang())?;
             match kind {

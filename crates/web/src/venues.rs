@@ -495,8 +495,7 @@ async fn decide(
                     "venue-requests"
                 };
                 return Ok(
-                    Redirect::to(&format!("/items/{path}?ok={ok}&n={}", ids.len()))
-                        .into_response(),
+                    Redirect::to(&format!("/items/{path}?ok={ok}&n={}", ids.len())).into_response(),
                 );
             }
             sent.outcome = refused;
@@ -605,7 +604,17 @@ pub(crate) async fn form_page(
     flash: Option<Msg>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    form_page_in(st, s, id, form, (error, errs), flash, status, Range::default()).await
+    form_page_in(
+        st,
+        s,
+        id,
+        form,
+        (error, errs),
+        flash,
+        status,
+        Range::default(),
+    )
+    .await
 }
 
 /// The 借用日期 range a record list was asked for: only real dates kept.
@@ -793,4 +802,3 @@ async fn update(
         }
     }
 }
-

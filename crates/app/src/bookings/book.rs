@@ -79,7 +79,12 @@ impl App {
     }
 
     /// A venue's week from `monday`, as one who may borrow it sees it.
-    pub async fn venue_week(&self, actor: &Principal, id: i64, day: Date) -> Result<Week<VenueRow>> {
+    pub async fn venue_week(
+        &self,
+        actor: &Principal,
+        id: i64,
+        day: Date,
+    ) -> Result<Week<VenueRow>> {
         let mut c = self.db.read().await?;
         let (venue, _) = self.borrowable(&mut c, actor, id).await?;
         let open = venue.opening;
@@ -177,12 +182,7 @@ impl App {
         .await?;
         let free = all
             .into_iter()
-            .filter(|v| {
-                v.opening.open_on(span.date)
-                    && span.from >= v.opening.from
-                    && span.until <= v.opening.until
-                    && !held.iter().any(|(i, _, _)| *i == v.id)
-            })
+            .filter(|v| v.opening.covers(&span) && !held.iter().any(|(i, _, _)| *i == v.id))
             .collect();
         Ok((span, free))
     }
@@ -265,8 +265,16 @@ impl App {
             "people": nb.people,
             "driver": nb.driver_id,
         });
-        self.booked_event(&mut tx, ctx, actor, "booking.request", nb.kind, nb.item_id, detail)
-            .await?;
+        self.booked_event(
+            &mut tx,
+            ctx,
+            actor,
+            "booking.request",
+            nb.kind,
+            nb.item_id,
+            detail,
+        )
+        .await?;
         let item = store::item(&mut tx, nb.kind, nb.item_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -309,7 +317,9 @@ impl App {
         }
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let r = self.decide_booking(actor, kind, *id, approve, &note, ctx).await;
+            let r = self
+                .decide_booking(actor, kind, *id, approve, &note, ctx)
+                .await;
             let (label, refused) = match r {
                 Ok(label) => (label, None),
                 Err((label, Error::Refused(m) | Error::Conflict { message: m, .. })) => {
@@ -541,12 +551,24 @@ fn bookings_file(
         Kind::Driver => "派遣紀錄",
     };
     let mut headers = vec![
-        if kind == Kind::Venue { "使用場地" } else { "公務車" },
+        if kind == Kind::Venue {
+            "使用場地"
+        } else {
+            "公務車"
+        },
         "借用日期",
         "登記時段",
     ];
     if kind == Kind::Venue {
-        headers.extend(["登記者", "公務電話", "分機", "借用單位", "與會人數", "主持人", "申請事由"]);
+        headers.extend([
+            "登記者",
+            "公務電話",
+            "分機",
+            "借用單位",
+            "與會人數",
+            "主持人",
+            "申請事由",
+        ]);
     } else {
         headers.extend([
             "派遣司機",

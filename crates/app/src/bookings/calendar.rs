@@ -33,7 +33,9 @@ impl App {
         if let Ok((item, _)) = self.kept_item(&mut c, actor, kind, id).await {
             return Ok(item.label);
         }
-        let item = store::item(&mut c, kind, id).await?.ok_or(Error::NotFound)?;
+        let item = store::item(&mut c, kind, id)
+            .await?
+            .ok_or(Error::NotFound)?;
         let me = self.borrower(&mut c, actor).await?;
         let lends = match kind {
             Kind::Venue => store::venue(&mut c, id)
@@ -45,7 +47,9 @@ impl App {
             Kind::Driver => None,
         };
         match lends {
-            Some((who, owner, listed)) if may_borrow(who, owner, &listed, me.agency_id.map(|a| a.0)) => {
+            Some((who, owner, listed))
+                if may_borrow(who, owner, &listed, me.agency_id.map(|a| a.0)) =>
+            {
                 Ok(item.label)
             }
             _ => Err(Error::NotFound),

@@ -60,7 +60,11 @@ impl App {
         Ok(self.kept_car(&mut c, actor, id).await?.0)
     }
 
-    fn kept_filter<'a>(actor: &Principal, roots: &'a [portico_core::org::TreePath], q: &'a str) -> ItemFilter<'a> {
+    fn kept_filter<'a>(
+        actor: &Principal,
+        roots: &'a [portico_core::org::TreePath],
+        q: &'a str,
+    ) -> ItemFilter<'a> {
         ItemFilter {
             kept_by: (!actor.is_system_admin()).then_some((actor.account_id(), roots)),
             q: Some(q),
@@ -113,8 +117,16 @@ impl App {
         let mut tx = self.db.begin().await?;
         let id = store::insert_driver(&mut tx, &maker, &v, keeper.id, now).await?;
         let detail = json!({ "custodian": keeper.login });
-        self.booked_event(&mut tx, ctx, actor, "driver.create", Kind::Driver, id, detail)
-            .await?;
+        self.booked_event(
+            &mut tx,
+            ctx,
+            actor,
+            "driver.create",
+            Kind::Driver,
+            id,
+            detail,
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(id)
     }
@@ -156,9 +168,11 @@ impl App {
 
     /// Every listed driver, for a car's 選擇公務車司機.
     pub async fn driver_choices(&self) -> Result<Vec<DriverRow>> {
-        Ok(store::drivers(&mut *self.db.read().await?, &ItemFilter::default(), 1, 0)
-            .await?
-            .items)
+        Ok(
+            store::drivers(&mut *self.db.read().await?, &ItemFilter::default(), 1, 0)
+                .await?
+                .items,
+        )
     }
 
     /// Its managers change a driver's details.
@@ -266,12 +280,7 @@ impl App {
         .await?;
         let free = all
             .into_iter()
-            .filter(|v| {
-                v.opening.open_on(span.date)
-                    && span.from >= v.opening.from
-                    && span.until <= v.opening.until
-                    && !held.iter().any(|(i, _, _)| *i == v.id)
-            })
+            .filter(|v| v.opening.covers(&span) && !held.iter().any(|(i, _, _)| *i == v.id))
             .collect();
         Ok((span, free))
     }

@@ -50,7 +50,10 @@ pub fn decided(v: &ItemHead, b: &Booking, approved: bool, note: &str) -> Text {
         &format!("{}借用{zh}：{} {when}", v.kind.label().zh, v.name),
         &format!("{} request {en}: {} {when}", v.kind.label().en, v.name),
         &format!("您申請借用「{}」（{when}）已{zh}。{dz}{nz}", v.label),
-        &format!("Your request for \"{}\" ({when}) was {en}.{de}{ne}", v.label),
+        &format!(
+            "Your request for \"{}\" ({when}) was {en}.{de}{ne}",
+            v.label
+        ),
     )
 }
 

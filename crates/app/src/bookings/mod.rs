@@ -104,6 +104,7 @@ impl App {
     }
 
     /// Records a step on an item, as the actor, in the transaction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn booked_event(
         &self,
         tx: &mut Conn,
@@ -156,7 +157,13 @@ impl App {
     }
 
     /// Its keepers remove an item from the lists; its records stay.
-    pub async fn remove_item(&self, actor: &Principal, kind: Kind, id: i64, ctx: &Ctx) -> Result<()> {
+    pub async fn remove_item(
+        &self,
+        actor: &Principal,
+        kind: Kind,
+        id: i64,
+        ctx: &Ctx,
+    ) -> Result<()> {
         let mut c = self.db.read().await?;
         let (row, k) = self.kept_item(&mut c, actor, kind, id).await?;
         drop(c);
@@ -312,7 +319,11 @@ impl App {
         let mut c = self.db.read().await?;
         self.kept_item(&mut c, actor, kind, id).await?;
         let f = store::BookingFilter {
-            kind: Some(if kind == Kind::Driver { Kind::Car } else { kind }),
+            kind: Some(if kind == Kind::Driver {
+                Kind::Car
+            } else {
+                kind
+            }),
             item: (kind != Kind::Driver).then_some(id),
             driver: (kind == Kind::Driver).then_some(id),
             states: &[portico_core::booking::State::Approved],
@@ -333,7 +344,9 @@ impl App {
         id: i64,
         format: crate::export::Sheet,
     ) -> Result<crate::inspections::RecordFile> {
-        let changes = self.custodian_changes(actor, kind, id, (None, None)).await?;
+        let changes = self
+            .custodian_changes(actor, kind, id, (None, None))
+            .await?;
         let name = |n: &Option<String>| n.clone().unwrap_or_default();
         let table = crate::export::Table {
             name: "保管人異動紀錄",
@@ -362,7 +375,11 @@ impl App {
                 .collect(),
         };
         Ok(crate::inspections::RecordFile {
-            name: format!("保管人異動紀錄-{}-{id}.{}", kind.as_str(), format.extension()),
+            name: format!(
+                "保管人異動紀錄-{}-{id}.{}",
+                kind.as_str(),
+                format.extension()
+            ),
             content_type: format.content_type(),
             bytes: crate::export::table(&table, format)?,
         })

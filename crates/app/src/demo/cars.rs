@@ -37,8 +37,8 @@ impl App {
             return Ok(());
         };
         let maker = SEED.item_maker_for(admin);
-        let driver = |location: &str, name: &str, agency: i64, licence: &str, phone: &str| {
-            DriverInput {
+        let driver =
+            |location: &str, name: &str, agency: i64, licence: &str, phone: &str| DriverInput {
                 location: location.into(),
                 name: name.into(),
                 agency_id: Some(agency),
@@ -48,9 +48,15 @@ impl App {
                 public: true,
                 borrowers: "city".into(),
                 agencies: vec![],
-            }
-        };
-        let chen = driver("永華市政中心", "陳建宏", civil, "職業小型車", "0912-345-678").check()?;
+            };
+        let chen = driver(
+            "永華市政中心",
+            "陳建宏",
+            civil,
+            "職業小型車",
+            "0912-345-678",
+        )
+        .check()?;
         let chen = store::insert_driver(&mut tx, &maker, &chen, unit_admin, now).await?;
         store::set_custodian(
             &mut tx,
@@ -85,7 +91,16 @@ impl App {
             }
         };
         let year = now.year();
-        let sedan = car("永華市政中心", "小客車", "ABC-1234", 4, civil, "agency", chen).check(year)?;
+        let sedan = car(
+            "永華市政中心",
+            "小客車",
+            "ABC-1234",
+            4,
+            civil,
+            "agency",
+            chen,
+        )
+        .check(year)?;
         let sedan = store::insert_car(&mut tx, &maker, &sedan, clerk, now).await?;
         store::set_custodian(
             &mut tx,
@@ -109,8 +124,24 @@ impl App {
         let mut asked = Vec::new();
         let mut tx = self.db.begin().await?;
         for (login, day, from, until, with, dest, purpose) in [
-            ("staff", 0, "9", "12", Some(chen), "安南區公所", "戶政業務訪視"),
-            ("expiring", 1, "13", "17", None, "新營區民政事務所", "志工聯繫"),
+            (
+                "staff",
+                0,
+                "9",
+                "12",
+                Some(chen),
+                "安南區公所",
+                "戶政業務訪視",
+            ),
+            (
+                "expiring",
+                1,
+                "13",
+                "17",
+                None,
+                "新營區民政事務所",
+                "志工聯繫",
+            ),
         ] {
             let Some(a) = who.get(login) else { continue };
             let r = CarRequestInput {

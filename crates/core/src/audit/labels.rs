@@ -277,8 +277,16 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("driver.update", "修改司機資訊", "Driver changed"),
     ("driver.remove", "刪除派遣司機", "Driver removed"),
     ("driver.custodian", "設置司機管理人", "Driver manager set"),
-    ("calendar.create", "建立行事曆訂閱網址", "Calendar feed created"),
-    ("calendar.revoke", "停用行事曆訂閱網址", "Calendar feed revoked"),
+    (
+        "calendar.create",
+        "建立行事曆訂閱網址",
+        "Calendar feed created",
+    ),
+    (
+        "calendar.revoke",
+        "停用行事曆訂閱網址",
+        "Calendar feed revoked",
+    ),
     ("booking.request", "借用申請", "Booking requested"),
     ("booking.approve", "借用審核核准", "Booking approved"),
     ("booking.reject", "借用審核退回", "Booking rejected"),

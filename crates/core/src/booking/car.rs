@@ -3,6 +3,7 @@
 //! request (公務車借用登記) with or without a driver.
 use super::{
     Borrowers, Opening, Span, check_borrowers, check_contact, check_opening, check_span, fe,
+    text_in,
 };
 use crate::error::Error;
 use crate::msg::Msg;
@@ -124,18 +125,10 @@ impl CarInput {
     /// Every field at once: a person sees all that is wrong.
     pub fn check(&self, this_year: i32) -> Result<Car, Error> {
         let mut errs = Vec::new();
-        let mut text =
-            |field: &'static str, s: &str, min: usize, max: usize| match clean_text(s, min, max) {
-                Ok(t) => t,
-                Err(m) => {
-                    errs.push(fe(field, m));
-                    String::new()
-                }
-            };
-        let location = text("location", &self.location, 1, 50);
-        let brand = text("brand", &self.brand, 1, 30);
-        let number = text("number", &self.number, 1, 30);
-        let note = text("note", &self.note, 0, 1000);
+        let location = text_in(&mut errs, "location", &self.location, 1, 50);
+        let brand = text_in(&mut errs, "brand", &self.brand, 1, 30);
+        let number = text_in(&mut errs, "number", &self.number, 1, 30);
+        let note = text_in(&mut errs, "note", &self.note, 0, 1000);
         let car_type = self.car_type.trim();
         if !CAR_TYPES.contains(&car_type) {
             errs.push(fe(
@@ -241,17 +234,9 @@ pub struct Driver {
 impl DriverInput {
     pub fn check(&self) -> Result<Driver, Error> {
         let mut errs = Vec::new();
-        let mut text =
-            |field: &'static str, s: &str, min: usize, max: usize| match clean_text(s, min, max) {
-                Ok(t) => t,
-                Err(m) => {
-                    errs.push(fe(field, m));
-                    String::new()
-                }
-            };
-        let location = text("location", &self.location, 1, 50);
-        let name = text("name", &self.name, 2, 30);
-        let note = text("note", &self.note, 0, 1000);
+        let location = text_in(&mut errs, "location", &self.location, 1, 50);
+        let name = text_in(&mut errs, "name", &self.name, 2, 30);
+        let note = text_in(&mut errs, "note", &self.note, 0, 1000);
         let licence = self.licence.trim();
         if !LICENCES.contains(&licence) {
             errs.push(fe(

@@ -309,3 +309,20 @@ fn a_car_request_counts_passengers_without_the_driver_and_needs_one_chosen() {
     let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
     assert_eq!(fields, vec!["driver_id", "people"]);
 }
+
+#[test]
+fn an_opening_covers_a_span_only_on_an_open_day_within_its_hours() {
+    let span = |d, f, u| Span {
+        date: d,
+        from: f,
+        until: u,
+    };
+    let thu = date!(2026 - 12 - 03);
+    assert!(Opening::OFFICE.covers(&span(thu, 8, 18)));
+    assert!(!Opening::OFFICE.covers(&span(thu, 7, 9)));
+    assert!(!Opening::OFFICE.covers(&span(thu, 17, 19)));
+    assert!(
+        !Opening::OFFICE.covers(&span(date!(2026 - 12 - 05), 9, 10)),
+        "a Saturday"
+    );
+}

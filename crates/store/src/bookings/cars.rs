@@ -365,11 +365,7 @@ fn item_filter(b: &mut SqlBuf, kind: Kind, f: &ItemFilter<'_>) {
 async fn count(c: &mut Conn, from: &str, kind: Kind, f: &ItemFilter<'_>) -> Result<i64> {
     let mut n = SqlBuf::new(&format!("SELECT COUNT(*) AS n{from}"));
     item_filter(&mut n, kind, f);
-    n.query()
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?
-        .i64("n")
+    n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")
 }
 
 /// Cars, by location, type and plate, a page at a time (`per_page` 0: all).

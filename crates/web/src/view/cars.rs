@@ -202,7 +202,10 @@ impl ItemFormView for CarFormPage {
         &self.form.agencies
     }
     fn kept(&self) -> &[Custodian] {
-        self.car.as_ref().map(|v| v.custodians.as_slice()).unwrap_or(&[])
+        self.car
+            .as_ref()
+            .map(|v| v.custodians.as_slice())
+            .unwrap_or(&[])
     }
 }
 

@@ -8,6 +8,7 @@ use portico_core::{FieldError, Lang, Msg};
 
 mod access;
 mod account;
+mod cars;
 mod certifications;
 mod clients;
 mod console;
@@ -17,10 +18,10 @@ mod inspections;
 mod mailboxes;
 mod requests;
 mod signin;
-mod cars;
 mod venues;
 pub use access::*;
 pub use account::*;
+pub use cars::*;
 pub use certifications::*;
 pub use clients::*;
 pub use console::*;
@@ -30,7 +31,6 @@ pub use inspections::*;
 pub use mailboxes::*;
 pub use requests::*;
 pub use signin::*;
-pub use cars::*;
 pub use venues::*;
 
 pub struct UserBar {

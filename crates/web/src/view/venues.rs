@@ -271,6 +271,9 @@ impl ItemFormView for VenueFormPage {
         &self.form.agencies
     }
     fn kept(&self) -> &[portico_store::bookings::Custodian] {
-        self.venue.as_ref().map(|v| v.custodians.as_slice()).unwrap_or(&[])
+        self.venue
+            .as_ref()
+            .map(|v| v.custodians.as_slice())
+            .unwrap_or(&[])
     }
 }
