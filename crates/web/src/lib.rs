@@ -32,6 +32,7 @@ mod pages;
 mod records;
 mod requests;
 mod review;
+mod reviews;
 mod sessions;
 mod settings;
 mod signin;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cars::router())
         .merge(calendars::router())
         .merge(items::router())
+        .merge(reviews::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

@@ -1,7 +1,7 @@
 //! Venue booking as pages (issue 16; seed 004 §捌 二, 四, §玖 二):
 //! `/venues` (by venue, by time), `/venues/{id}` (the week and the
-//! request), `/bookings` (the person's records, cancel), and
-//! `/items/venue-requests` (the custodian's decisions, one or a batch).
+//! request), `/bookings` (the person's records, cancel), and the keeper's
+//! `/items/venues…` (場地清單管理). The review queues are in `reviews.rs`.
 use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
 use crate::support::{Pairs, render_as};
 use crate::view::*;
@@ -21,22 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/bookings", get(bookings))
         .route("/bookings/export", get(bookings_export))
         .route("/bookings/{id}/cancel", post(cancel))
-        .route(
-            "/items/venue-requests",
-            get(|st, s, q| requests(Kind::Venue, st, s, q))
-                .post(|st, s, c, f| decide(Kind::Venue, st, s, c, f)),
-        )
-        .route(
-            "/items/car-requests",
-            get(|st, s, q| requests(Kind::Car, st, s, q))
-                .post(|st, s, c, f| decide(Kind::Car, st, s, c, f)),
-        )
         .route("/items/venues", get(kept).post(create))
         .route("/items/venues/new", get(new_venue))
         .route("/items/venues/{id}", get(edit).post(update))
 }
 
-fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
+pub(crate) fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
     Some(match code? {
         "requested" => Msg::new(
             "申請已送出，將由場地保管人審核，結果會以電子郵件通知",
@@ -379,134 +369,6 @@ async fn cancel(
         .map_err(|e| WebError::page(e, s.lang()))?;
     let kind = record_kind(&f.kind).as_str();
     Ok(Redirect::to(&format!("/bookings?ok=cancelled&kind={kind}")).into_response())
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct RequestsQuery {
-    state: String,
-    page: u32,
-    ok: Option<String>,
-    n: u32,
-}
-
-/// What a batch sent, shown again beside its refusals.
-#[derive(Default)]
-struct Sent {
-    ticked: Vec<i64>,
-    note: String,
-    outcome: Vec<(String, String)>,
-    errs: Vec<FieldError>,
-}
-
-async fn requests(
-    kind: Kind,
-    State(st): State<AppState>,
-    s: Signed,
-    LenientQuery(q): LenientQuery<RequestsQuery>,
-) -> Result<Response, WebError> {
-    let flash = flash_of(q.ok.as_deref(), q.n);
-    requests_page(
-        kind,
-        &st,
-        &s,
-        &q.state,
-        q.page,
-        flash,
-        Sent::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn requests_page(
-    kind: Kind,
-    st: &AppState,
-    s: &Signed,
-    state: &str,
-    page: u32,
-    flash: Option<Msg>,
-    sent: Sent,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let lang = s.lang();
-    let states = [BookingState::parse(state).unwrap_or(BookingState::Pending)];
-    let list = st
-        .app
-        .item_requests(&s.0.principal, kind, &states, page.max(1))
-        .await
-        .map_err(|e| WebError::page(e, lang))?;
-    let menu = if kind == Kind::Car {
-        "car-requests"
-    } else {
-        "venue-requests"
-    };
-    render_as(
-        VenueRequestsPage {
-            c: Chrome::of(&s.0, menu).with_flash(flash),
-            kind,
-            page: list,
-            query_string: format!("state={}", crate::extract::urlencode(state)),
-            state: state.to_owned(),
-            ticked: sent.ticked,
-            note: sent.note,
-            outcome: sent.outcome,
-            errs: Errors::new(sent.errs, lang),
-        },
-        lang,
-        status,
-    )
-}
-
-async fn decide(
-    kind: Kind,
-    State(st): State<AppState>,
-    s: Signed,
-    ReqCtx(ctx): ReqCtx,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    let pairs = Pairs(pairs);
-    s.check_csrf(pairs.one("_csrf"))?;
-    let ids = pairs.ids("ids");
-    let approve = pairs.one("decision") == "approve";
-    let note = pairs.one("note").to_owned();
-    let mut sent = Sent {
-        ticked: ids.clone(),
-        note: note.clone(),
-        ..Default::default()
-    };
-    let lang = s.lang();
-    match st
-        .app
-        .decide_bookings(&s.0.principal, kind, &ids, approve, &note, &ctx)
-        .await
-    {
-        Ok(out) => {
-            let refused: Vec<(String, String)> = out
-                .into_iter()
-                .filter_map(|o| o.refused.map(|m| (o.label, m.get(lang).to_owned())))
-                .collect();
-            if refused.is_empty() {
-                let ok = if approve { "approved" } else { "rejected" };
-                let path = if kind == Kind::Car {
-                    "car-requests"
-                } else {
-                    "venue-requests"
-                };
-                return Ok(
-                    Redirect::to(&format!("/items/{path}?ok={ok}&n={}", ids.len())).into_response(),
-                );
-            }
-            sent.outcome = refused;
-            requests_page(kind, &st, &s, "", 1, None, sent, crate::error::REFUSED).await
-        }
-        Err(e) => {
-            let (errs, _, status) = crate::error::split(e, lang)?;
-            sent.errs = errs;
-            requests_page(kind, &st, &s, "", 1, None, sent, status).await
-        }
-    }
 }
 
 // ---- 場地清單管理: the keeper's side -----------------------------------
