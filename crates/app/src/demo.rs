@@ -20,6 +20,7 @@ mod certifications;
 mod clients;
 mod inspections;
 mod mailboxes;
+mod repairs;
 mod venues;
 
 use clients::seed_demo_apps;
@@ -216,6 +217,10 @@ pub fn named_accounts() -> Vec<DemoAccount> {
         (
             "statistician",
             "地方政府公務統計人員，一張角色申請表簽核中 Statistician with a role form awaiting approval",
+        ),
+        (
+            "vendor",
+            "報修維修廠商（報修處理狀況回報）Repair vendor who answers reports",
         ),
     ]
     .into_iter()
@@ -415,6 +420,14 @@ impl App {
                 "科員",
                 AccountState::Active,
             ),
+            // Answers repair reports (issue 16) as a vendor's engineer.
+            (
+                "vendor",
+                "林維修",
+                unit_of("智慧發展中心/綜合企劃科")?,
+                "約聘維修工程師",
+                AccountState::Active,
+            ),
         ];
         let mut ids = std::collections::HashMap::new();
         for (i, (login, name, unit, title, state)) in named.iter().enumerate() {
@@ -610,6 +623,7 @@ impl App {
         self.seed_demo_review().await?;
         self.seed_demo_venues().await?;
         self.seed_demo_cars().await?;
+        self.seed_demo_repairs().await?;
         Ok(true)
     }
 }

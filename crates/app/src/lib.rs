@@ -35,6 +35,7 @@ pub mod outbox;
 pub mod passkeys;
 pub mod passwords;
 pub mod pdf;
+pub mod repairs;
 pub mod requests;
 pub mod review;
 pub mod sessions;

@@ -47,6 +47,9 @@ pub struct Session {
     pub auth_time: OffsetDateTime,
     /// How this session signed in.
     pub method: SignInMethod,
+    /// The person is repair staff of a listed repair type: 報修處理狀況回報
+    /// is in their menu.
+    pub repairs: bool,
 }
 
 struct SessionBits {
@@ -55,6 +58,7 @@ struct SessionBits {
     idle_remaining: i64,
     auth_time: OffsetDateTime,
     method: SignInMethod,
+    repairs: bool,
 }
 
 fn session_of(
@@ -88,6 +92,7 @@ fn session_of(
         agency_id: a.agency_id,
         auth_time: b.auth_time,
         method: b.method,
+        repairs: b.repairs,
         must_change_password: a.must_change_password
             || a.password_changed_at
                 .is_some_and(|t| settings.password.is_expired(t, now)),
@@ -124,6 +129,9 @@ impl App {
             return Ok(None);
         }
         let grants = roles::of_account(&mut c, a.id).await?;
+        let repairs = !portico_store::bookings::staffed_by(&mut c, a.id)
+            .await?
+            .is_empty();
         drop(c);
         let mut last_seen = s.last_seen_at;
         if now - s.last_seen_at >= Duration::minutes(1) {
@@ -143,6 +151,7 @@ impl App {
                 idle_remaining: (last_seen + idle - now).whole_seconds().max(0),
                 auth_time: s.created_at,
                 method: SignInMethod::parse(&s.method).unwrap_or(SignInMethod::Password),
+                repairs,
             },
         )))
     }
@@ -178,6 +187,7 @@ impl App {
                 // What the token's sign-in was is not carried in the
                 // token; a bearer session counts as the weakest.
                 method: SignInMethod::Password,
+                repairs: false,
             },
         )))
     }
@@ -206,6 +216,7 @@ impl App {
                 idle_remaining: 0,
                 auth_time: now,
                 method: SignInMethod::Password,
+                repairs: false,
             },
         );
         Ok(Some(s.principal))

@@ -20,6 +20,8 @@ pub enum Kind {
     Venue,
     Car,
     Driver,
+    /// A repair type (報修類型): kept like the others, never booked.
+    Repair,
 }
 
 impl Kind {
@@ -28,10 +30,11 @@ impl Kind {
             Kind::Venue => "venue",
             Kind::Car => "car",
             Kind::Driver => "driver",
+            Kind::Repair => "repair",
         }
     }
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Venue, Kind::Car, Kind::Driver]
+        [Kind::Venue, Kind::Car, Kind::Driver, Kind::Repair]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -40,6 +43,7 @@ impl Kind {
             Kind::Venue => Msg::new("場地", "Venue"),
             Kind::Car => Msg::new("公務車", "Official car"),
             Kind::Driver => Msg::new("派遣司機", "Driver"),
+            Kind::Repair => Msg::new("報修類型", "Repair type"),
         }
     }
 }

@@ -97,6 +97,11 @@ pub fn check_upload(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Ms
             "The file's content is not a PDF, JPEG or PNG; upload the scanned form",
         ));
     };
+    named_as(name, kind)
+}
+
+/// The file's name agrees with its content (or has no extension).
+fn named_as(name: &str, kind: FileKind) -> Result<FileKind, Msg> {
     let ext = name
         .trim()
         .rsplit_once('.')
@@ -115,6 +120,32 @@ pub fn check_upload(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Ms
         ));
     }
     Ok(kind)
+}
+
+/// Checks a photo (a fault's, a venue's): a JPEG or PNG by its content, not
+/// larger than `max`, named as what it is. The message names the file, as
+/// several go at once.
+pub fn check_photo(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Msg> {
+    let shown = clean_name(name);
+    match FileKind::sniff(bytes) {
+        _ if bytes.len() > max => Err(Msg::owned(
+            format!(
+                "照片「{shown}」過大（{:.1} MB），每張上限為 {} MB；請縮小後再上傳",
+                bytes.len() as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+            format!(
+                "The photo “{shown}” is too large ({:.1} MB); each may be {} MB. Make it smaller and try again",
+                bytes.len() as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+        )),
+        Some(kind @ (FileKind::Jpeg | FileKind::Png)) => named_as(name, kind),
+        _ => Err(Msg::owned(
+            format!("「{shown}」不是 JPEG 或 PNG 照片，請改選照片檔"),
+            format!("“{shown}” is not a JPEG or PNG photo; choose a photo"),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +193,20 @@ mod tests {
         );
         // A PNG named .pdf is a mistake worth telling.
         assert!(check_upload("a.pdf", b"\x89PNG\r\n\x1a\n..", MAX_SCAN).is_err());
+    }
+
+    #[test]
+    fn a_photo_is_a_jpeg_or_png_under_its_limit_and_its_name_is_told() {
+        assert_eq!(
+            check_photo("燈.JPG", &[0xFF, 0xD8, 0xFF, 0xE0], MAX_SCAN),
+            Ok(FileKind::Jpeg)
+        );
+        let e = check_photo("報告.pdf", b"%PDF-1.7", MAX_SCAN).unwrap_err();
+        assert!(e.zh.contains("「報告.pdf」不是 JPEG 或 PNG"), "{}", e.zh);
+        assert!(check_photo("空.png", b"", MAX_SCAN).unwrap_err().zh.contains("不是"));
+        let big = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0; 64]].concat();
+        assert!(check_photo("大.png", &big, 32).unwrap_err().zh.contains("過大"));
+        assert!(check_photo("x.jpg", b"\x89PNG\r\n\x1a\n..", MAX_SCAN).is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod org;
 pub mod outbox;
 pub mod password;
 pub mod permission;
+pub mod repair;
 pub mod request;
 pub mod settings;
 pub mod sso;

@@ -14,9 +14,11 @@ use time::OffsetDateTime;
 
 mod cars;
 mod feeds;
+mod repair_types;
 mod requests;
 pub use cars::*;
 pub use feeds::*;
+pub use repair_types::*;
 pub use requests::*;
 
 /// A custodian in their place (1 or 2).

@@ -26,6 +26,7 @@ pub mod oauth;
 pub mod orgs;
 pub mod outbox;
 pub mod rates;
+pub mod repairs;
 pub mod requests;
 pub mod roles;
 pub mod sessions;

@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_calendar_feeds.sql"),
         postgres: include_str!("../migrations/postgres/0015_calendar_feeds.sql"),
     },
+    Migration {
+        version: 16,
+        name: "repairs",
+        sqlite: include_str!("../migrations/sqlite/0016_repairs.sql"),
+        postgres: include_str!("../migrations/postgres/0016_repairs.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

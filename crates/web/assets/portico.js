@@ -62,6 +62,23 @@
       });
     });
   });
+  // A floor picker follows its place: only the chosen place's floors are
+  // offered (without script every place's floors show, each labelled).
+  document.querySelectorAll("select[data-floors-of]").forEach(function (floor) {
+    var place = document.getElementById(floor.getAttribute("data-floors-of"));
+    if (!place) { return; }
+    var follow = function () {
+      floor.querySelectorAll("optgroup").forEach(function (g) {
+        var mine = place.value === "" || g.getAttribute("data-place") === place.value;
+        g.hidden = !mine;
+        g.disabled = !mine;
+      });
+      var chosen = floor.options[floor.selectedIndex];
+      if (chosen && chosen.parentNode.disabled) { floor.value = ""; }
+    };
+    place.addEventListener("change", follow);
+    follow();
+  });
   // A form sent back with errors: the first field to correct has focus,
   // so a keyboard or screen-reader user starts where the work is.
   var firstBad = document.querySelector('form [aria-invalid="true"]');

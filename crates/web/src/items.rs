@@ -1,7 +1,8 @@
-//! What every kept item's page shares (場地, 公務車, 派遣司機): setting a
-//! custodian (保管人設定; a driver's 管理人), removing it, and exporting its
-//! custodian changes and its records (借用紀錄, 派遣紀錄) in xlsx or ODS.
-//! `/items/{venues|cars|drivers}/{id}/…`.
+//! What every kept item's page shares (場地, 公務車, 派遣司機, 報修類型):
+//! setting a custodian (保管人設定; a driver's 管理人), removing it, and
+//! exporting its custodian changes and its records (借用紀錄, 派遣紀錄; a
+//! repair type's reports in the seed's 報表 columns) in xlsx or ODS.
+//! `/items/{venues|cars|drivers|repairs}/{id}/…`.
 use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
 use crate::{AppState, WebError};
 use axum::Router;
@@ -25,6 +26,7 @@ fn kind_of(kinds: &str) -> Result<Kind, Error> {
         "venues" => Ok(Kind::Venue),
         "cars" => Ok(Kind::Car),
         "drivers" => Ok(Kind::Driver),
+        "repairs" => Ok(Kind::Repair),
         _ => Err(Error::NotFound),
     }
 }
@@ -35,6 +37,7 @@ pub(crate) fn kinds(kind: Kind) -> &'static str {
         Kind::Venue => "venues",
         Kind::Car => "cars",
         Kind::Driver => "drivers",
+        Kind::Repair => "repairs",
     }
 }
 
@@ -76,6 +79,18 @@ async fn custodian(
                 Kind::Car => {
                     crate::cars::car_form_page(&st, &s, Some(id), None, banner, errs, None, status)
                         .await
+                }
+                Kind::Repair => {
+                    crate::repair_types::form_page(
+                        &st,
+                        &s,
+                        Some(id),
+                        None,
+                        (banner, errs),
+                        None,
+                        status,
+                    )
+                    .await
                 }
                 Kind::Driver => {
                     crate::cars::driver_form_page(
@@ -148,6 +163,22 @@ async fn records(
     let kind = kind_of(&k).map_err(|e| WebError::page(e, lang))?;
     let format = portico_app::export::Sheet::parse(&q.format)
         .ok_or_else(|| WebError::page(Error::NotFound, lang))?;
+    if kind == Kind::Repair {
+        let period = crate::repair_types::period(
+            &crate::repair_types::PeriodQuery {
+                from: q.from,
+                until: q.until,
+                page: 1,
+            },
+            st.app.now(),
+        );
+        let f = st
+            .app
+            .repair_sheet(&s.0.principal, id, period, format)
+            .await
+            .map_err(|e| WebError::page(e, lang))?;
+        return Ok(crate::support::download(f, false));
+    }
     let f = st
         .app
         .item_records_sheet(

@@ -11,6 +11,7 @@ mod audit;
 mod calendars;
 mod cars;
 mod certifications;
+mod chart;
 mod clients;
 mod contacts;
 mod directory;
@@ -30,6 +31,8 @@ mod org;
 mod outbox;
 mod pages;
 mod records;
+mod repair_types;
+mod repairs;
 mod requests;
 mod review;
 mod reviews;
@@ -96,6 +99,8 @@ pub fn router(state: AppState) -> Router {
         .merge(calendars::router())
         .merge(items::router())
         .merge(reviews::router())
+        .merge(repairs::router())
+        .merge(repair_types::router())
         .merge(signin::router())
         .merge(factors::router())
         .merge(admin::router())

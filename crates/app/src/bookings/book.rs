@@ -549,6 +549,7 @@ fn bookings_file(
         Kind::Venue => "場地借用紀錄",
         Kind::Car => "公務車申請紀錄",
         Kind::Driver => "派遣紀錄",
+        Kind::Repair => return Err(Error::NotFound),
     };
     let mut headers = vec![
         if kind == Kind::Venue {

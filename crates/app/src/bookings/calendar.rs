@@ -29,6 +29,10 @@ impl App {
     /// May the actor follow this item's calendar? Its keepers may; so may
     /// those who may borrow a venue or a car (they see its week already).
     async fn may_follow(&self, actor: &Principal, kind: Kind, id: i64) -> Result<String> {
+        if kind == Kind::Repair {
+            // A repair type is never booked: it has no calendar.
+            return Err(Error::NotFound);
+        }
         let mut c = self.db.read().await?;
         if let Ok((item, _)) = self.kept_item(&mut c, actor, kind, id).await {
             return Ok(item.label);
@@ -44,7 +48,7 @@ impl App {
             Kind::Car => store::car(&mut c, id)
                 .await?
                 .map(|v| (v.borrowers, v.agency_id, v.agencies)),
-            Kind::Driver => None,
+            Kind::Driver | Kind::Repair => None,
         };
         match lends {
             Some((who, owner, listed))

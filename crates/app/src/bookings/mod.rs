@@ -176,6 +176,7 @@ impl App {
             Kind::Venue => "venue.remove",
             Kind::Car => "car.remove",
             Kind::Driver => "driver.remove",
+            Kind::Repair => "repair_type.remove",
         };
         let mut e = event(ctx, action);
         e.actor_id = Some(actor.account_id().0);
@@ -258,6 +259,7 @@ impl App {
             Kind::Venue => "venue.custodian",
             Kind::Car => "car.custodian",
             Kind::Driver => "driver.custodian",
+            Kind::Repair => "repair_type.custodian",
         };
         let mut e = event(ctx, action);
         e.actor_id = Some(actor.account_id().0);
@@ -316,6 +318,10 @@ impl App {
         id: i64,
         between: (Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
     ) -> Result<Vec<store::Booking>> {
+        if kind == Kind::Repair {
+            // A repair type's records are its reports (`repair_sheet`).
+            return Err(Error::NotFound);
+        }
         let mut c = self.db.read().await?;
         self.kept_item(&mut c, actor, kind, id).await?;
         let f = store::BookingFilter {

@@ -125,7 +125,7 @@ fn driver_row(r: &AnyRow) -> Result<DriverRow> {
     })
 }
 
-async fn first_custodian(c: &mut Conn, kind: Kind, id: i64, who: AccountId) -> Result<()> {
+pub(super) async fn first_custodian(c: &mut Conn, kind: Kind, id: i64, who: AccountId) -> Result<()> {
     sqlx::query(
         "INSERT INTO item_custodians (kind, item_id, position, account_id) VALUES ($1, $2, 1, $3)",
     )
@@ -272,6 +272,9 @@ pub async fn remove_item(c: &mut Conn, k: &Keeper, now: OffsetDateTime) -> Resul
         Kind::Venue => "UPDATE venues SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
         Kind::Car => "UPDATE cars SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
         Kind::Driver => "UPDATE drivers SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
+        Kind::Repair => {
+            "UPDATE repair_types SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL"
+        }
     };
     let r = sqlx::query(sql)
         .bind(ms(now))
@@ -334,7 +337,7 @@ pub struct ItemFilter<'a> {
     pub q: Option<&'a str>,
 }
 
-fn item_filter(b: &mut SqlBuf, kind: Kind, f: &ItemFilter<'_>) {
+pub(super) fn item_filter(b: &mut SqlBuf, kind: Kind, f: &ItemFilter<'_>) {
     b.push(" WHERE v.removed_at IS NULL");
     if let Some((me, roots)) = f.kept_by {
         kept_by(b, kind, "v", me, roots);
@@ -362,7 +365,7 @@ fn item_filter(b: &mut SqlBuf, kind: Kind, f: &ItemFilter<'_>) {
     }
 }
 
-async fn count(c: &mut Conn, from: &str, kind: Kind, f: &ItemFilter<'_>) -> Result<i64> {
+pub(super) async fn count(c: &mut Conn, from: &str, kind: Kind, f: &ItemFilter<'_>) -> Result<i64> {
     let mut n = SqlBuf::new(&format!("SELECT COUNT(*) AS n{from}"));
     item_filter(&mut n, kind, f);
     n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")

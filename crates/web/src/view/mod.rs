@@ -16,6 +16,7 @@ mod directory;
 mod enrolment;
 mod inspections;
 mod mailboxes;
+mod repairs;
 mod requests;
 mod signin;
 mod venues;
@@ -29,6 +30,7 @@ pub use directory::*;
 pub use enrolment::*;
 pub use inspections::*;
 pub use mailboxes::*;
+pub use repairs::*;
 pub use requests::*;
 pub use signin::*;
 pub use venues::*;
@@ -44,6 +46,8 @@ pub struct UserBar {
     pub csrf: String,
     pub idle_remaining: i64,
     pub password_days_left: Option<i64>,
+    /// Repair staff: 報修處理狀況回報 is in the menu.
+    pub repairs: bool,
 }
 
 pub struct Chrome {
@@ -83,6 +87,7 @@ impl Chrome {
                 csrf: s.csrf.clone(),
                 idle_remaining: s.idle_remaining,
                 password_days_left: s.password_days_left,
+                repairs: s.repairs,
             }),
             nav,
             flash: None,
