@@ -203,9 +203,19 @@ mod tests {
         );
         let e = check_photo("報告.pdf", b"%PDF-1.7", MAX_SCAN).unwrap_err();
         assert!(e.zh.contains("「報告.pdf」不是 JPEG 或 PNG"), "{}", e.zh);
-        assert!(check_photo("空.png", b"", MAX_SCAN).unwrap_err().zh.contains("不是"));
+        assert!(
+            check_photo("空.png", b"", MAX_SCAN)
+                .unwrap_err()
+                .zh
+                .contains("不是")
+        );
         let big = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0; 64]].concat();
-        assert!(check_photo("大.png", &big, 32).unwrap_err().zh.contains("過大"));
+        assert!(
+            check_photo("大.png", &big, 32)
+                .unwrap_err()
+                .zh
+                .contains("過大")
+        );
         assert!(check_photo("x.jpg", b"\x89PNG\r\n\x1a\n..", MAX_SCAN).is_err());
     }
 

@@ -23,6 +23,13 @@ fn fe(field: &'static str, message: Msg) -> FieldError {
     FieldError { field, message }
 }
 
+/// A field's fault said in its own words rather than the generic ones.
+fn said(errs: &mut [FieldError], field: &str, message: Msg) {
+    if let Some(e) = errs.iter_mut().find(|e| e.field == field) {
+        e.message = message;
+    }
+}
+
 /// Places as typed, one a line: `永華市政中心：B1, 1-12`. Floors are split
 /// on commas (either width), 、 or spaces; `a-b` of whole numbers is every
 /// floor from a to b.
@@ -31,8 +38,12 @@ pub fn parse_places(text: &str) -> Result<Vec<Place>, Msg> {
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let Some((location, floors)) = line.split_once(['：', ':']) else {
             return Err(Msg::owned(
-                format!("「{line}」缺少樓層：請寫成「所在地：樓層」，例如「永華市政中心：B1, 1-12」"),
-                format!("“{line}” has no floors: write “place: floors”, e.g. “永華市政中心: B1, 1-12”"),
+                format!(
+                    "「{line}」缺少樓層：請寫成「所在地：樓層」，例如「永華市政中心：B1, 1-12」"
+                ),
+                format!(
+                    "“{line}” has no floors: write “place: floors”, e.g. “永華市政中心: B1, 1-12”"
+                ),
             ));
         };
         let location = crate::text::clean_text(location, 1, 50).map_err(|m| {
@@ -155,7 +166,10 @@ pub fn parse_categories(text: &str) -> Result<Vec<String>, Msg> {
     let mut out: Vec<String> = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let name = crate::text::clean_text(line, 1, 40).map_err(|m| {
-            Msg::owned(format!("分類「{line}」：{}", m.zh), format!("Category “{line}”: {}", m.en))
+            Msg::owned(
+                format!("分類「{line}」：{}", m.zh),
+                format!("Category “{line}”: {}", m.en),
+            )
         })?;
         if !out.contains(&name) {
             out.push(name);
@@ -208,12 +222,12 @@ impl RepairTypeInput {
             ));
         }
         let (borrowers, agencies) = check_borrowers(&self.borrowers, &self.agencies, &mut errs);
-        if borrowers.is_none() {
-            // check_borrowers speaks of borrowing; a repair type is reported.
-            if let Some(e) = errs.iter_mut().find(|e| e.field == "borrowers") {
-                e.message = Msg::new("請選擇允許報修機關", "Choose who may report");
-            }
-        }
+        // check_borrowers speaks of borrowing; a repair type is reported.
+        said(
+            &mut errs,
+            "borrowers",
+            Msg::new("請選擇允許報修機關", "Choose who may report"),
+        );
         let places = parse_places(&self.places).unwrap_or_else(|m| {
             errs.push(fe("places", m));
             Vec::new()
@@ -301,13 +315,22 @@ impl ReportInput {
             Some(_) => {}
         }
         let fault = text_in(&mut errs, "fault", &self.fault, 2, 1000);
-        let (phone, ext) = check_contact(&self.phone, &self.ext, &mut errs);
-        if let Some(e) = errs.iter_mut().find(|e| e.field == "phone") {
-            e.message = Msg::new(
-                "請輸入報修人員公務電話（數字，可含 - ）",
-                "Enter your office phone (digits, - allowed)",
+        if self.fault.trim().is_empty() {
+            said(
+                &mut errs,
+                "fault",
+                Msg::new("請寫出故障原因", "Say what is wrong"),
             );
         }
+        let (phone, ext) = check_contact(&self.phone, &self.ext, &mut errs);
+        said(
+            &mut errs,
+            "phone",
+            Msg::new(
+                "請輸入報修人員公務電話（數字，可含 - ）",
+                "Enter your office phone (digits, - allowed)",
+            ),
+        );
         if !errs.is_empty() {
             return Err(Error::Invalid(errs));
         }
@@ -364,15 +387,24 @@ impl RepairState {
 
 /// The staff's reply (處理狀況回報): the result, and a category of the
 /// type's when it has any.
-pub fn check_reply(result: &str, category: &str, categories: &[String]) -> Result<(String, String), Error> {
+pub fn check_reply(
+    result: &str,
+    category: &str,
+    categories: &[String],
+) -> Result<(String, String), Error> {
     let mut errs = Vec::new();
+    let empty = result.trim().is_empty();
     let result = text_in(&mut errs, "result", result, 2, 1000);
+    if empty {
+        said(
+            &mut errs,
+            "result",
+            Msg::new("請寫出處理結果", "Say what was done"),
+        );
+    }
     let category = category.trim();
     if !categories.is_empty() && !categories.iter().any(|c| c == category) {
-        errs.push(fe(
-            "category",
-            Msg::new("請選擇分類", "Choose a category"),
-        ));
+        errs.push(fe("category", Msg::new("請選擇分類", "Choose a category")));
     }
     if !errs.is_empty() {
         return Err(Error::Invalid(errs));

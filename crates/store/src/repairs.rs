@@ -4,7 +4,7 @@
 //! wins and the other is told.
 use crate::{Conn, Page, Result, RowExt, SqlBuf, at, db_err, ms};
 use portico_core::ids::{AccountId, FileId};
-use portico_core::repair::{Report, RepairState};
+use portico_core::repair::{RepairState, Report};
 use portico_core::{Error, Msg};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -110,13 +110,12 @@ pub async fn add_photo(c: &mut Conn, repair: i64, position: i64, file: FileId) -
 
 /// A report's photos, in order.
 pub async fn photos(c: &mut Conn, repair: i64) -> Result<Vec<FileId>> {
-    let rows = sqlx::query(
-        "SELECT file_id FROM repair_photos WHERE repair_id = $1 ORDER BY position",
-    )
-    .bind(repair)
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?;
+    let rows =
+        sqlx::query("SELECT file_id FROM repair_photos WHERE repair_id = $1 ORDER BY position")
+            .bind(repair)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
     rows.iter().map(|r| Ok(FileId(r.i64("file_id")?))).collect()
 }
 
@@ -221,9 +220,8 @@ async fn step(
     rating: Option<i64>,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let sql = format!(
-        "UPDATE repairs SET state = $1, updated_at = $2{set} WHERE id = $3 AND state = $4"
-    );
+    let sql =
+        format!("UPDATE repairs SET state = $1, updated_at = $2{set} WHERE id = $3 AND state = $4");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(to.as_str())
         .bind(ms(now))
@@ -378,7 +376,12 @@ pub async fn repairs(
 ) -> Result<Page<RepairRow>> {
     let mut n = SqlBuf::new(&format!("SELECT COUNT(*) AS n{FROM}"));
     filter(&mut n, f);
-    let total = n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")?;
+    let total = n
+        .query()
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")?;
     let mut b = SqlBuf::new(&format!("SELECT {COLS}{FROM}"));
     filter(&mut b, f);
     b.push(" ORDER BY r.created_at DESC, r.id DESC");

@@ -83,7 +83,11 @@ fn part_title(bar: &Bar, s: &Series<'_>, v: i64) -> String {
 pub fn columns(id: &str, title: &str, desc: &str, series: &[Series<'_>], bars: &[Bar]) -> String {
     let (w, h, left, top, bottom) = (760i64, 300i64, 44i64, 34i64, 56i64);
     let plot_h = h - top - bottom;
-    let max = bars.iter().map(|b| b.values.iter().sum::<i64>()).max().unwrap_or(0);
+    let max = bars
+        .iter()
+        .map(|b| b.values.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0);
     let top_v = axis_top(max);
     let mut out = String::new();
     open(&mut out, id, w, h, title, desc);
@@ -151,7 +155,11 @@ pub fn rows(id: &str, title: &str, desc: &str, series: &[Series<'_>], bars: &[Ba
     let (w, left, top, row) = (760i64, 200i64, 34i64, 26i64);
     let h = top + row * bars.len().max(1) as i64 + 28;
     let plot_w = w - left - 40;
-    let max = bars.iter().map(|b| b.values.iter().sum::<i64>()).max().unwrap_or(0);
+    let max = bars
+        .iter()
+        .map(|b| b.values.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0);
     let top_v = axis_top(max);
     let mut out = String::new();
     open(&mut out, id, w, h, title, desc);
@@ -239,13 +247,13 @@ mod tests {
         ];
         let svg = columns("c", "案量", "每月", &S, &bars);
         // Plot height 210 with the axis at 5: 2 → 84, 3 → 126.
-        assert!(svg.contains(r#"height="84" fill="#b45309""#), "{svg}");
-        assert!(svg.contains(r#"height="126" fill="#1d4ed8""#), "{svg}");
+        assert!(svg.contains(r##"height="84" fill="#b45309""##), "{svg}");
+        assert!(svg.contains(r##"height="126" fill="#1d4ed8""##), "{svg}");
         assert!(svg.contains("<title>2026/10：已處理 3</title>"));
         // A zero part draws nothing.
         assert_eq!(svg.matches("<rect").count(), 2 + 3);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.contains(r#"role="img""#) && svg.contains(r#"aria-labelledby="c-t c-d""#));
+        assert!(svg.contains(r##"role="img""##) && svg.contains(r##"aria-labelledby="c-t c-d""##));
     }
 
     #[test]
@@ -276,8 +284,11 @@ mod tests {
         ];
         let svg = rows("u", "單位", "d", &S, &bars);
         // Plot width 520 with the axis at 10: 1 → 52, 9 → 468, 5 → 260.
-        assert!(svg.contains(r#"width="52" height="18" fill="#b45309""#), "{svg}");
-        assert!(svg.contains(r#"width="468" height="18" fill="#1d4ed8""#));
-        assert!(svg.contains(r#"width="260" height="18" fill="#b45309""#));
+        assert!(
+            svg.contains(r##"width="52" height="18" fill="#b45309""##),
+            "{svg}"
+        );
+        assert!(svg.contains(r##"width="468" height="18" fill="#1d4ed8""##));
+        assert!(svg.contains(r##"width="260" height="18" fill="#b45309""##));
     }
 }

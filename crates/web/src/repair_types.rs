@@ -159,7 +159,16 @@ pub(crate) async fn form_page(
 }
 
 async fn new_type(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {
-    form_page(&st, &s, None, None, Default::default(), None, StatusCode::OK).await
+    form_page(
+        &st,
+        &s,
+        None,
+        None,
+        Default::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn edit(
@@ -169,7 +178,16 @@ async fn edit(
     LenientQuery(q): LenientQuery<KeptQuery>,
 ) -> Result<Response, WebError> {
     let flash = flash_of(q.ok.as_deref());
-    form_page(&st, &s, Some(id), None, Default::default(), flash, StatusCode::OK).await
+    form_page(
+        &st,
+        &s,
+        Some(id),
+        None,
+        Default::default(),
+        flash,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn create(
@@ -183,7 +201,13 @@ async fn create(
     let f = type_form(&pairs);
     match st
         .app
-        .create_repair_type(&s.0.principal, &type_input(&f), &f.custodian, &f.staff, &ctx)
+        .create_repair_type(
+            &s.0.principal,
+            &type_input(&f),
+            &f.custodian,
+            &f.staff,
+            &ctx,
+        )
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/items/repairs/{id}?ok=created")).into_response()),
@@ -302,12 +326,18 @@ fn charts(stats: &RepairStats, en: bool) -> (String, String) {
     let (title, desc) = if en {
         (
             "Reports by unit".to_owned(),
-            format!("{from} to {until}: pending and handled reports of {} units", stats.units.len()),
+            format!(
+                "{from} to {until}: pending and handled reports of {} units",
+                stats.units.len()
+            ),
         )
     } else {
         (
             "單位案件統計".to_owned(),
-            format!("{from} 至 {until}，{} 個報修單位的待處理與已處理件數", stats.units.len()),
+            format!(
+                "{from} 至 {until}，{} 個報修單位的待處理與已處理件數",
+                stats.units.len()
+            ),
         )
     };
     let by_unit = chart::rows("unit-chart", &title, &desc, &series[..2], &units);
@@ -327,7 +357,11 @@ async fn status(
     let (from, until) = period(&q, st.app.now());
     let (stats, errs, code) = match st.app.repair_stats(p, id, (from, until)).await {
         Ok(x) => (x, vec![], StatusCode::OK),
-        Err(Error::Invalid(e)) => (RepairStats::empty(from, until), e, crate::error::INVALID_INPUT),
+        Err(Error::Invalid(e)) => (
+            RepairStats::empty(from, until),
+            e,
+            crate::error::INVALID_INPUT,
+        ),
         Err(e) => return Err(err(e)),
     };
     let page = if errs.is_empty() {

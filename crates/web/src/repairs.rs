@@ -182,7 +182,17 @@ async fn new_report(
     s: Signed,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    report_page(&st, &s, id, ReportForm::default(), String::new(), vec![], StatusCode::OK).await
+    // The office phone on the person's account, to call back on.
+    let me = st
+        .app
+        .me(&s.0)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    let form = ReportForm {
+        phone: me.account.office_phone,
+        ..Default::default()
+    };
+    report_page(&st, &s, id, form, String::new(), vec![], StatusCode::OK).await
 }
 
 async fn report_page(

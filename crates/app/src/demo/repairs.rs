@@ -103,22 +103,118 @@ impl App {
         )
         .await?;
         let reports: [(i64, &str, i64, &str, &str, &str, Then); 11] = [
-            (docs, "staff", 110, "永華市政中心", "6", "公文線上簽核時出現「憑證讀取失敗」", Then::Rated("已更新憑證元件並重新設定讀卡機", "一般操作問題", 5, "處理迅速")),
-            (docs, "expiring", 96, "民治市政中心 南瀛大樓", "2", "歸檔後無法開啟附件", Then::Rated("附件索引已重建", "系統異常", 4, "")),
-            (docs, "statistician", 80, "府外公文用", "1", "外單位來文無法轉入", Then::Rated("已調整交換設定", "系統異常", 3, "隔天才處理")),
-            (docs, "edu_admin", 64, "民治市政中心 南瀛大樓", "8", "新進同仁無公文系統權限", Then::Done("已開通承辦人權限", "權限設定")),
-            (docs, "unit_admin", 45, "永華市政中心", "3", "檔號230203 已編目後存檔發生異常，無法從第一號開始編目", Then::Returned("已清除編目暫存", "系統異常", "仍然直接跳到第二號")),
-            (docs, "anping_admin", 30, "府外公文用", "1", "公文列印時版面跑掉", Then::Rated("請改用 PDF 列印，已更新範本", "一般操作問題", 4, "")),
-            (docs, "staff", 12, "永華市政中心", "6", "送出簽核時畫面停住不動", Then::Done("已清除瀏覽器快取並更新系統元件，請再試一次", "一般操作問題")),
-            (docs, "expiring", 3, "民治市政中心 南瀛大樓", "2", "公文系統登入後一片空白", Then::Pending),
-            (hall, "staff", 70, "永華市政中心", "6", "會議室日光燈閃爍", Then::Rated("已更換燈管及安定器", "照明", 5, "")),
-            (hall, "expiring", 20, "永華市政中心", "B1", "茶水間水龍頭漏水", Then::Done("已更換水龍頭墊片", "給排水")),
-            (hall, "staff", 2, "永華市政中心", "6", "辦公室冷氣不冷", Then::Pending),
+            (
+                docs,
+                "staff",
+                110,
+                "永華市政中心",
+                "6",
+                "公文線上簽核時出現「憑證讀取失敗」",
+                Then::Rated(
+                    "已更新憑證元件並重新設定讀卡機",
+                    "一般操作問題",
+                    5,
+                    "處理迅速",
+                ),
+            ),
+            (
+                docs,
+                "expiring",
+                96,
+                "民治市政中心 南瀛大樓",
+                "2",
+                "歸檔後無法開啟附件",
+                Then::Rated("附件索引已重建", "系統異常", 4, ""),
+            ),
+            (
+                docs,
+                "statistician",
+                80,
+                "府外公文用",
+                "1",
+                "外單位來文無法轉入",
+                Then::Rated("已調整交換設定", "系統異常", 3, "隔天才處理"),
+            ),
+            (
+                docs,
+                "edu_admin",
+                64,
+                "民治市政中心 南瀛大樓",
+                "8",
+                "新進同仁無公文系統權限",
+                Then::Done("已開通承辦人權限", "權限設定"),
+            ),
+            (
+                docs,
+                "unit_admin",
+                45,
+                "永華市政中心",
+                "3",
+                "檔號230203 已編目後存檔發生異常，無法從第一號開始編目",
+                Then::Returned("已清除編目暫存", "系統異常", "仍然直接跳到第二號"),
+            ),
+            (
+                docs,
+                "anping_admin",
+                30,
+                "府外公文用",
+                "1",
+                "公文列印時版面跑掉",
+                Then::Rated("請改用 PDF 列印，已更新範本", "一般操作問題", 4, ""),
+            ),
+            (
+                docs,
+                "staff",
+                12,
+                "永華市政中心",
+                "6",
+                "送出簽核時畫面停住不動",
+                Then::Done("已清除瀏覽器快取並更新系統元件，請再試一次", "一般操作問題"),
+            ),
+            (
+                docs,
+                "expiring",
+                3,
+                "民治市政中心 南瀛大樓",
+                "2",
+                "公文系統登入後一片空白",
+                Then::Pending,
+            ),
+            (
+                hall,
+                "staff",
+                70,
+                "永華市政中心",
+                "6",
+                "會議室日光燈閃爍",
+                Then::Rated("已更換燈管及安定器", "照明", 5, ""),
+            ),
+            (
+                hall,
+                "expiring",
+                20,
+                "永華市政中心",
+                "B1",
+                "茶水間水龍頭漏水",
+                Then::Done("已更換水龍頭墊片", "給排水"),
+            ),
+            (
+                hall,
+                "staff",
+                2,
+                "永華市政中心",
+                "6",
+                "辦公室冷氣不冷",
+                Then::Pending,
+            ),
         ];
         for (kind, login, days, location, floor, fault, then) in reports {
             let Some(a) = who.get(login) else { continue };
             let unit = match a.agency_id {
-                Some(g) => orgs::get(&mut tx, g).await?.map(|u| u.name).unwrap_or_default(),
+                Some(g) => orgs::get(&mut tx, g)
+                    .await?
+                    .map(|u| u.name)
+                    .unwrap_or_default(),
                 None => String::new(),
             };
             let at = now - Duration::days(days) - Duration::hours(3);
@@ -138,7 +234,11 @@ impl App {
                 at,
             )
             .await?;
-            let by = if kind == hall && days > 30 { clerk } else { vendor };
+            let by = if kind == hall && days > 30 {
+                clerk
+            } else {
+                vendor
+            };
             let replied = at + Duration::hours(20);
             let later = replied + Duration::hours(30);
             match then {

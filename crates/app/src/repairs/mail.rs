@@ -17,7 +17,11 @@ pub fn reported(t: &RepairTypeRow, id: i64, who: &str, unit: &str, r: &Report) -
             r.floor,
             r.fault,
             r.phone,
-            if r.ext.is_empty() { String::new() } else { format!(" 分機 {}", r.ext) }
+            if r.ext.is_empty() {
+                String::new()
+            } else {
+                format!(" 分機 {}", r.ext)
+            }
         ),
         &format!(
             "{who} ({unit}) reports a fault under \"{}\" at {}, floor {}: {}\nOffice phone: {}{}\nSign in to the portal's repair work to reply with the result.",
@@ -26,7 +30,11 @@ pub fn reported(t: &RepairTypeRow, id: i64, who: &str, unit: &str, r: &Report) -
             r.floor,
             r.fault,
             r.phone,
-            if r.ext.is_empty() { String::new() } else { format!(" ext. {}", r.ext) }
+            if r.ext.is_empty() {
+                String::new()
+            } else {
+                format!(" ext. {}", r.ext)
+            }
         ),
     )
 }
@@ -37,7 +45,10 @@ pub fn replied(case: &RepairCase, by: &str, result: &str, category: &str) -> Tex
     let (cz, ce) = if category.is_empty() {
         (String::new(), String::new())
     } else {
-        (format!("\n分類：{category}"), format!("\nCategory: {category}"))
+        (
+            format!("\n分類：{category}"),
+            format!("\nCategory: {category}"),
+        )
     };
     text(
         &format!("報修已處理：{} 第 {} 號", case.kind.name, r.id),

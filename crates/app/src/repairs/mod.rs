@@ -54,7 +54,9 @@ impl App {
                 "staff",
                 Msg::owned(
                     format!("找不到這些啟用中的帳號：{list}；請輸入維修人員的帳號"),
-                    format!("No active account by these logins: {list}; enter the repair staff's logins"),
+                    format!(
+                        "No active account by these logins: {list}; enter the repair staff's logins"
+                    ),
                 ),
             ));
         }
@@ -77,14 +79,27 @@ impl App {
         };
         // Every field's fault at once, the staff's and the custodian's among them.
         let ((v, staff), maker, keeper) = self
-            .item_to_make(actor, both(input.check(), staff), |(v, _)| v.agency_id, custodian)
+            .item_to_make(
+                actor,
+                both(input.check(), staff),
+                |(v, _)| v.agency_id,
+                custodian,
+            )
             .await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let id = items::insert_repair_type(&mut tx, &maker, &v, keeper.id, &staff, now).await?;
         let detail = json!({ "custodian": keeper.login, "staff": staff.len() });
-        self.booked_event(&mut tx, ctx, actor, "repair_type.create", Kind::Repair, id, detail)
-            .await?;
+        self.booked_event(
+            &mut tx,
+            ctx,
+            actor,
+            "repair_type.create",
+            Kind::Repair,
+            id,
+            detail,
+        )
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(id)
     }

@@ -69,7 +69,12 @@ impl App {
     async fn reportable(&self, c: &mut Conn, actor: &Principal, id: i64) -> Result<RepairTypeRow> {
         let t = items::repair_type(c, id).await?.ok_or(Error::NotFound)?;
         let me = self.borrower(c, actor).await?;
-        if !may_borrow(t.borrowers, t.agency_id, &t.agencies, me.agency_id.map(|a| a.0)) {
+        if !may_borrow(
+            t.borrowers,
+            t.agency_id,
+            &t.agencies,
+            me.agency_id.map(|a| a.0),
+        ) {
             return Err(Error::NotFound);
         }
         Ok(t)
@@ -109,7 +114,10 @@ impl App {
         }
         let me = self.borrower(&mut c, actor).await?;
         let unit = match me.agency_id {
-            Some(a) => orgs::get(&mut c, a).await?.map(|u| u.name).unwrap_or_default(),
+            Some(a) => orgs::get(&mut c, a)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         drop(c);
@@ -139,12 +147,26 @@ impl App {
                 "place": format!("{} {}", report.location, report.floor),
                 "photos": stashed.len(),
             });
-            self.booked_event(&mut tx, ctx, actor, "repair.report", Kind::Repair, type_id, detail)
-                .await?;
+            self.booked_event(
+                &mut tx,
+                ctx,
+                actor,
+                "repair.report",
+                Kind::Repair,
+                type_id,
+                detail,
+            )
+            .await?;
             for s in t.staff.iter().filter(|s| !s.official_email.is_empty()) {
                 let m = mail::reported(&t, id, &me.name, &unit, &report);
-                self.put_mail(&mut tx, &s.official_email, m, Some(s.account_id), t.agency_path.as_str())
-                    .await?;
+                self.put_mail(
+                    &mut tx,
+                    &s.official_email,
+                    m,
+                    Some(s.account_id),
+                    t.agency_path.as_str(),
+                )
+                .await?;
             }
             tx.commit().await.map_err(db_err)?;
             Ok::<_, Error>(id)
@@ -202,7 +224,9 @@ impl App {
         let kind = match items::repair_type(c, repair.type_id).await? {
             Some(t) => t,
             None if repair.reporter_id == actor.account_id() => {
-                items::repair_type_any(c, repair.type_id).await?.ok_or(Error::NotFound)?
+                items::repair_type_any(c, repair.type_id)
+                    .await?
+                    .ok_or(Error::NotFound)?
             }
             None => return Err(Error::NotFound),
         };
@@ -299,8 +323,16 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::reply(&mut tx, id, actor.account_id(), &result, &category, now).await?;
-        self.repair_event(&mut tx, ctx, actor, "repair.reply", &case, json!({ "category": category }), "")
-            .await?;
+        self.repair_event(
+            &mut tx,
+            ctx,
+            actor,
+            "repair.reply",
+            &case,
+            json!({ "category": category }),
+            "",
+        )
+        .await?;
         if !case.repair.reporter_email.is_empty() {
             let m = mail::replied(&case, actor.name(), &result, &category);
             self.put_mail(
@@ -332,8 +364,16 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::rate(&mut tx, id, actor.account_id(), score, &note, now).await?;
-        self.repair_event(&mut tx, ctx, actor, "repair.rate", &case, json!({ "score": score }), "")
-            .await?;
+        self.repair_event(
+            &mut tx,
+            ctx,
+            actor,
+            "repair.rate",
+            &case,
+            json!({ "score": score }),
+            "",
+        )
+        .await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -351,12 +391,31 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::return_repair(&mut tx, id, actor.account_id(), &reason, now).await?;
-        self.repair_event(&mut tx, ctx, actor, "repair.return", &case, json!({}), &reason)
-            .await?;
-        for s in case.kind.staff.iter().filter(|s| !s.official_email.is_empty()) {
+        self.repair_event(
+            &mut tx,
+            ctx,
+            actor,
+            "repair.return",
+            &case,
+            json!({}),
+            &reason,
+        )
+        .await?;
+        for s in case
+            .kind
+            .staff
+            .iter()
+            .filter(|s| !s.official_email.is_empty())
+        {
             let m = mail::returned(&case, &reason);
-            self.put_mail(&mut tx, &s.official_email, m, Some(s.account_id), case.kind.agency_path.as_str())
-                .await?;
+            self.put_mail(
+                &mut tx,
+                &s.official_email,
+                m,
+                Some(s.account_id),
+                case.kind.agency_path.as_str(),
+            )
+            .await?;
         }
         tx.commit().await.map_err(db_err)?;
         self.wake_outbox();

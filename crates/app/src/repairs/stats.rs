@@ -87,7 +87,10 @@ fn check_period(from: Date, until: Date) -> Result<()> {
     if from > until {
         return Err(Error::invalid(
             "until",
-            Msg::new("結束日期不可早於開始日期", "The end date is before the start"),
+            Msg::new(
+                "結束日期不可早於開始日期",
+                "The end date is before the start",
+            ),
         ));
     }
     if (until - from).whole_days() > MAX_DAYS {
@@ -139,21 +142,39 @@ impl App {
         let by_month = (until - from).whole_days() > 31;
         // Every day or month of the period has its bar, empty or not.
         let mut periods: BTreeMap<Date, PeriodCount> = BTreeMap::new();
-        let mut d = if by_month { from.replace_day(1).unwrap_or(from) } else { from };
+        let mut d = if by_month {
+            from.replace_day(1).unwrap_or(from)
+        } else {
+            from
+        };
         while d <= until {
             let label = if by_month {
                 month_label(d)
             } else {
                 format!("{:02}/{:02}", u8::from(d.month()), d.day())
             };
-            periods.insert(d, PeriodCount { label, ..Default::default() });
-            d = if by_month { next_month(d) } else { d.next_day().unwrap_or(Date::MAX) };
+            periods.insert(
+                d,
+                PeriodCount {
+                    label,
+                    ..Default::default()
+                },
+            );
+            d = if by_month {
+                next_month(d)
+            } else {
+                d.next_day().unwrap_or(Date::MAX)
+            };
         }
         let mut units: BTreeMap<String, UnitCount> = BTreeMap::new();
         let mut total = UnitCount::default();
         for r in &rows {
             let day = r.created_at.to_offset(TAIPEI).date();
-            let key = if by_month { day.replace_day(1).unwrap_or(day) } else { day };
+            let key = if by_month {
+                day.replace_day(1).unwrap_or(day)
+            } else {
+                day
+            };
             if let Some(p) = periods.get_mut(&key) {
                 match r.state {
                     RepairState::Pending => p.pending += 1,
@@ -161,7 +182,11 @@ impl App {
                     RepairState::Rated => p.rated += 1,
                 }
             }
-            let unit = if r.unit_name.is_empty() { "—" } else { &r.unit_name };
+            let unit = if r.unit_name.is_empty() {
+                "—"
+            } else {
+                &r.unit_name
+            };
             for u in [units.entry(unit.to_owned()).or_default(), &mut total] {
                 u.total += 1;
                 if r.state == RepairState::Pending {
@@ -225,12 +250,7 @@ impl App {
         let replies = store::last_replies(&mut c, &f).await?;
         let minute = |t: time::OffsetDateTime| {
             let t = t.to_offset(TAIPEI);
-            format!(
-                "{} {:02}:{:02}",
-                date_str(t.date()),
-                t.hour(),
-                t.minute()
-            )
+            format!("{} {:02}:{:02}", date_str(t.date()), t.hour(), t.minute())
         };
         let table = Table {
             name: "報修處理狀況",

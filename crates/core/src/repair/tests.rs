@@ -136,6 +136,9 @@ fn staff_logins_are_split_and_kept_once() {
         parse_logins("vendor, clerk、vendor\nstaff").unwrap(),
         ["vendor", "clerk", "staff"]
     );
-    let many = (0..21).map(|i| format!("u{i}")).collect::<Vec<_>>().join(",");
+    let many = (0..21)
+        .map(|i| format!("u{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     assert!(parse_logins(&many).is_err());
 }

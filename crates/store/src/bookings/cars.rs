@@ -125,7 +125,12 @@ fn driver_row(r: &AnyRow) -> Result<DriverRow> {
     })
 }
 
-pub(super) async fn first_custodian(c: &mut Conn, kind: Kind, id: i64, who: AccountId) -> Result<()> {
+pub(super) async fn first_custodian(
+    c: &mut Conn,
+    kind: Kind,
+    id: i64,
+    who: AccountId,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO item_custodians (kind, item_id, position, account_id) VALUES ($1, $2, 1, $3)",
     )

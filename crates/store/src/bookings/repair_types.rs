@@ -98,10 +98,7 @@ async fn fill(c: &mut Conn, v: &mut RepairTypeRow) -> Result<()> {
             .fetch_all(&mut *c)
             .await
             .map_err(db_err)?;
-    v.categories = rows
-        .iter()
-        .map(|r| r.text("name"))
-        .collect::<Result<_>>()?;
+    v.categories = rows.iter().map(|r| r.text("name")).collect::<Result<_>>()?;
     v.staff = staff(c, v.id).await?;
     Ok(())
 }

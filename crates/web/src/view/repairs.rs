@@ -211,7 +211,7 @@ pub struct RepairStatusPage {
     pub stats: RepairStats,
     pub from: String,
     pub until: String,
-    /// The charts, drawn on the server (`crate::chart`).
+    /// The charts, drawn on the server as inline SVG.
     pub by_period: String,
     pub by_unit: String,
     /// The period's reports, newest first.
