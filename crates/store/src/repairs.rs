@@ -167,31 +167,13 @@ fn step_row(r: &AnyRow) -> Result<Step> {
     })
 }
 
-async fn add_step(
-    c: &mut Conn,
-    repair: i64,
-    kind: &str,
+/// A step as written: who, what they said, and the category or score.
+struct NewStep<'a> {
+    kind: &'a str,
     by: AccountId,
-    text: &str,
-    category: &str,
+    text: &'a str,
+    category: &'a str,
     rating: Option<i64>,
-    now: OffsetDateTime,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO repair_steps (repair_id, kind, by_id, text, category, rating, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(repair)
-    .bind(kind)
-    .bind(by.0)
-    .bind(text)
-    .bind(category)
-    .bind(rating)
-    .bind(ms(now))
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?;
-    Ok(())
 }
 
 fn moved_meanwhile() -> Error {
@@ -205,19 +187,14 @@ fn moved_meanwhile() -> Error {
 }
 
 /// Moves a report from `from` to `to` if it is still at `from`, with its
-/// step: the conditional write that lets one of two at once win.
-#[allow(clippy::too_many_arguments)]
+/// step: the conditional write that lets one of two at once win. `set`
+/// names more columns, bound as $5 and $6 for a rating.
 async fn step(
     c: &mut Conn,
     repair: i64,
-    from: RepairState,
-    to: RepairState,
+    (from, to): (RepairState, RepairState),
     set: &str,
-    kind: &str,
-    by: AccountId,
-    text: &str,
-    category: &str,
-    rating: Option<i64>,
+    s: &NewStep<'_>,
     now: OffsetDateTime,
 ) -> Result<()> {
     let sql =
@@ -227,14 +204,28 @@ async fn step(
         .bind(ms(now))
         .bind(repair)
         .bind(from.as_str());
-    if kind == "rating" {
-        q = q.bind(rating).bind(text);
+    if s.kind == "rating" {
+        q = q.bind(s.rating).bind(s.text);
     }
     let r = q.execute(&mut *c).await.map_err(db_err)?;
     if r.rows_affected() != 1 {
         return Err(moved_meanwhile());
     }
-    add_step(c, repair, kind, by, text, category, rating, now).await
+    sqlx::query(
+        "INSERT INTO repair_steps (repair_id, kind, by_id, text, category, rating, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(repair)
+    .bind(s.kind)
+    .bind(s.by.0)
+    .bind(s.text)
+    .bind(s.category)
+    .bind(s.rating)
+    .bind(ms(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }
 
 /// The staff's reply (處理狀況回報): 待處理 → 已處理.
@@ -246,17 +237,19 @@ pub async fn reply(
     category: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let s = NewStep {
+        kind: "reply",
+        by,
+        text: result,
+        category,
+        rating: None,
+    };
     step(
         c,
         repair,
-        RepairState::Pending,
-        RepairState::Done,
+        (RepairState::Pending, RepairState::Done),
         "",
-        "reply",
-        by,
-        result,
-        category,
-        None,
+        &s,
         now,
     )
     .await
@@ -271,17 +264,20 @@ pub async fn rate(
     note: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let s = NewStep {
+        kind: "rating",
+        by,
+        text: note,
+        category: "",
+        rating: Some(score),
+    };
+    let set = ", rating = $5, rating_note = $6";
     step(
         c,
         repair,
-        RepairState::Done,
-        RepairState::Rated,
-        ", rating = $5, rating_note = $6",
-        "rating",
-        by,
-        note,
-        "",
-        Some(score),
+        (RepairState::Done, RepairState::Rated),
+        set,
+        &s,
         now,
     )
     .await
@@ -295,17 +291,20 @@ pub async fn return_repair(
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let s = NewStep {
+        kind: "return",
+        by,
+        text: reason,
+        category: "",
+        rating: None,
+    };
+    let set = ", returns = returns + 1";
     step(
         c,
         repair,
-        RepairState::Done,
-        RepairState::Pending,
-        ", returns = returns + 1",
-        "return",
-        by,
-        reason,
-        "",
-        None,
+        (RepairState::Done, RepairState::Pending),
+        set,
+        &s,
         now,
     )
     .await

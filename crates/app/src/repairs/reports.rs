@@ -40,6 +40,31 @@ impl RepairCase {
     }
 }
 
+/// A step on a report, as the actor, against its type: the report's
+/// number and `detail`'s fields in its detail.
+fn repair_event(
+    ctx: &Ctx,
+    actor: &Principal,
+    action: &str,
+    case: &RepairCase,
+    detail: serde_json::Value,
+) -> audit::NewEvent {
+    let mut e = event(ctx, action);
+    e.actor_id = Some(actor.account_id().0);
+    e.actor_login = actor.login().to_owned();
+    e.target_kind = Kind::Repair.as_str().into();
+    e.target_id = Some(case.kind.id);
+    e.target_label = format!("報修類型 {}", case.kind.name);
+    e.scope_path = case.kind.agency_path.as_str().to_owned();
+    e.outcome = Some(Outcome::Ok);
+    let mut d = json!({ "repair": case.repair.id });
+    if let (Some(d), serde_json::Value::Object(more)) = (d.as_object_mut(), detail) {
+        d.extend(more);
+    }
+    e.detail = d.to_string();
+    e
+}
+
 fn photo_error(m: Msg) -> Error {
     Error::invalid("photos", m)
 }
@@ -271,35 +296,6 @@ impl App {
         self.read_kept(file).await
     }
 
-    /// Records a step on a report, against its type.
-    async fn repair_event(
-        &self,
-        tx: &mut Conn,
-        ctx: &Ctx,
-        actor: &Principal,
-        action: &str,
-        case: &RepairCase,
-        detail: serde_json::Value,
-        reason: &str,
-    ) -> Result<()> {
-        let mut e = event(ctx, action);
-        e.actor_id = Some(actor.account_id().0);
-        e.actor_login = actor.login().to_owned();
-        e.target_kind = Kind::Repair.as_str().into();
-        e.target_id = Some(case.kind.id);
-        e.target_label = format!("報修類型 {}", case.kind.name);
-        e.scope_path = case.kind.agency_path.as_str().to_owned();
-        e.outcome = Some(Outcome::Ok);
-        e.reason = reason.to_owned();
-        let mut d = json!({ "repair": case.repair.id });
-        if let (Some(d), serde_json::Value::Object(more)) = (d.as_object_mut(), detail) {
-            d.extend(more);
-        }
-        e.detail = d.to_string();
-        audit::append(tx, &e, self.now()).await?;
-        Ok(())
-    }
-
     /// The type's repair staff reply (處理狀況回報): the result and a
     /// category; the report is 已處理 and its reporter is mailed.
     pub async fn reply_repair(
@@ -323,16 +319,14 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::reply(&mut tx, id, actor.account_id(), &result, &category, now).await?;
-        self.repair_event(
-            &mut tx,
+        let e = repair_event(
             ctx,
             actor,
             "repair.reply",
             &case,
             json!({ "category": category }),
-            "",
-        )
-        .await?;
+        );
+        audit::append(&mut tx, &e, now).await?;
         if !case.repair.reporter_email.is_empty() {
             let m = mail::replied(&case, actor.name(), &result, &category);
             self.put_mail(
@@ -364,16 +358,8 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::rate(&mut tx, id, actor.account_id(), score, &note, now).await?;
-        self.repair_event(
-            &mut tx,
-            ctx,
-            actor,
-            "repair.rate",
-            &case,
-            json!({ "score": score }),
-            "",
-        )
-        .await?;
+        let e = repair_event(ctx, actor, "repair.rate", &case, json!({ "score": score }));
+        audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -391,16 +377,9 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::return_repair(&mut tx, id, actor.account_id(), &reason, now).await?;
-        self.repair_event(
-            &mut tx,
-            ctx,
-            actor,
-            "repair.return",
-            &case,
-            json!({}),
-            &reason,
-        )
-        .await?;
+        let mut e = repair_event(ctx, actor, "repair.return", &case, json!({}));
+        e.reason = reason.clone();
+        audit::append(&mut tx, &e, now).await?;
         for s in case
             .kind
             .staff
