@@ -14,10 +14,12 @@ use time::OffsetDateTime;
 
 mod cars;
 mod feeds;
+mod photos;
 mod repair_types;
 mod requests;
 pub use cars::*;
 pub use feeds::*;
+pub use photos::*;
 pub use repair_types::*;
 pub use requests::*;
 

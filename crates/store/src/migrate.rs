@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_repairs.sql"),
         postgres: include_str!("../migrations/postgres/0016_repairs.sql"),
     },
+    Migration {
+        version: 17,
+        name: "item_photos",
+        sqlite: include_str!("../migrations/sqlite/0017_item_photos.sql"),
+        postgres: include_str!("../migrations/postgres/0017_item_photos.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

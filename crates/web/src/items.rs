@@ -5,8 +5,14 @@
 //! `/items/{venues|cars|drivers|repairs}/{id}/…`.
 use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
 use crate::{AppState, WebError};
+use crate::support::Pairs;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::header;
+use portico_app::access::Upload;
+use portico_app::bookings::MAX_ITEM_PHOTOS;
+use portico_core::Msg;
+use portico_core::repair::MAX_PHOTO;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::Error;
@@ -18,6 +24,150 @@ pub fn router() -> Router<AppState> {
         .route("/items/{kinds}/{id}/remove", post(remove))
         .route("/items/{kinds}/{id}/changes", get(changes))
         .route("/items/{kinds}/{id}/records", get(records))
+        .route(
+            "/items/{kinds}/{id}/photos",
+            // Every photo at its limit, and the form's token.
+            post(add_photos).layer(DefaultBodyLimit::max(
+                MAX_ITEM_PHOTOS * MAX_PHOTO + 64 * 1024,
+            )),
+        )
+        .route("/items/{kinds}/{id}/photos/{n}", get(photo))
+        .route("/items/{kinds}/{id}/photos/{n}/remove", post(remove_photo))
+}
+
+/// A multipart form's text fields, and its files under `files` (at most
+/// `max` + 1 kept, so one too many is still told).
+pub(crate) async fn read_upload_form(
+    mut mp: Multipart,
+    lang: portico_core::Lang,
+    files: &str,
+    max: usize,
+) -> Result<(Pairs, Vec<Upload>), WebError> {
+    let too_big = || {
+        WebError::page(
+            Error::invalid(
+                "photos",
+                Msg::owned(
+                    format!("上傳內容無法讀取，照片可能超過 {} MB", MAX_PHOTO / 1_048_576),
+                    format!(
+                        "The upload could not be read; a photo may exceed {} MB",
+                        MAX_PHOTO / 1_048_576
+                    ),
+                ),
+            ),
+            lang,
+        )
+    };
+    let (mut fields, mut uploads) = (Vec::new(), Vec::new());
+    while let Some(field) = mp.next_field().await.map_err(|_| too_big())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == files {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
+            if !(file_name.is_empty() && bytes.is_empty()) && uploads.len() <= max {
+                uploads.push(Upload {
+                    name: file_name,
+                    bytes,
+                });
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|_| too_big())?;
+        if fields.len() < 40 {
+            fields.push((name, text.chars().take(2_000).collect()));
+        }
+    }
+    Ok((Pairs(fields), uploads))
+}
+
+/// The keeper's form page of an item, shown again with what was refused
+/// (as `error::split` gives it).
+async fn kept_form_again(
+    st: &AppState,
+    s: &Signed,
+    kind: Kind,
+    id: i64,
+    (errs, banner, status): (Vec<portico_core::FieldError>, String, axum::http::StatusCode),
+) -> Result<Response, WebError> {
+    match kind {
+        Kind::Venue => {
+            crate::venues::form_page(st, s, Some(id), None, banner, errs, None, status).await
+        }
+        Kind::Car => crate::cars::car_form_page(st, s, Some(id), None, banner, errs, None, status).await,
+        Kind::Driver => {
+            crate::cars::driver_form_page(st, s, Some(id), None, banner, errs, None, status).await
+        }
+        Kind::Repair => {
+            crate::repair_types::form_page(st, s, Some(id), None, (banner, errs), None, status)
+                .await
+        }
+    }
+}
+
+async fn add_photos(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path((k, id)): Path<(String, i64)>,
+    mp: Multipart,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let kind = kind_of(&k).map_err(|e| WebError::page(e, lang))?;
+    let (fields, photos) = read_upload_form(mp, lang, "photos", MAX_ITEM_PHOTOS).await?;
+    s.check_csrf(fields.one("_csrf"))?;
+    match st
+        .app
+        .add_item_photos(&s.0.principal, kind, id, photos, &ctx)
+        .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/items/{}/{id}?ok=photos#photos", kinds(kind))).into_response(),
+        ),
+        Err(e) => {
+            let split = crate::error::split(e, lang)?;
+            kept_form_again(&st, &s, kind, id, split).await
+        }
+    }
+}
+
+async fn remove_photo(
+    State(st): State<AppState>,
+    s: Signed,
+    ReqCtx(ctx): ReqCtx,
+    Path((k, id, n)): Path<(String, i64, i64)>,
+    Form(f): Form<crate::support::CsrfForm>,
+) -> Result<Response, WebError> {
+    s.check_csrf(&f.csrf)?;
+    let lang = s.lang();
+    let kind = kind_of(&k).map_err(|e| WebError::page(e, lang))?;
+    st.app
+        .remove_item_photo(&s.0.principal, kind, id, n, &ctx)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    Ok(Redirect::to(&format!("/items/{}/{id}?ok=photo_removed#photos", kinds(kind))).into_response())
+}
+
+/// A photo of a venue or car, for its keepers and those who may borrow it.
+async fn photo(
+    State(st): State<AppState>,
+    s: Signed,
+    Path((k, id, n)): Path<(String, i64, i64)>,
+) -> Result<Response, WebError> {
+    let lang = s.lang();
+    let kind = kind_of(&k).map_err(|e| WebError::page(e, lang))?;
+    let f = st
+        .app
+        .item_photo(&s.0.principal, kind, id, n)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.file.kind.content_type().to_owned()),
+            (header::CACHE_CONTROL, "private, max-age=300".to_owned()),
+        ],
+        f.bytes,
+    )
+        .into_response())
 }
 
 /// The kind a path names, or not found.
@@ -70,42 +220,8 @@ async fn custodian(
                 .into_response(),
         ),
         Err(e) => {
-            let (errs, banner, status) = crate::error::split(e, s.lang())?;
-            match kind {
-                Kind::Venue => {
-                    crate::venues::form_page(&st, &s, Some(id), None, banner, errs, None, status)
-                        .await
-                }
-                Kind::Car => {
-                    crate::cars::car_form_page(&st, &s, Some(id), None, banner, errs, None, status)
-                        .await
-                }
-                Kind::Repair => {
-                    crate::repair_types::form_page(
-                        &st,
-                        &s,
-                        Some(id),
-                        None,
-                        (banner, errs),
-                        None,
-                        status,
-                    )
-                    .await
-                }
-                Kind::Driver => {
-                    crate::cars::driver_form_page(
-                        &st,
-                        &s,
-                        Some(id),
-                        None,
-                        banner,
-                        errs,
-                        None,
-                        status,
-                    )
-                    .await
-                }
-            }
+            let split = crate::error::split(e, s.lang())?;
+            kept_form_again(&st, &s, kind, id, split).await
         }
     }
 }

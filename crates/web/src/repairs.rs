@@ -13,7 +13,6 @@ use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_app::access::Upload;
 use portico_core::repair::{MAX_PHOTO, MAX_PHOTOS, RepairState, ReportInput};
 use portico_core::{Error, FieldError, Msg};
 
@@ -226,62 +225,6 @@ async fn report_page(
     )
 }
 
-/// The report form's multipart fields, read one by one.
-#[derive(Default)]
-struct ReportPost {
-    csrf: String,
-    form: ReportForm,
-    photos: Vec<Upload>,
-}
-
-async fn read_report(mut mp: Multipart, lang: portico_core::Lang) -> Result<ReportPost, WebError> {
-    let too_big = || {
-        WebError::page(
-            Error::invalid(
-                "photos",
-                Msg::owned(
-                    format!(
-                        "上傳內容無法讀取，照片可能超過 {} MB",
-                        MAX_PHOTO / 1_048_576
-                    ),
-                    format!(
-                        "The upload could not be read; a photo may exceed {} MB",
-                        MAX_PHOTO / 1_048_576
-                    ),
-                ),
-            ),
-            lang,
-        )
-    };
-    let mut p = ReportPost::default();
-    while let Some(field) = mp.next_field().await.map_err(|_| too_big())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "photos" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
-            if !(file_name.is_empty() && bytes.is_empty()) && p.photos.len() <= MAX_PHOTOS {
-                p.photos.push(Upload {
-                    name: file_name,
-                    bytes,
-                });
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(|_| too_big())?;
-        let text: String = text.chars().take(2_000).collect();
-        match name.as_str() {
-            "_csrf" => p.csrf = text,
-            "location" => p.form.location = text,
-            "floor" => p.form.floor = text,
-            "fault" => p.form.fault = text,
-            "phone" => p.form.phone = text,
-            "ext" => p.form.ext = text,
-            _ => {}
-        }
-    }
-    Ok(p)
-}
-
 async fn report(
     State(st): State<AppState>,
     s: Signed,
@@ -290,25 +233,31 @@ async fn report(
     mp: Multipart,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let p = read_report(mp, lang).await?;
-    s.check_csrf(&p.csrf)?;
-    let f = &p.form;
+    let (fields, photos) = crate::items::read_upload_form(mp, lang, "photos", MAX_PHOTOS).await?;
+    s.check_csrf(fields.one("_csrf"))?;
+    let form = ReportForm {
+        location: fields.one("location").to_owned(),
+        floor: fields.one("floor").to_owned(),
+        fault: fields.one("fault").to_owned(),
+        phone: fields.one("phone").to_owned(),
+        ext: fields.one("ext").to_owned(),
+    };
     let input = ReportInput {
-        location: f.location.clone(),
-        floor: f.floor.clone(),
-        fault: f.fault.clone(),
-        phone: f.phone.clone(),
-        ext: f.ext.clone(),
+        location: form.location.clone(),
+        floor: form.floor.clone(),
+        fault: form.fault.clone(),
+        phone: form.phone.clone(),
+        ext: form.ext.clone(),
     };
     match st
         .app
-        .report_repair(&s.0.principal, id, &input, p.photos, &ctx)
+        .report_repair(&s.0.principal, id, &input, photos, &ctx)
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/repairs/{r}?ok=reported")).into_response()),
         Err(e) => {
             let (errs, banner, status) = crate::error::split(e, lang)?;
-            report_page(&st, &s, id, p.form, banner, errs, status).await
+            report_page(&st, &s, id, form, banner, errs, status).await
         }
     }
 }

@@ -41,6 +41,8 @@ pub(crate) fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
             "The custodian is set and the change recorded",
         ),
         "removed" => Msg::new("場地已刪除", "The venue is removed"),
+        "photos" => Msg::new("照片已上傳", "The photos are uploaded"),
+        "photo_removed" => Msg::new("照片已刪除", "The photo is removed"),
         "rejected" => Msg::owned(format!("已退回 {n} 筆申請"), format!("{n} rejected")),
         _ => return None,
     })
@@ -158,9 +160,15 @@ async fn venue_page(
         .borrower_agency_name(&s.0.principal)
         .await
         .map_err(|e| WebError::page(e, lang))?;
+    let photos = st
+        .app
+        .item_photo_places(&s.0.principal, Kind::Venue, id)
+        .await
+        .map_err(|e| WebError::page(e, lang))?;
     render_as(
         VenuePage {
             c: Chrome::of(&s.0, "venues"),
+            photos,
             week,
             form,
             unit,
@@ -534,6 +542,14 @@ async fn form_page_in(
             (None, vec![], vec![])
         }
     };
+    let photos = match id {
+        Some(id) => st
+            .app
+            .item_photo_places(p, Kind::Venue, id)
+            .await
+            .map_err(err)?,
+        None => vec![],
+    };
     let mut makers = st.app.venue_agencies(p).await.map_err(err)?;
     if let Some(v) = &venue
         && !makers.iter().any(|(i, _)| *i == v.agency_id)
@@ -562,6 +578,7 @@ async fn form_page_in(
             changes,
             records,
             item_path: id.map(|i| format!("/items/venues/{i}")).unwrap_or_default(),
+            photos,
             manager: false,
             rec_from: range.from,
             rec_until: range.until,

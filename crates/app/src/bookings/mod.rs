@@ -8,10 +8,12 @@ mod book;
 mod calendar;
 mod cars;
 mod mail;
+mod photos;
 mod venues;
 
 pub use book::{DecideOutcome, Week, WeekCell};
 pub use calendar::NewFeed;
+pub use photos::MAX_ITEM_PHOTOS;
 
 use crate::{App, Ctx, Result, event};
 use portico_core::account::AccountState;

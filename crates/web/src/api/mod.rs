@@ -22,6 +22,7 @@ mod accounts;
 mod audit;
 mod clients;
 mod contacts;
+mod office;
 mod org;
 mod outbox;
 mod requests;
@@ -31,6 +32,7 @@ use accounts::*;
 use audit::*;
 use clients::*;
 use contacts::*;
+use office::*;
 use org::*;
 use outbox::*;
 use requests::*;
@@ -139,6 +141,28 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("post", "/apps/{id}/reactivate", post(app_reactivate)),
         ("get", "/app-services/{id}", get(app_service)),
         ("post", "/app-services/{id}/decision", post(app_decide)),
+        ("get", "/venues", get(venues)),
+        ("get", "/venues/{id}/week", get(venue_week)),
+        ("post", "/venues/{id}/requests", post(request_venue)),
+        ("get", "/cars", get(cars)),
+        ("get", "/cars/{id}/week", get(car_week)),
+        ("post", "/cars/{id}/requests", post(request_car)),
+        ("get", "/bookings", get(my_bookings)),
+        ("post", "/bookings/{id}/cancel", post(cancel_booking)),
+        ("get", "/item-requests", get(item_requests)),
+        ("post", "/item-requests/decide", post(decide_bookings)),
+        ("get", "/calendars", get(feeds)),
+        ("post", "/calendars", post(create_feed)),
+        ("delete", "/calendars/{id}", delete(revoke_feed)),
+        ("get", "/repair-types", get(repair_types)),
+        ("post", "/repair-types/{id}/repairs", post(report)),
+        ("get", "/repair-types/{id}/stats", get(repair_stats)),
+        ("get", "/repairs", get(my_repairs)),
+        ("get", "/repairs/work", get(repair_work)),
+        ("get", "/repairs/{id}", get(repair)),
+        ("post", "/repairs/{id}/reply", post(reply)),
+        ("post", "/repairs/{id}/rate", post(rate)),
+        ("post", "/repairs/{id}/return", post(give_back)),
     ]
 }
 

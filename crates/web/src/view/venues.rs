@@ -49,6 +49,8 @@ impl VenuesPage {
 #[template(path = "venues/venue.html")]
 pub struct VenuePage {
     pub c: Chrome,
+    /// The venue's photos (their places).
+    pub photos: Vec<i64>,
     pub week: Week<VenueRow>,
     pub form: RequestForm,
     /// The person's agency: the 借用單位.
@@ -212,6 +214,8 @@ pub struct VenueFormPage {
     pub records: Vec<Booking>,
     /// `/items/venues/{id}`: where the shared keepers and records parts post.
     pub item_path: String,
+    /// The venue's photos (their places), for 照片.
+    pub photos: Vec<i64>,
     /// A driver's keepers are 管理人 (never here).
     pub manager: bool,
     /// The records' 借用日期 range, as asked (dates or empty).
