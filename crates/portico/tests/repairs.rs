@@ -626,3 +626,193 @@ async fn a_repair_type_is_made_and_answered_through_the_pages() {
     let (_, mine) = staff.get("/repairs/mine").await;
     assert!(mine.contains("評分或退回"), "{mine}");
 }
+
+#[tokio::test]
+async fn repairs_go_the_same_way_through_the_json_api() {
+    let s = TestServer::start(60).await;
+    let docs = docs(&s).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let (st, types) = staff.api_get("/repair-types").await;
+    assert_eq!(st, 200);
+    assert!(
+        types["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == docs),
+        "{types}"
+    );
+    // Bad input is told per field, in both languages; nothing is filed.
+    let (st, e) = staff
+        .api_post(
+            &format!("/repair-types/{docs}/repairs"),
+            &csrf,
+            serde_json::json!({ "location": "別處", "floor": 3, "fault": "", "phone": "06-2991111" }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert!(e.to_string().contains("請選擇所在地"), "{e}");
+    let (st, r) = staff
+        .api_post(
+            &format!("/repair-types/{docs}/repairs"),
+            &csrf,
+            serde_json::json!({ "location": "永華市政中心", "floor": 3, "fault": "印表機無法連線", "phone": "06-2991111" }),
+        )
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let id = r["repair"].as_i64().unwrap();
+    let mut vendor = s.signed_in("vendor").await;
+    let vcsrf = vendor.csrf().await;
+    let (st, work) = vendor.api_get("/repairs/work").await;
+    assert_eq!(st, 200);
+    assert!(
+        work["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id),
+        "{work}"
+    );
+    let (st, _) = vendor
+        .api_post(
+            &format!("/repairs/{id}/reply"),
+            &vcsrf,
+            serde_json::json!({ "result": "已重新安裝驅動程式", "category": "一般操作問題" }),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // The reporter may not answer, and a guessed number shows nothing to
+    // another person.
+    let (st, _) = staff
+        .api_post(
+            &format!("/repairs/{id}/reply"),
+            &csrf,
+            serde_json::json!({ "result": "好了" }),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let mut other = s.signed_in("expiring").await;
+    let (st, _) = other.api_get(&format!("/repairs/{id}")).await;
+    assert_eq!(st, 404);
+    let (st, r) = staff.api_get(&format!("/repairs/{id}")).await;
+    assert_eq!((st, r["may_rate"].as_bool()), (200, Some(true)), "{r}");
+    let (st, _) = staff
+        .api_post(
+            &format!("/repairs/{id}/rate"),
+            &csrf,
+            serde_json::json!({ "score": 5 }),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, again) = staff
+        .api_post(
+            &format!("/repairs/{id}/return"),
+            &csrf,
+            serde_json::json!({ "reason": "又壞了" }),
+        )
+        .await;
+    assert_eq!(st, 409, "{again}");
+    // The keeper's statistics; another agency's admin gets nothing.
+    let mut admin = s.signed_in("admin").await;
+    let (st, stats) = admin.api_get(&format!("/repair-types/{docs}/stats")).await;
+    assert_eq!(st, 200);
+    assert_eq!(stats["by"], "month");
+    assert!(stats["total"]["total"].as_i64().unwrap() >= 1, "{stats}");
+    let mut edu = s.signed_in("edu_admin").await;
+    let (st, _) = edu.api_get(&format!("/repair-types/{docs}/stats")).await;
+    assert!(st == 403 || st == 404, "{st}");
+}
+
+#[tokio::test]
+async fn a_venues_keeper_adds_photos_its_borrowers_see_them_and_others_do_not() {
+    let s = TestServer::start(60).await;
+    let venue = one(&s, "SELECT id FROM venues WHERE name = '第一會議室'").await;
+    let unit_admin = s.principal_of("unit_admin").await;
+    let photo = |n: &str| Upload {
+        name: n.into(),
+        bytes: PNG.to_vec(),
+    };
+    let have = s
+        .app
+        .add_item_photos(
+            &unit_admin,
+            Kind::Venue,
+            venue,
+            vec![photo("a.png"), photo("b.png")],
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(have, 3, "the demo's photo and these two");
+    // Five at most: four more are refused whole.
+    let e = s
+        .app
+        .add_item_photos(
+            &unit_admin,
+            Kind::Venue,
+            venue,
+            (0..4).map(|i| photo(&format!("{i}.png"))).collect(),
+            &ctx(),
+        )
+        .await
+        .unwrap_err();
+    assert!(fields(e)[0].1.contains("至多 5 張"));
+    // A borrower of 民政局 sees them; a person of another agency may not
+    // borrow this venue, so sees nothing; only a keeper adds.
+    let staff = s.principal_of("staff").await;
+    let places = s
+        .app
+        .item_photo_places(&staff, Kind::Venue, venue)
+        .await
+        .unwrap();
+    assert_eq!(places, [1, 2, 3]);
+    assert_eq!(
+        s.app
+            .item_photo(&staff, Kind::Venue, venue, 2)
+            .await
+            .unwrap()
+            .bytes,
+        PNG
+    );
+    let outsider = s.principal_of("statistician").await;
+    assert!(
+        s.app
+            .item_photo(&outsider, Kind::Venue, venue, 1)
+            .await
+            .is_err()
+    );
+    assert!(
+        s.app
+            .add_item_photos(&staff, Kind::Venue, venue, vec![photo("c.png")], &ctx())
+            .await
+            .is_err()
+    );
+    // Removed, it is gone from the page and its bytes are purged.
+    s.app
+        .remove_item_photo(&unit_admin, Kind::Venue, venue, 1, &ctx())
+        .await
+        .unwrap();
+    let places = s
+        .app
+        .item_photo_places(&staff, Kind::Venue, venue)
+        .await
+        .unwrap();
+    assert_eq!(places, [2, 3]);
+    assert_eq!(
+        one(&s, "SELECT COUNT(*) FROM files WHERE purged_at IS NOT NULL").await,
+        1
+    );
+    // The venue's page shows those left, at the keeper's path.
+    let mut page = s.signed_in("staff").await;
+    let (st, html) = page.get(&format!("/venues/{venue}")).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains(&format!("/items/venues/{venue}/photos/2")),
+        "{html}"
+    );
+    let (st, bytes) = page
+        .get_bytes(&format!("/items/venues/{venue}/photos/2"))
+        .await;
+    assert_eq!((st, bytes.as_slice()), (200, PNG));
+}

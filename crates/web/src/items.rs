@@ -4,19 +4,19 @@
 //! repair type's reports in the seed's 報表 columns) in xlsx or ODS.
 //! `/items/{venues|cars|drivers|repairs}/{id}/…`.
 use crate::extract::{Form, LenientQuery, Path, ReqCtx, Signed};
-use crate::{AppState, WebError};
 use crate::support::Pairs;
+use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::header;
-use portico_app::access::Upload;
-use portico_app::bookings::MAX_ITEM_PHOTOS;
-use portico_core::Msg;
-use portico_core::repair::MAX_PHOTO;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use portico_app::access::Upload;
+use portico_app::bookings::MAX_ITEM_PHOTOS;
 use portico_core::Error;
+use portico_core::Msg;
 use portico_core::booking::Kind;
+use portico_core::repair::MAX_PHOTO;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,7 +48,10 @@ pub(crate) async fn read_upload_form(
             Error::invalid(
                 "photos",
                 Msg::owned(
-                    format!("上傳內容無法讀取，照片可能超過 {} MB", MAX_PHOTO / 1_048_576),
+                    format!(
+                        "上傳內容無法讀取，照片可能超過 {} MB",
+                        MAX_PHOTO / 1_048_576
+                    ),
                     format!(
                         "The upload could not be read; a photo may exceed {} MB",
                         MAX_PHOTO / 1_048_576
@@ -87,13 +90,19 @@ async fn kept_form_again(
     s: &Signed,
     kind: Kind,
     id: i64,
-    (errs, banner, status): (Vec<portico_core::FieldError>, String, axum::http::StatusCode),
+    (errs, banner, status): (
+        Vec<portico_core::FieldError>,
+        String,
+        axum::http::StatusCode,
+    ),
 ) -> Result<Response, WebError> {
     match kind {
         Kind::Venue => {
             crate::venues::form_page(st, s, Some(id), None, banner, errs, None, status).await
         }
-        Kind::Car => crate::cars::car_form_page(st, s, Some(id), None, banner, errs, None, status).await,
+        Kind::Car => {
+            crate::cars::car_form_page(st, s, Some(id), None, banner, errs, None, status).await
+        }
         Kind::Driver => {
             crate::cars::driver_form_page(st, s, Some(id), None, banner, errs, None, status).await
         }
@@ -144,7 +153,11 @@ async fn remove_photo(
         .remove_item_photo(&s.0.principal, kind, id, n, &ctx)
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    Ok(Redirect::to(&format!("/items/{}/{id}?ok=photo_removed#photos", kinds(kind))).into_response())
+    Ok(Redirect::to(&format!(
+        "/items/{}/{id}?ok=photo_removed#photos",
+        kinds(kind)
+    ))
+    .into_response())
 }
 
 /// A photo of a venue or car, for its keepers and those who may borrow it.

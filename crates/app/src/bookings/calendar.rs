@@ -28,7 +28,12 @@ fn kind_str(item: Option<(Kind, i64)>) -> &'static str {
 impl App {
     /// May the actor follow this item's calendar? Its keepers may; so may
     /// those who may borrow a venue or a car (they see its week already).
-    pub(crate) async fn may_follow(&self, actor: &Principal, kind: Kind, id: i64) -> Result<String> {
+    pub(crate) async fn may_follow(
+        &self,
+        actor: &Principal,
+        kind: Kind,
+        id: i64,
+    ) -> Result<String> {
         if kind == Kind::Repair {
             // A repair type is never booked: it has no calendar.
             return Err(Error::NotFound);

@@ -51,9 +51,7 @@ impl App {
         }
         if have + photos.len() > MAX_ITEM_PHOTOS {
             return Err(photo_error(Msg::owned(
-                format!(
-                    "照片至多 {MAX_ITEM_PHOTOS} 張，已有 {have} 張；請先刪除不需要的照片"
-                ),
+                format!("照片至多 {MAX_ITEM_PHOTOS} 張，已有 {have} 張；請先刪除不需要的照片"),
                 format!(
                     "At most {MAX_ITEM_PHOTOS} photos, and {have} are there; remove some first"
                 ),
@@ -129,7 +127,12 @@ impl App {
 
     /// A venue's or car's photo places, in order, for those who keep it or
     /// may borrow it.
-    pub async fn item_photo_places(&self, actor: &Principal, kind: Kind, id: i64) -> Result<Vec<i64>> {
+    pub async fn item_photo_places(
+        &self,
+        actor: &Principal,
+        kind: Kind,
+        id: i64,
+    ) -> Result<Vec<i64>> {
         photo_kind(kind)?;
         self.may_follow(actor, kind, id).await?;
         let mut c = self.db.read().await?;

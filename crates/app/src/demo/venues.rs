@@ -10,6 +10,34 @@ use portico_store::bookings as store;
 use portico_store::{accounts, db_err, orgs};
 use time::Duration;
 
+/// A meeting room as a phone would photograph it, drawn: a wall with a
+/// screen, a long table and its chairs on a wooden floor.
+fn room_photo() -> Result<Vec<u8>> {
+    let img = image::RgbImage::from_fn(480, 300, |x, y| {
+        let (x, y) = (x as i64, y as i64);
+        let screen = (170..310).contains(&x) && (30..110).contains(&y);
+        let table = (90..390).contains(&x) && (175..225).contains(&y);
+        let chair = ((y - 160).abs() < 10 || (y - 240).abs() < 10)
+            && (100..380).contains(&x)
+            && (x - 100) % 56 < 24;
+        if screen {
+            image::Rgb([40, 48, 64])
+        } else if table {
+            image::Rgb([120, 82, 50])
+        } else if chair {
+            image::Rgb([70, 70, 78])
+        } else if y > 150 {
+            image::Rgb([196, 160, 120])
+        } else {
+            image::Rgb([236, 232, 222])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| crate::Error::internal(format!("demo photo: {e}")))?;
+    Ok(out.into_inner())
+}
+
 impl App {
     /// The venues and a few requests, once the seed is committed.
     pub(super) async fn seed_demo_venues(&self) -> Result<()> {
@@ -104,6 +132,20 @@ impl App {
                 .await?;
             }
             made.push((vid, keeper));
+        }
+        // 第一會議室 has a photo, as its custodian would upload one.
+        if let Some((room, _)) = made.first() {
+            let photo = self
+                .stash_upload(
+                    "items",
+                    "第一會議室.png",
+                    portico_core::files::FileKind::Png,
+                    room_photo()?,
+                )
+                .await?;
+            let file = self.keep_stashed(&mut tx, admin, &photo).await?;
+            store::add_item_photo(&mut tx, &SEED.keeper_for(admin, Kind::Venue, *room), file)
+                .await?;
         }
         tx.commit().await.map_err(db_err)?;
         // Next week's requests by 民政局's people for its meeting room: the

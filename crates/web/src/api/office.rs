@@ -27,7 +27,9 @@ fn text(v: &Value) -> String {
 }
 
 fn day_of(s: &str, today: time::Date) -> time::Date {
-    parse_date(s.trim()).filter(|d| *d >= today).unwrap_or(today)
+    parse_date(s.trim())
+        .filter(|d| *d >= today)
+        .unwrap_or(today)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -295,7 +297,14 @@ pub(super) async fn decide_bookings(
     };
     let out = st
         .app
-        .decide_bookings(&s.principal, kind_of(&b.kind), &b.ids, approve, &b.note, &ctx)
+        .decide_bookings(
+            &s.principal,
+            kind_of(&b.kind),
+            &b.ids,
+            approve,
+            &b.note,
+            &ctx,
+        )
         .await
         .map_err(WebError::api)?;
     let results: Vec<Value> = out
@@ -315,11 +324,7 @@ pub(super) async fn decide_bookings(
 /// The person's calendar feeds (行事曆訂閱); addresses are shown only
 /// when made.
 pub(super) async fn feeds(State(st): State<AppState>, ApiUser(s): ApiUser) -> ApiResult {
-    let items = st
-        .app
-        .my_feeds(&s.principal)
-        .await
-        .map_err(WebError::api)?;
+    let items = st.app.my_feeds(&s.principal).await.map_err(WebError::api)?;
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
@@ -341,7 +346,12 @@ pub(super) async fn create_feed(
 ) -> ApiResult {
     let item = match (b.kind.as_deref(), b.item_id) {
         (None, _) => None,
-        (Some(k), Some(id)) => Some((Kind::parse(k).ok_or(Error::NotFound).map_err(WebError::api)?, id)),
+        (Some(k), Some(id)) => Some((
+            Kind::parse(k)
+                .ok_or(Error::NotFound)
+                .map_err(WebError::api)?,
+            id,
+        )),
         (Some(_), None) => {
             return Err(WebError::api(Error::invalid(
                 "item_id",
