@@ -114,3 +114,45 @@ test("an agency admin adds a venue with its custodians, and its pages read", asy
     await ctx.close();
   }
 });
+
+test("a custodian adds a photo to the room and staff see it on its week", async () => {
+  // A 2×1 PNG, small as a thumbnail can be.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwMDAAAALBgH/eCJiOAAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  const [ctx, page] = await as("unit_admin");
+  try {
+    await page.click('nav a[href="/items/venues"]');
+    await page.locator("tbody tr", { hasText: "第一會議室" }).locator('a:has-text("編輯")').click();
+    await page.waitForURL(/\/items\/venues\/\d+$/);
+    assert.equal(await page.locator("#photos img").count(), 1, "the demo's photo");
+    await page.setInputFiles("#p-files", { name: "room.png", mimeType: "image/png", buffer: png });
+    await page.click('#photos button:has-text("上傳照片")');
+    await page.waitForURL(/ok=photos/);
+    assert.match(await page.textContent(".flash"), /照片已上傳/);
+    assert.equal(await page.locator("#photos img").count(), 2);
+    await axe(page, "a kept venue with photos");
+    // A text file named .png is refused by what it is.
+    await page.setInputFiles("#p-files", { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just text") });
+    await page.click('#photos button:has-text("上傳照片")');
+    await page.waitForSelector("#p-files-err:not(:empty)");
+    assert.match(await page.textContent("#p-files-err"), /不是 JPEG 或 PNG/);
+  } finally {
+    await ctx.close();
+  }
+  const [sctx, staff] = await as("staff", PHONE);
+  try {
+    await staff.goto(`${demo.base}/venues`);
+    await staff.locator('a:has-text("第一會議室")').first().click();
+    await staff.waitForURL(/\/venues\/\d+/);
+    const widths = await staff.locator(".photos img").evaluateAll((is) => is.map((i) => i.naturalWidth));
+    assert.deepEqual(widths, [480, 2]);
+    // The week's grid scrolls within its box; the page itself is phone wide.
+    assert.equal(await staff.evaluate(() => document.documentElement.scrollWidth), PHONE.width);
+    await axe(staff, "a venue's week with photos at phone width");
+    await staff.screenshot({ path: join(shots, "venue-photos-phone.png"), fullPage: true });
+  } finally {
+    await sctx.close();
+  }
+});
