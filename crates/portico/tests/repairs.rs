@@ -816,3 +816,88 @@ async fn a_venues_keeper_adds_photos_its_borrowers_see_them_and_others_do_not() 
         .await;
     assert_eq!((st, bytes.as_slice()), (200, PNG));
 }
+
+#[tokio::test]
+async fn an_agency_admin_keeps_items_through_the_json_api_and_no_one_else_does() {
+    let s = TestServer::start(60).await;
+    let civil = one(
+        &s,
+        "SELECT id FROM org_units WHERE name = '民政局' AND kind = 'agency'",
+    )
+    .await;
+    let mut admin = s.signed_in("civil_admin").await;
+    let csrf = admin.csrf().await;
+    // A venue, its numbers sent as JSON numbers.
+    let venue = serde_json::json!({
+        "location": "永華市政中心", "floor": "3樓", "name": "小型會議室", "agency_id": civil,
+        "capacity": 12, "open_from": 8, "open_until": 18, "open_days": "1111100",
+        "public": true, "borrowers": "agency", "custodian": "clerk",
+    });
+    let (st, made) = admin.api_post("/items/venues", &csrf, venue.clone()).await;
+    assert_eq!(st, 200, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    // A repair type with its places and staff.
+    let (st, made) = admin
+        .api_post(
+            "/items/repair-types",
+            &csrf,
+            serde_json::json!({
+                "name": "飲水機維修", "agency_id": civil, "borrowers": "agency",
+                "places": "永華市政中心：1-12", "categories": "漏水\n不出水",
+                "staff": "vendor", "custodian": "clerk",
+            }),
+        )
+        .await;
+    assert_eq!(st, 200, "{made}");
+    let t = made["id"].as_i64().unwrap();
+    let (st, list) = admin.api_get("/items/repair-types").await;
+    assert_eq!(st, 200);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == t),
+        "{list}"
+    );
+    // Bad input is told per field; a second custodian is set with a reason.
+    let (st, e) = admin
+        .api(
+            "PUT",
+            &format!("/items/venues/{id}"),
+            &csrf,
+            Some(serde_json::json!({ "capacity": 0 })),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, _) = admin
+        .api_post(
+            &format!("/items/venues/{id}/custodian"),
+            &csrf,
+            serde_json::json!({ "position": 2, "to": "unit_admin", "reason": "輪值保管" }),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, one_) = admin.api_get(&format!("/items/venues/{id}")).await;
+    assert_eq!(st, 200);
+    assert_eq!(one_["custodian_changes"][0]["reason"], "輪值保管", "{one_}");
+    // Another agency's admin neither reads nor changes nor removes them.
+    let mut edu = s.signed_in("edu_admin").await;
+    let ecsrf = edu.csrf().await;
+    let (st, _) = edu.api_get(&format!("/items/venues/{id}")).await;
+    assert!(st == 403 || st == 404, "{st}");
+    let (st, _) = edu
+        .api("PUT", &format!("/items/venues/{id}"), &ecsrf, Some(venue))
+        .await;
+    assert!(st == 403 || st == 404, "{st}");
+    let (st, _) = edu
+        .api("DELETE", &format!("/items/repair-types/{t}"), &ecsrf, None)
+        .await;
+    assert!(st == 403 || st == 404, "{st}");
+    let (st, _) = admin
+        .api("DELETE", &format!("/items/repair-types/{t}"), &csrf, None)
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = admin.api_get("/items/boats").await;
+    assert_eq!(st, 404);
+}

@@ -22,6 +22,7 @@ mod accounts;
 mod audit;
 mod clients;
 mod contacts;
+mod items;
 mod office;
 mod org;
 mod outbox;
@@ -32,6 +33,7 @@ use accounts::*;
 use audit::*;
 use clients::*;
 use contacts::*;
+use items::*;
 use office::*;
 use org::*;
 use outbox::*;
@@ -163,6 +165,12 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("post", "/repairs/{id}/reply", post(reply)),
         ("post", "/repairs/{id}/rate", post(rate)),
         ("post", "/repairs/{id}/return", post(give_back)),
+        ("get", "/items/{kind}", get(kept)),
+        ("post", "/items/{kind}", post(create)),
+        ("get", "/items/{kind}/{id}", get(one)),
+        ("put", "/items/{kind}/{id}", put(update)),
+        ("delete", "/items/{kind}/{id}", delete(remove)),
+        ("post", "/items/{kind}/{id}/custodian", post(custodian)),
     ]
 }
 
