@@ -206,8 +206,12 @@ fn fe(field: &'static str, message: Msg) -> FieldError {
     FieldError { field, message }
 }
 
+/// How far ahead a booking may be made: a year.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
 /// Checks a span against the item's opening: a real date, whole hours in
-/// order, open that day, within the hours, and not begun yet.
+/// order, open that day, within the hours, not begun yet, and at most a
+/// year ahead.
 pub fn check_span(
     date: &str,
     from: &str,
@@ -277,6 +281,22 @@ pub fn check_span(
             Msg::new(
                 "只能借用尚未開始的時段",
                 "Only hours that have not begun can be booked",
+            ),
+        ));
+    }
+    let last = today(now) + Duration::days(MAX_DAYS_AHEAD);
+    if d > last {
+        errs.push(fe(
+            "date",
+            Msg::owned(
+                format!(
+                    "最遠只能登記一年內的時段（{} 以前）",
+                    crate::time::date_str(last)
+                ),
+                format!(
+                    "Bookings go at most a year ahead (until {})",
+                    crate::time::date_str(last)
+                ),
             ),
         ));
     }

@@ -54,7 +54,13 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
         return None;
     }
     let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+    let year: i32 = y.parse().ok()?;
+    // Years a person means: far ones would overflow the arithmetic on them
+    // (a week after 9999-12-31 is no date at all).
+    if !(1900..=2200).contains(&year) {
+        return None;
+    }
+    time::Date::from_calendar_date(year, month, d.parse().ok()?).ok()
 }
 
 /// The start of a Taipei calendar day, as UTC.

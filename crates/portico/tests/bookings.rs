@@ -658,3 +658,57 @@ async fn a_venues_only_custodian_is_not_disabled_until_another_keeps_it() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_venue_not_public_is_hidden_from_borrowers_and_kept_by_its_keepers() {
+    let s = TestServer::start(60).await;
+    let civil = agency(&s, "民政局").await;
+    let civil_admin = s.principal_of("civil_admin").await;
+    let mut input = room(civil);
+    input.public = false;
+    let id = s
+        .app
+        .create_venue(&civil_admin, &input, "clerk", &ctx())
+        .await
+        .unwrap();
+    // 是否公開 否: not offered, not booked, no photos or feed for borrowers.
+    let staff = s.principal_of("staff").await;
+    let listed = s.app.borrowable_venues(&staff, "").await.unwrap();
+    assert!(!listed.iter().any(|v| v.id == id), "not offered");
+    let day = weekday_ahead(&s);
+    assert!(matches!(
+        s.app
+            .request_venue(&staff, id, &request(&day, "9", "10", "5"), &ctx())
+            .await,
+        Err(Error::NotFound)
+    ));
+    assert!(s.app.item_photo_places(&staff, Kind::Venue, id).await.is_err());
+    // Its keepers still see and manage it.
+    let clerk = s.principal_of("clerk").await;
+    assert!(!s.app.venue_kept(&clerk, id).await.unwrap().public);
+    assert!(s.app.item_photo_places(&clerk, Kind::Venue, id).await.is_ok());
+    // Made public, it is offered.
+    input.public = true;
+    s.app.update_venue(&civil_admin, id, &input, &ctx()).await.unwrap();
+    let listed = s.app.borrowable_venues(&staff, "").await.unwrap();
+    assert!(listed.iter().any(|v| v.id == id));
+    // A listed agency that is no agency is the form's fault, on its field.
+    input.borrowers = "agency_and".into();
+    input.agencies = vec![999_999];
+    let Err(Error::Invalid(e)) = s.app.update_venue(&civil_admin, id, &input, &ctx()).await else {
+        panic!("an unknown agency is refused");
+    };
+    assert_eq!(e[0].field, "agencies");
+    // A year ahead at most.
+    let far = portico_core::time::date_str(
+        portico_core::booking::today(s.app.now()) + Duration::days(400),
+    );
+    let Err(Error::Invalid(e)) = s
+        .app
+        .request_venue(&staff, id, &request(&far, "9", "10", "5"), &ctx())
+        .await
+    else {
+        panic!("too far ahead");
+    };
+    assert!(e.iter().any(|f| f.message.zh.contains("一年內")), "{e:?}");
+}

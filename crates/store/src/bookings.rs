@@ -171,7 +171,26 @@ pub async fn update_venue(c: &mut Conn, k: &Keeper, v: &Venue, now: OffsetDateTi
     set_agencies(c, Kind::Venue, k.id(), &v.agencies).await
 }
 
+/// The agencies an item lends to besides its own (指定機關), each an
+/// agency of the tree: an id that names none is the form's fault, told on
+/// its field.
 async fn set_agencies(c: &mut Conn, kind: Kind, id: i64, agencies: &[i64]) -> Result<()> {
+    for a in agencies {
+        let found = sqlx::query("SELECT 1 AS one FROM org_units WHERE id = $1 AND kind = 'agency'")
+            .bind(*a)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+        if found.is_none() {
+            return Err(Error::invalid(
+                "agencies",
+                Msg::owned(
+                    format!("指定機關中有不存在的機關（編號 {a}），請重新選擇"),
+                    format!("No agency has the number {a}; choose the agencies again"),
+                ),
+            ));
+        }
+    }
     sqlx::query("DELETE FROM item_agencies WHERE kind = $1 AND item_id = $2")
         .bind(kind.as_str())
         .bind(id)
@@ -236,8 +255,12 @@ pub(crate) fn kept_by(b: &mut SqlBuf, kind: Kind, alias: &str, me: AccountId, ro
     b.push(")");
 }
 
-/// Only the items of `alias` a person of agency `a` may borrow.
+/// Only the items of `alias` a person of agency `a` may borrow: public
+/// ones (是否公開; a repair type has no such flag) lent to their agency.
 pub(crate) fn borrowable_by(b: &mut SqlBuf, kind: Kind, alias: &str, a: i64) {
+    if kind != Kind::Repair {
+        b.push(&format!(" AND {alias}.public = 1"));
+    }
     b.push(&format!(" AND ({alias}.borrowers = 'city' OR {alias}.agency_id = "))
         .i(a)
         .push(&format!(

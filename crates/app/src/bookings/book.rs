@@ -67,12 +67,15 @@ impl App {
     ) -> Result<(VenueRow, portico_store::accounts::Account)> {
         let v = store::venue(c, id).await?.ok_or(Error::NotFound)?;
         let me = self.borrower(c, actor).await?;
-        if !may_borrow(
-            v.borrowers,
-            v.agency_id,
-            &v.agencies,
-            me.agency_id.map(|a| a.0),
-        ) {
+        // 是否公開 否: only its keepers see it.
+        if !v.public
+            || !may_borrow(
+                v.borrowers,
+                v.agency_id,
+                &v.agencies,
+                me.agency_id.map(|a| a.0),
+            )
+        {
             return Err(Error::NotFound);
         }
         Ok((v, me))

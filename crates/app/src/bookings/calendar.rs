@@ -49,9 +49,11 @@ impl App {
         let lends = match kind {
             Kind::Venue => store::venue(&mut c, id)
                 .await?
+                .filter(|v| v.public)
                 .map(|v| (v.borrowers, v.agency_id, v.agencies)),
             Kind::Car => store::car(&mut c, id)
                 .await?
+                .filter(|v| v.public)
                 .map(|v| (v.borrowers, v.agency_id, v.agencies)),
             Kind::Driver | Kind::Repair => None,
         };

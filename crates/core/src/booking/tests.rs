@@ -89,6 +89,26 @@ fn only_hours_not_yet_begun_are_booked() {
 }
 
 #[test]
+fn a_booking_goes_at_most_a_year_ahead_and_far_years_are_no_dates() {
+    let open = Opening::OFFICE;
+    // NOW is Friday 2026-12-04: a year ahead is 2027-12-05.
+    assert!(
+        request("2027-12-03", "9", "10", "1")
+            .check(&open, 30, NOW)
+            .is_ok()
+    );
+    let e = request("2027-12-07", "9", "10", "1")
+        .check(&open, 30, NOW)
+        .unwrap_err();
+    let Error::Invalid(v) = e else { panic!() };
+    assert!(v[0].message.zh.contains("一年內"), "{:?}", v[0].message);
+    // 9999-12-31 would overflow the week after it: it is not a date here.
+    assert_eq!(crate::time::parse_date("9999-12-31"), None);
+    assert_eq!(crate::time::parse_date("1899-12-31"), None);
+    assert!(crate::time::parse_date("2200-01-01").is_some());
+}
+
+#[test]
 fn more_people_than_the_venue_holds_are_refused() {
     let e = request("2026-12-07", "9", "10", "31")
         .check(&Opening::OFFICE, 30, NOW)
