@@ -112,10 +112,16 @@ fn expand_floor(token: &str) -> Result<Vec<String>, Msg> {
     if let Some((a, b)) = token.split_once(['-', '–', '~', '～'])
         && let (Ok(a), Ok(b)) = (a.trim().parse::<i32>(), b.trim().parse::<i32>())
     {
-        if a > b || b - a >= MAX_FLOORS as i32 {
+        if a > b {
             return Err(Msg::owned(
-                format!("「{token}」的範圍不正確（由小到大）"),
+                format!("「{token}」的範圍不正確，請由低樓層寫到高樓層"),
                 format!("“{token}” is not a range from low to high"),
+            ));
+        }
+        if b - a >= MAX_FLOORS as i32 {
+            return Err(Msg::owned(
+                format!("「{token}」超過 {MAX_FLOORS} 層"),
+                format!("“{token}” is more than {MAX_FLOORS} floors"),
             ));
         }
         return Ok((a..=b).map(|n| n.to_string()).collect());
@@ -228,6 +234,21 @@ impl RepairTypeInput {
             "borrowers",
             Msg::new("請選擇允許報修機關", "Choose who may report"),
         );
+        said(
+            &mut errs,
+            "agencies",
+            Msg::new(
+                "請加入至少一個可報修的其他機關",
+                "Add at least one other agency that may report",
+            ),
+        );
+        if self.name.trim().is_empty() {
+            said(
+                &mut errs,
+                "name",
+                Msg::new("請輸入報修類型名稱", "Name the repair type"),
+            );
+        }
         let places = parse_places(&self.places).unwrap_or_else(|m| {
             errs.push(fe("places", m));
             Vec::new()

@@ -682,14 +682,27 @@ async fn a_venue_not_public_is_hidden_from_borrowers_and_kept_by_its_keepers() {
             .await,
         Err(Error::NotFound)
     ));
-    assert!(s.app.item_photo_places(&staff, Kind::Venue, id).await.is_err());
+    assert!(
+        s.app
+            .item_photo_places(&staff, Kind::Venue, id)
+            .await
+            .is_err()
+    );
     // Its keepers still see and manage it.
     let clerk = s.principal_of("clerk").await;
     assert!(!s.app.venue_kept(&clerk, id).await.unwrap().public);
-    assert!(s.app.item_photo_places(&clerk, Kind::Venue, id).await.is_ok());
+    assert!(
+        s.app
+            .item_photo_places(&clerk, Kind::Venue, id)
+            .await
+            .is_ok()
+    );
     // Made public, it is offered.
     input.public = true;
-    s.app.update_venue(&civil_admin, id, &input, &ctx()).await.unwrap();
+    s.app
+        .update_venue(&civil_admin, id, &input, &ctx())
+        .await
+        .unwrap();
     let listed = s.app.borrowable_venues(&staff, "").await.unwrap();
     assert!(listed.iter().any(|v| v.id == id));
     // A listed agency that is no agency is the form's fault, on its field.

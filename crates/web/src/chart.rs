@@ -51,6 +51,18 @@ fn axis_top(max: i64) -> i64 {
     }
 }
 
+/// How many steps the axis has up to `top` (1, 2 or 5 × 10ⁿ), each a
+/// whole figure: one a unit up to 5, then five or four.
+fn ticks(top: i64) -> i64 {
+    if top <= 5 {
+        top.max(1)
+    } else if top % 5 == 0 {
+        5
+    } else {
+        4
+    }
+}
+
 fn open(out: &mut String, id: &str, w: i64, h: i64, title: &str, desc: &str) {
     let _ = write!(
         out,
@@ -92,10 +104,11 @@ pub fn columns(id: &str, title: &str, desc: &str, series: &[Series<'_>], bars: &
     let mut out = String::new();
     open(&mut out, id, w, h, title, desc);
     legend(&mut out, series, left, 18);
-    // The axis and four grid lines with their figures.
-    for i in 0..=4 {
-        let v = top_v * i / 4;
-        let y = top + plot_h - plot_h * i / 4;
+    // The axis and its grid lines, each at a whole figure.
+    let ticks = ticks(top_v);
+    for i in 0..=ticks {
+        let v = top_v * i / ticks;
+        let y = top + plot_h - plot_h * i / ticks;
         let _ = write!(
             out,
             r##"<line x1="{left}" y1="{y}" x2="{}" y2="{y}" stroke="{}" stroke-width="1"/><text x="{}" y="{}" font-size="12" text-anchor="end" fill="#1f2937">{v}</text>"##,
@@ -231,6 +244,37 @@ mod tests {
         assert_eq!(axis_top(11), 20);
         assert_eq!(axis_top(200), 200);
         assert_eq!(axis_top(201), 500);
+    }
+
+    #[test]
+    fn the_axis_steps_by_whole_figures_never_twice_the_same() {
+        for top in [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] {
+            let n = ticks(top);
+            assert_eq!(top % n, 0, "{top} in {n} steps");
+            let figures: Vec<i64> = (0..=n).map(|i| top * i / n).collect();
+            let mut seen = figures.clone();
+            seen.dedup();
+            assert_eq!(seen, figures, "{top}");
+        }
+        let svg = columns(
+            "c",
+            "t",
+            "d",
+            &S,
+            &[Bar {
+                label: "x".into(),
+                values: vec![1, 1],
+            }],
+        );
+        // Up to 2: the axis reads 0, 1, 2 once each.
+        for v in 0..=2 {
+            assert_eq!(
+                svg.matches(&format!(r##"text-anchor="end" fill="#1f2937">{v}</text>"##))
+                    .count(),
+                1,
+                "{svg}"
+            );
+        }
     }
 
     #[test]

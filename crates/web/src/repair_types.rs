@@ -355,7 +355,24 @@ async fn status(
     let err = |e| WebError::page(e, lang);
     let kind = st.app.repair_type_kept(p, id).await.map_err(err)?;
     let (from, until) = period(&q, st.app.now());
-    let (stats, errs, code) = match st.app.repair_stats(p, id, (from, until)).await {
+    // A typed date that is no date is told as such, not read as the default.
+    let unread: Vec<FieldError> = [("from", &q.from), ("until", &q.until)]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty() && parse_date(v.trim()).is_none())
+        .map(|(field, _)| FieldError {
+            field,
+            message: Msg::new(
+                "請輸入正確的日期（如 2026-12-31）",
+                "Enter a real date (such as 2026-12-31)",
+            ),
+        })
+        .collect();
+    let checked = if unread.is_empty() {
+        st.app.repair_stats(p, id, (from, until)).await
+    } else {
+        Err(Error::Invalid(unread))
+    };
+    let (stats, errs, code) = match checked {
         Ok(x) => (x, vec![], StatusCode::OK),
         Err(Error::Invalid(e)) => (
             RepairStats::empty(from, until),

@@ -29,8 +29,8 @@ pub fn router() -> Router<AppState> {
 pub(crate) fn flash_of(code: Option<&str>, n: u32) -> Option<Msg> {
     Some(match code? {
         "requested" => Msg::new(
-            "申請已送出，將由場地保管人審核，結果會以電子郵件通知",
-            "Sent; the venue's custodian reviews it and you are mailed the result",
+            "申請已送出，將由保管人審核，結果會以電子郵件通知",
+            "Sent; its custodian reviews it and you are mailed the result",
         ),
         "cancelled" => Msg::new("申請已取消", "The booking is cancelled"),
         "approved" => Msg::owned(format!("已核准 {n} 筆申請"), format!("{n} approved")),

@@ -76,7 +76,17 @@ impl App {
         custodian: &str,
     ) -> Result<(T, ItemMaker, accounts::Account)> {
         let mut c = self.db.read().await?;
-        let keeper = self.custodian_by_login(&mut c, custodian).await;
+        let keeper = if custodian.trim().is_empty() {
+            Err(Error::invalid(
+                "custodian",
+                Msg::new(
+                    "請輸入第一位保管人的帳號",
+                    "Enter the first custodian's login",
+                ),
+            ))
+        } else {
+            self.custodian_by_login(&mut c, custodian).await
+        };
         let (v, keeper) = match (checked, keeper) {
             (Ok(v), Ok(k)) => (v, k),
             (Err(Error::Invalid(mut e)), Err(Error::Invalid(k))) => {

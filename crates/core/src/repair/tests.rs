@@ -29,6 +29,8 @@ fn a_place_without_floors_or_twice_or_a_backwards_range_says_what_to_write() {
     assert!(e.zh.contains("重複"), "{}", e.zh);
     let e = parse_places("A：9-3").unwrap_err();
     assert!(e.zh.contains("範圍不正確"), "{}", e.zh);
+    let e = parse_places("A：1-500").unwrap_err();
+    assert!(e.zh.contains("超過 200 層"), "{}", e.zh);
     assert!(parse_places("  \n").unwrap_err().zh.contains("至少"));
     assert!(parse_places("A：<b>").is_err());
 }
