@@ -725,3 +725,43 @@ async fn a_venue_not_public_is_hidden_from_borrowers_and_kept_by_its_keepers() {
     };
     assert!(e.iter().any(|f| f.message.zh.contains("一年內")), "{e:?}");
 }
+
+#[tokio::test]
+async fn the_borrowing_unit_is_the_agency_unless_a_unit_the_person_belongs_to_is_chosen() {
+    let s = TestServer::start(60).await;
+    let room = civil_room(&s).await;
+    let staff = s.principal_of("staff").await;
+    let units = s.app.borrowing_units(&staff).await.unwrap();
+    assert!(
+        units.len() >= 2,
+        "the agency and the person's unit: {units:?}"
+    );
+    assert_eq!(units[0].1, "民政局", "the agency first");
+    let (own, own_name) = units.last().unwrap().clone();
+    let day = weekday_ahead(&s);
+    let mut r = request(&day, "14", "15", "5");
+    r.unit_id = Some(own);
+    let id = s.app.request_venue(&staff, room, &r, &ctx()).await.unwrap();
+    let unit = count(&s, &format!("SELECT unit_id FROM bookings WHERE id = {id}")).await;
+    assert_eq!(unit, own, "{own_name}");
+    // A unit of another agency is refused on its field.
+    let edu = agency(&s, "教育局").await;
+    r.unit_id = Some(edu);
+    r.from = "15".into();
+    r.until = "16".into();
+    let Err(Error::Invalid(e)) = s.app.request_venue(&staff, room, &r, &ctx()).await else {
+        panic!("another agency is not the person's");
+    };
+    assert_eq!(e[0].field, "unit_id");
+    assert!(e[0].message.zh.contains("借用單位須為"), "{e:?}");
+    // The page offers the choice.
+    let mut page = s.signed_in("staff").await;
+    let (st, html) = page
+        .get(&format!("/venues/{room}?date={day}&from=9&until=10"))
+        .await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains(r#"name="unit_id""#) && html.contains(&own_name),
+        "{html}"
+    );
+}

@@ -151,7 +151,7 @@ async fn car_page(
     .ok();
     let drivers = st.app.free_drivers(p, id, span).await.map_err(err)?;
     let this_week = week.monday <= portico_core::booking::week_start(today);
-    let unit = st.app.borrower_agency_name(p).await.map_err(err)?;
+    let units = st.app.borrowing_units(p).await.map_err(err)?;
     render_as(
         CarPage {
             c: Chrome::of(&s.0, "cars"),
@@ -159,7 +159,7 @@ async fn car_page(
             form,
             drivers,
             span_known: span.is_some(),
-            unit,
+            units,
             registrant: format!("{}（{}）", p.name(), p.login()),
             this_week,
             errs: Errors::new(errs, lang),
@@ -184,6 +184,7 @@ struct BookForm {
     people: String,
     purpose: String,
     destination: String,
+    unit_id: String,
 }
 
 async fn book(
@@ -202,7 +203,7 @@ async fn book(
         driver_id: f.driver_id.trim().parse().ok(),
         phone: f.phone.clone(),
         ext: f.ext.clone(),
-        unit_id: None,
+        unit_id: f.unit_id.trim().parse().ok(),
         purpose: f.purpose.clone(),
         people: f.people.clone(),
         destination: f.destination.clone(),
@@ -218,6 +219,7 @@ async fn book(
                 });
             }
             let form = CarRequestForm {
+                unit_id: input.unit_id.unwrap_or(0),
                 with_driver: f.with_driver == "yes",
                 driver_id: input.driver_id.unwrap_or(0),
                 date: f.date,

@@ -155,9 +155,9 @@ async fn venue_page(
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let this_week = week.monday <= portico_core::booking::week_start(today);
-    let unit = st
+    let units = st
         .app
-        .borrower_agency_name(&s.0.principal)
+        .borrowing_units(&s.0.principal)
         .await
         .map_err(|e| WebError::page(e, lang))?;
     let photos = st
@@ -171,7 +171,7 @@ async fn venue_page(
             photos,
             week,
             form,
-            unit,
+            units,
             registrant: format!("{}（{}）", s.0.principal.name(), s.0.principal.login()),
             this_week,
             errs: Errors::new(errs, lang),
@@ -194,6 +194,7 @@ struct BookForm {
     people: String,
     host: String,
     purpose: String,
+    unit_id: String,
 }
 
 async fn book(
@@ -210,7 +211,7 @@ async fn book(
         until: f.until.clone(),
         phone: f.phone.clone(),
         ext: f.ext.clone(),
-        unit_id: None,
+        unit_id: f.unit_id.trim().parse().ok(),
         people: f.people.clone(),
         host: f.host.clone(),
         purpose: f.purpose.clone(),
@@ -227,6 +228,7 @@ async fn book(
                 });
             }
             let form = RequestForm {
+                unit_id: input.unit_id.unwrap_or(0),
                 date: f.date,
                 from: f.from,
                 until: f.until,

@@ -403,6 +403,26 @@ impl App {
         })
     }
 
+    /// The 借用單位 a person may choose: their agency first, then each unit
+    /// of it down to their own (what `borrowing_unit` accepts).
+    pub async fn borrowing_units(&self, actor: &Principal) -> Result<Vec<(i64, String)>> {
+        let mut c = self.db.read().await?;
+        let me = self.borrower(&mut c, actor).await?;
+        let Some(agency) = me.agency_id else {
+            return Ok(Vec::new());
+        };
+        let mut units: Vec<orgs::OrgUnit> = orgs::list_all(&mut c)
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.id == agency
+                    || (u.enabled && u.agency_id == Some(agency) && u.path.contains(&me.unit_path))
+            })
+            .collect();
+        units.sort_by_key(|u| u.path.depth());
+        Ok(units.into_iter().map(|u| (u.id.0, u.name)).collect())
+    }
+
     /// The name of the person's agency, the 借用單位 of their requests.
     pub async fn borrower_agency_name(&self, actor: &Principal) -> Result<String> {
         let mut c = self.db.read().await?;

@@ -98,6 +98,8 @@ pub(super) struct RequestBody {
     with_driver: Value,
     driver_id: Option<i64>,
     destination: Value,
+    /// 借用單位: the person's agency unless a unit of it they belong to.
+    unit_id: Option<i64>,
 }
 
 /// Asks for a venue (場地借用申請): the custodians are mailed.
@@ -114,7 +116,7 @@ pub(super) async fn request_venue(
         until: text(&b.until),
         phone: text(&b.phone),
         ext: text(&b.ext),
-        unit_id: None,
+        unit_id: b.unit_id,
         people: text(&b.people),
         host: text(&b.host),
         purpose: text(&b.purpose),
@@ -190,7 +192,7 @@ pub(super) async fn request_car(
         driver_id: b.driver_id,
         phone: text(&b.phone),
         ext: text(&b.ext),
-        unit_id: None,
+        unit_id: b.unit_id,
         purpose: text(&b.purpose),
         people: text(&b.people),
         destination: text(&b.destination),

@@ -47,6 +47,8 @@ pub fn span_query(s: &Span) -> String {
 /// The car request form as typed (or prefilled from the grid).
 #[derive(Debug, Clone, Default)]
 pub struct CarRequestForm {
+    /// 借用單位 chosen (0: the person's agency).
+    pub unit_id: i64,
     pub date: String,
     pub from: String,
     pub until: String,
@@ -68,7 +70,8 @@ pub struct CarPage {
     /// The drivers offered: free for the whole span asked, when one is.
     pub drivers: Vec<DriverBrief>,
     pub span_known: bool,
-    pub unit: String,
+    /// The 借用單位 the person may choose, their agency first.
+    pub units: Vec<(i64, String)>,
     pub registrant: String,
     pub this_week: bool,
     pub errs: Errors,

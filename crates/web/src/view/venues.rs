@@ -11,6 +11,8 @@ use portico_store::bookings::{Booking, VenueRow};
 /// The request form as typed (or prefilled from the grid).
 #[derive(Debug, Clone, Default)]
 pub struct RequestForm {
+    /// 借用單位 chosen (0: the person's agency).
+    pub unit_id: i64,
     pub date: String,
     pub from: String,
     pub until: String,
@@ -53,8 +55,8 @@ pub struct VenuePage {
     pub photos: Vec<i64>,
     pub week: Week<VenueRow>,
     pub form: RequestForm,
-    /// The person's agency: the 借用單位.
-    pub unit: String,
+    /// The 借用單位 the person may choose, their agency first.
+    pub units: Vec<(i64, String)>,
     pub registrant: String,
     /// The week shown is this one: no earlier week to go back to.
     pub this_week: bool,
