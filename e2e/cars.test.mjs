@@ -118,6 +118,18 @@ test("an agency admin adds a driver and a car that goes with them", async () => 
     await page.click('#info button:has-text("儲存")');
     await page.waitForURL(/\/items\/cars\/\d+\?ok=created/);
     assert.match(await page.textContent("h1"), /BXE-5566/);
+    // A photo of it, as its keeper adds one.
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    await page.setInputFiles("#p-files", { name: "car.png", mimeType: "image/png", buffer: png });
+    await page.click('#photos button:has-text("上傳照片")');
+    await page.waitForURL(/ok=photos/);
+    assert.equal(await page.locator("#photos img").count(), 1);
+    // The 指定機關 list can be filtered by name (the box shows with script).
+    await page.fill('input[data-filter-for="v-agencies"]', "教育");
+    assert.ok((await page.locator("#v-agencies option:visible").count()) >= 1);
     await axe(page, "a kept car");
     await page.screenshot({ path: join(shots, "car-kept.png"), fullPage: true });
   } finally {

@@ -37,6 +37,8 @@ fn flash_of(code: Option<&str>, driver: bool) -> Option<Msg> {
         ("custodian", _) => Msg::new("已設置，異動已記錄", "Set; the change is recorded"),
         ("removed", false) => Msg::new("公務車已刪除", "The car is removed"),
         ("removed", true) => Msg::new("司機已刪除", "The driver is removed"),
+        ("photos", _) => Msg::new("照片已上傳", "The photos are uploaded"),
+        ("photo_removed", _) => Msg::new("照片已刪除", "The photo is removed"),
         _ => return None,
     })
 }
@@ -152,9 +154,15 @@ async fn car_page(
     let drivers = st.app.free_drivers(p, id, span).await.map_err(err)?;
     let this_week = week.monday <= portico_core::booking::week_start(today);
     let units = st.app.borrowing_units(p).await.map_err(err)?;
+    let photos = st
+        .app
+        .item_photo_places(p, Kind::Car, id)
+        .await
+        .map_err(err)?;
     render_as(
         CarPage {
             c: Chrome::of(&s.0, "cars"),
+            photos,
             week,
             form,
             drivers,
@@ -473,6 +481,14 @@ async fn car_form_in(
         .as_ref()
         .map(|v| (Kind::Car, v.id, v.agency_id, v.agency_name.clone()));
     let a = around(st, s, item, &range).await.map_err(err)?;
+    let photos = match id {
+        Some(id) => st
+            .app
+            .item_photo_places(&s.0.principal, Kind::Car, id)
+            .await
+            .map_err(err)?,
+        None => vec![],
+    };
     let form = form.unwrap_or_else(|| match &car {
         Some(v) => CarForm::of(v),
         None => CarForm {
@@ -489,6 +505,7 @@ async fn car_form_in(
         CarFormPage {
             c: Chrome::of(&s.0, "items-cars").with_flash(flash),
             item_path: id.map(|i| format!("/items/cars/{i}")).unwrap_or_default(),
+            photos,
             car,
             form,
             makers: a.makers,

@@ -65,6 +65,8 @@ pub struct CarRequestForm {
 #[template(path = "cars/car.html")]
 pub struct CarPage {
     pub c: Chrome,
+    /// The car's photos (their places).
+    pub photos: Vec<i64>,
     pub week: Week<CarRow>,
     pub form: CarRequestForm,
     /// The drivers offered: free for the whole span asked, when one is.
@@ -181,6 +183,8 @@ pub struct CarFormPage {
     pub changes: Vec<portico_store::bookings::CustodianChange>,
     pub records: Vec<Booking>,
     pub item_path: String,
+    /// The car's photos (their places), for 照片.
+    pub photos: Vec<i64>,
     pub manager: bool,
     pub rec_from: String,
     pub rec_until: String,
