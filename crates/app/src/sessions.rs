@@ -129,9 +129,7 @@ impl App {
             return Ok(None);
         }
         let grants = roles::of_account(&mut c, a.id).await?;
-        let repairs = !portico_store::bookings::staffed_by(&mut c, a.id)
-            .await?
-            .is_empty();
+        let repairs = portico_store::bookings::is_repair_staff(&mut c, a.id).await?;
         drop(c);
         let mut last_seen = s.last_seen_at;
         if now - s.last_seen_at >= Duration::minutes(1) {

@@ -8,7 +8,6 @@ use crate::support::Pairs;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_app::access::Upload;
@@ -173,14 +172,7 @@ async fn photo(
         .item_photo(&s.0.principal, kind, id, n)
         .await
         .map_err(|e| WebError::page(e, lang))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, f.file.kind.content_type().to_owned()),
-            (header::CACHE_CONTROL, "private, max-age=300".to_owned()),
-        ],
-        f.bytes,
-    )
-        .into_response())
+    Ok(crate::support::photo(f, "private, max-age=300"))
 }
 
 /// The kind a path names, or not found.

@@ -10,7 +10,7 @@ use crate::view::*;
 use crate::{AppState, WebError};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_core::repair::{MAX_PHOTO, MAX_PHOTOS, RepairState, ReportInput};
@@ -187,7 +187,7 @@ async fn new_report(
         .me(&s.0)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    let form = ReportForm {
+    let form = ReportInput {
         phone: me.account.office_phone,
         ..Default::default()
     };
@@ -198,7 +198,7 @@ async fn report_page(
     st: &AppState,
     s: &Signed,
     id: i64,
-    form: ReportForm,
+    form: ReportInput,
     error: String,
     errs: Vec<FieldError>,
     status: StatusCode,
@@ -235,23 +235,16 @@ async fn report(
     let lang = s.lang();
     let (fields, photos) = crate::items::read_upload_form(mp, lang, "photos", MAX_PHOTOS).await?;
     s.check_csrf(fields.one("_csrf"))?;
-    let form = ReportForm {
+    let form = ReportInput {
         location: fields.one("location").to_owned(),
         floor: fields.one("floor").to_owned(),
         fault: fields.one("fault").to_owned(),
         phone: fields.one("phone").to_owned(),
         ext: fields.one("ext").to_owned(),
     };
-    let input = ReportInput {
-        location: form.location.clone(),
-        floor: form.floor.clone(),
-        fault: form.fault.clone(),
-        phone: form.phone.clone(),
-        ext: form.ext.clone(),
-    };
     match st
         .app
-        .report_repair(&s.0.principal, id, &input, photos, &ctx)
+        .report_repair(&s.0.principal, id, &form, photos, &ctx)
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/repairs/{r}?ok=reported")).into_response()),
@@ -402,12 +395,5 @@ async fn photo(
         .repair_photo(&s.0.principal, id, n)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, f.file.kind.content_type().to_owned()),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        f.bytes,
-    )
-        .into_response())
+    Ok(crate::support::photo(f, "private, no-store"))
 }

@@ -404,3 +404,19 @@ pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) ->
     )
         .into_response()
 }
+
+/// A stored photo as the answer: its own type, kept privately as `cache`
+/// says.
+pub(crate) fn photo(f: portico_app::files::FileBytes, cache: &str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                f.file.kind.content_type().to_owned(),
+            ),
+            (axum::http::header::CACHE_CONTROL, cache.to_owned()),
+        ],
+        f.bytes,
+    )
+        .into_response()
+}

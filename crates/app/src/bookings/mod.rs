@@ -404,23 +404,24 @@ impl App {
     }
 
     /// The 借用單位 a person may choose: their agency first, then each unit
-    /// of it down to their own (what `borrowing_unit` accepts).
+    /// of it down to their own (what `borrowing_unit` accepts), read along
+    /// the person's path rather than the whole tree.
     pub async fn borrowing_units(&self, actor: &Principal) -> Result<Vec<(i64, String)>> {
         let mut c = self.db.read().await?;
         let me = self.borrower(&mut c, actor).await?;
         let Some(agency) = me.agency_id else {
             return Ok(Vec::new());
         };
-        let mut units: Vec<orgs::OrgUnit> = orgs::list_all(&mut c)
-            .await?
-            .into_iter()
-            .filter(|u| {
-                u.id == agency
-                    || (u.enabled && u.agency_id == Some(agency) && u.path.contains(&me.unit_path))
-            })
-            .collect();
-        units.sort_by_key(|u| u.path.depth());
-        Ok(units.into_iter().map(|u| (u.id.0, u.name)).collect())
+        let mut units = Vec::new();
+        for id in me.unit_path.ids() {
+            if id == agency || !units.is_empty() {
+                match orgs::get(&mut c, id).await? {
+                    Some(u) if u.id == agency || u.enabled => units.push((u.id.0, u.name)),
+                    _ => {}
+                }
+            }
+        }
+        Ok(units)
     }
 
     /// The name of the person's agency, the 借用單位 of their requests.

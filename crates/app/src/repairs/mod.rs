@@ -178,7 +178,6 @@ impl App {
 
     /// Does the person repair anything (報修處理狀況回報 is theirs)?
     pub async fn repairs_anything(&self, actor: &Principal) -> Result<bool> {
-        let staffed = items::staffed_by(&mut *self.db.read().await?, actor.account_id()).await?;
-        Ok(!staffed.is_empty())
+        items::is_repair_staff(&mut *self.db.read().await?, actor.account_id()).await
     }
 }

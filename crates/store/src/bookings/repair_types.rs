@@ -294,17 +294,16 @@ pub async fn repair_types(
     })
 }
 
-/// The listed types a person is repair staff of, by name.
-pub async fn staffed_by(c: &mut Conn, a: AccountId) -> Result<Vec<(i64, String)>> {
-    let rows = sqlx::query(
-        "SELECT t.id, t.name FROM repair_staff s JOIN repair_types t ON t.id = s.type_id \
-         WHERE s.account_id = $1 AND t.removed_at IS NULL ORDER BY t.name, t.id",
+/// Is the person repair staff of any listed type? One indexed probe: the
+/// session asks it on every request, for the menu.
+pub async fn is_repair_staff(c: &mut Conn, a: AccountId) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT 1 AS one FROM repair_staff s JOIN repair_types t ON t.id = s.type_id \
+         WHERE s.account_id = $1 AND t.removed_at IS NULL LIMIT 1",
     )
     .bind(a.0)
-    .fetch_all(&mut *c)
+    .fetch_optional(&mut *c)
     .await
     .map_err(db_err)?;
-    rows.iter()
-        .map(|r| Ok((r.i64("id")?, r.text("name")?)))
-        .collect()
+    Ok(r.is_some())
 }

@@ -4,7 +4,7 @@
 //! the keeper's list, form and 處理狀況.
 use super::*;
 use portico_app::repairs::{RepairCase, RepairStats};
-use portico_core::repair::{Place, RepairState, places_text};
+use portico_core::repair::{Place, RepairState, ReportInput, places_text};
 use portico_store::Page;
 use portico_store::bookings::{Custodian, CustodianChange, RepairTypeRow};
 use portico_store::repairs::{RepairRow, Step};
@@ -35,22 +35,13 @@ pub struct RepairTypePage {
     pub query_string: String,
 }
 
-/// The report form as typed.
-#[derive(Debug, Clone, Default)]
-pub struct ReportForm {
-    pub location: String,
-    pub floor: String,
-    pub fault: String,
-    pub phone: String,
-    pub ext: String,
-}
-
 #[derive(Template)]
 #[template(path = "repairs/new.html")]
 pub struct ReportFormPage {
     pub c: Chrome,
     pub kind: RepairTypeRow,
-    pub form: ReportForm,
+    /// The form as typed: the use case's own input.
+    pub form: ReportInput,
     pub reporter: String,
     pub unit: String,
     pub max_photos: usize,
