@@ -17,6 +17,7 @@ use time::Duration;
 mod access;
 mod cars;
 mod certifications;
+mod announcements;
 mod clients;
 mod inspections;
 mod mailboxes;
@@ -624,6 +625,7 @@ impl App {
         self.seed_demo_venues().await?;
         self.seed_demo_cars().await?;
         self.seed_demo_repairs().await?;
+        self.seed_demo_announcements().await?;
         Ok(true)
     }
 }

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod announcements;
 pub mod account;
 pub mod account_flows;
 pub mod accounts;

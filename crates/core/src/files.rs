@@ -3,23 +3,71 @@
 //! stored is the one the content shows.
 use crate::msg::Msg;
 
-/// The kinds a signed form's scan may be (issue 14: PDF, JPEG or PNG).
+/// The kinds of file the portal keeps: a signed form's scan is a PDF,
+/// JPEG or PNG (issue 14); a photo a JPEG or PNG; an announcement's
+/// attachment, a shared file or an official document's attachment may
+/// also be an office document, an archive or plain text (issue 17).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     Pdf,
     Jpeg,
     Png,
+    Odt,
+    Ods,
+    Odp,
+    Docx,
+    Xlsx,
+    Pptx,
+    Doc,
+    Xls,
+    Ppt,
+    Zip,
+    Txt,
+    Csv,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+    pub const ALL: [FileKind; 15] = [
+        FileKind::Pdf,
+        FileKind::Jpeg,
+        FileKind::Png,
+        FileKind::Odt,
+        FileKind::Ods,
+        FileKind::Odp,
+        FileKind::Docx,
+        FileKind::Xlsx,
+        FileKind::Pptx,
+        FileKind::Doc,
+        FileKind::Xls,
+        FileKind::Ppt,
+        FileKind::Zip,
+        FileKind::Txt,
+        FileKind::Csv,
+    ];
+    /// What a scan may be.
+    pub const SCANS: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
     pub fn as_str(self) -> &'static str {
         match self {
             FileKind::Pdf => "pdf",
             FileKind::Jpeg => "jpeg",
             FileKind::Png => "png",
+            FileKind::Odt => "odt",
+            FileKind::Ods => "ods",
+            FileKind::Odp => "odp",
+            FileKind::Docx => "docx",
+            FileKind::Xlsx => "xlsx",
+            FileKind::Pptx => "pptx",
+            FileKind::Doc => "doc",
+            FileKind::Xls => "xls",
+            FileKind::Ppt => "ppt",
+            FileKind::Zip => "zip",
+            FileKind::Txt => "txt",
+            FileKind::Csv => "csv",
         }
+    }
+    pub fn is_image(self) -> bool {
+        matches!(self, FileKind::Jpeg | FileKind::Png)
     }
     pub fn parse(s: &str) -> Option<FileKind> {
         FileKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -29,6 +77,22 @@ impl FileKind {
             FileKind::Pdf => "application/pdf",
             FileKind::Jpeg => "image/jpeg",
             FileKind::Png => "image/png",
+            FileKind::Odt => "application/vnd.oasis.opendocument.text",
+            FileKind::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+            FileKind::Odp => "application/vnd.oasis.opendocument.presentation",
+            FileKind::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::Pptx => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
+            FileKind::Doc => "application/msword",
+            FileKind::Xls => "application/vnd.ms-excel",
+            FileKind::Ppt => "application/vnd.ms-powerpoint",
+            FileKind::Zip => "application/zip",
+            FileKind::Txt => "text/plain; charset=utf-8",
+            FileKind::Csv => "text/csv; charset=utf-8",
         }
     }
     fn extensions(self) -> &'static [&'static str] {
@@ -36,9 +100,26 @@ impl FileKind {
             FileKind::Pdf => &["pdf"],
             FileKind::Jpeg => &["jpg", "jpeg"],
             FileKind::Png => &["png"],
+            FileKind::Odt => &["odt"],
+            FileKind::Ods => &["ods"],
+            FileKind::Odp => &["odp"],
+            FileKind::Docx => &["docx"],
+            FileKind::Xlsx => &["xlsx"],
+            FileKind::Pptx => &["pptx"],
+            FileKind::Doc => &["doc"],
+            FileKind::Xls => &["xls"],
+            FileKind::Ppt => &["ppt"],
+            FileKind::Zip => &["zip"],
+            FileKind::Txt => &["txt"],
+            FileKind::Csv => &["csv"],
         }
     }
-    /// The kind the first bytes show, if any of ours.
+    /// The kind the bytes show, if any of ours. Binary formats by their
+    /// signature: an OpenDocument by the `mimetype` entry it must store
+    /// first, an Office Open XML file by its main part's name, a legacy
+    /// Office file by its main stream's name in the compound file's
+    /// directory. Text has no signature: UTF-8 without NUL is text, and
+    /// the name tells plain text from CSV ([`check_document`]).
     pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
         if bytes.starts_with(b"%PDF-") {
             Some(FileKind::Pdf)
@@ -46,10 +127,65 @@ impl FileKind {
             Some(FileKind::Jpeg)
         } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
             Some(FileKind::Png)
+        } else if bytes.starts_with(b"PK\x03\x04") {
+            Some(sniff_zip(bytes))
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            sniff_compound(bytes)
         } else {
             None
         }
     }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A zip archive: an OpenDocument names its type in the stored `mimetype`
+/// entry right after the first local header (name at 30, content at 38);
+/// an Office Open XML package holds its main part under a known name.
+fn sniff_zip(bytes: &[u8]) -> FileKind {
+    if bytes.get(30..38) == Some(b"mimetype".as_slice()) {
+        let rest = &bytes[38..bytes.len().min(38 + 80)];
+        let odf = [
+            (b"application/vnd.oasis.opendocument.text".as_slice(), FileKind::Odt),
+            (b"application/vnd.oasis.opendocument.spreadsheet".as_slice(), FileKind::Ods),
+            (b"application/vnd.oasis.opendocument.presentation".as_slice(), FileKind::Odp),
+        ];
+        for (m, kind) in odf {
+            // `text` is a prefix of `text-template`: the next byte ends it.
+            if rest.starts_with(m) && !rest.get(m.len()).is_some_and(|b| *b == b'-') {
+                return kind;
+            }
+        }
+    }
+    if contains(bytes, b"[Content_Types].xml") {
+        for (part, kind) in [
+            (b"word/document.xml".as_slice(), FileKind::Docx),
+            (b"xl/workbook.xml".as_slice(), FileKind::Xlsx),
+            (b"ppt/presentation.xml".as_slice(), FileKind::Pptx),
+        ] {
+            if contains(bytes, part) {
+                return kind;
+            }
+        }
+    }
+    FileKind::Zip
+}
+
+/// A compound file (Word 97–2003 and its kin) by its main stream, whose
+/// name the directory holds in UTF-16LE.
+fn sniff_compound(bytes: &[u8]) -> Option<FileKind> {
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    [
+        ("WordDocument", FileKind::Doc),
+        ("Workbook", FileKind::Xls),
+        ("Book", FileKind::Xls),
+        ("PowerPoint Document", FileKind::Ppt),
+    ]
+    .into_iter()
+    .find(|(name, _)| contains(bytes, &utf16(name)))
+    .map(|(_, kind)| kind)
 }
 
 /// The largest scan accepted: 10 MiB, enough for a few pages at 300 dpi.
@@ -91,13 +227,72 @@ pub fn check_upload(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Ms
             ),
         ));
     }
-    let Some(kind) = FileKind::sniff(bytes) else {
+    let Some(kind) = FileKind::sniff(bytes).filter(|k| FileKind::SCANS.contains(k)) else {
         return Err(Msg::new(
             "檔案內容不是 PDF、JPEG 或 PNG，請上傳掃描後的申請書",
             "The file's content is not a PDF, JPEG or PNG; upload the scanned form",
         ));
     };
     named_as(name, kind)
+}
+
+/// What an attachment may be, as people are told it.
+pub const DOCUMENT_KINDS: &str =
+    "PDF、ODF（odt/ods/odp）、Office（docx/xlsx/pptx/doc/xls/ppt）、JPEG、PNG、ZIP、TXT、CSV";
+
+/// Checks a document (an announcement's attachment, a shared file, an
+/// official document's attachment): not empty, not larger than `max`, one
+/// of [`FileKind::ALL`] by its content, and named as what it is. Text
+/// (UTF-8 without NUL) must be named `.txt` or `.csv`. The message names
+/// the file, as several go at once.
+pub fn check_document(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Msg> {
+    let shown = clean_name(name);
+    if bytes.is_empty() {
+        return Err(Msg::owned(
+            format!("「{shown}」是空的檔案，請重新選擇"),
+            format!("“{shown}” is empty; choose the file again"),
+        ));
+    }
+    if bytes.len() > max {
+        return Err(Msg::owned(
+            format!(
+                "「{shown}」過大（{:.1} MB），每個檔案上限為 {} MB",
+                bytes.len() as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+            format!(
+                "“{shown}” is too large ({:.1} MB); each file may be {} MB",
+                bytes.len() as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+        ));
+    }
+    let refused = || {
+        Msg::owned(
+            format!("「{shown}」的內容不是可收的檔案類型；可上傳 {DOCUMENT_KINDS}"),
+            format!("“{shown}” is not a kind of file kept here; upload {DOCUMENT_KINDS}"),
+        )
+    };
+    let kind = match FileKind::sniff(bytes) {
+        Some(k) => k,
+        None if !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() => {
+            let lower = name.trim().to_ascii_lowercase();
+            if lower.ends_with(".csv") {
+                FileKind::Csv
+            } else if lower.ends_with(".txt") {
+                FileKind::Txt
+            } else {
+                return Err(refused());
+            }
+        }
+        None => return Err(refused()),
+    };
+    named_as(name, kind).map_err(|m| {
+        Msg::owned(
+            format!("「{shown}」：{}", m.zh),
+            format!("“{shown}”: {}", m.en),
+        )
+    })
 }
 
 /// The file's name agrees with its content (or has no extension).
@@ -217,6 +412,67 @@ mod tests {
                 .contains("過大")
         );
         assert!(check_photo("x.jpg", b"\x89PNG\r\n\x1a\n..", MAX_SCAN).is_err());
+    }
+
+    /// A zip whose first entry is the stored `mimetype` of an OpenDocument.
+    fn odf(mime: &str) -> Vec<u8> {
+        let mut b = b"PK\x03\x04".to_vec();
+        b.resize(30, 0);
+        b.extend_from_slice(b"mimetype");
+        b.extend_from_slice(mime.as_bytes());
+        b.extend_from_slice(b"PK\x03\x04 content.xml");
+        b
+    }
+
+    #[test]
+    fn documents_are_known_by_their_content() {
+        let max = 1024;
+        let odt = odf("application/vnd.oasis.opendocument.text");
+        assert_eq!(check_document("會議.odt", &odt, max), Ok(FileKind::Odt));
+        let ods = odf("application/vnd.oasis.opendocument.spreadsheet");
+        assert_eq!(check_document("表.ods", &ods, max), Ok(FileKind::Ods));
+        // A template is not the document kind it prefixes.
+        let ott = odf("application/vnd.oasis.opendocument.text-template");
+        assert_eq!(FileKind::sniff(&ott), Some(FileKind::Zip));
+        let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml".to_vec();
+        assert_eq!(check_document("a.docx", &docx, max), Ok(FileKind::Docx));
+        let xlsx = b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml".to_vec();
+        assert_eq!(check_document("a.xlsx", &xlsx, max), Ok(FileKind::Xlsx));
+        assert_eq!(
+            check_document("a.zip", b"PK\x03\x04 plain", max),
+            Ok(FileKind::Zip)
+        );
+        let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        doc.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(check_document("舊.doc", &doc, max), Ok(FileKind::Doc));
+        assert_eq!(
+            check_document("名單.csv", "姓名,分機\n王,1234\n".as_bytes(), max),
+            Ok(FileKind::Csv)
+        );
+        assert_eq!(
+            check_document("說明.txt", "說明".as_bytes(), max),
+            Ok(FileKind::Txt)
+        );
+    }
+
+    #[test]
+    fn a_document_named_otherwise_than_its_content_or_unknown_is_refused() {
+        let max = 1024;
+        // An executable, however it is named.
+        let e = check_document("setup.pdf", b"MZ\x90\0\x03\0\0\0", max).unwrap_err();
+        assert!(e.zh.contains("「setup.pdf」的內容不是可收的檔案類型"), "{}", e.zh);
+        // Text named as something else: a script is not a .txt.
+        assert!(check_document("run.sh", b"#!/bin/sh\nrm -rf /", max).is_err());
+        assert!(check_document("page.html", b"<script>alert(1)</script>", max).is_err());
+        // A PDF named .docx.
+        let e = check_document("a.docx", b"%PDF-1.7", max).unwrap_err();
+        assert!(e.zh.starts_with("「a.docx」：檔名為 .docx"), "{}", e.zh);
+        assert!(check_document("空.pdf", b"", max).unwrap_err().zh.contains("空的"));
+        let big = [b"%PDF-1.7".as_slice(), &[b' '; 2048]].concat();
+        assert!(check_document("大.pdf", &big, max).unwrap_err().zh.contains("過大"));
+        // A scan stays a PDF, JPEG or PNG.
+        let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml".to_vec();
+        assert!(check_upload("form.docx", &docx, MAX_SCAN).is_err());
     }
 
     #[test]

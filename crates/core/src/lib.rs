@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod announcement;
 pub mod account;
 pub mod audit;
 pub mod booking;
@@ -23,6 +24,7 @@ pub mod password;
 pub mod permission;
 pub mod repair;
 pub mod request;
+pub mod richtext;
 pub mod settings;
 pub mod sso;
 pub mod text;

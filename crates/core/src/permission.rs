@@ -11,12 +11,14 @@ use crate::org::TreePath;
 mod access;
 mod booking;
 mod certification;
+mod content;
 mod inspection;
 pub use access::{AccessGrant, AppManage, FormDecider, FormSeen};
 pub use booking::{ItemMaker, ItemSeen as KeptItem, Keeper};
 pub use certification::{
     CampaignOwner, CampaignSeen, Certifier, ItemSeen, Reviewing, could_review,
 };
+pub use content::{PostAuthor, PostModerator, PostSeen};
 pub use inspection::{InspectionSeen, Inspector};
 
 #[derive(

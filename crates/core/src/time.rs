@@ -63,6 +63,28 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::from_calendar_date(year, month, d.parse().ok()?).ok()
 }
 
+/// Parses a Taipei time as a `datetime-local` input sends it,
+/// `YYYY-MM-DDTHH:MM` (seconds, and a space for the `T`, allowed).
+pub fn parse_datetime_local(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    let (d, t) = s.split_once(['T', ' '])?;
+    let date = parse_date(d)?;
+    let mut it = t.split(':');
+    let (h, m) = (it.next()?, it.next()?);
+    let sec = it.next().unwrap_or("00");
+    if it.next().is_some() || h.len() != 2 || m.len() != 2 || sec.len() != 2 {
+        return None;
+    }
+    let time = time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?).ok()?;
+    Some(date.with_time(time).assume_offset(TAIPEI))
+}
+
+/// A Taipei time as a `datetime-local` input shows it.
+pub fn datetime_local(t: OffsetDateTime) -> String {
+    let t = t.to_offset(TAIPEI);
+    format!("{}T{:02}:{:02}", date_str(t.date()), t.hour(), t.minute())
+}
+
 /// The start of a Taipei calendar day, as UTC.
 pub fn taipei_day_start(d: time::Date) -> OffsetDateTime {
     d.midnight().assume_offset(TAIPEI)
@@ -71,6 +93,17 @@ pub fn taipei_day_start(d: time::Date) -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_datetime_local_is_taipei_time() {
+        let t = parse_datetime_local("2026-12-05T09:30").unwrap();
+        assert_eq!(t, time::macros::datetime!(2026-12-05 01:30 UTC));
+        assert_eq!(datetime_local(t), "2026-12-05T09:30");
+        assert_eq!(parse_datetime_local("2026-12-05 09:30:15").map(to_millis), Some(to_millis(t) + 15_000));
+        for bad in ["", "2026-12-05", "2026-12-05T9:30", "2026-12-05T24:00", "2026-13-05T09:30", "x"] {
+            assert!(parse_datetime_local(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn display_is_taipei_time() {

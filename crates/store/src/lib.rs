@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod announcements;
 pub mod accounts;
 pub mod audit;
 pub mod bookings;

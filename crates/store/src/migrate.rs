@@ -114,6 +114,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_item_photos.sql"),
         postgres: include_str!("../migrations/postgres/0017_item_photos.sql"),
     },
+    Migration {
+        version: 18,
+        name: "announcements",
+        sqlite: include_str!("../migrations/sqlite/0018_announcements.sql"),
+        postgres: include_str!("../migrations/postgres/0018_announcements.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -331,3 +331,53 @@
     window.setTimeout(ask, 4000);
   }
 })();
+// Announcements (issue 17): the rich-text editor. Without a script the
+// textarea takes plain text or HTML; with one, the editor writes its HTML
+// into the textarea as it changes. The server cleans either to the allowed
+// tags, so the editor is a convenience, not a guard.
+(function () {
+  document.querySelectorAll("[data-rte-for]").forEach(function (box) {
+    var ta = document.getElementById(box.getAttribute("data-rte-for"));
+    var area = box.querySelector(".rte-area");
+    if (!ta || !area || !document.execCommand) { return; }
+    var text = ta.value;
+    if (text.indexOf("<") === -1) {
+      // Plain text becomes paragraphs, escaped as text nodes.
+      text.split(/\n{2,}/).forEach(function (para) {
+        if (!para.trim()) { return; }
+        var p = document.createElement("p");
+        para.split("\n").forEach(function (line, i) {
+          if (i > 0) { p.appendChild(document.createElement("br")); }
+          p.appendChild(document.createTextNode(line));
+        });
+        area.appendChild(p);
+      });
+    } else {
+      // The page holds the server-cleaned HTML: parsed inert, then moved in.
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      while (doc.body.firstChild) { area.appendChild(doc.body.firstChild); }
+    }
+    box.hidden = false;
+    ta.hidden = true;
+    ta.removeAttribute("required");
+    var sync = function () { ta.value = area.innerHTML; };
+    area.addEventListener("input", sync);
+    if (ta.getAttribute("aria-invalid") === "true") { area.setAttribute("aria-invalid", "true"); }
+    box.querySelectorAll(".rte-bar button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        area.focus();
+        var cmd = b.getAttribute("data-cmd");
+        var value = b.getAttribute("data-value");
+        if (cmd === "createLink") {
+          value = window.prompt(b.getAttribute("data-prompt"), "https://");
+          if (!value || !/^(https?:\/\/|mailto:)/i.test(value)) { return; }
+        }
+        document.execCommand("styleWithCSS", false, false);
+        document.execCommand(cmd, false, value);
+        sync();
+      });
+    });
+    var form = ta.form;
+    if (form) { form.addEventListener("submit", sync); }
+  });
+})();

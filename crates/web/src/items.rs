@@ -37,49 +37,27 @@ pub fn router() -> Router<AppState> {
 /// A multipart form's text fields, and its files under `files` (at most
 /// `max` + 1 kept, so one too many is still told).
 pub(crate) async fn read_upload_form(
-    mut mp: Multipart,
+    mp: Multipart,
     lang: portico_core::Lang,
     files: &str,
     max: usize,
 ) -> Result<(Pairs, Vec<Upload>), WebError> {
-    let too_big = || {
-        WebError::page(
-            Error::invalid(
-                "photos",
-                Msg::owned(
-                    format!(
-                        "上傳內容無法讀取，照片可能超過 {} MB",
-                        MAX_PHOTO / 1_048_576
-                    ),
-                    format!(
-                        "The upload could not be read; a photo may exceed {} MB",
-                        MAX_PHOTO / 1_048_576
-                    ),
-                ),
+    let too_big = Error::invalid(
+        "photos",
+        Msg::owned(
+            format!(
+                "上傳內容無法讀取，照片可能超過 {} MB",
+                MAX_PHOTO / 1_048_576
             ),
-            lang,
-        )
-    };
-    let (mut fields, mut uploads) = (Vec::new(), Vec::new());
-    while let Some(field) = mp.next_field().await.map_err(|_| too_big())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == files {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
-            if !(file_name.is_empty() && bytes.is_empty()) && uploads.len() <= max {
-                uploads.push(Upload {
-                    name: file_name,
-                    bytes,
-                });
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(|_| too_big())?;
-        if fields.len() < 40 {
-            fields.push((name, text.chars().take(2_000).collect()));
-        }
-    }
-    Ok((Pairs(fields), uploads))
+            format!(
+                "The upload could not be read; a photo may exceed {} MB",
+                MAX_PHOTO / 1_048_576
+            ),
+        ),
+    );
+    let (fields, mut uploads) =
+        crate::support::read_multipart(mp, lang, &[(files, max)], 2_000, too_big).await?;
+    Ok((fields, uploads.pop().unwrap_or_default()))
 }
 
 /// The keeper's form page of an item, shown again with what was refused

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+mod announcements;
 mod account_flows;
 mod admin;
 mod api;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(items::router())
         .merge(reviews::router())
         .merge(repairs::router())
+        .merge(announcements::router())
         .merge(repair_types::router())
         .merge(signin::router())
         .merge(factors::router())

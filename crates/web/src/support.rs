@@ -385,6 +385,42 @@ impl Pairs {
     }
 }
 
+/// A multipart form's text fields (each cut to `text_max` characters, at
+/// most 40) and its files: for each `(field, max)`, the files sent under
+/// that field, at most `max` + 1 kept so one too many is still told. A
+/// body that cannot be read (past its limit) is refused with `too_big`.
+pub(crate) async fn read_multipart(
+    mut mp: axum::extract::Multipart,
+    lang: Lang,
+    files: &[(&str, usize)],
+    text_max: usize,
+    too_big: Error,
+) -> Result<(Pairs, Vec<Vec<portico_app::access::Upload>>), WebError> {
+    let mut fields = Vec::new();
+    let mut uploads: Vec<Vec<portico_app::access::Upload>> = files.iter().map(|_| Vec::new()).collect();
+    let mut failed = Some(too_big);
+    let mut refuse = move || WebError::page(failed.take().unwrap_or(Error::NotFound), lang);
+    while let Some(field) = mp.next_field().await.map_err(|_| refuse())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(i) = files.iter().position(|(f, _)| *f == name) {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| refuse())?.to_vec();
+            if !(file_name.is_empty() && bytes.is_empty()) && uploads[i].len() <= files[i].1 {
+                uploads[i].push(portico_app::access::Upload {
+                    name: file_name,
+                    bytes,
+                });
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|_| refuse())?;
+        if fields.len() < 40 {
+            fields.push((name, text.chars().take(text_max).collect()));
+        }
+    }
+    Ok((Pairs(fields), uploads))
+}
+
 /// A generated file, shown in the browser (a PDF) or saved.
 pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) -> Response {
     let how = if inline { "inline" } else { "attachment" };
@@ -399,6 +435,36 @@ pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) ->
                     crate::extract::urlencode(&f.name)
                 ),
             ),
+        ],
+        f.bytes,
+    )
+        .into_response()
+}
+
+/// A kept file as a download: an image shown in the page, anything else
+/// saved under its own name. The browser is told not to guess its type and
+/// not to run it.
+pub(crate) fn stored_file(f: portico_app::files::FileBytes) -> Response {
+    let how = if f.file.kind.is_image() { "inline" } else { "attachment" };
+    let ascii: String = f
+        .file
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, f.file.kind.content_type().to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "{how}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    crate::extract::urlencode(&f.file.name)
+                ),
+            ),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (axum::http::header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         f.bytes,
     )

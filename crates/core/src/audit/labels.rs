@@ -293,6 +293,23 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "設置報修類型保管人",
         "Repair type custodian set",
     ),
+    ("announcement.publish", "發布公告", "Announcement posted"),
+    ("announcement.update", "編輯公告", "Announcement edited"),
+    ("announcement.take_down", "下架公告", "Announcement taken down"),
+    ("announcement.delete", "刪除公告", "Announcement deleted"),
+    (
+        "announcement.file_remove",
+        "移除公告附件",
+        "Announcement file removed",
+    ),
+    (
+        "announcement.download",
+        "下載公告附件",
+        "Announcement attachment downloaded",
+    ),
+    ("announcement.comment", "公告留言", "Comment posted"),
+    ("announcement.reply", "回覆留言", "Comment answered"),
+    ("announcement.comment_hide", "移除留言", "Comment removed"),
     ("repair.report", "線上報修", "Fault reported"),
     ("repair.reply", "報修處理狀況回報", "Repair answered"),
     ("repair.rate", "報修評分", "Repair rated"),
@@ -450,6 +467,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("car.", "公務車管理", "Official cars"),
     ("calendar.", "行事曆訂閱", "Calendar feeds"),
     ("driver.", "派遣司機管理", "Drivers"),
+    ("announcement.", "公告", "Announcements"),
     ("repair_type.", "報修類型管理", "Repair types"),
     ("repair.", "線上報修", "Repairs"),
     ("booking.", "場地及公務車借用", "Bookings"),
@@ -559,6 +577,13 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("passengers", "乘坐人數", "Passengers"),
     ("staff", "維修人員數", "Repair staff"),
     ("repair", "報修編號", "Report no."),
+    ("reach", "發布範圍", "Reach"),
+    ("status", "狀態", "Status"),
+    ("file", "檔案", "File"),
+    ("fields", "修改欄位", "Changed fields"),
+    ("comment", "留言編號", "Comment no."),
+    ("comments", "留言數", "Comments"),
+    ("own", "本人留言", "Own comment"),
     ("place", "所在地點", "Place"),
     ("photos", "照片張數", "Photos"),
     ("category", "分類", "Category"),
@@ -644,6 +669,12 @@ fn value_text(key: &str, v: &serde_json::Value) -> Msg {
         Value::String(s) if key == "op" => crate::access::Op::parse(s)
             .map(|k| k.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "reach" => crate::announcement::Reach::parse(s)
+            .map(|r| r.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "status" => crate::announcement::Status::parse(s)
+            .map(|r| r.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
         Value::String(s) if key == "mailbox_kind" => crate::mailbox::MailboxKind::parse(s)
             .map(|k| k.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
@@ -693,6 +724,7 @@ pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
     ("access_form", "權限申請表單", "Access form"),
     ("member_category", "會員類別", "Member category"),
     ("access_org", "可加入的組織", "Organisation"),
+    ("announcement", "公告", "Announcement"),
 ];
 
 /// An event's target kind in words.

@@ -8,6 +8,7 @@ use portico_core::{FieldError, Lang, Msg};
 
 mod access;
 mod account;
+mod announcements;
 mod cars;
 mod certifications;
 mod clients;
@@ -22,6 +23,7 @@ mod signin;
 mod venues;
 pub use access::*;
 pub use account::*;
+pub use announcements::*;
 pub use cars::*;
 pub use certifications::*;
 pub use clients::*;

@@ -1,0 +1,170 @@
+//! The demo's announcements (issue 17): a fortnight of posts from several
+//! agencies in every reach, one scheduled for tomorrow morning and one kept
+//! unpublished by 王小明 (`staff`), an attachment, and a discussion with
+//! the author's reply, so 公告專區, 我的公告管理 and the home page have
+//! something to show.
+use super::SEED;
+use crate::{App, Result};
+use portico_core::announcement::{PostInput, Reach};
+use portico_core::files::FileKind;
+use portico_store::announcements::{self as store, ForAgency};
+use portico_store::{accounts, db_err, orgs};
+use time::Duration;
+
+/// (author, title, body, reach, days ago; negative: scheduled ahead, `None`: unpublished)
+type DemoPost = (&'static str, &'static str, &'static str, Reach, Option<i64>);
+
+const POSTS: &[DemoPost] = &[
+    (
+        "admin",
+        "公務入口網系統維護公告",
+        "<p>本網站訂於<strong>本週六 22:00 至 24:00</strong> 進行系統維護，期間暫停單一簽入服務。</p><ul><li>維護期間請勿送出申請表單。</li><li>如有緊急需求請洽智慧發展中心服務台（分機 8888）。</li></ul>",
+        Reach::City,
+        Some(1),
+    ),
+    (
+        "civil_admin",
+        "民政局 12 月份業務會報通知",
+        "<p>12 月份業務會報訂於下週一上午 9 時假本局第一會議室召開，請各科室主管準時出席，並於前一日下班前提送書面資料。</p>",
+        Reach::Agency,
+        Some(2),
+    ),
+    (
+        "staff",
+        "永華市政中心停車場施工期間停車安排",
+        "永華市政中心地下停車場 B2 將於 12 月 8 日至 12 月 19 日施工。\n\n施工期間請改停 B1 或市政中心東側平面停車場，詳見附件時段表。",
+        Reach::City,
+        Some(3),
+    ),
+    (
+        "edu_admin",
+        "教育局所屬學校資訊安全稽核時程",
+        "<p>本年度第四季資訊安全內部稽核將依下列時程辦理，請所屬學校資訊組長預先完成自我檢查表：</p><ol><li>12 月 9 日：國中組</li><li>12 月 10 日：國小組</li></ol>",
+        Reach::AgencyTree,
+        Some(4),
+    ),
+    (
+        "stat_mgr",
+        "主計處 114 年度決算作業說明會",
+        "<p>為利各機關辦理決算，本處訂於 12 月 12 日下午 2 時舉辦說明會，歡迎各機關會計人員報名參加。</p>",
+        Reach::City,
+        Some(6),
+    ),
+    (
+        "anping_admin",
+        "安平區公所年終大掃除",
+        "<p>本所訂於 12 月 20 日下午辦理年終大掃除，請同仁配合整理個人辦公區域。</p>",
+        Reach::Agency,
+        Some(8),
+    ),
+    (
+        "admin",
+        "密碼原則調整說明",
+        "<p>依資通安全責任等級分級辦法，自明年 1 月起密碼至少 12 碼，並須每 90 天更換一次。系統將於到期前 14 天提醒。</p>",
+        Reach::City,
+        Some(12),
+    ),
+    (
+        "civil_admin",
+        "民政局歲末聯歡活動報名",
+        "<p>歲末聯歡訂於 12 月 26 日晚間舉行，請於 12 月 15 日前向各科室聯絡人報名。</p>",
+        Reach::AgencyTree,
+        Some(-1),
+    ),
+    (
+        "staff",
+        "（草稿）科室讀書會書單",
+        "<p>本季讀書會書單徵求建議中。</p>",
+        Reach::Agency,
+        None,
+    ),
+];
+
+impl App {
+    /// The demo's posts, once the accounts are seeded.
+    pub(super) async fn seed_demo_announcements(&self) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut ids = Vec::new();
+        for (i, (login, title, body, reach, days)) in POSTS.iter().enumerate() {
+            let Some(a) = accounts::find_by_login(&mut tx, login).await? else {
+                continue;
+            };
+            let Some(agency) = a.agency_id else {
+                continue;
+            };
+            let Some(unit) = orgs::get(&mut tx, agency).await? else {
+                continue;
+            };
+            let at = days.map(|d| {
+                let t = now - Duration::days(d) - Duration::minutes(37 * i as i64);
+                if d < 0 {
+                    // Tomorrow at 09:00, Taipei time.
+                    let day = (now.to_offset(portico_core::time::TAIPEI) + Duration::days(1)).date();
+                    portico_core::time::taipei_day_start(day) + Duration::hours(9)
+                } else {
+                    t
+                }
+            });
+            let release = if at.is_some() { "now" } else { "draft" };
+            let post = PostInput {
+                title: (*title).into(),
+                body: (*body).into(),
+                reach: reach.as_str().into(),
+                release: release.into(),
+                at: String::new(),
+            }
+            .check(now, None)?;
+            let post = portico_core::announcement::Post {
+                publish_at: at,
+                ..post
+            };
+            let created = at.filter(|t| *t <= now).unwrap_or(now);
+            let id = store::insert(
+                &mut tx,
+                a.id,
+                ForAgency {
+                    id: agency,
+                    path: &unit.path,
+                    name: &unit.name,
+                },
+                &post,
+                created,
+            )
+            .await?;
+            ids.push((login, id, a.id));
+        }
+        // The parking post carries its timetable, and a discussion.
+        if let Some(&(_, parking, author)) = ids.iter().find(|(l, _, _)| **l == "staff") {
+            let csv = "日期,開放區域,備註\n12/08–12/12,B1、東側平面,B2 封閉\n12/15–12/19,B1,東側平面開放公務車\n";
+            let s = self
+                .stash_upload("announcements", "停車場施工時段表.csv", FileKind::Csv, csv.as_bytes().to_vec())
+                .await?;
+            let file = self.keep_stashed(&mut tx, author, &s).await?;
+            store::add_file(&mut tx, SEED.post_author_for(parking), file, "attachment").await?;
+            let asker = accounts::find_by_login(&mut tx, "clerk").await?;
+            if let Some(asker) = asker {
+                let c = store::add_comment(
+                    &mut tx,
+                    parking,
+                    asker.id,
+                    "請問公務車也要改停東側平面嗎？",
+                    now - Duration::days(2),
+                )
+                .await?;
+                store::reply(
+                    &mut tx,
+                    SEED.post_author_for(parking),
+                    c,
+                    "公務車第二週起可停東側平面，第一週請停 B1 公務車專區。",
+                    now - Duration::days(2) + Duration::hours(3),
+                )
+                .await?;
+            }
+            for _ in 0..37 {
+                store::count_view(&mut tx, parking).await?;
+            }
+        }
+        tx.commit().await.map_err(db_err)
+    }
+}
