@@ -15,10 +15,11 @@ use portico_store::{audit, db_err, roles};
 use time::Duration;
 
 mod access;
+mod announcements;
 mod cars;
 mod certifications;
-mod announcements;
 mod clients;
+mod content;
 mod inspections;
 mod mailboxes;
 mod repairs;
@@ -626,6 +627,7 @@ impl App {
         self.seed_demo_cars().await?;
         self.seed_demo_repairs().await?;
         self.seed_demo_announcements().await?;
+        self.seed_demo_content().await?;
         Ok(true)
     }
 }

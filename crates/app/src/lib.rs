@@ -4,10 +4,10 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
-pub mod announcements;
 pub mod account;
 pub mod account_flows;
 pub mod accounts;
+pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
@@ -17,6 +17,7 @@ pub mod certifications;
 pub mod clients;
 pub mod console;
 pub mod contacts;
+pub mod content;
 pub mod demo;
 pub mod directory;
 pub mod enrolment;

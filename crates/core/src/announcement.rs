@@ -40,10 +40,7 @@ impl Reach {
     pub fn label(self) -> Msg {
         match self {
             Reach::City => Msg::new("全府", "Whole city"),
-            Reach::AgencyTree => Msg::new(
-                "本機關(含所屬機關)",
-                "This agency and those under it",
-            ),
+            Reach::AgencyTree => Msg::new("本機關(含所屬機關)", "This agency and those under it"),
             Reach::Agency => Msg::new("本機關", "This agency only"),
         }
     }
@@ -139,7 +136,11 @@ impl PostInput {
     /// Checks the form at `now`. `released` is when the post being edited
     /// was released, if it already was: 立即發布 keeps that date rather
     /// than posting it anew.
-    pub fn check(&self, now: OffsetDateTime, released: Option<OffsetDateTime>) -> Result<Post, Error> {
+    pub fn check(
+        &self,
+        now: OffsetDateTime,
+        released: Option<OffsetDateTime>,
+    ) -> Result<Post, Error> {
         let mut c = Collector::new();
         let title = c.take(
             "title",
@@ -297,13 +298,32 @@ mod tests {
 
     #[test]
     fn a_scheduled_time_in_the_past_or_beyond_a_year_is_refused() {
-        let e = input("at", "2026-12-03T09:59").check(NOW, None).unwrap_err();
+        let e = input("at", "2026-12-03T09:59")
+            .check(NOW, None)
+            .unwrap_err();
         let Error::Invalid(v) = e else { panic!() };
         assert_eq!(v[0].field, "release");
-        assert!(v[0].message.zh.contains("2026-12-03 09:59 已經過了"), "{}", v[0].message.zh);
-        assert_eq!(fields(input("at", "2028-01-01T09:00").check(NOW, None).unwrap_err()), ["release"]);
-        assert_eq!(fields(input("at", "明天").check(NOW, None).unwrap_err()), ["release"]);
-        assert_eq!(fields(input("later", "").check(NOW, None).unwrap_err()), ["release"]);
+        assert!(
+            v[0].message.zh.contains("2026-12-03 09:59 已經過了"),
+            "{}",
+            v[0].message.zh
+        );
+        assert_eq!(
+            fields(
+                input("at", "2028-01-01T09:00")
+                    .check(NOW, None)
+                    .unwrap_err()
+            ),
+            ["release"]
+        );
+        assert_eq!(
+            fields(input("at", "明天").check(NOW, None).unwrap_err()),
+            ["release"]
+        );
+        assert_eq!(
+            fields(input("later", "").check(NOW, None).unwrap_err()),
+            ["release"]
+        );
     }
 
     #[test]
@@ -313,7 +333,10 @@ mod tests {
         assert_eq!(p.publish_at, Some(first));
         // A post scheduled for later and published now is published now.
         let later = datetime!(2026-12-10 01:00 UTC);
-        assert_eq!(input("now", "").check(NOW, Some(later)).unwrap().publish_at, Some(NOW));
+        assert_eq!(
+            input("now", "").check(NOW, Some(later)).unwrap().publish_at,
+            Some(NOW)
+        );
     }
 
     #[test]
@@ -338,7 +361,12 @@ mod tests {
         .unwrap_err();
         assert_eq!(fields(e), ["body"]);
         let long = "字".repeat(MAX_TITLE + 1);
-        let e = PostInput { title: long, ..input("now", "") }.check(NOW, None).unwrap_err();
+        let e = PostInput {
+            title: long,
+            ..input("now", "")
+        }
+        .check(NOW, None)
+        .unwrap_err();
         assert_eq!(fields(e), ["title"]);
     }
 

@@ -148,13 +148,22 @@ fn sniff_zip(bytes: &[u8]) -> FileKind {
     if bytes.get(30..38) == Some(b"mimetype".as_slice()) {
         let rest = &bytes[38..bytes.len().min(38 + 80)];
         let odf = [
-            (b"application/vnd.oasis.opendocument.text".as_slice(), FileKind::Odt),
-            (b"application/vnd.oasis.opendocument.spreadsheet".as_slice(), FileKind::Ods),
-            (b"application/vnd.oasis.opendocument.presentation".as_slice(), FileKind::Odp),
+            (
+                b"application/vnd.oasis.opendocument.text".as_slice(),
+                FileKind::Odt,
+            ),
+            (
+                b"application/vnd.oasis.opendocument.spreadsheet".as_slice(),
+                FileKind::Ods,
+            ),
+            (
+                b"application/vnd.oasis.opendocument.presentation".as_slice(),
+                FileKind::Odp,
+            ),
         ];
         for (m, kind) in odf {
             // `text` is a prefix of `text-template`: the next byte ends it.
-            if rest.starts_with(m) && !rest.get(m.len()).is_some_and(|b| *b == b'-') {
+            if rest.starts_with(m) && rest.get(m.len()).is_none_or(|b| *b != b'-') {
                 return kind;
             }
         }
@@ -460,16 +469,30 @@ mod tests {
         let max = 1024;
         // An executable, however it is named.
         let e = check_document("setup.pdf", b"MZ\x90\0\x03\0\0\0", max).unwrap_err();
-        assert!(e.zh.contains("「setup.pdf」的內容不是可收的檔案類型"), "{}", e.zh);
+        assert!(
+            e.zh.contains("「setup.pdf」的內容不是可收的檔案類型"),
+            "{}",
+            e.zh
+        );
         // Text named as something else: a script is not a .txt.
         assert!(check_document("run.sh", b"#!/bin/sh\nrm -rf /", max).is_err());
         assert!(check_document("page.html", b"<script>alert(1)</script>", max).is_err());
         // A PDF named .docx.
         let e = check_document("a.docx", b"%PDF-1.7", max).unwrap_err();
         assert!(e.zh.starts_with("「a.docx」：檔名為 .docx"), "{}", e.zh);
-        assert!(check_document("空.pdf", b"", max).unwrap_err().zh.contains("空的"));
+        assert!(
+            check_document("空.pdf", b"", max)
+                .unwrap_err()
+                .zh
+                .contains("空的")
+        );
         let big = [b"%PDF-1.7".as_slice(), &[b' '; 2048]].concat();
-        assert!(check_document("大.pdf", &big, max).unwrap_err().zh.contains("過大"));
+        assert!(
+            check_document("大.pdf", &big, max)
+                .unwrap_err()
+                .zh
+                .contains("過大")
+        );
         // A scan stays a PDF, JPEG or PNG.
         let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml".to_vec();
         assert!(check_upload("form.docx", &docx, MAX_SCAN).is_err());

@@ -3,12 +3,13 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
-pub mod announcement;
 pub mod account;
+pub mod announcement;
 pub mod audit;
 pub mod booking;
 pub mod certification;
 pub mod clients;
+pub mod content;
 pub mod directory;
 pub mod error;
 pub mod files;

@@ -184,7 +184,10 @@ mod tests {
     fn rich_text_keeps_the_allowed_set_and_nothing_else() {
         let dirty = r#"<p onclick="x()">公告<script>alert(1)</script><strong>重要</strong></p><img src=x onerror=alert(1)><iframe src="//evil"></iframe><style>p{}</style><a href="javascript:alert(1)">連結</a><a href="https://www.tainan.gov.tw/">市府</a>"#;
         let clean = clean_html(dirty);
-        assert!(!clean.contains("script") && !clean.contains("alert"), "{clean}");
+        assert!(
+            !clean.contains("script") && !clean.contains("alert"),
+            "{clean}"
+        );
         assert!(!clean.contains("onclick") && !clean.contains("img") && !clean.contains("iframe"));
         assert!(clean.contains("<strong>重要</strong>"), "{clean}");
         assert!(
@@ -192,7 +195,10 @@ mod tests {
             "{clean}"
         );
         // The javascript: link keeps its words, not its target.
-        assert!(clean.contains("<a rel=\"noopener noreferrer nofollow\">連結</a>"), "{clean}");
+        assert!(
+            clean.contains("<a rel=\"noopener noreferrer nofollow\">連結</a>"),
+            "{clean}"
+        );
     }
 
     #[test]
@@ -211,7 +217,10 @@ mod tests {
 
     #[test]
     fn plain_fields_lose_markup_but_keep_what_was_meant() {
-        assert_eq!(strip_markup("<b>停電</b>通知<script>x</script>"), "停電通知");
+        assert_eq!(
+            strip_markup("<b>停電</b>通知<script>x</script>"),
+            "停電通知"
+        );
         assert_eq!(strip_markup("a < b & c"), "a < b & c");
         assert_eq!(strip_markup("一般標題"), "一般標題");
         assert_eq!(strip_markup("<img src=x onerror=alert(1)>"), "");

@@ -99,8 +99,18 @@ mod tests {
         let t = parse_datetime_local("2026-12-05T09:30").unwrap();
         assert_eq!(t, time::macros::datetime!(2026-12-05 01:30 UTC));
         assert_eq!(datetime_local(t), "2026-12-05T09:30");
-        assert_eq!(parse_datetime_local("2026-12-05 09:30:15").map(to_millis), Some(to_millis(t) + 15_000));
-        for bad in ["", "2026-12-05", "2026-12-05T9:30", "2026-12-05T24:00", "2026-13-05T09:30", "x"] {
+        assert_eq!(
+            parse_datetime_local("2026-12-05 09:30:15").map(to_millis),
+            Some(to_millis(t) + 15_000)
+        );
+        for bad in [
+            "",
+            "2026-12-05",
+            "2026-12-05T9:30",
+            "2026-12-05T24:00",
+            "2026-13-05T09:30",
+            "x",
+        ] {
             assert!(parse_datetime_local(bad).is_none(), "{bad}");
         }
     }

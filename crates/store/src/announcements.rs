@@ -144,7 +144,11 @@ pub async fn take_down(c: &mut Conn, m: PostModerator, now: OffsetDateTime) -> R
 /// Deletes a post with its comments and links to its files; returns the
 /// files, whose bytes the caller destroys once this commits. Nothing when
 /// it was already gone.
-pub async fn delete(c: &mut Conn, m: PostModerator, now: OffsetDateTime) -> Result<Option<Vec<(FileId, String)>>> {
+pub async fn delete(
+    c: &mut Conn,
+    m: PostModerator,
+    now: OffsetDateTime,
+) -> Result<Option<Vec<(FileId, String)>>> {
     let files = sqlx::query(
         "SELECT f.id, f.key FROM announcement_files l JOIN files f ON f.id = l.file_id \
          WHERE l.announcement_id = $1 AND f.purged_at IS NULL",
@@ -245,7 +249,9 @@ fn filter(b: &mut SqlBuf, f: &PostFilter<'_>, now: OffsetDateTime) {
         b.push(" AND an.publish_at <= ").i(ms(now));
         b.push(" AND (an.reach = 'city'");
         if let Some(agency) = r.agency {
-            b.push(" OR (an.reach = 'agency' AND an.agency_id = ").i(agency.0).push(")");
+            b.push(" OR (an.reach = 'agency' AND an.agency_id = ")
+                .i(agency.0)
+                .push(")");
         }
         if !r.above.is_empty() {
             b.push(" OR (an.reach = 'agency_tree' AND an.agency_id IN (");
@@ -302,7 +308,11 @@ pub async fn readable(c: &mut Conn, id: i64, reader: &Reader, now: OffsetDateTim
     };
     filter(&mut b, &f, now);
     b.push(" AND an.id = ").i(id);
-    Ok(b.query().fetch_optional(&mut *c).await.map_err(db_err)?.is_some())
+    Ok(b.query()
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?
+        .is_some())
 }
 
 /// The most a list counts: beyond it, "more than 1,000".
@@ -320,12 +330,14 @@ pub async fn list(
 ) -> Result<Page<PostRow>> {
     let mut w = SqlBuf::new("");
     filter(&mut w, f, now);
-    let mut n = w.wrap(
-        &format!("SELECT COUNT(*) AS n FROM (SELECT 1{FROM}"),
-        "",
-    );
+    let mut n = w.wrap(&format!("SELECT COUNT(*) AS n FROM (SELECT 1{FROM}"), "");
     n.push(" LIMIT ").i(COUNT_CAP + 1).push(") capped");
-    let total = n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")?;
+    let total = n
+        .query()
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?
+        .i64("n")?;
     let mut b = w.under(&format!("SELECT {COLS}{FROM}"));
     if f.author.is_some() {
         b.push(" ORDER BY an.updated_at DESC, an.id DESC");
@@ -402,12 +414,13 @@ pub async fn remove_file(
     file: FileId,
     now: OffsetDateTime,
 ) -> Result<Option<String>> {
-    let r = sqlx::query("DELETE FROM announcement_files WHERE announcement_id = $1 AND file_id = $2")
-        .bind(w.id())
-        .bind(file.0)
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?;
+    let r =
+        sqlx::query("DELETE FROM announcement_files WHERE announcement_id = $1 AND file_id = $2")
+            .bind(w.id())
+            .bind(file.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
     if r.rows_affected() == 0 {
         return Ok(None);
     }

@@ -7,14 +7,15 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
-pub mod announcements;
 pub mod accounts;
+pub mod announcements;
 pub mod audit;
 pub mod bookings;
 pub mod captchas;
 pub mod certifications;
 pub mod clients;
 pub mod codes;
+pub mod content;
 pub mod directory;
 pub mod factors;
 pub mod files;

@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_announcements.sql"),
         postgres: include_str!("../migrations/postgres/0018_announcements.sql"),
     },
+    Migration {
+        version: 19,
+        name: "portal_content",
+        sqlite: include_str!("../migrations/sqlite/0019_portal_content.sql"),
+        postgres: include_str!("../migrations/postgres/0019_portal_content.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

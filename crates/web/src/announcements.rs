@@ -118,7 +118,8 @@ async fn index(
     LenientQuery(q): LenientQuery<ListQuery>,
 ) -> Result<Response, WebError> {
     let lang = s.lang();
-    let (page, error, errs, status) = match st.app.announcements(&s.0.principal, &q.q, q.page).await {
+    let (page, error, errs, status) = match st.app.announcements(&s.0.principal, &q.q, q.page).await
+    {
         Ok(p) => (p, String::new(), Vec::new(), StatusCode::OK),
         Err(e) => refused_search(e, lang)?,
     };
@@ -197,7 +198,10 @@ async fn form_page(
             let v = st.app.announcement_for_edit(p, id).await.map_err(err)?;
             (v.files, v.post.agency_name)
         }
-        None => (Vec::new(), st.app.borrower_agency_name(p).await.map_err(err)?),
+        None => (
+            Vec::new(),
+            st.app.borrower_agency_name(p).await.map_err(err)?,
+        ),
     };
     // What the editor shows again is the cleaned text: raw markup typed
     // into a refused form never reaches the page's editor.
@@ -221,10 +225,7 @@ async fn form_page(
 }
 
 /// The post's form and files as a multipart body sends them.
-async fn read_post_form(
-    mp: Multipart,
-    s: &Signed,
-) -> Result<(PostInput, PostUploads), WebError> {
+async fn read_post_form(mp: Multipart, s: &Signed) -> Result<(PostInput, PostUploads), WebError> {
     let too_big = Error::invalid(
         "attachments",
         Msg::owned(
@@ -289,11 +290,10 @@ async fn create(
         .post_announcement(&s.0.principal, &form, uploads, &ctx)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!(
-            "/announcements/{id}?ok={}",
-            released_flash(&form)
-        ))
-        .into_response()),
+        Ok(id) => Ok(
+            Redirect::to(&format!("/announcements/{id}?ok={}", released_flash(&form)))
+                .into_response(),
+        ),
         Err(e) => {
             let (errs, banner, status) = crate::error::split(e, s.lang())?;
             form_page(&st, &s, None, form, (banner, errs), status).await
@@ -327,7 +327,15 @@ async fn edit_form(
             _ => String::new(),
         },
     };
-    form_page(&st, &s, Some(id), form, (String::new(), vec![]), StatusCode::OK).await
+    form_page(
+        &st,
+        &s,
+        Some(id),
+        form,
+        (String::new(), vec![]),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn update(
@@ -363,7 +371,15 @@ async fn show(
     Path(id): Path<i64>,
     LenientQuery(q): LenientQuery<ShowQuery>,
 ) -> Result<Response, WebError> {
-    post_page(&st, &s, id, flash_of(q.ok.as_deref()), (String::new(), vec![]), String::new()).await
+    post_page(
+        &st,
+        &s,
+        id,
+        flash_of(q.ok.as_deref()),
+        (String::new(), vec![]),
+        String::new(),
+    )
+    .await
 }
 
 async fn post_page(
@@ -385,7 +401,11 @@ async fn post_page(
     } else {
         crate::error::banner_status(&error)
     };
-    let nav = if v.author { "my-announcements" } else { "announcements" };
+    let nav = if v.author {
+        "my-announcements"
+    } else {
+        "announcements"
+    };
     render_as(
         AnnouncementPage {
             c: Chrome::of(&s.0, nav).with_flash(flash),
@@ -435,8 +455,19 @@ async fn take_down(
     Form(f): Form<StepForm>,
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
-    let done = st.app.take_down_announcement(&s.0.principal, id, &ctx).await;
-    after(&st, &s, id, done, format!("/announcements/{id}?ok=taken-down"), String::new()).await
+    let done = st
+        .app
+        .take_down_announcement(&s.0.principal, id, &ctx)
+        .await;
+    after(
+        &st,
+        &s,
+        id,
+        done,
+        format!("/announcements/{id}?ok=taken-down"),
+        String::new(),
+    )
+    .await
 }
 
 async fn delete(
@@ -448,7 +479,15 @@ async fn delete(
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
     let done = st.app.delete_announcement(&s.0.principal, id, &ctx).await;
-    after(&st, &s, id, done, "/announcements/mine?ok=deleted".into(), String::new()).await
+    after(
+        &st,
+        &s,
+        id,
+        done,
+        "/announcements/mine?ok=deleted".into(),
+        String::new(),
+    )
+    .await
 }
 
 async fn file(
@@ -531,5 +570,13 @@ async fn hide(
 ) -> Result<Response, WebError> {
     s.check_csrf(&f.csrf)?;
     let done = st.app.hide_comment(&s.0.principal, id, comment, &ctx).await;
-    after(&st, &s, id, done, format!("/announcements/{id}?ok=hidden#comments-h"), String::new()).await
+    after(
+        &st,
+        &s,
+        id,
+        done,
+        format!("/announcements/{id}?ok=hidden#comments-h"),
+        String::new(),
+    )
+    .await
 }

@@ -3,9 +3,9 @@
 #![forbid(unsafe_code)]
 
 mod access;
-mod announcements;
 mod account_flows;
 mod admin;
+mod announcements;
 mod api;
 mod assets;
 mod audit;
@@ -15,6 +15,7 @@ mod certifications;
 mod chart;
 mod clients;
 mod contacts;
+mod content;
 mod directory;
 mod enrolment;
 mod error;
@@ -102,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reviews::router())
         .merge(repairs::router())
         .merge(announcements::router())
+        .merge(content::router())
         .merge(repair_types::router())
         .merge(signin::router())
         .merge(factors::router())

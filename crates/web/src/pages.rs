@@ -98,7 +98,17 @@ pub(crate) async fn home(
             desc_en: "Manage the accounts in your scope",
         });
     }
-    let apps = st.app.tiles(s).await.map_err(|e| WebError::page(e, lang))?;
+    let err = |e| WebError::page(e, lang);
+    let apps = st.app.tiles(s).await.map_err(err)?;
+    let p = &s.principal;
+    let notices = st.app.current_notices(Some(p)).await.map_err(err)?;
+    let banners = st.app.home_banners().await.map_err(err)?;
+    let posts = st.app.latest_announcements(p, 6).await.map_err(err)?;
+    let links = st
+        .app
+        .links_for(p, portico_store::content::LinkPlace::Home)
+        .await
+        .map_err(err)?;
     render(
         HomePage {
             c,
@@ -107,6 +117,10 @@ pub(crate) async fn home(
             last_sign_in: s.prev_sign_in_at.map(portico_core::time::display),
             failed_since: s.failed_since.map(portico_core::time::display),
             waiting,
+            notices,
+            banners,
+            posts,
+            links,
         },
         lang,
     )

@@ -322,6 +322,7 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
         String::new()
     };
     let lockout = st.app.settings().await.map_err(err)?.lockout.clone();
+    let notices = st.app.current_notices(None).await.map_err(err)?;
     let app_name = app_of_next(st, &v.next).await;
     let next_q = crate::extract::urlencode(&v.next);
     let strong_q = if v.strong { "&strong=1" } else { "" };
@@ -365,6 +366,7 @@ async fn page(st: &AppState, lang: Lang, ctx: &Ctx, v: View) -> Result<Response,
                 .map(|m| m.confirm.clone())
                 .unwrap_or_default(),
             rp_id: st.app.passkey_rp_id(),
+            notices,
             method_label: method
                 .map(|m| m.label().get(lang).to_owned())
                 .unwrap_or_default(),

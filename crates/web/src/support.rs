@@ -397,7 +397,8 @@ pub(crate) async fn read_multipart(
     too_big: Error,
 ) -> Result<(Pairs, Vec<Vec<portico_app::access::Upload>>), WebError> {
     let mut fields = Vec::new();
-    let mut uploads: Vec<Vec<portico_app::access::Upload>> = files.iter().map(|_| Vec::new()).collect();
+    let mut uploads: Vec<Vec<portico_app::access::Upload>> =
+        files.iter().map(|_| Vec::new()).collect();
     let mut failed = Some(too_big);
     let mut refuse = move || WebError::page(failed.take().unwrap_or(Error::NotFound), lang);
     while let Some(field) = mp.next_field().await.map_err(|_| refuse())? {
@@ -445,16 +446,29 @@ pub(crate) fn download(f: portico_app::inspections::RecordFile, inline: bool) ->
 /// saved under its own name. The browser is told not to guess its type and
 /// not to run it.
 pub(crate) fn stored_file(f: portico_app::files::FileBytes) -> Response {
-    let how = if f.file.kind.is_image() { "inline" } else { "attachment" };
+    let how = if f.file.kind.is_image() {
+        "inline"
+    } else {
+        "attachment"
+    };
     let ascii: String = f
         .file
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     (
         [
-            (axum::http::header::CONTENT_TYPE, f.file.kind.content_type().to_owned()),
+            (
+                axum::http::header::CONTENT_TYPE,
+                f.file.kind.content_type().to_owned(),
+            ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!(
@@ -462,9 +476,18 @@ pub(crate) fn stored_file(f: portico_app::files::FileBytes) -> Response {
                     crate::extract::urlencode(&f.file.name)
                 ),
             ),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-            (axum::http::header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
-            (axum::http::header::CACHE_CONTROL, "private, no-store".to_owned()),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "sandbox".to_owned(),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
         ],
         f.bytes,
     )

@@ -14,16 +14,19 @@ use serde_json::json;
 fn gone() -> Error {
     Error::Conflict {
         field: "comment",
-        message: Msg::new(
-            "這則留言已被移除",
-            "This comment has been removed",
-        ),
+        message: Msg::new("這則留言已被移除", "This comment has been removed"),
     }
 }
 
 impl App {
     /// 確定留言: a comment on a released post the actor may read.
-    pub async fn comment_announcement(&self, actor: &Principal, id: i64, text: &str, ctx: &Ctx) -> Result<i64> {
+    pub async fn comment_announcement(
+        &self,
+        actor: &Principal,
+        id: i64,
+        text: &str,
+        ctx: &Ctx,
+    ) -> Result<i64> {
         let body = check_comment(text).map_err(|m| Error::invalid("comment", m))?;
         // The limit first: its count goes through the group commit, which
         // must not wait behind this request's own transaction.
@@ -46,14 +49,27 @@ impl App {
             )));
         }
         let cid = store::add_comment(&mut tx, id, actor.account_id(), &body, now).await?;
-        let e = post_event(ctx, actor, "announcement.comment", &p, json!({ "comment": cid }));
+        let e = post_event(
+            ctx,
+            actor,
+            "announcement.comment",
+            &p,
+            json!({ "comment": cid }),
+        );
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(cid)
     }
 
     /// 回覆: the post's author answers a comment (again, to change it).
-    pub async fn reply_comment(&self, actor: &Principal, id: i64, comment: i64, text: &str, ctx: &Ctx) -> Result<()> {
+    pub async fn reply_comment(
+        &self,
+        actor: &Principal,
+        id: i64,
+        comment: i64,
+        text: &str,
+        ctx: &Ctx,
+    ) -> Result<()> {
         let reply = check_comment(text).map_err(|m| Error::invalid("reply", m))?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -62,14 +78,26 @@ impl App {
         if !store::reply(&mut tx, w, comment, &reply, now).await? {
             return Err(gone());
         }
-        let e = post_event(ctx, actor, "announcement.reply", &p, json!({ "comment": comment }));
+        let e = post_event(
+            ctx,
+            actor,
+            "announcement.reply",
+            &p,
+            json!({ "comment": comment }),
+        );
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)
     }
 
     /// Hides a comment: its writer, the post's author or an admin over the
     /// post's agency; anyone else is refused.
-    pub async fn hide_comment(&self, actor: &Principal, id: i64, comment: i64, ctx: &Ctx) -> Result<()> {
+    pub async fn hide_comment(
+        &self,
+        actor: &Principal,
+        id: i64,
+        comment: i64,
+        ctx: &Ctx,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let p = self.visible_post(&mut tx, actor, id).await?;

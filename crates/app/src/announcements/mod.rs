@@ -90,8 +90,14 @@ pub(crate) fn date_range(
             Error::invalid(
                 field,
                 Msg::owned(
-                    format!("「{}」不是日期，請以 年-月-日 輸入，例如 2026-12-01", s.trim()),
-                    format!("“{}” is not a date; type it as year-month-day, e.g. 2026-12-01", s.trim()),
+                    format!(
+                        "「{}」不是日期，請以 年-月-日 輸入，例如 2026-12-01",
+                        s.trim()
+                    ),
+                    format!(
+                        "“{}” is not a date; type it as year-month-day, e.g. 2026-12-01",
+                        s.trim()
+                    ),
                 ),
             )
         })
@@ -102,7 +108,10 @@ pub(crate) fn date_range(
     {
         return Err(Error::invalid(
             "to",
-            Msg::new("結束日期早於開始日期", "The end date is before the start date"),
+            Msg::new(
+                "結束日期早於開始日期",
+                "The end date is before the start date",
+            ),
         ));
     }
     Ok((
@@ -120,7 +129,13 @@ fn seen(p: &PostRow) -> PostSeen<'_> {
 }
 
 /// An event on a post, as the actor, in the post's agency.
-fn post_event(ctx: &Ctx, actor: &Principal, action: &str, p: &PostRow, detail: serde_json::Value) -> audit::NewEvent {
+fn post_event(
+    ctx: &Ctx,
+    actor: &Principal,
+    action: &str,
+    p: &PostRow,
+    detail: serde_json::Value,
+) -> audit::NewEvent {
     let mut e = event(ctx, action);
     e.actor_id = Some(actor.account_id().0);
     e.actor_login = actor.login().to_owned();
@@ -166,7 +181,11 @@ impl App {
     }
 
     /// Checks the files of a form: how many, and each by its content.
-    fn check_uploads(&self, u: &PostUploads, have: (usize, usize)) -> Result<Vec<(&'static str, portico_core::files::FileKind)>> {
+    fn check_uploads(
+        &self,
+        u: &PostUploads,
+        have: (usize, usize),
+    ) -> Result<Vec<(&'static str, portico_core::files::FileKind)>> {
         if have.0 + u.attachments.len() > MAX_ATTACHMENTS {
             return Err(upload_error(
                 "attachments",
@@ -192,7 +211,8 @@ impl App {
             kinds.push(("attachment", k));
         }
         for i in &u.images {
-            let k = check_photo(&i.name, &i.bytes, MAX_IMAGE).map_err(|m| upload_error("images", m))?;
+            let k =
+                check_photo(&i.name, &i.bytes, MAX_IMAGE).map_err(|m| upload_error("images", m))?;
             kinds.push(("image", k));
         }
         Ok(kinds)
@@ -208,7 +228,10 @@ impl App {
         let mut out = Vec::with_capacity(kinds.len());
         let all = u.attachments.into_iter().chain(u.images);
         for (f, (role, kind)) in all.zip(kinds) {
-            match self.stash_upload("announcements", &f.name, *kind, f.bytes).await {
+            match self
+                .stash_upload("announcements", &f.name, *kind, f.bytes)
+                .await
+            {
                 Ok(s) => out.push((*role, s)),
                 Err(e) => {
                     for (_, s) in &out {
@@ -421,7 +444,13 @@ impl App {
         let Some(key) = store::remove_file(&mut tx, w, FileId(file), now).await? else {
             return Err(Error::NotFound);
         };
-        let e = post_event(ctx, actor, "announcement.file_remove", &p, json!({ "file": name }));
+        let e = post_event(
+            ctx,
+            actor,
+            "announcement.file_remove",
+            &p,
+            json!({ "file": name }),
+        );
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.destroy_bytes(&key).await;
@@ -434,7 +463,12 @@ impl App {
         }
     }
 
-    async fn moderator_of(&self, c: &mut Conn, actor: &Principal, id: i64) -> Result<(PostRow, PostModerator)> {
+    async fn moderator_of(
+        &self,
+        c: &mut Conn,
+        actor: &Principal,
+        id: i64,
+    ) -> Result<(PostRow, PostModerator)> {
         let p = self.post_row(c, id).await?;
         let m = match actor.post_moderator(&seen(&p)) {
             Ok(m) => m,
@@ -453,7 +487,12 @@ impl App {
     }
 
     /// 下架: a released post back to 未發布.
-    pub async fn take_down_announcement(&self, actor: &Principal, id: i64, ctx: &Ctx) -> Result<()> {
+    pub async fn take_down_announcement(
+        &self,
+        actor: &Principal,
+        id: i64,
+        ctx: &Ctx,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let (p, m) = self.moderator_of(&mut tx, actor, id).await?;
@@ -507,7 +546,12 @@ impl App {
     }
 
     /// 我所發布的公告: the actor's own posts, newest changed first.
-    pub async fn my_announcements(&self, actor: &Principal, q: &PostQuery, page: u32) -> Result<Page<PostRow>> {
+    pub async fn my_announcements(
+        &self,
+        actor: &Principal,
+        q: &PostQuery,
+        page: u32,
+    ) -> Result<Page<PostRow>> {
         let f = PostFilter {
             author: Some(actor.account_id()),
             ..self.filter_of(q)?
@@ -517,7 +561,12 @@ impl App {
     }
 
     /// 公告專區: what the actor may read, newest first.
-    pub async fn announcements(&self, actor: &Principal, q: &PostQuery, page: u32) -> Result<Page<PostRow>> {
+    pub async fn announcements(
+        &self,
+        actor: &Principal,
+        q: &PostQuery,
+        page: u32,
+    ) -> Result<Page<PostRow>> {
         let mut c = self.db.read().await?;
         let reader = self.reader(&mut c, actor).await?;
         let f = PostFilter {
@@ -545,7 +594,8 @@ impl App {
         let mut c = self.db.read().await?;
         let p = self.visible_post(&mut c, actor, id).await?;
         drop(c);
-        let counted = p.author_id != actor.account_id() && p.status(self.now()) == Status::Published;
+        let counted =
+            p.author_id != actor.account_id() && p.status(self.now()) == Status::Published;
         if counted {
             let mut tx = self.db.begin().await?;
             store::count_view(&mut tx, id).await?;
@@ -561,7 +611,13 @@ impl App {
 
     /// One of a post's files, for one who may see the post. An
     /// attachment's download is audited; an image shown on the page is not.
-    pub async fn announcement_file(&self, actor: &Principal, id: i64, file: i64, ctx: &Ctx) -> Result<FileBytes> {
+    pub async fn announcement_file(
+        &self,
+        actor: &Principal,
+        id: i64,
+        file: i64,
+        ctx: &Ctx,
+    ) -> Result<FileBytes> {
         let (p, role) = {
             let mut c = self.db.read().await?;
             let p = self.visible_post(&mut c, actor, id).await?;
@@ -575,7 +631,13 @@ impl App {
         };
         let f = self.read_kept(FileId(file)).await?;
         if role == "attachment" {
-            let e = post_event(ctx, actor, "announcement.download", &p, json!({ "file": f.file.name }));
+            let e = post_event(
+                ctx,
+                actor,
+                "announcement.download",
+                &p,
+                json!({ "file": f.file.name }),
+            );
             self.audit_committed(e).await?;
         }
         Ok(f)

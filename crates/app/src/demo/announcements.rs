@@ -100,7 +100,8 @@ impl App {
                 let t = now - Duration::days(d) - Duration::minutes(37 * i as i64);
                 if d < 0 {
                     // Tomorrow at 09:00, Taipei time.
-                    let day = (now.to_offset(portico_core::time::TAIPEI) + Duration::days(1)).date();
+                    let day =
+                        (now.to_offset(portico_core::time::TAIPEI) + Duration::days(1)).date();
                     portico_core::time::taipei_day_start(day) + Duration::hours(9)
                 } else {
                     t
@@ -138,7 +139,12 @@ impl App {
         if let Some(&(_, parking, author)) = ids.iter().find(|(l, _, _)| **l == "staff") {
             let csv = "日期,開放區域,備註\n12/08–12/12,B1、東側平面,B2 封閉\n12/15–12/19,B1,東側平面開放公務車\n";
             let s = self
-                .stash_upload("announcements", "停車場施工時段表.csv", FileKind::Csv, csv.as_bytes().to_vec())
+                .stash_upload(
+                    "announcements",
+                    "停車場施工時段表.csv",
+                    FileKind::Csv,
+                    csv.as_bytes().to_vec(),
+                )
                 .await?;
             let file = self.keep_stashed(&mut tx, author, &s).await?;
             store::add_file(&mut tx, SEED.post_author_for(parking), file, "attachment").await?;

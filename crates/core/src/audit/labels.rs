@@ -295,7 +295,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("announcement.publish", "發布公告", "Announcement posted"),
     ("announcement.update", "編輯公告", "Announcement edited"),
-    ("announcement.take_down", "下架公告", "Announcement taken down"),
+    (
+        "announcement.take_down",
+        "下架公告",
+        "Announcement taken down",
+    ),
     ("announcement.delete", "刪除公告", "Announcement deleted"),
     (
         "announcement.file_remove",
@@ -310,6 +314,14 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("announcement.comment", "公告留言", "Comment posted"),
     ("announcement.reply", "回覆留言", "Comment answered"),
     ("announcement.comment_hide", "移除留言", "Comment removed"),
+    ("content.banner_save", "儲存首頁橫幅", "Banner saved"),
+    ("content.banner_delete", "刪除首頁橫幅", "Banner deleted"),
+    ("content.notice_save", "儲存系統訊息", "Notice saved"),
+    ("content.notice_delete", "刪除系統訊息", "Notice deleted"),
+    ("content.faq_save", "儲存常見問題", "FAQ saved"),
+    ("content.faq_delete", "刪除常見問題", "FAQ deleted"),
+    ("content.link_save", "儲存應用程式連結", "Link saved"),
+    ("content.link_delete", "刪除應用程式連結", "Link deleted"),
     ("repair.report", "線上報修", "Fault reported"),
     ("repair.reply", "報修處理狀況回報", "Repair answered"),
     ("repair.rate", "報修評分", "Repair rated"),
@@ -468,6 +480,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("calendar.", "行事曆訂閱", "Calendar feeds"),
     ("driver.", "派遣司機管理", "Drivers"),
     ("announcement.", "公告", "Announcements"),
+    ("content.", "訊息管理", "Portal content"),
     ("repair_type.", "報修類型管理", "Repair types"),
     ("repair.", "線上報修", "Repairs"),
     ("booking.", "場地及公務車借用", "Bookings"),
@@ -584,6 +597,9 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("comment", "留言編號", "Comment no."),
     ("comments", "留言數", "Comments"),
     ("own", "本人留言", "Own comment"),
+    ("image", "更換圖片", "New image"),
+    ("audience", "對象", "Audience"),
+    ("agencies", "機關數", "Agencies"),
     ("place", "所在地點", "Place"),
     ("photos", "照片張數", "Photos"),
     ("category", "分類", "Category"),
@@ -675,6 +691,9 @@ fn value_text(key: &str, v: &serde_json::Value) -> Msg {
         Value::String(s) if key == "status" => crate::announcement::Status::parse(s)
             .map(|r| r.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
+        Value::String(s) if key == "audience" => crate::content::Audience::parse(s)
+            .map(|r| r.label())
+            .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
         Value::String(s) if key == "mailbox_kind" => crate::mailbox::MailboxKind::parse(s)
             .map(|k| k.label())
             .unwrap_or_else(|| Msg::owned(s.clone(), s.clone())),
@@ -725,6 +744,7 @@ pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
     ("member_category", "會員類別", "Member category"),
     ("access_org", "可加入的組織", "Organisation"),
     ("announcement", "公告", "Announcement"),
+    ("content", "入口網內容", "Portal content"),
 ];
 
 /// An event's target kind in words.

@@ -125,18 +125,42 @@ mod tests {
         assert!(p(5, vec![]).post_author(&post).is_ok());
         assert!(p(5, vec![]).post_moderator(&post).is_ok());
         // A reader neither edits nor moderates.
-        assert!(matches!(p(6, vec![]).post_author(&post), Err(Error::Forbidden)));
-        assert!(matches!(p(6, vec![]).post_moderator(&post), Err(Error::Forbidden)));
+        assert!(matches!(
+            p(6, vec![]).post_author(&post),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            p(6, vec![]).post_moderator(&post),
+            Err(Error::Forbidden)
+        ));
         // The agency's admin moderates but does not edit another's words.
         let admin = p(7, vec![role(RoleKind::AgencyAdmin, "/1/2/")]);
         assert!(admin.post_moderator(&post).is_ok());
         assert!(admin.post_author(&post).is_err());
         // An admin above the agency moderates; a unit admin inside it and
         // an admin of another agency do not.
-        assert!(p(8, vec![role(RoleKind::AgencyAdmin, "/1/")]).post_moderator(&post).is_ok());
-        assert!(p(8, vec![role(RoleKind::UnitAdmin, "/1/2/3/")]).post_moderator(&post).is_err());
-        assert!(p(8, vec![role(RoleKind::AgencyAdmin, "/1/4/")]).post_moderator(&post).is_err());
-        let sys = p(9, vec![Role { kind: RoleKind::SystemAdmin, scope: None }]);
+        assert!(
+            p(8, vec![role(RoleKind::AgencyAdmin, "/1/")])
+                .post_moderator(&post)
+                .is_ok()
+        );
+        assert!(
+            p(8, vec![role(RoleKind::UnitAdmin, "/1/2/3/")])
+                .post_moderator(&post)
+                .is_err()
+        );
+        assert!(
+            p(8, vec![role(RoleKind::AgencyAdmin, "/1/4/")])
+                .post_moderator(&post)
+                .is_err()
+        );
+        let sys = p(
+            9,
+            vec![Role {
+                kind: RoleKind::SystemAdmin,
+                scope: None,
+            }],
+        );
         assert!(sys.post_moderator(&post).is_ok());
     }
 }

@@ -25,6 +25,14 @@ pub struct HomePage {
     pub failed_since: Option<String>,
     /// For admins: requests waiting for them (待簽核).
     pub waiting: Option<i64>,
+    /// 訊息管理's notices for this person now.
+    pub notices: Vec<portico_store::content::NoticeRow>,
+    /// 首頁橫幅 shown now.
+    pub banners: Vec<portico_store::content::BannerRow>,
+    /// 各項公告: the newest posts this person may read.
+    pub posts: Vec<portico_store::announcements::PostRow>,
+    /// The dashboard's links (首頁應用程式管理).
+    pub links: Vec<portico_store::content::LinkRow>,
 }
 
 #[derive(Template)]

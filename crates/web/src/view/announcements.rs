@@ -132,7 +132,10 @@ pub struct PostLimits {
 
 impl AnnouncementFormPage {
     pub fn attachments(&self) -> Vec<&PostFile> {
-        self.files.iter().filter(|f| f.role == "attachment").collect()
+        self.files
+            .iter()
+            .filter(|f| f.role == "attachment")
+            .collect()
     }
     pub fn images(&self) -> Vec<&PostFile> {
         self.files.iter().filter(|f| f.role == "image").collect()

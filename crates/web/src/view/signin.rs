@@ -37,6 +37,8 @@ pub struct LoginPage {
     pub mobile_confirm: String,
     /// Where passkeys work (the relying party's host name).
     pub rp_id: String,
+    /// 訊息管理's notices for everyone, shown now.
+    pub notices: Vec<portico_store::content::NoticeRow>,
 }
 
 pub struct LoginTab {
