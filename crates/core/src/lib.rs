@@ -11,6 +11,7 @@ pub mod certification;
 pub mod clients;
 pub mod content;
 pub mod directory;
+pub mod document;
 pub mod error;
 pub mod files;
 pub mod ical;

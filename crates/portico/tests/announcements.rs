@@ -599,3 +599,85 @@ async fn the_pages_answer_with_what_the_person_may_see_and_refuse_the_rest() {
     assert_eq!(st, 303, "{loc}");
     assert!(loc.contains("ok=commented"));
 }
+
+#[tokio::test]
+async fn the_api_posts_reads_discusses_and_refuses_as_the_pages_do() {
+    let s = TestServer::start(60).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    // Bad input: every field told, nothing kept.
+    let (st, body) = staff
+        .api_post("/announcements", &csrf, serde_json::json!({}))
+        .await;
+    assert_eq!(st, 422, "{body}");
+    let (st, body) = staff
+        .api_post(
+            "/announcements",
+            &csrf,
+            serde_json::json!({ "title": "API 公告", "body": "<p>內容</p><script>x</script>", "reach": "agency", "release": "now" }),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let id = body["announcement"].as_i64().unwrap();
+    let mut clerk = s.signed_in("clerk").await;
+    let (st, body) = clerk.api_get(&format!("/announcements/{id}")).await;
+    assert_eq!(st, 200);
+    assert_eq!(body["announcement"]["title"], "API 公告");
+    assert_eq!(body["announcement"]["body_html"], "<p>內容</p>");
+    assert_eq!(body["author"], false);
+    let (_, list) = clerk.api_get("/announcements?q=API").await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id)
+    );
+    let ccsrf = clerk.csrf().await;
+    let (st, _) = clerk
+        .api_post(
+            &format!("/announcements/{id}/comments"),
+            &ccsrf,
+            serde_json::json!({ "text": "收到" }),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // Another agency: not found; a reader may not edit or take it down.
+    let mut edu = s.signed_in("edu_admin").await;
+    assert_eq!(edu.api_get(&format!("/announcements/{id}")).await.0, 404);
+    let (st, _) = clerk
+        .api("PUT", &format!("/announcements/{id}"), &ccsrf, Some(serde_json::json!({ "title": "改", "body": "x", "reach": "city", "release": "now" })))
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = clerk
+        .api(
+            "POST",
+            &format!("/announcements/{id}/take-down"),
+            &ccsrf,
+            None,
+        )
+        .await;
+    assert_eq!(st, 403);
+    // The system admin's content: others are refused.
+    let (st, _) = clerk
+        .api_post(
+            "/content/notices",
+            &ccsrf,
+            serde_json::json!({ "title": "偷發", "audience": "all" }),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, mine) = staff.api_get("/me/announcements?status=published").await;
+    assert_eq!(st, 200);
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id)
+    );
+    let (st, _) = staff
+        .api("DELETE", &format!("/announcements/{id}"), &csrf, None)
+        .await;
+    assert_eq!(st, 200);
+}

@@ -22,6 +22,7 @@ mod accounts;
 mod audit;
 mod clients;
 mod contacts;
+mod content;
 mod items;
 mod office;
 mod org;
@@ -33,6 +34,7 @@ use accounts::*;
 use audit::*;
 use clients::*;
 use contacts::*;
+use content::*;
 use items::*;
 use office::*;
 use org::*;
@@ -156,6 +158,48 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("get", "/calendars", get(feeds)),
         ("post", "/calendars", post(create_feed)),
         ("delete", "/calendars/{id}", delete(revoke_feed)),
+        ("get", "/announcements", get(announcements)),
+        ("post", "/announcements", post(post_announcement)),
+        ("get", "/me/announcements", get(my_announcements)),
+        ("get", "/announcements/{id}", get(announcement)),
+        ("put", "/announcements/{id}", put(edit_announcement)),
+        ("delete", "/announcements/{id}", delete(delete_announcement)),
+        (
+            "post",
+            "/announcements/{id}/take-down",
+            post(take_down_announcement),
+        ),
+        (
+            "get",
+            "/announcements/{id}/files/{file}",
+            get(announcement_file),
+        ),
+        ("post", "/announcements/{id}/comments", post(comment)),
+        (
+            "post",
+            "/announcements/{id}/comments/{comment}/reply",
+            post(reply_comment),
+        ),
+        (
+            "post",
+            "/announcements/{id}/comments/{comment}/hide",
+            post(hide_comment),
+        ),
+        ("get", "/faq", get(faq)),
+        ("get", "/links", get(links)),
+        ("get", "/notices", get(notices)),
+        ("get", "/content/notices", get(all_notices)),
+        ("post", "/content/notices", post(create_notice)),
+        ("put", "/content/notices/{id}", put(update_notice)),
+        ("delete", "/content/notices/{id}", delete(delete_notice)),
+        ("get", "/content/faq", get(all_faqs)),
+        ("post", "/content/faq", post(create_faq)),
+        ("put", "/content/faq/{id}", put(update_faq)),
+        ("delete", "/content/faq/{id}", delete(delete_faq)),
+        ("get", "/content/links", get(all_links)),
+        ("post", "/content/links", post(create_link)),
+        ("put", "/content/links/{id}", put(update_link)),
+        ("delete", "/content/links/{id}", delete(delete_link)),
         ("get", "/repair-types", get(repair_types)),
         ("post", "/repair-types/{id}/repairs", post(report)),
         ("get", "/repair-types/{id}/stats", get(repair_stats)),
