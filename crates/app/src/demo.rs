@@ -25,6 +25,7 @@ mod mailboxes;
 mod repairs;
 mod venues;
 
+pub use announcements::DEMO_DOCUMENT_CODE;
 use clients::seed_demo_apps;
 pub use clients::{SAMPLE_APP_URL, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_RS256_CLIENT_ID};
 

@@ -20,6 +20,7 @@ pub mod contacts;
 pub mod content;
 pub mod demo;
 pub mod directory;
+pub mod documents;
 pub mod enrolment;
 pub mod export;
 pub mod factors;

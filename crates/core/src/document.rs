@@ -260,6 +260,49 @@ impl LookupInput {
     }
 }
 
+/// How long failed guesses are counted together, and how long a block lasts.
+pub const GUESS_WINDOW: Duration = Duration::minutes(15);
+pub const GUESS_BLOCK: Duration = Duration::hours(1);
+/// Failed lookups a caller may make in a window before it is blocked.
+pub const CALLER_GUESSES: i64 = 10;
+/// Failed lookups of one document, from anyone, before the public page
+/// stops answering for it (a guess spread over many addresses).
+pub const DOCUMENT_GUESSES: i64 = 30;
+
+/// A key's failed guesses: how many in the window begun at `window_start`,
+/// and until when it is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guesses {
+    pub failures: i64,
+    pub window_start: OffsetDateTime,
+    pub blocked_until: Option<OffsetDateTime>,
+}
+
+impl Guesses {
+    /// Blocked at `now`.
+    pub fn blocked(s: Option<&Guesses>, now: OffsetDateTime) -> bool {
+        s.and_then(|g| g.blocked_until).is_some_and(|t| t > now)
+    }
+
+    /// One more failure at `now`, blocking at `max` in the window.
+    pub fn fail(s: Option<&Guesses>, now: OffsetDateTime, max: i64) -> Guesses {
+        let (failures, window_start) = match s {
+            Some(g) if now - g.window_start < GUESS_WINDOW => (g.failures + 1, g.window_start),
+            _ => (1, now),
+        };
+        let blocked_until = if failures >= max {
+            Some(now + GUESS_BLOCK)
+        } else {
+            s.and_then(|g| g.blocked_until).filter(|t| *t > now)
+        };
+        Guesses {
+            failures,
+            window_start,
+            blocked_until,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,6 +477,25 @@ mod tests {
             !served(d, datetime!(2026-12-31 16:00 UTC)),
             "00:00 on 1 January in Taipei"
         );
+    }
+
+    #[test]
+    fn guesses_are_counted_in_a_window_and_block_at_the_limit() {
+        let t0 = datetime!(2026-12-03 02:00 UTC);
+        let mut g = None;
+        for i in 0..CALLER_GUESSES - 1 {
+            let n = Guesses::fail(g.as_ref(), t0 + Duration::seconds(i), CALLER_GUESSES);
+            assert!(!Guesses::blocked(Some(&n), t0 + Duration::seconds(i)));
+            g = Some(n);
+        }
+        let t = t0 + Duration::minutes(1);
+        let n = Guesses::fail(g.as_ref(), t, CALLER_GUESSES);
+        assert!(Guesses::blocked(Some(&n), t), "the tenth failure blocks");
+        assert!(Guesses::blocked(Some(&n), t + Duration::minutes(59)));
+        assert!(!Guesses::blocked(Some(&n), t + GUESS_BLOCK), "for an hour");
+        // Failures spread wider than the window start counting again.
+        let late = Guesses::fail(g.as_ref(), t0 + GUESS_WINDOW, CALLER_GUESSES);
+        assert_eq!(late.failures, 1);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod clients;
 pub mod codes;
 pub mod content;
 pub mod directory;
+pub mod documents;
 pub mod factors;
 pub mod files;
 pub mod inspections;

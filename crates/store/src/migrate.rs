@@ -126,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_portal_content.sql"),
         postgres: include_str!("../migrations/postgres/0019_portal_content.sql"),
     },
+    Migration {
+        version: 20,
+        name: "documents",
+        sqlite: include_str!("../migrations/sqlite/0020_documents.sql"),
+        postgres: include_str!("../migrations/postgres/0020_documents.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

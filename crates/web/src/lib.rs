@@ -17,6 +17,7 @@ mod clients;
 mod contacts;
 mod content;
 mod directory;
+mod documents;
 mod enrolment;
 mod error;
 mod extract;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(repairs::router())
         .merge(announcements::router())
         .merge(content::router())
+        .merge(documents::router())
         .merge(repair_types::router())
         .merge(signin::router())
         .merge(factors::router())

@@ -171,6 +171,66 @@ impl App {
                 store::count_view(&mut tx, parking).await?;
             }
         }
+        tx.commit().await.map_err(db_err)?;
+        self.seed_demo_documents().await
+    }
+
+    /// One official document's topic by 王小明 (`staff`), public, with its
+    /// timetable: 南市民字第1150001234號, 識別碼 0183 (the demo prints it),
+    /// fetched from `/filedownload` signed out.
+    async fn seed_demo_documents(&self) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let Some(a) = accounts::find_by_login(&mut tx, "staff").await? else {
+            return Ok(());
+        };
+        let (Some(agency), Some(unit)) = (
+            a.agency_id,
+            match a.agency_id {
+                Some(id) => orgs::get(&mut tx, id).await?,
+                None => None,
+            },
+        ) else {
+            return Ok(());
+        };
+        let topic = portico_core::document::TopicInput {
+            word: "南市民".into(),
+            number: "1150001234".into(),
+            branch: String::new(),
+            summary: "115 年度里鄰長研習實施計畫及報名表".into(),
+            code: DEMO_DOCUMENT_CODE.into(),
+            takedown: portico_core::time::date_str(
+                portico_core::booking::today(now) + Duration::days(60),
+            ),
+            public: "yes".into(),
+        }
+        .check(portico_core::booking::today(now), None)?;
+        let id = portico_store::documents::insert(
+            &mut tx,
+            a.id,
+            portico_store::documents::ForAgency {
+                id: agency,
+                path: &unit.path,
+                name: &unit.name,
+            },
+            &topic,
+            now - Duration::days(1),
+        )
+        .await?;
+        let csv = "場次,日期,地點\n第一場,2027-01-12,永華市政中心 10 樓\n第二場,2027-01-19,民治市政中心 3 樓\n";
+        let s = self
+            .stash_upload(
+                "documents",
+                "研習場次表.csv",
+                FileKind::Csv,
+                csv.as_bytes().to_vec(),
+            )
+            .await?;
+        let file = self.keep_stashed(&mut tx, a.id, &s).await?;
+        portico_store::documents::add_file(&mut tx, SEED.topic_keeper_for(id), file).await?;
         tx.commit().await.map_err(db_err)
     }
 }
+
+/// The demo document's 識別碼, printed with the demo's accounts.
+pub const DEMO_DOCUMENT_CODE: &str = "0183";

@@ -314,6 +314,28 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("announcement.comment", "公告留言", "Comment posted"),
     ("announcement.reply", "回覆留言", "Comment answered"),
     ("announcement.comment_hide", "移除留言", "Comment removed"),
+    (
+        "document.publish",
+        "發布公文附件",
+        "Document attachments filed",
+    ),
+    ("document.update", "編輯公文主題", "Document topic edited"),
+    (
+        "document.file_remove",
+        "移除公文附件",
+        "Document attachment removed",
+    ),
+    ("document.delete", "刪除公文主題", "Document topic deleted"),
+    (
+        "document.download",
+        "下載公文附件",
+        "Document attachment downloaded",
+    ),
+    (
+        "document.lookup_blocked",
+        "公文附件查詢錯誤過多，暫停查詢",
+        "Document lookups blocked after misses",
+    ),
     ("content.banner_save", "儲存首頁橫幅", "Banner saved"),
     ("content.banner_delete", "刪除首頁橫幅", "Banner deleted"),
     ("content.notice_save", "儲存系統訊息", "Notice saved"),
@@ -481,6 +503,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("driver.", "派遣司機管理", "Drivers"),
     ("announcement.", "公告", "Announcements"),
     ("content.", "訊息管理", "Portal content"),
+    ("document.", "公文附件", "Document attachments"),
     ("repair_type.", "報修類型管理", "Repair types"),
     ("repair.", "線上報修", "Repairs"),
     ("booking.", "場地及公務車借用", "Bookings"),
@@ -600,6 +623,9 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("image", "更換圖片", "New image"),
     ("audience", "對象", "Audience"),
     ("agencies", "機關數", "Agencies"),
+    ("public", "公開查詢", "Public"),
+    ("takedown", "下架日期", "Take-down date"),
+    ("failures", "錯誤次數", "Misses"),
     ("place", "所在地點", "Place"),
     ("photos", "照片張數", "Photos"),
     ("category", "分類", "Category"),
@@ -745,6 +771,7 @@ pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
     ("access_org", "可加入的組織", "Organisation"),
     ("announcement", "公告", "Announcement"),
     ("content", "入口網內容", "Portal content"),
+    ("document", "公文附件", "Document attachments"),
 ];
 
 /// An event's target kind in words.

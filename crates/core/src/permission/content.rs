@@ -84,7 +84,44 @@ impl Principal {
     }
 }
 
+/// Proof that the actor keeps one official document's topic (公文主題):
+/// edits it, its files, deletes it. Its owner, or an admin over its agency.
+///
+/// ```compile_fail
+/// use portico_core::permission::TopicKeeper;
+/// fn forge() -> TopicKeeper {
+///     TopicKeeper { id: 1 }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicKeeper {
+    id: i64,
+}
+
+impl TopicKeeper {
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Principal {
+    /// A topic is kept by its owner and the admins over its agency;
+    /// anyone else is told it is not found.
+    pub fn topic_keeper(&self, p: &PostSeen<'_>) -> Result<TopicKeeper, Error> {
+        if p.author == self.account_id || self.rank_over(p.agency).is_some() {
+            Ok(TopicKeeper { id: p.id })
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}
+
 impl Unattended {
+    /// The demo seeder keeping a topic as its owner would.
+    pub fn topic_keeper_for(&self, id: i64) -> TopicKeeper {
+        TopicKeeper { id }
+    }
+
     /// The demo seeder writing a post as its author would.
     pub fn post_author_for(&self, id: i64) -> PostAuthor {
         PostAuthor { id }

@@ -85,6 +85,10 @@ pub async fn run(cfg: &Config, a: DemoArgs) -> Result<(), String> {
         portico_app::demo::SAMPLE_CLIENT_SECRET,
         portico_app::demo::SAMPLE_APP_URL
     );
+    println!(
+        "Official document attachments, signed out: http://{addr}/filedownload with 南市民 字第 1150001234 號, 識別碼 {}",
+        portico_app::demo::DEMO_DOCUMENT_CODE
+    );
     println!("{card_note}");
     println!(
         "Passkeys need a host name: open http://localhost:{}/ to add and use them.",
