@@ -398,3 +398,64 @@ async fn the_signed_out_page_serves_the_demo_document_and_tells_a_miss() {
     let mut edu = s.signed_in("edu_admin").await;
     assert_eq!(edu.get(&format!("/documents/{id}/edit")).await.0, 404);
 }
+
+#[tokio::test]
+async fn the_api_files_lists_finds_and_keeps_topics_as_the_pages_do() {
+    let s = TestServer::start(60).await;
+    let mut staff = s.signed_in("staff").await;
+    let csrf = staff.csrf().await;
+    let takedown =
+        portico_core::time::date_str(portico_core::booking::today(s.app.now()) + Duration::days(5));
+    let (st, body) = staff
+        .api_post(
+            "/documents",
+            &csrf,
+            serde_json::json!({ "word": "南市民", "number": "1150000077", "code": "2468", "takedown": takedown, "public": false }),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let id = body["topic"].as_i64().unwrap();
+    let (_, mine) = staff.api_get("/me/documents?q=1150000077").await;
+    assert_eq!(mine["items"][0]["code"], "2468");
+    let agency = one(
+        &s,
+        &format!("SELECT agency_id FROM doc_topics WHERE id = {id}"),
+    )
+    .await;
+    let mut clerk = s.signed_in("clerk").await;
+    let ccsrf = clerk.csrf().await;
+    let (st, found) = clerk
+        .api_post(
+            "/documents/find",
+            &ccsrf,
+            serde_json::json!({ "agency": agency, "number": "1150000077", "code": "2468" }),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(found["items"][0]["number"], "南市民字第1150000077號");
+    assert_eq!(
+        found["items"][0]["topic"]["code"], "",
+        "a finder is not shown the code"
+    );
+    // Not the clerk's to read as a keeper, edit or delete.
+    assert_eq!(clerk.api_get(&format!("/documents/{id}")).await.0, 404);
+    assert_eq!(
+        clerk
+            .api("DELETE", &format!("/documents/{id}"), &ccsrf, None)
+            .await
+            .0,
+        404
+    );
+    // Bad input is told by field.
+    let (st, body) = staff
+        .api_post("/documents", &csrf, serde_json::json!({ "word": "南市民", "number": "12", "code": "1", "takedown": "x", "public": "maybe" }))
+        .await;
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(
+        staff
+            .api("DELETE", &format!("/documents/{id}"), &csrf, None)
+            .await
+            .0,
+        200
+    );
+}

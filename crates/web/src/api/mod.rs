@@ -23,6 +23,7 @@ mod audit;
 mod clients;
 mod contacts;
 mod content;
+mod documents;
 mod items;
 mod office;
 mod org;
@@ -35,6 +36,7 @@ use audit::*;
 use clients::*;
 use contacts::*;
 use content::*;
+use documents::*;
 use items::*;
 use office::*;
 use org::*;
@@ -185,6 +187,12 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
             "/announcements/{id}/comments/{comment}/hide",
             post(hide_comment),
         ),
+        ("get", "/me/documents", get(my_topics)),
+        ("post", "/documents", post(file_topic)),
+        ("get", "/documents/{id}", get(topic)),
+        ("put", "/documents/{id}", put(edit_topic)),
+        ("delete", "/documents/{id}", delete(delete_topic)),
+        ("post", "/documents/find", post(find_topics)),
         ("get", "/faq", get(faq)),
         ("get", "/links", get(links)),
         ("get", "/notices", get(notices)),
