@@ -3,7 +3,8 @@
 -- `agency_*` is the author's agency when first posted: the reach counts
 -- from it. `publish_at` NULL is 未發布; a time still to come is 預約發布.
 -- `views` (點閱數), `updates` (更新次數) and `comments` (留言數, shown
--- ones) are counted as they happen.
+-- ones) are counted as they happen. `search_text` is the title and the
+-- text, lower-cased, that 關鍵字 reads with one LIKE.
 CREATE TABLE announcements (
   id INTEGER PRIMARY KEY,
   author_id INTEGER NOT NULL REFERENCES accounts(id),
@@ -13,6 +14,7 @@ CREATE TABLE announcements (
   title TEXT NOT NULL,
   body_html TEXT NOT NULL,
   body_text TEXT NOT NULL,
+  search_text TEXT NOT NULL,
   reach TEXT NOT NULL,
   publish_at INTEGER,
   views INTEGER NOT NULL DEFAULT 0,
