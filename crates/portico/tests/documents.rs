@@ -459,3 +459,34 @@ async fn the_api_files_lists_finds_and_keeps_topics_as_the_pages_do() {
         200
     );
 }
+
+#[tokio::test]
+async fn the_lists_people_keep_export_as_xlsx_and_ods() {
+    let s = TestServer::start(60).await;
+    let mut staff = s.signed_in("staff").await;
+    for format in ["xlsx", "ods"] {
+        let (st, book) = staff
+            .get_bytes(&format!(
+                "/documents/mine/export?format={format}&q=1150001234"
+            ))
+            .await;
+        assert_eq!(st, 200);
+        let rows = common::sheet_rows(&book, format);
+        assert_eq!(rows[0][0], "公文字號");
+        assert_eq!(rows[1][0], "南市民字第1150001234號");
+        assert_eq!(rows[1][2], portico_app::demo::DEMO_DOCUMENT_CODE);
+        let (st, book) = staff
+            .get_bytes(&format!("/announcements/mine/export?format={format}"))
+            .await;
+        assert_eq!(st, 200);
+        let rows = common::sheet_rows(&book, format);
+        assert_eq!(rows[0][..3], ["標題", "發布日期", "最後修改時間"]);
+        // The demo gives 王小明 a published post and one kept unpublished.
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "永華市政中心停車場施工期間停車安排" && r[4] == "已發布"),
+            "{rows:?}"
+        );
+        assert!(rows.iter().any(|r| r[4] == "未發布"), "{rows:?}");
+    }
+}

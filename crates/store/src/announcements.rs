@@ -299,7 +299,9 @@ fn filter(b: &mut SqlBuf, f: &PostFilter<'_>, now: OffsetDateTime) {
     }
     if let Some(q) = f.q.map(str::trim).filter(|q| !q.is_empty()) {
         let like = format!("%{}%", like_escape(&q.to_lowercase()));
-        b.push(" AND an.search_text LIKE ").t(like).push(" ESCAPE '\\'");
+        b.push(" AND an.search_text LIKE ")
+            .t(like)
+            .push(" ESCAPE '\\'");
     }
 }
 
@@ -349,7 +351,11 @@ pub async fn list(
     } else {
         let mut n = w.wrap(&format!("SELECT COUNT(*) AS n FROM (SELECT 1{FROM}"), "");
         n.push(" LIMIT ").i(COUNT_CAP + 1).push(") capped");
-        n.query().fetch_one(&mut *c).await.map_err(db_err)?.i64("n")?
+        n.query()
+            .fetch_one(&mut *c)
+            .await
+            .map_err(db_err)?
+            .i64("n")?
     };
     Ok(Page {
         items: rows

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/announcements", get(index))
         .route("/announcements/mine", get(mine))
+        .route("/announcements/mine/export", get(export_mine))
         .route(
             "/announcements/new",
             get(new_form)
@@ -161,6 +162,30 @@ async fn mine(
         lang,
         status,
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    #[serde(flatten)]
+    q: PostQuery,
+    format: String,
+}
+
+/// 我所發布的公告 as xlsx or ODS, searched as the list is.
+async fn export_mine(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<ExportQuery>,
+) -> Result<Response, WebError> {
+    let format =
+        portico_app::export::Sheet::parse(&q.format).unwrap_or(portico_app::export::Sheet::Xlsx);
+    let f = st
+        .app
+        .my_announcements_sheet(&s.0.principal, &q.q, format)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(crate::support::download(f, false))
 }
 
 fn limits() -> PostLimits {

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/documents", get(area).post(find))
         .route("/documents/mine", get(mine))
+        .route("/documents/mine/export", get(export_mine))
         .route("/documents/new", get(new_form).post(create).layer(limit))
         .route(
             "/documents/{id}/edit",
@@ -94,6 +95,30 @@ async fn mine(
         lang,
         status,
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    #[serde(flatten)]
+    q: TopicQuery,
+    format: String,
+}
+
+/// 我的公文附件管理 as xlsx or ODS, searched as the list is.
+async fn export_mine(
+    State(st): State<AppState>,
+    s: Signed,
+    LenientQuery(q): LenientQuery<ExportQuery>,
+) -> Result<Response, WebError> {
+    let format =
+        portico_app::export::Sheet::parse(&q.format).unwrap_or(portico_app::export::Sheet::Xlsx);
+    let f = st
+        .app
+        .my_topics_sheet(&s.0.principal, &q.q, format)
+        .await
+        .map_err(|e| WebError::page(e, s.lang()))?;
+    Ok(crate::support::download(f, false))
 }
 
 async fn new_form(State(st): State<AppState>, s: Signed) -> Result<Response, WebError> {

@@ -5,6 +5,7 @@
 //! over the agency take it down, delete it and hide comments. Publishing,
 //! each change and each download are audited.
 mod comments;
+mod sheets;
 
 use crate::access::Upload;
 use crate::files::FileBytes;
@@ -533,7 +534,7 @@ impl App {
         Ok(())
     }
 
-    fn filter_of<'a>(&self, q: &'a PostQuery) -> Result<PostFilter<'a>> {
+    pub(crate) fn filter_of<'a>(&self, q: &'a PostQuery) -> Result<PostFilter<'a>> {
         let (from, until) = date_range(&q.from, &q.to)?;
         Ok(PostFilter {
             status: Status::parse(&q.status),
