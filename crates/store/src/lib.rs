@@ -256,6 +256,15 @@ impl<T> Page<T> {
             / u64::from(self.per_page.max(1)))
         .max(1) as u32
     }
+    /// No results: what a list shows when its search was refused.
+    pub fn empty(per_page: u32) -> Page<T> {
+        Page {
+            items: Vec::new(),
+            total: 0,
+            page: 1,
+            per_page,
+        }
+    }
     pub fn offset(page: u32, per_page: u32) -> i64 {
         i64::from(page.max(1) - 1) * i64::from(per_page)
     }

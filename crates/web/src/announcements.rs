@@ -95,22 +95,12 @@ fn query_string(q: &PostQuery) -> String {
 }
 
 /// A list whose search was refused: empty, with the search's faults.
-fn refused_search<T>(
+pub(crate) fn refused_search<T>(
     e: Error,
     lang: portico_core::Lang,
 ) -> Result<(portico_store::Page<T>, String, Vec<FieldError>, StatusCode), WebError> {
     let (errs, banner, status) = crate::error::split(e, lang)?;
-    Ok((
-        portico_store::Page {
-            items: Vec::new(),
-            total: 0,
-            page: 1,
-            per_page: 20,
-        },
-        banner,
-        errs,
-        status,
-    ))
+    Ok((portico_store::Page::empty(20), banner, errs, status))
 }
 
 async fn index(

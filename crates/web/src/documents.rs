@@ -65,16 +65,7 @@ async fn mine(
     let lang = s.lang();
     let (page, error, errs, status) = match st.app.my_topics(&s.0.principal, &q.q, q.page).await {
         Ok(p) => (p, String::new(), Vec::new(), StatusCode::OK),
-        Err(e) => {
-            let (errs, banner, status) = crate::error::split(e, lang)?;
-            let empty = portico_store::Page {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                per_page: 20,
-            };
-            (empty, banner, errs, status)
-        }
+        Err(e) => crate::announcements::refused_search(e, lang)?,
     };
     let query_string = format!(
         "q={}&from={}&to={}",

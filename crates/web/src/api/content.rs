@@ -13,17 +13,7 @@ use portico_core::content::{FaqInput, LinkInput, NoticeInput};
 use portico_store::content::LinkPlace;
 use serde_json::{Value, json};
 
-use super::{ApiResult, ok, page};
-
-/// A field sent as a string or a number, as text.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
+use super::{ApiResult, ok, page, text};
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]

@@ -11,16 +11,7 @@ use portico_app::documents::TopicQuery;
 use portico_core::document::TopicInput;
 use serde_json::{Value, json};
 
-use super::{ApiResult, ok, page};
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
+use super::{ApiResult, ok, page, text};
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]

@@ -234,6 +234,16 @@ pub fn router() -> Router<AppState> {
 
 type ApiResult = Result<Response, WebError>;
 
+/// A body's field sent as a string, a number or a boolean, as text.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
 fn ok() -> ApiResult {
     Ok(axum::Json(json!({ "ok": true })).into_response())
 }

@@ -14,17 +14,7 @@ use portico_core::time::{date_str, parse_date};
 use portico_core::{Error, Msg};
 use serde_json::{Value, json};
 
-use super::{ApiResult, ok, page};
-
-/// A field sent as a string or a number, as text.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
+use super::{ApiResult, ok, page, text};
 
 fn day_of(s: &str, today: time::Date) -> time::Date {
     parse_date(s.trim())
