@@ -146,6 +146,11 @@ test("a custodian adds a photo to the room and staff see it on its week", async 
     await staff.goto(`${demo.base}/venues`);
     await staff.locator('a:has-text("第一會議室")').first().click();
     await staff.waitForURL(/\/venues\/\d+/);
+    // Each photo is loaded lazily: brought into view, it loads.
+    for (const img of await staff.locator(".photos img").all()) {
+      await img.scrollIntoViewIfNeeded();
+      await img.evaluate((i) => (i.complete && i.naturalWidth > 0) || new Promise((ok) => i.addEventListener("load", ok, { once: true })));
+    }
     const widths = await staff.locator(".photos img").evaluateAll((is) => is.map((i) => i.naturalWidth));
     assert.deepEqual(widths, [480, 2]);
     // The week's grid scrolls within its box; the page itself is phone wide.
