@@ -49,9 +49,26 @@ pub struct Topic {
     pub public: bool,
 }
 
-/// 公文字: 2 to 12 characters, letters (any script) and digits only.
+/// Full-width digits as typed by a Chinese input method, made ASCII.
+fn half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect()
+}
+
+/// 公文字: 2 to 12 characters, letters (any script) and digits only. The
+/// 字 or 字第 people copy with it from the document's number goes.
 pub fn check_word(s: &str) -> Result<String, Msg> {
     let s = strip_markup(s).trim().to_owned();
+    let s = s
+        .strip_suffix("字第")
+        .or_else(|| s.strip_suffix('字'))
+        .unwrap_or(&s)
+        .trim()
+        .to_owned();
     let n = s.chars().count();
     if n == 0 {
         return Err(Msg::new(
@@ -70,7 +87,8 @@ pub fn check_word(s: &str) -> Result<String, Msg> {
 
 /// 公文號: exactly ten digits.
 pub fn check_number(s: &str) -> Result<String, Msg> {
-    let s = s.trim();
+    let s = half_width(s.trim());
+    let s = s.strip_suffix('號').unwrap_or(&s).trim();
     if s.len() == 10 && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(s.to_owned())
     } else {
@@ -83,7 +101,8 @@ pub fn check_number(s: &str) -> Result<String, Msg> {
 
 /// 公文支號: one letter or digit, or nothing.
 pub fn check_branch(s: &str) -> Result<String, Msg> {
-    let s = s.trim();
+    let s = half_width(s.trim());
+    let s = s.as_str();
     if s.is_empty() || (s.len() == 1 && s.bytes().all(|b| b.is_ascii_alphanumeric())) {
         Ok(s.to_ascii_uppercase())
     } else {
@@ -96,7 +115,8 @@ pub fn check_branch(s: &str) -> Result<String, Msg> {
 
 /// 識別碼: exactly four digits.
 pub fn check_code(s: &str) -> Result<String, Msg> {
-    let s = s.trim();
+    let s = half_width(s.trim());
+    let s = s.as_str();
     if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(s.to_owned())
     } else {
@@ -447,6 +467,16 @@ mod tests {
         .check(today, None)
         .unwrap();
         assert_eq!((t.branch.as_str(), t.summary.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn what_people_copy_from_a_document_is_read_as_meant() {
+        assert_eq!(check_word("南市民字第").unwrap(), "南市民");
+        assert_eq!(check_word("南市民字").unwrap(), "南市民");
+        assert_eq!(check_number("１１５０００１２３４").unwrap(), "1150001234");
+        assert_eq!(check_number("1150001234號").unwrap(), "1150001234");
+        assert_eq!(check_code("０１８３").unwrap(), "0183");
+        assert_eq!(check_branch("１").unwrap(), "1");
     }
 
     #[test]
