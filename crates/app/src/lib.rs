@@ -32,6 +32,7 @@ pub mod limits;
 pub mod mail;
 pub mod mailboxes;
 pub mod mobile_id;
+pub mod office;
 pub mod oidc;
 pub mod orgs;
 pub mod outbox;
@@ -233,6 +234,8 @@ pub struct App {
     pub(crate) files: files::Files,
     /// The font printed forms are set in, read at the first print.
     pub(crate) pdf_font: Arc<pdf::PdfFont>,
+    /// The city's other systems the home page reads (訊息介接).
+    pub(crate) office: Option<Arc<office::Office>>,
 }
 
 impl App {
@@ -256,6 +259,7 @@ impl App {
             mobile_id: None,
             files: files::Files::memory(),
             pdf_font: Arc::new(pdf::PdfFont::default()),
+            office: None,
         }
     }
 

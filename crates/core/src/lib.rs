@@ -20,6 +20,7 @@ pub mod inspection;
 pub mod mailbox;
 pub mod msg;
 pub mod national_id;
+pub mod office;
 pub mod org;
 pub mod outbox;
 pub mod password;
