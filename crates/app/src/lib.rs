@@ -26,6 +26,7 @@ pub mod export;
 pub mod factors;
 pub mod files;
 mod group;
+pub mod home;
 pub mod inspections;
 pub mod jobs;
 pub mod limits;

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod document;
 pub mod error;
 pub mod files;
+pub mod home;
 pub mod ical;
 pub mod ids;
 pub mod inspection;

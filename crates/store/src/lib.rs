@@ -20,6 +20,7 @@ pub mod directory;
 pub mod documents;
 pub mod factors;
 pub mod files;
+pub mod home;
 pub mod inspections;
 pub mod jobs;
 pub mod login_failures;

@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_documents.sql"),
         postgres: include_str!("../migrations/postgres/0020_documents.sql"),
     },
+    Migration {
+        version: 21,
+        name: "home_layouts",
+        sqlite: include_str!("../migrations/sqlite/0021_home_layouts.sql"),
+        postgres: include_str!("../migrations/postgres/0021_home_layouts.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -381,3 +381,89 @@
     if (form) { form.addEventListener("submit", sync); }
   });
 })();
+
+// The home page (issue 17): a 訊息介接 block still being read when the
+// page was made is asked for again on its own, so a slow system fills in
+// when it answers and never holds the page.
+(function () {
+  document.querySelectorAll('.office-card[data-state="pending"]').forEach(function (card) {
+    var key = card.getAttribute("data-office");
+    fetch("/home/office/" + encodeURIComponent(key), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector(".office-card");
+        if (fresh) { card.replaceWith(fresh); }
+      })
+      .catch(function () {});
+  });
+})();
+
+// 設定排版: blocks moved by dragging their handle, or by the arrow keys
+// on it (up and down in the list; all four in the 3×3 grid). Each move
+// writes the places into the form's selects, which also work without this
+// script, and is said aloud.
+(function () {
+  var list = document.querySelector("[data-layout]");
+  if (!list) { return; }
+  var grid = list.getAttribute("data-layout") === "grid";
+  var said = document.getElementById("layout-said");
+  var items = function () { return Array.prototype.slice.call(list.querySelectorAll(".layout-item")); };
+  var renumber = function () {
+    items().forEach(function (li, i) {
+      var sel = li.querySelector("select");
+      if (sel) { sel.value = String(i + 1); }
+    });
+  };
+  var say = function (li) {
+    var n = items().indexOf(li) + 1;
+    var name = li.querySelector(".layout-handle").getAttribute("data-label");
+    var row = Math.ceil(n / 3), col = ((n - 1) % 3) + 1;
+    var en = document.documentElement.lang === "en";
+    var where = en ? (grid ? "row " + row + ", column " + col : "place " + n)
+                   : (grid ? "第 " + row + " 列第 " + col + " 欄" : "第 " + n + " 個");
+    if (said) { said.textContent = en ? name + " moved to " + where : name + " 移至" + where; }
+  };
+  // Swaps two items in place (the grid's cells keep their number).
+  var swap = function (a, b) {
+    var marker = document.createElement("li");
+    list.insertBefore(marker, a);
+    list.insertBefore(a, b);
+    list.insertBefore(b, marker);
+    list.removeChild(marker);
+  };
+  items().forEach(function (li) {
+    var handle = li.querySelector(".layout-handle");
+    handle.hidden = false;
+    li.querySelectorAll(".layout-pos").forEach(function (l) { l.classList.add("sr-only"); });
+    handle.addEventListener("keydown", function (ev) {
+      var all = items();
+      var i = all.indexOf(li);
+      var step = { ArrowUp: grid ? -3 : -1, ArrowDown: grid ? 3 : 1, ArrowLeft: grid ? -1 : 0, ArrowRight: grid ? 1 : 0 }[ev.key];
+      if (step === undefined) { return; }
+      ev.preventDefault();
+      var j = i + step;
+      if (!step || j < 0 || j >= all.length) { return; }
+      if (grid && Math.abs(step) === 1 && Math.floor(i / 3) !== Math.floor(j / 3)) { return; }
+      swap(li, all[j]);
+      renumber();
+      handle.focus();
+      say(li);
+    });
+    li.setAttribute("draggable", "true");
+    li.addEventListener("dragstart", function (ev) {
+      li.classList.add("dragging");
+      ev.dataTransfer.effectAllowed = "move";
+      ev.dataTransfer.setData("text/plain", li.getAttribute("data-key"));
+    });
+    li.addEventListener("dragend", function () { li.classList.remove("dragging"); });
+    li.addEventListener("dragover", function (ev) { ev.preventDefault(); li.classList.add("over"); });
+    li.addEventListener("dragleave", function () { li.classList.remove("over"); });
+    li.addEventListener("drop", function (ev) {
+      ev.preventDefault();
+      li.classList.remove("over");
+      var from = list.querySelector('.layout-item[data-key="' + ev.dataTransfer.getData("text/plain") + '"]');
+      if (from && from !== li) { swap(from, li); renumber(); say(from); }
+    });
+  });
+})();

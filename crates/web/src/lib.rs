@@ -25,10 +25,12 @@ mod factors;
 mod flow;
 mod forms;
 pub mod hipki_sim;
+mod home;
 mod inspections;
 mod items;
 mod mailboxes;
 pub mod mitake_sim;
+pub mod office_sim;
 mod oidc;
 mod org;
 mod outbox;
@@ -94,6 +96,7 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/", axum::routing::get(root))
         .merge(pages::router())
+        .merge(home::router())
         .merge(access::router())
         .merge(inspections::router())
         .merge(certifications::router())
@@ -171,7 +174,7 @@ async fn root(
     extract::LenientQuery(q): extract::LenientQuery<support::OkQuery>,
 ) -> Result<axum::response::Response, WebError> {
     match s {
-        Some(s) => pages::home(&st, &s, q).await,
+        Some(s) => home::home(&st, &s, q).await,
         None => {
             signin::login_page(
                 axum::extract::State(st),

@@ -164,7 +164,7 @@ impl MailReader {
                     )
                 })
                 .collect();
-            rows.sort_by(|a, b| b.0.cmp(&a.0));
+            rows.sort_by_key(|r| std::cmp::Reverse(r.0));
             latest = rows.into_iter().map(|(_, m)| m).collect();
         }
         let _ = session.logout().await;

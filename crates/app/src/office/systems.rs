@@ -130,7 +130,7 @@ pub(crate) fn parse_feed(body: &[u8]) -> Result<Vec<FeedItem>, String> {
         .collect();
     // Newest first when the feed dates its entries; its own order otherwise.
     if items.iter().all(|i| i.published.is_some()) {
-        items.sort_by(|a, b| b.published.cmp(&a.published));
+        items.sort_by_key(|i| std::cmp::Reverse(i.published));
     }
     items.truncate(FEED_ITEMS);
     Ok(items)

@@ -75,6 +75,76 @@ pub struct Config {
     /// may take it over (the first died mid-delivery). Keep it well above
     /// the slowest delivery, or a slow message goes out twice.
     pub outbox_lease_seconds: u64,
+    /// 訊息介接: the city's systems the home page reads (`[office]`).
+    pub office: OfficeConfig,
+}
+
+/// The `[office]` section: where the home page's blocks come from. Each
+/// system left empty has no block. The contracts are in
+/// `docs/office-systems.md`.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct OfficeConfig {
+    /// 公務郵件: `imaps://mail.tainan.gov.tw:993` (`imap://` on loopback
+    /// only), read as a master user on each person's behalf.
+    pub mail_url: String,
+    pub mail_master_user: String,
+    pub mail_master_password: String,
+    /// The mail server's CA certificates (PEM); empty: the system's roots.
+    pub mail_ca_file: String,
+    /// 公文系統, 陳情案件系統, 差勤系統, 刷卡: each `GET {url}?account=`.
+    pub documents_url: String,
+    pub documents_token: String,
+    pub petitions_url: String,
+    pub petitions_token: String,
+    pub attendance_url: String,
+    pub attendance_token: String,
+    pub punches_url: String,
+    pub punches_token: String,
+    /// The city website's feeds (RSS or Atom): `[[office.feeds]]` with
+    /// `name` and `url`.
+    pub feeds: Vec<portico_app::office::systems::FeedSetup>,
+    /// Milliseconds the home page waits for a block it has nothing for
+    /// (0: the default, 300).
+    pub wait_ms: u64,
+}
+
+impl OfficeConfig {
+    pub fn setup(&self) -> Result<portico_app::office::OfficeSetup, String> {
+        use portico_app::office::{OfficeSetup, mail::MailSetup, systems::SystemSetup};
+        let system = |url: &str, token: &str| {
+            (!url.is_empty()).then(|| SystemSetup {
+                url: url.to_owned(),
+                token: token.to_owned(),
+            })
+        };
+        let mail = if self.mail_url.is_empty() {
+            None
+        } else {
+            let ca_pem = if self.mail_ca_file.is_empty() {
+                String::new()
+            } else {
+                std::fs::read_to_string(&self.mail_ca_file)
+                    .map_err(|e| format!("reading {}: {e}", self.mail_ca_file))?
+            };
+            Some(MailSetup {
+                url: self.mail_url.clone(),
+                master_user: self.mail_master_user.clone(),
+                master_password: self.mail_master_password.clone(),
+                ca_pem,
+            })
+        };
+        Ok(OfficeSetup {
+            mail,
+            documents: system(&self.documents_url, &self.documents_token),
+            petitions: system(&self.petitions_url, &self.petitions_token),
+            attendance: system(&self.attendance_url, &self.attendance_token),
+            punches: system(&self.punches_url, &self.punches_token),
+            feeds: self.feeds.clone(),
+            wait: std::time::Duration::from_millis(self.wait_ms),
+            ages: None,
+        })
+    }
 }
 
 impl Default for Config {
@@ -109,6 +179,7 @@ impl Default for Config {
             pdf_font: portico_app::access::print::DEFAULT_FONT.into(),
             pdf_font_index: 3,
             outbox_lease_seconds: 60,
+            office: OfficeConfig::default(),
         }
     }
 }

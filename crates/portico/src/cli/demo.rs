@@ -64,6 +64,7 @@ pub async fn run(cfg: &Config, a: DemoArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let seeded = app.seed_demo(accounts).await.map_err(|e| e.to_string())?;
     let (app, card_note) = demo_card(app, &card_agent, &mobile_id_sim).await?;
+    let (app, office_note) = demo_office(app).await?;
     println!("Portico listening on http://{addr}");
     if seeded {
         println!(
@@ -90,6 +91,7 @@ pub async fn run(cfg: &Config, a: DemoArgs) -> Result<(), String> {
         portico_app::demo::DEMO_DOCUMENT_CODE
     );
     println!("{card_note}");
+    println!("{office_note}");
     println!(
         "Passkeys need a host name: open http://localhost:{}/ to add and use them.",
         addr.port()
@@ -158,6 +160,54 @@ async fn demo_card(app: App, listen: &str, mobile_listen: &str) -> Result<(App, 
         app,
         format!(
             "Citizen certificate card: a HiPKI stand-in at {agent} holds 王小明's (staff) test card, PIN {PIN}; bind it on the account page, then sign in with it.\nMobile ID: a simulator of the service at {fido_base}; sign in with 王小明's national ID {id} and approve on the phone page {fido_base}/sim/phone."
+        ),
+    ))
+}
+
+/// The demo's 訊息介接: a simulator of the city's document, petition,
+/// attendance and card-punch systems and of the city website's feeds, on a
+/// free loopback port.
+async fn demo_office(app: App) -> Result<(App, String), String> {
+    const TOKEN: &str = "portico-demo-office";
+    let sim = portico_web::office_sim::OfficeSim::new(TOKEN);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("binding the office simulator: {e}"))?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let router = sim.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let system = |path: &str| {
+        Some(portico_app::office::systems::SystemSetup {
+            url: format!("{base}/{path}"),
+            token: TOKEN.into(),
+        })
+    };
+    let feeds = portico_web::office_sim::FEEDS
+        .iter()
+        .map(|(key, name)| portico_app::office::systems::FeedSetup {
+            name: (*name).into(),
+            url: format!("{base}/feeds/{key}.xml"),
+        })
+        .collect();
+    let app = app.with_office(portico_app::office::OfficeSetup {
+        mail: None,
+        documents: system("documents"),
+        petitions: system("petitions"),
+        attendance: system("attendance"),
+        punches: system("punches"),
+        feeds,
+        wait: std::time::Duration::ZERO,
+        ages: None,
+    })?;
+    Ok((
+        app,
+        format!(
+            "The city's systems on the home page (公文, 陳情, 差勤, 刷卡, 市府新聞): a simulator at {base}; take one down with `curl -X POST {base}/sim/petitions/down` (and /up)."
         ),
     ))
 }

@@ -17,7 +17,8 @@ pub async fn run(cfg: &Config, listen: Option<String>) -> Result<(), String> {
     let mut app = with_keys(open(&cfg.database_url).await?, &issuer, &cfg.key_file)?
         .with_delivery(delivery(cfg)?)
         .with_files(files)
-        .with_pdf_font(&cfg.pdf_font, cfg.pdf_font_index);
+        .with_pdf_font(&cfg.pdf_font, cfg.pdf_font_index)
+        .with_office(cfg.office.setup()?)?;
     if !cfg.card_trust_file.is_empty() {
         let pem = std::fs::read_to_string(&cfg.card_trust_file)
             .map_err(|e| format!("reading {}: {e}", cfg.card_trust_file))?;

@@ -13,29 +13,6 @@ pub struct Tile {
 }
 
 #[derive(Template)]
-#[template(path = "home/index.html")]
-pub struct HomePage {
-    pub c: Chrome,
-    pub tiles: Vec<Tile>,
-    /// 轉登: applications this person's agency reaches from here.
-    pub apps: std::sync::Arc<Vec<portico_store::clients::Tile>>,
-    /// The sign-in before this one; `None` the first time.
-    pub last_sign_in: Option<String>,
-    /// A failed attempt since then.
-    pub failed_since: Option<String>,
-    /// For admins: requests waiting for them (待簽核).
-    pub waiting: Option<i64>,
-    /// 訊息管理's notices for this person now.
-    pub notices: Vec<portico_store::content::NoticeRow>,
-    /// 首頁橫幅 shown now.
-    pub banners: Vec<portico_store::content::BannerRow>,
-    /// 各項公告: the newest posts this person may read.
-    pub posts: Vec<portico_store::announcements::PostRow>,
-    /// The dashboard's links (首頁應用程式管理).
-    pub links: Vec<portico_store::content::LinkRow>,
-}
-
-#[derive(Template)]
 #[template(path = "account/index.html")]
 pub struct AccountPage {
     pub c: Chrome,
