@@ -21,6 +21,7 @@ pub mod content;
 pub mod demo;
 pub mod directory;
 pub mod documents;
+pub mod downloads;
 pub mod enrolment;
 pub mod export;
 pub mod factors;

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod content;
 pub mod directory;
 pub mod document;
+pub mod download;
 pub mod error;
 pub mod files;
 pub mod home;

@@ -18,7 +18,7 @@ pub use booking::{ItemMaker, ItemSeen as KeptItem, Keeper};
 pub use certification::{
     CampaignOwner, CampaignSeen, Certifier, ItemSeen, Reviewing, could_review,
 };
-pub use content::{PostAuthor, PostModerator, PostSeen, TopicKeeper};
+pub use content::{DownloadKeeper, PostAuthor, PostModerator, PostSeen, TopicKeeper};
 pub use inspection::{InspectionSeen, Inspector};
 
 #[derive(

@@ -18,10 +18,10 @@
 //!
 //! cargo run --release -p portico --example bench_home -- [SECONDS]
 use portico_app::auth::Credentials;
+use portico_app::office::OfficeSetup;
 use portico_app::office::cache::Ages;
 use portico_app::office::mail::MailSetup;
 use portico_app::office::systems::{FeedSetup, SystemSetup};
-use portico_app::office::OfficeSetup;
 use portico_app::{App, Ctx};
 use portico_store::Db;
 use portico_web::office_sim::{FEEDS, OfficeSim};
@@ -53,7 +53,8 @@ async fn load(
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut hs = Vec::new();
     for _ in 0..conns {
-        let (http, url, cookies, next) = (http.clone(), url.to_owned(), cookies.to_vec(), next.clone());
+        let (http, url, cookies, next) =
+            (http.clone(), url.to_owned(), cookies.to_vec(), next.clone());
         hs.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while Instant::now() < deadline {
@@ -128,18 +129,26 @@ async fn session(app: &App, db: &Db, login: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() {
-    let secs: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let secs: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5.0);
     portico_app::sms::install_tls_provider();
     let dir = std::env::temp_dir().join(format!("portico-bench-home-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // The mail server, with 50 unread mails for staff.
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/peers/dovecot-mailstore");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/peers/dovecot-mailstore");
     let mail_dir = dir.join("mail");
     let out = Command::new(&script)
         .args(["start", mail_dir.to_str().unwrap(), MASTER, MASTER_PW])
         .output()
         .expect("scripts/peers/dovecot-mailstore");
-    assert!(out.status.success(), "dovecot: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "dovecot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ports = String::from_utf8_lossy(&out.stdout).to_string();
     let imaps: u16 = ports.split_whitespace().nth(1).unwrap().parse().unwrap();
     let imap: u16 = ports.split_whitespace().next().unwrap().parse().unwrap();
@@ -207,12 +216,10 @@ async fn main() {
     );
     plain.seed_demo(400).await.expect("seed");
     let cached = plain.clone().with_office(office(None)).unwrap();
-    let mut slow_setup = office(
-        Some(Ages {
-            fresh: Duration::ZERO,
-            ..Ages::default()
-        }),
-    );
+    let mut slow_setup = office(Some(Ages {
+        fresh: Duration::ZERO,
+        ..Ages::default()
+    }));
     slow_setup.attendance = Some(SystemSetup {
         url: format!("{slow_base}/attendance"),
         token: TOKEN.into(),
@@ -248,7 +255,12 @@ async fn main() {
     // Warm: the cached server's answers, the steady server's first answer
     // (its 5 s system answered once).
     for b in &bases[..3] {
-        let r = http.get(format!("{b}/")).header("cookie", &staff).send().await.unwrap();
+        let r = http
+            .get(format!("{b}/"))
+            .header("cookie", &staff)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
     }
     tokio::time::sleep(Duration::from_secs(6)).await;
@@ -261,7 +273,10 @@ async fn main() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(r#"data-office="mail" data-state="ready""#), "mail read");
+    assert!(
+        page.contains(r#"data-office="mail" data-state="ready""#),
+        "mail read"
+    );
     assert!(page.contains("<dd>50</dd>"), "50 unread");
     let steady_page = http
         .get(format!("{}/", bases[2]))
@@ -272,9 +287,15 @@ async fn main() {
         .text()
         .await
         .unwrap();
-    assert!(steady_page.contains(r#"data-office="attendance" data-state="ready""#), "the last answer stands in");
+    assert!(
+        steady_page.contains(r#"data-office="attendance" data-state="ready""#),
+        "the last answer stands in"
+    );
 
-    println!("home page, 8 connections, {secs} s each ({} people for the cold run)", people.len());
+    println!(
+        "home page, 8 connections, {secs} s each ({} people for the cold run)",
+        people.len()
+    );
     let one = std::slice::from_ref(&staff);
     // Alternating rounds, so a noisy neighbour hits every variant alike.
     let mut rows: Vec<(&str, Vec<f64>, Vec<f64>, usize)> = vec![
@@ -284,7 +305,8 @@ async fn main() {
     ];
     for _ in 0..3 {
         for (i, row) in rows.iter_mut().enumerate() {
-            let (p50, p99, n) = load(&http, &format!("{}/", bases[i]), one, 8, secs / 3.0, false).await;
+            let (p50, p99, n) =
+                load(&http, &format!("{}/", bases[i]), one, 8, secs / 3.0, false).await;
             row.1.push(p50);
             row.2.push(p99);
             row.3 += n;
@@ -297,7 +319,10 @@ async fn main() {
         if i == 0 {
             base_p99 = p99;
         }
-        println!("{name:<30} p50 {p50:>7.2} ms  p99 {p99:>7.2} ms  ({n} views)  p99 ×{:.2} of the baseline", p99 / base_p99);
+        println!(
+            "{name:<30} p50 {p50:>7.2} ms  p99 {p99:>7.2} ms  ({n} views)  p99 ×{:.2} of the baseline",
+            p99 / base_p99
+        );
     }
     let (p50, p99, n) = load(&http, &format!("{}/", bases[3]), &people, 8, 60.0, true).await;
     println!(
@@ -305,6 +330,8 @@ async fn main() {
         "one system 5 s, cold",
         p99 / base_p99
     );
-    let _ = Command::new(&script).args(["stop", mail_dir.to_str().unwrap()]).output();
+    let _ = Command::new(&script)
+        .args(["stop", mail_dir.to_str().unwrap()])
+        .output();
     let _ = std::fs::remove_dir_all(&dir);
 }

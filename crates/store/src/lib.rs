@@ -18,6 +18,7 @@ pub mod codes;
 pub mod content;
 pub mod directory;
 pub mod documents;
+pub mod downloads;
 pub mod factors;
 pub mod files;
 pub mod home;

@@ -138,6 +138,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_home_layouts.sql"),
         postgres: include_str!("../migrations/postgres/0021_home_layouts.sql"),
     },
+    Migration {
+        version: 22,
+        name: "downloads",
+        sqlite: include_str!("../migrations/sqlite/0022_downloads.sql"),
+        postgres: include_str!("../migrations/postgres/0022_downloads.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -18,6 +18,7 @@ mod contacts;
 mod content;
 mod directory;
 mod documents;
+mod downloads;
 mod enrolment;
 mod error;
 mod extract;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(announcements::router())
         .merge(content::router())
         .merge(documents::router())
+        .merge(downloads::router())
         .merge(repair_types::router())
         .merge(signin::router())
         .merge(factors::router())

@@ -172,7 +172,125 @@ impl App {
             }
         }
         tx.commit().await.map_err(db_err)?;
-        self.seed_demo_documents().await
+        self.seed_demo_documents().await?;
+        self.seed_demo_downloads().await
+    }
+
+    /// 檔案下載區: a few shared files from three people of three
+    /// agencies, 全府 and 本機關, one kept (保留).
+    async fn seed_demo_downloads(&self) -> Result<()> {
+        use portico_core::download::DownloadInput;
+        let now = self.now();
+        // Uploader, 使用說明, 主類別, 發布範圍, file name and text, 保留,
+        // days ago.
+        type Entry<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            bool,
+            i64,
+        );
+        let entries: [Entry; 5] = [
+            (
+                "staff",
+                "115 年度差旅費報支單（電子表單填寫範例）",
+                "forms",
+                "city",
+                "差旅費報支單.csv",
+                "項目,金額\n交通費,\n住宿費,\n",
+                true,
+                20,
+            ),
+            (
+                "staff",
+                "民政局里鄰長研習講義，僅供本局同仁參考",
+                "training",
+                "agency",
+                "研習講義.txt",
+                "第一講：里鄰工作概說\n",
+                false,
+                9,
+            ),
+            (
+                "stat_mgr",
+                "114 年度決算作業說明會簡報及問答整理",
+                "budget",
+                "city",
+                "決算說明會問答.txt",
+                "問：決算書何時送審？\n答：依主計處通知。\n",
+                false,
+                5,
+            ),
+            (
+                "civil_admin",
+                "公務入口網帳號申請流程操作手冊",
+                "manuals",
+                "city",
+                "帳號申請流程.txt",
+                "一、線上申請\n二、機關管理者審核\n",
+                true,
+                3,
+            ),
+            (
+                "stat_mgr",
+                "主計處內部會議紀錄範本",
+                "meetings",
+                "agency",
+                "會議紀錄範本.csv",
+                "日期,主席,決議\n",
+                false,
+                1,
+            ),
+        ];
+        for (login, description, category, scope, name, bytes, keep, days) in entries {
+            let mut tx = self.db.begin().await?;
+            let Some(a) = accounts::find_by_login(&mut tx, login).await? else {
+                continue;
+            };
+            let Some(unit) = (match a.agency_id {
+                Some(id) => orgs::get(&mut tx, id).await?,
+                None => None,
+            }) else {
+                continue;
+            };
+            let d = DownloadInput {
+                description: description.into(),
+                category: category.into(),
+                scope: scope.into(),
+            }
+            .check()?;
+            let id = portico_store::downloads::insert(
+                &mut tx,
+                a.id,
+                portico_store::downloads::ForAgency {
+                    id: unit.id,
+                    path: &unit.path,
+                    name: &unit.name,
+                },
+                &d,
+                now - Duration::days(days),
+            )
+            .await?;
+            let kind = if name.ends_with(".csv") {
+                FileKind::Csv
+            } else {
+                FileKind::Txt
+            };
+            let s = self
+                .stash_upload("downloads", name, kind, bytes.as_bytes().to_vec())
+                .await?;
+            let file = self.keep_stashed(&mut tx, a.id, &s).await?;
+            let w = SEED.download_keeper_for(id);
+            portico_store::downloads::add_file(&mut tx, w, file).await?;
+            if keep {
+                portico_store::downloads::set_keep(&mut tx, w, true).await?;
+            }
+            tx.commit().await.map_err(db_err)?;
+        }
+        Ok(())
     }
 
     /// One official document's topic by 王小明 (`staff`), public, with its

@@ -336,6 +336,32 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "公文附件查詢錯誤過多，暫停查詢",
         "Document lookups blocked after misses",
     ),
+    ("download.share", "新增檔案（檔案下載區）", "File shared"),
+    (
+        "download.update",
+        "編輯檔案（檔案下載區）",
+        "Shared file edited",
+    ),
+    (
+        "download.file_remove",
+        "移除檔案（檔案下載區）",
+        "Shared file removed",
+    ),
+    (
+        "download.delete",
+        "刪除檔案（檔案下載區）",
+        "Shared file deleted",
+    ),
+    (
+        "download.keep",
+        "設定保留（檔案下載區）",
+        "Shared file's keep flag set",
+    ),
+    (
+        "download.download",
+        "下載檔案（檔案下載區）",
+        "Shared file downloaded",
+    ),
     ("content.banner_save", "儲存首頁橫幅", "Banner saved"),
     ("content.banner_delete", "刪除首頁橫幅", "Banner deleted"),
     ("content.notice_save", "儲存系統訊息", "Notice saved"),
@@ -504,6 +530,7 @@ pub const ACTION_GROUPS: &[(&str, &str, &str)] = &[
     ("announcement.", "公告", "Announcements"),
     ("content.", "訊息管理", "Portal content"),
     ("document.", "公文附件", "Document attachments"),
+    ("download.", "檔案下載區", "File area"),
     ("repair_type.", "報修類型管理", "Repair types"),
     ("repair.", "線上報修", "Repairs"),
     ("booking.", "場地及公務車借用", "Bookings"),
@@ -616,6 +643,7 @@ pub const DETAIL_KEYS: &[(&str, &str, &str)] = &[
     ("reach", "發布範圍", "Reach"),
     ("status", "狀態", "Status"),
     ("file", "檔案", "File"),
+    ("keep", "保留", "Keep"),
     ("fields", "修改欄位", "Changed fields"),
     ("comment", "留言編號", "Comment no."),
     ("comments", "留言數", "Comments"),
@@ -772,6 +800,7 @@ pub const TARGET_KINDS: &[(&str, &str, &str)] = &[
     ("announcement", "公告", "Announcement"),
     ("content", "入口網內容", "Portal content"),
     ("document", "公文附件", "Document attachments"),
+    ("download", "檔案下載區", "File area"),
 ];
 
 /// An event's target kind in words.

@@ -116,7 +116,44 @@ impl Principal {
     }
 }
 
+/// The right to change one entry of 檔案下載區: its uploader, or an
+/// admin over its agency.
+///
+/// ```compile_fail
+/// use portico_core::permission::DownloadKeeper;
+/// fn forge() -> DownloadKeeper {
+///     DownloadKeeper { id: 1 }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadKeeper {
+    id: i64,
+}
+
+impl DownloadKeeper {
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Principal {
+    /// An entry is kept by its uploader and the admins over its agency;
+    /// anyone else is told it is not found.
+    pub fn download_keeper(&self, p: &PostSeen<'_>) -> Result<DownloadKeeper, Error> {
+        if p.author == self.account_id || self.rank_over(p.agency).is_some() {
+            Ok(DownloadKeeper { id: p.id })
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}
+
 impl Unattended {
+    /// The demo seeder keeping an entry of 檔案下載區 as its uploader would.
+    pub fn download_keeper_for(&self, id: i64) -> DownloadKeeper {
+        DownloadKeeper { id }
+    }
+
     /// The demo seeder keeping a topic as its owner would.
     pub fn topic_keeper_for(&self, id: i64) -> TopicKeeper {
         TopicKeeper { id }
