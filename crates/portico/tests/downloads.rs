@@ -181,6 +181,26 @@ async fn city_files_reach_everyone_and_agency_files_their_agency_only() {
     ));
     let mut c = s.signed_in("edu_admin").await;
     assert_eq!(c.get(&format!("/downloads/{ours}")).await.0, 404);
+    assert_eq!(c.api_get(&format!("/downloads/{ours}")).await.0, 404);
+    let (st, j) = c.api_get("/downloads?tab=city").await;
+    assert_eq!(st, 200);
+    assert!(
+        j["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == city)
+    );
+    let csrf = c.csrf().await;
+    let (st, _) = c
+        .api(
+            "PUT",
+            &format!("/downloads/{ours}/keep"),
+            &csrf,
+            Some(serde_json::json!({"keep": true})),
+        )
+        .await;
+    assert_eq!(st, 404, "another agency cannot mark it");
     assert_eq!(
         c.get_bytes(&format!("/downloads/{ours}/files/{file}"))
             .await

@@ -24,6 +24,7 @@ mod clients;
 mod contacts;
 mod content;
 mod documents;
+mod downloads;
 mod items;
 mod office;
 mod org;
@@ -37,6 +38,7 @@ use clients::*;
 use contacts::*;
 use content::*;
 use documents::*;
+use downloads::*;
 use items::*;
 use office::*;
 use org::*;
@@ -193,6 +195,11 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("put", "/documents/{id}", put(edit_topic)),
         ("delete", "/documents/{id}", delete(delete_topic)),
         ("post", "/documents/find", post(find_topics)),
+        ("get", "/downloads", get(downloads)),
+        ("get", "/downloads/{id}", get(download)),
+        ("put", "/downloads/{id}", put(edit_download)),
+        ("delete", "/downloads/{id}", delete(delete_download)),
+        ("put", "/downloads/{id}/keep", put(keep_download)),
         ("get", "/faq", get(faq)),
         ("get", "/links", get(links)),
         ("get", "/notices", get(notices)),
