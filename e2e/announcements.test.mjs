@@ -41,7 +41,7 @@ test("a scheduled post appears at its time for its agency only, and is discussed
     await page.waitForURL(/\/announcements\/new$/);
     // Nothing filled: every fault at once.
     await page.check('input[name="release"][value="at"]');
-    await page.click('button:has-text("確定發布")');
+    await page.click('button[data-submit]');
     await page.waitForSelector("#a-title-err:not(:empty)");
     assert.match(await page.textContent("#a-title-err"), /請輸入公告標題/);
     assert.match(await page.textContent("#a-body-err"), /請輸入公告內容/);
@@ -53,7 +53,7 @@ test("a scheduled post appears at its time for its agency only, and is discussed
     await page.keyboard.type("研習訂於下週三下午舉行，請準時出席。");
     await page.check('input[name="reach"][value="agency"]');
     await page.fill("#a-at", taipei(Date.now() - 3600 * 1000));
-    await page.click('button:has-text("確定發布")');
+    await page.click('button[data-submit]');
     await page.waitForSelector("#a-release-err:not(:empty)");
     assert.match(await page.textContent("#a-release-err"), /已經過了/);
     // The editor kept what was typed.
@@ -64,7 +64,7 @@ test("a scheduled post appears at its time for its agency only, and is discussed
     if (at - now < 20000) at += 60000;
     await page.fill("#a-at", taipei(at));
     await page.screenshot({ path: join(shots, "announcement-new.png"), fullPage: true });
-    await page.click('button:has-text("確定發布")');
+    await page.click('button[data-submit]');
     await page.waitForURL(/\/announcements\/\d+\?ok=scheduled/);
     const url = page.url().replace(/\?.*$/, "");
     assert.match(await page.textContent(".post-meta"), /預約發布/);
@@ -147,7 +147,7 @@ test("markup is cleaned, an attachment is kept and downloaded, and the post is t
     await page.check('input[name="reach"][value="city"]');
     await page.check('input[name="release"][value="now"]');
     await page.setInputFiles("#a-attachments", { name: "消毒區域.csv", mimeType: "text/csv", buffer: Buffer.from("樓層,時間\n3F,14:00\n") });
-    await page.click('button:has-text("確定發布")');
+    await page.click('button[data-submit]');
     await page.waitForURL(/ok=posted/);
     assert.equal(await page.textContent("h1 .agency-tag"), "民政局");
     assert.match(await page.textContent("h1"), /辦公室消毒通知/);
@@ -161,7 +161,7 @@ test("markup is cleaned, an attachment is kept and downloaded, and the post is t
     await page.waitForURL(/\/edit$/);
     await axe(page, "editing a post");
     await page.setInputFiles("#a-attachments", { name: "說明.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00\x03\x00\x00\x00") });
-    await page.click('button:has-text("確定發布")');
+    await page.click('button[data-submit]');
     await page.waitForSelector("#a-att-err:not(:empty)");
     assert.match(await page.textContent("#a-att-err"), /「說明.pdf」的內容不是可收的檔案類型/);
     await page.goto(`${demo.base}/announcements/mine`);

@@ -467,3 +467,15 @@
     });
   });
 })();
+
+// 發布新公告: the button says what it will do (發布, 預約, or keep unpublished).
+(function () {
+  var b = document.querySelector("button[data-submit]");
+  if (!b || !b.form) { return; }
+  b.form.querySelectorAll('input[name="release"]').forEach(function (r) {
+    r.addEventListener("change", function () {
+      var t = b.getAttribute("data-" + r.value);
+      if (r.checked && t) { b.textContent = t; }
+    });
+  });
+})();
