@@ -60,11 +60,11 @@ test("share with the agency, unseen by another, found by the advanced search, ke
 
     // 我的檔案: 保留, then 刪除 (the confirmation is accepted).
     await page.click('nav.tabs a[href="/downloads?tab=mine"]');
-    const keep = page.locator(`#d-${id} .keep-form button`);
-    assert.equal(await keep.getAttribute("aria-pressed"), "false");
-    await keep.click();
+    assert.equal(await page.locator(`#d-${id} .keep-state`).getAttribute("data-keep"), "false");
+    await page.locator(`#d-${id} .keep-form button`).click();
     await page.waitForURL(/ok=kept/);
-    assert.equal(await page.locator(`#d-${id} .keep-form button`).getAttribute("aria-pressed"), "true");
+    assert.equal(await page.locator(`#d-${id} .keep-state`).getAttribute("data-keep"), "true");
+    assert.match(await page.textContent(`#d-${id} .keep-form`), /已保留[\s\S]*取消保留/);
     await axe(page, "我的檔案");
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: join(shots, "downloads-mine-phone.png"), fullPage: true });

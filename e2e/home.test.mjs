@@ -62,6 +62,11 @@ test("one system down: its block says 暫時無法取得 and the others still sh
     assert.match(await card(page, "attendance").textContent(), /待簽/);
     await page.screenshot({ path: join(shots, "home-one-down.png"), fullPage: true });
     await axe(page, "the home page with one system down");
+    // Back up: 重試 asks it again at once.
+    await fetch(`${sim}/sim/petitions/up`, { method: "POST" });
+    await card(page, "petitions").locator('button:has-text("重試")').click();
+    await page.waitForSelector('.office-card[data-office="petitions"][data-state="ready"]');
+    assert.match(await card(page, "petitions").textContent(), /待辦/);
   } finally {
     await fetch(`${sim}/sim/petitions/up`, { method: "POST" });
     await ctx.close();
@@ -85,6 +90,11 @@ test("the 3×3 dashboard rearranged by keyboard, a block hidden, the default res
     assert.equal((await keys())[5], "documents");
     assert.match(await page.textContent("#layout-said"), /公文系統 移至第 2 列第 3 欄/);
     assert.equal(await page.evaluate(() => document.activeElement.closest(".layout-item").dataset.key), "documents");
+    // A phone's way: a place chosen in a block's select swaps it there.
+    await page.selectOption('select[name="pos.apps"]', "1");
+    assert.deepEqual((await keys())[0], "apps");
+    await page.selectOption('select[name="pos.apps"]', "9");
+    assert.deepEqual((await keys())[0], "mail");
     await page.uncheck('.layout-item[data-key="attendance"] input[type="checkbox"]');
     await page.screenshot({ path: join(shots, "home-layout-grid.png"), fullPage: true });
     await page.click('form.layout-form button[type="submit"]');

@@ -369,6 +369,16 @@ async fn a_slow_system_never_holds_the_page_and_a_down_one_shows_alone() {
     assert_eq!(st, 200);
     assert!(frag.contains("待簽") && !frag.contains("<html"), "{frag}");
     assert_eq!(c.get("/home/office/weather").await.0, 404);
+    // 重試 as the page sends it: the form's own token field.
+    let token = common::between(&body, r#"name="_csrf" value=""#, "\"");
+    assert!(
+        body.contains(r#"action="/home/office/punches/refresh"><input type="hidden" name="_csrf""#),
+        "the 重試 form carries the token in the field its handler reads"
+    );
+    let (st, _, loc) = c
+        .post_form("/home/office/punches/refresh", &[("_csrf", &token)])
+        .await;
+    assert_eq!((st, loc.as_str()), (303, "/"));
     let mut anon = s.client();
     assert_ne!(anon.get("/home/office/documents").await.0, 200);
 }

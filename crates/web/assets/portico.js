@@ -435,7 +435,17 @@
   items().forEach(function (li) {
     var handle = li.querySelector(".layout-handle");
     handle.hidden = false;
-    li.querySelectorAll(".layout-pos").forEach(function (l) { l.classList.add("sr-only"); });
+    // A place chosen in the select swaps the block with the one there
+    // (a phone has neither arrow keys nor, in every browser, drag and drop).
+    var sel = li.querySelector("select");
+    if (sel) {
+      sel.addEventListener("change", function () {
+        var other = items()[Number(sel.value) - 1];
+        if (other && other !== li) { swap(li, other); }
+        renumber();
+        say(li);
+      });
+    }
     handle.addEventListener("keydown", function (ev) {
       var all = items();
       var i = all.indexOf(li);

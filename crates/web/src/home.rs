@@ -207,7 +207,10 @@ async fn office_refresh(
 fn layout_flash(code: Option<&str>) -> Option<Msg> {
     Some(match code? {
         "layout" => Msg::new("排版已儲存", "The layout was saved"),
-        "layout-reset" => Msg::new("已恢復預設排版", "The default layout is back"),
+        "layout-reset" => Msg::new(
+            "已恢復此排版方式的預設排列；首頁仍使用這個排版方式",
+            "This layout's default arrangement is back; the home page keeps this layout",
+        ),
         _ => return None,
     })
 }
@@ -232,7 +235,10 @@ async fn layout_page(
         .map_err(|e| WebError::page(e, lang))?;
     let mode = q.mode.as_deref().and_then(Mode::parse).unwrap_or(l.mode);
     let c = Chrome::of(&s.0, "home").with_flash(layout_flash(q.ok.as_deref()));
-    render(LayoutPage::of(c, &l, mode, None), lang)
+    render(
+        LayoutPage::of(c, &l, mode, &st.app.office_sources(), None),
+        lang,
+    )
 }
 
 async fn layout_save(
@@ -280,6 +286,7 @@ async fn layout_save(
                 Chrome::of(&s.0, "home"),
                 &l,
                 mode,
+                &st.app.office_sources(),
                 Some(m.get(lang).to_owned()),
             );
             for item in &mut page.items {

@@ -22,8 +22,10 @@ pub fn size_text<N: std::borrow::Borrow<i64>>(n: N) -> String {
     let n = *n.borrow();
     if n >= 1_048_576 {
         format!("{:.1} MB", n as f64 / 1_048_576.0)
+    } else if n >= 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
     } else {
-        format!("{} KB", (n + 1023) / 1024)
+        format!("{n} B")
     }
 }
 

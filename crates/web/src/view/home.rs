@@ -260,10 +260,18 @@ pub struct LayoutItem {
     pub label: String,
     pub position: usize,
     pub shown: bool,
+    /// False for a 訊息介接 block whose system the city has not connected.
+    pub connected: bool,
 }
 
 impl LayoutPage {
-    pub fn of(c: Chrome, l: &Layout, mode: Mode, error: Option<String>) -> LayoutPage {
+    pub fn of(
+        c: Chrome,
+        l: &Layout,
+        mode: Mode,
+        connected: &[portico_core::office::Source],
+        error: Option<String>,
+    ) -> LayoutPage {
         let lang = c.lang;
         let a = match mode {
             Mode::Classic => &l.classic,
@@ -279,6 +287,10 @@ impl LayoutPage {
                 label: part_label(*p, lang),
                 position: i + 1,
                 shown,
+                connected: match p {
+                    Part::Office(s) => connected.contains(s),
+                    _ => true,
+                },
             })
             .collect();
         LayoutPage {
