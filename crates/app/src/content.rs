@@ -97,10 +97,17 @@ impl App {
 
     /// A banner's image, for anyone signed in (the banner is on everyone's
     /// home page).
-    pub async fn banner_image(&self, id: i64) -> Result<FileBytes> {
+    /// A banner's image: to anyone signed in while the banner is shown,
+    /// to system admins (the console's preview) at any time.
+    pub async fn banner_image(&self, actor: &Principal, id: i64) -> Result<FileBytes> {
         let b = store::banner(&mut *self.db.read().await?, id)
             .await?
             .ok_or(Error::NotFound)?;
+        let now = self.now();
+        let shown = b.starts_at.is_none_or(|s| s <= now) && b.ends_at.is_none_or(|e| e > now);
+        if !shown && actor.system_admin().is_err() {
+            return Err(Error::NotFound);
+        }
         self.read_kept(b.file_id).await
     }
 

@@ -69,6 +69,10 @@ fn topic_event(
     e
 }
 
+fn ctx_label(agency: i64, number: &str) -> String {
+    format!("{agency}:{number}")
+}
+
 /// What the public page says for every miss: the same words whatever the
 /// reason, so it tells a guesser nothing.
 fn no_match() -> Error {
@@ -375,6 +379,7 @@ impl App {
         agency: i64,
         number: &str,
         code: &str,
+        ctx: &Ctx,
     ) -> Result<Vec<TopicView>> {
         let mut errs = portico_core::error::Collector::new();
         if agency <= 0 {
@@ -398,9 +403,16 @@ impl App {
                 "Too many searches; wait a minute and try again",
             )));
         }
+        self.guard_signed_in_guess(actor).await?;
         let mut c = self.db.read().await?;
         let rows =
             store::find(&mut c, OrgUnitId(agency), &number, &code, today(self.now())).await?;
+        if rows.is_empty() {
+            drop(c);
+            self.signed_in_miss(actor, ctx_label(agency, &number), ctx)
+                .await?;
+            return Ok(Vec::new());
+        }
         let mut out = Vec::with_capacity(rows.len());
         for topic in rows {
             let files = store::topic_files(&mut c, topic.id).await?;
@@ -426,8 +438,18 @@ impl App {
             .await?
             .ok_or(Error::NotFound)?;
         let keeper = actor.topic_keeper(&seen(&t)).is_ok();
-        if !keeper && (t.code != code.trim() || !served(t.takedown, self.now())) {
-            return Err(Error::NotFound);
+        if !keeper {
+            // The code is the lock: the same rate and the same count of
+            // misses as the download area's search, so a colleague cannot
+            // try codes here instead.
+            self.guard_signed_in_guess(actor).await?;
+            if t.code != code.trim() {
+                self.signed_in_miss(actor, t.full_number(), ctx).await?;
+                return Err(Error::NotFound);
+            }
+            if !served(t.takedown, self.now()) {
+                return Err(Error::NotFound);
+            }
         }
         self.serve_topic_file(Some(actor), &t, file, false, ctx)
             .await
@@ -483,6 +505,53 @@ impl App {
         let l = input.check()?;
         let t = self.guarded_lookup(&l, ctx).await?;
         self.serve_topic_file(None, &t, file, true, ctx).await
+    }
+
+    /// Inside the portal, a person names a code too (公文附件下載區, a
+    /// file of it): 30 tries a minute, and after [`CALLER_GUESSES`] wrong
+    /// codes in a window no more tries for an hour, counted per account.
+    async fn guard_signed_in_guess(&self, actor: &Principal) -> Result<()> {
+        if !self
+            .rate_allow(&format!("doc-find:{}", actor.account_id().0), 30)
+            .await?
+        {
+            return Err(Error::Refused(Msg::new(
+                "查詢太頻繁，請稍候一分鐘再試",
+                "Too many searches; wait a minute and try again",
+            )));
+        }
+        let key = format!("acct:{}", actor.account_id().0);
+        let mine = store::guesses(&mut *self.db.read().await?, &key).await?;
+        if Guesses::blocked(mine.as_ref(), self.now()) {
+            return Err(Error::Refused(Msg::new(
+                "識別碼錯誤次數過多，已暫停查詢一小時；請向發文機關確認公文字號與識別碼",
+                "Too many wrong codes: lookups are paused for an hour. Check the number and code with the agency that sent it",
+            )));
+        }
+        Ok(())
+    }
+
+    /// A wrong code named inside the portal: counted against the account;
+    /// the block, when it falls, is audited.
+    async fn signed_in_miss(&self, actor: &Principal, label: String, ctx: &Ctx) -> Result<()> {
+        let now = self.now();
+        let key = format!("acct:{}", actor.account_id().0);
+        let mut tx = self.db.begin().await?;
+        let mine = store::guesses(&mut tx, &key).await?;
+        let next = Guesses::fail(mine.as_ref(), now, CALLER_GUESSES);
+        store::record_guesses(&mut tx, &key, &next).await?;
+        tx.commit().await.map_err(db_err)?;
+        if next.blocked_until.is_some_and(|b| b > now) {
+            let mut e = event(ctx, "document.lookup_blocked");
+            e.actor_id = Some(actor.account_id().0);
+            e.actor_login = actor.login().to_owned();
+            e.target_kind = "document".into();
+            e.target_label = label;
+            e.outcome = Some(Outcome::Refused);
+            e.detail = json!({ "failures": next.failures }).to_string();
+            self.audit_committed(e).await?;
+        }
+        Ok(())
     }
 
     async fn guarded_lookup(&self, l: &Lookup, ctx: &Ctx) -> Result<TopicRow> {

@@ -206,7 +206,15 @@ pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let s: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | '<' | '>'))
+        // Control characters, and the marks that reorder or hide text: a
+        // right-to-left override would show `x\u{202E}fdp.txt` as
+        // `xtxt.pdf`.
+        .filter(|c| {
+            !c.is_control()
+                && !crate::text::is_bidi_control(*c)
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{061C}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+                && !matches!(c, '"' | '\'' | '<' | '>')
+        })
         .take(100)
         .collect();
     let s = s.trim().to_owned();
@@ -354,6 +362,14 @@ pub fn check_photo(name: &str, bytes: &[u8], max: usize) -> Result<FileKind, Msg
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_name_cannot_disguise_its_type_by_reordering_marks() {
+        assert_eq!(clean_name("x\u{202E}fdp.txt"), "xfdp.txt");
+        assert_eq!(clean_name("報告\u{200F}\u{2066}.pdf"), "報告.pdf");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+    }
+
     use super::*;
 
     #[test]

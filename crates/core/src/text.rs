@@ -36,7 +36,7 @@ pub fn clean_text(input: &str, min: usize, max: usize) -> Result<String, Msg> {
 /// The characters that reorder text as it is shown (U+202A–U+202E,
 /// U+2066–U+2069): in a note or a name they would make a record read
 /// otherwise than it is stored.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

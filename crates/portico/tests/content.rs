@@ -157,7 +157,7 @@ async fn a_banner_needs_its_text_alternative_and_an_image_and_shows_in_its_perio
             .iter()
             .any(|b| b.id == id)
     );
-    assert_eq!(s.app.banner_image(id).await.unwrap().bytes, PNG);
+    assert_eq!(s.app.banner_image(&admin, id).await.unwrap().bytes, PNG);
     // On the home page, with its text alternative.
     let mut staff = s.signed_in("staff").await;
     let (_, home) = staff.get("/").await;
@@ -166,7 +166,10 @@ async fn a_banner_needs_its_text_alternative_and_an_image_and_shows_in_its_perio
         "{home}"
     );
     s.app.delete_banner(&admin, id, &ctx()).await.unwrap();
-    assert!(matches!(s.app.banner_image(id).await, Err(Error::NotFound)));
+    assert!(matches!(
+        s.app.banner_image(&admin, id).await,
+        Err(Error::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -331,4 +334,40 @@ async fn the_faq_is_searched_and_links_are_web_addresses_for_their_audience() {
     );
     let (_, home) = staff.get("/").await;
     assert!(home.contains("https://attendance.example.tainan.gov.tw/"));
+}
+
+#[tokio::test]
+async fn a_banner_image_is_served_in_its_period_only_except_to_system_admins() {
+    let s = TestServer::start(30).await;
+    let admin = s.principal_of("admin").await;
+    let staff = s.principal_of("staff").await;
+    let later = portico_core::time::datetime_local(s.app.now() + Duration::days(30));
+    let id = s
+        .app
+        .save_banner(
+            &admin,
+            None,
+            &BannerInput {
+                title: "燈會預告".into(),
+                alt: "2027 臺南燈會預告".into(),
+                starts: later,
+                ..Default::default()
+            },
+            png(),
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.app.banner_image(&staff, id).await,
+        Err(Error::NotFound)
+    ));
+    assert!(
+        s.app.banner_image(&admin, id).await.is_ok(),
+        "the console's preview"
+    );
+    let mut c = s.signed_in("staff").await;
+    assert_eq!(c.get_bytes(&format!("/banners/{id}/image")).await.0, 404);
+    s.clock.advance(Duration::days(31));
+    assert!(s.app.banner_image(&staff, id).await.is_ok());
 }

@@ -211,13 +211,13 @@ async fn other_agencies_fetch_a_public_topic_by_number_and_code_until_its_takedo
     .await;
     let found = s
         .app
-        .find_topics(&clerk, agency, "1150000003", "4821")
+        .find_topics(&clerk, agency, "1150000003", "4821", &ctx())
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
     assert!(
         s.app
-            .find_topics(&clerk, agency, "1150000003", "4822")
+            .find_topics(&clerk, agency, "1150000003", "4822", &ctx())
             .await
             .unwrap()
             .is_empty()
@@ -237,7 +237,7 @@ async fn other_agencies_fetch_a_public_topic_by_number_and_code_until_its_takedo
     assert_eq!(
         field(
             s.app
-                .find_topics(&clerk, agency, "123", "4821")
+                .find_topics(&clerk, agency, "123", "4821", &ctx())
                 .await
                 .unwrap_err()
         ),
@@ -263,7 +263,7 @@ async fn other_agencies_fetch_a_public_topic_by_number_and_code_until_its_takedo
     );
     assert!(
         s.app
-            .find_topics(&clerk, agency, "1150000003", "4821")
+            .find_topics(&clerk, agency, "1150000003", "4821", &ctx())
             .await
             .unwrap()
             .is_empty()
@@ -489,4 +489,71 @@ async fn the_lists_people_keep_export_as_xlsx_and_ods() {
         );
         assert!(rows.iter().any(|r| r[4] == "未發布"), "{rows:?}");
     }
+}
+
+#[tokio::test]
+async fn codes_named_inside_the_portal_are_counted_and_blocked_like_the_public_pages() {
+    let s = TestServer::start(30).await;
+    let id = one(&s, "SELECT id FROM doc_topics WHERE number = '1150001234'").await;
+    let file = one(
+        &s,
+        &format!("SELECT file_id FROM doc_topic_files WHERE topic_id = {id}"),
+    )
+    .await;
+    let agency = one(
+        &s,
+        &format!("SELECT agency_id FROM doc_topics WHERE id = {id}"),
+    )
+    .await;
+    let edu = s.principal_of("edu_admin").await;
+    let code = portico_app::demo::DEMO_DOCUMENT_CODE;
+    // Wrong codes, by the file route and by the search, count together.
+    for n in 0..portico_core::document::CALLER_GUESSES {
+        let wrong = format!("{:04}", (n + 1) * 7 % 10_000);
+        assert_ne!(wrong, code);
+        let r = if n % 2 == 0 {
+            s.app
+                .topic_file(&edu, id, file, &wrong, &ctx())
+                .await
+                .map(|_| ())
+        } else {
+            s.app
+                .find_topics(&edu, agency, "1150001234", &wrong, &ctx())
+                .await
+                .map(|v| assert!(v.is_empty()))
+        };
+        assert!(matches!(r, Err(Error::NotFound) | Ok(())), "{r:?}");
+    }
+    // Blocked now: even the right code is refused, on both routes.
+    match s.app.topic_file(&edu, id, file, code, &ctx()).await {
+        Err(Error::Refused(m)) => assert!(m.zh.contains("暫停查詢一小時"), "{}", m.zh),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(matches!(
+        s.app
+            .find_topics(&edu, agency, "1150001234", code, &ctx())
+            .await,
+        Err(Error::Refused(_))
+    ));
+    assert_eq!(
+        one(
+            &s,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'document.lookup_blocked'"
+        )
+        .await,
+        1
+    );
+    // Someone else is not held by it; the topic's owner never is.
+    let clerk = s.principal_of("clerk").await;
+    assert!(
+        s.app
+            .topic_file(&clerk, id, file, code, &ctx())
+            .await
+            .is_ok()
+    );
+    let staff = s.principal_of("staff").await;
+    assert!(s.app.topic_file(&staff, id, file, "", &ctx()).await.is_ok());
+    // An hour later the person may try again.
+    s.clock.advance(Duration::minutes(61));
+    assert!(s.app.topic_file(&edu, id, file, code, &ctx()).await.is_ok());
 }

@@ -207,6 +207,27 @@ async fn city_files_reach_everyone_and_agency_files_their_agency_only() {
             .0,
         404
     );
+    // The file comes as an attachment, unsniffed, sandboxed.
+    let clerk_web = s.signed_in("clerk").await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/downloads/{ours}/files/{file}", s.base))
+        .header("cookie", &clerk_web.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    assert_eq!(
+        h["content-security-policy"], "sandbox",
+        "the file's own policy is kept"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     // A colleague downloads it: counted and audited.
     let f = s
         .app
@@ -220,9 +241,10 @@ async fn city_files_reach_everyone_and_agency_files_their_agency_only() {
             &format!("SELECT downloads FROM downloads WHERE id = {ours}")
         )
         .await,
-        1
+        2,
+        "the page's download and this one"
     );
-    assert_eq!(one(&s, &format!("SELECT COUNT(*) FROM audit_events WHERE action = 'download.download' AND target_id = {ours}")).await, 1);
+    assert_eq!(one(&s, &format!("SELECT COUNT(*) FROM audit_events WHERE action = 'download.download' AND target_id = {ours}")).await, 2);
     // A file of another entry is not served through this one.
     let city_file = one(
         &s,

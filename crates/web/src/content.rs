@@ -165,7 +165,7 @@ async fn banner_image(
 ) -> Result<Response, WebError> {
     let f = st
         .app
-        .banner_image(id)
+        .banner_image(&s.0.principal, id)
         .await
         .map_err(|e| WebError::page(e, s.lang()))?;
     Ok(crate::support::photo(f, "private, max-age=300"))

@@ -404,6 +404,7 @@ async fn area_page(
 async fn find(
     State(st): State<AppState>,
     s: Signed,
+    ReqCtx(ctx): ReqCtx,
     Form(p): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let p = Pairs(p);
@@ -416,7 +417,7 @@ async fn find(
     let agency = search.agency.trim().parse::<i64>().unwrap_or(0);
     match st
         .app
-        .find_topics(&s.0.principal, agency, &search.number, &search.code)
+        .find_topics(&s.0.principal, agency, &search.number, &search.code, &ctx)
         .await
     {
         Ok(found) => {

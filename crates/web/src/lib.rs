@@ -275,10 +275,14 @@ async fn security_headers(
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
-    );
+    // A response with a stricter policy of its own keeps it: an uploaded
+    // file is served with `sandbox` (support::stored_file).
+    if !h.contains_key("content-security-policy") {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        );
+    }
     if !h.contains_key("cache-control") {
         h.insert("cache-control", HeaderValue::from_static("no-store"));
     }

@@ -137,12 +137,13 @@ pub(super) struct FindBody {
 pub(super) async fn find_topics(
     State(st): State<AppState>,
     ApiUser(s): ApiUser,
+    ReqCtx(ctx): ReqCtx,
     Json(b): Json<FindBody>,
 ) -> ApiResult {
     let agency = text(&b.agency).trim().parse::<i64>().unwrap_or(0);
     let found = st
         .app
-        .find_topics(&s.principal, agency, &text(&b.number), &text(&b.code))
+        .find_topics(&s.principal, agency, &text(&b.number), &text(&b.code), &ctx)
         .await
         .map_err(WebError::api)?;
     let items: Vec<Value> = found
