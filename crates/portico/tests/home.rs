@@ -505,4 +505,50 @@ async fn the_layout_is_the_persons_own_and_two_blocks_cannot_share_a_place() {
             .visible()
             .contains(&Part::Posts)
     );
+
+    // Over the API: the same rules, the same messages.
+    let (st, j) = c.api_get("/me/layout").await;
+    assert_eq!(st, 200, "{j}");
+    assert_eq!(j["mode"], "classic");
+    assert_eq!(j["classic"].as_array().map(Vec::len), Some(9));
+    let keys: Vec<&str> = Part::ALL.iter().map(|p| p.key()).collect();
+    let mut clash = keys.clone();
+    clash[1] = clash[0];
+    let (st, j) = c
+        .api(
+            "PUT",
+            "/me/layout",
+            &csrf,
+            Some(serde_json::json!({"mode": "grid", "order": clash, "shown": keys})),
+        )
+        .await;
+    assert_eq!(st, 422, "{j}");
+    let (st, j) = c
+        .api(
+            "PUT",
+            "/me/layout",
+            &csrf,
+            Some(serde_json::json!({"mode": "grid", "order": ["mail", "nothing"], "shown": []})),
+        )
+        .await;
+    assert_eq!(st, 422, "{j}");
+    assert_eq!(s.app.home_layout(&staff).await.unwrap().mode, Mode::Classic);
+    let mut order = keys.clone();
+    order.reverse();
+    let (st, j) = c
+        .api(
+            "PUT",
+            "/me/layout",
+            &csrf,
+            Some(serde_json::json!({"mode": "grid", "order": order, "shown": ["mail"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{j}");
+    let l = s.app.home_layout(&staff).await.unwrap();
+    assert_eq!(l.mode, Mode::Grid);
+    assert_eq!(l.grid.order[0], *Part::ALL.last().unwrap());
+    assert_eq!(l.grid.visible(), vec![Part::Office(Source::Mail)]);
+    let (st, j) = c.api_get("/me/office").await;
+    assert_eq!(st, 200, "{j}");
+    assert!(j["items"].is_array());
 }

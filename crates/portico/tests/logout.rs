@@ -26,17 +26,15 @@ struct Receiver {
 
 impl Receiver {
     fn start(issuer: &str, fail_first: u32) -> Receiver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
+        // The receiver binds a free port itself and says which: a port
+        // found free here could be taken before it binds.
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/peers/logout_receiver.py"
         );
         let mut child = Command::new("python3")
             .arg(script)
-            .arg(port.to_string())
+            .arg("0")
             .arg(issuer)
             .arg(ID)
             .arg(fail_first.to_string())
@@ -54,13 +52,15 @@ impl Receiver {
                 }
             }
         });
-        let r = Receiver {
+        let mut r = Receiver {
             child,
             lines,
-            url: format!("http://127.0.0.1:{port}/logout"),
+            url: String::new(),
         };
         let ready = r.next();
         assert_eq!(ready["ready"], true, "{ready}");
+        let port = ready["port"].as_u64().expect("the receiver's port");
+        r.url = format!("http://127.0.0.1:{port}/logout");
         r
     }
 

@@ -73,5 +73,5 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-say({"ready": True})
+say({"ready": True, "port": server.server_address[1]})
 server.serve_forever()

@@ -25,6 +25,7 @@ mod contacts;
 mod content;
 mod documents;
 mod downloads;
+mod home;
 mod items;
 mod office;
 mod org;
@@ -39,6 +40,7 @@ use contacts::*;
 use content::*;
 use documents::*;
 use downloads::*;
+use home::*;
 use items::*;
 use office::*;
 use org::*;
@@ -57,6 +59,9 @@ pub(crate) fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState
         ("put", "/me/avatar", put(upload_avatar).layer(avatar_limit)),
         ("delete", "/me/avatar", delete(remove_avatar)),
         ("put", "/me/prefs", put(save_prefs)),
+        ("get", "/me/office", get(my_office)),
+        ("get", "/me/layout", get(my_layout)),
+        ("put", "/me/layout", put(save_my_layout)),
         ("post", "/me/sign-out-everywhere", post(sign_out_everywhere)),
         ("get", "/me/sessions", get(my_sessions)),
         ("get", "/me/requests", get(my_requests)),
